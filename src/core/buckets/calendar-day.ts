@@ -1,0 +1,34 @@
+/**
+ * Fixed window that resets at 00:00 UTC: the "calendar day" flavour of
+ * per-day limits. State is the units used and the start of the day they were
+ * used in; a new day starts empty. Pure and allocation free like `gcra.ts`.
+ */
+import type { BucketSpec } from '../limit.js';
+
+const DAY_MS = 86_400_000;
+
+export function utcDayStart(now: number): number {
+  return Math.floor(now / DAY_MS) * DAY_MS;
+}
+
+/** Units used in the current day, given the stored `used` and its `windowStart`. */
+export function calendarUsed(used: number, windowStart: number, now: number): number {
+  return windowStart === utcDayStart(now) ? used : 0;
+}
+
+/** Ms until `amount` fits: 0 now, the next midnight, or Infinity if it never can. */
+export function calendarWaitMs(used: number, windowStart: number, amount: number, now: number, spec: BucketSpec): number {
+  if (amount > spec.capacity) return Number.POSITIVE_INFINITY;
+  if (calendarUsed(used, windowStart, now) + amount <= spec.capacity) return 0;
+  return utcDayStart(now) + DAY_MS - now;
+}
+
+export function calendarRemaining(used: number, windowStart: number, now: number, spec: BucketSpec): number {
+  const left = spec.capacity - calendarUsed(used, windowStart, now);
+  return left > 0 ? left : 0;
+}
+
+/** Ms until the window starts over (the day's end). */
+export function calendarResetMs(now: number): number {
+  return utcDayStart(now) + DAY_MS - now;
+}

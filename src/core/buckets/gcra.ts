@@ -1,0 +1,70 @@
+/**
+ * Continuous-refill bucket as GCRA: the whole state is one number, the
+ * theoretical arrival time `tat` — the instant at which the bucket would be
+ * full again. Used units at `now` are `(tat − now) × rate`.
+ *
+ * This is the model OpenAI's and Anthropic's limits follow (PROVIDERS.md
+ * §1.3, §3.2): reset = time to refill completely, and a cost `c` fits after
+ * `(used + c − capacity) / rate`. Every function is pure and allocation free
+ * so stores can call them on the hot path; Redis runs the same arithmetic in
+ * Lua.
+ */
+import type { BucketSpec } from '../limit.js';
+
+/** Float slack so that a cost computed to fit exactly is not refused by rounding. */
+const EPSILON_MS = 1e-6;
+
+/** Ms from `now` until `amount` fits: 0 if it fits now, Infinity if it never can. */
+export function gcraWaitMs(tat: number, amount: number, now: number, spec: BucketSpec): number {
+  if (amount > spec.capacity) return Number.POSITIVE_INFINITY;
+  const base = tat > now ? tat : now;
+  const over = base + amount / spec.ratePerMs - now - spec.capacity / spec.ratePerMs;
+  return over > EPSILON_MS ? over : 0;
+}
+
+/** Takes `amount` (which may overdraw: settlement charges what was really used). */
+export function gcraTake(tat: number, amount: number, now: number, spec: BucketSpec): number {
+  return (tat > now ? tat : now) + amount / spec.ratePerMs;
+}
+
+/** Gives back `amount`; a bucket never holds more than full. */
+export function gcraGive(tat: number, amount: number, now: number, spec: BucketSpec): number {
+  const next = tat - amount / spec.ratePerMs;
+  return next > now ? next : now;
+}
+
+/** Units used at `now` (0 when full; may exceed capacity after an overdraw). */
+export function gcraUsed(tat: number, now: number, spec: BucketSpec): number {
+  return tat > now ? (tat - now) * spec.ratePerMs : 0;
+}
+
+/** Units that can still be handed out at `now`. */
+export function gcraRemaining(tat: number, now: number, spec: BucketSpec): number {
+  const left = spec.capacity - gcraUsed(tat, now, spec);
+  return left > 0 ? left : 0;
+}
+
+/**
+ * The `tat` that corresponds to a provider's view of the bucket: `remaining`
+ * units out of `limit`, full again at `resetAt` (either may be missing). When
+ * both are known the more pessimistic wins, because Anthropic rounds
+ * remaining tokens to thousands and reset times to whole seconds.
+ * Returns `undefined` when the observation says nothing.
+ */
+export function gcraTatFromProvider(
+  observation: { remaining?: number | undefined; resetAt?: number | undefined; limit?: number | undefined },
+  now: number,
+  spec: BucketSpec,
+): number | undefined {
+  let tat: number | undefined;
+  if (observation.remaining !== undefined) {
+    const limit = observation.limit ?? spec.limit;
+    const used = Math.min(Math.max(0, limit - observation.remaining), limit);
+    tat = now + used / spec.ratePerMs;
+  }
+  if (observation.resetAt !== undefined) {
+    const resetTat = Math.min(Math.max(now, observation.resetAt), now + spec.windowMs);
+    tat = tat === undefined ? resetTat : Math.max(tat, resetTat);
+  }
+  return tat;
+}

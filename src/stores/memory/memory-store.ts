@@ -1,0 +1,326 @@
+/**
+ * The embedded store: bucket state in one process's memory.
+ *
+ * Decisions are synchronous under the hood (the async signature only matches
+ * the `Store` port), so all-or-nothing across buckets needs no locking.
+ * Memory stays bounded: a bucket that is back to full and holds no slots
+ * carries no information and is evicted by an incremental sweep.
+ */
+import { calendarRemaining, calendarUsed, calendarWaitMs, utcDayStart } from '../../core/buckets/calendar-day.js';
+import { gcraGive, gcraRemaining, gcraTake, gcraTatFromProvider, gcraUsed, gcraWaitMs } from '../../core/buckets/gcra.js';
+import { type Clock, systemClock } from '../../core/clock.js';
+import { type Cost, costOn, type Usage, usageOn } from '../../core/cost.js';
+import {
+  type BucketSnapshot,
+  type Decision,
+  grant,
+  type ProviderObservation,
+  type RefusalReason,
+  type Reservation,
+  refusal,
+  type SettleOutcome,
+} from '../../core/decision.js';
+import type { BucketSpec } from '../../core/limit.js';
+import { DEFAULT_LEASE_MS, type ReserveOptions, type Store, type StoreStats } from '../store.js';
+import { LeaseHeap } from './lease-heap.js';
+
+export interface MemoryStoreOptions {
+  clock?: Clock;
+  /** Default lease of a reservation (ms). */
+  leaseMs?: number;
+  /** Prefix of reservation ids, to tell stores apart in logs. */
+  idPrefix?: string;
+  /** Buckets examined for eviction per decision (amortised sweep). */
+  sweepPerDecision?: number;
+}
+
+/** One monomorphic record for every kind of bucket (fields unused by a kind stay 0). */
+class BucketState {
+  /** gcra: theoretical arrival time; calendar: units used; concurrency: slots held. */
+  level = 0;
+  /** calendar: start of the UTC day `level` belongs to. */
+  windowStart = 0;
+  pausedUntil = 0;
+  /** concurrency: reservation id → lease expiry. */
+  leases: Map<string, number> | null = null;
+  constructor(readonly spec: BucketSpec) {}
+}
+
+interface Held {
+  readonly reservation: Reservation;
+  expiresAt: number;
+}
+
+export class MemoryStore implements Store {
+  private readonly clock: Clock;
+  private readonly leaseMs: number;
+  private readonly idPrefix: string;
+  private readonly sweepPerDecision: number;
+  private readonly states = new Map<string, BucketState>();
+  private readonly held = new Map<string, Held>();
+  private readonly leases = new LeaseHeap();
+  private sweepCursor: Iterator<BucketState> | undefined;
+  private nextId = 0;
+  private counters = { reservations: 0, settled: 0, duplicateSettles: 0, expiredLeases: 0 };
+
+  constructor(options: MemoryStoreOptions = {}) {
+    this.clock = options.clock ?? systemClock;
+    this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+    this.idPrefix = options.idPrefix ?? 'm';
+    this.sweepPerDecision = options.sweepPerDecision ?? 2;
+  }
+
+  reserve(buckets: readonly BucketSpec[], cost: Cost, options?: ReserveOptions): Promise<Decision> {
+    return Promise.resolve(this.reserveNow(buckets, cost, options?.leaseMs ?? this.leaseMs));
+  }
+
+  settle(reservation: Reservation, usage?: Usage): Promise<SettleOutcome> {
+    return Promise.resolve(this.settleNow(reservation, usage));
+  }
+
+  renew(reservation: Reservation, leaseMs = this.leaseMs): Promise<boolean> {
+    const now = this.clock.now();
+    this.expireLeases(now);
+    const record = this.held.get(reservation.id);
+    if (!record) return Promise.resolve(false);
+    record.expiresAt = now + leaseMs;
+    this.leases.push(record.expiresAt, reservation.id);
+    for (const spec of reservation.buckets) {
+      if (spec.kind === 'concurrency') this.states.get(spec.key)?.leases?.set(reservation.id, record.expiresAt);
+    }
+    return Promise.resolve(true);
+  }
+
+  sync(spec: BucketSpec, observation: ProviderObservation): Promise<void> {
+    const now = this.clock.now();
+    if (spec.kind === 'gcra') {
+      const tat = gcraTatFromProvider(observation, now, spec);
+      if (tat !== undefined) {
+        const state = this.stateOf(spec);
+        // Raise only: reservations in flight are not yet visible to the provider.
+        if (tat > state.level) state.level = tat;
+      }
+    } else if (spec.kind === 'calendar' && observation.remaining !== undefined) {
+      const state = this.stateOf(spec);
+      const providerUsed = Math.max(0, (observation.limit ?? spec.limit) - observation.remaining);
+      const used = calendarUsed(state.level, state.windowStart, now);
+      state.windowStart = utcDayStart(now);
+      state.level = Math.max(used, providerUsed);
+    }
+    return Promise.resolve();
+  }
+
+  pause(spec: BucketSpec, untilMs: number): Promise<void> {
+    const state = this.stateOf(spec);
+    if (untilMs > state.pausedUntil) state.pausedUntil = untilMs;
+    return Promise.resolve();
+  }
+
+  peek(buckets: readonly BucketSpec[]): Promise<BucketSnapshot[]> {
+    const now = this.clock.now();
+    this.expireLeases(now);
+    return Promise.resolve(buckets.map((spec) => this.snapshot(spec, now)));
+  }
+
+  stats(): Promise<StoreStats> {
+    this.expireLeases(this.clock.now());
+    return Promise.resolve({ ...this.counters, active: this.held.size, buckets: this.states.size });
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** Examines up to `limit` bucket states and drops the idle ones; returns how many were dropped. */
+  sweep(limit = Number.POSITIVE_INFINITY): number {
+    const now = this.clock.now();
+    this.expireLeases(now);
+    let dropped = 0;
+    for (let examined = 0; examined < limit; examined++) {
+      if (!this.sweepCursor) this.sweepCursor = this.states.values();
+      const next = this.sweepCursor.next();
+      if (next.done) {
+        this.sweepCursor = undefined;
+        if (limit === Number.POSITIVE_INFINITY) break;
+        if (this.states.size === 0) break;
+        continue;
+      }
+      const state = next.value;
+      if (isIdle(state, now)) {
+        this.states.delete(state.spec.key);
+        dropped++;
+      }
+    }
+    return dropped;
+  }
+
+  private reserveNow(buckets: readonly BucketSpec[], cost: Cost, leaseMs: number): Decision {
+    const now = this.clock.now();
+    this.expireLeases(now);
+    if (this.sweepPerDecision > 0 && this.states.size > 0) this.sweep(this.sweepPerDecision);
+
+    let worstWait = 0;
+    let worstIndex = -1;
+    let worstReason: RefusalReason = 'rate';
+    for (let i = 0; i < buckets.length; i++) {
+      const spec = buckets[i] as BucketSpec;
+      const state = this.stateOf(spec);
+      const amount = costOn(cost, spec.dimension);
+      let wait: number;
+      let reason: RefusalReason;
+      if (spec.kind === 'gcra') {
+        wait = gcraWaitMs(state.level, amount, now, spec);
+        reason = 'rate';
+      } else if (spec.kind === 'calendar') {
+        wait = calendarWaitMs(state.level, state.windowStart, amount, now, spec);
+        reason = 'rate';
+      } else {
+        wait = state.level + 1 <= spec.capacity ? 0 : earliestLease(state) - now;
+        reason = 'concurrency';
+      }
+      if (wait === Number.POSITIVE_INFINITY) reason = 'too_large';
+      if (state.pausedUntil > now && state.pausedUntil - now >= wait && wait !== Number.POSITIVE_INFINITY) {
+        wait = state.pausedUntil - now;
+        reason = 'paused';
+      }
+      if (wait > worstWait) {
+        worstWait = wait;
+        worstIndex = i;
+        worstReason = reason;
+      }
+    }
+    if (worstIndex >= 0) {
+      return refusal(worstWait, buckets[worstIndex] as BucketSpec, worstReason, this.remainingOf(buckets, now));
+    }
+
+    const id = `${this.idPrefix}${++this.nextId}`;
+    const expiresAt = now + leaseMs;
+    for (let i = 0; i < buckets.length; i++) {
+      const spec = buckets[i] as BucketSpec;
+      const state = this.stateOf(spec);
+      const amount = costOn(cost, spec.dimension);
+      if (spec.kind === 'gcra') {
+        state.level = gcraTake(state.level, amount, now, spec);
+      } else if (spec.kind === 'calendar') {
+        state.level = calendarUsed(state.level, state.windowStart, now) + amount;
+        state.windowStart = utcDayStart(now);
+      } else {
+        state.level += 1;
+        if (!state.leases) state.leases = new Map();
+        state.leases.set(id, expiresAt);
+      }
+    }
+    const reservation: Reservation = { id, buckets, cost, grantedAt: now };
+    this.held.set(id, { reservation, expiresAt });
+    this.leases.push(expiresAt, id);
+    this.counters.reservations++;
+    return grant(reservation, this.remainingOf(buckets, now));
+  }
+
+  private settleNow(reservation: Reservation, usage: Usage | undefined): SettleOutcome {
+    const now = this.clock.now();
+    this.expireLeases(now);
+    if (!this.held.delete(reservation.id)) {
+      this.counters.duplicateSettles++;
+      return 'duplicate';
+    }
+    this.counters.settled++;
+    const { cost } = reservation;
+    for (const spec of reservation.buckets) {
+      const state = this.states.get(spec.key);
+      if (spec.kind === 'concurrency') {
+        if (state?.leases?.delete(reservation.id)) state.level -= 1;
+        continue;
+      }
+      if (!usage) continue;
+      const delta = usageOn(usage, spec.dimension, cost.requests) - costOn(cost, spec.dimension);
+      if (delta === 0) continue;
+      const target = state ?? this.stateOf(spec);
+      if (spec.kind === 'gcra') {
+        target.level = delta > 0 ? gcraTake(target.level, delta, now, spec) : gcraGive(target.level, -delta, now, spec);
+      } else if (target.windowStart === utcDayStart(now) || delta > 0) {
+        // A refund only applies to the day it was reserved in; a charge lands in today.
+        target.level = Math.max(0, calendarUsed(target.level, target.windowStart, now) + delta);
+        target.windowStart = utcDayStart(now);
+      }
+    }
+    return 'settled';
+  }
+
+  /** Settles every reservation whose lease ran out as "estimate stands". */
+  private expireLeases(now: number): void {
+    while (this.leases.peekExpiry() <= now) {
+      const entry = this.leases.pop();
+      if (!entry) break;
+      const record = this.held.get(entry.id);
+      if (!record || record.expiresAt > now) continue; // settled, or renewed (a newer entry exists)
+      this.held.delete(entry.id);
+      this.counters.expiredLeases++;
+      for (const spec of record.reservation.buckets) {
+        if (spec.kind !== 'concurrency') continue;
+        const state = this.states.get(spec.key);
+        if (state?.leases?.delete(entry.id)) state.level -= 1;
+      }
+    }
+  }
+
+  private stateOf(spec: BucketSpec): BucketState {
+    let state = this.states.get(spec.key);
+    if (!state) {
+      state = new BucketState(spec);
+      this.states.set(spec.key, state);
+    }
+    return state;
+  }
+
+  private remainingOf(buckets: readonly BucketSpec[], now: number): number[] {
+    const out = new Array<number>(buckets.length);
+    for (let i = 0; i < buckets.length; i++) {
+      const spec = buckets[i] as BucketSpec;
+      const state = this.states.get(spec.key);
+      out[i] = state ? remainingIn(state, spec, now) : spec.capacity;
+    }
+    return out;
+  }
+
+  private snapshot(spec: BucketSpec, now: number): BucketSnapshot {
+    const state = this.states.get(spec.key);
+    if (!state) return { key: spec.key, remaining: spec.capacity, used: 0, resetMs: 0, pausedUntil: 0 };
+    const pausedUntil = state.pausedUntil > now ? state.pausedUntil : 0;
+    if (spec.kind === 'gcra') {
+      const used = gcraUsed(state.level, now, spec);
+      return { key: spec.key, remaining: remainingIn(state, spec, now), used, resetMs: used / spec.ratePerMs, pausedUntil };
+    }
+    if (spec.kind === 'calendar') {
+      const used = calendarUsed(state.level, state.windowStart, now);
+      const resetMs = used > 0 ? utcDayStart(now) + 86_400_000 - now : 0;
+      return { key: spec.key, remaining: remainingIn(state, spec, now), used, resetMs, pausedUntil };
+    }
+    return {
+      key: spec.key,
+      remaining: remainingIn(state, spec, now),
+      used: state.level,
+      resetMs: state.level > 0 ? Math.max(0, earliestLease(state) - now) : 0,
+      pausedUntil,
+    };
+  }
+}
+
+function remainingIn(state: BucketState, spec: BucketSpec, now: number): number {
+  if (spec.kind === 'gcra') return gcraRemaining(state.level, now, spec);
+  if (spec.kind === 'calendar') return calendarRemaining(state.level, state.windowStart, now, spec);
+  return Math.max(0, spec.capacity - state.level);
+}
+
+function earliestLease(state: BucketState): number {
+  let earliest = Number.POSITIVE_INFINITY;
+  if (state.leases) for (const expiresAt of state.leases.values()) if (expiresAt < earliest) earliest = expiresAt;
+  return earliest;
+}
+
+function isIdle(state: BucketState, now: number): boolean {
+  if (state.pausedUntil > now) return false;
+  if (state.spec.kind === 'gcra') return state.level <= now;
+  if (state.spec.kind === 'calendar') return calendarUsed(state.level, state.windowStart, now) === 0;
+  return state.level === 0;
+}

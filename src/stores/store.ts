@@ -1,0 +1,57 @@
+/**
+ * The port between the runtime and wherever bucket state lives. It holds the
+ * handful of operations admission needs, not a database's surface (STYLE.md,
+ * rule 3). `MemoryStore` and `RedisStore` implement it, and one contract test
+ * suite (test/stores/store-contract.ts) runs against both.
+ *
+ * Every operation is one atomic step: `reserve` is all-or-nothing across all
+ * the buckets it is given.
+ */
+import type { Cost, Usage } from '../core/cost.js';
+import type { BucketSnapshot, Decision, ProviderObservation, Reservation, SettleOutcome } from '../core/decision.js';
+import type { BucketSpec } from '../core/limit.js';
+
+export interface ReserveOptions {
+  /**
+   * How long the reservation may stay unsettled before it is settled as
+   * "estimate stands" and its concurrency slots come back. Default: the
+   * store's `leaseMs`.
+   */
+  readonly leaseMs?: number;
+}
+
+export interface StoreStats {
+  readonly reservations: number;
+  readonly settled: number;
+  /** Settles of an already settled (or expired) reservation: counted, never applied. */
+  readonly duplicateSettles: number;
+  /** Reservations never settled whose lease ran out. */
+  readonly expiredLeases: number;
+  /** Reservations currently held. */
+  readonly active: number;
+  /** Bucket states held (after eviction of idle ones). */
+  readonly buckets: number;
+}
+
+export interface Store {
+  /** Grants `cost` on every bucket, or none and says when it would fit. */
+  reserve(buckets: readonly BucketSpec[], cost: Cost, options?: ReserveOptions): Promise<Decision>;
+  /**
+   * Refunds or charges the difference between the reserved cost and `usage`
+   * and frees concurrency slots. Without `usage` the estimate stands (e.g. a
+   * stream cut before its usage arrived). A second settle is a counted no-op.
+   */
+  settle(reservation: Reservation, usage?: Usage): Promise<SettleOutcome>;
+  /** Extends the lease of a reservation still running (long streams). False if gone. */
+  renew(reservation: Reservation, leaseMs?: number): Promise<boolean>;
+  /** Moves a bucket towards what the provider reported (never below local usage). */
+  sync(bucket: BucketSpec, observation: ProviderObservation): Promise<void>;
+  /** Stops admission on `bucket` until `untilMs` (epoch). */
+  pause(bucket: BucketSpec, untilMs: number): Promise<void>;
+  /** Current state of buckets, in the order given. */
+  peek(buckets: readonly BucketSpec[]): Promise<BucketSnapshot[]>;
+  stats(): Promise<StoreStats>;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_LEASE_MS = 300_000;
