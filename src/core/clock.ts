@@ -47,7 +47,12 @@ export class ManualClock implements Clock {
   }
 
   schedule(delayMs: number, fn: () => void): Cancel {
-    const timer: ManualTimer = { at: this.current + Math.max(0, delayMs), seq: this.seq++, fn, cancelled: false };
+    const timer: ManualTimer = {
+      at: this.current + Math.max(0, delayMs),
+      seq: this.seq++,
+      fn,
+      cancelled: false,
+    };
     this.timers.push(timer);
     return () => {
       timer.cancelled = true;

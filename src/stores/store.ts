@@ -8,7 +8,13 @@
  * the buckets it is given.
  */
 import type { Cost, Usage } from '../core/cost.js';
-import type { BucketSnapshot, Decision, ProviderObservation, Reservation, SettleOutcome } from '../core/decision.js';
+import type {
+  BucketSnapshot,
+  Decision,
+  ProviderObservation,
+  Reservation,
+  SettleOutcome,
+} from '../core/decision.js';
 import type { BucketSpec } from '../core/limit.js';
 
 export interface ReserveOptions {

@@ -17,7 +17,13 @@ export function calendarUsed(used: number, windowStart: number, now: number): nu
 }
 
 /** Ms until `amount` fits: 0 now, the next midnight, or Infinity if it never can. */
-export function calendarWaitMs(used: number, windowStart: number, amount: number, now: number, spec: BucketSpec): number {
+export function calendarWaitMs(
+  used: number,
+  windowStart: number,
+  amount: number,
+  now: number,
+  spec: BucketSpec,
+): number {
   if (amount > spec.capacity) return Number.POSITIVE_INFINITY;
   if (calendarUsed(used, windowStart, now) + amount <= spec.capacity) return 0;
   return utcDayStart(now) + DAY_MS - now;
@@ -25,7 +31,7 @@ export function calendarWaitMs(used: number, windowStart: number, amount: number
 
 export function calendarRemaining(used: number, windowStart: number, now: number, spec: BucketSpec): number {
   const left = spec.capacity - calendarUsed(used, windowStart, now);
-  return left > 0 ? left : 0;
+  return Math.max(left, 0);
 }
 
 /** Ms until the window starts over (the day's end). */

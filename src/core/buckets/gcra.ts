@@ -17,20 +17,20 @@ const EPSILON_MS = 1e-6;
 /** Ms from `now` until `amount` fits: 0 if it fits now, Infinity if it never can. */
 export function gcraWaitMs(tat: number, amount: number, now: number, spec: BucketSpec): number {
   if (amount > spec.capacity) return Number.POSITIVE_INFINITY;
-  const base = tat > now ? tat : now;
+  const base = Math.max(tat, now);
   const over = base + amount / spec.ratePerMs - now - spec.capacity / spec.ratePerMs;
   return over > EPSILON_MS ? over : 0;
 }
 
 /** Takes `amount` (which may overdraw: settlement charges what was really used). */
 export function gcraTake(tat: number, amount: number, now: number, spec: BucketSpec): number {
-  return (tat > now ? tat : now) + amount / spec.ratePerMs;
+  return Math.max(tat, now) + amount / spec.ratePerMs;
 }
 
 /** Gives back `amount`; a bucket never holds more than full. */
 export function gcraGive(tat: number, amount: number, now: number, spec: BucketSpec): number {
   const next = tat - amount / spec.ratePerMs;
-  return next > now ? next : now;
+  return Math.max(next, now);
 }
 
 /** Units used at `now` (0 when full; may exceed capacity after an overdraw). */
@@ -41,7 +41,7 @@ export function gcraUsed(tat: number, now: number, spec: BucketSpec): number {
 /** Units that can still be handed out at `now`. */
 export function gcraRemaining(tat: number, now: number, spec: BucketSpec): number {
   const left = spec.capacity - gcraUsed(tat, now, spec);
-  return left > 0 ? left : 0;
+  return Math.max(left, 0);
 }
 
 /**

@@ -6,8 +6,20 @@
  * Memory stays bounded: a bucket that is back to full and holds no slots
  * carries no information and is evicted by an incremental sweep.
  */
-import { calendarRemaining, calendarUsed, calendarWaitMs, utcDayStart } from '../../core/buckets/calendar-day.js';
-import { gcraGive, gcraRemaining, gcraTake, gcraTatFromProvider, gcraUsed, gcraWaitMs } from '../../core/buckets/gcra.js';
+import {
+  calendarRemaining,
+  calendarUsed,
+  calendarWaitMs,
+  utcDayStart,
+} from '../../core/buckets/calendar-day.js';
+import {
+  gcraGive,
+  gcraRemaining,
+  gcraTake,
+  gcraTatFromProvider,
+  gcraUsed,
+  gcraWaitMs,
+} from '../../core/buckets/gcra.js';
 import { type Clock, systemClock } from '../../core/clock.js';
 import { type Cost, costOn, type Usage, usageOn } from '../../core/cost.js';
 import {
@@ -86,7 +98,8 @@ export class MemoryStore implements Store {
     record.expiresAt = now + leaseMs;
     this.leases.push(record.expiresAt, reservation.id);
     for (const spec of reservation.buckets) {
-      if (spec.kind === 'concurrency') this.states.get(spec.key)?.leases?.set(reservation.id, record.expiresAt);
+      if (spec.kind === 'concurrency')
+        this.states.get(spec.key)?.leases?.set(reservation.id, record.expiresAt);
     }
     return Promise.resolve(true);
   }
@@ -190,7 +203,12 @@ export class MemoryStore implements Store {
       }
     }
     if (worstIndex >= 0) {
-      return refusal(worstWait, buckets[worstIndex] as BucketSpec, worstReason, this.remainingOf(buckets, now));
+      return refusal(
+        worstWait,
+        buckets[worstIndex] as BucketSpec,
+        worstReason,
+        this.remainingOf(buckets, now),
+      );
     }
 
     const id = `${this.idPrefix}${++this.nextId}`;
@@ -237,7 +255,8 @@ export class MemoryStore implements Store {
       if (delta === 0) continue;
       const target = state ?? this.stateOf(spec);
       if (spec.kind === 'gcra') {
-        target.level = delta > 0 ? gcraTake(target.level, delta, now, spec) : gcraGive(target.level, -delta, now, spec);
+        target.level =
+          delta > 0 ? gcraTake(target.level, delta, now, spec) : gcraGive(target.level, -delta, now, spec);
       } else if (target.windowStart === utcDayStart(now) || delta > 0) {
         // A refund only applies to the day it was reserved in; a charge lands in today.
         target.level = Math.max(0, calendarUsed(target.level, target.windowStart, now) + delta);
@@ -289,7 +308,13 @@ export class MemoryStore implements Store {
     const pausedUntil = state.pausedUntil > now ? state.pausedUntil : 0;
     if (spec.kind === 'gcra') {
       const used = gcraUsed(state.level, now, spec);
-      return { key: spec.key, remaining: remainingIn(state, spec, now), used, resetMs: used / spec.ratePerMs, pausedUntil };
+      return {
+        key: spec.key,
+        remaining: remainingIn(state, spec, now),
+        used,
+        resetMs: used / spec.ratePerMs,
+        pausedUntil,
+      };
     }
     if (spec.kind === 'calendar') {
       const used = calendarUsed(state.level, state.windowStart, now);
@@ -314,7 +339,8 @@ function remainingIn(state: BucketState, spec: BucketSpec, now: number): number 
 
 function earliestLease(state: BucketState): number {
   let earliest = Number.POSITIVE_INFINITY;
-  if (state.leases) for (const expiresAt of state.leases.values()) if (expiresAt < earliest) earliest = expiresAt;
+  if (state.leases)
+    for (const expiresAt of state.leases.values()) if (expiresAt < earliest) earliest = expiresAt;
   return earliest;
 }
 
