@@ -1,9 +1,18 @@
-/** A short, real run of the core engine: reserve against a limit, settle, see refusals. */
-import { costOf } from '../core/cost.js';
-import { bucketKey, defineBucket } from '../core/limit.js';
-import { MemoryStore } from '../stores/memory/memory-store.js';
+/** `sluice serve`: the gateway. Until it exists, a short, real run of the core engine. */
+import type { Command } from 'commander';
+import { costOf } from '../../core/cost.js';
+import { bucketKey, defineBucket } from '../../core/limit.js';
+import { MemoryStore } from '../../stores/memory/memory-store.js';
 
-export async function runDemo(): Promise<void> {
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('run the gateway')
+    .option('--demo', 'use the built-in demo configuration')
+    .action(runDemo);
+}
+
+async function runDemo(): Promise<void> {
   const store = new MemoryStore();
   const rpm = defineBucket(bucketKey('demo', 'requests', 'minute'), {
     dimension: 'requests',
@@ -21,7 +30,7 @@ export async function runDemo(): Promise<void> {
     if (decision.granted && decision.reservation) {
       await store.settle(decision.reservation, { inputTokens: 300, outputTokens: 120 });
       console.log(
-        `#${i} granted; remaining requests=${decision.remaining[0]?.toFixed(1)} tokens=${decision.remaining[1]?.toFixed(0)}`,
+        `#${i} granted; remaining requests=${decision.remaining[0]} tokens=${decision.remaining[1]?.toFixed(0)}`,
       );
     } else {
       console.log(

@@ -1,0 +1,139 @@
+/**
+ * The port every provider adapter implements: a small declarative module per
+ * provider (OpenAI, Azure OpenAI, Anthropic, Gemini, generic OpenAI-compatible)
+ * plus pure parsing functions. The runtime (governor) and the gateway only
+ * talk to providers through this interface; nothing above this layer reads a
+ * provider header or body itself.
+ *
+ * Every function here is pure and total: garbage in (headers, bodies, huge or
+ * negative numbers, wrong types) gives "unknown" (undefined / empty), never a
+ * throw and never a nonsense value.
+ */
+import type { Cost, Dimension, Usage } from '../core/cost.js';
+import type { Window } from '../core/limit.js';
+
+export type ProviderKind = 'openai' | 'azure' | 'anthropic' | 'gemini' | 'openai-compatible';
+
+/** The calls Sluice governs (plus the free ones it recognises and passes through). */
+export type Endpoint =
+  | 'chat_completions' // OpenAI POST /v1/chat/completions (Azure: /openai/deployments/{d}/chat/completions)
+  | 'responses' // OpenAI POST /v1/responses
+  | 'completions' // OpenAI POST /v1/completions
+  | 'embeddings' // OpenAI POST /v1/embeddings
+  | 'models' // GET /v1/models (not rate-limited by Sluice)
+  | 'messages' // Anthropic POST /v1/messages
+  | 'count_tokens' // Anthropic POST /v1/messages/count_tokens (own RPM at the provider)
+  | 'generate_content' // Gemini POST /v1beta/models/{m}:generateContent
+  | 'stream_generate_content'; // Gemini POST /v1beta/models/{m}:streamGenerateContent
+
+/** Case-insensitive header access; `Headers` (fetch/undici) satisfies it. */
+export interface HeaderLookup {
+  get(name: string): string | null | undefined;
+}
+
+/** What admission needs to know about a request, read from its JSON body. */
+export interface RequestEstimate {
+  readonly endpoint: Endpoint;
+  /** The model the body asks for (Gemini: from the URL path). */
+  readonly model: string | undefined;
+  readonly stream: boolean;
+  /**
+   * The cost the provider will count at admission: input tokens from a real
+   * tokenizer where one exists (OpenAI encodings) or a documented estimate,
+   * output tokens = n × max output tokens (or the per-model default).
+   */
+  readonly cost: Cost;
+}
+
+export interface EstimateOptions {
+  /** Output tokens to reserve when the body sets no maximum. */
+  readonly defaultMaxOutputTokens?: number;
+}
+
+/** One limit as the provider reported it in a response. */
+export interface RateLimitObservation {
+  readonly dimension: Dimension;
+  readonly window: Window;
+  readonly limit?: number | undefined;
+  readonly remaining?: number | undefined;
+  /** Epoch ms at which the provider's bucket is full again (clamped to a sane range). */
+  readonly resetAt?: number | undefined;
+  /** OpenAI's project-scoped token limit is reported beside the org one. */
+  readonly scope?: 'project' | undefined;
+}
+
+/**
+ * Every non-success answer falls into exactly one class; the runtime's retry
+ * and routing policies switch on `kind` only.
+ */
+export type ProviderErrorKind =
+  | 'rate_limited' // retry after `retryAfterMs`; `dimension`/`window` say which limit
+  | 'quota_exhausted' // billing, credits, spend caps, per-day quota: never retried
+  | 'too_large' // request larger than the whole limit (OpenAI "Request too large", Groq 413): never retried
+  | 'overloaded' // Anthropic 529, OpenAI 503 server_is_overloaded: retry with backoff
+  | 'server_error' // other 5xx: retry with backoff
+  | 'timeout' // 408 / 504 / client-side timeout: retry with backoff
+  | 'non_retryable' // 400, 401, 403, 404, 422 and other 4xx
+  | 'network'; // connection refused / reset, DNS: retry with backoff
+
+export interface ProviderError {
+  readonly kind: ProviderErrorKind;
+  readonly retryable: boolean;
+  readonly status: number;
+  /** The provider's own hint (retry-after-ms, retry-after, RetryInfo), clamped. */
+  readonly retryAfterMs?: number | undefined;
+  readonly dimension?: Dimension | undefined;
+  readonly window?: Window | undefined;
+  /** Provider error code/type, e.g. `insufficient_quota`, `rate_limit_error`. */
+  readonly code?: string | undefined;
+  readonly message?: string | undefined;
+}
+
+/** Errors Sluice itself answers with, written in the provider's own format. */
+export type RefusalKind =
+  | 'rate_limit' // 429
+  | 'overloaded' // 503 (Anthropic flavour: 529 is upstream's; Sluice answers 503)
+  | 'invalid_request' // 400
+  | 'authentication' // 401
+  | 'permission' // 403
+  | 'not_found' // 404
+  | 'request_too_large' // 413
+  | 'api_error'; // 500 / 502
+
+export interface ErrorPayload {
+  readonly status: number;
+  /** JSON-serialisable body in the provider's error envelope. */
+  readonly body: unknown;
+}
+
+/** Incremental usage extraction from a streamed (SSE) response, fed as bytes arrive. */
+export interface UsageTap {
+  push(chunk: Uint8Array): void;
+  /** Usage seen so far (last value wins, never summed); undefined when none arrived. */
+  usage(): Usage | undefined;
+  /** An error event seen inside the stream after the 200 (e.g. Anthropic overloaded_error). */
+  error(): ProviderError | undefined;
+}
+
+export interface ProviderAdapter {
+  readonly kind: ProviderKind;
+  /** The endpoint a request is, or undefined when the path is not one Sluice knows. */
+  matchEndpoint(method: string, pathname: string): Endpoint | undefined;
+  /** Cost and shape of a request; `body` is the parsed JSON (any type: validated here). */
+  estimate(endpoint: Endpoint, body: unknown, pathname: string, options?: EstimateOptions): RequestEstimate;
+  /** Actual usage from a non-streamed JSON response body, as the provider counts it for limits. */
+  usageFromBody(endpoint: Endpoint, body: unknown): Usage | undefined;
+  createUsageTap(endpoint: Endpoint): UsageTap;
+  /** Rate-limit state from response headers; empty when the provider sends none. */
+  observe(headers: HeaderLookup, now: number): RateLimitObservation[];
+  /** Classifies a non-2xx response; `body` is the parsed JSON or the raw text. */
+  classifyError(status: number, headers: HeaderLookup, body: unknown, now: number): ProviderError;
+  /** A refusal in this provider's own error format. */
+  errorPayload(kind: RefusalKind, message: string): ErrorPayload;
+  /**
+   * For streamed requests that did not ask for usage: returns a body that
+   * does (OpenAI `stream_options.include_usage`), or undefined when nothing
+   * needs changing. The gateway then strips the extra usage chunk again.
+   */
+  requestStreamUsage?(endpoint: Endpoint, body: Record<string, unknown>): Record<string, unknown> | undefined;
+}
