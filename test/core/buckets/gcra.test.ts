@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { gcraGive, gcraRemaining, gcraTake, gcraTatFromProvider, gcraWaitMs } from '../../../src/core/buckets/gcra.js';
+import {
+  gcraGive,
+  gcraRemaining,
+  gcraTake,
+  gcraTatFromProvider,
+  gcraWaitMs,
+} from '../../../src/core/buckets/gcra.js';
 import { defineBucket } from '../../../src/core/limit.js';
 
 const now = 1_000_000;
