@@ -21,6 +21,7 @@ export interface Delivery {
   readonly call: Call;
   readonly ids: CallIds;
   readonly answer: Answer;
+  /** Fresh per call; completed in place. */
   readonly headers: Headers;
   readonly timing: Timing;
   readonly lease: Lease | undefined;
@@ -47,8 +48,9 @@ export function deliver(d: Delivery): void {
     else d.lease?.abort();
     d.done(completed, produced);
   };
-  // The client may leave at any time: free the slot, keep what was charged.
-  d.res.once('close', () => end(false));
+  // The client may leave while the answer is pending: free the slot, keep what was charged.
+  const pending = d.call.stream || d.timing.ttftMs > 0 || d.timing.perTokenMs > 0;
+  if (pending) d.res.once('close', () => end(false));
   const produce = (tokens: number) => {
     produced += tokens;
     d.lease?.produce(tokens, d.clock.now());
@@ -87,23 +89,20 @@ function deliverWhole({ d, produce, end, schedule }: Context): void {
       return;
     }
     let body = d.call.render.body(d.answer, usageOf(d, tokens), d.ids);
-    const contentType =
-      kind === 'wrong_content_type' ? TEXT_PLAIN : (d.headers['content-type'] ?? 'application/json');
+    const headers = d.headers;
+    if (kind === 'wrong_content_type') headers['content-type'] = TEXT_PLAIN;
     if (kind === 'malformed_json') body = body.slice(0, Math.floor(body.length / 2));
     if (kind === 'reset_mid_stream') {
       // Headers and half the body, then the connection is reset.
-      d.res.writeHead(200, {
-        ...d.headers,
-        'content-type': contentType,
-        'content-length': Buffer.byteLength(body),
-      });
+      headers['content-length'] = String(Buffer.byteLength(body));
+      d.res.writeHead(200, headers);
       d.res.write(body.slice(0, Math.floor(body.length / 2)));
       end(false);
       d.res.destroy();
       return;
     }
     end(true);
-    sendReply(d.res, { status: 200, headers: { ...d.headers, 'content-type': contentType }, body });
+    sendReply(d.res, { status: 200, headers, body });
   };
   const delay = d.timing.ttftMs + d.answer.pieces.length * d.timing.perTokenMs;
   if (delay > 0) schedule(delay, write);
@@ -118,7 +117,9 @@ function deliverStream({ d, produce, end, schedule }: Context): void {
   const choices = d.call.choices;
   const cutAt = d.fault?.spec.after_tokens ?? Math.floor(pieces.length / 2);
   const contentType = kind === 'wrong_content_type' ? TEXT_PLAIN : frames.contentType;
-  d.res.writeHead(200, { ...d.headers, 'content-type': contentType, 'cache-control': 'no-cache' });
+  d.headers['content-type'] = contentType;
+  d.headers['cache-control'] = 'no-cache';
+  d.res.writeHead(200, d.headers);
   let out = frames.start(usageOf(d, 0));
   let i = 0;
   const step = () => {

@@ -14,7 +14,7 @@ import type { ContentSource } from './content.js';
 import { deliver } from './delivery.js';
 import { EARLY_FAULTS, type Fault, type FaultPlan } from './faults.js';
 import type { Call, CallIds, Endpoint, FlavourModule, Reply } from './flavour.js';
-import { BodyTooLargeError, readBody, sendReply } from './http-io.js';
+import { type RequestTarget, readBody, sendReply } from './http-io.js';
 import { timingFor } from './latency.js';
 import type { BucketView } from './limits/bucket.js';
 import type { Limiter } from './limits/limiter.js';
@@ -36,6 +36,8 @@ export interface ExchangeDeps {
   readonly faults: FaultPlan;
   readonly stats: SimStats;
   readonly content: ContentSource;
+  /** Answers a 500 (or cuts the connection if the answer had started) when the simulator itself fails. */
+  readonly onError: (res: ServerResponse, error: unknown) => void;
 }
 
 const EMPTY_ANSWER = { pieces: [], text: '', finish: 'stop' } as const;
@@ -49,7 +51,7 @@ export class Exchange {
     this.ordinal = 0;
   }
 
-  async serve(req: IncomingMessage, res: ServerResponse, route: Route, url: URL): Promise<void> {
+  serve(req: IncomingMessage, res: ServerResponse, route: Route, url: RequestTarget): void {
     const { config, clock, stats } = this.deps;
     const flavour = route.flavour;
     const ids = flavour.ids(++this.ordinal, clock.now());
@@ -59,38 +61,54 @@ export class Exchange {
       sendReply(res, reply);
     };
     const key = flavour.keyOf(req.headers, url);
-    if (config.auth !== 'none') {
-      if (!key) return send(flavour.authError(true, '', ids));
-      if (config.auth === 'listed' && !Object.hasOwn(config.keys, key))
-        return send(flavour.authError(false, key, ids));
+    const authError =
+      config.auth === 'none'
+        ? undefined
+        : !key
+          ? flavour.authError(true, '', ids)
+          : config.auth === 'listed' && !Object.hasOwn(config.keys, key)
+            ? flavour.authError(false, key, ids)
+            : undefined;
+    if (authError) {
+      send(authError);
+      return;
     }
     const apiKey = key ?? 'anonymous';
-    let body: unknown;
-    if (req.method === 'POST') {
-      let raw: string;
-      try {
-        raw = await readBody(req);
-      } catch (error) {
-        if (error instanceof BodyTooLargeError) res.destroy();
+    const withBody = (body: unknown) => {
+      const parsed = flavour.parse(body, {
+        endpoint: route.endpoint,
+        pathModel: route.pathModel,
+        pathStream: route.pathStream,
+        sse: route.sse,
+        key: apiKey,
+        now: clock.now(),
+        ids,
+      });
+      if (isCall(parsed)) this.admitAndDeliver(req, res, parsed, { ids, apiKey, flavour, send });
+      else send(parsed);
+    };
+    if (req.method !== 'POST') {
+      withBody(undefined);
+      return;
+    }
+    readBody(req, (error, raw) => {
+      if (error) {
+        res.destroy();
         return;
       }
+      let body: unknown;
       try {
         body = raw.length > 0 ? JSON.parse(raw) : undefined;
       } catch {
-        return send(flavour.invalidJson(ids));
+        send(flavour.invalidJson(ids));
+        return;
       }
-    }
-    const parsed = flavour.parse(body, {
-      endpoint: route.endpoint,
-      pathModel: route.pathModel,
-      pathStream: route.pathStream,
-      sse: route.sse,
-      key: apiKey,
-      now: clock.now(),
-      ids,
+      try {
+        withBody(body);
+      } catch (failure) {
+        this.deps.onError(res, failure);
+      }
     });
-    if (!isCall(parsed)) return send(parsed);
-    this.admitAndDeliver(req, res, parsed, { ids, apiKey, flavour, send });
   }
 
   private admitAndDeliver(

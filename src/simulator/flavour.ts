@@ -8,6 +8,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { FaultKind, FaultSpec, SimulatorConfig } from './config.js';
 import type { Answer } from './content.js';
+import type { RequestTarget } from './http-io.js';
 import type { BucketView } from './limits/bucket.js';
 import type { AdmissionCost, Refusal } from './limits/scope.js';
 
@@ -117,7 +118,7 @@ export interface ParseContext {
 export interface FlavourModule {
   readonly flavour: Flavour;
   /** The API key the request carries, if any. */
-  keyOf(headers: IncomingHttpHeaders, url: URL): string | undefined;
+  keyOf(headers: IncomingHttpHeaders, url: RequestTarget): string | undefined;
   parse(body: unknown, ctx: ParseContext): Call | Reply;
   ids(ordinal: number, now: number): CallIds;
   /** Headers of every answer to an accepted call: ids plus the flavour's rate-limit headers (if limited). */

@@ -6,6 +6,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Route } from './exchange.js';
 import type { Flavour, FlavourModule } from './flavour.js';
+import type { RequestTarget } from './http-io.js';
 
 export type Flavours = Readonly<Record<Flavour, FlavourModule>>;
 
@@ -14,7 +15,7 @@ const GEMINI_PATH =
 
 export function routeOf(
   method: string,
-  url: URL,
+  url: RequestTarget,
   headers: IncomingHttpHeaders,
   flavours: Flavours,
 ): Route | undefined {
@@ -69,7 +70,7 @@ export function routeOf(
 }
 
 /** The flavour whose error format an unknown path gets, guessed from its headers and prefix. */
-export function guessFlavour(url: URL, headers: IncomingHttpHeaders): Flavour {
+export function guessFlavour(url: RequestTarget, headers: IncomingHttpHeaders): Flavour {
   if (url.pathname.startsWith('/v1beta') || headers['x-goog-api-key'] !== undefined) return 'gemini';
   if (headers['x-api-key'] !== undefined || headers['anthropic-version'] !== undefined) return 'anthropic';
   return 'openai';

@@ -14,7 +14,7 @@ import { FaultPlan } from './faults.js';
 import { anthropicFlavour } from './flavours/anthropic/anthropic.js';
 import { geminiFlavour } from './flavours/gemini/gemini.js';
 import { openaiFlavour } from './flavours/openai/openai.js';
-import { readBody, sendJson, sendReply } from './http-io.js';
+import { RequestTarget, readBody, sendJson, sendReply } from './http-io.js';
 import { Limiter } from './limits/limiter.js';
 import { type Flavours, guessFlavour, routeOf } from './routes.js';
 import { SimStats, type StatsSnapshot } from './stats.js';
@@ -64,7 +64,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     anthropic: anthropicFlavour(config),
     gemini: geminiFlavour(config),
   };
-  const exchange = new Exchange({ config, clock, limiter, faults, stats, content });
+  const onError = (res: ServerResponse, error: unknown) => {
+    if (res.headersSent) res.destroy();
+    else sendJson(res, 500, { error: `simulator failure: ${(error as Error).message}` });
+  };
+  const exchange = new Exchange({ config, clock, limiter, faults, stats, content, onError });
 
   const snapshot = (): SimulatorStats => {
     const now = clock.now();
@@ -88,10 +92,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     }
   };
 
-  const control = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
+  const control = async (req: IncomingMessage, res: ServerResponse, url: RequestTarget) => {
     if (url.pathname === '/_sim/stats' && req.method === 'GET') return sendJson(res, 200, snapshot());
     if (url.pathname === '/_sim/reset' && req.method === 'POST') {
-      const raw = await readBody(req);
+      const raw = await new Promise<string>((resolve, reject) =>
+        readBody(req, (error, body) => (error ? reject(error) : resolve(body))),
+      );
       let buckets = url.searchParams.get('buckets') === 'true';
       try {
         const body: unknown = raw ? JSON.parse(raw) : {};
@@ -106,11 +112,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   };
 
   const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://simulator');
-    const fail = (error: unknown) => {
-      if (res.headersSent) res.destroy();
-      else sendJson(res, 500, { error: `simulator failure: ${(error as Error).message}` });
-    };
+    const url = new RequestTarget(req.url ?? '/');
+    const fail = (error: unknown) => onError(res, error);
     if (url.pathname.startsWith('/_sim/')) {
       control(req, res, url).catch(fail);
       return;
@@ -121,7 +124,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       sendReply(res, flavour.notFound(req.method ?? 'GET', url.pathname, flavour.ids(0, clock.now())));
       return;
     }
-    exchange.serve(req, res, route, url).catch(fail);
+    try {
+      exchange.serve(req, res, route, url);
+    } catch (error) {
+      fail(error);
+    }
   });
   server.keepAliveTimeout = 65_000;
 

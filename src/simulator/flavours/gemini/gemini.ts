@@ -175,7 +175,7 @@ export function geminiFlavour(config: SimulatorConfig): FlavourModule {
         created: Math.floor(now / 1000),
       };
     },
-    headers: () => ({}),
+    headers: () => ({ 'content-type': GEMINI_JSON }),
     rateLimited: (refusal, call) => geminiRateLimited(refusal, call.model, tier),
     fault: (kind, spec, call) => geminiFault(kind, spec, call.model, tier),
     authError: (missing) => geminiAuthError(missing),

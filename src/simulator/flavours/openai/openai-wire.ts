@@ -27,6 +27,7 @@ export function openaiError(
 /** Headers on every answer: ids, then the two buckets OpenAI reports. */
 export function openaiHeaders(views: readonly BucketView[], organization: string, ids: CallIds): Headers {
   const headers: Headers = {
+    'content-type': 'application/json',
     'openai-organization': organization,
     'openai-processing-ms': '0',
     'openai-version': '2020-10-01',
