@@ -109,6 +109,27 @@ export class SimBucket {
     return taken;
   }
 
+  /**
+   * A steady consumption of `perMs` units per ms from `from` to `now` (the
+   * other clients), as if applied continuously: a bucket that refills faster
+   * than it is drained and gets full stays full, and none goes below empty.
+   */
+  drain(perMs: number, from: number, now: number): void {
+    if (perMs <= 0 || now <= from) return;
+    if (this.mode === 'bucket') {
+      // In GCRA time, taking d units per ms pushes `tat` by d/rate per ms.
+      let next = Math.max(this.tat, from) + (perMs / this.spec.ratePerMs) * (now - from);
+      if (next < now) next = now;
+      this.tat = Math.min(next, now + this.spec.windowMs);
+      return;
+    }
+    const start = this.startAt(now);
+    const since = Math.max(from, start);
+    const used = this.usedAt(now);
+    this.used = Math.min(this.limit, used + perMs * (now - since));
+    this.windowStart = start;
+  }
+
   /** Gives back `amount`; never beyond full. */
   give(amount: number, now: number): void {
     if (amount <= 0) return;

@@ -180,15 +180,11 @@ export class Scope {
     for (const bucket of this.buckets) if (bucket.unit === 'requests') bucket.takeUpTo(1, now);
   }
 
-  /** Applies the other clients' consumption since the last look: a steady flow, refused when the bucket is empty. */
+  /** Applies the other clients' consumption since the last look, as a continuous flow. */
   private drain(now: number): void {
-    const elapsed = now - this.drainedAt;
-    if (elapsed <= 0 || this.flows.size === 0) {
-      if (elapsed > 0) this.drainedAt = now;
-      return;
-    }
+    if (now <= this.drainedAt) return;
+    for (const [bucket, perMs] of this.flows) bucket.drain(perMs, this.drainedAt, now);
     this.drainedAt = now;
-    for (const [bucket, perMs] of this.flows) bucket.takeUpTo(perMs * elapsed, now);
   }
 }
 
