@@ -1,7 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { BackgroundSpec } from '../../src/simulator/config.js';
-import { type AdmissionCost, isRefusal, type Lease, Scope, type ScopeOptions } from '../../src/simulator/limits/scope.js';
+import {
+  type AdmissionCost,
+  isRefusal,
+  type Lease,
+  Scope,
+  type ScopeOptions,
+} from '../../src/simulator/limits/scope.js';
 
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
 const MINUTE = 60_000;
@@ -20,7 +26,11 @@ function scope(limits: ConstructorParameters<typeof Scope>[0], options: Partial<
   });
 }
 
-const cost = (input: number, output = 0, outputMode: AdmissionCost['outputMode'] = 'keep'): AdmissionCost => ({
+const cost = (
+  input: number,
+  output = 0,
+  outputMode: AdmissionCost['outputMode'] = 'keep',
+): AdmissionCost => ({
   requests: 1,
   input,
   output,
@@ -78,30 +88,35 @@ describe('admitted cost never exceeds the limits', () => {
 
   it('continuous buckets: over any interval T, admitted ≤ L + L·T/W', () => {
     fc.assert(
-      fc.property(steps, fc.integer({ min: 1, max: 50 }), fc.integer({ min: 3_000, max: 50_000 }), (seq, rpm, tpm) => {
-        const s = scope({ rpm, tpm });
-        const admitted: { at: number; tokens: number }[] = [];
-        let now = T0;
-        for (const { dt, tokens } of seq) {
-          now += dt;
-          const result = s.admit(cost(tokens), now);
-          if (!isRefusal(result)) {
-            admitted.push({ at: now, tokens });
-            result.finish({ input: tokens, output: 0 }, now);
+      fc.property(
+        steps,
+        fc.integer({ min: 1, max: 50 }),
+        fc.integer({ min: 3_000, max: 50_000 }),
+        (seq, rpm, tpm) => {
+          const s = scope({ rpm, tpm });
+          const admitted: { at: number; tokens: number }[] = [];
+          let now = T0;
+          for (const { dt, tokens } of seq) {
+            now += dt;
+            const result = s.admit(cost(tokens), now);
+            if (!isRefusal(result)) {
+              admitted.push({ at: now, tokens });
+              result.finish({ input: tokens, output: 0 }, now);
+            }
           }
-        }
-        for (let i = 0; i < admitted.length; i++) {
-          let requests = 0;
-          let tokens = 0;
-          for (let j = i; j < admitted.length; j++) {
-            const span = (admitted[j]?.at ?? 0) - (admitted[i]?.at ?? 0);
-            requests++;
-            tokens += admitted[j]?.tokens ?? 0;
-            expect(requests).toBeLessThanOrEqual(rpm + (rpm * span) / MINUTE + 1e-9);
-            expect(tokens).toBeLessThanOrEqual(tpm + (tpm * span) / MINUTE + 1e-6);
+          for (let i = 0; i < admitted.length; i++) {
+            let requests = 0;
+            let tokens = 0;
+            for (let j = i; j < admitted.length; j++) {
+              const span = (admitted[j]?.at ?? 0) - (admitted[i]?.at ?? 0);
+              requests++;
+              tokens += admitted[j]?.tokens ?? 0;
+              expect(requests).toBeLessThanOrEqual(rpm + (rpm * span) / MINUTE + 1e-9);
+              expect(tokens).toBeLessThanOrEqual(tpm + (tpm * span) / MINUTE + 1e-6);
+            }
           }
-        }
-      }),
+        },
+      ),
       { numRuns: 150 },
     );
   });
@@ -184,19 +199,23 @@ describe('admitted cost never exceeds the limits', () => {
 
   it('concurrency: never more calls in flight than the limit', () => {
     fc.assert(
-      fc.property(fc.array(fc.boolean(), { minLength: 1, maxLength: 200 }), fc.integer({ min: 1, max: 8 }), (ops, limit) => {
-        const s = scope({ concurrency: limit });
-        const held: Lease[] = [];
-        for (const admit of ops) {
-          if (admit) {
-            const result = s.admit(cost(1), T0);
-            if (!isRefusal(result)) held.push(result);
-            else expect(result.dimension).toBe('concurrency');
-          } else held.shift()?.finish({ input: 1, output: 0 }, T0);
-          expect(s.inFlight).toBe(held.length);
-          expect(held.length).toBeLessThanOrEqual(limit);
-        }
-      }),
+      fc.property(
+        fc.array(fc.boolean(), { minLength: 1, maxLength: 200 }),
+        fc.integer({ min: 1, max: 8 }),
+        (ops, limit) => {
+          const s = scope({ concurrency: limit });
+          const held: Lease[] = [];
+          for (const admit of ops) {
+            if (admit) {
+              const result = s.admit(cost(1), T0);
+              if (!isRefusal(result)) held.push(result);
+              else expect(result.dimension).toBe('concurrency');
+            } else held.shift()?.finish({ input: 1, output: 0 }, T0);
+            expect(s.inFlight).toBe(held.length);
+            expect(held.length).toBeLessThanOrEqual(limit);
+          }
+        },
+      ),
     );
   });
 });

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { goDuration, protoDuration, retryAfterSeconds, rfc3339Seconds } from '../../src/simulator/wire-time.js';
+import {
+  goDuration,
+  protoDuration,
+  retryAfterSeconds,
+  rfc3339Seconds,
+} from '../../src/simulator/wire-time.js';
 
 describe('wire time formats', () => {
   it('prints OpenAI reset durations like Go, truncated to milliseconds (PROVIDERS.md §1.2)', () => {

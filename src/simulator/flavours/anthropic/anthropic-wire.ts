@@ -49,6 +49,7 @@ export function anthropicHeaders(
   options: AnthropicHeaderOptions,
 ): Headers {
   const headers: Headers = {
+    'content-type': 'application/json',
     'request-id': ids.requestId,
     'anthropic-organization-id': options.organizationId,
   };
