@@ -96,9 +96,8 @@ function deliverWhole({ d, produce, end, schedule }: Context): void {
       // Headers and half the body, then the connection is reset.
       headers['content-length'] = String(Buffer.byteLength(body));
       d.res.writeHead(200, headers);
-      d.res.write(body.slice(0, Math.floor(body.length / 2)));
       end(false);
-      d.res.destroy();
+      cut(d, body.slice(0, Math.floor(body.length / 2)));
       return;
     }
     end(true);
@@ -125,9 +124,8 @@ function deliverStream({ d, produce, end, schedule }: Context): void {
   const step = () => {
     while (i < pieces.length) {
       if (i === cutAt && kind === 'reset_mid_stream') {
-        d.res.write(out);
         end(false);
-        d.res.destroy();
+        cut(d, out);
         return;
       }
       if (i === cutAt && kind === 'error_mid_stream') {
@@ -150,9 +148,8 @@ function deliverStream({ d, produce, end, schedule }: Context): void {
     }
     // Cuts placed at the very end (after_tokens ≥ the answer) still happen, before the closing frames.
     if (kind === 'reset_mid_stream') {
-      d.res.write(out);
       end(false);
-      d.res.destroy();
+      cut(d, out);
       return;
     }
     if (kind === 'error_mid_stream') {
@@ -169,4 +166,9 @@ function deliverStream({ d, produce, end, schedule }: Context): void {
     out = '';
     schedule(d.timing.ttftMs, step);
   } else step();
+}
+
+/** Sends what was produced so far, then resets the connection once it is on the wire. */
+function cut(d: Delivery, text: string): void {
+  d.res.write(text, () => d.res.destroy());
 }

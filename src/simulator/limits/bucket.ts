@@ -56,7 +56,12 @@ export interface BucketView {
 export class SimBucket {
   readonly spec: BucketSpec;
   readonly unit: Unit;
-  /** GCRA state: the instant the bucket is full again. */
+  /**
+   * GCRA state: the instant the bucket is full again, in ms since `origin`.
+   * Relative time keeps float error far below one unit: at epoch magnitudes
+   * (1.7e12 ms) one ulp is 0.24 µs, which is a visible fraction of a token
+   * for large limits.
+   */
   private tat = 0;
   /** Window state (fixed and calendar). */
   private used = 0;
@@ -67,6 +72,7 @@ export class SimBucket {
     readonly limit: number,
     readonly mode: BucketMode,
     scope: string,
+    private readonly origin: number,
   ) {
     this.unit = UNIT_OF[dimension];
     this.spec = defineBucket(`${scope}:${dimension}`, {
@@ -82,7 +88,7 @@ export class SimBucket {
   waitMs(amount: number, now: number): number {
     switch (this.mode) {
       case 'bucket':
-        return gcraWaitMs(this.tat, amount, now, this.spec);
+        return gcraWaitMs(this.tat, amount, now - this.origin, this.spec);
       case 'calendar':
         return calendarWaitMs(this.used, this.windowStart, amount, now, this.spec);
       case 'fixed':
@@ -94,7 +100,7 @@ export class SimBucket {
   take(amount: number, now: number): void {
     if (amount <= 0) return;
     if (this.mode === 'bucket') {
-      this.tat = gcraTake(this.tat, amount, now, this.spec);
+      this.tat = gcraTake(this.tat, amount, now - this.origin, this.spec);
     } else {
       this.used = this.usedAt(now) + amount;
       this.windowStart = this.startAt(now);
@@ -118,9 +124,10 @@ export class SimBucket {
     if (perMs <= 0 || now <= from) return;
     if (this.mode === 'bucket') {
       // In GCRA time, taking d units per ms pushes `tat` by d/rate per ms.
-      let next = Math.max(this.tat, from) + (perMs / this.spec.ratePerMs) * (now - from);
-      if (next < now) next = now;
-      this.tat = Math.min(next, now + this.spec.windowMs);
+      const t = now - this.origin;
+      let next = Math.max(this.tat, from - this.origin) + (perMs / this.spec.ratePerMs) * (now - from);
+      if (next < t) next = t;
+      this.tat = Math.min(next, t + this.spec.windowMs);
       return;
     }
     const start = this.startAt(now);
@@ -134,7 +141,7 @@ export class SimBucket {
   give(amount: number, now: number): void {
     if (amount <= 0) return;
     if (this.mode === 'bucket') {
-      this.tat = gcraGive(this.tat, amount, now, this.spec);
+      this.tat = gcraGive(this.tat, amount, now - this.origin, this.spec);
     } else if (this.windowStart === this.startAt(now)) {
       this.used = Math.max(0, this.used - amount);
     }
@@ -143,7 +150,7 @@ export class SimBucket {
   usedAt(now: number): number {
     switch (this.mode) {
       case 'bucket':
-        return gcraUsed(this.tat, now, this.spec);
+        return gcraUsed(this.tat, now - this.origin, this.spec);
       case 'calendar':
         return calendarUsed(this.used, this.windowStart, now);
       case 'fixed':
@@ -156,7 +163,8 @@ export class SimBucket {
     return {
       dimension: this.dimension,
       limit: this.limit,
-      remaining: Math.max(0, Math.floor(this.limit - used)),
+      // The slack absorbs float error from converting units to GCRA time and back (216 → 215.99999999).
+      remaining: Math.max(0, Math.floor(this.limit - used + 1e-6)),
       used,
       resetMs: this.resetMs(now, used),
     };
@@ -167,7 +175,7 @@ export class SimBucket {
     switch (this.mode) {
       // Time to refill completely, PROVIDERS.md §1.3: (L − level)·W/L.
       case 'bucket':
-        return Math.max(0, this.tat - now);
+        return Math.max(0, this.tat - (now - this.origin));
       case 'calendar':
         return calendarResetMs(now);
       case 'fixed':

@@ -84,7 +84,7 @@ export class Scope {
             ? 'calendar'
             : 'bucket'
           : options.minuteMode;
-      buckets.push(new SimBucket(dimension, limit, mode, options.id));
+      buckets.push(new SimBucket(dimension, limit, mode, options.id, options.now));
     }
     this.buckets = buckets;
     this.concurrencyLimit = limits.concurrency;
