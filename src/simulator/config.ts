@@ -184,7 +184,12 @@ export function parseSimulatorConfig(input: unknown, source = 'simulator options
 
 /** Reads a YAML (or JSON, a subset of YAML) configuration file. */
 export async function loadSimulatorConfigFile(path: string): Promise<SimulatorConfigInput> {
-  const text = await readFile(path, 'utf8');
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new SimulatorConfigError(`cannot read ${path}: ${(error as Error).message}`, { cause: error });
+  }
   let data: unknown;
   try {
     data = parseYaml(text);
