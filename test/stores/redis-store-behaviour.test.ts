@@ -134,7 +134,9 @@ describe('RedisStore mirrors MemoryStore', () => {
               expect(r.reason).toBe(m.reason);
               expect(r.limitedBy?.key).toBe(m.limitedBy?.key);
               expect(close(r.retryAfterMs, m.retryAfterMs) || r.retryAfterMs === m.retryAfterMs).toBe(true);
-              r.remaining.forEach((v, i) => expect(close(v, m.remaining[i] as number)).toBe(true));
+              r.remaining.forEach((v, i) => {
+                expect(close(v, m.remaining[i] as number)).toBe(true);
+              });
               if (m.reservation && r.reservation) held.push([m.reservation, r.reservation]);
             } else if (step.op === 'settle' && held.length > 0) {
               const [m, r] = held[step.which % held.length] as [Reservation, Reservation];
