@@ -213,6 +213,10 @@ export class Admission {
 
   private enqueue(request: AdmissionRequest, arrivedAt: number): Promise<AdmissionResult> {
     return new Promise<AdmissionResult>((resolve) => {
+      if (request.signal?.aborted) {
+        resolve(this.refusal(request, 'aborted', 0, undefined, arrivedAt));
+        return;
+      }
       const ticket = new Ticket(request, arrivedAt, resolve);
       const offered = this.scheduler.offer(ticket);
       if (!offered.accepted) {

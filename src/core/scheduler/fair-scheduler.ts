@@ -116,26 +116,29 @@ export class FairScheduler<T extends Schedulable> {
   }
 
   /**
-   * The head of every backlogged (class, tenant) queue, in dispatch order:
-   * effective class (after aging) first, then original class, then virtual
-   * start, then arrival.
+   * The head of every backlogged (class, tenant) queue, in dispatch order.
+   * By effective class (after aging) first. Within one effective class,
+   * requests that aged into it go first, oldest first (so a flood of fresh
+   * urgent work cannot starve them), then the class's own requests in fair
+   * order: smallest virtual start, then arrival.
    */
   candidates(now: number): T[] {
-    const heads: { item: T; level: number; start: number }[] = [];
+    const heads: { item: T; level: number; aged: number; start: number }[] = [];
     for (const queue of this.queues) {
       if (queue.size === 0) continue;
       for (const tenantQueue of queue.tenants.values()) {
         const item = tenantQueue.items[0];
-        if (item) heads.push({ item, level: this.levelOf(item, now), start: tenantQueue.start });
+        if (!item) continue;
+        const level = this.levelOf(item, now);
+        heads.push({ item, level, aged: level < item.priority ? 0 : 1, start: tenantQueue.start });
       }
     }
-    heads.sort(
-      (a, b) =>
-        a.level - b.level ||
-        a.item.priority - b.item.priority ||
-        a.start - b.start ||
-        a.item.enqueuedAt - b.item.enqueuedAt,
-    );
+    heads.sort((a, b) => {
+      if (a.level !== b.level) return a.level - b.level;
+      if (a.aged !== b.aged) return a.aged - b.aged;
+      if (a.aged === 0) return a.item.enqueuedAt - b.item.enqueuedAt;
+      return a.start - b.start || a.item.enqueuedAt - b.item.enqueuedAt;
+    });
     return heads.map((h) => h.item);
   }
 
