@@ -1,60 +1,97 @@
 /**
  * Reservations ordered by lease expiry, so that the store finds the expired
  * ones in O(log n) instead of scanning every reservation on each decision.
- * Entries are never updated in place: a renewed lease pushes a new entry and
- * the stale one is skipped when it surfaces (the caller checks the record).
+ * Each entry knows its own position (`heapIndex`), so a settle removes it and
+ * a renewal moves it in O(log n), and the heap only ever holds live leases.
  */
-export interface LeaseEntry {
+export interface Leased {
   expiresAt: number;
-  id: string;
+  /** Position in the heap, -1 when not in it. */
+  heapIndex: number;
 }
 
-export class LeaseHeap {
-  private readonly items: LeaseEntry[] = [];
+export class LeaseHeap<T extends Leased> {
+  private readonly items: T[] = [];
 
   get size(): number {
     return this.items.length;
   }
 
-  push(expiresAt: number, id: string): void {
-    const items = this.items;
-    items.push({ expiresAt, id });
-    let i = items.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      const p = items[parent] as LeaseEntry;
-      const c = items[i] as LeaseEntry;
-      if (p.expiresAt <= c.expiresAt) break;
-      items[parent] = c;
-      items[i] = p;
-      i = parent;
-    }
+  has(item: T): boolean {
+    return item.heapIndex >= 0 && this.items[item.heapIndex] === item;
+  }
+
+  push(item: T): void {
+    item.heapIndex = this.items.length;
+    this.items.push(item);
+    this.up(item.heapIndex);
   }
 
   /** Earliest expiry, or Infinity when empty. */
   peekExpiry(): number {
-    return this.items.length ? (this.items[0] as LeaseEntry).expiresAt : Number.POSITIVE_INFINITY;
+    return this.items.length ? (this.items[0] as T).expiresAt : Number.POSITIVE_INFINITY;
   }
 
-  pop(): LeaseEntry | undefined {
-    const items = this.items;
-    const top = items[0];
-    const last = items.pop();
-    if (!top || !last || items.length === 0) return top;
-    items[0] = last;
-    let i = 0;
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < items.length && (items[l] as LeaseEntry).expiresAt < (items[m] as LeaseEntry).expiresAt) m = l;
-      if (r < items.length && (items[r] as LeaseEntry).expiresAt < (items[m] as LeaseEntry).expiresAt) m = r;
-      if (m === i) break;
-      const tmp = items[m] as LeaseEntry;
-      items[m] = items[i] as LeaseEntry;
-      items[i] = tmp;
-      i = m;
-    }
+  pop(): T | undefined {
+    const top = this.items[0];
+    if (top) this.remove(top);
     return top;
+  }
+
+  /** Takes `item` out; false when it was not in the heap. */
+  remove(item: T): boolean {
+    if (!this.has(item)) return false;
+    const index = item.heapIndex;
+    const last = this.items.pop() as T;
+    item.heapIndex = -1;
+    if (last !== item) {
+      this.items[index] = last;
+      last.heapIndex = index;
+      this.down(index);
+      this.up(last.heapIndex);
+    }
+    return true;
+  }
+
+  /** Moves `item` to a new expiry. */
+  update(item: T, expiresAt: number): void {
+    if (!this.has(item)) return;
+    item.expiresAt = expiresAt;
+    this.down(item.heapIndex);
+    this.up(item.heapIndex);
+  }
+
+  private up(index: number): void {
+    const items = this.items;
+    const item = items[index] as T;
+    while (index > 0) {
+      const parentIndex = (index - 1) >> 1;
+      const parent = items[parentIndex] as T;
+      if (parent.expiresAt <= item.expiresAt) break;
+      items[index] = parent;
+      parent.heapIndex = index;
+      index = parentIndex;
+    }
+    items[index] = item;
+    item.heapIndex = index;
+  }
+
+  private down(index: number): void {
+    const items = this.items;
+    const n = items.length;
+    const item = items[index] as T;
+    for (;;) {
+      const left = 2 * index + 1;
+      if (left >= n) break;
+      const right = left + 1;
+      const child = right < n && (items[right] as T).expiresAt < (items[left] as T).expiresAt ? right : left;
+      const childItem = items[child] as T;
+      if (childItem.expiresAt >= item.expiresAt) break;
+      items[index] = childItem;
+      childItem.heapIndex = index;
+      index = child;
+    }
+    items[index] = item;
+    item.heapIndex = index;
   }
 }

@@ -1,0 +1,375 @@
+/**
+ * Admission: a request is admitted now, queued until the time it fits, or
+ * refused at once when its deadline would pass first (DESIGN.md, idea 4).
+ *
+ * The pure `FairScheduler` decides the order; this class does the async part
+ * (store round trips, timers, abort signals). One pump runs at a time. A
+ * candidate refused by bucket K "holds" K for the rest of the round: later
+ * candidates touching K are skipped, so small requests cannot overtake a
+ * large head forever (the capacity it waits for is reserved ahead for it),
+ * while requests on other buckets still flow. A head cannot block forever
+ * either: its wait is finite (its cost fits the bucket's capacity) and it is
+ * refused as soon as that wait would pass its deadline.
+ */
+import { type Cancel, type Clock, systemClock } from '../core/clock.js';
+import { type Cost, tokensOf, type Usage } from '../core/cost.js';
+import type { Decision, RefusalReason, Reservation, SettleOutcome } from '../core/decision.js';
+import type { BucketSpec } from '../core/limit.js';
+import { FairScheduler, type Schedulable } from '../core/scheduler/fair-scheduler.js';
+import type { Store } from '../stores/store.js';
+
+export interface AdmissionRequest {
+  readonly tenant: string;
+  /** Class index, 0 = most urgent. */
+  readonly priority: number;
+  /** Tenant weight inside its class (default 1). */
+  readonly weight?: number;
+  readonly buckets: readonly BucketSpec[];
+  readonly cost: Cost;
+  /** Epoch ms by which the request must be admitted (Infinity: no deadline). */
+  readonly deadline: number;
+  readonly signal?: AbortSignal;
+  readonly leaseMs?: number;
+}
+
+export interface Admitted {
+  readonly admitted: true;
+  readonly reservation: Reservation;
+  readonly waitedMs: number;
+  /** Remaining units per bucket after the grant, in request order. */
+  readonly remaining: readonly number[];
+  readonly request: AdmissionRequest;
+}
+
+/**
+ * - `too_large`: the cost exceeds a bucket's whole capacity; retrying cannot help.
+ * - `deadline`: it would fit, but only after the deadline.
+ * - `queue_full` / `shed`: no room in the queue (shed: pushed out by more urgent work).
+ * - `aborted`: the caller gave up. `closed`: the admission was shut down.
+ */
+export type RefusalCause = 'too_large' | 'deadline' | 'queue_full' | 'shed' | 'aborted' | 'closed';
+
+export interface Refused {
+  readonly admitted: false;
+  readonly cause: RefusalCause;
+  /** When to come back (Infinity: never with this cost). */
+  readonly retryAfterMs: number;
+  /** The bucket that bound, when one did. */
+  readonly limitedBy: BucketSpec | undefined;
+  readonly limitReason: RefusalReason | undefined;
+  readonly waitedMs: number;
+  readonly request: AdmissionRequest;
+}
+
+export type AdmissionResult = Admitted | Refused;
+
+export interface AdmissionOptions {
+  store: Store;
+  clock?: Clock;
+  /** Number of priority classes (default 4). */
+  classes?: number;
+  maxQueuedPerClass?: number | readonly number[];
+  maxQueued?: number;
+  /** A waiting request climbs one class per `agingMs` (0: strict priority). */
+  agingMs?: number;
+  /**
+   * How often to retry a request refused for concurrency when no local
+   * settle frees a slot (another instance may free one). Default 250 ms.
+   */
+  concurrencyPollMs?: number;
+}
+
+export interface AdmissionStats {
+  readonly queued: readonly number[];
+  readonly admitted: number;
+  readonly refused: Readonly<Record<RefusalCause, number>>;
+}
+
+class Ticket implements Schedulable {
+  readonly tenant: string;
+  readonly priority: number;
+  readonly weight: number;
+  readonly tokens: number;
+  done = false;
+  removeAbortListener: (() => void) | undefined;
+  constructor(
+    readonly request: AdmissionRequest,
+    readonly enqueuedAt: number,
+    readonly resolve: (result: AdmissionResult) => void,
+  ) {
+    this.tenant = request.tenant;
+    this.priority = request.priority;
+    this.weight = request.weight ?? 1;
+    this.tokens = tokensOf(request.cost);
+  }
+  get deadline(): number {
+    return this.request.deadline;
+  }
+}
+
+const MIN_QUEUE_RETRY_MS = 1_000;
+
+export class Admission {
+  readonly store: Store;
+  private readonly clock: Clock;
+  private readonly scheduler: FairScheduler<Ticket>;
+  private readonly concurrencyPollMs: number;
+  private readonly classes: number;
+  private pumping = false;
+  private again = false;
+  private closed = false;
+  private cancelWake: Cancel | undefined;
+  private wakeAt = Number.POSITIVE_INFINITY;
+  private admittedCount = 0;
+  private readonly refusedCount: Record<RefusalCause, number> = {
+    too_large: 0,
+    deadline: 0,
+    queue_full: 0,
+    shed: 0,
+    aborted: 0,
+    closed: 0,
+  };
+
+  constructor(options: AdmissionOptions) {
+    this.store = options.store;
+    this.clock = options.clock ?? systemClock;
+    this.concurrencyPollMs = options.concurrencyPollMs ?? 250;
+    this.classes = options.classes ?? 4;
+    this.scheduler = new FairScheduler<Ticket>({
+      classes: this.classes,
+      maxQueuedPerClass: options.maxQueuedPerClass,
+      maxQueued: options.maxQueued,
+      agingMs: options.agingMs,
+    });
+  }
+
+  /** Admits `request` now, after queuing, or refuses it with a cause and a retry time. */
+  async admit(request: AdmissionRequest): Promise<AdmissionResult> {
+    const arrivedAt = this.clock.now();
+    if (this.closed) return this.refusal(request, 'closed', 0, undefined, arrivedAt);
+    if (request.signal?.aborted) return this.refusal(request, 'aborted', 0, undefined, arrivedAt);
+
+    if (!this.queuedAtOrAbove(request.priority)) {
+      const decision = await this.store.reserve(request.buckets, request.cost, { leaseMs: request.leaseMs });
+      const now = this.clock.now();
+      if (decision.granted && decision.reservation) {
+        if (request.signal?.aborted) {
+          await this.store.settle(decision.reservation);
+          return this.refusal(request, 'aborted', 0, undefined, arrivedAt);
+        }
+        this.admittedCount++;
+        return {
+          admitted: true,
+          reservation: decision.reservation,
+          waitedMs: now - arrivedAt,
+          remaining: decision.remaining,
+          request,
+        };
+      }
+      const early = this.refusalFor(decision, request, now);
+      if (early) return this.refusal(request, early, decision.retryAfterMs, decision, arrivedAt);
+    }
+    return this.enqueue(request, arrivedAt);
+  }
+
+  /** Settles an admitted request and lets queued work use what it gave back. */
+  async settle(admitted: Admitted, usage?: Usage): Promise<SettleOutcome> {
+    const outcome = await this.store.settle(admitted.reservation, usage);
+    if (outcome === 'settled' && usage) {
+      const { request } = admitted;
+      const delta = usage.inputTokens + usage.outputTokens - tokensOf(request.cost);
+      this.scheduler.adjust(request.tenant, request.priority, delta, request.weight ?? 1);
+    }
+    this.notify();
+    return outcome;
+  }
+
+  /** Capacity may have changed (a settle, a sync, a new limit): run the queue. */
+  notify(): void {
+    if (this.scheduler.size > 0) void this.pump();
+  }
+
+  queued(priority?: number): number {
+    return priority === undefined ? this.scheduler.size : this.scheduler.sizeOf(priority);
+  }
+
+  stats(): AdmissionStats {
+    return {
+      queued: Array.from({ length: this.classes }, (_, i) => this.scheduler.sizeOf(i)),
+      admitted: this.admittedCount,
+      refused: { ...this.refusedCount },
+    };
+  }
+
+  /** Refuses everything queued (cause `closed`) and stops admitting. */
+  close(): void {
+    this.closed = true;
+    this.cancelWake?.();
+    for (const ticket of this.scheduler.all()) {
+      this.scheduler.remove(ticket);
+      this.finish(ticket, this.refusal(ticket.request, 'closed', 0, undefined, ticket.enqueuedAt));
+    }
+  }
+
+  private enqueue(request: AdmissionRequest, arrivedAt: number): Promise<AdmissionResult> {
+    return new Promise<AdmissionResult>((resolve) => {
+      if (request.signal?.aborted) {
+        resolve(this.refusal(request, 'aborted', 0, undefined, arrivedAt));
+        return;
+      }
+      const ticket = new Ticket(request, arrivedAt, resolve);
+      const offered = this.scheduler.offer(ticket);
+      if (!offered.accepted) {
+        resolve(this.refusal(request, 'queue_full', this.queueRetryMs(), undefined, arrivedAt));
+        return;
+      }
+      for (const victim of offered.shed) {
+        this.finish(
+          victim,
+          this.refusal(victim.request, 'shed', this.queueRetryMs(), undefined, victim.enqueuedAt),
+        );
+      }
+      const signal = request.signal;
+      if (signal) {
+        const onAbort = () => {
+          if (ticket.done) return;
+          this.scheduler.remove(ticket);
+          this.finish(ticket, this.refusal(request, 'aborted', 0, undefined, arrivedAt));
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        ticket.removeAbortListener = () => signal.removeEventListener('abort', onAbort);
+      }
+      void this.pump();
+    });
+  }
+
+  private async pump(): Promise<void> {
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    this.pumping = true;
+    try {
+      do {
+        this.again = false;
+        await this.round();
+      } while (this.again && !this.closed);
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  /** One pass over the candidates in dispatch order. */
+  private async round(): Promise<void> {
+    let wake = Number.POSITIVE_INFINITY;
+    const held = new Set<string>();
+    let grantedAny = false;
+    for (const ticket of this.scheduler.candidates(this.clock.now())) {
+      if (ticket.done) continue;
+      if (ticket.request.buckets.some((b) => held.has(b.key))) continue;
+      const decision = await this.store.reserve(ticket.request.buckets, ticket.request.cost, {
+        leaseMs: ticket.request.leaseMs,
+      });
+      const now = this.clock.now();
+      if (ticket.done) {
+        // Aborted while the store decided: give the grant back.
+        if (decision.reservation) await this.store.settle(decision.reservation);
+        continue;
+      }
+      if (decision.granted && decision.reservation) {
+        this.scheduler.dispatched(ticket);
+        this.admittedCount++;
+        grantedAny = true;
+        this.finish(ticket, {
+          admitted: true,
+          reservation: decision.reservation,
+          waitedMs: now - ticket.enqueuedAt,
+          remaining: decision.remaining,
+          request: ticket.request,
+        });
+        continue;
+      }
+      const cause = this.refusalFor(decision, ticket.request, now);
+      if (cause) {
+        this.scheduler.remove(ticket);
+        this.finish(
+          ticket,
+          this.refusal(ticket.request, cause, decision.retryAfterMs, decision, ticket.enqueuedAt),
+        );
+        continue;
+      }
+      if (decision.limitedBy) held.add(decision.limitedBy.key);
+      const retryMs =
+        decision.reason === 'concurrency'
+          ? Math.min(decision.retryAfterMs, this.concurrencyPollMs)
+          : decision.retryAfterMs;
+      wake = Math.min(wake, now + retryMs, ticket.deadline);
+    }
+    if (grantedAny) this.again = true;
+    this.scheduleWake(wake);
+  }
+
+  /** Why a refused decision ends the wait now, or undefined to keep waiting. */
+  private refusalFor(decision: Decision, request: AdmissionRequest, now: number): RefusalCause | undefined {
+    if (decision.reason === 'too_large') return 'too_large';
+    // A concurrency wait is only an upper bound: a settle may free a slot much sooner.
+    if (decision.reason !== 'concurrency' && now + decision.retryAfterMs > request.deadline)
+      return 'deadline';
+    if (now >= request.deadline) return 'deadline';
+    return undefined;
+  }
+
+  private scheduleWake(at: number): void {
+    if (this.scheduler.size === 0 || at === Number.POSITIVE_INFINITY) {
+      this.cancelWake?.();
+      this.cancelWake = undefined;
+      this.wakeAt = Number.POSITIVE_INFINITY;
+      return;
+    }
+    if (this.cancelWake && at >= this.wakeAt) return;
+    this.cancelWake?.();
+    this.wakeAt = at;
+    this.cancelWake = this.clock.schedule(Math.max(0, at - this.clock.now()), () => {
+      this.cancelWake = undefined;
+      this.wakeAt = Number.POSITIVE_INFINITY;
+      void this.pump();
+    });
+  }
+
+  private queuedAtOrAbove(priority: number): boolean {
+    for (let p = 0; p <= priority; p++) if (this.scheduler.sizeOf(p) > 0) return true;
+    return false;
+  }
+
+  /** Retry hint for queue refusals: when the queue is next expected to move. */
+  private queueRetryMs(): number {
+    const untilWake = this.wakeAt - this.clock.now();
+    return Number.isFinite(untilWake) ? Math.max(MIN_QUEUE_RETRY_MS, untilWake) : MIN_QUEUE_RETRY_MS;
+  }
+
+  private finish(ticket: Ticket, result: AdmissionResult): void {
+    if (ticket.done) return;
+    ticket.done = true;
+    ticket.removeAbortListener?.();
+    ticket.resolve(result);
+  }
+
+  private refusal(
+    request: AdmissionRequest,
+    cause: RefusalCause,
+    retryAfterMs: number,
+    decision: Decision | undefined,
+    arrivedAt: number,
+  ): Refused {
+    this.refusedCount[cause]++;
+    return {
+      admitted: false,
+      cause,
+      retryAfterMs,
+      limitedBy: decision?.limitedBy,
+      limitReason: decision?.reason,
+      waitedMs: this.clock.now() - arrivedAt,
+      request,
+    };
+  }
+}

@@ -1,0 +1,359 @@
+/**
+ * The stated policy for when the shared store is unreachable (DESIGN.md,
+ * idea 9). Wraps a shared store (RedisStore) and a local MemoryStore:
+ *
+ * - `fail_open`: decisions move to local buckets holding this instance's
+ *   share of every limit (limit ÷ `expectedInstances`), so N instances
+ *   together stay within the limit while they cannot coordinate.
+ * - `fail_closed`: `reserve` throws `StoreUnavailableError` (code
+ *   `store_unavailable`, `retryAfterMs`); the gateway answers 503 with
+ *   `Retry-After`.
+ *
+ * Either way the switch is logged once per transition, visible in
+ * `status()` (for `/readyz` and metrics) and announced to `onStatusChange`.
+ * While unavailable, the shared store is probed every `probeIntervalMs` (and
+ * at once when its connection reports ready); the first successful probe
+ * replays the settles that could not be delivered, then switches back. No
+ * restart needed.
+ *
+ * A reservation is always settled by the store that granted it: local ids
+ * carry a prefix no Redis id can have.
+ */
+import { type Cancel, type Clock, systemClock } from '../../core/clock.js';
+import { type Cost, costOn, type Usage } from '../../core/cost.js';
+import {
+  type BucketSnapshot,
+  type Decision,
+  type ProviderObservation,
+  type Reservation,
+  refusal,
+  type SettleOutcome,
+} from '../../core/decision.js';
+import { type BucketSpec, withLimit } from '../../core/limit.js';
+import { MemoryStore } from '../memory/memory-store.js';
+import type { ReserveOptions, Store, StoreStats } from '../store.js';
+import { StoreUnavailableError } from './errors.js';
+
+export type UnavailablePolicy = 'fail_open' | 'fail_closed';
+
+/** `shared`: decisions in Redis. `local`: fail-open on local shares. `refusing`: fail-closed. */
+export type StoreMode = 'shared' | 'local' | 'refusing';
+
+/** A store that can say whether it is reachable. */
+export interface SharedStore extends Store {
+  /** Resolves when the store answers (and is ready to run decisions); throws otherwise. */
+  ping(): Promise<void>;
+  /** Optional push notification of connection changes, so idle instances notice too. */
+  onConnectionChange?(listener: (connected: boolean) => void): () => void;
+}
+
+export interface FallbackStatus {
+  readonly available: boolean;
+  readonly mode: StoreMode;
+  readonly policy: UnavailablePolicy;
+  /** Epoch ms of the last switch (or of the start). */
+  readonly since: number;
+  /** Why the shared store was last found unavailable. */
+  readonly lastError: string | undefined;
+  /** Switches between shared and fallback since start. */
+  readonly transitions: number;
+  /** Reserves decided by the local buckets (fail-open). */
+  readonly localDecisions: number;
+  /** Reserves refused because the shared store was unavailable (fail-closed). */
+  readonly refusedUnavailable: number;
+  /** Settles of shared reservations waiting for Redis to come back. */
+  readonly pendingSettles: number;
+  /** Settles dropped because the queue was full (their leases expire in Redis). */
+  readonly droppedSettles: number;
+}
+
+/** pino-compatible subset. */
+export interface StoreLogger {
+  warn(fields: Record<string, unknown>, message: string): void;
+  info(fields: Record<string, unknown>, message: string): void;
+}
+
+export interface FallbackStoreOptions {
+  shared: SharedStore;
+  onUnavailable: UnavailablePolicy;
+  /** Instances sharing the limits; each falls back to limit ÷ this (default 1). */
+  expectedInstances?: number;
+  clock?: Clock;
+  /** Probe interval while unavailable, also the fail-closed `Retry-After` (default 1,000 ms). */
+  probeIntervalMs?: number;
+  /** Default lease of local reservations (ms). */
+  leaseMs?: number;
+  /** Undelivered settles kept for replay (default 10,000; oldest dropped first). */
+  maxPendingSettles?: number;
+  logger?: StoreLogger;
+  onStatusChange?: (status: FallbackStatus) => void;
+}
+
+/** No RedisStore id can start with `~` (they are base64url). */
+const LOCAL_ID_PREFIX = '~local.';
+
+const consoleLogger: StoreLogger = {
+  warn: (fields, message) => console.warn(`sluice store: ${message}`, fields),
+  info: (fields, message) => console.info(`sluice store: ${message}`, fields),
+};
+
+interface PendingSettle {
+  readonly reservation: Reservation;
+  readonly usage: Usage | undefined;
+}
+
+export class FallbackStore implements Store {
+  readonly shared: SharedStore;
+  readonly local: MemoryStore;
+  private readonly policy: UnavailablePolicy;
+  private readonly instances: number;
+  private readonly clock: Clock;
+  private readonly probeIntervalMs: number;
+  private readonly maxPending: number;
+  private readonly logger: StoreLogger;
+  private readonly onStatusChange: ((status: FallbackStatus) => void) | undefined;
+  private readonly shares = new WeakMap<BucketSpec, BucketSpec>();
+  private readonly pending: PendingSettle[] = [];
+  private readonly unsubscribe: (() => void) | undefined;
+  private available = true;
+  private since: number;
+  private lastError: string | undefined;
+  private transitions = 0;
+  private localDecisions = 0;
+  private refusedUnavailable = 0;
+  private droppedSettles = 0;
+  private cancelProbe: Cancel | undefined;
+  private probing = false;
+  private closed = false;
+
+  constructor(options: FallbackStoreOptions) {
+    const instances = options.expectedInstances ?? 1;
+    if (!(instances >= 1) || !Number.isFinite(instances)) {
+      throw new RangeError(`expectedInstances must be a number ≥ 1, got ${instances}`);
+    }
+    this.shared = options.shared;
+    this.policy = options.onUnavailable;
+    this.instances = instances;
+    this.clock = options.clock ?? systemClock;
+    this.probeIntervalMs = options.probeIntervalMs ?? 1_000;
+    this.maxPending = options.maxPendingSettles ?? 10_000;
+    this.logger = options.logger ?? consoleLogger;
+    this.onStatusChange = options.onStatusChange;
+    this.local = new MemoryStore({ clock: this.clock, leaseMs: options.leaseMs, idPrefix: LOCAL_ID_PREFIX });
+    this.since = this.clock.now();
+    this.unsubscribe = this.shared.onConnectionChange?.((connected) => {
+      if (connected) void this.probe();
+      else this.markDown(new Error('connection to the shared store closed'));
+    });
+  }
+
+  status(): FallbackStatus {
+    return {
+      available: this.available,
+      mode: this.available ? 'shared' : this.policy === 'fail_open' ? 'local' : 'refusing',
+      policy: this.policy,
+      since: this.since,
+      lastError: this.lastError,
+      transitions: this.transitions,
+      localDecisions: this.localDecisions,
+      refusedUnavailable: this.refusedUnavailable,
+      pendingSettles: this.pending.length,
+      droppedSettles: this.droppedSettles,
+    };
+  }
+
+  async reserve(buckets: readonly BucketSpec[], cost: Cost, options?: ReserveOptions): Promise<Decision> {
+    if (this.available) {
+      try {
+        return await this.shared.reserve(buckets, cost, options);
+      } catch (error) {
+        this.markDownOrRethrow(error);
+      }
+    }
+    if (this.policy === 'fail_closed') {
+      this.refusedUnavailable++;
+      throw new StoreUnavailableError(`shared store unavailable (${this.lastError ?? 'unknown'})`, {
+        retryAfterMs: this.probeIntervalMs,
+      });
+    }
+    this.localDecisions++;
+    const decision = await this.local.reserve(buckets.map(this.shareOf), cost, options);
+    if (decision.granted) return decision;
+    const index = buckets.findIndex((spec) => spec.key === decision.limitedBy?.key);
+    const original = buckets[index] as BucketSpec;
+    // Fits the shared limit but not this instance's share: wait for Redis, do not call it never.
+    if (decision.reason === 'too_large' && costOn(cost, original.dimension) <= original.capacity) {
+      return refusal(this.probeIntervalMs, original, 'rate', decision.remaining);
+    }
+    return refusal(decision.retryAfterMs, original, decision.reason ?? 'rate', decision.remaining);
+  }
+
+  async settle(reservation: Reservation, usage?: Usage): Promise<SettleOutcome> {
+    if (reservation.id.startsWith(LOCAL_ID_PREFIX)) return this.local.settle(reservation, usage);
+    if (this.available) {
+      try {
+        return await this.shared.settle(reservation, usage);
+      } catch (error) {
+        this.markDownOrRethrow(error);
+      }
+    }
+    // Delivered when the shared store is back; if it never is, the lease settles it there.
+    if (this.pending.length >= this.maxPending) {
+      this.pending.shift();
+      this.droppedSettles++;
+    }
+    this.pending.push({ reservation, usage });
+    return 'settled';
+  }
+
+  async renew(reservation: Reservation, leaseMs?: number): Promise<boolean> {
+    if (reservation.id.startsWith(LOCAL_ID_PREFIX)) return this.local.renew(reservation, leaseMs);
+    if (this.available) {
+      try {
+        return await this.shared.renew(reservation, leaseMs);
+      } catch (error) {
+        this.markDownOrRethrow(error);
+      }
+    }
+    // Cannot tell while unavailable; the request keeps running (its lease may lapse in Redis).
+    return true;
+  }
+
+  async sync(bucket: BucketSpec, observation: ProviderObservation): Promise<void> {
+    // The local shares follow the provider too, so a switch to them starts from its latest view.
+    const n = this.instances;
+    await this.local.sync(this.shareOf(bucket), {
+      remaining: observation.remaining === undefined ? undefined : observation.remaining / n,
+      limit: observation.limit === undefined ? undefined : observation.limit / n,
+      resetAt: observation.resetAt,
+    });
+    if (!this.available) return;
+    try {
+      await this.shared.sync(bucket, observation);
+    } catch (error) {
+      this.markDownOrRethrow(error);
+    }
+  }
+
+  async pause(bucket: BucketSpec, untilMs: number): Promise<void> {
+    await this.local.pause(this.shareOf(bucket), untilMs);
+    if (!this.available) return;
+    try {
+      await this.shared.pause(bucket, untilMs);
+    } catch (error) {
+      this.markDownOrRethrow(error);
+    }
+  }
+
+  async peek(buckets: readonly BucketSpec[]): Promise<BucketSnapshot[]> {
+    if (this.available) {
+      try {
+        return await this.shared.peek(buckets);
+      } catch (error) {
+        this.markDownOrRethrow(error);
+      }
+    }
+    return this.local.peek(buckets.map(this.shareOf));
+  }
+
+  async stats(): Promise<StoreStats> {
+    if (this.available) {
+      try {
+        return await this.shared.stats();
+      } catch (error) {
+        this.markDownOrRethrow(error);
+      }
+    }
+    return this.local.stats();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.cancelProbe?.();
+    this.unsubscribe?.();
+    await Promise.all([this.shared.close(), this.local.close()]);
+  }
+
+  /** Probes now (also run on a timer while unavailable); resolves with availability. */
+  async probe(): Promise<boolean> {
+    if (this.available || this.closed) return this.available;
+    if (this.probing) return false;
+    this.probing = true;
+    try {
+      await this.shared.ping();
+      await this.replaySettles();
+      this.markUp();
+    } catch (error) {
+      this.lastError = messageOf(error);
+    } finally {
+      this.probing = false;
+      if (!this.available) this.scheduleProbe();
+    }
+    return this.available;
+  }
+
+  /** This instance's share of a bucket, computed once per spec. */
+  private readonly shareOf = (spec: BucketSpec): BucketSpec => {
+    let share = this.shares.get(spec);
+    if (!share) {
+      share = withLimit(spec, spec.limit / this.instances);
+      this.shares.set(spec, share);
+    }
+    return share;
+  };
+
+  private async replaySettles(): Promise<void> {
+    while (this.pending.length > 0) {
+      const next = this.pending[0] as PendingSettle;
+      await this.shared.settle(next.reservation, next.usage);
+      this.pending.shift();
+    }
+  }
+
+  /** Only unavailability switches policy; anything else (a bug, a bad config) propagates. */
+  private markDownOrRethrow(error: unknown): void {
+    if (!(error instanceof StoreUnavailableError)) throw error;
+    this.markDown(error);
+  }
+
+  private markDown(error: unknown): void {
+    this.lastError = messageOf(error);
+    if (!this.available || this.closed) return;
+    this.available = false;
+    this.since = this.clock.now();
+    this.transitions++;
+    const status = this.status();
+    this.logger.warn(
+      { policy: this.policy, mode: status.mode, error: this.lastError, expectedInstances: this.instances },
+      this.policy === 'fail_open'
+        ? `shared store unavailable: deciding on local shares (limit ÷ ${this.instances}) until it returns`
+        : 'shared store unavailable: refusing requests (503) until it returns',
+    );
+    this.onStatusChange?.(status);
+    this.scheduleProbe();
+  }
+
+  private markUp(): void {
+    if (this.available || this.closed) return;
+    const downMs = this.clock.now() - this.since;
+    this.available = true;
+    this.since = this.clock.now();
+    this.transitions++;
+    this.cancelProbe?.();
+    this.cancelProbe = undefined;
+    this.logger.info({ policy: this.policy, downMs }, 'shared store available again: deciding in Redis');
+    this.onStatusChange?.(this.status());
+  }
+
+  private scheduleProbe(): void {
+    if (this.cancelProbe || this.closed || this.available) return;
+    this.cancelProbe = this.clock.schedule(this.probeIntervalMs, () => {
+      this.cancelProbe = undefined;
+      void this.probe();
+    });
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

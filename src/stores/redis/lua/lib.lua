@@ -1,0 +1,120 @@
+-- Shared prelude of every Sluice script: scripts.ts prepends it to each
+-- script file before hashing and loading, so all scripts run the very same
+-- arithmetic. It mirrors src/core/buckets/gcra.ts and calendar-day.ts line by
+-- line (same operations in the same order, so IEEE doubles give the same
+-- results as the MemoryStore).
+--
+-- Time: every script receives the caller's clock as ARGV[1] (ms since the
+-- epoch, may be fractional) and the time source as ARGV[2]: 'c' uses the
+-- caller's clock, 'r' uses Redis TIME and shifts every absolute time the
+-- caller passes (or gets back) by the difference, so both modes speak the
+-- caller's epoch at the port. One script call uses exactly one "now".
+--
+-- Numbers go back to the client as strings formatted with %.17g: Redis
+-- truncates Lua numbers to integers in replies, and tostring() keeps only
+-- 14 digits.
+
+local DAY_MS = 86400000
+local EPSILON_MS = 1e-6
+local INF = math.huge
+
+local client_now = tonumber(ARGV[1])
+local now = client_now
+if ARGV[2] == 'r' then
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+end
+-- Caller time → script time (0 with the caller's clock).
+local offset = now - client_now
+
+local function num(x)
+  return string.format('%.17g', x)
+end
+
+-- GCRA: the state is `tat`, the instant the bucket is full again.
+local function gcra_wait(tat, amount, cap, rate)
+  if amount > cap then return INF end
+  local base = math.max(tat, now)
+  local over = base + amount / rate - now - cap / rate
+  if over > EPSILON_MS then return over end
+  return 0
+end
+
+local function gcra_take(tat, amount, rate)
+  return math.max(tat, now) + amount / rate
+end
+
+local function gcra_give(tat, amount, rate)
+  return math.max(tat - amount / rate, now)
+end
+
+local function gcra_used(tat, rate)
+  if tat > now then return (tat - now) * rate end
+  return 0
+end
+
+local function gcra_remaining(tat, cap, rate)
+  return math.max(cap - gcra_used(tat, rate), 0)
+end
+
+-- Calendar day: `used` units in the UTC day starting at `win`. Instances may
+-- disagree on the time by their clock skew, so a window never moves back: a
+-- window that a faster clock already opened counts as the current one (with a
+-- single clock this is exactly calendar-day.ts).
+local function day_start()
+  return math.floor(now / DAY_MS) * DAY_MS
+end
+
+local function calendar_used(used, win)
+  if win >= day_start() then return used end
+  return 0
+end
+
+local function calendar_window(win)
+  return math.max(win, day_start())
+end
+
+local function calendar_wait(used, win, amount, cap)
+  if amount > cap then return INF end
+  if calendar_used(used, win) + amount <= cap then return 0 end
+  return calendar_window(win) + DAY_MS - now
+end
+
+local function calendar_remaining(used, win, cap)
+  return math.max(cap - calendar_used(used, win), 0)
+end
+
+-- Reservations whose lease ran out are settled as "estimate stands": they
+-- leave the lease index and are counted. Returns nothing.
+local function expire_leases(stats_key, leases_key)
+  local n = redis.call('ZREMRANGEBYSCORE', leases_key, '-inf', num(now))
+  if n > 0 then redis.call('HINCRBY', stats_key, 'e', n) end
+end
+
+-- Concurrency slots held at `now` (expired leases give their slot back).
+local function slots_held(slots_key)
+  redis.call('ZREMRANGEBYSCORE', slots_key, '-inf', num(now))
+  return redis.call('ZCARD', slots_key)
+end
+
+local function earliest_lease(slots_key)
+  local first = redis.call('ZRANGE', slots_key, 0, 0, 'WITHSCORES')
+  if first[2] then return tonumber(first[2]) end
+  return INF
+end
+
+-- Idle keys expire by themselves once they carry no information any more
+-- (bucket full again, window over, pause passed, last lease over) plus a
+-- grace period: ARGV[3], in ms. Script-specific arguments start at ARGV[4].
+local GRACE_MS = tonumber(ARGV[3])
+
+local function expire_at(key, until_ms)
+  redis.call('PEXPIRE', key, math.ceil(math.max(until_ms - now, 0) + GRACE_MS))
+end
+
+-- Never shortens a key's life (a concurrency set holds several leases).
+local function extend_to(key, until_ms)
+  local ttl = math.ceil(math.max(until_ms - now, 0) + GRACE_MS)
+  -- PTTL is -1 for a key without expiry, so it is given one too.
+  if redis.call('PTTL', key) < ttl then redis.call('PEXPIRE', key, ttl) end
+end

@@ -1,0 +1,27 @@
+-- sync: moves one bucket towards what the provider reported, never below
+-- local usage (reservations in flight are not yet visible to the provider).
+--
+-- KEYS[1] the bucket's state hash.
+-- ARGV[4] kind: 'g' with ARGV[5] the provider's tat (caller's epoch, derived
+-- by gcraTatFromProvider), or 'd' with ARGV[5] the units the provider says
+-- are used today.
+
+local key = KEYS[1]
+local state = redis.call('HMGET', key, 'l', 'w', 'p')
+local level = tonumber(state[1]) or 0
+local win = tonumber(state[2]) or 0
+local paused = tonumber(state[3]) or 0
+
+if ARGV[4] == 'g' then
+  local tat = tonumber(ARGV[5]) + offset
+  if tat > level then
+    redis.call('HSET', key, 'l', num(tat))
+    expire_at(key, math.max(tat, paused))
+  end
+else
+  local used = math.max(calendar_used(level, win), tonumber(ARGV[5]))
+  win = calendar_window(win)
+  redis.call('HSET', key, 'l', num(used), 'w', num(win))
+  expire_at(key, math.max(win + DAY_MS, paused))
+end
+return 1

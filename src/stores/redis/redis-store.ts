@@ -1,0 +1,424 @@
+/**
+ * The shared store: bucket state in Redis (or Redis Cluster), so any number
+ * of gateway and library instances draw on the same limits (DESIGN.md,
+ * idea 9). Same semantics as `MemoryStore`; the contract suite runs against
+ * both.
+ *
+ * Every operation is one Lua script call, one round trip: `reserve` is
+ * all-or-nothing across all its buckets inside Redis. Concurrent decisions
+ * share round trips through ioredis auto-pipelining.
+ *
+ * Time: scripts take "now" from the injected `Clock` (default: the host
+ * clock), passed as an argument. Hosts must be NTP-synced; a clock that is ε
+ * ms ahead of the others can over-admit at most ε × rate units per bucket
+ * (it sees the bucket ε ms more refilled); a clock behind only admits less.
+ * `timeSource: 'redis'` uses Redis TIME instead (README, "Redis store").
+ *
+ * Failures: every Redis error (connection lost, timeout, cluster down)
+ * surfaces as `StoreUnavailableError`; `FallbackStore` turns that into the
+ * configured policy.
+ */
+import { randomBytes } from 'node:crypto';
+import { gcraTatFromProvider } from '../../core/buckets/gcra.js';
+import { type Clock, systemClock } from '../../core/clock.js';
+import { type Cost, costOn, type Usage, usageOn } from '../../core/cost.js';
+import {
+  type BucketSnapshot,
+  type Decision,
+  grant,
+  type ProviderObservation,
+  type RefusalReason,
+  type Reservation,
+  refusal,
+  type SettleOutcome,
+} from '../../core/decision.js';
+import type { BucketSpec } from '../../core/limit.js';
+import { DEFAULT_LEASE_MS, type ReserveOptions, type Store, type StoreStats } from '../store.js';
+import { createRedisClient, type RedisConnectionOptions } from './connection.js';
+import { CrossSlotReservationError, StoreUnavailableError } from './errors.js';
+import { RedisKeys } from './keys.js';
+import {
+  loadScripts,
+  preloadScripts,
+  primaries,
+  type RedisClient,
+  runScript,
+  type Script,
+  type ScriptArg,
+  type Scripts,
+} from './scripts.js';
+
+export interface RedisStoreOptions extends RedisConnectionOptions {
+  /** Use this client instead of connecting from `url` (the caller keeps ownership). */
+  client?: RedisClient;
+  /** First part of every key (default `sluice`); one prefix = one namespace of limits. */
+  prefix?: string;
+  /**
+   * Hash-tag group of a bucket key. Default: one group per prefix, so every
+   * key of the store sits in one cluster slot. Buckets reserved together
+   * must share a group.
+   */
+  hashTag?: (bucketKey: string) => string;
+  clock?: Clock;
+  /** `client` (default): the injected clock. `redis`: Redis TIME inside each script. */
+  timeSource?: 'client' | 'redis';
+  /** Default lease of a reservation (ms). */
+  leaseMs?: number;
+  /** Idle keys live this long after they carry no information (default 60 s). */
+  idleGraceMs?: number;
+  /** `Retry-After` hint when Redis is unavailable (default 1,000 ms). */
+  unavailableRetryMs?: number;
+}
+
+interface CompiledSpec {
+  readonly tag: string;
+  readonly stateKey: string;
+  /** Concurrency buckets only: the slot set. */
+  readonly slotsKey: string | undefined;
+  readonly kind: 'g' | 'd' | 'n';
+  readonly capacity: string;
+  readonly rate: string;
+}
+
+interface Group {
+  readonly stats: string;
+  readonly leases: string;
+}
+
+const REASONS: ReadonlySet<string> = new Set<RefusalReason>(['rate', 'paused', 'concurrency', 'too_large']);
+
+export class RedisStore implements Store {
+  readonly client: RedisClient;
+  readonly keys: RedisKeys;
+  private readonly ownsClient: boolean;
+  private readonly scripts: Scripts;
+  private readonly clock: Clock;
+  private readonly source: 'c' | 'r';
+  private readonly leaseMs: number;
+  private readonly grace: string;
+  private readonly unavailableRetryMs: number;
+  private readonly hashTag: ((bucketKey: string) => string) | undefined;
+  private readonly defaultTag: string;
+  private readonly compiled = new WeakMap<BucketSpec, CompiledSpec>();
+  private readonly groups = new Map<string, Group>();
+  private readonly idBase = `${randomBytes(6).toString('base64url')}.`;
+  private nextId = 0;
+  private reloads = 0;
+
+  constructor(options: RedisStoreOptions = {}) {
+    this.keys = new RedisKeys(options.prefix ?? 'sluice');
+    this.ownsClient = !options.client;
+    this.client = options.client ?? createRedisClient(options);
+    // Without a listener ioredis prints every connection error; the store
+    // reports unavailability through its callers instead.
+    if (this.ownsClient) this.client.on('error', () => {});
+    this.scripts = loadScripts();
+    this.clock = options.clock ?? systemClock;
+    this.source = options.timeSource === 'redis' ? 'r' : 'c';
+    this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+    this.grace = String(Math.ceil(options.idleGraceMs ?? 60_000));
+    this.unavailableRetryMs = options.unavailableRetryMs ?? 1_000;
+    this.hashTag = options.hashTag;
+    this.defaultTag = this.keys.validTag(this.keys.prefix);
+  }
+
+  /** Resolves once connected with every script loaded; rejects after `timeoutMs`. */
+  async ready(timeoutMs = 5_000): Promise<void> {
+    await this.waitForConnection(timeoutMs);
+    await this.ping();
+  }
+
+  /** Round trip to Redis that also (re)loads the scripts: the fallback's health probe. */
+  async ping(): Promise<void> {
+    try {
+      await this.client.ping();
+      await preloadScripts(this.client, this.scripts);
+    } catch (error) {
+      throw this.unavailable(error);
+    }
+  }
+
+  /** Calls `listener(false)` when the connection drops and `listener(true)` when it is ready again. */
+  onConnectionChange(listener: (connected: boolean) => void): () => void {
+    const up = () => listener(true);
+    const down = () => listener(false);
+    this.client.on('ready', up);
+    this.client.on('close', down);
+    return () => {
+      this.client.off('ready', up);
+      this.client.off('close', down);
+    };
+  }
+
+  /** Times a script was missing on the server and sent again in full (Redis restarts, failovers). */
+  get scriptReloads(): number {
+    return this.reloads;
+  }
+
+  async reserve(buckets: readonly BucketSpec[], cost: Cost, options?: ReserveOptions): Promise<Decision> {
+    const group = this.groupOf(buckets);
+    const now = this.clock.now();
+    const id = `${this.idBase}${(++this.nextId).toString(36)}`;
+    const keys: ScriptArg[] = [group.stats, group.leases];
+    const argv: ScriptArg[] = [
+      now,
+      this.source,
+      this.grace,
+      id,
+      options?.leaseMs ?? this.leaseMs,
+      buckets.length,
+    ];
+    for (const spec of buckets) {
+      const c = this.compile(spec);
+      keys.push(c.stateKey);
+      if (c.slotsKey) keys.push(c.slotsKey);
+      argv.push(c.kind, c.capacity, c.rate, costOn(cost, spec.dimension));
+    }
+    const reply = (await this.run(this.scripts.reserve, keys, argv)) as ReserveReply;
+    const remaining = new Array<number>(buckets.length);
+    for (let i = 0; i < buckets.length; i++) remaining[i] = Number(reply[4 + i]);
+    if (reply[0] === 1) return grant({ id, buckets, cost, grantedAt: now }, remaining);
+    const reason = reply[3];
+    const limitedBy = buckets[reply[1] - 1];
+    if (!limitedBy || !REASONS.has(reason)) throw new Error(`reserve script replied ${String(reply)}`);
+    const wait = reason === 'too_large' ? Number.POSITIVE_INFINITY : Number(reply[2]);
+    return refusal(wait, limitedBy, reason as RefusalReason, remaining);
+  }
+
+  async settle(reservation: Reservation, usage?: Usage): Promise<SettleOutcome> {
+    const { buckets, cost } = reservation;
+    const group = this.groupOf(buckets);
+    const keys: ScriptArg[] = [group.stats, group.leases];
+    const argv: ScriptArg[] = [
+      this.clock.now(),
+      this.source,
+      this.grace,
+      reservation.id,
+      buckets.length,
+      usage ? '1' : '0',
+    ];
+    for (const spec of buckets) {
+      const c = this.compile(spec);
+      keys.push(c.slotsKey ?? c.stateKey);
+      const delta = usage ? usageOn(usage, spec.dimension, cost.requests) - costOn(cost, spec.dimension) : 0;
+      argv.push(c.kind, c.rate, delta);
+    }
+    const reply = await this.run(this.scripts.settle, keys, argv);
+    return reply === 1 ? 'settled' : 'duplicate';
+  }
+
+  async renew(reservation: Reservation, leaseMs = this.leaseMs): Promise<boolean> {
+    const group = this.groupOf(reservation.buckets);
+    const keys: ScriptArg[] = [group.stats, group.leases];
+    for (const spec of reservation.buckets) {
+      const slots = this.compile(spec).slotsKey;
+      if (slots) keys.push(slots);
+    }
+    const argv = [this.clock.now(), this.source, this.grace, reservation.id, leaseMs];
+    return (await this.run(this.scripts.renew, keys, argv)) === 1;
+  }
+
+  async sync(spec: BucketSpec, observation: ProviderObservation): Promise<void> {
+    const now = this.clock.now();
+    const c = this.compile(spec);
+    let target: number | undefined;
+    if (spec.kind === 'gcra') {
+      target = gcraTatFromProvider(observation, now, spec);
+    } else if (spec.kind === 'calendar' && observation.remaining !== undefined) {
+      target = Math.max(0, (observation.limit ?? spec.limit) - observation.remaining);
+    }
+    if (target === undefined) return;
+    await this.run(this.scripts.sync, [c.stateKey], [now, this.source, this.grace, c.kind, target]);
+  }
+
+  async pause(spec: BucketSpec, untilMs: number): Promise<void> {
+    const c = this.compile(spec);
+    await this.run(this.scripts.pause, [c.stateKey], [this.clock.now(), this.source, this.grace, untilMs]);
+  }
+
+  async peek(buckets: readonly BucketSpec[]): Promise<BucketSnapshot[]> {
+    if (!this.hashTag) return this.peekGroup(buckets, this.group(this.defaultTag));
+    // A dashboard may peek buckets of many groups: one call per group.
+    const byTag = new Map<string, BucketSpec[]>();
+    for (const spec of buckets) {
+      const tag = this.compile(spec).tag;
+      const list = byTag.get(tag);
+      if (list) list.push(spec);
+      else byTag.set(tag, [spec]);
+    }
+    const snapshots = new Map<string, BucketSnapshot>();
+    await Promise.all(
+      [...byTag].map(async ([tag, specs]) => {
+        const part = await this.peekGroup(specs, this.group(tag));
+        for (const snap of part) snapshots.set(snap.key, snap);
+      }),
+    );
+    return buckets.map((spec) => snapshots.get(spec.key) as BucketSnapshot);
+  }
+
+  /**
+   * Counters are exact and shared by every instance on this prefix.
+   * `buckets` counts bucket keys with SCAN on every primary: exact up to
+   * keys whose expiry Redis has not collected yet, and O(keyspace), so call
+   * it for diagnostics, not per request.
+   */
+  async stats(): Promise<StoreStats> {
+    try {
+      const tags = new Set<string>([this.defaultTag, ...this.groups.keys()]);
+      if (this.hashTag) for (const tag of await this.client.smembers(this.keys.groups())) tags.add(tag);
+      const totals = { reservations: 0, settled: 0, duplicateSettles: 0, expiredLeases: 0, active: 0 };
+      const argv = [this.clock.now(), this.source, this.grace];
+      await Promise.all(
+        [...tags].map(async (tag) => {
+          const g = this.group(tag);
+          const c = (await this.run(this.scripts.stats, [g.stats, g.leases], argv)) as number[];
+          totals.reservations += Number(c[0]);
+          totals.settled += Number(c[1]);
+          totals.duplicateSettles += Number(c[2]);
+          totals.expiredLeases += Number(c[3]);
+          totals.active += Number(c[4]);
+        }),
+      );
+      return { ...totals, buckets: await this.countBucketKeys() };
+    } catch (error) {
+      throw this.unavailable(error);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (!this.ownsClient) return;
+    try {
+      await this.client.quit();
+    } catch {
+      this.client.disconnect();
+    }
+  }
+
+  private async peekGroup(buckets: readonly BucketSpec[], group: Group): Promise<BucketSnapshot[]> {
+    const keys: ScriptArg[] = [group.stats, group.leases];
+    const argv: ScriptArg[] = [this.clock.now(), this.source, this.grace, buckets.length];
+    for (const spec of buckets) {
+      const c = this.compile(spec);
+      keys.push(c.stateKey);
+      if (c.slotsKey) keys.push(c.slotsKey);
+      argv.push(c.kind, c.capacity, c.rate);
+    }
+    const reply = (await this.run(this.scripts.peek, keys, argv)) as string[];
+    return buckets.map((spec, i) => ({
+      key: spec.key,
+      remaining: Number(reply[i * 4]),
+      used: Number(reply[i * 4 + 1]),
+      resetMs: Number(reply[i * 4 + 2]),
+      pausedUntil: Number(reply[i * 4 + 3]),
+    }));
+  }
+
+  private async run(script: Script, keys: ScriptArg[], argv: ScriptArg[]): Promise<unknown> {
+    const numKeys = keys.length;
+    for (const arg of argv) keys.push(arg);
+    try {
+      return await runScript(this.client, script, numKeys, keys, () => this.reloads++);
+    } catch (error) {
+      throw this.unavailable(error);
+    }
+  }
+
+  private unavailable(error: unknown): StoreUnavailableError {
+    if (error instanceof StoreUnavailableError) return error;
+    const message = error instanceof Error ? error.message : String(error);
+    return new StoreUnavailableError(`Redis store unavailable: ${message}`, {
+      retryAfterMs: this.unavailableRetryMs,
+      cause: error,
+    });
+  }
+
+  /** The hash-tag group of a call's buckets; all must share it. */
+  private groupOf(buckets: readonly BucketSpec[]): Group {
+    if (!this.hashTag || buckets.length === 0) return this.group(this.defaultTag);
+    const tag = this.compile(buckets[0] as BucketSpec).tag;
+    for (let i = 1; i < buckets.length; i++) {
+      const other = this.compile(buckets[i] as BucketSpec);
+      if (other.tag !== tag) {
+        throw new CrossSlotReservationError(
+          `buckets ${(buckets[0] as BucketSpec).key} (group "${tag}") and ${(buckets[i] as BucketSpec).key} ` +
+            `(group "${other.tag}") cannot be reserved together: hashTag must map them to one group`,
+        );
+      }
+    }
+    return this.group(tag);
+  }
+
+  private group(tag: string): Group {
+    let group = this.groups.get(tag);
+    if (!group) {
+      group = { stats: this.keys.stats(tag), leases: this.keys.leases(tag) };
+      this.groups.set(tag, group);
+      // stats() of any instance must find every group, not only those it saw.
+      if (this.hashTag) this.client.sadd(this.keys.groups(), tag).catch(() => this.groups.delete(tag));
+    }
+    return group;
+  }
+
+  /** Key names and argument strings of a spec, computed once per spec object. */
+  private compile(spec: BucketSpec): CompiledSpec {
+    let c = this.compiled.get(spec);
+    if (!c) {
+      const tag = this.hashTag ? this.keys.validTag(this.hashTag(spec.key)) : this.defaultTag;
+      c = {
+        tag,
+        stateKey: this.keys.state(tag, spec.key),
+        slotsKey: spec.kind === 'concurrency' ? this.keys.slots(tag, spec.key) : undefined,
+        kind: spec.kind === 'gcra' ? 'g' : spec.kind === 'calendar' ? 'd' : 'n',
+        capacity: String(spec.capacity),
+        rate: String(spec.ratePerMs),
+      };
+      this.compiled.set(spec, c);
+    }
+    return c;
+  }
+
+  private async countBucketKeys(): Promise<number> {
+    let count = 0;
+    for (const node of primaries(this.client)) {
+      for (const pattern of this.keys.bucketPatterns()) {
+        let cursor = '0';
+        do {
+          const [next, found] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1_000);
+          cursor = next;
+          count += found.length;
+        } while (cursor !== '0');
+      }
+    }
+    return count;
+  }
+
+  private waitForConnection(timeoutMs: number): Promise<void> {
+    if (this.client.status === 'ready') return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.client.off('ready', onReady);
+        reject(this.unavailable(new Error(`not connected after ${timeoutMs} ms`)));
+      }, timeoutMs);
+      const onReady = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.client.once('ready', onReady);
+    });
+  }
+}
+
+/** reserve.lua's reply: granted, binding bucket (1-based), wait, reason, remaining… */
+type ReserveReply = [number, number, string, string, ...string[]];
+
+/** Connects, loads the scripts and resolves with a ready store (rejects if Redis is unreachable). */
+export async function createRedisStore(options: RedisStoreOptions = {}): Promise<RedisStore> {
+  const store = new RedisStore(options);
+  try {
+    await store.ready(options.connectTimeoutMs ?? 5_000);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  return store;
+}

@@ -1,0 +1,307 @@
+/**
+ * RedisStore beyond the shared contract: Lua arithmetic identical to the
+ * MemoryStore under random operation sequences, script reload after the
+ * server lost its cache, idle-key expiry, hash-tag groups, Redis TIME, and
+ * atomicity under concurrent callers.
+ */
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock, systemClock } from '../../src/core/clock.js';
+import { costOf } from '../../src/core/cost.js';
+import type { Reservation } from '../../src/core/decision.js';
+import { type BucketSpec, defineBucket } from '../../src/core/limit.js';
+import { MemoryStore } from '../../src/stores/memory/memory-store.js';
+import { CrossSlotReservationError } from '../../src/stores/redis/errors.js';
+import {
+  createRedisStore,
+  type RedisStore,
+  type RedisStoreOptions,
+} from '../../src/stores/redis/redis-store.js';
+import { adminClient, deleteKeys, type RedisServer, testPrefix, useRedis } from './redis/redis-server.js';
+
+let server: RedisServer;
+const opened: { store: RedisStore; prefix: string }[] = [];
+
+beforeAll(async () => {
+  server = await useRedis();
+});
+afterAll(async () => {
+  const admin = adminClient(server.url);
+  for (const { store, prefix } of opened) {
+    await store.close();
+    await deleteKeys(admin, prefix);
+  }
+  admin.disconnect();
+  await server.stop();
+});
+
+async function open(options: RedisStoreOptions = {}): Promise<RedisStore> {
+  const prefix = options.prefix ?? testPrefix('behaviour');
+  const store = await createRedisStore({ url: server.url, ...options, prefix });
+  opened.push({ store, prefix });
+  return store;
+}
+
+describe('RedisStore mirrors MemoryStore', () => {
+  const specs: BucketSpec[] = [
+    defineBucket('rpm', { dimension: 'requests', limit: 20, per: 'minute', margin: 0.1 }),
+    defineBucket('tpm', { dimension: 'tokens', limit: 5_000, per: 'minute', margin: 0.1 }),
+    defineBucket('itps', { dimension: 'input_tokens', limit: 300, per: 'second', margin: 0 }),
+    defineBucket('rpd', { dimension: 'requests', limit: 30, per: 'day', dayMode: 'calendar', margin: 0 }),
+    defineBucket('slots', { dimension: 'concurrency', limit: 3, margin: 0 }),
+  ];
+  type Op =
+    | { op: 'reserve'; buckets: number[]; input: number; output: number; leaseMs: number }
+    | { op: 'settle'; which: number; input: number; output: number; withUsage: boolean }
+    | { op: 'renew'; which: number; leaseMs: number }
+    | { op: 'advance'; ms: number }
+    | { op: 'pause'; bucket: number; forMs: number }
+    | { op: 'sync'; bucket: number; remaining: number | undefined; resetInMs: number | undefined };
+  const indexes = fc.uniqueArray(fc.integer({ min: 0, max: specs.length - 1 }), {
+    minLength: 1,
+    maxLength: 4,
+  });
+  const op: fc.Arbitrary<Op> = fc.oneof(
+    {
+      weight: 5,
+      arbitrary: fc.record({
+        op: fc.constant('reserve' as const),
+        buckets: indexes,
+        input: fc.integer({ min: 0, max: 2_000 }),
+        output: fc.integer({ min: 0, max: 2_000 }),
+        leaseMs: fc.integer({ min: 1_000, max: 20_000 }),
+      }),
+    },
+    {
+      weight: 3,
+      arbitrary: fc.record({
+        op: fc.constant('settle' as const),
+        which: fc.nat(),
+        input: fc.integer({ min: 0, max: 3_000 }),
+        output: fc.integer({ min: 0, max: 3_000 }),
+        withUsage: fc.boolean(),
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        op: fc.constant('renew' as const),
+        which: fc.nat(),
+        leaseMs: fc.integer({ min: 1, max: 20_000 }),
+      }),
+    },
+    {
+      weight: 3,
+      arbitrary: fc.record({ op: fc.constant('advance' as const), ms: fc.integer({ min: 0, max: 30_000 }) }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        op: fc.constant('pause' as const),
+        bucket: fc.integer({ min: 0, max: specs.length - 1 }),
+        forMs: fc.integer({ min: -1_000, max: 10_000 }),
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        op: fc.constant('sync' as const),
+        bucket: fc.integer({ min: 0, max: specs.length - 1 }),
+        remaining: fc.option(fc.integer({ min: 0, max: 5_000 }), { nil: undefined }),
+        resetInMs: fc.option(fc.integer({ min: -1_000, max: 120_000 }), { nil: undefined }),
+      }),
+    },
+  );
+
+  it('gives the same decisions, settle outcomes and snapshots for any sequence of operations', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(op, { minLength: 1, maxLength: 40 }),
+        fc.integer({ min: 0, max: 86_399_999 }),
+        async (ops, startInDay) => {
+          const clock = new ManualClock(Date.UTC(2026, 10, 24) + startInDay);
+          const memory = new MemoryStore({ clock, leaseMs: 10_000 });
+          const redis = await open({ clock, leaseMs: 10_000 });
+          const held: [Reservation, Reservation][] = [];
+          const close = (a: number, b: number) => Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(a));
+          for (const step of ops) {
+            if (step.op === 'reserve') {
+              const buckets = step.buckets.map((i) => specs[i] as BucketSpec);
+              const cost = costOf(step.input, step.output);
+              const m = await memory.reserve(buckets, cost, { leaseMs: step.leaseMs });
+              const r = await redis.reserve(buckets, cost, { leaseMs: step.leaseMs });
+              expect(r.granted).toBe(m.granted);
+              expect(r.reason).toBe(m.reason);
+              expect(r.limitedBy?.key).toBe(m.limitedBy?.key);
+              expect(close(r.retryAfterMs, m.retryAfterMs) || r.retryAfterMs === m.retryAfterMs).toBe(true);
+              r.remaining.forEach((v, i) => {
+                expect(close(v, m.remaining[i] as number)).toBe(true);
+              });
+              if (m.reservation && r.reservation) held.push([m.reservation, r.reservation]);
+            } else if (step.op === 'settle' && held.length > 0) {
+              const [m, r] = held[step.which % held.length] as [Reservation, Reservation];
+              const usage = step.withUsage
+                ? { inputTokens: step.input, outputTokens: step.output }
+                : undefined;
+              expect(await redis.settle(r, usage)).toBe(await memory.settle(m, usage));
+            } else if (step.op === 'renew' && held.length > 0) {
+              const [m, r] = held[step.which % held.length] as [Reservation, Reservation];
+              expect(await redis.renew(r, step.leaseMs)).toBe(await memory.renew(m, step.leaseMs));
+            } else if (step.op === 'advance') {
+              clock.advance(step.ms);
+            } else if (step.op === 'pause') {
+              const spec = specs[step.bucket] as BucketSpec;
+              await memory.pause(spec, clock.now() + step.forMs);
+              await redis.pause(spec, clock.now() + step.forMs);
+            } else if (step.op === 'sync') {
+              const spec = specs[step.bucket] as BucketSpec;
+              const observation = {
+                remaining: step.remaining,
+                resetAt: step.resetInMs === undefined ? undefined : clock.now() + step.resetInMs,
+              };
+              await memory.sync(spec, observation);
+              await redis.sync(spec, observation);
+            }
+          }
+          const [ms, rs] = [await memory.peek(specs), await redis.peek(specs)];
+          rs.forEach((snap, i) => {
+            const m = ms[i];
+            expect(close(snap.remaining, m?.remaining ?? -1)).toBe(true);
+            expect(close(snap.used, m?.used ?? -1)).toBe(true);
+            expect(close(snap.resetMs, m?.resetMs ?? -1)).toBe(true);
+            expect(snap.pausedUntil).toBe(m?.pausedUntil);
+          });
+          const [mStats, rStats] = [await memory.stats(), await redis.stats()];
+          expect({ ...rStats, buckets: 0 }).toEqual({ ...mStats, buckets: 0 });
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});
+
+describe('RedisStore on Redis', () => {
+  const rps = () =>
+    defineBucket(`rps:${Math.random()}`, { dimension: 'requests', limit: 10, per: 'second', margin: 0 });
+
+  it('sends a script again in full when the server lost its script cache', async () => {
+    const store = await open();
+    const admin = adminClient(server.url);
+    const bucket = rps();
+    expect((await store.reserve([bucket], costOf(0, 0))).granted).toBe(true);
+    await admin.script('FLUSH');
+    admin.disconnect();
+    const before = store.scriptReloads;
+    expect((await store.reserve([bucket], costOf(0, 0))).granted).toBe(true);
+    expect(store.scriptReloads).toBe(before + 1);
+    expect((await store.reserve([bucket], costOf(0, 0))).granted).toBe(true);
+    expect(store.scriptReloads).toBe(before + 1);
+  });
+
+  it('lets idle keys expire once their bucket is full again, plus the grace period', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 10, 24, 12));
+    const store = await open({ clock, idleGraceMs: 5_000, leaseMs: 20_000 });
+    const admin = adminClient(server.url);
+    const tpm = defineBucket('ttl:tpm', { dimension: 'tokens', limit: 6_000, per: 'minute', margin: 0 });
+    const slots = defineBucket('ttl:slots', { dimension: 'concurrency', limit: 2, margin: 0 });
+    const paused = defineBucket('ttl:paused', { dimension: 'requests', limit: 10, per: 'minute' });
+    await store.reserve([tpm, slots], costOf(300, 0)); // 3 s of refill
+    await store.pause(paused, clock.now() + 90_000);
+    const ttl = async (key: string) => admin.pttl(key);
+    const state = (spec: BucketSpec) => store.keys.state(store.keys.prefix, spec.key);
+    expect(await ttl(state(tpm))).toBeGreaterThan(7_000);
+    expect(await ttl(state(tpm))).toBeLessThanOrEqual(8_000);
+    const slotTtl = await ttl(store.keys.slots(store.keys.prefix, slots.key));
+    expect(slotTtl).toBeGreaterThan(24_000);
+    expect(slotTtl).toBeLessThanOrEqual(25_000);
+    expect(await ttl(state(paused))).toBeGreaterThan(94_000);
+    // A pause only lengthens a key's life.
+    await store.pause(paused, clock.now() + 1_000);
+    expect(await ttl(state(paused))).toBeGreaterThan(94_000);
+    admin.disconnect();
+  });
+
+  it('shares buckets between instances on one prefix', async () => {
+    const a = await open();
+    const b = await open({ prefix: a.keys.prefix });
+    const bucket = rps();
+    for (let i = 0; i < 5; i++) expect((await a.reserve([bucket], costOf(0, 0))).granted).toBe(true);
+    for (let i = 0; i < 5; i++) expect((await b.reserve([bucket], costOf(0, 0))).granted).toBe(true);
+    expect((await a.reserve([bucket], costOf(0, 0))).granted).toBe(false);
+    expect((await b.stats()).reservations).toBe(10);
+  });
+
+  it('grants exactly the capacity to many concurrent callers on several instances', async () => {
+    const clock = new ManualClock();
+    const first = await open({ clock });
+    const stores = [
+      first,
+      await open({ clock, prefix: first.keys.prefix }),
+      await open({ clock, prefix: first.keys.prefix }),
+    ];
+    const rpm = defineBucket('race:rpm', { dimension: 'requests', limit: 100, per: 'minute', margin: 0.1 });
+    const tpm = defineBucket('race:tpm', { dimension: 'tokens', limit: 1_000_000, per: 'minute', margin: 0 });
+    const slots = defineBucket('race:slots', { dimension: 'concurrency', limit: 200, margin: 0 });
+    const decisions = await Promise.all(
+      Array.from({ length: 300 }, (_, i) =>
+        (stores[i % 3] as RedisStore).reserve([rpm, tpm, slots], costOf(10, 10)),
+      ),
+    );
+    expect(decisions.filter((d) => d.granted)).toHaveLength(90);
+    expect((await first.peek([slots]))[0]?.used).toBe(90);
+  });
+
+  it('gives back the slots of an instance that died holding them, when their leases run out', async () => {
+    const clock = new ManualClock();
+    const dying = await open({ clock, leaseMs: 10_000 });
+    const survivor = await open({ clock, leaseMs: 10_000, prefix: dying.keys.prefix });
+    const slots = defineBucket('dead:slots', { dimension: 'concurrency', limit: 2, margin: 0 });
+    await dying.reserve([slots], costOf(0, 0));
+    await dying.reserve([slots], costOf(0, 0));
+    dying.client.disconnect(); // crashed: never settles
+    expect((await survivor.reserve([slots], costOf(0, 0))).reason).toBe('concurrency');
+    clock.advance(10_001);
+    expect((await survivor.reserve([slots], costOf(0, 0))).granted).toBe(true);
+    expect((await survivor.stats()).expiredLeases).toBe(2);
+  });
+
+  it('keeps every hash-tag group in its own slot and refuses to mix groups in one reservation', async () => {
+    const clock = new ManualClock();
+    const store = await open({ clock, hashTag: (key) => key.split(':')[0] as string });
+    const a = defineBucket('acct-a:rpm', { dimension: 'requests', limit: 10, per: 'minute' });
+    const a2 = defineBucket('acct-a:tpm', { dimension: 'tokens', limit: 1_000, per: 'minute' });
+    const b = defineBucket('acct-b:rpm', { dimension: 'requests', limit: 10, per: 'minute' });
+    expect((await store.reserve([a, a2], costOf(1, 1))).granted).toBe(true);
+    expect((await store.reserve([b], costOf(1, 1))).granted).toBe(true);
+    await expect(store.reserve([a, b], costOf(1, 1))).rejects.toBeInstanceOf(CrossSlotReservationError);
+    await expect(store.reserve([a, b], costOf(1, 1))).rejects.toMatchObject({
+      code: 'cross_slot_reservation',
+    });
+    const snaps = await store.peek([b, a, a2]);
+    expect(snaps.map((s) => s.key)).toEqual([b.key, a.key, a2.key]);
+    expect(snaps[0]?.used).toBeCloseTo(1, 6);
+    // Another instance finds both groups for its stats.
+    const other = await open({
+      clock,
+      prefix: store.keys.prefix,
+      hashTag: (key) => key.split(':')[0] as string,
+    });
+    expect((await other.stats()).reservations).toBe(2);
+    expect((await other.stats()).buckets).toBe(3);
+  });
+
+  it('can take time from Redis TIME, speaking the caller epoch at the port', async () => {
+    const store = await open({ timeSource: 'redis', clock: systemClock });
+    const rpm = defineBucket('time:rpm', { dimension: 'requests', limit: 60, per: 'minute', margin: 0 });
+    for (let i = 0; i < 60; i++) expect((await store.reserve([rpm], costOf(0, 0))).granted).toBe(true);
+    const refused = await store.reserve([rpm], costOf(0, 0));
+    expect(refused.reason).toBe('rate');
+    expect(refused.retryAfterMs).toBeGreaterThan(900);
+    expect(refused.retryAfterMs).toBeLessThanOrEqual(1_000);
+    const until = Date.now() + 30_000;
+    await store.pause(rpm, until);
+    const [snap] = await store.peek([rpm]);
+    // Same host: Redis TIME and Date.now() agree to well under a second.
+    expect(Math.abs((snap?.pausedUntil ?? 0) - until)).toBeLessThan(1_000);
+  });
+});
