@@ -8,7 +8,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import type { ProviderAdapter } from '../../src/providers/adapter.js';
-import { createAnthropicAdapter, createGeminiAdapter, createOpenAIAdapter } from '../../src/providers/index.js';
+import {
+  createAnthropicAdapter,
+  createGeminiAdapter,
+  createOpenAIAdapter,
+} from '../../src/providers/index.js';
 import { type Simulator, type SimulatorOptions, startSimulator } from '../../src/simulator/index.js';
 
 let sim: Simulator | undefined;
@@ -34,7 +38,11 @@ async function call(path: string, headers: Record<string, string>, body: unknown
   return { res, bytes: new Uint8Array(await res.arrayBuffer()) };
 }
 
-function tapped(adapter: ProviderAdapter, endpoint: Parameters<ProviderAdapter['createUsageTap']>[0], bytes: Uint8Array) {
+function tapped(
+  adapter: ProviderAdapter,
+  endpoint: Parameters<ProviderAdapter['createUsageTap']>[0],
+  bytes: Uint8Array,
+) {
   const tap = adapter.createUsageTap(endpoint);
   // Split anywhere: feed in small pieces.
   for (let i = 0; i < bytes.length; i += 7) tap.push(bytes.subarray(i, i + 7));
@@ -44,7 +52,11 @@ function tapped(adapter: ProviderAdapter, endpoint: Parameters<ProviderAdapter['
 describe('OpenAI adapter on simulator answers', () => {
   const adapter = createOpenAIAdapter({ requestsWindow: 'minute' });
   const key = { authorization: 'Bearer sk-test' };
-  const body = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hello there' }], max_tokens: 100 };
+  const body = {
+    model: 'gpt-4o-mini',
+    messages: [{ role: 'user', content: 'Hello there' }],
+    max_tokens: 100,
+  };
 
   it('observes remaining and full-refill times that match the buckets', async () => {
     await start({ keys: { 'sk-test': { models: { 'gpt-4o-mini': { rpm: 500, tpm: 200_000 } } } } });
@@ -67,12 +79,25 @@ describe('OpenAI adapter on simulator answers', () => {
     await start({ keys: { 'sk-test': { models: { 'gpt-4o-mini': { rpm: 3 } } } } });
     for (let i = 0; i < 3; i++) await call('/v1/chat/completions', key, body);
     const { res, bytes } = await call('/v1/chat/completions', key, body);
-    const error = adapter.classifyError(res.status, res.headers, JSON.parse(new TextDecoder().decode(bytes)), T0);
-    expect(error).toMatchObject({ kind: 'rate_limited', retryable: true, retryAfterMs: 20_000, dimension: 'requests' });
+    const error = adapter.classifyError(
+      res.status,
+      res.headers,
+      JSON.parse(new TextDecoder().decode(bytes)),
+      T0,
+    );
+    expect(error).toMatchObject({
+      kind: 'rate_limited',
+      retryable: true,
+      retryAfterMs: 20_000,
+      dimension: 'requests',
+    });
   });
 
   it('taps the final usage chunk of a stream, and knows a cut stream is incomplete', async () => {
-    await start({ response: { tokens: 10 }, faults: [{ kind: 'reset_mid_stream', at: [2], after_tokens: 4 }] });
+    await start({
+      response: { tokens: 10 },
+      faults: [{ kind: 'reset_mid_stream', at: [2], after_tokens: 4 }],
+    });
     const streamed = { ...body, stream: true, stream_options: { include_usage: true } };
     const whole = await call('/v1/chat/completions', key, streamed);
     const tap = tapped(adapter, 'chat_completions', whole.bytes);
@@ -100,7 +125,12 @@ describe('OpenAI adapter on simulator answers', () => {
   it('classifies insufficient_quota as never retried', async () => {
     await start({ faults: [{ kind: 'insufficient_quota', at: [1] }] });
     const { res, bytes } = await call('/v1/chat/completions', key, body);
-    const error = adapter.classifyError(res.status, res.headers, JSON.parse(new TextDecoder().decode(bytes)), T0);
+    const error = adapter.classifyError(
+      res.status,
+      res.headers,
+      JSON.parse(new TextDecoder().decode(bytes)),
+      T0,
+    );
     expect(error).toMatchObject({ kind: 'quota_exhausted', retryable: false });
   });
 });
@@ -108,7 +138,11 @@ describe('OpenAI adapter on simulator answers', () => {
 describe('Anthropic adapter on simulator answers', () => {
   const adapter = createAnthropicAdapter();
   const key = { 'x-api-key': 'sk-ant' };
-  const body = { model: 'claude-sonnet-5-5', max_tokens: 100, messages: [{ role: 'user', content: 'x'.repeat(4_000) }] };
+  const body = {
+    model: 'claude-sonnet-5-5',
+    max_tokens: 100,
+    messages: [{ role: 'user', content: 'x'.repeat(4_000) }],
+  };
 
   it('observes the input, output and request buckets, and classifies the ITPM 429', async () => {
     await start({
@@ -117,7 +151,10 @@ describe('Anthropic adapter on simulator answers', () => {
     });
     const first = await call('/v1/messages', key, body);
     const observed = adapter.observe(first.res.headers, T0);
-    expect(observed.find((o) => o.dimension === 'input_tokens')).toMatchObject({ limit: 2_000, remaining: 1_000 });
+    expect(observed.find((o) => o.dimension === 'input_tokens')).toMatchObject({
+      limit: 2_000,
+      remaining: 1_000,
+    });
     expect(observed.find((o) => o.dimension === 'requests')).toMatchObject({ limit: 50, remaining: 49 });
     await call('/v1/messages', key, body);
     const refused = await call('/v1/messages', key, body);
@@ -140,9 +177,19 @@ describe('Anthropic adapter on simulator answers', () => {
   });
 
   it('sees the 529 as overloaded and the mid-stream overloaded_error as a stream error', async () => {
-    await start({ faults: [{ kind: '529', at: [1] }, { kind: 'error_mid_stream', at: [2] }] });
+    await start({
+      faults: [
+        { kind: '529', at: [1] },
+        { kind: 'error_mid_stream', at: [2] },
+      ],
+    });
     const overloaded = await call('/v1/messages', key, body);
-    const error = adapter.classifyError(529, overloaded.res.headers, JSON.parse(new TextDecoder().decode(overloaded.bytes)), T0);
+    const error = adapter.classifyError(
+      529,
+      overloaded.res.headers,
+      JSON.parse(new TextDecoder().decode(overloaded.bytes)),
+      T0,
+    );
     expect(error).toMatchObject({ kind: 'overloaded', retryable: true });
     const cut = await call('/v1/messages', key, { ...body, stream: true });
     const tap = tapped(adapter, 'messages', cut.bytes);
@@ -157,13 +204,22 @@ describe('Gemini adapter on simulator answers', () => {
 
   it('reads RetryInfo from the 429 body and usage from the stream', async () => {
     await start({ keys: { k: { models: { 'gemini-2.5-flash': { rpm: 2 } } } }, response: { tokens: 5 } });
-    const streamed = await call('/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse', { 'x-goog-api-key': 'k' }, body);
+    const streamed = await call(
+      '/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse',
+      { 'x-goog-api-key': 'k' },
+      body,
+    );
     const tap = tapped(adapter, 'stream_generate_content', streamed.bytes);
     expect(tap.complete()).toBe(true);
     expect(tap.usage()).toMatchObject({ inputTokens: 9, outputTokens: 5 });
     await call(path, { 'x-goog-api-key': 'k' }, body);
     const refused = await call(path, { 'x-goog-api-key': 'k' }, body);
-    const error = adapter.classifyError(429, refused.res.headers, JSON.parse(new TextDecoder().decode(refused.bytes)), T0);
+    const error = adapter.classifyError(
+      429,
+      refused.res.headers,
+      JSON.parse(new TextDecoder().decode(refused.bytes)),
+      T0,
+    );
     expect(error).toMatchObject({ kind: 'rate_limited', retryAfterMs: 30_000 });
     expect(adapter.observe(refused.res.headers, T0)).toEqual([]);
   });

@@ -50,7 +50,8 @@ describe('token counting', () => {
       { role: 'system', text: 'Be brief.' },
       { role: 'user', text, name: 'ana' },
     ];
-    const expected = 3 + (3 + o200k('system') + o200k('Be brief.')) + (3 + o200k('user') + o200k(text) + 1 + o200k('ana'));
+    const expected =
+      3 + (3 + o200k('system') + o200k('Be brief.')) + (3 + o200k('user') + o200k(text) + 1 + o200k('ana'));
     expect(openaiChatTokens(chat, 'gpt-4o')).toBe(expected);
   });
 
