@@ -18,10 +18,10 @@ import { costOf } from '../../src/core/cost.js';
 import { type BucketSpec, defineBucket } from '../../src/core/limit.js';
 import { RedisStore } from '../../src/stores/redis/redis-store.js';
 import { startRedisServer } from '../../test/stores/redis/redis-server.js';
-import { median, printTable, type Row, writeResults } from '../lib/report.js';
+import { printTable, type Row, writeResults } from '../lib/report.js';
 
-const DURATION_MS = 1_000;
-const RUNS = 3;
+const DURATION_MS = 700;
+const RUNS = 5;
 
 /** Decisions per second with `inFlight` concurrent loops over `op` for `DURATION_MS`. */
 async function throughput(op: () => Promise<unknown>, inFlight: number): Promise<number> {
@@ -38,22 +38,44 @@ async function throughput(op: () => Promise<unknown>, inFlight: number): Promise
   return (done * 1_000) / (performance.now() - start);
 }
 
-async function measure(op: () => Promise<unknown>, inFlight: number): Promise<number> {
-  await throughput(op, inFlight); // warm-up: JIT, connections, script cache
-  return median(RUNS, () => throughput(op, inFlight));
+/**
+ * Median decisions/s of every case, runs interleaved (case A, B, C, A, B, C…)
+ * so that background load on a shared machine hits every case alike.
+ */
+async function measureAll(cases: readonly Case[], inFlight: number): Promise<number[]> {
+  for (const c of cases) await throughput(c.op, inFlight); // warm-up: JIT, connections, script cache
+  const samples = cases.map(() => [] as number[]);
+  for (let run = 0; run < RUNS; run++) {
+    for (let i = 0; i < cases.length; i++)
+      samples[i]?.push(await throughput((cases[i] as Case).op, inFlight));
+  }
+  return samples.map((values) => {
+    values.sort((a, b) => a - b);
+    return values[Math.floor(values.length / 2)] as number;
+  });
+}
+
+interface Case {
+  readonly name: string;
+  readonly op: () => Promise<unknown>;
 }
 
 function fastClient(url: string): Redis {
   return new Redis(url, { enableAutoPipelining: true, maxRetriesPerRequest: 0 });
 }
 
-/** µs of Redis CPU per EVALSHA while running `op` `count` times. */
-async function scriptMicros(admin: Redis, op: () => Promise<unknown>, count: number): Promise<number> {
+/** µs Redis spends in EVALSHA per decision while running `op` `count` times, `inFlight` at a time. */
+async function scriptMicros(
+  admin: Redis,
+  op: () => Promise<unknown>,
+  count: number,
+  inFlight: number,
+): Promise<number> {
   await admin.config('RESETSTAT');
-  for (let i = 0; i < count; i += 100) await Promise.all(Array.from({ length: 100 }, op));
+  for (let i = 0; i < count; i += inFlight) await Promise.all(Array.from({ length: inFlight }, op));
   const info = await admin.info('commandstats');
-  const match = /cmdstat_evalsha:calls=(\d+),usec=(\d+),usec_per_call=([\d.]+)/.exec(info);
-  return match ? Number(match[3]) : Number.NaN;
+  const match = /cmdstat_evalsha:calls=(\d+),usec=(\d+)/.exec(info);
+  return match ? Number(match[2]) / count : Number.NaN;
 }
 
 /** Offset of Redis TIME from Date.now() (midpoint of the round trip), and the round trip. */
@@ -91,10 +113,15 @@ export async function run(): Promise<void> {
     const peer = (key: string) =>
       new RateLimiterRedis({ storeClient: peerClient, points: 1e12, duration: 60, keyPrefix: `rlf-${key}` });
     const peers = ['d-rpm', 'd-tpm', 't-rpm', 't-tpm'].map(peer);
-    const [p0, p1, p2, p3] = peers as [RateLimiterRedis, RateLimiterRedis, RateLimiterRedis, RateLimiterRedis];
+    const [p0, p1, p2, p3] = peers as [
+      RateLimiterRedis,
+      RateLimiterRedis,
+      RateLimiterRedis,
+      RateLimiterRedis,
+    ];
     const pingClient = fastClient(server.url);
 
-    const cases: { name: string; op: () => Promise<unknown> }[] = [
+    const cases: Case[] = [
       { name: 'ioredis PING (round-trip floor)', op: () => pingClient.ping() },
       { name: 'Sluice reserve, 4 buckets', op: () => store.reserve(buckets, cost) },
       {
@@ -118,28 +145,34 @@ export async function run(): Promise<void> {
       },
       {
         name: 'RateLimiterRedis 4 consumes in parallel',
-        op: () => Promise.all([p0.consume('k', 1), p1.consume('k', 700), p2.consume('k', 1), p3.consume('k', 700)]),
+        op: () =>
+          Promise.all([p0.consume('k', 1), p1.consume('k', 700), p2.consume('k', 1), p3.consume('k', 700)]),
       },
     ];
 
-    const rows: Row[] = [];
-    for (const { name, op } of cases) {
-      const sequential = await measure(op, 1);
-      const concurrent = await measure(op, 100);
-      rows.push({ case: name, '1 in flight /s': sequential, '100 in flight /s': concurrent });
-    }
+    const sequential = await measureAll(cases, 1);
+    const concurrent = await measureAll(cases, 100);
+    const rows: Row[] = cases.map((c, i) => ({
+      case: c.name,
+      '1 in flight /s': sequential[i] as number,
+      '100 in flight /s': concurrent[i] as number,
+    }));
     printTable(rows);
 
-    const server4 = {
-      'client time': await scriptMicros(admin, () => store.reserve(buckets, cost), 20_000),
-      'Redis TIME': await scriptMicros(admin, () => redisTime.reserve(buckets, cost), 20_000),
-      'peer consume': await scriptMicros(admin, () => p0.consume('k', 1), 20_000),
-    };
-    const scriptRows: Row[] = Object.entries(server4).map(([source, micros]) => ({
-      'script (4-bucket reserve unless noted)': source,
-      'Redis µs per call': micros,
-      'max calls/s per Redis core': 1e6 / micros,
-    }));
+    // Batches form only when calls overlap: 1 in flight is one script per decision.
+    const scriptCases: [string, () => Promise<unknown>][] = [
+      ['Sluice reserve, 4 buckets, client time', () => store.reserve(buckets, cost)],
+      ['Sluice reserve, 4 buckets, Redis TIME', () => redisTime.reserve(buckets, cost)],
+      ['RateLimiterRedis consume, 1 key', () => p0.consume('k', 1)],
+    ];
+    const scriptRows: Row[] = [];
+    for (const [name, op] of scriptCases) {
+      scriptRows.push({
+        'script time in Redis': name,
+        'µs/decision, 1 in flight': await scriptMicros(admin, op, 5_000, 1),
+        'µs/decision, 100 in flight': await scriptMicros(admin, op, 50_000, 100),
+      });
+    }
     console.log('');
     printTable(scriptRows);
     const offset = await clockOffset(admin);
