@@ -14,6 +14,7 @@
 import { type Cancel, type Clock, systemClock } from '../core/clock.js';
 import { type Cost, tokensOf, type Usage } from '../core/cost.js';
 import type { Decision, RefusalReason, Reservation, SettleOutcome } from '../core/decision.js';
+import { type Leased, LeaseHeap } from '../core/lease-heap.js';
 import type { BucketSpec } from '../core/limit.js';
 import { FairScheduler, type Schedulable } from '../core/scheduler/fair-scheduler.js';
 import type { Store } from '../stores/store.js';
@@ -85,8 +86,11 @@ export interface AdmissionStats {
   readonly refused: Readonly<Record<RefusalCause, number>>;
 }
 
-class Ticket implements Schedulable {
+class Ticket implements Schedulable, Leased {
   readonly tenant: string;
+  /** The deadline, as the key of the deadline heap. */
+  expiresAt: number;
+  heapIndex = -1;
   readonly priority: number;
   readonly weight: number;
   readonly tokens: number;
@@ -101,6 +105,7 @@ class Ticket implements Schedulable {
     this.priority = request.priority;
     this.weight = request.weight ?? 1;
     this.tokens = tokensOf(request.cost);
+    this.expiresAt = request.deadline;
   }
   get deadline(): number {
     return this.request.deadline;
@@ -113,6 +118,8 @@ export class Admission {
   readonly store: Store;
   private readonly clock: Clock;
   private readonly scheduler: FairScheduler<Ticket>;
+  /** Every queued ticket by deadline, so one deep in a queue is refused on time too. */
+  private readonly deadlines = new LeaseHeap<Ticket>();
   private readonly concurrencyPollMs: number;
   private readonly classes: number;
   private pumping = false;
@@ -206,7 +213,7 @@ export class Admission {
     this.closed = true;
     this.cancelWake?.();
     for (const ticket of this.scheduler.all()) {
-      this.scheduler.remove(ticket);
+      this.dequeue(ticket);
       this.finish(ticket, this.refusal(ticket.request, 'closed', 0, undefined, ticket.enqueuedAt));
     }
   }
@@ -233,7 +240,7 @@ export class Admission {
       if (signal) {
         const onAbort = () => {
           if (ticket.done) return;
-          this.scheduler.remove(ticket);
+          this.dequeue(ticket);
           this.finish(ticket, this.refusal(request, 'aborted', 0, undefined, arrivedAt));
         };
         signal.addEventListener('abort', onAbort, { once: true });
@@ -259,11 +266,14 @@ export class Admission {
     }
   }
 
-  /** One pass over the candidates in dispatch order. */
+  /**
+   * One pass over the candidates in dispatch order. When it admitted or
+   * dropped anyone, the queues' heads changed and another pass follows.
+   */
   private async round(): Promise<void> {
     let wake = Number.POSITIVE_INFINITY;
     const held = new Set<string>();
-    let grantedAny = false;
+    let changed = this.expireDeadlines(this.clock.now());
     for (const ticket of this.scheduler.candidates(this.clock.now())) {
       if (ticket.done) continue;
       if (ticket.request.buckets.some((b) => held.has(b.key))) continue;
@@ -277,9 +287,9 @@ export class Admission {
         continue;
       }
       if (decision.granted && decision.reservation) {
-        this.scheduler.dispatched(ticket);
+        this.dequeue(ticket, true);
         this.admittedCount++;
-        grantedAny = true;
+        changed = true;
         this.finish(ticket, {
           admitted: true,
           reservation: decision.reservation,
@@ -291,7 +301,8 @@ export class Admission {
       }
       const cause = this.refusalFor(decision, ticket.request, now);
       if (cause) {
-        this.scheduler.remove(ticket);
+        this.dequeue(ticket);
+        changed = true;
         this.finish(
           ticket,
           this.refusal(ticket.request, cause, decision.retryAfterMs, decision, ticket.enqueuedAt),
@@ -303,10 +314,29 @@ export class Admission {
         decision.reason === 'concurrency'
           ? Math.min(decision.retryAfterMs, this.concurrencyPollMs)
           : decision.retryAfterMs;
-      wake = Math.min(wake, now + retryMs, ticket.deadline);
+      wake = Math.min(wake, now + retryMs);
     }
-    if (grantedAny) this.again = true;
-    this.scheduleWake(wake);
+    if (changed) this.again = true;
+    this.scheduleWake(Math.min(wake, this.deadlines.peekExpiry()));
+  }
+
+  /** Refuses every queued ticket whose deadline has come; true when any was. */
+  private expireDeadlines(now: number): boolean {
+    let any = false;
+    while (this.deadlines.peekExpiry() <= now) {
+      const ticket = this.deadlines.pop() as Ticket;
+      this.scheduler.remove(ticket);
+      any = true;
+      this.finish(ticket, this.refusal(ticket.request, 'deadline', 0, undefined, ticket.enqueuedAt));
+    }
+    return any;
+  }
+
+  /** Takes a ticket out of the queue (`granted`: charge its tenant's fair share). */
+  private dequeue(ticket: Ticket, granted = false): void {
+    if (granted) this.scheduler.dispatched(ticket);
+    else this.scheduler.remove(ticket);
+    this.deadlines.remove(ticket);
   }
 
   /** Why a refused decision ends the wait now, or undefined to keep waiting. */
