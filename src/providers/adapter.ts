@@ -106,9 +106,19 @@ export type ProviderErrorKind =
 
 export interface ProviderError {
   readonly kind: ProviderErrorKind;
+  /**
+   * Whether the kind may be retried at all (quota, too_large and
+   * non_retryable never are), vetoed by the provider's `x-should-retry: false`.
+   */
   readonly retryable: boolean;
+  /** The HTTP status (the one inside the body for errors in 2xx bodies or streams; 0 for network). */
   readonly status: number;
-  /** The provider's own hint (retry-after-ms, retry-after, RetryInfo), clamped. */
+  /**
+   * The provider's own hint, first found of: `retry-after-ms`,
+   * `retry-after` (seconds or HTTP date), Gemini `RetryInfo`, the wait named
+   * in the message ("try again in 174ms"). Clamped to [0, 86 400 000]; a wait
+   * of a day or more makes the error `quota_exhausted`.
+   */
   readonly retryAfterMs?: number | undefined;
   readonly dimension?: Dimension | undefined;
   readonly window?: Window | undefined;
@@ -182,7 +192,10 @@ export interface ProviderAdapter {
   createUsageTap(endpoint: Endpoint): UsageTap;
   /** Rate-limit state from response headers; empty when the provider sends none. */
   observe(headers: HeaderLookup, now: number): RateLimitObservation[];
-  /** Classifies a non-2xx response; `body` is the parsed JSON or the raw text. */
+  /**
+   * Classifies a non-2xx response; `body` is the parsed JSON or the raw text.
+   * A status ≤ 0 (no response) gives `network`.
+   */
   classifyError(status: number, headers: HeaderLookup, body: unknown, now: number): ProviderError;
   /**
    * A refusal in this provider's own error format. `endpoint` matters only

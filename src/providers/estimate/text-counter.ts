@@ -16,9 +16,11 @@
  * that never call an OpenAI model; `preloadTokenizers()` moves that cost to
  * startup. Tokenizing costs ~0.2 µs per token, so text beyond a per-request
  * budget of characters is estimated by `charCounter` instead (see
- * `PromptTally`).
+ * `PromptTally`), and counts of long texts are remembered (`CountCache`),
+ * since chat clients resend the same system prompt and history every turn.
  */
 import { createRequire } from 'node:module';
+import { CountCache, MIN_CACHED_CHARS } from './count-cache.js';
 import { DEFAULT_ENCODING, type EncodingName } from './encodings.js';
 
 export interface TextCounter {
@@ -60,20 +62,30 @@ export function estimateTokensFromChars(text: string): number {
 export const charCounter: TextCounter = Object.freeze({ exact: false, count: estimateTokensFromChars });
 
 const tokenizerCounters = new Map<EncodingName, TextCounter>();
+/** Per encoding: 4 M characters (~8 MB of strings) of recently counted text. */
+const CACHE_CHARS = 4_000_000;
 
 export function tokenizerCounter(name: EncodingName): TextCounter {
   let counter = tokenizerCounters.get(name);
   if (!counter) {
+    const cache = new CountCache(CACHE_CHARS);
+    const count = (text: string): number => {
+      try {
+        return encodingApi(name).countTokens(text, ORDINARY);
+      } catch {
+        // The tokenizer failed to load or choked: an estimate beats a throw on the hot path.
+        return estimateTokensFromChars(text);
+      }
+    };
     counter = Object.freeze({
       exact: true,
       count(text: string): number {
-        if (text.length === 0) return 0;
-        try {
-          return encodingApi(name).countTokens(text, ORDINARY);
-        } catch {
-          // The tokenizer failed to load or choked: an estimate beats a throw on the hot path.
-          return estimateTokensFromChars(text);
-        }
+        if (text.length < MIN_CACHED_CHARS) return text.length === 0 ? 0 : count(text);
+        const cached = cache.get(text);
+        if (cached !== undefined) return cached;
+        const n = count(text);
+        cache.set(text, n);
+        return n;
       },
     });
     tokenizerCounters.set(name, counter);
