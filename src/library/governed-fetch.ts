@@ -87,7 +87,8 @@ export function governedFetch(governor: Governor, options: GovernedFetchOptions 
     headers.forEach((value, name) => {
       if (!HOP_BY_HOP.has(name) && !CONTROL_HEADERS.includes(name)) forwardHeaders[name] = value;
     });
-    const maxWait = Number(headers.get('x-sluice-max-wait-ms'));
+    const maxWaitHeader = headers.get('x-sluice-max-wait-ms');
+    const maxWait = maxWaitHeader === null ? Number.NaN : Number(maxWaitHeader);
     const call: Call = {
       family,
       endpoint,

@@ -480,6 +480,11 @@ export class Governor {
         status = 499;
         message = 'The caller went away.';
         break;
+      case 'unavailable':
+        code = 'store_unavailable';
+        status = 503;
+        message = `Shared rate-limit state is unreachable; try again in ${seconds(retryAfterMs)}.`;
+        break;
       case 'closed':
         code = 'shutting_down';
         status = 503;

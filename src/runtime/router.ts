@@ -34,7 +34,9 @@ export async function rankDeployments(
     spans.push([specs.length, specs.length + own.length]);
     specs.push(...own);
   }
-  const snapshots = await store.peek(specs);
+  // Without the store's view (unreachable), keep the configured order: admission decides anyway.
+  const snapshots = await store.peek(specs).catch(() => undefined);
+  if (!snapshots) return healthy.map((deployment) => ({ deployment, waitMs: 0, headroom: 1 }));
   const ranked = healthy.map((deployment, i) => {
     const [from, to] = spans[i] as [number, number];
     return rank(deployment, specs.slice(from, to), snapshots.slice(from, to), cost, now);
