@@ -79,7 +79,7 @@ export function governedFetch(governor: Governor, options: GovernedFetchOptions 
     const body = parseBody(rawBody);
     const model = family === 'gemini' ? geminiModel(url.pathname) : stringField(body, 'model');
     const group = model === undefined ? undefined : governor.groups.group(model);
-    if (!group || !group.serves(family) || rawBody === null) return upstreamFetch(input, init);
+    if (!group?.serves(family) || rawBody === null) return upstreamFetch(input, init);
     const endpoint = group.adapter.matchEndpoint(method, url.pathname);
     if (!endpoint) return upstreamFetch(input, init);
 

@@ -50,7 +50,14 @@ export interface Admitted {
  * - `unavailable`: the store could not decide (shared state unreachable and
  *   the policy is fail-closed).
  */
-export type RefusalCause = 'too_large' | 'deadline' | 'queue_full' | 'shed' | 'aborted' | 'closed' | 'unavailable';
+export type RefusalCause =
+  | 'too_large'
+  | 'deadline'
+  | 'queue_full'
+  | 'shed'
+  | 'aborted'
+  | 'closed'
+  | 'unavailable';
 
 export interface Refused {
   readonly admitted: false;
@@ -351,14 +358,20 @@ export class Admission {
 
   /** The store's decision, or the error it failed with (never thrown: a refusal follows). */
   private reserve(request: AdmissionRequest): Promise<Decision | Error> {
-    return this.store.reserve(request.buckets, request.cost, { leaseMs: request.leaseMs }).catch((error: unknown) =>
-      error instanceof Error ? error : new Error(String(error)),
-    );
+    return this.store
+      .reserve(request.buckets, request.cost, { leaseMs: request.leaseMs })
+      .catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
   }
 
   private unavailable(request: AdmissionRequest, error: Error, arrivedAt: number): Refused {
     const hint = (error as { retryAfterMs?: unknown }).retryAfterMs;
-    return this.refusal(request, 'unavailable', typeof hint === 'number' ? hint : MIN_QUEUE_RETRY_MS, undefined, arrivedAt);
+    return this.refusal(
+      request,
+      'unavailable',
+      typeof hint === 'number' ? hint : MIN_QUEUE_RETRY_MS,
+      undefined,
+      arrivedAt,
+    );
   }
 
   /** Why a refused decision ends the wait now, or undefined to keep waiting. */

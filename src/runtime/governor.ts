@@ -115,7 +115,7 @@ export class Governor {
   private retry: (input: Parameters<ReturnType<typeof retryPolicy>>[0]) => RetryVerdict;
   private maxAttempts: number;
 
-  constructor(private options: GovernorOptions) {
+  constructor(options: GovernorOptions) {
     this.clock = options.clock ?? systemClock;
     this.store = options.store ?? new MemoryStore({ clock: this.clock });
     this.classes = new PriorityClasses(options.priorities);
@@ -160,7 +160,7 @@ export class Governor {
     const startedAt = this.clock.now();
     const topology = this.topology;
     const group = call.model === undefined ? undefined : topology.group(call.model);
-    if (!group || !group.serves(call.family)) {
+    if (!group?.serves(call.family)) {
       return this.refuse(
         undefined,
         undefined,
@@ -208,7 +208,7 @@ export class Governor {
           continue;
         }
         if (lastFailure) return lastFailure;
-        if (lastRefusal) return this.refusedByAdmission(lastRefusal, tenant, priorityName, call, group);
+        if (lastRefusal) return this.refusedByAdmission(lastRefusal, tenant, priorityName, group);
         return this.circuitOpen(chain, tenant, priorityName, call);
       }
       const deployment = picked.deployment;
@@ -240,7 +240,7 @@ export class Governor {
             continue;
           }
         }
-        return this.refusedByAdmission(refused, tenant, priorityName, call, group);
+        return this.refusedByAdmission(refused, tenant, priorityName, group);
       }
 
       const admitted = admittedOrRefused;
@@ -460,7 +460,6 @@ export class Governor {
     refused: Refused,
     tenant: Tenant,
     priority: string,
-    call: Call,
     group: ModelGroup,
   ): Outcome<R> {
     const ref = refused.limitedBy ? limitRef(refused.limitedBy) : undefined;
