@@ -2,8 +2,10 @@
 /** `sluice` command line: one subcommand per face, each registered from `commands/`. */
 import { Command } from 'commander';
 import { registerServe } from './commands/serve.js';
+import { registerSimulate } from './commands/simulate.js';
 
 const program = new Command('sluice').description('LLM traffic governor').version('0.1.0');
 registerServe(program);
+registerSimulate(program);
 
 await program.parseAsync();

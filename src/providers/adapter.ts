@@ -50,16 +50,44 @@ export interface EstimateOptions {
   readonly defaultMaxOutputTokens?: number;
 }
 
-/** One limit as the provider reported it in a response. */
+/**
+ * Where an observation's window comes from, so the runtime can tell a fact
+ * from a guess: `documented` (the provider's docs fix it, e.g. Anthropic's
+ * per-minute limits), `configured` (adapter options, e.g. Groq's requests per
+ * day), `inferred` (computed from limit, remaining and reset, PROVIDERS.md
+ * §1.3), `assumed` (nothing to infer from, e.g. a full bucket: the default was
+ * used; keep an earlier `inferred` window over it).
+ */
+export type WindowBasis = 'documented' | 'configured' | 'inferred' | 'assumed';
+
+/**
+ * Why `resetAt` is not what the provider sent: `past` (it lay in the past
+ * beyond clock-skew tolerance; set to `now`), `future` (it lay further ahead
+ * than the window allows, e.g. years; set to `now + window`). Count these in
+ * a metric: they mean clock skew or a provider sending nonsense.
+ */
+export type ResetClamp = 'past' | 'future';
+
+/**
+ * One limit as the provider reported it in a response. `limit` is > 0 when
+ * present, `remaining` is in [0, limit]; values the provider marks as unknown
+ * (Azure's `-1`) or that do not parse are left out, never guessed.
+ */
 export interface RateLimitObservation {
   readonly dimension: Dimension;
   readonly window: Window;
   readonly limit?: number | undefined;
   readonly remaining?: number | undefined;
-  /** Epoch ms at which the provider's bucket is full again (clamped to a sane range). */
+  /**
+   * Epoch ms at which the provider's bucket is full again (not a window
+   * boundary: PROVIDERS.md §1.3), clamped to [now, now + window].
+   */
   readonly resetAt?: number | undefined;
   /** OpenAI's project-scoped token limit is reported beside the org one. */
   readonly scope?: 'project' | undefined;
+  readonly windowBasis?: WindowBasis | undefined;
+  /** Set when `resetAt` was clamped (see `ResetClamp`). */
+  readonly clamped?: ResetClamp | undefined;
 }
 
 /**
@@ -78,9 +106,19 @@ export type ProviderErrorKind =
 
 export interface ProviderError {
   readonly kind: ProviderErrorKind;
+  /**
+   * Whether the kind may be retried at all (quota, too_large and
+   * non_retryable never are), vetoed by the provider's `x-should-retry: false`.
+   */
   readonly retryable: boolean;
+  /** The HTTP status (the one inside the body for errors in 2xx bodies or streams; 0 for network). */
   readonly status: number;
-  /** The provider's own hint (retry-after-ms, retry-after, RetryInfo), clamped. */
+  /**
+   * The provider's own hint, first found of: `retry-after-ms`,
+   * `retry-after` (seconds or HTTP date), Gemini `RetryInfo`, the wait named
+   * in the message ("try again in 174ms"). Clamped to [0, 86 400 000]; a wait
+   * of a day or more makes the error `quota_exhausted`.
+   */
   readonly retryAfterMs?: number | undefined;
   readonly dimension?: Dimension | undefined;
   readonly window?: Window | undefined;
@@ -106,11 +144,34 @@ export interface ErrorPayload {
   readonly body: unknown;
 }
 
-/** Incremental usage extraction from a streamed (SSE) response, fed as bytes arrive. */
+/**
+ * Usage as the provider counts it for its limits, plus the cache split for
+ * metrics. `inputTokens` already applies the provider's counting rule (e.g.
+ * Anthropic: cache reads excluded on most models), so settlement uses it as is.
+ */
+export interface ProviderUsage extends Usage {
+  /** Input tokens served from the provider's prompt cache (included in or excluded from `inputTokens` per provider rule). */
+  readonly cacheReadTokens?: number | undefined;
+  /** Input tokens written to the prompt cache (Anthropic `cache_creation_input_tokens`). */
+  readonly cacheWriteTokens?: number | undefined;
+}
+
+/**
+ * Incremental usage extraction from a streamed response (SSE, or Gemini's
+ * JSON-array stream), fed raw bytes split anywhere. Keeps only the event in
+ * progress and the counters, never the whole stream.
+ */
 export interface UsageTap {
   push(chunk: Uint8Array): void;
   /** Usage seen so far (last value wins, never summed); undefined when none arrived. */
-  usage(): Usage | undefined;
+  usage(): ProviderUsage | undefined;
+  /**
+   * True once the provider's final usage arrived (OpenAI usage chunk,
+   * Responses `response.completed`, Anthropic `message_delta`, Gemini chunk
+   * with a `finishReason`). False means `usage()` is partial or absent: the
+   * stream was cut, so the runtime should keep the estimate where it is larger.
+   */
+  complete(): boolean;
   /** An error event seen inside the stream after the 200 (e.g. Anthropic overloaded_error). */
   error(): ProviderError | undefined;
 }
@@ -122,14 +183,26 @@ export interface ProviderAdapter {
   /** Cost and shape of a request; `body` is the parsed JSON (any type: validated here). */
   estimate(endpoint: Endpoint, body: unknown, pathname: string, options?: EstimateOptions): RequestEstimate;
   /** Actual usage from a non-streamed JSON response body, as the provider counts it for limits. */
-  usageFromBody(endpoint: Endpoint, body: unknown): Usage | undefined;
+  usageFromBody(endpoint: Endpoint, body: unknown): ProviderUsage | undefined;
+  /**
+   * An error a provider reports inside a 2xx JSON body (OpenRouter forwards
+   * upstream 429s that way, PROVIDERS.md §5), or undefined for a real success.
+   */
+  bodyError(endpoint: Endpoint, body: unknown): ProviderError | undefined;
   createUsageTap(endpoint: Endpoint): UsageTap;
   /** Rate-limit state from response headers; empty when the provider sends none. */
   observe(headers: HeaderLookup, now: number): RateLimitObservation[];
-  /** Classifies a non-2xx response; `body` is the parsed JSON or the raw text. */
+  /**
+   * Classifies a non-2xx response; `body` is the parsed JSON or the raw text.
+   * A status ≤ 0 (no response) gives `network`.
+   */
   classifyError(status: number, headers: HeaderLookup, body: unknown, now: number): ProviderError;
-  /** A refusal in this provider's own error format. */
-  errorPayload(kind: RefusalKind, message: string): ErrorPayload;
+  /**
+   * A refusal in this provider's own error format. `endpoint` matters only
+   * where one adapter serves two API styles (Gemini native vs its
+   * OpenAI-compatible paths, which clients call with the OpenAI SDK).
+   */
+  errorPayload(kind: RefusalKind, message: string, endpoint?: Endpoint): ErrorPayload;
   /**
    * For streamed requests that did not ask for usage: returns a body that
    * does (OpenAI `stream_options.include_usage`), or undefined when nothing

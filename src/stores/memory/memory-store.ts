@@ -4,7 +4,10 @@
  * Decisions are synchronous under the hood (the async signature only matches
  * the `Store` port), so all-or-nothing across buckets needs no locking.
  * Memory stays bounded: a bucket that is back to full and holds no slots
- * carries no information and is evicted by an incremental sweep.
+ * carries no information and is evicted. Eviction work is paid where memory
+ * grows: every new bucket state pays for examining two existing ones (so the
+ * map stays within about twice the live set), and a slow background sweep
+ * clears what is left idle when no new keys arrive.
  */
 import {
   calendarRemaining,
@@ -20,7 +23,7 @@ import {
   gcraUsed,
   gcraWaitMs,
 } from '../../core/buckets/gcra.js';
-import { type Clock, systemClock } from '../../core/clock.js';
+import { type Cancel, type Clock, systemClock } from '../../core/clock.js';
 import { type Cost, costOn, type Usage, usageOn } from '../../core/cost.js';
 import {
   type BucketSnapshot,
@@ -32,9 +35,9 @@ import {
   refusal,
   type SettleOutcome,
 } from '../../core/decision.js';
+import { type Leased, LeaseHeap } from '../../core/lease-heap.js';
 import type { BucketSpec } from '../../core/limit.js';
 import { DEFAULT_LEASE_MS, type ReserveOptions, type Store, type StoreStats } from '../store.js';
-import { LeaseHeap } from './lease-heap.js';
 
 export interface MemoryStoreOptions {
   clock?: Clock;
@@ -42,8 +45,18 @@ export interface MemoryStoreOptions {
   leaseMs?: number;
   /** Prefix of reservation ids, to tell stores apart in logs. */
   idPrefix?: string;
-  /** Buckets examined for eviction per decision (amortised sweep). */
-  sweepPerDecision?: number;
+  /** Bucket states examined for eviction per bucket state created (default 2). */
+  sweepPerNewBucket?: number;
+  /** Period of the background sweep of idle buckets (0: off). Default 10 s. */
+  sweepIntervalMs?: number;
+  /** Bucket states examined per background sweep. Default 50,000. */
+  sweepBatch?: number;
+  /**
+   * How long a bucket stays after it is full again before it may be evicted,
+   * so that a busy key is not dropped and re-created between its requests.
+   * Default 60 s.
+   */
+  idleGraceMs?: number;
 }
 
 /** One monomorphic record for every kind of bucket (fields unused by a kind stay 0). */
@@ -53,33 +66,68 @@ class BucketState {
   /** calendar: start of the UTC day `level` belongs to. */
   windowStart = 0;
   pausedUntil = 0;
-  /** concurrency: reservation id → lease expiry. */
-  leases: Map<string, number> | null = null;
+  /** concurrency: holder → lease expiry. */
+  leases: Map<Reservation, number> | null = null;
   constructor(readonly spec: BucketSpec) {}
 }
 
-interface Held {
-  readonly reservation: Reservation;
-  expiresAt: number;
+/**
+ * A reservation as the store holds it: the caller's view plus its lease.
+ * Being in the lease heap is what "held" means, so settling twice is caught
+ * by identity with no id lookup; the id string is only built when read.
+ */
+class HeldReservation implements Reservation, Leased {
+  heapIndex = -1;
+  private idText: string | undefined;
+  constructor(
+    private readonly prefix: string,
+    private readonly seq: number,
+    readonly buckets: readonly BucketSpec[],
+    readonly cost: Cost,
+    readonly grantedAt: number,
+    public expiresAt: number,
+  ) {}
+  get id(): string {
+    if (this.idText === undefined) this.idText = `${this.prefix}${this.seq}`;
+    return this.idText;
+  }
 }
+
+const SWEEP_BATCH = 64;
 
 export class MemoryStore implements Store {
   private readonly clock: Clock;
   private readonly leaseMs: number;
   private readonly idPrefix: string;
-  private readonly sweepPerDecision: number;
+  private readonly sweepPerNewBucket: number;
+  private readonly sweepBatch: number;
+  private readonly idleGraceMs: number;
+  private cancelSweep: Cancel | undefined;
   private readonly states = new Map<string, BucketState>();
-  private readonly held = new Map<string, Held>();
-  private readonly leases = new LeaseHeap();
+  /** Every unsettled reservation, by lease expiry. */
+  private readonly leases = new LeaseHeap<HeldReservation>();
+  /** Scratch space for one decision's bucket states (avoids a second lookup). */
+  private scratch: BucketState[] = [];
   private sweepCursor: Iterator<BucketState> | undefined;
   private nextId = 0;
+  private createdSinceSweep = 0;
   private counters = { reservations: 0, settled: 0, duplicateSettles: 0, expiredLeases: 0 };
 
   constructor(options: MemoryStoreOptions = {}) {
     this.clock = options.clock ?? systemClock;
     this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
     this.idPrefix = options.idPrefix ?? 'm';
-    this.sweepPerDecision = options.sweepPerDecision ?? 2;
+    this.sweepPerNewBucket = options.sweepPerNewBucket ?? 2;
+    this.sweepBatch = options.sweepBatch ?? 50_000;
+    this.idleGraceMs = options.idleGraceMs ?? 60_000;
+    const interval = options.sweepIntervalMs ?? 10_000;
+    if (interval > 0) {
+      const tick = () => {
+        this.sweep(this.sweepBatch);
+        this.cancelSweep = this.clock.schedule(interval, tick);
+      };
+      this.cancelSweep = this.clock.schedule(interval, tick);
+    }
   }
 
   reserve(buckets: readonly BucketSpec[], cost: Cost, options?: ReserveOptions): Promise<Decision> {
@@ -93,13 +141,11 @@ export class MemoryStore implements Store {
   renew(reservation: Reservation, leaseMs = this.leaseMs): Promise<boolean> {
     const now = this.clock.now();
     this.expireLeases(now);
-    const record = this.held.get(reservation.id);
+    const record = this.heldOf(reservation);
     if (!record) return Promise.resolve(false);
-    record.expiresAt = now + leaseMs;
-    this.leases.push(record.expiresAt, reservation.id);
-    for (const spec of reservation.buckets) {
-      if (spec.kind === 'concurrency')
-        this.states.get(spec.key)?.leases?.set(reservation.id, record.expiresAt);
+    this.leases.update(record, now + leaseMs);
+    for (const spec of record.buckets) {
+      if (spec.kind === 'concurrency') this.states.get(spec.key)?.leases?.set(record, record.expiresAt);
     }
     return Promise.resolve(true);
   }
@@ -137,10 +183,12 @@ export class MemoryStore implements Store {
 
   stats(): Promise<StoreStats> {
     this.expireLeases(this.clock.now());
-    return Promise.resolve({ ...this.counters, active: this.held.size, buckets: this.states.size });
+    return Promise.resolve({ ...this.counters, active: this.leases.size, buckets: this.states.size });
   }
 
   close(): Promise<void> {
+    this.cancelSweep?.();
+    this.cancelSweep = undefined;
     return Promise.resolve();
   }
 
@@ -148,18 +196,24 @@ export class MemoryStore implements Store {
   sweep(limit = Number.POSITIVE_INFINITY): number {
     const now = this.clock.now();
     this.expireLeases(now);
+    return this.sweepAt(now, limit);
+  }
+
+  private sweepAt(now: number, limit: number): number {
     let dropped = 0;
+    let restarted = false;
     for (let examined = 0; examined < limit; examined++) {
       if (!this.sweepCursor) this.sweepCursor = this.states.values();
       const next = this.sweepCursor.next();
       if (next.done) {
         this.sweepCursor = undefined;
-        if (limit === Number.POSITIVE_INFINITY) break;
-        if (this.states.size === 0) break;
+        // One full pass at most per call.
+        if (restarted || limit === Number.POSITIVE_INFINITY) break;
+        restarted = true;
         continue;
       }
       const state = next.value;
-      if (isIdle(state, now)) {
+      if (isIdle(state, now, this.idleGraceMs)) {
         this.states.delete(state.spec.key);
         dropped++;
       }
@@ -170,14 +224,18 @@ export class MemoryStore implements Store {
   private reserveNow(buckets: readonly BucketSpec[], cost: Cost, leaseMs: number): Decision {
     const now = this.clock.now();
     this.expireLeases(now);
-    if (this.sweepPerDecision > 0 && this.states.size > 0) this.sweep(this.sweepPerDecision);
+    if (this.createdSinceSweep >= SWEEP_BATCH) {
+      this.sweepAt(now, this.createdSinceSweep * this.sweepPerNewBucket);
+      this.createdSinceSweep = 0;
+    }
 
+    const states = this.statesOf(buckets);
     let worstWait = 0;
     let worstIndex = -1;
     let worstReason: RefusalReason = 'rate';
     for (let i = 0; i < buckets.length; i++) {
       const spec = buckets[i] as BucketSpec;
-      const state = this.stateOf(spec);
+      const state = states[i] as BucketState;
       const amount = costOn(cost, spec.dimension);
       let wait: number;
       let reason: RefusalReason;
@@ -207,15 +265,14 @@ export class MemoryStore implements Store {
         worstWait,
         buckets[worstIndex] as BucketSpec,
         worstReason,
-        this.remainingOf(buckets, now),
+        remainingOf(states, buckets, now),
       );
     }
 
-    const id = `${this.idPrefix}${++this.nextId}`;
-    const expiresAt = now + leaseMs;
+    const reservation = new HeldReservation(this.idPrefix, ++this.nextId, buckets, cost, now, now + leaseMs);
     for (let i = 0; i < buckets.length; i++) {
       const spec = buckets[i] as BucketSpec;
-      const state = this.stateOf(spec);
+      const state = states[i] as BucketState;
       const amount = costOn(cost, spec.dimension);
       if (spec.kind === 'gcra') {
         state.level = gcraTake(state.level, amount, now, spec);
@@ -225,29 +282,29 @@ export class MemoryStore implements Store {
       } else {
         state.level += 1;
         if (!state.leases) state.leases = new Map();
-        state.leases.set(id, expiresAt);
+        state.leases.set(reservation, reservation.expiresAt);
       }
     }
-    const reservation: Reservation = { id, buckets, cost, grantedAt: now };
-    this.held.set(id, { reservation, expiresAt });
-    this.leases.push(expiresAt, id);
+    this.leases.push(reservation);
     this.counters.reservations++;
-    return grant(reservation, this.remainingOf(buckets, now));
+    return grant(reservation, remainingOf(states, buckets, now));
   }
 
   private settleNow(reservation: Reservation, usage: Usage | undefined): SettleOutcome {
     const now = this.clock.now();
     this.expireLeases(now);
-    if (!this.held.delete(reservation.id)) {
+    const record = this.heldOf(reservation);
+    if (!record) {
       this.counters.duplicateSettles++;
       return 'duplicate';
     }
+    this.leases.remove(record);
     this.counters.settled++;
     const { cost } = reservation;
     for (const spec of reservation.buckets) {
       const state = this.states.get(spec.key);
       if (spec.kind === 'concurrency') {
-        if (state?.leases?.delete(reservation.id)) state.level -= 1;
+        if (state?.leases?.delete(record)) state.level -= 1;
         continue;
       }
       if (!usage) continue;
@@ -269,18 +326,27 @@ export class MemoryStore implements Store {
   /** Settles every reservation whose lease ran out as "estimate stands". */
   private expireLeases(now: number): void {
     while (this.leases.peekExpiry() <= now) {
-      const entry = this.leases.pop();
-      if (!entry) break;
-      const record = this.held.get(entry.id);
-      if (!record || record.expiresAt > now) continue; // settled, or renewed (a newer entry exists)
-      this.held.delete(entry.id);
+      const record = this.leases.pop() as HeldReservation;
       this.counters.expiredLeases++;
-      for (const spec of record.reservation.buckets) {
+      for (const spec of record.buckets) {
         if (spec.kind !== 'concurrency') continue;
         const state = this.states.get(spec.key);
-        if (state?.leases?.delete(entry.id)) state.level -= 1;
+        if (state?.leases?.delete(record)) state.level -= 1;
       }
     }
+  }
+
+  /** The store's own record of `reservation` while it is unsettled. */
+  private heldOf(reservation: Reservation): HeldReservation | undefined {
+    return reservation instanceof HeldReservation && this.leases.has(reservation) ? reservation : undefined;
+  }
+
+  /** The states of `buckets`, created when missing, in a reused scratch array. */
+  private statesOf(buckets: readonly BucketSpec[]): BucketState[] {
+    // Entries past buckets.length are stale and never read.
+    const states = this.scratch;
+    for (let i = 0; i < buckets.length; i++) states[i] = this.stateOf(buckets[i] as BucketSpec);
+    return states;
   }
 
   private stateOf(spec: BucketSpec): BucketState {
@@ -288,18 +354,9 @@ export class MemoryStore implements Store {
     if (!state) {
       state = new BucketState(spec);
       this.states.set(spec.key, state);
+      this.createdSinceSweep++;
     }
     return state;
-  }
-
-  private remainingOf(buckets: readonly BucketSpec[], now: number): number[] {
-    const out = new Array<number>(buckets.length);
-    for (let i = 0; i < buckets.length; i++) {
-      const spec = buckets[i] as BucketSpec;
-      const state = this.states.get(spec.key);
-      out[i] = state ? remainingIn(state, spec, now) : spec.capacity;
-    }
-    return out;
   }
 
   private snapshot(spec: BucketSpec, now: number): BucketSnapshot {
@@ -331,6 +388,13 @@ export class MemoryStore implements Store {
   }
 }
 
+function remainingOf(states: readonly BucketState[], buckets: readonly BucketSpec[], now: number): number[] {
+  const out = new Array<number>(buckets.length);
+  for (let i = 0; i < buckets.length; i++)
+    out[i] = remainingIn(states[i] as BucketState, buckets[i] as BucketSpec, now);
+  return out;
+}
+
 function remainingIn(state: BucketState, spec: BucketSpec, now: number): number {
   if (spec.kind === 'gcra') return gcraRemaining(state.level, now, spec);
   if (spec.kind === 'calendar') return calendarRemaining(state.level, state.windowStart, now, spec);
@@ -344,9 +408,10 @@ function earliestLease(state: BucketState): number {
   return earliest;
 }
 
-function isIdle(state: BucketState, now: number): boolean {
+/** A bucket that is full (for `graceMs` already), unpaused and holds no slot carries no information. */
+function isIdle(state: BucketState, now: number, graceMs: number): boolean {
   if (state.pausedUntil > now) return false;
-  if (state.spec.kind === 'gcra') return state.level <= now;
+  if (state.spec.kind === 'gcra') return state.level + graceMs <= now;
   if (state.spec.kind === 'calendar') return calendarUsed(state.level, state.windowStart, now) === 0;
   return state.level === 0;
 }

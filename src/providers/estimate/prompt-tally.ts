@@ -1,0 +1,58 @@
+/**
+ * Adds up the input tokens of one request while an estimator walks its body.
+ *
+ * Each string is counted on its own, the way the cookbook counts each message
+ * field (PROVIDERS.md §6.1), so framing constants stay exact. A real
+ * tokenizer only sees the first `maxTokenizedChars` characters of a request;
+ * the rest is estimated from characters, which bounds the time one huge
+ * request can hold the proxy's event loop (~0.05 µs per character tokenized).
+ */
+import { estimateTokensFromChars, type TextCounter } from './text-counter.js';
+
+/** ~25 k tokens of English: a few ms of tokenizing at most. */
+export const DEFAULT_MAX_TOKENIZED_CHARS = 100_000;
+
+export class PromptTally {
+  private tokens = 0;
+  private budget: number;
+
+  constructor(
+    private readonly counter: TextCounter,
+    maxTokenizedChars: number = DEFAULT_MAX_TOKENIZED_CHARS,
+  ) {
+    this.budget = maxTokenizedChars;
+  }
+
+  /** Counts `value` when it is a string; anything else adds nothing. */
+  text(value: unknown): void {
+    if (typeof value !== 'string' || value.length === 0) return;
+    if (this.counter.exact && value.length > this.budget) {
+      this.tokens += estimateTokensFromChars(value);
+      return;
+    }
+    this.budget -= value.length;
+    this.tokens += this.counter.count(value);
+  }
+
+  /** Counts the JSON text of a definition (tools, schemas), as it is sent. */
+  json(value: unknown): void {
+    if (value === undefined || value === null) return;
+    let text: string | undefined;
+    try {
+      text = JSON.stringify(value);
+    } catch {
+      // Cycles, BigInt or nesting too deep for the stack: not countable, not fatal.
+      return;
+    }
+    this.text(text);
+  }
+
+  /** Fixed costs: chat framing, images. */
+  add(tokens: number): void {
+    if (Number.isFinite(tokens)) this.tokens += tokens;
+  }
+
+  total(): number {
+    return Math.max(0, Math.ceil(this.tokens));
+  }
+}

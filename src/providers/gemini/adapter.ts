@@ -1,0 +1,85 @@
+/**
+ * Google Gemini API (PROVIDERS.md §4): native `generateContent` /
+ * `streamGenerateContent`, and the OpenAI-compatible paths under
+ * `/v1beta/openai/`, which behave like the OpenAI adapter except that errors
+ * are Google's (classified by `classifyGeminiError`) and tokens are
+ * estimated from characters. Gemini sends no rate-limit headers, so
+ * `observe` reports nothing; limits come from configuration and 429 bodies.
+ */
+import { costOf } from '../../core/cost.js';
+import type { Endpoint, EstimateOptions, ProviderAdapter, RefusalKind } from '../adapter.js';
+import { providerError } from '../errors/provider-error.js';
+import { charCounter } from '../estimate/text-counter.js';
+import { guarded } from '../guard.js';
+import { estimateOpenAIRequest } from '../openai/estimate.js';
+import { openAIErrorPayload } from '../openai/payload.js';
+import { withStreamUsage } from '../openai/stream-usage.js';
+import { usageFromOpenAIBody } from '../openai/usage.js';
+import { createOpenAIUsageTap } from '../openai/usage-tap.js';
+import { type EstimateTuning, maxTokenizedChars, outputDefaults } from '../options.js';
+import { field, isRecord } from '../parse/json-shape.js';
+import { classifyInStream } from '../stream/in-stream-error.js';
+import { geminiModelFromPath, isCompatEndpoint, matchGeminiPath } from './endpoints.js';
+import { classifyGeminiError } from './errors.js';
+import { estimateGeminiRequest } from './estimate.js';
+import { geminiErrorPayload } from './payload.js';
+import { usageFromGeminiBody } from './usage.js';
+import { createGeminiUsageTap } from './usage-tap.js';
+
+export type GeminiAdapterOptions = EstimateTuning;
+
+export function createGeminiAdapter(options: GeminiAdapterOptions = {}): ProviderAdapter {
+  const output = outputDefaults(options);
+  const compatConfig = Object.freeze({
+    counterFor: () => charCounter,
+    output,
+    maxTokenizedChars: maxTokenizedChars(options),
+  });
+  const nativeConfig = Object.freeze({ output });
+  const classify = guarded(classifyGeminiError, (status: number) => providerError('server_error', status));
+
+  const estimate = (
+    endpoint: Endpoint,
+    body: unknown,
+    pathname: string,
+    estimateOptions?: EstimateOptions,
+  ) =>
+    isCompatEndpoint(endpoint)
+      ? estimateOpenAIRequest(endpoint, body, undefined, compatConfig, estimateOptions)
+      : estimateGeminiRequest(endpoint, body, geminiModelFromPath(pathname), nativeConfig, estimateOptions);
+
+  const errorPayload = (kind: RefusalKind, message: string, endpoint?: Endpoint) =>
+    endpoint !== undefined && isCompatEndpoint(endpoint)
+      ? openAIErrorPayload(kind, message)
+      : geminiErrorPayload(kind, message);
+
+  return Object.freeze({
+    kind: 'gemini',
+    matchEndpoint: guarded(matchGeminiPath, () => undefined),
+    estimate: guarded(estimate, (endpoint) => ({
+      endpoint,
+      model: undefined,
+      stream: false,
+      cost: costOf(0, 0),
+    })),
+    usageFromBody: guarded(
+      (endpoint: Endpoint, body: unknown) =>
+        isCompatEndpoint(endpoint) ? usageFromOpenAIBody(endpoint, body) : usageFromGeminiBody(body),
+      () => undefined,
+    ),
+    bodyError: guarded(
+      (_endpoint: Endpoint, body: unknown) => {
+        const first = Array.isArray(body) ? body[0] : body;
+        const error = field(first, 'error');
+        return isRecord(error) ? classifyInStream(classify, first, error) : undefined;
+      },
+      () => undefined,
+    ),
+    createUsageTap: (endpoint: Endpoint) =>
+      isCompatEndpoint(endpoint) ? createOpenAIUsageTap(endpoint, classify) : createGeminiUsageTap(classify),
+    observe: () => [],
+    classifyError: classify,
+    errorPayload: guarded(errorPayload, geminiErrorPayload),
+    requestStreamUsage: guarded(withStreamUsage, () => undefined),
+  } satisfies ProviderAdapter);
+}

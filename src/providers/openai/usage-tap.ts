@@ -1,0 +1,83 @@
+/**
+ * Usage from OpenAI-style streams.
+ *
+ * - Chat Completions / Completions: one chunk before `data: [DONE]` carries
+ *   `usage` when `stream_options.include_usage` is set; the others carry
+ *   `"usage":null` (PROVIDERS.md §1.8, §8.7). Groq nests it as `x_groq.usage`.
+ * - Responses: usage arrives only in the terminal event
+ *   (`response.completed`, also `response.incomplete` / `response.failed`)
+ *   as `response.usage`.
+ * - Errors after the 200: `{"error":{…}}` data (chat), `event: error` or
+ *   `response.failed` (Responses).
+ *
+ * Only chunks that contain a `usage` or `error` object are parsed, and then
+ * only that object.
+ */
+import type { Endpoint, ProviderError, ProviderUsage, UsageTap } from '../adapter.js';
+import { lastObjectMember } from '../parse/json-member.js';
+import { isRecord, recordField } from '../parse/json-shape.js';
+import { classifyInStream, type ErrorClassifier, leadingType } from '../stream/in-stream-error.js';
+import { createStreamFrame } from '../stream/stream-frame.js';
+import { openAIUsage } from './usage.js';
+
+const TERMINAL_RESPONSE_EVENTS: ReadonlySet<string> = new Set([
+  'response.completed',
+  'response.incomplete',
+  'response.failed',
+]);
+
+export function createOpenAIUsageTap(endpoint: Endpoint, classify: ErrorClassifier): UsageTap {
+  let usage: ProviderUsage | undefined;
+  let complete = false;
+  let error: ProviderError | undefined;
+
+  const onChunk = (data: string): void => {
+    if (data.includes('"usage"')) {
+      const found = openAIUsage(lastObjectMember(data, 'usage'));
+      if (found) {
+        usage = found;
+        complete = true;
+      }
+    }
+    if (data.includes('"error"')) {
+      const err = lastObjectMember(data, 'error');
+      if (err) error = classifyInStream(classify, { error: err }, err);
+    }
+  };
+
+  const onResponseEvent = (event: string | undefined, data: string): void => {
+    const type = event ?? leadingType(data);
+    if (type === 'error') {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(data);
+      } catch {
+        parsed = undefined;
+      }
+      const err = recordField(parsed, 'error') ?? (isRecord(parsed) ? parsed : {});
+      error = classifyInStream(classify, { error: err }, err);
+      return;
+    }
+    if (type === undefined || !TERMINAL_RESPONSE_EVENTS.has(type)) return;
+    const found = openAIUsage(lastObjectMember(data, 'usage'));
+    if (found) usage = found;
+    complete = true;
+    if (type === 'response.failed') {
+      const err = lastObjectMember(data, 'error') ?? {};
+      error = classifyInStream(classify, { error: err }, err);
+    }
+  };
+
+  const frame = createStreamFrame((event, data) => {
+    if (data === '[DONE]') return;
+    if (endpoint === 'responses') onResponseEvent(event, data);
+    else onChunk(data);
+  });
+
+  return {
+    push: (chunk) => frame.push(chunk),
+    usage: () => usage,
+    complete: () => complete,
+    error: () => error,
+  };
+}

@@ -1,0 +1,186 @@
+/**
+ * The Gemini flavour: `x-goog-api-key` header or `?key=`,
+ * `POST /v1beta/models/{model}:generateContent`, `:streamGenerateContent`
+ * (SSE with `alt=sse`, else a streamed JSON array) and `:countTokens`.
+ * TPM counts input tokens only (PROVIDERS.md §4.1); no rate-limit headers.
+ */
+import type { SimulatorConfig } from '../../config.js';
+import type { Answer } from '../../content.js';
+import type { Call, CallIds, FlavourModule, Reply, StreamFrames, UsageReport } from '../../flavour.js';
+import { jsonReply, NO_CACHE } from '../../flavour.js';
+import { charTokens } from '../../tokens.js';
+import { arr, count, isObject, type JsonObject, textOf } from '../json.js';
+import {
+  GEMINI_JSON,
+  GEMINI_STREAM_ERROR,
+  geminiAuthError,
+  geminiError,
+  geminiFault,
+  geminiInvalid,
+  geminiRateLimited,
+} from './gemini-wire.js';
+
+const FINISH = { stop: 'STOP', length: 'MAX_TOKENS' } as const;
+
+function usageMetadata(usage: UsageReport, withOutput: boolean) {
+  const prompt = usage.input.tokens;
+  const output = withOutput ? usage.output : 0;
+  return {
+    promptTokenCount: prompt,
+    ...(withOutput ? { candidatesTokenCount: output } : {}),
+    totalTokenCount: prompt + output,
+    promptTokensDetails: [{ modality: 'TEXT', tokenCount: prompt }],
+  };
+}
+
+function parseGenerate(
+  body: JsonObject,
+  model: string,
+  countOnly: boolean,
+  stream: boolean,
+  sse: boolean,
+): Call | Reply {
+  const contents = arr(body.contents);
+  if (!contents) return geminiInvalid('* GenerateContentRequest.contents: contents is not specified\n');
+  let chars = 0;
+  let echo = '';
+  for (const content of contents) {
+    if (!isObject(content)) continue;
+    const text = textOf(content.parts);
+    chars += text.length;
+    if (content.role === undefined || content.role === 'user') echo = text;
+  }
+  if (isObject(body.systemInstruction)) chars += textOf(body.systemInstruction.parts).length;
+  if (body.tools !== undefined) chars += JSON.stringify(body.tools).length;
+  const tokens = charTokens(chars);
+  const input = { tokens, ...NO_CACHE };
+  if (countOnly) {
+    return {
+      endpoint: 'gemini_count_tokens',
+      model,
+      scopeModel: model,
+      stream: false,
+      cost: undefined,
+      input,
+      maxOutput: 0,
+      choices: 1,
+      echo: '',
+      generates: false,
+      render: {
+        body: () =>
+          JSON.stringify({
+            totalTokens: tokens,
+            promptTokensDetails: [{ modality: 'TEXT', tokenCount: tokens }],
+          }),
+      },
+    };
+  }
+  const config = isObject(body.generationConfig) ? body.generationConfig : {};
+  const choices = count(config.candidateCount) || 1;
+  return {
+    endpoint: 'generate',
+    model,
+    scopeModel: model,
+    stream,
+    cost: { requests: 1, input: tokens, output: 0, outputMode: 'produced' },
+    input,
+    maxOutput: count(config.maxOutputTokens),
+    choices,
+    echo,
+    generates: true,
+    render: generateRenderer(model, choices, sse),
+  };
+}
+
+function generateRenderer(model: string, choices: number, sse: boolean) {
+  const responseId = (ids: CallIds) => `sim${ids.requestId.slice(-12)}`;
+  const candidate = (index: number, text: string, finish?: string) =>
+    `{"content":{"parts":[{"text":${JSON.stringify(text)}}],"role":"model"}${finish ? `,"finishReason":"${finish}"` : ''},"index":${index}}`;
+  return {
+    body(answer: Answer, usage: UsageReport | undefined, ids: CallIds): string {
+      const list = Array.from({ length: choices }, (_, i) =>
+        candidate(i, answer.text, FINISH[answer.finish]),
+      );
+      const meta = usage ? `,"usageMetadata":${JSON.stringify(usageMetadata(usage, true))}` : '';
+      return `{"candidates":[${list.join(',')}]${meta},"modelVersion":${JSON.stringify(model)},"responseId":"${responseId(ids)}"}`;
+    },
+    stream(ids: CallIds): StreamFrames {
+      let first = true;
+      let inputUsage: UsageReport | undefined;
+      const tail = `,"modelVersion":${JSON.stringify(model)},"responseId":"${responseId(ids)}"}`;
+      // SSE frames end with CRLF CRLF; without alt=sse the chunks are elements of one JSON array.
+      const frame = (json: string) => {
+        if (sse) return `data: ${json}\r\n\r\n`;
+        const sep = first ? '[' : ',\r\n';
+        first = false;
+        return sep + json;
+      };
+      const chunk = (candidates: string, usage: UsageReport | undefined, withOutput: boolean) =>
+        frame(
+          `{"candidates":[${candidates}]${usage ? `,"usageMetadata":${JSON.stringify(usageMetadata(usage, withOutput))}` : ''}${tail}`,
+        );
+      return {
+        contentType: sse ? 'text/event-stream' : GEMINI_JSON,
+        start(usage) {
+          inputUsage = usage;
+          return '';
+        },
+        piece: (text, choice) => chunk(candidate(choice, text), inputUsage, false),
+        end(answer, usage) {
+          const list = Array.from({ length: choices }, (_, i) => candidate(i, '', FINISH[answer.finish]));
+          const out = chunk(list.join(','), usage, true);
+          return sse ? out : `${out}]`;
+        },
+        error: () =>
+          sse ? `data: ${GEMINI_STREAM_ERROR}\r\n\r\n` : `${first ? '[' : ',\r\n'}${GEMINI_STREAM_ERROR}]`,
+        corrupt(text, choice) {
+          const whole = chunk(candidate(choice, text), inputUsage, false);
+          return sse
+            ? `${whole.slice(0, Math.floor(whole.length / 2))}\r\n\r\n`
+            : whole.slice(0, Math.floor(whole.length / 2));
+        },
+      };
+    },
+  };
+}
+
+export function geminiFlavour(config: SimulatorConfig): FlavourModule {
+  const tier = config.gemini.tier;
+  return {
+    flavour: 'gemini',
+    keyOf(headers, url) {
+      const key = headers['x-goog-api-key'];
+      if (typeof key === 'string' && key) return key;
+      return url.searchParams.get('key') || undefined;
+    },
+    parse(body, ctx) {
+      const model = ctx.pathModel ?? '';
+      if (ctx.endpoint === 'models') {
+        return jsonReply(
+          200,
+          { name: `models/${model}`, displayName: model, supportedGenerationMethods: ['generateContent'] },
+          {
+            'content-type': GEMINI_JSON,
+          },
+        );
+      }
+      if (!isObject(body)) return geminiInvalid('Invalid JSON payload received. Expected an object.');
+      return parseGenerate(body, model, ctx.endpoint === 'gemini_count_tokens', ctx.pathStream, ctx.sse);
+    },
+    ids(ordinal, now) {
+      const seed = (config.seed >>> 0).toString(16).padStart(8, '0');
+      return {
+        ordinal,
+        requestId: `${seed}${ordinal.toString(16).padStart(16, '0')}`,
+        created: Math.floor(now / 1000),
+      };
+    },
+    headers: () => ({ 'content-type': GEMINI_JSON }),
+    rateLimited: (refusal, call) => geminiRateLimited(refusal, call.model, tier),
+    fault: (kind, spec, call) => geminiFault(kind, spec, call.model, tier),
+    authError: (missing) => geminiAuthError(missing),
+    invalidJson: () => geminiInvalid('Invalid JSON payload received. Unexpected token.'),
+    notFound: (method, path) =>
+      geminiError(404, 'NOT_FOUND', `The requested URL ${path} was not found (${method}).`),
+  };
+}

@@ -1,0 +1,112 @@
+/**
+ * `POST /v1/embeddings` (input tokens only, PROVIDERS.md §1.5) and
+ * `GET /v1/models`.
+ *
+ * Vectors are deterministic: a unit vector derived from a hash of the input,
+ * so equal inputs get equal embeddings. The official Node SDK asks for
+ * `encoding_format: "base64"` by default and decodes little-endian float32.
+ */
+import type { SimulatorConfig } from '../../config.js';
+import type { Call, Headers, Reply } from '../../flavour.js';
+import { jsonReply, NO_CACHE } from '../../flavour.js';
+import { openaiTokens } from '../../tokens.js';
+import { arr, count, type JsonObject, str } from '../json.js';
+import { listedModels } from './openai-models.js';
+import { openaiInvalid } from './openai-wire.js';
+
+function dimensionsOf(model: string): number {
+  return model.includes('3-large') ? 3072 : 1536;
+}
+
+function hash32(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+/** A unit vector seeded by the input text (xorshift32). */
+export function embeddingOf(text: string, dimensions: number): Float32Array {
+  const out = new Float32Array(dimensions);
+  let x = hash32(text) || 1;
+  let norm = 0;
+  for (let i = 0; i < dimensions; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    const v = (x >>> 0) / 0xffffffff - 0.5;
+    out[i] = v;
+    norm += v * v;
+  }
+  const scale = 1 / Math.sqrt(norm || 1);
+  for (let i = 0; i < dimensions; i++) out[i] = (out[i] as number) * scale;
+  return out;
+}
+
+export function parseEmbeddings(body: JsonObject, headers: Headers): Call | Reply {
+  const model = str(body.model);
+  if (!model) return openaiInvalid('you must provide a model parameter', headers);
+  const raw = body.input;
+  const inputs: (string | number[])[] =
+    typeof raw === 'string'
+      ? [raw]
+      : Array.isArray(raw) && raw.every((x) => typeof x === 'number')
+        ? [raw as number[]]
+        : (arr(raw) ?? []).filter((x): x is string | number[] => typeof x === 'string' || Array.isArray(x));
+  if (raw === undefined)
+    return openaiInvalid(
+      "Missing required parameter: 'input'.",
+      headers,
+      'input',
+      'missing_required_parameter',
+    );
+  if (inputs.length === 0 || inputs.some((x) => x.length === 0)) {
+    return openaiInvalid(
+      "'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.",
+      headers,
+    );
+  }
+  const tokens = inputs.reduce<number>(
+    (sum, x) => sum + (typeof x === 'string' ? openaiTokens(x, model) : x.length),
+    0,
+  );
+  const dimensions = count(body.dimensions) || dimensionsOf(model);
+  const base64 = body.encoding_format === 'base64';
+  return {
+    endpoint: 'embeddings',
+    model,
+    scopeModel: model,
+    stream: false,
+    cost: { requests: 1, input: tokens, output: 0, outputMode: 'keep' },
+    input: { tokens, ...NO_CACHE },
+    maxOutput: 0,
+    choices: 1,
+    echo: '',
+    generates: false,
+    render: {
+      body(_answer, usage) {
+        const data = inputs.map((x, index) => {
+          const vector = embeddingOf(typeof x === 'string' ? x : x.join(','), dimensions);
+          return {
+            object: 'embedding',
+            index,
+            embedding: base64 ? Buffer.from(vector.buffer).toString('base64') : Array.from(vector),
+          };
+        });
+        return JSON.stringify({
+          object: 'list',
+          data,
+          model,
+          ...(usage
+            ? { usage: { prompt_tokens: usage.input.tokens, total_tokens: usage.input.tokens } }
+            : {}),
+        });
+      },
+    },
+  };
+}
+
+export function modelsReply(config: SimulatorConfig, headers: Headers, id?: string): Reply {
+  const entry = (name: string) => ({ id: name, object: 'model', created: 1_715_367_049, owned_by: 'system' });
+  if (id !== undefined) return jsonReply(200, entry(id), headers);
+  return jsonReply(200, { object: 'list', data: listedModels(config).map(entry) }, headers);
+}

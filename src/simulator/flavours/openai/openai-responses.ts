@@ -1,0 +1,220 @@
+/**
+ * `POST /v1/responses`, the Responses API: usage arrives in the final
+ * `response.completed` event only (PROVIDERS.md §1.8, `ResponseUsage`).
+ * Stream events follow the order the official SDK's accumulator expects:
+ * created, in_progress, output_item.added, content_part.added, deltas,
+ * output_text.done, content_part.done, output_item.done, completed.
+ */
+import type { SimulatorConfig } from '../../config.js';
+import type { Answer } from '../../content.js';
+import type { Call, CallIds, Headers, Reply, StreamFrames, UsageReport } from '../../flavour.js';
+import { NO_CACHE } from '../../flavour.js';
+import { type FramedMessage, openaiChatTokens } from '../../tokens.js';
+import { arr, count, isObject, type JsonObject, str, textOf } from '../json.js';
+import { defaultMaxTokens } from './openai-models.js';
+import { openaiInvalid } from './openai-wire.js';
+
+function usageObject(usage: UsageReport) {
+  return {
+    input_tokens: usage.input.tokens,
+    input_tokens_details: { cached_tokens: 0 },
+    output_tokens: usage.output,
+    output_tokens_details: { reasoning_tokens: 0 },
+    total_tokens: usage.input.tokens + usage.output,
+  };
+}
+
+interface ResponseShape {
+  readonly model: string;
+  readonly instructions: string | null;
+  readonly maxOutput: number | null;
+}
+
+function responseObject(
+  shape: ResponseShape,
+  ids: CallIds,
+  state: {
+    status: 'in_progress' | 'completed' | 'incomplete';
+    output: unknown[];
+    usage: UsageReport | undefined | null;
+  },
+) {
+  return {
+    id: `resp_${ids.requestId.slice(4)}`,
+    object: 'response',
+    created_at: ids.created,
+    status: state.status,
+    background: false,
+    error: null,
+    incomplete_details: state.status === 'incomplete' ? { reason: 'max_output_tokens' } : null,
+    instructions: shape.instructions,
+    max_output_tokens: shape.maxOutput,
+    model: shape.model,
+    output: state.output,
+    parallel_tool_calls: true,
+    previous_response_id: null,
+    reasoning: { effort: null, summary: null },
+    service_tier: 'default',
+    store: true,
+    temperature: 1,
+    text: { format: { type: 'text' } },
+    tool_choice: 'auto',
+    tools: [],
+    top_p: 1,
+    truncation: 'disabled',
+    // Missing-usage faults drop the field entirely; in-progress snapshots carry null.
+    ...(state.usage === undefined ? {} : { usage: state.usage === null ? null : usageObject(state.usage) }),
+    user: null,
+    metadata: {},
+  };
+}
+
+function messageItem(
+  ids: CallIds,
+  status: 'in_progress' | 'completed' | 'incomplete',
+  text: string | undefined,
+) {
+  return {
+    id: `msg_${ids.requestId.slice(4)}`,
+    type: 'message',
+    status,
+    role: 'assistant',
+    content: text === undefined ? [] : [{ type: 'output_text', annotations: [], logprobs: [], text }],
+  };
+}
+
+export function parseResponses(body: JsonObject, config: SimulatorConfig, headers: Headers): Call | Reply {
+  const model = str(body.model);
+  if (!model)
+    return openaiInvalid(
+      'you must provide a model parameter',
+      headers,
+      'model',
+      'missing_required_parameter',
+    );
+  if (body.input === undefined) {
+    return openaiInvalid(
+      "Missing required parameter: 'input'.",
+      headers,
+      'input',
+      'missing_required_parameter',
+    );
+  }
+  const instructions = str(body.instructions) ?? null;
+  const framed: FramedMessage[] = [];
+  if (instructions) framed.push({ role: 'developer', text: instructions });
+  let echo = '';
+  if (typeof body.input === 'string') {
+    framed.push({ role: 'user', text: body.input });
+    echo = body.input;
+  } else {
+    for (const item of arr(body.input) ?? []) {
+      if (!isObject(item)) continue;
+      const role = str(item.role) ?? str(item.type) ?? 'user';
+      const text = item.content !== undefined ? textOf(item.content) : textOf([item]);
+      framed.push({ role, text });
+      if (role === 'user') echo = text;
+    }
+  }
+  const extra = body.tools !== undefined ? JSON.stringify(body.tools) : '';
+  const prompt = openaiChatTokens(framed, model, extra);
+  const cap = count(body.max_output_tokens);
+  const shape: ResponseShape = { model, instructions, maxOutput: cap ?? null };
+  return {
+    endpoint: 'responses',
+    model,
+    scopeModel: model,
+    stream: body.stream === true,
+    cost: {
+      requests: 1,
+      input: prompt,
+      output: cap ?? defaultMaxTokens(model, config.openai),
+      outputMode: config.openai.reconcile ? 'reconcile' : 'keep',
+    },
+    input: { tokens: prompt, ...NO_CACHE },
+    maxOutput: cap,
+    choices: 1,
+    echo,
+    generates: true,
+    render: {
+      body(answer: Answer, usage: UsageReport | undefined, ids: CallIds): string {
+        const status = answer.finish === 'length' ? 'incomplete' : 'completed';
+        const output = [messageItem(ids, status, answer.text)];
+        const response = responseObject(shape, ids, { status, output, usage });
+        // The SDK adds `output_text` itself; the API does not send it.
+        return JSON.stringify(response);
+      },
+      stream: (ids: CallIds) => responsesStream(shape, ids),
+    },
+  };
+}
+
+function responsesStream(shape: ResponseShape, ids: CallIds): StreamFrames {
+  let sequence = 0;
+  let text = '';
+  const itemId = `msg_${ids.requestId.slice(4)}`;
+  const event = (type: string, fields: Record<string, unknown>) =>
+    `event: ${type}\ndata: ${JSON.stringify({ type, ...fields, sequence_number: sequence++ })}\n\n`;
+  const delta = (piece: string) =>
+    event('response.output_text.delta', {
+      item_id: itemId,
+      output_index: 0,
+      content_index: 0,
+      delta: piece,
+      logprobs: [],
+    });
+  return {
+    contentType: 'text/event-stream; charset=utf-8',
+    start() {
+      const initial = responseObject(shape, ids, { status: 'in_progress', output: [], usage: null });
+      return (
+        event('response.created', { response: initial }) +
+        event('response.in_progress', { response: initial }) +
+        event('response.output_item.added', {
+          output_index: 0,
+          item: messageItem(ids, 'in_progress', undefined),
+        }) +
+        event('response.content_part.added', {
+          item_id: itemId,
+          output_index: 0,
+          content_index: 0,
+          part: { type: 'output_text', annotations: [], logprobs: [], text: '' },
+        })
+      );
+    },
+    piece(piece) {
+      text += piece;
+      return delta(piece);
+    },
+    end(answer, usage) {
+      const status = answer.finish === 'length' ? 'incomplete' : 'completed';
+      const part = { type: 'output_text', annotations: [], logprobs: [], text };
+      const item = messageItem(ids, status, text);
+      const final = responseObject(shape, ids, { status, output: [item], usage });
+      return (
+        event('response.output_text.done', {
+          item_id: itemId,
+          output_index: 0,
+          content_index: 0,
+          text,
+          logprobs: [],
+        }) +
+        event('response.content_part.done', { item_id: itemId, output_index: 0, content_index: 0, part }) +
+        event('response.output_item.done', { output_index: 0, item }) +
+        event(status === 'completed' ? 'response.completed' : 'response.incomplete', { response: final })
+      );
+    },
+    error() {
+      return event('error', {
+        code: 'server_error',
+        message: 'The server had an error while processing your request. Sorry about that!',
+        param: null,
+      });
+    },
+    corrupt(piece) {
+      text += piece;
+      const whole = delta(piece);
+      return `${whole.slice(0, Math.floor(whole.length / 2))}\n\n`;
+    },
+  };
+}

@@ -1,0 +1,191 @@
+/**
+ * OpenAI's headers and error bodies (PROVIDERS.md §1.1, §1.3, §1.6, §8.1–8.6).
+ */
+import type { FaultKind, FaultSpec } from '../../config.js';
+import type { CallIds, Headers, Reply } from '../../flavour.js';
+import type { BucketView, LimitDimension } from '../../limits/bucket.js';
+import type { Refusal, RefusedDimension } from '../../limits/scope.js';
+import { goDuration, retryAfterSeconds } from '../../wire-time.js';
+
+const RATE_LIMITS_URL = 'Visit https://platform.openai.com/account/rate-limits to learn more.';
+
+export function openaiError(
+  status: number,
+  error: { message: string; type: string; param?: string | null; code?: string | null },
+  headers: Headers,
+): Reply {
+  const body = {
+    error: { message: error.message, type: error.type, param: error.param ?? null, code: error.code ?? null },
+  };
+  return {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+    body: JSON.stringify(body),
+  };
+}
+
+/** Headers on every answer: ids, then the two buckets OpenAI reports. */
+export function openaiHeaders(views: readonly BucketView[], organization: string, ids: CallIds): Headers {
+  const headers: Headers = {
+    'content-type': 'application/json',
+    'openai-organization': organization,
+    'openai-processing-ms': '0',
+    'openai-version': '2020-10-01',
+    'x-request-id': ids.requestId,
+  };
+  // `x-ratelimit-*-requests` is the per-minute bucket, or the per-day one when only that exists (§1.3).
+  const requests = pick(views, 'rpm', 'rpd');
+  const tokens = pick(views, 'tpm', 'tpd');
+  if (requests) headers['x-ratelimit-limit-requests'] = String(requests.limit);
+  if (tokens) headers['x-ratelimit-limit-tokens'] = String(tokens.limit);
+  if (requests) headers['x-ratelimit-remaining-requests'] = String(requests.remaining);
+  if (tokens) headers['x-ratelimit-remaining-tokens'] = String(tokens.remaining);
+  if (requests) headers['x-ratelimit-reset-requests'] = goDuration(requests.resetMs);
+  if (tokens) headers['x-ratelimit-reset-tokens'] = goDuration(tokens.resetMs);
+  return headers;
+}
+
+function pick(
+  views: readonly BucketView[],
+  first: LimitDimension,
+  second: LimitDimension,
+): BucketView | undefined {
+  return views.find((v) => v.dimension === first) ?? views.find((v) => v.dimension === second);
+}
+
+const AXIS: Record<RefusedDimension, { words: string; type: 'requests' | 'tokens' }> = {
+  rpm: { words: 'requests per min (RPM)', type: 'requests' },
+  rpd: { words: 'requests per day (RPD)', type: 'requests' },
+  tpm: { words: 'tokens per min (TPM)', type: 'tokens' },
+  tpd: { words: 'tokens per day (TPD)', type: 'tokens' },
+  itpm: { words: 'input tokens per min (ITPM)', type: 'tokens' },
+  otpm: { words: 'output tokens per min (OTPM)', type: 'tokens' },
+  concurrency: { words: 'concurrent requests', type: 'requests' },
+};
+
+/** The 429 of a refused call: "Rate limit reached …" or, when it can never fit, "Request too large …" (§1.6). */
+export function openaiRateLimited(
+  refusal: Refusal,
+  model: string,
+  organization: string,
+  headers: Headers,
+): Reply {
+  const axis = AXIS[refusal.dimension];
+  const where = `for ${model} in organization ${organization} on ${axis.words}`;
+  if (!Number.isFinite(refusal.waitMs)) {
+    return openaiError(
+      429,
+      {
+        message: `Request too large ${where}: Limit ${refusal.limit}, Requested ${refusal.requested}. The input or output tokens must be reduced in order to run successfully. ${RATE_LIMITS_URL}`,
+        type: axis.type,
+        code: 'rate_limit_exceeded',
+      },
+      headers,
+    );
+  }
+  const message =
+    refusal.dimension === 'concurrency'
+      ? `Rate limit reached ${where}: Limit ${refusal.limit}. Please try again later. ${RATE_LIMITS_URL}`
+      : `Rate limit reached ${where}: Limit ${refusal.limit}, Used ${Math.ceil(refusal.used)}, Requested ${refusal.requested}. Please try again in ${goDuration(Math.max(1, refusal.waitMs))}. ${RATE_LIMITS_URL}`;
+  return openaiError(
+    429,
+    { message, type: axis.type, code: 'rate_limit_exceeded' },
+    { ...headers, 'retry-after': String(retryAfterSeconds(refusal.waitMs)) },
+  );
+}
+
+export function openaiFault(
+  kind: FaultKind,
+  spec: FaultSpec,
+  model: string,
+  organization: string,
+  headers: Headers,
+): Reply {
+  switch (kind) {
+    case '500':
+      return openaiError(
+        500,
+        {
+          message: `The server had an error processing your request. Sorry about that! You can retry your request, or contact us through our help center at help.openai.com if you keep seeing this error. (Please include the request ID ${headers['x-request-id']} in your email.)`,
+          type: 'server_error',
+        },
+        headers,
+      );
+    case '502':
+      return openaiError(502, { message: 'Bad gateway.', type: 'server_error' }, headers);
+    case 'rate_limited': {
+      const seconds = spec.retry_after_s ?? 1;
+      return openaiError(
+        429,
+        {
+          message: `Rate limit reached for ${model} in organization ${organization} on requests per min (RPM). Please try again in ${goDuration(seconds * 1000)}. ${RATE_LIMITS_URL}`,
+          type: 'requests',
+          code: 'rate_limit_exceeded',
+        },
+        { ...headers, 'retry-after': String(Math.ceil(seconds)) },
+      );
+    }
+    case 'insufficient_quota':
+      return openaiError(
+        429,
+        {
+          message:
+            'You exceeded your current quota, please check your plan and billing details. For more information on this error, read the docs: https://platform.openai.com/docs/guides/error-codes/api-errors.',
+          type: 'insufficient_quota',
+          code: 'insufficient_quota',
+        },
+        spec.should_retry_header ? { ...headers, 'x-should-retry': 'false' } : headers,
+      );
+    default:
+      // 503, 529 and `overloaded` (OpenAI has no 529; the status is kept as asked).
+      return openaiError(
+        kind === '529' ? 529 : 503,
+        {
+          message: 'Our servers are currently overloaded. Please try again later.',
+          type: 'service_unavailable_error',
+          code: 'server_is_overloaded',
+        },
+        headers,
+      );
+  }
+}
+
+export function openaiAuthError(missing: boolean, key: string, headers: Headers): Reply {
+  if (missing) {
+    return openaiError(
+      401,
+      {
+        message:
+          "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY). You can obtain an API key from https://platform.openai.com/account/api-keys.",
+        type: 'invalid_request_error',
+      },
+      headers,
+    );
+  }
+  const masked = key.length > 8 ? `${key.slice(0, 3)}*****${key.slice(-4)}` : '*****';
+  return openaiError(
+    401,
+    {
+      message: `Incorrect API key provided: ${masked}. You can find your API key at https://platform.openai.com/account/api-keys.`,
+      type: 'invalid_request_error',
+      code: 'invalid_api_key',
+    },
+    headers,
+  );
+}
+
+export function openaiInvalid(
+  message: string,
+  headers: Headers,
+  param: string | null = null,
+  code: string | null = null,
+): Reply {
+  return openaiError(400, { message, type: 'invalid_request_error', param, code }, headers);
+}
+
+export function openaiInvalidJson(headers: Headers): Reply {
+  return openaiInvalid(
+    "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)",
+    headers,
+  );
+}

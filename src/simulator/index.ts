@@ -1,0 +1,22 @@
+/** The simulator face: a fake OpenAI / Anthropic / Gemini with faithful limits, streaming and faults. */
+export {
+  type BackgroundSpec,
+  FAULT_KINDS,
+  type FaultKind,
+  type FaultSpec,
+  type LimitSet,
+  loadSimulatorConfigFile,
+  parseSimulatorConfig,
+  type SimulatorConfig,
+  SimulatorConfigError,
+  type SimulatorConfigInput,
+} from './config.js';
+export {
+  type BucketStats,
+  type ResetOptions,
+  type Simulator,
+  type SimulatorOptions,
+  type SimulatorStats,
+  startSimulator,
+} from './server.js';
+export type { StatsSnapshot } from './stats.js';

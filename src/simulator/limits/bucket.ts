@@ -1,0 +1,202 @@
+/**
+ * One simulated provider limit: a continuous-refill bucket (core GCRA), a
+ * calendar day (core calendar-day) or a fixed per-minute window. The
+ * simulator has no safety margin (`margin: 0`): capacity is the provider's
+ * limit itself. All arithmetic comes from `src/core/buckets`; this class only
+ * keeps the state and gives the three kinds one surface.
+ */
+import {
+  calendarResetMs,
+  calendarUsed,
+  calendarWaitMs,
+  utcDayStart,
+} from '../../core/buckets/calendar-day.js';
+import { gcraGive, gcraTake, gcraUsed, gcraWaitMs } from '../../core/buckets/gcra.js';
+import { type BucketSpec, defineBucket, type Window } from '../../core/limit.js';
+import { fixedResetMs, fixedUsed, fixedWaitMs, windowStartOf } from './fixed-window.js';
+
+/** The limit names of the configuration, which are also the names in stats and refusals. */
+export const LIMIT_DIMENSIONS = ['rpm', 'tpm', 'itpm', 'otpm', 'rpd', 'tpd'] as const;
+export type LimitDimension = (typeof LIMIT_DIMENSIONS)[number];
+
+/** What a dimension counts. `tokens` is input + output (Gemini: input only, PROVIDERS.md §4.1). */
+export type Unit = 'requests' | 'tokens' | 'input' | 'output';
+
+export const UNIT_OF: Readonly<Record<LimitDimension, Unit>> = {
+  rpm: 'requests',
+  rpd: 'requests',
+  tpm: 'tokens',
+  tpd: 'tokens',
+  itpm: 'input',
+  otpm: 'output',
+};
+
+export const WINDOW_OF: Readonly<Record<LimitDimension, Window>> = {
+  rpm: 'minute',
+  tpm: 'minute',
+  itpm: 'minute',
+  otpm: 'minute',
+  rpd: 'day',
+  tpd: 'day',
+};
+
+export type BucketMode = 'bucket' | 'fixed' | 'calendar';
+
+export interface BucketView {
+  readonly dimension: LimitDimension;
+  readonly limit: number;
+  /** Whole units that can still be taken now. */
+  readonly remaining: number;
+  /** Units in use now (may exceed the limit after output was produced beyond it). */
+  readonly used: number;
+  /** Ms until the bucket is full again (0 when full). */
+  readonly resetMs: number;
+}
+
+export class SimBucket {
+  readonly spec: BucketSpec;
+  readonly unit: Unit;
+  /**
+   * GCRA state: the instant the bucket is full again, in ms since `origin`.
+   * Relative time keeps float error far below one unit: at epoch magnitudes
+   * (1.7e12 ms) one ulp is 0.24 µs, which is a visible fraction of a token
+   * for large limits.
+   */
+  private tat = 0;
+  /** Window state (fixed and calendar). */
+  private used = 0;
+  private windowStart = 0;
+
+  constructor(
+    readonly dimension: LimitDimension,
+    readonly limit: number,
+    readonly mode: BucketMode,
+    scope: string,
+    private readonly origin: number,
+  ) {
+    this.unit = UNIT_OF[dimension];
+    this.spec = defineBucket(`${scope}:${dimension}`, {
+      dimension: unitToCoreDimension(this.unit),
+      limit,
+      per: WINDOW_OF[dimension],
+      dayMode: mode === 'calendar' ? 'calendar' : 'rolling',
+      margin: 0,
+    });
+  }
+
+  /** Ms until `amount` fits (0: now; Infinity: never, it exceeds the whole limit). */
+  waitMs(amount: number, now: number): number {
+    switch (this.mode) {
+      case 'bucket':
+        return gcraWaitMs(this.tat, amount, now - this.origin, this.spec);
+      case 'calendar':
+        return calendarWaitMs(this.used, this.windowStart, amount, now, this.spec);
+      case 'fixed':
+        return fixedWaitMs(this.used, this.windowStart, amount, now, this.limit, this.spec.windowMs);
+    }
+  }
+
+  /** Takes `amount`, overdrawing if need be (produced output is charged whatever the level). */
+  take(amount: number, now: number): void {
+    if (amount <= 0) return;
+    if (this.mode === 'bucket') {
+      this.tat = gcraTake(this.tat, amount, now - this.origin, this.spec);
+    } else {
+      this.used = this.usedAt(now) + amount;
+      this.windowStart = this.startAt(now);
+    }
+  }
+
+  /** Takes at most what is left, never below empty (other clients and refused requests). */
+  takeUpTo(amount: number, now: number): number {
+    const room = Math.max(0, this.limit - this.usedAt(now));
+    const taken = Math.min(room, amount);
+    this.take(taken, now);
+    return taken;
+  }
+
+  /**
+   * A steady consumption of `perMs` units per ms from `from` to `now` (the
+   * other clients), as if applied continuously: a bucket that refills faster
+   * than it is drained and gets full stays full, and none goes below empty.
+   */
+  drain(perMs: number, from: number, now: number): void {
+    if (perMs <= 0 || now <= from) return;
+    if (this.mode === 'bucket') {
+      // In GCRA time, taking d units per ms pushes `tat` by d/rate per ms.
+      const t = now - this.origin;
+      let next = Math.max(this.tat, from - this.origin) + (perMs / this.spec.ratePerMs) * (now - from);
+      if (next < t) next = t;
+      this.tat = Math.min(next, t + this.spec.windowMs);
+      return;
+    }
+    const start = this.startAt(now);
+    const since = Math.max(from, start);
+    const used = this.usedAt(now);
+    this.used = Math.min(this.limit, used + perMs * (now - since));
+    this.windowStart = start;
+  }
+
+  /** Gives back `amount`; never beyond full. */
+  give(amount: number, now: number): void {
+    if (amount <= 0) return;
+    if (this.mode === 'bucket') {
+      this.tat = gcraGive(this.tat, amount, now - this.origin, this.spec);
+    } else if (this.windowStart === this.startAt(now)) {
+      this.used = Math.max(0, this.used - amount);
+    }
+  }
+
+  usedAt(now: number): number {
+    switch (this.mode) {
+      case 'bucket':
+        return gcraUsed(this.tat, now - this.origin, this.spec);
+      case 'calendar':
+        return calendarUsed(this.used, this.windowStart, now);
+      case 'fixed':
+        return fixedUsed(this.used, this.windowStart, now, this.spec.windowMs);
+    }
+  }
+
+  view(now: number): BucketView {
+    const used = this.usedAt(now);
+    return {
+      dimension: this.dimension,
+      limit: this.limit,
+      // The slack absorbs float error from converting units to GCRA time and back (216 → 215.99999999).
+      remaining: Math.max(0, Math.floor(this.limit - used + 1e-6)),
+      used,
+      resetMs: this.resetMs(now, used),
+    };
+  }
+
+  private resetMs(now: number, used: number): number {
+    if (used <= 0) return 0;
+    switch (this.mode) {
+      // Time to refill completely, PROVIDERS.md §1.3: (L − level)·W/L.
+      case 'bucket':
+        return Math.max(0, this.tat - (now - this.origin));
+      case 'calendar':
+        return calendarResetMs(now);
+      case 'fixed':
+        return fixedResetMs(now, this.spec.windowMs);
+    }
+  }
+
+  private startAt(now: number): number {
+    return this.mode === 'calendar' ? utcDayStart(now) : windowStartOf(now, this.spec.windowMs);
+  }
+}
+
+function unitToCoreDimension(unit: Unit): BucketSpec['dimension'] {
+  switch (unit) {
+    case 'requests':
+      return 'requests';
+    case 'tokens':
+      return 'tokens';
+    case 'input':
+      return 'input_tokens';
+    case 'output':
+      return 'output_tokens';
+  }
+}

@@ -1,0 +1,257 @@
+/**
+ * The limits of one scope (a key × model, or a key × model pool, for one
+ * flavour): its buckets, its concurrency slots and the flow of "other
+ * clients" that drains it. Admission is all or nothing across the buckets.
+ */
+import type { BackgroundSpec } from '../config.js';
+import {
+  type BucketMode,
+  type BucketView,
+  LIMIT_DIMENSIONS,
+  type LimitDimension,
+  SimBucket,
+} from './bucket.js';
+
+/**
+ * How the output side of a request is counted:
+ * - `reconcile`: `output` reserved at admission, corrected to the real count at the end;
+ * - `keep`: `output` reserved at admission and kept (no correction);
+ * - `produced`: nothing reserved; tokens are charged as they are generated.
+ */
+export type OutputMode = 'reconcile' | 'keep' | 'produced';
+
+export interface AdmissionCost {
+  readonly requests: number;
+  /** Input tokens as the provider counts them for its limits. */
+  readonly input: number;
+  /** Output tokens reserved at admission (0 in `produced` mode). */
+  readonly output: number;
+  readonly outputMode: OutputMode;
+}
+
+export interface Usage {
+  readonly input: number;
+  readonly output: number;
+}
+
+export type RefusedDimension = LimitDimension | 'concurrency';
+
+export interface Refusal {
+  readonly dimension: RefusedDimension;
+  /** Ms until the request would fit; Infinity when it never can (larger than the limit). */
+  readonly waitMs: number;
+  readonly limit: number;
+  /** Units in use when refused (the provider's "Used"). */
+  readonly used: number;
+  /** Units the request asked for on that dimension (the provider's "Requested"). */
+  readonly requested: number;
+}
+
+export interface ScopeOptions {
+  readonly id: string;
+  /** Does the `tokens` unit include output? (Gemini's TPM counts input only, PROVIDERS.md §4.1.) */
+  readonly tokensIncludeOutput: boolean;
+  /** Charge the request buckets for refused requests (OpenAI, PROVIDERS.md §1.3). */
+  readonly chargeRejected: boolean;
+  readonly dayMode: 'rolling' | 'calendar';
+  readonly minuteMode: 'bucket' | 'fixed';
+  readonly background: readonly BackgroundSpec[];
+  readonly now: number;
+}
+
+export class Scope {
+  readonly id: string;
+  readonly buckets: readonly SimBucket[];
+  readonly concurrencyLimit: number | undefined;
+  inFlight = 0;
+  private readonly tokensIncludeOutput: boolean;
+  private readonly chargeRejected: boolean;
+  private readonly flows: ReadonlyMap<SimBucket, number>;
+  private readonly heldByOthers: number;
+  private drainedAt: number;
+
+  constructor(limits: Partial<Record<LimitDimension | 'concurrency', number>>, options: ScopeOptions) {
+    this.id = options.id;
+    this.tokensIncludeOutput = options.tokensIncludeOutput;
+    this.chargeRejected = options.chargeRejected;
+    const buckets: SimBucket[] = [];
+    for (const dimension of LIMIT_DIMENSIONS) {
+      const limit = limits[dimension];
+      if (limit === undefined) continue;
+      const mode: BucketMode =
+        dimension === 'rpd' || dimension === 'tpd'
+          ? options.dayMode === 'calendar'
+            ? 'calendar'
+            : 'bucket'
+          : options.minuteMode;
+      buckets.push(new SimBucket(dimension, limit, mode, options.id, options.now));
+    }
+    this.buckets = buckets;
+    this.concurrencyLimit = limits.concurrency;
+    this.flows = backgroundFlows(buckets, options.background);
+    this.heldByOthers = options.background.reduce((sum, b) => sum + (b.concurrency ?? 0), 0);
+    this.drainedAt = options.now;
+  }
+
+  /** Admits `cost` now or says which limit refuses it and for how long. */
+  admit(cost: AdmissionCost, now: number): Lease | Refusal {
+    this.drain(now);
+    if (this.concurrencyLimit !== undefined && this.inFlight + this.heldByOthers >= this.concurrencyLimit) {
+      this.chargeRefused(now);
+      return {
+        dimension: 'concurrency',
+        waitMs: 0,
+        limit: this.concurrencyLimit,
+        used: this.inFlight + this.heldByOthers,
+        requested: 1,
+      };
+    }
+    let refusal: Refusal | undefined;
+    for (const bucket of this.buckets) {
+      const take = this.amount(bucket, cost.requests, cost.input, cost.output);
+      // Output counted as produced still needs the bucket not to be exhausted (at least one unit free).
+      const check =
+        cost.outputMode === 'produced' && this.countsOutput(bucket) ? Math.min(bucket.limit, take + 1) : take;
+      const waitMs = bucket.waitMs(check, now);
+      if (waitMs > 0 && (!refusal || waitMs > refusal.waitMs)) {
+        refusal = {
+          dimension: bucket.dimension,
+          waitMs,
+          limit: bucket.limit,
+          used: bucket.usedAt(now),
+          requested: take,
+        };
+      }
+    }
+    if (refusal) {
+      this.chargeRefused(now);
+      return refusal;
+    }
+    for (const bucket of this.buckets)
+      bucket.take(this.amount(bucket, cost.requests, cost.input, cost.output), now);
+    this.inFlight++;
+    return new Lease(this, cost);
+  }
+
+  /** Every bucket's state, after the other clients' consumption up to `now`. */
+  views(now: number): readonly BucketView[] {
+    this.drain(now);
+    return this.buckets.map((b) => b.view(now));
+  }
+
+  /** @internal Lease bookkeeping. */
+  chargeOutput(tokens: number, now: number): void {
+    for (const bucket of this.buckets) {
+      if (this.countsOutput(bucket)) bucket.take(tokens, now);
+    }
+  }
+
+  /** @internal Moves each bucket by the difference between what was charged and what was used. */
+  adjust(charged: Usage, actual: Usage, now: number): void {
+    for (const bucket of this.buckets) {
+      const delta =
+        this.amount(bucket, 0, actual.input, actual.output) -
+        this.amount(bucket, 0, charged.input, charged.output);
+      if (delta > 0) bucket.take(delta, now);
+      else if (delta < 0) bucket.give(-delta, now);
+    }
+  }
+
+  private countsOutput(bucket: SimBucket): boolean {
+    return bucket.unit === 'output' || (bucket.unit === 'tokens' && this.tokensIncludeOutput);
+  }
+
+  private amount(bucket: SimBucket, requests: number, input: number, output: number): number {
+    switch (bucket.unit) {
+      case 'requests':
+        return requests;
+      case 'input':
+        return input;
+      case 'output':
+        return output;
+      case 'tokens':
+        return this.tokensIncludeOutput ? input + output : input;
+    }
+  }
+
+  /** "Unsuccessful requests contribute to your per-minute limit": one request, never below empty. */
+  private chargeRefused(now: number): void {
+    if (!this.chargeRejected) return;
+    for (const bucket of this.buckets) if (bucket.unit === 'requests') bucket.takeUpTo(1, now);
+  }
+
+  /** Applies the other clients' consumption since the last look, as a continuous flow. */
+  private drain(now: number): void {
+    if (now <= this.drainedAt) return;
+    for (const [bucket, perMs] of this.flows) bucket.drain(perMs, this.drainedAt, now);
+    this.drainedAt = now;
+  }
+}
+
+/** What an admitted request holds; settle it exactly once with `finish` or `abort`. */
+export class Lease {
+  private settled = false;
+  private produced = 0;
+
+  constructor(
+    readonly scope: Scope,
+    readonly cost: AdmissionCost,
+  ) {}
+
+  /** Output tokens generated now (charged in `produced` mode). */
+  produce(tokens: number, now: number): void {
+    if (this.settled || tokens <= 0) return;
+    this.produced += tokens;
+    if (this.cost.outputMode === 'produced') this.scope.chargeOutput(tokens, now);
+  }
+
+  /** The request completed with this usage: reconcile (if so configured) and free the slot. */
+  finish(actual: Usage, now: number): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.scope.inFlight--;
+    const charged: Usage = {
+      input: this.cost.input,
+      output: this.cost.outputMode === 'produced' ? this.produced : this.cost.output,
+    };
+    if (this.cost.outputMode === 'keep') return;
+    this.scope.adjust(charged, actual, now);
+  }
+
+  /** The request was cut short: keep what was charged, free the slot. */
+  abort(): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.scope.inFlight--;
+  }
+
+  get isSettled(): boolean {
+    return this.settled;
+  }
+}
+
+export function isRefusal(result: Lease | Refusal): result is Refusal {
+  return !(result instanceof Lease);
+}
+
+function backgroundFlows(
+  buckets: readonly SimBucket[],
+  background: readonly BackgroundSpec[],
+): Map<SimBucket, number> {
+  const flows = new Map<SimBucket, number>();
+  for (const spec of background) {
+    for (const bucket of buckets) {
+      // A per-day bucket sees the same flow as its per-minute counterpart.
+      const perMinute = spec[minuteCounterpart(bucket.dimension)];
+      if (!perMinute) continue;
+      flows.set(bucket, (flows.get(bucket) ?? 0) + perMinute / 60_000);
+    }
+  }
+  return flows;
+}
+
+function minuteCounterpart(dimension: LimitDimension): 'rpm' | 'tpm' | 'itpm' | 'otpm' {
+  if (dimension === 'rpd') return 'rpm';
+  if (dimension === 'tpd') return 'tpm';
+  return dimension;
+}

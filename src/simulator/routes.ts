@@ -1,0 +1,77 @@
+/**
+ * Which flavour and endpoint a request is for. The three providers' paths do
+ * not collide except `GET /v1/models`, which answers in Anthropic's format
+ * when the request carries Anthropic headers.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Route } from './exchange.js';
+import type { Flavour, FlavourModule } from './flavour.js';
+import type { RequestTarget } from './http-io.js';
+
+export type Flavours = Readonly<Record<Flavour, FlavourModule>>;
+
+const GEMINI_PATH =
+  /^\/(?:v1beta|v1)\/models\/([^/:]+)(?::(generateContent|streamGenerateContent|countTokens))?$/;
+
+export function routeOf(
+  method: string,
+  url: RequestTarget,
+  headers: IncomingHttpHeaders,
+  flavours: Flavours,
+): Route | undefined {
+  const path = url.pathname;
+  const plain = (flavour: Flavour, endpoint: Route['endpoint'], pathModel?: string): Route => ({
+    flavour: flavours[flavour],
+    endpoint,
+    pathModel,
+    pathStream: false,
+    sse: false,
+  });
+  if (method === 'POST') {
+    switch (path) {
+      case '/v1/chat/completions':
+        return plain('openai', 'chat');
+      case '/v1/responses':
+        return plain('openai', 'responses');
+      case '/v1/completions':
+        return plain('openai', 'completions');
+      case '/v1/embeddings':
+        return plain('openai', 'embeddings');
+      case '/v1/messages':
+        return plain('anthropic', 'messages');
+      case '/v1/messages/count_tokens':
+        return plain('anthropic', 'count_tokens');
+    }
+    const gemini = GEMINI_PATH.exec(path);
+    if (gemini?.[2]) {
+      const method = gemini[2];
+      return {
+        flavour: flavours.gemini,
+        endpoint: method === 'countTokens' ? 'gemini_count_tokens' : 'generate',
+        pathModel: decodeURIComponent(gemini[1] as string),
+        pathStream: method === 'streamGenerateContent',
+        sse: url.searchParams.get('alt') === 'sse',
+      };
+    }
+    return undefined;
+  }
+  if (method === 'GET') {
+    if (path === '/v1/models') {
+      const anthropic = headers['anthropic-version'] !== undefined || headers['x-api-key'] !== undefined;
+      return plain(anthropic ? 'anthropic' : 'openai', 'models');
+    }
+    const gemini = GEMINI_PATH.exec(path);
+    if (gemini && !gemini[2] && path.startsWith('/v1beta/')) {
+      return plain('gemini', 'models', decodeURIComponent(gemini[1] as string));
+    }
+    if (path.startsWith('/v1/models/')) return plain('openai', 'models', decodeURIComponent(path.slice(11)));
+  }
+  return undefined;
+}
+
+/** The flavour whose error format an unknown path gets, guessed from its headers and prefix. */
+export function guessFlavour(url: RequestTarget, headers: IncomingHttpHeaders): Flavour {
+  if (url.pathname.startsWith('/v1beta') || headers['x-goog-api-key'] !== undefined) return 'gemini';
+  if (headers['x-api-key'] !== undefined || headers['anthropic-version'] !== undefined) return 'anthropic';
+  return 'openai';
+}

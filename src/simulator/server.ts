@@ -1,0 +1,159 @@
+/**
+ * `startSimulator(options)`: the provider simulator as an in-process HTTP
+ * server on `node:http` (no framework: it is the upstream of the proxy
+ * benchmarks), serving the OpenAI, Anthropic and Gemini flavours at once,
+ * plus `GET /_sim/stats` and `POST /_sim/reset`.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type Clock, systemClock } from '../core/clock.js';
+import { parseSimulatorConfig, type SimulatorConfig, type SimulatorConfigInput } from './config.js';
+import { ContentSource } from './content.js';
+import { Exchange } from './exchange.js';
+import { FaultPlan } from './faults.js';
+import { anthropicFlavour } from './flavours/anthropic/anthropic.js';
+import { geminiFlavour } from './flavours/gemini/gemini.js';
+import { openaiFlavour } from './flavours/openai/openai.js';
+import { RequestTarget, readBody, sendJson, sendReply } from './http-io.js';
+import { Limiter } from './limits/limiter.js';
+import { type Flavours, guessFlavour, routeOf } from './routes.js';
+import { SimStats, type StatsSnapshot } from './stats.js';
+
+export interface SimulatorOptions extends SimulatorConfigInput {
+  /** Time source of the limits, faults' `during` windows and latency timers (default: the system clock). */
+  readonly clock?: Clock;
+}
+
+export interface BucketStats {
+  readonly limit: number;
+  readonly remaining: number;
+  readonly reset_ms: number;
+}
+
+export interface SimulatorStats extends StatsSnapshot {
+  /** Scope id (`flavour|key|model-or-pool`) → bucket states and calls in flight. */
+  readonly limits: Record<string, { in_flight: number; buckets: Record<string, BucketStats> }>;
+}
+
+export interface ResetOptions {
+  /** Also refill every bucket, restart the other clients' flow and empty the prompt cache. */
+  readonly buckets?: boolean;
+}
+
+export interface Simulator {
+  /** Base URL, e.g. `http://127.0.0.1:54321` (OpenAI SDK: `${url}/v1`; Anthropic and Gemini SDKs: `url`). */
+  readonly url: string;
+  readonly port: number;
+  readonly config: SimulatorConfig;
+  stats(): SimulatorStats;
+  /** Zeroes the counters and restarts fault schedules and ids; see `ResetOptions`. */
+  reset(options?: ResetOptions): void;
+  close(): Promise<void>;
+}
+
+export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
+  const { clock = systemClock, ...input } = options;
+  const config = parseSimulatorConfig(input);
+  const startedAt = clock.now();
+  const stats = new SimStats(startedAt);
+  const limiter = new Limiter(config, clock);
+  const faults = new FaultPlan(config.faults, config.seed, startedAt);
+  const content = new ContentSource(config.response, config.seed);
+  const flavours: Flavours = {
+    openai: openaiFlavour(config),
+    anthropic: anthropicFlavour(config),
+    gemini: geminiFlavour(config),
+  };
+  const onError = (res: ServerResponse, error: unknown) => {
+    if (res.headersSent) res.destroy();
+    else sendJson(res, 500, { error: `simulator failure: ${(error as Error).message}` });
+  };
+  const exchange = new Exchange({ config, clock, limiter, faults, stats, content, onError });
+
+  const snapshot = (): SimulatorStats => {
+    const now = clock.now();
+    const limits: SimulatorStats['limits'] = {};
+    for (const scope of limiter.allScopes()) {
+      const buckets: Record<string, BucketStats> = {};
+      for (const v of scope.views(now)) {
+        buckets[v.dimension] = { limit: v.limit, remaining: v.remaining, reset_ms: Math.ceil(v.resetMs) };
+      }
+      limits[scope.id] = { in_flight: scope.inFlight, buckets };
+    }
+    return { ...stats.snapshot(), limits };
+  };
+  const reset = (opts: ResetOptions = {}) => {
+    stats.reset(clock.now());
+    faults.reset();
+    exchange.resetOrdinal();
+    if (opts.buckets) {
+      limiter.reset();
+      for (const f of Object.values(flavours)) f.reset?.();
+    }
+  };
+
+  const control = async (req: IncomingMessage, res: ServerResponse, url: RequestTarget) => {
+    if (url.pathname === '/_sim/stats' && req.method === 'GET') return sendJson(res, 200, snapshot());
+    if (url.pathname === '/_sim/reset' && req.method === 'POST') {
+      const raw = await new Promise<string>((resolve, reject) =>
+        readBody(req, (error, body) => (error ? reject(error) : resolve(body))),
+      );
+      let buckets = url.searchParams.get('buckets') === 'true';
+      try {
+        const body: unknown = raw ? JSON.parse(raw) : {};
+        if (typeof body === 'object' && body !== null && 'buckets' in body) buckets = body.buckets === true;
+      } catch {
+        return sendJson(res, 400, { error: 'body must be JSON, e.g. {"buckets": true}' });
+      }
+      reset({ buckets });
+      return sendJson(res, 200, { reset: true, buckets });
+    }
+    return sendJson(res, 404, { error: `no such simulator endpoint: ${req.method} ${url.pathname}` });
+  };
+
+  const server = createServer((req, res) => {
+    const url = new RequestTarget(req.url ?? '/');
+    const fail = (error: unknown) => onError(res, error);
+    if (url.pathname.startsWith('/_sim/')) {
+      control(req, res, url).catch(fail);
+      return;
+    }
+    const route = routeOf(req.method ?? 'GET', url, req.headers, flavours);
+    if (!route) {
+      const flavour = flavours[guessFlavour(url, req.headers)];
+      sendReply(res, flavour.notFound(req.method ?? 'GET', url.pathname, flavour.ids(0, clock.now())));
+      return;
+    }
+    try {
+      exchange.serve(req, res, route, url);
+    } catch (error) {
+      fail(error);
+    }
+  });
+  server.keepAliveTimeout = 65_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+
+  return {
+    url,
+    port: address.port,
+    config,
+    stats: snapshot,
+    reset,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        // Streams in progress and held "timeout" requests would keep close() waiting forever.
+        server.closeAllConnections();
+      }),
+  };
+}
