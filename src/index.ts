@@ -10,5 +10,21 @@ export type {
   SettleOutcome,
 } from './core/decision.js';
 export { type BucketSpec, bucketKey, defineBucket, type LimitDefinition, type Window } from './core/limit.js';
+export {
+  createGovernor,
+  type GovernorConfig,
+  GovernorRefusalError,
+  type LibraryGovernor,
+  type ScheduleContext,
+  type ScheduleMeta,
+} from './library/create-governor.js';
+export * from './providers/index.js';
+export type { DeploymentConfig } from './runtime/deployment.js';
+export type { GovernorObserver } from './runtime/events.js';
+export { Governor, type GovernorOptions } from './runtime/governor.js';
+export type { LimitsConfig } from './runtime/limits.js';
+export type { GovernorTopology, ModelGroupConfig } from './runtime/model-groups.js';
+export type { Refusal, RefusalCode } from './runtime/refusal.js';
+export type { TenantConfig, TierConfig } from './runtime/tenants.js';
 export { MemoryStore, type MemoryStoreOptions } from './stores/memory/memory-store.js';
 export type { ReserveOptions, Store, StoreStats } from './stores/store.js';

@@ -14,6 +14,7 @@
 import { type Cancel, type Clock, systemClock } from '../core/clock.js';
 import { type Cost, tokensOf, type Usage } from '../core/cost.js';
 import type { Decision, RefusalReason, Reservation, SettleOutcome } from '../core/decision.js';
+import { type Leased, LeaseHeap } from '../core/lease-heap.js';
 import type { BucketSpec } from '../core/limit.js';
 import { FairScheduler, type Schedulable } from '../core/scheduler/fair-scheduler.js';
 import type { Store } from '../stores/store.js';
@@ -46,8 +47,17 @@ export interface Admitted {
  * - `deadline`: it would fit, but only after the deadline.
  * - `queue_full` / `shed`: no room in the queue (shed: pushed out by more urgent work).
  * - `aborted`: the caller gave up. `closed`: the admission was shut down.
+ * - `unavailable`: the store could not decide (shared state unreachable and
+ *   the policy is fail-closed).
  */
-export type RefusalCause = 'too_large' | 'deadline' | 'queue_full' | 'shed' | 'aborted' | 'closed';
+export type RefusalCause =
+  | 'too_large'
+  | 'deadline'
+  | 'queue_full'
+  | 'shed'
+  | 'aborted'
+  | 'closed'
+  | 'unavailable';
 
 export interface Refused {
   readonly admitted: false;
@@ -85,8 +95,11 @@ export interface AdmissionStats {
   readonly refused: Readonly<Record<RefusalCause, number>>;
 }
 
-class Ticket implements Schedulable {
+class Ticket implements Schedulable, Leased {
   readonly tenant: string;
+  /** The deadline, as the key of the deadline heap. */
+  expiresAt: number;
+  heapIndex = -1;
   readonly priority: number;
   readonly weight: number;
   readonly tokens: number;
@@ -101,6 +114,7 @@ class Ticket implements Schedulable {
     this.priority = request.priority;
     this.weight = request.weight ?? 1;
     this.tokens = tokensOf(request.cost);
+    this.expiresAt = request.deadline;
   }
   get deadline(): number {
     return this.request.deadline;
@@ -113,6 +127,8 @@ export class Admission {
   readonly store: Store;
   private readonly clock: Clock;
   private readonly scheduler: FairScheduler<Ticket>;
+  /** Every queued ticket by deadline, so one deep in a queue is refused on time too. */
+  private readonly deadlines = new LeaseHeap<Ticket>();
   private readonly concurrencyPollMs: number;
   private readonly classes: number;
   private pumping = false;
@@ -128,6 +144,7 @@ export class Admission {
     shed: 0,
     aborted: 0,
     closed: 0,
+    unavailable: 0,
   };
 
   constructor(options: AdmissionOptions) {
@@ -150,7 +167,8 @@ export class Admission {
     if (request.signal?.aborted) return this.refusal(request, 'aborted', 0, undefined, arrivedAt);
 
     if (!this.queuedAtOrAbove(request.priority)) {
-      const decision = await this.store.reserve(request.buckets, request.cost, { leaseMs: request.leaseMs });
+      const decision = await this.reserve(request);
+      if (decision instanceof Error) return this.unavailable(request, decision, arrivedAt);
       const now = this.clock.now();
       if (decision.granted && decision.reservation) {
         if (request.signal?.aborted) {
@@ -206,7 +224,7 @@ export class Admission {
     this.closed = true;
     this.cancelWake?.();
     for (const ticket of this.scheduler.all()) {
-      this.scheduler.remove(ticket);
+      this.dequeue(ticket);
       this.finish(ticket, this.refusal(ticket.request, 'closed', 0, undefined, ticket.enqueuedAt));
     }
   }
@@ -233,7 +251,7 @@ export class Admission {
       if (signal) {
         const onAbort = () => {
           if (ticket.done) return;
-          this.scheduler.remove(ticket);
+          this.dequeue(ticket);
           this.finish(ticket, this.refusal(request, 'aborted', 0, undefined, arrivedAt));
         };
         signal.addEventListener('abort', onAbort, { once: true });
@@ -259,17 +277,26 @@ export class Admission {
     }
   }
 
-  /** One pass over the candidates in dispatch order. */
+  /**
+   * One pass over the candidates in dispatch order. When it admitted or
+   * dropped anyone, the queues' heads changed and another pass follows.
+   */
   private async round(): Promise<void> {
     let wake = Number.POSITIVE_INFINITY;
     const held = new Set<string>();
-    let grantedAny = false;
+    let changed = this.expireDeadlines(this.clock.now());
     for (const ticket of this.scheduler.candidates(this.clock.now())) {
       if (ticket.done) continue;
       if (ticket.request.buckets.some((b) => held.has(b.key))) continue;
-      const decision = await this.store.reserve(ticket.request.buckets, ticket.request.cost, {
-        leaseMs: ticket.request.leaseMs,
-      });
+      const decision = await this.reserve(ticket.request);
+      if (decision instanceof Error) {
+        if (!ticket.done) {
+          this.dequeue(ticket);
+          changed = true;
+          this.finish(ticket, this.unavailable(ticket.request, decision, ticket.enqueuedAt));
+        }
+        continue;
+      }
       const now = this.clock.now();
       if (ticket.done) {
         // Aborted while the store decided: give the grant back.
@@ -277,9 +304,9 @@ export class Admission {
         continue;
       }
       if (decision.granted && decision.reservation) {
-        this.scheduler.dispatched(ticket);
+        this.dequeue(ticket, true);
         this.admittedCount++;
-        grantedAny = true;
+        changed = true;
         this.finish(ticket, {
           admitted: true,
           reservation: decision.reservation,
@@ -291,7 +318,8 @@ export class Admission {
       }
       const cause = this.refusalFor(decision, ticket.request, now);
       if (cause) {
-        this.scheduler.remove(ticket);
+        this.dequeue(ticket);
+        changed = true;
         this.finish(
           ticket,
           this.refusal(ticket.request, cause, decision.retryAfterMs, decision, ticket.enqueuedAt),
@@ -303,10 +331,47 @@ export class Admission {
         decision.reason === 'concurrency'
           ? Math.min(decision.retryAfterMs, this.concurrencyPollMs)
           : decision.retryAfterMs;
-      wake = Math.min(wake, now + retryMs, ticket.deadline);
+      wake = Math.min(wake, now + retryMs);
     }
-    if (grantedAny) this.again = true;
-    this.scheduleWake(wake);
+    if (changed) this.again = true;
+    this.scheduleWake(Math.min(wake, this.deadlines.peekExpiry()));
+  }
+
+  /** Refuses every queued ticket whose deadline has come; true when any was. */
+  private expireDeadlines(now: number): boolean {
+    let any = false;
+    while (this.deadlines.peekExpiry() <= now) {
+      const ticket = this.deadlines.pop() as Ticket;
+      this.scheduler.remove(ticket);
+      any = true;
+      this.finish(ticket, this.refusal(ticket.request, 'deadline', 0, undefined, ticket.enqueuedAt));
+    }
+    return any;
+  }
+
+  /** Takes a ticket out of the queue (`granted`: charge its tenant's fair share). */
+  private dequeue(ticket: Ticket, granted = false): void {
+    if (granted) this.scheduler.dispatched(ticket);
+    else this.scheduler.remove(ticket);
+    this.deadlines.remove(ticket);
+  }
+
+  /** The store's decision, or the error it failed with (never thrown: a refusal follows). */
+  private reserve(request: AdmissionRequest): Promise<Decision | Error> {
+    return this.store
+      .reserve(request.buckets, request.cost, { leaseMs: request.leaseMs })
+      .catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
+  }
+
+  private unavailable(request: AdmissionRequest, error: Error, arrivedAt: number): Refused {
+    const hint = (error as { retryAfterMs?: unknown }).retryAfterMs;
+    return this.refusal(
+      request,
+      'unavailable',
+      typeof hint === 'number' ? hint : MIN_QUEUE_RETRY_MS,
+      undefined,
+      arrivedAt,
+    );
   }
 
   /** Why a refused decision ends the wait now, or undefined to keep waiting. */

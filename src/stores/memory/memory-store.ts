@@ -35,9 +35,9 @@ import {
   refusal,
   type SettleOutcome,
 } from '../../core/decision.js';
+import { type Leased, LeaseHeap } from '../../core/lease-heap.js';
 import type { BucketSpec } from '../../core/limit.js';
 import { DEFAULT_LEASE_MS, type ReserveOptions, type Store, type StoreStats } from '../store.js';
-import { type Leased, LeaseHeap } from './lease-heap.js';
 
 export interface MemoryStoreOptions {
   clock?: Clock;

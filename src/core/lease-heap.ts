@@ -1,8 +1,10 @@
 /**
- * Reservations ordered by lease expiry, so that the store finds the expired
- * ones in O(log n) instead of scanning every reservation on each decision.
- * Each entry knows its own position (`heapIndex`), so a settle removes it and
- * a renewal moves it in O(log n), and the heap only ever holds live leases.
+ * Items ordered by an expiry time (reservation leases in the memory store,
+ * queued requests' deadlines in admission), so the expired ones are found in
+ * O(log n) instead of scanning everything on each decision. Each entry knows
+ * its own position (`heapIndex`), so removing it (a settle, an admission) or
+ * moving it (a lease renewal) is O(log n) too, and the heap only ever holds
+ * live entries.
  */
 export interface Leased {
   expiresAt: number;

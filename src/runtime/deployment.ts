@@ -1,0 +1,149 @@
+/**
+ * One callable upstream: provider + base URL + key + model (DESIGN.md, "Words
+ * we use"), with everything Sluice keeps per deployment: its buckets (declared,
+ * adapted by AIMD, or learned from the provider's headers), its circuit
+ * breaker, its retry budget and the last rate-limit headers it sent.
+ */
+import type { Dimension } from '../core/cost.js';
+import { type BucketSpec, defineBucket, type Window, withLimit } from '../core/limit.js';
+import type { ProviderAdapter, ProviderKind, RateLimitObservation } from '../providers/adapter.js';
+import { AdaptiveRate, type AdaptiveRateOptions } from './adaptive-rate.js';
+import { CircuitBreaker, type CircuitOptions, type CircuitState } from './circuit-breaker.js';
+import { bucketsFor, type LimitsConfig, limitNameOf } from './limits.js';
+import { RetryBudget, type RetryOptions } from './retry-policy.js';
+
+export interface DeploymentConfig {
+  id: string;
+  provider: ProviderKind;
+  /** e.g. `https://api.openai.com/v1`, `https://api.anthropic.com`. */
+  baseUrl: string;
+  /** Sent upstream instead of the caller's key when set. */
+  apiKey?: string;
+  /** The model name upstream knows (the group name is what clients ask for). */
+  model: string;
+  limits?: LimitsConfig;
+  /** Names of pools (shared org / project limits) this deployment draws from. */
+  pools?: string[];
+  /** Share of traffic among deployments with equal headroom. Default 1. */
+  weight?: number;
+  /** Extra headers sent upstream (e.g. `anthropic-version`, `OpenAI-Organization`). */
+  headers?: Record<string, string>;
+  /** Buckets for limits the provider reports but the config does not declare. Default true. */
+  learnLimits?: boolean;
+}
+
+export interface DeploymentDeps {
+  adapter: ProviderAdapter;
+  margin: number;
+  circuit?: CircuitOptions;
+  adaptive?: AdaptiveRateOptions;
+  retry?: RetryOptions;
+  onCircuitChange?: (deployment: Deployment, state: CircuitState) => void;
+}
+
+/** Stands for "no limit" on the gate bucket, which exists only to be paused. */
+const UNLIMITED = 1e12;
+
+export class Deployment {
+  readonly id: string;
+  readonly adapter: ProviderAdapter;
+  readonly weight: number;
+  readonly circuit: CircuitBreaker;
+  readonly rate: AdaptiveRate;
+  readonly retryBudget: RetryBudget;
+  /**
+   * Every deployment has a gate: an unlimited bucket that a provider's pause
+   * (a 429 with no dimension we track) can close, so traffic stops even when
+   * no limit was declared or learned.
+   */
+  readonly gate: BucketSpec;
+  lastObservations: readonly RateLimitObservation[] = [];
+  lastObservedAt = 0;
+  private declared: BucketSpec[];
+  private effective: BucketSpec[];
+  private readonly margin: number;
+
+  constructor(
+    readonly config: DeploymentConfig,
+    deps: DeploymentDeps,
+  ) {
+    this.id = config.id;
+    this.adapter = deps.adapter;
+    this.weight = config.weight ?? 1;
+    this.margin = deps.margin;
+    this.circuit = new CircuitBreaker(deps.circuit, (state) => deps.onCircuitChange?.(this, state));
+    this.rate = new AdaptiveRate(deps.adaptive);
+    this.retryBudget = new RetryBudget(deps.retry);
+    this.gate = defineBucket(`${this.scope}:gate`, {
+      dimension: 'requests',
+      limit: UNLIMITED,
+      per: 'second',
+      margin: 0,
+    });
+    this.declared = bucketsFor(this.scope, config.limits, deps.margin);
+    this.effective = [this.gate, ...this.declared];
+  }
+
+  get scope(): string {
+    return `deployment:${this.id}`;
+  }
+
+  /** Buckets a request to this deployment is charged on (after AIMD), gate included. */
+  buckets(): readonly BucketSpec[] {
+    return this.effective;
+  }
+
+  /** The bucket for a provider-reported (dimension, window), if tracked. */
+  bucketFor(dimension: Dimension, window: Window | undefined): BucketSpec | undefined {
+    return this.effective.find((b) => b !== this.gate && b.dimension === dimension && b.per === window);
+  }
+
+  /** The declared (pre-AIMD) limit behind a bucket. */
+  declaredLimit(key: string): number | undefined {
+    return this.declared.find((b) => b.key === key)?.limit;
+  }
+
+  /**
+   * Adopts what the provider says about its limits: a limit lower than
+   * declared replaces it; a limit that was not declared becomes a learned
+   * bucket. Returns true when the buckets changed.
+   */
+  learn(observation: RateLimitObservation): boolean {
+    if (observation.limit === undefined || observation.scope === 'project') return false;
+    const index = this.declared.findIndex(
+      (b) => b.dimension === observation.dimension && b.per === observation.window,
+    );
+    if (index >= 0) {
+      const current = this.declared[index] as BucketSpec;
+      if (observation.limit >= current.limit) return false;
+      this.declared = this.declared.map((b, i) =>
+        i === index ? withLimit(current, observation.limit as number) : b,
+      );
+    } else {
+      if (this.config.learnLimits === false) return false;
+      const name = limitNameOf(observation.dimension, observation.window);
+      if (!name) return false;
+      const learned = bucketsFor(this.scope, { [name]: observation.limit }, this.margin);
+      this.declared = [...this.declared, ...learned];
+    }
+    this.recompute();
+    return true;
+  }
+
+  onRateLimited(): void {
+    if (this.rate.onRateLimited()) this.recompute();
+  }
+
+  onSuccess(): void {
+    if (this.rate.onSuccess()) this.recompute();
+  }
+
+  private recompute(): void {
+    const factor = this.rate.factor;
+    const adapted =
+      factor >= 1
+        ? this.declared
+        : this.declared.map((b) => (b.kind === 'concurrency' ? b : withLimit(b, b.limit * factor)));
+    this.effective = [this.gate, ...adapted];
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * The provider is the truth (DESIGN.md, idea 6): every response's rate-limit
+ * headers re-sync the deployment's buckets, so traffic from other clients on
+ * the same key is seen within one response; a 429 pauses the bucket that
+ * fired until the provider's time and lowers the deployment's admitted rate.
+ * Store writes are not awaited: feedback never adds latency to a request.
+ */
+import type { ProviderError, RateLimitObservation } from '../providers/adapter.js';
+import type { Store } from '../stores/store.js';
+import type { Deployment } from './deployment.js';
+import type { Emit } from './events.js';
+
+/** How long to pause when a 429 carries no hint at all. */
+const DEFAULT_PAUSE_MS = 1_000;
+
+export function applyObservations(
+  store: Store,
+  deployment: Deployment,
+  observations: readonly RateLimitObservation[],
+  now: number,
+  emit: Emit,
+): void {
+  if (observations.length === 0) return;
+  deployment.lastObservations = observations;
+  deployment.lastObservedAt = now;
+  emit('observed', { deployment: deployment.id, observations });
+  for (const observation of observations) {
+    if (observation.clamped) emit('clamped', { deployment: deployment.id, clamp: observation.clamped });
+    deployment.learn(observation);
+    if (observation.scope === 'project') continue;
+    const bucket = deployment.bucketFor(observation.dimension, observation.window);
+    if (!bucket) continue;
+    void store
+      .sync(bucket, {
+        remaining: observation.remaining,
+        resetAt: observation.resetAt,
+        limit: observation.limit,
+      })
+      .catch(() => undefined);
+  }
+}
+
+export function applyRateLimited(
+  store: Store,
+  deployment: Deployment,
+  error: ProviderError,
+  now: number,
+  emit: Emit,
+): void {
+  deployment.onRateLimited();
+  emit('adaptive', { deployment: deployment.id, factor: deployment.rate.factor });
+  const bucket =
+    (error.dimension && deployment.bucketFor(error.dimension, error.window ?? 'minute')) || deployment.gate;
+  const untilMs = now + (error.retryAfterMs ?? DEFAULT_PAUSE_MS);
+  emit('paused', { deployment: deployment.id, bucket: bucket.key, untilMs });
+  void store.pause(bucket, untilMs).catch(() => undefined);
+}

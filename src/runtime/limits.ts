@@ -1,0 +1,73 @@
+/**
+ * The limits users declare (rpm, tpm, itpm, …) turned into bucket specs for
+ * one scope. One table maps every declared name to its dimension and window,
+ * so the gateway's YAML, the library's config and the dashboard agree.
+ */
+import type { Dimension } from '../core/cost.js';
+import { type BucketSpec, bucketKey, type DayMode, defineBucket, type Window } from '../core/limit.js';
+
+export interface LimitsConfig {
+  rps?: number;
+  rpm?: number;
+  rpd?: number;
+  tps?: number;
+  tpm?: number;
+  tpd?: number;
+  itpm?: number;
+  otpm?: number;
+  itpd?: number;
+  otpd?: number;
+  concurrency?: number;
+  /** How per-day limits reset: a rolling 24 h bucket (default) or at 00:00 UTC. */
+  day?: DayMode;
+}
+
+export type LimitName = Exclude<keyof LimitsConfig, 'day'>;
+
+export const LIMIT_NAMES: Readonly<Record<LimitName, { dimension: Dimension; per?: Window }>> = Object.freeze(
+  {
+    rps: { dimension: 'requests', per: 'second' },
+    rpm: { dimension: 'requests', per: 'minute' },
+    rpd: { dimension: 'requests', per: 'day' },
+    tps: { dimension: 'tokens', per: 'second' },
+    tpm: { dimension: 'tokens', per: 'minute' },
+    tpd: { dimension: 'tokens', per: 'day' },
+    itpm: { dimension: 'input_tokens', per: 'minute' },
+    otpm: { dimension: 'output_tokens', per: 'minute' },
+    itpd: { dimension: 'input_tokens', per: 'day' },
+    otpd: { dimension: 'output_tokens', per: 'day' },
+    concurrency: { dimension: 'concurrency' },
+  },
+);
+
+/** The short name of a (dimension, window) pair, e.g. `tpm`; undefined when none exists. */
+export function limitNameOf(dimension: Dimension, per: Window | undefined): LimitName | undefined {
+  for (const [name, def] of Object.entries(LIMIT_NAMES) as [
+    LimitName,
+    { dimension: Dimension; per?: Window },
+  ][]) {
+    if (def.dimension === dimension && def.per === per) return name;
+  }
+  return undefined;
+}
+
+/** Bucket specs for every limit set in `limits`, keyed under `scope`. */
+export function bucketsFor(scope: string, limits: LimitsConfig | undefined, margin: number): BucketSpec[] {
+  if (!limits) return [];
+  const specs: BucketSpec[] = [];
+  for (const name of Object.keys(LIMIT_NAMES) as LimitName[]) {
+    const limit = limits[name];
+    if (limit === undefined) continue;
+    const { dimension, per } = LIMIT_NAMES[name];
+    specs.push(
+      defineBucket(bucketKey(scope, dimension, per), {
+        dimension,
+        limit,
+        per,
+        dayMode: per === 'day' ? (limits.day ?? 'rolling') : undefined,
+        margin,
+      }),
+    );
+  }
+  return specs;
+}

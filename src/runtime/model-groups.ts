@@ -1,0 +1,198 @@
+/**
+ * The topology the governor routes over: model groups (the names clients ask
+ * for) → deployments, shared pools (org / project limits), fallbacks between
+ * groups, and the tenant directory. Built from configuration and validated
+ * once; a reload builds a new one and keeps the state of unchanged
+ * deployments.
+ */
+import type { BucketSpec } from '../core/limit.js';
+import type { PriorityClasses } from '../core/scheduler/priority.js';
+import type { ProviderAdapter } from '../providers/adapter.js';
+import { type AdapterOptionsByKind, createAdapter } from '../providers/registry.js';
+import type { AdaptiveRateOptions } from './adaptive-rate.js';
+import { type ApiFamily, familiesOf } from './api-family.js';
+import type { CircuitOptions } from './circuit-breaker.js';
+import { Deployment, type DeploymentConfig } from './deployment.js';
+import type { Emit } from './events.js';
+import { bucketsFor, type LimitsConfig } from './limits.js';
+import type { RetryOptions } from './retry-policy.js';
+import { type TenantConfig, TenantDirectory, type TierConfig } from './tenants.js';
+
+export interface ModelGroupConfig {
+  deployments: DeploymentConfig[];
+  /** Groups to try, in order, when every deployment of this one fails or is full. */
+  fallbacks?: string[];
+  /** Send eligible requests to a cheaper group when this one's headroom is below the threshold. */
+  downgrade?: { to: string; whenHeadroomBelow: number };
+}
+
+export interface GovernorTopology {
+  modelGroups: Record<string, ModelGroupConfig>;
+  pools?: Record<string, LimitsConfig>;
+  tiers?: Record<string, TierConfig>;
+  tenants?: TenantConfig[];
+  /** Share of every limit never handed out. Default 0.1. */
+  safetyMargin?: number;
+  /** Priority class of tenants whose tier names none. Default `normal` (or the middle class). */
+  defaultPriority?: string;
+  /** Longest wait for admission when the tier names none. Default 30 s. */
+  defaultMaxWaitMs?: number;
+  retry?: RetryOptions;
+  circuit?: CircuitOptions;
+  adaptive?: AdaptiveRateOptions;
+  adapters?: Partial<AdapterOptionsByKind>;
+}
+
+export class TopologyError extends Error {
+  readonly code = 'invalid_topology';
+}
+
+export class ModelGroup {
+  readonly families: ReadonlySet<ApiFamily>;
+  constructor(
+    readonly name: string,
+    readonly deployments: readonly Deployment[],
+    readonly fallbacks: readonly string[],
+    readonly downgrade: ModelGroupConfig['downgrade'],
+  ) {
+    const families = deployments.map((d) => new Set(familiesOf(d.config.provider)));
+    this.families = new Set([...(families[0] ?? [])].filter((f) => families.every((s) => s.has(f))));
+  }
+
+  /** The adapter that reads requests for this group (its deployments share an API style). */
+  get adapter(): ProviderAdapter {
+    return (this.deployments[0] as Deployment).adapter;
+  }
+
+  serves(family: ApiFamily): boolean {
+    return this.families.has(family);
+  }
+}
+
+export class ModelGroups {
+  readonly tenants: TenantDirectory;
+  readonly margin: number;
+  private readonly groups = new Map<string, ModelGroup>();
+  private readonly byId = new Map<string, Deployment>();
+  private readonly pools = new Map<string, BucketSpec[]>();
+
+  constructor(topology: GovernorTopology, classes: PriorityClasses, emit: Emit, previous?: ModelGroups) {
+    this.margin = topology.safetyMargin ?? 0.1;
+    const defaultPriority =
+      classes.indexOf(topology.defaultPriority ?? 'normal') ?? Math.floor(classes.size / 2);
+    this.tenants = new TenantDirectory({
+      tiers: topology.tiers,
+      tenants: topology.tenants,
+      classes,
+      defaultPriority,
+      defaultMaxWaitMs: topology.defaultMaxWaitMs ?? 30_000,
+      margin: this.margin,
+    });
+    for (const [name, limits] of Object.entries(topology.pools ?? {})) {
+      checkName('pool', name);
+      this.pools.set(name, bucketsFor(`pool:${name}`, limits, this.margin));
+    }
+    for (const [name, config] of Object.entries(topology.modelGroups)) {
+      if (config.deployments.length === 0) throw new TopologyError(`model group ${name} has no deployments`);
+      const deployments = config.deployments.map((dc) => {
+        checkName('deployment', dc.id);
+        if (this.byId.has(dc.id)) throw new TopologyError(`deployment id ${dc.id} is used twice`);
+        for (const pool of dc.pools ?? []) {
+          if (!this.pools.has(pool))
+            throw new TopologyError(`deployment ${dc.id} names unknown pool ${pool}`);
+        }
+        const kept = previous?.byId.get(dc.id);
+        const deployment =
+          kept && sameConfig(kept.config, dc) && previous?.margin === this.margin
+            ? kept
+            : new Deployment(dc, {
+                adapter: createAdapter(dc.provider, topology.adapters?.[dc.provider] as never),
+                margin: this.margin,
+                circuit: topology.circuit,
+                adaptive: topology.adaptive,
+                retry: topology.retry,
+                onCircuitChange: (d, state) => emit('circuit', { deployment: d.id, state }),
+              });
+        this.byId.set(dc.id, deployment);
+        return deployment;
+      });
+      const group = new ModelGroup(name, deployments, config.fallbacks ?? [], config.downgrade);
+      if (group.families.size === 0) {
+        throw new TopologyError(`model group ${name} mixes providers that speak different APIs`);
+      }
+      this.groups.set(name, group);
+    }
+    for (const group of this.groups.values()) {
+      for (const fallback of group.fallbacks) {
+        if (!this.groups.has(fallback))
+          throw new TopologyError(`model group ${group.name} falls back to unknown group ${fallback}`);
+      }
+      if (group.downgrade && !this.groups.has(group.downgrade.to)) {
+        throw new TopologyError(
+          `model group ${group.name} downgrades to unknown group ${group.downgrade.to}`,
+        );
+      }
+    }
+  }
+
+  group(name: string): ModelGroup | undefined {
+    return this.groups.get(name);
+  }
+
+  allGroups(): ModelGroup[] {
+    return [...this.groups.values()];
+  }
+
+  deployments(): Deployment[] {
+    return [...this.byId.values()];
+  }
+
+  deployment(id: string): Deployment | undefined {
+    return this.byId.get(id);
+  }
+
+  poolNames(): string[] {
+    return [...this.pools.keys()];
+  }
+
+  poolBucketsByName(name: string): readonly BucketSpec[] {
+    return this.pools.get(name) ?? [];
+  }
+
+  /** The buckets of every pool `deployment` draws from. */
+  poolBuckets(deployment: Deployment): BucketSpec[] {
+    const out: BucketSpec[] = [];
+    for (const pool of deployment.config.pools ?? []) out.push(...(this.pools.get(pool) ?? []));
+    return out;
+  }
+
+  /**
+   * `group` then its fallbacks (transitively, each once) that speak the
+   * caller's API: Sluice routes, it does not translate request formats.
+   */
+  chain(group: ModelGroup, family: ApiFamily): ModelGroup[] {
+    const out: ModelGroup[] = [];
+    const visit = (g: ModelGroup) => {
+      if (out.includes(g) || !g.serves(family)) return;
+      out.push(g);
+      for (const name of g.fallbacks) {
+        const next = this.groups.get(name);
+        if (next) visit(next);
+      }
+    };
+    visit(group);
+    return out;
+  }
+}
+
+function checkName(kind: string, name: string): void {
+  if (!/^[A-Za-z0-9._-]+$/.test(name)) {
+    throw new TopologyError(
+      `${kind} name ${JSON.stringify(name)} may only use letters, digits, '.', '_' and '-'`,
+    );
+  }
+}
+
+function sameConfig(a: DeploymentConfig, b: DeploymentConfig): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}

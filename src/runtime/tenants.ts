@@ -1,0 +1,103 @@
+/**
+ * Downstream callers: a tenant has a tier (free / pro / enterprise …) that
+ * gives it budgets, a priority class, a longest wait and a fair-share weight.
+ * A request may lower its own priority and shorten its own wait, never raise
+ * or lengthen them (DESIGN.md, idea 5).
+ */
+import type { BucketSpec } from '../core/limit.js';
+import type { PriorityClasses } from '../core/scheduler/priority.js';
+import { bucketsFor, type LimitsConfig } from './limits.js';
+
+export interface TierConfig {
+  limits?: LimitsConfig;
+  /** Highest priority class its requests may use. Default: the configured default priority. */
+  priority?: string;
+  /** Longest a request may wait for admission. Default: the governor's default. */
+  maxWaitMs?: number;
+  /** Fair-share weight inside a priority class. Default 1. */
+  weight?: number;
+}
+
+export interface TenantConfig {
+  id: string;
+  tier?: string;
+  /** Overrides the tier's weight. */
+  weight?: number;
+  /** Model groups this tenant may call (default: all). */
+  modelGroups?: string[];
+}
+
+export interface Tenant {
+  readonly id: string;
+  readonly tier: string | undefined;
+  readonly buckets: readonly BucketSpec[];
+  readonly priority: number;
+  readonly maxWaitMs: number;
+  readonly weight: number;
+  readonly modelGroups: ReadonlySet<string> | undefined;
+}
+
+export interface TenantDirectoryOptions {
+  tiers?: Record<string, TierConfig>;
+  tenants?: TenantConfig[];
+  classes: PriorityClasses;
+  defaultPriority: number;
+  defaultMaxWaitMs: number;
+  margin: number;
+}
+
+export class TenantDirectory {
+  private readonly known = new Map<string, Tenant>();
+  private readonly adHoc = new Map<string, Tenant>();
+
+  constructor(private readonly options: TenantDirectoryOptions) {
+    for (const config of options.tenants ?? []) this.known.set(config.id, this.build(config));
+  }
+
+  /** Whether `id` was declared (the gateway refuses undeclared tenants; the library does not). */
+  has(id: string): boolean {
+    return this.known.has(id);
+  }
+
+  /** The declared tenant, or an ad-hoc one with the default tier (bounded cache). */
+  resolve(id: string): Tenant {
+    const known = this.known.get(id);
+    if (known) return known;
+    let tenant = this.adHoc.get(id);
+    if (!tenant) {
+      if (this.adHoc.size >= 10_000) this.adHoc.clear();
+      tenant = this.build({ id, tier: this.options.tiers?.default ? 'default' : undefined });
+      this.adHoc.set(id, tenant);
+    }
+    return tenant;
+  }
+
+  all(): Tenant[] {
+    return [...this.known.values()];
+  }
+
+  /** The class a request gets: the lower of its tier's and the one it asked for. */
+  priorityFor(tenant: Tenant, requested: string | undefined): number {
+    const asked = requested === undefined ? undefined : this.options.classes.indexOf(requested);
+    return asked === undefined ? tenant.priority : this.options.classes.lowerOf(tenant.priority, asked);
+  }
+
+  private build(config: TenantConfig): Tenant {
+    const tier = config.tier ? this.options.tiers?.[config.tier] : undefined;
+    if (config.tier && !tier) throw new Error(`tenant ${config.id}: unknown tier ${config.tier}`);
+    const priority =
+      tier?.priority === undefined
+        ? this.options.defaultPriority
+        : this.options.classes.indexOf(tier.priority);
+    if (priority === undefined) throw new Error(`tier ${config.tier}: unknown priority ${tier?.priority}`);
+    return Object.freeze({
+      id: config.id,
+      tier: config.tier,
+      buckets: Object.freeze(bucketsFor(`tenant:${config.id}`, tier?.limits, this.options.margin)),
+      priority,
+      maxWaitMs: tier?.maxWaitMs ?? this.options.defaultMaxWaitMs,
+      weight: config.weight ?? tier?.weight ?? 1,
+      modelGroups: config.modelGroups ? new Set(config.modelGroups) : undefined,
+    });
+  }
+}
