@@ -5,7 +5,9 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { primeTarget } from './prime.js';
 import { type BenchProvider, externalProvider, startBenchSimulator } from './provider.js';
+import { runChart } from './report/run-chart.js';
 import { type Progress, RunClock, type RunResult, runWorkload } from './runner.js';
 import type { Scenario } from './scenario.js';
 import { type RunSummary, summarize } from './summary.js';
@@ -49,6 +51,10 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     );
     let run: RunResult;
     try {
+      if (scenario.prime && provider.resetCounters) {
+        await primeTarget(target, scenario);
+        provider.resetCounters();
+      }
       run = await runWorkload({
         plan,
         target,
@@ -68,7 +74,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       await mkdir(options.outDir, { recursive: true });
       const base = join(options.outDir, `${scenario.name}.${options.target}`);
       await writeFile(`${base}.json`, `${JSON.stringify({ summary, providerStats }, null, 2)}\n`);
-      files.push(`${base}.json`);
+      await writeFile(`${base}.svg`, runChart(summary, run, scenario));
+      files.push(`${base}.json`, `${base}.svg`);
     }
     return { summary, run, providerStats, files };
   } finally {

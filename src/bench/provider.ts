@@ -18,6 +18,8 @@ export interface BenchProvider {
   readonly probe: (() => ProviderSample) | undefined;
   /** The simulator's full stats at the end, when it is the simulator. */
   readonly stats: (() => unknown) | undefined;
+  /** Zeroes the provider's counters (not its buckets), when it is the simulator. */
+  readonly resetCounters: (() => void) | undefined;
   close(): Promise<void>;
 }
 
@@ -48,10 +50,18 @@ export async function startBenchSimulator(scenario: Scenario, seed = scenario.se
     apiKey: BENCH_API_KEY,
     probe,
     stats: () => sim.stats(),
+    resetCounters: () => sim.reset(),
     close: () => sim.close(),
   };
 }
 
 export function externalProvider(baseUrl: string, apiKey: string): BenchProvider {
-  return { baseUrl, apiKey, probe: undefined, stats: undefined, close: async () => undefined };
+  return {
+    baseUrl,
+    apiKey,
+    probe: undefined,
+    stats: undefined,
+    resetCounters: undefined,
+    close: async () => undefined,
+  };
 }

@@ -110,6 +110,13 @@ export const scenarioSchema = z.strictObject({
   /** Stop arrivals after this many requests, even before `duration`. */
   max_requests: count.optional(),
   model: z.string().min(1).default('gpt-4o-mini'),
+  /**
+   * Spend the provider's per-minute token bucket before measuring, with a
+   * few large requests sent through the same target (not counted), so a
+   * short run measures the steady state instead of the first minute's free
+   * burst. Applies to the simulator only.
+   */
+  prime: z.boolean().default(true),
   provider: z
     .strictObject({
       /** Limits of the key × model on the provider (the simulator enforces them; Sluice is told them). */

@@ -48,10 +48,15 @@ export interface RunSummary {
     readonly windowMs: readonly [number, number];
     readonly tokensPerMin: number;
     readonly requestsPerMin: number;
-    /** ÷ the provider's TPM limit. */
+    /**
+     * Served tokens in the window ÷ what the provider could serve in it: the
+     * TPM limit over the window plus what was left in its bucket at the start.
+     */
     readonly ofLimit: number | undefined;
-    /** ÷ what other clients leave of it (when the scenario has background traffic). */
+    /** The same against what other clients leave (when the scenario has background traffic). */
     readonly ofAvailable: number | undefined;
+    /** Tokens left in the provider's bucket when the window opened. */
+    readonly bucketAtStart: number | undefined;
   };
   readonly upstream: {
     readonly requests: number | undefined;
@@ -95,6 +100,9 @@ export function summarize({ scenario, target, run, durationMs }: SummaryInput): 
   const tpm = scenario.provider.limits.tpm;
   const background = scenario.provider.background?.tpm ?? 0;
   const last = run.samples[run.samples.length - 1]?.provider;
+  const bucketAtStart = sampleAt(run.samples, from)?.tokensRemaining;
+  const capacity = (perMinuteLimit: number) => (perMinuteLimit * (to - from)) / 60_000 + (bucketAtStart ?? 0);
+  const servedInWindow = (tokensPerMin * (to - from)) / 60_000;
   const first = run.samples[0]?.provider;
 
   return {
@@ -116,8 +124,10 @@ export function summarize({ scenario, target, run, durationMs }: SummaryInput): 
       windowMs,
       tokensPerMin,
       requestsPerMin: perMinute(served, endedAt, () => 1, from, to),
-      ofLimit: tpm ? tokensPerMin / tpm : undefined,
-      ofAvailable: tpm && background > 0 ? tokensPerMin / Math.max(1, tpm - background) : undefined,
+      ofLimit: tpm ? servedInWindow / capacity(tpm) : undefined,
+      ofAvailable:
+        tpm && background > 0 ? servedInWindow / capacity(Math.max(1, tpm - background)) : undefined,
+      bucketAtStart,
     },
     upstream: {
       requests: last && first ? last.requests - first.requests : undefined,
@@ -159,6 +169,13 @@ export function steadyWindow(
   );
   const from = saturated && saturated.t < durationMs ? saturated.t : 0;
   return [from, durationMs];
+}
+
+/** The provider sample taken at (or just before) `t`. */
+function sampleAt(samples: readonly Sample[], t: number): Sample['provider'] {
+  let found: Sample | undefined;
+  for (const s of samples) if (s.t <= t + 1) found = s;
+  return found?.provider;
 }
 
 function waits(records: readonly RequestRecord[]): number[] {

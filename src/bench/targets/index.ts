@@ -2,6 +2,7 @@
 import { bottleneckTarget } from './bottleneck.js';
 import { directTarget } from './direct.js';
 import { libraryTarget } from './library.js';
+import { portkeyTarget } from './portkey.js';
 import { type BenchTarget, type TargetEnv, type TargetName, TargetUnavailableError } from './target.js';
 
 export interface TargetOptions {
@@ -24,7 +25,6 @@ export async function createTarget(
     case 'gateway':
       throw new TargetUnavailableError('the gateway (`sluice serve`) has not landed yet');
     case 'portkey':
-      void options;
-      throw new TargetUnavailableError('not yet');
+      return portkeyTarget(env, options.portkeyDir);
   }
 }

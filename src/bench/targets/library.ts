@@ -6,6 +6,7 @@
  */
 import { createGovernor, type GovernorConfig } from '../../library/create-governor.js';
 import type { GovernorObserver } from '../../runtime/events.js';
+import { PRIMING_TENANT } from '../prime.js';
 import { type Scenario, tenantWeight } from '../scenario.js';
 import { callSdk, currentRecord, sdkClient } from './sdk-call.js';
 import type { BenchTarget, TargetEnv } from './target.js';
@@ -38,11 +39,14 @@ export function governorTopology(scenario: Scenario, baseUrl: string): GovernorC
     },
     safetyMargin: scenario.sluice.safety_margin,
     tiers,
-    tenants: scenario.tenants.map((t) => ({
-      id: t.name,
-      tier: t.tier ?? NO_TIER,
-      weight: tenantWeight(scenario, t),
-    })),
+    tenants: [
+      ...scenario.tenants.map((t) => ({
+        id: t.name,
+        tier: t.tier ?? NO_TIER,
+        weight: tenantWeight(scenario, t),
+      })),
+      { id: PRIMING_TENANT, tier: NO_TIER },
+    ],
   };
 }
 
@@ -69,10 +73,15 @@ export function recordingObserver(now: () => number): GovernorObserver {
 export async function libraryTarget(env: TargetEnv): Promise<BenchTarget> {
   const config = governorTopology(env.scenario, env.providerBaseUrl);
   const governor = createGovernor({ ...config, observers: [recordingObserver(env.now)] });
-  const client = await sdkClient({ baseURL: env.providerBaseUrl, apiKey: env.apiKey, fetch: governor.fetch });
+  const client = await sdkClient({
+    baseURL: env.providerBaseUrl,
+    apiKey: env.apiKey,
+    fetch: governor.fetch,
+    maxRetries: 0,
+  });
   return {
     name: 'library',
-    description: `openai SDK (defaults) with fetch: governor.fetch; limits ${JSON.stringify(env.scenario.provider.limits)}, safety margin ${env.scenario.sluice.safety_margin}`,
+    description: `openai SDK (maxRetries 0: the governor retries) with fetch: governor.fetch; limits ${JSON.stringify(env.scenario.provider.limits)}, safety margin ${env.scenario.sluice.safety_margin}`,
     send: (record, signal) => callSdk(client, record, { model: env.scenario.model, signal, now: env.now }),
     close: () => governor.close(),
   };

@@ -42,6 +42,12 @@ export interface SdkClientOptions {
   /** The fetch the SDK uses (e.g. `governor.fetch`); default the global one. */
   readonly fetch?: typeof fetch;
   readonly defaultHeaders?: Record<string, string>;
+  /**
+   * SDK retries; default the SDK's (2). Targets that retry themselves (Sluice,
+   * a gateway with a retry setting) get 0, so there is one retry layer: the
+   * SDK would otherwise re-queue what Sluice refused at its deadline.
+   */
+  readonly maxRetries?: number;
   /** Reads each attempt's response headers (queue wait, a gateway's retry count). */
   readonly onResponse?: (headers: Headers, record: RequestRecord) => void;
 }
@@ -62,6 +68,7 @@ export async function sdkClient(options: SdkClientOptions): Promise<OpenAI> {
     fetch: counting as typeof fetch,
     defaultHeaders: options.defaultHeaders,
     timeout: ATTEMPT_TIMEOUT_MS,
+    ...(options.maxRetries === undefined ? {} : { maxRetries: options.maxRetries }),
   });
 }
 
