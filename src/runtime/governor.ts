@@ -432,15 +432,11 @@ export class Governor {
     const now = this.clock.now();
     for (const group of chain) {
       const candidates = exclude ? group.deployments.filter((d) => !exclude.has(d)) : group.deployments;
-      const ranked = await rankDeployments(candidates, cost, this.store, now);
+      const mayDowngrade = downgrade && group === primary && primary.downgrade !== undefined;
+      const ranked = await rankDeployments(candidates, cost, this.store, now, mayDowngrade);
       const best = ranked[0];
       if (!best) continue;
-      if (
-        downgrade &&
-        group === primary &&
-        primary.downgrade &&
-        best.headroom < primary.downgrade.whenHeadroomBelow
-      ) {
+      if (mayDowngrade && primary.downgrade && best.headroom < primary.downgrade.whenHeadroomBelow) {
         const cheaper = this.topology.group(primary.downgrade.to);
         const alt = cheaper
           ? (await rankDeployments(cheaper.deployments, cost, this.store, now))[0]
