@@ -18,15 +18,22 @@ export interface RankedDeployment {
   readonly headroom: number;
 }
 
-/** Candidates in the order to try them; those whose circuit refuses are left out. */
+/**
+ * Candidates in the order to try them; those whose circuit refuses are left
+ * out. A lone candidate is not measured (nothing to choose) unless `measure`
+ * asks for its headroom (a downgrade decision needs it).
+ */
 export async function rankDeployments(
   candidates: readonly Deployment[],
   cost: Cost,
   store: Store,
   now: number,
+  measure = false,
 ): Promise<RankedDeployment[]> {
   const healthy = candidates.filter((d) => d.circuit.allows(now));
-  if (healthy.length <= 1) return healthy.map((deployment) => ({ deployment, waitMs: 0, headroom: 1 }));
+  if (healthy.length === 0 || (healthy.length === 1 && !measure)) {
+    return healthy.map((deployment) => ({ deployment, waitMs: 0, headroom: 1 }));
+  }
   const specs: BucketSpec[] = [];
   const spans: [number, number][] = [];
   for (const d of healthy) {
