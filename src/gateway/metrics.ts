@@ -1,0 +1,301 @@
+/**
+ * Prometheus metrics (prom-client, one registry per gateway so tests can run
+ * several). Counters are fed by the governor's observer events and by the
+ * proxy's end-of-request record; gauges that describe state (queues,
+ * buckets, circuits, store) are read when scraped. Children of labelled
+ * counters are cached, so the hot path does a map lookup, not prom-client's
+ * label hashing.
+ */
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { GovernorObserver } from '../runtime/events.js';
+import type { AlertLevel } from './alerts.js';
+import type { BucketReading, GatewayState } from './state.js';
+
+const CIRCUIT_VALUE = { closed: 0, half_open: 1, open: 2 } as const;
+const WAIT_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+const LATENCY_BUCKETS = [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+
+/** Caches `metric.labels(...)` children by their joined label values. */
+class Children<M extends { labels(...values: string[]): unknown }> {
+  private readonly cache = new Map<string, ReturnType<M['labels']>>();
+  constructor(private readonly metric: M) {}
+  get(...values: string[]): ReturnType<M['labels']> {
+    const key = values.join('\u0000');
+    let child = this.cache.get(key);
+    if (!child) {
+      child = this.metric.labels(...values) as ReturnType<M['labels']>;
+      this.cache.set(key, child);
+    }
+    return child;
+  }
+}
+
+export interface RequestRecord {
+  readonly tenant: string;
+  readonly group: string;
+  readonly status: number;
+}
+
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  private readonly requests: Children<Counter<'tenant' | 'group' | 'status'>>;
+  private readonly refusals: Children<Counter<'code' | 'tenant'>>;
+  private readonly upstream: Children<Counter<'deployment' | 'status'>>;
+  private readonly upstreamRateLimited: Children<Counter<'deployment'>>;
+  private readonly upstreamLatency: Children<Histogram<'deployment'>>;
+  private readonly retries: Children<Counter<'deployment' | 'kind'>>;
+  private readonly fallbacks: Children<Counter<'from' | 'to' | 'reason'>>;
+  private readonly waits: Children<Histogram<'priority'>>;
+  private readonly tokens: Children<Counter<'tenant' | 'direction'>>;
+  private readonly reloads: Children<Counter<'result'>>;
+  private readonly alertState: Gauge<'bucket' | 'scope' | 'owner'>;
+  private readonly bucketUtilization: Gauge<'bucket' | 'scope' | 'owner' | 'dimension' | 'window'>;
+  private readonly bucketRemaining: Gauge<'bucket' | 'scope' | 'owner' | 'dimension' | 'window'>;
+  private readonly bucketLimit: Gauge<'bucket' | 'scope' | 'owner' | 'dimension' | 'window'>;
+
+  constructor(
+    state: GatewayState,
+    private readonly sampleBuckets: () => Promise<readonly BucketReading[]>,
+    private readonly alertLevel: (key: string) => AlertLevel,
+  ) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry, prefix: 'sluice_process_' });
+    this.requests = new Children(
+      new Counter({
+        name: 'sluice_requests_total',
+        help: 'Requests answered by the gateway, by tenant, model group and HTTP status.',
+        labelNames: ['tenant', 'group', 'status'],
+        registers,
+      }),
+    );
+    this.refusals = new Children(
+      new Counter({
+        name: 'sluice_refusals_total',
+        help: 'Requests Sluice refused itself, by refusal code (tenant_rate_limited, capacity_exhausted, …).',
+        labelNames: ['code', 'tenant'],
+        registers,
+      }),
+    );
+    this.upstream = new Children(
+      new Counter({
+        name: 'sluice_upstream_responses_total',
+        help: 'Upstream answers by deployment and status (0: network error).',
+        labelNames: ['deployment', 'status'],
+        registers,
+      }),
+    );
+    this.upstreamRateLimited = new Children(
+      new Counter({
+        name: 'sluice_upstream_rate_limited_total',
+        help: 'Upstream 429 rate-limit answers (the thing Sluice exists to avoid).',
+        labelNames: ['deployment'],
+        registers,
+      }),
+    );
+    this.upstreamLatency = new Children(
+      new Histogram({
+        name: 'sluice_upstream_latency_seconds',
+        help: 'Time from sending an attempt to its response headers.',
+        labelNames: ['deployment'],
+        buckets: LATENCY_BUCKETS,
+        registers,
+      }),
+    );
+    this.retries = new Children(
+      new Counter({
+        name: 'sluice_retries_total',
+        help: 'Retries on the same deployment, by error kind.',
+        labelNames: ['deployment', 'kind'],
+        registers,
+      }),
+    );
+    this.fallbacks = new Children(
+      new Counter({
+        name: 'sluice_fallbacks_total',
+        help: 'Attempts moved to another deployment, by reason.',
+        labelNames: ['from', 'to', 'reason'],
+        registers,
+      }),
+    );
+    this.waits = new Children(
+      new Histogram({
+        name: 'sluice_admission_wait_seconds',
+        help: 'Time a request waited for admission, by priority class.',
+        labelNames: ['priority'],
+        buckets: WAIT_BUCKETS,
+        registers,
+      }),
+    );
+    this.tokens = new Children(
+      new Counter({
+        name: 'sluice_tokens_total',
+        help: 'Tokens settled per tenant (reported usage, or the estimate when none arrived).',
+        labelNames: ['tenant', 'direction'],
+        registers,
+      }),
+    );
+    this.reloads = new Children(
+      new Counter({
+        name: 'sluice_config_reloads_total',
+        help: 'Configuration reloads (SIGHUP) by result.',
+        labelNames: ['result'],
+        registers,
+      }),
+    );
+    const bucketLabels = ['bucket', 'scope', 'owner', 'dimension', 'window'] as const;
+    this.bucketUtilization = new Gauge({
+      name: 'sluice_bucket_utilization',
+      help: 'Share of a bucket’s usable capacity in use (0–1).',
+      labelNames: bucketLabels,
+      registers,
+    });
+    this.bucketRemaining = new Gauge({
+      name: 'sluice_bucket_remaining',
+      help: 'Units (or slots) a bucket can still hand out.',
+      labelNames: bucketLabels,
+      registers,
+    });
+    this.bucketLimit = new Gauge({
+      name: 'sluice_bucket_limit',
+      help: 'The limit in force for a bucket (declared, learned or lowered by AIMD).',
+      labelNames: bucketLabels,
+      registers,
+    });
+    this.alertState = new Gauge({
+      name: 'sluice_bucket_alert_state',
+      help: 'Utilization alert per bucket: 0 ok, 1 warn, 2 act.',
+      labelNames: ['bucket', 'scope', 'owner'],
+      registers,
+    });
+    const metrics = this;
+    new Gauge({
+      name: 'sluice_bucket_sample_timestamp_seconds',
+      help: 'When bucket gauges were last read (reading them refreshes every bucket gauge).',
+      registers,
+      async collect() {
+        metrics.writeBuckets(await metrics.sampleBuckets());
+        this.set(Date.now() / 1000);
+      },
+    });
+    new Gauge({
+      name: 'sluice_queue_depth',
+      help: 'Requests waiting for admission, by priority class.',
+      labelNames: ['priority'],
+      registers,
+      collect() {
+        for (const q of state.queues()) this.labels(q.priority).set(q.depth);
+      },
+    });
+    new Gauge({
+      name: 'sluice_in_flight_requests',
+      help: 'Requests the gateway is handling now (queued, upstream or streaming).',
+      registers,
+      collect() {
+        this.set(state.inFlight());
+      },
+    });
+    new Gauge({
+      name: 'sluice_circuit_state',
+      help: 'Circuit breaker per deployment: 0 closed, 1 half-open, 2 open.',
+      labelNames: ['deployment'],
+      registers,
+      collect() {
+        this.reset();
+        for (const d of state.deployments()) this.labels(d.id).set(CIRCUIT_VALUE[d.circuit]);
+      },
+    });
+    new Gauge({
+      name: 'sluice_adaptive_factor',
+      help: 'AIMD share of a deployment’s declared limits admitted now (1 = all).',
+      labelNames: ['deployment'],
+      registers,
+      collect() {
+        this.reset();
+        for (const d of state.deployments()) this.labels(d.id).set(d.adaptiveFactor);
+      },
+    });
+    new Gauge({
+      name: 'sluice_store_mode',
+      help: 'Where limits are decided: 1 for the current mode (memory, shared, local = fail-open, refusing = fail-closed).',
+      labelNames: ['mode'],
+      registers,
+      collect() {
+        const mode = state.store().mode;
+        for (const m of ['memory', 'shared', 'local', 'refusing'] as const)
+          this.labels(m).set(m === mode ? 1 : 0);
+      },
+    });
+    const storeGauge = (
+      name: string,
+      help: string,
+      read: (s: Awaited<ReturnType<GatewayState['storeStats']>>) => number,
+    ) =>
+      new Gauge({
+        name,
+        help,
+        registers,
+        async collect() {
+          this.set(read(await state.storeStats()));
+        },
+      });
+    storeGauge(
+      'sluice_store_expired_leases',
+      'Reservations never settled whose lease ran out (should stay 0: every request settles).',
+      (s) => s.expiredLeases,
+    );
+    storeGauge(
+      'sluice_store_duplicate_settles',
+      'Settles of an already settled reservation (counted, never applied).',
+      (s) => s.duplicateSettles,
+    );
+    storeGauge('sluice_store_active_reservations', 'Reservations held now.', (s) => s.active);
+  }
+
+  /** Feeds the counters from the governor's events. */
+  observer(): GovernorObserver {
+    return {
+      admitted: (e) => this.waits.get(e.priority).observe(e.waitedMs / 1000),
+      refused: (e) => this.refusals.get(e.code, e.tenant).inc(),
+      upstream: (e) => {
+        this.upstream.get(e.deployment, String(e.status)).inc();
+        if (e.status === 429) this.upstreamRateLimited.get(e.deployment).inc();
+        if (e.status > 0) this.upstreamLatency.get(e.deployment).observe(e.latencyMs / 1000);
+      },
+      retry: (e) => this.retries.get(e.deployment, e.errorKind).inc(),
+      fallback: (e) => this.fallbacks.get(e.from, e.to, e.errorKind).inc(),
+      settled: (e) => {
+        const input = e.usage?.inputTokens ?? e.estimate.inputTokens;
+        const output = e.usage?.outputTokens ?? e.estimate.outputTokens;
+        if (input > 0) this.tokens.get(e.tenant, 'input').inc(input);
+        if (output > 0) this.tokens.get(e.tenant, 'output').inc(output);
+      },
+    };
+  }
+
+  recordRequest(record: RequestRecord): void {
+    this.requests.get(record.tenant, record.group, String(record.status)).inc();
+  }
+
+  recordReload(ok: boolean): void {
+    this.reloads.get(ok ? 'ok' : 'refused').inc();
+  }
+
+  /** The exposition text and its content type. */
+  async expose(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+
+  private writeBuckets(readings: readonly BucketReading[]): void {
+    this.bucketUtilization.reset();
+    this.bucketRemaining.reset();
+    this.bucketLimit.reset();
+    this.alertState.reset();
+    for (const b of readings) {
+      const labels = [b.key, b.scope, b.owner, b.dimension, b.window ?? ''] as const;
+      this.bucketUtilization.labels(...labels).set(b.utilization);
+      this.bucketRemaining.labels(...labels).set(b.remaining);
+      this.bucketLimit.labels(...labels).set(b.limit);
+      this.alertState.labels(b.key, b.scope, b.owner).set(this.alertLevel(b.key));
+    }
+  }
+}
