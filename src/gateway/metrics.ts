@@ -2,33 +2,19 @@
  * Prometheus metrics (prom-client, one registry per gateway so tests can run
  * several). Counters are fed by the governor's observer events and by the
  * proxy's end-of-request record; gauges that describe state (queues,
- * buckets, circuits, store) are read when scraped. Children of labelled
- * counters are cached, so the hot path does a map lookup, not prom-client's
- * label hashing.
+ * buckets, circuits, store) are read when scraped. Counters and histograms
+ * touched by every request are `HotCounter` / `HotHistogram` (a map lookup
+ * and an add, no label hashing); prom-client writes the exposition.
  */
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { GovernorObserver } from '../runtime/events.js';
 import type { AlertLevel } from './alerts.js';
+import { HotCounter, HotHistogram } from './hot-metrics.js';
 import type { BucketReading, GatewayState } from './state.js';
 
 const CIRCUIT_VALUE = { closed: 0, half_open: 1, open: 2 } as const;
 const WAIT_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 const LATENCY_BUCKETS = [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
-
-/** Caches `metric.labels(...)` children by their joined label values. */
-class Children<M extends { labels(...values: string[]): unknown }> {
-  private readonly cache = new Map<string, ReturnType<M['labels']>>();
-  constructor(private readonly metric: M) {}
-  get(...values: string[]): ReturnType<M['labels']> {
-    const key = values.join('\u0000');
-    let child = this.cache.get(key);
-    if (!child) {
-      child = this.metric.labels(...values) as ReturnType<M['labels']>;
-      this.cache.set(key, child);
-    }
-    return child;
-  }
-}
 
 export interface RequestRecord {
   readonly tenant: string;
@@ -38,16 +24,16 @@ export interface RequestRecord {
 
 export class GatewayMetrics {
   readonly registry = new Registry();
-  private readonly requests: Children<Counter<'tenant' | 'group' | 'status'>>;
-  private readonly refusals: Children<Counter<'code' | 'tenant'>>;
-  private readonly upstream: Children<Counter<'deployment' | 'status'>>;
-  private readonly upstreamRateLimited: Children<Counter<'deployment'>>;
-  private readonly upstreamLatency: Children<Histogram<'deployment'>>;
-  private readonly retries: Children<Counter<'deployment' | 'kind'>>;
-  private readonly fallbacks: Children<Counter<'from' | 'to' | 'reason'>>;
-  private readonly waits: Children<Histogram<'priority'>>;
-  private readonly tokens: Children<Counter<'tenant' | 'direction'>>;
-  private readonly reloads: Children<Counter<'result'>>;
+  private readonly requests: HotCounter;
+  private readonly refusals: HotCounter;
+  private readonly upstream: HotCounter;
+  private readonly upstreamRateLimited: HotCounter;
+  private readonly upstreamLatency: HotHistogram;
+  private readonly retries: HotCounter;
+  private readonly fallbacks: HotCounter;
+  private readonly waits: HotHistogram;
+  private readonly tokens: HotCounter;
+  private readonly reloads: Counter<'result'>;
   private readonly alertState: Gauge<'bucket' | 'scope' | 'owner'>;
   private readonly bucketUtilization: Gauge<'bucket' | 'scope' | 'owner' | 'dimension' | 'window'>;
   private readonly bucketRemaining: Gauge<'bucket' | 'scope' | 'owner' | 'dimension' | 'window'>;
@@ -60,88 +46,68 @@ export class GatewayMetrics {
   ) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'sluice_process_' });
-    this.requests = new Children(
-      new Counter({
-        name: 'sluice_requests_total',
-        help: 'Requests answered by the gateway, by tenant, model group and HTTP status.',
-        labelNames: ['tenant', 'group', 'status'],
-        registers,
-      }),
+    this.requests = new HotCounter(
+      'sluice_requests_total',
+      'Requests answered by the gateway, by tenant, model group and HTTP status.',
+      ['tenant', 'group', 'status'],
+      this.registry,
     );
-    this.refusals = new Children(
-      new Counter({
-        name: 'sluice_refusals_total',
-        help: 'Requests Sluice refused itself, by refusal code (tenant_rate_limited, capacity_exhausted, …).',
-        labelNames: ['code', 'tenant'],
-        registers,
-      }),
+    this.refusals = new HotCounter(
+      'sluice_refusals_total',
+      'Requests Sluice refused itself, by refusal code (tenant_rate_limited, capacity_exhausted, …).',
+      ['code', 'tenant'],
+      this.registry,
     );
-    this.upstream = new Children(
-      new Counter({
-        name: 'sluice_upstream_responses_total',
-        help: 'Upstream answers by deployment and status (0: network error).',
-        labelNames: ['deployment', 'status'],
-        registers,
-      }),
+    this.upstream = new HotCounter(
+      'sluice_upstream_responses_total',
+      'Upstream answers by deployment and status (0: network error).',
+      ['deployment', 'status'],
+      this.registry,
     );
-    this.upstreamRateLimited = new Children(
-      new Counter({
-        name: 'sluice_upstream_rate_limited_total',
-        help: 'Upstream 429 rate-limit answers (the thing Sluice exists to avoid).',
-        labelNames: ['deployment'],
-        registers,
-      }),
+    this.upstreamRateLimited = new HotCounter(
+      'sluice_upstream_rate_limited_total',
+      'Upstream 429 rate-limit answers (the thing Sluice exists to avoid).',
+      ['deployment'],
+      this.registry,
     );
-    this.upstreamLatency = new Children(
-      new Histogram({
-        name: 'sluice_upstream_latency_seconds',
-        help: 'Time from sending an attempt to its response headers.',
-        labelNames: ['deployment'],
-        buckets: LATENCY_BUCKETS,
-        registers,
-      }),
+    this.upstreamLatency = new HotHistogram(
+      'sluice_upstream_latency_seconds',
+      'Time from sending an attempt to its response headers.',
+      ['deployment'],
+      LATENCY_BUCKETS,
+      this.registry,
     );
-    this.retries = new Children(
-      new Counter({
-        name: 'sluice_retries_total',
-        help: 'Retries on the same deployment, by error kind.',
-        labelNames: ['deployment', 'kind'],
-        registers,
-      }),
+    this.retries = new HotCounter(
+      'sluice_retries_total',
+      'Retries on the same deployment, by error kind.',
+      ['deployment', 'kind'],
+      this.registry,
     );
-    this.fallbacks = new Children(
-      new Counter({
-        name: 'sluice_fallbacks_total',
-        help: 'Attempts moved to another deployment, by reason.',
-        labelNames: ['from', 'to', 'reason'],
-        registers,
-      }),
+    this.fallbacks = new HotCounter(
+      'sluice_fallbacks_total',
+      'Attempts moved to another deployment, by reason.',
+      ['from', 'to', 'reason'],
+      this.registry,
     );
-    this.waits = new Children(
-      new Histogram({
-        name: 'sluice_admission_wait_seconds',
-        help: 'Time a request waited for admission, by priority class.',
-        labelNames: ['priority'],
-        buckets: WAIT_BUCKETS,
-        registers,
-      }),
+    this.waits = new HotHistogram(
+      'sluice_admission_wait_seconds',
+      'Time a request waited for admission, by priority class.',
+      ['priority'],
+      WAIT_BUCKETS,
+      this.registry,
     );
-    this.tokens = new Children(
-      new Counter({
-        name: 'sluice_tokens_total',
-        help: 'Tokens settled per tenant (reported usage, or the estimate when none arrived).',
-        labelNames: ['tenant', 'direction'],
-        registers,
-      }),
+    this.tokens = new HotCounter(
+      'sluice_tokens_total',
+      'Tokens settled per tenant (reported usage, or the estimate when none arrived).',
+      ['tenant', 'direction'],
+      this.registry,
     );
-    this.reloads = new Children(
-      new Counter({
-        name: 'sluice_config_reloads_total',
-        help: 'Configuration reloads (SIGHUP) by result.',
-        labelNames: ['result'],
-        registers,
-      }),
-    );
+    this.reloads = new Counter({
+      name: 'sluice_config_reloads_total',
+      help: 'Configuration reloads (SIGHUP) by result.',
+      labelNames: ['result'],
+      registers,
+    });
     const bucketLabels = ['bucket', 'scope', 'owner', 'dimension', 'window'] as const;
     this.bucketUtilization = new Gauge({
       name: 'sluice_bucket_utilization',
@@ -254,30 +220,30 @@ export class GatewayMetrics {
   /** Feeds the counters from the governor's events. */
   observer(): GovernorObserver {
     return {
-      admitted: (e) => this.waits.get(e.priority).observe(e.waitedMs / 1000),
-      refused: (e) => this.refusals.get(e.code, e.tenant).inc(),
+      admitted: (e) => this.waits.observe([e.priority], e.waitedMs / 1000),
+      refused: (e) => this.refusals.inc([e.code, e.tenant]),
       upstream: (e) => {
-        this.upstream.get(e.deployment, String(e.status)).inc();
-        if (e.status === 429) this.upstreamRateLimited.get(e.deployment).inc();
-        if (e.status > 0) this.upstreamLatency.get(e.deployment).observe(e.latencyMs / 1000);
+        this.upstream.inc([e.deployment, statusLabel(e.status)]);
+        if (e.status === 429) this.upstreamRateLimited.inc([e.deployment]);
+        if (e.status > 0) this.upstreamLatency.observe([e.deployment], e.latencyMs / 1000);
       },
-      retry: (e) => this.retries.get(e.deployment, e.errorKind).inc(),
-      fallback: (e) => this.fallbacks.get(e.from, e.to, e.errorKind).inc(),
+      retry: (e) => this.retries.inc([e.deployment, e.errorKind]),
+      fallback: (e) => this.fallbacks.inc([e.from, e.to, e.errorKind]),
       settled: (e) => {
         const input = e.usage?.inputTokens ?? e.estimate.inputTokens;
         const output = e.usage?.outputTokens ?? e.estimate.outputTokens;
-        if (input > 0) this.tokens.get(e.tenant, 'input').inc(input);
-        if (output > 0) this.tokens.get(e.tenant, 'output').inc(output);
+        if (input > 0) this.tokens.inc([e.tenant, 'input'], input);
+        if (output > 0) this.tokens.inc([e.tenant, 'output'], output);
       },
     };
   }
 
   recordRequest(record: RequestRecord): void {
-    this.requests.get(record.tenant, record.group, String(record.status)).inc();
+    this.requests.inc([record.tenant, record.group, statusLabel(record.status)]);
   }
 
   recordReload(ok: boolean): void {
-    this.reloads.get(ok ? 'ok' : 'refused').inc();
+    this.reloads.labels(ok ? 'ok' : 'refused').inc();
   }
 
   /** The exposition text and its content type. */
@@ -298,4 +264,15 @@ export class GatewayMetrics {
       this.alertState.labels(b.key, b.scope, b.owner).set(this.alertLevel(b.key));
     }
   }
+}
+
+/** Status codes as label values without a `String()` per request. */
+const STATUS_LABELS = new Map<number, string>();
+function statusLabel(status: number): string {
+  let label = STATUS_LABELS.get(status);
+  if (label === undefined) {
+    label = String(status);
+    STATUS_LABELS.set(status, label);
+  }
+  return label;
 }

@@ -34,6 +34,7 @@ import { budgetFromSnapshots, pushBudgetHeaders } from './headers.js';
 import type { RequestLogLine } from './logging.js';
 import { errorAdapter, sendJson } from './respond.js';
 import type { BodySink, UpstreamCall } from './transport.js';
+import { bodyForUsage } from './usage-body.js';
 
 export interface ProxyRoute {
   /** The path clients call, e.g. `/v1/chat/completions` (also the log's `path`). */
@@ -336,7 +337,8 @@ class ProxyExchange implements Transport<UpstreamCall>, BodySink, InFlight {
     } else {
       const length = upstreamHeaders['content-length'];
       if (typeof length === 'string') out.push('content-length', length);
-      this.collected = [];
+      // Ungoverned calls (count_tokens) hold no tokens: nothing to read back.
+      if (settlement.admitted.request.cost.requests > 0) this.collected = [];
     }
     pushBudgetHeaders(out, outcome.budget);
     out.push('x-sluice-deployment', target.deployment.id);
@@ -401,11 +403,8 @@ class ProxyExchange implements Transport<UpstreamCall>, BodySink, InFlight {
     } else if (complete && this.collected && this.adapter) {
       const collected = this.collected;
       const raw = collected.length === 1 ? (collected[0] as Buffer) : Buffer.concat(collected);
-      try {
-        usage = this.adapter.usageFromBody((this.call as Call).endpoint, JSON.parse(raw.toString('utf8')));
-      } catch {
-        usage = undefined;
-      }
+      const body = bodyForUsage(raw);
+      usage = body === undefined ? undefined : this.adapter.usageFromBody((this.call as Call).endpoint, body);
     }
     this.usage = usage;
     void settlement.settle(usage);
