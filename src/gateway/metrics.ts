@@ -34,18 +34,14 @@ export class GatewayMetrics {
   private readonly waits: HotHistogram;
   private readonly tokens: HotCounter;
   private readonly reloads: Counter<'result'>;
-  private readonly alertState: Gauge<'bucket' | 'scope' | 'owner'>;
-  private readonly bucketUtilization: Gauge<'bucket' | 'scope' | 'owner' | 'dimension' | 'window'>;
-  private readonly bucketRemaining: Gauge<'bucket' | 'scope' | 'owner' | 'dimension' | 'window'>;
-  private readonly bucketLimit: Gauge<'bucket' | 'scope' | 'owner' | 'dimension' | 'window'>;
 
   constructor(
     state: GatewayState,
-    private readonly sampleBuckets: () => Promise<readonly BucketReading[]>,
-    private readonly alertLevel: (key: string) => AlertLevel,
+    sampleBuckets: () => Promise<readonly BucketReading[]>,
+    alertLevel: (key: string) => AlertLevel,
   ) {
     const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry, prefix: 'sluice_process_' });
+    collectDefaultMetrics({ register: this.registry, prefix: 'sluice_' });
     this.requests = new HotCounter(
       'sluice_requests_total',
       'Requests answered by the gateway, by tenant, model group and HTTP status.',
@@ -108,39 +104,54 @@ export class GatewayMetrics {
       labelNames: ['result'],
       registers,
     });
+    // One `peek` per scrape feeds every bucket gauge: each gauge's collect awaits the same reading.
+    let reading: Promise<readonly BucketReading[]> | undefined;
+    const readBuckets = () => {
+      reading ??= sampleBuckets().finally(() => {
+        setImmediate(() => {
+          reading = undefined;
+        });
+      });
+      return reading;
+    };
     const bucketLabels = ['bucket', 'scope', 'owner', 'dimension', 'window'] as const;
-    this.bucketUtilization = new Gauge({
-      name: 'sluice_bucket_utilization',
-      help: 'Share of a bucket’s usable capacity in use (0–1).',
-      labelNames: bucketLabels,
-      registers,
-    });
-    this.bucketRemaining = new Gauge({
-      name: 'sluice_bucket_remaining',
-      help: 'Units (or slots) a bucket can still hand out.',
-      labelNames: bucketLabels,
-      registers,
-    });
-    this.bucketLimit = new Gauge({
-      name: 'sluice_bucket_limit',
-      help: 'The limit in force for a bucket (declared, learned or lowered by AIMD).',
-      labelNames: bucketLabels,
-      registers,
-    });
-    this.alertState = new Gauge({
+    const bucketGauge = (name: string, help: string, value: (b: BucketReading) => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: bucketLabels,
+        registers,
+        async collect() {
+          const readings = await readBuckets();
+          this.reset();
+          for (const b of readings)
+            this.labels(b.key, b.scope, b.owner, b.dimension, b.window ?? '').set(value(b));
+        },
+      });
+    bucketGauge(
+      'sluice_bucket_utilization',
+      'Share of a bucket’s usable capacity in use (0–1).',
+      (b) => b.utilization,
+    );
+    bucketGauge(
+      'sluice_bucket_remaining',
+      'Units (or slots) a bucket can still hand out.',
+      (b) => b.remaining,
+    );
+    bucketGauge(
+      'sluice_bucket_limit',
+      'The limit in force for a bucket (declared, learned or lowered by AIMD).',
+      (b) => b.limit,
+    );
+    new Gauge({
       name: 'sluice_bucket_alert_state',
       help: 'Utilization alert per bucket: 0 ok, 1 warn, 2 act.',
       labelNames: ['bucket', 'scope', 'owner'],
       registers,
-    });
-    const metrics = this;
-    new Gauge({
-      name: 'sluice_bucket_sample_timestamp_seconds',
-      help: 'When bucket gauges were last read (reading them refreshes every bucket gauge).',
-      registers,
       async collect() {
-        metrics.writeBuckets(await metrics.sampleBuckets());
-        this.set(Date.now() / 1000);
+        const readings = await readBuckets();
+        this.reset();
+        for (const b of readings) this.labels(b.key, b.scope, b.owner).set(alertLevel(b.key));
       },
     });
     new Gauge({
@@ -249,20 +260,6 @@ export class GatewayMetrics {
   /** The exposition text and its content type. */
   async expose(): Promise<{ contentType: string; body: string }> {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
-  }
-
-  private writeBuckets(readings: readonly BucketReading[]): void {
-    this.bucketUtilization.reset();
-    this.bucketRemaining.reset();
-    this.bucketLimit.reset();
-    this.alertState.reset();
-    for (const b of readings) {
-      const labels = [b.key, b.scope, b.owner, b.dimension, b.window ?? ''] as const;
-      this.bucketUtilization.labels(...labels).set(b.utilization);
-      this.bucketRemaining.labels(...labels).set(b.remaining);
-      this.bucketLimit.labels(...labels).set(b.limit);
-      this.alertState.labels(b.key, b.scope, b.owner).set(this.alertLevel(b.key));
-    }
   }
 }
 

@@ -72,15 +72,13 @@ export function applyReload({ context, current, next, logger }: ReloadInput): Re
   return { ok: true, restartNeeded };
 }
 
-/** Reads and validates `path`, then applies it through `reload`; a bad file is refused and logged. */
-export async function reloadFromFile(
+/** Reads and validates `path` for a reload; a bad file is logged and reported, never thrown. */
+export async function loadForReload(
   path: string,
-  reload: (config: GatewayConfig) => ReloadResult,
   logger: GatewayLogger,
-): Promise<ReloadResult> {
-  let next: GatewayConfig;
+): Promise<{ ok: true; config: GatewayConfig } | { ok: false; error: string }> {
   try {
-    next = await loadConfigFile(path);
+    return { ok: true, config: await loadConfigFile(path) };
   } catch (error) {
     const message = error instanceof GatewayConfigError ? error.message : String(error);
     logger.error(
@@ -89,7 +87,6 @@ export async function reloadFromFile(
     );
     return { ok: false, error: message };
   }
-  return reload(next);
 }
 
 function at(config: GatewayConfig, path: string): unknown {

@@ -22,7 +22,7 @@ import { GatewayContext } from './context.js';
 import { type DrainResult, drain } from './drain.js';
 import { createLogger, type GatewayLogger } from './logging.js';
 import { GatewayMetrics } from './metrics.js';
-import { applyReload, type ReloadResult } from './reload.js';
+import { applyReload, loadForReload, type ReloadResult } from './reload.js';
 import { defaultRouter, notFound, type Router } from './routes.js';
 import { GatewayState } from './state.js';
 import { createGatewayStore, type GatewayStore } from './store.js';
@@ -55,6 +55,8 @@ export interface Gateway {
   readonly config: GatewayConfig;
   /** Applies a new configuration (already validated); refuses it and keeps the old one on error. */
   reload(config: GatewayConfig): ReloadResult;
+  /** Reads, validates and applies a config file (SIGHUP); a bad file is refused and the old config stays. */
+  reloadFile(path: string): Promise<ReloadResult>;
   /** Reads the buckets, updates gauges and alert levels (also runs on a timer). */
   sampleBuckets(): Promise<void>;
   /** Drains (bounded by `server.drain_timeout_ms` unless given) and closes everything. */
@@ -204,6 +206,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         startSampling(next.alerts.interval_ms);
       }
       return result;
+    },
+    async reloadFile(path) {
+      const loaded = await loadForReload(path, logger);
+      if (loaded.ok) return gateway.reload(loaded.config);
+      metrics.recordReload(false);
+      return loaded;
     },
     async sampleBuckets() {
       await sample();

@@ -7,7 +7,6 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { GatewayConfigError, loadConfigFile } from '../../gateway/config/load.js';
 import { startDemo } from '../../gateway/demo.js';
-import { reloadFromFile } from '../../gateway/reload.js';
 import { type Gateway, startGateway } from '../../gateway/server.js';
 
 interface ServeFlags {
@@ -97,6 +96,6 @@ function onSignals(gateway: Gateway, close: () => Promise<void>, configPath: str
       gateway.logger.warn('SIGHUP: the demo configuration is built in; nothing to reload');
       return;
     }
-    void reloadFromFile(configPath, (next) => gateway.reload(next), gateway.logger);
+    void gateway.reloadFile(configPath);
   });
 }

@@ -33,7 +33,7 @@ export async function loadConfigFile(path: string, env: Env = process.env): Prom
 export function parseConfigText(text: string, source: string, env: Env = process.env): GatewayConfig {
   let data: unknown;
   try {
-    data = parseYaml(text, { prettyErrors: true });
+    data = parseYaml(quoteBareVariables(text), { prettyErrors: true });
   } catch (error) {
     throw new GatewayConfigError(`${source} is not valid YAML: ${(error as Error).message}`, {
       cause: error,
@@ -59,6 +59,20 @@ export function parseConfig(data: unknown, source: string, env: Env = process.en
 export type { GatewayConfigInput };
 
 const VARIABLE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
+/**
+ * `key: ${ACME_KEY}` inside a flow mapping (`- { id: acme, key: ${ACME_KEY} }`,
+ * the form the README shows) is not valid YAML: `{` cannot start a plain
+ * scalar there. A `${VAR}` that is a whole value is quoted before parsing, so
+ * both forms work; substitution itself happens after parsing, on strings, so
+ * an environment value can never change the YAML's structure.
+ */
+const BARE_VARIABLE =
+  /([:[,{]\s*|^\s*-\s+)(\$\{[A-Za-z_][A-Za-z0-9_]*(?::-[^}"'\n]*)?\})(?=\s*(?:[,}\]]|\s#|$))/gm;
+
+export function quoteBareVariables(text: string): string {
+  return text.includes('${') ? text.replace(BARE_VARIABLE, '$1"$2"') : text;
+}
 
 /**
  * Replaces `${NAME}` (or `${NAME:-default}`) in every string value. A
