@@ -5,8 +5,8 @@
 import type { Usage } from '../core/cost.js';
 import { costOf } from '../core/cost.js';
 import type { DeploymentConfig } from '../runtime/deployment.js';
-import { Governor, type GovernorOptions, limitRef } from '../runtime/governor.js';
-import { describeLimit, type Refusal } from '../runtime/refusal.js';
+import { Governor, type GovernorOptions } from '../runtime/governor.js';
+import { describeLimit, limitRef, type Refusal } from '../runtime/refusal.js';
 import { rankDeployments } from '../runtime/router.js';
 import { type GovernedFetchOptions, governedFetch } from './governed-fetch.js';
 

@@ -79,7 +79,7 @@ export function governedFetch(governor: Governor, options: GovernedFetchOptions 
     const body = parseBody(rawBody);
     const model = family === 'gemini' ? geminiModel(url.pathname) : stringField(body, 'model');
     const group = model === undefined ? undefined : governor.groups.group(model);
-    if (!group || !group.serves(family) || rawBody === null) return upstreamFetch(input, init);
+    if (!group?.serves(family) || rawBody === null) return upstreamFetch(input, init);
     const endpoint = group.adapter.matchEndpoint(method, url.pathname);
     if (!endpoint) return upstreamFetch(input, init);
 
@@ -87,7 +87,8 @@ export function governedFetch(governor: Governor, options: GovernedFetchOptions 
     headers.forEach((value, name) => {
       if (!HOP_BY_HOP.has(name) && !CONTROL_HEADERS.includes(name)) forwardHeaders[name] = value;
     });
-    const maxWait = Number(headers.get('x-sluice-max-wait-ms'));
+    const maxWaitHeader = headers.get('x-sluice-max-wait-ms');
+    const maxWait = maxWaitHeader === null ? Number.NaN : Number(maxWaitHeader);
     const call: Call = {
       family,
       endpoint,

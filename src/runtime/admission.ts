@@ -47,8 +47,17 @@ export interface Admitted {
  * - `deadline`: it would fit, but only after the deadline.
  * - `queue_full` / `shed`: no room in the queue (shed: pushed out by more urgent work).
  * - `aborted`: the caller gave up. `closed`: the admission was shut down.
+ * - `unavailable`: the store could not decide (shared state unreachable and
+ *   the policy is fail-closed).
  */
-export type RefusalCause = 'too_large' | 'deadline' | 'queue_full' | 'shed' | 'aborted' | 'closed';
+export type RefusalCause =
+  | 'too_large'
+  | 'deadline'
+  | 'queue_full'
+  | 'shed'
+  | 'aborted'
+  | 'closed'
+  | 'unavailable';
 
 export interface Refused {
   readonly admitted: false;
@@ -135,6 +144,7 @@ export class Admission {
     shed: 0,
     aborted: 0,
     closed: 0,
+    unavailable: 0,
   };
 
   constructor(options: AdmissionOptions) {
@@ -157,7 +167,8 @@ export class Admission {
     if (request.signal?.aborted) return this.refusal(request, 'aborted', 0, undefined, arrivedAt);
 
     if (!this.queuedAtOrAbove(request.priority)) {
-      const decision = await this.store.reserve(request.buckets, request.cost, { leaseMs: request.leaseMs });
+      const decision = await this.reserve(request);
+      if (decision instanceof Error) return this.unavailable(request, decision, arrivedAt);
       const now = this.clock.now();
       if (decision.granted && decision.reservation) {
         if (request.signal?.aborted) {
@@ -277,9 +288,15 @@ export class Admission {
     for (const ticket of this.scheduler.candidates(this.clock.now())) {
       if (ticket.done) continue;
       if (ticket.request.buckets.some((b) => held.has(b.key))) continue;
-      const decision = await this.store.reserve(ticket.request.buckets, ticket.request.cost, {
-        leaseMs: ticket.request.leaseMs,
-      });
+      const decision = await this.reserve(ticket.request);
+      if (decision instanceof Error) {
+        if (!ticket.done) {
+          this.dequeue(ticket);
+          changed = true;
+          this.finish(ticket, this.unavailable(ticket.request, decision, ticket.enqueuedAt));
+        }
+        continue;
+      }
       const now = this.clock.now();
       if (ticket.done) {
         // Aborted while the store decided: give the grant back.
@@ -337,6 +354,24 @@ export class Admission {
     if (granted) this.scheduler.dispatched(ticket);
     else this.scheduler.remove(ticket);
     this.deadlines.remove(ticket);
+  }
+
+  /** The store's decision, or the error it failed with (never thrown: a refusal follows). */
+  private reserve(request: AdmissionRequest): Promise<Decision | Error> {
+    return this.store
+      .reserve(request.buckets, request.cost, { leaseMs: request.leaseMs })
+      .catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
+  }
+
+  private unavailable(request: AdmissionRequest, error: Error, arrivedAt: number): Refused {
+    const hint = (error as { retryAfterMs?: unknown }).retryAfterMs;
+    return this.refusal(
+      request,
+      'unavailable',
+      typeof hint === 'number' ? hint : MIN_QUEUE_RETRY_MS,
+      undefined,
+      arrivedAt,
+    );
   }
 
   /** Why a refused decision ends the wait now, or undefined to keep waiting. */

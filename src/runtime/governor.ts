@@ -6,19 +6,19 @@
  * response, so every rule lives here once.
  */
 import { type Clock, systemClock } from '../core/clock.js';
-import type { Cost } from '../core/cost.js';
 import type { BucketSpec } from '../core/limit.js';
 import { PriorityClasses } from '../core/scheduler/priority.js';
-import type { Endpoint, HeaderLookup, ProviderError } from '../providers/adapter.js';
+import type { HeaderLookup, ProviderError } from '../providers/adapter.js';
 import { networkError } from '../providers/errors/provider-error.js';
 import { MemoryStore } from '../stores/memory/memory-store.js';
 import type { Store } from '../stores/store.js';
 import { Admission, type Admitted, type Refused } from './admission.js';
+import { CallPlan, type FailedAttempt, planCall } from './call-plan.js';
 import type { Deployment } from './deployment.js';
 import { type Emit, emitter, type GovernorObserver } from './events.js';
 import { applyObservations, applyRateLimited } from './feedback.js';
-import { type GovernorTopology, type ModelGroup, ModelGroups } from './model-groups.js';
-import { describeLimit, type LimitRef, type Refusal, type RefusalCode } from './refusal.js';
+import { type GovernorTopology, ModelGroups } from './model-groups.js';
+import { inSeconds, limitRef, type Refusal, refusalFromAdmission, simpleRefusal } from './refusal.js';
 import { type RetryVerdict, retryPolicy } from './retry-policy.js';
 import { type RankedDeployment, rankDeployments } from './router.js';
 import { Settlement } from './settlement.js';
@@ -101,7 +101,6 @@ export type Outcome<R extends UpstreamReply> =
     };
 
 const ERROR_BODY_LIMIT = 64 * 1024;
-const UNGOVERNED: ReadonlySet<Endpoint> = new Set<Endpoint>(['models', 'count_tokens']);
 
 export class Governor {
   readonly store: Store;
@@ -115,7 +114,7 @@ export class Governor {
   private retry: (input: Parameters<ReturnType<typeof retryPolicy>>[0]) => RetryVerdict;
   private maxAttempts: number;
 
-  constructor(private options: GovernorOptions) {
+  constructor(options: GovernorOptions) {
     this.clock = options.clock ?? systemClock;
     this.store = options.store ?? new MemoryStore({ clock: this.clock });
     this.classes = new PriorityClasses(options.priorities);
@@ -157,293 +156,219 @@ export class Governor {
   }
 
   async execute<R extends UpstreamReply>(call: Call, transport: Transport<R>): Promise<Outcome<R>> {
-    const startedAt = this.clock.now();
-    const topology = this.topology;
-    const group = call.model === undefined ? undefined : topology.group(call.model);
-    if (!group || !group.serves(call.family)) {
-      return this.refuse(
-        undefined,
-        undefined,
-        call,
-        'unknown_model',
-        404,
-        `The model \`${call.model ?? ''}\` does not exist or is not served here.`,
-      );
-    }
-    const tenant = topology.tenants.resolve(call.tenant);
-    if (tenant.modelGroups && !tenant.modelGroups.has(group.name)) {
-      return this.refuse(
-        tenant,
-        undefined,
-        call,
-        'model_not_allowed',
-        403,
-        `Tenant ${tenant.id} may not use the model \`${group.name}\`.`,
-      );
-    }
-    const priority = topology.tenants.priorityFor(tenant, call.priority);
-    const priorityName = this.classes.nameOf(priority);
-    const maxWaitMs = Math.min(tenant.maxWaitMs, call.maxWaitMs ?? Number.POSITIVE_INFINITY);
-    const deadline = startedAt + Math.max(0, maxWaitMs);
-    const governed = !UNGOVERNED.has(call.endpoint);
-    const cost = governed ? group.adapter.estimate(call.endpoint, call.body, call.path).cost : ZERO_COST;
-
-    const chain = topology.chain(group, call.family);
-    const failed = new Set<Deployment>();
-    let lastFailure: Extract<Outcome<R>, { kind: 'upstream_error' }> | undefined;
-    let lastRefusal: Refused | undefined;
-    let attempts = 0;
-    let excludeFailed = true;
+    const plan = planCall<R>(call, { topology: this.topology, classes: this.classes, now: this.clock.now() });
+    if (!(plan instanceof CallPlan)) return this.refused(plan.refusal, call, plan.tenant, undefined);
     for (;;) {
       const picked = await this.pick(
-        chain,
-        group,
-        cost,
-        excludeFailed ? failed : undefined,
-        call.downgrade === true,
+        plan,
+        plan.excludeFailed ? plan.failed : undefined,
+        plan.call.downgrade === true,
       );
       if (!picked) {
-        if (excludeFailed && failed.size > 0 && !lastFailure) {
-          excludeFailed = false;
+        if (plan.excludeFailed && plan.failed.size > 0 && !plan.lastFailure) {
+          plan.excludeFailed = false;
           continue;
         }
-        if (lastFailure) return lastFailure;
-        if (lastRefusal) return this.refusedByAdmission(lastRefusal, tenant, priorityName, call, group);
-        return this.circuitOpen(chain, tenant, priorityName, call);
+        return this.endWithoutDeployment(plan);
       }
-      const deployment = picked.deployment;
-      const buckets = governed ? this.bucketsOf(deployment, tenant) : [deployment.gate];
-      const admittedOrRefused = await this.admission.admit({
+      const step = await this.attempt(plan, picked.deployment, transport);
+      if (step !== 'next') return step;
+    }
+  }
+
+  /**
+   * One attempt on `deployment`: admit, send, read the answer. Returns the
+   * call's outcome, or 'next' when another attempt should follow (fallback
+   * or retry, decided by `afterFailure`).
+   */
+  private async attempt<R extends UpstreamReply>(
+    plan: CallPlan<R>,
+    deployment: Deployment,
+    transport: Transport<R>,
+  ): Promise<Outcome<R> | 'next'> {
+    const { call, tenant, group, cost } = plan;
+    const buckets = plan.governed ? this.bucketsOf(deployment, tenant) : [deployment.gate];
+    const admitted = await this.admission.admit({
+      tenant: tenant.id,
+      priority: plan.priority,
+      weight: tenant.weight,
+      buckets,
+      cost,
+      deadline: plan.deadline,
+      signal: call.signal,
+      leaseMs: this.leaseMs,
+    });
+    if (!admitted.admitted) return this.onAdmissionRefused(plan, deployment, admitted);
+
+    const target = upstreamTarget(deployment, call);
+    const settlement = new Settlement(this.admission, admitted, this.clock, this.leaseMs, (usage) =>
+      this.emit('settled', {
         tenant: tenant.id,
-        priority,
-        weight: tenant.weight,
-        buckets,
+        group: group.name,
+        deployment: deployment.id,
+        estimate: cost,
+        usage,
+      }),
+    );
+    if (plan.governed) {
+      const waitedMs = admitted.waitedMs;
+      this.emit('admitted', {
+        tenant: tenant.id,
+        priority: plan.priorityName,
+        group: group.name,
+        deployment: deployment.id,
+        waitedMs,
         cost,
-        deadline,
-        signal: call.signal,
-        leaseMs: this.leaseMs,
       });
-      if (!admittedOrRefused.admitted) {
-        const refused = admittedOrRefused;
-        const ref = refused.limitedBy ? limitRef(refused.limitedBy) : undefined;
-        // Another deployment may have room when this one's own limits bind.
-        if (ref && ref.scope !== 'tenant' && refused.cause !== 'too_large' && refused.cause !== 'aborted') {
-          failed.add(deployment);
-          lastRefusal = refused;
-          const alternative = await this.pick(chain, group, cost, failed, false);
-          if (alternative) {
-            this.emit('fallback', {
-              from: deployment.id,
-              to: alternative.deployment.id,
-              errorKind: 'capacity',
-            });
-            continue;
-          }
-        }
-        return this.refusedByAdmission(refused, tenant, priorityName, call, group);
-      }
+    }
+    plan.attempts++;
+    const sentAt = this.clock.now();
+    deployment.circuit.onSend(sentAt);
+    deployment.retryBudget.recordRequest(sentAt);
 
-      const admitted = admittedOrRefused;
-      const target = upstreamTarget(deployment, call);
-      const settlement = new Settlement(this.admission, admitted, this.clock, this.leaseMs, (usage) =>
-        this.emit('settled', {
-          tenant: tenant.id,
-          group: group.name,
-          deployment: deployment.id,
-          estimate: cost,
-          usage,
-        }),
-      );
-      if (governed) {
-        this.emit('admitted', {
-          tenant: tenant.id,
-          priority: priorityName,
-          group: group.name,
-          deployment: deployment.id,
-          waitedMs: admitted.waitedMs,
-          cost,
-        });
-      }
-      attempts++;
-      const sentAt = this.clock.now();
-      deployment.circuit.onSend(sentAt);
-      deployment.retryBudget.recordRequest(sentAt);
-
-      let reply: R;
-      try {
-        reply = await transport.send(target, call.signal);
-      } catch (cause) {
-        if (call.signal?.aborted) {
-          await settlement.settle();
-          return this.refuse(tenant, priorityName, call, 'aborted', 499, 'The caller went away.');
-        }
-        // It may or may not have reached the provider: the estimate stands.
-        await settlement.settle();
-        const error = networkError(cause instanceof Error ? cause.message : String(cause));
-        deployment.circuit.recordFailure(this.clock.now());
-        this.emit('upstream', {
-          deployment: deployment.id,
-          status: 0,
-          latencyMs: this.clock.now() - sentAt,
-          errorKind: 'network',
-        });
-        lastFailure = {
-          kind: 'upstream_error',
-          reply: undefined,
-          error,
-          bodyText: '',
-          target,
+    let reply: R;
+    try {
+      reply = await transport.send(target, call.signal);
+    } catch (cause) {
+      // It may or may not have reached the provider: the estimate stands.
+      await settlement.settle();
+      if (call.signal?.aborted)
+        return this.refused(
+          simpleRefusal('aborted', 499, 'The caller went away.'),
+          call,
           tenant,
-          priority: priorityName,
-          attempts,
-        };
-        const next = await this.afterFailure(
-          deployment,
-          error,
-          attempts,
-          failed,
-          chain,
-          group,
-          cost,
-          deadline,
-          call.signal,
+          plan.priorityName,
         );
-        if (next === 'stop') return lastFailure;
-        excludeFailed = next === 'fallback';
-        continue;
-      }
+      const error = networkError(cause instanceof Error ? cause.message : String(cause));
+      deployment.circuit.recordFailure(this.clock.now());
+      this.emit('upstream', {
+        deployment: deployment.id,
+        status: 0,
+        latencyMs: this.clock.now() - sentAt,
+        errorKind: 'network',
+      });
+      return this.afterFailure(plan, deployment, { reply: undefined, error, bodyText: '', target });
+    }
 
-      const now = this.clock.now();
-      applyObservations(
-        this.store,
-        deployment,
-        deployment.adapter.observe(reply.headers, now),
-        now,
-        this.emit,
-      );
-      if (reply.status >= 200 && reply.status < 300) {
-        deployment.circuit.recordSuccess(now);
-        deployment.onSuccess();
-        this.emit('upstream', {
-          deployment: deployment.id,
-          status: reply.status,
-          latencyMs: now - sentAt,
-          errorKind: undefined,
-        });
-        return {
-          kind: 'success',
-          reply,
-          target,
-          settlement,
-          group: group.name,
-          tenant,
-          priority: priorityName,
-          budget: budgetOf(tenant, buckets, admitted),
-          attempts,
-          waitedMs: sentAt - startedAt,
-        };
-      }
-
-      const bodyText = await reply.text(ERROR_BODY_LIMIT).catch(() => '');
-      const error = deployment.adapter.classifyError(reply.status, reply.headers, parseJson(bodyText), now);
+    const now = this.clock.now();
+    applyObservations(this.store, deployment, deployment.adapter.observe(reply.headers, now), now, this.emit);
+    if (reply.status >= 200 && reply.status < 300) {
+      deployment.circuit.recordSuccess(now);
+      deployment.onSuccess();
       this.emit('upstream', {
         deployment: deployment.id,
         status: reply.status,
         latencyMs: now - sentAt,
-        errorKind: error.kind,
+        errorKind: undefined,
       });
-      // The provider refused the work: no tokens were used, the request still counts.
-      await settlement.settle({ inputTokens: 0, outputTokens: 0 });
-      if (error.kind === 'rate_limited') applyRateLimited(this.store, deployment, error, now, this.emit);
-      if (isUpstreamFault(error)) deployment.circuit.recordFailure(now);
-      else if (error.kind !== 'rate_limited') deployment.circuit.recordSuccess(now);
-      lastFailure = {
-        kind: 'upstream_error',
+      return {
+        kind: 'success',
         reply,
-        error,
-        bodyText,
         target,
+        settlement,
+        group: group.name,
         tenant,
-        priority: priorityName,
-        attempts,
+        priority: plan.priorityName,
+        budget: budgetOf(tenant, buckets, admitted),
+        attempts: plan.attempts,
+        waitedMs: sentAt - plan.startedAt,
       };
-      const next = await this.afterFailure(
-        deployment,
-        error,
-        attempts,
-        failed,
-        chain,
-        group,
-        cost,
-        deadline,
-        call.signal,
-      );
-      if (next === 'stop') return lastFailure;
-      excludeFailed = next === 'fallback';
     }
+
+    const bodyText = await reply.text(ERROR_BODY_LIMIT).catch(() => '');
+    const error = deployment.adapter.classifyError(reply.status, reply.headers, parseJson(bodyText), now);
+    this.emit('upstream', {
+      deployment: deployment.id,
+      status: reply.status,
+      latencyMs: now - sentAt,
+      errorKind: error.kind,
+    });
+    // The provider refused the work: no tokens were used, the request still counts.
+    await settlement.settle({ inputTokens: 0, outputTokens: 0 });
+    if (error.kind === 'rate_limited') applyRateLimited(this.store, deployment, error, now, this.emit);
+    if (isUpstreamFault(error)) deployment.circuit.recordFailure(now);
+    else if (error.kind !== 'rate_limited') deployment.circuit.recordSuccess(now);
+    return this.afterFailure(plan, deployment, { reply, error, bodyText, target });
+  }
+
+  /** Admission said no: another deployment may have room when this one's own limits bind. */
+  private async onAdmissionRefused<R extends UpstreamReply>(
+    plan: CallPlan<R>,
+    deployment: Deployment,
+    refused: Refused,
+  ): Promise<Outcome<R> | 'next'> {
+    const ref = refused.limitedBy ? limitRef(refused.limitedBy) : undefined;
+    if (ref && ref.scope !== 'tenant' && refused.cause !== 'too_large' && refused.cause !== 'aborted') {
+      plan.failed.add(deployment);
+      plan.lastRefusal = refused;
+      const alternative = await this.pick(plan, plan.failed, false);
+      if (alternative) {
+        this.emit('fallback', { from: deployment.id, to: alternative.deployment.id, errorKind: 'capacity' });
+        return 'next';
+      }
+    }
+    return this.refusedByAdmission(plan, refused);
   }
 
   /** After a failed attempt: fall back to another deployment now, retry after a backoff, or stop. */
-  private async afterFailure(
+  private async afterFailure<R extends UpstreamReply>(
+    plan: CallPlan<R>,
     deployment: Deployment,
-    error: ProviderError,
-    attempts: number,
-    failed: Set<Deployment>,
-    chain: readonly ModelGroup[],
-    group: ModelGroup,
-    cost: Cost,
-    deadline: number,
-    signal: AbortSignal | undefined,
-  ): Promise<'fallback' | 'retry' | 'stop'> {
-    if (!error.retryable || signal?.aborted) return 'stop';
-    failed.add(deployment);
-    const limit = Math.max(
-      this.maxAttempts,
-      chain.reduce((n, g) => n + g.deployments.length, 0),
-    );
-    if (attempts >= limit) return 'stop';
-    const alternative = await this.pick(chain, group, cost, failed, false);
+    failure: FailedAttempt<R>,
+  ): Promise<Outcome<R> | 'next'> {
+    plan.lastFailure = failure;
+    const { error } = failure;
+    const stop = () => this.upstreamError(plan, failure);
+    if (!error.retryable || plan.call.signal?.aborted) return stop();
+    plan.failed.add(deployment);
+    const deployments = plan.chain.reduce((n, g) => n + g.deployments.length, 0);
+    if (plan.attempts >= Math.max(this.maxAttempts, deployments)) return stop();
+    const alternative = await this.pick(plan, plan.failed, false);
     if (alternative) {
       this.emit('fallback', { from: deployment.id, to: alternative.deployment.id, errorKind: error.kind });
-      return 'fallback';
+      plan.excludeFailed = true;
+      return 'next';
     }
     const now = this.clock.now();
-    const verdict = this.retry({ attempt: attempts, error, now, deadline, random: this.random() });
-    if (!verdict.retry || !deployment.retryBudget.tryRetry(now)) return 'stop';
+    const verdict = this.retry({
+      attempt: plan.attempts,
+      error,
+      now,
+      deadline: plan.deadline,
+      random: this.random(),
+    });
+    if (!verdict.retry || !deployment.retryBudget.tryRetry(now)) return stop();
     this.emit('retry', {
       deployment: deployment.id,
-      attempt: attempts,
+      attempt: plan.attempts,
       delayMs: verdict.delayMs,
       errorKind: error.kind,
     });
     // A 429 paused the bucket that fired: admission itself waits for it.
-    if (error.kind !== 'rate_limited' && verdict.delayMs > 0) await this.sleep(verdict.delayMs, signal);
-    return 'retry';
+    if (error.kind !== 'rate_limited' && verdict.delayMs > 0)
+      await this.sleep(verdict.delayMs, plan.call.signal);
+    plan.excludeFailed = false;
+    return 'next';
   }
 
   /** The deployment to try next: the chain's groups in order, each ranked by headroom. */
-  private async pick(
-    chain: readonly ModelGroup[],
-    primary: ModelGroup,
-    cost: Cost,
+  private async pick<R extends UpstreamReply>(
+    plan: CallPlan<R>,
     exclude: ReadonlySet<Deployment> | undefined,
     downgrade: boolean,
   ): Promise<RankedDeployment | undefined> {
     const now = this.clock.now();
-    for (const group of chain) {
+    const primary = plan.group;
+    for (const group of plan.chain) {
       const candidates = exclude ? group.deployments.filter((d) => !exclude.has(d)) : group.deployments;
-      const ranked = await rankDeployments(candidates, cost, this.store, now);
+      const mayDowngrade = downgrade && group === primary && primary.downgrade !== undefined;
+      const ranked = await rankDeployments(candidates, plan.cost, this.store, now, mayDowngrade);
       const best = ranked[0];
       if (!best) continue;
-      if (
-        downgrade &&
-        group === primary &&
-        primary.downgrade &&
-        best.headroom < primary.downgrade.whenHeadroomBelow
-      ) {
+      if (mayDowngrade && primary.downgrade && best.headroom < primary.downgrade.whenHeadroomBelow) {
         const cheaper = this.topology.group(primary.downgrade.to);
         const alt = cheaper
-          ? (await rankDeployments(cheaper.deployments, cost, this.store, now))[0]
+          ? (await rankDeployments(cheaper.deployments, plan.cost, this.store, now))[0]
           : undefined;
         if (alt && alt.waitMs <= best.waitMs && alt.headroom > best.headroom) return alt;
       }
@@ -456,120 +381,56 @@ export class Governor {
     return [...deployment.buckets(), ...this.topology.poolBuckets(deployment), ...tenant.buckets];
   }
 
-  private refusedByAdmission<R extends UpstreamReply>(
-    refused: Refused,
-    tenant: Tenant,
-    priority: string,
-    call: Call,
-    group: ModelGroup,
-  ): Outcome<R> {
-    const ref = refused.limitedBy ? limitRef(refused.limitedBy) : undefined;
-    const retryAfterMs = Number.isFinite(refused.retryAfterMs) ? refused.retryAfterMs : undefined;
-    const named = ref ? describeLimit(ref) : 'the queue';
-    let code: RefusalCode;
-    let status: number;
-    let message: string;
-    switch (refused.cause) {
-      case 'too_large':
-        code = 'request_too_large';
-        status = 429;
-        message = `Request too large: it needs more than the whole limit of ${named}. Reduce the prompt or max tokens.`;
-        break;
-      case 'aborted':
-        code = 'aborted';
-        status = 499;
-        message = 'The caller went away.';
-        break;
-      case 'closed':
-        code = 'shutting_down';
-        status = 503;
-        message = 'The gateway is shutting down.';
-        break;
-      case 'queue_full':
-      case 'shed':
-        code = 'queue_full';
-        status = 503;
-        message = `The ${priority} queue is full; try again later.`;
-        break;
-      default:
-        if (ref?.scope === 'tenant') {
-          code = 'tenant_rate_limited';
-          status = 429;
-          message = `Rate limit reached for ${named}. Please try again in ${seconds(retryAfterMs)}.`;
-        } else {
-          code = 'capacity_exhausted';
-          status = 503;
-          message = `Upstream capacity for \`${group.name}\` cannot serve this request within its wait limit (bound by ${named}). Please try again in ${seconds(retryAfterMs)}.`;
-        }
-    }
-    const refusal: Refusal = {
-      code,
-      status,
-      message,
-      retryAfterMs: code === 'request_too_large' ? undefined : retryAfterMs,
-      shouldRetry: code !== 'request_too_large',
-      limitedBy: ref,
-    };
-    this.emit('refused', {
-      tenant: tenant.id,
-      priority,
-      group: group.name,
-      code,
-      status,
-      waitedMs: refused.waitedMs,
-      limitedBy: ref,
-    });
-    return { kind: 'refused', refusal, tenant, priority, budget: undefined };
-  }
-
-  private circuitOpen<R extends UpstreamReply>(
-    chain: readonly ModelGroup[],
-    tenant: Tenant,
-    priority: string,
-    call: Call,
-  ): Outcome<R> {
+  /** No deployment is left to try: the last failure, the last refusal, or every circuit is open. */
+  private endWithoutDeployment<R extends UpstreamReply>(plan: CallPlan<R>): Outcome<R> {
+    if (plan.lastFailure) return this.upstreamError(plan, plan.lastFailure);
+    if (plan.lastRefusal) return this.refusedByAdmission(plan, plan.lastRefusal);
     const now = this.clock.now();
-    const waits = chain
+    const waits = plan.chain
       .flatMap((g) => g.deployments.map((d) => d.circuit.retryInMs(now)))
       .filter((ms) => ms > 0);
     const retryAfterMs = waits.length ? Math.min(...waits) : 1_000;
-    return this.refuse(
-      tenant,
-      priority,
-      call,
-      'circuit_open',
-      503,
-      `Every deployment of \`${call.model ?? ''}\` is failing; try again in ${seconds(retryAfterMs)}.`,
-      retryAfterMs,
+    const message = `Every deployment of \`${plan.group.name}\` is failing; try again in ${inSeconds(retryAfterMs)}.`;
+    return this.refused(
+      simpleRefusal('circuit_open', 503, message, retryAfterMs),
+      plan.call,
+      plan.tenant,
+      plan.priorityName,
     );
   }
 
-  private refuse<R extends UpstreamReply>(
+  private upstreamError<R extends UpstreamReply>(plan: CallPlan<R>, failure: FailedAttempt<R>): Outcome<R> {
+    return {
+      kind: 'upstream_error',
+      ...failure,
+      tenant: plan.tenant,
+      priority: plan.priorityName,
+      attempts: plan.attempts,
+    };
+  }
+
+  private refusedByAdmission<R extends UpstreamReply>(plan: CallPlan<R>, refused: Refused): Outcome<R> {
+    const refusal = refusalFromAdmission(refused, { priority: plan.priorityName, group: plan.group.name });
+    return this.refused(refusal, plan.call, plan.tenant, plan.priorityName, refused.waitedMs);
+  }
+
+  private refused<R extends UpstreamReply>(
+    refusal: Refusal,
+    call: Call,
     tenant: Tenant | undefined,
     priority: string | undefined,
-    call: Call,
-    code: RefusalCode,
-    status: number,
-    message: string,
-    retryAfterMs?: number,
+    waitedMs = 0,
   ): Outcome<R> {
-    const shouldRetry = code === 'circuit_open' || code === 'shutting_down';
     this.emit('refused', {
       tenant: tenant?.id ?? call.tenant,
       priority: priority ?? '',
       group: call.model ?? '',
-      code,
-      status,
-      waitedMs: 0,
-      limitedBy: undefined,
+      code: refusal.code,
+      status: refusal.status,
+      waitedMs,
+      limitedBy: refusal.limitedBy,
     });
-    return {
-      kind: 'refused',
-      refusal: { code, status, message, retryAfterMs, shouldRetry },
-      tenant,
-      priority,
-      budget: undefined,
-    };
+    return { kind: 'refused', refusal, tenant, priority, budget: undefined };
   }
 
   private sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
@@ -588,8 +449,6 @@ export class Governor {
   }
 }
 
-const ZERO_COST: Cost = Object.freeze({ requests: 0, inputTokens: 0, outputTokens: 0 });
-
 function isUpstreamFault(error: ProviderError): boolean {
   return (
     error.kind === 'server_error' ||
@@ -597,24 +456,6 @@ function isUpstreamFault(error: ProviderError): boolean {
     error.kind === 'timeout' ||
     error.kind === 'network'
   );
-}
-
-/** Which scope a bucket belongs to, from its key (`tenant:acme:…`, `pool:org:…`, `deployment:d1:…`). */
-export function limitRef(spec: BucketSpec): LimitRef {
-  const [scope, owner = ''] = spec.key.split(':');
-  return {
-    scope: scope === 'tenant' || scope === 'pool' ? scope : 'deployment',
-    owner,
-    key: spec.key,
-    dimension: spec.dimension,
-    per: spec.per,
-    limit: spec.limit,
-  };
-}
-
-function seconds(ms: number | undefined): string {
-  if (ms === undefined) return 'a while';
-  return ms < 1_000 ? `${Math.max(1, Math.ceil(ms))}ms` : `${(ms / 1_000).toFixed(1)}s`;
 }
 
 function parseJson(text: string): unknown {

@@ -4,8 +4,9 @@
  * so the official SDKs raise their own error classes and back off correctly.
  */
 import type { Dimension } from '../core/cost.js';
-import type { Window } from '../core/limit.js';
+import type { BucketSpec, Window } from '../core/limit.js';
 import type { ErrorPayload, ProviderAdapter, RefusalKind } from '../providers/adapter.js';
+import type { Refused } from './admission.js';
 
 /** Stable machine-readable reasons, also used as metric labels. */
 export type RefusalCode =
@@ -78,4 +79,94 @@ export function describeLimit(ref: LimitRef): string {
   const per = ref.per ? ` per ${ref.per}` : '';
   const what = ref.dimension === 'concurrency' ? 'concurrent requests' : ref.dimension.replace('_', ' ');
   return `${ref.scope} ${ref.owner}: ${Math.round(ref.limit).toLocaleString('en-US')} ${what}${per}`;
+}
+
+/** Which scope a bucket belongs to, from its key (`tenant:acme:…`, `pool:org:…`, `deployment:d1:…`). */
+export function limitRef(spec: BucketSpec): LimitRef {
+  const [scope, owner = ''] = spec.key.split(':');
+  return {
+    scope: scope === 'tenant' || scope === 'pool' ? scope : 'deployment',
+    owner,
+    key: spec.key,
+    dimension: spec.dimension,
+    per: spec.per,
+    limit: spec.limit,
+  };
+}
+
+/** A refusal that names no limit (unknown model, no healthy deployment, shutdown …). */
+export function simpleRefusal(
+  code: RefusalCode,
+  status: number,
+  message: string,
+  retryAfterMs?: number,
+): Refusal {
+  const shouldRetry = code === 'circuit_open' || code === 'shutting_down' || code === 'store_unavailable';
+  return { code, status, message, retryAfterMs, shouldRetry };
+}
+
+/**
+ * The answer to a call admission refused: 429 when the tenant's own budget
+ * binds or the request can never fit, 503 when upstream capacity or the
+ * queue cannot serve it in time; the message names the limit.
+ */
+export function refusalFromAdmission(
+  refused: Refused,
+  context: { priority: string; group: string },
+): Refusal {
+  const ref = refused.limitedBy ? limitRef(refused.limitedBy) : undefined;
+  const retryAfterMs = Number.isFinite(refused.retryAfterMs) ? refused.retryAfterMs : undefined;
+  const named = ref ? describeLimit(ref) : 'the queue';
+  const withRef = (code: RefusalCode, status: number, message: string): Refusal => ({
+    ...simpleRefusal(code, status, message, retryAfterMs),
+    shouldRetry: code !== 'request_too_large' && code !== 'aborted',
+    limitedBy: ref,
+  });
+  switch (refused.cause) {
+    case 'too_large':
+      return {
+        ...withRef(
+          'request_too_large',
+          429,
+          `Request too large: it needs more than the whole limit of ${named}. Reduce the prompt or max tokens.`,
+        ),
+        retryAfterMs: undefined,
+      };
+    case 'aborted':
+      return withRef('aborted', 499, 'The caller went away.');
+    case 'unavailable':
+      return withRef(
+        'store_unavailable',
+        503,
+        `Shared rate-limit state is unreachable; try again in ${inSeconds(retryAfterMs)}.`,
+      );
+    case 'closed':
+      return withRef('shutting_down', 503, 'Sluice is shutting down.');
+    case 'queue_full':
+    case 'shed':
+      return withRef(
+        'queue_full',
+        503,
+        `The ${context.priority} queue is full; try again in ${inSeconds(retryAfterMs)}.`,
+      );
+    default:
+      if (ref?.scope === 'tenant') {
+        return withRef(
+          'tenant_rate_limited',
+          429,
+          `Rate limit reached for ${named}. Please try again in ${inSeconds(retryAfterMs)}.`,
+        );
+      }
+      return withRef(
+        'capacity_exhausted',
+        503,
+        `Upstream capacity for \`${context.group}\` cannot serve this request within its wait limit (bound by ${named}). Please try again in ${inSeconds(retryAfterMs)}.`,
+      );
+  }
+}
+
+/** A duration as the providers write it in their messages: `850ms`, `2.5s`. */
+export function inSeconds(ms: number | undefined): string {
+  if (ms === undefined) return 'a while';
+  return ms < 1_000 ? `${Math.max(1, Math.ceil(ms))}ms` : `${(ms / 1_000).toFixed(1)}s`;
 }

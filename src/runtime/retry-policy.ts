@@ -58,7 +58,7 @@ export class RetryBudget {
   private readonly slotMs: number;
   private readonly requests: number[];
   private readonly retries: number[];
-  private slotStart = 0;
+  private slotStart = Number.NaN;
   private index = 0;
   private readonly ratio: number;
   private readonly minimum: number;
@@ -87,7 +87,7 @@ export class RetryBudget {
   }
 
   private advance(now: number): void {
-    if (this.slotStart === 0) this.slotStart = now;
+    if (Number.isNaN(this.slotStart)) this.slotStart = now;
     let steps = Math.floor((now - this.slotStart) / this.slotMs);
     if (steps <= 0) return;
     if (steps > this.slots) steps = this.slots;

@@ -18,15 +18,22 @@ export interface RankedDeployment {
   readonly headroom: number;
 }
 
-/** Candidates in the order to try them; those whose circuit refuses are left out. */
+/**
+ * Candidates in the order to try them; those whose circuit refuses are left
+ * out. A lone candidate is not measured (nothing to choose) unless `measure`
+ * asks for its headroom (a downgrade decision needs it).
+ */
 export async function rankDeployments(
   candidates: readonly Deployment[],
   cost: Cost,
   store: Store,
   now: number,
+  measure = false,
 ): Promise<RankedDeployment[]> {
   const healthy = candidates.filter((d) => d.circuit.allows(now));
-  if (healthy.length <= 1) return healthy.map((deployment) => ({ deployment, waitMs: 0, headroom: 1 }));
+  if (healthy.length === 0 || (healthy.length === 1 && !measure)) {
+    return healthy.map((deployment) => ({ deployment, waitMs: 0, headroom: 1 }));
+  }
   const specs: BucketSpec[] = [];
   const spans: [number, number][] = [];
   for (const d of healthy) {
@@ -34,7 +41,9 @@ export async function rankDeployments(
     spans.push([specs.length, specs.length + own.length]);
     specs.push(...own);
   }
-  const snapshots = await store.peek(specs);
+  // Without the store's view (unreachable), keep the configured order: admission decides anyway.
+  const snapshots = await store.peek(specs).catch(() => undefined);
+  if (!snapshots) return healthy.map((deployment) => ({ deployment, waitMs: 0, headroom: 1 }));
   const ranked = healthy.map((deployment, i) => {
     const [from, to] = spans[i] as [number, number];
     return rank(deployment, specs.slice(from, to), snapshots.slice(from, to), cost, now);

@@ -10,6 +10,8 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 
 const positive = z.number().positive().finite();
+/** Longest answer, in tokens (also caps `x-sim-output-tokens`). */
+export const MAX_ANSWER_TOKENS = 1_000_000;
 const nonNegative = z.number().nonnegative().finite();
 
 /** Limits of one scope (a key × model, or a key × model pool). Every dimension is optional. */
@@ -112,7 +114,7 @@ export const simulatorConfigSchema = z.strictObject({
     .strictObject({
       mode: z.enum(['lorem', 'echo', 'fixed']).default('lorem'),
       /** Output tokens of a lorem answer. */
-      tokens: z.number().int().nonnegative().default(20),
+      tokens: z.number().int().nonnegative().max(MAX_ANSWER_TOKENS).default(20),
       /** The answer in `fixed` mode. */
       text: z.string().default('This is a simulated response.'),
     })

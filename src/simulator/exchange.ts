@@ -9,7 +9,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../core/clock.js';
-import type { SimulatorConfig } from './config.js';
+import { MAX_ANSWER_TOKENS, type SimulatorConfig } from './config.js';
 import type { ContentSource } from './content.js';
 import { deliver } from './delivery.js';
 import { EARLY_FAULTS, type Fault, type FaultPlan } from './faults.js';
@@ -154,7 +154,9 @@ export class Exchange {
       ? this.deps.content.answer(
           call.echo,
           call.maxOutput,
-          Number.isInteger(outputOverride) && outputOverride >= 0 ? outputOverride : undefined,
+          Number.isInteger(outputOverride) && outputOverride >= 0
+            ? Math.min(outputOverride, MAX_ANSWER_TOKENS)
+            : undefined,
         )
       : EMPTY_ANSWER;
     const slow = fault?.kind === 'slow_stream' ? (fault.spec.per_token_ms ?? 200) : undefined;

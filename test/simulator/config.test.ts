@@ -98,7 +98,8 @@ describe('sluice simulate', () => {
       const timer = setTimeout(() => reject(new Error(`no URL printed; got: ${out}`)), 20_000);
       child?.stdout?.on('data', (chunk: Buffer) => {
         out += chunk.toString();
-        const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+        // Wait for the end of the line: a chunk may end in the middle of the port number.
+        const match = /listening on (http:\/\/127\.0\.0\.1:\d+)\n/.exec(out);
         if (match?.[1]) {
           clearTimeout(timer);
           resolve(match[1]);

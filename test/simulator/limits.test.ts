@@ -277,3 +277,11 @@ describe('other clients', () => {
     expect(isRefusal(s.admit(cost(1), T0))).toBe(true);
   });
 });
+
+describe('scope creation time', () => {
+  it('a call stamped before the scope was created still finds full buckets', () => {
+    const s = scope({ rpm: 1 }, { now: T0 + 5 });
+    expect(isRefusal(s.admit(cost(1), T0))).toBe(false);
+    expect(view(s, 'rpm', T0).resetMs).toBe(MINUTE);
+  });
+});

@@ -1,4 +1,5 @@
 /** Operating the simulator: stats, reset, routing, other clients, concurrency and the latency model. */
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import {
@@ -195,5 +196,51 @@ describe('latency and concurrency on the simulator clock', () => {
     clock.advance(1_000);
     await done;
     expect(sim.stats().tokens.output).toBe(20);
+  });
+});
+
+describe('limit accuracy end to end', () => {
+  it('admits, over any interval T, at most L + L·T/W requests and tokens (random traffic, manual clock)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.record({ dt: fc.integer({ min: 0, max: 4_000 }), max: fc.integer({ min: 1, max: 3_000 }) }),
+          {
+            minLength: 5,
+            maxLength: 40,
+          },
+        ),
+        async (traffic) => {
+          const clock = new ManualClock();
+          const local = await startSimulator({
+            clock,
+            keys: { 'sk-test': { models: { 'gpt-4o-mini': { rpm: 20, tpm: 8_000 } } } },
+            openai: { reconcile: false },
+          });
+          try {
+            const admitted: { at: number; tokens: number }[] = [];
+            for (const { dt, max } of traffic) {
+              clock.advance(dt);
+              const res = await chat(local, { max_tokens: max });
+              // "Hi" is 8 prompt tokens with the chat framing; the estimate is kept.
+              if (res.status === 200) admitted.push({ at: clock.now(), tokens: 8 + max });
+              else expect(res.status).toBe(429);
+            }
+            for (let i = 0; i < admitted.length; i++) {
+              let tokens = 0;
+              for (let j = i; j < admitted.length; j++) {
+                tokens += admitted[j]?.tokens ?? 0;
+                const span = (admitted[j]?.at ?? 0) - (admitted[i]?.at ?? 0);
+                expect(j - i + 1).toBeLessThanOrEqual(20 + (20 * span) / 60_000 + 1e-9);
+                expect(tokens).toBeLessThanOrEqual(8_000 + (8_000 * span) / 60_000 + 1e-6);
+              }
+            }
+          } finally {
+            await local.close();
+          }
+        },
+      ),
+      { numRuns: 15 },
+    );
   });
 });

@@ -159,13 +159,43 @@ describe('FallbackStore policy', () => {
     await clock.advanceAsync(500);
     expect(store.status()).toMatchObject({ available: true, pendingSettles: 0 });
     const [sharedTpm, sharedSlots] = await shared.inner.peek([tpm, slots]);
-    expect(sharedTpm?.used).toBeCloseTo(1_000 - 0.5 * 150, 3); // refund applied (0.5 s refilled 75)
+    // Raised to this instance's local view × 3 (the 200 tokens decided locally count for 600),
+    // then the replayed settle refunded 1,000; 0.5 s refilled 75.
+    expect(sharedTpm?.used).toBeCloseTo(2_000 + 600 - 1_000 - 75, 3);
     expect(sharedSlots?.used).toBe(0);
     // The local reservation is settled locally, after the switch back too.
     expect(await store.settle(during)).toBe('settled');
     expect(await store.settle(during)).toBe('duplicate');
     expect((await store.local.stats()).settled).toBe(1);
     expect((await shared.inner.stats()).settled).toBe(1);
+  });
+
+  it('starts the local shares from the last shared level, not from full buckets', async () => {
+    const store = make('fail_open');
+    for (let i = 0; i < 45; i++) granted((await store.reserve([rpm], costOf(0, 0))).reservation);
+    shared.down = true;
+    // 15 of 60 left in Redis: this instance's third is 5.
+    const local = [];
+    for (let i = 0; i < 6; i++) local.push(await store.reserve([rpm], costOf(0, 0)));
+    expect(local.filter((d) => d.granted)).toHaveLength(5);
+    // The share refills at a third of the rate: one more after 3 s.
+    await clock.advanceAsync(3_000);
+    expect((await store.reserve([rpm], costOf(0, 0))).granted).toBe(true);
+  });
+
+  it('raises a Redis that came back empty to the local view, so it does not hand out full buckets', async () => {
+    const store = make('fail_open');
+    for (let i = 0; i < 30; i++) await store.reserve([rpm], costOf(0, 0));
+    shared.down = true;
+    for (let i = 0; i < 4; i++) await store.reserve([rpm], costOf(0, 0));
+    shared.loseState();
+    shared.down = false;
+    await clock.advanceAsync(500);
+    expect(store.status().available).toBe(true);
+    // Locally: 10 of the 20-request share were used at the switch, 4 more since: 14 × 3 = 42
+    // (minus the 0.5 s of refill at 1 per second).
+    const [snap] = await shared.inner.peek([rpm]);
+    expect(snap?.used).toBeCloseTo(42 - 0.5, 6);
   });
 
   it('bounds the settles waiting for replay, dropping the oldest', async () => {

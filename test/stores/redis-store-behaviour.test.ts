@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock, systemClock } from '../../src/core/clock.js';
 import { costOf } from '../../src/core/cost.js';
-import type { Reservation } from '../../src/core/decision.js';
+import type { Decision, Reservation, SettleOutcome } from '../../src/core/decision.js';
 import { type BucketSpec, defineBucket } from '../../src/core/limit.js';
 import { MemoryStore } from '../../src/stores/memory/memory-store.js';
 import { CrossSlotReservationError } from '../../src/stores/redis/errors.js';
@@ -180,6 +180,71 @@ describe('RedisStore mirrors MemoryStore', () => {
   });
 });
 
+describe('RedisStore batches', () => {
+  it('decides a burst issued in one tick exactly as the same calls one after another', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.record({
+            buckets: fc.uniqueArray(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 4 }),
+            input: fc.integer({ min: 0, max: 3_000 }),
+            output: fc.integer({ min: 0, max: 3_000 }),
+            settle: fc.option(fc.integer({ min: 0, max: 4_000 }), { nil: undefined }),
+          }),
+          { minLength: 1, maxLength: 60 },
+        ),
+        async (burst) => {
+          const specs = [
+            defineBucket('burst:rpm', { dimension: 'requests', limit: 30, per: 'minute' }),
+            defineBucket('burst:tpm', { dimension: 'tokens', limit: 40_000, per: 'minute' }),
+            defineBucket('burst:tpd', {
+              dimension: 'tokens',
+              limit: 90_000,
+              per: 'day',
+              dayMode: 'calendar',
+            }),
+            defineBucket('burst:slots', { dimension: 'concurrency', limit: 12, margin: 0 }),
+          ];
+          const clock = new ManualClock();
+          const memory = new MemoryStore({ clock });
+          const redis = await open({ clock });
+          const calls = burst.map((c) => ({
+            buckets: c.buckets.map((i) => specs[i] as BucketSpec),
+            cost: costOf(c.input, c.output),
+          }));
+          const expected: Decision[] = [];
+          for (const c of calls) expected.push(await memory.reserve(c.buckets, c.cost));
+          const actual = await Promise.all(calls.map((c) => redis.reserve(c.buckets, c.cost)));
+          actual.forEach((d, i) => {
+            const m = expected[i];
+            expect(d.granted).toBe(m?.granted);
+            expect(d.reason).toBe(m?.reason);
+            expect(d.limitedBy?.key).toBe(m?.limitedBy?.key);
+            d.remaining.forEach((v, j) => {
+              expect(v).toBeCloseTo(m?.remaining[j] ?? -1, 6);
+            });
+          });
+          // Settle every grant in one burst too (with and without usage), then compare the buckets.
+          const settles = burst.flatMap((c, i) => {
+            const [m, r] = [expected[i]?.reservation, actual[i]?.reservation];
+            if (!m || !r) return [];
+            const usage = c.settle === undefined ? undefined : { inputTokens: c.settle, outputTokens: 7 };
+            return [{ m, r, usage }];
+          });
+          const memoryOutcomes: SettleOutcome[] = [];
+          for (const s of settles) memoryOutcomes.push(await memory.settle(s.m, s.usage));
+          expect(await Promise.all(settles.map((s) => redis.settle(s.r, s.usage)))).toEqual(memoryOutcomes);
+          const [ms, rs] = [await memory.peek(specs), await redis.peek(specs)];
+          rs.forEach((snap, i) => {
+            expect(snap.used).toBeCloseTo(ms[i]?.used ?? -1, 6);
+          });
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+});
+
 describe('RedisStore on Redis', () => {
   const rps = () =>
     defineBucket(`rps:${Math.random()}`, { dimension: 'requests', limit: 10, per: 'second', margin: 0 });
@@ -198,7 +263,7 @@ describe('RedisStore on Redis', () => {
     expect(store.scriptReloads).toBe(before + 1);
   });
 
-  it('lets idle keys expire once their bucket is full again, plus the grace period', async () => {
+  it('lets idle keys expire one to two grace periods after their bucket is full again', async () => {
     const clock = new ManualClock(Date.UTC(2026, 10, 24, 12));
     const store = await open({ clock, idleGraceMs: 5_000, leaseMs: 20_000 });
     const admin = adminClient(server.url);
@@ -209,12 +274,20 @@ describe('RedisStore on Redis', () => {
     await store.pause(paused, clock.now() + 90_000);
     const ttl = async (key: string) => admin.pttl(key);
     const state = (spec: BucketSpec) => store.keys.state(store.keys.prefix, spec.key);
-    expect(await ttl(state(tpm))).toBeGreaterThan(7_000);
-    expect(await ttl(state(tpm))).toBeLessThanOrEqual(8_000);
+    expect(await ttl(state(tpm))).toBeGreaterThan(7_000); // 3 s + one grace period, minus time passed
+    expect(await ttl(state(tpm))).toBeLessThanOrEqual(13_000); // 3 s + two grace periods
     const slotTtl = await ttl(store.keys.slots(store.keys.prefix, slots.key));
     expect(slotTtl).toBeGreaterThan(24_000);
     expect(slotTtl).toBeLessThanOrEqual(25_000);
     expect(await ttl(state(paused))).toBeGreaterThan(94_000);
+    expect(await ttl(state(paused))).toBeLessThanOrEqual(100_000);
+    // A later write refreshes the TTL only when it would end too soon.
+    const before = await ttl(state(tpm));
+    await store.reserve([tpm], costOf(100, 0));
+    expect(await ttl(state(tpm))).toBeLessThanOrEqual(before);
+    clock.advance(10_000);
+    await store.reserve([tpm], costOf(6_000, 0));
+    expect(await ttl(state(tpm))).toBeGreaterThan(60_000 + 5_000 - 1_000);
     // A pause only lengthens a key's life.
     await store.pause(paused, clock.now() + 1_000);
     expect(await ttl(state(paused))).toBeGreaterThan(94_000);

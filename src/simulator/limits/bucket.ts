@@ -60,9 +60,10 @@ export class SimBucket {
    * GCRA state: the instant the bucket is full again, in ms since `origin`.
    * Relative time keeps float error far below one unit: at epoch magnitudes
    * (1.7e12 ms) one ulp is 0.24 µs, which is a visible fraction of a token
-   * for large limits.
+   * for large limits. It starts in the far past (full), so a call stamped a
+   * moment before the scope was created still finds a full bucket.
    */
-  private tat = 0;
+  private tat = Number.NEGATIVE_INFINITY;
   /** Window state (fixed and calendar). */
   private used = 0;
   private windowStart = 0;

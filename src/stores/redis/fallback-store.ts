@@ -13,8 +13,10 @@
  * `status()` (for `/readyz` and metrics) and announced to `onStatusChange`.
  * While unavailable, the shared store is probed every `probeIntervalMs` (and
  * at once when its connection reports ready); the first successful probe
- * replays the settles that could not be delivered, then switches back. No
- * restart needed.
+ * replays the settles that could not be delivered, hands the local levels
+ * back (handover.ts), then switches back. No restart needed. Neither switch
+ * starts from a full bucket: the local shares start from the last shared
+ * levels, and a Redis that restarted empty is raised to the local ones.
  *
  * A reservation is always settled by the store that granted it: local ids
  * carry a prefix no Redis id can have.
@@ -33,6 +35,7 @@ import { type BucketSpec, withLimit } from '../../core/limit.js';
 import { MemoryStore } from '../memory/memory-store.js';
 import type { ReserveOptions, Store, StoreStats } from '../store.js';
 import { StoreUnavailableError } from './errors.js';
+import { Handover } from './handover.js';
 
 export type UnavailablePolicy = 'fail_open' | 'fail_closed';
 
@@ -113,6 +116,7 @@ export class FallbackStore implements Store {
   private readonly logger: StoreLogger;
   private readonly onStatusChange: ((status: FallbackStatus) => void) | undefined;
   private readonly shares = new WeakMap<BucketSpec, BucketSpec>();
+  private readonly handover: Handover;
   private readonly pending: PendingSettle[] = [];
   private readonly unsubscribe: (() => void) | undefined;
   private available = true;
@@ -140,6 +144,7 @@ export class FallbackStore implements Store {
     this.logger = options.logger ?? consoleLogger;
     this.onStatusChange = options.onStatusChange;
     this.local = new MemoryStore({ clock: this.clock, leaseMs: options.leaseMs, idPrefix: LOCAL_ID_PREFIX });
+    this.handover = new Handover(instances, this.shareOf);
     this.since = this.clock.now();
     this.unsubscribe = this.shared.onConnectionChange?.((connected) => {
       if (connected) void this.probe();
@@ -165,7 +170,9 @@ export class FallbackStore implements Store {
   async reserve(buckets: readonly BucketSpec[], cost: Cost, options?: ReserveOptions): Promise<Decision> {
     if (this.available) {
       try {
-        return await this.shared.reserve(buckets, cost, options);
+        const decision = await this.shared.reserve(buckets, cost, options);
+        this.handover.recordShared(buckets, decision.remaining, this.clock.now());
+        return decision;
       } catch (error) {
         this.markDownOrRethrow(error);
       }
@@ -177,6 +184,7 @@ export class FallbackStore implements Store {
       });
     }
     this.localDecisions++;
+    await this.handover.seedLocal(buckets, this.local, this.clock.now());
     const decision = await this.local.reserve(buckets.map(this.shareOf), cost, options);
     if (decision.granted) return decision;
     const index = buckets.findIndex((spec) => spec.key === decision.limitedBy?.key);
@@ -281,6 +289,8 @@ export class FallbackStore implements Store {
     this.probing = true;
     try {
       await this.shared.ping();
+      // Levels first, then the settles: a replayed refund must not be overwritten by the raise.
+      await this.handover.restoreShared(this.shared, this.local);
       await this.replaySettles();
       this.markUp();
     } catch (error) {
@@ -292,7 +302,7 @@ export class FallbackStore implements Store {
     return this.available;
   }
 
-  /** This instance's share of a bucket, computed once per spec. */
+  /** This instance's share of a bucket, computed once per spec (an arrow: Handover holds it before the constructor body runs). */
   private readonly shareOf = (spec: BucketSpec): BucketSpec => {
     let share = this.shares.get(spec);
     if (!share) {

@@ -5,10 +5,10 @@
  *
  * | key                              | type | holds                                                     |
  * | -------------------------------- | ---- | --------------------------------------------------------- |
- * | `<prefix>:{<tag>}:b:<bucket key>` | hash | `l` tat (gcra) or units used (calendar), `w` calendar window start, `p` paused until |
+ * | `<prefix>:{<tag>}:b:<bucket key>` | hash | `l` tat (gcra) or units used (calendar), `w` calendar window start, `p` paused until, `x` TTL good until |
  * | `<prefix>:{<tag>}:c:<bucket key>` | zset | concurrency slots: reservation id → lease expiry           |
  * | `<prefix>:{<tag>}:leases`         | zset | reservations held: id → lease expiry                      |
- * | `<prefix>:{<tag>}:stats`          | hash | counters `r` reservations, `s` settled, `d` duplicate settles, `e` expired leases |
+ * | `<prefix>:{<tag>}:stats`          | hash | counters `s` settled, `d` duplicate settles, `e` expired leases |
  * | `<prefix>:groups`                 | set  | every tag in use (only with a custom `hashTag`)            |
  *
  * Every key one script call touches carries the same `{tag}`, so it lands in

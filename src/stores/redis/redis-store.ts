@@ -34,9 +34,11 @@ import {
 } from '../../core/decision.js';
 import type { BucketSpec } from '../../core/limit.js';
 import { DEFAULT_LEASE_MS, type ReserveOptions, type Store, type StoreStats } from '../store.js';
+import { TickBatcher } from './batch.js';
 import { createRedisClient, type RedisConnectionOptions } from './connection.js';
 import { CrossSlotReservationError, StoreUnavailableError } from './errors.js';
 import { RedisKeys } from './keys.js';
+import { encodeReserves, type PendingReserve, resolveReserves } from './reserve-batch.js';
 import {
   loadScripts,
   preloadScripts,
@@ -47,6 +49,8 @@ import {
   type ScriptArg,
   type Scripts,
 } from './scripts.js';
+import { encodeSettles, type PendingSettle, resolveSettles } from './settle-batch.js';
+import { type SpecArgs, specArgs } from './spec-args.js';
 
 export interface RedisStoreOptions extends RedisConnectionOptions {
   /** Use this client instead of connecting from `url` (the caller keeps ownership). */
@@ -70,22 +74,16 @@ export interface RedisStoreOptions extends RedisConnectionOptions {
   unavailableRetryMs?: number;
 }
 
-interface CompiledSpec {
-  readonly tag: string;
-  readonly stateKey: string;
-  /** Concurrency buckets only: the slot set. */
-  readonly slotsKey: string | undefined;
-  readonly kind: 'g' | 'd' | 'n';
-  readonly capacity: string;
-  readonly rate: string;
-}
-
 interface Group {
+  readonly tag: string;
   readonly stats: string;
   readonly leases: string;
+  readonly reserves: TickBatcher<PendingReserve>;
+  readonly settles: TickBatcher<PendingSettle>;
 }
 
-const REASONS: ReadonlySet<string> = new Set<RefusalReason>(['rate', 'paused', 'concurrency', 'too_large']);
+/** Items per script call; a larger burst is split over several calls. */
+const MAX_BATCH = 256;
 
 export class RedisStore implements Store {
   readonly client: RedisClient;
@@ -99,7 +97,7 @@ export class RedisStore implements Store {
   private readonly unavailableRetryMs: number;
   private readonly hashTag: ((bucketKey: string) => string) | undefined;
   private readonly defaultTag: string;
-  private readonly compiled = new WeakMap<BucketSpec, CompiledSpec>();
+  private readonly compiled = new WeakMap<BucketSpec, SpecArgs>();
   private readonly groups = new Map<string, Group>();
   private readonly idBase = `${randomBytes(6).toString('base64url')}.`;
   private nextId = 0;
@@ -155,63 +153,26 @@ export class RedisStore implements Store {
     return this.reloads;
   }
 
-  async reserve(buckets: readonly BucketSpec[], cost: Cost, options?: ReserveOptions): Promise<Decision> {
-    const group = this.groupOf(buckets);
-    const now = this.clock.now();
-    const id = `${this.idBase}${(++this.nextId).toString(36)}`;
-    const keys: ScriptArg[] = [group.stats, group.leases];
-    const argv: ScriptArg[] = [
-      now,
-      this.source,
-      this.grace,
-      id,
-      options?.leaseMs ?? this.leaseMs,
-      buckets.length,
-    ];
-    for (const spec of buckets) {
-      const c = this.compile(spec);
-      keys.push(c.stateKey);
-      if (c.slotsKey) keys.push(c.slotsKey);
-      argv.push(c.kind, c.capacity, c.rate, costOn(cost, spec.dimension));
-    }
-    const reply = (await this.run(this.scripts.reserve, keys, argv)) as ReserveReply;
-    const remaining = new Array<number>(buckets.length);
-    for (let i = 0; i < buckets.length; i++) remaining[i] = Number(reply[4 + i]);
-    if (reply[0] === 1) return grant({ id, buckets, cost, grantedAt: now }, remaining);
-    const reason = reply[3];
-    const limitedBy = buckets[reply[1] - 1];
-    if (!limitedBy || !REASONS.has(reason)) throw new Error(`reserve script replied ${String(reply)}`);
-    const wait = reason === 'too_large' ? Number.POSITIVE_INFINITY : Number(reply[2]);
-    return refusal(wait, limitedBy, reason as RefusalReason, remaining);
+  reserve(buckets: readonly BucketSpec[], cost: Cost, options?: ReserveOptions): Promise<Decision> {
+    return new Promise<Decision>((resolve, reject) => {
+      const group = this.groupOf(buckets);
+      const id = `${this.idBase}${(++this.nextId).toString(36)}`;
+      const leaseMs = options?.leaseMs ?? this.leaseMs;
+      group.reserves.add({ buckets, cost, leaseMs, id, now: this.clock.now(), resolve, reject });
+    });
   }
 
-  async settle(reservation: Reservation, usage?: Usage): Promise<SettleOutcome> {
-    const { buckets, cost } = reservation;
-    const group = this.groupOf(buckets);
-    const keys: ScriptArg[] = [group.stats, group.leases];
-    const argv: ScriptArg[] = [
-      this.clock.now(),
-      this.source,
-      this.grace,
-      reservation.id,
-      buckets.length,
-      usage ? '1' : '0',
-    ];
-    for (const spec of buckets) {
-      const c = this.compile(spec);
-      keys.push(c.slotsKey ?? c.stateKey);
-      const delta = usage ? usageOn(usage, spec.dimension, cost.requests) - costOn(cost, spec.dimension) : 0;
-      argv.push(c.kind, c.rate, delta);
-    }
-    const reply = await this.run(this.scripts.settle, keys, argv);
-    return reply === 1 ? 'settled' : 'duplicate';
+  settle(reservation: Reservation, usage?: Usage): Promise<SettleOutcome> {
+    return new Promise<SettleOutcome>((resolve, reject) => {
+      this.groupOf(reservation.buckets).settles.add({ reservation, usage, resolve, reject });
+    });
   }
 
   async renew(reservation: Reservation, leaseMs = this.leaseMs): Promise<boolean> {
     const group = this.groupOf(reservation.buckets);
     const keys: ScriptArg[] = [group.stats, group.leases];
     for (const spec of reservation.buckets) {
-      const slots = this.compile(spec).slotsKey;
+      const slots = this.argsOf(spec).slotsKey;
       if (slots) keys.push(slots);
     }
     const argv = [this.clock.now(), this.source, this.grace, reservation.id, leaseMs];
@@ -220,7 +181,7 @@ export class RedisStore implements Store {
 
   async sync(spec: BucketSpec, observation: ProviderObservation): Promise<void> {
     const now = this.clock.now();
-    const c = this.compile(spec);
+    const c = this.argsOf(spec);
     let target: number | undefined;
     if (spec.kind === 'gcra') {
       target = gcraTatFromProvider(observation, now, spec);
@@ -232,7 +193,7 @@ export class RedisStore implements Store {
   }
 
   async pause(spec: BucketSpec, untilMs: number): Promise<void> {
-    const c = this.compile(spec);
+    const c = this.argsOf(spec);
     await this.run(this.scripts.pause, [c.stateKey], [this.clock.now(), this.source, this.grace, untilMs]);
   }
 
@@ -241,7 +202,7 @@ export class RedisStore implements Store {
     // A dashboard may peek buckets of many groups: one call per group.
     const byTag = new Map<string, BucketSpec[]>();
     for (const spec of buckets) {
-      const tag = this.compile(spec).tag;
+      const tag = this.argsOf(spec).tag;
       const list = byTag.get(tag);
       if (list) list.push(spec);
       else byTag.set(tag, [spec]);
@@ -272,11 +233,12 @@ export class RedisStore implements Store {
         [...tags].map(async (tag) => {
           const g = this.group(tag);
           const c = (await this.run(this.scripts.stats, [g.stats, g.leases], argv)) as number[];
-          totals.reservations += Number(c[0]);
-          totals.settled += Number(c[1]);
-          totals.duplicateSettles += Number(c[2]);
-          totals.expiredLeases += Number(c[3]);
-          totals.active += Number(c[4]);
+          const [settled, duplicates, expired, active] = c.map(Number) as [number, number, number, number];
+          totals.reservations += settled + expired + active;
+          totals.settled += settled;
+          totals.duplicateSettles += duplicates;
+          totals.expiredLeases += expired;
+          totals.active += active;
         }),
       );
       return { ...totals, buckets: await this.countBucketKeys() };
@@ -298,7 +260,7 @@ export class RedisStore implements Store {
     const keys: ScriptArg[] = [group.stats, group.leases];
     const argv: ScriptArg[] = [this.clock.now(), this.source, this.grace, buckets.length];
     for (const spec of buckets) {
-      const c = this.compile(spec);
+      const c = this.argsOf(spec);
       keys.push(c.stateKey);
       if (c.slotsKey) keys.push(c.slotsKey);
       argv.push(c.kind, c.capacity, c.rate);
@@ -311,6 +273,30 @@ export class RedisStore implements Store {
       resetMs: Number(reply[i * 4 + 2]),
       pausedUntil: Number(reply[i * 4 + 3]),
     }));
+  }
+
+  private flushReserves(group: Group, items: PendingReserve[]): void {
+    // One "now" per script call: the time the batch's first reservation was asked for.
+    const now = (items[0] as PendingReserve).now;
+    const header = [now, this.source, this.grace];
+    const call = encodeReserves(items, { stats: group.stats, leases: group.leases, header }, this.argsOf);
+    this.run(this.scripts.reserve, call.keys, call.argv).then(
+      (reply) => resolveReserves(call, reply as unknown[], now),
+      (error: unknown) => {
+        for (const item of items) item.reject(error);
+      },
+    );
+  }
+
+  private flushSettles(group: Group, items: PendingSettle[]): void {
+    const header = [this.clock.now(), this.source, this.grace];
+    const call = encodeSettles(items, { stats: group.stats, leases: group.leases, header }, this.argsOf);
+    this.run(this.scripts.settle, call.keys, call.argv).then(
+      (reply) => resolveSettles(items, reply),
+      (error: unknown) => {
+        for (const item of items) item.reject(error);
+      },
+    );
   }
 
   private async run(script: Script, keys: ScriptArg[], argv: ScriptArg[]): Promise<unknown> {
@@ -335,9 +321,9 @@ export class RedisStore implements Store {
   /** The hash-tag group of a call's buckets; all must share it. */
   private groupOf(buckets: readonly BucketSpec[]): Group {
     if (!this.hashTag || buckets.length === 0) return this.group(this.defaultTag);
-    const tag = this.compile(buckets[0] as BucketSpec).tag;
+    const tag = this.argsOf(buckets[0] as BucketSpec).tag;
     for (let i = 1; i < buckets.length; i++) {
-      const other = this.compile(buckets[i] as BucketSpec);
+      const other = this.argsOf(buckets[i] as BucketSpec);
       if (other.tag !== tag) {
         throw new CrossSlotReservationError(
           `buckets ${(buckets[0] as BucketSpec).key} (group "${tag}") and ${(buckets[i] as BucketSpec).key} ` +
@@ -351,7 +337,14 @@ export class RedisStore implements Store {
   private group(tag: string): Group {
     let group = this.groups.get(tag);
     if (!group) {
-      group = { stats: this.keys.stats(tag), leases: this.keys.leases(tag) };
+      const created: Group = {
+        tag,
+        stats: this.keys.stats(tag),
+        leases: this.keys.leases(tag),
+        reserves: new TickBatcher(MAX_BATCH, (items) => this.flushReserves(created, items)),
+        settles: new TickBatcher(MAX_BATCH, (items) => this.flushSettles(created, items)),
+      };
+      group = created;
       this.groups.set(tag, group);
       // stats() of any instance must find every group, not only those it saw.
       if (this.hashTag) this.client.sadd(this.keys.groups(), tag).catch(() => this.groups.delete(tag));
@@ -360,22 +353,15 @@ export class RedisStore implements Store {
   }
 
   /** Key names and argument strings of a spec, computed once per spec object. */
-  private compile(spec: BucketSpec): CompiledSpec {
-    let c = this.compiled.get(spec);
-    if (!c) {
+  private readonly argsOf = (spec: BucketSpec): SpecArgs => {
+    let args = this.compiled.get(spec);
+    if (!args) {
       const tag = this.hashTag ? this.keys.validTag(this.hashTag(spec.key)) : this.defaultTag;
-      c = {
-        tag,
-        stateKey: this.keys.state(tag, spec.key),
-        slotsKey: spec.kind === 'concurrency' ? this.keys.slots(tag, spec.key) : undefined,
-        kind: spec.kind === 'gcra' ? 'g' : spec.kind === 'calendar' ? 'd' : 'n',
-        capacity: String(spec.capacity),
-        rate: String(spec.ratePerMs),
-      };
-      this.compiled.set(spec, c);
+      args = specArgs(spec, this.keys, tag);
+      this.compiled.set(spec, args);
     }
-    return c;
-  }
+    return args;
+  };
 
   private async countBucketKeys(): Promise<number> {
     let count = 0;
@@ -407,9 +393,6 @@ export class RedisStore implements Store {
     });
   }
 }
-
-/** reserve.lua's reply: granted, binding bucket (1-based), wait, reason, remaining… */
-type ReserveReply = [number, number, string, string, ...string[]];
 
 /** Connects, loads the scripts and resolves with a ready store (rejects if Redis is unreachable). */
 export async function createRedisStore(options: RedisStoreOptions = {}): Promise<RedisStore> {

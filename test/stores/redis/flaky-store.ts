@@ -14,13 +14,18 @@ import type { SharedStore } from '../../../src/stores/redis/fallback-store.js';
 import type { ReserveOptions } from '../../../src/stores/store.js';
 
 export class FlakyStore implements SharedStore {
-  readonly inner: MemoryStore;
+  inner: MemoryStore;
   down = false;
   calls = 0;
   private listener: ((connected: boolean) => void) | undefined;
 
-  constructor(clock: Clock) {
+  constructor(private readonly clock: Clock) {
     this.inner = new MemoryStore({ clock, idPrefix: 'shared-' });
+  }
+
+  /** A restart without persistence: every bucket full again, no reservation known. */
+  loseState(): void {
+    this.inner = new MemoryStore({ clock: this.clock, idPrefix: 'shared-' });
   }
 
   /** Simulates the connection events RedisStore forwards from ioredis. */

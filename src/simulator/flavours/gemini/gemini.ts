@@ -77,6 +77,10 @@ function parseGenerate(
   }
   const config = isObject(body.generationConfig) ? body.generationConfig : {};
   const choices = count(config.candidateCount) || 1;
+  if (choices > 8)
+    return geminiInvalid(
+      '* GenerateContentRequest.generation_config.candidate_count: must be between 1 and 8\n',
+    );
   return {
     endpoint: 'generate',
     model,

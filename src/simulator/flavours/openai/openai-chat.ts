@@ -12,6 +12,17 @@ import { defaultMaxTokens } from './openai-models.js';
 import { openaiInvalid } from './openai-wire.js';
 
 const FINGERPRINT = 'fp_simulated';
+/** OpenAI's upper bound for `n`. */
+const MAX_CHOICES = 128;
+
+function tooManyChoices(n: number, headers: Headers): Reply {
+  return openaiInvalid(
+    `Invalid 'n': integer above maximum value. Expected a value <= ${MAX_CHOICES}, but got ${n} instead.`,
+    headers,
+    'n',
+    'integer_above_max_value',
+  );
+}
 
 export function usageJson(usage: UsageReport): string {
   const input = usage.input.tokens;
@@ -59,6 +70,7 @@ export function parseChat(body: JsonObject, config: SimulatorConfig, headers: He
   const extra = body.tools !== undefined ? JSON.stringify(body.tools) : '';
   const prompt = openaiChatTokens(framed, model, extra);
   const choices = count(body.n) || 1;
+  if (choices > MAX_CHOICES) return tooManyChoices(choices, headers);
   const cap = count(body.max_completion_tokens) ?? count(body.max_tokens);
   const stream = body.stream === true;
   const includeUsage = isObject(body.stream_options) && body.stream_options.include_usage === true;
@@ -167,6 +179,7 @@ export function parseCompletions(body: JsonObject, config: SimulatorConfig, head
   }
   const { tokens, prompts, echo } = promptTokens(body.prompt, model);
   const choices = prompts * (count(body.n) || 1);
+  if (choices > MAX_CHOICES) return tooManyChoices(choices, headers);
   // The completions API defaults max_tokens to 16 (the cookbook's 15 plus the API's own default).
   const cap = count(body.max_tokens) ?? 16;
   const includeUsage = isObject(body.stream_options) && body.stream_options.include_usage === true;

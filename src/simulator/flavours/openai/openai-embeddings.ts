@@ -70,6 +70,14 @@ export function parseEmbeddings(body: JsonObject, headers: Headers): Call | Repl
     0,
   );
   const dimensions = count(body.dimensions) || dimensionsOf(model);
+  if (dimensions > dimensionsOf(model)) {
+    return openaiInvalid(
+      `Invalid 'dimensions': integer above maximum value. Expected a value <= ${dimensionsOf(model)}, but got ${dimensions} instead.`,
+      headers,
+      'dimensions',
+      'integer_above_max_value',
+    );
+  }
   const base64 = body.encoding_format === 'base64';
   return {
     endpoint: 'embeddings',

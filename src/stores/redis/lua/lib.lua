@@ -10,9 +10,11 @@
 -- caller passes (or gets back) by the difference, so both modes speak the
 -- caller's epoch at the port. One script call uses exactly one "now".
 --
--- Numbers go back to the client as strings formatted with %.17g: Redis
--- truncates Lua numbers to integers in replies, and tostring() keeps only
--- 14 digits.
+-- Stored numbers are strings formatted with %.17g (exact round trip;
+-- tostring() keeps only 14 digits). Numbers in replies use `enc`: Redis
+-- truncates Lua numbers to integers in replies, so a value goes back as an
+-- integer count of millionths (cheap to produce, exact to 1e-6) when it fits
+-- in a double's integer range, and as a %.17g string otherwise.
 
 local DAY_MS = 86400000
 local EPSILON_MS = 1e-6
@@ -29,6 +31,12 @@ local offset = now - client_now
 
 local function num(x)
   return string.format('%.17g', x)
+end
+
+local function enc(x)
+  local micros = x * 1000000
+  if micros < 9e15 and micros > -9e15 then return math.floor(micros + 0.5) end
+  return num(x)
 end
 
 -- GCRA: the state is `tat`, the instant the bucket is full again.
@@ -108,8 +116,38 @@ end
 -- grace period: ARGV[3], in ms. Script-specific arguments start at ARGV[4].
 local GRACE_MS = tonumber(ARGV[3])
 
-local function expire_at(key, until_ms)
-  redis.call('PEXPIRE', key, math.ceil(math.max(until_ms - now, 0) + GRACE_MS))
+-- A state hash remembers in field `x` until when its TTL is known to last,
+-- so most writes skip the PEXPIRE: the TTL is refreshed only when it would
+-- end less than one grace period after `until_ms` (when the state stops
+-- carrying information), and then to two grace periods after it. A key
+-- therefore outlives its information by one to two grace periods.
+local function ttl_needed(good_until, until_ms)
+  return until_ms + GRACE_MS > good_until
+end
+
+-- Sets the TTL to `x` (call after the write that may have created the key).
+local function expire_at(key, x)
+  redis.call('PEXPIRE', key, math.ceil(math.max(x - now, 1)))
+end
+
+-- Writes a gcra state (`w` nil) or a calendar state, refreshing the TTL
+-- only when it is needed.
+local function write_state(key, good_until, until_ms, l, w)
+  if not ttl_needed(good_until, until_ms) then
+    if w then
+      redis.call('HSET', key, 'l', num(l), 'w', num(w))
+    else
+      redis.call('HSET', key, 'l', num(l))
+    end
+    return
+  end
+  local x = until_ms + 2 * GRACE_MS
+  if w then
+    redis.call('HSET', key, 'l', num(l), 'w', num(w), 'x', num(x))
+  else
+    redis.call('HSET', key, 'l', num(l), 'x', num(x))
+  end
+  expire_at(key, x)
 end
 
 -- Never shortens a key's life (a concurrency set holds several leases).

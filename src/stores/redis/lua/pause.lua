@@ -5,9 +5,15 @@
 
 local key = KEYS[1]
 local until_ms = tonumber(ARGV[4]) + offset
-local paused = tonumber(redis.call('HGET', key, 'p')) or 0
+local state = redis.call('HMGET', key, 'p', 'x')
+local paused = tonumber(state[1]) or 0
 if until_ms > paused then
-  redis.call('HSET', key, 'p', num(until_ms))
-  extend_to(key, until_ms)
+  if ttl_needed(tonumber(state[2]) or 0, until_ms) then
+    local x = until_ms + 2 * GRACE_MS
+    redis.call('HSET', key, 'p', num(until_ms), 'x', num(x))
+    expire_at(key, x)
+  else
+    redis.call('HSET', key, 'p', num(until_ms))
+  end
 end
 return 1

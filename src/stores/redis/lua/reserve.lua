@@ -1,97 +1,182 @@
--- reserve: grants `amount` on every bucket, or on none (all-or-nothing), and
--- says which bucket binds and when the request would fit.
+-- reserve: decides a batch of reservations, in order, each all-or-nothing
+-- across its buckets. Concurrent callers' reservations made in the same tick
+-- share this one call (see batch.ts); a batch of one is the plain case. Each
+-- reservation sees the effects of the ones before it, exactly as if they had
+-- been sent one after another.
 --
--- KEYS[1] stats hash, KEYS[2] lease index (zset id → expiry), then per bucket
--- its state hash (l = tat | used, w = calendar window, p = paused until) and,
--- for a concurrency bucket only, its slot set (zset id → expiry).
--- ARGV[4] reservation id, ARGV[5] lease ms, ARGV[6] bucket count, then per
--- bucket: kind (g = gcra, d = calendar day, n = concurrency), capacity,
--- rate per ms, amount.
+-- KEYS[1] stats hash, KEYS[2] lease index (zset id → expiry), then the
+-- distinct keys of the batch: state hashes (l = tat | used, w = calendar
+-- window, p = paused until, x = TTL good until) and concurrency slot sets
+-- (zset id → expiry).
+-- ARGV[4] bucket entries E, ARGV[5] shapes S, ARGV[6] reservations R, then:
+-- E entries of 6: state key index, slot key index (0 if none), kind (g =
+-- gcra, d = calendar day, n = concurrency), capacity, rate per ms, dimension
+-- (r requests, i input, o output, t tokens, c concurrency);
+-- S shapes (bucket lists): n, then n entry numbers;
+-- R reservations of 6: id, lease ms, shape, requests, input, output tokens.
 --
--- Reply: { granted (1|0), binding bucket (1-based, 0 if granted), wait ms,
--- reason, remaining per bucket... }.
+-- Reply: { now, then per entry: its key's level and window as stored before
+-- the batch and its slots held (the client replays grants from there to
+-- report `remaining` without Redis formatting numbers), then per
+-- reservation: 0 if granted, else binding bucket (1-based), wait (enc, ms),
+-- reason (1 rate, 2 paused, 3 concurrency, 4 too_large) }.
 
-local id = ARGV[4]
-local lease_ms = tonumber(ARGV[5])
-local count = tonumber(ARGV[6])
+local E = tonumber(ARGV[4])
+local S = tonumber(ARGV[5])
+local R = tonumber(ARGV[6])
+-- Expired leases are purged (and counted) by settle, renew, peek and stats;
+-- a reservation does not need them gone: slot sets purge their own.
 
-expire_leases(KEYS[1], KEYS[2])
+local e_state, e_slots, e_kind, e_cap, e_rate, e_dim = {}, {}, {}, {}, {}, {}
+local a = 6
+for e = 1, E do
+  e_state[e] = tonumber(ARGV[a + 1])
+  e_slots[e] = tonumber(ARGV[a + 2])
+  e_kind[e] = ARGV[a + 3]
+  e_cap[e] = tonumber(ARGV[a + 4])
+  e_rate[e] = tonumber(ARGV[a + 5])
+  e_dim[e] = ARGV[a + 6]
+  a = a + 6
+end
+local shapes = {}
+for s = 1, S do
+  local n = tonumber(ARGV[a + 1])
+  local shape = {}
+  for i = 1, n do shape[i] = tonumber(ARGV[a + 1 + i]) end
+  shapes[s] = shape
+  a = a + 1 + n
+end
 
-local kinds, caps, rates, amounts, levels, wins, pauses, state_keys, slot_keys = {}, {}, {}, {}, {}, {}, {}, {}, {}
-local worst_wait, worst_index, worst_reason = 0, 0, ''
-local k = 3
-for i = 1, count do
-  local a = 6 + (i - 1) * 4
-  local kind = ARGV[a + 1]
-  local cap = tonumber(ARGV[a + 2])
-  local rate = tonumber(ARGV[a + 3])
-  local amount = tonumber(ARGV[a + 4])
-  local state_key = KEYS[k]
-  k = k + 1
-  local state = redis.call('HMGET', state_key, 'l', 'w', 'p')
-  local level = tonumber(state[1]) or 0
-  local win = tonumber(state[2]) or 0
-  local paused = tonumber(state[3]) or 0
-  local wait, reason
-  if kind == 'g' then
-    wait = gcra_wait(level, amount, cap, rate)
-    reason = 'rate'
-  elseif kind == 'd' then
-    wait = calendar_wait(level, win, amount, cap)
-    reason = 'rate'
+-- State by key index, read once per batch and written once at the end.
+local level, win, paused, good_until, raw_level, raw_win, dirty = {}, {}, {}, {}, {}, {}, {}
+local held, stored_earliest, added, added_earliest, added_latest, held_before = {}, {}, {}, {}, {}, {}
+for e = 1, E do
+  local k = e_state[e]
+  if level[k] == nil then
+    local state = redis.call('HMGET', KEYS[k], 'l', 'w', 'p', 'x')
+    raw_level[k], raw_win[k] = state[1], state[2]
+    level[k] = tonumber(state[1]) or 0
+    win[k] = tonumber(state[2]) or 0
+    paused[k] = tonumber(state[3]) or 0
+    good_until[k] = tonumber(state[4]) or 0
+  end
+  local s = e_slots[e]
+  if s > 0 and held[s] == nil then
+    held[s] = slots_held(KEYS[s])
+    held_before[s] = held[s]
+    added[s] = {}
+    added_earliest[s] = INF
+    added_latest[s] = 0
+  end
+end
+local function earliest(s)
+  if stored_earliest[s] == nil then stored_earliest[s] = earliest_lease(KEYS[s]) end
+  return math.min(stored_earliest[s], added_earliest[s])
+end
+
+local out = { 0 }
+if offset ~= 0 then out[1] = num(now) end
+for e = 1, E do
+  local k, s = e_state[e], e_slots[e]
+  out[#out + 1] = raw_level[k] or ''
+  out[#out + 1] = raw_win[k] or ''
+  if s > 0 then out[#out + 1] = held_before[s] else out[#out + 1] = 0 end
+end
+
+local leases, granted = {}, 0
+local amounts = {}
+local lease_arg, lease_ms
+for _ = 1, R do
+  local id = ARGV[a + 1]
+  if ARGV[a + 2] ~= lease_arg then
+    lease_arg = ARGV[a + 2]
+    lease_ms = tonumber(lease_arg)
+  end
+  local shape = shapes[tonumber(ARGV[a + 3])]
+  local requests = tonumber(ARGV[a + 4])
+  local input = tonumber(ARGV[a + 5])
+  local output = tonumber(ARGV[a + 6])
+  a = a + 6
+  amounts.r, amounts.i, amounts.o, amounts.t, amounts.c = requests, input, output, input + output, 1
+
+  local worst_wait, worst_index, worst_reason = 0, 0, 0
+  for i = 1, #shape do
+    local e = shape[i]
+    local k = e_state[e]
+    local kind = e_kind[e]
+    local amount = amounts[e_dim[e]]
+    local wait, reason
+    if kind == 'g' then
+      wait = gcra_wait(level[k], amount, e_cap[e], e_rate[e])
+      reason = 1
+    elseif kind == 'd' then
+      wait = calendar_wait(level[k], win[k], amount, e_cap[e])
+      reason = 1
+    else
+      local s = e_slots[e]
+      if held[s] + 1 <= e_cap[e] then wait = 0 else wait = earliest(s) - now end
+      reason = 3
+    end
+    if wait == INF then reason = 4 end
+    local p = paused[k]
+    if p > now and p - now >= wait and wait ~= INF then
+      wait = p - now
+      reason = 2
+    end
+    if wait > worst_wait then
+      worst_wait, worst_index, worst_reason = wait, i, reason
+    end
+  end
+
+  if worst_index > 0 then
+    out[#out + 1] = worst_index
+    out[#out + 1] = enc(worst_wait)
+    out[#out + 1] = worst_reason
   else
-    slot_keys[i] = KEYS[k]
-    k = k + 1
-    level = slots_held(slot_keys[i])
-    if level + 1 <= cap then wait = 0 else wait = earliest_lease(slot_keys[i]) - now end
-    reason = 'concurrency'
+    local expires_at = now + lease_ms
+    local score = num(expires_at)
+    for i = 1, #shape do
+      local e = shape[i]
+      local k = e_state[e]
+      local kind = e_kind[e]
+      if kind == 'g' then
+        level[k] = gcra_take(level[k], amounts[e_dim[e]], e_rate[e])
+        dirty[k] = kind
+      elseif kind == 'd' then
+        level[k] = calendar_used(level[k], win[k]) + amounts[e_dim[e]]
+        win[k] = calendar_window(win[k])
+        dirty[k] = kind
+      else
+        local s = e_slots[e]
+        held[s] = held[s] + 1
+        local list = added[s]
+        list[#list + 1] = score
+        list[#list + 1] = id
+        if expires_at < added_earliest[s] then added_earliest[s] = expires_at end
+        if expires_at > added_latest[s] then added_latest[s] = expires_at end
+      end
+    end
+    leases[#leases + 1] = score
+    leases[#leases + 1] = id
+    granted = granted + 1
+    out[#out + 1] = 0
   end
-  if wait == INF then reason = 'too_large' end
-  if paused > now and paused - now >= wait and wait ~= INF then
-    wait = paused - now
-    reason = 'paused'
-  end
-  if wait > worst_wait then
-    worst_wait, worst_index, worst_reason = wait, i, reason
-  end
-  kinds[i], caps[i], rates[i], amounts[i] = kind, cap, rate, amount
-  levels[i], wins[i], pauses[i], state_keys[i] = level, win, paused, state_key
 end
 
-local function remaining(i)
-  if kinds[i] == 'g' then return gcra_remaining(levels[i], caps[i], rates[i]) end
-  if kinds[i] == 'd' then return calendar_remaining(levels[i], wins[i], caps[i]) end
-  return math.max(0, caps[i] - levels[i])
-end
-
-local reply
-if worst_index > 0 then
-  reply = { 0, worst_index, num(worst_wait), worst_reason }
-  for i = 1, count do reply[4 + i] = num(remaining(i)) end
-  return reply
-end
-
-local expires_at = now + lease_ms
-for i = 1, count do
-  local kind = kinds[i]
+for k, kind in pairs(dirty) do
   if kind == 'g' then
-    levels[i] = gcra_take(levels[i], amounts[i], rates[i])
-    redis.call('HSET', state_keys[i], 'l', num(levels[i]))
-    expire_at(state_keys[i], math.max(levels[i], pauses[i]))
-  elseif kind == 'd' then
-    levels[i] = calendar_used(levels[i], wins[i]) + amounts[i]
-    wins[i] = calendar_window(wins[i])
-    redis.call('HSET', state_keys[i], 'l', num(levels[i]), 'w', num(wins[i]))
-    expire_at(state_keys[i], math.max(wins[i] + DAY_MS, pauses[i]))
+    write_state(KEYS[k], good_until[k], math.max(level[k], paused[k]), level[k])
   else
-    levels[i] = levels[i] + 1
-    redis.call('ZADD', slot_keys[i], num(expires_at), id)
-    extend_to(slot_keys[i], expires_at)
+    write_state(KEYS[k], good_until[k], math.max(win[k] + DAY_MS, paused[k]), level[k], win[k])
   end
 end
-redis.call('ZADD', KEYS[2], num(expires_at), id)
-redis.call('HINCRBY', KEYS[1], 'r', 1)
-
-reply = { 1, 0, '0', '' }
-for i = 1, count do reply[4 + i] = num(remaining(i)) end
-return reply
+for s, list in pairs(added) do
+  if #list > 0 then
+    redis.call('ZADD', KEYS[s], unpack(list))
+    extend_to(KEYS[s], added_latest[s])
+  end
+end
+-- No reservation counter: every reservation is held, settled or expired, so
+-- stats derives it from those.
+if granted > 0 then redis.call('ZADD', KEYS[2], unpack(leases)) end
+return out

@@ -1,49 +1,115 @@
--- settle: ends a reservation exactly once. Refunds or charges the difference
--- between usage and estimate and frees concurrency slots; a reservation that
--- is no longer held (settled before, or its lease ran out) is a counted no-op.
+-- settle: ends a batch of reservations, in order, each exactly once.
+-- Refunds or charges the difference between usage and estimate and frees
+-- concurrency slots; a reservation that is no longer held (settled before,
+-- or its lease ran out) is a counted no-op. Settles made in the same tick
+-- share this one call (see batch.ts).
 --
--- KEYS[1] stats hash, KEYS[2] lease index, then per bucket: its state hash,
--- or for a concurrency bucket its slot set.
--- ARGV[4] reservation id, ARGV[5] bucket count, ARGV[6] '1' when usage is
--- known, then per bucket: kind, rate per ms, delta (usage − estimate).
+-- KEYS[1] stats hash, KEYS[2] lease index, then the distinct keys of the
+-- batch: state hashes, and slot sets of concurrency buckets.
+-- ARGV[4] bucket entries E, ARGV[5] shapes S, ARGV[6] settles R, then:
+-- E entries of 4: key index (the slot set for concurrency), kind, rate per
+-- ms, dimension (r, i, o, t, c as in reserve.lua);
+-- S shapes: n, then n entry numbers;
+-- R settles of 6: id, shape, estimated input and output tokens, used input
+-- and output tokens ('' when usage is unknown: the estimate stands).
 --
--- Reply: 1 settled, 0 duplicate.
+-- Reply: one character per settle, '1' settled or '0' duplicate.
 
-local id = ARGV[4]
-local count = tonumber(ARGV[5])
-local has_usage = ARGV[6] == '1'
-
+local E = tonumber(ARGV[4])
+local S = tonumber(ARGV[5])
+local R = tonumber(ARGV[6])
 expire_leases(KEYS[1], KEYS[2])
-if redis.call('ZREM', KEYS[2], id) == 0 then
-  redis.call('HINCRBY', KEYS[1], 'd', 1)
-  return 0
-end
-redis.call('HINCRBY', KEYS[1], 's', 1)
 
-for i = 1, count do
-  local a = 6 + (i - 1) * 3
-  local kind = ARGV[a + 1]
-  local rate = tonumber(ARGV[a + 2])
-  local delta = tonumber(ARGV[a + 3])
-  local key = KEYS[2 + i]
-  if kind == 'n' then
-    redis.call('ZREM', key, id)
-  elseif has_usage and delta ~= 0 then
-    local state = redis.call('HMGET', key, 'l', 'w', 'p')
-    local level = tonumber(state[1]) or 0
-    local win = tonumber(state[2]) or 0
-    local paused = tonumber(state[3]) or 0
-    if kind == 'g' then
-      if delta > 0 then level = gcra_take(level, delta, rate) else level = gcra_give(level, -delta, rate) end
-      redis.call('HSET', key, 'l', num(level))
-      expire_at(key, math.max(level, paused))
-    elseif win >= day_start() or delta > 0 then
-      -- A refund only applies to the day it was reserved in; a charge lands in today.
-      level = math.max(0, calendar_used(level, win) + delta)
-      win = calendar_window(win)
-      redis.call('HSET', key, 'l', num(level), 'w', num(win))
-      expire_at(key, math.max(win + DAY_MS, paused))
+local e_key, e_kind, e_rate, e_dim = {}, {}, {}, {}
+local a = 6
+for e = 1, E do
+  e_key[e] = tonumber(ARGV[a + 1])
+  e_kind[e] = ARGV[a + 2]
+  e_rate[e] = tonumber(ARGV[a + 3])
+  e_dim[e] = ARGV[a + 4]
+  a = a + 4
+end
+local shapes = {}
+for s = 1, S do
+  local n = tonumber(ARGV[a + 1])
+  local shape = {}
+  for i = 1, n do shape[i] = tonumber(ARGV[a + 1 + i]) end
+  shapes[s] = shape
+  a = a + 1 + n
+end
+
+local level, win, paused, good_until, dirty = {}, {}, {}, {}, {}
+local function load(k)
+  if level[k] ~= nil then return end
+  local state = redis.call('HMGET', KEYS[k], 'l', 'w', 'p', 'x')
+  level[k] = tonumber(state[1]) or 0
+  win[k] = tonumber(state[2]) or 0
+  paused[k] = tonumber(state[3]) or 0
+  good_until[k] = tonumber(state[4]) or 0
+end
+local freed = {}
+local deltas = { r = 0, c = 0 }
+
+local out = {}
+local settled, duplicates = 0, 0
+for r = 1, R do
+  local id = ARGV[a + 1]
+  local shape = shapes[tonumber(ARGV[a + 2])]
+  local has_usage = ARGV[a + 5] ~= ''
+  if has_usage then
+    local cost_in, cost_out = tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4])
+    local used_in, used_out = tonumber(ARGV[a + 5]), tonumber(ARGV[a + 6])
+    deltas.i = used_in - cost_in
+    deltas.o = used_out - cost_out
+    deltas.t = (used_in + used_out) - (cost_in + cost_out)
+  end
+  a = a + 6
+  if redis.call('ZREM', KEYS[2], id) == 0 then
+    duplicates = duplicates + 1
+    out[r] = '0'
+  else
+    settled = settled + 1
+    out[r] = '1'
+    for i = 1, #shape do
+      local e = shape[i]
+      local k = e_key[e]
+      local kind = e_kind[e]
+      if kind == 'n' then
+        local list = freed[k]
+        if not list then
+          list = {}
+          freed[k] = list
+        end
+        list[#list + 1] = id
+      elseif has_usage and deltas[e_dim[e]] ~= 0 then
+        local delta = deltas[e_dim[e]]
+        load(k)
+        if kind == 'g' then
+          if delta > 0 then
+            level[k] = gcra_take(level[k], delta, e_rate[e])
+          else
+            level[k] = gcra_give(level[k], -delta, e_rate[e])
+          end
+          dirty[k] = kind
+        elseif win[k] >= day_start() or delta > 0 then
+          -- A refund only applies to the day it was reserved in; a charge lands in today.
+          level[k] = math.max(0, calendar_used(level[k], win[k]) + delta)
+          win[k] = calendar_window(win[k])
+          dirty[k] = kind
+        end
+      end
     end
   end
 end
-return 1
+
+for k, kind in pairs(dirty) do
+  if kind == 'g' then
+    write_state(KEYS[k], good_until[k], math.max(level[k], paused[k]), level[k])
+  else
+    write_state(KEYS[k], good_until[k], math.max(win[k] + DAY_MS, paused[k]), level[k], win[k])
+  end
+end
+for k, list in pairs(freed) do redis.call('ZREM', KEYS[k], unpack(list)) end
+if settled > 0 then redis.call('HINCRBY', KEYS[1], 's', settled) end
+if duplicates > 0 then redis.call('HINCRBY', KEYS[1], 'd', duplicates) end
+return table.concat(out)

@@ -7,21 +7,18 @@
 -- are used today.
 
 local key = KEYS[1]
-local state = redis.call('HMGET', key, 'l', 'w', 'p')
+local state = redis.call('HMGET', key, 'l', 'w', 'p', 'x')
 local level = tonumber(state[1]) or 0
 local win = tonumber(state[2]) or 0
 local paused = tonumber(state[3]) or 0
+local good_until = tonumber(state[4]) or 0
 
 if ARGV[4] == 'g' then
   local tat = tonumber(ARGV[5]) + offset
-  if tat > level then
-    redis.call('HSET', key, 'l', num(tat))
-    expire_at(key, math.max(tat, paused))
-  end
+  if tat > level then write_state(key, good_until, math.max(tat, paused), tat) end
 else
   local used = math.max(calendar_used(level, win), tonumber(ARGV[5]))
   win = calendar_window(win)
-  redis.call('HSET', key, 'l', num(used), 'w', num(win))
-  expire_at(key, math.max(win + DAY_MS, paused))
+  write_state(key, good_until, math.max(win + DAY_MS, paused), used, win)
 end
 return 1

@@ -1,0 +1,84 @@
+/**
+ * Everything the governor decides about one call before its first attempt
+ * (group, tenant, priority, deadline, cost, fallback chain), plus what it
+ * learns while trying (attempts made, deployments that failed, the last
+ * failure). One object, so the steps of `Governor.execute` take one argument.
+ */
+import type { Cost } from '../core/cost.js';
+import type { PriorityClasses } from '../core/scheduler/priority.js';
+import type { Endpoint, ProviderError } from '../providers/adapter.js';
+import type { Refused } from './admission.js';
+import type { Deployment } from './deployment.js';
+import type { Call, UpstreamReply } from './governor.js';
+import type { ModelGroup, ModelGroups } from './model-groups.js';
+import type { Refusal } from './refusal.js';
+import { simpleRefusal } from './refusal.js';
+import type { Tenant } from './tenants.js';
+import type { UpstreamTarget } from './upstream-target.js';
+
+/** Calls Sluice routes and sends but does not charge (they have their own provider limits or none). */
+const UNGOVERNED: ReadonlySet<Endpoint> = new Set<Endpoint>(['models', 'count_tokens']);
+const ZERO_COST: Cost = Object.freeze({ requests: 0, inputTokens: 0, outputTokens: 0 });
+
+export interface FailedAttempt<R extends UpstreamReply> {
+  readonly reply: R | undefined;
+  readonly error: ProviderError;
+  readonly bodyText: string;
+  readonly target: UpstreamTarget;
+}
+
+export class CallPlan<R extends UpstreamReply> {
+  readonly failed = new Set<Deployment>();
+  attempts = 0;
+  lastFailure: FailedAttempt<R> | undefined;
+  lastRefusal: Refused | undefined;
+  /** Whether the next pick skips deployments that already failed this call. */
+  excludeFailed = true;
+
+  constructor(
+    readonly call: Call,
+    readonly group: ModelGroup,
+    readonly chain: readonly ModelGroup[],
+    readonly tenant: Tenant,
+    readonly priority: number,
+    readonly priorityName: string,
+    readonly cost: Cost,
+    readonly governed: boolean,
+    readonly startedAt: number,
+    readonly deadline: number,
+  ) {}
+}
+
+/** Resolves a call against the topology, or says why it cannot be served at all. */
+export function planCall<R extends UpstreamReply>(
+  call: Call,
+  context: { topology: ModelGroups; classes: PriorityClasses; now: number },
+): CallPlan<R> | { refusal: Refusal; tenant: Tenant | undefined } {
+  const { topology, classes, now } = context;
+  const group = call.model === undefined ? undefined : topology.group(call.model);
+  if (!group?.serves(call.family)) {
+    const message = `The model \`${call.model ?? ''}\` does not exist or is not served here.`;
+    return { refusal: simpleRefusal('unknown_model', 404, message), tenant: undefined };
+  }
+  const tenant = topology.tenants.resolve(call.tenant);
+  if (tenant.modelGroups && !tenant.modelGroups.has(group.name)) {
+    const message = `Tenant ${tenant.id} may not use the model \`${group.name}\`.`;
+    return { refusal: simpleRefusal('model_not_allowed', 403, message), tenant };
+  }
+  const priority = topology.tenants.priorityFor(tenant, call.priority);
+  const maxWaitMs = Math.min(tenant.maxWaitMs, call.maxWaitMs ?? Number.POSITIVE_INFINITY);
+  const governed = !UNGOVERNED.has(call.endpoint);
+  const cost = governed ? group.adapter.estimate(call.endpoint, call.body, call.path).cost : ZERO_COST;
+  return new CallPlan<R>(
+    call,
+    group,
+    topology.chain(group, call.family),
+    tenant,
+    priority,
+    classes.nameOf(priority),
+    cost,
+    governed,
+    now,
+    now + Math.max(0, maxWaitMs),
+  );
+}

@@ -1,0 +1,171 @@
+/**
+ * Arguments and reply of reserve.lua for a batch of reservations (see
+ * batch.ts).
+ *
+ * Redis spends most of a script's time converting numbers to reply strings,
+ * so reserve.lua replies with the bucket states as they were stored before
+ * the batch plus one verdict per reservation, and `resolveReserves` replays
+ * the grants from those states with the same core arithmetic to report
+ * `remaining` (bit-identical doubles: same operations, same order).
+ */
+
+import { utcDayStart } from '../../core/buckets/calendar-day.js';
+import { gcraRemaining, gcraTake } from '../../core/buckets/gcra.js';
+import { type Cost, costOn } from '../../core/cost.js';
+import { type Decision, grant, type RefusalReason, refusal } from '../../core/decision.js';
+import type { BucketSpec } from '../../core/limit.js';
+import { KeyTable, units } from './batch.js';
+import type { ScriptArg } from './scripts.js';
+import type { SpecArgs } from './spec-args.js';
+
+export interface PendingReserve {
+  readonly buckets: readonly BucketSpec[];
+  readonly cost: Cost;
+  readonly leaseMs: number;
+  readonly id: string;
+  readonly now: number;
+  readonly resolve: (decision: Decision) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+export interface ScriptCall {
+  readonly keys: string[];
+  readonly argv: ScriptArg[];
+}
+
+/** What the reply of a reserve batch is decoded against. */
+export interface ReserveBatch extends ScriptCall {
+  readonly items: readonly PendingReserve[];
+  /** Per entry (1-based, as in the script): its spec, state key index, slot key index (0 if none). */
+  readonly entrySpecs: BucketSpec[];
+  readonly entryState: number[];
+  readonly entrySlots: number[];
+  /** Entry numbers of each item's buckets, in order. */
+  readonly itemEntries: number[][];
+}
+
+/** Reason codes of reserve.lua, by number. */
+const REASONS: readonly (RefusalReason | undefined)[] = [
+  undefined,
+  'rate',
+  'paused',
+  'concurrency',
+  'too_large',
+];
+
+export function encodeReserves(
+  items: readonly PendingReserve[],
+  fixed: { stats: string; leases: string; header: readonly ScriptArg[] },
+  argsOf: (spec: BucketSpec) => SpecArgs,
+): ReserveBatch {
+  const table = new KeyTable(fixed.stats, fixed.leases);
+  const entries = new Map<BucketSpec, number>();
+  const shapes = new Map<string, number>();
+  const entrySpecs: BucketSpec[] = [];
+  const entryState: number[] = [];
+  const entrySlots: number[] = [];
+  const itemEntries: number[][] = [];
+  const entryArgs: ScriptArg[] = [];
+  const shapeArgs: ScriptArg[] = [];
+  const reservationArgs: ScriptArg[] = [];
+  for (const item of items) {
+    const numbers = new Array<number>(item.buckets.length);
+    for (let i = 0; i < item.buckets.length; i++) {
+      const spec = item.buckets[i] as BucketSpec;
+      let entry = entries.get(spec);
+      if (entry === undefined) {
+        const a = argsOf(spec);
+        const state = table.indexOf(a.stateKey);
+        const slots = a.slotsKey ? table.indexOf(a.slotsKey) : 0;
+        entryArgs.push(state, slots, a.kind, a.capacity, a.rate, a.dimension);
+        entry = entries.size + 1;
+        entries.set(spec, entry);
+        entrySpecs[entry] = spec;
+        entryState[entry] = state;
+        entrySlots[entry] = slots;
+      }
+      numbers[i] = entry;
+    }
+    itemEntries.push(numbers);
+    const shapeKey = numbers.join(',');
+    let shape = shapes.get(shapeKey);
+    if (shape === undefined) {
+      shape = shapes.size + 1;
+      shapes.set(shapeKey, shape);
+      shapeArgs.push(numbers.length);
+      for (const n of numbers) shapeArgs.push(n);
+    }
+    const { cost } = item;
+    reservationArgs.push(item.id, item.leaseMs, shape, cost.requests, cost.inputTokens, cost.outputTokens);
+  }
+  const argv: ScriptArg[] = [...fixed.header, entries.size, shapes.size, items.length];
+  for (const arg of entryArgs) argv.push(arg);
+  for (const arg of shapeArgs) argv.push(arg);
+  for (const arg of reservationArgs) argv.push(arg);
+  return { keys: table.keys, argv, items, entrySpecs, entryState, entrySlots, itemEntries };
+}
+
+/** Resolves every pending reservation from the script's reply; `clientNow` is the batch's time. */
+export function resolveReserves(batch: ReserveBatch, reply: readonly unknown[], clientNow: number): void {
+  const now = reply[0] === 0 ? clientNow : Number(reply[0]);
+  // Bucket states by key index, as stored before the batch, then evolved grant by grant.
+  const level: number[] = [];
+  const win: number[] = [];
+  const held: number[] = [];
+  let o = 1;
+  for (let e = 1; e < batch.entrySpecs.length; e++) {
+    const k = batch.entryState[e] as number;
+    level[k] = Number(reply[o]) || 0;
+    win[k] = Number(reply[o + 1]) || 0;
+    const s = batch.entrySlots[e] as number;
+    if (s > 0) held[s] = reply[o + 2] as number;
+    o += 3;
+  }
+  const today = utcDayStart(now);
+  const remainingOf = (e: number): number => {
+    const spec = batch.entrySpecs[e] as BucketSpec;
+    const k = batch.entryState[e] as number;
+    if (spec.kind === 'gcra') return gcraRemaining(level[k] as number, now, spec);
+    // Windows never move back (lib.lua): a window a faster clock opened counts as today's.
+    if (spec.kind === 'calendar')
+      return Math.max(spec.capacity - ((win[k] as number) >= today ? (level[k] as number) : 0), 0);
+    return Math.max(0, spec.capacity - (held[batch.entrySlots[e] as number] as number));
+  };
+
+  for (let j = 0; j < batch.items.length; j++) {
+    const item = batch.items[j] as PendingReserve;
+    const entries = batch.itemEntries[j] as number[];
+    const verdict = reply[o] as number;
+    if (verdict === 0) {
+      o += 1;
+      for (const e of entries) {
+        const spec = batch.entrySpecs[e] as BucketSpec;
+        const k = batch.entryState[e] as number;
+        const amount = costOn(item.cost, spec.dimension);
+        if (spec.kind === 'gcra') {
+          level[k] = gcraTake(level[k] as number, amount, now, spec);
+        } else if (spec.kind === 'calendar') {
+          level[k] = ((win[k] as number) >= today ? (level[k] as number) : 0) + amount;
+          win[k] = Math.max(win[k] as number, today);
+        } else {
+          const s = batch.entrySlots[e] as number;
+          held[s] = (held[s] as number) + 1;
+        }
+      }
+      const remaining = entries.map(remainingOf);
+      item.resolve(
+        grant({ id: item.id, buckets: item.buckets, cost: item.cost, grantedAt: clientNow }, remaining),
+      );
+      continue;
+    }
+    const limitedBy = item.buckets[verdict - 1];
+    const reason = REASONS[reply[o + 2] as number];
+    const wait = reason === 'too_large' ? Number.POSITIVE_INFINITY : units(reply[o + 1]);
+    o += 3;
+    if (!limitedBy || !reason) {
+      item.reject(new Error(`reserve script replied verdict ${verdict}, reason ${String(reply[o - 1])}`));
+      continue;
+    }
+    item.resolve(refusal(wait, limitedBy, reason, entries.map(remainingOf)));
+  }
+}
