@@ -1,0 +1,88 @@
+/**
+ * Sluice's library face: the SDK with `fetch: governor.fetch`, the governor
+ * configured with the provider's limits, the scenario's tiers and tenants.
+ * Its observer events give each request's queue wait and retries (found by
+ * AsyncLocalStorage: events fire in the request's own async context).
+ */
+import { createGovernor, type GovernorConfig } from '../../library/create-governor.js';
+import type { GovernorObserver } from '../../runtime/events.js';
+import { PRIMING_TENANT } from '../prime.js';
+import { type Scenario, tenantWeight } from '../scenario.js';
+import { callSdk, currentRecord, sdkClient } from './sdk-call.js';
+import type { BenchTarget, TargetEnv } from './target.js';
+
+/** Tier for tenants the scenario gives none. */
+const NO_TIER = 'bench-default';
+
+/**
+ * The governor configuration a scenario implies: one deployment with the
+ * provider's limits; every tier may use every class (the request's header
+ * picks it) and keeps its weight.
+ */
+export function governorTopology(scenario: Scenario, baseUrl: string): GovernorConfig {
+  const tiers: NonNullable<GovernorConfig['tiers']> = { [NO_TIER]: { priority: 'critical' } };
+  for (const [name, tier] of Object.entries(scenario.tiers))
+    tiers[name] = { priority: 'critical', weight: tier.weight };
+  return {
+    modelGroups: {
+      [scenario.model]: {
+        deployments: [
+          {
+            id: 'provider',
+            provider: 'openai',
+            baseUrl,
+            model: scenario.model,
+            limits: { ...scenario.provider.limits },
+          },
+        ],
+      },
+    },
+    safetyMargin: scenario.sluice.safety_margin,
+    tiers,
+    tenants: [
+      ...scenario.tenants.map((t) => ({
+        id: t.name,
+        tier: t.tier ?? NO_TIER,
+        weight: tenantWeight(scenario, t),
+      })),
+      { id: PRIMING_TENANT, tier: NO_TIER },
+    ],
+  };
+}
+
+/** Observer that writes waits, refusals and retries onto the current request's record. */
+export function recordingObserver(now: () => number): GovernorObserver {
+  return {
+    admitted(e) {
+      const record = currentRecord.getStore();
+      const end = now();
+      record?.waits.push({ start: end - e.waitedMs, end });
+    },
+    refused(e) {
+      const record = currentRecord.getStore();
+      const end = now();
+      record?.waits.push({ start: end - e.waitedMs, end });
+    },
+    retry() {
+      const record = currentRecord.getStore();
+      if (record) record.targetRetries++;
+    },
+  };
+}
+
+export async function libraryTarget(env: TargetEnv): Promise<BenchTarget> {
+  const config = governorTopology(env.scenario, env.providerBaseUrl);
+  const governor = createGovernor({ ...config, observers: [recordingObserver(env.now)] });
+  const client = await sdkClient({
+    baseURL: env.providerBaseUrl,
+    apiKey: env.apiKey,
+    fetch: governor.fetch,
+    maxRetries: 0,
+  });
+  return {
+    name: 'library',
+    description: `openai SDK (maxRetries 0: the governor retries) with fetch: governor.fetch; limits ${JSON.stringify(env.scenario.provider.limits)}, safety margin ${env.scenario.sluice.safety_margin}`,
+    send: (record, signal) => callSdk(client, record, { model: env.scenario.model, signal, now: env.now }),
+    close: () => governor.close(),
+  };
+}

@@ -1,0 +1,34 @@
+/**
+ * A target is what the workload is replayed through: the official `openai`
+ * SDK called directly, behind a client-side limiter, through Sluice's
+ * library, or through a gateway. Every target sends the same requests and
+ * fills in the same record.
+ */
+import type { RequestRecord } from '../record.js';
+import type { Scenario } from '../scenario.js';
+
+export const TARGET_NAMES = ['direct', 'bottleneck', 'library', 'gateway', 'portkey'] as const;
+export type TargetName = (typeof TARGET_NAMES)[number];
+
+export interface TargetEnv {
+  readonly scenario: Scenario;
+  /** The provider's OpenAI base URL, e.g. `http://127.0.0.1:5555/v1`. */
+  readonly providerBaseUrl: string;
+  readonly apiKey: string;
+  /** ms since the run's start (the runner's clock). */
+  readonly now: () => number;
+}
+
+export interface BenchTarget {
+  readonly name: TargetName;
+  /** One line on how it is set up (printed and kept in the JSON). */
+  readonly description: string;
+  /** Sends one request and fills `record`; never rejects. */
+  send(record: RequestRecord, signal: AbortSignal): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A target that could not be started says why, in words that go into the report. */
+export class TargetUnavailableError extends Error {
+  readonly code = 'target_unavailable';
+}

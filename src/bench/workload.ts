@@ -1,0 +1,72 @@
+/**
+ * A scenario turned into its list of requests: when each arrives, from which
+ * tenant, in which priority class, how large, streamed or not. A pure
+ * function of the scenario and its seed.
+ */
+import { arrivalSchedule } from './arrivals.js';
+import { RandomStream } from './random.js';
+import { PRIORITY_CLASSES, type PriorityClass, type Scenario } from './scenario.js';
+import { drawSize, meanSize } from './sizes.js';
+
+export interface PlannedRequest {
+  readonly id: number;
+  /** Arrival, ms from the start. */
+  readonly at: number;
+  readonly tenant: string;
+  readonly priority: PriorityClass;
+  readonly promptTokens: number;
+  /** Length of the answer the simulated model gives (≤ max_tokens). */
+  readonly outputTokens: number;
+  readonly maxTokens: number;
+  readonly stream: boolean;
+  /** Longest queue wait this request accepts, when its class sets one. */
+  readonly maxWaitMs: number | undefined;
+}
+
+/** Chat framing the OpenAI tokenizer adds to a one-message prompt (3 + 3 per message + the role). */
+export const CHAT_FRAMING_TOKENS = 7;
+
+/** Mean tokens a request costs once answered (prompt + framing + answer). */
+export function meanRequestTokens(scenario: Scenario): number {
+  const sample = () => new RandomStream(scenario.seed, 'mean');
+  const output = Math.min(meanSize(scenario.output_tokens, sample), scenario.max_tokens);
+  return meanSize(scenario.prompt_tokens, sample) + CHAT_FRAMING_TOKENS + output;
+}
+
+/** Mean arrivals per second: the scenario's rate, or its load times what the TPM limit serves. */
+export function arrivalRate(scenario: Scenario): number {
+  const { rate, load } = scenario.arrival;
+  if (rate !== undefined) return rate;
+  const tpm = scenario.provider.limits.tpm as number;
+  return ((load as number) * tpm) / 60 / meanRequestTokens(scenario);
+}
+
+export function planWorkload(scenario: Scenario, overrides: { durationMs?: number } = {}): PlannedRequest[] {
+  const durationMs = overrides.durationMs ?? scenario.duration;
+  const times = arrivalSchedule(
+    scenario.arrival,
+    { ratePerSecond: arrivalRate(scenario), durationMs, maxRequests: scenario.max_requests },
+    new RandomStream(scenario.seed, 'arrivals'),
+  );
+  const tenants = new RandomStream(scenario.seed, 'tenants');
+  const classes = new RandomStream(scenario.seed, 'priorities');
+  const prompts = new RandomStream(scenario.seed, 'prompt-tokens');
+  const outputs = new RandomStream(scenario.seed, 'output-tokens');
+  const streams = new RandomStream(scenario.seed, 'stream');
+  const shares = scenario.tenants.map((t) => t.share);
+  const classWeights = PRIORITY_CLASSES.map((c) => scenario.priorities[c] ?? 0);
+  return times.map((at, id) => {
+    const priority = PRIORITY_CLASSES[classes.pick(classWeights)] as PriorityClass;
+    return {
+      id,
+      at,
+      tenant: (scenario.tenants[tenants.pick(shares)] as Scenario['tenants'][number]).name,
+      priority,
+      promptTokens: drawSize(scenario.prompt_tokens, prompts),
+      outputTokens: Math.min(drawSize(scenario.output_tokens, outputs), scenario.max_tokens),
+      maxTokens: scenario.max_tokens,
+      stream: streams.next() < scenario.stream,
+      maxWaitMs: scenario.max_wait[priority],
+    };
+  });
+}
