@@ -1,41 +1,101 @@
-/** `sluice serve`: the gateway. Until it exists, a short, real run of the core engine. */
-import type { Command } from 'commander';
-import { costOf } from '../../core/cost.js';
-import { bucketKey, defineBucket } from '../../core/limit.js';
-import { MemoryStore } from '../../stores/memory/memory-store.js';
+/**
+ * `sluice serve`: the gateway. `--config sluice.yaml` (or `SLUICE_CONFIG`)
+ * for a real deployment, `--demo` for the built-in demo (`npm start`).
+ * Signals: SIGHUP reloads the file (a bad file is refused, the old config
+ * stays); SIGTERM / SIGINT drain and exit; a second one exits at once.
+ */
+import { type Command, InvalidArgumentError } from 'commander';
+import { GatewayConfigError, loadConfigFile } from '../../gateway/config/load.js';
+import { startDemo } from '../../gateway/demo.js';
+import { type Gateway, startGateway } from '../../gateway/server.js';
+
+interface ServeFlags {
+  config?: string;
+  demo?: boolean;
+  host?: string;
+  port?: number;
+}
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65_535) throw new InvalidArgumentError('expected a port number');
+  return n;
+}
 
 export function registerServe(program: Command): void {
   program
     .command('serve')
-    .description('run the gateway')
-    .option('--demo', 'use the built-in demo configuration')
-    .action(runDemo);
+    .description('run the gateway: OpenAI- and Anthropic-compatible proxy with tenants, tiers and priorities')
+    .option('-c, --config <file>', 'YAML configuration (default: $SLUICE_CONFIG); see examples/sluice.yaml')
+    .option('--demo', 'built-in demo configuration: simulator upstream unless provider keys are set')
+    .option('--host <host>', 'interface to bind (overrides listen.host)')
+    .option('-p, --port <port>', 'port to bind (overrides listen.port)', port)
+    .action(runServe);
 }
 
-async function runDemo(): Promise<void> {
-  const store = new MemoryStore();
-  const rpm = defineBucket(bucketKey('demo', 'requests', 'minute'), {
-    dimension: 'requests',
-    limit: 10,
-    per: 'minute',
-  });
-  const tpm = defineBucket(bucketKey('demo', 'tokens', 'minute'), {
-    dimension: 'tokens',
-    limit: 5_000,
-    per: 'minute',
-  });
-  console.log('Sluice demo: 10 RPM and 5,000 TPM, 10 % safety margin; 12 requests of 300 + 200 tokens');
-  for (let i = 1; i <= 12; i++) {
-    const decision = await store.reserve([rpm, tpm], costOf(300, 200));
-    if (decision.granted && decision.reservation) {
-      await store.settle(decision.reservation, { inputTokens: 300, outputTokens: 120 });
-      console.log(
-        `#${i} granted; remaining requests=${decision.remaining[0]} tokens=${decision.remaining[1]?.toFixed(0)}`,
-      );
-    } else {
-      console.log(
-        `#${i} refused by ${decision.limitedBy?.key} (${decision.reason}); fits in ${Math.ceil(decision.retryAfterMs)} ms`,
-      );
-    }
+async function runServe(flags: ServeFlags): Promise<void> {
+  try {
+    await serve(flags);
+  } catch (error) {
+    // A configuration mistake is the user's to fix: say what and where, without a stack trace.
+    if (!(error instanceof GatewayConfigError)) throw error;
+    console.error(error.message);
+    process.exitCode = 2;
   }
+}
+
+async function serve(flags: ServeFlags): Promise<void> {
+  if (flags.demo) {
+    const demo = await startDemo({
+      ...(flags.host !== undefined && { host: flags.host }),
+      ...(flags.port !== undefined && { port: flags.port }),
+    });
+    for (const line of demo.instructions) console.log(line);
+    onSignals(demo.gateway, () => demo.close(), undefined);
+    return;
+  }
+  const path = flags.config ?? process.env.SLUICE_CONFIG;
+  if (!path) {
+    throw new GatewayConfigError(
+      'no configuration: pass --config sluice.yaml or set SLUICE_CONFIG (see examples/sluice.yaml), or try --demo',
+    );
+  }
+  const config = await loadConfigFile(path);
+  const gateway = await startGateway({
+    config,
+    ...(flags.host !== undefined && { host: flags.host }),
+    ...(flags.port !== undefined && { port: flags.port }),
+  });
+  console.error(
+    `sluice gateway listening on ${gateway.url} (config ${path}); SIGHUP reloads, SIGTERM drains`,
+  );
+  onSignals(gateway, () => gateway.close().then(() => undefined), path);
+}
+
+function onSignals(gateway: Gateway, close: () => Promise<void>, configPath: string | undefined): void {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      console.error(`${signal} again: exiting without waiting for requests in flight`);
+      process.exit(1);
+    }
+    stopping = true;
+    gateway.logger.info({ signal }, 'draining: finishing requests in flight, then exiting');
+    close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('SIGHUP', () => {
+    if (!configPath) {
+      gateway.logger.warn('SIGHUP: the demo configuration is built in; nothing to reload');
+      return;
+    }
+    void gateway.reloadFile(configPath);
+  });
 }

@@ -1,0 +1,216 @@
+/**
+ * Proxy cost of the gateway (issue "Proof in numbers"): the simulator alone
+ * versus the same simulator behind `sluice serve`, in one run, each in its
+ * own process (as deployed), upstream answering a small chat completion at
+ * once with limits far above the load.
+ *
+ * 1. Closed loop: autocannon, 50 connections → req/s, p50/p99.
+ * 2. Open loop at a fixed rate (default 600 req/s): requests leave on
+ *    schedule whether or not earlier ones finished, latency is measured from
+ *    the scheduled time (no coordinated omission) in µs → added p50/p99.
+ *
+ * Env: BENCH_SECONDS (closed-loop duration, default 10), BENCH_RATE
+ * (open-loop rate, default 600), BENCH_PROFILE=1 writes a CPU profile of the
+ * gateway to bench/results/gateway-profile/.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Pool } from 'undici';
+import { printTable, type Row, writeResults } from '../lib/report.js';
+
+interface AutocannonResult {
+  requests: { average: number; total: number };
+  latency: { p50: number; p99: number };
+  errors: number;
+  non2xx: number;
+}
+// autocannon ships no types; only these fields are read.
+const autocannon = createRequire(import.meta.url)('autocannon') as (options: {
+  url: string;
+  method: string;
+  connections: number;
+  duration: number;
+  headers: Record<string, string>;
+  body: string;
+}) => Promise<AutocannonResult>;
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..');
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const RATE = Number(process.env.BENCH_RATE ?? 600);
+const KEY = 'sk-bench-tenant-key';
+const BODY = JSON.stringify({
+  model: 'gpt-4o-mini',
+  messages: [{ role: 'user', content: 'Say hello in five words.' }],
+  max_tokens: 16,
+});
+
+export async function run(): Promise<void> {
+  const sim = await startChild(['simulate', '--port', '0', '--tokens', '8'], /listening on (http:\/\/\S+)/);
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-'));
+  const configPath = join(dir, 'sluice.yaml');
+  writeFileSync(
+    configPath,
+    [
+      'listen: { host: 127.0.0.1, port: 0 }',
+      'model_groups:',
+      '  gpt-4o-mini:',
+      '    deployments:',
+      `      - { id: sim, provider: openai, base_url: "${sim.url}/v1", api_key: sk-upstream, model: gpt-4o-mini,`,
+      '          limits: { rpm: 100000000, tpm: 100000000000 } }',
+      'tiers:',
+      '  bench: { rpm: 100000000, tpm: 100000000000, priority: normal }',
+      'tenants:',
+      `  - { id: bench, key: ${KEY}, tier: bench }`,
+      `log: { level: info, requests: ${process.env.BENCH_NO_LOG ? 'false' : 'true'} }`,
+      '',
+    ].join('\n'),
+  );
+  const profileDir = join(root, 'bench', 'results', 'gateway-profile');
+  const nodeFlags = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const gateway = await startChild(
+    ['serve', '--config', configPath],
+    /listening on (http:\/\/\S+)/,
+    nodeFlags,
+  );
+  const results: Row[] = [];
+  try {
+    const direct = `${sim.url}/v1/chat/completions`;
+    const proxied = `${gateway.url}/v1/chat/completions`;
+    await closedLoop(direct, 2);
+    await closedLoop(proxied, 2);
+    const closedDirect = await closedLoop(direct, SECONDS);
+    const closedProxied = await closedLoop(proxied, SECONDS);
+    results.push({ case: 'closed loop, 50 conns: simulator alone', ...closedDirect });
+    results.push({ case: 'closed loop, 50 conns: through sluice serve', ...closedProxied });
+    const openDirect = await openLoop(direct, RATE, SECONDS);
+    const openProxied = await openLoop(proxied, RATE, SECONDS);
+    results.push({ case: `open loop ${RATE}/s: simulator alone`, ...openDirect });
+    results.push({ case: `open loop ${RATE}/s: through sluice serve`, ...openProxied });
+    results.push({
+      case: `added by the gateway at ${RATE}/s`,
+      'req/s': 0,
+      'p50 ms': round(Number(openProxied['p50 ms']) - Number(openDirect['p50 ms'])),
+      'p99 ms': round(Number(openProxied['p99 ms']) - Number(openDirect['p99 ms'])),
+      errors: 0,
+    });
+  } finally {
+    await gateway.stop();
+    await sim.stop();
+  }
+  printTable(results);
+  writeResults('gateway', results);
+}
+
+async function closedLoop(url: string, seconds: number): Promise<Row> {
+  const result = await autocannon({
+    url,
+    method: 'POST',
+    connections: 50,
+    duration: seconds,
+    headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+    body: BODY,
+  });
+  return {
+    'req/s': Math.round(result.requests.average),
+    'p50 ms': result.latency.p50,
+    'p99 ms': result.latency.p99,
+    errors: result.errors + result.non2xx,
+  };
+}
+
+/** Fixed-rate load; latency from each request's scheduled start, in µs resolution. */
+async function openLoop(url: string, rate: number, seconds: number): Promise<Row> {
+  const target = new URL(url);
+  const pool = new Pool(target.origin, { connections: 256 });
+  const latencies: number[] = [];
+  let errors = 0;
+  const total = Math.round(rate * seconds);
+  const interval = 1000 / rate;
+  const start = performance.now();
+  const inFlight: Promise<void>[] = [];
+  let sent = 0;
+  await new Promise<void>((resolve) => {
+    const tick = () => {
+      const now = performance.now();
+      while (sent < total && start + sent * interval <= now) {
+        const scheduled = start + sent * interval;
+        sent++;
+        inFlight.push(
+          pool
+            .request({
+              path: target.pathname,
+              method: 'POST',
+              headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+              body: BODY,
+            })
+            .then(async (res) => {
+              await res.body.dump();
+              if (res.statusCode !== 200) errors++;
+              latencies.push(performance.now() - scheduled);
+            })
+            .catch(() => {
+              errors++;
+            }),
+        );
+      }
+      if (sent >= total) resolve();
+      else setTimeout(tick, Math.max(0, start + sent * interval - performance.now()));
+    };
+    tick();
+  });
+  await Promise.all(inFlight);
+  await pool.close();
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0;
+  return {
+    'req/s': Math.round(latencies.length / ((performance.now() - start) / 1000)),
+    'p50 ms': round(pct(0.5)),
+    'p99 ms': round(pct(0.99)),
+    errors,
+  };
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
+
+interface Child {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Starts `sluice <args>` in its own process and waits for the line giving its URL. */
+async function startChild(args: string[], ready: RegExp, nodeFlags: string[] = []): Promise<Child> {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...nodeFlags, '--import', 'tsx', join(root, 'src', 'cli', 'main.ts'), ...args],
+    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const url = await new Promise<string>((resolve, reject) => {
+    let seen = '';
+    const onData = (chunk: Buffer) => {
+      seen += chunk.toString();
+      const match = ready.exec(seen);
+      if (match?.[1]) resolve(match[1]);
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`sluice ${args[0]} exited with ${code}: ${seen}`)));
+  });
+  // Request logs are part of the cost; reading them keeps the pipe from filling up.
+  child.stdout?.resume();
+  child.stderr?.resume();
+  return {
+    url,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}

@@ -1,0 +1,68 @@
+/**
+ * Alert thresholds on bucket utilization (DESIGN.md idea 10): 80 % warns,
+ * 90 % calls for action, by default. Each bucket has a level (0 ok, 1 warn,
+ * 2 act) that the metrics expose; a change of level is logged once, not on
+ * every sample. A level only drops once utilization is a little below its
+ * threshold (hysteresis), so a bucket hovering at 80 % does not flap.
+ */
+import type { BucketReading } from './state.js';
+
+export type AlertLevel = 0 | 1 | 2;
+export const ALERT_NAMES = ['ok', 'warn', 'act'] as const;
+
+export interface AlertThresholds {
+  warn: number;
+  act: number;
+  /** How far below a threshold utilization must fall to leave its level. Default 0.05. */
+  hysteresis?: number;
+}
+
+export interface AlertTransition {
+  readonly bucket: BucketReading;
+  readonly from: AlertLevel;
+  readonly to: AlertLevel;
+}
+
+export class BucketAlerts {
+  private readonly levels = new Map<string, AlertLevel>();
+  private readonly hysteresis: number;
+
+  constructor(
+    private thresholds: AlertThresholds,
+    private readonly onTransition: (t: AlertTransition) => void,
+  ) {
+    this.hysteresis = thresholds.hysteresis ?? 0.05;
+  }
+
+  setThresholds(thresholds: AlertThresholds): void {
+    this.thresholds = thresholds;
+  }
+
+  levelOf(key: string): AlertLevel {
+    return this.levels.get(key) ?? 0;
+  }
+
+  /** Feeds one sample of every bucket; buckets no longer present are forgotten. */
+  update(readings: readonly BucketReading[]): void {
+    const seen = new Set<string>();
+    for (const bucket of readings) {
+      seen.add(bucket.key);
+      const from = this.levelOf(bucket.key);
+      const to = this.next(from, bucket.utilization);
+      if (to === from) continue;
+      if (to === 0) this.levels.delete(bucket.key);
+      else this.levels.set(bucket.key, to);
+      this.onTransition({ bucket, from, to });
+    }
+    for (const key of this.levels.keys()) if (!seen.has(key)) this.levels.delete(key);
+  }
+
+  private next(from: AlertLevel, utilization: number): AlertLevel {
+    const { warn, act } = this.thresholds;
+    if (utilization >= act) return 2;
+    if (utilization >= warn) return from === 2 && utilization >= act - this.hysteresis ? 2 : 1;
+    if (from === 2 && utilization >= act - this.hysteresis) return 2;
+    if (from >= 1 && utilization >= warn - this.hysteresis) return 1;
+    return 0;
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * YAML (snake_case, validated) → the runtime's `GovernorTopology` and the
+ * options the governor takes once at start. Only names change here: every
+ * rule about what a limit or a tier means lives in the runtime.
+ */
+
+import type { CircuitOptions } from '../../runtime/circuit-breaker.js';
+import type { DeploymentConfig } from '../../runtime/deployment.js';
+import type { GovernorOptions } from '../../runtime/governor.js';
+import type { LimitsConfig } from '../../runtime/limits.js';
+import type { GovernorTopology, ModelGroupConfig } from '../../runtime/model-groups.js';
+import type { RetryOptions } from '../../runtime/retry-policy.js';
+import type { TenantConfig, TierConfig } from '../../runtime/tenants.js';
+import type { DeploymentInput, GatewayConfig, LimitsInput, TierInput } from './schema.js';
+
+const LIMIT_KEYS = [
+  'rps',
+  'rpm',
+  'rpd',
+  'tps',
+  'tpm',
+  'tpd',
+  'itpm',
+  'otpm',
+  'itpd',
+  'otpd',
+  'concurrency',
+  'day',
+] as const satisfies readonly (keyof LimitsConfig)[];
+
+export function toTopology(config: GatewayConfig): GovernorTopology {
+  const modelGroups: Record<string, ModelGroupConfig> = {};
+  for (const [name, group] of Object.entries(config.model_groups)) {
+    modelGroups[name] = {
+      deployments: group.deployments.map(toDeployment),
+      ...(group.fallbacks && { fallbacks: group.fallbacks }),
+      ...(group.downgrade && {
+        downgrade: { to: group.downgrade.to, whenHeadroomBelow: group.downgrade.when_headroom_below },
+      }),
+    };
+  }
+  const pools: Record<string, LimitsConfig> = {};
+  for (const [name, limits] of Object.entries(config.pools)) pools[name] = toLimits(limits) ?? {};
+  const tiers: Record<string, TierConfig> = {};
+  for (const [name, tier] of Object.entries(config.tiers)) tiers[name] = toTier(tier);
+  const tenants: TenantConfig[] = config.tenants.map((t) => ({
+    id: t.id,
+    ...(t.tier !== undefined && { tier: t.tier }),
+    ...(t.weight !== undefined && { weight: t.weight }),
+    ...(t.model_groups && { modelGroups: t.model_groups }),
+  }));
+  return {
+    modelGroups,
+    pools,
+    tiers,
+    tenants,
+    safetyMargin: config.safety_margin,
+    ...(config.default_priority !== undefined && { defaultPriority: config.default_priority }),
+    ...(config.default_max_wait_ms !== undefined && { defaultMaxWaitMs: config.default_max_wait_ms }),
+    ...(config.retry && { retry: toRetry(config.retry) }),
+    ...(config.circuit && { circuit: toCircuit(config.circuit) }),
+  };
+}
+
+/** Options fixed for the life of the process (a reload cannot change them). */
+export function toGovernorOptions(config: GatewayConfig): Omit<GovernorOptions, keyof GovernorTopology> {
+  return {
+    ...(config.priorities && { priorities: config.priorities }),
+    ...(config.queue?.max_per_class !== undefined && { maxQueuedPerClass: config.queue.max_per_class }),
+    ...(config.queue?.max_total !== undefined && { maxQueued: config.queue.max_total }),
+    ...(config.queue?.aging_ms !== undefined && { agingMs: config.queue.aging_ms }),
+  };
+}
+
+function toDeployment(d: DeploymentInput): DeploymentConfig {
+  const limits = toLimits(d.limits);
+  return {
+    id: d.id,
+    provider: d.provider,
+    baseUrl: d.base_url,
+    model: d.model,
+    ...(d.api_key !== undefined && { apiKey: d.api_key }),
+    ...(limits && { limits }),
+    ...(d.pools && { pools: d.pools }),
+    ...(d.weight !== undefined && { weight: d.weight }),
+    ...(d.headers && { headers: d.headers }),
+    ...(d.learn_limits !== undefined && { learnLimits: d.learn_limits }),
+  };
+}
+
+function toTier(tier: TierInput): TierConfig {
+  const limits = toLimits(tier);
+  return {
+    ...(limits && { limits }),
+    ...(tier.priority !== undefined && { priority: tier.priority }),
+    ...(tier.max_wait_ms !== undefined && { maxWaitMs: tier.max_wait_ms }),
+    ...(tier.weight !== undefined && { weight: tier.weight }),
+  };
+}
+
+function toLimits(input: Partial<LimitsInput> | undefined): LimitsConfig | undefined {
+  if (!input) return undefined;
+  const out: LimitsConfig = {};
+  let any = false;
+  for (const key of LIMIT_KEYS) {
+    const value = input[key];
+    if (value === undefined) continue;
+    (out as Record<string, unknown>)[key] = value;
+    any = true;
+  }
+  return any ? out : undefined;
+}
+
+function toRetry(r: NonNullable<GatewayConfig['retry']>): RetryOptions {
+  return {
+    ...(r.max_attempts !== undefined && { maxAttempts: r.max_attempts }),
+    ...(r.base_ms !== undefined && { baseMs: r.base_ms }),
+    ...(r.cap_ms !== undefined && { capMs: r.cap_ms }),
+    ...(r.budget_ratio !== undefined && { budgetRatio: r.budget_ratio }),
+    ...(r.budget_minimum !== undefined && { budgetMinimum: r.budget_minimum }),
+  };
+}
+
+function toCircuit(c: NonNullable<GatewayConfig['circuit']>): CircuitOptions {
+  return {
+    ...(c.consecutive_failures !== undefined && { consecutiveFailures: c.consecutive_failures }),
+    ...(c.error_rate !== undefined && { errorRate: c.error_rate }),
+    ...(c.window_ms !== undefined && { windowMs: c.window_ms }),
+    ...(c.min_requests !== undefined && { minRequests: c.min_requests }),
+    ...(c.open_ms !== undefined && { openMs: c.open_ms }),
+  };
+}

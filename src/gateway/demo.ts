@@ -1,0 +1,201 @@
+/**
+ * `npm start` (`sluice serve --demo`): the gateway on a built-in config that
+ * works offline on a fresh machine. Upstream is the embedded simulator (with
+ * real-looking latency and limits) unless a provider key is in the
+ * environment, in which case that provider is used for its model group.
+ * Prints where to look and what to paste.
+ */
+import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
+import { type Simulator, startSimulator } from '../simulator/index.js';
+import { parseConfig } from './config/load.js';
+import type { GatewayConfigInput } from './config/schema.js';
+import type { GatewayLogger } from './logging.js';
+import { type Gateway, startGateway } from './server.js';
+
+export const DEMO_TENANTS = [
+  {
+    id: 'demo-free',
+    key: 'sk-demo-free',
+    tier: 'free',
+    about: '5 rpm, 5,000 tpm, priority low, waits ≤ 2 s',
+  },
+  {
+    id: 'demo-pro',
+    key: 'sk-demo-pro',
+    tier: 'pro',
+    about: '50 rpm, 50,000 tpm, priority normal, waits ≤ 30 s',
+  },
+  {
+    id: 'demo-enterprise',
+    key: 'sk-demo-enterprise',
+    tier: 'enterprise',
+    about: 'no own limit, priority critical, waits ≤ 60 s',
+  },
+] as const;
+
+const SIM_OPENAI_KEY = 'sk-sim-openai';
+const SIM_ANTHROPIC_KEY = 'sk-sim-anthropic';
+const SIM_OPENAI_MODEL = 'gpt-4o-mini';
+const SIM_ANTHROPIC_MODEL = 'claude-3-5-haiku-latest';
+
+export interface DemoOptions {
+  host?: string;
+  /** Default 8787; when taken, any free port. */
+  port?: number;
+  env?: Readonly<Record<string, string | undefined>>;
+  logger?: GatewayLogger;
+}
+
+export interface Demo {
+  readonly gateway: Gateway;
+  readonly simulator: Simulator | undefined;
+  /** What `npm start` prints. */
+  readonly instructions: string[];
+  close(): Promise<void>;
+}
+
+export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
+  const env = options.env ?? process.env;
+  const host = options.host ?? '127.0.0.1';
+  const openaiKey = env.OPENAI_API_KEY || undefined;
+  const anthropicKey = env.ANTHROPIC_API_KEY || undefined;
+  const simulator =
+    openaiKey && anthropicKey
+      ? undefined
+      : await startSimulator({
+          host: '127.0.0.1',
+          port: 0,
+          response: { mode: 'lorem', tokens: 40 },
+          // Enough latency to watch a stream arrive, and limits a few terminals can hit.
+          latency: { ttft_ms: 120, per_token_ms: 12, jitter: 0.2 },
+          keys: {
+            [SIM_OPENAI_KEY]: { models: { [SIM_OPENAI_MODEL]: { rpm: 120, tpm: 40_000 } } },
+            [SIM_ANTHROPIC_KEY]: {
+              models: { [SIM_ANTHROPIC_MODEL]: { rpm: 60, itpm: 20_000, otpm: 8_000 } },
+            },
+          },
+        });
+  const sim = simulator?.url ?? '';
+  const input: GatewayConfigInput = {
+    listen: { host, port: 0 },
+    store: { kind: 'memory' },
+    safety_margin: 0.1,
+    model_groups: {
+      'gpt-4o-mini': {
+        deployments: [
+          openaiKey
+            ? {
+                id: 'openai',
+                provider: 'openai',
+                base_url: 'https://api.openai.com/v1',
+                api_key: openaiKey,
+                model: 'gpt-4o-mini',
+                limits: { rpm: 500, tpm: 200_000 },
+              }
+            : {
+                id: 'simulated-openai',
+                provider: 'openai',
+                base_url: `${sim}/v1`,
+                api_key: SIM_OPENAI_KEY,
+                model: SIM_OPENAI_MODEL,
+                limits: { rpm: 120, tpm: 40_000 },
+              },
+        ],
+      },
+      'claude-haiku': {
+        deployments: [
+          anthropicKey
+            ? {
+                id: 'anthropic',
+                provider: 'anthropic',
+                base_url: 'https://api.anthropic.com',
+                api_key: anthropicKey,
+                model: 'claude-3-5-haiku-latest',
+                limits: { rpm: 50, itpm: 50_000, otpm: 10_000 },
+              }
+            : {
+                id: 'simulated-anthropic',
+                provider: 'anthropic',
+                base_url: sim,
+                api_key: SIM_ANTHROPIC_KEY,
+                model: SIM_ANTHROPIC_MODEL,
+                limits: { rpm: 60, itpm: 20_000, otpm: 8_000 },
+              },
+        ],
+      },
+    },
+    tiers: {
+      free: { rpm: 5, tpm: 5_000, priority: 'low', max_wait_ms: 2_000 },
+      pro: { rpm: 50, tpm: 50_000, priority: 'normal', max_wait_ms: 30_000 },
+      enterprise: { priority: 'critical', max_wait_ms: 60_000 },
+    },
+    tenants: DEMO_TENANTS.map(({ id, key, tier }) => ({ id, key, tier })),
+  };
+  const config = parseConfig(input, 'the built-in demo configuration', {});
+  const gateway = await startGateway({
+    config,
+    port: await portOr(host, options.port ?? 8787),
+    ...(options.logger && { logger: options.logger }),
+  });
+  const upstream = [
+    openaiKey ? 'gpt-4o-mini → api.openai.com (OPENAI_API_KEY is set)' : `gpt-4o-mini → simulator ${sim}`,
+    anthropicKey
+      ? 'claude-haiku → api.anthropic.com (ANTHROPIC_API_KEY is set)'
+      : `claude-haiku → simulator ${sim}`,
+  ];
+  return {
+    gateway,
+    simulator,
+    instructions: instructions(gateway.url, upstream),
+    async close() {
+      await gateway.close({ timeoutMs: 2_000 });
+      await simulator?.close();
+    },
+  };
+}
+
+function instructions(url: string, upstream: string[]): string[] {
+  const pro = 'sk-demo-pro';
+  return [
+    '',
+    `Sluice gateway (demo config) listening on ${url}`,
+    `  OpenAI API      ${url}/v1   (chat/completions, responses, completions, embeddings, models)`,
+    `  Anthropic API   ${url}      (/v1/messages, /v1/messages/count_tokens)`,
+    `  dashboard       ${url}/dashboard`,
+    `  metrics         ${url}/metrics   health ${url}/healthz   ready ${url}/readyz`,
+    ...upstream.map((u, i) => `${i === 0 ? '  upstream        ' : '                  '}${u}`),
+    '',
+    'Demo tenants (send the key as "Authorization: Bearer <key>" or "x-api-key: <key>"):',
+    ...DEMO_TENANTS.map((t) => `  ${t.key.padEnd(20)} ${t.tier.padEnd(11)} ${t.about}`),
+    '',
+    'Try it with curl:',
+    `  curl ${url}/v1/chat/completions \\`,
+    `    -H "Authorization: Bearer ${pro}" -H "Content-Type: application/json" \\`,
+    `    -d '{"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Hello"}]}'`,
+    '',
+    'or with the openai SDK (Node):',
+    `  import OpenAI from 'openai';`,
+    `  const client = new OpenAI({ baseURL: '${url}/v1', apiKey: '${pro}' });`,
+    `  const reply = await client.chat.completions.create({`,
+    `    model: 'gpt-4o-mini',`,
+    `    messages: [{ role: 'user', content: 'Hello' }],`,
+    '  });',
+    '  console.log(reply.choices[0].message.content);',
+    '',
+    'Flood it as sk-demo-free to see 429s with Retry-After and x-ratelimit-* headers; Ctrl-C stops.',
+    '',
+  ];
+}
+
+/** `port` when it is free, otherwise a free port (a second `npm start` should still work). */
+async function portOr(host: string, port: number): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(0));
+    probe.listen(port, host, () => {
+      const taken = (probe.address() as AddressInfo).port;
+      probe.close(() => resolve(taken));
+    });
+  });
+}

@@ -1,0 +1,97 @@
+/**
+ * The gateway's routes: one small table keyed by `METHOD /path`, so adding
+ * an endpoint (the dashboard's admin API, say) is one `router.add(...)`.
+ * Exact paths only: every API Sluice serves has fixed paths, and a map
+ * lookup is the cheapest router there is.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { GatewayContext } from './context.js';
+import { handleModels } from './models.js';
+import { handleProxy, type ProxyRoute } from './proxy.js';
+import { familyOfUrl, sendError, sendJson, sendText } from './respond.js';
+
+export type RouteHandler = (ctx: GatewayContext, req: IncomingMessage, res: ServerResponse) => void;
+
+export class Router {
+  private readonly table = new Map<string, RouteHandler>();
+
+  add(method: string, path: string, handler: RouteHandler): this {
+    this.table.set(`${method} ${path}`, handler);
+    return this;
+  }
+
+  find(method: string, pathname: string): RouteHandler | undefined {
+    return this.table.get(`${method} ${pathname}`);
+  }
+
+  routes(): string[] {
+    return [...this.table.keys()];
+  }
+}
+
+export const PROXY_ROUTES: readonly ProxyRoute[] = Object.freeze([
+  { path: '/v1/chat/completions', family: 'openai', endpoint: 'chat_completions' },
+  { path: '/v1/responses', family: 'openai', endpoint: 'responses' },
+  { path: '/v1/completions', family: 'openai', endpoint: 'completions' },
+  { path: '/v1/embeddings', family: 'openai', endpoint: 'embeddings' },
+  { path: '/v1/messages', family: 'anthropic', endpoint: 'messages' },
+  { path: '/v1/messages/count_tokens', family: 'anthropic', endpoint: 'count_tokens' },
+]);
+
+/** The built-in routes: the proxied APIs, the model list, health, readiness and metrics. */
+export function defaultRouter(): Router {
+  const router = new Router();
+  for (const route of PROXY_ROUTES) {
+    router.add('POST', route.path, (ctx, req, res) => handleProxy(ctx, route, req, res));
+  }
+  router.add('GET', '/v1/models', handleModels);
+  router.add('GET', '/healthz', (_ctx, _req, res) => sendJson(res, 200, { status: 'ok' }));
+  router.add('GET', '/readyz', handleReady);
+  router.add('GET', '/metrics', handleMetrics);
+  // Placeholder until the dashboard lands; `npm start` prints this URL.
+  router.add('GET', '/dashboard', (_ctx, _req, res) =>
+    sendText(
+      res,
+      200,
+      'The Sluice dashboard is not built yet. Meanwhile: GET /metrics (Prometheus), GET /readyz.\n',
+    ),
+  );
+  return router;
+}
+
+function handleReady(ctx: GatewayContext, _req: IncomingMessage, res: ServerResponse): void {
+  const store = ctx.state?.store();
+  const ready = ctx.ready && !ctx.draining && (store?.available ?? true);
+  sendJson(res, ready ? 200 : 503, {
+    status: ready ? 'ready' : 'not_ready',
+    config: ctx.ready ? 'loaded' : 'loading',
+    draining: ctx.draining,
+    store: store ?? null,
+  });
+}
+
+function handleMetrics(ctx: GatewayContext, _req: IncomingMessage, res: ServerResponse): void {
+  const metrics = ctx.metrics;
+  if (!metrics) {
+    sendText(res, 404, 'metrics are off\n');
+    return;
+  }
+  metrics.expose().then(
+    ({ contentType, body }) => sendText(res, 200, body, contentType),
+    (error: unknown) => {
+      ctx.logger.error({ err: error }, 'metrics exposition failed');
+      sendText(res, 500, 'metrics exposition failed\n');
+    },
+  );
+}
+
+/** 404 for paths no route serves, in the format of the API the path (or headers) suggest. */
+export function notFound(req: IncomingMessage, res: ServerResponse, pathname: string): void {
+  const anthropic = req.headers['anthropic-version'] !== undefined;
+  sendError(
+    res,
+    familyOfUrl(pathname, anthropic),
+    'not_found',
+    `Unknown request URL: ${req.method} ${pathname}.`,
+  );
+}

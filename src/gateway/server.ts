@@ -1,0 +1,270 @@
+/**
+ * `startGateway(options)`: the gateway face as one `node:http` server in
+ * front of one governor. `node:http` and undici were chosen by measurement
+ * (README, "Gateway"): no framework, no web streams on the proxy path.
+ *
+ * Lifecycle: start (validate, build, listen, wait for the store) → serve →
+ * `reload(config)` on SIGHUP (in-flight requests keep the deployments they
+ * hold) → `close()` on SIGTERM: stop accepting, let in-flight requests finish
+ * up to the drain bound, cut the rest (settling them), close the store.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type Clock, systemClock } from '../core/clock.js';
+import { preloadTokenizers } from '../providers/estimate/text-counter.js';
+import type { GovernorObserver } from '../runtime/events.js';
+import { Governor } from '../runtime/governor.js';
+import { ALERT_NAMES, BucketAlerts } from './alerts.js';
+import { TenantKeys } from './auth.js';
+import type { GatewayConfig } from './config/schema.js';
+import { toGovernorOptions, toTopology } from './config/to-topology.js';
+import { GatewayContext } from './context.js';
+import { type DrainResult, drain } from './drain.js';
+import { createLogger, type GatewayLogger } from './logging.js';
+import { GatewayMetrics } from './metrics.js';
+import { applyReload, loadForReload, type ReloadResult } from './reload.js';
+import { defaultRouter, notFound, type Router } from './routes.js';
+import { GatewayState } from './state.js';
+import { createGatewayStore, type GatewayStore } from './store.js';
+import { UpstreamPools } from './transport.js';
+
+export interface GatewayOptions {
+  config: GatewayConfig;
+  /** Overrides `listen` (CLI flags, tests on port 0). */
+  host?: string;
+  port?: number;
+  clock?: Clock;
+  /** Use this logger (tests pass a silent one or one writing to a buffer). */
+  logger?: GatewayLogger;
+  /** Adds routes (e.g. the dashboard's) to the built-in table. */
+  routes?: (router: Router) => void;
+  /** How long to wait at start for a Redis store to answer (default 5 s; the policy covers the rest). */
+  storeReadyTimeoutMs?: number;
+}
+
+export interface Gateway {
+  /** `http://host:port` (OpenAI SDK base URL: `${url}/v1`; Anthropic SDK: `url`). */
+  readonly url: string;
+  readonly port: number;
+  readonly governor: Governor;
+  readonly state: GatewayState;
+  readonly context: GatewayContext;
+  readonly metrics: GatewayMetrics;
+  readonly logger: GatewayLogger;
+  /** The configuration in force. */
+  readonly config: GatewayConfig;
+  /** Applies a new configuration (already validated); refuses it and keeps the old one on error. */
+  reload(config: GatewayConfig): ReloadResult;
+  /** Reads, validates and applies a config file (SIGHUP); a bad file is refused and the old config stays. */
+  reloadFile(path: string): Promise<ReloadResult>;
+  /** Reads the buckets, updates gauges and alert levels (also runs on a timer). */
+  sampleBuckets(): Promise<void>;
+  /** Drains (bounded by `server.drain_timeout_ms` unless given) and closes everything. */
+  close(options?: { timeoutMs?: number }): Promise<DrainResult>;
+}
+
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  let config = options.config;
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? createLogger({ level: config.log.level });
+  // Tokenizer tables load lazily otherwise: the first request would pay ~100 ms.
+  preloadTokenizers();
+
+  const gatewayStore: GatewayStore = createGatewayStore(config.store, clock, storeLogger(logger));
+  const pools = new UpstreamPools({
+    connectTimeoutMs: config.upstream.connect_timeout_ms,
+    headersTimeoutMs: config.upstream.headers_timeout_ms,
+    bodyTimeoutMs: config.upstream.body_timeout_ms,
+    connections: config.upstream.connections,
+    keepAliveTimeoutMs: config.upstream.keep_alive_timeout_ms,
+  });
+
+  let governor: Governor | undefined;
+  let context: GatewayContext | undefined;
+  const state = new GatewayState({
+    governor: () => governor as Governor,
+    pools,
+    store: () => gatewayStore.view(),
+    inFlight: () => context?.inFlight.size ?? 0,
+  });
+  const alerts = new BucketAlerts(
+    { warn: config.alerts.warn, act: config.alerts.act },
+    ({ bucket, from, to }) => {
+      const fields = {
+        bucket: bucket.key,
+        scope: bucket.scope,
+        owner: bucket.owner,
+        utilization: Math.round(bucket.utilization * 1000) / 1000,
+        from: ALERT_NAMES[from],
+        to: ALERT_NAMES[to],
+      };
+      if (to === 2) logger.error(fields, 'bucket utilization alert: act');
+      else if (to === 1)
+        logger.warn(fields, to > from ? 'bucket utilization alert: warn' : 'bucket utilization down to warn');
+      else logger.info(fields, 'bucket utilization back to normal');
+    },
+  );
+  const sample = async () => {
+    const readings = await state.buckets();
+    alerts.update(readings);
+    return readings;
+  };
+  const metrics = new GatewayMetrics(state, sample, (key) => alerts.levelOf(key));
+
+  governor = new Governor({
+    ...toTopology(config),
+    ...toGovernorOptions(config),
+    store: gatewayStore.store,
+    clock,
+    observers: [metrics.observer(), logObserver(logger)],
+  });
+  context = new GatewayContext(
+    governor,
+    new TenantKeys(config.tenants),
+    { maxBodyBytes: config.server.max_body_bytes, logRequests: config.log.requests },
+    pools,
+    logger,
+  );
+  context.metrics = metrics;
+  context.state = state;
+  const ctx = context;
+
+  const router = defaultRouter();
+  options.routes?.(router);
+  const server = createServer(
+    {
+      requestTimeout: config.server.request_timeout_ms,
+      headersTimeout: config.server.headers_timeout_ms,
+      keepAliveTimeout: config.server.keep_alive_timeout_ms,
+    },
+    (req: IncomingMessage, res: ServerResponse) => {
+      const url = req.url ?? '/';
+      const q = url.indexOf('?');
+      const pathname = q < 0 ? url : url.slice(0, q);
+      const handler = router.find(req.method ?? 'GET', pathname);
+      if (handler) handler(ctx, req, res);
+      else notFound(req, res, pathname);
+    },
+  );
+  // A client that stops reading (or sending) for this long is disconnected; its request settles on close.
+  server.timeout = config.server.idle_timeout_ms;
+
+  const host = options.host ?? config.listen.host;
+  const port = options.port ?? config.listen.port;
+  await listen(server, host, port);
+  const address = server.address() as AddressInfo;
+  const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${address.port}`;
+
+  const storeReady = await gatewayStore.ready(options.storeReadyTimeoutMs ?? 5_000);
+  if (!storeReady) {
+    logger.warn(
+      { store: gatewayStore.view() },
+      'the store did not answer at start; serving under its on_unavailable policy until it does',
+    );
+  }
+  ctx.ready = true;
+
+  let sampling: NodeJS.Timeout | undefined;
+  const startSampling = (everyMs: number) => {
+    if (sampling) clearInterval(sampling);
+    sampling = setInterval(() => {
+      sample().catch((error: unknown) => logger.warn({ err: error }, 'bucket sampling failed'));
+    }, everyMs);
+    sampling.unref();
+  };
+  startSampling(config.alerts.interval_ms);
+
+  logger.info(
+    {
+      url,
+      store: gatewayStore.view().mode,
+      groups: Object.keys(config.model_groups),
+      tenants: config.tenants.length,
+    },
+    'sluice gateway listening',
+  );
+
+  let closing: Promise<DrainResult> | undefined;
+  const gateway: Gateway = {
+    url,
+    port: address.port,
+    governor,
+    state,
+    context: ctx,
+    metrics,
+    logger,
+    get config() {
+      return config;
+    },
+    reload(next) {
+      const result = applyReload({ context: ctx, current: config, next, logger });
+      metrics.recordReload(result.ok);
+      if (result.ok) {
+        config = next;
+        alerts.setThresholds({ warn: next.alerts.warn, act: next.alerts.act });
+        startSampling(next.alerts.interval_ms);
+      }
+      return result;
+    },
+    async reloadFile(path) {
+      const loaded = await loadForReload(path, logger);
+      if (loaded.ok) return gateway.reload(loaded.config);
+      metrics.recordReload(false);
+      return loaded;
+    },
+    async sampleBuckets() {
+      await sample();
+    },
+    close(closeOptions = {}) {
+      closing ??= (async () => {
+        if (sampling) clearInterval(sampling);
+        const result = await drain({
+          server,
+          context: ctx,
+          timeoutMs: closeOptions.timeoutMs ?? config.server.drain_timeout_ms,
+        });
+        await pools.close();
+        await gatewayStore.store.close().catch(() => undefined);
+        logger.info({ ...result }, 'sluice gateway stopped');
+        logger.flush?.();
+        return result;
+      })();
+      return closing;
+    },
+  };
+  return gateway;
+}
+
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function storeLogger(logger: GatewayLogger) {
+  const child = logger.child({ component: 'store' });
+  return {
+    warn: (fields: Record<string, unknown>, message: string) => child.warn(fields, message),
+    info: (fields: Record<string, unknown>, message: string) => child.info(fields, message),
+  };
+}
+
+/** Events an operator wants in the log (one line each); per-request detail is the request line. */
+function logObserver(logger: GatewayLogger): GovernorObserver {
+  return {
+    circuit: (e) =>
+      logger.warn({ deployment: e.deployment, state: e.state }, 'circuit breaker changed state'),
+    paused: (e) =>
+      logger.info(
+        { deployment: e.deployment, bucket: e.bucket, until: new Date(e.untilMs).toISOString() },
+        'upstream rate limit: bucket paused',
+      ),
+    fallback: (e) => logger.debug({ from: e.from, to: e.to, reason: e.errorKind }, 'fallback'),
+    clamped: (e) => logger.debug({ deployment: e.deployment, clamp: e.clamp }, 'provider reset time clamped'),
+  };
+}

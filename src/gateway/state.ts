@@ -1,0 +1,221 @@
+/**
+ * One read-only view of the gateway for whoever needs to show it: the
+ * `/metrics` exposition, the alert sampler and the dashboard. Everything is
+ * read from the governor in force (a reload swaps it under this view) and
+ * the store; nothing here changes state, and no secret (API keys, tenant
+ * keys) is ever part of a view.
+ */
+import type { BucketSpec, Window } from '../core/limit.js';
+import type { ProviderKind } from '../providers/adapter.js';
+import type { CircuitState } from '../runtime/circuit-breaker.js';
+import type { Governor } from '../runtime/governor.js';
+import type { StoreStats } from '../stores/store.js';
+import type { UpstreamPools } from './transport.js';
+
+export type Scope = 'deployment' | 'pool' | 'tenant';
+
+export interface BucketView {
+  readonly key: string;
+  readonly scope: Scope;
+  /** Deployment id, pool name or tenant id. */
+  readonly owner: string;
+  readonly dimension: BucketSpec['dimension'];
+  readonly window: Window | undefined;
+  /** The limit in force (declared, learned from the provider, or lowered by AIMD). */
+  readonly limit: number;
+  /** What may be handed out: limit × (1 − safety margin). */
+  readonly capacity: number;
+}
+
+export interface BucketReading extends BucketView {
+  readonly remaining: number;
+  readonly used: number;
+  /** used ÷ capacity (may exceed 1 briefly when usage settles above the estimate). */
+  readonly utilization: number;
+  readonly resetMs: number;
+  readonly pausedUntil: number;
+}
+
+export interface DeploymentView {
+  readonly id: string;
+  readonly group: string;
+  readonly provider: ProviderKind;
+  readonly model: string;
+  /** Origin and path only; never credentials. */
+  readonly baseUrl: string;
+  readonly weight: number;
+  readonly pools: readonly string[];
+  readonly circuit: CircuitState;
+  /** AIMD share of the declared limits admitted now (1 = all). */
+  readonly adaptiveFactor: number;
+  readonly buckets: readonly BucketView[];
+}
+
+export interface GroupView {
+  readonly name: string;
+  readonly deployments: readonly string[];
+  readonly fallbacks: readonly string[];
+  readonly apis: readonly string[];
+}
+
+export interface TenantView {
+  readonly id: string;
+  readonly tier: string | undefined;
+  readonly priority: string;
+  readonly maxWaitMs: number;
+  readonly weight: number;
+  readonly modelGroups: readonly string[] | undefined;
+  readonly buckets: readonly BucketView[];
+}
+
+export interface StoreView {
+  readonly kind: 'memory' | 'redis';
+  /** `memory`; or for Redis: `shared`, `local` (fail-open) or `refusing` (fail-closed). */
+  readonly mode: 'memory' | 'shared' | 'local' | 'refusing';
+  readonly available: boolean;
+  readonly lastError?: string | undefined;
+}
+
+export interface GatewayStateSources {
+  governor: () => Governor;
+  pools: UpstreamPools;
+  store: () => StoreView;
+  inFlight: () => number;
+}
+
+export class GatewayState {
+  constructor(private readonly sources: GatewayStateSources) {}
+
+  get governor(): Governor {
+    return this.sources.governor();
+  }
+
+  groups(): GroupView[] {
+    return this.governor.groups.allGroups().map((g) => ({
+      name: g.name,
+      deployments: g.deployments.map((d) => d.id),
+      fallbacks: [...g.fallbacks],
+      apis: [...g.families],
+    }));
+  }
+
+  deployments(): DeploymentView[] {
+    const now = this.governor.clock.now();
+    const out: DeploymentView[] = [];
+    for (const group of this.governor.groups.allGroups()) {
+      for (const d of group.deployments) {
+        out.push({
+          id: d.id,
+          group: group.name,
+          provider: d.config.provider,
+          model: d.config.model,
+          baseUrl: d.config.baseUrl,
+          weight: d.weight,
+          pools: d.config.pools ?? [],
+          circuit: d.circuit.stateAt(now),
+          adaptiveFactor: d.rate.factor,
+          buckets: d
+            .buckets()
+            .filter((b) => b !== d.gate)
+            .map((b) => view(b, 'deployment', d.id)),
+        });
+      }
+    }
+    return out;
+  }
+
+  pools(): { name: string; buckets: BucketView[] }[] {
+    const groups = this.governor.groups;
+    return groups
+      .poolNames()
+      .map((name) => ({ name, buckets: groups.poolBucketsByName(name).map((b) => view(b, 'pool', name)) }));
+  }
+
+  tenants(): TenantView[] {
+    const classes = this.governor.classes;
+    return this.governor.groups.tenants.all().map((t) => ({
+      id: t.id,
+      tier: t.tier,
+      priority: classes.nameOf(t.priority),
+      maxWaitMs: t.maxWaitMs,
+      weight: t.weight,
+      modelGroups: t.modelGroups ? [...t.modelGroups] : undefined,
+      buckets: t.buckets.map((b) => view(b, 'tenant', t.id)),
+    }));
+  }
+
+  /** Requests waiting for admission, per priority class (most urgent first). */
+  queues(): { priority: string; depth: number }[] {
+    const governor = this.governor;
+    const queued = governor.admission.stats().queued;
+    return governor.classes.names.map((priority, i) => ({ priority, depth: queued[i] ?? 0 }));
+  }
+
+  inFlight(): number {
+    return this.sources.inFlight();
+  }
+
+  store(): StoreView {
+    return this.sources.store();
+  }
+
+  storeStats(): Promise<StoreStats> {
+    return this.governor.store.stats();
+  }
+
+  upstreamConnections(): ReturnType<UpstreamPools['stats']> {
+    return this.sources.pools.stats();
+  }
+
+  /** Every bucket with its current reading, in one `peek` (one round trip on Redis). */
+  async buckets(): Promise<BucketReading[]> {
+    const specs: BucketSpec[] = [];
+    const views: BucketView[] = [];
+    const governor = this.governor;
+    for (const d of governor.groups.deployments()) {
+      for (const b of d.buckets()) {
+        if (b === d.gate) continue;
+        specs.push(b);
+        views.push(view(b, 'deployment', d.id));
+      }
+    }
+    for (const name of governor.groups.poolNames()) {
+      for (const b of governor.groups.poolBucketsByName(name)) {
+        specs.push(b);
+        views.push(view(b, 'pool', name));
+      }
+    }
+    for (const t of governor.groups.tenants.all()) {
+      for (const b of t.buckets) {
+        specs.push(b);
+        views.push(view(b, 'tenant', t.id));
+      }
+    }
+    if (specs.length === 0) return [];
+    const snapshots = await governor.store.peek(specs);
+    return views.map((v, i) => {
+      const s = snapshots[i];
+      const used = s?.used ?? 0;
+      return {
+        ...v,
+        remaining: s?.remaining ?? v.capacity,
+        used,
+        utilization: v.capacity > 0 ? used / v.capacity : 0,
+        resetMs: s?.resetMs ?? 0,
+        pausedUntil: s?.pausedUntil ?? 0,
+      };
+    });
+  }
+}
+
+function view(spec: BucketSpec, scope: Scope, owner: string): BucketView {
+  return {
+    key: spec.key,
+    scope,
+    owner,
+    dimension: spec.dimension,
+    window: spec.per,
+    limit: spec.limit,
+    capacity: spec.capacity,
+  };
+}

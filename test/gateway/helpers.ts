@@ -1,0 +1,107 @@
+/**
+ * Gateway test rig: the simulator in-process as upstream, a gateway in front
+ * of it on 127.0.0.1 port 0, and the official SDKs pointed at the gateway.
+ * Logs go to an in-memory list so tests can assert on them.
+ */
+import { Writable } from 'node:stream';
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import { pino } from 'pino';
+import { parseConfig } from '../../src/gateway/config/load.js';
+import type { GatewayConfig, GatewayConfigInput } from '../../src/gateway/config/schema.js';
+import type { GatewayLogger } from '../../src/gateway/logging.js';
+import { type Gateway, startGateway } from '../../src/gateway/server.js';
+import { type Simulator, type SimulatorOptions, startSimulator } from '../../src/simulator/index.js';
+
+export const KEYS = {
+  free: 'sk-test-free-0000',
+  pro: 'sk-test-pro-00000',
+  enterprise: 'sk-test-ent-00000',
+} as const;
+
+export interface Rig {
+  sim: Simulator;
+  gateway: Gateway;
+  logs: Record<string, unknown>[];
+  openai(key?: string, options?: Partial<ConstructorParameters<typeof OpenAI>[0]>): OpenAI;
+  anthropic(key?: string, options?: Partial<ConstructorParameters<typeof Anthropic>[0]>): Anthropic;
+  close(): Promise<void>;
+}
+
+/** A config with `gpt-4o-mini` and `claude-haiku` on the simulator, three tiers and three tenants. */
+export function baseConfig(simUrl: string, overrides: Partial<GatewayConfigInput> = {}): GatewayConfigInput {
+  return {
+    listen: { host: '127.0.0.1', port: 0 },
+    model_groups: {
+      'gpt-4o-mini': {
+        deployments: [
+          {
+            id: 'sim-openai',
+            provider: 'openai',
+            base_url: `${simUrl}/v1`,
+            api_key: 'sk-upstream',
+            model: 'gpt-4o-mini',
+          },
+        ],
+      },
+      'claude-haiku': {
+        deployments: [
+          {
+            id: 'sim-anthropic',
+            provider: 'anthropic',
+            base_url: simUrl,
+            api_key: 'sk-ant-upstream',
+            model: 'claude-3-5-haiku-latest',
+          },
+        ],
+      },
+    },
+    tiers: {
+      free: { rpm: 600, tpm: 600_000, priority: 'low', max_wait_ms: 2_000 },
+      pro: { rpm: 6_000, tpm: 6_000_000, priority: 'normal', max_wait_ms: 10_000 },
+      enterprise: { priority: 'critical', max_wait_ms: 10_000 },
+    },
+    tenants: [
+      { id: 'free-co', key: KEYS.free, tier: 'free' },
+      { id: 'pro-co', key: KEYS.pro, tier: 'pro' },
+      { id: 'big-co', key: KEYS.enterprise, tier: 'enterprise' },
+    ],
+    ...overrides,
+  };
+}
+
+export function memoryLogger(lines: Record<string, unknown>[]): GatewayLogger {
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      for (const line of String(chunk).split('\n'))
+        if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  return pino({ level: 'debug' }, sink);
+}
+
+export async function startRig(
+  options: { sim?: SimulatorOptions; config?: (simUrl: string) => GatewayConfigInput } = {},
+): Promise<Rig> {
+  const sim = await startSimulator({ response: { mode: 'lorem', tokens: 8 }, ...options.sim });
+  const input = options.config ? options.config(sim.url) : baseConfig(sim.url);
+  const config: GatewayConfig = parseConfig(input, 'test config', {});
+  const logs: Record<string, unknown>[] = [];
+  const gateway = await startGateway({ config, logger: memoryLogger(logs) });
+  return {
+    sim,
+    gateway,
+    logs,
+    openai: (key = KEYS.pro, opts = {}) =>
+      new OpenAI({ apiKey: key, baseURL: `${gateway.url}/v1`, maxRetries: 0, ...opts }),
+    anthropic: (key = KEYS.pro, opts = {}) =>
+      new Anthropic({ apiKey: key, baseURL: gateway.url, maxRetries: 0, ...opts }),
+    async close() {
+      await gateway.close({ timeoutMs: 1_000 });
+      await sim.close();
+    },
+  };
+}
+
+export const hello = [{ role: 'user' as const, content: 'Hello there' }];

@@ -1,0 +1,375 @@
+/**
+ * What happens around requests: clients that leave mid-stream or while
+ * queued, config reload with requests in flight, drain on close, readiness,
+ * metrics, alerts, and the Redis store's policies.
+ */
+
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import OpenAI from 'openai';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/gateway/config/load.js';
+import { startGateway } from '../../src/gateway/server.js';
+import { useRedis } from '../stores/redis/redis-server.js';
+import { baseConfig, hello, KEYS, memoryLogger, type Rig, startRig } from './helpers.js';
+
+let rigs: Rig[] = [];
+afterEach(async () => {
+  await Promise.all(rigs.map((r) => r.close()));
+  rigs = [];
+});
+
+async function rig(options: Parameters<typeof startRig>[0] = {}): Promise<Rig> {
+  const r = await startRig(options);
+  rigs.push(r);
+  return r;
+}
+
+/** Polls `check` until it holds (bounded); for state that settles asynchronously after a socket closes. */
+async function eventually(check: () => Promise<boolean> | boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** A stream that takes about a second: 50 tokens at 20 ms each. */
+const slowStream = {
+  response: { mode: 'lorem' as const, tokens: 50 },
+  latency: { ttft_ms: 0, per_token_ms: 20 },
+};
+
+describe('client disconnects', () => {
+  it('aborts the upstream call and settles the reservation when the client leaves mid-stream', async () => {
+    const r = await rig({ sim: slowStream });
+    const controller = new AbortController();
+    const stream = await r
+      .openai()
+      .chat.completions.create(
+        { model: 'gpt-4o-mini', messages: hello, stream: true },
+        { signal: controller.signal },
+      );
+    let chunks = 0;
+    // The SDK ends the iteration (or throws) once its signal aborts; either way the socket closes.
+    await (async () => {
+      for await (const _ of stream) {
+        if (++chunks === 3) controller.abort();
+      }
+    })().catch(() => undefined);
+    expect(chunks).toBeLessThan(50);
+    await eventually(async () => (await r.gateway.governor.store.stats()).active === 0);
+    const stats = await r.gateway.governor.store.stats();
+    expect(stats.settled).toBe(stats.reservations);
+    expect(stats.duplicateSettles).toBe(0);
+    // The upstream call was cut too: the simulator holds no call in flight.
+    await eventually(() => r.sim.stats().concurrency.current === 0);
+    const line = r.logs.findLast((l) => l.msg === 'request');
+    expect(line).toMatchObject({ aborted: true, stream: true, tenant: 'pro-co' });
+    expect(r.gateway.context.inFlight.size).toBe(0);
+  });
+
+  it('leaves the queue without holding anything when the client gives up while waiting', async () => {
+    const r = await rig({
+      sim: { keys: { 'sk-upstream': { models: { 'gpt-4o-mini': { rpm: 60 } } } } },
+      config: (simUrl) =>
+        baseConfig(simUrl, {
+          model_groups: {
+            'gpt-4o-mini': {
+              deployments: [
+                {
+                  id: 'sim',
+                  provider: 'openai',
+                  base_url: `${simUrl}/v1`,
+                  api_key: 'sk-upstream',
+                  model: 'gpt-4o-mini',
+                  limits: { rpm: 60 },
+                },
+              ],
+            },
+          },
+        }),
+    });
+    const client = r.openai();
+    await Promise.all(
+      Array.from({ length: 54 }, () =>
+        client.chat.completions.create({ model: 'gpt-4o-mini', messages: hello }),
+      ),
+    );
+    const controller = new AbortController();
+    const waiting = client.chat.completions
+      .create({ model: 'gpt-4o-mini', messages: hello }, { signal: controller.signal })
+      .catch((e: unknown) => e);
+    await eventually(() => r.gateway.state.queues().some((q) => q.depth === 1));
+    controller.abort();
+    expect(await waiting).toBeInstanceOf(Error);
+    await eventually(() => r.gateway.state.queues().every((q) => q.depth === 0));
+    await eventually(async () => (await r.gateway.governor.store.stats()).active === 0);
+    expect(r.sim.stats().requests).toBe(54);
+  });
+});
+
+describe('configuration reload (SIGHUP)', () => {
+  it('applies a new config while a request is in flight, and refuses a bad one', async () => {
+    const r = await rig({ sim: slowStream });
+    const stream = await r
+      .openai()
+      .chat.completions.create({ model: 'gpt-4o-mini', messages: hello, stream: true });
+    const reading = (async () => {
+      let text = '';
+      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+      return text;
+    })();
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-reload-'));
+    const path = join(dir, 'sluice.yaml');
+    const input = baseConfig(r.sim.url, {
+      tenants: [
+        { id: 'pro-co', key: KEYS.pro, tier: 'pro' },
+        { id: 'newcomer', key: 'sk-newcomer-key', tier: 'free' },
+      ],
+    });
+    writeFileSync(path, JSON.stringify(input));
+    const ok = await r.gateway.reloadFile(path);
+    expect(ok).toEqual({ ok: true, restartNeeded: [] });
+    // The stream that started before the reload finishes in full.
+    expect((await reading).trim().split(/\s+/)).toHaveLength(50);
+    // The new tenant is in; the one no longer listed is out.
+    await r.openai('sk-newcomer-key').chat.completions.create({ model: 'gpt-4o-mini', messages: hello });
+    const gone = await r
+      .openai(KEYS.free)
+      .chat.completions.create({ model: 'gpt-4o-mini', messages: hello })
+      .catch((e: unknown) => e);
+    expect(gone).toBeInstanceOf(OpenAI.AuthenticationError);
+
+    writeFileSync(path, 'model_groups: {}\ntenants: [{ id: x, key: short }]\nlisten: { prot: 1 }\n');
+    const refused = await r.gateway.reloadFile(path);
+    expect(refused.ok).toBe(false);
+    if (!refused.ok) {
+      expect(refused.error).toMatch(/listen\.prot: unknown key/);
+      expect(refused.error).toMatch(/model_groups: declare at least one model group/);
+      expect(refused.error).toMatch(/tenants\[0\]\.key: a tenant key needs at least 8 characters/);
+    }
+    expect(
+      r.logs.some((l) => l.msg === 'configuration reload refused; the previous configuration stays in force'),
+    ).toBe(true);
+    // The previous configuration still serves.
+    await r.openai('sk-newcomer-key').chat.completions.create({ model: 'gpt-4o-mini', messages: hello });
+    expect((await r.gateway.metrics.expose()).body).toMatch(
+      /sluice_config_reloads_total\{result="refused"\} 1/,
+    );
+  });
+
+  it('says which changed settings need a restart', () => {
+    return rig().then((r) => {
+      const next = parseConfig(
+        baseConfig(r.sim.url, { listen: { host: '127.0.0.1', port: 1234 } }),
+        'next',
+        {},
+      );
+      expect(r.gateway.reload(next)).toEqual({ ok: true, restartNeeded: ['listen'] });
+    });
+  });
+});
+
+describe('drain on close (SIGTERM)', () => {
+  it('stops accepting, lets a stream in flight finish, then closes', async () => {
+    const r = await rig({ sim: slowStream });
+    const stream = await r
+      .openai()
+      .chat.completions.create({ model: 'gpt-4o-mini', messages: hello, stream: true });
+    const reading = (async () => {
+      let text = '';
+      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+      return text;
+    })();
+    const closing = r.gateway.close({ timeoutMs: 10_000 });
+    await eventually(() => r.gateway.context.draining);
+    const ready = await fetch(`${r.gateway.url}/readyz`).catch((e: unknown) => e);
+    // Either refused at the socket (no longer listening) or answered "not ready".
+    if (ready instanceof Response) expect(ready.status).toBe(503);
+    expect((await reading).trim().split(/\s+/)).toHaveLength(50);
+    const result = await closing;
+    expect(result.cut).toBe(0);
+    expect(result.finished).toBe(1);
+    const stats = await r.gateway.governor.store.stats();
+    expect(stats.active).toBe(0);
+  });
+
+  it('cuts what is still running at the bound and settles it', async () => {
+    const r = await rig({ sim: { ...slowStream, response: { mode: 'lorem', tokens: 500 } } });
+    const stream = await r
+      .openai()
+      .chat.completions.create({ model: 'gpt-4o-mini', messages: hello, stream: true });
+    const reading = (async () => {
+      for await (const _ of stream) {
+        // read until cut
+      }
+    })().catch((e: unknown) => e);
+    const result = await r.gateway.close({ timeoutMs: 200 });
+    expect(result.cut).toBe(1);
+    expect(await reading).toBeInstanceOf(Error);
+    const stats = await r.gateway.governor.store.stats();
+    expect(stats.active).toBe(0);
+    expect(stats.settled).toBe(stats.reservations);
+  });
+});
+
+describe('health, readiness, metrics and alerts', () => {
+  it('answers /healthz and /readyz', async () => {
+    const r = await rig();
+    expect(await (await fetch(`${r.gateway.url}/healthz`)).json()).toEqual({ status: 'ok' });
+    const ready = await fetch(`${r.gateway.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({
+      status: 'ready',
+      config: 'loaded',
+      store: { kind: 'memory', mode: 'memory', available: true },
+    });
+  });
+
+  it('exposes Prometheus metrics for requests, waits, buckets, queues, circuits and the store', async () => {
+    const r = await rig();
+    await r.openai().chat.completions.create({ model: 'gpt-4o-mini', messages: hello, max_tokens: 20 });
+    await r
+      .openai('sk-nobody-here')
+      .chat.completions.create({ model: 'gpt-4o-mini', messages: hello })
+      .catch(() => undefined);
+    const response = await fetch(`${r.gateway.url}/metrics`);
+    expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    const text = await response.text();
+    expect(text).toMatch(/sluice_requests_total\{tenant="pro-co",group="gpt-4o-mini",status="200"\} 1/);
+    expect(text).toMatch(/sluice_requests_total\{tenant="",group="",status="401"\} 1/);
+    expect(text).toMatch(/sluice_admission_wait_seconds_bucket\{priority="normal",le="0\.001"\}/);
+    expect(text).toMatch(/sluice_admission_wait_seconds_count\{priority="normal"\} 1/);
+    expect(text).toMatch(/sluice_upstream_responses_total\{deployment="sim-openai",status="200"\} 1/);
+    expect(text).toMatch(/sluice_tokens_total\{tenant="pro-co",direction="output"\} 8/);
+    expect(text).toMatch(
+      /sluice_bucket_utilization\{bucket="tenant:pro-co:requests:minute",scope="tenant",owner="pro-co",dimension="requests",window="minute"\} /,
+    );
+    expect(text).toMatch(
+      /sluice_bucket_alert_state\{bucket="tenant:pro-co:requests:minute",scope="tenant",owner="pro-co"\} 0/,
+    );
+    expect(text).toMatch(/sluice_queue_depth\{priority="critical"\} 0/);
+    expect(text).toMatch(/sluice_circuit_state\{deployment="sim-openai"\} 0/);
+    expect(text).toMatch(/sluice_adaptive_factor\{deployment="sim-openai"\} 1/);
+    expect(text).toMatch(/sluice_store_mode\{mode="memory"\} 1/);
+    expect(text).toMatch(/sluice_store_expired_leases 0/);
+    expect(text).toMatch(/sluice_store_duplicate_settles 0/);
+    expect(text).toMatch(/sluice_process_cpu_seconds_total/);
+  });
+
+  it('raises a bucket alert once per transition (warn at 80 %, act at 90 %)', async () => {
+    const r = await rig({
+      config: (simUrl) =>
+        baseConfig(simUrl, {
+          tiers: { pro: { rpm: 20, priority: 'normal' }, free: {}, enterprise: {} },
+          tenants: [{ id: 'pro-co', key: KEYS.pro, tier: 'pro' }],
+        }),
+    });
+    const client = r.openai();
+    // 20 rpm less 10 %: 18 usable. 15 calls = 83 % → warn; 17 calls = 94 % → act.
+    for (let i = 0; i < 15; i++)
+      await client.chat.completions.create({ model: 'gpt-4o-mini', messages: hello });
+    await r.gateway.sampleBuckets();
+    await r.gateway.sampleBuckets();
+    for (let i = 0; i < 2; i++)
+      await client.chat.completions.create({ model: 'gpt-4o-mini', messages: hello });
+    await r.gateway.sampleBuckets();
+    await r.gateway.sampleBuckets();
+    const alerts = r.logs.filter(
+      (l) => String(l.msg).startsWith('bucket utilization') && l.bucket === 'tenant:pro-co:requests:minute',
+    );
+    expect(alerts.map((l) => [l.from, l.to])).toEqual([
+      ['ok', 'warn'],
+      ['warn', 'act'],
+    ]);
+    expect((await r.gateway.metrics.expose()).body).toMatch(
+      /sluice_bucket_alert_state\{bucket="tenant:pro-co:requests:minute",scope="tenant",owner="pro-co"\} 2/,
+    );
+  });
+});
+
+describe('request bodies', () => {
+  it('413 for a chunked body that grows over the limit', async () => {
+    const r = await rig({
+      config: (simUrl) => baseConfig(simUrl, { server: { max_body_bytes: 1_000 } }),
+    });
+    const url = new URL(`${r.gateway.url}/v1/chat/completions`);
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = httpRequest(
+        {
+          host: url.hostname,
+          port: url.port,
+          path: url.pathname,
+          method: 'POST',
+          headers: { authorization: `Bearer ${KEYS.pro}` },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on('error', reject);
+      req.write('{"model":"gpt-4o-mini","messages":[{"role":"user","content":"');
+      req.write('x'.repeat(2_000));
+      req.end('"}]}');
+    });
+    expect(status).toBe(413);
+  });
+});
+
+describe('Redis store', () => {
+  it('shares buckets in Redis and reports the store as ready', async () => {
+    const redis = await useRedis();
+    const r = await rig({
+      config: (simUrl) =>
+        baseConfig(simUrl, { store: { kind: 'redis', url: redis.url, prefix: `gw-test-${Date.now()}` } }),
+    });
+    await r.openai().chat.completions.create({ model: 'gpt-4o-mini', messages: hello });
+    const ready = (await (await fetch(`${r.gateway.url}/readyz`)).json()) as Record<string, unknown>;
+    expect(ready).toMatchObject({
+      status: 'ready',
+      store: { kind: 'redis', mode: 'shared', available: true },
+    });
+    expect((await r.gateway.governor.store.stats()).active).toBe(0);
+  });
+
+  it('fail_closed: 503 with Retry-After while Redis is unreachable, and not ready', async () => {
+    const logs: Record<string, unknown>[] = [];
+    const sim = await (await import('../../src/simulator/index.js')).startSimulator({});
+    const config = parseConfig(
+      baseConfig(sim.url, {
+        store: {
+          kind: 'redis',
+          url: 'redis://127.0.0.1:1',
+          on_unavailable: 'fail_closed',
+          connect_timeout_ms: 200,
+        },
+      }),
+      'test',
+      {},
+    );
+    const gateway = await startGateway({ config, logger: memoryLogger(logs), storeReadyTimeoutMs: 300 });
+    try {
+      const response = await fetch(`${gateway.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${KEYS.pro}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4o-mini', messages: hello }),
+      });
+      expect(response.status).toBe(503);
+      expect(response.headers.get('x-sluice-refusal')).toBe('store_unavailable');
+      expect(Number(response.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      const ready = await fetch(`${gateway.url}/readyz`);
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toMatchObject({
+        store: { kind: 'redis', mode: 'refusing', available: false },
+      });
+      expect(sim.stats().requests).toBe(0);
+    } finally {
+      await gateway.close({ timeoutMs: 500 });
+      await sim.close();
+    }
+  });
+});
