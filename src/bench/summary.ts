@@ -98,8 +98,6 @@ export function summarize({ scenario, target, run, durationMs }: SummaryInput): 
   const background = scenario.provider.background?.tpm ?? 0;
   const last = run.samples[run.samples.length - 1]?.provider;
   const bucketAtStart = sampleAt(run.samples, from)?.tokensRemaining;
-  const capacity = (perMinuteLimit: number) => (perMinuteLimit * (to - from)) / 60_000 + (bucketAtStart ?? 0);
-  const servedInWindow = (tokensPerMin * (to - from)) / 60_000;
   const first = run.samples[0]?.provider;
 
   return {
@@ -121,9 +119,8 @@ export function summarize({ scenario, target, run, durationMs }: SummaryInput): 
       windowMs,
       tokensPerMin,
       requestsPerMin: perMinute(served, endedAt, () => 1, from, to),
-      ofLimit: tpm ? servedInWindow / capacity(tpm) : undefined,
-      ofAvailable:
-        tpm && background > 0 ? servedInWindow / capacity(Math.max(1, tpm - background)) : undefined,
+      ofLimit: tpm ? tokensPerMin / tpm : undefined,
+      ofAvailable: tpm && background > 0 ? tokensPerMin / Math.max(1, tpm - background) : undefined,
       bucketAtStart,
     },
     upstream: {
