@@ -85,6 +85,13 @@ function extraColumns(scenario: string): Extra[] {
       { header: 'critical served', cell: served('critical') },
       { header: 'low served', cell: served('low') },
       { header: 'low wait p99 ms', cell: wait('low', 'p99') },
+      {
+        header: 'low refused after p50 / p99 ms',
+        cell: (s) => {
+          const g = s.byPriority.low?.refusedAfterMs;
+          return g?.count ? `${ms(g.p50)} / ${ms(g.p99)}` : '–';
+        },
+      },
     ];
   }
   if (scenario.startsWith('heavy')) {
