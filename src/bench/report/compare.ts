@@ -183,7 +183,7 @@ export function goodputChart(
   runs: readonly ComparisonRun[],
 ): string {
   return barChart({
-    title: 'Goodput: served tokens per minute ÷ TPM limit (steady window)',
+    title: 'Goodput: served tokens/min ÷ TPM limit (shared-key: ÷ what other clients leave)',
     yLabel: '% of the limit',
     series: targets,
     groups: scenarios.map((scenario) => ({
