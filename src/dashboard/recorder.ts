@@ -12,7 +12,8 @@
 import type { Clock } from '../core/clock.js';
 import type { GovernorObserver } from '../runtime/events.js';
 import type { LimitLines } from './limit-lines.js';
-import { quantileOf, WAIT_BUCKETS, WaitHistogram, waitBucket } from './wait-histogram.js';
+import { anyIn, type Span, trailingQuantiles, trailingRates } from './trailing.js';
+import { WAIT_BUCKETS, WaitHistogram, waitBucket } from './wait-histogram.js';
 import type { Line, Series } from './wire.js';
 
 export interface RecorderOptions {
@@ -185,25 +186,42 @@ export class TimeSeriesRecorder {
   }
 
   private seriesOf(from: number, current: number): Series {
-    const first = Math.max(from, current - this.slots + 1, this.startIndex);
-    const indexes: number[] = [];
-    for (let i = first; i < current; i++) indexes.push(i);
-    const rate = (row: Float64Array) => indexes.map((i) => this.trailingRate(row, i));
-    const refusals: Record<string, Line> = {};
-    for (const [code, row] of this.refusals) {
-      if (indexes.some((i) => this.trailingSum(row, i) > 0)) refusals[code] = rate(row);
-    }
-    const perClass = (line: (c: number, i: number) => number | null) =>
-      Object.fromEntries(this.priorities.map((name, c) => [name, indexes.map((i) => line(c, i))]));
-    // Readings come from a timer that drifts against slot edges: a slot it skipped shows the one before.
-    const sampled = (row: Float64Array, i: number) => {
-      for (let j = i; j > i - SAMPLE_CARRY && j >= this.startIndex; j--) {
-        if (!this.valid(j)) continue;
-        const v = row[this.posOf(j)] as number;
-        if (!Number.isNaN(v)) return v;
-      }
-      return null;
+    const span: Span = {
+      first: Math.max(from, current - this.slots + 1, this.startIndex),
+      end: current,
+      start: this.startIndex,
+      width: this.smoothing,
     };
+    const indexes: number[] = [];
+    for (let i = span.first; i < span.end; i++) indexes.push(i);
+    const count = (row: Float64Array) => (i: number) => (this.valid(i) ? (row[this.posOf(i)] as number) : 0);
+    const rate = (row: Float64Array) => trailingRates(span, count(row), this.resolutionMs);
+    const refusals: Record<string, Line> = {};
+    for (const [code, row] of this.refusals) if (anyIn(span, count(row))) refusals[code] = rate(row);
+    // Readings come from a timer that drifts against slot edges: a slot it skipped shows the one before.
+    const sampled = (row: Float64Array) =>
+      indexes.map((i) => {
+        for (let j = i; j > i - SAMPLE_CARRY && j >= this.startIndex; j--) {
+          if (!this.valid(j)) continue;
+          const v = row[this.posOf(j)] as number;
+          if (!Number.isNaN(v)) return v;
+        }
+        return null;
+      });
+    const waitP50Ms: Record<string, Line> = {};
+    const waitP99Ms: Record<string, Line> = {};
+    const queue: Record<string, Line> = {};
+    this.priorities.forEach((name, c) => {
+      queue[name] = sampled(this.queues[c] as Float64Array);
+      const [p50, p99] = trailingQuantiles(
+        span,
+        (i, into, sign) => this.addWaits(i, c, into, sign),
+        (i) => (this.valid(i) ? (this.waitMax[this.posOf(i) * this.priorities.length + c] as number) : 0),
+        [0.5, 0.99],
+      );
+      waitP50Ms[name] = p50 ?? [];
+      waitP99Ms[name] = p99 ?? [];
+    });
     return {
       resolutionMs: this.resolutionMs,
       smoothingMs: this.smoothing * this.resolutionMs,
@@ -213,17 +231,24 @@ export class TimeSeriesRecorder {
       outputTokens: rate(this.counters.outputTokens),
       cacheReadTokens: rate(this.counters.cacheReadTokens),
       limits: {
-        requests: indexes.map((i) => sampled(this.limits.requests, i)),
-        inputTokens: indexes.map((i) => sampled(this.limits.inputTokens, i)),
-        outputTokens: indexes.map((i) => sampled(this.limits.outputTokens, i)),
-        tokens: indexes.map((i) => sampled(this.limits.tokens, i)),
+        requests: sampled(this.limits.requests),
+        inputTokens: sampled(this.limits.inputTokens),
+        outputTokens: sampled(this.limits.outputTokens),
+        tokens: sampled(this.limits.tokens),
       },
-      queue: perClass((c, i) => sampled(this.queues[c] as Float64Array, i)),
-      waitP50Ms: perClass((c, i) => this.trailingWait(c, i, 0.5)),
-      waitP99Ms: perClass((c, i) => this.trailingWait(c, i, 0.99)),
+      queue,
+      waitP50Ms,
+      waitP99Ms,
       upstream429: rate(this.counters.upstream429),
       refusals,
     };
+  }
+
+  /** Adds (or removes) one slot's wait histogram of one class into `into`. */
+  private addWaits(index: number, classIndex: number, into: Float64Array, sign: 1 | -1): void {
+    if (!this.valid(index)) return;
+    const offset = this.waitOffset(this.posOf(index), classIndex);
+    for (let k = 0; k < WAIT_BUCKETS; k++) (into[k] as number) += sign * (this.waits[offset + k] as number);
   }
 
   // --- ring buffer ---
@@ -278,41 +303,5 @@ export class TimeSeriesRecorder {
 
   private waitOffset(pos: number, classIndex: number): number {
     return (pos * this.priorities.length + classIndex) * WAIT_BUCKETS;
-  }
-
-  // --- smoothing ---
-
-  /** Valid slots among the `smoothing` ending at `index` (fewer right after start). */
-  private trailingSlots(index: number): number[] {
-    const out: number[] = [];
-    for (let i = index - this.smoothing + 1; i <= index; i++) if (i >= this.startIndex) out.push(i);
-    return out;
-  }
-
-  private trailingSum(row: Float64Array, index: number): number {
-    let sum = 0;
-    for (const i of this.trailingSlots(index)) if (this.valid(i)) sum += row[this.posOf(i)] as number;
-    return sum;
-  }
-
-  /** Per minute, over the trailing span; null before start. */
-  private trailingRate(row: Float64Array, index: number): number | null {
-    const span = this.trailingSlots(index).length;
-    if (span === 0) return null;
-    const perMinute = (this.trailingSum(row, index) * 60_000) / (span * this.resolutionMs);
-    return Math.round(perMinute * 10) / 10;
-  }
-
-  private trailingWait(classIndex: number, index: number, q: number): number | null {
-    const merged = new Float64Array(WAIT_BUCKETS);
-    let max = 0;
-    for (const i of this.trailingSlots(index)) {
-      if (!this.valid(i)) continue;
-      const pos = this.posOf(i);
-      const offset = this.waitOffset(pos, classIndex);
-      for (let k = 0; k < WAIT_BUCKETS; k++) (merged[k] as number) += this.waits[offset + k] as number;
-      max = Math.max(max, this.waitMax[pos * this.priorities.length + classIndex] as number);
-    }
-    return quantileOf(merged, 0, q, max);
   }
 }

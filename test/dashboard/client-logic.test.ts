@@ -3,7 +3,15 @@
  * stream with, the series it accumulates, and how it formats numbers.
  */
 import { describe, expect, it } from 'vitest';
-import { compact, count, duration, limitName, percent, wait } from '../../src/dashboard/client/format.js';
+import {
+  axisMs,
+  compact,
+  count,
+  duration,
+  limitName,
+  percent,
+  wait,
+} from '../../src/dashboard/client/format.js';
 import { SeriesBuffer } from '../../src/dashboard/client/series-buffer.js';
 import { SseParser } from '../../src/dashboard/client/sse-parser.js';
 import type { Series } from '../../src/dashboard/wire.js';
@@ -74,6 +82,11 @@ describe('format', () => {
     expect(compact(1_234)).toBe('1.2k');
     expect(compact(40_000)).toBe('40k');
     expect(compact(2_500_000)).toBe('2.5M');
+    expect(compact(999_950)).toBe('1M');
+    expect(compact(-1_500)).toBe('-1.5k');
+    expect(axisMs(0.5)).toBe('0.5 ms');
+    expect(axisMs(250)).toBe('250 ms');
+    expect(axisMs(2_000)).toBe('2 s');
     expect(percent(0.634)).toBe('63 %');
     expect(duration(0)).toBe('0 s');
     expect(duration(350)).toBe('350 ms');

@@ -11,11 +11,27 @@ export function count(n: number): string {
 /** 1234 → "1.2k", 2_500_000 → "2.5M": limits and rates, where magnitude matters more than digits. */
 export function compact(n: number): string {
   const abs = Math.abs(n);
-  if (abs >= 1e9) return `${oneDecimal.format(n / 1e9)}G`;
-  if (abs >= 1e6) return `${oneDecimal.format(n / 1e6)}M`;
-  if (abs >= 1e4) return `${exact.format(n / 1e3)}k`;
-  if (abs >= 1e3) return `${oneDecimal.format(n / 1e3)}k`;
-  return oneDecimal.format(n);
+  if (abs < 1e3) return oneDecimal.format(n);
+  for (const [unit, size] of UNITS) {
+    // Pick the unit after rounding, so 999,950 reads "1M", not "1,000k".
+    const scaled = Math.abs(n / size);
+    const shown = scaled >= 10 ? Math.round(scaled) : Math.round(scaled * 10) / 10;
+    if (shown < 1000 || unit === 'G')
+      return `${(scaled >= 10 ? exact : oneDecimal).format(Math.sign(n) * shown)}${unit}`;
+  }
+  return exact.format(n);
+}
+
+const UNITS: readonly [string, number][] = [
+  ['k', 1e3],
+  ['M', 1e6],
+  ['G', 1e9],
+];
+
+/** An axis label in milliseconds: tenths under 10 ms, where waits of a busy gateway live. */
+export function axisMs(ms: number): string {
+  if (ms >= 1_000) return duration(ms);
+  return `${ms < 10 ? oneDecimal.format(ms) : exact.format(ms)} ms`;
 }
 
 /** 0.634 → "63 %"; one decimal near the thresholds' neighbourhood is noise, so none. */

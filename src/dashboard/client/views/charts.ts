@@ -6,9 +6,9 @@
  */
 import type { DashboardSnapshot } from '../../wire.js';
 import { byId } from '../dom.js';
-import { compact, wait } from '../format.js';
+import { axisMs, compact } from '../format.js';
 import type { SeriesData } from '../series-buffer.js';
-import { type LineSpec, TimeChart } from './time-chart.js';
+import { type AxisStyle, type LineSpec, TimeChart } from './time-chart.js';
 
 const CLASS_COLORS = ['#c2255c', '#e8590c', '#1c7ed6', '#868e96', '#2f9e44', '#7048e8', '#0c8599'];
 const CODE_COLORS = ['#f08c00', '#7048e8', '#0c8599', '#c2255c', '#5c940d', '#862e9c', '#1864ab', '#495057'];
@@ -16,10 +16,10 @@ const LIMIT = '#495057';
 
 const charts = new Map<string, TimeChart>();
 
-function chart(id: string, label: (value: number) => string = compact): TimeChart {
+function chart(id: string, axis: AxisStyle = { label: compact }): TimeChart {
   let c = charts.get(id);
   if (!c) {
-    c = new TimeChart(byId(id), label);
+    c = new TimeChart(byId(id), axis);
     charts.set(id, c);
   }
   return c;
@@ -49,12 +49,12 @@ export function renderCharts(snapshot: DashboardSnapshot, series: SeriesData): v
   ]);
 
   const classes = snapshot.priorities;
-  chart('chart-queue').update(
+  chart('chart-queue', { label: compact, integer: true }).update(
     t,
     classes.map((name, i) => ({ label: name, color: classColor(i), values: series.queue[name] ?? [] })),
   );
 
-  chart('chart-waits', wait).update(
+  chart('chart-waits', { label: axisMs }).update(
     t,
     classes.flatMap((name, i) => [
       { label: `${name} p50`, color: classColor(i), values: series.waitP50Ms[name] ?? [] },

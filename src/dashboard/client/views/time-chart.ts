@@ -16,7 +16,15 @@ export interface LineSpec {
   readonly width?: number;
 }
 
+/** How the y axis reads. */
+export interface AxisStyle {
+  readonly label: (value: number) => string;
+  /** Counts of things (queue depth): no ticks between whole numbers. */
+  readonly integer?: boolean;
+}
+
 const HEIGHT = 170;
+const INTEGER_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 100_000, 1_000_000];
 
 export class TimeChart {
   private plot: uPlot | undefined;
@@ -25,8 +33,7 @@ export class TimeChart {
 
   constructor(
     readonly root: HTMLElement,
-    /** How a value on the y axis reads. */
-    private readonly label: (value: number) => string,
+    private readonly axis: AxisStyle,
   ) {
     this.host = root.querySelector('.chart-plot') as HTMLElement;
     new ResizeObserver(() => this.resize()).observe(this.host);
@@ -54,7 +61,7 @@ export class TimeChart {
   }
 
   private options(lines: readonly LineSpec[]): uPlot.Options {
-    const label = this.label;
+    const { label, integer } = this.axis;
     return {
       width: this.width(),
       height: HEIGHT,
@@ -71,6 +78,8 @@ export class TimeChart {
           grid: { stroke: '#eceef2', width: 1 },
           ticks: { stroke: '#d5d9e0', width: 1 },
           size: 32,
+          // Room for an "hh:mm:ss" label per tick, so they never run into each other.
+          space: 72,
           // Wall-clock times, with seconds only when ticks are closer than a minute.
           values: (_u, values, _axis, _space, increment) =>
             values.map((v) => clockTime(v * 1000, increment < 60)),
@@ -79,7 +88,8 @@ export class TimeChart {
           stroke: '#5b6472',
           grid: { stroke: '#eceef2', width: 1 },
           ticks: { stroke: '#d5d9e0', width: 1 },
-          size: 54,
+          size: 62,
+          ...(integer && { incrs: INTEGER_STEPS }),
           values: (_u, values) => values.map(label),
         },
       ],
