@@ -16,6 +16,7 @@ import { Redis } from 'ioredis';
 import { RateLimiterRedis } from 'rate-limiter-flexible';
 import { costOf } from '../../src/core/cost.js';
 import { type BucketSpec, defineBucket } from '../../src/core/limit.js';
+import { FallbackStore } from '../../src/stores/redis/fallback-store.js';
 import { RedisStore } from '../../src/stores/redis/redis-store.js';
 import { startRedisServer } from '../../test/stores/redis/redis-server.js';
 import { printTable, type Row, writeResults } from '../lib/report.js';
@@ -108,6 +109,13 @@ export async function run(): Promise<void> {
     const redisTime = new RedisStore({ url: server.url, prefix: 'bench-time', timeSource: 'redis' });
     await store.ready();
     await redisTime.ready();
+    const wrapped = new RedisStore({ url: server.url, prefix: 'bench-wrapped' });
+    await wrapped.ready();
+    const resilient = new FallbackStore({
+      shared: wrapped,
+      onUnavailable: 'fail_open',
+      expectedInstances: 3,
+    });
 
     const peerClient = fastClient(server.url);
     const peer = (key: string) =>
@@ -131,6 +139,7 @@ export async function run(): Promise<void> {
           if (d.reservation) await store.settle(d.reservation, { inputTokens: 480, outputTokens: 150 });
         },
       },
+      { name: 'Sluice reserve, 4 buckets, via FallbackStore', op: () => resilient.reserve(buckets, cost) },
       { name: 'Sluice reserve, 1 bucket', op: () => store.reserve(one, cost) },
       { name: 'Sluice reserve, 4 buckets, Redis TIME', op: () => redisTime.reserve(buckets, cost) },
       { name: 'RateLimiterRedis consume, 1 key', op: () => p0.consume('k', 1) },
@@ -189,6 +198,7 @@ export async function run(): Promise<void> {
     });
     await store.close();
     await redisTime.close();
+    await resilient.close();
     peerClient.disconnect();
     pingClient.disconnect();
   } finally {

@@ -12,18 +12,21 @@ import type { BenchTarget } from './targets/target.js';
 /** Requests the budget is spent in; each stays far under the limit so no provider calls it too large. */
 const PRIMING_REQUESTS = 10;
 /**
- * The TPM limit is spent down to the scenario's Sluice safety margin (less a
- * hair, so the Sluice targets admit every priming request): what is left in
- * the provider's bucket then is counted in the capacity goodput is taken of.
+ * Each target spends all the budget it can use: the whole bucket but a hair,
+ * or for Sluice targets all but their safety margin (which they never hand
+ * out), so that no target starts the measured window with a burst the others
+ * cannot have.
  */
 const PRIMING_SLACK = 0.005;
+const SLUICE_TARGETS: ReadonlySet<string> = new Set(['library', 'gateway']);
 /** Tenant of the priming requests (declared by the Sluice targets' configurations). */
 export const PRIMING_TENANT = 'bench-priming';
 
 export async function primeTarget(target: BenchTarget, scenario: Scenario): Promise<void> {
   const tpm = scenario.provider.limits.tpm;
   if (tpm === undefined) return;
-  const shareLimit = 1 - scenario.sluice.safety_margin - PRIMING_SLACK;
+  const margin = SLUICE_TARGETS.has(target.name) ? scenario.sluice.safety_margin : 0;
+  const shareLimit = 1 - margin - PRIMING_SLACK;
   const promptTokens = Math.floor((tpm * shareLimit) / PRIMING_REQUESTS) - 10;
   if (promptTokens < 1) return;
   const controller = new AbortController();

@@ -48,14 +48,11 @@ export interface RunSummary {
     readonly windowMs: readonly [number, number];
     readonly tokensPerMin: number;
     readonly requestsPerMin: number;
-    /**
-     * Served tokens in the window ÷ what the provider could serve in it: the
-     * TPM limit over the window plus what was left in its bucket at the start.
-     */
+    /** Served tokens per minute in the window ÷ the provider's TPM limit. */
     readonly ofLimit: number | undefined;
     /** The same against what other clients leave (when the scenario has background traffic). */
     readonly ofAvailable: number | undefined;
-    /** Tokens left in the provider's bucket when the window opened. */
+    /** Tokens left in the provider's bucket when the window opened (after priming: what the target may still burst). */
     readonly bucketAtStart: number | undefined;
   };
   readonly upstream: {

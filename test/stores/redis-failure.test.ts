@@ -8,6 +8,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { costOf } from '../../src/core/cost.js';
 import { defineBucket } from '../../src/core/limit.js';
+import { createSharedStore } from '../../src/stores/redis/create-store.js';
 import { StoreUnavailableError } from '../../src/stores/redis/errors.js';
 import { FallbackStore, type UnavailablePolicy } from '../../src/stores/redis/fallback-store.js';
 import { RedisStore } from '../../src/stores/redis/redis-store.js';
@@ -203,5 +204,40 @@ describe('Redis absent at start', () => {
     await waitFor(() => store.status().available, 'the switch to Redis');
     expect((await store.reserve([rpm], costOf(0, 0))).granted).toBe(true);
     expect((await store.shared.stats()).reservations).toBe(1);
+  });
+});
+
+describe('createSharedStore', () => {
+  it('starts on its policy when Redis is not there, without throwing, and says so', async () => {
+    const port = await freePort();
+    const logger = new RecordingLogger();
+    const store = await createSharedStore({
+      url: `redis://127.0.0.1:${port}`,
+      onUnavailable: 'fail_closed',
+      connectTimeoutMs: 200,
+      probeIntervalMs: 100,
+      logger,
+    });
+    stores.push(store);
+    expect(store.status()).toMatchObject({ available: false, mode: 'refusing' });
+    expect(logger.lines).toHaveLength(1);
+    const rpm = defineBucket('create:rpm', { dimension: 'requests', limit: 60, per: 'minute' });
+    await expect(store.reserve([rpm], costOf(0, 0))).rejects.toMatchObject({ code: 'store_unavailable' });
+    const server = await startRedisServer({ port });
+    servers.push(server);
+    await waitFor(() => store.status().available, 'the switch to Redis');
+    expect((await store.reserve([rpm], costOf(0, 0))).granted).toBe(true);
+  });
+
+  it('is shared at once when Redis answers', async () => {
+    const server = await startRedisServer();
+    servers.push(server);
+    const store = await createSharedStore({
+      url: server.url,
+      onUnavailable: 'fail_open',
+      expectedInstances: 4,
+    });
+    stores.push(store);
+    expect(store.status()).toMatchObject({ available: true, mode: 'shared', transitions: 0 });
   });
 });

@@ -1,9 +1,10 @@
 /** Target names → factories; the ones that need another process or package load it on demand. */
 import { bottleneckTarget } from './bottleneck.js';
 import { directTarget } from './direct.js';
+import { gatewayTarget } from './gateway.js';
 import { libraryTarget } from './library.js';
 import { portkeyTarget } from './portkey.js';
-import { type BenchTarget, type TargetEnv, type TargetName, TargetUnavailableError } from './target.js';
+import type { BenchTarget, TargetEnv, TargetName } from './target.js';
 
 export interface TargetOptions {
   /** Where the Portkey gateway is installed on demand. */
@@ -23,7 +24,7 @@ export async function createTarget(
     case 'library':
       return libraryTarget(env);
     case 'gateway':
-      throw new TargetUnavailableError('the gateway (`sluice serve`) has not landed yet');
+      return gatewayTarget(env);
     case 'portkey':
       return portkeyTarget(env, options.portkeyDir);
   }

@@ -84,7 +84,7 @@ export async function startPortkey(dir = defaultPortkeyDir()): Promise<PortkeySe
   const server = startChild(
     process.execPath,
     ['--import', pathToFileURL(preload).href, entry, `--port=${port}`, '--headless'],
-    { NODE_ENV: 'production' },
+    { env: { NODE_ENV: 'production' } },
   );
   const url = `http://127.0.0.1:${port}`;
   try {

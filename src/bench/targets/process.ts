@@ -25,17 +25,33 @@ export interface ChildServer {
   stop(): Promise<void>;
 }
 
+export interface ChildOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  /** Called with every whole line the child writes to stdout (e.g. JSON logs). */
+  readonly onLine?: (line: string) => void;
+}
+
 export function startChild(
   command: string,
   args: readonly string[],
-  env: NodeJS.ProcessEnv = {},
+  options: ChildOptions = {},
 ): ChildServer {
-  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, args, {
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let tail = '';
+  let partial = '';
   const keep = (chunk: Buffer) => {
     tail = (tail + chunk.toString('utf8')).slice(-4_000);
   };
-  child.stdout?.on('data', keep);
+  child.stdout?.on('data', (chunk: Buffer) => {
+    keep(chunk);
+    if (!options.onLine) return;
+    const lines = (partial + chunk.toString('utf8')).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) options.onLine(line);
+  });
   child.stderr?.on('data', keep);
   return {
     child,

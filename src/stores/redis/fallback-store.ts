@@ -282,6 +282,11 @@ export class FallbackStore implements Store {
     await Promise.all([this.shared.close(), this.local.close()]);
   }
 
+  /** Tells the store the shared side is unreachable (e.g. it could not connect at start). */
+  reportUnavailable(error: unknown): void {
+    this.markDown(error);
+  }
+
   /** Probes now (also run on a timer while unavailable); resolves with availability. */
   async probe(): Promise<boolean> {
     if (this.available || this.closed) return this.available;

@@ -21,16 +21,13 @@
 import { randomBytes } from 'node:crypto';
 import { gcraTatFromProvider } from '../../core/buckets/gcra.js';
 import { type Clock, systemClock } from '../../core/clock.js';
-import { type Cost, costOn, type Usage, usageOn } from '../../core/cost.js';
-import {
-  type BucketSnapshot,
-  type Decision,
-  grant,
-  type ProviderObservation,
-  type RefusalReason,
-  type Reservation,
-  refusal,
-  type SettleOutcome,
+import type { Cost, Usage } from '../../core/cost.js';
+import type {
+  BucketSnapshot,
+  Decision,
+  ProviderObservation,
+  Reservation,
+  SettleOutcome,
 } from '../../core/decision.js';
 import type { BucketSpec } from '../../core/limit.js';
 import { DEFAULT_LEASE_MS, type ReserveOptions, type Store, type StoreStats } from '../store.js';
