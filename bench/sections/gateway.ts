@@ -13,11 +13,11 @@
  * (open-loop rate, default 600), BENCH_PROFILE=1 writes a CPU profile of the
  * gateway to bench/results/gateway-profile/.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, openSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
 import { printTable, type Row, writeResults } from '../lib/report.js';
@@ -77,29 +77,40 @@ export async function run(): Promise<void> {
     /listening on (http:\/\/\S+)/,
     nodeFlags,
   );
+  const bare = await startScript(
+    join(here, 'gateway', 'bare-proxy.mjs'),
+    [sim.url],
+    /listening on (http:\/\/\S+)/,
+  );
   const results: Row[] = [];
   try {
     const direct = `${sim.url}/v1/chat/completions`;
     const proxied = `${gateway.url}/v1/chat/completions`;
-    await closedLoop(direct, 2);
-    await closedLoop(proxied, 2);
+    const bareProxied = `${bare.url}/v1/chat/completions`;
+    for (const url of [direct, bareProxied, proxied]) await closedLoop(url, 2);
     const closedDirect = await closedLoop(direct, SECONDS);
+    const closedBare = await closedLoop(bareProxied, SECONDS);
     const closedProxied = await closedLoop(proxied, SECONDS);
     results.push({ case: 'closed loop, 50 conns: simulator alone', ...closedDirect });
+    results.push({ case: 'closed loop, 50 conns: bare node:http + undici proxy', ...closedBare });
     results.push({ case: 'closed loop, 50 conns: through sluice serve', ...closedProxied });
     const openDirect = await openLoop(direct, RATE, SECONDS);
+    const openBare = await openLoop(bareProxied, RATE, SECONDS);
     const openProxied = await openLoop(proxied, RATE, SECONDS);
     results.push({ case: `open loop ${RATE}/s: simulator alone`, ...openDirect });
+    results.push({ case: `open loop ${RATE}/s: bare node:http + undici proxy`, ...openBare });
     results.push({ case: `open loop ${RATE}/s: through sluice serve`, ...openProxied });
-    results.push({
-      case: `added by the gateway at ${RATE}/s`,
+    const added = (name: string, through: Row): Row => ({
+      case: `added at ${RATE}/s: ${name}`,
       'req/s': 0,
-      'p50 ms': round(Number(openProxied['p50 ms']) - Number(openDirect['p50 ms'])),
-      'p99 ms': round(Number(openProxied['p99 ms']) - Number(openDirect['p99 ms'])),
+      'p50 ms': round(Number(through['p50 ms']) - Number(openDirect['p50 ms'])),
+      'p99 ms': round(Number(through['p99 ms']) - Number(openDirect['p99 ms'])),
       errors: 0,
     });
+    results.push(added('bare proxy', openBare), added('sluice serve', openProxied));
   } finally {
     await gateway.stop();
+    await bare.stop();
     await sim.stop();
   }
   printTable(results);
@@ -179,18 +190,40 @@ function round(ms: number): number {
   return Math.round(ms * 1000) / 1000;
 }
 
-interface Child {
+let built = false;
+// The built CLI, as deployed: under the tsx loader the same code measured several times slower.
+/** Builds dist/ once per run, so the children run the current sources. */
+function ensureBuilt(): void {
+  if (built) return;
+  const result = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'ignore' });
+  if (result.status !== 0) throw new Error('npm run build failed');
+  built = true;
+}
+
+export interface Child {
   url: string;
   stop(): Promise<void>;
 }
 
 /** Starts `sluice <args>` in its own process and waits for the line giving its URL. */
-async function startChild(args: string[], ready: RegExp, nodeFlags: string[] = []): Promise<Child> {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [...nodeFlags, '--import', 'tsx', join(root, 'src', 'cli', 'main.ts'), ...args],
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+export async function startChild(args: string[], ready: RegExp, nodeFlags: string[] = []): Promise<Child> {
+  ensureBuilt();
+  return startScript(join(root, 'dist', 'cli', 'main.js'), args, ready, nodeFlags);
+}
+
+async function startScript(
+  script: string,
+  args: string[],
+  ready: RegExp,
+  nodeFlags: string[] = [],
+): Promise<Child> {
+  // The built CLI, as deployed: under the tsx loader the same code measured several times slower.
+  // Request logs go to a file, as in production: a pipe read by this busy process would hold up the child's writes.
+  const logFile = openSync(join(tmpdir(), `sluice-bench-${basename(script)}-${process.pid}.log`), 'w');
+  const child: ChildProcess = spawn(process.execPath, [...nodeFlags, script, ...args], {
+    cwd: root,
+    stdio: ['ignore', args[0] === 'serve' ? logFile : 'pipe', 'pipe'],
+  });
   const url = await new Promise<string>((resolve, reject) => {
     let seen = '';
     const onData = (chunk: Buffer) => {

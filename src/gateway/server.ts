@@ -149,6 +149,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       requestTimeout: config.server.request_timeout_ms,
       headersTimeout: config.server.headers_timeout_ms,
       keepAliveTimeout: config.server.keep_alive_timeout_ms,
+      // Slow-client timeouts are enforced by a periodic sweep (30 s by default): sweep often enough to honour them.
+      connectionsCheckingInterval: Math.min(
+        30_000,
+        Math.max(
+          100,
+          Math.floor(Math.min(config.server.headers_timeout_ms, config.server.request_timeout_ms) / 4),
+        ),
+      ),
     },
     (req: IncomingMessage, res: ServerResponse) => {
       const url = req.url ?? '/';

@@ -186,7 +186,10 @@ const baseSchema = z.strictObject({
       /** SIGTERM: in-flight requests get this long to finish before connections are cut. */
       drain_timeout_ms: nonNegative.default(30_000),
     })
-    .prefault({}),
+    .prefault({})
+    .refine((server) => server.headers_timeout_ms <= server.request_timeout_ms, {
+      message: 'headers_timeout_ms must not be longer than request_timeout_ms',
+    }),
   upstream: z
     .strictObject({
       connect_timeout_ms: positiveInt.default(10_000),
