@@ -64,7 +64,9 @@ export function trailingQuantiles(
     if (i > span.first && i - span.width >= span.start) addSlot(i - span.width, merged, -1);
     let longest = 0;
     for (let j = windowStart(span, i); j <= i; j++) longest = Math.max(longest, max(j));
-    quantiles.forEach((q, k) => (out[k] as (number | null)[]).push(quantileOf(merged, 0, q, longest)));
+    quantiles.forEach((q, k) => {
+      (out[k] as (number | null)[]).push(quantileOf(merged, 0, q, longest));
+    });
   }
   return out;
 }
