@@ -14,7 +14,7 @@
  * gateway to bench/results/gateway-profile/.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, openSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -88,9 +88,9 @@ export async function run(): Promise<void> {
     const proxied = `${gateway.url}/v1/chat/completions`;
     const bareProxied = `${bare.url}/v1/chat/completions`;
     for (const url of [direct, bareProxied, proxied]) await closedLoop(url, 2);
-    const closedDirect = await closedLoop(direct, SECONDS);
-    const closedBare = await closedLoop(bareProxied, SECONDS);
-    const closedProxied = await closedLoop(proxied, SECONDS);
+    const closedDirect = await closedLoop(direct, SECONDS, sim.pid);
+    const closedBare = await closedLoop(bareProxied, SECONDS, bare.pid);
+    const closedProxied = await closedLoop(proxied, SECONDS, gateway.pid);
     results.push({ case: 'closed loop, 50 conns: simulator alone', ...closedDirect });
     results.push({ case: 'closed loop, 50 conns: bare node:http + undici proxy', ...closedBare });
     results.push({ case: 'closed loop, 50 conns: through sluice serve', ...closedProxied });
@@ -117,7 +117,22 @@ export async function run(): Promise<void> {
   writeResults('gateway', results);
 }
 
-async function closedLoop(url: string, seconds: number): Promise<Row> {
+/**
+ * CPU time (user + system, ms) a process has used, from /proc: unlike req/s it
+ * barely moves when other processes compete for the cores. Linux only (0
+ * elsewhere); assumes the usual 100 clock ticks per second.
+ */
+function cpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
+async function closedLoop(url: string, seconds: number, pid?: number): Promise<Row> {
+  const cpuBefore = pid ? cpuMs(pid) : 0;
   const result = await autocannon({
     url,
     method: 'POST',
@@ -131,6 +146,10 @@ async function closedLoop(url: string, seconds: number): Promise<Row> {
     'p50 ms': result.latency.p50,
     'p99 ms': result.latency.p99,
     errors: result.errors + result.non2xx,
+    'CPU µs/req':
+      pid && result.requests.total > 0
+        ? Math.round(((cpuMs(pid) - cpuBefore) * 1000) / result.requests.total)
+        : 0,
   };
 }
 
@@ -202,6 +221,7 @@ function ensureBuilt(): void {
 
 export interface Child {
   url: string;
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -240,6 +260,7 @@ async function startScript(
   child.stderr?.resume();
   return {
     url,
+    pid: child.pid ?? 0,
     stop: () =>
       new Promise<void>((resolve) => {
         child.once('exit', () => resolve());

@@ -37,7 +37,8 @@ export function createLogger(options: LoggerOptions): GatewayLogger {
     {
       level: options.level,
       base: { service: 'sluice-gateway' },
-      timestamp: pino.stdTimeFunctions.isoTime,
+      // Epoch ms (pino's default): an ISO string per line cost ~1 % of a request in the profile.
+      timestamp: pino.stdTimeFunctions.epochTime,
       formatters: { level: (label) => ({ level: label }) },
       // Defence in depth: should a header object ever reach a log call, its secrets do not.
       redact: {
