@@ -13,11 +13,11 @@
  * (open-loop rate, default 600), BENCH_PROFILE=1 writes a CPU profile of the
  * gateway to bench/results/gateway-profile/.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
 import { printTable, type Row, writeResults } from '../lib/report.js';
@@ -77,36 +77,62 @@ export async function run(): Promise<void> {
     /listening on (http:\/\/\S+)/,
     nodeFlags,
   );
+  const bare = await startScript(
+    join(here, 'gateway', 'bare-proxy.mjs'),
+    [sim.url],
+    /listening on (http:\/\/\S+)/,
+  );
   const results: Row[] = [];
   try {
     const direct = `${sim.url}/v1/chat/completions`;
     const proxied = `${gateway.url}/v1/chat/completions`;
-    await closedLoop(direct, 2);
-    await closedLoop(proxied, 2);
-    const closedDirect = await closedLoop(direct, SECONDS);
-    const closedProxied = await closedLoop(proxied, SECONDS);
+    const bareProxied = `${bare.url}/v1/chat/completions`;
+    for (const url of [direct, bareProxied, proxied]) await closedLoop(url, 2);
+    const closedDirect = await closedLoop(direct, SECONDS, sim.pid);
+    const closedBare = await closedLoop(bareProxied, SECONDS, bare.pid);
+    const closedProxied = await closedLoop(proxied, SECONDS, gateway.pid);
     results.push({ case: 'closed loop, 50 conns: simulator alone', ...closedDirect });
+    results.push({ case: 'closed loop, 50 conns: bare node:http + undici proxy', ...closedBare });
     results.push({ case: 'closed loop, 50 conns: through sluice serve', ...closedProxied });
     const openDirect = await openLoop(direct, RATE, SECONDS);
+    const openBare = await openLoop(bareProxied, RATE, SECONDS);
     const openProxied = await openLoop(proxied, RATE, SECONDS);
     results.push({ case: `open loop ${RATE}/s: simulator alone`, ...openDirect });
+    results.push({ case: `open loop ${RATE}/s: bare node:http + undici proxy`, ...openBare });
     results.push({ case: `open loop ${RATE}/s: through sluice serve`, ...openProxied });
-    results.push({
-      case: `added by the gateway at ${RATE}/s`,
+    const added = (name: string, through: Row): Row => ({
+      case: `added at ${RATE}/s: ${name}`,
       'req/s': 0,
-      'p50 ms': round(Number(openProxied['p50 ms']) - Number(openDirect['p50 ms'])),
-      'p99 ms': round(Number(openProxied['p99 ms']) - Number(openDirect['p99 ms'])),
+      'p50 ms': round(Number(through['p50 ms']) - Number(openDirect['p50 ms'])),
+      'p99 ms': round(Number(through['p99 ms']) - Number(openDirect['p99 ms'])),
       errors: 0,
     });
+    results.push(added('bare proxy', openBare), added('sluice serve', openProxied));
   } finally {
     await gateway.stop();
+    await bare.stop();
     await sim.stop();
   }
   printTable(results);
   writeResults('gateway', results);
 }
 
-async function closedLoop(url: string, seconds: number): Promise<Row> {
+/**
+ * CPU time (user + system, ms) a process has used, from /proc: unlike req/s it
+ * barely moves when other processes compete for the cores. Linux only (0
+ * elsewhere); assumes the usual 100 clock ticks per second.
+ */
+function cpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
+async function closedLoop(url: string, seconds: number, pid?: number): Promise<Row> {
+  const cpuBefore = pid ? cpuMs(pid) : 0;
   const result = await autocannon({
     url,
     method: 'POST',
@@ -120,6 +146,10 @@ async function closedLoop(url: string, seconds: number): Promise<Row> {
     'p50 ms': result.latency.p50,
     'p99 ms': result.latency.p99,
     errors: result.errors + result.non2xx,
+    'CPU µs/req':
+      pid && result.requests.total > 0
+        ? Math.round(((cpuMs(pid) - cpuBefore) * 1000) / result.requests.total)
+        : 0,
   };
 }
 
@@ -179,18 +209,41 @@ function round(ms: number): number {
   return Math.round(ms * 1000) / 1000;
 }
 
-interface Child {
+let built = false;
+// The built CLI, as deployed: under the tsx loader the same code measured several times slower.
+/** Builds dist/ once per run, so the children run the current sources. */
+function ensureBuilt(): void {
+  if (built) return;
+  const result = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'ignore' });
+  if (result.status !== 0) throw new Error('npm run build failed');
+  built = true;
+}
+
+export interface Child {
   url: string;
+  pid: number;
   stop(): Promise<void>;
 }
 
 /** Starts `sluice <args>` in its own process and waits for the line giving its URL. */
-async function startChild(args: string[], ready: RegExp, nodeFlags: string[] = []): Promise<Child> {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [...nodeFlags, '--import', 'tsx', join(root, 'src', 'cli', 'main.ts'), ...args],
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+export async function startChild(args: string[], ready: RegExp, nodeFlags: string[] = []): Promise<Child> {
+  ensureBuilt();
+  return startScript(join(root, 'dist', 'cli', 'main.js'), args, ready, nodeFlags);
+}
+
+async function startScript(
+  script: string,
+  args: string[],
+  ready: RegExp,
+  nodeFlags: string[] = [],
+): Promise<Child> {
+  // The built CLI, as deployed: under the tsx loader the same code measured several times slower.
+  // Request logs go to a file, as in production: a pipe read by this busy process would hold up the child's writes.
+  const logFile = openSync(join(tmpdir(), `sluice-bench-${basename(script)}-${process.pid}.log`), 'w');
+  const child: ChildProcess = spawn(process.execPath, [...nodeFlags, script, ...args], {
+    cwd: root,
+    stdio: ['ignore', args[0] === 'serve' ? logFile : 'pipe', 'pipe'],
+  });
   const url = await new Promise<string>((resolve, reject) => {
     let seen = '';
     const onData = (chunk: Buffer) => {
@@ -207,6 +260,7 @@ async function startChild(args: string[], ready: RegExp, nodeFlags: string[] = [
   child.stderr?.resume();
   return {
     url,
+    pid: child.pid ?? 0,
     stop: () =>
       new Promise<void>((resolve) => {
         child.once('exit', () => resolve());

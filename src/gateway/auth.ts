@@ -10,7 +10,7 @@
  * comparison of the 32 digest bytes uses `timingSafeEqual` anyway, so no
  * code path compares secret material byte by byte with an early exit.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, hash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 
 interface KeyEntry {
@@ -41,7 +41,8 @@ export class TenantKeys {
 
   /** The tenant id a presented key belongs to, or undefined. */
   tenantOf(key: string): string | undefined {
-    const digest = createHash('sha256').update(key).digest();
+    // One-shot `hash` costs half of a `createHash` object per request.
+    const digest = hash('sha256', key, 'buffer');
     const entry = this.byDigest.get(digest.toString('hex'));
     if (!entry || !timingSafeEqual(entry.digest, digest)) return undefined;
     return entry.tenant;

@@ -34,6 +34,9 @@ export const DEMO_TENANTS = [
   },
 ] as const;
 
+/** Opens the dashboard's data in the demo (a real config takes `admin.key: ${SLUICE_ADMIN_KEY}`). */
+export const DEMO_ADMIN_KEY = 'sluice-demo-admin-key';
+
 const SIM_OPENAI_KEY = 'sk-sim-openai';
 const SIM_ANTHROPIC_KEY = 'sk-sim-anthropic';
 const SIM_OPENAI_MODEL = 'gpt-4o-mini';
@@ -131,6 +134,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
       enterprise: { priority: 'critical', max_wait_ms: 60_000 },
     },
     tenants: DEMO_TENANTS.map(({ id, key, tier }) => ({ id, key, tier })),
+    admin: { key: DEMO_ADMIN_KEY },
   };
   const config = parseConfig(input, 'the built-in demo configuration', {});
   const gateway = await startGateway({
@@ -162,7 +166,7 @@ function instructions(url: string, upstream: string[]): string[] {
     `Sluice gateway (demo config) listening on ${url}`,
     `  OpenAI API      ${url}/v1   (chat/completions, responses, completions, embeddings, models)`,
     `  Anthropic API   ${url}      (/v1/messages, /v1/messages/count_tokens)`,
-    `  dashboard       ${url}/dashboard`,
+    `  dashboard       ${url}/dashboard   (admin key: ${DEMO_ADMIN_KEY})`,
     `  metrics         ${url}/metrics   health ${url}/healthz   ready ${url}/readyz`,
     ...upstream.map((u, i) => `${i === 0 ? '  upstream        ' : '                  '}${u}`),
     '',

@@ -14,13 +14,31 @@ export interface LoggerOptions {
   destination?: DestinationStream;
 }
 
+/** Log lines are written in batches of this many bytes, and at least every `FLUSH_MS`. */
+const BATCH_BYTES = 12 * 1024;
+const FLUSH_MS = 1_000;
+
 export function createLogger(options: LoggerOptions): GatewayLogger {
-  const destination = options.destination ?? pino.destination({ dest: 1, sync: false, minLength: 4096 });
+  let destination = options.destination;
+  if (!destination) {
+    // One write per ~35 request lines instead of one per line (the profile's largest logging cost);
+    // the timer keeps a quiet gateway's lines at most a second late.
+    const stdout = pino.destination({ dest: 1, sync: false, minLength: BATCH_BYTES });
+    setInterval(() => {
+      try {
+        stdout.flush();
+      } catch {
+        // Not ready yet, or already closed at exit: the next tick (or exit) flushes.
+      }
+    }, FLUSH_MS).unref();
+    destination = stdout;
+  }
   return pino(
     {
       level: options.level,
       base: { service: 'sluice-gateway' },
-      timestamp: pino.stdTimeFunctions.isoTime,
+      // Epoch ms (pino's default): an ISO string per line cost ~1 % of a request in the profile.
+      timestamp: pino.stdTimeFunctions.epochTime,
       formatters: { level: (label) => ({ level: label }) },
       // Defence in depth: should a header object ever reach a log call, its secrets do not.
       redact: {

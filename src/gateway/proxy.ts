@@ -379,6 +379,9 @@ class ProxyExchange implements Transport<UpstreamCall>, BodySink, InFlight {
     const rest = this.filter?.end();
     if (rest && rest.length > 0) this.res.write(rest);
     this.res.end();
+    // An error event inside a 200 stream (Anthropic `overloaded_error`) reached the client as sent; log it.
+    const streamError = this.tap?.error();
+    if (streamError) this.log.upstream_error = streamError.kind;
     this.settle(true);
     this.finish();
   }

@@ -38,7 +38,7 @@ export const PROXY_ROUTES: readonly ProxyRoute[] = Object.freeze([
   { path: '/v1/messages/count_tokens', family: 'anthropic', endpoint: 'count_tokens' },
 ]);
 
-/** The built-in routes: the proxied APIs, the model list, health, readiness and metrics. */
+/** The built-in routes: the proxied APIs, the model list, health, readiness and metrics (the dashboard mounts its own). */
 export function defaultRouter(): Router {
   const router = new Router();
   for (const route of PROXY_ROUTES) {
@@ -48,14 +48,6 @@ export function defaultRouter(): Router {
   router.add('GET', '/healthz', (_ctx, _req, res) => sendJson(res, 200, { status: 'ok' }));
   router.add('GET', '/readyz', handleReady);
   router.add('GET', '/metrics', handleMetrics);
-  // Placeholder until the dashboard lands; `npm start` prints this URL.
-  router.add('GET', '/dashboard', (_ctx, _req, res) =>
-    sendText(
-      res,
-      200,
-      'The Sluice dashboard is not built yet. Meanwhile: GET /metrics (Prometheus), GET /readyz.\n',
-    ),
-  );
   return router;
 }
 

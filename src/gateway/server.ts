@@ -11,6 +11,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Clock, systemClock } from '../core/clock.js';
+import { Dashboard } from '../dashboard/dashboard.js';
 import { preloadTokenizers } from '../providers/estimate/text-counter.js';
 import type { GovernorObserver } from '../runtime/events.js';
 import { Governor } from '../runtime/governor.js';
@@ -40,6 +41,8 @@ export interface GatewayOptions {
   routes?: (router: Router) => void;
   /** How long to wait at start for a Redis store to answer (default 5 s; the policy covers the rest). */
   storeReadyTimeoutMs?: number;
+  /** Where the built dashboard page is (default: the package's `dist/dashboard/`). */
+  dashboardAssetsDir?: string;
 }
 
 export interface Gateway {
@@ -110,13 +113,22 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     return readings;
   };
   const metrics = new GatewayMetrics(state, sample, (key) => alerts.levelOf(key));
+  const dashboard = new Dashboard({
+    config: () => config,
+    state,
+    metrics,
+    clock,
+    logger,
+    draining: () => context?.draining ?? false,
+    ...(options.dashboardAssetsDir !== undefined && { assetsDir: options.dashboardAssetsDir }),
+  });
 
   governor = new Governor({
     ...toTopology(config),
     ...toGovernorOptions(config),
     store: gatewayStore.store,
     clock,
-    observers: [metrics.observer(), logObserver(logger)],
+    observers: [metrics.observer(), logObserver(logger), dashboard.observer()],
   });
   context = new GatewayContext(
     governor,
@@ -130,12 +142,21 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const ctx = context;
 
   const router = defaultRouter();
+  dashboard.mount(router);
   options.routes?.(router);
   const server = createServer(
     {
       requestTimeout: config.server.request_timeout_ms,
       headersTimeout: config.server.headers_timeout_ms,
       keepAliveTimeout: config.server.keep_alive_timeout_ms,
+      // Slow-client timeouts are enforced by a periodic sweep (30 s by default): sweep often enough to honour them.
+      connectionsCheckingInterval: Math.min(
+        30_000,
+        Math.max(
+          100,
+          Math.floor(Math.min(config.server.headers_timeout_ms, config.server.request_timeout_ms) / 4),
+        ),
+      ),
     },
     (req: IncomingMessage, res: ServerResponse) => {
       const url = req.url ?? '/';
@@ -219,6 +240,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     close(closeOptions = {}) {
       closing ??= (async () => {
         if (sampling) clearInterval(sampling);
+        // Open dashboards get a goodbye event rather than a cut connection.
+        dashboard.close();
         const result = await drain({
           server,
           context: ctx,

@@ -111,6 +111,38 @@ describe('client disconnects', () => {
   });
 });
 
+describe('upstream failures after the first byte', () => {
+  it('cuts the client’s stream when upstream resets mid-stream, and settles on the estimate', async () => {
+    const r = await rig({ sim: { faults: [{ kind: 'reset_mid_stream', rate: 1, stream: true }] } });
+    const stream = await r
+      .openai()
+      .chat.completions.create({ model: 'gpt-4o-mini', messages: hello, stream: true });
+    const outcome = await (async () => {
+      for await (const _ of stream) {
+        // read until cut
+      }
+    })().then(
+      () => 'ended',
+      () => 'cut',
+    );
+    expect(outcome).toBe('cut');
+    await eventually(async () => (await r.gateway.governor.store.stats()).active === 0);
+    expect(r.logs.findLast((l) => l.msg === 'request')).toMatchObject({ status: 200, stream: true });
+  });
+
+  it('relays an error event inside an Anthropic stream and logs it', async () => {
+    const r = await rig({ sim: { faults: [{ kind: 'error_mid_stream', rate: 1, flavour: 'anthropic' }] } });
+    const stream = r.anthropic().messages.stream({ model: 'claude-haiku', max_tokens: 64, messages: hello });
+    const error = await stream.finalMessage().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    await eventually(async () => (await r.gateway.governor.store.stats()).active === 0);
+    expect(r.logs.findLast((l) => l.msg === 'request')).toMatchObject({
+      status: 200,
+      upstream_error: 'overloaded',
+    });
+  });
+});
+
 describe('configuration reload (SIGHUP)', () => {
   it('applies a new config while a request is in flight, and refuses a bad one', async () => {
     const r = await rig({ sim: slowStream });

@@ -302,3 +302,76 @@ describe('fallback', () => {
     expect(results.every((x) => x.ok && x.headers.get('x-sluice-deployment') === 'alive')).toBe(true);
   });
 });
+
+describe('refusals no retry can fix, and timeouts', () => {
+  it('relays an upstream quota error with x-should-retry: false, so the SDK does not retry it', async () => {
+    const r = await rig({ sim: { faults: [{ kind: 'insufficient_quota', rate: 1 }] } });
+    const result = await chat(r.openai(KEYS.pro, { maxRetries: 2 }));
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.status).toBe(429);
+      expect(result.headers?.get('x-should-retry')).toBe('false');
+    }
+    // Neither the gateway nor the SDK tried again.
+    expect(r.sim.stats().requests).toBe(1);
+    expect(r.logs.filter((l) => l.msg === 'request')).toHaveLength(1);
+  });
+
+  it('refuses a request larger than the tenant’s whole budget with 429 and x-should-retry: false', async () => {
+    const r = await rig({
+      config: (simUrl) =>
+        baseConfig(simUrl, { tiers: { pro: { tpm: 1_000, priority: 'normal' }, free: {}, enterprise: {} } }),
+    });
+    const client = r.openai(KEYS.pro, { maxRetries: 2 });
+    const error = await client.chat.completions
+      .create({ model: 'gpt-4o-mini', messages: hello, max_tokens: 5_000 })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.RateLimitError);
+    const headers = (error as InstanceType<typeof OpenAI.APIError>).headers;
+    expect(headers?.get('x-should-retry')).toBe('false');
+    expect(headers?.get('x-sluice-refusal')).toBe('request_too_large');
+    expect(headers?.get('retry-after')).toBeNull();
+    expect((error as Error).message).toMatch(/tenant pro-co: 1,000 tokens per minute/);
+    expect(r.logs.filter((l) => l.msg === 'request')).toHaveLength(1);
+    expect(r.sim.stats().requests).toBe(0);
+  });
+
+  it('gives up on an upstream that never answers, after its headers timeout', async () => {
+    const r = await rig({
+      sim: { faults: [{ kind: 'timeout', rate: 1 }] },
+      config: (simUrl) =>
+        baseConfig(simUrl, { upstream: { headers_timeout_ms: 200 }, retry: { max_attempts: 1 } }),
+    });
+    const result = await chat(r.openai());
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.status).toBe(502);
+    expect(r.logs.findLast((l) => l.msg === 'request')).toMatchObject({
+      status: 502,
+      upstream_error: 'network',
+    });
+    expect((await r.gateway.governor.store.stats()).active).toBe(0);
+  });
+
+  it('drops a client that stops sending its request body', async () => {
+    const r = await rig({
+      config: (simUrl) =>
+        baseConfig(simUrl, { server: { headers_timeout_ms: 200, request_timeout_ms: 300 } }),
+    });
+    const { connect } = await import('node:net');
+    const url = new URL(r.gateway.url);
+    const answer = await new Promise<string>((resolve) => {
+      const socket = connect(Number(url.port), url.hostname, () => {
+        socket.write(
+          `POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${KEYS.pro}\r\ncontent-length: 1000\r\n\r\n{"model":`,
+        );
+      });
+      let text = '';
+      socket.on('data', (d) => {
+        text += String(d);
+      });
+      socket.on('close', () => resolve(text));
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 408/);
+    expect(r.sim.stats().requests).toBe(0);
+  });
+});

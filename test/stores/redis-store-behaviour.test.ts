@@ -26,13 +26,16 @@ beforeAll(async () => {
   server = await useRedis();
 });
 afterAll(async () => {
-  const admin = adminClient(server.url);
-  for (const { store, prefix } of opened) {
-    await store.close();
-    await deleteKeys(admin, prefix);
+  try {
+    const admin = adminClient(server.url);
+    for (const { store, prefix } of opened) {
+      await store.close();
+      await deleteKeys(admin, prefix);
+    }
+    admin.disconnect();
+  } finally {
+    await server.stop();
   }
-  admin.disconnect();
-  await server.stop();
 });
 
 async function open(options: RedisStoreOptions = {}): Promise<RedisStore> {

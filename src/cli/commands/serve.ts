@@ -38,9 +38,21 @@ async function runServe(flags: ServeFlags): Promise<void> {
     await serve(flags);
   } catch (error) {
     // A configuration mistake is the user's to fix: say what and where, without a stack trace.
-    if (!(error instanceof GatewayConfigError)) throw error;
-    console.error(error.message);
-    process.exitCode = 2;
+    if (error instanceof GatewayConfigError) {
+      console.error(error.message);
+      process.exitCode = 2;
+      return;
+    }
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+      const { address, port } = error as NodeJS.ErrnoException & { address?: string; port?: number };
+      console.error(
+        `cannot listen on ${address}:${port} (${code}); change listen in the config or pass --port`,
+      );
+      process.exitCode = 2;
+      return;
+    }
+    throw error;
   }
 }
 

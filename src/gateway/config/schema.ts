@@ -87,6 +87,21 @@ const tenantSchema = z
     message: 'a tenant needs exactly one of key or key_sha256',
   });
 
+/** The key that opens the dashboard's admin API (`/admin/v1/*`); without one that API is off. */
+const adminSchema = z
+  .strictObject({
+    /** Use `${SLUICE_ADMIN_KEY}`. */
+    key: z.string().min(16, 'an admin key needs at least 16 characters').optional(),
+    /** Or only its SHA-256, hex: the key itself then never appears in config. */
+    key_sha256: z
+      .string()
+      .regex(/^[0-9a-fA-F]{64}$/, 'expected 64 hex digits (the SHA-256 of the key)')
+      .optional(),
+  })
+  .refine((a) => (a.key === undefined) !== (a.key_sha256 === undefined), {
+    message: 'admin needs exactly one of key or key_sha256',
+  });
+
 const redisStoreSchema = z.strictObject({
   kind: z.literal('redis'),
   url: z
@@ -171,7 +186,10 @@ const baseSchema = z.strictObject({
       /** SIGTERM: in-flight requests get this long to finish before connections are cut. */
       drain_timeout_ms: nonNegative.default(30_000),
     })
-    .prefault({}),
+    .prefault({})
+    .refine((server) => server.headers_timeout_ms <= server.request_timeout_ms, {
+      message: 'headers_timeout_ms must not be longer than request_timeout_ms',
+    }),
   upstream: z
     .strictObject({
       connect_timeout_ms: positiveInt.default(10_000),
@@ -195,6 +213,7 @@ const baseSchema = z.strictObject({
     })
     .prefault({})
     .refine((a) => a.act >= a.warn, { message: 'act must be at least warn' }),
+  admin: adminSchema.optional(),
   log: z
     .strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -286,6 +305,14 @@ function checkReferences(config: z.output<typeof baseSchema>, ctx: z.RefinementC
         issue(['tenants', i, 'model_groups', j], `unknown model group ${g}; expected one of ${list(groups)}`);
     });
   });
+  const admin = config.admin;
+  const adminKey = admin?.key !== undefined ? sha256Hex(admin.key) : admin?.key_sha256?.toLowerCase();
+  // A tenant holding the admin key would see every other tenant's usage.
+  if (adminKey !== undefined && keys.has(adminKey))
+    issue(
+      ['admin', admin?.key !== undefined ? 'key' : 'key_sha256'],
+      'the admin key must not be a tenant key',
+    );
 }
 
 function sha256Hex(key: string): string {

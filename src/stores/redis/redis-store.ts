@@ -69,6 +69,8 @@ export interface RedisStoreOptions extends RedisConnectionOptions {
   idleGraceMs?: number;
   /** `Retry-After` hint when Redis is unavailable (default 1,000 ms). */
   unavailableRetryMs?: number;
+  /** `stats().buckets` scans the keyspace at most this often (default 30 s); counters are always live. */
+  bucketCountMaxAgeMs?: number;
 }
 
 interface Group {
@@ -99,6 +101,9 @@ export class RedisStore implements Store {
   private readonly idBase = `${randomBytes(6).toString('base64url')}.`;
   private nextId = 0;
   private reloads = 0;
+  private readonly bucketCountMaxAgeMs: number;
+  private bucketCount: { readonly value: number; readonly at: number } | undefined;
+  private counting: Promise<number> | undefined;
 
   constructor(options: RedisStoreOptions = {}) {
     this.keys = new RedisKeys(options.prefix ?? 'sluice');
@@ -114,6 +119,7 @@ export class RedisStore implements Store {
     this.grace = String(Math.ceil(options.idleGraceMs ?? 60_000));
     this.unavailableRetryMs = options.unavailableRetryMs ?? 1_000;
     this.hashTag = options.hashTag;
+    this.bucketCountMaxAgeMs = options.bucketCountMaxAgeMs ?? 30_000;
     this.defaultTag = this.keys.validTag(this.keys.prefix);
   }
 
@@ -217,8 +223,9 @@ export class RedisStore implements Store {
   /**
    * Counters are exact and shared by every instance on this prefix.
    * `buckets` counts bucket keys with SCAN on every primary: exact up to
-   * keys whose expiry Redis has not collected yet, and O(keyspace), so call
-   * it for diagnostics, not per request.
+   * keys whose expiry Redis has not collected yet, but O(keyspace), so it
+   * is rescanned at most every `bucketCountMaxAgeMs` (metrics scrapes call
+   * this).
    */
   async stats(): Promise<StoreStats> {
     try {
@@ -238,7 +245,7 @@ export class RedisStore implements Store {
           totals.active += active;
         }),
       );
-      return { ...totals, buckets: await this.countBucketKeys() };
+      return { ...totals, buckets: await this.bucketKeys() };
     } catch (error) {
       throw this.unavailable(error);
     }
@@ -359,6 +366,22 @@ export class RedisStore implements Store {
     }
     return args;
   };
+
+  /** The bucket count, rescanned when older than `bucketCountMaxAgeMs` (wall time: it limits Redis work). */
+  private bucketKeys(): Promise<number> {
+    const cached = this.bucketCount;
+    if (cached && performance.now() - cached.at < this.bucketCountMaxAgeMs)
+      return Promise.resolve(cached.value);
+    this.counting ??= this.countBucketKeys()
+      .then((value) => {
+        this.bucketCount = { value, at: performance.now() };
+        return value;
+      })
+      .finally(() => {
+        this.counting = undefined;
+      });
+    return this.counting;
+  }
 
   private async countBucketKeys(): Promise<number> {
     let count = 0;

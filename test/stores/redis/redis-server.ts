@@ -71,6 +71,20 @@ function pingOnce(port: number): Promise<boolean> {
   });
 }
 
+/** Servers still running: killed when the test process exits, even if a hook never ran. */
+const running = new Set<ChildProcess>();
+const killAll = () => {
+  for (const proc of running) proc.kill('SIGKILL');
+};
+process.once('exit', killAll);
+// A test worker stopped by signal runs no 'exit' handler: clean up, then die of the same signal.
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    killAll();
+    process.kill(process.pid, signal);
+  });
+}
+
 export async function startRedisServer(options: StartOptions = {}): Promise<RedisServer> {
   const port = options.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'sluice-redis-'));
@@ -85,6 +99,8 @@ export async function startRedisServer(options: StartOptions = {}): Promise<Redi
       proc.once('error', (error) => reject(new Error(`cannot start redis-server: ${error.message}`)));
     });
     child = proc;
+    running.add(proc);
+    proc.once('exit', () => running.delete(proc));
     await waitForPing(port);
   };
 

@@ -1,0 +1,146 @@
+/**
+ * The live dashboard the gateway serves at `/dashboard` (DESIGN.md idea 10):
+ * a recorder fed by the governor's events, a once-a-second reading of the
+ * gateway's state, the admin API that serves both as JSON and as a live
+ * stream, and the page itself. The gateway creates one, hands its observer
+ * to the governor, mounts its routes and closes it when it drains.
+ */
+import type { Clock } from '../core/clock.js';
+import { BucketAlerts } from '../gateway/alerts.js';
+import { DEFAULT_PRIORITIES, type GatewayConfig } from '../gateway/config/schema.js';
+import type { GatewayLogger } from '../gateway/logging.js';
+import type { GatewayMetrics } from '../gateway/metrics.js';
+import type { Router } from '../gateway/routes.js';
+import type { GatewayState } from '../gateway/state.js';
+import type { GovernorObserver } from '../runtime/events.js';
+import { AdminKey } from './admin-key.js';
+import { defaultAssetsDir } from './assets.js';
+import { readCounterTotals } from './counter-totals.js';
+import { limitLines } from './limit-lines.js';
+import { LiveStream, type SnapshotFor } from './live-stream.js';
+import { TimeSeriesRecorder } from './recorder.js';
+import { mountDashboardRoutes } from './routes.js';
+import { type LastObservations, shapeSnapshot } from './snapshot.js';
+import type { DashboardSnapshot } from './wire.js';
+
+export interface DashboardOptions {
+  /** The configuration in force (a reload may change the admin key and thresholds). */
+  config: () => GatewayConfig;
+  state: GatewayState;
+  metrics: GatewayMetrics;
+  clock: Clock;
+  logger: GatewayLogger;
+  /** Whether the gateway is draining. */
+  draining: () => boolean;
+  /** Where the built page is (default: `dist/dashboard/`). */
+  assetsDir?: string;
+  /** How often state is read and pages are updated (default 1 s). */
+  tickMs?: number;
+}
+
+export class Dashboard {
+  readonly recorder: TimeSeriesRecorder;
+  readonly stream: LiveStream;
+  readonly assetsDir: string;
+  private readonly alerts: BucketAlerts;
+  private readonly ticker: NodeJS.Timeout;
+  private adminKeyFor: { config: GatewayConfig['admin']; key: AdminKey | undefined } | undefined;
+
+  constructor(private readonly options: DashboardOptions) {
+    const config = options.config();
+    this.assetsDir = options.assetsDir ?? defaultAssetsDir();
+    // Priority classes are fixed at start (a reload cannot change them).
+    this.recorder = new TimeSeriesRecorder({
+      clock: options.clock,
+      priorities: config.priorities ?? DEFAULT_PRIORITIES,
+    });
+    // Its own alert levels, from the same rule as the gateway's: the gateway samples every
+    // `alerts.interval_ms`, the page every second, and a bar at 95 % must not sit beside an "ok".
+    this.alerts = new BucketAlerts(config.alerts, () => undefined);
+    this.stream = new LiveStream({
+      read: () => this.read(),
+      onError: (error) => options.logger.warn({ err: error }, 'dashboard: reading the gateway failed'),
+    });
+    this.ticker = setInterval(() => this.tick(), options.tickMs ?? 1_000);
+    this.ticker.unref();
+  }
+
+  /** Feeds the time series; the gateway adds it to the governor's observers. */
+  observer(): GovernorObserver {
+    return this.recorder.observer();
+  }
+
+  mount(router: Router): void {
+    mountDashboardRoutes(router, this);
+  }
+
+  /** The admin key in force; undefined when the config sets none (the admin API is then off). */
+  adminKey(): AdminKey | undefined {
+    const admin = this.options.config().admin;
+    if (this.adminKeyFor?.config !== admin) this.adminKeyFor = { config: admin, key: AdminKey.from(admin) };
+    return this.adminKeyFor?.key;
+  }
+
+  /** The whole picture, the full 15 minutes of series included. */
+  async snapshot(): Promise<DashboardSnapshot> {
+    return (await this.read())(undefined).snapshot;
+  }
+
+  /** Ends the live streams (gateway drain); the state endpoint keeps answering until the server closes. */
+  close(): void {
+    clearInterval(this.ticker);
+    this.stream.close('shutting_down');
+  }
+
+  private tick(): void {
+    try {
+      const state = this.options.state;
+      this.recorder.sampleQueues(state.queues());
+      this.recorder.sampleLimits(limitLines(state.deployments()));
+    } catch (error) {
+      this.options.logger.warn({ err: error }, 'dashboard: sampling the gateway failed');
+    }
+    if (this.options.draining()) this.close();
+    else this.stream.broadcast();
+  }
+
+  /** Reads everything but the series once; each caller then takes the series from where it is. */
+  private async read(): Promise<SnapshotFor> {
+    const { state, metrics, clock } = this.options;
+    const config = this.options.config();
+    const [readings, counters] = await Promise.all([state.buckets(), readCounterTotals(metrics.registry)]);
+    this.alerts.setThresholds(config.alerts);
+    this.alerts.update(readings);
+    const observations = new Map<string, LastObservations>();
+    for (const d of state.governor.groups.deployments()) {
+      observations.set(d.id, { at: d.lastObservedAt, observations: d.lastObservations });
+    }
+    const recorder = this.recorder;
+    const base = {
+      now: clock.now(),
+      startedAt: recorder.startedAt,
+      windowMs: recorder.windowMs,
+      thresholds: config.alerts,
+      store: state.store(),
+      draining: this.options.draining(),
+      inFlight: state.inFlight(),
+      priorities: recorder.priorities,
+      queues: state.queues(),
+      readings,
+      alertLevel: (key: string) => this.alerts.levelOf(key),
+      deployments: state.deployments(),
+      lastObservations: (id: string) => observations.get(id),
+      admittedLastMinute: (id: string) => recorder.admittedLastMinute(id),
+      tenants: state.tenants(),
+      tenantWait: (tenant: string, q: number) => recorder.tenantWait(tenant, q),
+      counters,
+      cacheReadTokens: recorder.cacheReadTokens,
+      cacheReported: recorder.cacheReported,
+    };
+    return (from) => {
+      const { series, next } = recorder.series(from);
+      const seriesMode = from === undefined ? 'replace' : 'append';
+      return { snapshot: shapeSnapshot({ ...base, series, seriesMode }), next };
+    };
+  }
+}

@@ -1,0 +1,307 @@
+/**
+ * The dashboard's time series: the last 15 minutes at 1-second resolution in
+ * fixed ring buffers (memory is bounded whatever the traffic: a few typed
+ * arrays of `window ÷ resolution` slots, plus one row per refusal code and
+ * per deployment). Fed by the governor's observer events (admitted, refused,
+ * upstream, settled) and by periodic state readings (queue depth, limits).
+ *
+ * Counting follows `GatewayMetrics` exactly (tokens: reported usage, else the
+ * estimate; waits: governed admissions only), so a chart never disagrees
+ * with `/metrics`. Time comes from the injected clock.
+ */
+import type { Clock } from '../core/clock.js';
+import type { GovernorObserver } from '../runtime/events.js';
+import type { LimitLines } from './limit-lines.js';
+import { anyIn, type Span, trailingQuantiles, trailingRates } from './trailing.js';
+import { WAIT_BUCKETS, WaitHistogram, waitBucket } from './wait-histogram.js';
+import type { Line, Series } from './wire.js';
+
+export interface RecorderOptions {
+  clock: Clock;
+  /** Priority classes, most urgent first. */
+  priorities: readonly string[];
+  /** Default 1 s. */
+  resolutionMs?: number;
+  /** Default 15 min. */
+  windowMs?: number;
+  /** Rates and wait quantiles are taken over this trailing span (default 10 s): per-second counts are too spiky to read. */
+  smoothingMs?: number;
+}
+
+const COUNTERS = ['admitted', 'inputTokens', 'outputTokens', 'cacheReadTokens', 'upstream429'] as const;
+type CounterName = (typeof COUNTERS)[number];
+const LINES = ['requests', 'inputTokens', 'outputTokens', 'tokens'] as const;
+/** How many slots back a missing reading may be taken from. */
+const SAMPLE_CARRY = 3;
+
+export class TimeSeriesRecorder {
+  readonly startedAt: number;
+  readonly resolutionMs: number;
+  readonly windowMs: number;
+  readonly smoothingMs: number;
+  readonly priorities: readonly string[];
+  private readonly clock: Clock;
+  private readonly slots: number;
+  private readonly smoothing: number;
+  private readonly startIndex: number;
+  /** The absolute slot index each position holds (-1: none yet). */
+  private readonly held: Float64Array;
+  private readonly counters: Record<CounterName, Float64Array>;
+  private readonly refusals = new Map<string, Float64Array>();
+  private readonly byDeployment = new Map<string, Float64Array>();
+  /** Deepest queue sampled in each slot, per class (NaN: no sample). */
+  private readonly queues: Float64Array[];
+  /** Limit lines sampled in each slot (NaN: no such limit). */
+  private readonly limits: Record<(typeof LINES)[number], Float64Array>;
+  /** slots × classes × WAIT_BUCKETS counts. */
+  private readonly waits: Uint32Array;
+  /** Longest wait per slot and class (quantiles never exceed it). */
+  private readonly waitMax: Float64Array;
+  private readonly classIndex: Map<string, number>;
+  private readonly tenantWaits = new Map<string, WaitHistogram>();
+  private cacheSeen = false;
+  private cacheReadTotal = 0;
+
+  constructor(options: RecorderOptions) {
+    this.clock = options.clock;
+    this.resolutionMs = options.resolutionMs ?? 1_000;
+    this.windowMs = options.windowMs ?? 900_000;
+    this.smoothingMs = options.smoothingMs ?? 10_000;
+    this.priorities = [...options.priorities];
+    this.slots = Math.max(1, Math.round(this.windowMs / this.resolutionMs));
+    this.smoothing = Math.max(1, Math.round(this.smoothingMs / this.resolutionMs));
+    this.startedAt = this.clock.now();
+    this.startIndex = this.indexAt(this.startedAt);
+    this.held = new Float64Array(this.slots).fill(-1);
+    const row = () => new Float64Array(this.slots);
+    this.counters = Object.fromEntries(COUNTERS.map((name) => [name, row()])) as Record<
+      CounterName,
+      Float64Array
+    >;
+    this.queues = this.priorities.map(() => row().fill(Number.NaN));
+    this.limits = Object.fromEntries(LINES.map((name) => [name, row().fill(Number.NaN)])) as Record<
+      (typeof LINES)[number],
+      Float64Array
+    >;
+    this.waits = new Uint32Array(this.slots * this.priorities.length * WAIT_BUCKETS);
+    this.waitMax = new Float64Array(this.slots * this.priorities.length);
+    this.classIndex = new Map(this.priorities.map((name, i) => [name, i]));
+  }
+
+  /** The governor events this recorder counts. */
+  observer(): GovernorObserver {
+    return {
+      admitted: (e) => this.admitted(e),
+      refused: (e) => this.add(this.rowOf(this.refusals, e.code), 1),
+      upstream: (e) => {
+        if (e.status === 429) this.add(this.counters.upstream429, 1);
+      },
+      settled: (e) => {
+        this.add(this.counters.inputTokens, e.usage?.inputTokens ?? e.estimate.inputTokens);
+        this.add(this.counters.outputTokens, e.usage?.outputTokens ?? e.estimate.outputTokens);
+        // The runtime hands the adapter's `ProviderUsage` through as `Usage`; the cache split rides along.
+        const usage = e.usage;
+        if (usage && 'cacheReadTokens' in usage && typeof usage.cacheReadTokens === 'number') {
+          if (usage.cacheReadTokens > 0) this.cacheSeen = true;
+          this.cacheReadTotal += usage.cacheReadTokens;
+          this.add(this.counters.cacheReadTokens, usage.cacheReadTokens);
+        }
+      },
+    };
+  }
+
+  /** Whether any provider reported prompt-cache reads since start. */
+  get cacheReported(): boolean {
+    return this.cacheSeen;
+  }
+
+  /** Prompt-cache reads reported since start. */
+  get cacheReadTokens(): number {
+    return this.cacheReadTotal;
+  }
+
+  admitted(e: { tenant: string; priority: string; deployment: string; waitedMs: number }): void {
+    const pos = this.touch();
+    if (pos < 0) return;
+    (this.counters.admitted[pos] as number)++;
+    (this.rowOf(this.byDeployment, e.deployment)[pos] as number)++;
+    let histogram = this.tenantWaits.get(e.tenant);
+    if (!histogram) {
+      histogram = new WaitHistogram();
+      this.tenantWaits.set(e.tenant, histogram);
+    }
+    histogram.add(e.waitedMs);
+    const c = this.classIndex.get(e.priority);
+    if (c === undefined) return;
+    (this.waits[this.waitOffset(pos, c) + waitBucket(e.waitedMs)] as number)++;
+    const m = pos * this.priorities.length + c;
+    this.waitMax[m] = Math.max(this.waitMax[m] as number, e.waitedMs);
+  }
+
+  /** One reading of the queues; a slot keeps its deepest. */
+  sampleQueues(queues: readonly { priority: string; depth: number }[]): void {
+    const pos = this.touch();
+    if (pos < 0) return;
+    for (const q of queues) {
+      const c = this.classIndex.get(q.priority);
+      if (c === undefined) continue;
+      const row = this.queues[c] as Float64Array;
+      const prev = row[pos] as number;
+      row[pos] = Number.isNaN(prev) ? q.depth : Math.max(prev, q.depth);
+    }
+  }
+
+  /** One reading of the limit lines; a slot keeps its latest. */
+  sampleLimits(lines: LimitLines): void {
+    const pos = this.touch();
+    if (pos < 0) return;
+    for (const name of LINES) this.limits[name][pos] = lines[name] ?? Number.NaN;
+  }
+
+  /** Attempts admitted to `deployment` over the last 60 s (the current second included). */
+  admittedLastMinute(deployment: string): number {
+    const row = this.byDeployment.get(deployment);
+    if (!row) return 0;
+    const current = this.indexAt(this.clock.now());
+    const span = Math.min(this.slots, Math.round(60_000 / this.resolutionMs));
+    let sum = 0;
+    for (let i = current - span + 1; i <= current; i++)
+      if (this.valid(i)) sum += row[this.posOf(i)] as number;
+    return sum;
+  }
+
+  /** A tenant's admission wait quantile since start; null before its first admission. */
+  tenantWait(tenant: string, q: number): number | null {
+    return this.tenantWaits.get(tenant)?.quantile(q) ?? null;
+  }
+
+  /**
+   * Completed slots with index ≥ `from` (all of the window when omitted),
+   * and the `from` that continues after them. The slot in progress is left
+   * out, so a point never changes once sent.
+   */
+  series(from = Number.NEGATIVE_INFINITY): { series: Series; next: number } {
+    const current = this.indexAt(this.clock.now());
+    return { series: this.seriesOf(from, current), next: current };
+  }
+
+  private seriesOf(from: number, current: number): Series {
+    const span: Span = {
+      first: Math.max(from, current - this.slots + 1, this.startIndex),
+      end: current,
+      start: this.startIndex,
+      width: this.smoothing,
+    };
+    const indexes: number[] = [];
+    for (let i = span.first; i < span.end; i++) indexes.push(i);
+    const count = (row: Float64Array) => (i: number) => (this.valid(i) ? (row[this.posOf(i)] as number) : 0);
+    const rate = (row: Float64Array) => trailingRates(span, count(row), this.resolutionMs);
+    const refusals: Record<string, Line> = {};
+    for (const [code, row] of this.refusals) if (anyIn(span, count(row))) refusals[code] = rate(row);
+    // Readings come from a timer that drifts against slot edges: a slot it skipped shows the one before.
+    const sampled = (row: Float64Array) =>
+      indexes.map((i) => {
+        for (let j = i; j > i - SAMPLE_CARRY && j >= this.startIndex; j--) {
+          if (!this.valid(j)) continue;
+          const v = row[this.posOf(j)] as number;
+          if (!Number.isNaN(v)) return v;
+        }
+        return null;
+      });
+    const waitP50Ms: Record<string, Line> = {};
+    const waitP99Ms: Record<string, Line> = {};
+    const queue: Record<string, Line> = {};
+    this.priorities.forEach((name, c) => {
+      queue[name] = sampled(this.queues[c] as Float64Array);
+      const [p50, p99] = trailingQuantiles(
+        span,
+        (i, into, sign) => this.addWaits(i, c, into, sign),
+        (i) => (this.valid(i) ? (this.waitMax[this.posOf(i) * this.priorities.length + c] as number) : 0),
+        [0.5, 0.99],
+      );
+      waitP50Ms[name] = p50 ?? [];
+      waitP99Ms[name] = p99 ?? [];
+    });
+    return {
+      resolutionMs: this.resolutionMs,
+      smoothingMs: this.smoothing * this.resolutionMs,
+      t: indexes.map((i) => i * this.resolutionMs),
+      requests: rate(this.counters.admitted),
+      inputTokens: rate(this.counters.inputTokens),
+      outputTokens: rate(this.counters.outputTokens),
+      cacheReadTokens: rate(this.counters.cacheReadTokens),
+      limits: {
+        requests: sampled(this.limits.requests),
+        inputTokens: sampled(this.limits.inputTokens),
+        outputTokens: sampled(this.limits.outputTokens),
+        tokens: sampled(this.limits.tokens),
+      },
+      queue,
+      waitP50Ms,
+      waitP99Ms,
+      upstream429: rate(this.counters.upstream429),
+      refusals,
+    };
+  }
+
+  /** Adds (or removes) one slot's wait histogram of one class into `into`. */
+  private addWaits(index: number, classIndex: number, into: Float64Array, sign: 1 | -1): void {
+    if (!this.valid(index)) return;
+    const offset = this.waitOffset(this.posOf(index), classIndex);
+    for (let k = 0; k < WAIT_BUCKETS; k++) (into[k] as number) += sign * (this.waits[offset + k] as number);
+  }
+
+  // --- ring buffer ---
+
+  private indexAt(now: number): number {
+    return Math.floor(now / this.resolutionMs);
+  }
+
+  private posOf(index: number): number {
+    return index % this.slots;
+  }
+
+  private valid(index: number): boolean {
+    return index >= this.startIndex && this.held[this.posOf(index)] === index;
+  }
+
+  /** The position of the current slot, cleared when it still holds an older one; -1 if time went back. */
+  private touch(): number {
+    const index = this.indexAt(this.clock.now());
+    const pos = this.posOf(index);
+    const held = this.held[pos] as number;
+    if (held === index) return pos;
+    if (held > index) return -1;
+    this.held[pos] = index;
+    for (const name of COUNTERS) this.counters[name][pos] = 0;
+    for (const row of this.refusals.values()) row[pos] = 0;
+    for (const row of this.byDeployment.values()) row[pos] = 0;
+    for (const row of this.queues) row[pos] = Number.NaN;
+    for (const name of LINES) this.limits[name][pos] = Number.NaN;
+    const start = this.waitOffset(pos, 0);
+    this.waits.fill(0, start, start + this.priorities.length * WAIT_BUCKETS);
+    const classes = this.priorities.length;
+    this.waitMax.fill(0, pos * classes, (pos + 1) * classes);
+    return pos;
+  }
+
+  private add(row: Float64Array, amount: number): void {
+    if (!(amount > 0)) return;
+    const pos = this.touch();
+    if (pos >= 0) row[pos] = (row[pos] as number) + amount;
+  }
+
+  /** A row of a keyed family (refusal codes, deployments), created zeroed, its current slot valid. */
+  private rowOf(family: Map<string, Float64Array>, key: string): Float64Array {
+    let row = family.get(key);
+    if (!row) {
+      row = new Float64Array(this.slots);
+      family.set(key, row);
+    }
+    return row;
+  }
+
+  private waitOffset(pos: number, classIndex: number): number {
+    return (pos * this.priorities.length + classIndex) * WAIT_BUCKETS;
+  }
+}

@@ -1,0 +1,183 @@
+/**
+ * Shapes what the gateway knows into the dashboard's JSON (`wire.ts`): one
+ * pure function of its sources, so what the page shows (and what it must
+ * never show: keys, prompts, URL credentials) is tested without a server.
+ */
+
+import { ALERT_NAMES, type AlertLevel } from '../gateway/alerts.js';
+import type { BucketReading, DeploymentView, StoreView, TenantView } from '../gateway/state.js';
+import type { RateLimitObservation } from '../providers/adapter.js';
+import type { CounterTotals } from './counter-totals.js';
+import type {
+  BucketRow,
+  DashboardSnapshot,
+  DeploymentRow,
+  ObservationRow,
+  Series,
+  TenantRow,
+  Totals,
+} from './wire.js';
+
+export interface LastObservations {
+  readonly at: number;
+  readonly observations: readonly RateLimitObservation[];
+}
+
+export interface SnapshotSources {
+  readonly now: number;
+  readonly startedAt: number;
+  readonly windowMs: number;
+  readonly thresholds: { readonly warn: number; readonly act: number };
+  readonly store: StoreView;
+  readonly draining: boolean;
+  readonly inFlight: number;
+  readonly priorities: readonly string[];
+  readonly queues: readonly { readonly priority: string; readonly depth: number }[];
+  readonly readings: readonly BucketReading[];
+  readonly alertLevel: (key: string) => AlertLevel;
+  readonly deployments: readonly DeploymentView[];
+  readonly lastObservations: (deployment: string) => LastObservations | undefined;
+  readonly admittedLastMinute: (deployment: string) => number;
+  readonly tenants: readonly TenantView[];
+  readonly tenantWait: (tenant: string, q: number) => number | null;
+  readonly counters: CounterTotals;
+  readonly cacheReadTokens: number;
+  readonly cacheReported: boolean;
+  readonly seriesMode: 'replace' | 'append';
+  readonly series: Series;
+}
+
+export function shapeSnapshot(s: SnapshotSources): DashboardSnapshot {
+  return {
+    version: 1,
+    now: s.now,
+    startedAt: s.startedAt,
+    windowMs: s.windowMs,
+    thresholds: { warn: s.thresholds.warn, act: s.thresholds.act },
+    // `lastError` may name hosts; the page only needs to know whether the store answers.
+    store: { kind: s.store.kind, mode: s.store.mode, available: s.store.available },
+    draining: s.draining,
+    inFlight: s.inFlight,
+    priorities: [...s.priorities],
+    queues: s.queues.map((q) => ({ priority: q.priority, depth: q.depth })),
+    buckets: bucketRows(s),
+    deployments: s.deployments.map((d) => deploymentRow(d, s)),
+    tenants: s.tenants.map((t) => tenantRow(t, s)),
+    totals: totals(s.counters, s.cacheReadTokens),
+    cacheReported: s.cacheReported,
+    seriesMode: s.seriesMode,
+    series: s.series,
+  };
+}
+
+function bucketRows(s: SnapshotSources): BucketRow[] {
+  const tierOf = new Map(s.tenants.map((t) => [t.id, t.tier ?? null]));
+  return s.readings.map((b) => ({
+    key: b.key,
+    scope: b.scope,
+    owner: b.owner,
+    tier: b.scope === 'tenant' ? (tierOf.get(b.owner) ?? null) : null,
+    dimension: b.dimension,
+    window: b.window ?? null,
+    limit: b.limit,
+    capacity: round(b.capacity),
+    used: round(b.used),
+    remaining: round(b.remaining),
+    utilization: Math.round(b.utilization * 10_000) / 10_000,
+    resetInMs: Math.max(0, Math.round(b.resetMs)),
+    pausedForMs: Math.max(0, Math.round(b.pausedUntil - s.now)),
+    alert: ALERT_NAMES[s.alertLevel(b.key)],
+  }));
+}
+
+function deploymentRow(d: DeploymentView, s: SnapshotSources): DeploymentRow {
+  const upstream = s.counters.upstreamByDeployment.get(d.id);
+  const last = s.lastObservations(d.id);
+  return {
+    id: d.id,
+    group: d.group,
+    provider: d.provider,
+    model: d.model,
+    upstream: publicUrl(d.baseUrl),
+    weight: d.weight,
+    circuit: d.circuit,
+    adaptiveFactor: Math.round(d.adaptiveFactor * 1000) / 1000,
+    limits: d.buckets
+      .filter((b) => b.window !== undefined)
+      .map((b) => ({ dimension: b.dimension, window: b.window as string, limit: round(b.limit) })),
+    admittedLastMinute: s.admittedLastMinute(d.id),
+    responses: upstream?.responses ?? 0,
+    rateLimited: s.counters.rateLimitedByDeployment.get(d.id) ?? 0,
+    failures: upstream?.failures ?? 0,
+    lastHeaders: (last?.observations ?? []).map((o) => observationRow(o, s.now)),
+    lastHeadersAgoMs: last && last.at > 0 ? Math.max(0, Math.round(s.now - last.at)) : null,
+  };
+}
+
+function observationRow(o: RateLimitObservation, now: number): ObservationRow {
+  return {
+    dimension: o.dimension,
+    window: o.window,
+    limit: o.limit ?? null,
+    remaining: o.remaining ?? null,
+    resetInMs: o.resetAt === undefined ? null : Math.max(0, Math.round(o.resetAt - now)),
+    scope: o.scope ?? null,
+  };
+}
+
+function tenantRow(t: TenantView, s: SnapshotSources): TenantRow {
+  const tokens = s.counters.tokensByTenant.get(t.id);
+  return {
+    id: t.id,
+    tier: t.tier ?? null,
+    priority: t.priority,
+    requests: s.counters.requestsByTenant.get(t.id) ?? 0,
+    inputTokens: tokens?.input ?? 0,
+    outputTokens: tokens?.output ?? 0,
+    refused: s.counters.refusalsByTenant.get(t.id) ?? 0,
+    waitP50Ms: s.tenantWait(t.id, 0.5),
+    waitP99Ms: s.tenantWait(t.id, 0.99),
+  };
+}
+
+function totals(c: CounterTotals, cacheReadTokens: number): Totals {
+  let inputTokens = 0;
+  let outputTokens = 0;
+  for (const t of c.tokensByTenant.values()) {
+    inputTokens += t.input;
+    outputTokens += t.output;
+  }
+  let upstreamResponses = 0;
+  for (const u of c.upstreamByDeployment.values()) upstreamResponses += u.responses;
+  return {
+    requests: sum(c.requestsByTenant.values()),
+    admitted: c.admitted,
+    inputTokens,
+    outputTokens,
+    cacheReadTokens,
+    refused: sum(c.refusalsByCode.values()),
+    refusalsByCode: Object.fromEntries(c.refusalsByCode),
+    upstreamResponses,
+    upstream429: sum(c.rateLimitedByDeployment.values()),
+  };
+}
+
+/** Origin and path only: no user:password, no query (Azure and Gemini URLs can carry keys there). */
+export function publicUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname === '/' ? '' : u.pathname}`;
+  } catch {
+    return '';
+  }
+}
+
+function sum(values: Iterable<number>): number {
+  let n = 0;
+  for (const v of values) n += v;
+  return n;
+}
+
+function round(n: number): number {
+  return Math.round(n * 1000) / 1000;
+}

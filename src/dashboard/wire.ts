@@ -1,0 +1,173 @@
+/**
+ * The JSON the admin API sends (`GET /admin/v1/state`, and each event of
+ * `GET /admin/v1/stream`). Types only, no imports: the browser bundle and the
+ * server both compile this file, so the page and the endpoint cannot drift.
+ *
+ * Nothing secret is ever part of it: no tenant keys, no API keys, no prompt
+ * or completion text, no query strings of upstream URLs.
+ */
+
+export type AlertName = 'ok' | 'warn' | 'act';
+export type BucketScope = 'deployment' | 'pool' | 'tenant';
+export type CircuitName = 'closed' | 'half_open' | 'open';
+
+export interface BucketRow {
+  readonly key: string;
+  readonly scope: BucketScope;
+  /** Deployment id, pool name or tenant id. */
+  readonly owner: string;
+  /** The tenant's tier (tenant scope only). */
+  readonly tier: string | null;
+  readonly dimension: string;
+  /** `second`, `minute`, `hour`, `day`; null for concurrency. */
+  readonly window: string | null;
+  /** The limit in force (declared, learned, or lowered by AIMD). */
+  readonly limit: number;
+  /** limit × (1 − safety margin): what utilization is measured against. */
+  readonly capacity: number;
+  readonly used: number;
+  readonly remaining: number;
+  /** used ÷ capacity, as in `sluice_bucket_utilization`. */
+  readonly utilization: number;
+  /** Until the bucket is full again (0 when it is). */
+  readonly resetInMs: number;
+  /** A provider 429 paused it for this much longer (0: not paused). */
+  readonly pausedForMs: number;
+  /** As `sluice_bucket_alert_state`: ok, warn (≥ warn threshold), act (≥ act threshold). */
+  readonly alert: AlertName;
+}
+
+export interface ObservationRow {
+  readonly dimension: string;
+  readonly window: string;
+  readonly limit: number | null;
+  readonly remaining: number | null;
+  readonly resetInMs: number | null;
+  /** OpenAI's project-scoped limit, reported beside the org one. */
+  readonly scope: 'project' | null;
+}
+
+export interface DeploymentRow {
+  readonly id: string;
+  readonly group: string;
+  readonly provider: string;
+  readonly model: string;
+  /** Origin and path of the upstream; never credentials or query strings. */
+  readonly upstream: string;
+  readonly weight: number;
+  readonly circuit: CircuitName;
+  /** AIMD share of the declared limits admitted now (1 = all). */
+  readonly adaptiveFactor: number;
+  /** Rate limits in force after the adaptive decrease. */
+  readonly limits: readonly { readonly dimension: string; readonly window: string; readonly limit: number }[];
+  /** Attempts admitted to this deployment in the last 60 s. */
+  readonly admittedLastMinute: number;
+  /** Upstream answers since start (as `sluice_upstream_responses_total`). */
+  readonly responses: number;
+  /** Upstream 429s since start (as `sluice_upstream_rate_limited_total`). */
+  readonly rateLimited: number;
+  /** Network errors and 5xx since start. */
+  readonly failures: number;
+  /** The rate-limit headers of its last response, parsed; empty when none came yet. */
+  readonly lastHeaders: readonly ObservationRow[];
+  /** How long ago they arrived; null when never. */
+  readonly lastHeadersAgoMs: number | null;
+}
+
+export interface TenantRow {
+  readonly id: string;
+  readonly tier: string | null;
+  readonly priority: string;
+  /** Requests answered since start, any status (as `sluice_requests_total`). */
+  readonly requests: number;
+  /** Tokens settled since start (as `sluice_tokens_total`). */
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  /** Refusals since start (as `sluice_refusals_total`). */
+  readonly refused: number;
+  /** Admission waits since start; null when nothing was admitted yet. */
+  readonly waitP50Ms: number | null;
+  readonly waitP99Ms: number | null;
+}
+
+export interface Totals {
+  /** Requests answered by the gateway, any status. */
+  readonly requests: number;
+  /** Attempts admitted upstream (one request may take several). */
+  readonly admitted: number;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  /** Input tokens the providers served from their prompt cache (when they report it). */
+  readonly cacheReadTokens: number;
+  /** Refusals Sluice returned, all codes. */
+  readonly refused: number;
+  readonly refusalsByCode: Readonly<Record<string, number>>;
+  readonly upstreamResponses: number;
+  /** Upstream 429 answers: what Sluice exists to avoid. */
+  readonly upstream429: number;
+}
+
+/** Values aligned with `t`; null where nothing was recorded (before start, or no samples). */
+export type Line = readonly (number | null)[];
+
+/**
+ * The last minutes at `resolutionMs` per point. Rates are per minute,
+ * averaged over the trailing `smoothingMs`; waits are quantiles over the
+ * same trailing span; queue depth is the deepest sample of each point.
+ */
+export interface Series {
+  readonly resolutionMs: number;
+  readonly smoothingMs: number;
+  /** Start of each point, epoch ms. */
+  readonly t: readonly number[];
+  readonly requests: Line;
+  readonly inputTokens: Line;
+  readonly outputTokens: Line;
+  readonly cacheReadTokens: Line;
+  /** Sum of the deployments' limits per minute (after AIMD), per dimension. */
+  readonly limits: {
+    readonly requests: Line;
+    readonly inputTokens: Line;
+    readonly outputTokens: Line;
+    readonly tokens: Line;
+  };
+  /** Per priority class. */
+  readonly queue: Readonly<Record<string, Line>>;
+  readonly waitP50Ms: Readonly<Record<string, Line>>;
+  readonly waitP99Ms: Readonly<Record<string, Line>>;
+  readonly upstream429: Line;
+  /** Per refusal code seen in the window. */
+  readonly refusals: Readonly<Record<string, Line>>;
+}
+
+export interface DashboardSnapshot {
+  readonly version: 1;
+  /** Epoch ms of this snapshot. */
+  readonly now: number;
+  readonly startedAt: number;
+  readonly windowMs: number;
+  readonly thresholds: { readonly warn: number; readonly act: number };
+  readonly store: { readonly kind: string; readonly mode: string; readonly available: boolean };
+  readonly draining: boolean;
+  readonly inFlight: number;
+  /** Most urgent first. */
+  readonly priorities: readonly string[];
+  readonly queues: readonly { readonly priority: string; readonly depth: number }[];
+  readonly buckets: readonly BucketRow[];
+  readonly deployments: readonly DeploymentRow[];
+  readonly tenants: readonly TenantRow[];
+  readonly totals: Totals;
+  /** True once any provider reported prompt-cache reads: only then is the cache line worth a chart. */
+  readonly cacheReported: boolean;
+  /**
+   * `replace`: `series` is the whole window. `append`: only the points
+   * completed since the previous event of the same stream.
+   */
+  readonly seriesMode: 'replace' | 'append';
+  readonly series: Series;
+}
+
+/** The body of every admin API error. */
+export interface AdminError {
+  readonly error: { readonly code: string; readonly message: string };
+}

@@ -1,0 +1,101 @@
+/**
+ * The page's DOM-free logic, run in Node: the SSE framing it reads the
+ * stream with, the series it accumulates, and how it formats numbers.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  axisMs,
+  compact,
+  count,
+  duration,
+  limitName,
+  percent,
+  wait,
+} from '../../src/dashboard/client/format.js';
+import { SeriesBuffer } from '../../src/dashboard/client/series-buffer.js';
+import { SseParser } from '../../src/dashboard/client/sse-parser.js';
+import type { Series } from '../../src/dashboard/wire.js';
+
+describe('SseParser', () => {
+  it('reads events split anywhere, with comments, CRLF and multi-line data', () => {
+    const text =
+      'retry: 2000\r\n\r\n: keep-alive\n\nevent: snapshot\ndata: {"a":\ndata: 1}\n\nevent: bye\r\ndata: {}\r\n\r\n';
+    for (let cut = 0; cut <= text.length; cut++) {
+      const parser = new SseParser();
+      const events = [...parser.push(text.slice(0, cut)), ...parser.push(text.slice(cut))];
+      expect(events).toEqual([
+        { event: 'snapshot', data: '{"a":\n1}' },
+        { event: 'bye', data: '{}' },
+      ]);
+      expect(parser.retryMs).toBe(2000);
+    }
+  });
+
+  it('names an event without a type "message" and waits for its blank line', () => {
+    const parser = new SseParser();
+    expect(parser.push('data: x\n')).toEqual([]);
+    expect(parser.push('\n')).toEqual([{ event: 'message', data: 'x' }]);
+  });
+});
+
+function series(t: number[], extra: Partial<Series> = {}): Series {
+  const line = t.map((_, i) => i);
+  return {
+    resolutionMs: 1_000,
+    smoothingMs: 10_000,
+    t,
+    requests: line,
+    inputTokens: line,
+    outputTokens: line,
+    cacheReadTokens: line,
+    limits: { requests: line, inputTokens: line, outputTokens: line, tokens: line },
+    queue: { normal: line },
+    waitP50Ms: { normal: line },
+    waitP99Ms: { normal: line },
+    upstream429: line,
+    refusals: {},
+    ...extra,
+  };
+}
+
+describe('SeriesBuffer', () => {
+  it('replaces, appends only new points, back-fills a new refusal code and trims to the window', () => {
+    const buffer = new SeriesBuffer();
+    buffer.apply('replace', series([1_000, 2_000, 3_000]), 3_500, 60_000);
+    buffer.apply('append', series([3_000, 4_000], { refusals: { queue_full: [5, 6] } }), 4_500, 60_000);
+    let data = buffer.apply('append', series([5_000]), 5_500, 60_000);
+    expect(data.t).toEqual([1_000, 2_000, 3_000, 4_000, 5_000]);
+    expect(data.requests).toEqual([0, 1, 2, 1, 0]);
+    expect(data.refusals.queue_full).toEqual([0, 0, 0, 6, 0]);
+    expect(data.queue.normal).toHaveLength(5);
+    data = buffer.apply('append', series([]), 62_500, 60_000);
+    expect(data.t).toEqual([3_000, 4_000, 5_000]);
+    expect(data.refusals.queue_full).toEqual([0, 6, 0]);
+    expect(data.limits.tokens).toHaveLength(3);
+  });
+});
+
+describe('format', () => {
+  it('reads like a person would say it', () => {
+    expect(count(1234567)).toBe('1,234,567');
+    expect(compact(950)).toBe('950');
+    expect(compact(1_234)).toBe('1.2k');
+    expect(compact(40_000)).toBe('40k');
+    expect(compact(2_500_000)).toBe('2.5M');
+    expect(compact(999_950)).toBe('1M');
+    expect(compact(-1_500)).toBe('-1.5k');
+    expect(axisMs(0.5)).toBe('0.5 ms');
+    expect(axisMs(250)).toBe('250 ms');
+    expect(axisMs(2_000)).toBe('2 s');
+    expect(percent(0.634)).toBe('63 %');
+    expect(duration(0)).toBe('0 s');
+    expect(duration(350)).toBe('350 ms');
+    expect(duration(4_200)).toBe('4.2 s');
+    expect(duration(200_000)).toBe('3 m 20 s');
+    expect(duration(7_500_000)).toBe('2 h 5 m');
+    expect(wait(null)).toBe('—');
+    expect(wait(0)).toBe('0 ms');
+    expect(limitName('input_tokens', 'minute')).toBe('input tokens / min');
+    expect(limitName('concurrency', null)).toBe('concurrency');
+  });
+});

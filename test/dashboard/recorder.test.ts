@@ -1,0 +1,172 @@
+/**
+ * The dashboard's time-series recorder, on a manual clock: rates per
+ * minute, the ring's bounds, append-only series, wait quantiles, sampled
+ * lines, and counting that follows the metrics' rules.
+ */
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/core/clock.js';
+import { costOf } from '../../src/core/cost.js';
+import { TimeSeriesRecorder } from '../../src/dashboard/recorder.js';
+import type { GovernorEvents } from '../../src/runtime/events.js';
+
+const PRIORITIES = ['critical', 'high', 'normal', 'low'];
+
+function setup(options: { windowMs?: number } = {}) {
+  // On a second boundary, so slot arithmetic in the tests is exact.
+  const clock = new ManualClock(Date.UTC(2026, 0, 1, 12, 0, 0));
+  const recorder = new TimeSeriesRecorder({ clock, priorities: PRIORITIES, ...options });
+  const observer = recorder.observer() as GovernorEvents;
+  const admit = (waitedMs = 0, priority = 'normal', tenant = 'acme', deployment = 'd1') =>
+    observer.admitted({ tenant, priority, group: 'g', deployment, waitedMs, cost: costOf(10, 5) });
+  return { clock, recorder, observer, admit };
+}
+
+describe('TimeSeriesRecorder', () => {
+  it('reports requests per minute over the trailing 10 s, without the second in progress', () => {
+    const { clock, recorder, admit } = setup();
+    for (let s = 0; s < 20; s++) {
+      for (let i = 0; i < 5; i++) admit();
+      clock.advance(1_000);
+    }
+    const { series } = recorder.series();
+    expect(series.t).toHaveLength(20);
+    expect(series.t[0]).toBe(Date.UTC(2026, 0, 1, 12, 0, 0));
+    // 5 per second is 300 per minute, right from the first second (the average spans only what exists).
+    expect(series.requests.every((v) => v === 300)).toBe(true);
+    admit();
+    expect(recorder.series().series.t).toHaveLength(20);
+  });
+
+  it('appends: each point is sent once, none skipped', () => {
+    const { clock, recorder, admit } = setup();
+    let { series, next } = recorder.series();
+    const seen = [...series.t];
+    for (let s = 0; s < 50; s++) {
+      admit();
+      clock.advance(s % 3 === 0 ? 2_500 : 700);
+      ({ series, next } = recorder.series(next));
+      seen.push(...series.t);
+    }
+    const sorted = [...seen].sort((a, b) => a - b);
+    expect(seen).toEqual(sorted);
+    expect(new Set(seen).size).toBe(seen.length);
+    for (let i = 1; i < seen.length; i++) expect((seen[i] as number) - (seen[i - 1] as number)).toBe(1_000);
+  });
+
+  it('keeps at most the window, forgetting slots the ring reused', () => {
+    const { clock, recorder, admit } = setup({ windowMs: 60_000 });
+    for (let s = 0; s < 150; s++) {
+      if (s < 10) for (let i = 0; i < 10; i++) admit();
+      clock.advance(1_000);
+    }
+    const { series } = recorder.series();
+    expect(series.t.length).toBeLessThanOrEqual(60);
+    // The burst of the first 10 s is more than a window ago: nothing of it may show.
+    expect(series.requests.every((v) => v === 0)).toBe(true);
+  });
+
+  it('leaves a gap-free zero line when nothing happens, and no points before start', () => {
+    const { clock, recorder } = setup();
+    clock.advance(5_000);
+    const { series } = recorder.series();
+    expect(series.t).toHaveLength(5);
+    expect(series.requests).toEqual([0, 0, 0, 0, 0]);
+    expect(series.waitP50Ms.normal).toEqual([null, null, null, null, null]);
+  });
+
+  it('gives wait quantiles per class, never under the truth nor over the longest wait', () => {
+    const { clock, recorder, admit } = setup();
+    for (let ms = 1; ms <= 100; ms++) admit(ms, 'low');
+    admit(0, 'critical');
+    clock.advance(1_000);
+    const { series } = recorder.series();
+    const p50 = series.waitP50Ms.low?.[0] as number;
+    const p99 = series.waitP99Ms.low?.[0] as number;
+    expect(p50).toBeGreaterThanOrEqual(50);
+    expect(p50).toBeLessThanOrEqual(50 * 1.25);
+    expect(p99).toBeGreaterThanOrEqual(99);
+    expect(p99).toBeLessThanOrEqual(100);
+    expect(series.waitP99Ms.critical?.[0]).toBe(0);
+    expect(series.waitP50Ms.normal?.[0]).toBeNull();
+    expect(recorder.tenantWait('acme', 0.99)).toBeLessThanOrEqual(100);
+    expect(recorder.tenantWait('nobody', 0.99)).toBeNull();
+  });
+
+  it('keeps the deepest queue of each second and carries limit readings over a skipped second', () => {
+    const { clock, recorder } = setup();
+    const queues = (normal: number) =>
+      PRIORITIES.map((priority) => ({ priority, depth: priority === 'normal' ? normal : 0 }));
+    const lines = { requests: 120, inputTokens: undefined, outputTokens: undefined, tokens: 40_000 };
+    recorder.sampleQueues(queues(3));
+    recorder.sampleQueues(queues(7));
+    recorder.sampleQueues(queues(2));
+    recorder.sampleLimits(lines);
+    clock.advance(1_000);
+    recorder.sampleQueues(queues(1)); // a second with a queue reading but no limit reading
+    clock.advance(1_000);
+    const { series } = recorder.series();
+    expect(series.queue.normal).toEqual([7, 1]);
+    expect(series.limits.requests).toEqual([120, 120]);
+    expect(series.limits.tokens).toEqual([40_000, 40_000]);
+    expect(series.limits.inputTokens).toEqual([null, null]);
+  });
+
+  it('counts tokens, cache reads, 429s and refusals as the metrics do', () => {
+    const { clock, recorder, observer } = setup();
+    const settled = (usage: Parameters<GovernorEvents['settled']>[0]['usage']) =>
+      observer.settled({ tenant: 'acme', group: 'g', deployment: 'd1', estimate: costOf(100, 50), usage });
+    settled(undefined); // no usage reported: the estimate counts
+    settled({ inputTokens: 30, outputTokens: 20 });
+    expect(recorder.cacheReported).toBe(false);
+    // The adapters' ProviderUsage rides through the `settled` event.
+    settled({ inputTokens: 10, outputTokens: 5, cacheReadTokens: 600 } as Parameters<typeof settled>[0]);
+    observer.upstream({ deployment: 'd1', status: 429, latencyMs: 5, errorKind: 'rate_limited' });
+    observer.upstream({ deployment: 'd1', status: 500, latencyMs: 5, errorKind: 'server_error' });
+    for (const code of ['queue_full', 'queue_full', 'tenant_rate_limited'] as const) {
+      observer.refused({
+        tenant: 'acme',
+        priority: 'normal',
+        group: 'g',
+        code,
+        status: 503,
+        waitedMs: 0,
+        limitedBy: undefined,
+      });
+    }
+    clock.advance(1_000);
+    const { series } = recorder.series();
+    // One second's counts as a per-minute rate: × 60.
+    expect(series.inputTokens).toEqual([(100 + 30 + 10) * 60]);
+    expect(series.outputTokens).toEqual([(50 + 20 + 5) * 60]);
+    expect(series.cacheReadTokens).toEqual([600 * 60]);
+    expect(series.upstream429).toEqual([60]);
+    expect(series.refusals).toEqual({ queue_full: [120], tenant_rate_limited: [60] });
+    expect(recorder.cacheReported).toBe(true);
+    expect(recorder.cacheReadTokens).toBe(600);
+  });
+
+  it('counts what each deployment admitted in the last minute', () => {
+    const { clock, recorder, admit } = setup();
+    for (let s = 0; s < 90; s++) {
+      admit(0, 'normal', 'acme', 'd1');
+      if (s % 2 === 0) admit(0, 'normal', 'acme', 'd2');
+      clock.advance(1_000);
+    }
+    // Now is second 90 (nothing yet); the minute is seconds 31 … 90.
+    expect(recorder.admittedLastMinute('d1')).toBe(59);
+    expect(recorder.admittedLastMinute('d2')).toBe(29); // even seconds 32 … 88
+    expect(recorder.admittedLastMinute('unknown')).toBe(0);
+  });
+
+  it('drops an event stamped before the slot the ring already moved on to', () => {
+    const { clock, recorder, admit } = setup({ windowMs: 10_000 });
+    const start = clock.now();
+    admit();
+    clock.set(start + 12_000);
+    admit();
+    clock.set(start + 2_000); // the clock went back: same ring position as the newer slot
+    admit();
+    clock.set(start + 13_000);
+    expect(recorder.admittedLastMinute('d1')).toBe(1);
+  });
+});

@@ -1,0 +1,153 @@
+/**
+ * Dashboard test rig: the simulator as upstream, a real gateway on
+ * 127.0.0.1 port 0 in front of it with an admin key, a tier tiny enough to
+ * drive a bucket over 90 %, and the page built fresh from source (so a
+ * stale `dist/` can never make a test pass or fail).
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { buildDashboardClient } from '../../src/dashboard/build-client.js';
+import { SseParser, type StreamEvent } from '../../src/dashboard/client/sse-parser.js';
+import { parseConfig } from '../../src/gateway/config/load.js';
+import type { GatewayConfigInput } from '../../src/gateway/config/schema.js';
+import { type Gateway, startGateway } from '../../src/gateway/server.js';
+import { type Simulator, type SimulatorOptions, startSimulator } from '../../src/simulator/index.js';
+
+export const ADMIN_KEY = 'test-admin-key-0123456789';
+export const UPSTREAM_KEY = 'sk-upstream-secret-4242';
+export const KEYS = { pro: 'sk-dash-pro-000001', tiny: 'sk-dash-tiny-00001' } as const;
+/** The tiny tier allows 10 requests a day: capacity 9 after the 10 % margin. */
+export const TINY_BUCKET = 'tenant:tiny-co:requests:day';
+
+export interface DashboardRig {
+  readonly sim: Simulator;
+  readonly gateway: Gateway;
+  readonly url: string;
+  /** One chat completion; resolves with the status. */
+  send(key: string, content?: string): Promise<number>;
+  metrics(): Promise<string>;
+  close(): Promise<void>;
+}
+
+let built: Promise<string> | undefined;
+
+/** Builds the page once per test file into a temporary directory. */
+export function builtAssets(): Promise<string> {
+  built ??= (async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-dashboard-'));
+    await buildDashboardClient(dir);
+    return dir;
+  })();
+  return built;
+}
+
+export function rigConfig(simUrl: string, overrides: Partial<GatewayConfigInput> = {}): GatewayConfigInput {
+  return {
+    listen: { host: '127.0.0.1', port: 0 },
+    model_groups: {
+      'gpt-4o-mini': {
+        deployments: [
+          {
+            id: 'sim-openai',
+            provider: 'openai',
+            base_url: `${simUrl}/v1`,
+            api_key: UPSTREAM_KEY,
+            model: 'gpt-4o-mini',
+            limits: { rpm: 600, tpm: 400_000 },
+          },
+        ],
+      },
+    },
+    tiers: {
+      pro: { rpm: 6_000, priority: 'normal', max_wait_ms: 10_000 },
+      tiny: { rpd: 10, priority: 'low', max_wait_ms: 100 },
+    },
+    tenants: [
+      { id: 'pro-co', key: KEYS.pro, tier: 'pro' },
+      { id: 'tiny-co', key: KEYS.tiny, tier: 'tiny' },
+    ],
+    admin: { key: ADMIN_KEY },
+    alerts: { interval_ms: 200 },
+    ...overrides,
+  };
+}
+
+export async function startDashboardRig(
+  options: { sim?: SimulatorOptions; config?: (simUrl: string) => GatewayConfigInput } = {},
+): Promise<DashboardRig> {
+  const sim = await startSimulator({
+    response: { mode: 'lorem', tokens: 12 },
+    // Limits make the simulator send rate-limit headers, which the deployments table shows.
+    defaults: { rpm: 1_000, tpm: 1_000_000 },
+    ...options.sim,
+  });
+  const input = options.config ? options.config(sim.url) : rigConfig(sim.url);
+  const gateway = await startGateway({
+    config: parseConfig(input, 'dashboard test config', {}),
+    logger: pino({ level: 'silent' }),
+    dashboardAssetsDir: await builtAssets(),
+  });
+  const url = gateway.url;
+  return {
+    sim,
+    gateway,
+    url,
+    async send(key, content = 'Hello there') {
+      const res = await fetch(`${url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4o-mini', max_tokens: 60, messages: [{ role: 'user', content }] }),
+      });
+      await res.arrayBuffer();
+      return res.status;
+    },
+    async metrics() {
+      return (await fetch(`${url}/metrics`)).text();
+    },
+    async close() {
+      await gateway.close({ timeoutMs: 1_000 });
+      await sim.close();
+    },
+  };
+}
+
+/**
+ * The sum of a metric's samples in Prometheus text, over the series whose
+ * labels include `labels`.
+ */
+export function metricSum(text: string, name: string, labels: Record<string, string> = {}): number {
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    const wanted = Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`));
+    if (wanted) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return sum;
+}
+
+/** Reads the admin stream until `until` says stop (or it ends); returns every event seen. */
+export async function readStream(
+  url: string,
+  headers: Record<string, string>,
+  until: (events: readonly StreamEvent[]) => boolean,
+  onOpen?: () => void,
+): Promise<{ status: number; events: StreamEvent[]; ended: boolean }> {
+  const controller = new AbortController();
+  const res = await fetch(`${url}/admin/v1/stream`, { headers, signal: controller.signal });
+  const events: StreamEvent[] = [];
+  if (!res.ok || !res.body) return { status: res.status, events, ended: true };
+  onOpen?.();
+  const parser = new SseParser();
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return { status: res.status, events, ended: true };
+    events.push(...parser.push(value));
+    if (until(events)) {
+      controller.abort();
+      return { status: res.status, events, ended: false };
+    }
+  }
+}

@@ -1,0 +1,214 @@
+/** Shaping the gateway's state into the page's JSON: alert names, tiers, totals, and nothing secret. */
+import { describe, expect, it } from 'vitest';
+import type { CounterTotals } from '../../src/dashboard/counter-totals.js';
+import { publicUrl, type SnapshotSources, shapeSnapshot } from '../../src/dashboard/snapshot.js';
+import type { Series } from '../../src/dashboard/wire.js';
+import type { BucketReading } from '../../src/gateway/state.js';
+
+const NOW = Date.UTC(2026, 0, 1, 12, 0, 0);
+
+function reading(key: string, scope: BucketReading['scope'], owner: string, used: number): BucketReading {
+  return {
+    key,
+    scope,
+    owner,
+    dimension: 'requests',
+    window: 'minute',
+    limit: 100,
+    capacity: 90,
+    used,
+    remaining: 90 - used,
+    utilization: used / 90,
+    resetMs: used * 666.67,
+    pausedUntil: scope === 'deployment' ? NOW + 4_000 : 0,
+  };
+}
+
+const EMPTY_SERIES: Series = {
+  resolutionMs: 1_000,
+  smoothingMs: 10_000,
+  t: [],
+  requests: [],
+  inputTokens: [],
+  outputTokens: [],
+  cacheReadTokens: [],
+  limits: { requests: [], inputTokens: [], outputTokens: [], tokens: [] },
+  queue: {},
+  waitP50Ms: {},
+  waitP99Ms: {},
+  upstream429: [],
+  refusals: {},
+};
+
+const COUNTERS: CounterTotals = {
+  requestsByTenant: new Map([
+    ['acme', 10],
+    ['', 2], // unauthenticated requests count in the total, not under a tenant
+  ]),
+  tokensByTenant: new Map([['acme', { input: 500, output: 120 }]]),
+  refusalsByTenant: new Map([['acme', 3]]),
+  refusalsByCode: new Map([
+    ['tenant_rate_limited', 2],
+    ['queue_full', 1],
+  ]),
+  upstreamByDeployment: new Map([['d1', { responses: 9, failures: 1 }]]),
+  rateLimitedByDeployment: new Map([['d1', 2]]),
+  admitted: 9,
+};
+
+function sources(overrides: Partial<SnapshotSources> = {}): SnapshotSources {
+  return {
+    now: NOW,
+    startedAt: NOW - 60_000,
+    windowMs: 900_000,
+    thresholds: { warn: 0.8, act: 0.9 },
+    store: {
+      kind: 'redis',
+      mode: 'local',
+      available: false,
+      lastError: 'connect ECONNREFUSED redis://:hunter2@10.0.0.5',
+    },
+    draining: false,
+    inFlight: 1,
+    priorities: ['critical', 'normal'],
+    queues: [
+      { priority: 'critical', depth: 0 },
+      { priority: 'normal', depth: 4 },
+    ],
+    readings: [
+      reading('deployment:d1:requests:minute', 'deployment', 'd1', 45),
+      reading('tenant:acme:requests:minute', 'tenant', 'acme', 85.5),
+    ],
+    alertLevel: (key) => (key.startsWith('tenant') ? 2 : 0),
+    deployments: [
+      {
+        id: 'd1',
+        group: 'gpt',
+        provider: 'azure',
+        model: 'gpt-4o',
+        baseUrl: 'https://user:s3cret@example.openai.azure.com/openai?api-key=abc',
+        weight: 1,
+        pools: [],
+        circuit: 'half_open',
+        adaptiveFactor: 0.7,
+        buckets: [
+          {
+            key: 'deployment:d1:requests:minute',
+            scope: 'deployment',
+            owner: 'd1',
+            dimension: 'requests',
+            window: 'minute',
+            limit: 70,
+            capacity: 63,
+          },
+          {
+            key: 'deployment:d1:concurrency',
+            scope: 'deployment',
+            owner: 'd1',
+            dimension: 'concurrency',
+            window: undefined,
+            limit: 8,
+            capacity: 8,
+          },
+        ],
+      },
+    ],
+    lastObservations: () => ({
+      at: NOW - 1_500,
+      observations: [
+        { dimension: 'requests', window: 'minute', limit: 100, remaining: 40, resetAt: NOW + 2_000 },
+      ],
+    }),
+    admittedLastMinute: () => 12,
+    tenants: [
+      {
+        id: 'acme',
+        tier: 'pro',
+        priority: 'normal',
+        maxWaitMs: 1_000,
+        weight: 1,
+        modelGroups: undefined,
+        buckets: [],
+      },
+    ],
+    tenantWait: (_tenant, q) => (q === 0.5 ? 2 : 80),
+    counters: COUNTERS,
+    cacheReadTokens: 0,
+    cacheReported: false,
+    seriesMode: 'replace',
+    series: EMPTY_SERIES,
+    ...overrides,
+  };
+}
+
+describe('shapeSnapshot', () => {
+  it('names alert levels, finds tiers, and says how long a pause lasts', () => {
+    const snapshot = shapeSnapshot(sources());
+    const [deployment, tenant] = snapshot.buckets;
+    expect(deployment).toMatchObject({ alert: 'ok', tier: null, pausedForMs: 4_000, utilization: 0.5 });
+    expect(tenant).toMatchObject({ alert: 'act', tier: 'pro', utilization: 0.95, remaining: 4.5 });
+  });
+
+  it('sums totals from the metric counters', () => {
+    expect(shapeSnapshot(sources()).totals).toEqual({
+      requests: 12,
+      admitted: 9,
+      inputTokens: 500,
+      outputTokens: 120,
+      cacheReadTokens: 0,
+      refused: 3,
+      refusalsByCode: { tenant_rate_limited: 2, queue_full: 1 },
+      upstreamResponses: 9,
+      upstream429: 2,
+    });
+  });
+
+  it('shows deployments with their lowered limits and last headers', () => {
+    const [d] = shapeSnapshot(sources()).deployments;
+    expect(d).toMatchObject({
+      circuit: 'half_open',
+      adaptiveFactor: 0.7,
+      limits: [{ dimension: 'requests', window: 'minute', limit: 70 }],
+      admittedLastMinute: 12,
+      responses: 9,
+      rateLimited: 2,
+      failures: 1,
+      lastHeadersAgoMs: 1_500,
+      lastHeaders: [
+        { dimension: 'requests', window: 'minute', limit: 100, remaining: 40, resetInMs: 2_000, scope: null },
+      ],
+    });
+  });
+
+  it('shows tenants by id and tier with their counters and waits', () => {
+    expect(shapeSnapshot(sources()).tenants).toEqual([
+      {
+        id: 'acme',
+        tier: 'pro',
+        priority: 'normal',
+        requests: 10,
+        inputTokens: 500,
+        outputTokens: 120,
+        refused: 3,
+        waitP50Ms: 2,
+        waitP99Ms: 80,
+      },
+    ]);
+  });
+
+  it('never carries credentials: not from upstream URLs, not from store errors', () => {
+    const text = JSON.stringify(shapeSnapshot(sources()));
+    expect(text).not.toMatch(/s3cret|api-key|abc|hunter2|10\.0\.0\.5/);
+    expect(text).toContain('https://example.openai.azure.com/openai');
+  });
+});
+
+describe('publicUrl', () => {
+  it('keeps origin and path only', () => {
+    expect(publicUrl('https://u:p@api.example.com:8443/v1/?key=x#frag')).toBe(
+      'https://api.example.com:8443/v1/',
+    );
+    expect(publicUrl('http://127.0.0.1:4000/')).toBe('http://127.0.0.1:4000');
+    expect(publicUrl('not a url')).toBe('');
+  });
+});

@@ -1,0 +1,184 @@
+/**
+ * Three `sluice serve` processes sharing one Redis (`store: { kind: redis }`)
+ * in front of the simulator: a burst 3× over the simulated limit reaches the
+ * provider without a 429 and with ≥ 95 % goodput; a Redis crash mid-run
+ * crashes no gateway, loses or hangs no request, follows the policy and
+ * recovers by itself.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { type Simulator, startSimulator } from '../../src/simulator/index.js';
+import { type GatewayProcess, startGatewayProcess } from './redis/gateway-processes.js';
+import { steadyGoodput } from './redis/goodput.js';
+import { type RedisServer, startRedisServer, testPrefix } from './redis/redis-server.js';
+import { watchdog } from './redis/wait-for.js';
+
+let server: RedisServer | undefined;
+let sim: Simulator | undefined;
+let gateways: GatewayProcess[] = [];
+
+afterEach(async () => {
+  await Promise.all(gateways.map((g) => g.stop()));
+  gateways = [];
+  await sim?.close();
+  await server?.stop();
+  sim = undefined;
+  server = undefined;
+});
+
+const TENANT_KEY = 'tenant-key-multi-gateway';
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function gatewayConfig(redisUrl: string, prefix: string, simUrl: string, rpm: number, policy: string) {
+  return {
+    store: {
+      kind: 'redis',
+      url: redisUrl,
+      prefix,
+      on_unavailable: policy,
+      expected_instances: 3,
+      probe_interval_ms: 100,
+      command_timeout_ms: 1_000,
+    },
+    model_groups: {
+      'gpt-4o-mini': {
+        deployments: [
+          {
+            id: 'sim',
+            provider: 'openai',
+            base_url: `${simUrl}/v1`,
+            api_key: 'sk-sim',
+            model: 'gpt-4o-mini',
+            limits: { rpm },
+          },
+        ],
+      },
+    },
+    tenants: [{ id: 'acme', key: TENANT_KEY }],
+    log: { level: 'warn', requests: false },
+  };
+}
+
+/** [sent at, ended at, status (0: no answer), has Retry-After] */
+type Call = [number, number, number, boolean];
+
+function call(gateway: GatewayProcess, maxWaitMs: number): Promise<Call> {
+  const sentAt = Date.now();
+  const request = fetch(`${gateway.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${TENANT_KEY}`,
+      'x-sluice-max-wait-ms': String(maxWaitMs),
+    },
+    body: JSON.stringify({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'Hi.' }],
+      max_tokens: 5,
+    }),
+  }).then(async (r): Promise<Call> => {
+    await r.text();
+    return [sentAt, Date.now(), r.status, r.headers.has('retry-after')];
+  });
+  return watchdog(request, maxWaitMs + 10_000, 'a gateway call').catch(
+    (): Call => [sentAt, Date.now(), 0, false],
+  );
+}
+
+async function startAll(policy: string, rpm: number) {
+  server = await startRedisServer();
+  sim = await startSimulator({ defaults: { rpm }, response: { tokens: 5 }, latency: { ttft_ms: 10 } });
+  const config = gatewayConfig(server.url, testPrefix('gateways'), sim.url, rpm, policy);
+  gateways = await Promise.all([0, 1, 2].map(() => startGatewayProcess(config)));
+  return { redis: server, simulator: sim };
+}
+
+describe('three gateways sharing one Redis', () => {
+  it('absorb a burst 3× over the limit with zero upstream 429s and ≥ 95 % goodput', async () => {
+    const rpm = 600;
+    const { simulator } = await startAll('fail_open', rpm);
+    const maxWaitMs = 15_000;
+    const samples: [number, number][] = [];
+    const calls = Promise.all(
+      Array.from({ length: 3 * rpm }, (_, i) => call(gateways[i % 3] as GatewayProcess, maxWaitMs)),
+    );
+    const until = Date.now() + maxWaitMs;
+    while (Date.now() < until) {
+      samples.push([Date.now(), simulator.stats().admitted]);
+      await pause(250);
+    }
+    const results = await calls;
+    const stats = simulator.stats();
+    const served = results.filter((c) => c[2] === 200);
+    const refused = results.filter((c) => c[2] !== 200);
+    expect(results.filter((c) => c[2] === 0)).toHaveLength(0);
+    expect(stats.rejected.rpm).toBe(0);
+    expect(refused.every((c) => c[2] === 503 && c[3])).toBe(true);
+    expect(stats.admitted).toBe(served.length);
+    // A full bucket (600 × 0.9 = 540) goes at once, then calls may only go at 10/s.
+    const { goodput, seconds } = steadyGoodput(samples, rpm * 0.9, rpm);
+    console.log(
+      `3 gateways: ${served.length} served, ${refused.length} refused (503), upstream 429s ${stats.rejected.rpm}, steady goodput ${(goodput * 100).toFixed(1)} % of ${rpm} RPM over ${seconds.toFixed(1)} s`,
+    );
+    expect(goodput).toBeGreaterThanOrEqual(0.95);
+    expect(goodput).toBeLessThanOrEqual(1.05);
+    for (const g of gateways) expect(g.child.exitCode).toBeNull();
+  });
+
+  it.each(['fail_open', 'fail_closed'])(
+    '%s: Redis killed mid-run and restarted — no gateway crashes, every request gets a status, recovery by itself',
+    async (policy) => {
+      const rpm = 120;
+      const { redis, simulator } = await startAll(policy, rpm);
+      const pending: Promise<Call>[] = [];
+      const readiness: { at: number; status: number; mode: string }[] = [];
+      const marks = { killedAt: 0, restartedAt: 0 };
+      // 40 at once per gateway empties the bucket, then 3 × 2/s against 2/s.
+      for (let i = 0; i < 120; i++) pending.push(call(gateways[i % 3] as GatewayProcess, 1_000));
+      const start = Date.now();
+      let n = 0;
+      while (Date.now() - start < 8_000) {
+        const elapsed = Date.now() - start;
+        if (!marks.killedAt && elapsed >= 2_000) {
+          marks.killedAt = Date.now();
+          await redis.kill();
+        }
+        if (marks.killedAt && !marks.restartedAt && elapsed >= 5_000) {
+          await redis.restart();
+          marks.restartedAt = Date.now();
+        }
+        pending.push(call(gateways[n++ % 3] as GatewayProcess, 1_000));
+        if (n % 3 === 0) {
+          const r = await fetch(`${(gateways[0] as GatewayProcess).url}/readyz`);
+          const body = (await r.json()) as { store: { mode: string } };
+          readiness.push({ at: Date.now(), status: r.status, mode: body.store.mode });
+        }
+        await pause(1_000 / 6);
+      }
+      const results = await Promise.all(pending);
+      for (const g of gateways) expect(g.child.exitCode, g.output()).toBeNull();
+      expect(results.filter((c) => c[2] === 0)).toHaveLength(0); // none lost or hung
+      const during = results.filter((c) => c[0] > marks.killedAt + 500 && c[1] < marks.restartedAt);
+      const after = results.filter((c) => c[1] > marks.restartedAt + 1_000);
+      const modes = new Set(
+        readiness.filter((r) => r.at > marks.killedAt + 500 && r.at < marks.restartedAt).map((r) => r.mode),
+      );
+      if (policy === 'fail_open') {
+        expect(during.filter((c) => c[2] === 200).length).toBeGreaterThan(0);
+        expect(modes).toEqual(new Set(['local']));
+        expect(simulator.stats().rejected.rpm).toBe(0);
+      } else {
+        expect(during.length).toBeGreaterThan(0);
+        expect(during.every((c) => c[2] === 503 && c[3])).toBe(true);
+        expect(modes).toEqual(new Set(['refusing']));
+      }
+      expect(after.filter((c) => c[2] === 200).length).toBeGreaterThan(0);
+      expect(readiness.at(-1)).toMatchObject({ status: 200, mode: 'shared' });
+      const statuses: Record<number, number> = {};
+      for (const c of results) statuses[c[2]] = (statuses[c[2]] ?? 0) + 1;
+      console.log(
+        `3 gateways, ${policy}, Redis down ${marks.restartedAt - marks.killedAt} ms: statuses ${JSON.stringify(statuses)}, ` +
+          `during the outage ${during.filter((c) => c[2] === 200).length} served / ${during.length}, readyz ${[...modes]}, upstream 429s ${simulator.stats().rejected.rpm}`,
+      );
+    },
+  );
+});

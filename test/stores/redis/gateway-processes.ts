@@ -1,0 +1,70 @@
+/**
+ * `sluice serve` in separate OS processes for the multi-gateway tests: writes
+ * a config file, starts the real CLI (through tsx), waits for `/healthz`.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from './redis-server.js';
+import { waitFor } from './wait-for.js';
+
+const CLI = fileURLToPath(new URL('../../../src/cli/main.ts', import.meta.url));
+
+export interface GatewayProcess {
+  readonly url: string;
+  readonly child: ChildProcess;
+  readonly output: () => string;
+  /** Resolves with the exit code once stopped (SIGTERM: the gateway drains). */
+  stop(): Promise<number | null>;
+}
+
+export async function startGatewayProcess(config: Record<string, unknown>): Promise<GatewayProcess> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-gateway-'));
+  const file = join(dir, 'sluice.yaml');
+  // JSON is YAML.
+  writeFileSync(file, JSON.stringify({ ...config, listen: { host: '127.0.0.1', port } }));
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--config', file], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const url = `http://127.0.0.1:${port}`;
+  let healthy = false;
+  const poll = async () => {
+    while (!healthy && child.exitCode === null) {
+      healthy = await fetch(`${url}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      );
+      if (!healthy) await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  void poll();
+  try {
+    await waitFor(() => healthy || child.exitCode !== null, `gateway on ${port}`, 20_000);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+  if (!healthy) throw new Error(`gateway exited at start: ${output}`);
+  return {
+    url,
+    child,
+    output: () => output,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      const code = await exited;
+      rmSync(dir, { recursive: true, force: true });
+      return code;
+    },
+  };
+}
