@@ -24,6 +24,11 @@ export class AdminKey {
     return undefined;
   }
 
+  /** Whether `other` opens with the same key (a reload that kept the key keeps pages connected). */
+  sameAs(other: AdminKey | undefined): boolean {
+    return other !== undefined && timingSafeEqual(this.digest, other.digest);
+  }
+
   matches(presented: string | undefined): boolean {
     // Hash even a missing key: the answer should not come faster for it.
     const digest = sha256(presented ?? '');

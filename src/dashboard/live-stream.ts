@@ -6,7 +6,8 @@
  * keeps idle proxies from closing the connection; a page that stops reading
  * (its buffer grows past a bound) is dropped rather than buffered without
  * end. On drain every stream gets a `bye` event and is ended, so a page
- * learns the gateway is going away instead of seeing a cut connection.
+ * learns the gateway is going away instead of seeing a cut connection; a
+ * stream opened with an admin key that a reload replaced gets one too.
  */
 import type { ServerResponse } from 'node:http';
 import type { DashboardSnapshot } from './wire.js';
@@ -25,6 +26,8 @@ export interface LiveStreamOptions {
 
 interface Subscriber {
   readonly res: ServerResponse;
+  /** False once the key this stream was opened with no longer opens the admin API. */
+  readonly authorized: () => boolean;
   /** First series slot not sent yet; undefined before the first event. */
   next: number | undefined;
 }
@@ -49,7 +52,7 @@ export class LiveStream {
   }
 
   /** Starts an event stream on `res` and sends its first event at once. */
-  subscribe(res: ServerResponse): void {
+  subscribe(res: ServerResponse, authorized: () => boolean): void {
     res.writeHead(200, [
       'content-type',
       'text/event-stream; charset=utf-8',
@@ -62,7 +65,7 @@ export class LiveStream {
       'no',
     ]);
     res.write('retry: 2000\n\n');
-    const subscriber: Subscriber = { res, next: undefined };
+    const subscriber: Subscriber = { res, authorized, next: undefined };
     this.subscribers.add(subscriber);
     res.once('close', () => this.subscribers.delete(subscriber));
     this.send([subscriber]);
@@ -78,11 +81,7 @@ export class LiveStream {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.heartbeat);
-    const bye = `event: bye\ndata: ${JSON.stringify({ reason })}\n\n`;
-    for (const s of this.subscribers) {
-      if (!s.res.destroyed) s.res.end(bye);
-    }
-    this.subscribers.clear();
+    for (const s of this.subscribers) this.end(s, reason);
   }
 
   get isClosed(): boolean {
@@ -97,6 +96,10 @@ export class LiveStream {
       .then((finish) => {
         for (const s of targets) {
           if (!this.subscribers.has(s)) continue;
+          if (!s.authorized()) {
+            this.end(s, 'admin_key_changed');
+            continue;
+          }
           const { snapshot, next } = finish(s.next);
           s.next = next;
           this.write(s, `event: snapshot\ndata: ${JSON.stringify(snapshot)}\n\n`);
@@ -106,6 +109,11 @@ export class LiveStream {
       .finally(() => {
         this.busy = false;
       });
+  }
+
+  private end(s: Subscriber, reason: string): void {
+    this.subscribers.delete(s);
+    if (!s.res.destroyed) s.res.end(`event: bye\ndata: ${JSON.stringify({ reason })}\n\n`);
   }
 
   private write(s: Subscriber, text: string): void {

@@ -114,7 +114,8 @@ export function mountDashboardRoutes(router: Router, dashboard: Dashboard): void
       sendJson(res, 503, adminError('shutting_down', 'The gateway is shutting down.'));
       return;
     }
-    dashboard.stream.subscribe(res);
+    const opened = dashboard.adminKey();
+    dashboard.stream.subscribe(res, () => dashboard.adminKey()?.sameAs(opened) ?? false);
   });
 }
 

@@ -17,6 +17,8 @@ import { ADMIN_KEY, type DashboardRig, KEYS, metricSum, startDashboardRig, TINY_
 const CHROMIUM = '/usr/bin/chromium';
 const RESULTS = 'test-results';
 const canRun = existsSync(CHROMIUM) || process.env.CI === 'true';
+/** Generous: a loaded CI machine may take a while to launch a browser and render. */
+const POLL = { timeout: 10_000, interval: 100 };
 
 /** Page value vs metric: equal within 1 % (or 1), since both are read a moment apart. */
 function close(page: number, metric: number): boolean {
@@ -66,11 +68,11 @@ describe.skipIf(!canRun)('dashboard in Chromium', () => {
     expect((await fetch(`${rig.url}/admin/v1/state`)).status).toBe(401);
     expect((await fetch(`${rig.url}/admin/v1/stream`)).status).toBe(401);
     await page.goto(`${rig.url}/dashboard`);
-    await expect.poll(() => page.locator('#login').isVisible()).toBe(true);
+    await expect.poll(() => page.locator('#login').isVisible(), POLL).toBe(true);
     expect(await page.locator('#app').isVisible()).toBe(false);
     await page.fill('#admin-key', 'a-wrong-admin-key-000');
     await page.click('#login-form button[type=submit]');
-    await expect.poll(() => page.locator('#login-error').textContent()).toMatch(/admin key/);
+    await expect.poll(() => page.locator('#login-error').textContent(), POLL).toMatch(/admin key/);
     expect(await page.locator('#app').isVisible()).toBe(false);
     expect(await page.locator('[data-stat]').count()).toBe(0);
   });
@@ -80,7 +82,7 @@ describe.skipIf(!canRun)('dashboard in Chromium', () => {
     await load(20, 11);
     await page.fill('#admin-key', ADMIN_KEY);
     await page.click('#login-form button[type=submit]');
-    await expect.poll(() => page.locator('#status').getAttribute('data-state')).toBe('live');
+    await expect.poll(() => page.locator('#status').getAttribute('data-state'), POLL).toBe('live');
 
     const compare = async () => {
       const metrics = await rig.metrics();
@@ -103,13 +105,13 @@ describe.skipIf(!canRun)('dashboard in Chromium', () => {
         .filter(([, shown, metric]) => !close(shown, metric))
         .map(([name, s, m]) => `${name} ${s}≠${m}`);
     };
-    await expect.poll(compare, { timeout: 5_000 }).toEqual([]);
+    await expect.poll(compare, POLL).toEqual([]);
     expect(await stat('requests')).toBe(31);
     expect(await stat('refused')).toBe(2);
     expect(await stat('upstream-429')).toBe(1);
 
     const tiny = page.locator(`.bucket[data-key="${TINY_BUCKET}"]`);
-    await expect.poll(() => tiny.getAttribute('data-alert')).toBe('act');
+    await expect.poll(() => tiny.getAttribute('data-alert'), POLL).toBe('act');
     expect(await tiny.getAttribute('class')).toContain('alert-act');
     expect(Number(await tiny.getAttribute('data-utilization'))).toBeGreaterThanOrEqual(0.9);
     expect(await tiny.locator('.badge').textContent()).toBe('act');
@@ -123,17 +125,22 @@ describe.skipIf(!canRun)('dashboard in Chromium', () => {
     // The tenants table agrees with the per-tenant series of /metrics.
     const proRow = page.locator('#tenants tbody tr[data-key="pro-co"]');
     await expect
-      .poll(async () => Number(await proRow.locator('td[data-col="requests"]').getAttribute('data-value')))
+      .poll(
+        async () => Number(await proRow.locator('td[data-col="requests"]').getAttribute('data-value')),
+        POLL,
+      )
       .toBe(metricSum(await rig.metrics(), 'sluice_requests_total', { tenant: 'pro-co' }));
 
     // More traffic: the page follows without a reload.
     const before = await stat('requests');
     await load(12, 0);
-    await expect.poll(() => stat('requests'), { timeout: 5_000 }).toBe(before + 12);
-    await expect.poll(compare, { timeout: 5_000 }).toEqual([]);
+    await expect.poll(() => stat('requests'), POLL).toBe(before + 12);
+    await expect.poll(compare, POLL).toEqual([]);
 
     // Charts drew (uPlot canvases) and got points.
-    await expect.poll(() => page.locator('.chart:not([hidden]) canvas').count()).toBeGreaterThanOrEqual(5);
+    await expect
+      .poll(() => page.locator('.chart:not([hidden]) canvas').count(), POLL)
+      .toBeGreaterThanOrEqual(5);
   });
 
   it('sorts tenants by any column', async () => {

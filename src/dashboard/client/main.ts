@@ -32,7 +32,7 @@ function showLogin(message = ''): void {
   const error = byId('login-error');
   error.textContent = message;
   error.hidden = message === '';
-  renderConnection('stopped');
+  renderConnection('locked');
   byId<HTMLInputElement>('admin-key').focus();
 }
 

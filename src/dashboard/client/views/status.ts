@@ -2,17 +2,21 @@
 import type { DashboardSnapshot } from '../../wire.js';
 import { byId, setText } from '../dom.js';
 import type { ConnectionState } from '../event-stream.js';
-import { duration } from '../format.js';
+import { clockTime, duration } from '../format.js';
 
-const STATE_TEXT: Readonly<Record<ConnectionState | 'stale', string>> = {
+/** `stale`: connected but no snapshot for a while; `locked`: waiting for the admin key. */
+export type PageState = ConnectionState | 'stale' | 'locked';
+
+const STATE_TEXT: Readonly<Record<PageState, string>> = {
   connecting: 'connecting…',
   live: 'live',
   reconnecting: 'reconnecting…',
   stopped: 'stopped',
   stale: 'no update for a while',
+  locked: 'locked',
 };
 
-export function renderConnection(state: ConnectionState | 'stale', detail = ''): void {
+export function renderConnection(state: PageState, detail = ''): void {
   const el = byId('status');
   el.dataset.state = state;
   setText(el, STATE_TEXT[state]);
@@ -27,7 +31,7 @@ export function renderStatus(snapshot: DashboardSnapshot): void {
   const parts = [
     store,
     `up ${duration(snapshot.now - snapshot.startedAt)}`,
-    `updated ${new Date(snapshot.now).toLocaleTimeString()}`,
+    `updated ${clockTime(snapshot.now, true)}`,
   ];
   if (snapshot.draining) parts.unshift('draining');
   setText(byId('meta'), parts.join(' · '));
