@@ -38,6 +38,8 @@ const { values: args } = parseArgs({
     targets: { type: 'string' },
     duration: { type: 'string' },
     'no-proxy': { type: 'boolean', default: false },
+    /** Rewrite the charts and bench/README.md from bench/results/compare.json, without running anything. */
+    'report-only': { type: 'boolean', default: false },
   },
 });
 const scenarios = args.scenarios ? args.scenarios.split(',') : SCENARIOS;
@@ -47,61 +49,78 @@ const resultsDir = join(here, 'results');
 const runsDir = join(resultsDir, 'compare');
 await mkdir(runsDir, { recursive: true });
 
-const machine = {
-  cpu: cpus()[0]?.model ?? 'unknown',
-  cores: cpus().length,
-  memoryGb: Math.round(totalmem() / 2 ** 30),
-  node: process.version,
-  platform: `${process.platform} ${process.arch}`,
-  loadBefore: loadavg().map((v) => +v.toFixed(2)),
-};
-const startedAt = new Date();
-const runs: ComparisonRun[] = [];
-for (const name of scenarios) {
-  const scenario = await loadScenarioFile(join(here, 'scenarios', `${name}.yaml`));
-  for (const target of targets) {
-    const view = await progressView(`${name}·${target}`);
-    try {
-      const result = await runBench({
-        scenario,
-        target,
-        durationMs,
-        outDir: runsDir,
-        portkeyDir: join(here, '.portkey'),
-        onProgress: view.update,
-      });
-      view.stop();
-      console.log(`\n${runReport(result.summary)}\n`);
-      runs.push({ scenario: name, target, summary: result.summary });
-    } catch (error) {
-      view.stop();
-      if (!(error instanceof TargetUnavailableError)) throw error;
-      console.error(`${name} · ${target}: cannot run: ${error.message}`);
-      runs.push({ scenario: name, target, unavailable: error.message });
+interface Comparison {
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly command: string;
+  readonly machine: Record<string, unknown> & { loadBefore: number[]; loadAfter: number[] };
+  readonly runs: ComparisonRun[];
+  readonly proxy: ProxyRow[];
+}
+
+const run: Comparison = args['report-only']
+  ? (JSON.parse(await readFile(join(resultsDir, 'compare.json'), 'utf8')) as Comparison)
+  : await measure();
+
+async function measure(): Promise<Comparison> {
+  const machine = {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    memoryGb: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    loadBefore: loadavg().map((v) => +v.toFixed(2)),
+  };
+  const startedAt = new Date();
+  const runs: ComparisonRun[] = [];
+  for (const name of scenarios) {
+    const scenario = await loadScenarioFile(join(here, 'scenarios', `${name}.yaml`));
+    for (const target of targets) {
+      const view = await progressView(`${name}·${target}`);
+      try {
+        const result = await runBench({
+          scenario,
+          target,
+          durationMs,
+          outDir: runsDir,
+          portkeyDir: join(here, '.portkey'),
+          onProgress: view.update,
+        });
+        view.stop();
+        console.log(`\n${runReport(result.summary)}\n`);
+        runs.push({ scenario: name, target, summary: result.summary });
+      } catch (error) {
+        view.stop();
+        if (!(error instanceof TargetUnavailableError)) throw error;
+        console.error(`${name} · ${target}: cannot run: ${error.message}`);
+        runs.push({ scenario: name, target, unavailable: error.message });
+      }
     }
   }
+  let proxy: ProxyRow[] = [];
+  if (!args['no-proxy']) {
+    proxy = await measureProxyCost({ portkeyDir: join(here, '.portkey') });
+    console.log(`\n${proxyTable(proxy)}\n`);
+  }
+  const finished = new Date();
+  return {
+    startedAt: startedAt.toISOString(),
+    finishedAt: finished.toISOString(),
+    command: `npm run bench:compare${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+    machine: { ...machine, loadAfter: loadavg().map((v) => +v.toFixed(2)) },
+    runs,
+    proxy,
+  };
 }
-let proxy: ProxyRow[] = [];
-if (!args['no-proxy']) {
-  proxy = await measureProxyCost({ portkeyDir: join(here, '.portkey') });
-  console.log(`\n${proxyTable(proxy)}\n`);
-}
-const finished = new Date();
-const run = {
-  startedAt: startedAt.toISOString(),
-  finishedAt: finished.toISOString(),
-  command: `npm run bench:compare${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
-  machine: { ...machine, loadAfter: loadavg().map((v) => +v.toFixed(2)) },
-  runs,
-  proxy,
-};
-await writeFile(join(resultsDir, 'compare.json'), `${JSON.stringify(run, null, 2)}\n`);
-await writeFile(join(resultsDir, 'compare-goodput.svg'), goodputChart(scenarios, targets, runs));
-await writeFile(join(resultsDir, 'compare-upstream-429.svg'), upstream429Chart(scenarios, targets, runs));
+
+if (!args['report-only'])
+  await writeFile(join(resultsDir, 'compare.json'), `${JSON.stringify(run, null, 2)}\n`);
+await writeFile(join(resultsDir, 'compare-goodput.svg'), goodputChart(scenarios, targets, run.runs));
+await writeFile(join(resultsDir, 'compare-upstream-429.svg'), upstream429Chart(scenarios, targets, run.runs));
 await writeReadme(run);
 console.log(`wrote ${relative(process.cwd(), join(resultsDir, 'compare.json'))} and bench/README.md`);
 
-async function writeReadme(data: typeof run): Promise<void> {
+async function writeReadme(data: Comparison): Promise<void> {
   const file = join(here, 'README.md');
   const text = await readFile(file, 'utf8');
   const start = '<!-- compare:start -->';
@@ -109,7 +128,7 @@ async function writeReadme(data: typeof run): Promise<void> {
   const from = text.indexOf(start);
   const to = text.indexOf(end);
   if (from < 0 || to < from) throw new Error(`bench/README.md lacks the ${start} … ${end} markers`);
-  const minutes = ((finished.getTime() - startedAt.getTime()) / 60_000).toFixed(1);
+  const minutes = ((Date.parse(data.finishedAt) - Date.parse(data.startedAt)) / 60_000).toFixed(1);
   const m = data.machine;
   const lines = [
     start,

@@ -27,7 +27,7 @@ export async function primeTarget(target: BenchTarget, scenario: Scenario): Prom
   if (tpm === undefined) return;
   const margin = SLUICE_TARGETS.has(target.name) ? scenario.sluice.safety_margin : 0;
   const shareLimit = 1 - margin - PRIMING_SLACK;
-  const promptTokens = Math.floor((tpm * shareLimit) / PRIMING_REQUESTS) - 10;
+  const promptTokens = Math.floor((tpm * shareLimit) / PRIMING_REQUESTS) - 15;
   if (promptTokens < 1) return;
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), 60_000);

@@ -27,7 +27,8 @@ export function simulatorOptions(scenario: Scenario, seed: number): SimulatorOpt
   const { limits, latency, background } = scenario.provider;
   return {
     seed,
-    response: { mode: 'lorem', tokens: scenario.max_tokens },
+    // Echo: the answer is the last user message, whose length the workload sets (see messageSizes).
+    response: { mode: 'echo' },
     latency: { ttft_ms: latency.ttft_ms, per_token_ms: latency.per_token_ms, jitter: 0 },
     keys: { [BENCH_API_KEY]: { models: { [scenario.model]: { ...limits } } } },
     background: background ? { key: BENCH_API_KEY, model: scenario.model, ...background } : undefined,

@@ -9,7 +9,7 @@ import { latencyOf, type RequestRecord, waitOf } from './record.js';
 import type { RunResult, Sample } from './runner.js';
 import { PRIORITY_CLASSES, type Scenario, tenantWeight } from './scenario.js';
 import { jainIndex, maxMinFairShares, type Percentiles, percentiles, perMinute } from './stats.js';
-import { CHAT_FRAMING_TOKENS } from './workload.js';
+import { plannedTokens } from './workload.js';
 
 /** The provider counts as saturated once its token bucket falls below this share of the limit. */
 export const SATURATED_BELOW = 0.15;
@@ -23,6 +23,8 @@ export interface GroupStats {
   readonly latencyMs: Percentiles;
   /** Queue wait inside the target (served and refused), when the target tells. */
   readonly waitMs: Percentiles;
+  /** Time from arrival to a refusal: how long a refused request was kept waiting. */
+  readonly refusedAfterMs: Percentiles;
   /** Tokens served per minute over the steady window. */
   readonly tokensPerMin: number;
 }
@@ -98,8 +100,6 @@ export function summarize({ scenario, target, run, durationMs }: SummaryInput): 
   const background = scenario.provider.background?.tpm ?? 0;
   const last = run.samples[run.samples.length - 1]?.provider;
   const bucketAtStart = sampleAt(run.samples, from)?.tokensRemaining;
-  const capacity = (perMinuteLimit: number) => (perMinuteLimit * (to - from)) / 60_000 + (bucketAtStart ?? 0);
-  const servedInWindow = (tokensPerMin * (to - from)) / 60_000;
   const first = run.samples[0]?.provider;
 
   return {
@@ -121,9 +121,8 @@ export function summarize({ scenario, target, run, durationMs }: SummaryInput): 
       windowMs,
       tokensPerMin,
       requestsPerMin: perMinute(served, endedAt, () => 1, from, to),
-      ofLimit: tpm ? servedInWindow / capacity(tpm) : undefined,
-      ofAvailable:
-        tpm && background > 0 ? servedInWindow / capacity(Math.max(1, tpm - background)) : undefined,
+      ofLimit: tpm ? tokensPerMin / tpm : undefined,
+      ofAvailable: tpm && background > 0 ? tokensPerMin / Math.max(1, tpm - background) : undefined,
       bucketAtStart,
     },
     upstream: {
@@ -208,6 +207,7 @@ function groupBy(
       failed: group.filter((r) => r.outcome === 'failed').length,
       latencyMs: percentiles(served.map((r) => latencyOf(r) as number)),
       waitMs: percentiles(waits(group)),
+      refusedAfterMs: percentiles(group.filter((r) => r.outcome === 'refused').map((r) => latencyOf(r) ?? 0)),
       tokensPerMin: perMinute(
         served,
         (r) => r.endedAt ?? Number.POSITIVE_INFINITY,
@@ -242,7 +242,7 @@ function fairness(
     if (r.plan.at < from || r.plan.at >= to) continue;
     const t = tenants[r.plan.tenant];
     if (!t) continue;
-    t.demand += r.plan.promptTokens + CHAT_FRAMING_TOKENS + r.plan.outputTokens;
+    t.demand += plannedTokens(r.plan);
     if (r.outcome === 'served') t.served += r.inputTokens + r.outputTokens;
   }
   let jain: number | undefined;

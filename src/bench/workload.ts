@@ -23,14 +23,39 @@ export interface PlannedRequest {
   readonly maxWaitMs: number | undefined;
 }
 
-/** Chat framing the OpenAI tokenizer adds to a one-message prompt (3 + 3 per message + the role). */
-export const CHAT_FRAMING_TOKENS = 7;
+/**
+ * Chat framing the OpenAI tokenizer adds to a two-message prompt: 3 to
+ * prime the reply, and per message 3 plus its role (`system`, `user`).
+ */
+export const CHAT_FRAMING_TOKENS = 11;
+
+/**
+ * How a planned request is written so that any proxy carries its answer
+ * length: a system message holds the bulk of the prompt and the last user
+ * message has exactly as many words as the answer should have tokens (the
+ * simulator, in echo mode, answers with the last user message, one token per
+ * word, cut at max_tokens).
+ */
+export function messageSizes(plan: Pick<PlannedRequest, 'promptTokens' | 'outputTokens'>): {
+  system: number;
+  user: number;
+} {
+  return { system: Math.max(1, plan.promptTokens - plan.outputTokens), user: Math.max(1, plan.outputTokens) };
+}
+
+/** Tokens the provider will count for a planned request once answered (prompt with framing + answer). */
+export function plannedTokens(
+  plan: Pick<PlannedRequest, 'promptTokens' | 'outputTokens' | 'maxTokens'>,
+): number {
+  const { system, user } = messageSizes(plan);
+  return system + user + CHAT_FRAMING_TOKENS + Math.min(user, plan.maxTokens);
+}
 
 /** Mean tokens a request costs once answered (prompt + framing + answer). */
 export function meanRequestTokens(scenario: Scenario): number {
   const sample = () => new RandomStream(scenario.seed, 'mean');
   const output = Math.min(meanSize(scenario.output_tokens, sample), scenario.max_tokens);
-  return meanSize(scenario.prompt_tokens, sample) + CHAT_FRAMING_TOKENS + output;
+  return Math.max(meanSize(scenario.prompt_tokens, sample), output + 1) + CHAT_FRAMING_TOKENS + output;
 }
 
 /** Mean arrivals per second: the scenario's rate, or its load times what the TPM limit serves. */

@@ -55,8 +55,8 @@ describe('scenarios', () => {
 
   it('turn load into a rate from the mean request size', () => {
     const s = parseScenario(minimal);
-    expect(meanRequestTokens(s)).toBe(100 + 7 + 30);
-    expect(arrivalRate(s)).toBeCloseTo((2 * 60_000) / 60 / 137);
+    expect(meanRequestTokens(s)).toBe(100 + 11 + 30);
+    expect(arrivalRate(s)).toBeCloseTo((2 * 60_000) / 60 / 141);
   });
 
   it('plan the same workload for the same seed', () => {

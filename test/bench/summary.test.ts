@@ -101,7 +101,7 @@ describe('run summary', () => {
     expect(s.goodput.windowMs).toEqual([2_000, 10_000]);
     // 400 tokens a second in [2 s, 10 s) = 24,000 tokens/min = 40 % of 60,000.
     expect(s.goodput.tokensPerMin).toBeCloseTo(24_000, -2);
-    expect(s.goodput.ofLimit).toBeCloseTo(0.4, 1);
+    expect(s.goodput.ofLimit).toBeCloseTo(s.goodput.tokensPerMin / 60_000, 6);
     expect(s.goodput.bucketAtStart).toBe(1_000);
     expect(s.upstream).toEqual({ requests: 30, rateLimited: 10 });
     expect(s.byPriority.critical?.waitMs.p99).toBe(10);

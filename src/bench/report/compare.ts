@@ -85,6 +85,13 @@ function extraColumns(scenario: string): Extra[] {
       { header: 'critical served', cell: served('critical') },
       { header: 'low served', cell: served('low') },
       { header: 'low wait p99 ms', cell: wait('low', 'p99') },
+      {
+        header: 'low refused after p50 / p99 ms',
+        cell: (s) => {
+          const g = s.byPriority.low?.refusedAfterMs;
+          return g?.count ? `${ms(g.p50)} / ${ms(g.p99)}` : '–';
+        },
+      },
     ];
   }
   if (scenario.startsWith('heavy')) {
@@ -176,7 +183,7 @@ export function goodputChart(
   runs: readonly ComparisonRun[],
 ): string {
   return barChart({
-    title: 'Goodput: served tokens per minute ÷ TPM limit (steady window)',
+    title: 'Goodput: served tokens/min ÷ TPM limit (shared-key: ÷ what other clients leave)',
     yLabel: '% of the limit',
     series: targets,
     groups: scenarios.map((scenario) => ({

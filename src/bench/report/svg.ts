@@ -132,7 +132,7 @@ export function barChart(options: {
     ...options.groups.flatMap((g) => g.values.filter((v): v is number => v !== undefined)),
     ...(options.marks ?? []).map((m) => m.y),
   );
-  const ys = niceScale(yMax * 1.08);
+  const ys = niceScale(yMax * 1.08, 5);
   const y = (v: number) => top + plotH - (v / ys.max) * plotH;
   const groupW = plotW / Math.max(1, options.groups.length);
   const barW = (groupW * 0.8) / Math.max(1, options.series.length);
@@ -157,6 +157,13 @@ export function barChart(options: {
         );
         return;
       }
+      if (v === 0) {
+        // A zero is a result, not a missing bar: say it.
+        parts.push(
+          `<text x="${(bx + barW / 2).toFixed(1)}" y="${top + plotH - 4}" text-anchor="middle" fill="${COLORS[si % COLORS.length]}" font-weight="bold">0</text>`,
+        );
+        return;
+      }
       parts.push(
         `<rect x="${bx.toFixed(1)}" y="${y(v).toFixed(1)}" width="${(barW - 2).toFixed(1)}" height="${(top + plotH - y(v)).toFixed(1)}" fill="${COLORS[si % COLORS.length]}"/>`,
       );
@@ -168,7 +175,7 @@ export function barChart(options: {
   for (const mark of options.marks ?? []) {
     parts.push(
       `<line x1="${MARGIN.left}" x2="${MARGIN.left + plotW}" y1="${y(mark.y).toFixed(1)}" y2="${y(mark.y).toFixed(1)}" stroke="#555" stroke-dasharray="6 4"/>`,
-      `<text x="${MARGIN.left + plotW + 4}" y="${(y(mark.y) + 4).toFixed(1)}">${escapeXml(mark.name)}</text>`,
+      `<text x="${MARGIN.left + plotW - 4}" y="${(y(mark.y) - 4).toFixed(1)}" text-anchor="end" fill="#555">${escapeXml(mark.name)}</text>`,
     );
   }
   parts.push(
@@ -178,7 +185,7 @@ export function barChart(options: {
   );
   options.series.forEach((name, i) => {
     parts.push(
-      `<g transform="translate(${MARGIN.left + plotW + 14} ${top + 60 + i * 16})"><rect x="0" y="-7" width="14" height="10" fill="${COLORS[i % COLORS.length]}"/><text x="20" y="2">${escapeXml(name)}</text></g>`,
+      `<g transform="translate(${MARGIN.left + plotW + 14} ${top + 8 + i * 16})"><rect x="0" y="-7" width="14" height="10" fill="${COLORS[i % COLORS.length]}"/><text x="20" y="2">${escapeXml(name)}</text></g>`,
     );
   });
   parts.push('</svg>');

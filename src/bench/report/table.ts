@@ -41,6 +41,7 @@ function groupRows(groups: Record<string, GroupStats>): string[][] {
     fmt(g.tokensPerMin),
     triple(g.latencyMs),
     triple(g.waitMs),
+    triple(g.refusedAfterMs),
   ]);
 }
 
@@ -53,6 +54,7 @@ const GROUP_HEADERS = [
   'tokens/min',
   'latency ms p50/95/99',
   'wait ms p50/95/99',
+  'refused after ms p50/95/99',
 ];
 
 export function runReport(s: RunSummary): string {

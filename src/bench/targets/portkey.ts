@@ -102,8 +102,6 @@ export function portkeyHeaders(providerBaseUrl: string): Record<string, string> 
     'x-portkey-provider': 'openai',
     'x-portkey-custom-host': providerBaseUrl,
     'x-portkey-config': JSON.stringify({ retry: PORTKEY_RETRY }),
-    // The simulator's per-request answer length must reach it.
-    'x-portkey-forward-headers': 'x-sim-output-tokens',
   };
 }
 

@@ -12,6 +12,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type OpenAI from 'openai';
 import { promptText } from '../prompt.js';
 import type { RequestRecord } from '../record.js';
+import { messageSizes } from '../workload.js';
 import { TargetUnavailableError } from './target.js';
 
 type OpenAIModule = typeof import('openai');
@@ -72,11 +73,10 @@ export async function sdkClient(options: SdkClientOptions): Promise<OpenAI> {
   });
 }
 
-/** Headers that carry the plan to the simulator (answer length) and to Sluice (tenant, class, wait). */
+/** Headers that carry the plan to Sluice (tenant, class, wait); other targets ignore them. */
 export function planHeaders(record: RequestRecord): Record<string, string> {
   const plan = record.plan;
   const headers: Record<string, string> = {
-    'x-sim-output-tokens': String(plan.outputTokens),
     'x-sluice-tenant': plan.tenant,
     'x-sluice-priority': plan.priority,
   };
@@ -93,7 +93,11 @@ export async function callSdk(
   const { APIError, APIUserAbortError, APIConnectionTimeoutError, APIConnectionError } = await loadOpenAI();
   const plan = record.plan;
   const headers = { ...planHeaders(record), ...options.headers };
-  const messages = [{ role: 'user' as const, content: promptText(plan.promptTokens) }];
+  const sizes = messageSizes(plan);
+  const messages = [
+    { role: 'system' as const, content: promptText(sizes.system) },
+    { role: 'user' as const, content: promptText(sizes.user) },
+  ];
   await currentRecord.run(record, async () => {
     try {
       if (plan.stream) {

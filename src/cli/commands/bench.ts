@@ -18,6 +18,7 @@ interface BenchFlags {
   target: TargetName[];
   duration?: number;
   seed?: number;
+  maxRequests?: number;
   out: string;
   providerUrl?: string;
   apiKey?: string;
@@ -71,6 +72,7 @@ export function registerBench(program: Command): void {
     )
     .option('-d, --duration <time>', 'arrivals last this long (e.g. 30s); default: the scenario', duration)
     .option('--seed <n>', 'seed of the workload; default: the scenario', integer)
+    .option('-n, --max-requests <n>', 'stop arrivals after this many requests', integer)
     .option('-o, --out <dir>', 'where the JSON and SVG go', 'bench/results')
     .option('--provider-url <url>', 'a real OpenAI-compatible base URL instead of the simulator')
     .option('--api-key <key>', 'key for --provider-url (default $OPENAI_API_KEY)')
@@ -89,6 +91,7 @@ export function registerBench(program: Command): void {
         throw error;
       }
       if (flags.seed !== undefined) scenario = { ...scenario, seed: flags.seed };
+      if (flags.maxRequests !== undefined) scenario = { ...scenario, max_requests: flags.maxRequests };
       for (const target of flags.target) {
         const view = await progressView(`${scenario.name}·${target}`, { quiet: flags.quiet });
         try {
