@@ -178,6 +178,12 @@ async function writeReadme(data: Comparison): Promise<void> {
         '',
       );
     }
+    if (gateway?.addedP50Ms !== undefined) {
+      lines.push(
+        `Added p50 through \`sluice serve\` at a fixed 600 requests/s: ${gateway.addedP50Ms.toFixed(2)} ms (target < 0.2 ms). Open-loop latency is timed from each request's send to its last byte; proxy CPU per request is the proxy process's user + system time over the closed-loop run ÷ its requests.`,
+        '',
+      );
+    }
   }
   const missing = data.runs.filter((r) => r.unavailable);
   if (missing.length) {
