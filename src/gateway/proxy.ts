@@ -425,7 +425,8 @@ class ProxyExchange implements Transport<UpstreamCall>, BodySink, InFlight {
     this.log.retries = outcome.attempts - 1;
     this.log.upstream_error = error.kind;
     const headers: string[] = [];
-    await this.pushTenantBudget(headers);
+    if (outcome.budget) pushBudgetHeaders(headers, outcome.budget);
+    else await this.pushTenantBudget(headers);
     if (this.phase === 'done') return;
     const adapter = deployment.adapter;
     if (!error.retryable) headers.push('x-should-retry', 'false');

@@ -53,7 +53,10 @@ export function defaultRouter(): Router {
 
 function handleReady(ctx: GatewayContext, _req: IncomingMessage, res: ServerResponse): void {
   const store = ctx.state?.store();
-  const ready = ctx.ready && !ctx.draining && (store?.available ?? true);
+  // A fail-open gateway keeps serving on local shares while Redis is away: it
+  // stays ready (a load balancer pulling every instance at once would turn a
+  // Redis outage into a full one). Only a refusing (fail-closed) store is not.
+  const ready = ctx.ready && !ctx.draining && store?.mode !== 'refusing';
   sendJson(res, ready ? 200 : 503, {
     status: ready ? 'ready' : 'not_ready',
     config: ctx.ready ? 'loaded' : 'loading',

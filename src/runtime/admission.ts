@@ -67,6 +67,8 @@ export interface Refused {
   /** The bucket that bound, when one did. */
   readonly limitedBy: BucketSpec | undefined;
   readonly limitReason: RefusalReason | undefined;
+  /** Units still available per bucket when the store decided (undefined when it did not). */
+  readonly remaining: readonly number[] | undefined;
   readonly waitedMs: number;
   readonly request: AdmissionRequest;
 }
@@ -433,6 +435,7 @@ export class Admission {
       retryAfterMs,
       limitedBy: decision?.limitedBy,
       limitReason: decision?.reason,
+      remaining: decision?.remaining,
       waitedMs: this.clock.now() - arrivedAt,
       request,
     };

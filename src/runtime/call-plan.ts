@@ -5,6 +5,7 @@
  * failure). One object, so the steps of `Governor.execute` take one argument.
  */
 import type { Cost } from '../core/cost.js';
+import type { BucketSpec } from '../core/limit.js';
 import type { PriorityClasses } from '../core/scheduler/priority.js';
 import type { Endpoint, ProviderError } from '../providers/adapter.js';
 import type { Refused } from './admission.js';
@@ -13,6 +14,7 @@ import type { Call, UpstreamReply } from './governor.js';
 import type { ModelGroup, ModelGroups } from './model-groups.js';
 import type { Refusal } from './refusal.js';
 import { simpleRefusal } from './refusal.js';
+import type { TenantBudget } from './tenant-budget.js';
 import type { Tenant } from './tenants.js';
 import type { UpstreamTarget } from './upstream-target.js';
 
@@ -25,13 +27,15 @@ export interface FailedAttempt<R extends UpstreamReply> {
   readonly error: ProviderError;
   readonly bodyText: string;
   readonly target: UpstreamTarget;
+  /** The tenant's budget as its admission left it. */
+  readonly budget: TenantBudget | undefined;
 }
 
 export class CallPlan<R extends UpstreamReply> {
   readonly failed = new Set<Deployment>();
   attempts = 0;
   lastFailure: FailedAttempt<R> | undefined;
-  lastRefusal: Refused | undefined;
+  lastRefusal: { refused: Refused; buckets: readonly BucketSpec[] } | undefined;
   /** Whether the next pick skips deployments that already failed this call. */
   excludeFailed = true;
 

@@ -57,6 +57,9 @@ export class Deployment {
    * no limit was declared or learned.
    */
   readonly gate: BucketSpec;
+  /** `config.baseUrl` without trailing slashes, and its path (computed once, used per attempt). */
+  readonly baseUrl: string;
+  readonly basePath: string;
   lastObservations: readonly RateLimitObservation[] = [];
   lastObservedAt = 0;
   private declared: BucketSpec[];
@@ -69,6 +72,8 @@ export class Deployment {
   ) {
     this.id = config.id;
     this.adapter = deps.adapter;
+    this.baseUrl = config.baseUrl.replace(/\/+$/, '');
+    this.basePath = new URL(this.baseUrl).pathname.replace(/\/+$/, '');
     this.weight = config.weight ?? 1;
     this.margin = deps.margin;
     this.circuit = new CircuitBreaker(deps.circuit, (state) => deps.onCircuitChange?.(this, state));

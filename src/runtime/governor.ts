@@ -17,6 +17,7 @@ import { CallPlan, type FailedAttempt, planCall } from './call-plan.js';
 import type { Deployment } from './deployment.js';
 import { type Emit, emitter, type GovernorObserver } from './events.js';
 import { applyObservations, applyRateLimited } from './feedback.js';
+import { LeaseKeeper } from './lease-keeper.js';
 import { type GovernorTopology, ModelGroups } from './model-groups.js';
 import { inSeconds, limitRef, type Refusal, refusalFromAdmission, simpleRefusal } from './refusal.js';
 import { type RetryVerdict, retryPolicy } from './retry-policy.js';
@@ -91,13 +92,18 @@ export type Outcome<R extends UpstreamReply> =
       readonly tenant: Tenant;
       readonly priority: string;
       readonly attempts: number;
+      /** The tenant's budget as the last attempt's admission left it. */
+      readonly budget: TenantBudget | undefined;
     }
   | {
       readonly kind: 'refused';
       readonly refusal: Refusal;
       readonly tenant: Tenant | undefined;
       readonly priority: string | undefined;
+      /** The tenant's budget when admission refused (undefined when no bucket was read). */
       readonly budget: TenantBudget | undefined;
+      /** How long the call waited before it was refused. */
+      readonly waitedMs: number;
     };
 
 const ERROR_BODY_LIMIT = 64 * 1024;
@@ -111,6 +117,7 @@ export class Governor {
   private readonly emit: Emit;
   private readonly random: () => number;
   private readonly leaseMs: number;
+  private readonly leases: LeaseKeeper;
   private retry: (input: Parameters<ReturnType<typeof retryPolicy>>[0]) => RetryVerdict;
   private maxAttempts: number;
 
@@ -120,6 +127,7 @@ export class Governor {
     this.classes = new PriorityClasses(options.priorities);
     this.random = options.random ?? Math.random;
     this.leaseMs = options.leaseMs ?? 120_000;
+    this.leases = new LeaseKeeper(this.store, this.clock, this.leaseMs);
     this.emit = emitter(options.observers ?? []);
     this.admission = new Admission({
       store: this.store,
@@ -198,10 +206,9 @@ export class Governor {
       signal: call.signal,
       leaseMs: this.leaseMs,
     });
-    if (!admitted.admitted) return this.onAdmissionRefused(plan, deployment, admitted);
+    if (!admitted.admitted) return this.onAdmissionRefused(plan, deployment, admitted, buckets);
 
-    const target = upstreamTarget(deployment, call);
-    const settlement = new Settlement(this.admission, admitted, this.clock, this.leaseMs, (usage) =>
+    const settlement = new Settlement(this.admission, admitted, this.leases, (usage) =>
       this.emit('settled', {
         tenant: tenant.id,
         group: group.name,
@@ -210,6 +217,26 @@ export class Governor {
         usage,
       }),
     );
+    try {
+      return await this.send(plan, deployment, transport, { admitted, buckets, settlement });
+    } catch (error) {
+      // Whatever went wrong after admission, the reservation is given back now.
+      await settlement.settle();
+      throw error;
+    }
+  }
+
+  /** Sends an admitted attempt and reads the answer's status and headers. */
+  private async send<R extends UpstreamReply>(
+    plan: CallPlan<R>,
+    deployment: Deployment,
+    transport: Transport<R>,
+    held: { admitted: Admitted; buckets: readonly BucketSpec[]; settlement: Settlement },
+  ): Promise<Outcome<R> | 'next'> {
+    const { call, tenant, group, cost } = plan;
+    const { admitted, settlement } = held;
+    const target = upstreamTarget(deployment, call);
+    const budget = budgetOf(tenant, held.buckets, admitted.remaining);
     if (plan.governed) {
       const waitedMs = admitted.waitedMs;
       this.emit('admitted', {
@@ -247,7 +274,7 @@ export class Governor {
         latencyMs: this.clock.now() - sentAt,
         errorKind: 'network',
       });
-      return this.afterFailure(plan, deployment, { reply: undefined, error, bodyText: '', target });
+      return this.afterFailure(plan, deployment, { reply: undefined, error, bodyText: '', target, budget });
     }
 
     const now = this.clock.now();
@@ -269,7 +296,7 @@ export class Governor {
         group: group.name,
         tenant,
         priority: plan.priorityName,
-        budget: budgetOf(tenant, buckets, admitted),
+        budget,
         attempts: plan.attempts,
         waitedMs: sentAt - plan.startedAt,
       };
@@ -288,7 +315,7 @@ export class Governor {
     if (error.kind === 'rate_limited') applyRateLimited(this.store, deployment, error, now, this.emit);
     if (isUpstreamFault(error)) deployment.circuit.recordFailure(now);
     else if (error.kind !== 'rate_limited') deployment.circuit.recordSuccess(now);
-    return this.afterFailure(plan, deployment, { reply, error, bodyText, target });
+    return this.afterFailure(plan, deployment, { reply, error, bodyText, target, budget });
   }
 
   /** Admission said no: another deployment may have room when this one's own limits bind. */
@@ -296,18 +323,19 @@ export class Governor {
     plan: CallPlan<R>,
     deployment: Deployment,
     refused: Refused,
+    buckets: readonly BucketSpec[],
   ): Promise<Outcome<R> | 'next'> {
     const ref = refused.limitedBy ? limitRef(refused.limitedBy) : undefined;
     if (ref && ref.scope !== 'tenant' && refused.cause !== 'too_large' && refused.cause !== 'aborted') {
       plan.failed.add(deployment);
-      plan.lastRefusal = refused;
+      plan.lastRefusal = { refused, buckets };
       const alternative = await this.pick(plan, plan.failed, false);
       if (alternative) {
         this.emit('fallback', { from: deployment.id, to: alternative.deployment.id, errorKind: 'capacity' });
         return 'next';
       }
     }
-    return this.refusedByAdmission(plan, refused);
+    return this.refusedByAdmission(plan, refused, buckets);
   }
 
   /** After a failed attempt: fall back to another deployment now, retry after a backoff, or stop. */
@@ -384,7 +412,8 @@ export class Governor {
   /** No deployment is left to try: the last failure, the last refusal, or every circuit is open. */
   private endWithoutDeployment<R extends UpstreamReply>(plan: CallPlan<R>): Outcome<R> {
     if (plan.lastFailure) return this.upstreamError(plan, plan.lastFailure);
-    if (plan.lastRefusal) return this.refusedByAdmission(plan, plan.lastRefusal);
+    if (plan.lastRefusal)
+      return this.refusedByAdmission(plan, plan.lastRefusal.refused, plan.lastRefusal.buckets);
     const now = this.clock.now();
     const waits = plan.chain
       .flatMap((g) => g.deployments.map((d) => d.circuit.retryInMs(now)))
@@ -409,9 +438,20 @@ export class Governor {
     };
   }
 
-  private refusedByAdmission<R extends UpstreamReply>(plan: CallPlan<R>, refused: Refused): Outcome<R> {
+  private refusedByAdmission<R extends UpstreamReply>(
+    plan: CallPlan<R>,
+    refused: Refused,
+    buckets: readonly BucketSpec[],
+  ): Outcome<R> {
     const refusal = refusalFromAdmission(refused, { priority: plan.priorityName, group: plan.group.name });
-    return this.refused(refusal, plan.call, plan.tenant, plan.priorityName, refused.waitedMs);
+    const budget =
+      refused.remaining && plan.tenant.buckets.length
+        ? budgetOf(plan.tenant, buckets, refused.remaining)
+        : undefined;
+    return this.refused(refusal, plan.call, plan.tenant, plan.priorityName, {
+      waitedMs: refused.waitedMs,
+      budget,
+    });
   }
 
   private refused<R extends UpstreamReply>(
@@ -419,7 +459,7 @@ export class Governor {
     call: Call,
     tenant: Tenant | undefined,
     priority: string | undefined,
-    waitedMs = 0,
+    extra: { waitedMs: number; budget: TenantBudget | undefined } = { waitedMs: 0, budget: undefined },
   ): Outcome<R> {
     this.emit('refused', {
       tenant: tenant?.id ?? call.tenant,
@@ -427,10 +467,10 @@ export class Governor {
       group: call.model ?? '',
       code: refusal.code,
       status: refusal.status,
-      waitedMs,
+      waitedMs: extra.waitedMs,
       limitedBy: refusal.limitedBy,
     });
-    return { kind: 'refused', refusal, tenant, priority, budget: undefined };
+    return { kind: 'refused', refusal, tenant, priority, budget: extra.budget, waitedMs: extra.waitedMs };
   }
 
   private sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {

@@ -86,7 +86,6 @@ export class ModelGroups {
       classes,
       defaultPriority,
       defaultMaxWaitMs: topology.defaultMaxWaitMs ?? 30_000,
-      margin: this.margin,
     });
     for (const [name, limits] of Object.entries(topology.pools ?? {})) {
       checkName('pool', name);

@@ -1,25 +1,22 @@
 /**
  * Settles one admitted attempt exactly once, whatever happens first: usage
  * arrives, the stream is cut, the caller aborts, or an error ends it. While
- * unsettled it keeps the reservation's lease alive (long streams), so the
- * store's expiry only ever catches holders that really died.
+ * unsettled, the governor's `LeaseKeeper` keeps its lease alive.
  */
-import type { Cancel, Clock } from '../core/clock.js';
 import type { Usage } from '../core/cost.js';
 import type { Admission, Admitted } from './admission.js';
+import type { LeaseKeeper } from './lease-keeper.js';
 
 export class Settlement {
   private done = false;
-  private cancelRenew: Cancel | undefined;
 
   constructor(
     private readonly admission: Admission,
     readonly admitted: Admitted,
-    private readonly clock: Clock,
-    private readonly leaseMs: number,
+    private readonly leases: LeaseKeeper,
     private readonly onSettled: (usage: Usage | undefined) => void,
   ) {
-    this.scheduleRenew();
+    leases.keep(admitted.reservation);
   }
 
   get settled(): boolean {
@@ -30,20 +27,11 @@ export class Settlement {
   settle(usage?: Usage): Promise<void> {
     if (this.done) return Promise.resolve();
     this.done = true;
-    this.cancelRenew?.();
+    this.leases.release(this.admitted.reservation);
     this.onSettled(usage);
     return this.admission.settle(this.admitted, usage).then(
       () => undefined,
       () => undefined, // the store's lease expiry settles what it could not
     );
-  }
-
-  private scheduleRenew(): void {
-    const every = Math.max(1_000, this.leaseMs / 3);
-    this.cancelRenew = this.clock.schedule(every, () => {
-      if (this.done) return;
-      void this.admission.store.renew(this.admitted.reservation, this.leaseMs).catch(() => false);
-      this.scheduleRenew();
-    });
   }
 }

@@ -4,7 +4,6 @@
  * that existing SDKs and clients back off on their own before they are refused.
  */
 import type { BucketSpec } from '../core/limit.js';
-import type { Admitted } from './admission.js';
 import type { Tenant } from './tenants.js';
 
 export interface BudgetLine {
@@ -19,15 +18,25 @@ export interface TenantBudget {
   readonly tokens?: BudgetLine | undefined;
 }
 
-/** The tenant's per-minute requests and tokens buckets after this admission. */
-export function budgetOf(tenant: Tenant, buckets: readonly BucketSpec[], admitted: Admitted): TenantBudget {
+/**
+ * The tenant's per-minute requests and tokens lines, from the remaining
+ * units the store reported for `buckets` (the tenant's buckets come last).
+ */
+export function budgetOf(
+  tenant: Tenant,
+  buckets: readonly BucketSpec[],
+  remaining: readonly number[],
+): TenantBudget {
   const offset = buckets.length - tenant.buckets.length;
-  const line = (dimension: 'requests' | 'tokens'): BudgetLine | undefined => {
-    const index = tenant.buckets.findIndex((b) => b.dimension === dimension && b.per === 'minute');
-    if (index < 0) return undefined;
-    const spec = tenant.buckets[index] as BucketSpec;
-    const remaining = admitted.remaining[offset + index] ?? spec.capacity;
-    return { limit: spec.limit, remaining, resetMs: (spec.capacity - remaining) / spec.ratePerMs };
-  };
-  return { requests: line('requests'), tokens: line('tokens') };
+  let requests: BudgetLine | undefined;
+  let tokens: BudgetLine | undefined;
+  for (let i = 0; i < tenant.buckets.length; i++) {
+    const spec = tenant.buckets[i] as BucketSpec;
+    if (spec.per !== 'minute' || (spec.dimension !== 'requests' && spec.dimension !== 'tokens')) continue;
+    const left = remaining[offset + i] ?? spec.capacity;
+    const line = { limit: spec.limit, remaining: left, resetMs: (spec.capacity - left) / spec.ratePerMs };
+    if (spec.dimension === 'requests') requests = line;
+    else tokens = line;
+  }
+  return { requests, tokens };
 }

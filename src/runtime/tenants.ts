@@ -43,7 +43,6 @@ export interface TenantDirectoryOptions {
   classes: PriorityClasses;
   defaultPriority: number;
   defaultMaxWaitMs: number;
-  margin: number;
 }
 
 export class TenantDirectory {
@@ -93,7 +92,8 @@ export class TenantDirectory {
     return Object.freeze({
       id: config.id,
       tier: config.tier,
-      buckets: Object.freeze(bucketsFor(`tenant:${config.id}`, tier?.limits, this.options.margin)),
+      // A tier's budget is Sluice's own policy, not a provider limit to keep clear of: no margin.
+      buckets: Object.freeze(bucketsFor(`tenant:${config.id}`, tier?.limits, 0)),
       priority,
       maxWaitMs: tier?.maxWaitMs ?? this.options.defaultMaxWaitMs,
       weight: config.weight ?? tier?.weight ?? 1,

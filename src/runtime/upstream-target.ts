@@ -32,14 +32,14 @@ export interface CallShape {
 
 export function upstreamTarget(deployment: Deployment, call: CallShape): UpstreamTarget {
   const config = deployment.config;
-  const base = config.baseUrl.replace(/\/+$/, '');
+  const base = deployment.baseUrl;
   const [pathname = '', search = ''] = splitQuery(call.path);
   let url: string;
   if (call.family === 'gemini') {
     url = `${base}${pathname.replace(/\/models\/[^/:]+:/, `/models/${encodeURIComponent(config.model)}:`)}${search}`;
   } else if (call.family === 'anthropic' || config.provider === 'azure') {
     // Anthropic's and Azure's base URLs stop before the API version path.
-    url = `${base}${stripPrefix(pathname, base)}${search}`;
+    url = `${base}${stripPrefix(pathname, deployment.basePath)}${search}`;
   } else {
     // OpenAI-style base URLs end with the version (`…/v1`): drop the caller's `/v1`.
     url = `${base}${pathname.replace(/^\/v1(?=\/)/, '')}${search}`;
@@ -90,7 +90,6 @@ function splitQuery(path: string): [string, string] {
 }
 
 /** Avoids doubling a path prefix the base URL already carries (e.g. base `…/openai`, path `/openai/…`). */
-function stripPrefix(pathname: string, base: string): string {
-  const basePath = new URL(base).pathname.replace(/\/+$/, '');
+function stripPrefix(pathname: string, basePath: string): string {
   return basePath && pathname.startsWith(`${basePath}/`) ? pathname.slice(basePath.length) : pathname;
 }

@@ -78,7 +78,7 @@ describe.skipIf(!canRun)('dashboard in Chromium', () => {
   });
 
   it('shows live numbers that match /metrics, and a bucket over 90 % as act', async () => {
-    // 20 for the pro tenant, 11 for the tiny one: its 10/day tier admits 9 (margin), refuses the rest.
+    // 20 for the pro tenant, 11 for the tiny one: its 10/day tier admits 10, refuses the rest.
     await load(20, 11);
     await page.fill('#admin-key', ADMIN_KEY);
     await page.click('#login-form button[type=submit]');
@@ -107,7 +107,7 @@ describe.skipIf(!canRun)('dashboard in Chromium', () => {
     };
     await expect.poll(compare, POLL).toEqual([]);
     expect(await stat('requests')).toBe(31);
-    expect(await stat('refused')).toBe(2);
+    expect(await stat('refused')).toBe(1);
     expect(await stat('upstream-429')).toBe(1);
 
     const tiny = page.locator(`.bucket[data-key="${TINY_BUCKET}"]`);

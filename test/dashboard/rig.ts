@@ -18,7 +18,7 @@ import { type Simulator, type SimulatorOptions, startSimulator } from '../../src
 export const ADMIN_KEY = 'test-admin-key-0123456789';
 export const UPSTREAM_KEY = 'sk-upstream-secret-4242';
 export const KEYS = { pro: 'sk-dash-pro-000001', tiny: 'sk-dash-tiny-00001' } as const;
-/** The tiny tier allows 10 requests a day: capacity 9 after the 10 % margin. */
+/** The tiny tier allows 10 requests a day (a tier budget has no safety margin). */
 export const TINY_BUCKET = 'tenant:tiny-co:requests:day';
 
 export interface DashboardRig {

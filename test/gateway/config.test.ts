@@ -44,8 +44,10 @@ describe('validation', () => {
       ANTHROPIC_API_KEY: 'sk-ant',
       ACME_KEY: 'sk-acme-key-1',
       GLOBEX_KEY: 'sk-globex-key-1',
+      SLUICE_ADMIN_KEY: 'admin-key-0123456789',
     });
     expect(config.listen).toEqual({ host: '127.0.0.1', port: 8787 });
+    expect(config.admin).toBeDefined();
     // `key: ${ACME_KEY}` inside a flow mapping is not plain YAML; the loader accepts it anyway.
     expect(config.tenants[0]).toEqual({ id: 'acme', key: 'sk-acme-key-1', tier: 'pro' });
     expect(config.model_groups['gpt-4o-mini']?.deployments[0]?.api_key).toBe('sk-openai');

@@ -152,13 +152,15 @@ describe('governor.fetch with the openai SDK', () => {
       tenant: 'tiny',
     });
     const client = new OpenAI({ apiKey: 'sk', baseURL: `${sim.url}/v1`, fetch: g.fetch, maxRetries: 0 });
+    // A tier's budget is Sluice's own policy: both of its 2 requests are usable.
+    await client.chat.completions.create(ask);
     await client.chat.completions.create(ask);
     const error = await client.chat.completions.create(ask).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenAI.RateLimitError);
     const rateLimit = error as InstanceType<typeof OpenAI.RateLimitError>;
     expect(Number(rateLimit.headers?.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect(rateLimit.message).toContain('tenant tiny');
-    expect(sim.stats().requests).toBe(1);
+    expect(sim.stats().requests).toBe(2);
   });
 
   it('refuses a request larger than a whole limit with x-should-retry: false, and the SDK does not retry', async () => {

@@ -159,17 +159,20 @@ describe('three gateways sharing one Redis', () => {
       expect(results.filter((c) => c[2] === 0)).toHaveLength(0); // none lost or hung
       const during = results.filter((c) => c[0] > marks.killedAt + 500 && c[1] < marks.restartedAt);
       const after = results.filter((c) => c[1] > marks.restartedAt + 1_000);
-      const modes = new Set(
-        readiness.filter((r) => r.at > marks.killedAt + 500 && r.at < marks.restartedAt).map((r) => r.mode),
-      );
+      const outage = readiness.filter((r) => r.at > marks.killedAt + 500 && r.at < marks.restartedAt);
+      const modes = new Set(outage.map((r) => r.mode));
+      // Fail-open keeps serving, so it stays ready; fail-closed refuses, so it is not.
+      const readyStatuses = new Set(outage.map((r) => r.status));
       if (policy === 'fail_open') {
         expect(during.filter((c) => c[2] === 200).length).toBeGreaterThan(0);
         expect(modes).toEqual(new Set(['local']));
+        expect(readyStatuses).toEqual(new Set([200]));
         expect(simulator.stats().rejected.rpm).toBe(0);
       } else {
         expect(during.length).toBeGreaterThan(0);
         expect(during.every((c) => c[2] === 503 && c[3])).toBe(true);
         expect(modes).toEqual(new Set(['refusing']));
+        expect(readyStatuses).toEqual(new Set([503]));
       }
       expect(after.filter((c) => c[2] === 200).length).toBeGreaterThan(0);
       expect(readiness.at(-1)).toMatchObject({ status: 200, mode: 'shared' });
