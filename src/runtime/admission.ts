@@ -18,6 +18,7 @@ import { type Leased, LeaseHeap } from '../core/lease-heap.js';
 import type { BucketSpec } from '../core/limit.js';
 import { FairScheduler, type Schedulable } from '../core/scheduler/fair-scheduler.js';
 import type { Store } from '../stores/store.js';
+import { QueuedCost } from './queued-cost.js';
 
 export interface AdmissionRequest {
   readonly tenant: string;
@@ -131,6 +132,8 @@ export class Admission {
   private readonly scheduler: FairScheduler<Ticket>;
   /** Every queued ticket by deadline, so one deep in a queue is refused on time too. */
   private readonly deadlines = new LeaseHeap<Ticket>();
+  /** Work queued per bucket, to tell at arrival whether the deadline can be met. */
+  private readonly queuedCost: QueuedCost;
   private readonly concurrencyPollMs: number;
   private readonly classes: number;
   private pumping = false;
@@ -154,6 +157,7 @@ export class Admission {
     this.clock = options.clock ?? systemClock;
     this.concurrencyPollMs = options.concurrencyPollMs ?? 250;
     this.classes = options.classes ?? 4;
+    this.queuedCost = new QueuedCost(this.classes);
     this.scheduler = new FairScheduler<Ticket>({
       classes: this.classes,
       maxQueuedPerClass: options.maxQueuedPerClass,
@@ -188,8 +192,33 @@ export class Admission {
       }
       const early = this.refusalFor(decision, request, now);
       if (early) return this.refusal(request, early, decision.retryAfterMs, decision, arrivedAt);
+      if (this.scheduler.size > 0) {
+        const late = this.beyondDeadline(request, decision.remaining, decision, arrivedAt);
+        if (late) return late;
+      }
+    } else {
+      // Others wait ahead: see whether this one can still make its deadline.
+      const snapshots = await this.store.peek(request.buckets).catch(() => undefined);
+      if (snapshots) {
+        const remaining = snapshots.map((s) => s.remaining);
+        const late = this.beyondDeadline(request, remaining, undefined, arrivedAt);
+        if (late) return late;
+      }
     }
     return this.enqueue(request, arrivedAt);
+  }
+
+  /** A refusal when the work queued ahead cannot drain before `request`'s deadline. */
+  private beyondDeadline(
+    request: AdmissionRequest,
+    remaining: readonly number[],
+    decision: Decision | undefined,
+    arrivedAt: number,
+  ): Refused | undefined {
+    if (request.deadline === Number.POSITIVE_INFINITY) return undefined;
+    const waitMs = this.queuedCost.waitMs(request, remaining);
+    if (this.clock.now() + waitMs <= request.deadline) return undefined;
+    return this.refusal(request, 'deadline', waitMs, decision, arrivedAt);
   }
 
   /** Settles an admitted request and lets queued work use what it gave back. */
@@ -243,7 +272,11 @@ export class Admission {
         resolve(this.refusal(request, 'queue_full', this.queueRetryMs(), undefined, arrivedAt));
         return;
       }
+      this.deadlines.push(ticket);
+      this.queuedCost.add(request);
       for (const victim of offered.shed) {
+        this.deadlines.remove(victim);
+        this.queuedCost.remove(victim.request);
         this.finish(
           victim,
           this.refusal(victim.request, 'shed', this.queueRetryMs(), undefined, victim.enqueuedAt),
@@ -345,6 +378,7 @@ export class Admission {
     while (this.deadlines.peekExpiry() <= now) {
       const ticket = this.deadlines.pop() as Ticket;
       this.scheduler.remove(ticket);
+      this.queuedCost.remove(ticket.request);
       any = true;
       this.finish(ticket, this.refusal(ticket.request, 'deadline', 0, undefined, ticket.enqueuedAt));
     }
@@ -355,7 +389,7 @@ export class Admission {
   private dequeue(ticket: Ticket, granted = false): void {
     if (granted) this.scheduler.dispatched(ticket);
     else this.scheduler.remove(ticket);
-    this.deadlines.remove(ticket);
+    if (this.deadlines.remove(ticket)) this.queuedCost.remove(ticket.request);
   }
 
   /** The store's decision, or the error it failed with (never thrown: a refusal follows). */

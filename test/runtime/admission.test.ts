@@ -208,6 +208,40 @@ describe('Admission', () => {
     expect(waiting.at).toBe(start + 1_000);
   });
 
+  it('refuses at once when the work queued ahead cannot drain before the deadline', async () => {
+    const { admission, clock, store } = setup();
+    const bucket = rpm(60);
+    for (let i = 0; i < 60; i++) await store.reserve([bucket], costOf(10, 0));
+    const log: string[] = [];
+    for (let i = 0; i < 10; i++)
+      track(admission.admit(request([bucket], costOf(10, 0), { tenant: 'busy' })), log, 'busy', clock);
+    await clock.advanceAsync(0);
+    // The same tenant would wait behind its own ten: about 11 s, past a 5 s deadline.
+    const late = await admission.admit(
+      request([bucket], costOf(10, 0), { tenant: 'busy', deadline: clock.now() + 5_000 }),
+    );
+    expect(late).toMatchObject({ admitted: false, cause: 'deadline', waitedMs: 0 });
+    expect(late.admitted === false && late.retryAfterMs).toBeGreaterThan(10_000);
+    // Another tenant shares the class fairly: it goes after one of them, within its deadline.
+    const other = track(
+      admission.admit(request([bucket], costOf(10, 0), { tenant: 'other', deadline: clock.now() + 5_000 })),
+      log,
+      'other',
+      clock,
+    );
+    // Critical work is not behind the normal queue at all.
+    const urgent = track(
+      admission.admit(request([bucket], costOf(10, 0), { priority: 0, deadline: clock.now() + 1_500 })),
+      log,
+      'urgent',
+      clock,
+    );
+    await clock.advanceAsync(5_000);
+    expect(urgent.result?.admitted).toBe(true);
+    expect(other.result?.admitted).toBe(true);
+    expect(log.slice(0, 3)).toEqual(['urgent', 'busy', 'other']);
+  });
+
   it('refuses everything queued on close', async () => {
     const { admission, clock, store } = setup();
     const bucket = rpm(60);
