@@ -29,6 +29,7 @@ import type { TenantBudget } from '../runtime/tenant-budget.js';
 import type { UpstreamTarget } from '../runtime/upstream-target.js';
 import { StoreUnavailableError } from '../stores/redis/errors.js';
 import { presentedKey } from './auth.js';
+import { abortConnection, connectionSignal } from './client-abort.js';
 import type { GatewayContext, InFlight } from './context.js';
 import { budgetFromSnapshots, pushBudgetHeaders } from './headers.js';
 import type { RequestLogLine } from './logging.js';
@@ -84,7 +85,6 @@ class ProxyExchange implements Transport<UpstreamCall>, BodySink, InFlight {
   private tenantId: string | undefined;
   private chunks: Buffer[] = [];
   private size = 0;
-  private controller: AbortController | undefined;
   private call: Call | undefined;
   private upstream: UpstreamCall | undefined;
   private settlement: Settlement | undefined;
@@ -125,7 +125,9 @@ class ProxyExchange implements Transport<UpstreamCall>, BodySink, InFlight {
   start(): void {
     const { ctx, req, res } = this;
     ctx.inFlight.add(this);
-    res.once('close', () => this.onClientClose());
+    // `on`, not `once`: each of these fires at most once per request or is idempotent, and `once`
+    // allocates a wrapper per listener.
+    res.on('close', () => this.onClientClose());
     if (ctx.draining) {
       this.refuseEarly(
         503,
@@ -154,8 +156,8 @@ class ProxyExchange implements Transport<UpstreamCall>, BodySink, InFlight {
       return;
     }
     req.on('data', (chunk: Buffer) => this.onRequestData(chunk));
-    req.once('end', () => void this.onRequestEnd());
-    req.once('error', () => this.onClientClose());
+    req.on('end', () => void this.onRequestEnd());
+    req.on('error', () => this.onClientClose());
   }
 
   // --- request body ---
@@ -228,7 +230,6 @@ class ProxyExchange implements Transport<UpstreamCall>, BodySink, InFlight {
     const maxWait = headers['x-sluice-max-wait-ms'];
     const maxWaitMs = maxWait === undefined ? undefined : Number(maxWait);
     const priority = headers['x-sluice-priority'];
-    this.controller = new AbortController();
     const stream = body.stream === true;
     this.log.stream = stream;
     this.log.group = model;
@@ -246,7 +247,7 @@ class ProxyExchange implements Transport<UpstreamCall>, BodySink, InFlight {
       priority: typeof priority === 'string' ? priority : undefined,
       maxWaitMs:
         maxWaitMs !== undefined && Number.isFinite(maxWaitMs) && maxWaitMs >= 0 ? maxWaitMs : undefined,
-      signal: this.controller.signal,
+      signal: connectionSignal(req.socket),
       downgrade: headers['x-sluice-downgrade'] === 'allow',
     };
     this.call = call;
@@ -562,7 +563,7 @@ class ProxyExchange implements Transport<UpstreamCall>, BodySink, InFlight {
     if (this.res.writableFinished) return;
     this.log.aborted = true;
     if (this.log.status === 0) this.log.status = 499;
-    this.controller?.abort();
+    abortConnection(this.req.socket);
     this.upstream?.abort();
     if (this.phase === 'streaming') this.settle(false);
     this.finish();
@@ -571,7 +572,7 @@ class ProxyExchange implements Transport<UpstreamCall>, BodySink, InFlight {
   cut(reason: string): void {
     if (this.phase === 'done') return;
     this.log.upstream_error = reason;
-    this.controller?.abort();
+    abortConnection(this.req.socket);
     this.upstream?.abort();
     if (this.phase === 'streaming') this.settle(false);
     this.res.destroy();
