@@ -21,9 +21,22 @@ const CL100K_PREFIXES: readonly string[] = Object.freeze([
 ]);
 const CL100K_EXACT: ReadonlySet<string> = new Set(['gpt-4', 'davinci-002', 'babbage-002']);
 
+/** Answers by model name: every request asks, for one of a handful of names (bounded: cleared when full). */
+const byModel = new Map<string, EncodingName>();
+const MAX_REMEMBERED_MODELS = 1_024;
+
 export function encodingForModel(model: string | undefined): EncodingName {
   if (typeof model !== 'string') return DEFAULT_ENCODING;
-  const name = baseModelName(model);
+  let encoding = byModel.get(model);
+  if (encoding === undefined) {
+    encoding = lookUpEncoding(baseModelName(model));
+    if (byModel.size >= MAX_REMEMBERED_MODELS) byModel.clear();
+    byModel.set(model, encoding);
+  }
+  return encoding;
+}
+
+function lookUpEncoding(name: string): EncodingName {
   if (CL100K_EXACT.has(name)) return 'cl100k_base';
   for (const prefix of CL100K_PREFIXES) if (name.startsWith(prefix)) return 'cl100k_base';
   return DEFAULT_ENCODING;

@@ -16,11 +16,12 @@
  * that never call an OpenAI model; `preloadTokenizers()` moves that cost to
  * startup. Tokenizing costs ~0.2 µs per token, so text beyond a per-request
  * budget of characters is estimated by `charCounter` instead (see
- * `PromptTally`), and counts of long texts are remembered (`CountCache`),
- * since chat clients resend the same system prompt and history every turn.
+ * `PromptTally`), and counts are remembered (`CountCache` for long texts,
+ * `ShortCountCache` for short ones), since chat clients resend the same
+ * system prompt and history every turn, and every message names its role.
  */
 import { createRequire } from 'node:module';
-import { CountCache, MIN_CACHED_CHARS } from './count-cache.js';
+import { CountCache, MIN_CACHED_CHARS, ShortCountCache } from './count-cache.js';
 import { DEFAULT_ENCODING, type EncodingName } from './encodings.js';
 
 export interface TextCounter {
@@ -64,11 +65,14 @@ export const charCounter: TextCounter = Object.freeze({ exact: false, count: est
 const tokenizerCounters = new Map<EncodingName, TextCounter>();
 /** Per encoding: 4 M characters (~8 MB of strings) of recently counted text. */
 const CACHE_CHARS = 4_000_000;
+/** Per encoding: short texts (under 256 characters: at most ~5 MB). */
+const SHORT_CACHE_ENTRIES = 8_192;
 
 export function tokenizerCounter(name: EncodingName): TextCounter {
   let counter = tokenizerCounters.get(name);
   if (!counter) {
     const cache = new CountCache(CACHE_CHARS);
+    const short = new ShortCountCache(SHORT_CACHE_ENTRIES);
     const count = (text: string): number => {
       try {
         return encodingApi(name).countTokens(text, ORDINARY);
@@ -80,7 +84,14 @@ export function tokenizerCounter(name: EncodingName): TextCounter {
     counter = Object.freeze({
       exact: true,
       count(text: string): number {
-        if (text.length < MIN_CACHED_CHARS) return text.length === 0 ? 0 : count(text);
+        if (text.length < MIN_CACHED_CHARS) {
+          if (text.length === 0) return 0;
+          const known = short.get(text);
+          if (known !== undefined) return known;
+          const n = count(text);
+          short.set(text, n);
+          return n;
+        }
         const cached = cache.get(text);
         if (cached !== undefined) return cached;
         const n = count(text);
