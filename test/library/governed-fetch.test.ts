@@ -5,31 +5,12 @@
  */
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  createGovernor,
-  type GovernorConfig,
-  type LibraryGovernor,
-} from '../../src/library/create-governor.js';
+import { describe, expect, it } from 'vitest';
 import type { LimitsConfig } from '../../src/runtime/limits.js';
-import { type Simulator, type SimulatorOptions, startSimulator } from '../../src/simulator/index.js';
+import type { Simulator } from '../../src/simulator/index.js';
+import { closeAfterEach, governor, simulator } from './helpers.js';
 
-const open: { close(): Promise<void> }[] = [];
-afterEach(async () => {
-  while (open.length) await open.pop()?.close();
-});
-
-async function simulator(options: SimulatorOptions): Promise<Simulator> {
-  const sim = await startSimulator(options);
-  open.push(sim);
-  return sim;
-}
-
-function governor(config: GovernorConfig): LibraryGovernor {
-  const g = createGovernor(config);
-  open.push(g);
-  return g;
-}
+closeAfterEach();
 
 function openaiGroup(sim: Simulator, limits: LimitsConfig, id = 'sim-openai') {
   return {

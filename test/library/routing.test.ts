@@ -3,31 +3,12 @@
  * through `governor.fetch` and the real `openai` SDK against simulators.
  */
 import OpenAI from 'openai';
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  createGovernor,
-  type GovernorConfig,
-  type LibraryGovernor,
-} from '../../src/library/create-governor.js';
+import { describe, expect, it } from 'vitest';
 import type { DeploymentConfig } from '../../src/runtime/deployment.js';
-import { type Simulator, type SimulatorOptions, startSimulator } from '../../src/simulator/index.js';
+import type { Simulator } from '../../src/simulator/index.js';
+import { closeAfterEach, governor, simulator } from './helpers.js';
 
-const open: { close(): Promise<void> }[] = [];
-afterEach(async () => {
-  while (open.length) await open.pop()?.close();
-});
-
-async function simulator(options: SimulatorOptions = {}): Promise<Simulator> {
-  const sim = await startSimulator(options);
-  open.push(sim);
-  return sim;
-}
-
-function governor(config: GovernorConfig): LibraryGovernor {
-  const g = createGovernor(config);
-  open.push(g);
-  return g;
-}
+closeAfterEach();
 
 function deployment(id: string, sim: Simulator, extra: Partial<DeploymentConfig> = {}): DeploymentConfig {
   return {
