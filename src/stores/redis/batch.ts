@@ -9,6 +9,8 @@
  * of the current tick.
  */
 
+import type { ScriptArg } from './scripts.js';
+
 /** Collects items added during one tick and hands them to `flush` on `process.nextTick`, or when full. */
 export class TickBatcher<T> {
   private items: T[] = [];
@@ -60,6 +62,48 @@ export class KeyTable {
     }
     return i;
   }
+}
+
+/**
+ * Numbers the distinct bucket lists ("shapes") of a batch: many requests of
+ * one batch touch the same buckets, so each list is sent once and referred
+ * to by number. `args` holds, per shape, its length and then its entries.
+ */
+export class ShapeTable {
+  readonly args: ScriptArg[] = [];
+  private readonly index = new Map<string, number>();
+
+  get size(): number {
+    return this.index.size;
+  }
+
+  indexOf(entries: readonly number[]): number {
+    const key = entries.join(',');
+    let shape = this.index.get(key);
+    if (shape === undefined) {
+      shape = this.index.size + 1;
+      this.index.set(key, shape);
+      this.args.push(entries.length);
+      for (const n of entries) this.args.push(n);
+    }
+    return shape;
+  }
+}
+
+/** A script's ARGV: the fixed header, the three counts, then entries, shapes and items. */
+export function batchArgv(
+  header: readonly ScriptArg[],
+  entryCount: number,
+  shapes: ShapeTable,
+  itemCount: number,
+  entryArgs: readonly ScriptArg[],
+  itemArgs: readonly ScriptArg[],
+): ScriptArg[] {
+  const argv: ScriptArg[] = [...header, entryCount, shapes.size, itemCount];
+  for (const arg of entryArgs) argv.push(arg);
+  for (const arg of shapes.args) argv.push(arg);
+  for (const arg of itemArgs) argv.push(arg);
+  return argv;
 }
 
 /**

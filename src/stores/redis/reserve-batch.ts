@@ -14,7 +14,7 @@ import { gcraRemaining, gcraTake } from '../../core/buckets/gcra.js';
 import { type Cost, costOn } from '../../core/cost.js';
 import { type Decision, grant, type RefusalReason, refusal } from '../../core/decision.js';
 import type { BucketSpec } from '../../core/limit.js';
-import { KeyTable, units } from './batch.js';
+import { batchArgv, KeyTable, ShapeTable, units } from './batch.js';
 import type { ScriptArg } from './scripts.js';
 import type { SpecArgs } from './spec-args.js';
 
@@ -60,13 +60,12 @@ export function encodeReserves(
 ): ReserveBatch {
   const table = new KeyTable(fixed.stats, fixed.leases);
   const entries = new Map<BucketSpec, number>();
-  const shapes = new Map<string, number>();
+  const shapes = new ShapeTable();
   const entrySpecs: BucketSpec[] = [];
   const entryState: number[] = [];
   const entrySlots: number[] = [];
   const itemEntries: number[][] = [];
   const entryArgs: ScriptArg[] = [];
-  const shapeArgs: ScriptArg[] = [];
   const reservationArgs: ScriptArg[] = [];
   for (const item of items) {
     const numbers = new Array<number>(item.buckets.length);
@@ -87,21 +86,11 @@ export function encodeReserves(
       numbers[i] = entry;
     }
     itemEntries.push(numbers);
-    const shapeKey = numbers.join(',');
-    let shape = shapes.get(shapeKey);
-    if (shape === undefined) {
-      shape = shapes.size + 1;
-      shapes.set(shapeKey, shape);
-      shapeArgs.push(numbers.length);
-      for (const n of numbers) shapeArgs.push(n);
-    }
+    const shape = shapes.indexOf(numbers);
     const { cost } = item;
     reservationArgs.push(item.id, item.leaseMs, shape, cost.requests, cost.inputTokens, cost.outputTokens);
   }
-  const argv: ScriptArg[] = [...fixed.header, entries.size, shapes.size, items.length];
-  for (const arg of entryArgs) argv.push(arg);
-  for (const arg of shapeArgs) argv.push(arg);
-  for (const arg of reservationArgs) argv.push(arg);
+  const argv = batchArgv(fixed.header, entries.size, shapes, items.length, entryArgs, reservationArgs);
   return { keys: table.keys, argv, items, entrySpecs, entryState, entrySlots, itemEntries };
 }
 

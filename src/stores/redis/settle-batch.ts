@@ -2,7 +2,7 @@
 import type { Usage } from '../../core/cost.js';
 import type { Reservation, SettleOutcome } from '../../core/decision.js';
 import type { BucketSpec } from '../../core/limit.js';
-import { KeyTable } from './batch.js';
+import { batchArgv, KeyTable, ShapeTable } from './batch.js';
 import type { ScriptCall } from './reserve-batch.js';
 import type { ScriptArg } from './scripts.js';
 import type { SpecArgs } from './spec-args.js';
@@ -21,9 +21,8 @@ export function encodeSettles(
 ): ScriptCall {
   const table = new KeyTable(fixed.stats, fixed.leases);
   const entries = new Map<BucketSpec, number>();
-  const shapes = new Map<string, number>();
+  const shapes = new ShapeTable();
   const entryArgs: ScriptArg[] = [];
-  const shapeArgs: ScriptArg[] = [];
   const settleArgs: ScriptArg[] = [];
   for (const { reservation, usage } of items) {
     const { buckets, cost } = reservation;
@@ -39,23 +38,14 @@ export function encodeSettles(
       }
       numbers[i] = entry;
     }
-    const shapeKey = numbers.join(',');
-    let shape = shapes.get(shapeKey);
-    if (shape === undefined) {
-      shape = shapes.size + 1;
-      shapes.set(shapeKey, shape);
-      shapeArgs.push(numbers.length);
-      for (const n of numbers) shapeArgs.push(n);
-    }
-    settleArgs.push(reservation.id, shape, cost.inputTokens, cost.outputTokens);
+    settleArgs.push(reservation.id, shapes.indexOf(numbers), cost.inputTokens, cost.outputTokens);
     if (usage) settleArgs.push(usage.inputTokens, usage.outputTokens);
     else settleArgs.push('', '');
   }
-  const argv: ScriptArg[] = [...fixed.header, entries.size, shapes.size, items.length];
-  for (const arg of entryArgs) argv.push(arg);
-  for (const arg of shapeArgs) argv.push(arg);
-  for (const arg of settleArgs) argv.push(arg);
-  return { keys: table.keys, argv };
+  return {
+    keys: table.keys,
+    argv: batchArgv(fixed.header, entries.size, shapes, items.length, entryArgs, settleArgs),
+  };
 }
 
 /** settle.lua answers one character per settle. */

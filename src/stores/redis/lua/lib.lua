@@ -29,6 +29,20 @@ end
 -- Caller time → script time (0 with the caller's clock).
 local offset = now - client_now
 
+-- Cost shapes follow the entries in ARGV: per shape a count, then that many
+-- amounts. Returns the shapes and the index of the last argument read.
+local function read_shapes(a, count)
+  local shapes = {}
+  for s = 1, count do
+    local n = tonumber(ARGV[a + 1])
+    local shape = {}
+    for i = 1, n do shape[i] = tonumber(ARGV[a + 1 + i]) end
+    shapes[s] = shape
+    a = a + 1 + n
+  end
+  return shapes, a
+end
+
 local function num(x)
   return string.format('%.17g', x)
 end

@@ -38,14 +38,8 @@ for e = 1, E do
   e_dim[e] = ARGV[a + 6]
   a = a + 6
 end
-local shapes = {}
-for s = 1, S do
-  local n = tonumber(ARGV[a + 1])
-  local shape = {}
-  for i = 1, n do shape[i] = tonumber(ARGV[a + 1 + i]) end
-  shapes[s] = shape
-  a = a + 1 + n
-end
+local shapes
+shapes, a = read_shapes(a, S)
 
 -- State by key index, read once per batch and written once at the end.
 local level, win, paused, good_until, raw_level, raw_win, dirty = {}, {}, {}, {}, {}, {}, {}
