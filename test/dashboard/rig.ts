@@ -14,6 +14,7 @@ import { parseConfig } from '../../src/gateway/config/load.js';
 import type { GatewayConfigInput } from '../../src/gateway/config/schema.js';
 import { type Gateway, startGateway } from '../../src/gateway/server.js';
 import { type Simulator, type SimulatorOptions, startSimulator } from '../../src/simulator/index.js';
+import { simOpenAiDeployment } from '../gateway/helpers.js';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789';
 export const UPSTREAM_KEY = 'sk-upstream-secret-4242';
@@ -49,14 +50,7 @@ export function rigConfig(simUrl: string, overrides: Partial<GatewayConfigInput>
     model_groups: {
       'gpt-4o-mini': {
         deployments: [
-          {
-            id: 'sim-openai',
-            provider: 'openai',
-            base_url: `${simUrl}/v1`,
-            api_key: UPSTREAM_KEY,
-            model: 'gpt-4o-mini',
-            limits: { rpm: 600, tpm: 400_000 },
-          },
+          simOpenAiDeployment(simUrl, { api_key: UPSTREAM_KEY, limits: { rpm: 600, tpm: 400_000 } }),
         ],
       },
     },

@@ -28,22 +28,29 @@ export interface Rig {
   close(): Promise<void>;
 }
 
+type DeploymentInput = GatewayConfigInput['model_groups'][string]['deployments'][number];
+
+/** The `sim-openai` deployment: `gpt-4o-mini` on the simulator, with the given key and limits. */
+export function simOpenAiDeployment(
+  simUrl: string,
+  extra: { api_key?: string; limits?: DeploymentInput['limits'] } = {},
+): DeploymentInput {
+  return {
+    id: 'sim-openai',
+    provider: 'openai',
+    base_url: `${simUrl}/v1`,
+    api_key: extra.api_key ?? 'sk-upstream',
+    model: 'gpt-4o-mini',
+    ...(extra.limits ? { limits: extra.limits } : {}),
+  };
+}
+
 /** A config with `gpt-4o-mini` and `claude-haiku` on the simulator, three tiers and three tenants. */
 export function baseConfig(simUrl: string, overrides: Partial<GatewayConfigInput> = {}): GatewayConfigInput {
   return {
     listen: { host: '127.0.0.1', port: 0 },
     model_groups: {
-      'gpt-4o-mini': {
-        deployments: [
-          {
-            id: 'sim-openai',
-            provider: 'openai',
-            base_url: `${simUrl}/v1`,
-            api_key: 'sk-upstream',
-            model: 'gpt-4o-mini',
-          },
-        ],
-      },
+      'gpt-4o-mini': { deployments: [simOpenAiDeployment(simUrl)] },
       'claude-haiku': {
         deployments: [
           {

@@ -143,17 +143,27 @@ describe('upstream failures after the first byte', () => {
   });
 });
 
+/**
+ * Opens a streamed chat completion through the gateway and starts reading
+ * it; `text` resolves to the whole answer once the stream ends. (An object,
+ * not a bare promise: an async function would wait for the inner one.)
+ */
+async function startReadingStream(r: Rig): Promise<{ text: Promise<string> }> {
+  const stream = await r
+    .openai()
+    .chat.completions.create({ model: 'gpt-4o-mini', messages: hello, stream: true });
+  const text = (async () => {
+    let all = '';
+    for await (const chunk of stream) all += chunk.choices[0]?.delta.content ?? '';
+    return all;
+  })();
+  return { text };
+}
+
 describe('configuration reload (SIGHUP)', () => {
   it('applies a new config while a request is in flight, and refuses a bad one', async () => {
     const r = await rig({ sim: slowStream });
-    const stream = await r
-      .openai()
-      .chat.completions.create({ model: 'gpt-4o-mini', messages: hello, stream: true });
-    const reading = (async () => {
-      let text = '';
-      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
-      return text;
-    })();
+    const reading = (await startReadingStream(r)).text;
     const dir = mkdtempSync(join(tmpdir(), 'sluice-reload-'));
     const path = join(dir, 'sluice.yaml');
     const input = baseConfig(r.sim.url, {
@@ -208,14 +218,7 @@ describe('configuration reload (SIGHUP)', () => {
 describe('drain on close (SIGTERM)', () => {
   it('stops accepting, lets a stream in flight finish, then closes', async () => {
     const r = await rig({ sim: slowStream });
-    const stream = await r
-      .openai()
-      .chat.completions.create({ model: 'gpt-4o-mini', messages: hello, stream: true });
-    const reading = (async () => {
-      let text = '';
-      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
-      return text;
-    })();
+    const reading = (await startReadingStream(r)).text;
     const closing = r.gateway.close({ timeoutMs: 10_000 });
     await eventually(() => r.gateway.context.draining);
     const ready = await fetch(`${r.gateway.url}/readyz`).catch((e: unknown) => e);

@@ -8,7 +8,7 @@
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { GatewayConfigInput } from '../../src/gateway/config/schema.js';
-import { baseConfig, hello, KEYS, type Rig, startRig } from './helpers.js';
+import { baseConfig, hello, KEYS, type Rig, simOpenAiDeployment, startRig } from './helpers.js';
 
 let rigs: Rig[] = [];
 afterEach(async () => {
@@ -65,16 +65,7 @@ function limitedUpstream(rpm: number, tiers: GatewayConfigInput['tiers']) {
       baseConfig(simUrl, {
         model_groups: {
           'gpt-4o-mini': {
-            deployments: [
-              {
-                id: 'sim-openai',
-                provider: 'openai',
-                base_url: `${simUrl}/v1`,
-                api_key: 'sk-upstream',
-                model: 'gpt-4o-mini',
-                limits: { rpm, tpm: 10_000_000 },
-              },
-            ],
+            deployments: [simOpenAiDeployment(simUrl, { limits: { rpm, tpm: 10_000_000 } })],
           },
         },
         tiers,
