@@ -20,7 +20,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Cost, Usage } from '../core/cost.js';
 import type { Endpoint, ProviderAdapter, UsageTap } from '../providers/adapter.js';
 import type { ApiFamily } from '../runtime/api-family.js';
-import type { Call, Outcome, Transport } from '../runtime/governor.js';
+import type { Call, Outcome, Transport } from '../runtime/call.js';
 import { type Refusal, refusalPayload } from '../runtime/refusal.js';
 import type { Settlement } from '../runtime/settlement.js';
 import { usageToSettle } from '../runtime/stream/settle-stream.js';
@@ -433,34 +433,20 @@ class ProxyExchange implements Transport<UpstreamCall>, BodySink, InFlight {
     if (!error.retryable) headers.push('x-should-retry', 'false');
     headers.push('x-sluice-deployment', deployment.id);
     if (!reply) {
-      this.log.status = 502;
-      sendJson(
-        this.res,
-        502,
-        adapter.errorPayload(
-          'api_error',
-          `The upstream of model \`${this.log.group}\` could not be reached (${error.message ?? 'network error'}).`,
-          this.route.endpoint,
-        ).body,
+      this.sendBadGateway(
+        adapter,
+        `The upstream of model \`${this.log.group}\` could not be reached (${error.message ?? 'network error'}).`,
         headers,
       );
-      this.finish();
       return;
     }
     if (reply.status === 401 || reply.status === 403) {
       // The provider refused the gateway's own credentials: a tenant's retry or new key cannot fix that.
-      this.log.status = 502;
-      sendJson(
-        this.res,
-        502,
-        adapter.errorPayload(
-          'api_error',
-          `The provider refused the gateway's credentials for deployment ${deployment.id} (HTTP ${reply.status}); tell the gateway operator.`,
-          this.route.endpoint,
-        ).body,
+      this.sendBadGateway(
+        adapter,
+        `The provider refused the gateway's credentials for deployment ${deployment.id} (HTTP ${reply.status}); tell the gateway operator.`,
         headers,
       );
-      this.finish();
       return;
     }
     const upstreamHeaders = reply.rawHeaders;
@@ -480,6 +466,13 @@ class ProxyExchange implements Transport<UpstreamCall>, BodySink, InFlight {
       this.res.writeHead(reply.status, headers);
       this.res.end(outcome.bodyText);
     }
+    this.finish();
+  }
+
+  /** 502 in the client's API format: the upstream failed in a way the client cannot fix by retrying alone. */
+  private sendBadGateway(adapter: ProviderAdapter, message: string, headers: string[]): void {
+    this.log.status = 502;
+    sendJson(this.res, 502, adapter.errorPayload('api_error', message, this.route.endpoint).body, headers);
     this.finish();
   }
 

@@ -13,7 +13,8 @@
 import type { Cost } from '../core/cost.js';
 import type { ProviderAdapter } from '../providers/adapter.js';
 import { type ApiFamily, familyOfPath } from '../runtime/api-family.js';
-import type { Call, Governor, Outcome, Transport, UpstreamReply } from '../runtime/governor.js';
+import type { Call, Outcome, Transport, UpstreamReply } from '../runtime/call.js';
+import type { Governor } from '../runtime/governor.js';
 import { refusalPayload } from '../runtime/refusal.js';
 import type { Settlement } from '../runtime/settlement.js';
 import { usageToSettle } from '../runtime/stream/settle-stream.js';

@@ -8,11 +8,12 @@
 import { type Clock, systemClock } from '../core/clock.js';
 import type { BucketSpec } from '../core/limit.js';
 import { PriorityClasses } from '../core/scheduler/priority.js';
-import type { HeaderLookup, ProviderError } from '../providers/adapter.js';
+import type { ProviderError } from '../providers/adapter.js';
 import { networkError } from '../providers/errors/provider-error.js';
 import { MemoryStore } from '../stores/memory/memory-store.js';
 import type { Store } from '../stores/store.js';
 import { Admission, type Admitted, type Refused } from './admission.js';
+import type { Call, Outcome, Transport, UpstreamReply } from './call.js';
 import { CallPlan, type FailedAttempt, planCall } from './call-plan.js';
 import type { Deployment } from './deployment.js';
 import { type Emit, emitter, type GovernorObserver } from './events.js';
@@ -25,7 +26,7 @@ import { type RankedDeployment, rankDeployments } from './router.js';
 import { Settlement } from './settlement.js';
 import { budgetOf, type TenantBudget } from './tenant-budget.js';
 import type { Tenant } from './tenants.js';
-import { type CallShape, type UpstreamTarget, upstreamTarget } from './upstream-target.js';
+import { upstreamTarget } from './upstream-target.js';
 
 export interface GovernorOptions extends GovernorTopology {
   store?: Store;
@@ -41,70 +42,6 @@ export interface GovernorOptions extends GovernorTopology {
   leaseMs?: number;
   observers?: GovernorObserver[];
 }
-
-export interface Call extends CallShape {
-  /** The model group the caller asked for (body `model`, or Gemini's path). */
-  readonly model: string | undefined;
-  readonly tenant: string;
-  readonly priority?: string | undefined;
-  readonly maxWaitMs?: number | undefined;
-  readonly signal?: AbortSignal | undefined;
-  /** The caller accepts a cheaper model when the primary runs low on headroom. */
-  readonly downgrade?: boolean | undefined;
-}
-
-/** What a transport returns for one attempt; the face keeps the body. */
-export interface UpstreamReply {
-  readonly status: number;
-  readonly headers: HeaderLookup;
-  /** Reads (at most `maxBytes` of) the body as text; used for error bodies only. */
-  text(maxBytes: number): Promise<string>;
-  /** Releases the body unread. */
-  discard(): void;
-}
-
-export interface Transport<R extends UpstreamReply> {
-  /** Sends one attempt; throws on a network-level failure. */
-  send(target: UpstreamTarget, signal: AbortSignal | undefined): Promise<R>;
-}
-
-export type Outcome<R extends UpstreamReply> =
-  | {
-      readonly kind: 'success';
-      readonly reply: R;
-      readonly target: UpstreamTarget;
-      /** Settle with the usage the body reports (exactly once; later calls are no-ops). */
-      readonly settlement: Settlement;
-      readonly group: string;
-      readonly tenant: Tenant;
-      readonly priority: string;
-      readonly budget: TenantBudget;
-      readonly attempts: number;
-      readonly waitedMs: number;
-    }
-  | {
-      readonly kind: 'upstream_error';
-      readonly reply: R | undefined;
-      readonly error: ProviderError;
-      /** The upstream error body as received (relayed to the caller). */
-      readonly bodyText: string;
-      readonly target: UpstreamTarget;
-      readonly tenant: Tenant;
-      readonly priority: string;
-      readonly attempts: number;
-      /** The tenant's budget as the last attempt's admission left it. */
-      readonly budget: TenantBudget | undefined;
-    }
-  | {
-      readonly kind: 'refused';
-      readonly refusal: Refusal;
-      readonly tenant: Tenant | undefined;
-      readonly priority: string | undefined;
-      /** The tenant's budget when admission refused (undefined when no bucket was read). */
-      readonly budget: TenantBudget | undefined;
-      /** How long the call waited before it was refused. */
-      readonly waitedMs: number;
-    };
 
 const ERROR_BODY_LIMIT = 64 * 1024;
 
@@ -507,4 +444,4 @@ function parseJson(text: string): unknown {
   }
 }
 
-export type { Admitted };
+export type { Admitted, Call, Outcome, Transport, UpstreamReply };
