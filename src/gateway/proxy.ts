@@ -227,9 +227,28 @@ class ProxyExchange implements Transport<UpstreamCall>, BodySink, InFlight {
     if (route.family === 'anthropic' && forwardHeaders['anthropic-version'] === undefined) {
       forwardHeaders['anthropic-version'] = DEFAULT_ANTHROPIC_VERSION;
     }
+    const priority = headers['x-sluice-priority'];
     const maxWait = headers['x-sluice-max-wait-ms'];
     const maxWaitMs = maxWait === undefined ? undefined : Number(maxWait);
-    const priority = headers['x-sluice-priority'];
+    // A header the client set on purpose but got wrong is an error, not silently ignored.
+    if (typeof priority === 'string' && this.ctx.governor.classes.indexOf(priority) === undefined) {
+      this.refuseEarly(
+        400,
+        'invalid_request',
+        `Unknown x-sluice-priority \`${priority}\`: use one of ${this.ctx.governor.classes.names.join(', ')}.`,
+        'invalid_priority',
+      );
+      return;
+    }
+    if (maxWaitMs !== undefined && !(Number.isFinite(maxWaitMs) && maxWaitMs >= 0)) {
+      this.refuseEarly(
+        400,
+        'invalid_request',
+        'x-sluice-max-wait-ms must be a number of milliseconds, 0 or more.',
+        'invalid_max_wait',
+      );
+      return;
+    }
     const stream = body.stream === true;
     this.log.stream = stream;
     this.log.group = model;
@@ -245,8 +264,7 @@ class ProxyExchange implements Transport<UpstreamCall>, BodySink, InFlight {
       model,
       tenant: this.tenantId as string,
       priority: typeof priority === 'string' ? priority : undefined,
-      maxWaitMs:
-        maxWaitMs !== undefined && Number.isFinite(maxWaitMs) && maxWaitMs >= 0 ? maxWaitMs : undefined,
+      maxWaitMs,
       signal: connectionSignal(req.socket),
       downgrade: headers['x-sluice-downgrade'] === 'allow',
     };

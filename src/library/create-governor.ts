@@ -62,7 +62,13 @@ export interface LibraryGovernor {
 
 export function createGovernor(config: GovernorConfig): LibraryGovernor {
   const governor = new Governor(config);
-  const fetch = governedFetch(governor, config);
+  let fetch: typeof globalThis.fetch;
+  try {
+    fetch = governedFetch(governor, config);
+  } catch (error) {
+    governor.close();
+    throw error;
+  }
 
   async function schedule<T>(
     meta: ScheduleMeta,

@@ -11,7 +11,7 @@
  * Requests for models no group declares pass through untouched.
  */
 import type { Cost } from '../core/cost.js';
-import type { ProviderAdapter } from '../providers/adapter.js';
+import type { Endpoint, ProviderAdapter } from '../providers/adapter.js';
 import { type ApiFamily, familyOfPath } from '../runtime/api-family.js';
 import type { Call, Outcome, Transport, UpstreamReply } from '../runtime/call.js';
 import type { Governor } from '../runtime/governor.js';
@@ -52,6 +52,9 @@ interface FetchReply extends UpstreamReply {
 
 export function governedFetch(governor: Governor, options: GovernedFetchOptions = {}): typeof fetch {
   const upstreamFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+  if (options.priority !== undefined && governor.classes.indexOf(options.priority) === undefined) {
+    throw new Error(`unknown priority ${options.priority}: use one of ${governor.classes.names.join(', ')}`);
+  }
   const transport: Transport<FetchReply> = {
     async send(target: UpstreamTarget, signal) {
       const response = await upstreamFetch(target.url, {
@@ -88,8 +91,25 @@ export function governedFetch(governor: Governor, options: GovernedFetchOptions 
     headers.forEach((value, name) => {
       if (!HOP_BY_HOP.has(name) && !CONTROL_HEADERS.includes(name)) forwardHeaders[name] = value;
     });
+    const priority = headers.get('x-sluice-priority') ?? options.priority;
     const maxWaitHeader = headers.get('x-sluice-max-wait-ms');
-    const maxWait = maxWaitHeader === null ? Number.NaN : Number(maxWaitHeader);
+    const maxWait = maxWaitHeader === null ? undefined : Number(maxWaitHeader);
+    // A control header set on purpose but wrong is the caller's error, not silently ignored.
+    if (priority !== undefined && governor.classes.indexOf(priority) === undefined) {
+      const names = governor.classes.names.join(', ');
+      return badRequest(
+        group.adapter,
+        endpoint,
+        `Unknown x-sluice-priority \`${priority}\`: use one of ${names}.`,
+      );
+    }
+    if (maxWait !== undefined && !(Number.isFinite(maxWait) && maxWait >= 0)) {
+      return badRequest(
+        group.adapter,
+        endpoint,
+        'x-sluice-max-wait-ms must be a number of milliseconds, 0 or more.',
+      );
+    }
     const call: Call = {
       family,
       endpoint,
@@ -101,8 +121,8 @@ export function governedFetch(governor: Governor, options: GovernedFetchOptions 
       forwardHeaders,
       model,
       tenant: headers.get('x-sluice-tenant') ?? options.tenant ?? 'default',
-      priority: headers.get('x-sluice-priority') ?? options.priority,
-      maxWaitMs: Number.isFinite(maxWait) && maxWait >= 0 ? maxWait : undefined,
+      priority,
+      maxWaitMs: maxWait,
       signal: init?.signal ?? request?.signal ?? undefined,
       downgrade: headers.get('x-sluice-downgrade') === 'allow',
     };
@@ -110,6 +130,14 @@ export function governedFetch(governor: Governor, options: GovernedFetchOptions 
     return toResponse(outcome, group.adapter, call, family);
   };
   return governed as typeof fetch;
+}
+
+/** A 400 in the provider's format that the SDKs raise as their own error and do not retry. */
+function badRequest(adapter: ProviderAdapter, endpoint: Endpoint, message: string): Response {
+  return Response.json(adapter.errorPayload('invalid_request', message, endpoint).body, {
+    status: 400,
+    headers: { 'x-should-retry': 'false' },
+  });
 }
 
 async function toResponse(

@@ -173,6 +173,23 @@ describe('errors the gateway answers itself, in OpenAI’s format', () => {
     expect(wrongApi.status).toBe(404);
   });
 
+  it('400 for a priority or wait header it cannot honour, naming what is allowed', async () => {
+    const ask = JSON.stringify({ model: 'gpt-4o-mini', messages: hello });
+    const before = rig.sim.stats().requests;
+    const priority = await post('/v1/chat/completions', ask, { 'x-sluice-priority': 'urgent' });
+    expect(priority.status).toBe(400);
+    expect(priority.headers.get('x-should-retry')).toBe('false');
+    const { error } = (await priority.json()) as { error: { type: string; message: string } };
+    expect(error.type).toBe('invalid_request_error');
+    expect(error.message).toMatch(/critical, high, normal, low/);
+    for (const wait of ['soon', '-1']) {
+      const response = await post('/v1/chat/completions', ask, { 'x-sluice-max-wait-ms': wait });
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as { error: { message: string } }).error.message).toMatch(/max-wait/);
+    }
+    expect(rig.sim.stats().requests).toBe(before);
+  });
+
   it('413 for a body over the size limit', async () => {
     const huge = JSON.stringify({
       model: 'gpt-4o-mini',

@@ -230,6 +230,18 @@ describe('governor.fetch with the openai SDK', () => {
     expect(sim.stats().rejected.rpm).toBeLessThanOrEqual(1);
   });
 
+  it('answers a priority or wait header it cannot honour with a 400 the SDK does not retry', async () => {
+    const sim = await simulator({});
+    const g = governor({ modelGroups: { 'gpt-4o-mini': openaiGroup(sim, { rpm: 1_000 }) } });
+    const client = new OpenAI({ apiKey: 'sk-test', baseURL: `${sim.url}/v1`, fetch: g.fetch });
+    for (const headers of [{ 'x-sluice-priority': 'urgent' }, { 'x-sluice-max-wait-ms': 'soon' }]) {
+      const error = await client.chat.completions.create(ask, { headers }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    }
+    expect(sim.stats().requests).toBe(0);
+    expect(() => governor({ modelGroups: {}, priority: 'urgent' })).toThrow(/urgent/);
+  });
+
   it('passes calls for models it does not govern through untouched', async () => {
     const sim = await simulator({});
     const g = governor({ modelGroups: { other: openaiGroup(sim, { rpm: 1 }) } });
