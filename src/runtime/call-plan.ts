@@ -9,6 +9,7 @@ import type { BucketSpec } from '../core/limit.js';
 import type { PriorityClasses } from '../core/scheduler/priority.js';
 import type { Endpoint, ProviderError } from '../providers/adapter.js';
 import type { Refused } from './admission.js';
+import type { ApiFamily } from './api-family.js';
 import type { Call, UpstreamReply } from './call.js';
 import type { Deployment } from './deployment.js';
 import type { ModelGroup, ModelGroups } from './model-groups.js';
@@ -61,7 +62,10 @@ export function planCall<R extends UpstreamReply>(
   const { topology, classes, now } = context;
   const group = call.model === undefined ? undefined : topology.group(call.model);
   if (!group?.serves(call.family)) {
-    const message = `The model \`${call.model ?? ''}\` does not exist or is not served here.`;
+    // Sluice routes, it does not translate: a group of another API family is "not here" for this path.
+    const message = group
+      ? `The model \`${group.name}\` is served through the ${[...group.families].map(apiName).join(' or ')} API, not the ${apiName(call.family)} API this request used.`
+      : `The model \`${call.model ?? ''}\` does not exist or is not served here.`;
     return { refusal: simpleRefusal('unknown_model', 404, message), tenant: undefined };
   }
   const tenant = topology.tenants.resolve(call.tenant);
@@ -85,4 +89,8 @@ export function planCall<R extends UpstreamReply>(
     now,
     now + Math.max(0, maxWaitMs),
   );
+}
+
+function apiName(family: ApiFamily): string {
+  return family === 'openai' ? 'OpenAI' : family === 'anthropic' ? 'Anthropic' : 'Gemini';
 }

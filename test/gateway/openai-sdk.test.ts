@@ -171,6 +171,7 @@ describe('errors the gateway answers itself, in OpenAI’s format', () => {
       rig.openai().chat.completions.create({ model: 'claude-haiku', messages: hello }),
     );
     expect(wrongApi.status).toBe(404);
+    expect(wrongApi.message).toMatch(/served through the Anthropic API, not the OpenAI API/);
   });
 
   it('400 for a priority or wait header it cannot honour, naming what is allowed', async () => {
