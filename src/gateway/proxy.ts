@@ -33,6 +33,7 @@ import { abortConnection, connectionSignal } from './client-abort.js';
 import type { GatewayContext, InFlight } from './context.js';
 import { budgetFromSnapshots, pushBudgetHeaders } from './headers.js';
 import type { RequestLogLine } from './logging.js';
+import { decodeRequestBody } from './request-encoding.js';
 import { errorAdapter, sendJson } from './respond.js';
 import type { BodySink, UpstreamCall } from './transport.js';
 import { bodyForUsage } from './usage-body.js';
@@ -186,8 +187,20 @@ class ProxyExchange implements Transport<UpstreamCall>, BodySink, InFlight {
 
   private async onRequestEnd(): Promise<void> {
     if (this.phase !== 'body') return;
-    const raw = this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks, this.size);
+    const received =
+      this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks, this.size);
     this.chunks = [];
+    const encoding = this.req.headers['content-encoding'];
+    let raw = received;
+    if (encoding !== undefined) {
+      const decoded = decodeRequestBody(received, encoding, this.ctx.settings.maxBodyBytes);
+      if (!decoded.ok) {
+        const kind = decoded.status === 413 ? 'request_too_large' : 'invalid_request';
+        this.refuseEarly(decoded.status, kind, decoded.message, 'invalid_encoding');
+        return;
+      }
+      raw = decoded.body;
+    }
     let body: unknown;
     try {
       body = JSON.parse(raw.toString('utf8'));
@@ -542,7 +555,8 @@ class ProxyExchange implements Transport<UpstreamCall>, BodySink, InFlight {
     this.log.refusal = code;
     const headers: string[] = ['x-sluice-refusal', code];
     if (retryAfterMs !== undefined) headers.push('retry-after', String(Math.ceil(retryAfterMs / 1000)));
-    if (status === 401 || status === 400 || status === 413) headers.push('x-should-retry', 'false');
+    if (status === 401 || status === 400 || status === 413 || status === 415)
+      headers.push('x-should-retry', 'false');
     const payload = errorAdapter(this.route.family).errorPayload(kind, message, this.route.endpoint);
     sendJson(this.res, status, payload.body, headers);
     this.finish();

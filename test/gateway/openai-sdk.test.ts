@@ -4,6 +4,7 @@
  * without stream usage, the tenant's rate-limit headers, and the gateway's
  * own errors raised as the SDK's own error classes.
  */
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hello, KEYS, type Rig, startRig } from './helpers.js';
@@ -199,6 +200,37 @@ describe('errors the gateway answers itself, in OpenAI’s format', () => {
     const response = await post('/v1/chat/completions', huge);
     expect(response.status).toBe(413);
     expect(((await response.json()) as { error: { code: string } }).error.code).toBe('request_too_large');
+  });
+
+  it('decodes a gzip or br body, and refuses other encodings, broken data and bombs in OpenAI’s format', async () => {
+    const ask = Buffer.from(JSON.stringify({ model: 'gpt-4o-mini', messages: hello }));
+    const send = (body: Buffer, encoding: string) =>
+      fetch(`${rig.gateway.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${KEYS.pro}`,
+          'content-type': 'application/json',
+          'content-encoding': encoding,
+        },
+        body,
+      });
+    for (const [encoding, body] of [
+      ['gzip', gzipSync(ask)],
+      ['br', brotliCompressSync(ask)],
+    ] as const) {
+      const response = await send(body, encoding);
+      expect(response.status).toBe(200);
+      expect(((await response.json()) as { object: string }).object).toBe('chat.completion');
+    }
+    const unknown = await send(ask, 'zstd');
+    expect(unknown.status).toBe(415);
+    expect(unknown.headers.get('x-should-retry')).toBe('false');
+    expect(((await unknown.json()) as { error: { message: string } }).error.message).toMatch(/zstd/);
+    const broken = await send(ask, 'gzip');
+    expect(broken.status).toBe(400);
+    // 11 MiB of spaces compress to a few KiB: over the 10 MiB limit once decoded.
+    const bomb = await send(gzipSync(Buffer.alloc(11 * 1024 * 1024, 0x20)), 'gzip');
+    expect(bomb.status).toBe(413);
   });
 
   it('404 in OpenAI’s format for an unknown path', async () => {

@@ -1,0 +1,44 @@
+/**
+ * Compressed request bodies (`content-encoding: gzip | deflate | br`) are
+ * decoded before admission reads them, bounded by the same size limit as a
+ * plain body so a small compressed body cannot expand without bound. The
+ * decoded bytes are what goes upstream (without the encoding header).
+ */
+import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
+
+export type DecodedBody =
+  | { readonly ok: true; readonly body: Buffer }
+  | { readonly ok: false; readonly status: 400 | 413 | 415; readonly message: string };
+
+const DECODERS: Readonly<Record<string, (raw: Buffer, options: { maxOutputLength: number }) => Buffer>> = {
+  gzip: gunzipSync,
+  'x-gzip': gunzipSync,
+  deflate: inflateSync,
+  br: brotliDecompressSync,
+};
+
+/** Decodes `raw` per its `content-encoding` header (undefined or `identity`: as is). */
+export function decodeRequestBody(raw: Buffer, encoding: string | undefined, maxBytes: number): DecodedBody {
+  const name = encoding?.trim().toLowerCase();
+  if (name === undefined || name === '' || name === 'identity') return { ok: true, body: raw };
+  const decode = DECODERS[name];
+  if (!decode) {
+    return {
+      ok: false,
+      status: 415,
+      message: `Unsupported content-encoding \`${name}\`: send the body uncompressed, or as gzip, deflate or br.`,
+    };
+  }
+  try {
+    return { ok: true, body: decode(raw, { maxOutputLength: maxBytes }) };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      return {
+        ok: false,
+        status: 413,
+        message: `Request body too large once decoded: the gateway accepts at most ${maxBytes} bytes.`,
+      };
+    }
+    return { ok: false, status: 400, message: `The request body is not valid ${name} data.` };
+  }
+}
