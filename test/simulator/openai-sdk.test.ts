@@ -277,6 +277,51 @@ describe('OpenAI flavour with the official SDK', () => {
     expect((denied as InstanceType<typeof OpenAI.AuthenticationError>).code).toBe('invalid_api_key');
   });
 
+  it('validates the numeric and typed chat parameters as OpenAI words it, before charging anything', async () => {
+    const { client, sim } = await start();
+    const cases: [Record<string, unknown>, string, string][] = [
+      [
+        { max_tokens: 'abc' },
+        "Invalid type for 'max_tokens': expected an integer, but got a string instead.",
+        'invalid_type',
+      ],
+      [
+        { max_tokens: -5 },
+        "Invalid 'max_tokens': integer below minimum value. Expected a value >= 1, but got -5 instead.",
+        'integer_below_min_value',
+      ],
+      [
+        { max_completion_tokens: 1.5 },
+        "Invalid type for 'max_completion_tokens': expected an integer, but got a decimal instead.",
+        'invalid_type',
+      ],
+      [
+        { n: 0 },
+        "Invalid 'n': integer below minimum value. Expected a value >= 1, but got 0 instead.",
+        'integer_below_min_value',
+      ],
+      [
+        { stream: 'yes' },
+        "Invalid type for 'stream': expected a boolean, but got a string instead.",
+        'invalid_type',
+      ],
+      [
+        { messages: [null] },
+        "Invalid type for 'messages[0]': expected an object, but got null instead.",
+        'invalid_type',
+      ],
+    ];
+    for (const [fields, message, code] of cases) {
+      const error = await client.chat.completions
+        .create({ model: 'gpt-4o-mini', messages: hello, ...fields } as never)
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+      expect((error as InstanceType<typeof OpenAI.BadRequestError>).message).toContain(message);
+      expect((error as InstanceType<typeof OpenAI.BadRequestError>).code).toBe(code);
+    }
+    expect(sim.stats().admitted).toBe(0);
+  });
+
   it('answers insufficient_quota as a 429 the SDK reports with code insufficient_quota (§8.5)', async () => {
     const { sim } = await start({
       faults: [{ kind: 'insufficient_quota', at: [1], should_retry_header: true }],

@@ -9,7 +9,7 @@ import { NO_CACHE } from '../../flavour.js';
 import { type FramedMessage, openaiChatTokens, openaiTokens } from '../../tokens.js';
 import { arr, count, isObject, type JsonObject, str, textOf } from '../json.js';
 import { defaultMaxTokens } from './openai-models.js';
-import { openaiInvalid } from './openai-wire.js';
+import { openaiBadCount, openaiInvalid } from './openai-wire.js';
 
 const FINGERPRINT = 'fp_simulated';
 /** OpenAI's upper bound for `n`. */
@@ -56,10 +56,30 @@ export function parseChat(body: JsonObject, config: SimulatorConfig, headers: He
       'empty_array',
     );
   }
+  for (const name of ['max_tokens', 'max_completion_tokens', 'n']) {
+    const bad = openaiBadCount(body, name, headers);
+    if (bad) return bad;
+  }
+  if (body.stream !== undefined && body.stream !== null && typeof body.stream !== 'boolean') {
+    return openaiInvalid(
+      `Invalid type for 'stream': expected a boolean, but got a ${typeof body.stream} instead.`,
+      headers,
+      'stream',
+      'invalid_type',
+    );
+  }
   const framed: FramedMessage[] = [];
   let echo = '';
-  for (const m of messages) {
-    if (!isObject(m)) continue;
+  for (const [i, m] of messages.entries()) {
+    if (!isObject(m)) {
+      const got = m === null ? 'null' : Array.isArray(m) ? 'an array' : `a ${typeof m}`;
+      return openaiInvalid(
+        `Invalid type for 'messages[${i}]': expected an object, but got ${got} instead.`,
+        headers,
+        `messages[${i}]`,
+        'invalid_type',
+      );
+    }
     const role = str(m.role) ?? 'user';
     let text = textOf(m.content);
     if (Array.isArray(m.tool_calls)) text += JSON.stringify(m.tool_calls);

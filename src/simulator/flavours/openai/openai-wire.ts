@@ -189,3 +189,36 @@ export function openaiInvalidJson(headers: Headers): Reply {
     headers,
   );
 }
+
+/**
+ * OpenAI's 400 for a numeric parameter of the wrong type or below 1
+ * (`max_tokens`, `max_completion_tokens`, `n`), as its API words it;
+ * undefined when the parameter is absent, null or valid.
+ */
+export function openaiBadCount(
+  body: Record<string, unknown>,
+  name: string,
+  headers: Headers,
+): Reply | undefined {
+  const value = body[name];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value)) {
+    const got =
+      typeof value === 'number' ? 'a decimal' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+    return openaiInvalid(
+      `Invalid type for '${name}': expected an integer, but got ${got} instead.`,
+      headers,
+      name,
+      'invalid_type',
+    );
+  }
+  if (value < 1) {
+    return openaiInvalid(
+      `Invalid '${name}': integer below minimum value. Expected a value >= 1, but got ${value} instead.`,
+      headers,
+      name,
+      'integer_below_min_value',
+    );
+  }
+  return undefined;
+}
