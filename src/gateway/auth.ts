@@ -56,8 +56,10 @@ export class TenantKeys {
 }
 
 /**
- * The key a client sent: `Authorization: Bearer …` (OpenAI SDKs) or
- * `x-api-key` (Anthropic SDKs). Undefined when neither is present.
+ * The key a client sent: `Authorization: Bearer …` (OpenAI SDKs),
+ * `x-api-key` (Anthropic SDKs) or `x-goog-api-key` (Gemini SDKs). Undefined
+ * when none is present. (Gemini's `?key=` query form is not accepted: keys
+ * in URLs end up in proxies' and browsers' logs.)
  */
 export function presentedKey(headers: IncomingHttpHeaders): string | undefined {
   const auth = headers.authorization;
@@ -67,6 +69,9 @@ export function presentedKey(headers: IncomingHttpHeaders): string | undefined {
   }
   const key = headers['x-api-key'];
   if (typeof key === 'string' && key.length > 0) return key;
+  // Gemini's SDKs send their key here.
+  const google = headers['x-goog-api-key'];
+  if (typeof google === 'string' && google.length > 0) return google;
   return undefined;
 }
 

@@ -19,6 +19,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Cost, Usage } from '../core/cost.js';
 import type { Endpoint, ProviderAdapter, UsageTap } from '../providers/adapter.js';
+import { geminiModelFromPath } from '../providers/gemini/endpoints.js';
 import type { ApiFamily } from '../runtime/api-family.js';
 import type { Call, Outcome, Transport } from '../runtime/call.js';
 import { type Refusal, refusalPayload } from '../runtime/refusal.js';
@@ -145,7 +146,9 @@ class ProxyExchange implements Transport<UpstreamCall>, BodySink, InFlight {
       const message =
         this.route.family === 'anthropic'
           ? 'invalid x-api-key'
-          : 'Incorrect API key provided. Use the key your gateway operator gave you.';
+          : this.route.family === 'gemini'
+            ? 'API key not valid. Use the key your gateway operator gave you.'
+            : 'Incorrect API key provided. Use the key your gateway operator gave you.';
       this.refuseEarly(401, 'authentication', message, 'unauthenticated');
       return;
     }
@@ -218,7 +221,8 @@ class ProxyExchange implements Transport<UpstreamCall>, BodySink, InFlight {
       return;
     }
     const fields = body as Record<string, unknown>;
-    const model = fields.model;
+    // Gemini's native API names the model in the path; the others in the body.
+    const model = this.route.family === 'gemini' ? geminiModelFromPath(this.req.url ?? '') : fields.model;
     if (typeof model !== 'string' || model.length === 0) {
       this.refuseEarly(400, 'invalid_request', 'You must provide a model parameter.', 'missing_model');
       return;
@@ -262,7 +266,7 @@ class ProxyExchange implements Transport<UpstreamCall>, BodySink, InFlight {
       );
       return;
     }
-    const stream = body.stream === true;
+    const stream = body.stream === true || route.endpoint === 'stream_generate_content';
     this.log.stream = stream;
     this.log.group = model;
     const call: Call = {

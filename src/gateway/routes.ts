@@ -1,10 +1,12 @@
 /**
  * The gateway's routes: one small table keyed by `METHOD /path`, so adding
  * an endpoint (the dashboard's admin API, say) is one `router.add(...)`.
- * Exact paths only: every API Sluice serves has fixed paths, and a map
- * lookup is the cheapest router there is.
+ * Exact paths first (a map lookup is the cheapest router there is); the one
+ * API with the model in its path, Gemini's native one, is a fallback tried
+ * only when no exact path matched.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { matchGeminiPath } from '../providers/gemini/endpoints.js';
 import type { GatewayContext } from './context.js';
 import { handleModels } from './models.js';
 import { handleProxy, type ProxyRoute } from './proxy.js';
@@ -14,14 +16,21 @@ export type RouteHandler = (ctx: GatewayContext, req: IncomingMessage, res: Serv
 
 export class Router {
   private readonly table = new Map<string, RouteHandler>();
+  private fallback: ((method: string, pathname: string) => RouteHandler | undefined) | undefined;
 
   add(method: string, path: string, handler: RouteHandler): this {
     this.table.set(`${method} ${path}`, handler);
     return this;
   }
 
+  /** Consulted when no exact path matched (paths with parameters). */
+  otherwise(find: (method: string, pathname: string) => RouteHandler | undefined): this {
+    this.fallback = find;
+    return this;
+  }
+
   find(method: string, pathname: string): RouteHandler | undefined {
-    return this.table.get(`${method} ${pathname}`);
+    return this.table.get(`${method} ${pathname}`) ?? this.fallback?.(method, pathname);
   }
 
   routes(): string[] {
@@ -38,12 +47,34 @@ export const PROXY_ROUTES: readonly ProxyRoute[] = Object.freeze([
   { path: '/v1/messages/count_tokens', family: 'anthropic', endpoint: 'count_tokens' },
 ]);
 
+/** Gemini's native API: `POST /v1beta/models/{model}:generateContent` and `:streamGenerateContent`. */
+const GEMINI_ROUTES: Readonly<Record<string, ProxyRoute>> = Object.freeze({
+  generate_content: {
+    path: '/v1beta/models/{model}:generateContent',
+    family: 'gemini',
+    endpoint: 'generate_content',
+  },
+  stream_generate_content: {
+    path: '/v1beta/models/{model}:streamGenerateContent',
+    family: 'gemini',
+    endpoint: 'stream_generate_content',
+  },
+});
+
+function geminiRoute(method: string, pathname: string): RouteHandler | undefined {
+  if (!pathname.startsWith('/v1beta/models/') && !pathname.startsWith('/v1/models/')) return undefined;
+  const endpoint = matchGeminiPath(method, pathname);
+  const route = endpoint === undefined ? undefined : GEMINI_ROUTES[endpoint];
+  return route && ((ctx, req, res) => handleProxy(ctx, route, req, res));
+}
+
 /** The built-in routes: the proxied APIs, the model list, health, readiness and metrics (the dashboard mounts its own). */
 export function defaultRouter(): Router {
   const router = new Router();
   for (const route of PROXY_ROUTES) {
     router.add('POST', route.path, (ctx, req, res) => handleProxy(ctx, route, req, res));
   }
+  router.otherwise(geminiRoute);
   router.add('GET', '/v1/models', handleModels);
   router.add('GET', '/healthz', (_ctx, _req, res) => sendJson(res, 200, { status: 'ok' }));
   router.add('GET', '/readyz', handleReady);
