@@ -78,7 +78,8 @@ export function governedFetch(governor: Governor, options: GovernedFetchOptions 
     const url = new URL(request ? request.url : String(input));
     const method = (init?.method ?? request?.method ?? 'GET').toUpperCase();
     const headers = new Headers(init?.headers ?? request?.headers);
-    const rawBody = await bodyText(init?.body ?? (request?.body ? await request.text() : undefined));
+    // A Request's body is read from a clone: an ungoverned call passes the original on untouched.
+    const rawBody = await bodyText(init?.body ?? (request?.body ? await request.clone().text() : undefined));
     const family = familyOfPath(url.pathname);
     const body = parseBody(rawBody);
     const model = family === 'gemini' ? geminiModel(url.pathname) : stringField(body, 'model');

@@ -248,6 +248,14 @@ describe('governor.fetch with the openai SDK', () => {
     const client = new OpenAI({ apiKey: 'sk', baseURL: `${sim.url}/v1`, fetch: g.fetch, maxRetries: 0 });
     for (let i = 0; i < 3; i++) await client.chat.completions.create(ask);
     expect((await g.governor.store.stats()).reservations).toBe(0);
+    // A Request object keeps its body for the pass-through.
+    const request = new Request(`${sim.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer sk' },
+      body: JSON.stringify(ask),
+    });
+    expect((await g.fetch(request)).status).toBe(200);
+    expect((await g.governor.store.stats()).reservations).toBe(0);
   });
 });
 
