@@ -1,7 +1,7 @@
 /**
  * Answers the gateway writes itself (401, 400, 404, 413, refusals, health),
  * in the error format of the API the caller speaks: OpenAI's envelope on
- * OpenAI paths, Anthropic's on `/v1/messages`. The official SDKs then raise
+ * OpenAI paths, Anthropic's on `/v1/messages`, Gemini's on `/v1beta/`. The official SDKs then raise
  * their own error classes and read `Retry-After` / `x-should-retry` as they
  * would from the provider.
  */
@@ -24,6 +24,7 @@ export function errorAdapter(family: ApiFamily): ProviderAdapter {
 /** The API family whose error format an unrouted path gets. */
 export function familyOfUrl(pathname: string, anthropicHeaders: boolean): ApiFamily {
   if (pathname.startsWith('/v1/messages') || anthropicHeaders) return 'anthropic';
+  if (pathname.startsWith('/v1beta/')) return 'gemini';
   return 'openai';
 }
 

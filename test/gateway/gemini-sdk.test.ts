@@ -115,4 +115,15 @@ describe('Gemini native API through the gateway', () => {
     expect(wrong.status).toBe(404);
     expect(wrong.message).toMatch(/OpenAI API, not the Gemini API/);
   });
+
+  it('answers a Gemini path it does not serve in Gemini’s envelope', async () => {
+    const response = await fetch(`${rig.gateway.url}/v1beta/models/${GROUP}:embedContent`, {
+      method: 'POST',
+      headers: { 'x-goog-api-key': KEYS.pro, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(response.status).toBe(404);
+    const body = (await response.json()) as { error: { code: number; status: string } };
+    expect(body.error).toMatchObject({ code: 404, status: 'NOT_FOUND' });
+  });
 });
