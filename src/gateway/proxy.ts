@@ -22,6 +22,7 @@ import type { Endpoint, ProviderAdapter, UsageTap } from '../providers/adapter.j
 import { geminiModelFromPath } from '../providers/gemini/endpoints.js';
 import type { ApiFamily } from '../runtime/api-family.js';
 import type { Call, Outcome, Transport } from '../runtime/call.js';
+import { readControlHeaders } from '../runtime/control-headers.js';
 import { type Refusal, refusalPayload } from '../runtime/refusal.js';
 import type { Settlement } from '../runtime/settlement.js';
 import { usageToSettle } from '../runtime/stream/settle-stream.js';
@@ -244,26 +245,12 @@ class ProxyExchange implements Transport<UpstreamCall>, BodySink, InFlight {
     if (route.family === 'anthropic' && forwardHeaders['anthropic-version'] === undefined) {
       forwardHeaders['anthropic-version'] = DEFAULT_ANTHROPIC_VERSION;
     }
-    const priority = headers['x-sluice-priority'];
-    const maxWait = headers['x-sluice-max-wait-ms'];
-    const maxWaitMs = maxWait === undefined ? undefined : Number(maxWait);
-    // A header the client set on purpose but got wrong is an error, not silently ignored.
-    if (typeof priority === 'string' && this.ctx.governor.classes.indexOf(priority) === undefined) {
-      this.refuseEarly(
-        400,
-        'invalid_request',
-        `Unknown x-sluice-priority \`${priority}\`: use one of ${this.ctx.governor.classes.names.join(', ')}.`,
-        'invalid_priority',
-      );
-      return;
-    }
-    if (maxWaitMs !== undefined && !(Number.isFinite(maxWaitMs) && maxWaitMs >= 0)) {
-      this.refuseEarly(
-        400,
-        'invalid_request',
-        'x-sluice-max-wait-ms must be a number of milliseconds, 0 or more.',
-        'invalid_max_wait',
-      );
+    const control = readControlHeaders((name) => {
+      const value = headers[name];
+      return typeof value === 'string' ? value : undefined;
+    }, this.ctx.governor.classes);
+    if (!control.ok) {
+      this.refuseEarly(400, 'invalid_request', control.message, control.code);
       return;
     }
     const stream = body.stream === true || route.endpoint === 'stream_generate_content';
@@ -280,10 +267,10 @@ class ProxyExchange implements Transport<UpstreamCall>, BodySink, InFlight {
       forwardHeaders,
       model,
       tenant: this.tenantId as string,
-      priority: typeof priority === 'string' ? priority : undefined,
-      maxWaitMs,
+      priority: control.priority,
+      maxWaitMs: control.maxWaitMs,
       signal: connectionSignal(req.socket),
-      downgrade: headers['x-sluice-downgrade'] === 'allow',
+      downgrade: control.downgrade,
     };
     this.call = call;
     let outcome: Outcome<UpstreamCall>;

@@ -14,6 +14,7 @@ import type { Cost } from '../core/cost.js';
 import type { Endpoint, ProviderAdapter } from '../providers/adapter.js';
 import { type ApiFamily, familyOfPath } from '../runtime/api-family.js';
 import type { Call, Outcome, Transport, UpstreamReply } from '../runtime/call.js';
+import { CONTROL_HEADERS, readControlHeaders } from '../runtime/control-headers.js';
 import type { Governor } from '../runtime/governor.js';
 import { refusalPayload } from '../runtime/refusal.js';
 import type { Settlement } from '../runtime/settlement.js';
@@ -31,12 +32,6 @@ export interface GovernedFetchOptions {
 }
 
 /** Per-call controls a caller may send as headers; never forwarded upstream. */
-const CONTROL_HEADERS = [
-  'x-sluice-tenant',
-  'x-sluice-priority',
-  'x-sluice-max-wait-ms',
-  'x-sluice-downgrade',
-];
 const HOP_BY_HOP = new Set([
   'connection',
   'keep-alive',
@@ -92,25 +87,8 @@ export function governedFetch(governor: Governor, options: GovernedFetchOptions 
     headers.forEach((value, name) => {
       if (!HOP_BY_HOP.has(name) && !CONTROL_HEADERS.includes(name)) forwardHeaders[name] = value;
     });
-    const priority = headers.get('x-sluice-priority') ?? options.priority;
-    const maxWaitHeader = headers.get('x-sluice-max-wait-ms');
-    const maxWait = maxWaitHeader === null ? undefined : Number(maxWaitHeader);
-    // A control header set on purpose but wrong is the caller's error, not silently ignored.
-    if (priority !== undefined && governor.classes.indexOf(priority) === undefined) {
-      const names = governor.classes.names.join(', ');
-      return badRequest(
-        group.adapter,
-        endpoint,
-        `Unknown x-sluice-priority \`${priority}\`: use one of ${names}.`,
-      );
-    }
-    if (maxWait !== undefined && !(Number.isFinite(maxWait) && maxWait >= 0)) {
-      return badRequest(
-        group.adapter,
-        endpoint,
-        'x-sluice-max-wait-ms must be a number of milliseconds, 0 or more.',
-      );
-    }
+    const control = readControlHeaders((name) => headers.get(name), governor.classes, options.priority);
+    if (!control.ok) return badRequest(group.adapter, endpoint, control.message);
     const call: Call = {
       family,
       endpoint,
@@ -122,10 +100,10 @@ export function governedFetch(governor: Governor, options: GovernedFetchOptions 
       forwardHeaders,
       model,
       tenant: headers.get('x-sluice-tenant') ?? options.tenant ?? 'default',
-      priority,
-      maxWaitMs: maxWait,
+      priority: control.priority,
+      maxWaitMs: control.maxWaitMs,
       signal: init?.signal ?? request?.signal ?? undefined,
-      downgrade: headers.get('x-sluice-downgrade') === 'allow',
+      downgrade: control.downgrade,
     };
     const outcome = await governor.execute(call, transport);
     return toResponse(outcome, group.adapter, call, family);

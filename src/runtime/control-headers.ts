@@ -1,0 +1,52 @@
+/**
+ * The headers a caller uses to steer Sluice, read the same way by both faces
+ * (gateway and `governor.fetch`). They are Sluice's own and never go
+ * upstream. A header the caller set on purpose but got wrong is an error
+ * (400), not silently ignored.
+ */
+import type { PriorityClasses } from '../core/scheduler/priority.js';
+
+export const CONTROL_HEADERS: readonly string[] = Object.freeze([
+  'x-sluice-tenant',
+  'x-sluice-priority',
+  'x-sluice-max-wait-ms',
+  'x-sluice-downgrade',
+]);
+
+export type ControlHeaders =
+  | {
+      readonly ok: true;
+      /** A class the caller asks for (it can only lower its tier's). */
+      readonly priority: string | undefined;
+      readonly maxWaitMs: number | undefined;
+      readonly downgrade: boolean;
+    }
+  | { readonly ok: false; readonly code: 'invalid_priority' | 'invalid_max_wait'; readonly message: string };
+
+/** Reads the control headers through `get` (undefined or null: absent). */
+export function readControlHeaders(
+  get: (name: string) => string | null | undefined,
+  classes: PriorityClasses,
+  defaultPriority?: string,
+): ControlHeaders {
+  const priority = get('x-sluice-priority') ?? defaultPriority;
+  if (priority !== undefined && classes.indexOf(priority) === undefined) {
+    return {
+      ok: false,
+      code: 'invalid_priority',
+      message: `Unknown x-sluice-priority \`${priority}\`: use one of ${classes.names.join(', ')}.`,
+    };
+  }
+  const wait = get('x-sluice-max-wait-ms');
+  // Number('') is 0: an empty header is a mistake, not "do not wait".
+  const maxWaitMs =
+    wait === undefined || wait === null ? undefined : wait.trim() === '' ? Number.NaN : Number(wait);
+  if (maxWaitMs !== undefined && !(Number.isFinite(maxWaitMs) && maxWaitMs >= 0)) {
+    return {
+      ok: false,
+      code: 'invalid_max_wait',
+      message: 'x-sluice-max-wait-ms must be a number of milliseconds, 0 or more.',
+    };
+  }
+  return { ok: true, priority, maxWaitMs, downgrade: get('x-sluice-downgrade') === 'allow' };
+}
