@@ -63,7 +63,10 @@ describe('governor.fetch with Gemini', () => {
     // Reserved 2 × (input + 400); settled to what the simulator counted.
     const { tokens } = sim.stats();
     expect(tokens.output).toBe(24);
-    expect(snapshot?.used).toBeCloseTo(tokens.input + tokens.output, 0);
+    // A rolling day refills ~12 tokens/s: allow what refilled while the test ran (the reservation was ~800).
+    const settled = tokens.input + tokens.output;
+    expect(snapshot?.used).toBeLessThanOrEqual(settled + 1e-6);
+    expect(snapshot?.used).toBeGreaterThan(settled - 5);
     expect((await g.governor.store.stats()).active).toBe(0);
   });
 

@@ -291,8 +291,9 @@ describe('governor.fetch with the anthropic SDK', () => {
     const [deployment] = g.governor.groups.deployments();
     const otpd = deployment?.bucketFor('output_tokens', 'day');
     const [snapshot] = await g.governor.store.peek(otpd ? [otpd] : []);
-    // 2 × 400 reserved, settled to 2 × 12.
-    expect(snapshot?.used).toBeCloseTo(24, 0);
+    // 2 × 400 reserved, settled to 2 × 12 (less the little a rolling day refilled meanwhile, ~12/s).
+    expect(snapshot?.used).toBeLessThanOrEqual(24 + 1e-6);
+    expect(snapshot?.used).toBeGreaterThan(19);
     expect((await g.governor.store.stats()).active).toBe(0);
   });
 
