@@ -164,6 +164,19 @@ local function write_state(key, good_until, until_ms, l, w)
   expire_at(key, x)
 end
 
+-- Writes back every bucket state a batch changed (`dirty[k]` is its kind:
+-- 'g' for gcra, else calendar), each once, whatever number of decisions
+-- touched it.
+local function write_dirty(dirty, level, win, paused, good_until)
+  for k, kind in pairs(dirty) do
+    if kind == 'g' then
+      write_state(KEYS[k], good_until[k], math.max(level[k], paused[k]), level[k])
+    else
+      write_state(KEYS[k], good_until[k], math.max(win[k] + DAY_MS, paused[k]), level[k], win[k])
+    end
+  end
+end
+
 -- Never shortens a key's life (a concurrency set holds several leases).
 local function extend_to(key, until_ms)
   local ttl = math.ceil(math.max(until_ms - now, 0) + GRACE_MS)

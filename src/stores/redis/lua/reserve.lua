@@ -157,13 +157,7 @@ for _ = 1, R do
   end
 end
 
-for k, kind in pairs(dirty) do
-  if kind == 'g' then
-    write_state(KEYS[k], good_until[k], math.max(level[k], paused[k]), level[k])
-  else
-    write_state(KEYS[k], good_until[k], math.max(win[k] + DAY_MS, paused[k]), level[k], win[k])
-  end
-end
+write_dirty(dirty, level, win, paused, good_until)
 for s, list in pairs(added) do
   if #list > 0 then
     redis.call('ZADD', KEYS[s], unpack(list))

@@ -96,13 +96,7 @@ for r = 1, R do
   end
 end
 
-for k, kind in pairs(dirty) do
-  if kind == 'g' then
-    write_state(KEYS[k], good_until[k], math.max(level[k], paused[k]), level[k])
-  else
-    write_state(KEYS[k], good_until[k], math.max(win[k] + DAY_MS, paused[k]), level[k], win[k])
-  end
-end
+write_dirty(dirty, level, win, paused, good_until)
 for k, list in pairs(freed) do redis.call('ZREM', KEYS[k], unpack(list)) end
 if settled > 0 then redis.call('HINCRBY', KEYS[1], 's', settled) end
 if duplicates > 0 then redis.call('HINCRBY', KEYS[1], 'd', duplicates) end
