@@ -10,18 +10,19 @@ export type DecodedBody =
   | { readonly ok: true; readonly body: Buffer }
   | { readonly ok: false; readonly status: 400 | 413 | 415; readonly message: string };
 
-const DECODERS: Readonly<Record<string, (raw: Buffer, options: { maxOutputLength: number }) => Buffer>> = {
-  gzip: gunzipSync,
-  'x-gzip': gunzipSync,
-  deflate: inflateSync,
-  br: brotliDecompressSync,
-};
+// A Map, not an object: a client-chosen name must not reach `Object.prototype` (`constructor`, `toString`).
+const DECODERS: ReadonlyMap<string, (raw: Buffer, options: { maxOutputLength: number }) => Buffer> = new Map([
+  ['gzip', gunzipSync],
+  ['x-gzip', gunzipSync],
+  ['deflate', inflateSync],
+  ['br', brotliDecompressSync],
+]);
 
 /** Decodes `raw` per its `content-encoding` header (undefined or `identity`: as is). */
 export function decodeRequestBody(raw: Buffer, encoding: string | undefined, maxBytes: number): DecodedBody {
   const name = encoding?.trim().toLowerCase();
   if (name === undefined || name === '' || name === 'identity') return { ok: true, body: raw };
-  const decode = DECODERS[name];
+  const decode = DECODERS.get(name);
   if (!decode) {
     return {
       ok: false,

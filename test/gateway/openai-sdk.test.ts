@@ -226,6 +226,8 @@ describe('errors the gateway answers itself, in OpenAI’s format', () => {
     expect(unknown.status).toBe(415);
     expect(unknown.headers.get('x-should-retry')).toBe('false');
     expect(((await unknown.json()) as { error: { message: string } }).error.message).toMatch(/zstd/);
+    // A name that is a property of every object is still just an unknown encoding.
+    expect((await send(ask, 'constructor')).status).toBe(415);
     const broken = await send(ask, 'gzip');
     expect(broken.status).toBe(400);
     // 11 MiB of spaces compress to a few KiB: over the 10 MiB limit once decoded.
