@@ -21,7 +21,7 @@ import type { Cost, Usage } from '../core/cost.js';
 import type { Endpoint, ProviderAdapter, UsageTap } from '../providers/adapter.js';
 import { geminiModelFromPath } from '../providers/gemini/endpoints.js';
 import type { ApiFamily } from '../runtime/api-family.js';
-import type { Call, Outcome, Transport } from '../runtime/call.js';
+import { type Call, type Outcome, streams, type Transport } from '../runtime/call.js';
 import { readControlHeaders } from '../runtime/control-headers.js';
 import { type Refusal, refusalPayload } from '../runtime/refusal.js';
 import type { Settlement } from '../runtime/settlement.js';
@@ -253,7 +253,7 @@ class ProxyExchange implements Transport<UpstreamCall>, BodySink, InFlight {
       this.refuseEarly(400, 'invalid_request', control.message, control.code);
       return;
     }
-    const stream = body.stream === true || route.endpoint === 'stream_generate_content';
+    const stream = streams(body, route.endpoint);
     this.log.stream = stream;
     this.log.group = model;
     const call: Call = {

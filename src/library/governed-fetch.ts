@@ -12,8 +12,9 @@
  */
 import type { Cost } from '../core/cost.js';
 import type { Endpoint, ProviderAdapter } from '../providers/adapter.js';
+import { geminiModelFromPath } from '../providers/gemini/endpoints.js';
 import { type ApiFamily, familyOfPath } from '../runtime/api-family.js';
-import type { Call, Outcome, Transport, UpstreamReply } from '../runtime/call.js';
+import { type Call, type Outcome, streams, type Transport, type UpstreamReply } from '../runtime/call.js';
 import { CONTROL_HEADERS, readControlHeaders } from '../runtime/control-headers.js';
 import type { Governor } from '../runtime/governor.js';
 import { refusalPayload } from '../runtime/refusal.js';
@@ -31,7 +32,7 @@ export interface GovernedFetchOptions {
   priority?: string;
 }
 
-/** Per-call controls a caller may send as headers; never forwarded upstream. */
+/** Connection-level headers that belong to this hop, not to the upstream call. */
 const HOP_BY_HOP = new Set([
   'connection',
   'keep-alive',
@@ -77,7 +78,7 @@ export function governedFetch(governor: Governor, options: GovernedFetchOptions 
     const rawBody = await bodyText(init?.body ?? (request?.body ? await request.clone().text() : undefined));
     const family = familyOfPath(url.pathname);
     const body = parseBody(rawBody);
-    const model = family === 'gemini' ? geminiModel(url.pathname) : stringField(body, 'model');
+    const model = family === 'gemini' ? geminiModelFromPath(url.pathname) : stringField(body, 'model');
     const group = model === undefined ? undefined : governor.groups.group(model);
     if (!group?.serves(family) || rawBody === null) return upstreamFetch(input, init);
     const endpoint = group.adapter.matchEndpoint(method, url.pathname);
@@ -96,7 +97,7 @@ export function governedFetch(governor: Governor, options: GovernedFetchOptions 
       path: `${url.pathname}${url.search}`,
       body,
       rawBody: rawBody ?? undefined,
-      stream: body?.stream === true || endpoint === 'stream_generate_content',
+      stream: streams(body, endpoint),
       forwardHeaders,
       model,
       tenant: headers.get('x-sluice-tenant') ?? options.tenant ?? 'default',
@@ -243,9 +244,4 @@ function parseBody(text: string | null | undefined): Record<string, unknown> | u
 function stringField(body: Record<string, unknown> | undefined, name: string): string | undefined {
   const value = body?.[name];
   return typeof value === 'string' ? value : undefined;
-}
-
-function geminiModel(pathname: string): string | undefined {
-  const match = /\/models\/([^/:]+):/.exec(pathname);
-  return match?.[1] ? decodeURIComponent(match[1]) : undefined;
 }

@@ -3,7 +3,7 @@
  * gateway): what a caller asks for (`Call`), how one attempt reaches the
  * upstream (`Transport`, `UpstreamReply`) and what comes back (`Outcome`).
  */
-import type { HeaderLookup, ProviderError } from '../providers/adapter.js';
+import type { Endpoint, HeaderLookup, ProviderError } from '../providers/adapter.js';
 import type { Refusal } from './refusal.js';
 import type { Settlement } from './settlement.js';
 import type { TenantBudget } from './tenant-budget.js';
@@ -73,3 +73,8 @@ export type Outcome<R extends UpstreamReply> =
       /** How long the call waited before it was refused. */
       readonly waitedMs: number;
     };
+
+/** Whether a call streams: `stream: true` in the body, or Gemini's streaming endpoint (named by its path). */
+export function streams(body: Record<string, unknown> | undefined, endpoint: Endpoint): boolean {
+  return body?.stream === true || endpoint === 'stream_generate_content';
+}
