@@ -15,6 +15,7 @@ import type { Store } from '../stores/store.js';
 import { Admission, type Admitted, type Refused } from './admission.js';
 import type { Call, Outcome, Transport, UpstreamReply } from './call.js';
 import { CallPlan, type FailedAttempt, planCall } from './call-plan.js';
+import type { CircuitAttempt } from './circuit-breaker.js';
 import type { Deployment } from './deployment.js';
 import { type Emit, emitter, type GovernorObserver } from './events.js';
 import { applyObservations, applyRateLimited } from './feedback.js';
@@ -144,6 +145,13 @@ export class Governor {
       leaseMs: this.leaseMs,
     });
     if (!admitted.admitted) return this.onAdmissionRefused(plan, deployment, admitted, buckets);
+    const circuit = deployment.circuit.onSend(this.clock.now());
+    if (!circuit) {
+      // The circuit opened, or its one probe left, while this call waited for admission: nothing is sent.
+      await this.admission.settle(admitted, { inputTokens: 0, outputTokens: 0 }).catch(() => undefined);
+      plan.failed.add(deployment);
+      return 'next';
+    }
 
     const settlement = new Settlement(this.admission, admitted, this.leases, (usage) =>
       this.emit('settled', {
@@ -155,9 +163,10 @@ export class Governor {
       }),
     );
     try {
-      return await this.send(plan, deployment, transport, { admitted, buckets, settlement });
+      return await this.send(plan, deployment, transport, { admitted, buckets, settlement, circuit });
     } catch (error) {
-      // Whatever went wrong after admission, the reservation is given back now.
+      // Whatever went wrong after admission, the reservation is given back now (and the probe slot).
+      deployment.circuit.release(circuit);
       await settlement.settle();
       throw error;
     }
@@ -168,10 +177,15 @@ export class Governor {
     plan: CallPlan<R>,
     deployment: Deployment,
     transport: Transport<R>,
-    held: { admitted: Admitted; buckets: readonly BucketSpec[]; settlement: Settlement },
+    held: {
+      admitted: Admitted;
+      buckets: readonly BucketSpec[];
+      settlement: Settlement;
+      circuit: CircuitAttempt;
+    },
   ): Promise<Outcome<R> | 'next'> {
     const { call, tenant, group, cost } = plan;
-    const { admitted, settlement } = held;
+    const { admitted, settlement, circuit } = held;
     const target = upstreamTarget(deployment, call);
     const budget = budgetOf(tenant, held.buckets, admitted.remaining);
     if (plan.governed) {
@@ -187,7 +201,6 @@ export class Governor {
     }
     plan.attempts++;
     const sentAt = this.clock.now();
-    deployment.circuit.onSend(sentAt);
     deployment.retryBudget.recordRequest(sentAt);
 
     let reply: R;
@@ -196,15 +209,17 @@ export class Governor {
     } catch (cause) {
       // It may or may not have reached the provider: the estimate stands.
       await settlement.settle();
-      if (call.signal?.aborted)
+      if (call.signal?.aborted) {
+        deployment.circuit.release(circuit);
         return this.refused(
           simpleRefusal('aborted', 499, 'The caller went away.'),
           call,
           tenant,
           plan.priorityName,
         );
+      }
       const error = networkError(cause instanceof Error ? cause.message : String(cause));
-      deployment.circuit.recordFailure(this.clock.now());
+      deployment.circuit.recordFailure(circuit, this.clock.now());
       this.emit('upstream', {
         deployment: deployment.id,
         status: 0,
@@ -217,7 +232,7 @@ export class Governor {
     const now = this.clock.now();
     applyObservations(this.store, deployment, deployment.adapter.observe(reply.headers, now), now, this.emit);
     if (reply.status >= 200 && reply.status < 300) {
-      deployment.circuit.recordSuccess(now);
+      deployment.circuit.recordSuccess(circuit, now);
       deployment.onSuccess();
       this.emit('upstream', {
         deployment: deployment.id,
@@ -250,8 +265,10 @@ export class Governor {
     // The provider refused the work: no tokens were used, the request still counts.
     await settlement.settle({ inputTokens: 0, outputTokens: 0 });
     if (error.kind === 'rate_limited') applyRateLimited(this.store, deployment, error, now, this.emit);
-    if (isUpstreamFault(error)) deployment.circuit.recordFailure(now);
-    else if (error.kind !== 'rate_limited') deployment.circuit.recordSuccess(now);
+    // A 429 says nothing about health; other refusals (auth, quota, bad request) show it answering.
+    if (isUpstreamFault(error)) deployment.circuit.recordFailure(circuit, now);
+    else if (error.kind === 'rate_limited') deployment.circuit.release(circuit);
+    else deployment.circuit.recordSuccess(circuit, now);
     return this.afterFailure(plan, deployment, { reply, error, bodyText, target, budget });
   }
 

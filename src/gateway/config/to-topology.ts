@@ -128,5 +128,6 @@ function toCircuit(c: NonNullable<GatewayConfig['circuit']>): CircuitOptions {
     ...(c.window_ms !== undefined && { windowMs: c.window_ms }),
     ...(c.min_requests !== undefined && { minRequests: c.min_requests }),
     ...(c.open_ms !== undefined && { openMs: c.open_ms }),
+    ...(c.first_open_ms !== undefined && { firstOpenMs: c.first_open_ms }),
   };
 }
