@@ -16,7 +16,7 @@ import type { ModelGroup, ModelGroups } from './model-groups.js';
 import type { Refusal } from './refusal.js';
 import { simpleRefusal } from './refusal.js';
 import type { TenantBudget } from './tenant-budget.js';
-import type { Tenant } from './tenants.js';
+import { mayUse, type Tenant } from './tenants.js';
 import type { UpstreamTarget } from './upstream-target.js';
 
 /** Calls Sluice routes and sends but does not charge (they have their own provider limits or none). */
@@ -43,7 +43,10 @@ export class CallPlan<R extends UpstreamReply> {
   constructor(
     readonly call: Call,
     readonly group: ModelGroup,
+    /** `group` and the fallbacks to try after it, all of them groups the tenant may use. */
     readonly chain: readonly ModelGroup[],
+    /** Where eligible calls may go when `group` runs low on headroom (a group the tenant may use). */
+    readonly downgradeTo: ModelGroup | undefined,
     readonly tenant: Tenant,
     readonly priority: number,
     readonly priorityName: string,
@@ -69,7 +72,7 @@ export function planCall<R extends UpstreamReply>(
     return { refusal: simpleRefusal('unknown_model', 404, message), tenant: undefined };
   }
   const tenant = topology.tenants.resolve(call.tenant);
-  if (tenant.modelGroups && !tenant.modelGroups.has(group.name)) {
+  if (!mayUse(tenant, group.name)) {
     const message = `Tenant ${tenant.id} may not use the model \`${group.name}\`.`;
     return { refusal: simpleRefusal('model_not_allowed', 403, message), tenant };
   }
@@ -80,7 +83,8 @@ export function planCall<R extends UpstreamReply>(
   return new CallPlan<R>(
     call,
     group,
-    topology.chain(group, call.family),
+    topology.chain(group, call.family, tenant),
+    topology.downgradeOf(group, call.family, tenant),
     tenant,
     priority,
     classes.nameOf(priority),

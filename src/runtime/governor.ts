@@ -343,15 +343,12 @@ export class Governor {
     const primary = plan.group;
     for (const group of plan.chain) {
       const candidates = exclude ? group.deployments.filter((d) => !exclude.has(d)) : group.deployments;
-      const mayDowngrade = downgrade && group === primary && primary.downgrade !== undefined;
-      const ranked = await rankDeployments(candidates, plan.cost, this.store, now, mayDowngrade);
+      const cheaper = downgrade && group === primary ? plan.downgradeTo : undefined;
+      const ranked = await rankDeployments(candidates, plan.cost, this.store, now, cheaper !== undefined);
       const best = ranked[0];
       if (!best) continue;
-      if (mayDowngrade && primary.downgrade && best.headroom < primary.downgrade.whenHeadroomBelow) {
-        const cheaper = this.topology.group(primary.downgrade.to);
-        const alt = cheaper
-          ? (await rankDeployments(cheaper.deployments, plan.cost, this.store, now))[0]
-          : undefined;
+      if (cheaper && primary.downgrade && best.headroom < primary.downgrade.whenHeadroomBelow) {
+        const alt = (await rankDeployments(cheaper.deployments, plan.cost, this.store, now))[0];
         if (alt && alt.waitMs <= best.waitMs && alt.headroom > best.headroom) return alt;
       }
       return best;

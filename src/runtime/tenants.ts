@@ -37,6 +37,11 @@ export interface Tenant {
   readonly modelGroups: ReadonlySet<string> | undefined;
 }
 
+/** Whether `tenant` may call the model group `group` (its allow-list, if it has one). */
+export function mayUse(tenant: Tenant, group: string): boolean {
+  return tenant.modelGroups === undefined || tenant.modelGroups.has(group);
+}
+
 export interface TenantDirectoryOptions {
   tiers?: Record<string, TierConfig>;
   tenants?: TenantConfig[];
