@@ -133,7 +133,7 @@ export class Governor {
     transport: Transport<R>,
   ): Promise<Outcome<R> | 'next'> {
     const { call, tenant, group, cost } = plan;
-    const buckets = plan.governed ? this.bucketsOf(deployment, tenant) : [deployment.gate];
+    const buckets = this.bucketsOf(deployment, plan);
     const admitted = await this.admission.admit({
       tenant: tenant.id,
       priority: plan.priority,
@@ -187,7 +187,7 @@ export class Governor {
     const { call, tenant, group, cost } = plan;
     const { admitted, settlement, circuit } = held;
     const target = upstreamTarget(deployment, call);
-    const budget = budgetOf(tenant, held.buckets, admitted.remaining);
+    const budget = budgetOf(plan.tenantBuckets, held.buckets, admitted.remaining);
     if (plan.governed) {
       const waitedMs = admitted.waitedMs;
       this.emit('admitted', {
@@ -356,8 +356,12 @@ export class Governor {
     return undefined;
   }
 
-  private bucketsOf(deployment: Deployment, tenant: Tenant): BucketSpec[] {
-    return [...deployment.buckets(), ...this.topology.poolBuckets(deployment), ...tenant.buckets];
+  /** Every bucket an attempt on `deployment` is charged on; the tenant's come last (see `budgetOf`). */
+  private bucketsOf<R extends UpstreamReply>(deployment: Deployment, plan: CallPlan<R>): BucketSpec[] {
+    const upstream = plan.governed
+      ? [...deployment.buckets(), ...this.topology.poolBuckets(deployment)]
+      : [deployment.gate];
+    return [...upstream, ...plan.tenantBuckets];
   }
 
   /** No deployment is left to try: the last failure, the last refusal, or every circuit is open. */
@@ -396,8 +400,8 @@ export class Governor {
   ): Outcome<R> {
     const refusal = refusalFromAdmission(refused, { priority: plan.priorityName, group: plan.group.name });
     const budget =
-      refused.remaining && plan.tenant.buckets.length
-        ? budgetOf(plan.tenant, buckets, refused.remaining)
+      refused.remaining && plan.tenantBuckets.length
+        ? budgetOf(plan.tenantBuckets, buckets, refused.remaining)
         : undefined;
     return this.refused(refusal, plan.call, plan.tenant, plan.priorityName, {
       waitedMs: refused.waitedMs,

@@ -3,11 +3,12 @@
  * allow-list through fallbacks and downgrades, and its own budget for the
  * calls Sluice otherwise routes without charging (Anthropic count_tokens).
  */
+import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { GatewayConfigInput } from '../../src/gateway/config/schema.js';
 import type { SimulatorOptions } from '../../src/simulator/index.js';
-import { hello, type Rig, startRig } from './helpers.js';
+import { baseConfig, hello, type Rig, startRig } from './helpers.js';
 
 const LIMITED = 'sk-test-limited-01';
 const OPEN = 'sk-test-open-0001';
@@ -128,5 +129,68 @@ describe("a tenant's model allow-list covers the whole fallback chain", () => {
       .chat.completions.create({ model: 'cheap', messages: hello, max_tokens: 16 }, downgrade)
       .withResponse();
     expect(open.response.headers.get('x-sluice-deployment')).toBe('pricey-1');
+  });
+});
+
+describe('count_tokens has a budget of its own per tenant', () => {
+  it("refuses the 6th count in a burst of a 5-rpm tier with Anthropic's 429, and forwards only 5", async () => {
+    const r = await start({}, (url) =>
+      baseConfig(url, {
+        tiers: { small: { rpm: 5, max_wait_ms: 1_000 } },
+        tenants: [{ id: 'small-co', key: LIMITED, tier: 'small' }],
+      }),
+    );
+    const client = r.anthropic(LIMITED);
+    const results = await Promise.allSettled(
+      Array.from({ length: 6 }, () =>
+        client.messages.countTokens({ model: 'claude-haiku', messages: hello }),
+      ),
+    );
+    const refused = results.filter((x) => x.status === 'rejected');
+    expect(results.filter((x) => x.status === 'fulfilled')).toHaveLength(5);
+    expect(refused).toHaveLength(1);
+    const error = (refused[0] as PromiseRejectedResult).reason;
+    expect(error).toBeInstanceOf(Anthropic.RateLimitError);
+    expect(Number(error.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(error.error).toMatchObject({ type: 'error', error: { type: 'rate_limit_error' } });
+    expect(r.sim.stats().by_flavour.anthropic).toBe(5);
+    // The count budget is its own: messages and the model list are not charged by it.
+    await expect(
+      client.messages.create({ model: 'claude-haiku', max_tokens: 16, messages: hello }),
+    ).resolves.toMatchObject({ type: 'message' });
+    await expect(client.models.list()).resolves.toBeDefined();
+    expect((await r.gateway.governor.store.stats()).active).toBe(0);
+  });
+
+  it('answers a count with the count budget in its rate-limit headers; a count_tokens_rpm limits counts only', async () => {
+    const r = await start({}, (url) =>
+      baseConfig(url, {
+        tiers: { small: { rpm: 5, max_wait_ms: 1_000 }, counting: { count_tokens_rpm: 2, max_wait_ms: 0 } },
+        tenants: [
+          { id: 'small-co', key: LIMITED, tier: 'small' },
+          { id: 'counting-co', key: OPEN, tier: 'counting' },
+        ],
+      }),
+    );
+    const { response } = await r
+      .anthropic(LIMITED)
+      .messages.countTokens({ model: 'claude-haiku', messages: hello })
+      .withResponse();
+    expect(response.headers.get('x-ratelimit-limit-requests')).toBe('5');
+    expect(response.headers.get('x-ratelimit-remaining-requests')).toBe('4');
+    // count_tokens_rpm alone: counts are limited, messages are not.
+    const counting = r.anthropic(OPEN);
+    const counts = await Promise.allSettled(
+      Array.from({ length: 3 }, () =>
+        counting.messages.countTokens({ model: 'claude-haiku', messages: hello }),
+      ),
+    );
+    expect(counts.map((x) => x.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
+    const messages = await Promise.all(
+      Array.from({ length: 3 }, () =>
+        counting.messages.create({ model: 'claude-haiku', max_tokens: 16, messages: hello }),
+      ),
+    );
+    expect(messages).toHaveLength(3);
   });
 });

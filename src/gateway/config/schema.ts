@@ -67,6 +67,8 @@ const tierSchema = z.strictObject({
   max_wait_ms: nonNegative.optional(),
   /** Fair-share weight inside a priority class. */
   weight: positive.optional(),
+  /** Anthropic count_tokens calls per minute, a budget of their own (default: the tier's `rpm`). */
+  count_tokens_rpm: positive.optional(),
 });
 
 const tenantSchema = z

@@ -95,6 +95,7 @@ function toTier(tier: TierInput): TierConfig {
     ...(tier.priority !== undefined && { priority: tier.priority }),
     ...(tier.max_wait_ms !== undefined && { maxWaitMs: tier.max_wait_ms }),
     ...(tier.weight !== undefined && { weight: tier.weight }),
+    ...(tier.count_tokens_rpm !== undefined && { countTokensRpm: tier.count_tokens_rpm }),
   };
 }
 
