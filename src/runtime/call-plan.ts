@@ -16,12 +16,17 @@ import type { ModelGroup, ModelGroups } from './model-groups.js';
 import type { Refusal } from './refusal.js';
 import { simpleRefusal } from './refusal.js';
 import type { TenantBudget } from './tenant-budget.js';
-import type { Tenant } from './tenants.js';
+import { mayUse, type Tenant } from './tenants.js';
 import type { UpstreamTarget } from './upstream-target.js';
 
-/** Calls Sluice routes and sends but does not charge (they have their own provider limits or none). */
+/**
+ * Calls Sluice routes and sends without charging the upstream's buckets (they
+ * have their own provider limits or none); `ungovernedCharge` says what the
+ * tenant pays for them.
+ */
 const UNGOVERNED: ReadonlySet<Endpoint> = new Set<Endpoint>(['models', 'count_tokens']);
 const ZERO_COST: Cost = Object.freeze({ requests: 0, inputTokens: 0, outputTokens: 0 });
+const ONE_REQUEST: Cost = Object.freeze({ requests: 1, inputTokens: 0, outputTokens: 0 });
 
 export interface FailedAttempt<R extends UpstreamReply> {
   readonly reply: R | undefined;
@@ -43,12 +48,18 @@ export class CallPlan<R extends UpstreamReply> {
   constructor(
     readonly call: Call,
     readonly group: ModelGroup,
+    /** `group` and the fallbacks to try after it, all of them groups the tenant may use. */
     readonly chain: readonly ModelGroup[],
+    /** Where eligible calls may go when `group` runs low on headroom (a group the tenant may use). */
+    readonly downgradeTo: ModelGroup | undefined,
     readonly tenant: Tenant,
     readonly priority: number,
     readonly priorityName: string,
     readonly cost: Cost,
+    /** Charged on the upstream's buckets (deployment, pools) with an estimated cost. */
     readonly governed: boolean,
+    /** The tenant's buckets this call is charged on. */
+    readonly tenantBuckets: readonly BucketSpec[],
     readonly startedAt: number,
     readonly deadline: number,
   ) {}
@@ -69,26 +80,47 @@ export function planCall<R extends UpstreamReply>(
     return { refusal: simpleRefusal('unknown_model', 404, message), tenant: undefined };
   }
   const tenant = topology.tenants.resolve(call.tenant);
-  if (tenant.modelGroups && !tenant.modelGroups.has(group.name)) {
+  if (!mayUse(tenant, group.name)) {
     const message = `Tenant ${tenant.id} may not use the model \`${group.name}\`.`;
     return { refusal: simpleRefusal('model_not_allowed', 403, message), tenant };
   }
   const priority = topology.tenants.priorityFor(tenant, call.priority);
   const maxWaitMs = Math.min(tenant.maxWaitMs, call.maxWaitMs ?? Number.POSITIVE_INFINITY);
   const governed = !UNGOVERNED.has(call.endpoint);
-  const cost = governed ? group.adapter.estimate(call.endpoint, call.body, call.path).cost : ZERO_COST;
+  const { cost, tenantBuckets } = governed
+    ? {
+        cost: group.adapter.estimate(call.endpoint, call.body, call.path).cost,
+        tenantBuckets: tenant.buckets,
+      }
+    : ungovernedCharge(call.endpoint, tenant);
   return new CallPlan<R>(
     call,
     group,
-    topology.chain(group, call.family),
+    topology.chain(group, call.family, tenant),
+    topology.downgradeOf(group, call.family, tenant),
     tenant,
     priority,
     classes.nameOf(priority),
     cost,
     governed,
+    tenantBuckets,
     now,
     now + Math.max(0, maxWaitMs),
   );
+}
+
+/**
+ * Token counting is free upstream but has its own rate limit there (PROVIDERS.md
+ * §3.6): each tenant gets a budget of its own for it, one request per count.
+ * The model list costs nothing.
+ */
+function ungovernedCharge(
+  endpoint: Endpoint,
+  tenant: Tenant,
+): { cost: Cost; tenantBuckets: readonly BucketSpec[] } {
+  return endpoint === 'count_tokens'
+    ? { cost: ONE_REQUEST, tenantBuckets: tenant.countTokensBuckets }
+    : { cost: ZERO_COST, tenantBuckets: [] };
 }
 
 function apiName(family: ApiFamily): string {

@@ -6,6 +6,17 @@
  * Failures are upstream faults (5xx, overload, timeouts, network errors), not
  * rate limits: a 429 is handled by pausing buckets, not by declaring the
  * deployment broken.
+ *
+ * Every attempt carries the generation of the breaker it was sent under (a
+ * new one starts at each opening and each closing). A result from an earlier
+ * generation is stale and ignored: an attempt sent before the circuit opened
+ * says nothing about the deployment now, so a late success may not close it
+ * (which made it flap open → closed → open) and a late failure may not count
+ * against a freshly closed circuit.
+ *
+ * The first opening is short (`firstOpenMs`), so a brief burst of errors does
+ * not take a group's only deployment away for long; each re-opening without
+ * a healthy spell in between doubles it, up to `openMs`.
  */
 export type CircuitState = 'closed' | 'open' | 'half_open';
 
@@ -14,16 +25,37 @@ export interface CircuitOptions {
   consecutiveFailures?: number;
   /** Error rate (0..1) over `windowMs` that opens it, once `minRequests` were seen. Default 0.5. */
   errorRate?: number;
+  /** Window of the error rate. Default 30 s. */
   windowMs?: number;
+  /** Results needed in the window before the error rate may open the circuit. Default 20. */
   minRequests?: number;
-  /** How long it stays open before a probe is allowed. Default 30 s. */
+  /** Longest an opening lasts before a probe is allowed. Default 30 s. */
   openMs?: number;
+  /**
+   * How long a first opening lasts; each re-opening doubles it up to `openMs`.
+   * It starts over once the circuit has stayed closed for `openMs`. Default 5 s
+   * (or `openMs` when that is shorter).
+   */
+  firstOpenMs?: number;
+}
+
+/** What the breaker hands out when an attempt is sent, and takes back with its result. */
+export interface CircuitAttempt {
+  /** The breaker's generation when it was sent. */
+  readonly generation: number;
+  /** Whether this attempt is the half-open probe. */
+  readonly probe: boolean;
 }
 
 export class CircuitBreaker {
   private state: CircuitState = 'closed';
+  private generation = 0;
   private consecutive = 0;
   private openedAt = 0;
+  private openForMs = 0;
+  /** Openings since the circuit last stayed closed for `openMs`. */
+  private reopenings = 0;
+  private closedAt = Number.NEGATIVE_INFINITY;
   private probeInFlight = false;
   private windowStart = 0;
   private requests = 0;
@@ -33,6 +65,7 @@ export class CircuitBreaker {
   private readonly windowMs: number;
   private readonly minRequests: number;
   private readonly openMs: number;
+  private readonly firstOpenMs: number;
 
   constructor(
     options: CircuitOptions = {},
@@ -43,11 +76,12 @@ export class CircuitBreaker {
     this.windowMs = options.windowMs ?? 30_000;
     this.minRequests = options.minRequests ?? 20;
     this.openMs = options.openMs ?? 30_000;
+    this.firstOpenMs = Math.max(0, Math.min(options.firstOpenMs ?? 5_000, this.openMs));
   }
 
   /** The state at `now` (an open circuit turns half-open once its cool-down is over). */
   stateAt(now: number): CircuitState {
-    if (this.state === 'open' && now - this.openedAt >= this.openMs) this.transition('half_open');
+    if (this.state === 'open' && now - this.openedAt >= this.openForMs) this.transition('half_open');
     return this.state;
   }
 
@@ -59,33 +93,59 @@ export class CircuitBreaker {
     return !this.probeInFlight;
   }
 
-  /** Call when a request is actually sent (claims the half-open probe). */
-  onSend(now: number): void {
-    if (this.stateAt(now) === 'half_open') this.probeInFlight = true;
+  /**
+   * An attempt is about to be sent: its ticket, to hand back with its result,
+   * or undefined when the circuit refuses it now (open, or the half-open probe
+   * is already out). Routing checked `allows` earlier, but admission may have
+   * waited since.
+   */
+  onSend(now: number): CircuitAttempt | undefined {
+    if (!this.allows(now)) return undefined;
+    const probe = this.state === 'half_open';
+    if (probe) this.probeInFlight = true;
+    return { generation: this.generation, probe };
   }
 
   /** Ms until an open circuit lets a probe through (0 when not open). */
   retryInMs(now: number): number {
-    return this.stateAt(now) === 'open' ? this.openedAt + this.openMs - now : 0;
+    return this.stateAt(now) === 'open' ? this.openedAt + this.openForMs - now : 0;
   }
 
-  recordSuccess(now: number): void {
+  recordSuccess(attempt: CircuitAttempt, now: number): void {
+    if (!this.current(attempt)) return;
+    if (attempt.probe) {
+      this.probeInFlight = false;
+      this.close(now);
+      return;
+    }
     this.count(now, false);
     this.consecutive = 0;
-    this.probeInFlight = false;
-    if (this.state !== 'closed') this.transition('closed');
   }
 
-  recordFailure(now: number): void {
-    this.count(now, true);
-    this.consecutive++;
-    this.probeInFlight = false;
-    if (this.state === 'half_open') {
+  recordFailure(attempt: CircuitAttempt, now: number): void {
+    if (!this.current(attempt)) return;
+    if (attempt.probe) {
+      this.probeInFlight = false;
       this.open(now);
       return;
     }
+    this.count(now, true);
+    this.consecutive++;
     const rateTripped = this.requests >= this.minRequests && this.failures / this.requests >= this.errorRate;
-    if (this.state === 'closed' && (this.consecutive >= this.consecutiveLimit || rateTripped)) this.open(now);
+    if (this.consecutive >= this.consecutiveLimit || rateTripped) this.open(now);
+  }
+
+  /** The attempt ended saying nothing about health (a 429, the caller went away): its probe slot is free again. */
+  release(attempt: CircuitAttempt): void {
+    if (attempt.probe && this.current(attempt)) this.probeInFlight = false;
+  }
+
+  /** Whether a result still belongs to the state it was sent under. */
+  private current(attempt: CircuitAttempt): boolean {
+    return (
+      attempt.generation === this.generation &&
+      (attempt.probe ? this.state === 'half_open' : this.state === 'closed')
+    );
   }
 
   private count(now: number, failed: boolean): void {
@@ -99,17 +159,28 @@ export class CircuitBreaker {
   }
 
   private open(now: number): void {
+    // A re-opening soon after the last one (or straight from a failed probe) lasts longer.
+    if (this.state === 'closed' && now - this.closedAt >= this.openMs) this.reopenings = 0;
+    this.openForMs = Math.min(this.openMs, this.firstOpenMs * 2 ** this.reopenings);
+    this.reopenings = Math.min(this.reopenings + 1, 30);
     this.openedAt = now;
     this.transition('open');
   }
 
+  private close(now: number): void {
+    this.closedAt = now;
+    this.consecutive = 0;
+    this.windowStart = now;
+    this.requests = 0;
+    this.failures = 0;
+    this.transition('closed');
+  }
+
   private transition(next: CircuitState): void {
     if (next === this.state) return;
+    // Results of attempts sent before an opening or a closing are stale from now on.
+    if (next !== 'half_open') this.generation++;
     this.state = next;
-    if (next === 'closed') {
-      this.requests = 0;
-      this.failures = 0;
-    }
     this.onChange?.(next);
   }
 }

@@ -15,6 +15,7 @@ import type { Store } from '../stores/store.js';
 import { Admission, type Admitted, type Refused } from './admission.js';
 import type { Call, Outcome, Transport, UpstreamReply } from './call.js';
 import { CallPlan, type FailedAttempt, planCall } from './call-plan.js';
+import type { CircuitAttempt } from './circuit-breaker.js';
 import type { Deployment } from './deployment.js';
 import { type Emit, emitter, type GovernorObserver } from './events.js';
 import { applyObservations, applyRateLimited } from './feedback.js';
@@ -132,7 +133,7 @@ export class Governor {
     transport: Transport<R>,
   ): Promise<Outcome<R> | 'next'> {
     const { call, tenant, group, cost } = plan;
-    const buckets = plan.governed ? this.bucketsOf(deployment, tenant) : [deployment.gate];
+    const buckets = this.bucketsOf(deployment, plan);
     const admitted = await this.admission.admit({
       tenant: tenant.id,
       priority: plan.priority,
@@ -144,6 +145,13 @@ export class Governor {
       leaseMs: this.leaseMs,
     });
     if (!admitted.admitted) return this.onAdmissionRefused(plan, deployment, admitted, buckets);
+    const circuit = deployment.circuit.onSend(this.clock.now());
+    if (!circuit) {
+      // The circuit opened, or its one probe left, while this call waited for admission: nothing is sent.
+      await this.admission.settle(admitted, { inputTokens: 0, outputTokens: 0 }).catch(() => undefined);
+      plan.failed.add(deployment);
+      return 'next';
+    }
 
     const settlement = new Settlement(this.admission, admitted, this.leases, (usage) =>
       this.emit('settled', {
@@ -155,9 +163,10 @@ export class Governor {
       }),
     );
     try {
-      return await this.send(plan, deployment, transport, { admitted, buckets, settlement });
+      return await this.send(plan, deployment, transport, { admitted, buckets, settlement, circuit });
     } catch (error) {
-      // Whatever went wrong after admission, the reservation is given back now.
+      // Whatever went wrong after admission, the reservation is given back now (and the probe slot).
+      deployment.circuit.release(circuit);
       await settlement.settle();
       throw error;
     }
@@ -168,12 +177,17 @@ export class Governor {
     plan: CallPlan<R>,
     deployment: Deployment,
     transport: Transport<R>,
-    held: { admitted: Admitted; buckets: readonly BucketSpec[]; settlement: Settlement },
+    held: {
+      admitted: Admitted;
+      buckets: readonly BucketSpec[];
+      settlement: Settlement;
+      circuit: CircuitAttempt;
+    },
   ): Promise<Outcome<R> | 'next'> {
     const { call, tenant, group, cost } = plan;
-    const { admitted, settlement } = held;
+    const { admitted, settlement, circuit } = held;
     const target = upstreamTarget(deployment, call);
-    const budget = budgetOf(tenant, held.buckets, admitted.remaining);
+    const budget = budgetOf(plan.tenantBuckets, held.buckets, admitted.remaining);
     if (plan.governed) {
       const waitedMs = admitted.waitedMs;
       this.emit('admitted', {
@@ -187,7 +201,6 @@ export class Governor {
     }
     plan.attempts++;
     const sentAt = this.clock.now();
-    deployment.circuit.onSend(sentAt);
     deployment.retryBudget.recordRequest(sentAt);
 
     let reply: R;
@@ -196,15 +209,17 @@ export class Governor {
     } catch (cause) {
       // It may or may not have reached the provider: the estimate stands.
       await settlement.settle();
-      if (call.signal?.aborted)
+      if (call.signal?.aborted) {
+        deployment.circuit.release(circuit);
         return this.refused(
           simpleRefusal('aborted', 499, 'The caller went away.'),
           call,
           tenant,
           plan.priorityName,
         );
+      }
       const error = networkError(cause instanceof Error ? cause.message : String(cause));
-      deployment.circuit.recordFailure(this.clock.now());
+      deployment.circuit.recordFailure(circuit, this.clock.now());
       this.emit('upstream', {
         deployment: deployment.id,
         status: 0,
@@ -217,7 +232,7 @@ export class Governor {
     const now = this.clock.now();
     applyObservations(this.store, deployment, deployment.adapter.observe(reply.headers, now), now, this.emit);
     if (reply.status >= 200 && reply.status < 300) {
-      deployment.circuit.recordSuccess(now);
+      deployment.circuit.recordSuccess(circuit, now);
       deployment.onSuccess();
       this.emit('upstream', {
         deployment: deployment.id,
@@ -250,8 +265,10 @@ export class Governor {
     // The provider refused the work: no tokens were used, the request still counts.
     await settlement.settle({ inputTokens: 0, outputTokens: 0 });
     if (error.kind === 'rate_limited') applyRateLimited(this.store, deployment, error, now, this.emit);
-    if (isUpstreamFault(error)) deployment.circuit.recordFailure(now);
-    else if (error.kind !== 'rate_limited') deployment.circuit.recordSuccess(now);
+    // A 429 says nothing about health; other refusals (auth, quota, bad request) show it answering.
+    if (isUpstreamFault(error)) deployment.circuit.recordFailure(circuit, now);
+    else if (error.kind === 'rate_limited') deployment.circuit.release(circuit);
+    else deployment.circuit.recordSuccess(circuit, now);
     return this.afterFailure(plan, deployment, { reply, error, bodyText, target, budget });
   }
 
@@ -326,15 +343,12 @@ export class Governor {
     const primary = plan.group;
     for (const group of plan.chain) {
       const candidates = exclude ? group.deployments.filter((d) => !exclude.has(d)) : group.deployments;
-      const mayDowngrade = downgrade && group === primary && primary.downgrade !== undefined;
-      const ranked = await rankDeployments(candidates, plan.cost, this.store, now, mayDowngrade);
+      const cheaper = downgrade && group === primary ? plan.downgradeTo : undefined;
+      const ranked = await rankDeployments(candidates, plan.cost, this.store, now, cheaper !== undefined);
       const best = ranked[0];
       if (!best) continue;
-      if (mayDowngrade && primary.downgrade && best.headroom < primary.downgrade.whenHeadroomBelow) {
-        const cheaper = this.topology.group(primary.downgrade.to);
-        const alt = cheaper
-          ? (await rankDeployments(cheaper.deployments, plan.cost, this.store, now))[0]
-          : undefined;
+      if (cheaper && primary.downgrade && best.headroom < primary.downgrade.whenHeadroomBelow) {
+        const alt = (await rankDeployments(cheaper.deployments, plan.cost, this.store, now))[0];
         if (alt && alt.waitMs <= best.waitMs && alt.headroom > best.headroom) return alt;
       }
       return best;
@@ -342,8 +356,12 @@ export class Governor {
     return undefined;
   }
 
-  private bucketsOf(deployment: Deployment, tenant: Tenant): BucketSpec[] {
-    return [...deployment.buckets(), ...this.topology.poolBuckets(deployment), ...tenant.buckets];
+  /** Every bucket an attempt on `deployment` is charged on; the tenant's come last (see `budgetOf`). */
+  private bucketsOf<R extends UpstreamReply>(deployment: Deployment, plan: CallPlan<R>): BucketSpec[] {
+    const upstream = plan.governed
+      ? [...deployment.buckets(), ...this.topology.poolBuckets(deployment)]
+      : [deployment.gate];
+    return [...upstream, ...plan.tenantBuckets];
   }
 
   /** No deployment is left to try: the last failure, the last refusal, or every circuit is open. */
@@ -382,8 +400,8 @@ export class Governor {
   ): Outcome<R> {
     const refusal = refusalFromAdmission(refused, { priority: plan.priorityName, group: plan.group.name });
     const budget =
-      refused.remaining && plan.tenant.buckets.length
-        ? budgetOf(plan.tenant, buckets, refused.remaining)
+      refused.remaining && plan.tenantBuckets.length
+        ? budgetOf(plan.tenantBuckets, buckets, refused.remaining)
         : undefined;
     return this.refused(refusal, plan.call, plan.tenant, plan.priorityName, {
       waitedMs: refused.waitedMs,

@@ -16,7 +16,7 @@ import { Deployment, type DeploymentConfig } from './deployment.js';
 import type { Emit } from './events.js';
 import { bucketsFor, type LimitsConfig } from './limits.js';
 import type { RetryOptions } from './retry-policy.js';
-import { type TenantConfig, TenantDirectory, type TierConfig } from './tenants.js';
+import { mayUse, type Tenant, type TenantConfig, TenantDirectory, type TierConfig } from './tenants.js';
 
 export interface ModelGroupConfig {
   deployments: DeploymentConfig[];
@@ -167,20 +167,28 @@ export class ModelGroups {
 
   /**
    * `group` then its fallbacks (transitively, each once) that speak the
-   * caller's API: Sluice routes, it does not translate request formats.
+   * caller's API (Sluice routes, it does not translate request formats) and
+   * that `tenant` may use: a fallback it may not use is skipped, its own
+   * fallbacks are not.
    */
-  chain(group: ModelGroup, family: ApiFamily): ModelGroup[] {
-    const out: ModelGroup[] = [];
+  chain(group: ModelGroup, family: ApiFamily, tenant: Tenant): ModelGroup[] {
+    const seen: ModelGroup[] = [];
     const visit = (g: ModelGroup) => {
-      if (out.includes(g) || !g.serves(family)) return;
-      out.push(g);
+      if (seen.includes(g) || !g.serves(family)) return;
+      seen.push(g);
       for (const name of g.fallbacks) {
         const next = this.groups.get(name);
         if (next) visit(next);
       }
     };
     visit(group);
-    return out;
+    return seen.filter((g) => mayUse(tenant, g.name));
+  }
+
+  /** The cheaper group `group` may downgrade to, when it speaks the caller's API and `tenant` may use it. */
+  downgradeOf(group: ModelGroup, family: ApiFamily, tenant: Tenant): ModelGroup | undefined {
+    const to = group.downgrade ? this.groups.get(group.downgrade.to) : undefined;
+    return to?.serves(family) && mayUse(tenant, to.name) ? to : undefined;
   }
 }
 

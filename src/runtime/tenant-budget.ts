@@ -4,7 +4,6 @@
  * that existing SDKs and clients back off on their own before they are refused.
  */
 import type { BucketSpec } from '../core/limit.js';
-import type { Tenant } from './tenants.js';
 
 export interface BudgetLine {
   readonly limit: number;
@@ -20,18 +19,19 @@ export interface TenantBudget {
 
 /**
  * The tenant's per-minute requests and tokens lines, from the remaining
- * units the store reported for `buckets` (the tenant's buckets come last).
+ * units the store reported for `buckets`, of which `tenantBuckets` (the
+ * tenant's buckets this call was charged on) come last.
  */
 export function budgetOf(
-  tenant: Tenant,
+  tenantBuckets: readonly BucketSpec[],
   buckets: readonly BucketSpec[],
   remaining: readonly number[],
 ): TenantBudget {
-  const offset = buckets.length - tenant.buckets.length;
+  const offset = buckets.length - tenantBuckets.length;
   let requests: BudgetLine | undefined;
   let tokens: BudgetLine | undefined;
-  for (let i = 0; i < tenant.buckets.length; i++) {
-    const spec = tenant.buckets[i] as BucketSpec;
+  for (let i = 0; i < tenantBuckets.length; i++) {
+    const spec = tenantBuckets[i] as BucketSpec;
     if (spec.per !== 'minute' || (spec.dimension !== 'requests' && spec.dimension !== 'tokens')) continue;
     const left = remaining[offset + i] ?? spec.capacity;
     const line = { limit: spec.limit, remaining: left, resetMs: (spec.capacity - left) / spec.ratePerMs };

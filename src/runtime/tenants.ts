@@ -16,6 +16,11 @@ export interface TierConfig {
   maxWaitMs?: number;
   /** Fair-share weight inside a priority class. Default 1. */
   weight?: number;
+  /**
+   * Token counts (Anthropic `count_tokens`) per minute, a budget of their own
+   * that nothing else draws from. Default: the tier's `rpm`; none without one.
+   */
+  countTokensRpm?: number;
 }
 
 export interface TenantConfig {
@@ -31,10 +36,17 @@ export interface Tenant {
   readonly id: string;
   readonly tier: string | undefined;
   readonly buckets: readonly BucketSpec[];
+  /** The buckets token counting is charged on (and nothing else). */
+  readonly countTokensBuckets: readonly BucketSpec[];
   readonly priority: number;
   readonly maxWaitMs: number;
   readonly weight: number;
   readonly modelGroups: ReadonlySet<string> | undefined;
+}
+
+/** Whether `tenant` may call the model group `group` (its allow-list, if it has one). */
+export function mayUse(tenant: Tenant, group: string): boolean {
+  return tenant.modelGroups === undefined || tenant.modelGroups.has(group);
 }
 
 export interface TenantDirectoryOptions {
@@ -89,11 +101,15 @@ export class TenantDirectory {
         ? this.options.defaultPriority
         : this.options.classes.indexOf(tier.priority);
     if (priority === undefined) throw new Error(`tier ${config.tier}: unknown priority ${tier?.priority}`);
+    const countTokensRpm = tier?.countTokensRpm ?? tier?.limits?.rpm;
     return Object.freeze({
       id: config.id,
       tier: config.tier,
       // A tier's budget is Sluice's own policy, not a provider limit to keep clear of: no margin.
       buckets: Object.freeze(bucketsFor(`tenant:${config.id}`, tier?.limits, 0)),
+      countTokensBuckets: Object.freeze(
+        bucketsFor(`tenant:${config.id}:count_tokens`, { rpm: countTokensRpm }, 0),
+      ),
       priority,
       maxWaitMs: tier?.maxWaitMs ?? this.options.defaultMaxWaitMs,
       weight: config.weight ?? tier?.weight ?? 1,

@@ -55,7 +55,7 @@ describe('Anthropic-compatible endpoints through the gateway', () => {
     expect((await rig.gateway.governor.store.stats()).active).toBe(0);
   });
 
-  it('counts tokens (routed, not charged against any bucket)', async () => {
+  it("counts tokens (routed, charged only on the tenant's count budget)", async () => {
     const before = await rig.gateway.governor.store.stats();
     const count = await rig.anthropic().messages.countTokens({ model: 'claude-haiku', messages: hello });
     expect(count.input_tokens).toBeGreaterThan(0);

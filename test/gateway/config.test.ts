@@ -129,6 +129,12 @@ describe('validation', () => {
       'tenants[0].key_sha256: expected 64 hex digits',
     );
   });
+
+  it('refuses a first circuit opening longer than the longest one', () => {
+    expect(problems({ ...minimal, circuit: { open_ms: 10_000, first_open_ms: 20_000 } })).toContain(
+      'circuit.first_open_ms: first_open_ms must not be longer than open_ms',
+    );
+  });
 });
 
 describe('${ENV_VAR} interpolation', () => {
@@ -239,9 +245,13 @@ describe('mapping to the governor topology', () => {
             ],
           },
         },
-        tiers: { free: { rpm: 5, tpm: 5_000, priority: 'low', max_wait_ms: 2_000, weight: 0.5 } },
+        tiers: {
+          free: { rpm: 5, tpm: 5_000, priority: 'low', max_wait_ms: 2_000, weight: 0.5 },
+          counting: { count_tokens_rpm: 100 },
+        },
         tenants: [{ id: 'acme', key: 'sk-acme-12345', tier: 'free', model_groups: ['gpt-4o-mini'] }],
         retry: { max_attempts: 2 },
+        circuit: { consecutive_failures: 3, open_ms: 60_000, first_open_ms: 2_000 },
       },
       'x',
       {},
@@ -268,6 +278,8 @@ describe('mapping to the governor topology', () => {
       maxWaitMs: 2_000,
       weight: 0.5,
     });
+    expect(topology.tiers?.counting).toEqual({ countTokensRpm: 100 });
+    expect(topology.circuit).toEqual({ consecutiveFailures: 3, openMs: 60_000, firstOpenMs: 2_000 });
     expect(topology.tenants).toEqual([{ id: 'acme', tier: 'free', modelGroups: ['gpt-4o-mini'] }]);
     expect(topology.pools).toEqual({ 'openai-org': { rpm: 10_000, tpm: 2_000_000 } });
     expect(topology.safetyMargin).toBe(0.2);

@@ -67,6 +67,8 @@ const tierSchema = z.strictObject({
   max_wait_ms: nonNegative.optional(),
   /** Fair-share weight inside a priority class. */
   weight: positive.optional(),
+  /** Anthropic count_tokens calls per minute, a budget of their own (default: the tier's `rpm`). */
+  count_tokens_rpm: positive.optional(),
 });
 
 const tenantSchema = z
@@ -165,13 +167,25 @@ const baseSchema = z.strictObject({
     .optional(),
   circuit: z
     .strictObject({
+      /** Failures in a row that open a deployment's circuit. */
       consecutive_failures: positiveInt.optional(),
+      /** Share of failed calls in `window_ms` that opens it, once `min_requests` were seen. */
       error_rate: z.number().gt(0).max(1).optional(),
       window_ms: positiveInt.optional(),
       min_requests: positiveInt.optional(),
+      /** Longest an opening lasts before one probe is let through. */
       open_ms: positiveInt.optional(),
+      /** A first opening lasts this long; each re-opening doubles it, up to `open_ms`. */
+      first_open_ms: positiveInt.optional(),
     })
-    .optional(),
+    .optional()
+    .refine(
+      (c) => c?.first_open_ms === undefined || c.open_ms === undefined || c.first_open_ms <= c.open_ms,
+      {
+        message: 'first_open_ms must not be longer than open_ms',
+        path: ['first_open_ms'],
+      },
+    ),
   server: z
     .strictObject({
       /** Largest request body accepted (413 above). */

@@ -95,6 +95,7 @@ function toTier(tier: TierInput): TierConfig {
     ...(tier.priority !== undefined && { priority: tier.priority }),
     ...(tier.max_wait_ms !== undefined && { maxWaitMs: tier.max_wait_ms }),
     ...(tier.weight !== undefined && { weight: tier.weight }),
+    ...(tier.count_tokens_rpm !== undefined && { countTokensRpm: tier.count_tokens_rpm }),
   };
 }
 
@@ -128,5 +129,6 @@ function toCircuit(c: NonNullable<GatewayConfig['circuit']>): CircuitOptions {
     ...(c.window_ms !== undefined && { windowMs: c.window_ms }),
     ...(c.min_requests !== undefined && { minRequests: c.min_requests }),
     ...(c.open_ms !== undefined && { openMs: c.open_ms }),
+    ...(c.first_open_ms !== undefined && { firstOpenMs: c.first_open_ms }),
   };
 }
