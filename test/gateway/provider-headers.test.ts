@@ -39,7 +39,12 @@ async function startUpstream(headers: Record<string, string>): Promise<Upstream>
           created: 1_700_000_000,
           model: 'gpt-4o-mini',
           choices: [
-            { index: 0, message: { role: 'assistant', content: 'Hi.' }, finish_reason: 'stop', logprobs: null },
+            {
+              index: 0,
+              message: { role: 'assistant', content: 'Hi.' },
+              finish_reason: 'stop',
+              logprobs: null,
+            },
           ],
           usage: { prompt_tokens: 9, completion_tokens: 2, total_tokens: 11 },
         }),
@@ -152,5 +157,21 @@ describe('provider rate-limit headers against a smaller declared bucket', () => 
     }
     // "Full again now" is the provider's own word: nothing is held back.
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200]);
+  });
+
+  it('refuses for at most one window when the upstream reports limit 1e12 and remaining 0 with no reset', async () => {
+    const upstream = await startUpstream({
+      'x-ratelimit-limit-tokens': '1000000000000',
+      'x-ratelimit-remaining-tokens': '0',
+    });
+    opened.push(upstream);
+    const { client } = await gatewayInFrontOf(upstream);
+    expect((await ask(client)).status).toBe(200);
+    // The provider has nothing left: our bucket is empty, and full again within its minute.
+    const refused = await ask(client);
+    expect(refused.status).toBe(503);
+    expect(refused.retryAfterS).toBeGreaterThan(0);
+    expect(refused.retryAfterS).toBeLessThanOrEqual(60);
+    expect(upstream.calls).toBe(1);
   });
 });

@@ -47,7 +47,10 @@ export function calendarResetMs(now: number): number {
  * quota's reset follows the provider's calendar, not the continuous bucket
  * `provider-report.ts` converts resets for.
  */
-export function calendarUsedFromProvider(observation: ProviderObservation, spec: BucketSpec): number | undefined {
+export function calendarUsedFromProvider(
+  observation: ProviderObservation,
+  spec: BucketSpec,
+): number | undefined {
   const left = reportedRemaining(observation, spec);
   return left === undefined ? undefined : usedBeside(left, spec);
 }

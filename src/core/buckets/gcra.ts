@@ -53,7 +53,11 @@ export function gcraRemaining(tat: number, now: number, spec: BucketSpec): numbe
  * may ours be, whatever the units suggested (mismatched or nonsense headers).
  * Never later than one window either, since at most the whole bucket is used.
  */
-export function gcraTatFromProvider(observation: ProviderObservation, now: number, spec: BucketSpec): number | undefined {
+export function gcraTatFromProvider(
+  observation: ProviderObservation,
+  now: number,
+  spec: BucketSpec,
+): number | undefined {
   const left = providerRemaining(observation, now, spec);
   if (left === undefined) return undefined;
   const tat = now + usedBeside(left, spec) / spec.ratePerMs;

@@ -200,7 +200,11 @@ export class RedisStore implements Store {
   async pause(spec: BucketSpec, untilMs: number): Promise<void> {
     const c = this.argsOf(spec);
     const now = this.clock.now();
-    await this.run(this.scripts.pause, [c.stateKey], [now, this.source, this.grace, pauseEnd(untilMs, now, spec)]);
+    await this.run(
+      this.scripts.pause,
+      [c.stateKey],
+      [now, this.source, this.grace, pauseEnd(untilMs, now, spec)],
+    );
   }
 
   async peek(buckets: readonly BucketSpec[]): Promise<BucketSnapshot[]> {
