@@ -64,6 +64,15 @@ export function usedBeside(providerLeft: number, spec: BucketSpec): number {
 }
 
 /**
+ * The report under which `spec` offers at most `remaining` of its capacity:
+ * the inverse of `usedBeside`, for a store that carries a level over from
+ * another store (fallback handover) through `sync`.
+ */
+export function reportOffering(remaining: number, spec: BucketSpec): ProviderObservation {
+  return { limit: spec.limit, remaining: remaining + spec.limit - spec.capacity };
+}
+
+/**
  * The latest end of a pause on `spec` that starts at `now`. A rate limit is
  * full again within one window, so a pause (a 429's Retry-After) never
  * outlasts one window of the bucket it closes: a wrong or hostile header
