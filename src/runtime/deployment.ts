@@ -82,7 +82,8 @@ export class Deployment {
     this.gate = defineBucket(`${this.scope}:gate`, {
       dimension: 'requests',
       limit: UNLIMITED,
-      per: 'second',
+      // The window bounds how long one 429 can close the gate (pauseEnd).
+      per: 'minute',
       margin: 0,
     });
     this.declared = bucketsFor(this.scope, config.limits, deps.margin);

@@ -5,6 +5,8 @@
  * fired until the provider's time and lowers the deployment's admitted rate.
  * Store writes are not awaited: feedback never adds latency to a request.
  */
+import { pauseEnd } from '../core/buckets/provider-report.js';
+import type { BucketSpec } from '../core/limit.js';
 import type { ProviderError, RateLimitObservation } from '../providers/adapter.js';
 import type { Store } from '../stores/store.js';
 import type { Deployment } from './deployment.js';
@@ -51,7 +53,27 @@ export function applyRateLimited(
   emit('adaptive', { deployment: deployment.id, factor: deployment.rate.factor });
   const bucket =
     (error.dimension && deployment.bucketFor(error.dimension, error.window ?? 'minute')) || deployment.gate;
-  const untilMs = now + (error.retryAfterMs ?? DEFAULT_PAUSE_MS);
+  // The provider's Retry-After is honoured up to its own reset of that
+  // bucket, and a pause never outlasts one window of it (the gate's is a
+  // minute). Waits of a day or more never get here: they are quotas.
+  const asked = now + (error.retryAfterMs ?? DEFAULT_PAUSE_MS);
+  const untilMs = pauseEnd(Math.min(asked, statedResetOf(deployment, bucket, now)), now, bucket);
   emit('paused', { deployment: deployment.id, bucket: bucket.key, untilMs });
   void store.pause(bucket, untilMs).catch(() => undefined);
+}
+
+/**
+ * When the response that carried the 429 said `bucket` is full again (its
+ * own rate-limit headers, applied just before by `applyObservations`), or
+ * +Infinity when it said nothing about it.
+ */
+function statedResetOf(deployment: Deployment, bucket: BucketSpec, now: number): number {
+  if (deployment.lastObservedAt !== now) return Number.POSITIVE_INFINITY;
+  let resetAt: number | undefined;
+  for (const observation of deployment.lastObservations) {
+    if (observation.resetAt === undefined || observation.scope === 'project') continue;
+    if (deployment.bucketFor(observation.dimension, observation.window) !== bucket) continue;
+    resetAt = Math.max(resetAt ?? now, observation.resetAt);
+  }
+  return resetAt ?? Number.POSITIVE_INFINITY;
 }

@@ -50,9 +50,14 @@ export interface Store {
   settle(reservation: Reservation, usage?: Usage): Promise<SettleOutcome>;
   /** Extends the lease of a reservation still running (long streams). False if gone. */
   renew(reservation: Reservation, leaseMs?: number): Promise<boolean>;
-  /** Moves a bucket towards what the provider reported (never below local usage). */
+  /**
+   * Moves a bucket towards what the provider reported (never below local
+   * usage): it offers no more than the provider has left, and the sync never
+   * makes it wait past the provider's reset or one window
+   * (core/buckets/provider-report.ts).
+   */
   sync(bucket: BucketSpec, observation: ProviderObservation): Promise<void>;
-  /** Stops admission on `bucket` until `untilMs` (epoch). */
+  /** Stops admission on `bucket` until `untilMs` (epoch), for at most one window of the bucket. */
   pause(bucket: BucketSpec, untilMs: number): Promise<void>;
   /** Current state of buckets, in the order given. */
   peek(buckets: readonly BucketSpec[]): Promise<BucketSnapshot[]>;

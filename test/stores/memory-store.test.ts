@@ -35,7 +35,8 @@ describe('MemoryStore memory bound', () => {
     const store = new MemoryStore({ clock, sweepIntervalMs: 0 });
     const rpm = defineBucket('busy:rpm', { dimension: 'requests', limit: 10, per: 'minute', margin: 0 });
     const slots = defineBucket('busy:slots', { dimension: 'concurrency', limit: 1, margin: 0 });
-    const paused = defineBucket('busy:paused', { dimension: 'requests', limit: 10, per: 'minute' });
+    // Per hour: a pause never outlasts one window of its bucket.
+    const paused = defineBucket('busy:paused', { dimension: 'requests', limit: 10, per: 'hour' });
     await store.reserve([rpm, slots], costOf(0, 0));
     await store.pause(paused, clock.now() + 180_000);
     clock.advance(61_000);

@@ -198,6 +198,30 @@ describe('FallbackStore policy', () => {
     expect(snap?.used).toBeCloseTo(42 - 0.5, 6);
   });
 
+  it('carries levels across both switches exactly, safety margin included', async () => {
+    const store = make('fail_open');
+    const margined = defineBucket('fb:rpm-margin', {
+      dimension: 'requests',
+      limit: 60,
+      per: 'minute',
+      margin: 0.1,
+    });
+    // 54 of 60 may be handed out; 39 taken leaves 15, of which this instance's third is 5.
+    for (let i = 0; i < 39; i++) granted((await store.reserve([margined], costOf(0, 0))).reservation);
+    shared.down = true;
+    const local = [];
+    for (let i = 0; i < 6; i++) local.push(await store.reserve([margined], costOf(0, 0)));
+    expect(local.filter((d) => d.granted)).toHaveLength(5);
+    shared.loseState();
+    shared.down = false;
+    await clock.advanceAsync(500);
+    expect(store.status().available).toBe(true);
+    // Nothing left locally: Redis offers nothing either, so it holds the whole capacity
+    // (minus the 0.5 s of refill at 1 per second), not the margin on top.
+    const [snap] = await shared.inner.peek([margined]);
+    expect(snap?.used).toBeCloseTo(54 - 0.5, 6);
+  });
+
   it('bounds the settles waiting for replay, dropping the oldest', async () => {
     const store = new FallbackStore({
       shared,

@@ -272,7 +272,8 @@ describe('RedisStore on Redis', () => {
     const admin = adminClient(server.url);
     const tpm = defineBucket('ttl:tpm', { dimension: 'tokens', limit: 6_000, per: 'minute', margin: 0 });
     const slots = defineBucket('ttl:slots', { dimension: 'concurrency', limit: 2, margin: 0 });
-    const paused = defineBucket('ttl:paused', { dimension: 'requests', limit: 10, per: 'minute' });
+    // Per hour: a pause never outlasts one window of its bucket.
+    const paused = defineBucket('ttl:paused', { dimension: 'requests', limit: 10, per: 'hour' });
     await store.reserve([tpm, slots], costOf(300, 0)); // 3 s of refill
     await store.pause(paused, clock.now() + 90_000);
     const ttl = async (key: string) => admin.pttl(key);

@@ -228,6 +228,68 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       expect(snap?.used).toBeCloseTo(60_000, 3);
     });
 
+    it('sync measures what the provider has left against the declared bucket, not its own larger limit', async () => {
+      const declared = { dimension: 'tokens' as const, limit: 20_000, per: 'minute' as const, margin: 0 };
+      // 78 % of an account limit ten times ours, full again in 13.2 s: more than our whole bucket.
+      const share = bucket('tpm-share', declared);
+      await store.sync(share, { limit: 200_000, remaining: 156_000, resetAt: clock.now() + 13_200 });
+      expect((await store.peek([share]))[0]?.used).toBe(0);
+      expect((await store.reserve([share], costOf(20_000, 0))).granted).toBe(true);
+      // 5,000 left at the provider: our bucket offers no more than that.
+      const low = bucket('tpm-low', declared);
+      await store.sync(low, { limit: 200_000, remaining: 5_000 });
+      expect((await store.peek([low]))[0]?.used).toBeCloseTo(15_000, 3);
+      // A reset alone is the provider's refill time for its own limit: 30 s of 200,000 per minute
+      // is 100,000 missing, so 100,000 left, which is still more than our whole bucket.
+      const reset = bucket('tpm-reset', declared);
+      await store.sync(reset, { limit: 200_000, resetAt: clock.now() + 30_000 });
+      expect((await store.peek([reset]))[0]?.used).toBe(0);
+      // An empty provider with a huge limit empties our bucket: full again in one window, not in years.
+      const huge = bucket('tpm-huge', declared);
+      await store.sync(huge, { limit: 1e12, remaining: 0 });
+      expect((await store.peek([huge]))[0]?.used).toBeCloseTo(20_000, 3);
+      expect((await store.reserve([huge], costOf(20_000, 0))).retryAfterMs).toBeCloseTo(60_000, 3);
+      // ...and never past the provider's own reset: "full again now" admits now.
+      const now = bucket('tpm-now', declared);
+      await store.sync(now, { limit: 1e12, remaining: 0, resetAt: clock.now() });
+      expect((await store.reserve([now], costOf(20_000, 0))).granted).toBe(true);
+      const soon = bucket('tpm-soon', declared);
+      await store.sync(soon, { limit: 1e12, remaining: 0, resetAt: clock.now() + 13_000 });
+      expect((await store.reserve([soon], costOf(20_000, 0))).retryAfterMs).toBeCloseTo(13_000, 3);
+    });
+
+    it('sync never fills a calendar-day bucket beyond its limit from a larger provider limit', async () => {
+      const declared = {
+        dimension: 'tokens' as const,
+        limit: 1_000,
+        per: 'day' as const,
+        dayMode: 'calendar' as const,
+      };
+      const share = bucket('tpd-share', { ...declared, margin: 0 });
+      await store.sync(share, { limit: 10_000, remaining: 7_800 });
+      expect((await store.peek([share]))[0]?.used).toBe(0);
+      const low = bucket('tpd-low', { ...declared, margin: 0 });
+      await store.sync(low, { limit: 10_000, remaining: 300 });
+      expect((await store.peek([low]))[0]?.used).toBeCloseTo(700, 6);
+      const huge = bucket('tpd-huge', { ...declared, margin: 0 });
+      await store.sync(huge, { limit: 1e12, remaining: 0 });
+      expect((await store.peek([huge]))[0]?.used).toBeCloseTo(1_000, 6);
+      // Full until midnight UTC, and not one day longer.
+      const refused = await store.reserve([huge], costOf(1, 0));
+      expect(refused.retryAfterMs).toBeCloseTo(12 * 3_600_000, 3);
+    });
+
+    it('pause lasts at most one window of the bucket, whatever it was asked', async () => {
+      const rpm = bucket('rpm', { dimension: 'requests', limit: 100, per: 'minute', margin: 0 });
+      await store.pause(rpm, clock.now() + 116 * 86_400_000);
+      const refused = await store.reserve([rpm], costOf(0, 0));
+      expect(refused.reason).toBe('paused');
+      expect(refused.retryAfterMs).toBeCloseTo(60_000, 3);
+      expect((await store.peek([rpm]))[0]?.pausedUntil).toBe(clock.now() + 60_000);
+      clock.advance(60_000);
+      expect((await store.reserve([rpm], costOf(0, 0))).granted).toBe(true);
+    });
+
     it('pause stops admission until the given time', async () => {
       const rpm = bucket('rpm', { dimension: 'requests', limit: 100, per: 'minute', margin: 0 });
       await store.pause(rpm, clock.now() + 7_000);

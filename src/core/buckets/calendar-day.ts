@@ -3,7 +3,9 @@
  * per-day limits. State is the units used and the start of the day they were
  * used in; a new day starts empty. Pure and allocation free like `gcra.ts`.
  */
+import type { ProviderObservation } from '../decision.js';
 import type { BucketSpec } from '../limit.js';
+import { reportedRemaining, usedBeside } from './provider-report.js';
 
 const DAY_MS = 86_400_000;
 
@@ -37,4 +39,18 @@ export function calendarRemaining(used: number, windowStart: number, now: number
 /** Ms until the window starts over (the day's end). */
 export function calendarResetMs(now: number): number {
   return utcDayStart(now) + DAY_MS - now;
+}
+
+/**
+ * Units a provider's report says today has used of our bucket, or
+ * `undefined` when it has no `remaining`. Its reset is not used: a day-long
+ * quota's reset follows the provider's calendar, not the continuous bucket
+ * `provider-report.ts` converts resets for.
+ */
+export function calendarUsedFromProvider(
+  observation: ProviderObservation,
+  spec: BucketSpec,
+): number | undefined {
+  const left = reportedRemaining(observation, spec);
+  return left === undefined ? undefined : usedBeside(left, spec);
 }

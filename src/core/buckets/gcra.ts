@@ -9,7 +9,9 @@
  * so stores can call them on the hot path; Redis runs the same arithmetic in
  * Lua.
  */
+import type { ProviderObservation } from '../decision.js';
 import type { BucketSpec } from '../limit.js';
+import { providerRemaining, usedBeside } from './provider-report.js';
 
 /** Float slack so that a cost computed to fit exactly is not refused by rounding. */
 const EPSILON_MS = 1e-6;
@@ -45,26 +47,20 @@ export function gcraRemaining(tat: number, now: number, spec: BucketSpec): numbe
 }
 
 /**
- * The `tat` that corresponds to a provider's view of the bucket: `remaining`
- * units out of `limit`, full again at `resetAt` (either may be missing). When
- * both are known the more pessimistic wins, because Anthropic rounds
- * remaining tokens to thousands and reset times to whole seconds.
- * Returns `undefined` when the observation says nothing.
+ * The `tat` that a provider's report asks of our bucket (`provider-report.ts`
+ * says how its units map onto ours), or `undefined` when it says nothing.
+ * Never later than the provider's own reset: its bucket is full then, and so
+ * may ours be, whatever the units suggested (mismatched or nonsense headers).
+ * Never later than one window either, since at most the whole bucket is used.
  */
 export function gcraTatFromProvider(
-  observation: { remaining?: number | undefined; resetAt?: number | undefined; limit?: number | undefined },
+  observation: ProviderObservation,
   now: number,
   spec: BucketSpec,
 ): number | undefined {
-  let tat: number | undefined;
-  if (observation.remaining !== undefined) {
-    const limit = observation.limit ?? spec.limit;
-    const used = Math.min(Math.max(0, limit - observation.remaining), limit);
-    tat = now + used / spec.ratePerMs;
-  }
-  if (observation.resetAt !== undefined) {
-    const resetTat = Math.min(Math.max(now, observation.resetAt), now + spec.windowMs);
-    tat = tat === undefined ? resetTat : Math.max(tat, resetTat);
-  }
-  return tat;
+  const left = providerRemaining(observation, now, spec);
+  if (left === undefined) return undefined;
+  const tat = now + usedBeside(left, spec) / spec.ratePerMs;
+  const { resetAt } = observation;
+  return resetAt !== undefined && Number.isFinite(resetAt) ? Math.min(tat, Math.max(resetAt, now)) : tat;
 }

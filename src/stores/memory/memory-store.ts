@@ -12,6 +12,7 @@
 import {
   calendarRemaining,
   calendarUsed,
+  calendarUsedFromProvider,
   calendarWaitMs,
   utcDayStart,
 } from '../../core/buckets/calendar-day.js';
@@ -23,6 +24,7 @@ import {
   gcraUsed,
   gcraWaitMs,
 } from '../../core/buckets/gcra.js';
+import { pauseEnd } from '../../core/buckets/provider-report.js';
 import { type Cancel, type Clock, systemClock } from '../../core/clock.js';
 import { type Cost, costOn, type Usage, usageOn } from '../../core/cost.js';
 import {
@@ -159,17 +161,20 @@ export class MemoryStore implements Store {
         // Raise only: reservations in flight are not yet visible to the provider.
         if (tat > state.level) state.level = tat;
       }
-    } else if (spec.kind === 'calendar' && observation.remaining !== undefined) {
-      const state = this.stateOf(spec);
-      const providerUsed = Math.max(0, (observation.limit ?? spec.limit) - observation.remaining);
-      const used = calendarUsed(state.level, state.windowStart, now);
-      state.windowStart = utcDayStart(now);
-      state.level = Math.max(used, providerUsed);
+    } else if (spec.kind === 'calendar') {
+      const providerUsed = calendarUsedFromProvider(observation, spec);
+      if (providerUsed !== undefined) {
+        const state = this.stateOf(spec);
+        const used = calendarUsed(state.level, state.windowStart, now);
+        state.windowStart = utcDayStart(now);
+        state.level = Math.max(used, providerUsed);
+      }
     }
     return Promise.resolve();
   }
 
-  pause(spec: BucketSpec, untilMs: number): Promise<void> {
+  pause(spec: BucketSpec, requestedUntilMs: number): Promise<void> {
+    const untilMs = pauseEnd(requestedUntilMs, this.clock.now(), spec);
     const state = this.stateOf(spec);
     if (untilMs > state.pausedUntil) state.pausedUntil = untilMs;
     return Promise.resolve();

@@ -14,6 +14,7 @@
  * Concurrency buckets are not carried: their slots come back with leases.
  */
 import { utcDayStart } from '../../core/buckets/calendar-day.js';
+import { reportOffering } from '../../core/buckets/provider-report.js';
 import type { BucketSpec } from '../../core/limit.js';
 import type { MemoryStore } from '../memory/memory-store.js';
 import type { Store } from '../store.js';
@@ -58,7 +59,7 @@ export class Handover {
             ? remaining
             : spec.capacity;
       const share = this.shareOf(spec);
-      await local.sync(share, { remaining: refilled / this.instances, limit: share.capacity });
+      await local.sync(share, reportOffering(refilled / this.instances, share));
     }
   }
 
@@ -67,7 +68,7 @@ export class Handover {
     for (const spec of this.touched.values()) {
       const [snap] = await local.peek([this.shareOf(spec)]);
       if (!snap) continue;
-      await shared.sync(spec, { remaining: snap.remaining * this.instances, limit: spec.capacity });
+      await shared.sync(spec, reportOffering(snap.remaining * this.instances, spec));
     }
     this.touched.clear();
   }

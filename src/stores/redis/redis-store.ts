@@ -19,7 +19,9 @@
  * configured policy.
  */
 import { randomBytes } from 'node:crypto';
+import { calendarUsedFromProvider } from '../../core/buckets/calendar-day.js';
 import { gcraTatFromProvider } from '../../core/buckets/gcra.js';
+import { pauseEnd } from '../../core/buckets/provider-report.js';
 import { type Clock, systemClock } from '../../core/clock.js';
 import type { Cost, Usage } from '../../core/cost.js';
 import type {
@@ -188,8 +190,8 @@ export class RedisStore implements Store {
     let target: number | undefined;
     if (spec.kind === 'gcra') {
       target = gcraTatFromProvider(observation, now, spec);
-    } else if (spec.kind === 'calendar' && observation.remaining !== undefined) {
-      target = Math.max(0, (observation.limit ?? spec.limit) - observation.remaining);
+    } else if (spec.kind === 'calendar') {
+      target = calendarUsedFromProvider(observation, spec);
     }
     if (target === undefined) return;
     await this.run(this.scripts.sync, [c.stateKey], [now, this.source, this.grace, c.kind, target]);
@@ -197,7 +199,12 @@ export class RedisStore implements Store {
 
   async pause(spec: BucketSpec, untilMs: number): Promise<void> {
     const c = this.argsOf(spec);
-    await this.run(this.scripts.pause, [c.stateKey], [this.clock.now(), this.source, this.grace, untilMs]);
+    const now = this.clock.now();
+    await this.run(
+      this.scripts.pause,
+      [c.stateKey],
+      [now, this.source, this.grace, pauseEnd(untilMs, now, spec)],
+    );
   }
 
   async peek(buckets: readonly BucketSpec[]): Promise<BucketSnapshot[]> {

@@ -1,7 +1,8 @@
 -- pause: stops admission on one bucket until a time (caller's epoch); a
 -- pause is only ever extended.
 --
--- KEYS[1] the bucket's state hash. ARGV[4] paused-until.
+-- KEYS[1] the bucket's state hash. ARGV[4] paused-until, already bounded to
+-- one window of the bucket in TS (pauseEnd).
 
 local key = KEYS[1]
 local until_ms = tonumber(ARGV[4]) + offset

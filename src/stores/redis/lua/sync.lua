@@ -4,7 +4,8 @@
 -- KEYS[1] the bucket's state hash.
 -- ARGV[4] kind: 'g' with ARGV[5] the provider's tat (caller's epoch, derived
 -- by gcraTatFromProvider), or 'd' with ARGV[5] the units the provider says
--- are used today.
+-- are used today (by calendarUsedFromProvider). Both are already bounded to
+-- the bucket in TS: this script only never lowers local usage.
 
 local key = KEYS[1]
 local state = redis.call('HMGET', key, 'l', 'w', 'p', 'x')
