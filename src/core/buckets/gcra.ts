@@ -20,7 +20,8 @@ const EPSILON_MS = 1e-6;
 export function gcraWaitMs(tat: number, amount: number, now: number, spec: BucketSpec): number {
   if (amount > spec.capacity) return Number.POSITIVE_INFINITY;
   const base = Math.max(tat, now);
-  const over = base + amount / spec.ratePerMs - now - spec.capacity / spec.ratePerMs;
+  // Differences first: at epoch-ms scale, adding a small quotient to the base loses more than EPSILON_MS.
+  const over = base - now + (amount - spec.capacity) / spec.ratePerMs;
   return over > EPSILON_MS ? over : 0;
 }
 

@@ -57,7 +57,8 @@ end
 local function gcra_wait(tat, amount, cap, rate)
   if amount > cap then return INF end
   local base = math.max(tat, now)
-  local over = base + amount / rate - now - cap / rate
+  -- Differences first: at epoch-ms scale, adding a small quotient to the base loses more than the slack.
+  local over = (base - now) + (amount - cap) / rate
   if over > EPSILON_MS then return over end
   return 0
 end
