@@ -19,7 +19,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Cost, Usage } from '../core/cost.js';
 import type { Endpoint, ProviderAdapter, UsageTap } from '../providers/adapter.js';
-import { geminiModelFromPath } from '../providers/gemini/endpoints.js';
 import type { ApiFamily } from '../runtime/api-family.js';
 import { type Call, type Outcome, streams, type Transport } from '../runtime/call.js';
 import { readControlHeaders } from '../runtime/control-headers.js';
@@ -45,6 +44,8 @@ export interface ProxyRoute {
   readonly path: string;
   readonly family: ApiFamily;
   readonly endpoint: Endpoint;
+  /** The model group the path names (Gemini's native API), already checked by the route. */
+  readonly model?: string;
 }
 
 /** Caller headers worth passing upstream: API versions and betas, tracing. Never the caller's key. */
@@ -223,7 +224,7 @@ class ProxyExchange implements Transport<UpstreamCall>, BodySink, InFlight {
     }
     const fields = body as Record<string, unknown>;
     // Gemini's native API names the model in the path; the others in the body.
-    const model = this.route.family === 'gemini' ? geminiModelFromPath(this.req.url ?? '') : fields.model;
+    const model = this.route.family === 'gemini' ? this.route.model : fields.model;
     if (typeof model !== 'string' || model.length === 0) {
       this.refuseEarly(400, 'invalid_request', 'You must provide a model parameter.', 'missing_model');
       return;

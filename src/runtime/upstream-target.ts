@@ -4,6 +4,7 @@
  * must change (the model name, or asking a stream for its usage).
  */
 import type { Endpoint } from '../providers/adapter.js';
+import { geminiNativePath } from '../providers/gemini/endpoints.js';
 import type { ApiFamily } from './api-family.js';
 import type { Deployment } from './deployment.js';
 
@@ -35,8 +36,11 @@ export function upstreamTarget(deployment: Deployment, call: CallShape): Upstrea
   const base = deployment.baseUrl;
   const [pathname = '', search = ''] = splitQuery(call.path);
   let url: string;
-  if (call.family === 'gemini') {
-    url = `${base}${pathname.replace(/\/models\/[^/:]+:/, `/models/${encodeURIComponent(config.model)}:`)}${search}`;
+  const native = call.family === 'gemini' ? geminiNativePath(config.model, call.endpoint) : undefined;
+  if (native !== undefined) {
+    // Built from the deployment's model and the endpoint alone: nothing of the caller's path
+    // (dot segments, encoded slashes, another resource) can reach the provider with our key.
+    url = `${base}${native}${search}`;
   } else if (call.family === 'anthropic' || config.provider === 'azure') {
     // Anthropic's and Azure's base URLs stop before the API version path.
     url = `${base}${stripPrefix(pathname, deployment.basePath)}${search}`;
