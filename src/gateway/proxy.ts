@@ -22,6 +22,7 @@ import type { Endpoint, ProviderAdapter, UsageTap } from '../providers/adapter.j
 import type { ApiFamily } from '../runtime/api-family.js';
 import { type Call, type Outcome, streams, type Transport } from '../runtime/call.js';
 import { readControlHeaders } from '../runtime/control-headers.js';
+import { forwardableHeaders } from '../runtime/forwarding.js';
 import { type Refusal, refusalPayload } from '../runtime/refusal.js';
 import type { Settlement } from '../runtime/settlement.js';
 import { usageToSettle } from '../runtime/stream/settle-stream.js';
@@ -48,16 +49,6 @@ export interface ProxyRoute {
   readonly model?: string;
 }
 
-/** Caller headers worth passing upstream: API versions and betas, tracing. Never the caller's key. */
-const FORWARDED = [
-  'anthropic-version',
-  'anthropic-beta',
-  'openai-beta',
-  'x-client-request-id',
-  'traceparent',
-  'tracestate',
-] as const;
-
 /** Upstream response headers a tenant may see; rate-limit headers describe the upstream key, not the tenant. */
 const RELAYED = [
   'content-type',
@@ -68,7 +59,6 @@ const RELAYED = [
   'cache-control',
 ] as const;
 
-const DEFAULT_ANTHROPIC_VERSION = '2023-06-01';
 /** Non-streamed bodies bigger than this are relayed without reading their usage (the estimate stands). */
 const MAX_USAGE_BODY = 8 * 1024 * 1024;
 
@@ -238,13 +228,11 @@ class ProxyExchange implements Transport<UpstreamCall>, BodySink, InFlight {
   private async execute(model: string, body: Record<string, unknown>, raw: Buffer): Promise<void> {
     const { req, route } = this;
     const headers = req.headers;
+    // Only what the family's forwarding table can pass on enters the call: never the tenant's key.
     const forwardHeaders: Record<string, string> = {};
-    for (const name of FORWARDED) {
+    for (const name of forwardableHeaders(route.family)) {
       const value = headers[name];
       if (typeof value === 'string') forwardHeaders[name] = value;
-    }
-    if (route.family === 'anthropic' && forwardHeaders['anthropic-version'] === undefined) {
-      forwardHeaders['anthropic-version'] = DEFAULT_ANTHROPIC_VERSION;
     }
     const control = readControlHeaders((name) => {
       const value = headers[name];
@@ -266,6 +254,7 @@ class ProxyExchange implements Transport<UpstreamCall>, BodySink, InFlight {
       rawBody: raw,
       stream,
       forwardHeaders,
+      forwarding: 'allow-list',
       model,
       tenant: this.tenantId as string,
       priority: control.priority,

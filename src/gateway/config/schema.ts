@@ -51,6 +51,8 @@ const deploymentSchema = z.strictObject({
   weight: positive.optional(),
   headers: z.record(z.string(), z.string()).optional(),
   learn_limits: z.boolean().optional(),
+  /** Tenants' betas (`anthropic-beta`, `openai-beta`) passed on: `true` all, a list the named ones; default none. */
+  forward_betas: z.union([z.boolean(), z.array(z.string().min(1))]).optional(),
 });
 
 const modelGroupSchema = z.strictObject({
