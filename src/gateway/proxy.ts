@@ -34,6 +34,7 @@ import { presentedKey } from './auth.js';
 import { abortConnection, connectionSignal } from './client-abort.js';
 import type { GatewayContext, InFlight } from './context.js';
 import { budgetFromSnapshots, pushBudgetHeaders } from './headers.js';
+import { MAX_JSON_NESTING, nestsDeeperThan } from './json-nesting.js';
 import type { RequestLogLine } from './logging.js';
 import { decodeRequestBody } from './request-encoding.js';
 import { errorAdapter, sendJson } from './respond.js';
@@ -195,6 +196,15 @@ class ProxyExchange implements Transport<UpstreamCall>, BodySink, InFlight {
         return;
       }
       raw = decoded.body;
+    }
+    if (nestsDeeperThan(raw, MAX_JSON_NESTING)) {
+      this.refuseEarly(
+        400,
+        'invalid_request',
+        `The request body nests arrays and objects more than ${MAX_JSON_NESTING} levels deep.`,
+        'json_too_deep',
+      );
+      return;
     }
     let body: unknown;
     try {
