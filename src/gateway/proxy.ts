@@ -316,8 +316,7 @@ class ProxyExchange implements Transport<UpstreamCall>, BodySink, InFlight {
         {
           code: 'store_unavailable',
           status: 503,
-          message:
-            'Rate-limit state is unavailable and this gateway is set to refuse until it returns (store.on_unavailable: fail_closed).',
+          message: 'Rate-limit state is unavailable; this gateway refuses calls until it returns.',
           retryAfterMs: error.retryAfterMs,
           shouldRetry: true,
         },
@@ -364,7 +363,7 @@ class ProxyExchange implements Transport<UpstreamCall>, BodySink, InFlight {
       if (settlement.admitted.request.cost.requests > 0) this.collected = [];
     }
     pushBudgetHeaders(out, outcome.budget);
-    out.push('x-sluice-deployment', target.deployment.id);
+    if (this.ctx.settings.deploymentHeader) out.push('x-sluice-deployment', target.deployment.id);
     this.res.writeHead(reply.status, out);
     this.phase = 'streaming';
     reply.pipeTo(this);
@@ -447,17 +446,19 @@ class ProxyExchange implements Transport<UpstreamCall>, BodySink, InFlight {
     this.log.priority = outcome.priority;
     this.log.retries = outcome.attempts - 1;
     this.log.upstream_error = error.kind;
+    // Where and why (an address, a timeout) is the operator's: it goes to the log line, not the answer.
+    if (!reply && error.message) this.log.upstream_detail = error.message;
     const headers: string[] = [];
     if (outcome.budget) pushBudgetHeaders(headers, outcome.budget);
     else await this.pushTenantBudget(headers);
     if (this.phase === 'done') return;
     const adapter = deployment.adapter;
     if (!error.retryable) headers.push('x-should-retry', 'false');
-    headers.push('x-sluice-deployment', deployment.id);
+    if (this.ctx.settings.deploymentHeader) headers.push('x-sluice-deployment', deployment.id);
     if (!reply) {
       this.sendBadGateway(
         adapter,
-        `The upstream of model \`${this.log.group}\` could not be reached (${error.message ?? 'network error'}).`,
+        `The upstream of model \`${this.log.group}\` could not be reached.`,
         headers,
       );
       return;
@@ -466,7 +467,7 @@ class ProxyExchange implements Transport<UpstreamCall>, BodySink, InFlight {
       // The provider refused the gateway's own credentials: a tenant's retry or new key cannot fix that.
       this.sendBadGateway(
         adapter,
-        `The provider refused the gateway's credentials for deployment ${deployment.id} (HTTP ${reply.status}); tell the gateway operator.`,
+        `The provider refused the gateway's credentials for model \`${this.log.group}\` (HTTP ${reply.status}); tell the gateway operator.`,
         headers,
       );
       return;

@@ -22,7 +22,8 @@ export interface FakeUpstream {
   close(): Promise<void>;
 }
 
-export async function startFakeUpstream(): Promise<FakeUpstream> {
+/** `status`: answer every call with this error status (and a provider-style error body) instead of a success. */
+export async function startFakeUpstream(options: { status?: number } = {}): Promise<FakeUpstream> {
   const received: Received[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -31,8 +32,17 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
       const body = Buffer.concat(chunks).toString('utf8');
       const url = req.url ?? '';
       received.push({ method: req.method ?? '', url, headers: req.headers, body });
-      const { contentType, text } = answerFor(url, body);
-      res.writeHead(200, { 'content-type': contentType, 'content-length': Buffer.byteLength(text) });
+      const status = options.status ?? 200;
+      const { contentType, text } =
+        status === 200
+          ? answerFor(url, body)
+          : {
+              contentType: 'application/json',
+              text: JSON.stringify({
+                error: { message: 'Incorrect API key provided.', type: 'invalid_request_error' },
+              }),
+            };
+      res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(text) });
       res.end(text);
     });
   });

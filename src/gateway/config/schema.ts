@@ -187,6 +187,8 @@ const baseSchema = z.strictObject({
       keep_alive_timeout_ms: positiveInt.default(65_000),
       /** SIGTERM: in-flight requests get this long to finish before connections are cut. */
       drain_timeout_ms: nonNegative.default(30_000),
+      /** Name the deployment that served each answer in `x-sluice-deployment` (an internal name: off by default). */
+      deployment_header: z.boolean().default(false),
     })
     .prefault({})
     .refine((server) => server.headers_timeout_ms <= server.request_timeout_ms, {
