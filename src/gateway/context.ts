@@ -6,6 +6,7 @@
  */
 import type { Governor } from '../runtime/governor.js';
 import type { TenantKeys } from './auth.js';
+import type { GatewayConfig } from './config/schema.js';
 import type { GatewayLogger } from './logging.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { GatewayState } from './state.js';
@@ -14,6 +15,17 @@ import type { UpstreamPools } from './transport.js';
 export interface RequestSettings {
   readonly maxBodyBytes: number;
   readonly logRequests: boolean;
+  /** Answers name the deployment that served them (`x-sluice-deployment`); off by default. */
+  readonly deploymentHeader: boolean;
+}
+
+/** The per-request settings of a config (at start and on every reload). */
+export function requestSettings(config: GatewayConfig): RequestSettings {
+  return {
+    maxBodyBytes: config.server.max_body_bytes,
+    logRequests: config.log.requests,
+    deploymentHeader: config.server.deployment_header,
+  };
 }
 
 /** A request the gateway is handling; drain can cut it when its time is up. */

@@ -72,6 +72,8 @@ export interface RequestLogLine {
   refusal: string | undefined;
   /** The upstream error kind when the answer is a relayed upstream error. */
   upstream_error: string | undefined;
+  /** What the transport said when the upstream could not be reached (an address, a timeout): the operator's, never the tenant's. */
+  upstream_detail?: string | undefined;
   /** The client left before the answer was complete. */
   aborted: boolean;
 }

@@ -19,10 +19,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Cost, Usage } from '../core/cost.js';
 import type { Endpoint, ProviderAdapter, UsageTap } from '../providers/adapter.js';
-import { geminiModelFromPath } from '../providers/gemini/endpoints.js';
 import type { ApiFamily } from '../runtime/api-family.js';
 import { type Call, type Outcome, streams, type Transport } from '../runtime/call.js';
 import { readControlHeaders } from '../runtime/control-headers.js';
+import { forwardableHeaders } from '../runtime/forwarding.js';
 import { type Refusal, refusalPayload } from '../runtime/refusal.js';
 import type { Settlement } from '../runtime/settlement.js';
 import { usageToSettle } from '../runtime/stream/settle-stream.js';
@@ -34,6 +34,7 @@ import { presentedKey } from './auth.js';
 import { abortConnection, connectionSignal } from './client-abort.js';
 import type { GatewayContext, InFlight } from './context.js';
 import { budgetFromSnapshots, pushBudgetHeaders } from './headers.js';
+import { MAX_JSON_NESTING, nestsDeeperThan } from './json-nesting.js';
 import type { RequestLogLine } from './logging.js';
 import { decodeRequestBody } from './request-encoding.js';
 import { errorAdapter, sendJson } from './respond.js';
@@ -45,17 +46,9 @@ export interface ProxyRoute {
   readonly path: string;
   readonly family: ApiFamily;
   readonly endpoint: Endpoint;
+  /** The model group the path names (Gemini's native API), already checked by the route. */
+  readonly model?: string;
 }
-
-/** Caller headers worth passing upstream: API versions and betas, tracing. Never the caller's key. */
-const FORWARDED = [
-  'anthropic-version',
-  'anthropic-beta',
-  'openai-beta',
-  'x-client-request-id',
-  'traceparent',
-  'tracestate',
-] as const;
 
 /** Upstream response headers a tenant may see; rate-limit headers describe the upstream key, not the tenant. */
 const RELAYED = [
@@ -67,7 +60,6 @@ const RELAYED = [
   'cache-control',
 ] as const;
 
-const DEFAULT_ANTHROPIC_VERSION = '2023-06-01';
 /** Non-streamed bodies bigger than this are relayed without reading their usage (the estimate stands). */
 const MAX_USAGE_BODY = 8 * 1024 * 1024;
 
@@ -205,6 +197,15 @@ class ProxyExchange implements Transport<UpstreamCall>, BodySink, InFlight {
       }
       raw = decoded.body;
     }
+    if (nestsDeeperThan(raw, MAX_JSON_NESTING)) {
+      this.refuseEarly(
+        400,
+        'invalid_request',
+        `The request body nests arrays and objects more than ${MAX_JSON_NESTING} levels deep.`,
+        'json_too_deep',
+      );
+      return;
+    }
     let body: unknown;
     try {
       body = JSON.parse(raw.toString('utf8'));
@@ -223,7 +224,7 @@ class ProxyExchange implements Transport<UpstreamCall>, BodySink, InFlight {
     }
     const fields = body as Record<string, unknown>;
     // Gemini's native API names the model in the path; the others in the body.
-    const model = this.route.family === 'gemini' ? geminiModelFromPath(this.req.url ?? '') : fields.model;
+    const model = this.route.family === 'gemini' ? this.route.model : fields.model;
     if (typeof model !== 'string' || model.length === 0) {
       this.refuseEarly(400, 'invalid_request', 'You must provide a model parameter.', 'missing_model');
       return;
@@ -237,13 +238,11 @@ class ProxyExchange implements Transport<UpstreamCall>, BodySink, InFlight {
   private async execute(model: string, body: Record<string, unknown>, raw: Buffer): Promise<void> {
     const { req, route } = this;
     const headers = req.headers;
+    // Only what the family's forwarding table can pass on enters the call: never the tenant's key.
     const forwardHeaders: Record<string, string> = {};
-    for (const name of FORWARDED) {
+    for (const name of forwardableHeaders(route.family)) {
       const value = headers[name];
       if (typeof value === 'string') forwardHeaders[name] = value;
-    }
-    if (route.family === 'anthropic' && forwardHeaders['anthropic-version'] === undefined) {
-      forwardHeaders['anthropic-version'] = DEFAULT_ANTHROPIC_VERSION;
     }
     const control = readControlHeaders((name) => {
       const value = headers[name];
@@ -265,6 +264,7 @@ class ProxyExchange implements Transport<UpstreamCall>, BodySink, InFlight {
       rawBody: raw,
       stream,
       forwardHeaders,
+      forwarding: 'allow-list',
       model,
       tenant: this.tenantId as string,
       priority: control.priority,
@@ -316,8 +316,7 @@ class ProxyExchange implements Transport<UpstreamCall>, BodySink, InFlight {
         {
           code: 'store_unavailable',
           status: 503,
-          message:
-            'Rate-limit state is unavailable and this gateway is set to refuse until it returns (store.on_unavailable: fail_closed).',
+          message: 'Rate-limit state is unavailable; this gateway refuses calls until it returns.',
           retryAfterMs: error.retryAfterMs,
           shouldRetry: true,
         },
@@ -364,7 +363,7 @@ class ProxyExchange implements Transport<UpstreamCall>, BodySink, InFlight {
       if (settlement.admitted.request.cost.requests > 0) this.collected = [];
     }
     pushBudgetHeaders(out, outcome.budget);
-    out.push('x-sluice-deployment', target.deployment.id);
+    if (this.ctx.settings.deploymentHeader) out.push('x-sluice-deployment', target.deployment.id);
     this.res.writeHead(reply.status, out);
     this.phase = 'streaming';
     reply.pipeTo(this);
@@ -447,17 +446,19 @@ class ProxyExchange implements Transport<UpstreamCall>, BodySink, InFlight {
     this.log.priority = outcome.priority;
     this.log.retries = outcome.attempts - 1;
     this.log.upstream_error = error.kind;
+    // Where and why (an address, a timeout) is the operator's: it goes to the log line, not the answer.
+    if (!reply && error.message) this.log.upstream_detail = error.message;
     const headers: string[] = [];
     if (outcome.budget) pushBudgetHeaders(headers, outcome.budget);
     else await this.pushTenantBudget(headers);
     if (this.phase === 'done') return;
     const adapter = deployment.adapter;
     if (!error.retryable) headers.push('x-should-retry', 'false');
-    headers.push('x-sluice-deployment', deployment.id);
+    if (this.ctx.settings.deploymentHeader) headers.push('x-sluice-deployment', deployment.id);
     if (!reply) {
       this.sendBadGateway(
         adapter,
-        `The upstream of model \`${this.log.group}\` could not be reached (${error.message ?? 'network error'}).`,
+        `The upstream of model \`${this.log.group}\` could not be reached.`,
         headers,
       );
       return;
@@ -466,7 +467,7 @@ class ProxyExchange implements Transport<UpstreamCall>, BodySink, InFlight {
       // The provider refused the gateway's own credentials: a tenant's retry or new key cannot fix that.
       this.sendBadGateway(
         adapter,
-        `The provider refused the gateway's credentials for deployment ${deployment.id} (HTTP ${reply.status}); tell the gateway operator.`,
+        `The provider refused the gateway's credentials for model \`${this.log.group}\` (HTTP ${reply.status}); tell the gateway operator.`,
         headers,
       );
       return;

@@ -13,7 +13,7 @@ import { TenantKeys } from './auth.js';
 import { GatewayConfigError, loadConfigFile } from './config/load.js';
 import type { GatewayConfig } from './config/schema.js';
 import { toTopology } from './config/to-topology.js';
-import type { GatewayContext } from './context.js';
+import { type GatewayContext, requestSettings } from './context.js';
 import type { GatewayLogger } from './logging.js';
 
 export type ReloadResult =
@@ -46,7 +46,7 @@ export function applyReload({ context, current, next, logger }: ReloadInput): Re
     const keys = new TenantKeys(next.tenants);
     context.governor.reconfigure(toTopology(next));
     context.keys = keys;
-    context.settings = { maxBodyBytes: next.server.max_body_bytes, logRequests: next.log.requests };
+    context.settings = requestSettings(next);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     logger.error(

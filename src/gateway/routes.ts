@@ -6,7 +6,7 @@
  * only when no exact path matched.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { matchGeminiPath } from '../providers/gemini/endpoints.js';
+import { parseGeminiNativePath } from '../providers/gemini/endpoints.js';
 import type { GatewayContext } from './context.js';
 import { handleModels } from './models.js';
 import { handleProxy, type ProxyRoute } from './proxy.js';
@@ -48,25 +48,50 @@ export const PROXY_ROUTES: readonly ProxyRoute[] = Object.freeze([
 ]);
 
 /** Gemini's native API: `POST /v1beta/models/{model}:generateContent` and `:streamGenerateContent`. */
-const GEMINI_ROUTES: Readonly<Record<string, ProxyRoute>> = Object.freeze({
-  generate_content: {
-    path: '/v1beta/models/{model}:generateContent',
-    family: 'gemini',
-    endpoint: 'generate_content',
-  },
-  stream_generate_content: {
-    path: '/v1beta/models/{model}:streamGenerateContent',
-    family: 'gemini',
-    endpoint: 'stream_generate_content',
-  },
-});
+const GEMINI_ROUTES: Readonly<Record<'generate_content' | 'stream_generate_content', ProxyRoute>> =
+  Object.freeze({
+    generate_content: {
+      path: '/v1beta/models/{model}:generateContent',
+      family: 'gemini',
+      endpoint: 'generate_content',
+    },
+    stream_generate_content: {
+      path: '/v1beta/models/{model}:streamGenerateContent',
+      family: 'gemini',
+      endpoint: 'stream_generate_content',
+    },
+  });
 
+/**
+ * Gemini's native paths carry the model, so only their one exact form is
+ * served: `/v1beta/models/{model}:{verb}` (or `/v1/`), one model segment of
+ * safe characters. A path that names a native verb in any other form (dot
+ * segments, encoded slashes, a second segment) is a 400 in Gemini's
+ * envelope and goes nowhere; anything else under these prefixes is left to
+ * `notFound`.
+ */
 function geminiRoute(method: string, pathname: string): RouteHandler | undefined {
   if (!pathname.startsWith('/v1beta/models/') && !pathname.startsWith('/v1/models/')) return undefined;
-  const endpoint = matchGeminiPath(method, pathname);
-  const route = endpoint === undefined ? undefined : GEMINI_ROUTES[endpoint];
-  return route && ((ctx, req, res) => handleProxy(ctx, route, req, res));
+  if (method !== 'POST') return undefined;
+  const native = parseGeminiNativePath(pathname);
+  if (native) {
+    const route: ProxyRoute = { ...GEMINI_ROUTES[native.endpoint], model: native.model };
+    return (ctx, req, res) => handleProxy(ctx, route, req, res);
+  }
+  return NATIVE_VERB.test(pathname) ? badGeminiPath : undefined;
 }
+
+/** A native verb anywhere in the path, the colon plain or encoded. */
+const NATIVE_VERB = /(?::|%3a)(?:generateContent|streamGenerateContent)(?:$|\/)/i;
+
+const badGeminiPath: RouteHandler = (_ctx, _req, res) =>
+  sendError(
+    res,
+    'gemini',
+    'invalid_request',
+    "Invalid model path: use /v1beta/models/{model}:generateContent (or :streamGenerateContent) with one model name of letters, digits, '.', '_' and '-'.",
+    { headers: ['x-sluice-refusal', 'invalid_path', 'x-should-retry', 'false'] },
+  );
 
 /** The built-in routes: the proxied APIs, the model list, health, readiness and metrics (the dashboard mounts its own). */
 export function defaultRouter(): Router {

@@ -19,7 +19,7 @@ import { ALERT_NAMES, BucketAlerts } from './alerts.js';
 import { TenantKeys } from './auth.js';
 import type { GatewayConfig } from './config/schema.js';
 import { toGovernorOptions, toTopology } from './config/to-topology.js';
-import { GatewayContext } from './context.js';
+import { GatewayContext, requestSettings } from './context.js';
 import { type DrainResult, drain } from './drain.js';
 import { createLogger, type GatewayLogger } from './logging.js';
 import { GatewayMetrics } from './metrics.js';
@@ -133,7 +133,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   context = new GatewayContext(
     governor,
     new TenantKeys(config.tenants),
-    { maxBodyBytes: config.server.max_body_bytes, logRequests: config.log.requests },
+    requestSettings(config),
     pools,
     logger,
   );

@@ -16,6 +16,7 @@ import { geminiModelFromPath } from '../providers/gemini/endpoints.js';
 import { type ApiFamily, familyOfPath } from '../runtime/api-family.js';
 import { type Call, type Outcome, streams, type Transport, type UpstreamReply } from '../runtime/call.js';
 import { CONTROL_HEADERS, readControlHeaders } from '../runtime/control-headers.js';
+import type { Forwarding } from '../runtime/forwarding.js';
 import type { Governor } from '../runtime/governor.js';
 import { refusalPayload } from '../runtime/refusal.js';
 import type { Settlement } from '../runtime/settlement.js';
@@ -30,6 +31,16 @@ export interface GovernedFetchOptions {
   tenant?: string;
   /** Priority class of calls that do not name one (header `x-sluice-priority`). */
   priority?: string;
+  /**
+   * What of the app's request besides the body goes upstream. `as-sent`
+   * (default): every header (the SDK's key when a deployment has none of
+   * its own, `openai-organization`, betas) and the whole query, as plain
+   * `fetch` would send them: the app is the one calling. `allow-list`: only
+   * what the gateway forwards for its tenants (tracing, API version, betas
+   * the deployment's `forwardBetas` allows, Gemini's `alt=sse`); use it
+   * when the requests come from code you do not trust with your keys.
+   */
+  forwarding?: Forwarding;
 }
 
 /** Connection-level headers that belong to this hop, not to the upstream call. */
@@ -99,6 +110,7 @@ export function governedFetch(governor: Governor, options: GovernedFetchOptions 
       rawBody: rawBody ?? undefined,
       stream: streams(body, endpoint),
       forwardHeaders,
+      forwarding: options.forwarding ?? 'as-sent',
       model,
       tenant: headers.get('x-sluice-tenant') ?? options.tenant ?? 'default',
       priority: control.priority,

@@ -9,13 +9,18 @@ import { type BucketSpec, defineBucket, type Window, withLimit } from '../core/l
 import type { ProviderAdapter, ProviderKind, RateLimitObservation } from '../providers/adapter.js';
 import { AdaptiveRate, type AdaptiveRateOptions } from './adaptive-rate.js';
 import { CircuitBreaker, type CircuitOptions, type CircuitState } from './circuit-breaker.js';
+import type { ForwardBetas } from './forwarding.js';
 import { bucketsFor, type LimitsConfig, limitNameOf } from './limits.js';
 import { RetryBudget, type RetryOptions } from './retry-policy.js';
 
 export interface DeploymentConfig {
   id: string;
   provider: ProviderKind;
-  /** e.g. `https://api.openai.com/v1`, `https://api.anthropic.com`. */
+  /**
+   * e.g. `https://api.openai.com/v1`, `https://api.anthropic.com`. A query
+   * (`…/openai?api-version=2024-10-21`) is the deployment's own and is sent
+   * with every call; a caller's parameter of the same name never replaces it.
+   */
   baseUrl: string;
   /** Sent upstream instead of the caller's key when set. */
   apiKey?: string;
@@ -30,6 +35,13 @@ export interface DeploymentConfig {
   headers?: Record<string, string>;
   /** Buckets for limits the provider reports but the config does not declare. Default true. */
   learnLimits?: boolean;
+  /**
+   * Which of a caller's betas (`anthropic-beta`, `openai-beta`) reach this
+   * deployment where forwarding is allow-listed (the gateway): `true` all,
+   * a list the named ones, default none. Betas change what a call costs and
+   * which limits apply, so the operator opts in.
+   */
+  forwardBetas?: ForwardBetas;
 }
 
 export interface DeploymentDeps {
@@ -57,9 +69,10 @@ export class Deployment {
    * no limit was declared or learned.
    */
   readonly gate: BucketSpec;
-  /** `config.baseUrl` without trailing slashes, and its path (computed once, used per attempt). */
+  /** `config.baseUrl` without its query and trailing slashes, its path and its query (computed once). */
   readonly baseUrl: string;
   readonly basePath: string;
+  readonly baseQuery: URLSearchParams;
   lastObservations: readonly RateLimitObservation[] = [];
   lastObservedAt = 0;
   private declared: BucketSpec[];
@@ -72,7 +85,9 @@ export class Deployment {
   ) {
     this.id = config.id;
     this.adapter = deps.adapter;
-    this.baseUrl = config.baseUrl.replace(/\/+$/, '');
+    const q = config.baseUrl.indexOf('?');
+    this.baseUrl = (q < 0 ? config.baseUrl : config.baseUrl.slice(0, q)).replace(/\/+$/, '');
+    this.baseQuery = new URLSearchParams(q < 0 ? '' : config.baseUrl.slice(q));
     this.basePath = new URL(this.baseUrl).pathname.replace(/\/+$/, '');
     this.weight = config.weight ?? 1;
     this.margin = deps.margin;

@@ -75,10 +75,15 @@ export function refusalPayload(
   return { status: refusal.status, headers, body: payload.body };
 }
 
+/** A limit with its owner and number (`deployment d1: 600 requests per minute`): tenants see only their own. */
 export function describeLimit(ref: LimitRef): string {
   const per = ref.per ? ` per ${ref.per}` : '';
-  const what = ref.dimension === 'concurrency' ? 'concurrent requests' : ref.dimension.replace('_', ' ');
-  return `${ref.scope} ${ref.owner}: ${Math.round(ref.limit).toLocaleString('en-US')} ${what}${per}`;
+  return `${ref.scope} ${ref.owner}: ${Math.round(ref.limit).toLocaleString('en-US')} ${dimensionWords(ref)}${per}`;
+}
+
+function dimensionWords(ref: LimitRef | undefined): string {
+  if (ref === undefined) return 'capacity';
+  return ref.dimension === 'concurrency' ? 'concurrent requests' : ref.dimension.replace('_', ' ');
 }
 
 /** Which scope a bucket belongs to, from its key (`tenant:acme:…`, `pool:org:…`, `deployment:d1:…`). */
@@ -108,7 +113,10 @@ export function simpleRefusal(
 /**
  * The answer to a call admission refused: 429 when the tenant's own budget
  * binds or the request can never fit, 503 when upstream capacity or the
- * queue cannot serve it in time; the message names the limit.
+ * queue cannot serve it in time. The message names the limit in the
+ * tenant's terms: its own tier budget with its number, or "upstream
+ * capacity for `group`" — deployment and pool names and their declared
+ * limits are the operator's (they stay on `limitedBy`, for logs and metrics).
  */
 export function refusalFromAdmission(
   refused: Refused,
@@ -116,7 +124,7 @@ export function refusalFromAdmission(
 ): Refusal {
   const ref = refused.limitedBy ? limitRef(refused.limitedBy) : undefined;
   const retryAfterMs = Number.isFinite(refused.retryAfterMs) ? refused.retryAfterMs : undefined;
-  const named = ref ? describeLimit(ref) : 'the queue';
+  const own = ref?.scope === 'tenant' ? describeLimit(ref) : undefined;
   const withRef = (code: RefusalCode, status: number, message: string): Refusal => ({
     ...simpleRefusal(code, status, message, retryAfterMs),
     shouldRetry: code !== 'request_too_large' && code !== 'aborted',
@@ -128,7 +136,7 @@ export function refusalFromAdmission(
         ...withRef(
           'request_too_large',
           429,
-          `Request too large: it needs more than the whole limit of ${named}. Reduce the prompt or max tokens.`,
+          `Request too large: it needs more ${dimensionWords(ref)} than ${own ? `the whole limit of ${own}` : `the upstream capacity for \`${context.group}\` allows at once`}. Reduce the prompt or max tokens.`,
         ),
         retryAfterMs: undefined,
       };
@@ -150,17 +158,17 @@ export function refusalFromAdmission(
         `The ${context.priority} queue is full; try again in ${inSeconds(retryAfterMs)}.`,
       );
     default:
-      if (ref?.scope === 'tenant') {
+      if (own) {
         return withRef(
           'tenant_rate_limited',
           429,
-          `Rate limit reached for ${named}. Please try again in ${inSeconds(retryAfterMs)}.`,
+          `Rate limit reached for ${own}. Please try again in ${inSeconds(retryAfterMs)}.`,
         );
       }
       return withRef(
         'capacity_exhausted',
         503,
-        `Upstream capacity for \`${context.group}\` cannot serve this request within its wait limit (bound by ${named}). Please try again in ${inSeconds(retryAfterMs)}.`,
+        `Upstream capacity for \`${context.group}\` cannot serve this request within its wait limit. Please try again in ${inSeconds(retryAfterMs)}.`,
       );
   }
 }

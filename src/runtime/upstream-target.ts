@@ -4,8 +4,10 @@
  * must change (the model name, or asking a stream for its usage).
  */
 import type { Endpoint } from '../providers/adapter.js';
+import { geminiNativePath } from '../providers/gemini/endpoints.js';
 import type { ApiFamily } from './api-family.js';
 import type { Deployment } from './deployment.js';
+import { type Forwarding, forwardedHeaders, upstreamQuery } from './forwarding.js';
 
 export interface UpstreamTarget {
   readonly deployment: Deployment;
@@ -26,17 +28,23 @@ export interface CallShape {
   readonly body: Record<string, unknown> | undefined;
   readonly rawBody: string | Uint8Array | undefined;
   readonly stream: boolean;
-  /** Caller's headers to forward (auth when the deployment has no key of its own, versions, tracing). */
+  /** Caller's headers that may go upstream (auth when the deployment has no key of its own, versions, tracing). */
   readonly forwardHeaders: Record<string, string>;
+  /** How much of the caller's headers and query go upstream (see `runtime/forwarding.ts`). */
+  readonly forwarding: Forwarding;
 }
 
 export function upstreamTarget(deployment: Deployment, call: CallShape): UpstreamTarget {
   const config = deployment.config;
   const base = deployment.baseUrl;
-  const [pathname = '', search = ''] = splitQuery(call.path);
+  const [pathname = '', callerSearch = ''] = splitQuery(call.path);
+  const search = upstreamQuery(deployment, call, callerSearch);
   let url: string;
-  if (call.family === 'gemini') {
-    url = `${base}${pathname.replace(/\/models\/[^/:]+:/, `/models/${encodeURIComponent(config.model)}:`)}${search}`;
+  const native = call.family === 'gemini' ? geminiNativePath(config.model, call.endpoint) : undefined;
+  if (native !== undefined) {
+    // Built from the deployment's model and the endpoint alone: nothing of the caller's path
+    // (dot segments, encoded slashes, another resource) can reach the provider with our key.
+    url = `${base}${native}${search}`;
   } else if (call.family === 'anthropic' || config.provider === 'azure') {
     // Anthropic's and Azure's base URLs stop before the API version path.
     url = `${base}${stripPrefix(pathname, deployment.basePath)}${search}`;
@@ -62,7 +70,7 @@ export function upstreamTarget(deployment: Deployment, call: CallShape): Upstrea
     if (changed) body = JSON.stringify(changed);
   }
 
-  const headers: Record<string, string> = { ...call.forwardHeaders, ...config.headers };
+  const headers: Record<string, string> = { ...forwardedHeaders(deployment, call), ...config.headers };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (config.apiKey) {
     for (const name of ['authorization', 'x-api-key', 'api-key', 'x-goog-api-key']) delete headers[name];

@@ -222,6 +222,7 @@ describe('fallback', () => {
       sim: { faults: [{ kind: '500', rate: 1, key: 'sk-broken' }] },
       config: (simUrl) =>
         baseConfig(simUrl, {
+          server: { deployment_header: true },
           model_groups: {
             'gpt-4o-mini': {
               deployments: [
@@ -269,6 +270,7 @@ describe('fallback', () => {
     const r = await rig({
       config: (simUrl) =>
         baseConfig(simUrl, {
+          server: { deployment_header: true },
           model_groups: {
             'gpt-4o-mini': {
               deployments: [

@@ -43,7 +43,10 @@ describe('matchEndpoint', () => {
       'stream_generate_content',
     ],
     [gemini, 'POST', '/v1beta/models/gemini-2.5-flash%3AgenerateContent', 'generate_content'],
-    [gemini, 'POST', '/v1/tunedModels/my-model:generateContent', 'generate_content'],
+    // Only `models/{one safe segment}`: tuned models and dot segments are not model groups.
+    [gemini, 'POST', '/v1/tunedModels/my-model:generateContent', undefined],
+    [gemini, 'POST', '/v1beta/models/..:generateContent', undefined],
+    [gemini, 'POST', '/v1beta/models/x%2F..%2Fy:generateContent', undefined],
     [gemini, 'POST', '/v1beta/models/gemini-2.5-flash:countTokens', undefined],
     [gemini, 'POST', '/v1beta/openai/chat/completions', 'chat_completions'],
     [gemini, 'POST', '/v1beta/openai/embeddings', 'embeddings'],

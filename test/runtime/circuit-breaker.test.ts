@@ -215,6 +215,7 @@ function chat(): Call {
     rawBody: JSON.stringify(body),
     stream: false,
     forwardHeaders: {},
+    forwarding: 'allow-list',
   };
 }
 

@@ -21,6 +21,7 @@ const chat = (body: Record<string, unknown>, extra: Partial<CallShape> = {}): Ca
   rawBody: JSON.stringify(body),
   stream: body.stream === true,
   forwardHeaders: { authorization: 'Bearer caller-key', 'x-request-id': 'abc' },
+  forwarding: 'as-sent',
   ...extra,
 });
 

@@ -51,6 +51,8 @@ const deploymentSchema = z.strictObject({
   weight: positive.optional(),
   headers: z.record(z.string(), z.string()).optional(),
   learn_limits: z.boolean().optional(),
+  /** Tenants' betas (`anthropic-beta`, `openai-beta`) passed on: `true` all, a list the named ones; default none. */
+  forward_betas: z.union([z.boolean(), z.array(z.string().min(1))]).optional(),
 });
 
 const modelGroupSchema = z.strictObject({
@@ -199,6 +201,8 @@ const baseSchema = z.strictObject({
       keep_alive_timeout_ms: positiveInt.default(65_000),
       /** SIGTERM: in-flight requests get this long to finish before connections are cut. */
       drain_timeout_ms: nonNegative.default(30_000),
+      /** Name the deployment that served each answer in `x-sluice-deployment` (an internal name: off by default). */
+      deployment_header: z.boolean().default(false),
     })
     .prefault({})
     .refine((server) => server.headers_timeout_ms <= server.request_timeout_ms, {

@@ -85,6 +85,7 @@ function toDeployment(d: DeploymentInput): DeploymentConfig {
     ...(d.weight !== undefined && { weight: d.weight }),
     ...(d.headers && { headers: d.headers }),
     ...(d.learn_limits !== undefined && { learnLimits: d.learn_limits }),
+    ...(d.forward_betas !== undefined && { forwardBetas: d.forward_betas }),
   };
 }
 

@@ -1,38 +1,74 @@
 /**
  * Gemini API paths: native `/v1beta/models/{m}:generateContent` and
- * `:streamGenerateContent` (also `/v1/` and `tunedModels/`), and the
- * OpenAI-compatible paths under `/v1beta/openai/` (chat completions,
- * embeddings, models), matched by the OpenAI suffix rules. Some clients
- * percent-encode the colon.
+ * `:streamGenerateContent` (also `/v1/`), and the OpenAI-compatible paths
+ * under `/v1beta/openai/` (chat completions, embeddings, models), matched
+ * by the OpenAI suffix rules. Some clients percent-encode the colon.
+ *
+ * The model name in a native path is written by the caller, so it is held
+ * to one segment of safe characters: no `/`, `\`, `%` or dot-only names
+ * can make it a path of its own. Paths sent upstream are never the
+ * caller's: `geminiNativePath` builds them from the deployment's model.
  */
 import type { Endpoint } from '../adapter.js';
 import { cleanPath, matchOpenAIPath } from '../openai/endpoints.js';
 
-const NATIVE = /\/(?:models|tunedModels)\/([^/:]+):(generateContent|streamGenerateContent)$/;
+export type GeminiVerb = 'generateContent' | 'streamGenerateContent';
 
-function nativePath(pathname: string): RegExpExecArray | null {
-  return NATIVE.exec(cleanPath(pathname).replace(/%3A/gi, ':'));
+export interface GeminiNativeCall {
+  readonly model: string;
+  readonly endpoint: 'generate_content' | 'stream_generate_content';
+}
+
+/** Letters, digits, `.`, `_`, `-`: every Gemini model id and every model group name Sluice accepts. */
+const MODEL = '[A-Za-z0-9._-]+';
+const CALL = `/models/(${MODEL})(?::|%3[Aa])(generateContent|streamGenerateContent)`;
+/** At the end of a path, after any base path (endpoint matching for `governor.fetch` and proxies). */
+const NATIVE_SUFFIX = new RegExp(`${CALL}$`);
+/** The whole path and nothing else (what the gateway accepts from tenants). */
+const NATIVE_PATH = new RegExp(`^/(?:v1beta|v1)${CALL}$`);
+
+const ENDPOINT_OF: Readonly<Record<string, GeminiNativeCall['endpoint']>> = Object.freeze({
+  generateContent: 'generate_content',
+  streamGenerateContent: 'stream_generate_content',
+});
+const VERB_OF: Readonly<Record<GeminiNativeCall['endpoint'], GeminiVerb>> = Object.freeze({
+  generate_content: 'generateContent',
+  stream_generate_content: 'streamGenerateContent',
+});
+
+function nativeCall(match: RegExpExecArray | null): GeminiNativeCall | undefined {
+  const model = match?.[1];
+  const endpoint = match?.[2] === undefined ? undefined : ENDPOINT_OF[match[2]];
+  // `.` and `..` are path segments, not models, whatever follows them.
+  if (model === undefined || endpoint === undefined || /^\.+$/.test(model)) return undefined;
+  return { model, endpoint };
+}
+
+/**
+ * A native call whose path is exactly `/v1beta/models/{model}:{verb}` (or
+ * `/v1/…`): one model segment, no base path, no trailing slash. The path
+ * must come without its query.
+ */
+export function parseGeminiNativePath(pathname: string): GeminiNativeCall | undefined {
+  return nativeCall(NATIVE_PATH.exec(pathname));
+}
+
+/** The path a native call goes to upstream: the deployment's model, the endpoint's verb, nothing of the caller's. */
+export function geminiNativePath(model: string, endpoint: Endpoint): string | undefined {
+  const verb = VERB_OF[endpoint as GeminiNativeCall['endpoint']];
+  return verb === undefined ? undefined : `/v1beta/models/${encodeURIComponent(model)}:${verb}`;
 }
 
 export function matchGeminiPath(method: string, pathname: string): Endpoint | undefined {
   const verb = typeof method === 'string' ? method.toUpperCase() : '';
-  const native = nativePath(pathname);
-  if (native) {
-    if (verb !== 'POST') return undefined;
-    return native[2] === 'streamGenerateContent' ? 'stream_generate_content' : 'generate_content';
-  }
+  const native = nativeCall(NATIVE_SUFFIX.exec(cleanPath(pathname)));
+  if (native) return verb === 'POST' ? native.endpoint : undefined;
   return matchOpenAIPath(verb, pathname);
 }
 
 /** The model a native path names (`gemini-2.5-flash` from `/v1beta/models/gemini-2.5-flash:generateContent`). */
 export function geminiModelFromPath(pathname: string): string | undefined {
-  const native = nativePath(pathname);
-  if (!native?.[1]) return undefined;
-  try {
-    return decodeURIComponent(native[1]);
-  } catch {
-    return native[1];
-  }
+  return nativeCall(NATIVE_SUFFIX.exec(cleanPath(pathname)))?.model;
 }
 
 /** Endpoints served by the OpenAI-compatible paths, which speak OpenAI's formats. */
