@@ -16,6 +16,7 @@ import type { GovernorObserver } from '../runtime/events.js';
 import { Governor } from '../runtime/governor.js';
 import { ALERT_NAMES, BucketAlerts } from './alerts.js';
 import { TenantKeys } from './auth.js';
+import { answerClientError, answerExpectation } from './client-error.js';
 import type { GatewayConfig } from './config/schema.js';
 import { toGovernorOptions, toTopology } from './config/to-topology.js';
 import { GatewayContext } from './context.js';
@@ -172,6 +173,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   );
   // A client that stops reading (or sending) for this long is disconnected; its request settles on close.
   server.timeout = config.server.idle_timeout_ms;
+  // What Node's parser refuses gets the provider's error JSON too, not an empty body.
+  server.on('clientError', answerClientError);
+  server.on('checkExpectation', answerExpectation);
 
   const host = options.host ?? config.listen.host;
   const port = options.port ?? config.listen.port;
