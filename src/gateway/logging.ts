@@ -74,4 +74,6 @@ export interface RequestLogLine {
   upstream_error: string | undefined;
   /** The client left before the answer was complete. */
   aborted: boolean;
+  /** Why the gateway itself ended the request before it finished (`drain_timeout`). */
+  cut: string | undefined;
 }
