@@ -3,10 +3,13 @@
  * front of one governor. `node:http` and undici were chosen by measurement
  * (README, "Gateway"): no framework, no web streams on the proxy path.
  *
+ * Metrics are served on a second listener (metrics-listener.ts), never on
+ * the tenant port.
+ *
  * Lifecycle: start (validate, build, listen, wait for the store) → serve →
  * `reload(config)` on SIGHUP (in-flight requests keep the deployments they
  * hold) → `close()` on SIGTERM: stop accepting, let in-flight requests finish
- * up to the drain bound, cut the rest (settling them), close the store.
+ * up to the drain bound, answer 503 or cut the rest (settling them), close the store.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { type Clock, systemClock } from '../core/clock.js';
