@@ -57,6 +57,7 @@ export async function run(): Promise<void> {
     configPath,
     [
       'listen: { host: 127.0.0.1, port: 0 }',
+      'metrics: { listen: { host: 127.0.0.1, port: 0 } }',
       'model_groups:',
       '  gpt-4o-mini:',
       '    deployments:',

@@ -44,6 +44,11 @@ export class AdminKey {
 export function presentedAdminKey(headers: IncomingHttpHeaders): string | undefined {
   const header = headers['x-sluice-admin-key'];
   if (typeof header === 'string' && header.length > 0) return header;
+  return bearerToken(headers);
+}
+
+/** The token of `Authorization: Bearer <token>` (also what Prometheus sends for a metrics token). */
+export function bearerToken(headers: IncomingHttpHeaders): string | undefined {
   const auth = headers.authorization;
   if (auth !== undefined && auth.length > 7 && /^bearer /i.test(auth.slice(0, 7))) {
     const key = auth.slice(7).trim();

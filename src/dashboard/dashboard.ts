@@ -14,6 +14,7 @@ import type { Router } from '../gateway/routes.js';
 import type { GatewayState } from '../gateway/state.js';
 import type { GovernorObserver } from '../runtime/events.js';
 import { AdminKey } from './admin-key.js';
+import { AdminAuthThrottle } from './admin-throttle.js';
 import { defaultAssetsDir } from './assets.js';
 import { readCounterTotals } from './counter-totals.js';
 import { limitLines } from './limit-lines.js';
@@ -42,6 +43,7 @@ export class Dashboard {
   readonly recorder: TimeSeriesRecorder;
   readonly stream: LiveStream;
   readonly assetsDir: string;
+  private readonly adminThrottle = new AdminAuthThrottle();
   private readonly alerts: BucketAlerts;
   private readonly ticker: NodeJS.Timeout;
   private adminKeyFor: { config: GatewayConfig['admin']; key: AdminKey | undefined } | undefined;
@@ -79,6 +81,23 @@ export class Dashboard {
     const admin = this.options.config().admin;
     if (this.adminKeyFor?.config !== admin) this.adminKeyFor = { config: admin, key: AdminKey.from(admin) };
     return this.adminKeyFor?.key;
+  }
+
+  /** Ms until `source` may present an admin key again (0: now). */
+  adminRetryAfterMs(source: string): number {
+    return this.adminThrottle.retryAfterMs(source, this.options.clock.now());
+  }
+
+  /** A refused admin key from `source`: throttled, counted, and logged at most once a second per source. */
+  adminAuthFailed(source: string, outcome: 'wrong_key' | 'throttled'): void {
+    this.options.metrics.recordAdminAuthFailure(outcome);
+    const tally = this.adminThrottle.fail(source, this.options.clock.now(), outcome);
+    if (tally) {
+      this.options.logger.warn(
+        { source: tally.source, wrong_keys: tally.wrongKeys, throttled: tally.throttled },
+        'admin API: wrong admin key',
+      );
+    }
   }
 
   /** The whole picture, the full 15 minutes of series included. */

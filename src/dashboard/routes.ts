@@ -11,6 +11,7 @@ import type { GatewayContext } from '../gateway/context.js';
 import { sendJson, sendText } from '../gateway/respond.js';
 import type { Router } from '../gateway/routes.js';
 import { presentedAdminKey } from './admin-key.js';
+import { sourceOf } from './admin-throttle.js';
 import { ASSET_FILES, type DashboardAssets, loadAssets } from './assets.js';
 import type { Dashboard } from './dashboard.js';
 import type { AdminError } from './wire.js';
@@ -119,7 +120,11 @@ export function mountDashboardRoutes(router: Router, dashboard: Dashboard): void
   });
 }
 
-/** Answers 401/403 and returns false unless the request carries the admin key. */
+/**
+ * Answers 401/403/429 and returns false unless the request carries the admin
+ * key. A source that sent too many wrong keys gets 429 before its key is
+ * even looked at (admin-throttle.ts).
+ */
 function authorized(dashboard: Dashboard, req: IncomingMessage, res: ServerResponse): boolean {
   const key = dashboard.adminKey();
   if (!key) {
@@ -134,7 +139,26 @@ function authorized(dashboard: Dashboard, req: IncomingMessage, res: ServerRespo
     );
     return false;
   }
-  if (key.matches(presentedAdminKey(req.headers))) return true;
+  const source = sourceOf(req.socket.remoteAddress);
+  const waitMs = dashboard.adminRetryAfterMs(source);
+  if (waitMs > 0) {
+    dashboard.adminAuthFailed(source, 'throttled');
+    const seconds = Math.ceil(waitMs / 1_000);
+    sendJson(
+      res,
+      429,
+      adminError(
+        'too_many_attempts',
+        `Too many wrong admin keys from this address; try again in ${seconds} s.`,
+      ),
+      ['retry-after', String(seconds), 'cache-control', 'no-store'],
+    );
+    return false;
+  }
+  const presented = presentedAdminKey(req.headers);
+  if (key.matches(presented)) return true;
+  // No key at all is not a guess (a page that has not asked for one yet).
+  if (presented !== undefined) dashboard.adminAuthFailed(source, 'wrong_key');
   sendJson(
     res,
     401,

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
 import { type Simulator, startSimulator } from '../simulator/index.js';
 import { parseConfig } from './config/load.js';
-import type { GatewayConfigInput } from './config/schema.js';
+import { DEFAULT_METRICS_PORT, type GatewayConfigInput } from './config/schema.js';
 import type { GatewayLogger } from './logging.js';
 import { type Gateway, startGateway } from './server.js';
 
@@ -135,6 +135,8 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     },
     tenants: DEMO_TENANTS.map(({ id, key, tier }) => ({ id, key, tier })),
     admin: { key: DEMO_ADMIN_KEY },
+    // Loopback only, whatever --host says: the exposition names every tenant.
+    metrics: { listen: { host: '127.0.0.1', port: await portOr('127.0.0.1', DEFAULT_METRICS_PORT) } },
   };
   const config = parseConfig(input, 'the built-in demo configuration', {});
   const gateway = await startGateway({
@@ -151,7 +153,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   return {
     gateway,
     simulator,
-    instructions: instructions(gateway.url, upstream),
+    instructions: instructions(gateway.url, gateway.metricsUrl, upstream),
     async close() {
       await gateway.close({ timeoutMs: 2_000 });
       await simulator?.close();
@@ -159,7 +161,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   };
 }
 
-function instructions(url: string, upstream: string[]): string[] {
+function instructions(url: string, metricsUrl: string | undefined, upstream: string[]): string[] {
   const pro = 'sk-demo-pro';
   return [
     '',
@@ -167,7 +169,8 @@ function instructions(url: string, upstream: string[]): string[] {
     `  OpenAI API      ${url}/v1   (chat/completions, responses, completions, embeddings, models)`,
     `  Anthropic API   ${url}      (/v1/messages, /v1/messages/count_tokens)`,
     `  dashboard       ${url}/dashboard   (admin key: ${DEMO_ADMIN_KEY})`,
-    `  metrics         ${url}/metrics   health ${url}/healthz   ready ${url}/readyz`,
+    `  health          ${url}/healthz   ready ${url}/readyz`,
+    `  metrics         ${metricsUrl ?? 'off'}   (its own listener, loopback only)`,
     ...upstream.map((u, i) => `${i === 0 ? '  upstream        ' : '                  '}${u}`),
     '',
     'Demo tenants (send the key as "Authorization: Bearer <key>" or "x-api-key: <key>"):',

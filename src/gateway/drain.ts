@@ -1,16 +1,26 @@
 /**
  * SIGTERM: stop accepting, let in-flight requests finish (streams included)
- * up to a bound, then cut what is left — each cut request aborts its
- * upstream call and settles its reservation — refuse whatever is still
- * queued, and close every connection.
+ * up to a bound, then end what is left — a request with nothing sent yet is
+ * answered 503 with Retry-After, a stream under way is cut; either way its
+ * upstream call is aborted and its reservation settled — and close every
+ * connection.
+ *
+ * Keep-alive connections are closed without losing a request on them: from
+ * the start of the drain every answer says `Connection: close` (the client
+ * knows not to send another on that connection), and connections that are
+ * idle are left open until no request has started anywhere for `QUIET_MS`
+ * (a client sending on an idle connection gets an answer, then the close).
+ * Closing an idle connection at once races the request a client may be
+ * sending on it right then: that request gets a socket error, no answer.
  */
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
+import { Server as NetServer } from 'node:net';
 import type { GatewayContext } from './context.js';
 
 export interface DrainResult {
   /** Requests that finished on their own while draining. */
   readonly finished: number;
-  /** Requests cut when the bound was reached. */
+  /** Requests ended at the bound (answered 503, or a stream cut). */
   readonly cut: number;
   readonly waitedMs: number;
 }
@@ -22,25 +32,48 @@ export interface DrainInput {
 }
 
 const POLL_MS = 25;
+/** Idle connections are closed once no request has started for this long (and none is in flight). */
+const QUIET_MS = 250;
+/** After the bound, how long the 503s just written get to reach their clients before connections are cut. */
+const FLUSH_MS = 500;
 
 export async function drain({ server, context, timeoutMs }: DrainInput): Promise<DrainResult> {
   const started = Date.now();
   context.draining = true;
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  // Keep-alive connections with no request in progress would hold `close` open.
-  server.closeIdleConnections();
+  let lastRequestAt = started;
+  // First listener: the flag must be set before any handler writes its headers.
+  const closeAfterAnswer = (_req: unknown, res: ServerResponse) => {
+    res.shouldKeepAlive = false;
+    lastRequestAt = Date.now();
+  };
+  server.prependListener('request', closeAfterAnswer);
+  // Stop accepting. `http.Server#close` would also destroy every idle keep-alive connection
+  // at once (Node ≥ 19), racing requests already on their way: net's `close` only stops listening.
+  let allClosed = false;
+  const closed = new Promise<void>((resolve) =>
+    NetServer.prototype.close.call(server, () => {
+      allClosed = true;
+      resolve();
+    }),
+  );
   const atStart = context.inFlight.size;
   const deadline = started + timeoutMs;
-  while (context.inFlight.size > 0 && Date.now() < deadline) {
-    await new Promise((resolve) =>
-      setTimeout(resolve, Math.min(POLL_MS, Math.max(1, deadline - Date.now()))),
-    );
-    server.closeIdleConnections();
+  for (let now = Date.now(); !allClosed && now < deadline; now = Date.now()) {
+    if (context.inFlight.size === 0 && now - lastRequestAt >= QUIET_MS) break;
+    await delay(Math.min(POLL_MS, Math.max(1, deadline - now)));
   }
   const left = [...context.inFlight];
-  for (const request of left) request.cut('drain timeout');
+  for (const request of left) request.cut('drain_timeout');
   context.governor.close();
+  if (left.length > 0) await Promise.race([closed, delay(FLUSH_MS)]);
   server.closeAllConnections();
+  // `http.Server#close` also stops Node's connection-timeout sweep; listening already stopped.
+  server.close();
   await closed;
+  server.off('request', closeAfterAnswer);
   return { finished: atStart - left.length, cut: left.length, waitedMs: Date.now() - started };
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -3,6 +3,10 @@
  * an operator's attention (reloads, alerts, store mode, circuit changes).
  * What is never logged: API keys and tenant keys (a tenant is named by its
  * id), request and response bodies (prompts, completions), query strings.
+ * Fields a client chooses (the model it asks for, the path) are cut to
+ * `CLIENT_TEXT_MAX` characters and their control and bidirectional
+ * characters escaped, so a request can neither write a 200 KB line nor make
+ * a log viewer show text reordered.
  */
 import { type DestinationStream, type Logger, pino } from 'pino';
 
@@ -40,6 +44,8 @@ export function createLogger(options: LoggerOptions): GatewayLogger {
       // Epoch ms (pino's default): an ISO string per line cost ~1 % of a request in the profile.
       timestamp: pino.stdTimeFunctions.epochTime,
       formatters: { level: (label) => ({ level: label }) },
+      // By field name, wherever they are logged (the request line, errors).
+      serializers: { group: clientText, model: clientText, path: clientText },
       // Defence in depth: should a header object ever reach a log call, its secrets do not.
       redact: {
         paths: ['headers.authorization', 'headers["x-api-key"]', 'api_key', 'apiKey', 'key'],
@@ -48,6 +54,30 @@ export function createLogger(options: LoggerOptions): GatewayLogger {
     },
     destination,
   );
+}
+
+/** Characters of a client-chosen string that reach the log. */
+export const CLIENT_TEXT_MAX = 128;
+
+/**
+ * C0 and C1 controls, bidirectional marks, overrides and isolates, zero-width
+ * characters, line and paragraph separators, and unpaired surrogates (a cut
+ * may split a pair). JSON escapes only C0; the rest reach a log viewer raw.
+ */
+const UNSAFE =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is what it is for.
+  /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** A client-chosen string as it may appear in a log line: bounded, with unsafe characters as `\uXXXX`. */
+export function clientText(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  const cut = value.length > CLIENT_TEXT_MAX;
+  let text = cut ? value.slice(0, CLIENT_TEXT_MAX) : value;
+  UNSAFE.lastIndex = 0;
+  if (UNSAFE.test(text)) {
+    text = text.replace(UNSAFE, (c) => `\\u${(c.codePointAt(0) as number).toString(16).padStart(4, '0')}`);
+  }
+  return cut ? `${text}…(${value.length} chars)` : text;
 }
 
 /** The fields of the one line written per request. */
@@ -76,4 +106,6 @@ export interface RequestLogLine {
   upstream_detail?: string | undefined;
   /** The client left before the answer was complete. */
   aborted: boolean;
+  /** Why the gateway itself ended the request before it finished (`drain_timeout`). */
+  cut: string | undefined;
 }

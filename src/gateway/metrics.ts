@@ -34,6 +34,7 @@ export class GatewayMetrics {
   private readonly waits: HotHistogram;
   private readonly tokens: HotCounter;
   private readonly reloads: Counter<'result'>;
+  private readonly adminAuthFailures: Counter<'outcome'>;
 
   constructor(
     state: GatewayState,
@@ -102,6 +103,12 @@ export class GatewayMetrics {
       name: 'sluice_config_reloads_total',
       help: 'Configuration reloads (SIGHUP) by result.',
       labelNames: ['result'],
+      registers,
+    });
+    this.adminAuthFailures = new Counter({
+      name: 'sluice_admin_auth_failures_total',
+      help: 'Admin API requests refused for their key: wrong_key (401) or throttled (429, too many wrong keys from one source).',
+      labelNames: ['outcome'],
       registers,
     });
     // One `peek` per scrape feeds every bucket gauge: each gauge's collect awaits the same reading.
@@ -255,6 +262,10 @@ export class GatewayMetrics {
 
   recordReload(ok: boolean): void {
     this.reloads.labels(ok ? 'ok' : 'refused').inc();
+  }
+
+  recordAdminAuthFailure(outcome: 'wrong_key' | 'throttled'): void {
+    this.adminAuthFailures.labels(outcome).inc();
   }
 
   /** The exposition text and its content type. */

@@ -114,6 +114,7 @@ class ProxyExchange implements Transport<UpstreamCall>, BodySink, InFlight {
       refusal: undefined,
       upstream_error: undefined,
       aborted: false,
+      cut: undefined,
     };
   }
 
@@ -586,12 +587,33 @@ class ProxyExchange implements Transport<UpstreamCall>, BodySink, InFlight {
     this.finish();
   }
 
+  /**
+   * Drain deadline. Nothing sent yet: 503 with Retry-After in the caller's format (another
+   * instance can serve it). A stream under way can only be cut. Either way the governor lets
+   * go of the call (the connection's signal) and the reservation is settled.
+   */
   cut(reason: string): void {
     if (this.phase === 'done') return;
-    this.log.upstream_error = reason;
+    this.log.cut = reason;
+    if (this.phase !== 'streaming') {
+      this.res.shouldKeepAlive = false;
+      this.refuseEarly(
+        503,
+        'overloaded',
+        'The gateway is shutting down and could not finish this request in time; retry against another instance.',
+        reason,
+        1_000,
+      );
+      // Signal first: the aborted attempt is then the caller's leaving, not an upstream failure.
+      abortConnection(this.req.socket);
+      this.upstream?.abort();
+      return;
+    }
+    this.settle(false);
+    // Done before the upstream abort, whose error would otherwise be logged as the caller gone.
+    this.phase = 'done';
     abortConnection(this.req.socket);
     this.upstream?.abort();
-    if (this.phase === 'streaming') this.settle(false);
     this.res.destroy();
     this.finish();
   }

@@ -4,7 +4,7 @@
  * governor's `reconfigure` keeps the state (circuits, learned limits) of
  * deployments whose config did not change, and calls in flight finish on the
  * deployments they hold. Any error leaves the old configuration in force.
- * Settings bound at start (listen address, store, priority classes, queue
+ * Settings bound at start (listen addresses, store, priority classes, queue
  * sizes) need a restart; a reload that changes them says so and applies the
  * rest.
  */
@@ -23,6 +23,7 @@ export type ReloadResult =
 /** Settings read once at start. */
 const FIXED_AT_START = [
   'listen',
+  'metrics',
   'store',
   'priorities',
   'queue',

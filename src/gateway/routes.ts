@@ -10,7 +10,7 @@ import { parseGeminiNativePath } from '../providers/gemini/endpoints.js';
 import type { GatewayContext } from './context.js';
 import { handleModels } from './models.js';
 import { handleProxy, type ProxyRoute } from './proxy.js';
-import { familyOfUrl, sendError, sendJson, sendText } from './respond.js';
+import { familyOfUrl, sendError, sendJson } from './respond.js';
 
 export type RouteHandler = (ctx: GatewayContext, req: IncomingMessage, res: ServerResponse) => void;
 
@@ -93,7 +93,11 @@ const badGeminiPath: RouteHandler = (_ctx, _req, res) =>
     { headers: ['x-sluice-refusal', 'invalid_path', 'x-should-retry', 'false'] },
   );
 
-/** The built-in routes: the proxied APIs, the model list, health, readiness and metrics (the dashboard mounts its own). */
+/**
+ * The built-in routes: the proxied APIs, the model list, health and readiness
+ * (the dashboard mounts its own). Metrics have their own listener
+ * (metrics-listener.ts): they name every tenant, so not on this port.
+ */
 export function defaultRouter(): Router {
   const router = new Router();
   for (const route of PROXY_ROUTES) {
@@ -103,7 +107,6 @@ export function defaultRouter(): Router {
   router.add('GET', '/v1/models', handleModels);
   router.add('GET', '/healthz', (_ctx, _req, res) => sendJson(res, 200, { status: 'ok' }));
   router.add('GET', '/readyz', handleReady);
-  router.add('GET', '/metrics', handleMetrics);
   return router;
 }
 
@@ -119,21 +122,6 @@ function handleReady(ctx: GatewayContext, _req: IncomingMessage, res: ServerResp
     draining: ctx.draining,
     store: store ?? null,
   });
-}
-
-function handleMetrics(ctx: GatewayContext, _req: IncomingMessage, res: ServerResponse): void {
-  const metrics = ctx.metrics;
-  if (!metrics) {
-    sendText(res, 404, 'metrics are off\n');
-    return;
-  }
-  metrics.expose().then(
-    ({ contentType, body }) => sendText(res, 200, body, contentType),
-    (error: unknown) => {
-      ctx.logger.error({ err: error }, 'metrics exposition failed');
-      sendText(res, 500, 'metrics exposition failed\n');
-    },
-  );
 }
 
 /** 404 for paths no route serves, in the format of the API the path (or headers) suggest. */

@@ -3,13 +3,15 @@
  * front of one governor. `node:http` and undici were chosen by measurement
  * (README, "Gateway"): no framework, no web streams on the proxy path.
  *
+ * Metrics are served on a second listener (metrics-listener.ts), never on
+ * the tenant port.
+ *
  * Lifecycle: start (validate, build, listen, wait for the store) → serve →
  * `reload(config)` on SIGHUP (in-flight requests keep the deployments they
  * hold) → `close()` on SIGTERM: stop accepting, let in-flight requests finish
- * up to the drain bound, cut the rest (settling them), close the store.
+ * up to the drain bound, answer 503 or cut the rest (settling them), close the store.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { type Clock, systemClock } from '../core/clock.js';
 import { Dashboard } from '../dashboard/dashboard.js';
 import { preloadTokenizers } from '../providers/estimate/text-counter.js';
@@ -17,12 +19,15 @@ import type { GovernorObserver } from '../runtime/events.js';
 import { Governor } from '../runtime/governor.js';
 import { ALERT_NAMES, BucketAlerts } from './alerts.js';
 import { TenantKeys } from './auth.js';
+import { answerClientError, answerExpectation } from './client-error.js';
 import type { GatewayConfig } from './config/schema.js';
 import { toGovernorOptions, toTopology } from './config/to-topology.js';
 import { GatewayContext, requestSettings } from './context.js';
 import { type DrainResult, drain } from './drain.js';
+import { listen, urlOf } from './listen.js';
 import { createLogger, type GatewayLogger } from './logging.js';
 import { GatewayMetrics } from './metrics.js';
+import { type MetricsListener, startMetricsListener } from './metrics-listener.js';
 import { applyReload, loadForReload, type ReloadResult } from './reload.js';
 import { defaultRouter, notFound, type Router } from './routes.js';
 import { GatewayState } from './state.js';
@@ -49,6 +54,8 @@ export interface Gateway {
   /** `http://host:port` (OpenAI SDK base URL: `${url}/v1`; Anthropic SDK: `url`). */
   readonly url: string;
   readonly port: number;
+  /** Where Prometheus scrapes (`metrics.listen`, never the tenant port); undefined when `metrics.enabled` is false. */
+  readonly metricsUrl: string | undefined;
   readonly governor: Governor;
   readonly state: GatewayState;
   readonly context: GatewayContext;
@@ -169,13 +176,21 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   );
   // A client that stops reading (or sending) for this long is disconnected; its request settles on close.
   server.timeout = config.server.idle_timeout_ms;
+  // What Node's parser refuses gets the provider's error JSON too, not an empty body.
+  server.on('clientError', answerClientError);
+  server.on('checkExpectation', answerExpectation);
 
   const host = options.host ?? config.listen.host;
   const port = options.port ?? config.listen.port;
-  await listen(server, host, port);
-  const address = server.address() as AddressInfo;
-  const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
-  const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${address.port}`;
+  const boundPort = await listen(server, host, port);
+  const url = urlOf(host, boundPort);
+  let metricsListener: MetricsListener | undefined;
+  try {
+    metricsListener = await startMetricsListener({ config: config.metrics, metrics, logger });
+  } catch (error) {
+    server.close();
+    throw error;
+  }
 
   const storeReady = await gatewayStore.ready(options.storeReadyTimeoutMs ?? 5_000);
   if (!storeReady) {
@@ -199,6 +214,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   logger.info(
     {
       url,
+      metrics: metricsListener?.url ?? 'off',
       store: gatewayStore.view().mode,
       groups: Object.keys(config.model_groups),
       tenants: config.tenants.length,
@@ -209,7 +225,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   let closing: Promise<DrainResult> | undefined;
   const gateway: Gateway = {
     url,
-    port: address.port,
+    port: boundPort,
+    metricsUrl: metricsListener?.url,
     governor,
     state,
     context: ctx,
@@ -248,6 +265,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           timeoutMs: closeOptions.timeoutMs ?? config.server.drain_timeout_ms,
         });
         await pools.close();
+        await metricsListener?.close();
         await gatewayStore.store.close().catch(() => undefined);
         logger.info({ ...result }, 'sluice gateway stopped');
         logger.flush?.();
@@ -257,16 +275,6 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     },
   };
   return gateway;
-}
-
-function listen(server: Server, host: string, port: number): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
 }
 
 function storeLogger(logger: GatewayLogger) {

@@ -47,6 +47,7 @@ export function builtAssets(): Promise<string> {
 export function rigConfig(simUrl: string, overrides: Partial<GatewayConfigInput> = {}): GatewayConfigInput {
   return {
     listen: { host: '127.0.0.1', port: 0 },
+    metrics: { listen: { host: '127.0.0.1', port: 0 } },
     model_groups: {
       'gpt-4o-mini': {
         deployments: [
@@ -98,7 +99,7 @@ export async function startDashboardRig(
       return res.status;
     },
     async metrics() {
-      return (await fetch(`${url}/metrics`)).text();
+      return (await fetch(gateway.metricsUrl as string)).text();
     },
     async close() {
       await gateway.close({ timeoutMs: 1_000 });

@@ -49,6 +49,7 @@ export function simOpenAiDeployment(
 export function baseConfig(simUrl: string, overrides: Partial<GatewayConfigInput> = {}): GatewayConfigInput {
   return {
     listen: { host: '127.0.0.1', port: 0 },
+    metrics: { listen: { host: '127.0.0.1', port: 0 } },
     model_groups: {
       'gpt-4o-mini': { deployments: [simOpenAiDeployment(simUrl)] },
       'claude-haiku': {

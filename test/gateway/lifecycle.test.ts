@@ -271,7 +271,8 @@ describe('health, readiness, metrics and alerts', () => {
       .openai('sk-nobody-here')
       .chat.completions.create({ model: 'gpt-4o-mini', messages: hello })
       .catch(() => undefined);
-    const response = await fetch(`${r.gateway.url}/metrics`);
+    // Metrics have their own (loopback) listener; helpers.ts puts it on a free port.
+    const response = await fetch(r.gateway.metricsUrl as string);
     expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     const text = await response.text();
     expect(text).toMatch(/sluice_requests_total\{tenant="pro-co",group="gpt-4o-mini",status="200"\} 1/);

@@ -19,6 +19,7 @@ describe('package exports', () => {
     const config = parseConfigText(
       [
         'listen: { host: 127.0.0.1, port: 0 }',
+        'metrics: { listen: { host: 127.0.0.1, port: 0 } }',
         'model_groups:',
         '  gpt-4o-mini:',
         '    deployments:',

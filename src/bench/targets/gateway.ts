@@ -54,6 +54,7 @@ export function gatewayConfig(options: GatewayProcessOptions, port: number): Rec
   }
   return {
     listen: { host: '127.0.0.1', port },
+    metrics: { listen: { host: '127.0.0.1', port: 0 } },
     store: { kind: 'memory' },
     safety_margin: options.safetyMargin ?? 0.03,
     model_groups: {

@@ -47,7 +47,7 @@ async function runServe(flags: ServeFlags): Promise<void> {
     if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
       const { address, port } = error as NodeJS.ErrnoException & { address?: string; port?: number };
       console.error(
-        `cannot listen on ${address}:${port} (${code}); change listen in the config or pass --port`,
+        `cannot listen on ${address}:${port} (${code}); change listen (or metrics.listen) in the config or pass --port`,
       );
       process.exitCode = 2;
       return;
@@ -79,7 +79,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     ...(flags.port !== undefined && { port: flags.port }),
   });
   console.error(
-    `sluice gateway listening on ${gateway.url} (config ${path}); SIGHUP reloads, SIGTERM drains`,
+    `sluice gateway listening on ${gateway.url} (config ${path}); metrics ${gateway.metricsUrl ?? 'off'}; SIGHUP reloads, SIGTERM drains`,
   );
   onSignals(gateway, () => gateway.close().then(() => undefined), path);
 }

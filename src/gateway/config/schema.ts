@@ -128,6 +128,9 @@ const storeSchema = z.discriminatedUnion('kind', [
   redisStoreSchema,
 ]);
 
+/** Next to the API's default 8787. */
+export const DEFAULT_METRICS_PORT = 8788;
+
 export const DEFAULT_PRIORITIES = ['critical', 'high', 'normal', 'low'] as const;
 
 const baseSchema = z.strictObject({
@@ -232,6 +235,25 @@ const baseSchema = z.strictObject({
     .prefault({})
     .refine((a) => a.act >= a.warn, { message: 'act must be at least warn' }),
   admin: adminSchema.optional(),
+  /**
+   * Prometheus exposition. Never on the tenant port: it names every tenant
+   * with its usage, and each scrape costs the event loop about a millisecond.
+   */
+  metrics: z
+    .strictObject({
+      /** false: no metrics listener at all. */
+      enabled: z.boolean().default(true),
+      /** Its own listener; loopback by default, where a local Prometheus agent scrapes it. */
+      listen: z
+        .strictObject({
+          host: z.string().min(1).default('127.0.0.1'),
+          port: z.number().int().min(0).max(65_535).default(DEFAULT_METRICS_PORT),
+        })
+        .prefault({}),
+      /** When set, scrapers must send `Authorization: Bearer <token>` (Prometheus: `authorization.credentials`). Use `${ENV_VAR}`. */
+      token: z.string().min(16, 'a metrics token needs at least 16 characters').optional(),
+    })
+    .prefault({}),
   log: z
     .strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -323,6 +345,10 @@ function checkReferences(config: z.output<typeof baseSchema>, ctx: z.RefinementC
         issue(['tenants', i, 'model_groups', j], `unknown model group ${g}; expected one of ${list(groups)}`);
     });
   });
+  // Whoever holds a tenant key would read every tenant's usage.
+  const metricsToken = config.metrics.token;
+  if (metricsToken !== undefined && keys.has(sha256Hex(metricsToken)))
+    issue(['metrics', 'token'], 'the metrics token must not be a tenant key');
   const admin = config.admin;
   const adminKey = admin?.key !== undefined ? sha256Hex(admin.key) : admin?.key_sha256?.toLowerCase();
   // A tenant holding the admin key would see every other tenant's usage.

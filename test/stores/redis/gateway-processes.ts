@@ -25,7 +25,10 @@ export async function startGatewayProcess(config: Record<string, unknown>): Prom
   const dir = mkdtempSync(join(tmpdir(), 'sluice-gateway-'));
   const file = join(dir, 'sluice.yaml');
   // JSON is YAML.
-  writeFileSync(file, JSON.stringify({ ...config, listen: { host: '127.0.0.1', port } }));
+  writeFileSync(
+    file,
+    JSON.stringify({ ...config, listen: { host: '127.0.0.1', port }, metrics: { listen: { port: 0 } } }),
+  );
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--config', file], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,0 +1,111 @@
+/**
+ * Answers for requests Node's HTTP parser refuses before any route sees
+ * them: a malformed request line or header (400), headers over the size
+ * limit (431), a request that did not arrive in time (408), an `Expect`
+ * other than `100-continue` (417). Node's own answers have an empty body, so
+ * an SDK shows a bare status; here they carry the provider's error JSON like
+ * every other refusal, in the family the request looks like (its path,
+ * `anthropic-version`), OpenAI's when nothing says otherwise. The connection
+ * is closed after the answer: once parsing failed, where the next request
+ * would start is unknown.
+ */
+import { type IncomingMessage, maxHeaderSize, type ServerResponse, STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { RefusalKind } from '../providers/adapter.js';
+import type { ApiFamily } from '../runtime/api-family.js';
+import { errorAdapter, familyOfUrl, sendError } from './respond.js';
+
+interface ParserError extends Error {
+  code?: string;
+  /** The bytes being parsed when the parser gave up (Node sets it on `HPE_*` errors). */
+  rawPacket?: Buffer;
+}
+
+/** Node's status for each parser error (its own `socketOnError` mapping), as a refusal. */
+function refusalOf(code: string | undefined): { status: number; kind: RefusalKind; message: string } {
+  switch (code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return {
+        status: 431,
+        kind: 'request_too_large',
+        message: `Request headers too large: the gateway accepts at most ${maxHeaderSize} bytes of request line and headers.`,
+      };
+    case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
+      return {
+        status: 413,
+        kind: 'request_too_large',
+        message: 'Chunk extensions too large in the request body.',
+      };
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return {
+        status: 408,
+        kind: 'invalid_request',
+        message: 'The request did not arrive in time: send its headers and body without pausing.',
+      };
+    default:
+      return {
+        status: 400,
+        kind: 'invalid_request',
+        message: `The request is not valid HTTP/1.1 (${code ?? 'parse error'}).`,
+      };
+  }
+}
+
+/** `server.on('clientError', answerClientError)`. Never throws: a failure here only closes the socket. */
+export function answerClientError(error: ParserError, duplex: Duplex): void {
+  const socket = duplex as Socket & { _httpMessage?: ServerResponse | null };
+  try {
+    // The peer is gone, or an answer to an earlier request is already on the wire (writing now
+    // would corrupt it): all that is left is closing (Node's own handler makes the same checks).
+    if (error.code === 'ECONNRESET' || !socket.writable || socket._httpMessage?.headersSent) {
+      socket.destroy();
+      return;
+    }
+    const { status, kind, message } = refusalOf(error.code);
+    const family = guessFamily(error.rawPacket);
+    const body = JSON.stringify(errorAdapter(family).errorPayload(kind, message).body);
+    const head = [
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}`,
+      'content-type: application/json',
+      `content-length: ${Buffer.byteLength(body)}`,
+      'connection: close',
+      // A timeout may pass on a retry; a malformed or oversized request will not.
+      ...(status === 408 ? [] : ['x-should-retry: false']),
+    ];
+    socket.end(`${head.join('\r\n')}\r\n\r\n${body}`);
+    // The server keeps half-open sockets; after this answer nothing more is read.
+    socket.once('finish', () => socket.destroy());
+  } catch {
+    socket.destroy();
+  }
+}
+
+/** `server.on('checkExpectation', answerExpectation)`: 417 for an `Expect` other than 100-continue. */
+export function answerExpectation(req: IncomingMessage, res: ServerResponse): void {
+  try {
+    res.shouldKeepAlive = false;
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    sendError(
+      res,
+      familyOfUrl(q < 0 ? url : url.slice(0, q), req.headers['anthropic-version'] !== undefined),
+      'invalid_request',
+      'Expectation failed: the gateway supports only "Expect: 100-continue".',
+      { status: 417, headers: ['x-should-retry', 'false'] },
+    );
+  } catch {
+    res.destroy();
+  }
+}
+
+/** The family a half-parsed request belongs to, from its request line and headers when they are there. */
+function guessFamily(raw: Buffer | undefined): ApiFamily {
+  if (!raw || raw.length === 0) return 'openai';
+  // Only the start matters; a parse error may come after megabytes of header.
+  const text = raw.subarray(0, 8_192).toString('latin1');
+  const line = /^[A-Za-z]+ (\S+)/.exec(text);
+  const target = line?.[1] ?? '';
+  const q = target.indexOf('?');
+  return familyOfUrl(q < 0 ? target : target.slice(0, q), /\r\nanthropic-version\s*:/i.test(text));
+}

@@ -1,0 +1,63 @@
+/**
+ * Paths no route serves (and routed paths called with the wrong method) get
+ * a 404 in the format of the API their shape belongs to.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { KEYS, type Rig, startRig } from './helpers.js';
+
+let rigs: Rig[] = [];
+afterEach(async () => {
+  await Promise.all(rigs.map((r) => r.close()));
+  rigs = [];
+});
+
+async function rig(): Promise<Rig> {
+  const r = await startRig();
+  rigs.push(r);
+  return r;
+}
+
+const GEMINI_404 = { error: { code: 404, status: 'NOT_FOUND', message: expect.any(String) } };
+const OPENAI_404 = { error: { type: 'invalid_request_error', message: expect.any(String) } };
+
+describe('unrouted requests', () => {
+  it.each([
+    ['GET', '/v1/models/gemini-2.5-flash:generateContent'],
+    ['PUT', '/v1/models/gemini-2.5-flash:streamGenerateContent'],
+    ['GET', '/v1/models/gemini-2.5-flash%3AgenerateContent'],
+    ['DELETE', '/v1/tunedModels/my-model:generateContent'],
+    ['GET', '/v1beta/models/gemini-2.5-flash:generateContent'],
+    ['POST', '/v1beta/models/gemini-2.5-flash:embedContent'],
+    ['GET', '/v1beta/cachedContents'],
+  ])('%s %s: 404 in Gemini’s envelope', async (method, path) => {
+    const r = await rig();
+    const res = await fetch(`${r.gateway.url}${path}`, { method, headers: { 'x-goog-api-key': KEYS.pro } });
+    expect(res.status).toBe(404);
+    expect(res.headers.get('content-type')).toBe('application/json');
+    expect(await res.json()).toEqual(GEMINI_404);
+  });
+
+  it.each([
+    ['GET', '/v1/chat/completions'],
+    ['GET', '/v1/models/gpt-4o-mini'],
+    ['GET', '/v1beta/openai/files'],
+    ['GET', '/nowhere'],
+  ])('%s %s: 404 in OpenAI’s envelope', async (method, path) => {
+    const r = await rig();
+    const res = await fetch(`${r.gateway.url}${path}`, { method });
+    expect(res.status).toBe(404);
+    expect(await res.json()).toMatchObject(OPENAI_404);
+  });
+
+  it('answers in Anthropic’s envelope on its paths and when anthropic-version is sent', async () => {
+    const r = await rig();
+    for (const [path, headers] of [
+      ['/v1/messages', {}],
+      ['/v1/whatever', { 'anthropic-version': '2023-06-01' }],
+    ] as const) {
+      const res = await fetch(`${r.gateway.url}${path}`, { method: 'GET', headers });
+      expect(res.status).toBe(404);
+      expect(await res.json()).toMatchObject({ type: 'error', error: { type: 'not_found_error' } });
+    }
+  });
+});
