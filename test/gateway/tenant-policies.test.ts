@@ -56,6 +56,8 @@ function fallbackConfig(
         ],
       },
     },
+    // The tests tell deployments apart by the header, which is off by default.
+    server: { deployment_header: true },
     tenants: [
       { id: 'limited', key: LIMITED, model_groups: ['cheap'] },
       { id: 'open', key: OPEN },
