@@ -22,7 +22,9 @@ export function gcraWaitMs(tat: number, amount: number, now: number, spec: Bucke
   const base = Math.max(tat, now);
   // Differences first: at epoch-ms scale, adding a small quotient to the base loses more than EPSILON_MS.
   const over = base - now + (amount - spec.capacity) / spec.ratePerMs;
-  return over > EPSILON_MS ? over : 0;
+  // A wait too small to move an epoch-ms clock (now + over === now) would be retried at the same
+  // instant forever: it is no wait.
+  return over > EPSILON_MS && now + over > now ? over : 0;
 }
 
 /** Takes `amount` (which may overdraw: settlement charges what was really used). */

@@ -59,7 +59,8 @@ local function gcra_wait(tat, amount, cap, rate)
   local base = math.max(tat, now)
   -- Differences first: at epoch-ms scale, adding a small quotient to the base loses more than the slack.
   local over = (base - now) + (amount - cap) / rate
-  if over > EPSILON_MS then return over end
+  -- A wait too small to move an epoch-ms clock would be retried at the same instant forever.
+  if over > EPSILON_MS and now + over > now then return over end
   return 0
 end
 
