@@ -10,12 +10,12 @@ import { type FramedMessage, openaiChatTokens, openaiTokens } from '../../tokens
 import { arr, count, isObject, type JsonObject, str, textOf } from '../json.js';
 import { defaultMaxTokens } from './openai-models.js';
 import {
-  jsonTypeName,
   MAX_STRING_CHARS,
   openaiBadCount,
   openaiInvalid,
   openaiInvalidValue,
   openaiStringTooLong,
+  openaiWrongType,
 } from './openai-wire.js';
 
 const FINGERPRINT = 'fp_simulated';
@@ -45,14 +45,7 @@ function invalidMessage(m: JsonObject, i: number, headers: Headers): Reply | und
       param,
       'missing_required_parameter',
     );
-  if (typeof m.role !== 'string') {
-    return openaiInvalid(
-      `Invalid type for '${param}': expected a string, but got ${jsonTypeName(m.role)} instead.`,
-      headers,
-      param,
-      'invalid_type',
-    );
-  }
+  if (typeof m.role !== 'string') return openaiWrongType(param, 'a string', m.role, headers);
   if (!CHAT_ROLES.includes(m.role)) return openaiInvalidValue(m.role, CHAT_ROLES, param, headers);
   if (typeof m.content === 'string' && m.content.length > MAX_STRING_CHARS)
     return openaiStringTooLong(`messages[${i}].content`, MAX_STRING_CHARS, m.content.length, headers);

@@ -13,11 +13,11 @@ import { type FramedMessage, openaiChatTokens } from '../../tokens.js';
 import { arr, count, isObject, type JsonObject, str, textOf } from '../json.js';
 import { defaultMaxTokens } from './openai-models.js';
 import {
-  jsonTypeName,
   MAX_STRING_CHARS,
   openaiInvalid,
   openaiInvalidValue,
   openaiStringTooLong,
+  openaiWrongType,
 } from './openai-wire.js';
 
 /** Roles of `message` input items, in the order the API's 400 lists them. */
@@ -29,14 +29,7 @@ const ITEM_TYPE = /^[a-z_]{1,64}$/;
 function itemRole(item: JsonObject, i: number, headers: Headers): string | Reply {
   if (item.role !== undefined) {
     const param = `input[${i}].role`;
-    if (typeof item.role !== 'string') {
-      return openaiInvalid(
-        `Invalid type for '${param}': expected a string, but got ${jsonTypeName(item.role)} instead.`,
-        headers,
-        param,
-        'invalid_type',
-      );
-    }
+    if (typeof item.role !== 'string') return openaiWrongType(param, 'a string', item.role, headers);
     return ITEM_ROLES.includes(item.role)
       ? item.role
       : openaiInvalidValue(item.role, ITEM_ROLES, param, headers);

@@ -257,9 +257,19 @@ export function openaiStringTooLong(param: string, max: number, length: number, 
 }
 
 /** How the API names the JSON type of a value in "Invalid type" messages. */
-export function jsonTypeName(value: unknown): string {
+function jsonTypeName(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'number') return Number.isInteger(value) ? 'an integer' : 'a decimal';
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+/** OpenAI's 400 for a parameter of the wrong JSON type (`expected a string, but got an integer instead`). */
+export function openaiWrongType(param: string, expected: string, value: unknown, headers: Headers): Reply {
+  return openaiInvalid(
+    `Invalid type for '${param}': expected ${expected}, but got ${jsonTypeName(value)} instead.`,
+    headers,
+    param,
+    'invalid_type',
+  );
 }
