@@ -32,6 +32,8 @@ export interface Delivery {
   readonly serverError: () => Reply;
   /** Called once when the call is over, however it ended; `completed` when written whole. */
   readonly done: (completed: boolean, outputTokens: number) => void;
+  /** Answers the simulator's own failure (a 500, or a cut if the answer had started). */
+  readonly fail: (error: unknown) => void;
 }
 
 const TEXT_PLAIN = 'text/plain; charset=utf-8';
@@ -55,16 +57,24 @@ export function deliver(d: Delivery): void {
     produced += tokens;
     d.lease?.produce(tokens, d.clock.now());
   };
+  // Rendering runs later, from a timer: a throw there would end the process, so it ends the call instead.
+  const guarded = (fn: () => void) => () => {
+    try {
+      fn();
+    } catch (error) {
+      end(false);
+      d.fail(error);
+    }
+  };
   const context = {
     d,
     produce,
     end,
     schedule: (ms: number, fn: () => void) => {
-      cancel = d.clock.schedule(ms, fn);
+      cancel = d.clock.schedule(ms, guarded(fn));
     },
   };
-  if (d.call.stream && d.call.render.stream) deliverStream(context);
-  else deliverWhole(context);
+  guarded(() => (d.call.stream && d.call.render.stream ? deliverStream(context) : deliverWhole(context)))();
 }
 
 interface Context {

@@ -178,6 +178,7 @@ export class Exchange {
         stats.tokens(counters, inputTokens, outputTokens);
         if (completed) stats.response(200);
       },
+      fail: (error) => this.deps.onError(res, error),
     });
   }
 

@@ -7,6 +7,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Clock, systemClock } from '../core/clock.js';
+import { preloadTokenizers } from '../providers/estimate/text-counter.js';
 import { parseSimulatorConfig, type SimulatorConfig, type SimulatorConfigInput } from './config.js';
 import { ContentSource } from './content.js';
 import { Exchange } from './exchange.js';
@@ -54,6 +55,8 @@ export interface Simulator {
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const { clock = systemClock, ...input } = options;
   const config = parseSimulatorConfig(input);
+  // The OpenAI flavour counts with gpt-tokenizer: load it now, not on the first request (~200 ms per encoding).
+  preloadTokenizers();
   const startedAt = clock.now();
   const stats = new SimStats(startedAt);
   const limiter = new Limiter(config, clock);

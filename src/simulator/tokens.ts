@@ -10,33 +10,19 @@
  * - Anthropic and Gemini flavours: ceil(characters / 4) of the text content,
  *   no framing (their tokenizers are not public; §3.6).
  */
-import { countTokens as cl100kCount } from 'gpt-tokenizer/encoding/cl100k_base';
-import { countTokens as o200kCount } from 'gpt-tokenizer/encoding/o200k_base';
-
-type Counter = (text: string) => number;
+import { tokenizerCounter } from '../providers/estimate/text-counter.js';
 
 const CL100K_MODELS =
   /^(gpt-4(?![o.])|gpt-3\.5|gpt-35|text-embedding-3|text-embedding-ada|davinci-002|babbage-002)/;
 
-/** A bounded memo: the same prompts come back again and again in load tests. */
-const memo = new Map<string, number>();
-const MEMO_LIMIT = 20_000;
-
-function counterFor(model: string): [Counter, string] {
-  return CL100K_MODELS.test(model) ? [cl100kCount, 'c'] : [o200kCount, 'o'];
-}
-
-/** Tokens of `text` in the encoding of `model`. */
+/**
+ * Tokens of `text` in the encoding of `model`. The gateway's counter: the
+ * same runs kept from the BPE (`long-runs.ts`, or one long field holds the
+ * simulator for minutes), special-token text counted as text as the API
+ * does, and the same bounded caches, since load tests resend the same prompts.
+ */
 export function openaiTokens(text: string, model: string): number {
-  if (text.length === 0) return 0;
-  const [count, tag] = counterFor(model);
-  const key = tag + text;
-  const hit = memo.get(key);
-  if (hit !== undefined) return hit;
-  const n = count(text);
-  if (memo.size >= MEMO_LIMIT) memo.clear();
-  memo.set(key, n);
-  return n;
+  return tokenizerCounter(CL100K_MODELS.test(model) ? 'cl100k_base' : 'o200k_base').count(text);
 }
 
 export interface FramedMessage {

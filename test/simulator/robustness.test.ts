@@ -75,3 +75,100 @@ describe('robustness', () => {
     expect(sim.stats().concurrency.current).toBe(0);
   });
 });
+
+/** A JSON array nested `depth` levels around one token id. */
+function nested(depth: number): string {
+  return `${'['.repeat(depth)}1${']'.repeat(depth)}`;
+}
+
+interface Answer {
+  error: { message: string; type: string; param: string | null; code: string | null };
+  usage: { prompt_tokens: number };
+  data: unknown[];
+}
+
+async function post(url: string, path: string, body: string): Promise<{ status: number; json: Answer }> {
+  const res = await fetch(`${url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: 'Bearer k' },
+    body,
+  });
+  return { status: res.status, json: (await res.json()) as Answer };
+}
+
+describe('what a provider checks before counting', () => {
+  it('refuses a 200,000-character role with OpenAI’s 400 instead of tokenizing it', async () => {
+    const role = 'A'.repeat(200_000);
+    const { status, json } = await post(
+      sim.url,
+      '/v1/chat/completions',
+      JSON.stringify({ model: 'gpt-4o', messages: [{ role, content: 'Hello' }] }),
+    );
+    expect(status).toBe(400);
+    expect(json.error).toEqual({
+      message: `Invalid value: '${'A'.repeat(64)}...'. Supported values are: 'system', 'assistant', 'user', 'function', 'tool', and 'developer'.`,
+      type: 'invalid_request_error',
+      param: 'messages[0].role',
+      code: 'invalid_value',
+    });
+  });
+
+  it('refuses a missing or non-string role, and an unknown Responses role', async () => {
+    const chat = (messages: unknown) =>
+      post(sim.url, '/v1/chat/completions', JSON.stringify({ model: 'gpt-4o', messages }));
+    const missing = await chat([{ content: 'Hello' }]);
+    expect(missing.status).toBe(400);
+    expect(missing.json.error).toMatchObject({
+      message: "Missing required parameter: 'messages[0].role'.",
+      code: 'missing_required_parameter',
+    });
+    const number = await chat([
+      { role: 'user', content: 'Hi' },
+      { role: 7, content: 'Hello' },
+    ]);
+    expect(number.json.error).toMatchObject({ param: 'messages[1].role', code: 'invalid_type' });
+    const responses = await post(
+      sim.url,
+      '/v1/responses',
+      JSON.stringify({ model: 'gpt-4.1', input: [{ role: 'A'.repeat(100_000), content: 'Hello' }] }),
+    );
+    expect(responses.status).toBe(400);
+    expect(responses.json.error).toMatchObject({ param: 'input[0].role', code: 'invalid_value' });
+  });
+
+  it('counts a 100,000-character single-letter prompt from its characters and answers it', async () => {
+    const { status, json } = await post(
+      sim.url,
+      '/v1/chat/completions',
+      JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'A'.repeat(100_000) }] }),
+    );
+    expect(status).toBe(200);
+    // 3 to prime the reply, 3 for the message, 1 for "user", and a quarter token per character.
+    expect(json.usage.prompt_tokens).toBe(3 + 3 + 1 + 25_000);
+  });
+
+  it('answers embeddings nested too deep with OpenAI’s 400, latency or not, and keeps serving', async () => {
+    const slow = await startSimulator({ latency: { ttft_ms: 1 }, defaults: { rpm: 1e6, tpm: 1e9 } });
+    try {
+      for (const url of [slow.url, sim.url]) {
+        const { status, json } = await post(
+          url,
+          '/v1/embeddings',
+          `{"model":"text-embedding-3-small","input":${nested(10_000)}}`,
+        );
+        expect(status).toBe(400);
+        expect(json.error).toMatchObject({ type: 'invalid_request_error', param: null });
+        expect(json.error.message).toContain("'$.input' is invalid");
+      }
+      const ok = await post(
+        slow.url,
+        '/v1/embeddings',
+        JSON.stringify({ model: 'text-embedding-3-small', input: [[1, 2], [3]] }),
+      );
+      expect(ok.status).toBe(200);
+      expect(ok.json.data).toHaveLength(2);
+    } finally {
+      await slow.close();
+    }
+  });
+});

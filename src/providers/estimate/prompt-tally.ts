@@ -5,11 +5,15 @@
  * field (PROVIDERS.md §6.1), so framing constants stay exact. A real
  * tokenizer only sees the first `maxTokenizedChars` characters of a request;
  * the rest is estimated from characters, which bounds the time one huge
- * request can hold the proxy's event loop (~0.05 µs per character tokenized).
+ * request can hold the proxy's event loop. Long unbroken runs never reach the
+ * BPE (`long-runs.ts`), so that time is linear in the characters tokenized,
+ * but it depends on the text: ~0.1 µs per character of English seen before,
+ * up to ~2 µs for text new to gpt-tokenizer's merge cache, such as random
+ * letters or CJK (bench/sections/estimate.ts).
  */
 import { estimateTokensFromChars, type TextCounter } from './text-counter.js';
 
-/** ~25 k tokens of English: a few ms of tokenizing at most. */
+/** ~25 k tokens of English, ~10 ms of tokenizing; at worst (text the tokenizer has not seen) ~100–200 ms. */
 export const DEFAULT_MAX_TOKENIZED_CHARS = 100_000;
 
 export class PromptTally {

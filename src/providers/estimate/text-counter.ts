@@ -14,15 +14,18 @@
  * The encodings are large (o200k_base: ~200 ms and ~100 MB to load), so they
  * load on first use through `require`, keeping startup light for deployments
  * that never call an OpenAI model; `preloadTokenizers()` moves that cost to
- * startup. Tokenizing costs ~0.2 µs per token, so text beyond a per-request
- * budget of characters is estimated by `charCounter` instead (see
- * `PromptTally`), and counts are remembered (`CountCache` for long texts,
+ * startup. Tokenizing costs ~0.2 µs per token, but the square of a piece's
+ * length on one unbroken run (`AAAA…`), so such runs beyond a few dozen
+ * characters are estimated from characters (`long-runs.ts`); text beyond a
+ * per-request budget of characters is estimated too (see `PromptTally`), and
+ * counts are remembered (`CountCache` for long texts,
  * `ShortCountCache` for short ones), since chat clients resend the same
  * system prompt and history every turn, and every message names its role.
  */
 import { createRequire } from 'node:module';
 import { CountCache, MIN_CACHED_CHARS, ShortCountCache } from './count-cache.js';
 import { DEFAULT_ENCODING, type EncodingName } from './encodings.js';
+import { countWithoutLongRuns } from './long-runs.js';
 
 export interface TextCounter {
   /** True for a real tokenizer; false for an estimate. */
@@ -75,7 +78,12 @@ export function tokenizerCounter(name: EncodingName): TextCounter {
     const short = new ShortCountCache(SHORT_CACHE_ENTRIES);
     const count = (text: string): number => {
       try {
-        return encodingApi(name).countTokens(text, ORDINARY);
+        const api = encodingApi(name);
+        return countWithoutLongRuns(
+          text,
+          (piece) => api.countTokens(piece, ORDINARY),
+          estimateTokensFromChars,
+        );
       } catch {
         // The tokenizer failed to load or choked: an estimate beats a throw on the hot path.
         return estimateTokensFromChars(text);

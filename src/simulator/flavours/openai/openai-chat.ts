@@ -9,11 +9,48 @@ import { NO_CACHE } from '../../flavour.js';
 import { type FramedMessage, openaiChatTokens, openaiTokens } from '../../tokens.js';
 import { arr, count, isObject, type JsonObject, str, textOf } from '../json.js';
 import { defaultMaxTokens } from './openai-models.js';
-import { openaiBadCount, openaiInvalid } from './openai-wire.js';
+import {
+  MAX_STRING_CHARS,
+  openaiBadCount,
+  openaiInvalid,
+  openaiInvalidValue,
+  openaiStringTooLong,
+  openaiWrongType,
+} from './openai-wire.js';
 
 const FINGERPRINT = 'fp_simulated';
 /** OpenAI's upper bound for `n`. */
 const MAX_CHOICES = 128;
+/** The roles Chat Completions accepts, in the order its 400 lists them. */
+const CHAT_ROLES: readonly string[] = Object.freeze([
+  'system',
+  'assistant',
+  'user',
+  'function',
+  'tool',
+  'developer',
+]);
+
+/**
+ * What the API checks in a message before anything is counted: a known
+ * `role`, and a `content` string within bounds (a 200,000-character role
+ * would otherwise be tokenized, and answered as if it were a role).
+ */
+function invalidMessage(m: JsonObject, i: number, headers: Headers): Reply | undefined {
+  const param = `messages[${i}].role`;
+  if (m.role === undefined)
+    return openaiInvalid(
+      `Missing required parameter: '${param}'.`,
+      headers,
+      param,
+      'missing_required_parameter',
+    );
+  if (typeof m.role !== 'string') return openaiWrongType(param, 'a string', m.role, headers);
+  if (!CHAT_ROLES.includes(m.role)) return openaiInvalidValue(m.role, CHAT_ROLES, param, headers);
+  if (typeof m.content === 'string' && m.content.length > MAX_STRING_CHARS)
+    return openaiStringTooLong(`messages[${i}].content`, MAX_STRING_CHARS, m.content.length, headers);
+  return undefined;
+}
 
 function tooManyChoices(n: number, headers: Headers): Reply {
   return openaiInvalid(
@@ -80,7 +117,9 @@ export function parseChat(body: JsonObject, config: SimulatorConfig, headers: He
         'invalid_type',
       );
     }
-    const role = str(m.role) ?? 'user';
+    const invalid = invalidMessage(m, i, headers);
+    if (invalid) return invalid;
+    const role = m.role as string;
     let text = textOf(m.content);
     if (Array.isArray(m.tool_calls)) text += JSON.stringify(m.tool_calls);
     framed.push({ role, text, name: str(m.name) });

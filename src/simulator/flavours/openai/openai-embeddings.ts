@@ -10,7 +10,7 @@ import type { SimulatorConfig } from '../../config.js';
 import type { Call, Headers, Reply } from '../../flavour.js';
 import { jsonReply, NO_CACHE } from '../../flavour.js';
 import { openaiTokens } from '../../tokens.js';
-import { arr, count, type JsonObject, str } from '../json.js';
+import { count, type JsonObject, str } from '../json.js';
 import { listedModels } from './openai-models.js';
 import { openaiInvalid } from './openai-wire.js';
 
@@ -42,16 +42,36 @@ export function embeddingOf(text: string, dimensions: number): Float32Array {
   return out;
 }
 
+/** OpenAI's upper bound for the number of inputs in one embeddings request. */
+const MAX_INPUTS = 2048;
+
+function isTokenId(x: unknown): x is number {
+  return typeof x === 'number' && Number.isInteger(x) && x >= 0;
+}
+
+function isTokenArray(x: unknown): x is number[] {
+  return Array.isArray(x) && x.length > 0 && x.every(isTokenId);
+}
+
+/**
+ * The inputs of an embeddings request, in the four shapes the API accepts (a
+ * string, strings, one token array, token arrays), or undefined for anything
+ * else: mixed lists, empty strings, arrays nested deeper (which also kept the
+ * vectors from being rendered: `join` on a deep array overflows the stack).
+ */
+function embeddingInputs(raw: unknown): readonly (string | number[])[] | undefined {
+  if (typeof raw === 'string') return raw.length > 0 ? [raw] : undefined;
+  if (!Array.isArray(raw) || raw.length === 0) return undefined;
+  if (raw.every(isTokenId)) return [raw];
+  if (raw.every((x) => typeof x === 'string' && x.length > 0)) return raw as string[];
+  if (raw.every(isTokenArray)) return raw;
+  return undefined;
+}
+
 export function parseEmbeddings(body: JsonObject, headers: Headers): Call | Reply {
   const model = str(body.model);
   if (!model) return openaiInvalid('you must provide a model parameter', headers);
   const raw = body.input;
-  const inputs: (string | number[])[] =
-    typeof raw === 'string'
-      ? [raw]
-      : Array.isArray(raw) && raw.every((x) => typeof x === 'number')
-        ? [raw as number[]]
-        : (arr(raw) ?? []).filter((x): x is string | number[] => typeof x === 'string' || Array.isArray(x));
   if (raw === undefined)
     return openaiInvalid(
       "Missing required parameter: 'input'.",
@@ -59,7 +79,16 @@ export function parseEmbeddings(body: JsonObject, headers: Headers): Call | Repl
       'input',
       'missing_required_parameter',
     );
-  if (inputs.length === 0 || inputs.some((x) => x.length === 0)) {
+  if (Array.isArray(raw) && raw.length > MAX_INPUTS) {
+    return openaiInvalid(
+      `Invalid 'input': array too long. Expected an array with maximum length ${MAX_INPUTS}, but got an array with length ${raw.length} instead.`,
+      headers,
+      'input',
+      'array_above_max_length',
+    );
+  }
+  const inputs = embeddingInputs(raw);
+  if (!inputs) {
     return openaiInvalid(
       "'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.",
       headers,

@@ -12,7 +12,33 @@ import { NO_CACHE } from '../../flavour.js';
 import { type FramedMessage, openaiChatTokens } from '../../tokens.js';
 import { arr, count, isObject, type JsonObject, str, textOf } from '../json.js';
 import { defaultMaxTokens } from './openai-models.js';
-import { openaiInvalid } from './openai-wire.js';
+import {
+  MAX_STRING_CHARS,
+  openaiInvalid,
+  openaiInvalidValue,
+  openaiStringTooLong,
+  openaiWrongType,
+} from './openai-wire.js';
+
+/** Roles of `message` input items, in the order the API's 400 lists them. */
+const ITEM_ROLES: readonly string[] = Object.freeze(['user', 'assistant', 'system', 'developer']);
+/** Item types are short snake_case names (`function_call_output`); anything else is refused before counting. */
+const ITEM_TYPE = /^[a-z_]{1,64}$/;
+
+/** The role an input item is framed with, or the API's 400 for a role or type no item can have. */
+function itemRole(item: JsonObject, i: number, headers: Headers): string | Reply {
+  if (item.role !== undefined) {
+    const param = `input[${i}].role`;
+    if (typeof item.role !== 'string') return openaiWrongType(param, 'a string', item.role, headers);
+    return ITEM_ROLES.includes(item.role)
+      ? item.role
+      : openaiInvalidValue(item.role, ITEM_ROLES, param, headers);
+  }
+  if (typeof item.type !== 'string') return 'user';
+  return ITEM_TYPE.test(item.type)
+    ? item.type
+    : openaiInvalidValue(item.type, [], `input[${i}].type`, headers);
+}
 
 function usageObject(usage: UsageReport) {
   return {
@@ -100,6 +126,11 @@ export function parseResponses(body: JsonObject, config: SimulatorConfig, header
       'missing_required_parameter',
     );
   }
+  for (const name of ['input', 'instructions']) {
+    const value = body[name];
+    if (typeof value === 'string' && value.length > MAX_STRING_CHARS)
+      return openaiStringTooLong(name, MAX_STRING_CHARS, value.length, headers);
+  }
   const instructions = str(body.instructions) ?? null;
   const framed: FramedMessage[] = [];
   if (instructions) framed.push({ role: 'developer', text: instructions });
@@ -108,9 +139,10 @@ export function parseResponses(body: JsonObject, config: SimulatorConfig, header
     framed.push({ role: 'user', text: body.input });
     echo = body.input;
   } else {
-    for (const item of arr(body.input) ?? []) {
+    for (const [i, item] of (arr(body.input) ?? []).entries()) {
       if (!isObject(item)) continue;
-      const role = str(item.role) ?? str(item.type) ?? 'user';
+      const role = itemRole(item, i, headers);
+      if (typeof role !== 'string') return role;
       const text = item.content !== undefined ? textOf(item.content) : textOf([item]);
       framed.push({ role, text });
       if (role === 'user') echo = text;

@@ -222,3 +222,54 @@ export function openaiBadCount(
   }
   return undefined;
 }
+
+/** Longest part of a rejected value quoted back: the API does not echo megabytes. */
+const SHOWN_CHARS = 64;
+
+function quoted(values: readonly string[], last: 'and' | 'or'): string {
+  const q = values.map((v) => `'${v}'`);
+  return q.length < 2 ? q.join('') : `${q.slice(0, -1).join(', ')}, ${last} ${q.at(-1)}`;
+}
+
+/** OpenAI's 400 for a value outside an enum, e.g. `messages[0].role`. */
+export function openaiInvalidValue(
+  value: string,
+  supported: readonly string[],
+  param: string,
+  headers: Headers,
+): Reply {
+  const shown = value.length > SHOWN_CHARS ? `${value.slice(0, SHOWN_CHARS)}...` : value;
+  const list = supported.length > 0 ? ` Supported values are: ${quoted(supported, 'and')}.` : '';
+  return openaiInvalid(`Invalid value: '${shown}'.${list}`, headers, param, 'invalid_value');
+}
+
+/** OpenAI's upper bound for a text parameter (`messages[].content`, `input`, `instructions`): 10 MiB of characters. */
+export const MAX_STRING_CHARS = 10_485_760;
+
+/** OpenAI's 400 for a string parameter over its maximum length. */
+export function openaiStringTooLong(param: string, max: number, length: number, headers: Headers): Reply {
+  return openaiInvalid(
+    `Invalid '${param}': string too long. Expected a string with maximum length ${max}, but got a string with length ${length} instead.`,
+    headers,
+    param,
+    'string_above_max_length',
+  );
+}
+
+/** How the API names the JSON type of a value in "Invalid type" messages. */
+function jsonTypeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'an integer' : 'a decimal';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+/** OpenAI's 400 for a parameter of the wrong JSON type (`expected a string, but got an integer instead`). */
+export function openaiWrongType(param: string, expected: string, value: unknown, headers: Headers): Reply {
+  return openaiInvalid(
+    `Invalid type for '${param}': expected ${expected}, but got ${jsonTypeName(value)} instead.`,
+    headers,
+    param,
+    'invalid_type',
+  );
+}
