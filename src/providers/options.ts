@@ -11,7 +11,7 @@ export interface EstimateTuning {
   readonly defaultMaxOutputTokens?: number | undefined;
   /** Model name prefix → output tokens reserved when a request sets no maximum. */
   readonly modelMaxOutputTokens?: Readonly<Record<string, number>> | undefined;
-  /** Characters per request a real tokenizer sees before the rest is estimated (default 100 000). */
+  /** Characters of not-yet-counted text per request a real tokenizer sees before the rest is estimated (default 16 000). */
   readonly maxTokenizedChars?: number | undefined;
 }
 

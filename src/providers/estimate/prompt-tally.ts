@@ -3,9 +3,12 @@
  *
  * Each string is counted on its own, the way the cookbook counts each message
  * field (PROVIDERS.md §6.1), so framing constants stay exact. A real
- * tokenizer only sees the first `maxTokenizedChars` characters of a request;
- * the rest is estimated from characters, which bounds the time one huge
- * request can hold the proxy's event loop. Long unbroken runs never reach the
+ * tokenizer only sees `maxTokenizedChars` characters of a request that it has
+ * not counted before; the rest is estimated from characters, which bounds the
+ * time one huge request can hold the proxy's event loop. Text counted before
+ * (the system prompt and history a chat client resends every turn) comes from
+ * the count caches and does not use up the budget, so a long conversation
+ * keeps exact counts while a request full of new text costs at most a few ms. Long unbroken runs never reach the
  * BPE (`long-runs.ts`), so that time is linear in the characters tokenized,
  * but it depends on the text: ~0.1 µs per character of English seen before,
  * up to ~2 µs for text new to gpt-tokenizer's merge cache, such as random
@@ -13,8 +16,8 @@
  */
 import { estimateTokensFromChars, type TextCounter } from './text-counter.js';
 
-/** ~25 k tokens of English, ~10 ms of tokenizing; at worst (text the tokenizer has not seen) ~100–200 ms. */
-export const DEFAULT_MAX_TOKENIZED_CHARS = 100_000;
+/** ~4 k tokens of new English per request, ~2 ms of tokenizing; at worst (text the tokenizer has not seen) ~30 ms. */
+export const DEFAULT_MAX_TOKENIZED_CHARS = 16_000;
 
 export class PromptTally {
   private tokens = 0;
@@ -30,6 +33,11 @@ export class PromptTally {
   /** Counts `value` when it is a string; anything else adds nothing. */
   text(value: unknown): void {
     if (typeof value !== 'string' || value.length === 0) return;
+    const known = this.counter.known?.(value);
+    if (known !== undefined) {
+      this.tokens += known;
+      return;
+    }
     if (this.counter.exact && value.length > this.budget) {
       this.tokens += estimateTokensFromChars(value);
       return;

@@ -31,6 +31,8 @@ export interface TextCounter {
   /** True for a real tokenizer; false for an estimate. */
   readonly exact: boolean;
   count(text: string): number;
+  /** The count of `text` when it is already known (no tokenizing), else undefined. */
+  known?(text: string): number | undefined;
 }
 
 type EncodingApi = typeof import('gpt-tokenizer/encoding/o200k_base');
@@ -91,6 +93,10 @@ export function tokenizerCounter(name: EncodingName): TextCounter {
     };
     counter = Object.freeze({
       exact: true,
+      known(text: string): number | undefined {
+        if (text.length === 0) return 0;
+        return text.length < MIN_CACHED_CHARS ? short.get(text) : cache.get(text);
+      },
       count(text: string): number {
         if (text.length < MIN_CACHED_CHARS) {
           if (text.length === 0) return 0;

@@ -255,6 +255,25 @@ describe('huge requests', () => {
     // 50 000 ASCII chars estimated at 4 per token.
     expect(tokens).toBe(3 + 1 + 12_500 + 3);
   });
+
+  it('counts text it has counted before exactly, without using up the budget', () => {
+    const history = 'the quick brown fox jumps over the lazy dog. '.repeat(60); // 2 700 chars
+    const roomy = createAdapter('openai');
+    const small = createAdapter('openai', { maxTokenizedChars: 1_000 });
+    const body = (turns: number) => ({
+      model: 'gpt-4o',
+      messages: Array.from({ length: turns }, (_, i) => ({ role: 'user', content: `${i}: ${history}` })),
+    });
+    // Counted once (within a roomy budget), each turn is known afterwards: a 3-turn request,
+    // 8 100 characters against a budget of 1 000, still counts exactly.
+    const exact = roomy.estimate('chat_completions', body(3), PATH).cost.inputTokens;
+    expect(small.estimate('chat_completions', body(3), PATH).cost.inputTokens).toBe(exact);
+    // A new turn longer than the budget is estimated from characters, until it has been counted.
+    const fresh = small.estimate('chat_completions', body(4), PATH).cost.inputTokens;
+    const exact4 = roomy.estimate('chat_completions', body(4), PATH).cost.inputTokens;
+    expect(fresh).not.toBe(exact4);
+    expect(small.estimate('chat_completions', body(4), PATH).cost.inputTokens).toBe(exact4);
+  });
 });
 
 describe('Azure: the deployment names the model', () => {
