@@ -8,9 +8,9 @@
 import type { BucketSpec } from '../core/limit.js';
 import type { PriorityClasses } from '../core/scheduler/priority.js';
 import type { ProviderAdapter } from '../providers/adapter.js';
+import { type ApiFamily, familiesOf } from '../providers/api-family.js';
 import { type AdapterOptionsByKind, createAdapter } from '../providers/registry.js';
 import type { AdaptiveRateOptions } from './adaptive-rate.js';
-import { type ApiFamily, familiesOf } from './api-family.js';
 import type { CircuitOptions } from './circuit-breaker.js';
 import { Deployment, type DeploymentConfig } from './deployment.js';
 import type { Emit } from './events.js';
@@ -72,12 +72,15 @@ export class ModelGroup {
 export class ModelGroups {
   readonly tenants: TenantDirectory;
   readonly margin: number;
+  /** Retry and answer policy of this topology. */
+  readonly retry: RetryOptions | undefined;
   private readonly groups = new Map<string, ModelGroup>();
   private readonly byId = new Map<string, Deployment>();
   private readonly pools = new Map<string, BucketSpec[]>();
 
   constructor(topology: GovernorTopology, classes: PriorityClasses, emit: Emit, previous?: ModelGroups) {
     this.margin = topology.safetyMargin ?? 0.1;
+    this.retry = topology.retry;
     const defaultPriority =
       classes.indexOf(topology.defaultPriority ?? 'normal') ?? Math.floor(classes.size / 2);
     this.tenants = new TenantDirectory({
@@ -89,7 +92,7 @@ export class ModelGroups {
     });
     for (const [name, limits] of Object.entries(topology.pools ?? {})) {
       checkName('pool', name);
-      this.pools.set(name, bucketsFor(`pool:${name}`, limits, this.margin));
+      this.pools.set(name, bucketsFor({ kind: 'pool', owner: name }, limits, this.margin));
     }
     for (const [name, config] of Object.entries(topology.modelGroups)) {
       if (config.deployments.length === 0) throw new TopologyError(`model group ${name} has no deployments`);

@@ -243,9 +243,20 @@ describe('governor.fetch with the openai SDK', () => {
     expect(() => governor({ modelGroups: {}, priority: 'urgent' })).toThrow(/urgent/);
   });
 
-  it('passes calls for models it does not govern through untouched', async () => {
+  it('refuses a call for a model the config does not declare, naming the model, and sends nothing', async () => {
     const sim = await simulator({});
     const g = governor({ modelGroups: { other: openaiGroup(sim, { rpm: 1 }) } });
+    const client = new OpenAI({ apiKey: 'sk', baseURL: `${sim.url}/v1`, fetch: g.fetch, maxRetries: 0 });
+    const error = await client.chat.completions.create(ask).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.NotFoundError);
+    expect((error as InstanceType<typeof OpenAI.APIError>).message).toContain('`gpt-4o-mini`');
+    expect((error as InstanceType<typeof OpenAI.APIError>).headers?.get('x-should-retry')).toBe('false');
+    expect(sim.stats().requests).toBe(0);
+  });
+
+  it('passes calls for models it does not govern through untouched when told to', async () => {
+    const sim = await simulator({});
+    const g = governor({ modelGroups: { other: openaiGroup(sim, { rpm: 1 }) }, undeclaredModels: 'pass' });
     const client = new OpenAI({ apiKey: 'sk', baseURL: `${sim.url}/v1`, fetch: g.fetch, maxRetries: 0 });
     for (let i = 0; i < 3; i++) await client.chat.completions.create(ask);
     expect((await g.governor.store.stats()).reservations).toBe(0);

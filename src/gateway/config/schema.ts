@@ -168,6 +168,12 @@ const baseSchema = z.strictObject({
       cap_ms: nonNegative.optional(),
       budget_ratio: z.number().min(0).optional(),
       budget_minimum: z.number().int().min(0).optional(),
+      /**
+       * A refusal or upstream error asking a client to wait longer than this
+       * says `x-should-retry: false`: the official SDKs would otherwise sleep
+       * out a 12-hour Retry-After (default 60 s).
+       */
+      max_client_wait_ms: nonNegative.optional(),
     })
     .optional(),
   circuit: z

@@ -120,6 +120,7 @@ function toRetry(r: NonNullable<GatewayConfig['retry']>): RetryOptions {
     ...(r.cap_ms !== undefined && { capMs: r.cap_ms }),
     ...(r.budget_ratio !== undefined && { budgetRatio: r.budget_ratio }),
     ...(r.budget_minimum !== undefined && { budgetMinimum: r.budget_minimum }),
+    ...(r.max_client_wait_ms !== undefined && { maxClientWaitMs: r.max_client_wait_ms }),
   };
 }
 
