@@ -1,16 +1,47 @@
 /**
- * The library face: `createGovernor(config)` → `governor.fetch` for the
- * official SDKs and `governor.schedule(meta, fn)` for any other call, both
- * thin faces over the runtime's one request lifecycle.
+ * The library face: `createGovernor(config, options)` → `governor.fetch` for
+ * the official SDKs and `governor.schedule(meta, fn)` for any other call,
+ * both thin faces over the runtime's one request lifecycle.
+ *
+ * `config` is data, in the gateway's format (snake_case, validated by the
+ * same schema: see library/config.ts); `options` is code (a fetch, a store
+ * instance, a clock, observers).
  */
+import { parseConfigWith } from '../config/load.js';
+import { toGovernorOptions, toTopology } from '../config/to-topology.js';
+import type { Clock } from '../core/clock.js';
+import { systemClock } from '../core/clock.js';
 import type { Usage } from '../core/cost.js';
-import { Governor, type GovernorOptions } from '../runtime/governor.js';
-import { type GovernedFetchOptions, governedFetch } from './governed-fetch.js';
+import type { GovernorObserver } from '../runtime/events.js';
+import { Governor } from '../runtime/governor.js';
+import { storeFromConfig } from '../stores/from-config.js';
+import type { Store } from '../stores/store.js';
+import { type LibraryConfigInput, libraryConfigSchema } from './config.js';
+import { governedFetch } from './governed-fetch.js';
 import { type ScheduleContext, type ScheduleMeta, schedule } from './schedule.js';
 
 export { GovernorRefusalError, type ScheduleContext, type ScheduleMeta } from './schedule.js';
+export type { LibraryConfigInput };
 
-export interface GovernorConfig extends GovernorOptions, GovernedFetchOptions {}
+export interface LibraryOptions {
+  /** The fetch that reaches providers. Default: the global fetch. */
+  fetch?: typeof fetch;
+  /**
+   * Where limits live, overriding the config's `store:`; e.g. one
+   * `createSharedStore(...)` (Redis) for several processes.
+   */
+  store?: Store;
+  clock?: Clock;
+  observers?: GovernorObserver[];
+  /** Uniform random in [0, 1), for backoff jitter (tests inject it). */
+  random?: () => number;
+  /** Tenant of calls that name none (header `x-sluice-tenant`). Default `default`. */
+  tenant?: string;
+  /** Priority class of calls that name none (header `x-sluice-priority`). */
+  priority?: string;
+  /** Lease of a reservation, renewed while a call runs. Default 120 s. */
+  leaseMs?: number;
+}
 
 export interface LibraryGovernor {
   readonly fetch: typeof fetch;
@@ -28,16 +59,35 @@ export interface LibraryGovernor {
   close(): Promise<void>;
 }
 
-export function createGovernor(config: GovernorConfig): LibraryGovernor {
-  const governor = new Governor(config);
+/** Throws `ConfigError` naming every key that is wrong. */
+export function createGovernor(config: LibraryConfigInput, options: LibraryOptions = {}): LibraryGovernor {
+  const parsed = parseConfigWith(libraryConfigSchema, config, 'the createGovernor config');
+  const clock = options.clock ?? systemClock;
+  const unknown = parsed.unknown_tenants;
+  const governor = new Governor({
+    ...toTopology(parsed),
+    ...(unknown !== 'refuse' && { unknownTenantTier: unknown.tier }),
+    ...toGovernorOptions(parsed),
+    store: options.store ?? storeFromConfig(parsed.store, clock).store,
+    clock,
+    ...(options.observers && { observers: options.observers }),
+    ...(options.random && { random: options.random }),
+    ...(options.leaseMs !== undefined && { leaseMs: options.leaseMs }),
+  });
   let fetch: typeof globalThis.fetch;
   try {
-    fetch = governedFetch(governor, config);
+    fetch = governedFetch(governor, {
+      fetch: options.fetch,
+      tenant: options.tenant,
+      priority: options.priority,
+      forwarding: parsed.forwarding,
+      undeclaredModels: parsed.undeclared_models,
+    });
   } catch (error) {
     governor.close();
     throw error;
   }
-  const defaults = { tenant: config.tenant, priority: config.priority };
+  const defaults = { tenant: options.tenant, priority: options.priority };
   return {
     fetch,
     schedule: (meta, fn, usageOf) => schedule(governor, defaults, meta, fn, usageOf),

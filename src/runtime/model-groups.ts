@@ -31,6 +31,8 @@ export interface GovernorTopology {
   pools?: Record<string, LimitsConfig>;
   tiers?: Record<string, TierConfig>;
   tenants?: TenantConfig[];
+  /** The tier of tenants the configuration does not declare; undefined: they are refused. */
+  unknownTenantTier?: string;
   /** Share of every limit never handed out. Default 0.1. */
   safetyMargin?: number;
   /** Priority class of tenants whose tier names none. Default `normal` (or the middle class). */
@@ -86,6 +88,7 @@ export class ModelGroups {
     this.tenants = new TenantDirectory({
       tiers: topology.tiers,
       tenants: topology.tenants,
+      unknownTenantTier: topology.unknownTenantTier,
       classes,
       defaultPriority,
       defaultMaxWaitMs: topology.defaultMaxWaitMs ?? 30_000,
