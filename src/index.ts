@@ -1,4 +1,6 @@
 /** The library face of Sluice. */
+
+export { ConfigError } from './config/load.js';
 export { type Clock, ManualClock, systemClock } from './core/clock.js';
 export { type Cost, costOf, DIMENSIONS, type Dimension, type Usage } from './core/cost.js';
 export type {
@@ -12,9 +14,10 @@ export type {
 export { type BucketSpec, bucketKey, defineBucket, type LimitDefinition, type Window } from './core/limit.js';
 export {
   createGovernor,
-  type GovernorConfig,
   GovernorRefusalError,
+  type LibraryConfigInput,
   type LibraryGovernor,
+  type LibraryOptions,
   type ScheduleContext,
   type ScheduleMeta,
 } from './library/create-governor.js';
@@ -27,4 +30,11 @@ export type { GovernorTopology, ModelGroupConfig } from './runtime/model-groups.
 export type { Refusal, RefusalCode } from './runtime/refusal.js';
 export type { TenantConfig, TierConfig } from './runtime/tenants.js';
 export { MemoryStore, type MemoryStoreOptions } from './stores/memory/memory-store.js';
-export type { ReserveOptions, Store, StoreStats } from './stores/store.js';
+export { createSharedStore, type SharedStoreConfig } from './stores/redis/create-store.js';
+export type {
+  FallbackStatus,
+  SharedStore,
+  StoreMode,
+  UnavailablePolicy,
+} from './stores/redis/fallback-store.js';
+export { type ReserveOptions, type Store, type StoreStats, StoreUnavailableError } from './stores/store.js';

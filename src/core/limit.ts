@@ -23,6 +23,17 @@ export const DEFAULT_SAFETY_MARGIN = 0.1;
 /** How the state of a bucket evolves. */
 export type BucketKind = 'gcra' | 'calendar' | 'concurrency';
 
+/**
+ * Who a bucket limits: a downstream tenant, one upstream deployment, or a
+ * pool of deployments (an org or project limit). A typed field, so nothing
+ * parses it back out of the key.
+ */
+export interface BucketScope {
+  readonly kind: 'tenant' | 'deployment' | 'pool';
+  /** The tenant, deployment or pool id. */
+  readonly owner: string;
+}
+
 export interface LimitDefinition {
   dimension: Dimension;
   /** Units per window, or slots for `concurrency`. */
@@ -33,11 +44,15 @@ export interface LimitDefinition {
   dayMode?: DayMode;
   /** Share of the limit that is never handed out; default 0.1. */
   margin?: number;
+  /** Whose limit this is (undefined for a bucket outside any topology). */
+  scope?: BucketScope;
 }
 
 export interface BucketSpec {
   /** Unique name of this bucket's state, e.g. `deployment:openai-1:tokens:minute`. */
   readonly key: string;
+  /** Whose limit it is; undefined for a bucket defined outside a topology. */
+  readonly scope: BucketScope | undefined;
   readonly dimension: Dimension;
   readonly kind: BucketKind;
   /** The limit as declared (or as the provider last reported it). */
@@ -73,6 +88,7 @@ export function defineBucket(key: string, def: LimitDefinition): BucketSpec {
   if (def.dimension === 'concurrency') {
     return Object.freeze({
       key,
+      scope: def.scope,
       dimension: def.dimension,
       kind: 'concurrency',
       limit: def.limit,
@@ -89,6 +105,7 @@ export function defineBucket(key: string, def: LimitDefinition): BucketSpec {
   const calendar = def.per === 'day' && def.dayMode === 'calendar';
   return Object.freeze({
     key,
+    scope: def.scope,
     dimension: def.dimension,
     kind: calendar ? 'calendar' : 'gcra',
     limit: def.limit,
@@ -109,6 +126,7 @@ export function withLimit(spec: BucketSpec, limit: number): BucketSpec {
     per: spec.per,
     dayMode: spec.kind === 'calendar' ? 'calendar' : 'rolling',
     margin: spec.margin,
+    scope: spec.scope,
   });
 }
 

@@ -52,6 +52,7 @@ export class AdminAuthThrottle {
     this.logEveryMs = options.logEveryMs ?? 1_000;
     this.spec = Object.freeze({
       key: 'admin:auth-failures',
+      scope: undefined,
       dimension: 'requests',
       kind: 'gcra',
       limit: burst,

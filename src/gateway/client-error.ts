@@ -9,12 +9,16 @@
  * is closed after the answer: once parsing failed, where the next request
  * would start is unknown.
  */
+
+import { randomUUID } from 'node:crypto';
 import { type IncomingMessage, maxHeaderSize, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { RefusalKind } from '../providers/adapter.js';
-import type { ApiFamily } from '../runtime/api-family.js';
-import { errorAdapter, familyOfUrl, sendError } from './respond.js';
+import type { ApiFamily } from '../providers/api-family.js';
+import { refusalAnswer } from '../runtime/exchange/answer.js';
+import { type Refusal, refusal } from '../runtime/refusal.js';
+import { DEFAULT_MAX_CLIENT_WAIT_MS } from '../runtime/retry-policy.js';
+import { familyOfUrl, writeRefusal } from './respond.js';
 
 interface ParserError extends Error {
   code?: string;
@@ -23,32 +27,22 @@ interface ParserError extends Error {
 }
 
 /** Node's status for each parser error (its own `socketOnError` mapping), as a refusal. */
-function refusalOf(code: string | undefined): { status: number; kind: RefusalKind; message: string } {
+function refusalOf(code: string | undefined): Refusal {
   switch (code) {
     case 'HPE_HEADER_OVERFLOW':
-      return {
-        status: 431,
-        kind: 'request_too_large',
-        message: `Request headers too large: the gateway accepts at most ${maxHeaderSize} bytes of request line and headers.`,
-      };
+      return refusal(
+        'headers_too_large',
+        `Request headers too large: the gateway accepts at most ${maxHeaderSize} bytes of request line and headers.`,
+      );
     case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
-      return {
-        status: 413,
-        kind: 'request_too_large',
-        message: 'Chunk extensions too large in the request body.',
-      };
+      return refusal('body_too_large', 'Chunk extensions too large in the request body.');
     case 'ERR_HTTP_REQUEST_TIMEOUT':
-      return {
-        status: 408,
-        kind: 'invalid_request',
-        message: 'The request did not arrive in time: send its headers and body without pausing.',
-      };
+      return refusal(
+        'request_timeout',
+        'The request did not arrive in time: send its headers and body without pausing.',
+      );
     default:
-      return {
-        status: 400,
-        kind: 'invalid_request',
-        message: `The request is not valid HTTP/1.1 (${code ?? 'parse error'}).`,
-      };
+      return refusal('invalid_http', `The request is not valid HTTP/1.1 (${code ?? 'parse error'}).`);
   }
 }
 
@@ -62,17 +56,17 @@ export function answerClientError(error: ParserError, duplex: Duplex): void {
       socket.destroy();
       return;
     }
-    const { status, kind, message } = refusalOf(error.code);
-    const family = guessFamily(error.rawPacket);
-    const body = JSON.stringify(errorAdapter(family).errorPayload(kind, message).body);
-    const head = [
-      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}`,
-      'content-type: application/json',
-      `content-length: ${Buffer.byteLength(body)}`,
-      'connection: close',
-      // A timeout may pass on a retry; a malformed or oversized request will not.
-      ...(status === 408 ? [] : ['x-should-retry: false']),
-    ];
+    const answer = refusalAnswer(refusalOf(error.code), {
+      family: guessFamily(error.rawPacket),
+      requestId: randomUUID(),
+      maxClientWaitMs: DEFAULT_MAX_CLIENT_WAIT_MS,
+      deploymentHeader: false,
+    });
+    const body = answer.body ?? '';
+    const head = [`HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status] ?? 'Error'}`];
+    for (let i = 0; i < answer.headers.length; i += 2)
+      head.push(`${answer.headers[i]}: ${answer.headers[i + 1]}`);
+    head.push(`content-length: ${Buffer.byteLength(body)}`, 'connection: close');
     socket.end(`${head.join('\r\n')}\r\n\r\n${body}`);
     // The server keeps half-open sockets; after this answer nothing more is read.
     socket.once('finish', () => socket.destroy());
@@ -87,12 +81,10 @@ export function answerExpectation(req: IncomingMessage, res: ServerResponse): vo
     res.shouldKeepAlive = false;
     const url = req.url ?? '/';
     const q = url.indexOf('?');
-    sendError(
+    writeRefusal(
       res,
       familyOfUrl(q < 0 ? url : url.slice(0, q), req.headers['anthropic-version'] !== undefined),
-      'invalid_request',
-      'Expectation failed: the gateway supports only "Expect: 100-continue".',
-      { status: 417, headers: ['x-should-retry', 'false'] },
+      refusal('expectation_failed', 'Expectation failed: the gateway supports only "Expect: 100-continue".'),
     );
   } catch {
     res.destroy();

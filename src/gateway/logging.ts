@@ -82,6 +82,8 @@ export function clientText(value: unknown): unknown {
 
 /** The fields of the one line written per request. */
 export interface RequestLogLine {
+  /** The id every answer carries in `x-sluice-request-id`: finds a client's complaint. */
+  request_id: string;
   method: string;
   path: string;
   status: number;
@@ -102,8 +104,8 @@ export interface RequestLogLine {
   refusal: string | undefined;
   /** The upstream error kind when the answer is a relayed upstream error. */
   upstream_error: string | undefined;
-  /** What the transport said when the upstream could not be reached (an address, a timeout): the operator's, never the tenant's. */
-  upstream_detail?: string | undefined;
+  /** What the operator should know and the tenant should not (an upstream address, an internal error). */
+  upstream_detail: string | undefined;
   /** The client left before the answer was complete. */
   aborted: boolean;
   /** Why the gateway itself ended the request before it finished (`drain_timeout`). */

@@ -1,57 +1,94 @@
 /**
- * `GET /v1/models`: the model groups this tenant may call, answered by the
- * gateway itself (an upstream's list would name its models, not the groups
- * clients ask for). OpenAI's list format by default; Anthropic's when the
- * request carries `anthropic-version` (what the Anthropic SDK sends).
+ * `GET /v1/models` and `GET /v1/models/{id}` (`models.list` and
+ * `models.retrieve` in both official SDKs): the model groups this tenant may
+ * call, answered by the gateway itself (an upstream's list would name its
+ * models, not the groups clients ask for). OpenAI's format by default;
+ * Anthropic's when the request carries `anthropic-version` (what the
+ * Anthropic SDK sends).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { API_FAMILIES, type ApiFamily } from '../providers/api-family.js';
+import { refusal } from '../runtime/refusal.js';
+import { mayUse } from '../runtime/tenants.js';
 import { presentedKey } from './auth.js';
 import type { GatewayContext } from './context.js';
-import { sendError, sendJson } from './respond.js';
+import { sendJson, writeRefusal } from './respond.js';
 
 /** Fixed "created" time of every group (OpenAI's field is required; groups have no creation date). */
 const CREATED = 1_735_689_600; // 2025-01-01T00:00:00Z
+const CREATED_AT = new Date(CREATED * 1000).toISOString();
+
+/**
+ * `/v1/models/{id}`: one segment of the characters a group name may have
+ * (others, such as Gemini's `models/{m}:{method}`, are not this route).
+ */
+const ONE_MODEL = /^\/v1\/models\/([A-Za-z0-9._-]+)$/;
 
 export function handleModels(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse): void {
-  const anthropic = req.headers['anthropic-version'] !== undefined;
-  const family = anthropic ? 'anthropic' : 'openai';
-  const key = presentedKey(req.headers);
-  const tenantId = key === undefined ? undefined : ctx.keys.tenantOf(key);
-  if (tenantId === undefined) {
-    sendError(
-      res,
-      family,
-      'authentication',
-      anthropic ? 'invalid x-api-key' : 'Incorrect API key provided.',
-      {
-        headers: ['x-should-retry', 'false'],
-      },
-    );
-    return;
-  }
-  const groups = ctx.governor.groups;
-  const tenant = groups.tenants.resolve(tenantId);
-  const names = groups
-    .allGroups()
-    .filter((g) => g.serves(family) && (!tenant.modelGroups || tenant.modelGroups.has(g.name)))
-    .map((g) => g.name)
-    .sort();
-  if (anthropic) {
+  const family: ApiFamily = req.headers['anthropic-version'] !== undefined ? 'anthropic' : 'openai';
+  const names = namesFor(ctx, req, res, family);
+  if (!names) return;
+  if (family === 'anthropic') {
     sendJson(res, 200, {
-      data: names.map((id) => ({
-        type: 'model',
-        id,
-        display_name: id,
-        created_at: new Date(CREATED * 1000).toISOString(),
-      })),
+      data: names.map(anthropicModel),
       has_more: false,
       first_id: names[0] ?? null,
       last_id: names.at(-1) ?? null,
     });
     return;
   }
-  sendJson(res, 200, {
-    object: 'list',
-    data: names.map((id) => ({ id, object: 'model', created: CREATED, owned_by: 'sluice' })),
-  });
+  sendJson(res, 200, { object: 'list', data: names.map(openAIModel) });
+}
+
+/** The route for `GET /v1/models/{id}`, or undefined when the path is not one. */
+export function modelRoute(method: string, pathname: string): typeof handleModel | undefined {
+  return method === 'GET' && ONE_MODEL.test(pathname) ? handleModel : undefined;
+}
+
+function handleModel(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse): void {
+  const family: ApiFamily = req.headers['anthropic-version'] !== undefined ? 'anthropic' : 'openai';
+  const names = namesFor(ctx, req, res, family);
+  if (!names) return;
+  const url = req.url ?? '';
+  const q = url.indexOf('?');
+  const id = ONE_MODEL.exec(q < 0 ? url : url.slice(0, q))?.[1] ?? '';
+  if (!names.includes(id)) {
+    writeRefusal(
+      res,
+      family,
+      refusal('unknown_model', `The model \`${id}\` does not exist or is not served here.`),
+    );
+    return;
+  }
+  sendJson(res, 200, family === 'anthropic' ? anthropicModel(id) : openAIModel(id));
+}
+
+/** The groups the request's tenant may call on this API, or undefined after answering 401. */
+function namesFor(
+  ctx: GatewayContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  family: ApiFamily,
+): string[] | undefined {
+  const key = presentedKey(req.headers);
+  const tenantId = key === undefined ? undefined : ctx.keys.tenantOf(key);
+  const groups = ctx.governor.groups;
+  const tenant = tenantId === undefined ? undefined : groups.tenants.resolve(tenantId);
+  if (tenant === undefined) {
+    writeRefusal(res, family, refusal('unauthenticated', API_FAMILIES[family].unauthenticated));
+    return undefined;
+  }
+  return groups
+    .allGroups()
+    .filter((g) => g.serves(family) && mayUse(tenant, g.name))
+    .map((g) => g.name)
+    .sort();
+}
+
+function openAIModel(id: string) {
+  return { id, object: 'model', created: CREATED, owned_by: 'sluice' };
+}
+
+function anthropicModel(id: string) {
+  return { type: 'model', id, display_name: id, created_at: CREATED_AT };
 }

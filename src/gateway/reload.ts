@@ -9,10 +9,10 @@
  * rest.
  */
 import { isDeepStrictEqual } from 'node:util';
+import { toTopology } from '../config/to-topology.js';
 import { TenantKeys } from './auth.js';
 import { GatewayConfigError, loadConfigFile } from './config/load.js';
 import type { GatewayConfig } from './config/schema.js';
-import { toTopology } from './config/to-topology.js';
 import { type GatewayContext, requestSettings } from './context.js';
 import type { GatewayLogger } from './logging.js';
 

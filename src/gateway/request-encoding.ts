@@ -8,7 +8,11 @@ import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 
 export type DecodedBody =
   | { readonly ok: true; readonly body: Buffer }
-  | { readonly ok: false; readonly status: 400 | 413 | 415; readonly message: string };
+  | {
+      readonly ok: false;
+      readonly code: 'unsupported_encoding' | 'invalid_encoding' | 'body_too_large';
+      readonly message: string;
+    };
 
 // A Map, not an object: a client-chosen name must not reach `Object.prototype` (`constructor`, `toString`).
 const DECODERS: ReadonlyMap<string, (raw: Buffer, options: { maxOutputLength: number }) => Buffer> = new Map([
@@ -26,7 +30,7 @@ export function decodeRequestBody(raw: Buffer, encoding: string | undefined, max
   if (!decode) {
     return {
       ok: false,
-      status: 415,
+      code: 'unsupported_encoding',
       message: `Unsupported content-encoding \`${name}\`: send the body uncompressed, or as gzip, deflate or br.`,
     };
   }
@@ -36,10 +40,10 @@ export function decodeRequestBody(raw: Buffer, encoding: string | undefined, max
     if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
       return {
         ok: false,
-        status: 413,
+        code: 'body_too_large',
         message: `Request body too large once decoded: the gateway accepts at most ${maxBytes} bytes.`,
       };
     }
-    return { ok: false, status: 400, message: `The request body is not valid ${name} data.` };
+    return { ok: false, code: 'invalid_encoding', message: `The request body is not valid ${name} data.` };
   }
 }

@@ -1,24 +1,35 @@
 /**
- * Answers the gateway writes itself (401, 400, 404, 413, refusals, health),
- * in the error format of the API the caller speaks: OpenAI's envelope on
- * OpenAI paths, Anthropic's on `/v1/messages`, Gemini's on `/v1beta/`. The official SDKs then raise
- * their own error classes and read `Retry-After` / `x-should-retry` as they
- * would from the provider.
+ * Writing what the gateway answers on `node:http`: an `Answer` from the
+ * runtime (refusals, errors, answers outside a proxied call such as unknown
+ * paths, in the caller's API format — runtime/exchange/answer.ts decides
+ * them), and the gateway's own JSON and text (health, readiness).
  */
+import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import type { ProviderAdapter, RefusalKind } from '../providers/adapter.js';
-import { createAdapter } from '../providers/registry.js';
-import type { ApiFamily } from '../runtime/api-family.js';
+import type { ApiFamily } from '../providers/api-family.js';
+import { type Answer, refusalAnswer } from '../runtime/exchange/answer.js';
+import type { Refusal } from '../runtime/refusal.js';
+import { DEFAULT_MAX_CLIENT_WAIT_MS } from '../runtime/retry-policy.js';
 
-/** Adapters used only to format errors before a model group (and its adapter) is known. */
-const ERROR_FORMAT: Readonly<Record<ApiFamily, ProviderAdapter>> = Object.freeze({
-  openai: createAdapter('openai'),
-  anthropic: createAdapter('anthropic'),
-  gemini: createAdapter('gemini'),
-});
+/** Writes an answer with a complete body (not a relay: the proxy pumps those). */
+export function writeAnswer(res: ServerResponse, answer: Answer): void {
+  if (res.headersSent || res.destroyed) return;
+  const body = answer.body ?? '';
+  const headers = answer.headers;
+  headers.push('content-length', String(Buffer.byteLength(body)));
+  res.writeHead(answer.status, headers);
+  res.end(body);
+}
 
-export function errorAdapter(family: ApiFamily): ProviderAdapter {
-  return ERROR_FORMAT[family];
+/** A refusal outside a proxied call (unknown path, a model list without a key): its own request id. */
+export function writeRefusal(res: ServerResponse, family: ApiFamily, why: Refusal): void {
+  const answer = refusalAnswer(why, {
+    family,
+    requestId: randomUUID(),
+    maxClientWaitMs: DEFAULT_MAX_CLIENT_WAIT_MS,
+    deploymentHeader: false,
+  });
+  writeAnswer(res, answer);
 }
 
 /**
@@ -52,16 +63,4 @@ export function sendText(
   if (res.headersSent || res.destroyed) return;
   res.writeHead(status, ['content-type', contentType, 'content-length', String(Buffer.byteLength(text))]);
   res.end(text);
-}
-
-/** An error in the caller's API format; `headers` is a flat `[name, value, …]` list. */
-export function sendError(
-  res: ServerResponse,
-  family: ApiFamily,
-  kind: RefusalKind,
-  message: string,
-  options: { status?: number; headers?: string[] } = {},
-): void {
-  const payload = ERROR_FORMAT[family].errorPayload(kind, message);
-  sendJson(res, options.status ?? payload.status, payload.body, options.headers ?? []);
 }

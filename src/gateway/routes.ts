@@ -7,10 +7,11 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseGeminiNativePath } from '../providers/gemini/endpoints.js';
+import { refusal } from '../runtime/refusal.js';
 import type { GatewayContext } from './context.js';
-import { handleModels } from './models.js';
+import { handleModels, modelRoute } from './models.js';
 import { handleProxy, type ProxyRoute } from './proxy.js';
-import { familyOfUrl, sendError, sendJson } from './respond.js';
+import { familyOfUrl, sendJson, writeRefusal } from './respond.js';
 
 export type RouteHandler = (ctx: GatewayContext, req: IncomingMessage, res: ServerResponse) => void;
 
@@ -85,12 +86,13 @@ function geminiRoute(method: string, pathname: string): RouteHandler | undefined
 const NATIVE_VERB = /(?::|%3a)(?:generateContent|streamGenerateContent)(?:$|\/)/i;
 
 const badGeminiPath: RouteHandler = (_ctx, _req, res) =>
-  sendError(
+  writeRefusal(
     res,
     'gemini',
-    'invalid_request',
-    "Invalid model path: use /v1beta/models/{model}:generateContent (or :streamGenerateContent) with one model name of letters, digits, '.', '_' and '-'.",
-    { headers: ['x-sluice-refusal', 'invalid_path', 'x-should-retry', 'false'] },
+    refusal(
+      'invalid_path',
+      "Invalid model path: use /v1beta/models/{model}:generateContent (or :streamGenerateContent) with one model name of letters, digits, '.', '_' and '-'.",
+    ),
   );
 
 /**
@@ -103,7 +105,7 @@ export function defaultRouter(): Router {
   for (const route of PROXY_ROUTES) {
     router.add('POST', route.path, (ctx, req, res) => handleProxy(ctx, route, req, res));
   }
-  router.otherwise(geminiRoute);
+  router.otherwise((method, pathname) => modelRoute(method, pathname) ?? geminiRoute(method, pathname));
   router.add('GET', '/v1/models', handleModels);
   router.add('GET', '/healthz', (_ctx, _req, res) => sendJson(res, 200, { status: 'ok' }));
   router.add('GET', '/readyz', handleReady);
@@ -127,10 +129,9 @@ function handleReady(ctx: GatewayContext, _req: IncomingMessage, res: ServerResp
 /** 404 for paths no route serves, in the format of the API the path (or headers) suggest. */
 export function notFound(req: IncomingMessage, res: ServerResponse, pathname: string): void {
   const anthropic = req.headers['anthropic-version'] !== undefined;
-  sendError(
+  writeRefusal(
     res,
     familyOfUrl(pathname, anthropic),
-    'not_found',
-    `Unknown request URL: ${req.method} ${pathname}.`,
+    refusal('not_found', `Unknown request URL: ${req.method} ${pathname}.`),
   );
 }

@@ -12,16 +12,17 @@
  * up to the drain bound, answer 503 or cut the rest (settling them), close the store.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { toGovernorOptions, toTopology } from '../config/to-topology.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import { Dashboard } from '../dashboard/dashboard.js';
 import { preloadTokenizers } from '../providers/estimate/text-counter.js';
 import type { GovernorObserver } from '../runtime/events.js';
 import { Governor } from '../runtime/governor.js';
+import { type ConfiguredStore, storeFromConfig } from '../stores/from-config.js';
 import { ALERT_NAMES, BucketAlerts } from './alerts.js';
 import { TenantKeys } from './auth.js';
 import { answerClientError, answerExpectation } from './client-error.js';
 import type { GatewayConfig } from './config/schema.js';
-import { toGovernorOptions, toTopology } from './config/to-topology.js';
 import { GatewayContext, requestSettings } from './context.js';
 import { type DrainResult, drain } from './drain.js';
 import { listen, urlOf } from './listen.js';
@@ -31,7 +32,6 @@ import { type MetricsListener, startMetricsListener } from './metrics-listener.j
 import { applyReload, loadForReload, type ReloadResult } from './reload.js';
 import { defaultRouter, notFound, type Router } from './routes.js';
 import { GatewayState } from './state.js';
-import { createGatewayStore, type GatewayStore } from './store.js';
 import { UpstreamPools } from './transport.js';
 
 export interface GatewayOptions {
@@ -80,7 +80,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   // Tokenizer tables load lazily otherwise: the first request would pay ~100 ms.
   preloadTokenizers();
 
-  const gatewayStore: GatewayStore = createGatewayStore(config.store, clock, storeLogger(logger));
+  const gatewayStore: ConfiguredStore = storeFromConfig(config.store, clock, storeLogger(logger));
   const pools = new UpstreamPools({
     connectTimeoutMs: config.upstream.connect_timeout_ms,
     headersTimeoutMs: config.upstream.headers_timeout_ms,

@@ -5,10 +5,12 @@
  * the store; nothing here changes state, and no secret (API keys, tenant
  * keys) is ever part of a view.
  */
+
 import type { BucketSpec, Window } from '../core/limit.js';
 import type { ProviderKind } from '../providers/adapter.js';
 import type { CircuitState } from '../runtime/circuit-breaker.js';
 import type { Governor } from '../runtime/governor.js';
+import type { StoreView } from '../stores/from-config.js';
 import type { StoreStats } from '../stores/store.js';
 import type { UpstreamPools } from './transport.js';
 
@@ -68,13 +70,7 @@ export interface TenantView {
   readonly buckets: readonly BucketView[];
 }
 
-export interface StoreView {
-  readonly kind: 'memory' | 'redis';
-  /** `memory`; or for Redis: `shared`, `local` (fail-open) or `refusing` (fail-closed). */
-  readonly mode: 'memory' | 'shared' | 'local' | 'refusing';
-  readonly available: boolean;
-  readonly lastError?: string | undefined;
-}
+export type { StoreView } from '../stores/from-config.js';
 
 export interface GatewayStateSources {
   governor: () => Governor;

@@ -13,7 +13,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { type Dispatcher, Pool } from 'undici';
-import type { UpstreamReply } from '../runtime/call.js';
+import type { UpstreamReply } from '../runtime/exchange/call.js';
 import type { UpstreamTarget } from '../runtime/upstream-target.js';
 
 export interface UpstreamPoolOptions {

@@ -1,47 +1,46 @@
 /**
- * The library face: `createGovernor(config)` → `governor.fetch` for the
- * official SDKs and `governor.schedule(meta, fn)` for any other call.
+ * The library face: `createGovernor(config, options)` → `governor.fetch` for
+ * the official SDKs and `governor.schedule(meta, fn)` for any other call,
+ * both thin faces over the runtime's one request lifecycle.
+ *
+ * `config` is data, in the gateway's format (snake_case, validated by the
+ * same schema: see library/config.ts); `options` is code (a fetch, a store
+ * instance, a clock, observers).
  */
+import { parseConfigWith } from '../config/load.js';
+import { toGovernorOptions, toTopology } from '../config/to-topology.js';
+import type { Clock } from '../core/clock.js';
+import { systemClock } from '../core/clock.js';
 import type { Usage } from '../core/cost.js';
-import { costOf } from '../core/cost.js';
-import type { DeploymentConfig } from '../runtime/deployment.js';
-import { Governor, type GovernorOptions } from '../runtime/governor.js';
-import { describeLimit, limitRef, type Refusal } from '../runtime/refusal.js';
-import { rankDeployments } from '../runtime/router.js';
-import { type GovernedFetchOptions, governedFetch } from './governed-fetch.js';
+import type { GovernorObserver } from '../runtime/events.js';
+import { Governor } from '../runtime/governor.js';
+import { storeFromConfig } from '../stores/from-config.js';
+import type { Store } from '../stores/store.js';
+import { type LibraryConfigInput, libraryConfigSchema } from './config.js';
+import { governedFetch } from './governed-fetch.js';
+import { type ScheduleContext, type ScheduleMeta, schedule } from './schedule.js';
 
-export interface GovernorConfig extends GovernorOptions, GovernedFetchOptions {}
+export { GovernorRefusalError, type ScheduleContext, type ScheduleMeta } from './schedule.js';
+export type { LibraryConfigInput };
 
-export interface ScheduleMeta {
-  /** Model group to charge and route within. */
-  model: string;
-  /** Expected input tokens and the most output tokens the call may produce. */
-  inputTokens: number;
-  maxOutputTokens: number;
+export interface LibraryOptions {
+  /** The fetch that reaches providers. Default: the global fetch. */
+  fetch?: typeof fetch;
+  /**
+   * Where limits live, overriding the config's `store:`; e.g. one
+   * `createSharedStore(...)` (Redis) for several processes.
+   */
+  store?: Store;
+  clock?: Clock;
+  observers?: GovernorObserver[];
+  /** Uniform random in [0, 1), for backoff jitter (tests inject it). */
+  random?: () => number;
+  /** Tenant of calls that name none (header `x-sluice-tenant`). Default `default`. */
   tenant?: string;
+  /** Priority class of calls that name none (header `x-sluice-priority`). */
   priority?: string;
-  maxWaitMs?: number;
-  signal?: AbortSignal;
-}
-
-export interface ScheduleContext {
-  /** The deployment chosen for this call (URL, key, model to use). */
-  readonly deployment: DeploymentConfig;
-  readonly signal: AbortSignal | undefined;
-}
-
-/** Thrown by `schedule` when the call is refused; `code` and `retryAfterMs` say why and when. */
-export class GovernorRefusalError extends Error {
-  readonly code: Refusal['code'];
-  readonly status: number;
-  readonly retryAfterMs: number | undefined;
-  constructor(readonly refusal: Refusal) {
-    super(refusal.message);
-    this.name = 'GovernorRefusalError';
-    this.code = refusal.code;
-    this.status = refusal.status;
-    this.retryAfterMs = refusal.retryAfterMs;
-  }
+  /** Lease of a reservation, renewed while a call runs. Default 120 s. */
+  leaseMs?: number;
 }
 
 export interface LibraryGovernor {
@@ -60,86 +59,38 @@ export interface LibraryGovernor {
   close(): Promise<void>;
 }
 
-export function createGovernor(config: GovernorConfig): LibraryGovernor {
-  const governor = new Governor(config);
+/** Throws `ConfigError` naming every key that is wrong. */
+export function createGovernor(config: LibraryConfigInput, options: LibraryOptions = {}): LibraryGovernor {
+  const parsed = parseConfigWith(libraryConfigSchema, config, 'the createGovernor config');
+  const clock = options.clock ?? systemClock;
+  const unknown = parsed.unknown_tenants;
+  const governor = new Governor({
+    ...toTopology(parsed),
+    ...(unknown !== 'refuse' && { unknownTenantTier: unknown.tier }),
+    ...toGovernorOptions(parsed),
+    store: options.store ?? storeFromConfig(parsed.store, clock).store,
+    clock,
+    ...(options.observers && { observers: options.observers }),
+    ...(options.random && { random: options.random }),
+    ...(options.leaseMs !== undefined && { leaseMs: options.leaseMs }),
+  });
   let fetch: typeof globalThis.fetch;
   try {
-    fetch = governedFetch(governor, config);
+    fetch = governedFetch(governor, {
+      fetch: options.fetch,
+      tenant: options.tenant,
+      priority: options.priority,
+      forwarding: parsed.forwarding,
+      undeclaredModels: parsed.undeclared_models,
+    });
   } catch (error) {
     governor.close();
     throw error;
   }
-
-  async function schedule<T>(
-    meta: ScheduleMeta,
-    fn: (ctx: ScheduleContext) => Promise<T>,
-    usageOf?: (result: T) => Usage | undefined,
-  ): Promise<T> {
-    const group = governor.groups.group(meta.model);
-    if (!group) {
-      throw new GovernorRefusalError({
-        code: 'unknown_model',
-        status: 404,
-        message: `unknown model group ${meta.model}`,
-        retryAfterMs: undefined,
-        shouldRetry: false,
-      });
-    }
-    const tenant = governor.groups.tenants.resolve(meta.tenant ?? config.tenant ?? 'default');
-    const priority = governor.groups.tenants.priorityFor(tenant, meta.priority ?? config.priority);
-    const now = governor.clock.now();
-    const cost = costOf(meta.inputTokens, meta.maxOutputTokens);
-    const [best] = await rankDeployments(group.deployments, cost, governor.store, now);
-    if (!best) {
-      throw new GovernorRefusalError({
-        code: 'circuit_open',
-        status: 503,
-        message: `every deployment of ${meta.model} is failing`,
-        retryAfterMs: 1_000,
-        shouldRetry: true,
-      });
-    }
-    const deployment = best.deployment;
-    const buckets = [...deployment.buckets(), ...governor.groups.poolBuckets(deployment), ...tenant.buckets];
-    const maxWaitMs = Math.min(tenant.maxWaitMs, meta.maxWaitMs ?? Number.POSITIVE_INFINITY);
-    const result = await governor.admission.admit({
-      tenant: tenant.id,
-      priority,
-      weight: tenant.weight,
-      buckets,
-      cost,
-      deadline: now + maxWaitMs,
-      signal: meta.signal,
-    });
-    if (!result.admitted) {
-      const ref = result.limitedBy ? limitRef(result.limitedBy) : undefined;
-      const tooLarge = result.cause === 'too_large';
-      throw new GovernorRefusalError({
-        code: tooLarge
-          ? 'request_too_large'
-          : ref?.scope === 'tenant'
-            ? 'tenant_rate_limited'
-            : 'capacity_exhausted',
-        status: tooLarge || ref?.scope === 'tenant' ? 429 : 503,
-        message: `refused (${result.cause})${ref ? `: ${describeLimit(ref)}` : ''}`,
-        retryAfterMs: Number.isFinite(result.retryAfterMs) ? result.retryAfterMs : undefined,
-        shouldRetry: !tooLarge,
-        limitedBy: ref,
-      });
-    }
-    let usage: Usage | undefined;
-    try {
-      const value = await fn({ deployment: deployment.config, signal: meta.signal });
-      usage = usageOf?.(value);
-      return value;
-    } finally {
-      await governor.admission.settle(result, usage);
-    }
-  }
-
+  const defaults = { tenant: options.tenant, priority: options.priority };
   return {
     fetch,
-    schedule,
+    schedule: (meta, fn, usageOf) => schedule(governor, defaults, meta, fn, usageOf),
     governor,
     async close() {
       governor.close();

@@ -1,28 +1,32 @@
 /**
  * `governor.fetch`: a drop-in `fetch` for the official `openai` and
- * `@anthropic-ai/sdk` clients (`new OpenAI({ fetch: governor.fetch })`).
- * It reads what admission needs from the request, lets the governor admit,
- * route, send, retry and fall back, taps usage from the response (streams
- * included, without buffering them) and settles. Refusals come back as the
- * provider would send them (status, error JSON, `retry-after`,
- * `x-should-retry: false` when retrying cannot help), so the SDK's own error
- * classes and backoff work unchanged.
+ * `@anthropic-ai/sdk` clients (`new OpenAI({ fetch: governor.fetch })`), as
+ * web `Request`/`Response` plumbing around the runtime's lifecycle: a call
+ * to an endpoint Sluice knows is read into a `Call` (`readCall`), served by
+ * the governor (`serveCall`), and its `Answer` becomes a `Response`, a
+ * success's body streaming through the answer's `Relay`. Statuses, headers
+ * and error bodies are the runtime's, the same as the gateway's.
  *
- * Requests for models no group declares pass through untouched.
+ * Where this face differs from the gateway, by name:
+ * - `forwarding` (default `as-sent`): the app owns its calls, so its headers
+ *   go upstream as sent; `allow-list` forwards what the gateway does;
+ * - a caller that went away gets what `fetch` gives then: a rejection with
+ *   the signal's reason (the gateway writes nothing);
+ * - calls Sluice does not govern (other paths, upload bodies) go to the
+ *   upstream `fetch` untouched, and so do calls for models the config does
+ *   not declare when `undeclaredModels` is `pass` (default: refused, naming
+ *   the model, so a typo never means "no limit").
  */
-import type { Cost } from '../core/cost.js';
-import type { Endpoint, ProviderAdapter } from '../providers/adapter.js';
-import { geminiModelFromPath } from '../providers/gemini/endpoints.js';
-import { type ApiFamily, familyOfPath } from '../runtime/api-family.js';
-import { type Call, type Outcome, streams, type Transport, type UpstreamReply } from '../runtime/call.js';
-import { CONTROL_HEADERS, readControlHeaders } from '../runtime/control-headers.js';
+import { randomUUID } from 'node:crypto';
+import { API_FAMILIES, familyOfPath } from '../providers/api-family.js';
+import { type Answer, type AnswerOptions, refusalAnswer } from '../runtime/exchange/answer.js';
+import type { Transport, UpstreamReply } from '../runtime/exchange/call.js';
+import { type InboundRequest, readCall } from '../runtime/exchange/inbound.js';
+import type { Relay } from '../runtime/exchange/relay.js';
+import { serveCall } from '../runtime/exchange/serve.js';
 import type { Forwarding } from '../runtime/forwarding.js';
 import type { Governor } from '../runtime/governor.js';
-import { refusalPayload } from '../runtime/refusal.js';
-import type { Settlement } from '../runtime/settlement.js';
-import { usageToSettle } from '../runtime/stream/settle-stream.js';
-import { UsageChunkFilter } from '../runtime/stream/usage-chunk-filter.js';
-import type { UpstreamTarget } from '../runtime/upstream-target.js';
+import { DEFAULT_TENANT } from '../runtime/tenants.js';
 
 export interface GovernedFetchOptions {
   /** The fetch that reaches providers. Default: the global fetch. */
@@ -32,26 +36,17 @@ export interface GovernedFetchOptions {
   /** Priority class of calls that do not name one (header `x-sluice-priority`). */
   priority?: string;
   /**
-   * What of the app's request besides the body goes upstream. `as-sent`
-   * (default): every header (the SDK's key when a deployment has none of
-   * its own, `openai-organization`, betas) and the whole query, as plain
-   * `fetch` would send them: the app is the one calling. `allow-list`: only
-   * what the gateway forwards for its tenants (tracing, API version, betas
-   * the deployment's `forwardBetas` allows, Gemini's `alt=sse`); use it
-   * when the requests come from code you do not trust with your keys.
+   * Which of the app's headers and query go upstream: `as-sent` (default:
+   * the app owns the call and often the key) or `allow-list` (what the
+   * gateway forwards for tenants).
    */
   forwarding?: Forwarding;
+  /**
+   * Calls for a model no group declares: `refuse` (default, a 404 naming the
+   * model) or `pass` (sent upstream ungoverned).
+   */
+  undeclaredModels?: 'refuse' | 'pass';
 }
-
-/** Connection-level headers that belong to this hop, not to the upstream call. */
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'transfer-encoding',
-  'content-length',
-  'host',
-  'accept-encoding',
-]);
 
 interface FetchReply extends UpstreamReply {
   readonly response: Response;
@@ -62,198 +57,155 @@ export function governedFetch(governor: Governor, options: GovernedFetchOptions 
   if (options.priority !== undefined && governor.classes.indexOf(options.priority) === undefined) {
     throw new Error(`unknown priority ${options.priority}: use one of ${governor.classes.names.join(', ')}`);
   }
-  const transport: Transport<FetchReply> = {
-    async send(target: UpstreamTarget, signal) {
-      const response = await upstreamFetch(target.url, {
-        method: target.method,
-        headers: target.headers,
-        body: target.body as RequestInit['body'],
-        signal,
-      });
-      return {
-        status: response.status,
-        headers: response.headers,
-        response,
-        text: async (maxBytes) => (await response.text()).slice(0, maxBytes),
-        discard: () => void response.body?.cancel().catch(() => undefined),
-      };
-    },
-  };
+  const forwarding = options.forwarding ?? 'as-sent';
 
   const governed = async (input: Parameters<typeof fetch>[0], init?: RequestInit): Promise<Response> => {
     const request = input instanceof Request ? input : undefined;
     const url = new URL(request ? request.url : String(input));
     const method = (init?.method ?? request?.method ?? 'GET').toUpperCase();
-    const headers = new Headers(init?.headers ?? request?.headers);
-    // A Request's body is read from a clone: an ungoverned call passes the original on untouched.
-    const rawBody = await bodyText(init?.body ?? (request?.body ? await request.clone().text() : undefined));
     const family = familyOfPath(url.pathname);
-    const body = parseBody(rawBody);
-    const model = family === 'gemini' ? geminiModelFromPath(url.pathname) : stringField(body, 'model');
-    const group = model === undefined ? undefined : governor.groups.group(model);
-    if (!group?.serves(family) || rawBody === null) return upstreamFetch(input, init);
-    const endpoint = group.adapter.matchEndpoint(method, url.pathname);
-    if (!endpoint) return upstreamFetch(input, init);
-
-    const forwardHeaders: Record<string, string> = {};
-    headers.forEach((value, name) => {
-      if (!HOP_BY_HOP.has(name) && !CONTROL_HEADERS.includes(name)) forwardHeaders[name] = value;
-    });
-    const control = readControlHeaders((name) => headers.get(name), governor.classes, options.priority);
-    if (!control.ok) return badRequest(group.adapter, endpoint, control.message);
-    const call: Call = {
-      family,
-      endpoint,
+    const endpoint = API_FAMILIES[family].endpointOf(method, url.pathname);
+    if (!endpoint || endpoint === 'models') return upstreamFetch(input, init);
+    // A Request's body is read from a clone: an ungoverned call passes the original on untouched.
+    const body = await bodyOf(init?.body ?? (request?.body ? await request.clone().text() : undefined));
+    if (body === null) return upstreamFetch(input, init);
+    const headers = new Headers(init?.headers ?? request?.headers);
+    const signal = init?.signal ?? request?.signal ?? undefined;
+    const inbound: InboundRequest = {
       method,
-      path: `${url.pathname}${url.search}`,
+      url: `${url.pathname}${url.search}`,
+      header: (name) => headers.get(name) ?? undefined,
+      headers: () => headers.entries(),
       body,
-      rawBody: rawBody ?? undefined,
-      stream: streams(body, endpoint),
-      forwardHeaders,
-      forwarding: options.forwarding ?? 'as-sent',
-      model,
-      tenant: headers.get('x-sluice-tenant') ?? options.tenant ?? 'default',
-      priority: control.priority,
-      maxWaitMs: control.maxWaitMs,
-      signal: init?.signal ?? request?.signal ?? undefined,
-      downgrade: control.downgrade,
+      signal,
     };
-    const outcome = await governor.execute(call, transport);
-    return toResponse(outcome, group.adapter, call, family);
+    const id = randomUUID();
+    const answerOptions: AnswerOptions = {
+      family,
+      requestId: id,
+      maxClientWaitMs: governor.maxClientWaitMs,
+      deploymentHeader: false,
+    };
+    const read = readCall(
+      inbound,
+      { family, endpoint },
+      {
+        id,
+        tenant: headers.get('x-sluice-tenant') ?? options.tenant ?? DEFAULT_TENANT,
+        classes: governor.classes,
+        forwarding,
+        defaultPriority: options.priority,
+      },
+    );
+    if (!read.ok) return toResponse(refusalAnswer(read.refusal, answerOptions), undefined);
+    const model = read.call.model;
+    if (options.undeclaredModels === 'pass' && (model === undefined || !governor.groups.group(model))) {
+      return upstreamFetch(input, init);
+    }
+    let reply: FetchReply | undefined;
+    const transport: Transport<FetchReply> = {
+      async send(target, attemptSignal) {
+        const response = await upstreamFetch(target.url, {
+          method: target.method,
+          headers: target.headers,
+          body: target.body as RequestInit['body'],
+          signal: attemptSignal,
+        });
+        reply = fetchReply(response);
+        return reply;
+      },
+    };
+    const answer = await serveCall(governor, read.call, transport, answerOptions);
+    if (answer.status === 499) {
+      answer.relay?.cancel();
+      throw signal?.reason ?? new DOMException('The operation was aborted.', 'AbortError');
+    }
+    return toResponse(answer, reply);
   };
   return governed as typeof fetch;
 }
 
-/** A 400 in the provider's format that the SDKs raise as their own error and do not retry. */
-function badRequest(adapter: ProviderAdapter, endpoint: Endpoint, message: string): Response {
-  return Response.json(adapter.errorPayload('invalid_request', message, endpoint).body, {
-    status: 400,
-    headers: { 'x-should-retry': 'false' },
-  });
+function fetchReply(response: Response): FetchReply {
+  const cancel = () => void response.body?.cancel().catch(() => undefined);
+  return {
+    status: response.status,
+    headers: response.headers,
+    response,
+    text: async (maxBytes) => (await response.text()).slice(0, maxBytes),
+    discard: cancel,
+    abort: cancel,
+  };
 }
 
-async function toResponse(
-  outcome: Outcome<FetchReply>,
-  adapter: ProviderAdapter,
-  call: Call,
-  family: ApiFamily,
-): Promise<Response> {
-  if (outcome.kind === 'refused') {
-    const payload = refusalPayload(
-      outcome.refusal,
-      adapter,
-      family === 'openai' ? 'chat_completions' : call.endpoint,
-    );
-    return Response.json(payload.body, {
-      status: payload.status === 499 ? 408 : payload.status,
-      headers: payload.headers,
-    });
+/** The answer as a web `Response`; a success's body through its relay. */
+async function toResponse(answer: Answer, reply: FetchReply | undefined): Promise<Response> {
+  const headers = new Headers();
+  for (let i = 0; i < answer.headers.length; i += 2) {
+    headers.append(answer.headers[i] as string, answer.headers[i + 1] as string);
   }
-  if (outcome.kind === 'upstream_error') {
-    const headers = copyHeaders(outcome.reply?.headers);
-    // The governor already retried as far as its policy and budget allow.
-    headers.set('x-should-retry', 'false');
-    const status = outcome.reply?.status ?? 502;
-    const body = outcome.reply
-      ? outcome.bodyText
-      : JSON.stringify(
-          adapter.errorPayload('api_error', outcome.error.message ?? 'upstream unreachable').body,
-        );
-    if (!outcome.reply) headers.set('content-type', 'application/json');
-    return new Response(body, { status, headers });
+  const relay = answer.relay;
+  if (!relay || !reply) return new Response(answer.body ?? null, { status: answer.status, headers });
+  const source = reply.response.body;
+  if (!source) {
+    relay.end();
+    return new Response(null, { status: answer.status, headers });
   }
-  const { reply, settlement, target } = outcome;
-  const response = reply.response;
-  const deployment = target.deployment;
-  const headers = copyHeaders(response.headers);
-  const contentType = response.headers.get('content-type') ?? '';
-  const streamed = call.stream || contentType.includes('text/event-stream');
-  if (!response.body) {
-    await settlement.settle();
-    return new Response(null, { status: response.status, headers });
+  if (!relay.streamed) {
+    // Read whole before answering, so the call is settled whether or not the app reads the body.
+    try {
+      const bytes = new Uint8Array(await reply.response.arrayBuffer());
+      const out = relay.push(bytes);
+      const rest = relay.end();
+      return new Response(rest.length > 0 ? concat(out, rest) : out, { status: answer.status, headers });
+    } catch (error) {
+      relay.fail();
+      throw error;
+    }
   }
-  if (streamed) {
-    const body = tapStream(response.body, deployment.adapter, call, settlement, target.addedStreamUsage);
-    return new Response(body, { status: response.status, headers });
-  }
-  const bytes = new Uint8Array(await response.arrayBuffer());
-  const json = parseBody(new TextDecoder().decode(bytes));
-  await settlement.settle(json ? deployment.adapter.usageFromBody(call.endpoint, json) : undefined);
-  return new Response(bytes, { status: response.status, headers });
+  return new Response(relayStream(source, relay), { status: answer.status, headers });
 }
 
-function tapStream(
-  source: ReadableStream<Uint8Array>,
-  adapter: ProviderAdapter,
-  call: Call,
-  settlement: Settlement,
-  stripUsage: boolean,
-): ReadableStream<Uint8Array> {
-  const tap = adapter.createUsageTap(call.endpoint);
-  const filter = stripUsage ? new UsageChunkFilter() : undefined;
-  const estimate: Cost = settlement.admitted.request.cost;
+/** A stream's body, chunk by chunk through the relay, never buffered whole. */
+function relayStream(source: ReadableStream<Uint8Array>, relay: Relay): ReadableStream<Uint8Array> {
   const reader = source.getReader();
-  const finish = () => void settlement.settle(usageToSettle(tap, estimate));
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
         const { done, value } = await reader.read();
         if (done) {
-          const rest = filter?.end();
-          if (rest?.length) controller.enqueue(rest);
+          const rest = relay.end();
+          if (rest.length > 0) controller.enqueue(rest);
           controller.close();
-          finish();
           return;
         }
-        tap.push(value);
-        const out = filter ? filter.push(value) : value;
-        if (out.length) controller.enqueue(out);
+        const out = relay.push(value);
+        if (out.length > 0) controller.enqueue(out);
       } catch (error) {
-        finish();
+        relay.fail();
         controller.error(error);
       }
     },
     cancel(reason) {
-      finish();
+      relay.fail();
       return reader.cancel(reason);
     },
   });
 }
 
-function copyHeaders(
-  source: Headers | { get(name: string): string | null | undefined } | undefined,
-): Headers {
-  const out = new Headers();
-  if (source instanceof Headers) {
-    source.forEach((value, name) => {
-      if (name !== 'content-length' && name !== 'content-encoding' && name !== 'transfer-encoding')
-        out.set(name, value);
-    });
-  }
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
   return out;
 }
 
-async function bodyText(body: RequestInit['body'] | undefined): Promise<string | null | undefined> {
+/** The body as text when it is one; null for uploads (streams, forms, blobs), which are not governed. */
+async function bodyOf(
+  body: RequestInit['body'] | undefined,
+): Promise<string | Uint8Array | null | undefined> {
   if (body === undefined || body === null) return undefined;
   if (typeof body === 'string') return body;
-  if (body instanceof Uint8Array || body instanceof ArrayBuffer) return new TextDecoder().decode(body);
-  // Streams, forms and blobs are uploads: not governed.
+  if (body instanceof Uint8Array) return body;
+  if (body instanceof ArrayBuffer) return new Uint8Array(body);
   return null;
-}
-
-function parseBody(text: string | null | undefined): Record<string, unknown> | undefined {
-  if (!text) return undefined;
-  try {
-    const parsed: unknown = JSON.parse(text);
-    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)
-      ? (parsed as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function stringField(body: Record<string, unknown> | undefined, name: string): string | undefined {
-  const value = body?.[name];
-  return typeof value === 'string' ? value : undefined;
 }

@@ -11,6 +11,7 @@
  */
 import type { Cost, Dimension, Usage } from '../core/cost.js';
 import type { Window } from '../core/limit.js';
+import type { UpstreamPathInput } from './upstream-url.js';
 
 export type ProviderKind = 'openai' | 'azure' | 'anthropic' | 'gemini' | 'openai-compatible';
 
@@ -24,7 +25,8 @@ export type Endpoint =
   | 'messages' // Anthropic POST /v1/messages
   | 'count_tokens' // Anthropic POST /v1/messages/count_tokens (own RPM at the provider)
   | 'generate_content' // Gemini POST /v1beta/models/{m}:generateContent
-  | 'stream_generate_content'; // Gemini POST /v1beta/models/{m}:streamGenerateContent
+  | 'stream_generate_content' // Gemini POST /v1beta/models/{m}:streamGenerateContent
+  | 'scheduled'; // a call the caller runs itself (`governor.schedule(meta, fn)`): no HTTP of Sluice's
 
 /** Case-insensitive header access; `Headers` (fetch/undici) satisfies it. */
 export interface HeaderLookup {
@@ -206,7 +208,22 @@ export interface ProviderAdapter {
   /**
    * For streamed requests that did not ask for usage: returns a body that
    * does (OpenAI `stream_options.include_usage`), or undefined when nothing
-   * needs changing. The gateway then strips the extra usage chunk again.
+   * needs changing. `stripAddedStreamUsage` then removes the extra usage
+   * chunk again on the way back.
    */
   requestStreamUsage?(endpoint: Endpoint, body: Record<string, unknown>): Record<string, unknown> | undefined;
+  /** A rewriter that removes the usage chunk `requestStreamUsage` asked for. */
+  stripAddedStreamUsage?(): StreamRewriter;
+  /** The path (after the deployment's base URL) a call goes to. */
+  upstreamPath(input: UpstreamPathInput): string;
+  /** The headers that carry a deployment's own key. */
+  authHeaders(key: string): Record<string, string>;
+}
+
+/** Rewrites a stream on its way to the caller, fed raw bytes split anywhere. */
+export interface StreamRewriter {
+  /** Bytes to forward for this chunk (possibly empty). */
+  push(chunk: Uint8Array): Uint8Array;
+  /** Whatever is left when the stream ends. */
+  end(): Uint8Array;
 }

@@ -17,7 +17,7 @@ import type { Decision, RefusalReason, Reservation, SettleOutcome } from '../cor
 import { type Leased, LeaseHeap } from '../core/lease-heap.js';
 import type { BucketSpec } from '../core/limit.js';
 import { FairScheduler, type Schedulable } from '../core/scheduler/fair-scheduler.js';
-import type { Store } from '../stores/store.js';
+import { type Store, StoreUnavailableError } from '../stores/store.js';
 import { QueuedCost } from './queued-cost.js';
 
 export interface AdmissionRequest {
@@ -399,15 +399,10 @@ export class Admission {
       .catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
   }
 
+  /** The store could not decide: refused as `unavailable`, back when the store says (or soon). */
   private unavailable(request: AdmissionRequest, error: Error, arrivedAt: number): Refused {
-    const hint = (error as { retryAfterMs?: unknown }).retryAfterMs;
-    return this.refusal(
-      request,
-      'unavailable',
-      typeof hint === 'number' ? hint : MIN_QUEUE_RETRY_MS,
-      undefined,
-      arrivedAt,
-    );
+    const retryMs = error instanceof StoreUnavailableError ? error.retryAfterMs : MIN_QUEUE_RETRY_MS;
+    return this.refusal(request, 'unavailable', retryMs, undefined, arrivedAt);
   }
 
   /** Why a refused decision ends the wait now, or undefined to keep waiting. */

@@ -8,13 +8,12 @@ import type { Cost } from '../core/cost.js';
 import type { BucketSpec } from '../core/limit.js';
 import type { PriorityClasses } from '../core/scheduler/priority.js';
 import type { Endpoint, ProviderError } from '../providers/adapter.js';
+import { API_FAMILIES, type ApiFamily } from '../providers/api-family.js';
 import type { Refused } from './admission.js';
-import type { ApiFamily } from './api-family.js';
-import type { Call, UpstreamReply } from './call.js';
 import type { Deployment } from './deployment.js';
+import type { Call, UpstreamReply } from './exchange/call.js';
 import type { ModelGroup, ModelGroups } from './model-groups.js';
-import type { Refusal } from './refusal.js';
-import { simpleRefusal } from './refusal.js';
+import { type Refusal, refusal } from './refusal.js';
 import type { TenantBudget } from './tenant-budget.js';
 import { mayUse, type Tenant } from './tenants.js';
 import type { UpstreamTarget } from './upstream-target.js';
@@ -35,11 +34,15 @@ export interface FailedAttempt<R extends UpstreamReply> {
   readonly target: UpstreamTarget;
   /** The tenant's budget as its admission left it. */
   readonly budget: TenantBudget | undefined;
+  /** What the transport threw, when the attempt got no answer. */
+  readonly cause?: unknown;
 }
 
 export class CallPlan<R extends UpstreamReply> {
   readonly failed = new Set<Deployment>();
   attempts = 0;
+  /** Time spent waiting for admission, over every attempt. */
+  waitedMs = 0;
   lastFailure: FailedAttempt<R> | undefined;
   lastRefusal: { refused: Refused; buckets: readonly BucketSpec[] } | undefined;
   /** Whether the next pick skips deployments that already failed this call. */
@@ -76,20 +79,24 @@ export function planCall<R extends UpstreamReply>(
     // Sluice routes, it does not translate: a group of another API family is "not here" for this path.
     const message = group
       ? `The model \`${group.name}\` is served through the ${[...group.families].map(apiName).join(' or ')} API, not the ${apiName(call.family)} API this request used.`
-      : `The model \`${call.model ?? ''}\` does not exist or is not served here.`;
-    return { refusal: simpleRefusal('unknown_model', 404, message), tenant: undefined };
+      : `The model \`${call.model ?? ''}\` is not one of the model groups served here.`;
+    return { refusal: refusal('unknown_model', message), tenant: undefined };
   }
   const tenant = topology.tenants.resolve(call.tenant);
+  if (!tenant) {
+    const message = `Tenant \`${call.tenant}\` is not declared in this Sluice configuration.`;
+    return { refusal: refusal('unknown_tenant', message), tenant: undefined };
+  }
   if (!mayUse(tenant, group.name)) {
     const message = `Tenant ${tenant.id} may not use the model \`${group.name}\`.`;
-    return { refusal: simpleRefusal('model_not_allowed', 403, message), tenant };
+    return { refusal: refusal('model_not_allowed', message), tenant };
   }
   const priority = topology.tenants.priorityFor(tenant, call.priority);
   const maxWaitMs = Math.min(tenant.maxWaitMs, call.maxWaitMs ?? Number.POSITIVE_INFINITY);
   const governed = !UNGOVERNED.has(call.endpoint);
   const { cost, tenantBuckets } = governed
     ? {
-        cost: group.adapter.estimate(call.endpoint, call.body, call.path).cost,
+        cost: call.cost ?? group.adapter.estimate(call.endpoint, call.body, call.path).cost,
         tenantBuckets: tenant.buckets,
       }
     : ungovernedCharge(call.endpoint, tenant);
@@ -124,5 +131,5 @@ function ungovernedCharge(
 }
 
 function apiName(family: ApiFamily): string {
-  return family === 'openai' ? 'OpenAI' : family === 'anthropic' ? 'Anthropic' : 'Gemini';
+  return API_FAMILIES[family].title;
 }

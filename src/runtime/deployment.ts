@@ -5,12 +5,12 @@
  * breaker, its retry budget and the last rate-limit headers it sent.
  */
 import type { Dimension } from '../core/cost.js';
-import { type BucketSpec, defineBucket, type Window, withLimit } from '../core/limit.js';
+import { type BucketScope, type BucketSpec, defineBucket, type Window, withLimit } from '../core/limit.js';
 import type { ProviderAdapter, ProviderKind, RateLimitObservation } from '../providers/adapter.js';
 import { AdaptiveRate, type AdaptiveRateOptions } from './adaptive-rate.js';
 import { CircuitBreaker, type CircuitOptions, type CircuitState } from './circuit-breaker.js';
 import type { ForwardBetas } from './forwarding.js';
-import { bucketsFor, type LimitsConfig, limitNameOf } from './limits.js';
+import { bucketsFor, type LimitsConfig, limitNameOf, scopeKey } from './limits.js';
 import { RetryBudget, type RetryOptions } from './retry-policy.js';
 
 export interface DeploymentConfig {
@@ -69,6 +69,8 @@ export class Deployment {
    * no limit was declared or learned.
    */
   readonly gate: BucketSpec;
+  /** Whose limits its buckets are: this deployment's. */
+  readonly scope: BucketScope;
   /** `config.baseUrl` without its query and trailing slashes, its path and its query (computed once). */
   readonly baseUrl: string;
   readonly basePath: string;
@@ -94,19 +96,17 @@ export class Deployment {
     this.circuit = new CircuitBreaker(deps.circuit, (state) => deps.onCircuitChange?.(this, state));
     this.rate = new AdaptiveRate(deps.adaptive);
     this.retryBudget = new RetryBudget(deps.retry);
-    this.gate = defineBucket(`${this.scope}:gate`, {
+    this.scope = Object.freeze({ kind: 'deployment', owner: config.id });
+    this.gate = defineBucket(scopeKey(this.scope, 'gate'), {
       dimension: 'requests',
       limit: UNLIMITED,
       // The window bounds how long one 429 can close the gate (pauseEnd).
       per: 'minute',
       margin: 0,
+      scope: this.scope,
     });
     this.declared = bucketsFor(this.scope, config.limits, deps.margin);
     this.effective = [this.gate, ...this.declared];
-  }
-
-  get scope(): string {
-    return `deployment:${this.id}`;
   }
 
   /** Buckets a request to this deployment is charged on (after AIMD), gate included. */

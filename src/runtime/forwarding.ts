@@ -12,11 +12,8 @@
  * URL) wins over a parameter of the same name from the caller, and a
  * header the API requires gets its default when the caller sent none.
  */
-import { ANTHROPIC_FORWARDING } from '../providers/anthropic/forwarding.js';
+import { API_FAMILIES, type ApiFamily } from '../providers/api-family.js';
 import type { ForwardingRules } from '../providers/forwarding.js';
-import { GEMINI_FORWARDING } from '../providers/gemini/forwarding.js';
-import { OPENAI_FORWARDING } from '../providers/openai/forwarding.js';
-import type { ApiFamily } from './api-family.js';
 import type { Deployment } from './deployment.js';
 import type { CallShape } from './upstream-target.js';
 
@@ -25,16 +22,10 @@ export type Forwarding = 'allow-list' | 'as-sent';
 /** Which betas a deployment passes on: all, the named ones, or (undefined, false) none. */
 export type ForwardBetas = boolean | readonly string[];
 
-const RULES: Readonly<Record<ApiFamily, ForwardingRules>> = Object.freeze({
-  openai: OPENAI_FORWARDING,
-  anthropic: ANTHROPIC_FORWARDING,
-  gemini: GEMINI_FORWARDING,
-});
-
 const FORWARDABLE: Readonly<Record<ApiFamily, readonly string[]>> = Object.freeze({
-  openai: namesOf(OPENAI_FORWARDING),
-  anthropic: namesOf(ANTHROPIC_FORWARDING),
-  gemini: namesOf(GEMINI_FORWARDING),
+  openai: namesOf(API_FAMILIES.openai.forwarding),
+  anthropic: namesOf(API_FAMILIES.anthropic.forwarding),
+  gemini: namesOf(API_FAMILIES.gemini.forwarding),
 });
 
 function namesOf(rules: ForwardingRules): readonly string[] {
@@ -49,7 +40,7 @@ export function forwardableHeaders(family: ApiFamily): readonly string[] {
 
 /** The caller's headers that go to this deployment (before the deployment's own headers and key). */
 export function forwardedHeaders(deployment: Deployment, call: CallShape): Record<string, string> {
-  const rules = RULES[call.family];
+  const rules = API_FAMILIES[call.family].forwarding;
   const caller = call.forwardHeaders;
   let out: Record<string, string>;
   if (call.forwarding === 'as-sent') {
@@ -87,7 +78,10 @@ export function upstreamQuery(deployment: Deployment, call: CallShape, search: s
   const own = deployment.baseQuery;
   if (own.size === 0 && call.forwarding === 'as-sent') return search;
   if (own.size === 0 && search.length <= 1) return '';
-  const allowed = call.forwarding === 'as-sent' ? undefined : (RULES[call.family].query[call.endpoint] ?? {});
+  const allowed =
+    call.forwarding === 'as-sent'
+      ? undefined
+      : (API_FAMILIES[call.family].forwarding.query[call.endpoint] ?? {});
   const out = new URLSearchParams(own);
   if (search.length > 1) {
     for (const [name, value] of new URLSearchParams(search)) {

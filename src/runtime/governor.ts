@@ -13,19 +13,25 @@ import { networkError } from '../providers/errors/provider-error.js';
 import { MemoryStore } from '../stores/memory/memory-store.js';
 import type { Store } from '../stores/store.js';
 import { Admission, type Admitted, type Refused } from './admission.js';
-import type { Call, Outcome, Transport, UpstreamReply } from './call.js';
 import { CallPlan, type FailedAttempt, planCall } from './call-plan.js';
 import type { CircuitAttempt } from './circuit-breaker.js';
 import type { Deployment } from './deployment.js';
 import { type Emit, emitter, type GovernorObserver } from './events.js';
+import {
+  AttemptError,
+  type Call,
+  type Outcome,
+  type Transport,
+  type UpstreamReply,
+} from './exchange/call.js';
+import { Settlement } from './exchange/settlement.js';
 import { applyObservations, applyRateLimited } from './feedback.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { type GovernorTopology, ModelGroups } from './model-groups.js';
-import { inSeconds, limitRef, type Refusal, refusalFromAdmission, simpleRefusal } from './refusal.js';
-import { type RetryVerdict, retryPolicy } from './retry-policy.js';
+import { inSeconds, limitRef, type Refusal, refusal, refusalFromAdmission, statusOf } from './refusal.js';
+import { DEFAULT_MAX_CLIENT_WAIT_MS, type RetryVerdict, retryPolicy } from './retry-policy.js';
 import { type RankedDeployment, rankDeployments } from './router.js';
-import { Settlement } from './settlement.js';
-import { budgetOf, type TenantBudget } from './tenant-budget.js';
+import { budgetFromSnapshots, budgetOf, type TenantBudget } from './tenant-budget.js';
 import type { Tenant } from './tenants.js';
 import { upstreamTarget } from './upstream-target.js';
 
@@ -45,6 +51,7 @@ export interface GovernorOptions extends GovernorTopology {
 }
 
 const ERROR_BODY_LIMIT = 64 * 1024;
+const NOTHING_YET = Object.freeze({ waitedMs: 0, budget: undefined, attempts: 0 });
 
 export class Governor {
   readonly store: Store;
@@ -80,6 +87,11 @@ export class Governor {
     this.maxAttempts = options.retry?.maxAttempts ?? 3;
   }
 
+  /** The longest Retry-After a client is told to sleep out on its own (`RetryOptions.maxClientWaitMs`). */
+  get maxClientWaitMs(): number {
+    return this.topology.retry?.maxClientWaitMs ?? DEFAULT_MAX_CLIENT_WAIT_MS;
+  }
+
   /** The groups, deployments, pools and tenants in force. */
   get groups(): ModelGroups {
     return this.topology;
@@ -96,6 +108,20 @@ export class Governor {
     this.maxAttempts = topology.retry?.maxAttempts ?? 3;
   }
 
+  /**
+   * The tenant's budget as the store holds it now, for answers no admission
+   * produced (refusals before admission, upstream errors). Undefined when
+   * the tenant has no per-minute budget or the store cannot say.
+   */
+  async tenantBudget(tenant: Tenant): Promise<TenantBudget | undefined> {
+    if (tenant.buckets.length === 0) return undefined;
+    try {
+      return budgetFromSnapshots(tenant, await this.store.peek(tenant.buckets));
+    } catch {
+      return undefined; // no budget headers is better than no answer
+    }
+  }
+
   /** Stops admitting; queued calls are refused. */
   close(): void {
     this.admission.close();
@@ -104,6 +130,14 @@ export class Governor {
   async execute<R extends UpstreamReply>(call: Call, transport: Transport<R>): Promise<Outcome<R>> {
     const plan = planCall<R>(call, { topology: this.topology, classes: this.classes, now: this.clock.now() });
     if (!(plan instanceof CallPlan)) return this.refused(plan.refusal, call, plan.tenant, undefined);
+    return this.run(plan, transport);
+  }
+
+  /** Attempts until an outcome: pick a deployment, admit, send; fall back or retry as the policies say. */
+  private async run<R extends UpstreamReply>(
+    plan: CallPlan<R>,
+    transport: Transport<R>,
+  ): Promise<Outcome<R>> {
     for (;;) {
       const picked = await this.pick(
         plan,
@@ -144,6 +178,7 @@ export class Governor {
       signal: call.signal,
       leaseMs: this.leaseMs,
     });
+    plan.waitedMs += admitted.waitedMs;
     if (!admitted.admitted) return this.onAdmissionRefused(plan, deployment, admitted, buckets);
     const circuit = deployment.circuit.onSend(this.clock.now());
     if (!circuit) {
@@ -187,7 +222,7 @@ export class Governor {
     const { call, tenant, group, cost } = plan;
     const { admitted, settlement, circuit } = held;
     const target = upstreamTarget(deployment, call);
-    const budget = budgetOf(plan.tenantBuckets, held.buckets, admitted.remaining);
+    const budget = budgetOf(held.buckets, admitted.remaining);
     if (plan.governed) {
       const waitedMs = admitted.waitedMs;
       this.emit('admitted', {
@@ -211,14 +246,17 @@ export class Governor {
       await settlement.settle();
       if (call.signal?.aborted) {
         deployment.circuit.release(circuit);
-        return this.refused(
-          simpleRefusal('aborted', 499, 'The caller went away.'),
-          call,
-          tenant,
-          plan.priorityName,
-        );
+        return this.refused(refusal('aborted', 'The caller went away.'), call, tenant, plan.priorityName, {
+          waitedMs: sentAt - plan.startedAt,
+          budget,
+          attempts: plan.attempts,
+        });
       }
-      const error = networkError(cause instanceof Error ? cause.message : String(cause));
+      const message = cause instanceof Error ? cause.message : String(cause);
+      const error =
+        cause instanceof AttemptError && !cause.retryable
+          ? { ...networkError(message), retryable: false }
+          : networkError(message);
       deployment.circuit.recordFailure(circuit, this.clock.now());
       this.emit('upstream', {
         deployment: deployment.id,
@@ -226,7 +264,14 @@ export class Governor {
         latencyMs: this.clock.now() - sentAt,
         errorKind: 'network',
       });
-      return this.afterFailure(plan, deployment, { reply: undefined, error, bodyText: '', target, budget });
+      return this.afterFailure(plan, deployment, {
+        reply: undefined,
+        error,
+        bodyText: '',
+        target,
+        budget,
+        cause,
+      });
     }
 
     const now = this.clock.now();
@@ -250,7 +295,7 @@ export class Governor {
         priority: plan.priorityName,
         budget,
         attempts: plan.attempts,
-        waitedMs: sentAt - plan.startedAt,
+        waitedMs: plan.waitedMs,
       };
     }
 
@@ -356,7 +401,7 @@ export class Governor {
     return undefined;
   }
 
-  /** Every bucket an attempt on `deployment` is charged on; the tenant's come last (see `budgetOf`). */
+  /** Every bucket an attempt on `deployment` is charged on: its own, its pools', the tenant's. */
   private bucketsOf<R extends UpstreamReply>(deployment: Deployment, plan: CallPlan<R>): BucketSpec[] {
     const upstream = plan.governed
       ? [...deployment.buckets(), ...this.topology.poolBuckets(deployment)]
@@ -376,10 +421,15 @@ export class Governor {
     const retryAfterMs = waits.length ? Math.min(...waits) : 1_000;
     const message = `Every deployment of \`${plan.group.name}\` is failing; try again in ${inSeconds(retryAfterMs)}.`;
     return this.refused(
-      simpleRefusal('circuit_open', 503, message, retryAfterMs),
+      refusal('circuit_open', message, { retryAfterMs }),
       plan.call,
       plan.tenant,
       plan.priorityName,
+      {
+        waitedMs: plan.waitedMs,
+        budget: undefined,
+        attempts: plan.attempts,
+      },
     );
   }
 
@@ -390,6 +440,7 @@ export class Governor {
       tenant: plan.tenant,
       priority: plan.priorityName,
       attempts: plan.attempts,
+      waitedMs: plan.waitedMs,
     };
   }
 
@@ -398,34 +449,41 @@ export class Governor {
     refused: Refused,
     buckets: readonly BucketSpec[],
   ): Outcome<R> {
-    const refusal = refusalFromAdmission(refused, { priority: plan.priorityName, group: plan.group.name });
+    const answer = refusalFromAdmission(refused, { priority: plan.priorityName, group: plan.group.name });
     const budget =
-      refused.remaining && plan.tenantBuckets.length
-        ? budgetOf(plan.tenantBuckets, buckets, refused.remaining)
-        : undefined;
-    return this.refused(refusal, plan.call, plan.tenant, plan.priorityName, {
-      waitedMs: refused.waitedMs,
+      refused.remaining && plan.tenantBuckets.length ? budgetOf(buckets, refused.remaining) : undefined;
+    return this.refused(answer, plan.call, plan.tenant, plan.priorityName, {
+      waitedMs: plan.waitedMs,
       budget,
+      attempts: plan.attempts,
     });
   }
 
   private refused<R extends UpstreamReply>(
-    refusal: Refusal,
+    why: Refusal,
     call: Call,
     tenant: Tenant | undefined,
     priority: string | undefined,
-    extra: { waitedMs: number; budget: TenantBudget | undefined } = { waitedMs: 0, budget: undefined },
+    extra: { waitedMs: number; budget: TenantBudget | undefined; attempts: number } = NOTHING_YET,
   ): Outcome<R> {
     this.emit('refused', {
       tenant: tenant?.id ?? call.tenant,
       priority: priority ?? '',
       group: call.model ?? '',
-      code: refusal.code,
-      status: refusal.status,
+      code: why.code,
+      status: statusOf(why.code),
       waitedMs: extra.waitedMs,
-      limitedBy: refusal.limitedBy,
+      limitedBy: why.limitedBy,
     });
-    return { kind: 'refused', refusal, tenant, priority, budget: extra.budget, waitedMs: extra.waitedMs };
+    return {
+      kind: 'refused',
+      refusal: why,
+      tenant,
+      priority,
+      budget: extra.budget,
+      waitedMs: extra.waitedMs,
+      attempts: extra.attempts,
+    };
   }
 
   private sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {

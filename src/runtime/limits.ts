@@ -4,7 +4,14 @@
  * so the gateway's YAML, the library's config and the dashboard agree.
  */
 import type { Dimension } from '../core/cost.js';
-import { type BucketSpec, bucketKey, type DayMode, defineBucket, type Window } from '../core/limit.js';
+import {
+  type BucketScope,
+  type BucketSpec,
+  bucketKey,
+  type DayMode,
+  defineBucket,
+  type Window,
+} from '../core/limit.js';
 
 export interface LimitsConfig {
   rps?: number;
@@ -51,21 +58,37 @@ export function limitNameOf(dimension: Dimension, per: Window | undefined): Limi
   return undefined;
 }
 
-/** Bucket specs for every limit set in `limits`, keyed under `scope`. */
-export function bucketsFor(scope: string, limits: LimitsConfig | undefined, margin: number): BucketSpec[] {
+/** The key prefix of a scope's buckets: `tenant:acme`, `deployment:d1`, `pool:org` (plus `:part`). */
+export function scopeKey(scope: BucketScope, part?: string): string {
+  return part === undefined ? `${scope.kind}:${scope.owner}` : `${scope.kind}:${scope.owner}:${part}`;
+}
+
+/**
+ * Bucket specs for every limit set in `limits`, owned by `scope` and keyed
+ * under it (`part` tells apart two sets of one owner, e.g. a tenant's count
+ * budget beside its tier).
+ */
+export function bucketsFor(
+  scope: BucketScope,
+  limits: LimitsConfig | undefined,
+  margin: number,
+  part?: string,
+): BucketSpec[] {
   if (!limits) return [];
+  const prefix = scopeKey(scope, part);
   const specs: BucketSpec[] = [];
   for (const name of Object.keys(LIMIT_NAMES) as LimitName[]) {
     const limit = limits[name];
     if (limit === undefined) continue;
     const { dimension, per } = LIMIT_NAMES[name];
     specs.push(
-      defineBucket(bucketKey(scope, dimension, per), {
+      defineBucket(bucketKey(prefix, dimension, per), {
         dimension,
         limit,
         per,
         dayMode: per === 'day' ? (limits.day ?? 'rolling') : undefined,
         margin,
+        scope,
       }),
     );
   }

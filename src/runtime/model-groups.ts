@@ -8,9 +8,9 @@
 import type { BucketSpec } from '../core/limit.js';
 import type { PriorityClasses } from '../core/scheduler/priority.js';
 import type { ProviderAdapter } from '../providers/adapter.js';
+import { type ApiFamily, familiesOf } from '../providers/api-family.js';
 import { type AdapterOptionsByKind, createAdapter } from '../providers/registry.js';
 import type { AdaptiveRateOptions } from './adaptive-rate.js';
-import { type ApiFamily, familiesOf } from './api-family.js';
 import type { CircuitOptions } from './circuit-breaker.js';
 import { Deployment, type DeploymentConfig } from './deployment.js';
 import type { Emit } from './events.js';
@@ -31,6 +31,8 @@ export interface GovernorTopology {
   pools?: Record<string, LimitsConfig>;
   tiers?: Record<string, TierConfig>;
   tenants?: TenantConfig[];
+  /** The tier of tenants the configuration does not declare; undefined: they are refused. */
+  unknownTenantTier?: string;
   /** Share of every limit never handed out. Default 0.1. */
   safetyMargin?: number;
   /** Priority class of tenants whose tier names none. Default `normal` (or the middle class). */
@@ -72,24 +74,28 @@ export class ModelGroup {
 export class ModelGroups {
   readonly tenants: TenantDirectory;
   readonly margin: number;
+  /** Retry and answer policy of this topology. */
+  readonly retry: RetryOptions | undefined;
   private readonly groups = new Map<string, ModelGroup>();
   private readonly byId = new Map<string, Deployment>();
   private readonly pools = new Map<string, BucketSpec[]>();
 
   constructor(topology: GovernorTopology, classes: PriorityClasses, emit: Emit, previous?: ModelGroups) {
     this.margin = topology.safetyMargin ?? 0.1;
+    this.retry = topology.retry;
     const defaultPriority =
       classes.indexOf(topology.defaultPriority ?? 'normal') ?? Math.floor(classes.size / 2);
     this.tenants = new TenantDirectory({
       tiers: topology.tiers,
       tenants: topology.tenants,
+      unknownTenantTier: topology.unknownTenantTier,
       classes,
       defaultPriority,
       defaultMaxWaitMs: topology.defaultMaxWaitMs ?? 30_000,
     });
     for (const [name, limits] of Object.entries(topology.pools ?? {})) {
       checkName('pool', name);
-      this.pools.set(name, bucketsFor(`pool:${name}`, limits, this.margin));
+      this.pools.set(name, bucketsFor({ kind: 'pool', owner: name }, limits, this.margin));
     }
     for (const [name, config] of Object.entries(topology.modelGroups)) {
       if (config.deployments.length === 0) throw new TopologyError(`model group ${name} has no deployments`);

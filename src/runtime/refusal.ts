@@ -1,26 +1,69 @@
 /**
- * When Sluice itself says no. One typed shape, mapped to a status, headers
- * and the provider's own error JSON in exactly one place (`refusalPayload`),
- * so the official SDKs raise their own error classes and back off correctly.
+ * Every answer Sluice gives on its own — a refusal by admission, a bad
+ * request, an unknown model, an upstream it could not reach — is a typed
+ * `Refusal` with a stable `code`. `REFUSALS` is the one table that maps a
+ * code to an HTTP status, the kind of error envelope it is written in, and
+ * whether a client's retry can ever help; `exchange/answer.ts` is the one
+ * place that writes it (status, headers, the caller's own error JSON).
  */
 import type { Dimension } from '../core/cost.js';
 import type { BucketSpec, Window } from '../core/limit.js';
-import type { ErrorPayload, ProviderAdapter, RefusalKind } from '../providers/adapter.js';
+import type { RefusalKind } from '../providers/adapter.js';
 import type { Refused } from './admission.js';
 
-/** Stable machine-readable reasons, also used as metric labels. */
-export type RefusalCode =
-  | 'tenant_rate_limited' // the tenant's own tier budget binds → 429
-  | 'request_too_large' // larger than a whole limit: no retry helps → 429, x-should-retry: false
-  | 'capacity_exhausted' // upstream capacity cannot serve it before its deadline → 503
-  | 'queue_full' // no room in the queue → 503
-  | 'circuit_open' // every deployment is failing → 503
-  | 'store_unavailable' // shared state unreachable and the policy is fail-closed → 503
-  | 'unknown_model' // → 404
-  | 'model_not_allowed' // the tenant may not use this group → 403
-  | 'invalid_request' // → 400
-  | 'aborted' // the caller went away (499 in logs; nobody reads the answer)
-  | 'shutting_down'; // → 503
+export interface RefusalRule {
+  readonly status: number;
+  /** The error envelope's kind (its `type` / `status` field in each family). */
+  readonly kind: RefusalKind;
+  /** No retry can help (bad input, not allowed, too large): the answer says `x-should-retry: false`. */
+  readonly final: boolean;
+}
+
+const rule = (status: number, kind: RefusalKind, final: boolean): RefusalRule =>
+  Object.freeze({ status, kind, final });
+
+/** Stable machine-readable reasons (also the `x-sluice-refusal` header and metric labels) and their HTTP. */
+export const REFUSALS = Object.freeze({
+  // Admission
+  tenant_rate_limited: rule(429, 'rate_limit', false), // the tenant's own tier budget binds
+  request_too_large: rule(429, 'rate_limit', true), // larger than a whole limit: no wait helps
+  capacity_exhausted: rule(503, 'overloaded', false), // upstream capacity cannot serve it before its deadline
+  queue_full: rule(503, 'overloaded', false), // no room in the queue, or shed for more urgent work
+  circuit_open: rule(503, 'overloaded', false), // every deployment is failing
+  store_unavailable: rule(503, 'overloaded', false), // shared state unreachable, policy fail-closed
+  shutting_down: rule(503, 'overloaded', false), // the gateway is draining
+  drain_timeout: rule(503, 'overloaded', false), // still waiting when the drain bound passed
+  // Who and what
+  unauthenticated: rule(401, 'authentication', true), // no key or an unknown one
+  unknown_tenant: rule(403, 'permission', true), // a tenant the configuration does not declare
+  model_not_allowed: rule(403, 'permission', true), // the tenant may not use this group
+  unknown_model: rule(404, 'not_found', true), // no such model group (or not on this API)
+  not_found: rule(404, 'not_found', true), // no such path
+  // The request itself
+  invalid_request: rule(400, 'invalid_request', true),
+  invalid_json: rule(400, 'invalid_request', true),
+  json_too_deep: rule(400, 'invalid_request', true),
+  missing_model: rule(400, 'invalid_request', true),
+  invalid_priority: rule(400, 'invalid_request', true),
+  invalid_max_wait: rule(400, 'invalid_request', true),
+  invalid_path: rule(400, 'invalid_request', true),
+  invalid_encoding: rule(400, 'invalid_request', true), // a body that does not decode
+  unsupported_encoding: rule(415, 'invalid_request', true), // a content-encoding other than gzip, deflate, br
+  body_too_large: rule(413, 'request_too_large', true),
+  // HTTP itself, as Node's parser refused it
+  invalid_http: rule(400, 'invalid_request', true), // a malformed request line or header
+  headers_too_large: rule(431, 'request_too_large', true),
+  request_timeout: rule(408, 'invalid_request', false), // the request did not arrive in time: a retry may pass
+  expectation_failed: rule(417, 'invalid_request', true), // an `Expect` other than 100-continue
+  // Upstream, as Sluice answers for it
+  upstream_unreachable: rule(502, 'api_error', false), // connection refused, reset, timed out
+  upstream_credentials: rule(502, 'api_error', true), // the provider refused the deployment's own key
+  // Neither
+  internal_error: rule(500, 'api_error', false),
+  aborted: rule(499, 'api_error', true), // the caller went away: nobody reads an answer
+} satisfies Record<string, RefusalRule>);
+
+export type RefusalCode = keyof typeof REFUSALS;
 
 export interface LimitRef {
   readonly scope: 'tenant' | 'deployment' | 'pool';
@@ -33,49 +76,35 @@ export interface LimitRef {
 
 export interface Refusal {
   readonly code: RefusalCode;
-  readonly status: number;
+  /** What the caller reads: in its own terms, never an internal name, limit or address. */
   readonly message: string;
-  /** When to come back; undefined when waiting cannot help. */
+  /** When to come back; undefined when waiting cannot help or nothing is known. */
   readonly retryAfterMs: number | undefined;
-  /** False tells the official SDKs not to retry on their own. */
-  readonly shouldRetry: boolean;
+  /** The limit that bound (for logs, metrics and the admin API; not shown to tenants). */
   readonly limitedBy?: LimitRef | undefined;
+  /** What the operator should know and the caller should not (an upstream address, an error). */
+  readonly detail?: string | undefined;
 }
 
-const KIND_BY_STATUS: Readonly<Record<number, RefusalKind>> = Object.freeze({
-  400: 'invalid_request',
-  401: 'authentication',
-  403: 'permission',
-  404: 'not_found',
-  413: 'request_too_large',
-  429: 'rate_limit',
-  503: 'overloaded',
-});
-
-export interface RefusalResponse {
-  readonly status: number;
-  readonly headers: Record<string, string>;
-  readonly body: unknown;
+export function refusal(
+  code: RefusalCode,
+  message: string,
+  extra: { retryAfterMs?: number | undefined; limitedBy?: LimitRef | undefined; detail?: string } = {},
+): Refusal {
+  return {
+    code,
+    message,
+    retryAfterMs: extra.retryAfterMs,
+    limitedBy: extra.limitedBy,
+    detail: extra.detail,
+  };
 }
 
-/** Status, headers (Retry-After, x-should-retry) and the provider-format body of a refusal. */
-export function refusalPayload(
-  refusal: Refusal,
-  adapter: ProviderAdapter,
-  endpoint?: Parameters<ProviderAdapter['errorPayload']>[2],
-): RefusalResponse {
-  const kind = KIND_BY_STATUS[refusal.status] ?? 'api_error';
-  const payload: ErrorPayload = adapter.errorPayload(kind, refusal.message, endpoint);
-  const headers: Record<string, string> = { 'x-sluice-refusal': refusal.code };
-  if (refusal.retryAfterMs !== undefined && Number.isFinite(refusal.retryAfterMs)) {
-    headers['retry-after'] = String(Math.max(1, Math.ceil(refusal.retryAfterMs / 1000)));
-    headers['retry-after-ms'] = String(Math.max(1, Math.ceil(refusal.retryAfterMs)));
-  }
-  if (!refusal.shouldRetry) headers['x-should-retry'] = 'false';
-  return { status: refusal.status, headers, body: payload.body };
+export function statusOf(code: RefusalCode): number {
+  return REFUSALS[code].status;
 }
 
-/** A limit with its owner and number (`deployment d1: 600 requests per minute`): tenants see only their own. */
+/** A limit with its owner and number (`tenant acme: 600 requests per minute`): tenants see only their own. */
 export function describeLimit(ref: LimitRef): string {
   const per = ref.per ? ` per ${ref.per}` : '';
   return `${ref.scope} ${ref.owner}: ${Math.round(ref.limit).toLocaleString('en-US')} ${dimensionWords(ref)}${per}`;
@@ -86,12 +115,11 @@ function dimensionWords(ref: LimitRef | undefined): string {
   return ref.dimension === 'concurrency' ? 'concurrent requests' : ref.dimension.replace('_', ' ');
 }
 
-/** Which scope a bucket belongs to, from its key (`tenant:acme:…`, `pool:org:…`, `deployment:d1:…`). */
+/** A bucket as a refusal names it; buckets outside a topology count as the deployment's. */
 export function limitRef(spec: BucketSpec): LimitRef {
-  const [scope, owner = ''] = spec.key.split(':');
   return {
-    scope: scope === 'tenant' || scope === 'pool' ? scope : 'deployment',
-    owner,
+    scope: spec.scope?.kind ?? 'deployment',
+    owner: spec.scope?.owner ?? '',
     key: spec.key,
     dimension: spec.dimension,
     per: spec.per,
@@ -99,24 +127,13 @@ export function limitRef(spec: BucketSpec): LimitRef {
   };
 }
 
-/** A refusal that names no limit (unknown model, no healthy deployment, shutdown …). */
-export function simpleRefusal(
-  code: RefusalCode,
-  status: number,
-  message: string,
-  retryAfterMs?: number,
-): Refusal {
-  const shouldRetry = code === 'circuit_open' || code === 'shutting_down' || code === 'store_unavailable';
-  return { code, status, message, retryAfterMs, shouldRetry };
-}
-
 /**
- * The answer to a call admission refused: 429 when the tenant's own budget
- * binds or the request can never fit, 503 when upstream capacity or the
- * queue cannot serve it in time. The message names the limit in the
- * tenant's terms: its own tier budget with its number, or "upstream
- * capacity for `group`" — deployment and pool names and their declared
- * limits are the operator's (they stay on `limitedBy`, for logs and metrics).
+ * The refusal of a call admission turned down: the tenant's own budget
+ * (429) or a request that can never fit (429, final), or upstream capacity
+ * or the queue that cannot serve it in time (503). The message names the
+ * limit in the tenant's terms: its own tier budget with its number, or
+ * "upstream capacity for `group`" — deployment and pool names and their
+ * declared limits are the operator's (they stay on `limitedBy`).
  */
 export function refusalFromAdmission(
   refused: Refused,
@@ -125,49 +142,39 @@ export function refusalFromAdmission(
   const ref = refused.limitedBy ? limitRef(refused.limitedBy) : undefined;
   const retryAfterMs = Number.isFinite(refused.retryAfterMs) ? refused.retryAfterMs : undefined;
   const own = ref?.scope === 'tenant' ? describeLimit(ref) : undefined;
-  const withRef = (code: RefusalCode, status: number, message: string): Refusal => ({
-    ...simpleRefusal(code, status, message, retryAfterMs),
-    shouldRetry: code !== 'request_too_large' && code !== 'aborted',
-    limitedBy: ref,
-  });
+  const bound = (code: RefusalCode, message: string, wait = retryAfterMs): Refusal =>
+    refusal(code, message, { retryAfterMs: wait, limitedBy: ref });
   switch (refused.cause) {
     case 'too_large':
-      return {
-        ...withRef(
-          'request_too_large',
-          429,
-          `Request too large: it needs more ${dimensionWords(ref)} than ${own ? `the whole limit of ${own}` : `the upstream capacity for \`${context.group}\` allows at once`}. Reduce the prompt or max tokens.`,
-        ),
-        retryAfterMs: undefined,
-      };
+      return bound(
+        'request_too_large',
+        `Request too large: it needs more ${dimensionWords(ref)} than ${own ? `the whole limit of ${own}` : `the upstream capacity for \`${context.group}\` allows at once`}. Reduce the prompt or max tokens.`,
+        undefined,
+      );
     case 'aborted':
-      return withRef('aborted', 499, 'The caller went away.');
+      return bound('aborted', 'The caller went away.');
     case 'unavailable':
-      return withRef(
+      return bound(
         'store_unavailable',
-        503,
         `Shared rate-limit state is unreachable; try again in ${inSeconds(retryAfterMs)}.`,
       );
     case 'closed':
-      return withRef('shutting_down', 503, 'Sluice is shutting down.');
+      return bound('shutting_down', 'Sluice is shutting down.');
     case 'queue_full':
     case 'shed':
-      return withRef(
+      return bound(
         'queue_full',
-        503,
         `The ${context.priority} queue is full; try again in ${inSeconds(retryAfterMs)}.`,
       );
     default:
       if (own) {
-        return withRef(
+        return bound(
           'tenant_rate_limited',
-          429,
           `Rate limit reached for ${own}. Please try again in ${inSeconds(retryAfterMs)}.`,
         );
       }
-      return withRef(
+      return bound(
         'capacity_exhausted',
-        503,
         `Upstream capacity for \`${context.group}\` cannot serve this request within its wait limit. Please try again in ${inSeconds(retryAfterMs)}.`,
       );
   }

@@ -19,7 +19,16 @@ export interface RetryOptions {
   /** Retries always allowed per window, so a quiet deployment can still retry. Default 10. */
   budgetMinimum?: number;
   budgetWindowMs?: number;
+  /**
+   * The longest `Retry-After` a client is left to sleep out on its own: an
+   * answer asking for a longer wait says `x-should-retry: false`, because the
+   * official SDKs now honour any wait (a per-day refusal would park them for
+   * hours). Default 60 s.
+   */
+  maxClientWaitMs?: number;
 }
+
+export const DEFAULT_MAX_CLIENT_WAIT_MS = 60_000;
 
 export type RetryVerdict =
   | { readonly retry: false; readonly why: string }

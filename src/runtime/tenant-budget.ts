@@ -3,7 +3,9 @@
  * (`x-ratelimit-limit-requests`, `-remaining-tokens`, `-reset-requests` …), so
  * that existing SDKs and clients back off on their own before they are refused.
  */
+import type { BucketSnapshot } from '../core/decision.js';
 import type { BucketSpec } from '../core/limit.js';
+import type { Tenant } from './tenants.js';
 
 export interface BudgetLine {
   readonly limit: number;
@@ -19,24 +21,38 @@ export interface TenantBudget {
 
 /**
  * The tenant's per-minute requests and tokens lines, from the remaining
- * units the store reported for `buckets`, of which `tenantBuckets` (the
- * tenant's buckets this call was charged on) come last.
+ * units the store reported for `buckets` (read by each bucket's scope, not
+ * its position: any of them may be the tenant's).
  */
-export function budgetOf(
-  tenantBuckets: readonly BucketSpec[],
-  buckets: readonly BucketSpec[],
-  remaining: readonly number[],
-): TenantBudget {
-  const offset = buckets.length - tenantBuckets.length;
+export function budgetOf(buckets: readonly BucketSpec[], remaining: readonly number[]): TenantBudget {
   let requests: BudgetLine | undefined;
   let tokens: BudgetLine | undefined;
-  for (let i = 0; i < tenantBuckets.length; i++) {
-    const spec = tenantBuckets[i] as BucketSpec;
-    if (spec.per !== 'minute' || (spec.dimension !== 'requests' && spec.dimension !== 'tokens')) continue;
-    const left = remaining[offset + i] ?? spec.capacity;
+  for (let i = 0; i < buckets.length; i++) {
+    const spec = buckets[i] as BucketSpec;
+    if (spec.scope?.kind !== 'tenant' || spec.per !== 'minute') continue;
+    if (spec.dimension !== 'requests' && spec.dimension !== 'tokens') continue;
+    const left = remaining[i] ?? spec.capacity;
     const line = { limit: spec.limit, remaining: left, resetMs: (spec.capacity - left) / spec.ratePerMs };
     if (spec.dimension === 'requests') requests = line;
     else tokens = line;
   }
+  return { requests, tokens };
+}
+
+/**
+ * The budget from a `peek` of the tenant's buckets (refusals and upstream
+ * errors, where no admission produced one). Same lines as `budgetOf`: the
+ * per-minute requests and tokens buckets.
+ */
+export function budgetFromSnapshots(tenant: Tenant, snapshots: readonly BucketSnapshot[]): TenantBudget {
+  let requests: BudgetLine | undefined;
+  let tokens: BudgetLine | undefined;
+  tenant.buckets.forEach((spec, i) => {
+    const snapshot = snapshots[i];
+    if (!snapshot || spec.per !== 'minute') return;
+    const line = { limit: spec.limit, remaining: snapshot.remaining, resetMs: snapshot.resetMs };
+    if (spec.dimension === 'requests') requests = line;
+    else if (spec.dimension === 'tokens') tokens = line;
+  });
   return { requests, tokens };
 }

@@ -4,7 +4,7 @@
  * A request may lower its own priority and shorten its own wait, never raise
  * or lengthen them (DESIGN.md, idea 5).
  */
-import type { BucketSpec } from '../core/limit.js';
+import type { BucketScope, BucketSpec } from '../core/limit.js';
 import type { PriorityClasses } from '../core/scheduler/priority.js';
 import { bucketsFor, type LimitsConfig } from './limits.js';
 
@@ -49,36 +49,58 @@ export function mayUse(tenant: Tenant, group: string): boolean {
   return tenant.modelGroups === undefined || tenant.modelGroups.has(group);
 }
 
+/** The tenant of calls that name none: always known, with no budget unless declared. */
+export const DEFAULT_TENANT = 'default';
+
 export interface TenantDirectoryOptions {
   tiers?: Record<string, TierConfig>;
   tenants?: TenantConfig[];
+  /**
+   * The tier of tenants the configuration does not declare (the library
+   * names tenants in a header; the gateway knows them by key). Undefined:
+   * an undeclared tenant is refused, so a typo never means "no limit".
+   */
+  unknownTenantTier?: string | undefined;
   classes: PriorityClasses;
   defaultPriority: number;
   defaultMaxWaitMs: number;
 }
 
+/** How many undeclared tenants are remembered at once (each costs its bucket specs). */
+const MAX_UNDECLARED = 10_000;
+
 export class TenantDirectory {
   private readonly known = new Map<string, Tenant>();
-  private readonly adHoc = new Map<string, Tenant>();
+  private readonly undeclared = new Map<string, Tenant>();
+  /** `default` when the configuration does not declare it. */
+  private readonly implicitDefault: Tenant | undefined;
 
   constructor(private readonly options: TenantDirectoryOptions) {
     for (const config of options.tenants ?? []) this.known.set(config.id, this.build(config));
+    this.implicitDefault = this.known.has(DEFAULT_TENANT)
+      ? undefined
+      : this.build({ id: DEFAULT_TENANT, tier: options.unknownTenantTier });
   }
 
-  /** Whether `id` was declared (the gateway refuses undeclared tenants; the library does not). */
+  /** Whether `id` was declared (or is the always-known `default`). */
   has(id: string): boolean {
-    return this.known.has(id);
+    return this.known.has(id) || id === DEFAULT_TENANT;
   }
 
-  /** The declared tenant, or an ad-hoc one with the default tier (bounded cache). */
-  resolve(id: string): Tenant {
-    const known = this.known.get(id);
+  /**
+   * The declared tenant; an undeclared one on `unknownTenantTier` when one is
+   * set (bounded cache); otherwise undefined: refuse it.
+   */
+  resolve(id: string): Tenant | undefined {
+    const known = this.known.get(id) ?? (id === DEFAULT_TENANT ? this.implicitDefault : undefined);
     if (known) return known;
-    let tenant = this.adHoc.get(id);
+    const tier = this.options.unknownTenantTier;
+    if (tier === undefined) return undefined;
+    let tenant = this.undeclared.get(id);
     if (!tenant) {
-      if (this.adHoc.size >= 10_000) this.adHoc.clear();
-      tenant = this.build({ id, tier: this.options.tiers?.default ? 'default' : undefined });
-      this.adHoc.set(id, tenant);
+      if (this.undeclared.size >= MAX_UNDECLARED) this.undeclared.clear();
+      tenant = this.build({ id, tier });
+      this.undeclared.set(id, tenant);
     }
     return tenant;
   }
@@ -102,14 +124,13 @@ export class TenantDirectory {
         : this.options.classes.indexOf(tier.priority);
     if (priority === undefined) throw new Error(`tier ${config.tier}: unknown priority ${tier?.priority}`);
     const countTokensRpm = tier?.countTokensRpm ?? tier?.limits?.rpm;
+    const scope: BucketScope = Object.freeze({ kind: 'tenant', owner: config.id });
     return Object.freeze({
       id: config.id,
       tier: config.tier,
       // A tier's budget is Sluice's own policy, not a provider limit to keep clear of: no margin.
-      buckets: Object.freeze(bucketsFor(`tenant:${config.id}`, tier?.limits, 0)),
-      countTokensBuckets: Object.freeze(
-        bucketsFor(`tenant:${config.id}:count_tokens`, { rpm: countTokensRpm }, 0),
-      ),
+      buckets: Object.freeze(bucketsFor(scope, tier?.limits, 0)),
+      countTokensBuckets: Object.freeze(bucketsFor(scope, { rpm: countTokensRpm }, 0, 'count_tokens')),
       priority,
       maxWaitMs: tier?.maxWaitMs ?? this.options.defaultMaxWaitMs,
       weight: config.weight ?? tier?.weight ?? 1,

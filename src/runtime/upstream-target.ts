@@ -1,13 +1,14 @@
 /**
- * Where and how an attempt is sent: the deployment's URL for the endpoint,
- * its credentials, and the body — forwarded byte for byte unless something
- * must change (the model name, or asking a stream for its usage).
+ * Where and how an attempt is sent: the deployment's URL for the endpoint
+ * and its credentials (both as the deployment's adapter lays them out), the
+ * caller's headers and query as far as forwarding allows, and the body —
+ * forwarded byte for byte unless something must change (the model name, or
+ * asking a stream for its usage).
  */
-import type { Endpoint } from '../providers/adapter.js';
-import { geminiNativePath } from '../providers/gemini/endpoints.js';
-import type { ApiFamily } from './api-family.js';
+import { CREDENTIAL_HEADERS } from '../providers/upstream-url.js';
 import type { Deployment } from './deployment.js';
-import { type Forwarding, forwardedHeaders, upstreamQuery } from './forwarding.js';
+import type { Call } from './exchange/call.js';
+import { forwardedHeaders, upstreamQuery } from './forwarding.js';
 
 export interface UpstreamTarget {
   readonly deployment: Deployment;
@@ -19,39 +20,24 @@ export interface UpstreamTarget {
   readonly addedStreamUsage: boolean;
 }
 
-export interface CallShape {
-  readonly family: ApiFamily;
-  readonly endpoint: Endpoint;
-  readonly method: string;
-  /** Incoming path and query, e.g. `/v1/chat/completions`, `/v1beta/models/x:generateContent?alt=sse`. */
-  readonly path: string;
-  readonly body: Record<string, unknown> | undefined;
-  readonly rawBody: string | Uint8Array | undefined;
-  readonly stream: boolean;
-  /** Caller's headers that may go upstream (auth when the deployment has no key of its own, versions, tracing). */
-  readonly forwardHeaders: Record<string, string>;
-  /** How much of the caller's headers and query go upstream (see `runtime/forwarding.ts`). */
-  readonly forwarding: Forwarding;
-}
+/** What of a call decides its upstream request. */
+export type CallShape = Pick<
+  Call,
+  'family' | 'endpoint' | 'method' | 'path' | 'body' | 'rawBody' | 'stream' | 'forwardHeaders' | 'forwarding'
+>;
 
 export function upstreamTarget(deployment: Deployment, call: CallShape): UpstreamTarget {
   const config = deployment.config;
-  const base = deployment.baseUrl;
+  const adapter = deployment.adapter;
   const [pathname = '', callerSearch = ''] = splitQuery(call.path);
-  const search = upstreamQuery(deployment, call, callerSearch);
-  let url: string;
-  const native = call.family === 'gemini' ? geminiNativePath(config.model, call.endpoint) : undefined;
-  if (native !== undefined) {
-    // Built from the deployment's model and the endpoint alone: nothing of the caller's path
-    // (dot segments, encoded slashes, another resource) can reach the provider with our key.
-    url = `${base}${native}${search}`;
-  } else if (call.family === 'anthropic' || config.provider === 'azure') {
-    // Anthropic's and Azure's base URLs stop before the API version path.
-    url = `${base}${stripPrefix(pathname, deployment.basePath)}${search}`;
-  } else {
-    // OpenAI-style base URLs end with the version (`…/v1`): drop the caller's `/v1`.
-    url = `${base}${pathname.replace(/^\/v1(?=\/)/, '')}${search}`;
-  }
+  const path = adapter.upstreamPath({
+    family: call.family,
+    endpoint: call.endpoint,
+    pathname,
+    model: config.model,
+    basePath: deployment.basePath,
+  });
+  const url = `${deployment.baseUrl}${path}${upstreamQuery(deployment, call, callerSearch)}`;
 
   let body = call.rawBody;
   let addedStreamUsage = false;
@@ -60,8 +46,8 @@ export function upstreamTarget(deployment: Deployment, call: CallShape): Upstrea
     if (call.family !== 'gemini' && typeof call.body.model === 'string' && call.body.model !== config.model) {
       changed = { ...call.body, model: config.model };
     }
-    if (call.stream && deployment.adapter.requestStreamUsage) {
-      const withUsage = deployment.adapter.requestStreamUsage(call.endpoint, changed ?? call.body);
+    if (call.stream && adapter.requestStreamUsage) {
+      const withUsage = adapter.requestStreamUsage(call.endpoint, changed ?? call.body);
       if (withUsage) {
         changed = withUsage;
         addedStreamUsage = true;
@@ -73,31 +59,13 @@ export function upstreamTarget(deployment: Deployment, call: CallShape): Upstrea
   const headers: Record<string, string> = { ...forwardedHeaders(deployment, call), ...config.headers };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (config.apiKey) {
-    for (const name of ['authorization', 'x-api-key', 'api-key', 'x-goog-api-key']) delete headers[name];
-    Object.assign(headers, authHeaders(config.provider, config.apiKey));
+    for (const name of CREDENTIAL_HEADERS) delete headers[name];
+    Object.assign(headers, adapter.authHeaders(config.apiKey));
   }
   return { deployment, method: call.method, url, headers, body, addedStreamUsage };
-}
-
-function authHeaders(provider: string, key: string): Record<string, string> {
-  switch (provider) {
-    case 'anthropic':
-      return { 'x-api-key': key };
-    case 'azure':
-      return { 'api-key': key };
-    case 'gemini':
-      return { 'x-goog-api-key': key };
-    default:
-      return { authorization: `Bearer ${key}` };
-  }
 }
 
 function splitQuery(path: string): [string, string] {
   const q = path.indexOf('?');
   return q < 0 ? [path, ''] : [path.slice(0, q), path.slice(q)];
-}
-
-/** Avoids doubling a path prefix the base URL already carries (e.g. base `…/openai`, path `/openai/…`). */
-function stripPrefix(pathname: string, basePath: string): string {
-  return basePath && pathname.startsWith(`${basePath}/`) ? pathname.slice(basePath.length) : pathname;
 }

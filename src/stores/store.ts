@@ -66,3 +66,20 @@ export interface Store {
 }
 
 export const DEFAULT_LEASE_MS = 300_000;
+
+/**
+ * A store cannot decide now (shared state unreachable: connection lost,
+ * command timed out, cluster down, and the policy is to refuse rather than
+ * guess). Part of the port: admission refuses with `store_unavailable` and
+ * comes back after `retryAfterMs`, whatever store threw it.
+ */
+export class StoreUnavailableError extends Error {
+  readonly code = 'store_unavailable';
+  readonly retryAfterMs: number;
+
+  constructor(message: string, options: { retryAfterMs: number; cause?: unknown }) {
+    super(message, { cause: options.cause });
+    this.name = 'StoreUnavailableError';
+    this.retryAfterMs = options.retryAfterMs;
+  }
+}

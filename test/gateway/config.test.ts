@@ -9,9 +9,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { toGovernorOptions, toTopology } from '../../src/config/to-topology.js';
 import { sha256Hex } from '../../src/gateway/auth.js';
 import { GatewayConfigError, parseConfig, parseConfigText } from '../../src/gateway/config/load.js';
-import { toGovernorOptions, toTopology } from '../../src/gateway/config/to-topology.js';
 
 const minimal = {
   model_groups: {

@@ -39,7 +39,7 @@ describe('unrouted requests', () => {
 
   it.each([
     ['GET', '/v1/chat/completions'],
-    ['GET', '/v1/models/gpt-4o-mini'],
+    ['GET', '/v1/models/gpt-4o-mini/versions'],
     ['GET', '/v1beta/openai/files'],
     ['GET', '/nowhere'],
   ])('%s %s: 404 in OpenAI’s envelope', async (method, path) => {

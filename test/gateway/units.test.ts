@@ -6,10 +6,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BucketAlerts } from '../../src/gateway/alerts.js';
 import { presentedKey, sha256Hex, TenantKeys } from '../../src/gateway/auth.js';
-import { goDuration } from '../../src/gateway/headers.js';
 import type { BucketReading } from '../../src/gateway/state.js';
-import { bodyForUsage } from '../../src/gateway/usage-body.js';
 import { parseDurationMs } from '../../src/providers/parse/go-duration.js';
+import { bodyForUsage } from '../../src/providers/parse/usage-body.js';
+import { goDuration } from '../../src/runtime/exchange/budget-headers.js';
 
 describe('tenant keys', () => {
   it('finds tenants by key or by configured SHA-256, and keeps only digests', () => {

@@ -24,10 +24,10 @@ afterAll(async () => {
 function governed(forwarding?: Forwarding) {
   return governor({
     ...(forwarding && { forwarding }),
-    modelGroups: {
+    model_groups: {
       'gpt-fake': {
         deployments: [
-          { id: 'fake-openai', provider: 'openai', baseUrl: `${upstream.url}/v1`, model: 'gpt-up' },
+          { id: 'fake-openai', provider: 'openai', base_url: `${upstream.url}/v1`, model: 'gpt-up' },
         ],
       },
       'claude-fake': {
@@ -35,10 +35,10 @@ function governed(forwarding?: Forwarding) {
           {
             id: 'fake-claude',
             provider: 'anthropic',
-            baseUrl: upstream.url,
-            apiKey: 'sk-ant-own',
+            base_url: upstream.url,
+            api_key: 'sk-ant-own',
             model: 'claude-up',
-            forwardBetas: ['files-api-2025-04-14'],
+            forward_betas: ['files-api-2025-04-14'],
           },
         ],
       },

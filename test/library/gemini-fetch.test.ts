@@ -18,7 +18,7 @@ function geminiGroup(sim: Simulator) {
       {
         id: 'sim-gemini',
         provider: 'gemini' as const,
-        baseUrl: sim.url,
+        base_url: sim.url,
         model: MODEL,
         limits: { rpm: 1_000, tpd: 1_000_000, tpm: 8_000 },
       },
@@ -45,7 +45,7 @@ function generate(
 describe('governor.fetch with Gemini', () => {
   it('governs generateContent, plain and streamed, and settles with the usageMetadata Gemini reports', async () => {
     const sim = await simulator({ response: { tokens: 12 } });
-    const g = governor({ modelGroups: { [MODEL]: geminiGroup(sim) } });
+    const g = governor({ model_groups: { [MODEL]: geminiGroup(sim) } });
 
     const plain = await generate(g.fetch, sim, { maxOutputTokens: 400 });
     expect(plain.status).toBe(200);
@@ -72,7 +72,7 @@ describe('governor.fetch with Gemini', () => {
 
   it('refuses a request larger than a whole limit in Gemini format, with no retry', async () => {
     const sim = await simulator({});
-    const g = governor({ modelGroups: { [MODEL]: geminiGroup(sim) } });
+    const g = governor({ model_groups: { [MODEL]: geminiGroup(sim) } });
     const refused = await generate(g.fetch, sim, { maxOutputTokens: 9_000 });
     expect(refused.status).toBe(429);
     expect(refused.headers.get('x-should-retry')).toBe('false');

@@ -15,7 +15,7 @@ closeAfterEach();
 function openaiGroup(sim: Simulator, limits: LimitsConfig, id = 'sim-openai') {
   return {
     deployments: [
-      { id, provider: 'openai' as const, baseUrl: `${sim.url}/v1`, model: 'gpt-4o-mini', limits },
+      { id, provider: 'openai' as const, base_url: `${sim.url}/v1`, model: 'gpt-4o-mini', limits },
     ],
   };
 }
@@ -40,7 +40,7 @@ describe('governor.fetch with the openai SDK', () => {
     expect(bare429).toBeGreaterThan(0);
 
     sim.reset({ buckets: true });
-    const g = governor({ modelGroups: { 'gpt-4o-mini': openaiGroup(sim, limits) } });
+    const g = governor({ model_groups: { 'gpt-4o-mini': openaiGroup(sim, limits) } });
     const client = new OpenAI({ apiKey: 'sk-gov', baseURL: `${sim.url}/v1`, fetch: g.fetch, maxRetries: 0 });
     const results = await Promise.allSettled(
       Array.from({ length: 90 }, () =>
@@ -69,7 +69,7 @@ describe('governor.fetch with the openai SDK', () => {
   it('settles a stream with the usage it reported, and hides the usage chunk it asked for', async () => {
     const sim = await simulator({ response: { tokens: 25 } });
     // A per-day bucket: it refills too slowly to blur the settled amount during the test.
-    const g = governor({ modelGroups: { 'gpt-4o-mini': openaiGroup(sim, { tpd: 1_000_000 }) } });
+    const g = governor({ model_groups: { 'gpt-4o-mini': openaiGroup(sim, { tpd: 1_000_000 }) } });
     const client = new OpenAI({ apiKey: 'sk', baseURL: `${sim.url}/v1`, fetch: g.fetch, maxRetries: 0 });
     const stream = await client.chat.completions.create({ ...ask, max_tokens: 500, stream: true });
     let usageChunks = 0;
@@ -91,7 +91,7 @@ describe('governor.fetch with the openai SDK', () => {
 
   it('keeps the usage chunk when the caller asked for it', async () => {
     const sim = await simulator({ response: { tokens: 5 } });
-    const g = governor({ modelGroups: { 'gpt-4o-mini': openaiGroup(sim, { tpm: 100_000 }) } });
+    const g = governor({ model_groups: { 'gpt-4o-mini': openaiGroup(sim, { tpm: 100_000 }) } });
     const client = new OpenAI({ apiKey: 'sk', baseURL: `${sim.url}/v1`, fetch: g.fetch, maxRetries: 0 });
     const stream = await client.chat.completions.create({
       ...ask,
@@ -106,7 +106,7 @@ describe('governor.fetch with the openai SDK', () => {
   it('settles the reservation when the client aborts mid-stream', async () => {
     const sim = await simulator({ response: { tokens: 2_000 }, latency: { per_token_ms: 2 } });
     const g = governor({
-      modelGroups: { 'gpt-4o-mini': openaiGroup(sim, { tpm: 100_000, concurrency: 1 }) },
+      model_groups: { 'gpt-4o-mini': openaiGroup(sim, { tpm: 100_000, concurrency: 1 }) },
     });
     const client = new OpenAI({ apiKey: 'sk', baseURL: `${sim.url}/v1`, fetch: g.fetch, maxRetries: 0 });
     const controller = new AbortController();
@@ -127,12 +127,14 @@ describe('governor.fetch with the openai SDK', () => {
 
   it('answers a tenant over its own budget with a 429 the SDK recognises, with retry-after', async () => {
     const sim = await simulator({});
-    const g = governor({
-      modelGroups: { 'gpt-4o-mini': openaiGroup(sim, { rpm: 1_000 }) },
-      tiers: { free: { limits: { rpm: 2 }, maxWaitMs: 0 } },
-      tenants: [{ id: 'tiny', tier: 'free' }],
-      tenant: 'tiny',
-    });
+    const g = governor(
+      {
+        model_groups: { 'gpt-4o-mini': openaiGroup(sim, { rpm: 1_000 }) },
+        tiers: { free: { rpm: 2, max_wait_ms: 0 } },
+        tenants: [{ id: 'tiny', tier: 'free' }],
+      },
+      { tenant: 'tiny' },
+    );
     const client = new OpenAI({ apiKey: 'sk', baseURL: `${sim.url}/v1`, fetch: g.fetch, maxRetries: 0 });
     // A tier's budget is Sluice's own policy: both of its 2 requests are usable.
     await client.chat.completions.create(ask);
@@ -147,7 +149,7 @@ describe('governor.fetch with the openai SDK', () => {
 
   it('refuses a request larger than a whole limit with x-should-retry: false, and the SDK does not retry', async () => {
     const sim = await simulator({});
-    const g = governor({ modelGroups: { 'gpt-4o-mini': openaiGroup(sim, { tpm: 1_000 }) } });
+    const g = governor({ model_groups: { 'gpt-4o-mini': openaiGroup(sim, { tpm: 1_000 }) } });
     const client = new OpenAI({ apiKey: 'sk', baseURL: `${sim.url}/v1`, fetch: g.fetch, maxRetries: 2 });
     const error = await client.chat.completions
       .create({ ...ask, max_tokens: 5_000 })
@@ -160,8 +162,8 @@ describe('governor.fetch with the openai SDK', () => {
   it('retries a transient upstream 500 itself, so the SDK sees a success', async () => {
     const sim = await simulator({ faults: [{ kind: '500', at: [1] }] });
     const g = governor({
-      modelGroups: { 'gpt-4o-mini': openaiGroup(sim, { rpm: 1_000 }) },
-      retry: { baseMs: 1, capMs: 5 },
+      model_groups: { 'gpt-4o-mini': openaiGroup(sim, { rpm: 1_000 }) },
+      retry: { base_ms: 1, cap_ms: 5 },
     });
     const client = new OpenAI({ apiKey: 'sk', baseURL: `${sim.url}/v1`, fetch: g.fetch, maxRetries: 0 });
     await expect(client.chat.completions.create(ask)).resolves.toMatchObject({ object: 'chat.completion' });
@@ -170,7 +172,7 @@ describe('governor.fetch with the openai SDK', () => {
 
   it('never retries quota exhaustion, and tells the SDK not to either', async () => {
     const sim = await simulator({ faults: [{ kind: 'insufficient_quota', every: 1 }] });
-    const g = governor({ modelGroups: { 'gpt-4o-mini': openaiGroup(sim, { rpm: 1_000 }) } });
+    const g = governor({ model_groups: { 'gpt-4o-mini': openaiGroup(sim, { rpm: 1_000 }) } });
     const client = new OpenAI({ apiKey: 'sk', baseURL: `${sim.url}/v1`, fetch: g.fetch, maxRetries: 2 });
     const error = await client.chat.completions.create(ask).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenAI.RateLimitError);
@@ -182,20 +184,20 @@ describe('governor.fetch with the openai SDK', () => {
     const broken = await simulator({ faults: [{ kind: '503', every: 1 }] });
     const healthy = await simulator({});
     const g = governor({
-      modelGroups: {
+      model_groups: {
         'gpt-4o-mini': {
           deployments: [
             {
               id: 'broken',
               provider: 'openai',
-              baseUrl: `${broken.url}/v1`,
+              base_url: `${broken.url}/v1`,
               model: 'gpt-4o-mini',
               limits: { rpm: 1_000 },
             },
             {
               id: 'healthy',
               provider: 'openai',
-              baseUrl: `${healthy.url}/v1`,
+              base_url: `${healthy.url}/v1`,
               model: 'gpt-4o-mini',
               limits: { rpm: 1_000 },
             },
@@ -214,7 +216,7 @@ describe('governor.fetch with the openai SDK', () => {
       defaults: { rpm: 120 },
       background: { key: 'sk-shared', model: 'gpt-4o-mini', rpm: 60 },
     });
-    const g = governor({ modelGroups: { 'gpt-4o-mini': openaiGroup(sim, { rpm: 120 }) } });
+    const g = governor({ model_groups: { 'gpt-4o-mini': openaiGroup(sim, { rpm: 120 }) } });
     const client = new OpenAI({
       apiKey: 'sk-shared',
       baseURL: `${sim.url}/v1`,
@@ -233,19 +235,32 @@ describe('governor.fetch with the openai SDK', () => {
 
   it('answers a priority or wait header it cannot honour with a 400 the SDK does not retry', async () => {
     const sim = await simulator({});
-    const g = governor({ modelGroups: { 'gpt-4o-mini': openaiGroup(sim, { rpm: 1_000 }) } });
+    const g = governor({ model_groups: { 'gpt-4o-mini': openaiGroup(sim, { rpm: 1_000 }) } });
     const client = new OpenAI({ apiKey: 'sk-test', baseURL: `${sim.url}/v1`, fetch: g.fetch });
     for (const headers of [{ 'x-sluice-priority': 'urgent' }, { 'x-sluice-max-wait-ms': 'soon' }]) {
       const error = await client.chat.completions.create(ask, { headers }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(OpenAI.BadRequestError);
     }
     expect(sim.stats().requests).toBe(0);
-    expect(() => governor({ modelGroups: {}, priority: 'urgent' })).toThrow(/urgent/);
+    expect(() => governor({ model_groups: { other: openaiGroup(sim, {}) } }, { priority: 'urgent' })).toThrow(
+      /urgent/,
+    );
   });
 
-  it('passes calls for models it does not govern through untouched', async () => {
+  it('refuses a call for a model the config does not declare, naming the model, and sends nothing', async () => {
     const sim = await simulator({});
-    const g = governor({ modelGroups: { other: openaiGroup(sim, { rpm: 1 }) } });
+    const g = governor({ model_groups: { other: openaiGroup(sim, { rpm: 1 }) } });
+    const client = new OpenAI({ apiKey: 'sk', baseURL: `${sim.url}/v1`, fetch: g.fetch, maxRetries: 0 });
+    const error = await client.chat.completions.create(ask).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.NotFoundError);
+    expect((error as InstanceType<typeof OpenAI.APIError>).message).toContain('`gpt-4o-mini`');
+    expect((error as InstanceType<typeof OpenAI.APIError>).headers?.get('x-should-retry')).toBe('false');
+    expect(sim.stats().requests).toBe(0);
+  });
+
+  it('passes calls for models it does not govern through untouched when told to', async () => {
+    const sim = await simulator({});
+    const g = governor({ model_groups: { other: openaiGroup(sim, { rpm: 1 }) }, undeclared_models: 'pass' });
     const client = new OpenAI({ apiKey: 'sk', baseURL: `${sim.url}/v1`, fetch: g.fetch, maxRetries: 0 });
     for (let i = 0; i < 3; i++) await client.chat.completions.create(ask);
     expect((await g.governor.store.stats()).reservations).toBe(0);
@@ -267,7 +282,7 @@ describe('governor.fetch with the anthropic SDK', () => {
         {
           id: 'sim-anthropic',
           provider: 'anthropic' as const,
-          baseUrl: sim.url,
+          base_url: sim.url,
           model: 'claude-haiku-4-5',
           limits: { rpm: 1_000, itpm: 100_000, otpd: 1_000_000, tpm: 8_000 },
         },
@@ -277,7 +292,7 @@ describe('governor.fetch with the anthropic SDK', () => {
 
   it('governs messages, plain and streamed, and settles with the usage Anthropic reports', async () => {
     const sim = await simulator({ response: { tokens: 12 } });
-    const g = governor({ modelGroups: { 'claude-haiku-4-5': anthropicGroup(sim) } });
+    const g = governor({ model_groups: { 'claude-haiku-4-5': anthropicGroup(sim) } });
     const client = new Anthropic({ apiKey: 'sk-ant', baseURL: sim.url, fetch: g.fetch, maxRetries: 0 });
     const message = await client.messages.create({
       model: 'claude-haiku-4-5',
@@ -300,7 +315,7 @@ describe('governor.fetch with the anthropic SDK', () => {
 
   it('answers a refusal in Anthropic format, which the SDK raises as its own error', async () => {
     const sim = await simulator({});
-    const g = governor({ modelGroups: { 'claude-haiku-4-5': anthropicGroup(sim) } });
+    const g = governor({ model_groups: { 'claude-haiku-4-5': anthropicGroup(sim) } });
     const client = new Anthropic({ apiKey: 'sk-ant', baseURL: sim.url, fetch: g.fetch, maxRetries: 0 });
     const error = await client.messages
       .create({ model: 'claude-haiku-4-5', max_tokens: 9_000, messages: [{ role: 'user', content: 'hi' }] })
@@ -313,7 +328,7 @@ describe('governor.fetch with the anthropic SDK', () => {
 describe('governor.schedule', () => {
   it('admits, runs and settles any call, and refuses with a typed error', async () => {
     const sim = await simulator({});
-    const g = governor({ modelGroups: { 'gpt-4o-mini': openaiGroup(sim, { tpm: 10_000 }) } });
+    const g = governor({ model_groups: { 'gpt-4o-mini': openaiGroup(sim, { tpm: 10_000 }) } });
     const result = await g.schedule(
       { model: 'gpt-4o-mini', inputTokens: 100, maxOutputTokens: 900 },
       async ({ deployment }) => ({

@@ -5,8 +5,9 @@
 import { afterEach } from 'vitest';
 import {
   createGovernor,
-  type GovernorConfig,
+  type LibraryConfigInput,
   type LibraryGovernor,
+  type LibraryOptions,
 } from '../../src/library/create-governor.js';
 import { type Simulator, type SimulatorOptions, startSimulator } from '../../src/simulator/index.js';
 
@@ -24,8 +25,8 @@ export async function simulator(options: SimulatorOptions = {}): Promise<Simulat
   return sim;
 }
 
-export function governor(config: GovernorConfig): LibraryGovernor {
-  const g = createGovernor(config);
+export function governor(config: LibraryConfigInput, options?: LibraryOptions): LibraryGovernor {
+  const g = createGovernor(config, options);
   open.push(g);
   return g;
 }

@@ -17,13 +17,13 @@ describe('governor.fetch keeps long runs from the tokenizer', () => {
   it('on chat, Responses and embeddings', async () => {
     const sim = await simulator({ response: { tokens: 4 } });
     const g = governor({
-      modelGroups: {
+      model_groups: {
         'gpt-4o-mini': {
           deployments: [
             {
               id: 'sim',
               provider: 'openai',
-              baseUrl: `${sim.url}/v1`,
+              base_url: `${sim.url}/v1`,
               model: 'gpt-4o-mini',
               limits: { tpm: 1e7 },
             },

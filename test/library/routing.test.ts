@@ -4,17 +4,17 @@
  */
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
-import type { DeploymentConfig } from '../../src/runtime/deployment.js';
+import type { DeploymentInput } from '../../src/config/governor-schema.js';
 import type { Simulator } from '../../src/simulator/index.js';
 import { closeAfterEach, governor, simulator } from './helpers.js';
 
 closeAfterEach();
 
-function deployment(id: string, sim: Simulator, extra: Partial<DeploymentConfig> = {}): DeploymentConfig {
+function deployment(id: string, sim: Simulator, extra: Partial<DeploymentInput> = {}): DeploymentInput {
   return {
     id,
     provider: 'openai',
-    baseUrl: `${sim.url}/v1`,
+    base_url: `${sim.url}/v1`,
     model: 'gpt-4o-mini',
     limits: { rpm: 600 },
     ...extra,
@@ -32,7 +32,7 @@ describe('routing', () => {
     const a = await simulator();
     const b = await simulator();
     const g = governor({
-      modelGroups: {
+      model_groups: {
         'gpt-4o-mini': {
           deployments: [
             deployment('a', a, { limits: { rpm: 60 } }),
@@ -51,12 +51,12 @@ describe('routing', () => {
     const broken = await simulator({ faults: [{ kind: '502', every: 1 }] });
     const healthy = await simulator();
     const g = governor({
-      modelGroups: {
+      model_groups: {
         'gpt-4o-mini': {
           deployments: [deployment('broken', broken), deployment('healthy', healthy, { weight: 0.001 })],
         },
       },
-      circuit: { consecutiveFailures: 3, openMs: 60_000 },
+      circuit: { consecutive_failures: 3, open_ms: 60_000 },
     });
     const client = new OpenAI({ apiKey: 'sk', baseURL: `${healthy.url}/v1`, fetch: g.fetch, maxRetries: 0 });
     for (let i = 0; i < 30; i++) await expect(client.chat.completions.create(ask)).resolves.toBeDefined();
@@ -67,7 +67,7 @@ describe('routing', () => {
   it('adopts a provider limit lower than declared from the first response, with no 429 storm', async () => {
     const sim = await simulator({ defaults: { rpm: 30 } });
     const g = governor({
-      modelGroups: { 'gpt-4o-mini': { deployments: [deployment('d', sim, { limits: { rpm: 600 } })] } },
+      model_groups: { 'gpt-4o-mini': { deployments: [deployment('d', sim, { limits: { rpm: 600 } })] } },
     });
     const client = new OpenAI({ apiKey: 'sk', baseURL: `${sim.url}/v1`, fetch: g.fetch, maxRetries: 0 });
     await client.chat.completions.create(ask);
@@ -83,7 +83,7 @@ describe('routing', () => {
 
   it('pauses and slows down after an upstream 429, then retries once the provider allows', async () => {
     const sim = await simulator({ faults: [{ kind: 'rate_limited', at: [1], retry_after_s: 1 }] });
-    const g = governor({ modelGroups: { 'gpt-4o-mini': { deployments: [deployment('d', sim)] } } });
+    const g = governor({ model_groups: { 'gpt-4o-mini': { deployments: [deployment('d', sim)] } } });
     const client = new OpenAI({ apiKey: 'sk', baseURL: `${sim.url}/v1`, fetch: g.fetch, maxRetries: 0 });
     const started = Date.now();
     await expect(client.chat.completions.create(ask)).resolves.toBeDefined();
@@ -97,10 +97,10 @@ describe('routing', () => {
     const big = await simulator();
     const small = await simulator();
     const g = governor({
-      modelGroups: {
+      model_groups: {
         'gpt-4o': {
           deployments: [{ ...deployment('big', big, { limits: { rpm: 10 } }), model: 'gpt-4o' }],
-          downgrade: { to: 'gpt-4o-mini', whenHeadroomBelow: 0.5 },
+          downgrade: { to: 'gpt-4o-mini', when_headroom_below: 0.5 },
         },
         'gpt-4o-mini': { deployments: [deployment('small', small, { limits: { rpm: 600 } })] },
       },

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
-import type { Call, Transport, UpstreamReply } from '../../src/runtime/call.js';
 import { type CircuitAttempt, CircuitBreaker, type CircuitState } from '../../src/runtime/circuit-breaker.js';
+import type { Call, Transport, UpstreamReply } from '../../src/runtime/exchange/call.js';
 import { Governor } from '../../src/runtime/governor.js';
 import type { UpstreamTarget } from '../../src/runtime/upstream-target.js';
 import { MemoryStore } from '../../src/stores/memory/memory-store.js';
@@ -191,6 +191,7 @@ class HeldTransport implements Transport<UpstreamReply> {
           headers: new Headers(status === 429 ? { 'retry-after': '1' } : {}),
           text: async () => '',
           discard: () => {},
+          abort: () => {},
         }),
       );
     });
@@ -205,8 +206,9 @@ class HeldTransport implements Transport<UpstreamReply> {
 function chat(): Call {
   const body = { model: 'g', messages: [{ role: 'user', content: 'hi' }], max_tokens: 10 };
   return {
+    id: 'req-1',
     model: 'g',
-    tenant: 'acme',
+    tenant: 'default',
     family: 'openai',
     endpoint: 'chat_completions',
     method: 'POST',

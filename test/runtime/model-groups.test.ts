@@ -28,8 +28,12 @@ const topology = new ModelGroups(
 );
 const cheap = topology.group('cheap');
 if (!cheap) throw new Error('no group cheap');
-const names = (tenant: string) =>
-  topology.chain(cheap, 'openai', topology.tenants.resolve(tenant)).map((g) => g.name);
+const tenant = (id: string) => {
+  const found = topology.tenants.resolve(id);
+  if (!found) throw new Error(`no tenant ${id}`);
+  return found;
+};
+const names = (id: string) => topology.chain(cheap, 'openai', tenant(id)).map((g) => g.name);
 
 describe('ModelGroups.chain and downgradeOf', () => {
   it("keeps only the groups a tenant may use, in order, and still follows a skipped group's fallbacks", () => {
@@ -38,7 +42,7 @@ describe('ModelGroups.chain and downgradeOf', () => {
   });
 
   it('offers a downgrade only to a group the tenant may use', () => {
-    expect(topology.downgradeOf(cheap, 'openai', topology.tenants.resolve('open'))?.name).toBe('pricey');
-    expect(topology.downgradeOf(cheap, 'openai', topology.tenants.resolve('limited'))).toBeUndefined();
+    expect(topology.downgradeOf(cheap, 'openai', tenant('open'))?.name).toBe('pricey');
+    expect(topology.downgradeOf(cheap, 'openai', tenant('limited'))).toBeUndefined();
   });
 });

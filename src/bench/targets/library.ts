@@ -4,7 +4,7 @@
  * Its observer events give each request's queue wait and retries (found by
  * AsyncLocalStorage: events fire in the request's own async context).
  */
-import { createGovernor, type GovernorConfig } from '../../library/create-governor.js';
+import { createGovernor, type LibraryConfigInput } from '../../library/create-governor.js';
 import type { GovernorObserver } from '../../runtime/events.js';
 import { PRIMING_TENANT } from '../prime.js';
 import { type Scenario, tenantWeight } from '../scenario.js';
@@ -19,25 +19,25 @@ const NO_TIER = 'bench-default';
  * provider's limits; every tier may use every class (the request's header
  * picks it) and keeps its weight.
  */
-export function governorTopology(scenario: Scenario, baseUrl: string): GovernorConfig {
-  const tiers: NonNullable<GovernorConfig['tiers']> = { [NO_TIER]: { priority: 'critical' } };
+export function governorTopology(scenario: Scenario, baseUrl: string): LibraryConfigInput {
+  const tiers: NonNullable<LibraryConfigInput['tiers']> = { [NO_TIER]: { priority: 'critical' } };
   for (const [name, tier] of Object.entries(scenario.tiers))
     tiers[name] = { priority: 'critical', weight: tier.weight };
   return {
-    modelGroups: {
+    model_groups: {
       [scenario.model]: {
         deployments: [
           {
             id: 'provider',
             provider: 'openai',
-            baseUrl,
+            base_url: baseUrl,
             model: scenario.model,
             limits: { ...scenario.provider.limits },
           },
         ],
       },
     },
-    safetyMargin: scenario.sluice.safety_margin,
+    safety_margin: scenario.sluice.safety_margin,
     tiers,
     tenants: [
       ...scenario.tenants.map((t) => ({
@@ -72,7 +72,7 @@ export function recordingObserver(now: () => number): GovernorObserver {
 
 export async function libraryTarget(env: TargetEnv): Promise<BenchTarget> {
   const config = governorTopology(env.scenario, env.providerBaseUrl);
-  const governor = createGovernor({ ...config, observers: [recordingObserver(env.now)] });
+  const governor = createGovernor(config, { observers: [recordingObserver(env.now)] });
   const client = await sdkClient({
     baseURL: env.providerBaseUrl,
     apiKey: env.apiKey,

@@ -1,81 +1,26 @@
 /**
- * The gateway's configuration, declared once (STYLE.md rule 9): this zod
- * schema is the YAML format (snake_case), the TypeScript types and the error
- * messages. Every object is strict: an unknown key is an error, so a typo
- * (`tmp:` for `tpm:`) never silently turns a limit off. Cross-references
- * (tiers, pools, fallbacks, priorities) are checked here too, so a bad file
- * is refused with a message naming the key instead of failing deep inside
- * the runtime.
+ * The gateway's configuration: the governor's fields (config/governor-schema.ts,
+ * shared with the library) plus what only a server has — tenants' keys,
+ * listeners, timeouts, alerts, the admin key, metrics and logging. The zod
+ * schema is the YAML format, the TypeScript types and the error messages;
+ * every object is strict, so a typo is an error naming its key.
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import {
+  checkGovernorReferences,
+  governorFields,
+  type Issue,
+  nonNegative,
+  positiveInt,
+  tenantFields,
+} from '../../config/governor-schema.js';
 
-const positive = z.number().positive().finite();
-const nonNegative = z.number().nonnegative().finite();
-const positiveInt = z.number().int().positive();
-const name = z
-  .string()
-  .regex(/^[A-Za-z0-9._-]+$/, "may only use letters, digits, '.', '_' and '-'")
-  .min(1);
-
-/** Rate limits of one scope; the names match `LIMIT_NAMES` of the runtime. */
-const limitFields = {
-  rps: positive.optional(),
-  rpm: positive.optional(),
-  rpd: positive.optional(),
-  tps: positive.optional(),
-  tpm: positive.optional(),
-  tpd: positive.optional(),
-  itpm: positive.optional(),
-  otpm: positive.optional(),
-  itpd: positive.optional(),
-  otpd: positive.optional(),
-  concurrency: positiveInt.optional(),
-  /** Per-day limits: rolling 24 h (default) or reset at 00:00 UTC. */
-  day: z.enum(['rolling', 'calendar']).optional(),
-};
-export const limitsSchema = z.strictObject(limitFields);
-export type LimitsInput = z.infer<typeof limitsSchema>;
-
-export const PROVIDERS = ['openai', 'azure', 'anthropic', 'gemini', 'openai-compatible'] as const;
-
-const deploymentSchema = z.strictObject({
-  id: name,
-  provider: z.enum(PROVIDERS),
-  base_url: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }),
-  /** Sent upstream instead of anything the caller sent. Use `${ENV_VAR}`. */
-  api_key: z.string().min(1).optional(),
-  model: z.string().min(1),
-  limits: limitsSchema.optional(),
-  pools: z.array(name).optional(),
-  weight: positive.optional(),
-  headers: z.record(z.string(), z.string()).optional(),
-  learn_limits: z.boolean().optional(),
-  /** Tenants' betas (`anthropic-beta`, `openai-beta`) passed on: `true` all, a list the named ones; default none. */
-  forward_betas: z.union([z.boolean(), z.array(z.string().min(1))]).optional(),
-});
-
-const modelGroupSchema = z.strictObject({
-  deployments: z.array(deploymentSchema).min(1, 'a model group needs at least one deployment'),
-  fallbacks: z.array(z.string()).optional(),
-  downgrade: z.strictObject({ to: z.string(), when_headroom_below: z.number().min(0).max(1) }).optional(),
-});
-
-const tierSchema = z.strictObject({
-  ...limitFields,
-  /** Highest priority class the tier's requests may use. */
-  priority: z.string().optional(),
-  /** Longest a request may wait for admission before it is refused. */
-  max_wait_ms: nonNegative.optional(),
-  /** Fair-share weight inside a priority class. */
-  weight: positive.optional(),
-  /** Anthropic count_tokens calls per minute, a budget of their own (default: the tier's `rpm`). */
-  count_tokens_rpm: positive.optional(),
-});
+export { DEFAULT_PRIORITIES, limitsSchema, PROVIDERS } from '../../config/governor-schema.js';
 
 const tenantSchema = z
   .strictObject({
-    id: name,
+    ...tenantFields,
     /** The gateway key the tenant sends (`Authorization: Bearer …` or `x-api-key`). Use `${ENV_VAR}`. */
     key: z.string().min(8, 'a tenant key needs at least 8 characters').optional(),
     /** Or only its SHA-256, hex: the key itself then never appears in config. */
@@ -83,9 +28,6 @@ const tenantSchema = z
       .string()
       .regex(/^[0-9a-fA-F]{64}$/, 'expected 64 hex digits (the SHA-256 of the key)')
       .optional(),
-    tier: z.string().optional(),
-    weight: positive.optional(),
-    model_groups: z.array(z.string()).optional(),
   })
   .refine((t) => (t.key === undefined) !== (t.key_sha256 === undefined), {
     message: 'a tenant needs exactly one of key or key_sha256',
@@ -106,32 +48,8 @@ const adminSchema = z
     message: 'admin needs exactly one of key or key_sha256',
   });
 
-const redisStoreSchema = z.strictObject({
-  kind: z.literal('redis'),
-  url: z
-    .string()
-    .regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL')
-    .optional(),
-  cluster_nodes: z.array(z.string().regex(/^rediss?:\/\//, 'expected a redis:// URL')).optional(),
-  /** What to do while Redis is unreachable: local shares of every limit, or 503. */
-  on_unavailable: z.enum(['fail_open', 'fail_closed']).default('fail_open'),
-  /** Gateway instances sharing the limits; each falls back to limit ÷ this. */
-  expected_instances: positiveInt.default(1),
-  prefix: z.string().min(1).optional(),
-  command_timeout_ms: positiveInt.optional(),
-  connect_timeout_ms: positiveInt.optional(),
-  probe_interval_ms: positiveInt.optional(),
-});
-
-const storeSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('memory') }),
-  redisStoreSchema,
-]);
-
 /** Next to the API's default 8787. */
 export const DEFAULT_METRICS_PORT = 8788;
-
-export const DEFAULT_PRIORITIES = ['critical', 'high', 'normal', 'low'] as const;
 
 const baseSchema = z.strictObject({
   listen: z
@@ -140,57 +58,8 @@ const baseSchema = z.strictObject({
       port: z.number().int().min(0).max(65_535).default(8787),
     })
     .prefault({}),
-  store: storeSchema.default({ kind: 'memory' }),
-  /** Share of every limit never handed out. */
-  safety_margin: z.number().min(0).lt(1).default(0.1),
-  /** Priority classes, most urgent first. */
-  priorities: z.array(name).min(1).optional(),
-  default_priority: z.string().optional(),
-  default_max_wait_ms: nonNegative.optional(),
-  queue: z
-    .strictObject({
-      max_per_class: z.union([positiveInt, z.array(positiveInt)]).optional(),
-      max_total: positiveInt.optional(),
-      /** A waiting request climbs one class per this many ms (0: strict priority). */
-      aging_ms: nonNegative.optional(),
-    })
-    .optional(),
-  pools: z.record(name, limitsSchema).default({}),
-  model_groups: z.record(name, modelGroupSchema).refine((g) => Object.keys(g).length > 0, {
-    message: 'declare at least one model group',
-  }),
-  tiers: z.record(name, tierSchema).default({}),
+  ...governorFields,
   tenants: z.array(tenantSchema).min(1, 'declare at least one tenant'),
-  retry: z
-    .strictObject({
-      max_attempts: positiveInt.optional(),
-      base_ms: nonNegative.optional(),
-      cap_ms: nonNegative.optional(),
-      budget_ratio: z.number().min(0).optional(),
-      budget_minimum: z.number().int().min(0).optional(),
-    })
-    .optional(),
-  circuit: z
-    .strictObject({
-      /** Failures in a row that open a deployment's circuit. */
-      consecutive_failures: positiveInt.optional(),
-      /** Share of failed calls in `window_ms` that opens it, once `min_requests` were seen. */
-      error_rate: z.number().gt(0).max(1).optional(),
-      window_ms: positiveInt.optional(),
-      min_requests: positiveInt.optional(),
-      /** Longest an opening lasts before one probe is let through. */
-      open_ms: positiveInt.optional(),
-      /** A first opening lasts this long; each re-opening doubles it, up to `open_ms`. */
-      first_open_ms: positiveInt.optional(),
-    })
-    .optional()
-    .refine(
-      (c) => c?.first_open_ms === undefined || c.open_ms === undefined || c.first_open_ms <= c.open_ms,
-      {
-        message: 'first_open_ms must not be longer than open_ms',
-        path: ['first_open_ms'],
-      },
-    ),
   server: z
     .strictObject({
       /** Largest request body accepted (413 above). */
@@ -267,83 +136,20 @@ export const gatewayConfigSchema = baseSchema.superRefine(checkReferences);
 
 export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>;
 export type GatewayConfig = z.output<typeof gatewayConfigSchema>;
-export type DeploymentInput = z.output<typeof deploymentSchema>;
 export type TenantInput = z.output<typeof tenantSchema>;
-export type TierInput = z.output<typeof tierSchema>;
-export type StoreConfig = GatewayConfig['store'];
+export type { DeploymentInput, LimitsInput, StoreConfig, TierInput } from '../../config/governor-schema.js';
 
-/** Names used in one place must be declared in another. */
+/** The governor's references, and keys: each given once, never also the admin key or the metrics token. */
 function checkReferences(config: z.output<typeof baseSchema>, ctx: z.RefinementCtx): void {
-  const issue = (path: (string | number)[], message: string) =>
-    ctx.addIssue({ code: 'custom', path, message });
-  const classes: readonly string[] = config.priorities ?? DEFAULT_PRIORITIES;
-  const groups = Object.keys(config.model_groups);
-  const list = (names: readonly string[]) => names.join(', ') || '(none)';
-
-  if (config.default_priority !== undefined && !classes.includes(config.default_priority)) {
-    issue(['default_priority'], `unknown priority; expected one of ${list(classes)}`);
-  }
-  const ids = new Map<string, string>();
-  for (const [group, g] of Object.entries(config.model_groups)) {
-    g.deployments.forEach((d, i) => {
-      const at = ['model_groups', group, 'deployments', i];
-      const seen = ids.get(d.id);
-      if (seen) issue([...at, 'id'], `deployment id ${d.id} is already used in ${seen}`);
-      ids.set(d.id, `model_groups.${group}`);
-      (d.pools ?? []).forEach((pool, j) => {
-        if (!(pool in config.pools)) {
-          issue(
-            [...at, 'pools', j],
-            `unknown pool ${pool}; expected one of ${list(Object.keys(config.pools))}`,
-          );
-        }
-      });
-    });
-    (g.fallbacks ?? []).forEach((f, j) => {
-      if (!groups.includes(f) || f === group) {
-        issue(
-          ['model_groups', group, 'fallbacks', j],
-          `unknown model group ${f}; expected one of ${list(groups.filter((x) => x !== group))}`,
-        );
-      }
-    });
-    if (g.downgrade && !groups.includes(g.downgrade.to)) {
-      issue(['model_groups', group, 'downgrade', 'to'], `unknown model group ${g.downgrade.to}`);
-    }
-    const anthropic = g.deployments.filter((d) => d.provider === 'anthropic').length;
-    if (anthropic > 0 && anthropic < g.deployments.length) {
-      issue(
-        ['model_groups', group, 'deployments'],
-        'a group cannot mix anthropic with OpenAI-style providers (Sluice routes, it does not translate)',
-      );
-    }
-  }
-  for (const [tier, t] of Object.entries(config.tiers)) {
-    if (t.priority !== undefined && !classes.includes(t.priority)) {
-      issue(['tiers', tier, 'priority'], `unknown priority ${t.priority}; expected one of ${list(classes)}`);
-    }
-  }
-  const tenantIds = new Set<string>();
+  const issue: Issue = (path, message) => ctx.addIssue({ code: 'custom', path, message });
+  checkGovernorReferences(config, issue);
   const keys = new Set<string>();
   config.tenants.forEach((t, i) => {
-    if (tenantIds.has(t.id)) issue(['tenants', i, 'id'], `tenant id ${t.id} is used twice`);
-    tenantIds.add(t.id);
     const key = t.key !== undefined ? sha256Hex(t.key) : t.key_sha256?.toLowerCase();
-    if (key !== undefined) {
-      if (keys.has(key))
-        issue(['tenants', i, t.key ? 'key' : 'key_sha256'], 'this key is already given to another tenant');
-      keys.add(key);
-    }
-    if (t.tier !== undefined && !(t.tier in config.tiers)) {
-      issue(
-        ['tenants', i, 'tier'],
-        `unknown tier ${t.tier}; expected one of ${list(Object.keys(config.tiers))}`,
-      );
-    }
-    (t.model_groups ?? []).forEach((g, j) => {
-      if (!groups.includes(g))
-        issue(['tenants', i, 'model_groups', j], `unknown model group ${g}; expected one of ${list(groups)}`);
-    });
+    if (key === undefined) return;
+    if (keys.has(key))
+      issue(['tenants', i, t.key ? 'key' : 'key_sha256'], 'this key is already given to another tenant');
+    keys.add(key);
   });
   // Whoever holds a tenant key would read every tenant's usage.
   const metricsToken = config.metrics.token;

@@ -11,6 +11,7 @@ import { observeHeaders } from '../observe/header-scheme.js';
 import { type EstimateTuning, outputDefaults } from '../options.js';
 import { isRecord, stringField } from '../parse/json-shape.js';
 import { classifyInStream } from '../stream/in-stream-error.js';
+import { anthropicAuth, pathAfterBase } from '../upstream-url.js';
 import { matchAnthropicPath } from './endpoints.js';
 import { classifyAnthropicError } from './errors.js';
 import { estimateAnthropicRequest } from './estimate.js';
@@ -57,5 +58,7 @@ export function createAnthropicAdapter(options: AnthropicAdapterOptions = {}): P
     ),
     classifyError: classify,
     errorPayload: guarded(anthropicErrorPayload, anthropicErrorPayload),
+    upstreamPath: pathAfterBase,
+    authHeaders: anthropicAuth,
   } satisfies ProviderAdapter);
 }

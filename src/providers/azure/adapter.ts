@@ -16,6 +16,7 @@ import { classifyOpenAIError } from '../openai/errors.js';
 import { createOpenAIFamilyAdapter } from '../openai/family.js';
 import { AZURE_RATE_LIMIT_HEADERS } from '../openai/rate-limit-headers.js';
 import { type EstimateTuning, maxTokenizedChars, outputDefaults } from '../options.js';
+import { azureAuth, pathAfterBase } from '../upstream-url.js';
 
 export interface AzureAdapterOptions extends EstimateTuning {
   /** Deployment name → the OpenAI model it serves, for choosing the tokenizer. */
@@ -35,5 +36,8 @@ export function createAzureAdapter(options: AzureAdapterOptions = {}): ProviderA
     rateLimitHeaders: AZURE_RATE_LIMIT_HEADERS,
     classifyError: classifyOpenAIError,
     streamOptions: true,
+    // Azure's base URL stops before `/openai/…`; its key goes in `api-key`.
+    upstreamPath: pathAfterBase,
+    authHeaders: azureAuth,
   });
 }

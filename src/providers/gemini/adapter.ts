@@ -15,10 +15,12 @@ import { estimateOpenAIRequest } from '../openai/estimate.js';
 import { openAIErrorPayload } from '../openai/payload.js';
 import { withStreamUsage } from '../openai/stream-usage.js';
 import { usageFromOpenAIBody } from '../openai/usage.js';
+import { UsageChunkFilter } from '../openai/usage-chunk-filter.js';
 import { createOpenAIUsageTap } from '../openai/usage-tap.js';
 import { type EstimateTuning, maxTokenizedChars, outputDefaults } from '../options.js';
 import { field, isRecord } from '../parse/json-shape.js';
 import { classifyInStream } from '../stream/in-stream-error.js';
+import { geminiAuth, geminiPath } from '../upstream-url.js';
 import { geminiModelFromPath, isCompatEndpoint, matchGeminiPath } from './endpoints.js';
 import { classifyGeminiError } from './errors.js';
 import { estimateGeminiRequest } from './estimate.js';
@@ -81,5 +83,8 @@ export function createGeminiAdapter(options: GeminiAdapterOptions = {}): Provide
     classifyError: classify,
     errorPayload: guarded(errorPayload, geminiErrorPayload),
     requestStreamUsage: guarded(withStreamUsage, () => undefined),
+    stripAddedStreamUsage: () => new UsageChunkFilter(),
+    upstreamPath: geminiPath,
+    authHeaders: geminiAuth,
   } satisfies ProviderAdapter);
 }

@@ -20,10 +20,12 @@ import { guarded } from '../guard.js';
 import { type HeaderScheme, observeHeaders } from '../observe/header-scheme.js';
 import { field, isRecord } from '../parse/json-shape.js';
 import { classifyInStream, type ErrorClassifier } from '../stream/in-stream-error.js';
+import { bearerAuth, pathAfterVersionedBase, type UpstreamPathInput } from '../upstream-url.js';
 import { estimateOpenAIRequest } from './estimate.js';
 import { openAIErrorPayload } from './payload.js';
 import { withStreamUsage } from './stream-usage.js';
 import { usageFromOpenAIBody } from './usage.js';
+import { UsageChunkFilter } from './usage-chunk-filter.js';
 import { createOpenAIUsageTap } from './usage-tap.js';
 
 export interface OpenAIFamilyConfig {
@@ -39,6 +41,10 @@ export interface OpenAIFamilyConfig {
   /** Whether the server understands `stream_options.include_usage`. */
   readonly streamOptions: boolean;
   readonly errorPayload?: ((kind: RefusalKind, message: string) => ErrorPayload) | undefined;
+  /** Where a call goes after the base URL (default: the base URL ends with `/v1`). */
+  readonly upstreamPath?: ((input: UpstreamPathInput) => string) | undefined;
+  /** The headers that carry a key (default: `Authorization: Bearer`). */
+  readonly authHeaders?: ((key: string) => Record<string, string>) | undefined;
 }
 
 export function createOpenAIFamilyAdapter(config: OpenAIFamilyConfig): ProviderAdapter {
@@ -66,7 +72,12 @@ export function createOpenAIFamilyAdapter(config: OpenAIFamilyConfig): ProviderA
     ),
     classifyError: classify,
     errorPayload: guarded(config.errorPayload ?? openAIErrorPayload, openAIErrorPayload),
+    upstreamPath: config.upstreamPath ?? pathAfterVersionedBase,
+    authHeaders: config.authHeaders ?? bearerAuth,
   };
-  if (config.streamOptions) adapter.requestStreamUsage = guarded(withStreamUsage, () => undefined);
+  if (config.streamOptions) {
+    adapter.requestStreamUsage = guarded(withStreamUsage, () => undefined);
+    adapter.stripAddedStreamUsage = () => new UsageChunkFilter();
+  }
   return Object.freeze(adapter);
 }

@@ -1,22 +1,9 @@
 /**
- * Typed errors of the Redis store (STYLE.md, rule 7). The gateway maps them
- * at its edge: `store_unavailable` → 503 with `Retry-After`.
+ * Typed errors of the Redis store (STYLE.md, rule 7). `StoreUnavailableError`
+ * is the store port's own (stores/store.ts), re-exported here for the store's
+ * users.
  */
-
-/**
- * The shared store cannot decide now (connection lost, command timed out,
- * cluster down). `retryAfterMs` is when asking again makes sense.
- */
-export class StoreUnavailableError extends Error {
-  readonly code = 'store_unavailable';
-  readonly retryAfterMs: number;
-
-  constructor(message: string, options: { retryAfterMs: number; cause?: unknown }) {
-    super(message, { cause: options.cause });
-    this.name = 'StoreUnavailableError';
-    this.retryAfterMs = options.retryAfterMs;
-  }
-}
+export { StoreUnavailableError } from '../store.js';
 
 /**
  * One reservation named buckets of different hash-tag groups: Redis Cluster

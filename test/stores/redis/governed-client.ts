@@ -61,22 +61,24 @@ const store = new FallbackStore({
     info: (_fields, message) => logs.push(`info ${message}`),
   },
 });
-const governor = createGovernor({
-  store,
-  modelGroups: {
-    'gpt-4o-mini': {
-      deployments: [
-        {
-          id: 'sim',
-          provider: 'openai',
-          baseUrl: `${config.simUrl}/v1`,
-          model: 'gpt-4o-mini',
-          limits: { rpm: config.rpm },
-        },
-      ],
+const governor = createGovernor(
+  {
+    model_groups: {
+      'gpt-4o-mini': {
+        deployments: [
+          {
+            id: 'sim',
+            provider: 'openai',
+            base_url: `${config.simUrl}/v1`,
+            model: 'gpt-4o-mini',
+            limits: { rpm: config.rpm },
+          },
+        ],
+      },
     },
   },
-});
+  { store },
+);
 
 const calls: CallRecord[] = [];
 const errors: string[] = [];

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { UsageChunkFilter } from '../../../src/runtime/stream/usage-chunk-filter.js';
+import { UsageChunkFilter } from '../../../src/providers/openai/usage-chunk-filter.js';
 
 const chunk = (content: string) =>
   `data: {"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"${content}"}}],"usage":null}\n\n`;

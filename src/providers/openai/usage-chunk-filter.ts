@@ -4,11 +4,12 @@
  * stream usage sees the stream it would have seen. Works on whole SSE events
  * (split anywhere across chunks); only used when Sluice added the option.
  */
-import { isUsageOnlyData } from '../../providers/openai/stream-usage.js';
+import type { StreamRewriter } from '../adapter.js';
+import { isUsageOnlyData } from './stream-usage.js';
 
 const EVENT_END = /\r?\n\r?\n/;
 
-export class UsageChunkFilter {
+export class UsageChunkFilter implements StreamRewriter {
   private readonly decoder = new TextDecoder();
   private readonly encoder = new TextEncoder();
   private pending = '';

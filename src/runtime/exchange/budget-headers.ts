@@ -6,9 +6,7 @@
  * (about the gateway's upstream key, shared by every tenant) never reach a
  * tenant.
  */
-import type { BucketSnapshot } from '../core/decision.js';
-import type { BudgetLine, TenantBudget } from '../runtime/tenant-budget.js';
-import type { Tenant } from '../runtime/tenants.js';
+import type { BudgetLine, TenantBudget } from '../tenant-budget.js';
 
 /** Appends the budget's headers to a flat `[name, value, …]` list. */
 export function pushBudgetHeaders(out: string[], budget: TenantBudget | undefined): void {
@@ -26,24 +24,6 @@ function pushLine(out: string[], what: 'requests' | 'tokens', line: BudgetLine):
     `x-ratelimit-reset-${what}`,
     goDuration(line.resetMs),
   );
-}
-
-/**
- * The budget from a `peek` of the tenant's buckets (refusals and upstream
- * errors, where no admission produced one). Same lines as `budgetOf`: the
- * per-minute requests and tokens buckets.
- */
-export function budgetFromSnapshots(tenant: Tenant, snapshots: readonly BucketSnapshot[]): TenantBudget {
-  let requests: BudgetLine | undefined;
-  let tokens: BudgetLine | undefined;
-  tenant.buckets.forEach((spec, i) => {
-    const snapshot = snapshots[i];
-    if (!snapshot || spec.per !== 'minute') return;
-    const line = { limit: spec.limit, remaining: snapshot.remaining, resetMs: snapshot.resetMs };
-    if (spec.dimension === 'requests') requests = line;
-    else if (spec.dimension === 'tokens') tokens = line;
-  });
-  return { requests, tokens };
 }
 
 /**

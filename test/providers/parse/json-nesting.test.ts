@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { nestsDeeperThan } from '../../src/gateway/json-nesting.js';
+import { nestsDeeperThan } from '../../../src/providers/parse/json-nesting.js';
 
 /** Nesting of a parsed value: arrays and objects count one level each. */
 function depthOf(value: unknown): number {

@@ -1,17 +1,17 @@
 /**
- * YAML (snake_case, validated) → the runtime's `GovernorTopology` and the
- * options the governor takes once at start. Only names change here: every
+ * The configuration (snake_case, validated; YAML or code) → the runtime's
+ * `GovernorTopology` and the options the governor takes once at start. Only names change here: every
  * rule about what a limit or a tier means lives in the runtime.
  */
 
-import type { CircuitOptions } from '../../runtime/circuit-breaker.js';
-import type { DeploymentConfig } from '../../runtime/deployment.js';
-import type { GovernorOptions } from '../../runtime/governor.js';
-import type { LimitsConfig } from '../../runtime/limits.js';
-import type { GovernorTopology, ModelGroupConfig } from '../../runtime/model-groups.js';
-import type { RetryOptions } from '../../runtime/retry-policy.js';
-import type { TenantConfig, TierConfig } from '../../runtime/tenants.js';
-import type { DeploymentInput, GatewayConfig, LimitsInput, TierInput } from './schema.js';
+import type { CircuitOptions } from '../runtime/circuit-breaker.js';
+import type { DeploymentConfig } from '../runtime/deployment.js';
+import type { GovernorOptions } from '../runtime/governor.js';
+import type { LimitsConfig } from '../runtime/limits.js';
+import type { GovernorTopology, ModelGroupConfig } from '../runtime/model-groups.js';
+import type { RetryOptions } from '../runtime/retry-policy.js';
+import type { TenantConfig, TierConfig } from '../runtime/tenants.js';
+import type { DeploymentInput, GovernorFields, LimitsInput, TierInput } from './governor-schema.js';
 
 const LIMIT_KEYS = [
   'rps',
@@ -28,7 +28,7 @@ const LIMIT_KEYS = [
   'day',
 ] as const satisfies readonly (keyof LimitsConfig)[];
 
-export function toTopology(config: GatewayConfig): GovernorTopology {
+export function toTopology(config: GovernorFields): GovernorTopology {
   const modelGroups: Record<string, ModelGroupConfig> = {};
   for (const [name, group] of Object.entries(config.model_groups)) {
     modelGroups[name] = {
@@ -63,7 +63,7 @@ export function toTopology(config: GatewayConfig): GovernorTopology {
 }
 
 /** Options fixed for the life of the process (a reload cannot change them). */
-export function toGovernorOptions(config: GatewayConfig): Omit<GovernorOptions, keyof GovernorTopology> {
+export function toGovernorOptions(config: GovernorFields): Omit<GovernorOptions, keyof GovernorTopology> {
   return {
     ...(config.priorities && { priorities: config.priorities }),
     ...(config.queue?.max_per_class !== undefined && { maxQueuedPerClass: config.queue.max_per_class }),
@@ -113,17 +113,18 @@ function toLimits(input: Partial<LimitsInput> | undefined): LimitsConfig | undef
   return any ? out : undefined;
 }
 
-function toRetry(r: NonNullable<GatewayConfig['retry']>): RetryOptions {
+function toRetry(r: NonNullable<GovernorFields['retry']>): RetryOptions {
   return {
     ...(r.max_attempts !== undefined && { maxAttempts: r.max_attempts }),
     ...(r.base_ms !== undefined && { baseMs: r.base_ms }),
     ...(r.cap_ms !== undefined && { capMs: r.cap_ms }),
     ...(r.budget_ratio !== undefined && { budgetRatio: r.budget_ratio }),
     ...(r.budget_minimum !== undefined && { budgetMinimum: r.budget_minimum }),
+    ...(r.max_client_wait_ms !== undefined && { maxClientWaitMs: r.max_client_wait_ms }),
   };
 }
 
-function toCircuit(c: NonNullable<GatewayConfig['circuit']>): CircuitOptions {
+function toCircuit(c: NonNullable<GovernorFields['circuit']>): CircuitOptions {
   return {
     ...(c.consecutive_failures !== undefined && { consecutiveFailures: c.consecutive_failures }),
     ...(c.error_rate !== undefined && { errorRate: c.error_rate }),

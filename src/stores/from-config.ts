@@ -1,18 +1,27 @@
 /**
- * The store named by `store:` in the config: the embedded `MemoryStore`, or
- * Redis shared between instances behind `FallbackStore`, which applies the
- * stated `on_unavailable` policy (fail-open on local shares, or fail-closed
- * with 503s) and reports its mode for `/readyz` and the metrics.
+ * The store named by `store:` in a configuration (gateway or library): the
+ * embedded `MemoryStore`, or Redis shared between instances behind
+ * `FallbackStore`, which applies the stated `on_unavailable` policy
+ * (fail-open on local shares, or fail-closed with 503s) and reports its mode
+ * for `/readyz` and the metrics.
  */
+import type { StoreConfig } from '../config/governor-schema.js';
 import type { Clock } from '../core/clock.js';
-import { MemoryStore } from '../stores/memory/memory-store.js';
-import { FallbackStore, type StoreLogger } from '../stores/redis/fallback-store.js';
-import { RedisStore } from '../stores/redis/redis-store.js';
-import type { Store } from '../stores/store.js';
-import type { StoreConfig } from './config/schema.js';
-import type { StoreView } from './state.js';
+import { MemoryStore } from './memory/memory-store.js';
+import { FallbackStore, type StoreLogger } from './redis/fallback-store.js';
+import { RedisStore } from './redis/redis-store.js';
+import type { Store } from './store.js';
 
-export interface GatewayStore {
+/** What `/readyz`, the metrics and the dashboard say about the store. */
+export interface StoreView {
+  readonly kind: 'memory' | 'redis';
+  /** `memory`; or for Redis: `shared`, `local` (fail-open) or `refusing` (fail-closed). */
+  readonly mode: 'memory' | 'shared' | 'local' | 'refusing';
+  readonly available: boolean;
+  readonly lastError?: string | undefined;
+}
+
+export interface ConfiguredStore {
   readonly store: Store;
   readonly kind: StoreConfig['kind'];
   view(): StoreView;
@@ -20,7 +29,7 @@ export interface GatewayStore {
   ready(timeoutMs: number): Promise<boolean>;
 }
 
-export function createGatewayStore(config: StoreConfig, clock: Clock, logger: StoreLogger): GatewayStore {
+export function storeFromConfig(config: StoreConfig, clock: Clock, logger?: StoreLogger): ConfiguredStore {
   if (config.kind === 'memory') {
     const store = new MemoryStore({ clock });
     return {

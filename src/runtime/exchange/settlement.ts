@@ -3,9 +3,9 @@
  * arrives, the stream is cut, the caller aborts, or an error ends it. While
  * unsettled, the governor's `LeaseKeeper` keeps its lease alive.
  */
-import type { Usage } from '../core/cost.js';
-import type { Admission, Admitted } from './admission.js';
-import type { LeaseKeeper } from './lease-keeper.js';
+import type { Usage } from '../../core/cost.js';
+import type { Admission, Admitted } from '../admission.js';
+import type { LeaseKeeper } from '../lease-keeper.js';
 
 export class Settlement {
   private done = false;

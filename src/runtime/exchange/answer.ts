@@ -1,0 +1,247 @@
+/**
+ * The one place where the end of a call becomes what a client sees: status,
+ * headers and body, in the caller's own API format. Every face (the
+ * gateway's `node:http`, `governor.fetch`'s web `Response`) writes an
+ * `Answer` as given and adds nothing but transport framing, so the same
+ * case gives the same answer whichever way it came in.
+ *
+ * - A success: the upstream's status and the family's relayed headers; the
+ *   body comes through the `Relay`.
+ * - An upstream error the governor could not retry away: relayed as
+ *   received, or a 502 when the caller cannot act on it (unreachable, or the
+ *   provider refused the deployment's own key).
+ * - A refusal: `REFUSALS` (runtime/refusal.ts) gives status and kind; the
+ *   family's envelope carries the message.
+ *
+ * Always: `x-sluice-request-id`, the tenant's budget as `x-ratelimit-*` when
+ * known, `Retry-After` on every "not now", and `x-should-retry: false` when
+ * no client retry can help or the wait is longer than a client should sleep.
+ */
+import type { ProviderError } from '../../providers/adapter.js';
+import { API_FAMILIES, type ApiFamily } from '../../providers/api-family.js';
+import { StoreUnavailableError } from '../../stores/store.js';
+import { REFUSALS, type Refusal, type RefusalCode, refusal } from '../refusal.js';
+import type { TenantBudget } from '../tenant-budget.js';
+import { pushBudgetHeaders } from './budget-headers.js';
+import type { Call, Outcome, UpstreamErrorOutcome, UpstreamReply } from './call.js';
+import { Relay } from './relay.js';
+
+export interface AnswerOptions {
+  /** The API the caller speaks: the envelope and request-id header of its SDK. */
+  readonly family: ApiFamily;
+  readonly requestId: string;
+  /**
+   * The longest `Retry-After` a client is left to sleep on its own (the
+   * `openai` SDK no longer caps long waits, `@anthropic-ai/sdk` never did):
+   * a longer one comes with `x-should-retry: false`.
+   */
+  readonly maxClientWaitMs: number;
+  /** Whether answers name the deployment that served them (`x-sluice-deployment`). */
+  readonly deploymentHeader: boolean;
+}
+
+/** What the request log line and the metrics need to know about an answer. */
+export interface AnswerReport {
+  readonly refusal: RefusalCode | undefined;
+  /** The upstream error kind, when the answer is (or stands for) an upstream error. */
+  readonly upstreamError: string | undefined;
+  /** The operator's detail (an upstream address, an internal error): never in the answer itself. */
+  readonly detail: string | undefined;
+  readonly deployment: string | undefined;
+  readonly priority: string | undefined;
+  readonly waitedMs: number | undefined;
+  readonly attempts: number;
+}
+
+export interface Answer {
+  readonly status: number;
+  /** A flat `[name, value, …]` list (what `node:http` takes as is); no content-length. */
+  readonly headers: string[];
+  /** A complete body; undefined when the relay carries it. */
+  readonly body: string | undefined;
+  /** A success's body, coming from upstream. */
+  readonly relay: Relay | undefined;
+  /** The upstream's length of a body relayed byte for byte (a face that sends the raw bytes may use it). */
+  readonly contentLength: string | undefined;
+  readonly report: AnswerReport;
+}
+
+/** What an outcome knew about the call, for the report. */
+interface Known {
+  readonly budget?: TenantBudget | undefined;
+  readonly priority?: string | undefined;
+  readonly waitedMs?: number | undefined;
+  readonly attempts?: number | undefined;
+  readonly deployment?: string | undefined;
+  readonly upstreamError?: string | undefined;
+}
+
+/** The answer to a refusal, in the caller's format. */
+export function refusalAnswer(why: Refusal, options: AnswerOptions, known: Known = {}): Answer {
+  const rule = REFUSALS[why.code];
+  const family = API_FAMILIES[options.family];
+  const headers: string[] = [
+    'x-sluice-request-id',
+    options.requestId,
+    family.requestIdHeader,
+    options.requestId,
+    'x-sluice-refusal',
+    why.code,
+  ];
+  const wait = why.retryAfterMs;
+  const notNow = rule.status === 429 || rule.status === 503;
+  if (wait !== undefined && Number.isFinite(wait)) {
+    headers.push('retry-after', String(Math.max(1, Math.ceil(wait / 1000))));
+    headers.push('retry-after-ms', String(Math.max(1, Math.ceil(wait))));
+  } else if (notNow && !rule.final) {
+    // Every "not now" says when to come back, even when nothing better is known.
+    headers.push('retry-after', '1');
+  }
+  if (rule.final || (wait !== undefined && wait > options.maxClientWaitMs))
+    headers.push('x-should-retry', 'false');
+  pushBudgetHeaders(headers, known.budget);
+  if (options.deploymentHeader && known.deployment !== undefined)
+    headers.push('x-sluice-deployment', known.deployment);
+  headers.push('content-type', 'application/json');
+  return {
+    status: rule.status,
+    headers,
+    body: JSON.stringify(family.errorPayload(rule.kind, why.message).body),
+    relay: undefined,
+    contentLength: undefined,
+    report: {
+      refusal: why.code,
+      upstreamError: known.upstreamError,
+      detail: why.detail,
+      deployment: known.deployment,
+      priority: known.priority,
+      waitedMs: known.waitedMs,
+      attempts: known.attempts ?? 0,
+    },
+  };
+}
+
+/** The answer to whatever the governor's `execute` came back with. */
+export function answerOf<R extends UpstreamReply>(
+  outcome: Outcome<R>,
+  call: Call,
+  options: AnswerOptions,
+): Answer {
+  switch (outcome.kind) {
+    case 'refused':
+      return refusalAnswer(outcome.refusal, options, outcome);
+    case 'upstream_error':
+      return upstreamErrorAnswer(outcome, call, options);
+    case 'success': {
+      const { reply, target } = outcome;
+      const family = API_FAMILIES[options.family];
+      const headers: string[] = ['x-sluice-request-id', options.requestId];
+      for (const name of family.relayedHeaders) {
+        const value = reply.headers.get(name);
+        if (typeof value === 'string') headers.push(name, value);
+      }
+      const contentType = reply.headers.get('content-type');
+      const streamed =
+        call.stream || (typeof contentType === 'string' && contentType.includes('event-stream'));
+      pushBudgetHeaders(headers, outcome.budget);
+      if (options.deploymentHeader) headers.push('x-sluice-deployment', target.deployment.id);
+      const length = streamed ? undefined : reply.headers.get('content-length');
+      return {
+        status: reply.status,
+        headers,
+        body: undefined,
+        relay: new Relay(outcome, call, streamed),
+        contentLength: typeof length === 'string' ? length : undefined,
+        report: {
+          refusal: undefined,
+          upstreamError: undefined,
+          detail: undefined,
+          deployment: target.deployment.id,
+          priority: outcome.priority,
+          waitedMs: outcome.waitedMs,
+          attempts: outcome.attempts,
+        },
+      };
+    }
+  }
+}
+
+/**
+ * An upstream error relayed as received (status, body, `retry-after`) —
+ * unless the caller cannot act on it: an unreachable upstream, or a
+ * provider refusing the deployment's own key (a tenant's retry or new key
+ * cannot fix that), become a 502 naming only the model group.
+ */
+function upstreamErrorAnswer<R extends UpstreamReply>(
+  outcome: UpstreamErrorOutcome<R>,
+  call: Call,
+  options: AnswerOptions,
+): Answer {
+  const { reply, error, target } = outcome;
+  const deployment = target.deployment;
+  const known: Known = { ...outcome, deployment: deployment.id, upstreamError: error.kind };
+  const group = call.model ?? '';
+  if (!reply) {
+    const why = refusal('upstream_unreachable', `The upstream of model \`${group}\` could not be reached.`, {
+      detail: error.message,
+    });
+    return refusalAnswer(why, options, known);
+  }
+  if ((reply.status === 401 || reply.status === 403) && deployment.config.apiKey) {
+    const why = refusal(
+      'upstream_credentials',
+      `The provider refused the credentials configured for model \`${group}\` (HTTP ${reply.status}); tell the operator.`,
+      { detail: error.message },
+    );
+    return refusalAnswer(why, options, known);
+  }
+  const family = API_FAMILIES[options.family];
+  const headers: string[] = ['x-sluice-request-id', options.requestId];
+  for (const name of family.relayedErrorHeaders) {
+    const value = reply.headers.get(name);
+    if (typeof value === 'string') headers.push(name, value);
+  }
+  if (shouldNotRetry(error, options)) headers.push('x-should-retry', 'false');
+  pushBudgetHeaders(headers, outcome.budget);
+  if (options.deploymentHeader) headers.push('x-sluice-deployment', deployment.id);
+  return {
+    status: reply.status,
+    headers,
+    body: outcome.bodyText,
+    relay: undefined,
+    contentLength: undefined,
+    report: {
+      refusal: undefined,
+      upstreamError: error.kind,
+      detail: error.message,
+      deployment: deployment.id,
+      priority: outcome.priority,
+      waitedMs: outcome.waitedMs,
+      attempts: outcome.attempts,
+    },
+  };
+}
+
+/** The governor already retried as far as its policy allows: a client retry helps only with a short wait. */
+function shouldNotRetry(error: ProviderError, options: AnswerOptions): boolean {
+  return (
+    !error.retryable || (error.retryAfterMs !== undefined && error.retryAfterMs > options.maxClientWaitMs)
+  );
+}
+
+/** An error thrown instead of an outcome: the store could not decide, or a bug. */
+export function errorAnswer(error: unknown, options: AnswerOptions, known: Known = {}): Answer {
+  if (error instanceof StoreUnavailableError) {
+    const why = refusal('store_unavailable', 'Rate-limit state is unavailable; try again shortly.', {
+      retryAfterMs: error.retryAfterMs,
+      detail: error.message,
+    });
+    return refusalAnswer(why, options, known);
+  }
+  const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return refusalAnswer(
+    refusal('internal_error', 'Sluice failed to handle this request.', { detail }),
+    options,
+    known,
+  );
+}

@@ -1,0 +1,131 @@
+/**
+ * The body of a successful upstream answer on its way to the caller, the
+ * same for every face: the face feeds it the upstream's chunks (`push`) and
+ * sends on what comes back; the relay taps usage (stream events, or the
+ * non-streamed body's `usage`), strips what Sluice added to the stream on
+ * the caller's behalf, and settles the reservation exactly once — with the
+ * provider's usage when the body ended (`end`), with what is known when it
+ * was cut (`fail`).
+ *
+ * Cut streams keep the estimate unless the usage seen already exceeds it
+ * (PROVIDERS.md §1.8: "If the stream is aborted, keep the pre-charged
+ * estimate").
+ */
+import type { Cost, Usage } from '../../core/cost.js';
+import type { ProviderError, StreamRewriter, UsageTap } from '../../providers/adapter.js';
+import { bodyForUsage } from '../../providers/parse/usage-body.js';
+import type { Deployment } from '../deployment.js';
+import type { Call, SuccessOutcome, UpstreamReply } from './call.js';
+import type { Settlement } from './settlement.js';
+
+/** Non-streamed bodies bigger than this are relayed without reading their usage (the estimate stands). */
+export const MAX_USAGE_BODY = 8 * 1024 * 1024;
+
+const NOTHING = new Uint8Array(0);
+
+export class Relay {
+  readonly deployment: Deployment;
+  /** Whether the body is a stream (SSE, or Gemini's streamed JSON). */
+  readonly streamed: boolean;
+  private readonly settlement: Settlement;
+  private readonly reply: UpstreamReply;
+  private readonly tap: UsageTap | undefined;
+  private readonly rewriter: StreamRewriter | undefined;
+  private collected: Uint8Array[] | undefined;
+  private collectedSize = 0;
+  private settledUsage: Usage | undefined;
+
+  constructor(
+    outcome: SuccessOutcome<UpstreamReply>,
+    private readonly call: Call,
+    streamed: boolean,
+  ) {
+    this.deployment = outcome.target.deployment;
+    this.settlement = outcome.settlement;
+    this.reply = outcome.reply;
+    this.streamed = streamed;
+    const adapter = this.deployment.adapter;
+    if (streamed) {
+      this.tap = adapter.createUsageTap(call.endpoint);
+      if (outcome.target.addedStreamUsage) this.rewriter = adapter.stripAddedStreamUsage?.();
+    } else if (call.endpoint !== 'count_tokens' && call.endpoint !== 'models') {
+      // A count or a model list holds no tokens: nothing to read back.
+      this.collected = [];
+    }
+  }
+
+  /** The bytes to send on for one upstream chunk (the chunk itself unless something is stripped). */
+  push(chunk: Uint8Array): Uint8Array {
+    const tap = this.tap;
+    if (tap) {
+      tap.push(chunk);
+      return this.rewriter ? this.rewriter.push(chunk) : chunk;
+    }
+    const collected = this.collected;
+    if (collected) {
+      this.collectedSize += chunk.length;
+      if (this.collectedSize <= MAX_USAGE_BODY) collected.push(chunk);
+      else this.collected = undefined;
+    }
+    return chunk;
+  }
+
+  /** The upstream body ended: what is left to send, and the reservation is settled with the provider's usage. */
+  end(): Uint8Array {
+    const rest = this.rewriter?.end() ?? NOTHING;
+    this.settle(true);
+    return rest;
+  }
+
+  /** The body was cut (upstream error, the caller left, a drain deadline): settles with what is known. */
+  fail(): void {
+    this.settle(false);
+  }
+
+  /** Stops the upstream body (the caller left before or while it was relayed) and settles. */
+  cancel(): void {
+    this.reply.abort();
+    this.settle(false);
+  }
+
+  /** The usage the reservation was settled with (undefined: not settled yet, or the estimate stood). */
+  get usage(): Usage | undefined {
+    return this.settledUsage;
+  }
+
+  /** An error event inside a 200 stream (Anthropic `overloaded_error`): it reached the caller as sent. */
+  streamError(): ProviderError | undefined {
+    return this.tap?.error();
+  }
+
+  private settle(complete: boolean): void {
+    if (this.settlement.settled) return;
+    const estimate: Cost = this.settlement.admitted.request.cost;
+    let usage: Usage | undefined;
+    if (this.tap) {
+      usage = usageOfStream(this.tap, estimate);
+    } else if (complete && this.collected) {
+      const parts = this.collected;
+      const body = bodyForUsage(parts.length === 1 ? asBuffer(parts[0] as Uint8Array) : Buffer.concat(parts));
+      usage =
+        body === undefined ? undefined : this.deployment.adapter.usageFromBody(this.call.endpoint, body);
+    }
+    this.collected = undefined;
+    this.settledUsage = usage;
+    void this.settlement.settle(usage);
+  }
+}
+
+/** A stream's usage to settle with: the provider's final count, or on a cut stream the estimate unless exceeded. */
+function usageOfStream(tap: UsageTap, estimate: Cost): Usage | undefined {
+  const usage = tap.usage();
+  if (!usage) return undefined;
+  if (tap.complete()) return usage;
+  const seen = usage.inputTokens + usage.outputTokens;
+  return seen > estimate.inputTokens + estimate.outputTokens ? usage : undefined;
+}
+
+/** The same bytes as a Buffer, without a copy. */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
