@@ -7,6 +7,7 @@ import { Writable } from 'node:stream';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { pino } from 'pino';
+import { expect } from 'vitest';
 import { type Clock, ManualClock } from '../../src/core/clock.js';
 import { parseConfig } from '../../src/gateway/config/load.js';
 import type { GatewayConfig, GatewayConfigInput } from '../../src/gateway/config/schema.js';
@@ -124,6 +125,15 @@ export async function startRig(
       await sim.close();
     },
   };
+}
+
+/**
+ * Resolves once `check` holds: a wait for sockets and the event loop, not
+ * for time. Use it beside a manual clock, where what is checked cannot
+ * depend on how long the wait takes; the 10 s timeout is only a safety net.
+ */
+export async function waitUntil(check: () => boolean): Promise<void> {
+  await expect.poll(check, { timeout: 10_000, interval: 2 }).toBe(true);
 }
 
 /**

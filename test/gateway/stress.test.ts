@@ -14,7 +14,7 @@ import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import type { GatewayConfigInput } from '../../src/gateway/config/schema.js';
-import { baseConfig, hello, KEYS, type Rig, simOpenAiDeployment, startRig } from './helpers.js';
+import { baseConfig, hello, KEYS, type Rig, simOpenAiDeployment, startRig, waitUntil } from './helpers.js';
 
 let rigs: Rig[] = [];
 afterEach(async () => {
@@ -61,15 +61,6 @@ function depth(r: Rig, priority: string): number {
   return r.gateway.state.queues().find((q) => q.priority === priority)?.depth ?? 0;
 }
 
-/**
- * Resolves once `check` holds. It waits for sockets and the event loop, not
- * for time: the clock is manual, so what is checked cannot depend on how
- * long this takes (the 10 s poll timeout is only a safety net).
- */
-async function until(check: () => boolean): Promise<void> {
-  await expect.poll(check, { timeout: 10_000, interval: 2 }).toBe(true);
-}
-
 /** A gateway whose only deployment has the simulator's own limit on the upstream key. */
 function limitedUpstream(rpm: number, tiers: GatewayConfigInput['tiers']) {
   return {
@@ -106,7 +97,7 @@ describe('a burst three times over the upstream limit', () => {
       }),
     );
     // Before the clock moves, every request is answered or queued.
-    await until(() => answered + depth(r, 'normal') === 180);
+    await waitUntil(() => answered + depth(r, 'normal') === 180);
     await clock.advanceAsync(1_500);
     const results = await Promise.all(pending);
     const served = results.filter((x) => x.ok).length;
@@ -185,7 +176,7 @@ describe('tenants and tiers', () => {
       }),
     );
     // Those that cannot be served within their 2.5 s are refused at once; the rest wait.
-    await until(() => depth(r, 'low') + answered === 10);
+    await waitUntil(() => depth(r, 'low') + answered === 10);
     expect(answered).toBe(8);
     const critical = r.openai(KEYS.enterprise);
     const urgent = [0, 1].map(() =>
@@ -194,7 +185,7 @@ describe('tenants and tiers', () => {
         return x;
       }),
     );
-    await until(() => depth(r, 'critical') === 2);
+    await waitUntil(() => depth(r, 'critical') === 2);
     // Refill is one a second: the critical calls take the slots at 1 s and 2 s, ahead of both
     // queued low ones, whose 2.5 s deadline then passes.
     await clock.advanceAsync(3_000);
