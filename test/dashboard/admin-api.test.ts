@@ -207,6 +207,16 @@ describe('admin API', () => {
     await r.sim.close();
   });
 
+  it('reads the gateway once a second of the gateway’s clock', async () => {
+    const clock = new ManualClock();
+    const r = await rig({ clock });
+    await clock.advanceAsync(3_000);
+    const { series } = await state(r);
+    // Three seconds completed; a tick read the limits (600 rpm declared) at the start of the last two.
+    expect(series.t).toHaveLength(3);
+    expect(series.limits.requests).toEqual([null, 600, 600]);
+  });
+
   it('ends streams opened with a key a reload replaced, keeps them when the key stays', async () => {
     const clock = new ManualClock();
     const r = await rig({ clock });
