@@ -83,7 +83,8 @@ describe('RedisStore against the Redis clock', () => {
     for (let i = 0; i < 60; i++) expect((await store.reserve([rpm], costOf(0, 0))).granted).toBe(true);
     const refused = await store.reserve([rpm], costOf(0, 0));
     expect(refused.reason).toBe('rate');
-    expect(refused.retryAfterMs).toBeGreaterThan(900);
+    // One a second: the next slot is under a second away, less what the 60 calls took (up to 500 ms on a busy machine).
+    expect(refused.retryAfterMs).toBeGreaterThan(500);
     expect(refused.retryAfterMs).toBeLessThanOrEqual(1_000);
     const until = Date.now() + 30_000;
     await store.pause(rpm, until);
