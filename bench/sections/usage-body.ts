@@ -11,7 +11,8 @@
  * embeddings as floats (1536 per input, `encoding_format: float`) and as
  * base64 (the openai SDK's default), and a Gemini answer, which has no
  * `usage` key (its `usageMetadata` is found only by the fallback). Text is
- * this repository's README: English with quotes and newlines to escape.
+ * this repository's README (English with quotes and newlines to escape),
+ * or a JSON-mode answer, whose every quote is escaped in the body.
  * Median of 7 samples of ~40 ms each, after a warm-up of both.
  */
 import { readFileSync } from 'node:fs';
@@ -37,7 +38,15 @@ function draws(seed: number): () => number {
   };
 }
 
-function openaiChat(contentChars: number): object {
+/** A JSON-mode answer (or code): quotes every few characters, each escaped in the body. */
+function jsonAnswer(chars: number): string {
+  const rows = [];
+  for (let i = 0; JSON.stringify(rows).length < chars; i++)
+    rows.push({ id: i, name: `item ${i}`, tags: ['a', 'b'] });
+  return JSON.stringify(rows);
+}
+
+function openaiChat(contentChars: number, content = text(contentChars)): object {
   return {
     id: 'chatcmpl-BXvA1Zc9q2Jx4l0mV7oEwY3kT8sDf',
     object: 'chat.completion',
@@ -46,7 +55,7 @@ function openaiChat(contentChars: number): object {
     choices: [
       {
         index: 0,
-        message: { role: 'assistant', content: text(contentChars), refusal: null, annotations: [] },
+        message: { role: 'assistant', content, refusal: null, annotations: [] },
         logprobs: null,
         finish_reason: 'stop',
       },
@@ -139,6 +148,7 @@ function bodies(): Record<string, Buffer> {
     'openai chat, 2 KB': json(openaiChat(1_400)),
     'openai chat, 20 KB': json(openaiChat(19_000)),
     'openai chat, 200 KB': json(openaiChat(199_000)),
+    'openai chat, 20 KB JSON answer': json(openaiChat(19_000, jsonAnswer(15_000))),
     'anthropic message, small': json(anthropicMessage(300)),
     'anthropic message, 2 KB': json(anthropicMessage(1_300)),
     'anthropic message, 20 KB': json(anthropicMessage(19_000)),

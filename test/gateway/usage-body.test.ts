@@ -38,6 +38,8 @@ const adversarialString = fc.oneof(
   fc.string(),
   fc.string({ unit: 'binary' }),
   fc.array(fc.oneof(tricky, fc.string({ maxLength: 3 })), { maxLength: 8 }).map((parts) => parts.join('')),
+  // Long enough that the reader finds `model` walking forward rather than back from `usage`.
+  fc.array(tricky, { minLength: 100, maxLength: 200 }).map((parts) => parts.join('')),
 );
 const key = fc.oneof(fc.constantFrom('usage', 'model', 'id', 'choices'), adversarialString);
 
@@ -60,14 +62,10 @@ function valueWith(keys: fc.Arbitrary<string>): fc.Arbitrary<unknown> {
 }
 
 /** A key as JSON text: plain, or with every character escaped (`"\u0075sage"` is `usage` to JSON.parse). */
-function keyText(keys: fc.Arbitrary<string>): fc.Arbitrary<string> {
-  return fc
-    .tuple(keys, fc.boolean())
-    .map(([name, escaped]) =>
-      escaped
-        ? `"${Array.from({ length: name.length }, (_, i) => `\\u${name.charCodeAt(i).toString(16).padStart(4, '0')}`).join('')}"`
-        : JSON.stringify(name),
-    );
+function keyText(name: string, escaped: boolean): string {
+  return escaped
+    ? `"${Array.from({ length: name.length }, (_, i) => `\\u${name.charCodeAt(i).toString(16).padStart(4, '0')}`).join('')}"`
+    : JSON.stringify(name);
 }
 
 const space = fc.constantFrom('', ' ', '\n', '\t', '\r\n  ');
@@ -75,19 +73,23 @@ const indent = fc.constantFrom(undefined, 0, 2, '\t');
 
 /**
  * The text of a top-level object, written by hand so that keys can repeat
- * and be escaped, with whitespace anywhere JSON allows it; nested objects
- * have keys from `nestedKeys`.
+ * (`usage` too; `model` at most once: of two, the reader reads the first
+ * before `usage` where JSON.parse keeps the last) and be escaped, with
+ * whitespace anywhere JSON allows it; nested objects have keys from
+ * `nestedKeys`.
  */
 function objectText(nestedKeys: fc.Arbitrary<string>): fc.Arbitrary<string> {
-  const member = fc.tuple(keyText(key), valueWith(nestedKeys), indent, space, space, space);
-  return fc
-    .tuple(fc.array(member, { maxLength: 8 }), space, space)
-    .map(
-      ([members, before, after]) =>
-        `${before}{${members
-          .map(([k, v, ind, s1, s2, s3]) => `${s1}${k}${s2}:${s3}${JSON.stringify(v, null, ind)}`)
-          .join(',')}}${after}`,
-    );
+  const member = fc.tuple(key, fc.boolean(), valueWith(nestedKeys), indent, space, space, space);
+  return fc.tuple(fc.array(member, { maxLength: 8 }), space, space).map(([members, before, after]) => {
+    const lastModel = members.findLastIndex(([name]) => name === 'model');
+    const kept = members.filter(([name], i) => name !== 'model' || i === lastModel);
+    return `${before}{${kept
+      .map(
+        ([name, escaped, v, ind, s1, s2, s3]) =>
+          `${s1}${keyText(name, escaped)}${s2}:${s3}${JSON.stringify(v, null, ind)}`,
+      )
+      .join(',')}}${after}`;
+  });
 }
 
 /** What the reader answers for `usage` and `model`, as `JSON.parse` has them. */
@@ -109,9 +111,8 @@ describe('bodyForUsage', () => {
     );
   });
 
-  it('answers undefined for text that is not JSON or a body cut anywhere, and never throws', () => {
-    // Nested objects without a `model` key, as in every provider's bodies (see the next test for why).
-    const cut = objectText(key.filter((k) => k !== 'model')).chain((text) =>
+  it('never throws, and answers text JSON.parse rejects only with a usage it found (or not at all)', () => {
+    const cut = objectText(key).chain((text) =>
       fc.nat({ max: Math.max(0, text.trimEnd().length - 1) }).map((n) => text.slice(0, n)),
     );
     fc.assert(
@@ -123,25 +124,31 @@ describe('bodyForUsage', () => {
           parses = false;
         }
         fc.pre(!parses);
-        expect(bodyForUsage(Buffer.from(text), 0)).toBeUndefined();
+        // It is not a validator (see the next test): a usage found is answered.
+        const body = bodyForUsage(Buffer.from(text), 0);
+        if (body !== undefined) expect(Object.keys(body as object)).toContain('usage');
+        if (!text.includes('sage')) expect(body).toBeUndefined(); // `usage`, or spelled `\u0075sage`
       }),
       { numRuns: 2_000 },
     );
   });
 
-  it('does not check the bytes before the members it reads (the gateway reads only bodies that arrived in full)', () => {
-    // Broken before `usage` and `model`: JSON.parse throws, the reader still answers.
-    expect(bodyForUsage(Buffer.from('{"id": tru, "model": "m", "usage": {"a": 1}}'), 0)).toEqual({
+  it('does not check what lies between `model` and `usage` (the gateway reads only bodies that arrived in full)', () => {
+    // Broken between them: JSON.parse throws, the reader still answers.
+    const broken = '{"model": "m", "id": tru, "usage": {"a": 1}}';
+    expect(bodyForUsage(Buffer.from(broken), 0)).toEqual({ usage: { a: 1 }, model: 'm' });
+    // Cut right after a nested object with a `usage`, after a top-level `model`: taken for the top level.
+    expect(bodyForUsage(Buffer.from('{"model": "m", "x": {"usage": {"a": 1}}'), 0)).toEqual({
       usage: { a: 1 },
       model: 'm',
     });
-    // Cut right after a nested object that holds both: the reader takes it for the top level.
-    expect(bodyForUsage(Buffer.from('{"x": {"model": "m", "usage": {"a": 1}}'), 0)).toEqual({
-      usage: { a: 1 },
-      model: 'm',
-    });
+    // Of two `model` keys well before `usage`, the first (JSON.parse keeps the last).
+    const content = 'x'.repeat(300);
+    expect(
+      bodyForUsage(Buffer.from(`{"model": "a", "model": "b", "content": "${content}", "usage": {}}`), 0),
+    ).toEqual({ usage: {}, model: 'a' });
     // A body under PARTIAL_READ_MIN_BYTES is parsed whole, so checked.
-    expect(bodyForUsage(Buffer.from('{"id": tru, "model": "m", "usage": {"a": 1}}'))).toBeUndefined();
+    expect(bodyForUsage(Buffer.from(broken))).toBeUndefined();
   });
 
   it('finds the top-level usage when a nested object after it has one (a Gemini function call argument)', () => {
@@ -176,6 +183,9 @@ describe('bodyForUsage', () => {
     expect(bodyForUsage(Buffer.from('{"input_tokens": 12}'), 0)).toEqual({ input_tokens: 12 });
     expect(bodyForUsage(Buffer.from('{"usage": 5}'), 0)).toEqual({ usage: 5 });
     expect(bodyForUsage(Buffer.from('[{"usage": {"a": 1}}]'), 0)).toEqual([{ usage: { a: 1 } }]);
+    // `usage` further from the end than any provider puts it: the walk back gives up early.
+    const far = { model: 'm', usage: { a: 1 }, metadata: { note: 'x'.repeat(20_000) } };
+    expect(bodyForUsage(Buffer.from(JSON.stringify(far)), 0)).toEqual(far);
     expect(bodyForUsage(Buffer.from('not json'), 0)).toBeUndefined();
     expect(bodyForUsage(Buffer.from('{"usage": {"a": 1'), 0)).toBeUndefined();
   });
