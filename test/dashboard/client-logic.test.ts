@@ -1,8 +1,10 @@
 /**
- * The page's DOM-free logic, run in Node: the SSE framing it reads the
- * stream with, the series it accumulates, and how it formats numbers.
+ * The page's DOM-free logic, run in Node: how it reads the live stream
+ * (with a stubbed `fetch`), the series it accumulates, and how it formats
+ * numbers.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { EventStreamClient, type StreamEvent } from '../../src/dashboard/client/event-stream.js';
 import {
   axisMs,
   compact,
@@ -13,28 +15,67 @@ import {
   wait,
 } from '../../src/dashboard/client/format.js';
 import { SeriesBuffer } from '../../src/dashboard/client/series-buffer.js';
-import { SseParser } from '../../src/dashboard/client/sse-parser.js';
 import type { Series } from '../../src/dashboard/wire.js';
 
-describe('SseParser', () => {
-  it('reads events split anywhere, with comments, CRLF and multi-line data', () => {
-    const text =
-      'retry: 2000\r\n\r\n: keep-alive\n\nevent: snapshot\ndata: {"a":\ndata: 1}\n\nevent: bye\r\ndata: {}\r\n\r\n';
+/** Runs the client against a fetch that answers `chunks`, until the stream ends and it plans a reconnect. */
+async function runClient(chunks: readonly string[]): Promise<{ events: StreamEvent[]; states: string[] }> {
+  const encoder = new TextEncoder();
+  vi.stubGlobal('fetch', async () => {
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (const chunk of chunks) controller.enqueue(encoder.encode(chunk));
+        controller.close();
+      },
+    });
+    return new Response(body, { headers: { 'content-type': 'text/event-stream' } });
+  });
+  const events: StreamEvent[] = [];
+  const states: string[] = [];
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const client = new EventStreamClient('http://gateway.test/admin/v1/stream', 'key', {
+        onEvent: (event) => events.push(event),
+        onState(state, detail) {
+          states.push(detail === undefined ? state : `${state}: ${detail}`);
+          if (detail !== undefined) {
+            client.stop();
+            resolve();
+          }
+        },
+        onRefused: (status) => reject(new Error(`refused ${status}`)),
+      });
+      client.start();
+    });
+  } finally {
+    vi.unstubAllGlobals();
+  }
+  return { events, states };
+}
+
+describe('EventStreamClient', () => {
+  const text =
+    'retry: 3000\r\n\r\n: keep-alive\n\nevent: snapshot\ndata: {"a":\ndata: 1}\n\ndata: x\n\nevent: bye\r\ndata: {}\r\n\r\n';
+
+  it('hands over events by name, split anywhere, and waits the reconnection delay the stream asked for', async () => {
     for (let cut = 0; cut <= text.length; cut++) {
-      const parser = new SseParser();
-      const events = [...parser.push(text.slice(0, cut)), ...parser.push(text.slice(cut))];
+      const { events, states } = await runClient([text.slice(0, cut), text.slice(cut)]);
       expect(events).toEqual([
         { event: 'snapshot', data: '{"a":\n1}' },
+        { event: 'message', data: 'x' },
         { event: 'bye', data: '{}' },
       ]);
-      expect(parser.retryMs).toBe(2000);
+      // The snapshot made it live; `retry: 3000` beats the first backoff step (1 s).
+      expect(states).toEqual([
+        'connecting',
+        'live',
+        'reconnecting: the gateway is shutting down; retrying in 3 s',
+      ]);
     }
   });
 
-  it('names an event without a type "message" and waits for its blank line', () => {
-    const parser = new SseParser();
-    expect(parser.push('data: x\n')).toEqual([]);
-    expect(parser.push('\n')).toEqual([{ event: 'message', data: 'x' }]);
+  it('falls back to its own backoff when the stream names no delay', async () => {
+    const { states } = await runClient(['event: snapshot\ndata: {}\n\n']);
+    expect(states.at(-1)).toBe('reconnecting: the connection closed; retrying in 1 s');
   });
 });
 

@@ -7,10 +7,11 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createParser } from 'eventsource-parser';
 import { pino } from 'pino';
 import { type Clock, ManualClock } from '../../src/core/clock.js';
 import { buildDashboardClient } from '../../src/dashboard/build-client.js';
-import { SseParser, type StreamEvent } from '../../src/dashboard/client/sse-parser.js';
+import type { StreamEvent } from '../../src/dashboard/client/event-stream.js';
 import { parseConfig } from '../../src/gateway/config/load.js';
 import type { GatewayConfigInput } from '../../src/gateway/config/schema.js';
 import { type Gateway, startGateway } from '../../src/gateway/server.js';
@@ -146,12 +147,14 @@ export async function readStream(
   const events: StreamEvent[] = [];
   if (!res.ok || !res.body) return { status: res.status, events, ended: true };
   onOpen?.();
-  const parser = new SseParser();
+  const parser = createParser({
+    onEvent: (message) => events.push({ event: message.event ?? 'message', data: message.data }),
+  });
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
   for (;;) {
     const { done, value } = await reader.read();
     if (done) return { status: res.status, events, ended: true };
-    events.push(...parser.push(value));
+    parser.feed(value);
     if (until(events)) {
       controller.abort();
       return { status: res.status, events, ended: false };

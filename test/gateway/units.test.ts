@@ -1,6 +1,7 @@
 /**
  * The gateway's small pure parts: tenant keys, Go-style durations for the
- * rate-limit headers, alert transitions, and reading usage out of a body.
+ * rate-limit headers and alert transitions (reading usage out of a body:
+ * usage-body.test.ts).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -83,26 +84,5 @@ describe('bucket alerts', () => {
     // 0.88 and 0.86 stay "act" (within 5 points of 0.9); 0.79 and 0.76 stay "warn".
     expect(seen).toEqual(['0→1', '1→2', '2→1', '1→0', '0→2']);
     expect(alerts.levelOf('deployment:d:requests:minute')).toBe(2);
-  });
-});
-
-describe('usage from a response body', () => {
-  it('parses only the top-level usage object', () => {
-    const body = Buffer.from(
-      JSON.stringify({
-        id: 'x',
-        choices: [{ message: { content: 'he said "usage": {"prompt_tokens": 999} and left {' } }],
-        usage: { prompt_tokens: 8, completion_tokens: 40 },
-        system_fingerprint: 'fp',
-      }),
-    );
-    expect(bodyForUsage(body)).toEqual({ usage: { prompt_tokens: 8, completion_tokens: 40 } });
-  });
-
-  it('falls back to the whole body, or undefined when it is not JSON', () => {
-    expect(bodyForUsage(Buffer.from('{"input_tokens": 12}'))).toEqual({ input_tokens: 12 });
-    expect(bodyForUsage(Buffer.from('{"usage": 5}'))).toEqual({ usage: 5 });
-    expect(bodyForUsage(Buffer.from('not json'))).toBeUndefined();
-    expect(bodyForUsage(Buffer.from('{"usage": {"a": 1'))).toBeUndefined();
   });
 });

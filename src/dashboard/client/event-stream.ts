@@ -1,10 +1,18 @@
 /**
  * The page's live connection: `GET /admin/v1/stream` read with `fetch` (so
- * the admin key travels in a header), parsed as Server-Sent Events, and
- * reopened after a pause when it ends — the gateway restarting, a proxy
- * timing out, a laptop waking up. A refused key stops it for good.
+ * the admin key travels in a header, which `EventSource` cannot send, and a
+ * key in the URL would end up in logs), parsed as Server-Sent Events by
+ * `eventsource-parser`, and reopened after a pause when it ends — the
+ * gateway restarting, a proxy timing out, a laptop waking up. A refused key
+ * stops it for good.
  */
-import { SseParser, type StreamEvent } from './sse-parser.js';
+import { createParser } from 'eventsource-parser';
+
+/** One Server-Sent Event, named as `EventSource` names it (`message` when the stream gave no `event:`). */
+export interface StreamEvent {
+  readonly event: string;
+  readonly data: string;
+}
 
 export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'stopped';
 
@@ -21,7 +29,7 @@ export class EventStreamClient {
   private controller: AbortController | undefined;
   private attempt = 0;
   private stopped = false;
-  private timer: number | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly url: string,
@@ -43,14 +51,32 @@ export class EventStreamClient {
   private async open(): Promise<void> {
     this.controller = new AbortController();
     this.handlers.onState(this.attempt === 0 ? 'connecting' : 'reconnecting');
-    const parser = new SseParser();
     let endedBy = 'the connection closed';
+    // The reconnection delay the server asked for (`retry:`), if any.
+    let retryMs = 0;
+    const parser = createParser({
+      onEvent: (message) => {
+        const event: StreamEvent = { event: message.event ?? 'message', data: message.data };
+        if (event.event === 'bye') endedBy = 'the gateway is shutting down';
+        else if (event.event === 'snapshot') {
+          this.attempt = 0;
+          this.handlers.onState('live');
+        }
+        this.handlers.onEvent(event);
+      },
+      onRetry: (ms) => {
+        retryMs = ms;
+      },
+    });
     try {
-      const res = await fetch(this.url, {
+      // Built apart from the call: `cache` is a browser option that Node's `RequestInit` type (the
+      // tests type-check this file against it) does not list.
+      const init = {
         headers: { authorization: `Bearer ${this.key}`, accept: 'text/event-stream' },
-        cache: 'no-store',
+        cache: 'no-store' as const,
         signal: this.controller.signal,
-      });
+      };
+      const res = await fetch(this.url, init);
       if (res.status === 401 || res.status === 403) {
         this.stopped = true;
         this.handlers.onRefused(res.status, await errorMessage(res));
@@ -61,25 +87,17 @@ export class EventStreamClient {
       for (;;) {
         const { done, value } = await reader.read();
         if (done) break;
-        for (const event of parser.push(value)) {
-          if (event.event === 'bye') endedBy = 'the gateway is shutting down';
-          else if (event.event === 'snapshot') {
-            this.attempt = 0;
-            this.handlers.onState('live');
-          }
-          this.handlers.onEvent(event);
-        }
+        parser.feed(value);
       }
     } catch (error) {
       if (this.stopped) return;
       endedBy = error instanceof Error ? error.message : String(error);
     }
     if (this.stopped) return;
-    const delay = parser.retryMs ?? 0;
-    const wait = Math.max(delay, BACKOFF_MS[Math.min(this.attempt, BACKOFF_MS.length - 1)] as number);
+    const wait = Math.max(retryMs, BACKOFF_MS[Math.min(this.attempt, BACKOFF_MS.length - 1)] as number);
     this.attempt++;
     this.handlers.onState('reconnecting', `${endedBy}; retrying in ${Math.round(wait / 1000)} s`);
-    this.timer = window.setTimeout(() => void this.open(), wait);
+    this.timer = setTimeout(() => void this.open(), wait);
   }
 }
 

@@ -1,25 +1,39 @@
 /**
- * Which tokenizer encoding an OpenAI model uses, after tiktoken's own table
- * (PROVIDERS.md §6.1). Only the two encodings of current models are loaded:
- * - `o200k_harmony` (gpt-oss) is `o200k_base` plus chat special tokens, so it
- *   counts ordinary text the same;
- * - the p50k/r50k models are retired; their successors use `cl100k_base`.
+ * Which tokenizer encoding an OpenAI model uses: gpt-tokenizer's own
+ * model-to-encoding map (kept current with tiktoken's, PROVIDERS.md §6.1),
+ * read through three rules of ours:
+ * - Only the two encodings of current models are loaded (see `AS_LOADED`).
+ * - The map lists exact names only; a dated snapshot or variant it does not
+ *   list (`gpt-3.5-turbo-0301`, `gpt-4-32k-0613`) takes the encoding of the
+ *   longest listed name it extends at a `-`, as tiktoken's prefix table does.
+ * - Azure spells `gpt-3.5-…` as `gpt-35-…`.
  * Unknown and future models get `o200k_base`, as in tiktoken and gpt-tokenizer.
  */
+import { type EncodingName as LibraryEncodingName, modelToEncodingMap } from 'gpt-tokenizer/mapping';
 
 export type EncodingName = 'o200k_base' | 'cl100k_base';
 
 export const DEFAULT_ENCODING: EncodingName = 'o200k_base';
 
-/** Models (or name prefixes, ending in `-` or `*`) that use `cl100k_base`. */
-const CL100K_PREFIXES: readonly string[] = Object.freeze([
-  'gpt-4-', // gpt-4-0613, gpt-4-turbo, gpt-4-32k; gpt-4o and gpt-4.1 do not match
-  'gpt-3.5-turbo',
-  'gpt-35-turbo', // Azure's spelling
-  'text-embedding-3-',
-  'text-embedding-ada-002',
-]);
-const CL100K_EXACT: ReadonlySet<string> = new Set(['gpt-4', 'davinci-002', 'babbage-002']);
+/**
+ * Each of the library's encodings as one we load. A `Record` over the
+ * library's names: an encoding added by an upgrade fails the type check here.
+ */
+const AS_LOADED: Readonly<Record<LibraryEncodingName, EncodingName>> = Object.freeze({
+  o200k_base: 'o200k_base',
+  // gpt-oss: `o200k_base` plus chat special tokens, so it counts ordinary text the same.
+  o200k_harmony: 'o200k_base',
+  cl100k_base: 'cl100k_base',
+  // Retired completions, edit and GPT-2 models (the API no longer serves them);
+  // their successors (`davinci-002`, `babbage-002`) use cl100k_base.
+  p50k_base: 'cl100k_base',
+  p50k_edit: 'cl100k_base',
+  r50k_base: 'cl100k_base',
+  gpt2: 'cl100k_base',
+});
+
+/** The library's map as a `Map`: a plain object would answer `constructor` or `__proto__` too. */
+const LISTED: ReadonlyMap<string, LibraryEncodingName> = new Map(Object.entries(modelToEncodingMap));
 
 /** Answers by model name: every request asks, for one of a handful of names (bounded: cleared when full). */
 const byModel = new Map<string, EncodingName>();
@@ -37,9 +51,14 @@ export function encodingForModel(model: string | undefined): EncodingName {
 }
 
 function lookUpEncoding(name: string): EncodingName {
-  if (CL100K_EXACT.has(name)) return 'cl100k_base';
-  for (const prefix of CL100K_PREFIXES) if (name.startsWith(prefix)) return 'cl100k_base';
-  return DEFAULT_ENCODING;
+  let listed = name.startsWith('gpt-35-') ? `gpt-3.5-${name.slice(7)}` : name;
+  for (;;) {
+    const encoding = LISTED.get(listed);
+    if (encoding !== undefined) return AS_LOADED[encoding];
+    const dash = listed.lastIndexOf('-');
+    if (dash <= 0) return DEFAULT_ENCODING;
+    listed = listed.slice(0, dash);
+  }
 }
 
 /**

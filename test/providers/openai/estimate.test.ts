@@ -1,5 +1,6 @@
 import { encode as encodeCl100k } from 'gpt-tokenizer/encoding/cl100k_base';
 import { encode as encodeO200k } from 'gpt-tokenizer/encoding/o200k_base';
+import { modelToEncodingMap } from 'gpt-tokenizer/mapping';
 import { describe, expect, it } from 'vitest';
 import { encodingForModel } from '../../../src/providers/estimate/encodings.js';
 import { createAdapter } from '../../../src/providers/registry.js';
@@ -65,8 +66,31 @@ describe('encodings (PROVIDERS.md §6.1)', () => {
     ['davinci-002', 'cl100k_base'],
     ['openai/gpt-4', 'cl100k_base'],
     ['some-future-model', 'o200k_base'],
+    // Names only gpt-tokenizer's map lists (a copied prefix table missed them).
+    ['gpt-3.5', 'cl100k_base'],
+    ['gpt-3.5-0301', 'cl100k_base'],
+    // Snapshots and variants the map does not list take the longest listed name they extend.
+    ['gpt-3.5-turbo-0301', 'cl100k_base'],
+    ['gpt-3.5-turbo-instruct-0914', 'cl100k_base'],
+    ['gpt-4-32k-0613', 'cl100k_base'],
+    ['gpt-35-turbo-16k', 'cl100k_base'],
+    ['gpt-4o-2024-08-06', 'o200k_base'],
+    ['gpt-4.1-mini', 'o200k_base'],
+    ['gpt-oss-120b', 'o200k_base'], // o200k_harmony in the map: counts ordinary text as o200k_base
+    ['text-davinci-003', 'cl100k_base'], // p50k_base, retired: its successor's encoding
+    // Object keys are not model names.
+    ['constructor', 'o200k_base'],
+    ['__proto__', 'o200k_base'],
   ])('%s → %s', (model, encoding) => {
     expect(encodingForModel(model)).toBe(encoding);
+  });
+
+  it("answers every model in gpt-tokenizer's map with that encoding, as loaded", () => {
+    const asLoaded = (name: string) => (name.startsWith('o200k') ? 'o200k_base' : 'cl100k_base');
+    for (const [model, encoding] of Object.entries(modelToEncodingMap)) {
+      expect([model, encodingForModel(model)]).toEqual([model, asLoaded(encoding)]);
+      expect([model, encodingForModel(`ft:${model}:org::abc`)]).toEqual([model, asLoaded(encoding)]);
+    }
   });
 });
 
