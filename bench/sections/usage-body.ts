@@ -16,7 +16,7 @@
  * Median of 7 samples of ~40 ms each, after a warm-up of both.
  */
 import { readFileSync } from 'node:fs';
-import { bodyForUsage, PARTIAL_READ_MIN_BYTES } from '../../src/gateway/usage-body.js';
+import { bodyForUsage, PARTIAL_READ_MIN_BYTES } from '../../src/providers/parse/usage-body.js';
 import { median, printTable, type Row, writeResults } from '../lib/report.js';
 
 const SAMPLES = 7;

@@ -7,8 +7,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { bodyForUsage } from '../../src/gateway/usage-body.js';
-import { createAdapter } from '../../src/providers/registry.js';
+import { bodyForUsage } from '../../../src/providers/parse/usage-body.js';
+import { createAdapter } from '../../../src/providers/registry.js';
 
 /** Text that looks like the reader's landmarks: keys, braces, quotes, backslashes. */
 const tricky = fc.constantFrom(
