@@ -9,7 +9,6 @@ import { BucketAlerts } from '../../src/gateway/alerts.js';
 import { presentedKey, sha256Hex, TenantKeys } from '../../src/gateway/auth.js';
 import type { BucketReading } from '../../src/gateway/state.js';
 import { parseDurationMs } from '../../src/providers/parse/go-duration.js';
-import { bodyForUsage } from '../../src/providers/parse/usage-body.js';
 import { goDuration } from '../../src/runtime/exchange/budget-headers.js';
 
 describe('tenant keys', () => {

@@ -86,7 +86,10 @@ describe('routing', () => {
     // One manual clock for both: the retry-after is waited on it, not on the wall clock.
     const clock = new ManualClock();
     const sim = await simulator({ clock, faults: [{ kind: 'rate_limited', at: [1], retry_after_s: 1 }] });
-    const g = governor({ model_groups: { 'gpt-4o-mini': { deployments: [deployment('d', sim)] } } }, { clock });
+    const g = governor(
+      { model_groups: { 'gpt-4o-mini': { deployments: [deployment('d', sim)] } } },
+      { clock },
+    );
     const client = new OpenAI({ apiKey: 'sk', baseURL: `${sim.url}/v1`, fetch: g.fetch, maxRetries: 0 });
     const answer = client.chat.completions.create(ask);
     await expect.poll(() => sim.stats().requests).toBe(1);
