@@ -14,7 +14,8 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { RefusalKind } from '../providers/adapter.js';
 import type { ApiFamily } from '../runtime/api-family.js';
-import { errorAdapter, familyOfUrl, sendError } from './respond.js';
+import { errorAdapter, sendError } from './respond.js';
+import { familyOfUrl } from './routes.js';
 
 interface ParserError extends Error {
   code?: string;
@@ -54,7 +55,7 @@ function refusalOf(code: string | undefined): { status: number; kind: RefusalKin
 
 /** `server.on('clientError', answerClientError)`. Never throws: a failure here only closes the socket. */
 export function answerClientError(error: ParserError, duplex: Duplex): void {
-  const socket = duplex as Socket & { _httpMessage?: ServerResponse | null };
+  const socket = duplex as Socket & { _httpMessage?: (ServerResponse & { req?: IncomingMessage }) | null };
   try {
     // The peer is gone, or an answer to an earlier request is already on the wire (writing now
     // would corrupt it): all that is left is closing (Node's own handler makes the same checks).
@@ -63,7 +64,11 @@ export function answerClientError(error: ParserError, duplex: Duplex): void {
       return;
     }
     const { status, kind, message } = refusalOf(error.code);
-    const family = guessFamily(error.rawPacket);
+    // A request whose head was parsed (its body timed out or was cut, or garbage followed it) is
+    // what the client waits for an answer to: its family, not a guess from the bytes at hand
+    // (a timeout carries none, a cut body only body bytes).
+    const pending = socket._httpMessage?.req;
+    const family = pending ? familyOfRequest(pending) : guessFamily(error.rawPacket);
     const body = JSON.stringify(errorAdapter(family).errorPayload(kind, message).body);
     const head = [
       `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}`,
@@ -85,11 +90,9 @@ export function answerClientError(error: ParserError, duplex: Duplex): void {
 export function answerExpectation(req: IncomingMessage, res: ServerResponse): void {
   try {
     res.shouldKeepAlive = false;
-    const url = req.url ?? '/';
-    const q = url.indexOf('?');
     sendError(
       res,
-      familyOfUrl(q < 0 ? url : url.slice(0, q), req.headers['anthropic-version'] !== undefined),
+      familyOfRequest(req),
       'invalid_request',
       'Expectation failed: the gateway supports only "Expect: 100-continue".',
       { status: 417, headers: ['x-should-retry', 'false'] },
@@ -97,6 +100,28 @@ export function answerExpectation(req: IncomingMessage, res: ServerResponse): vo
   } catch {
     res.destroy();
   }
+}
+
+/**
+ * HTTP/1.1 requires `Host` (RFC 9112 §3.2: 400 without one). Node's own
+ * check answers with an empty body, so the server turns it off
+ * (`requireHostHeader: false`) and calls this first: true when it answered.
+ */
+export function answerMissingHost(req: IncomingMessage, res: ServerResponse): boolean {
+  if (req.headers.host !== undefined || req.httpVersionMajor !== 1 || req.httpVersionMinor !== 1)
+    return false;
+  res.shouldKeepAlive = false;
+  sendError(res, familyOfRequest(req), 'invalid_request', 'An HTTP/1.1 request must carry a Host header.', {
+    headers: ['x-should-retry', 'false'],
+  });
+  return true;
+}
+
+/** The family of a request whose head was parsed, from its path and `anthropic-version`. */
+function familyOfRequest(req: IncomingMessage): ApiFamily {
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  return familyOfUrl(q < 0 ? url : url.slice(0, q), req.headers['anthropic-version'] !== undefined);
 }
 
 /** The family a half-parsed request belongs to, from its request line and headers when they are there. */

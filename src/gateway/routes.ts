@@ -7,10 +7,11 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseGeminiNativePath } from '../providers/gemini/endpoints.js';
+import type { ApiFamily } from '../runtime/api-family.js';
 import type { GatewayContext } from './context.js';
 import { handleModels } from './models.js';
 import { handleProxy, type ProxyRoute } from './proxy.js';
-import { familyOfUrl, sendError, sendJson } from './respond.js';
+import { sendError, sendJson } from './respond.js';
 
 export type RouteHandler = (ctx: GatewayContext, req: IncomingMessage, res: ServerResponse) => void;
 
@@ -46,6 +47,30 @@ export const PROXY_ROUTES: readonly ProxyRoute[] = Object.freeze([
   { path: '/v1/messages', family: 'anthropic', endpoint: 'messages' },
   { path: '/v1/messages/count_tokens', family: 'anthropic', endpoint: 'count_tokens' },
 ]);
+
+/** Each proxied path's family (a path names one API whatever the method or headers). */
+const FAMILY_OF_ROUTE: ReadonlyMap<string, ApiFamily> = new Map(PROXY_ROUTES.map((r) => [r.path, r.family]));
+
+/**
+ * Paths of Gemini's native API: anything under `/v1beta/` but its
+ * OpenAI-compatible `/v1beta/openai/`, and under `/v1/` a model method
+ * (`models/{m}:{method}`, the colon maybe percent-encoded) or a tuned model.
+ */
+const GEMINI_SHAPED = /^\/v1beta\/(?!openai\/)|^\/v1\/(?:models\/[^/]*(?::|%3a)|tunedModels\/)/i;
+
+/**
+ * The API family whose error format a request gets before (or without) a
+ * route: a proxied path's own family, then the path's shape, then
+ * `anthropic-version`, else OpenAI's. (An OpenAI path stays OpenAI's even
+ * when a client also sends `anthropic-version`.)
+ */
+export function familyOfUrl(pathname: string, anthropicHeaders: boolean): ApiFamily {
+  const routed = FAMILY_OF_ROUTE.get(pathname);
+  if (routed) return routed;
+  if (pathname.startsWith('/v1/messages')) return 'anthropic';
+  if (GEMINI_SHAPED.test(pathname)) return 'gemini';
+  return anthropicHeaders ? 'anthropic' : 'openai';
+}
 
 /** Gemini's native API: `POST /v1beta/models/{model}:generateContent` and `:streamGenerateContent`. */
 const GEMINI_ROUTES: Readonly<Record<'generate_content' | 'stream_generate_content', ProxyRoute>> =

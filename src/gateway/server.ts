@@ -19,7 +19,7 @@ import type { GovernorObserver } from '../runtime/events.js';
 import { Governor } from '../runtime/governor.js';
 import { ALERT_NAMES, BucketAlerts } from './alerts.js';
 import { TenantKeys } from './auth.js';
-import { answerClientError, answerExpectation } from './client-error.js';
+import { answerClientError, answerExpectation, answerMissingHost } from './client-error.js';
 import type { GatewayConfig } from './config/schema.js';
 import { toGovernorOptions, toTopology } from './config/to-topology.js';
 import { GatewayContext, requestSettings } from './context.js';
@@ -156,6 +156,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       requestTimeout: config.server.request_timeout_ms,
       headersTimeout: config.server.headers_timeout_ms,
       keepAliveTimeout: config.server.keep_alive_timeout_ms,
+      // Node's Host check answers with an empty body: answerMissingHost answers in the caller's format.
+      requireHostHeader: false,
       // Slow-client timeouts are enforced by a periodic sweep (30 s by default): sweep often enough to honour them.
       connectionsCheckingInterval: Math.min(
         30_000,
@@ -166,6 +168,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       ),
     },
     (req: IncomingMessage, res: ServerResponse) => {
+      if (answerMissingHost(req, res)) return;
       const url = req.url ?? '/';
       const q = url.indexOf('?');
       const pathname = q < 0 ? url : url.slice(0, q);
