@@ -69,7 +69,7 @@ export function answerClientError(error: ParserError, duplex: Duplex): void {
     // (a timeout carries none, a cut body only body bytes).
     const pending = socket._httpMessage?.req;
     const family = pending ? familyOfRequest(pending) : guessFamily(error.rawPacket);
-    const body = JSON.stringify(errorAdapter(family).errorPayload(kind, message).body);
+    const body = JSON.stringify(errorAdapter(family).errorPayload(kind, message, undefined, status).body);
     const head = [
       `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}`,
       'content-type: application/json',

@@ -496,7 +496,12 @@ class ProxyExchange implements Transport<UpstreamCall>, BodySink, InFlight {
   /** 502 in the client's API format: the upstream failed in a way the client cannot fix by retrying alone. */
   private sendBadGateway(adapter: ProviderAdapter, message: string, headers: string[]): void {
     this.log.status = 502;
-    sendJson(this.res, 502, adapter.errorPayload('api_error', message, this.route.endpoint).body, headers);
+    sendJson(
+      this.res,
+      502,
+      adapter.errorPayload('api_error', message, this.route.endpoint, 502).body,
+      headers,
+    );
     this.finish();
   }
 
@@ -550,7 +555,7 @@ class ProxyExchange implements Transport<UpstreamCall>, BodySink, InFlight {
     if (retryAfterMs !== undefined) headers.push('retry-after', String(Math.ceil(retryAfterMs / 1000)));
     if (status === 401 || status === 400 || status === 413 || status === 415)
       headers.push('x-should-retry', 'false');
-    const payload = errorAdapter(this.route.family).errorPayload(kind, message, this.route.endpoint);
+    const payload = errorAdapter(this.route.family).errorPayload(kind, message, this.route.endpoint, status);
     sendJson(this.res, status, payload.body, headers);
     this.finish();
   }

@@ -48,6 +48,6 @@ export function sendError(
   message: string,
   options: { status?: number; headers?: string[] } = {},
 ): void {
-  const payload = ERROR_FORMAT[family].errorPayload(kind, message);
+  const payload = ERROR_FORMAT[family].errorPayload(kind, message, undefined, options.status);
   sendJson(res, options.status ?? payload.status, payload.body, options.headers ?? []);
 }

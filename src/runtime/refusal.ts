@@ -65,7 +65,7 @@ export function refusalPayload(
   endpoint?: Parameters<ProviderAdapter['errorPayload']>[2],
 ): RefusalResponse {
   const kind = KIND_BY_STATUS[refusal.status] ?? 'api_error';
-  const payload: ErrorPayload = adapter.errorPayload(kind, refusal.message, endpoint);
+  const payload: ErrorPayload = adapter.errorPayload(kind, refusal.message, endpoint, refusal.status);
   const headers: Record<string, string> = { 'x-sluice-refusal': refusal.code };
   if (refusal.retryAfterMs !== undefined && Number.isFinite(refusal.retryAfterMs)) {
     headers['retry-after'] = String(Math.max(1, Math.ceil(refusal.retryAfterMs / 1000)));
