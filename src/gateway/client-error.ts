@@ -2,7 +2,8 @@
  * Answers for requests Node's HTTP parser refuses before any route sees
  * them: a malformed request line or header (400), headers over the size
  * limit (431), a request that did not arrive in time (408), an `Expect`
- * other than `100-continue` (417). Node's own answers have an empty body, so
+ * other than `100-continue` (417), an HTTP/1.1 request without `Host` (400),
+ * a `CONNECT` (404; Node would close the socket without a word). Node's own answers have an empty body, so
  * an SDK shows a bare status; here they carry the provider's error JSON like
  * every other refusal, in the family the request looks like (its path,
  * `anthropic-version`), OpenAI's when nothing says otherwise. The connection
@@ -69,21 +70,52 @@ export function answerClientError(error: ParserError, duplex: Duplex): void {
     // (a timeout carries none, a cut body only body bytes).
     const pending = socket._httpMessage?.req;
     const family = pending ? familyOfRequest(pending) : guessFamily(error.rawPacket);
-    const body = JSON.stringify(errorAdapter(family).errorPayload(kind, message, undefined, status).body);
-    const head = [
-      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}`,
-      'content-type: application/json',
-      `content-length: ${Buffer.byteLength(body)}`,
-      'connection: close',
-      // A timeout may pass on a retry; a malformed or oversized request will not.
-      ...(status === 408 ? [] : ['x-should-retry: false']),
-    ];
-    socket.end(`${head.join('\r\n')}\r\n\r\n${body}`);
-    // The server keeps half-open sockets; after this answer nothing more is read.
-    socket.once('finish', () => socket.destroy());
+    answerAndClose(socket, status, family, kind, message);
   } catch {
     socket.destroy();
   }
+}
+
+/**
+ * `server.on('connect', answerConnect)`: the gateway is not a proxy. With no
+ * listener Node destroys a CONNECT request's socket without a word; this
+ * answers 404 like any method and path no route serves, and closes.
+ */
+export function answerConnect(req: IncomingMessage, duplex: Duplex): void {
+  const socket = duplex as Socket;
+  try {
+    answerAndClose(
+      socket,
+      404,
+      familyOfRequest(req),
+      'not_found',
+      `Unknown request URL: CONNECT ${req.url ?? ''}.`,
+    );
+  } catch {
+    socket.destroy();
+  }
+}
+
+/** Writes a whole answer straight to the socket (no `ServerResponse` exists or may be used) and closes it. */
+function answerAndClose(
+  socket: Socket,
+  status: number,
+  family: ApiFamily,
+  kind: RefusalKind,
+  message: string,
+): void {
+  const body = JSON.stringify(errorAdapter(family).errorPayload(kind, message, undefined, status).body);
+  const head = [
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}`,
+    'content-type: application/json',
+    `content-length: ${Buffer.byteLength(body)}`,
+    'connection: close',
+    // A timeout may pass on a retry; a malformed or oversized request will not.
+    ...(status === 408 ? [] : ['x-should-retry: false']),
+  ];
+  socket.end(`${head.join('\r\n')}\r\n\r\n${body}`);
+  // The server keeps half-open sockets; after this answer nothing more is read.
+  socket.once('finish', () => socket.destroy());
 }
 
 /** `server.on('checkExpectation', answerExpectation)`: 417 for an `Expect` other than 100-continue. */

@@ -19,7 +19,7 @@ import type { GovernorObserver } from '../runtime/events.js';
 import { Governor } from '../runtime/governor.js';
 import { ALERT_NAMES, BucketAlerts } from './alerts.js';
 import { TenantKeys } from './auth.js';
-import { answerClientError, answerExpectation, answerMissingHost } from './client-error.js';
+import { answerClientError, answerConnect, answerExpectation, answerMissingHost } from './client-error.js';
 import type { GatewayConfig } from './config/schema.js';
 import { toGovernorOptions, toTopology } from './config/to-topology.js';
 import { GatewayContext, requestSettings } from './context.js';
@@ -182,6 +182,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   // What Node's parser refuses gets the provider's error JSON too, not an empty body.
   server.on('clientError', answerClientError);
   server.on('checkExpectation', answerExpectation);
+  server.on('connect', answerConnect);
 
   const host = options.host ?? config.listen.host;
   const port = options.port ?? config.listen.port;

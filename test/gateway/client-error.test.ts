@@ -178,6 +178,17 @@ describe("Node's parser refusals in the provider's format", () => {
     expect(old.status).toBe(200);
   });
 
+  it('a CONNECT gets an answer in the caller’s envelope, not a closed socket (the gateway is no proxy)', async () => {
+    const r = await rig();
+    const gemini = await raw(
+      r.gateway.url,
+      `CONNECT /v1beta/models/gemini-flash:generateContent HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}`,
+    );
+    expect(expectJsonAnswer(gemini, 404)).toMatchObject({ error: { code: 404, status: 'NOT_FOUND' } });
+    const proxy = await raw(r.gateway.url, 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n');
+    expect(expectJsonAnswer(proxy, 404)).toMatchObject({ error: { type: 'invalid_request_error' } });
+  });
+
   it('keeps serving after each of them', async () => {
     const r = await rig();
     await raw(r.gateway.url, 'NOT HTTP\r\n\r\n');
