@@ -69,6 +69,9 @@ export function familyOfUrl(pathname: string, anthropicHeaders: boolean): ApiFam
   if (routed) return routed;
   if (pathname.startsWith('/v1/messages')) return 'anthropic';
   if (GEMINI_SHAPED.test(pathname)) return 'gemini';
+  // What the Gemini route refuses as `invalid_path` (a native verb after more than one segment) is Gemini's
+  // whatever the method: a 404 or a parser refusal on it must not switch formats.
+  if (pathname.startsWith('/v1/models/') && NATIVE_VERB.test(pathname)) return 'gemini';
   return anthropicHeaders ? 'anthropic' : 'openai';
 }
 
