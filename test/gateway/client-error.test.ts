@@ -185,7 +185,10 @@ describe("Node's parser refusals in the provider's format", () => {
       `CONNECT /v1beta/models/gemini-flash:generateContent HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}`,
     );
     expect(expectJsonAnswer(gemini, 404)).toMatchObject({ error: { code: 404, status: 'NOT_FOUND' } });
-    const proxy = await raw(r.gateway.url, 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n');
+    const proxy = await raw(
+      r.gateway.url,
+      'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n',
+    );
     expect(expectJsonAnswer(proxy, 404)).toMatchObject({ error: { type: 'invalid_request_error' } });
   });
 
