@@ -25,6 +25,8 @@ export interface FuzzRequest {
   readonly headers: readonly (readonly [string, string])[];
   readonly body: Buffer;
   readonly framing: Framing;
+  /** The client goes away before the whole answer: right after sending, or once the answer starts. */
+  readonly leave?: { readonly at: 'send' | 'head'; readonly afterMs: number } | undefined;
 }
 
 /**
@@ -95,7 +97,8 @@ function chunked(body: Buffer): Buffer {
 export function describeRequest(request: FuzzRequest): string {
   const cut = (s: string, n = 120) => (s.length > n ? `${s.slice(0, n)}…(${s.length})` : s);
   const headers = request.headers.map(([n, v]) => `${cut(n, 40)}: ${cut(v, 60)}`).join(' | ');
-  return `${request.method} ${cut(request.path)}${cut(request.query, 60)} ${request.version} [${request.framing.kind}] {${headers}} body(${request.body.length}): ${cut(request.body.toString('utf8'), 200)}`;
+  const leave = request.leave ? ` leaves at ${request.leave.at}+${request.leave.afterMs}ms` : '';
+  return `${request.method} ${cut(request.path)}${cut(request.query, 60)} ${request.version} [${request.framing.kind}${leave}] {${headers}} body(${request.body.length}): ${cut(request.body.toString('utf8'), 200)}`;
 }
 
 // --- strings ---
@@ -744,6 +747,16 @@ export function fuzzRequest(keys: FuzzKeys): fc.Arbitrary<FuzzRequest> {
         encoding,
         body: bodyBytes(t.kind),
         framing,
+        leave: fc.oneof(
+          { weight: 12, arbitrary: fc.constant(undefined) },
+          {
+            weight: 1,
+            arbitrary: fc.record({
+              at: fc.constantFrom<'send' | 'head'>('send', 'head'),
+              afterMs: fc.integer({ min: 0, max: 30 }),
+            }),
+          },
+        ),
       })
       .map((r): FuzzRequest => {
         const headers: [string, string][] = [...r.host, ...r.auth];
@@ -766,6 +779,7 @@ export function fuzzRequest(keys: FuzzKeys): fc.Arbitrary<FuzzRequest> {
           headers,
           body,
           framing: r.framing,
+          leave: r.leave,
         };
       }),
   );

@@ -33,7 +33,7 @@ import {
   toBytes,
 } from './fuzz-requests.js';
 import { baseConfig, KEYS, type Rig, startRig } from './helpers.js';
-import { type RawAnswer, type RawFailure, rawExchange } from './raw-exchange.js';
+import { type RawAnswer, type RawFailure, type RawLeft, rawExchange } from './raw-exchange.js';
 
 /** Send to last byte of the answer. Real time on a shared machine: generous on purpose. */
 const ANSWER_BOUND_MS = 2_000;
@@ -96,8 +96,9 @@ let rig: Rig;
 beforeAll(async () => {
   relay = await startRelay();
   rig = await startRig({
-    // A little latency, as the issue's simulator crash needed it to show.
-    sim: { latency: { ttft_ms: 1, per_token_ms: 0 } },
+    // A little latency, as the issue's simulator crash needed it to show
+    // (and streams long enough for a caller to leave in the middle of one).
+    sim: { latency: { ttft_ms: 1, per_token_ms: 3 } },
     config: (simUrl) => {
       relay.target = simUrl;
       const base = baseConfig(relay.url);
@@ -119,13 +120,15 @@ beforeAll(async () => {
                 base_url: relay.url,
                 api_key: UPSTREAM_KEYS.gemini,
                 model: 'gemini-2.5-flash',
+                // Small enough that long prompts fill it: capacity refusals (503) and requests larger than it (429).
+                limits: { rpm: 600, tpm: 60_000 },
               },
             ],
           },
         },
         // Small enough that the free tenant is refused now and then, waits short enough for the bound.
         tiers: {
-          free: { rpm: 120, tpm: 400_000, priority: 'low', max_wait_ms: 200 },
+          free: { rpm: 30, tpm: 30_000, priority: 'low', max_wait_ms: 200 },
           pro: { rpm: 100_000, tpm: 50_000_000, priority: 'normal', max_wait_ms: 300 },
           enterprise: { priority: 'critical', max_wait_ms: 300 },
         },
@@ -184,7 +187,9 @@ function expectedFamilies(request: FuzzRequest, status: number): readonly Family
 const STACK = /\bat [^\n]*[/\\][^\n]*\.(?:ts|js|mjs|cjs):\d+:\d+/;
 
 /** What is wrong with this answer to this request (empty: nothing). */
-function violations(request: FuzzRequest, result: RawAnswer | RawFailure): string[] {
+function violations(request: FuzzRequest, result: RawAnswer | RawFailure | RawLeft): string[] {
+  // A caller that left has no answer to judge; what it held is checked after the batch.
+  if (result.kind === 'left') return [];
   if (result.kind !== 'answer') return [`no answer (${result.kind}): ${result.detail}`];
   const problems: string[] = [];
   const { status, headers, body } = result;
@@ -282,10 +287,11 @@ function upstreamViolations(forwarded: readonly Forwarded[]): string[] {
   return problems;
 }
 
-async function send(request: FuzzRequest): Promise<RawAnswer | RawFailure> {
+async function send(request: FuzzRequest): Promise<RawAnswer | RawFailure | RawLeft> {
   return rawExchange(rig.gateway.port, toBytes(request), {
     head: request.method === 'HEAD',
     halfClose: request.framing.kind === 'long' && request.framing.halfClose,
+    ...(request.leave && { leave: request.leave }),
   });
 }
 
@@ -318,8 +324,9 @@ async function runBatch(batch: readonly FuzzRequest[]): Promise<string[]> {
   if (health?.kind !== 'answer' || health.status !== 200 || health.ms > ANSWER_BOUND_MS)
     problems.push(`/healthz during the batch: ${JSON.stringify(health && { ...health, body: undefined })}`);
   batch.forEach((request, i) => {
-    const result = results[i] as RawAnswer | RawFailure;
-    if (result.kind === 'answer') {
+    const result = results[i] as RawAnswer | RawFailure | RawLeft;
+    if (result.kind !== 'answer') STATUSES.set(result.kind, (STATUSES.get(result.kind) ?? 0) + 1);
+    else {
       const key = `${result.status} ${result.headers['x-sluice-refusal'] ?? ''}${COLLECT && result.status >= 400 ? result.body.toString('utf8').slice(0, 140) : ''}`;
       STATUSES.set(key, (STATUSES.get(key) ?? 0) + 1);
     }

@@ -24,6 +24,12 @@ export interface RawFailure {
   readonly ms: number;
 }
 
+/** The client went away on purpose (`leave`) before a whole answer. */
+export interface RawLeft {
+  readonly kind: 'left';
+  readonly ms: number;
+}
+
 export interface RawOptions {
   /** Send FIN right after the request (a client that stops sending). */
   readonly halfClose?: boolean;
@@ -31,20 +37,26 @@ export interface RawOptions {
   readonly head?: boolean;
   /** Give up (and report a hang) after this long. */
   readonly hangMs?: number;
+  /**
+   * Go away without waiting for the whole answer: `send` this many ms after
+   * writing the request, `head` as soon as the answer's first bytes arrive
+   * (mid-stream for a stream).
+   */
+  readonly leave?: { readonly at: 'send' | 'head'; readonly afterMs: number };
 }
 
 export function rawExchange(
   port: number,
   request: Buffer,
   options: RawOptions = {},
-): Promise<RawAnswer | RawFailure> {
+): Promise<RawAnswer | RawFailure | RawLeft> {
   const hangMs = options.hangMs ?? 10_000;
   return new Promise((resolve) => {
     let started = 0;
     let received: Buffer = Buffer.alloc(0);
     let settled = false;
     const socket = connect(port, '127.0.0.1');
-    const done = (result: RawAnswer | RawFailure) => {
+    const done = (result: RawAnswer | RawFailure | RawLeft) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
@@ -59,8 +71,12 @@ export function rawExchange(
       started = performance.now();
       socket.write(request);
       if (options.halfClose) socket.end();
+      if (options.leave?.at === 'send') leaveIn(options.leave.afterMs);
     });
+    const leaveIn = (ms: number) =>
+      setTimeout(() => done({ kind: 'left', ms: performance.now() - started }), ms);
     socket.on('data', (chunk: Buffer) => {
+      if (options.leave?.at === 'head' && received.length === 0) leaveIn(options.leave.afterMs);
       received = received.length === 0 ? chunk : Buffer.concat([received, chunk]);
       const answer = parseAnswer(received, options.head === true, false);
       if (answer) done({ kind: 'answer', ...answer, ms: performance.now() - started });
