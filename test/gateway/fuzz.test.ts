@@ -274,7 +274,10 @@ function upstreamViolations(forwarded: readonly Forwarded[]): string[] {
       const values = Array.isArray(value) ? value : [value ?? ''];
       if (values.some((v) => TENANT_KEYS.some((k) => v.includes(k)) || v.includes('FUZZKEY')))
         problems.push(`a caller's key upstream in ${name}`);
-      if (name.startsWith('x-sluice-') || name === 'x-padding' || name === 'openai-organization')
+      if (
+        name.startsWith('x-sluice-') ||
+        ['x-padding', 'openai-organization', 'anthropic-beta', 'openai-beta'].includes(name)
+      )
         problems.push(`caller header ${name} upstream`);
     }
     const presented = [headers.authorization, headers['x-api-key'], headers['x-goog-api-key']].filter(
@@ -320,6 +323,7 @@ async function heldAfter(): Promise<number> {
 async function runBatch(batch: readonly FuzzRequest[]): Promise<string[]> {
   const seen = relay.received.length;
   const [health, ...results] = await Promise.all([send(HEALTHZ), ...batch.map(send)]);
+  LAST_ANSWERS = results as (RawAnswer | RawFailure | RawLeft)[];
   const problems: string[] = [];
   if (health?.kind !== 'answer' || health.status !== 200 || health.ms > ANSWER_BOUND_MS)
     problems.push(`/healthz during the batch: ${JSON.stringify(health && { ...health, body: undefined })}`);
@@ -340,6 +344,8 @@ async function runBatch(batch: readonly FuzzRequest[]): Promise<string[]> {
 }
 
 const STATUSES = new Map<string, number>();
+/** The answers of the last batch, for the corpus cases' own expectations. */
+let LAST_ANSWERS: (RawAnswer | RawFailure | RawLeft)[] = [];
 /** FUZZ_COLLECT=1: run every batch and print every problem instead of stopping at the first (for hunting). */
 const COLLECT = process.env.FUZZ_COLLECT === '1';
 
@@ -370,4 +376,229 @@ describe('gateway fuzz (slow bound)', () => {
     expect(await heldAfter()).toBe(0);
     expect(relay.received.length, 'some fuzzed calls reached the provider').toBeGreaterThan(0);
   }, 120_000);
+});
+
+// --- the inputs the issue names, one case each ---
+
+/** A well-framed request with a Host and the family's key header; `headers` come after (and may repeat) them. */
+function request(
+  method: string,
+  path: string,
+  options: { headers?: [string, string][]; body?: string | Buffer; query?: string; key?: string } = {},
+): FuzzRequest {
+  const key = options.key ?? KEYS.pro;
+  const auth: [string, string] = path.startsWith('/v1/messages')
+    ? ['x-api-key', key]
+    : /^\/v1(beta)?\/models\//.test(path) || path.startsWith('/v1beta/')
+      ? ['x-goog-api-key', key]
+      : ['authorization', `Bearer ${key}`];
+  const version: [string, string][] = path.startsWith('/v1/messages')
+    ? [['anthropic-version', '2023-06-01']]
+    : [];
+  return {
+    method,
+    path,
+    query: options.query ?? '',
+    version: 'HTTP/1.1',
+    headers: [
+      ['host', 'localhost'],
+      auth,
+      ['content-type', 'application/json'],
+      ...version,
+      ...(options.headers ?? []),
+    ],
+    body: Buffer.isBuffer(options.body) ? options.body : Buffer.from(options.body ?? '', 'utf8'),
+    framing: { kind: 'length' },
+  };
+}
+
+const json = (value: unknown) => JSON.stringify(value);
+const user = (content: string) => [{ role: 'user', content }];
+const GEMINI = `/v1beta/models/${GROUPS.gemini}`;
+const geminiBody = (text: string) => json({ contents: [{ role: 'user', parts: [{ text }] }] });
+const deep = (levels: number) => `${'['.repeat(levels)}${']'.repeat(levels)}`;
+
+/** Runs one or more requests at once through the whole oracle and returns their answers. */
+async function expectSound(...requests: FuzzRequest[]): Promise<RawAnswer[]> {
+  expect(await runBatch(requests)).toEqual([]);
+  return LAST_ANSWERS.map((a) => {
+    expect(a.kind).toBe('answer');
+    return a as RawAnswer;
+  });
+}
+
+describe('the issue’s inputs against the gateway (slow bound)', () => {
+  it.each([
+    [
+      '/v1/chat/completions',
+      json({ model: GROUPS.openai, messages: user('A'.repeat(100_000)), max_tokens: 8 }),
+    ],
+    ['/v1/responses', json({ model: GROUPS.openai, input: 'A'.repeat(100_000), max_output_tokens: 16 })],
+    ['/v1/embeddings', json({ model: GROUPS.openai, input: 'A'.repeat(100_000) })],
+  ])(
+    'a 100,000-character single-character prompt on %s, four at once, /healthz answering beside them',
+    async (path, body) => {
+      const answers = await expectSound(...Array.from({ length: 4 }, () => request('POST', path, { body })));
+      for (const answer of answers) expect(answer.status).toBe(200);
+    },
+  );
+
+  it.each([
+    [
+      '/v1/messages',
+      json({
+        model: GROUPS.anthropic,
+        max_tokens: 8,
+        messages: [{ role: 'x'.repeat(200_000), content: 'hi' }],
+      }),
+    ],
+    [
+      '/v1/chat/completions',
+      json({ model: GROUPS.openai, messages: [{ role: 'x'.repeat(200_000), content: 'hi' }] }),
+    ],
+  ])(
+    'a 200,000-character role on %s: answered within the bound, by the simulator too',
+    async (path, body) => {
+      // The simulator's Anthropic flavour does not check roles (a 200 there); OpenAI's does (400).
+      const [answer] = await expectSound(request('POST', path, { body }));
+      expect(answer?.status).toBeLessThan(500);
+    },
+  );
+
+  it.each([
+    `${GEMINI.replace(GROUPS.gemini, '%2e%2e%2f')}${GROUPS.gemini}:generateContent`,
+    `/v1beta/models/%2e%2e%2f%2e%2e%2fcachedContents/models/${GROUPS.gemini}:generateContent`,
+    `/v1beta/models/../tunedModels/${GROUPS.gemini}:generateContent`,
+    `/v1beta/tunedModels/${GROUPS.gemini}:generateContent`,
+    `/v1/models/x%2f..%2f${GROUPS.gemini}:generateContent`,
+    `/v1beta/models/x\\..\\${GROUPS.gemini}:generateContent`,
+  ])('%s: refused in Gemini’s envelope, nothing sent upstream', async (path) => {
+    const before = relay.received.length;
+    const [answer] = await expectSound(request('POST', path, { body: geminiBody('hi') }));
+    expect([400, 404]).toContain(answer?.status);
+    expect(relay.received.length).toBe(before);
+  });
+
+  it.each([
+    ['/v1/chat/completions', `{"model":"${GROUPS.openai}","messages":${deep(10_000)}}`],
+    ['/v1/messages', `{"model":"${GROUPS.anthropic}","max_tokens":8,"messages":${deep(10_000)}}`],
+    [`${GEMINI}:generateContent`, `{"contents":${deep(10_000)}}`],
+    ['/v1/embeddings', `{"model":"${GROUPS.openai}","input":${deep(10_000)}}`],
+  ])('a body nested 10,000 levels deep on %s: 400 json_too_deep', async (path, body) => {
+    const [answer] = await expectSound(request('POST', path, { body }));
+    expect(answer?.status).toBe(400);
+    expect(answer?.headers['x-sluice-refusal']).toBe('json_too_deep');
+  });
+
+  it('an embeddings input nested as deep as allowed reaches the simulator (with latency) and it survives', async () => {
+    const [answer] = await expectSound(
+      request('POST', '/v1/embeddings', { body: `{"model":"${GROUPS.openai}","input":${deep(127)}}` }),
+    );
+    expect(answer?.status).toBeLessThan(500);
+    const [after] = await expectSound(
+      request('POST', '/v1/embeddings', { body: json({ model: GROUPS.openai, input: 'hi' }) }),
+    );
+    expect(after?.status).toBe(200);
+  });
+
+  it.each(['/v1/chat/completions', '/v1/messages', `${GEMINI}:generateContent`])(
+    'content-encoding: constructor on %s: 415 in the caller’s format',
+    async (path) => {
+      const [answer] = await expectSound(
+        request('POST', path, { body: '{}', headers: [['content-encoding', 'constructor']] }),
+      );
+      expect(answer?.status).toBe(415);
+    },
+  );
+
+  it('a Gemini key only in ?key= is not accepted; with the header, the caller’s query stays at the gateway', async () => {
+    const body = geminiBody('hi');
+    const keyOnly = request('POST', `${GEMINI}:generateContent`, { body, query: `?key=${KEYS.pro}` });
+    const [denied] = await expectSound({
+      ...keyOnly,
+      headers: keyOnly.headers.filter(([n]) => n !== 'x-goog-api-key'),
+    });
+    expect(denied?.status).toBe(401);
+    const [served] = await expectSound(
+      request('POST', `${GEMINI}:streamGenerateContent`, {
+        body,
+        query: `?alt=sse&key=${KEYS.enterprise}&api-version=2024-10-21&x=%2e%2e%2f`,
+      }),
+    );
+    expect(served?.status).toBe(200);
+    expect(relay.received.at(-1)?.url).toBe('/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse');
+  });
+
+  it('an OpenAI call with ?api-version= and betas: nothing of them upstream', async () => {
+    const [answer] = await expectSound(
+      request('POST', '/v1/chat/completions', {
+        body: json({ model: GROUPS.openai, messages: user('hi'), max_tokens: 8 }),
+        query: '?api-version=2024-10-21&key=x',
+        headers: [
+          ['openai-beta', 'assistants=v2'],
+          ['openai-organization', 'org-FUZZKEY'],
+        ],
+      }),
+    );
+    expect(answer?.status).toBe(200);
+    expect(relay.received.at(-1)?.url).toBe('/v1/chat/completions');
+  });
+
+  it('a model name of 200,000 characters with a right-to-left override: 404, and a short escaped log line', async () => {
+    const model = `\u202e${'m'.repeat(200_000)}`;
+    const [answer] = await expectSound(
+      request('POST', '/v1/chat/completions', { body: json({ model, messages: user('hi') }) }),
+    );
+    expect(answer?.status).toBe(404);
+    const line = rig.logs.findLast((l) => l.msg === 'request');
+    expect(JSON.stringify(line).length).toBeLessThan(2_000);
+    expect(JSON.stringify(line)).not.toContain('\u202e');
+  });
+
+  it.each([
+    ['GET', `/v1/models/${GROUPS.gemini}:generateContent`],
+    ['PUT', `${GEMINI}:streamGenerateContent`],
+    ['DELETE', `/v1/tunedModels/${GROUPS.gemini}:generateContent`],
+  ])('%s %s: 404 in Gemini’s envelope', async (method, path) => {
+    const [answer] = await expectSound(request(method, path));
+    expect(answer?.status).toBe(404);
+  });
+
+  it.each([
+    ['x-sluice-priority', '__proto__'],
+    ['x-sluice-priority', 'constructor'],
+    ['x-sluice-max-wait-ms', '1e400'],
+    ['x-sluice-max-wait-ms', ''],
+  ])('%s: %j is a 400 in the caller’s format', async (name, value) => {
+    const [answer] = await expectSound(
+      request('POST', '/v1/messages', {
+        body: json({ model: GROUPS.anthropic, max_tokens: 8, messages: user('hi') }),
+        headers: [[name, value]],
+      }),
+    );
+    expect(answer?.status).toBe(400);
+  });
+
+  it('count_tokens past the tier’s count budget: 429 in Anthropic’s format with retry-after', async () => {
+    const body = json({ model: GROUPS.anthropic, messages: user('hi') });
+    const answers = await expectSound(
+      ...Array.from({ length: 40 }, () =>
+        request('POST', '/v1/messages/count_tokens', { body, key: KEYS.free }),
+      ),
+    );
+    const statuses = answers.map((a) => a.status);
+    expect(statuses).toContain(200);
+    expect(statuses).toContain(429);
+    expect(statuses.every((s) => s === 200 || s === 429)).toBe(true);
+  });
+
+  it('malformed framing on an Anthropic path: the parser’s 400 in Anthropic’s envelope', async () => {
+    const bad = request('POST', '/v1/messages', { body: '{}' });
+    const [answer] = await expectSound({
+      ...bad,
+      headers: [...bad.headers, ['content-length', 'abc']],
+      framing: { kind: 'none' },
+    });
+    expect(answer?.status).toBe(400);
+  });
 });

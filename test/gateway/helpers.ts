@@ -6,10 +6,9 @@
 import { Writable } from 'node:stream';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { pino } from 'pino';
 import { parseConfig } from '../../src/gateway/config/load.js';
 import type { GatewayConfig, GatewayConfigInput } from '../../src/gateway/config/schema.js';
-import type { GatewayLogger } from '../../src/gateway/logging.js';
+import { createLogger, type GatewayLogger } from '../../src/gateway/logging.js';
 import { type Gateway, startGateway } from '../../src/gateway/server.js';
 import { type Simulator, type SimulatorOptions, startSimulator } from '../../src/simulator/index.js';
 
@@ -78,6 +77,7 @@ export function baseConfig(simUrl: string, overrides: Partial<GatewayConfigInput
   };
 }
 
+/** The gateway's own logger (its serializers cut and escape client text, its redaction), writing into `lines`. */
 export function memoryLogger(lines: Record<string, unknown>[]): GatewayLogger {
   const sink = new Writable({
     write(chunk, _encoding, done) {
@@ -86,7 +86,7 @@ export function memoryLogger(lines: Record<string, unknown>[]): GatewayLogger {
       done();
     },
   });
-  return pino({ level: 'debug' }, sink);
+  return createLogger({ level: 'debug', destination: sink });
 }
 
 export async function startRig(
