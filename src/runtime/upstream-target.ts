@@ -45,6 +45,14 @@ export function upstreamTarget(deployment: Deployment, call: CallShape): Upstrea
     // Built from the deployment's model and the endpoint alone: nothing of the caller's path
     // (dot segments, encoded slashes, another resource) can reach the provider with our key.
     url = `${base}${native}${search}`;
+  } else if (
+    config.provider === 'gemini' &&
+    pathname.startsWith('/v1/') &&
+    !deployment.basePath.endsWith('/openai')
+  ) {
+    // A Gemini base URL is the API's root (native paths start at /v1beta/models/); its OpenAI-compatible
+    // API lives under /v1beta/openai/. Dropping the caller's /v1 alone gave `{root}/chat/completions`.
+    url = `${base}/v1beta/openai${pathname.slice(3)}${search}`;
   } else if (call.family === 'anthropic' || config.provider === 'azure') {
     // Anthropic's and Azure's base URLs stop before the API version path.
     url = `${base}${stripPrefix(pathname, deployment.basePath)}${search}`;
