@@ -27,6 +27,8 @@ export interface FuzzRequest {
   readonly framing: Framing;
   /** The client goes away before the whole answer: right after sending, or once the answer starts. */
   readonly leave?: { readonly at: 'send' | 'head'; readonly afterMs: number } | undefined;
+  /** Send a `/healthz` on the same connection once the answer is whole (when it kept the connection open). */
+  readonly followUp?: boolean;
 }
 
 /**
@@ -97,7 +99,7 @@ function chunked(body: Buffer): Buffer {
 export function describeRequest(request: FuzzRequest): string {
   const cut = (s: string, n = 120) => (s.length > n ? `${s.slice(0, n)}…(${s.length})` : s);
   const headers = request.headers.map(([n, v]) => `${cut(n, 40)}: ${cut(v, 60)}`).join(' | ');
-  const leave = request.leave ? ` leaves at ${request.leave.at}+${request.leave.afterMs}ms` : '';
+  const leave = `${request.leave ? ` leaves at ${request.leave.at}+${request.leave.afterMs}ms` : ''}${request.followUp ? ' +healthz' : ''}`;
   return `${request.method} ${cut(request.path)}${cut(request.query, 60)} ${request.version} [${request.framing.kind}${leave}] {${headers}} body(${request.body.length}): ${cut(request.body.toString('utf8'), 200)}`;
 }
 
@@ -747,6 +749,7 @@ export function fuzzRequest(keys: FuzzKeys): fc.Arbitrary<FuzzRequest> {
         encoding,
         body: bodyBytes(t.kind),
         framing,
+        followUp: fc.boolean(),
         leave: fc.oneof(
           { weight: 12, arbitrary: fc.constant(undefined) },
           {
@@ -780,6 +783,7 @@ export function fuzzRequest(keys: FuzzKeys): fc.Arbitrary<FuzzRequest> {
           body,
           framing: r.framing,
           leave: r.leave,
+          followUp: r.followUp,
         };
       }),
   );

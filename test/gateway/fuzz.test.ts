@@ -196,6 +196,12 @@ function violations(request: FuzzRequest, result: RawAnswer | RawFailure | RawLe
   const text = body.toString('utf8');
   if (result.ms > ANSWER_BOUND_MS) problems.push(`answered in ${Math.round(result.ms)} ms`);
   if (STACK.test(text)) problems.push('a stack trace in the body');
+  // A connection the answer kept open serves the next request.
+  const next = result.next;
+  if (next && (next.kind !== 'answer' || next.status !== 200 || next.ms > ANSWER_BOUND_MS))
+    problems.push(
+      `the connection kept open did not serve a /healthz after it: ${next.kind === 'answer' ? `${next.status} in ${Math.round(next.ms)} ms ${next.body.toString('utf8').slice(0, 200)}` : next.detail}`,
+    );
   const ok = status >= 200 && status < 300;
   const clientError = status >= 400 && status < 500;
   if (!ok && !clientError && status !== 503) problems.push(`status ${status}`);
@@ -295,6 +301,11 @@ async function send(request: FuzzRequest): Promise<RawAnswer | RawFailure | RawL
     head: request.method === 'HEAD',
     halfClose: request.framing.kind === 'long' && request.framing.halfClose,
     ...(request.leave && { leave: request.leave }),
+    // Only after honest framing: otherwise the server reads the follow-up as part of this request.
+    ...(request.followUp &&
+      (request.framing.kind === 'length' || request.framing.kind === 'chunked') && {
+        followUp: toBytes(HEALTHZ),
+      }),
   });
 }
 
@@ -329,6 +340,8 @@ async function runBatch(batch: readonly FuzzRequest[]): Promise<string[]> {
     problems.push(`/healthz during the batch: ${JSON.stringify(health && { ...health, body: undefined })}`);
   batch.forEach((request, i) => {
     const result = results[i] as RawAnswer | RawFailure | RawLeft;
+    if (result.kind === 'answer' && result.next)
+      STATUSES.set('followed up', (STATUSES.get('followed up') ?? 0) + 1);
     if (result.kind !== 'answer') STATUSES.set(result.kind, (STATUSES.get(result.kind) ?? 0) + 1);
     else {
       const key = `${result.status} ${result.headers['x-sluice-refusal'] ?? ''}${COLLECT && result.status >= 400 ? result.body.toString('utf8').slice(0, 140) : ''}`;

@@ -16,6 +16,8 @@ export interface RawAnswer {
   readonly body: Buffer;
   /** From the first byte written to the last byte of the answer read. */
   readonly ms: number;
+  /** The answer to `followUp`, sent on the same connection once this answer was whole (and kept it open). */
+  readonly next?: RawAnswer | RawFailure | undefined;
 }
 
 export interface RawFailure {
@@ -43,6 +45,8 @@ export interface RawOptions {
    * (mid-stream for a stream).
    */
   readonly leave?: { readonly at: 'send' | 'head'; readonly afterMs: number };
+  /** A second request for the same connection, sent once the first answer is whole unless it says `connection: close`. */
+  readonly followUp?: Buffer;
 }
 
 export function rawExchange(
@@ -75,21 +79,49 @@ export function rawExchange(
     });
     const leaveIn = (ms: number) =>
       setTimeout(() => done({ kind: 'left', ms: performance.now() - started }), ms);
+    // The first answer, once whole, while the follow-up's is awaited.
+    let first: Parsed | undefined;
+    const answered = (answer: Parsed) => {
+      const ms = performance.now() - started;
+      if (first) {
+        done({
+          kind: 'answer',
+          ...first,
+          ms: firstMs,
+          next: { kind: 'answer', ...answer, ms: ms - firstMs },
+        });
+        return;
+      }
+      if (!options.followUp || /close/i.test(answer.headers.connection ?? '')) {
+        done({ kind: 'answer', ...answer, ms });
+        return;
+      }
+      first = answer;
+      firstMs = ms;
+      received = received.subarray(answer.length);
+      socket.write(options.followUp);
+      const next = parseAnswer(received, false, false);
+      if (next) answered(next);
+    };
+    let firstMs = 0;
     socket.on('data', (chunk: Buffer) => {
-      if (options.leave?.at === 'head' && received.length === 0) leaveIn(options.leave.afterMs);
+      if (options.leave?.at === 'head' && received.length === 0 && !first) leaveIn(options.leave.afterMs);
       received = received.length === 0 ? chunk : Buffer.concat([received, chunk]);
-      const answer = parseAnswer(received, options.head === true, false);
-      if (answer) done({ kind: 'answer', ...answer, ms: performance.now() - started });
+      const answer = parseAnswer(received, options.head === true && !first, false);
+      if (answer) answered(answer);
     });
     socket.on('end', () => {
-      const answer = parseAnswer(received, options.head === true, true);
-      if (answer) done({ kind: 'answer', ...answer, ms: performance.now() - started });
-      else
-        done({
-          kind: 'closed',
-          detail: `connection closed after ${received.length} bytes without a whole answer: ${JSON.stringify(received.subarray(0, 200).toString('latin1'))}`,
-          ms: performance.now() - started,
-        });
+      const answer = parseAnswer(received, options.head === true && !first, true);
+      if (answer) {
+        answered(answer);
+        return;
+      }
+      const closed: RawFailure = {
+        kind: 'closed',
+        detail: `connection closed after ${received.length} bytes without a whole answer: ${JSON.stringify(received.subarray(0, 200).toString('latin1'))}`,
+        ms: performance.now() - started,
+      };
+      done(first ? { kind: 'answer', ...first, ms: firstMs, next: closed } : closed);
     });
     socket.on('error', (error: NodeJS.ErrnoException) =>
       done({
@@ -101,7 +133,10 @@ export function rawExchange(
   });
 }
 
-type Parsed = Omit<RawAnswer, 'kind' | 'ms'>;
+type Parsed = Omit<RawAnswer, 'kind' | 'ms' | 'next'> & {
+  /** Bytes of `bytes` the answer took (interim answers included). */
+  readonly length: number;
+};
 
 /** The first final answer in `bytes` once it is all there (`ended`: the peer closed), else undefined. */
 function parseAnswer(bytes: Buffer, head: boolean, ended: boolean): Parsed | undefined {
@@ -123,19 +158,19 @@ function parseAnswer(bytes: Buffer, head: boolean, ended: boolean): Parsed | und
       at = end + 4; // 100 Continue: the final answer follows
       continue;
     }
-    let body: Buffer | undefined;
-    if (head || status === 204 || status === 304) body = Buffer.alloc(0);
-    else if (/chunked/i.test(headers['transfer-encoding'] ?? '')) body = dechunk(rest);
+    let framed: { body: Buffer; size: number } | undefined;
+    if (head || status === 204 || status === 304) framed = { body: Buffer.alloc(0), size: 0 };
+    else if (/chunked/i.test(headers['transfer-encoding'] ?? '')) framed = dechunk(rest);
     else if (headers['content-length'] !== undefined) {
       const n = Number(headers['content-length']);
-      body = rest.length >= n ? rest.subarray(0, n) : undefined;
-    } else if (ended) body = rest; // no framing: the body runs until the server closes
-    return body === undefined ? undefined : { status, headers, body };
+      framed = rest.length >= n ? { body: rest.subarray(0, n), size: n } : undefined;
+    } else if (ended) framed = { body: rest, size: rest.length }; // no framing: the body runs until the server closes
+    return framed && { status, headers, body: framed.body, length: end + 4 + framed.size };
   }
 }
 
-/** A whole chunked body (up to its last chunk and the empty line after it), or undefined. */
-function dechunk(rest: Buffer): Buffer | undefined {
+/** A whole chunked body (up to its last chunk and the empty line after it) and the bytes it took, or undefined. */
+function dechunk(rest: Buffer): { body: Buffer; size: number } | undefined {
   const parts: Buffer[] = [];
   let i = 0;
   for (;;) {
@@ -144,7 +179,10 @@ function dechunk(rest: Buffer): Buffer | undefined {
     const size = Number.parseInt(rest.subarray(i, lineEnd).toString('latin1'), 16);
     if (!Number.isFinite(size)) return undefined;
     const dataAt = lineEnd + 2;
-    if (size === 0) return rest.indexOf('\r\n', dataAt) < 0 ? undefined : Buffer.concat(parts);
+    if (size === 0) {
+      const last = rest.indexOf('\r\n', dataAt);
+      return last < 0 ? undefined : { body: Buffer.concat(parts), size: last + 2 };
+    }
     if (rest.length < dataAt + size + 2) return undefined;
     parts.push(rest.subarray(dataAt, dataAt + size));
     i = dataAt + size + 2;
