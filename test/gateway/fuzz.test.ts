@@ -340,6 +340,7 @@ async function runBatch(batch: readonly FuzzRequest[]): Promise<string[]> {
     problems.push(`/healthz during the batch: ${JSON.stringify(health && { ...health, body: undefined })}`);
   batch.forEach((request, i) => {
     const result = results[i] as RawAnswer | RawFailure | RawLeft;
+    if (result.kind === 'answer') TIMES.push(result.ms);
     if (result.kind === 'answer' && result.next)
       STATUSES.set('followed up', (STATUSES.get('followed up') ?? 0) + 1);
     if (result.kind !== 'answer') STATUSES.set(result.kind, (STATUSES.get(result.kind) ?? 0) + 1);
@@ -357,10 +358,18 @@ async function runBatch(batch: readonly FuzzRequest[]): Promise<string[]> {
 }
 
 const STATUSES = new Map<string, number>();
+const TIMES: number[] = [];
 /** The answers of the last batch, for the corpus cases' own expectations. */
 let LAST_ANSWERS: (RawAnswer | RawFailure | RawLeft)[] = [];
 /** FUZZ_COLLECT=1: run every batch and print every problem instead of stopping at the first (for hunting). */
 const COLLECT = process.env.FUZZ_COLLECT === '1';
+
+function percentiles(values: number[]): string {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number) =>
+    Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0);
+  return `n ${sorted.length}, p50 ${at(0.5)}, p99 ${at(0.99)}, max ${at(1)}`;
+}
 
 describe('gateway fuzz (slow bound)', () => {
   it(`answers ${BATCHES * BATCH_SIZE} hostile requests within ${ANSWER_BOUND_MS} ms each, in the caller's format, holding nothing`, async () => {
@@ -379,7 +388,7 @@ describe('gateway fuzz (slow bound)', () => {
     );
     if (COLLECT)
       console.log(
-        `statuses ${JSON.stringify(Object.fromEntries([...STATUSES].sort((a, b) => b[1] - a[1])), null, 1)}\n${collected.join('\n')}`,
+        `answers in ms: ${percentiles(TIMES)}\nstatuses ${JSON.stringify(Object.fromEntries([...STATUSES].sort((a, b) => b[1] - a[1])), null, 1)}\n${collected.join('\n')}`,
       );
     if (result.failed)
       throw new Error(
