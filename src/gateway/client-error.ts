@@ -2,9 +2,10 @@
  * Answers for requests Node's HTTP parser refuses before any route sees
  * them: a malformed request line or header (400), headers over the size
  * limit (431), a request that did not arrive in time (408), an `Expect`
- * other than `100-continue` (417), an HTTP/1.1 request without `Host` (400),
- * a `CONNECT` (404; Node would close the socket without a word). Node's own answers have an empty body, so
- * an SDK shows a bare status; here they carry the provider's error JSON like
+ * other than `100-continue` (417), an HTTP/1.1 request without `Host`
+ * (400), a `CONNECT` (404; Node would close the socket without a word).
+ * Node's own answers have an empty body, so an SDK shows a bare status;
+ * here they carry the provider's error JSON like
  * every other refusal, in the family the request looks like (its path,
  * `anthropic-version`), OpenAI's when nothing says otherwise. The connection
  * is closed after the answer: once parsing failed, where the next request
