@@ -2,8 +2,10 @@
  * Answers for requests Node's HTTP parser refuses before any route sees
  * them: a malformed request line or header (400), headers over the size
  * limit (431), a request that did not arrive in time (408), an `Expect`
- * other than `100-continue` (417). Node's own answers have an empty body, so
- * an SDK shows a bare status; here they carry the provider's error JSON like
+ * other than `100-continue` (417), an HTTP/1.1 request without `Host`
+ * (400), a `CONNECT` (404; Node would close the socket without a word).
+ * Node's own answers have an empty body, so an SDK shows a bare status;
+ * here they carry the provider's error JSON like
  * every other refusal, in the family the request looks like (its path,
  * `anthropic-version`), OpenAI's when nothing says otherwise. The connection
  * is closed after the answer: once parsing failed, where the next request
@@ -18,7 +20,8 @@ import type { ApiFamily } from '../providers/api-family.js';
 import { refusalAnswer } from '../runtime/exchange/answer.js';
 import { type Refusal, refusal } from '../runtime/refusal.js';
 import { DEFAULT_MAX_CLIENT_WAIT_MS } from '../runtime/retry-policy.js';
-import { familyOfUrl, writeRefusal } from './respond.js';
+import { writeRefusal } from './respond.js';
+import { familyOfRequest, familyOfUrl } from './routes.js';
 
 interface ParserError extends Error {
   code?: string;
@@ -48,7 +51,7 @@ function refusalOf(code: string | undefined): Refusal {
 
 /** `server.on('clientError', answerClientError)`. Never throws: a failure here only closes the socket. */
 export function answerClientError(error: ParserError, duplex: Duplex): void {
-  const socket = duplex as Socket & { _httpMessage?: ServerResponse | null };
+  const socket = duplex as Socket & { _httpMessage?: (ServerResponse & { req?: IncomingMessage }) | null };
   try {
     // The peer is gone, or an answer to an earlier request is already on the wire (writing now
     // would corrupt it): all that is left is closing (Node's own handler makes the same checks).
@@ -56,34 +59,80 @@ export function answerClientError(error: ParserError, duplex: Duplex): void {
       socket.destroy();
       return;
     }
-    const answer = refusalAnswer(refusalOf(error.code), {
-      family: guessFamily(error.rawPacket),
-      requestId: randomUUID(),
-      maxClientWaitMs: DEFAULT_MAX_CLIENT_WAIT_MS,
-      deploymentHeader: false,
-    });
-    const body = answer.body ?? '';
-    const head = [`HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status] ?? 'Error'}`];
-    for (let i = 0; i < answer.headers.length; i += 2)
-      head.push(`${answer.headers[i]}: ${answer.headers[i + 1]}`);
-    head.push(`content-length: ${Buffer.byteLength(body)}`, 'connection: close');
-    socket.end(`${head.join('\r\n')}\r\n\r\n${body}`);
-    // The server keeps half-open sockets; after this answer nothing more is read.
-    socket.once('finish', () => socket.destroy());
+    // A request whose head was parsed (its body timed out or was cut, or garbage followed it) is
+    // what the client waits for an answer to: its family, not a guess from the bytes at hand
+    // (a timeout carries none, a cut body only body bytes).
+    const pending = socket._httpMessage?.req;
+    answerAndClose(
+      socket,
+      pending ? familyOfRequest(pending) : guessFamily(error.rawPacket),
+      refusalOf(error.code),
+    );
   } catch {
     socket.destroy();
   }
+}
+
+/**
+ * `server.on('connect', answerConnect)`: the gateway is not a proxy. With no
+ * listener Node destroys a CONNECT request's socket without a word; this
+ * answers 404 like any method and path no route serves, and closes.
+ */
+export function answerConnect(req: IncomingMessage, duplex: Duplex): void {
+  const socket = duplex as Socket;
+  try {
+    answerAndClose(
+      socket,
+      familyOfRequest(req),
+      refusal('not_found', `Unknown request URL: CONNECT ${req.url ?? ''}.`),
+    );
+  } catch {
+    socket.destroy();
+  }
+}
+
+/** Writes a whole answer straight to the socket (no `ServerResponse` exists or may be used) and closes it. */
+function answerAndClose(socket: Socket, family: ApiFamily, why: Refusal): void {
+  const answer = refusalAnswer(why, {
+    family,
+    requestId: randomUUID(),
+    maxClientWaitMs: DEFAULT_MAX_CLIENT_WAIT_MS,
+    deploymentHeader: false,
+  });
+  const body = answer.body ?? '';
+  const head = [`HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status] ?? 'Error'}`];
+  for (let i = 0; i < answer.headers.length; i += 2)
+    head.push(`${answer.headers[i]}: ${answer.headers[i + 1]}`);
+  head.push(`content-length: ${Buffer.byteLength(body)}`, 'connection: close');
+  socket.end(`${head.join('\r\n')}\r\n\r\n${body}`);
+  // The server keeps half-open sockets; after this answer nothing more is read.
+  socket.once('finish', () => socket.destroy());
+}
+
+/**
+ * HTTP/1.1 requires `Host` (RFC 9112 §3.2: 400 without one). Node's own
+ * check answers with an empty body, so the server turns it off
+ * (`requireHostHeader: false`) and calls this first: true when it answered.
+ */
+export function answerMissingHost(req: IncomingMessage, res: ServerResponse): boolean {
+  if (req.headers.host !== undefined || req.httpVersionMajor !== 1 || req.httpVersionMinor !== 1)
+    return false;
+  res.shouldKeepAlive = false;
+  writeRefusal(
+    res,
+    familyOfRequest(req),
+    refusal('invalid_http', 'An HTTP/1.1 request must carry a Host header.'),
+  );
+  return true;
 }
 
 /** `server.on('checkExpectation', answerExpectation)`: 417 for an `Expect` other than 100-continue. */
 export function answerExpectation(req: IncomingMessage, res: ServerResponse): void {
   try {
     res.shouldKeepAlive = false;
-    const url = req.url ?? '/';
-    const q = url.indexOf('?');
     writeRefusal(
       res,
-      familyOfUrl(q < 0 ? url : url.slice(0, q), req.headers['anthropic-version'] !== undefined),
+      familyOfRequest(req),
       refusal('expectation_failed', 'Expectation failed: the gateway supports only "Expect: 100-continue".'),
     );
   } catch {

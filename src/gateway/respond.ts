@@ -32,20 +32,6 @@ export function writeRefusal(res: ServerResponse, family: ApiFamily, why: Refusa
   writeAnswer(res, answer);
 }
 
-/**
- * Paths of Gemini's native API: anything under `/v1beta/` but its
- * OpenAI-compatible `/v1beta/openai/`, and under `/v1/` a model method
- * (`models/{m}:{method}`, the colon maybe percent-encoded) or a tuned model.
- */
-const GEMINI_SHAPED = /^\/v1beta\/(?!openai\/)|^\/v1\/(?:models\/[^/]*(?::|%3a)|tunedModels\/)/i;
-
-/** The API family whose error format an unrouted path gets: the path's shape first, then `anthropic-version`. */
-export function familyOfUrl(pathname: string, anthropicHeaders: boolean): ApiFamily {
-  if (pathname.startsWith('/v1/messages')) return 'anthropic';
-  if (GEMINI_SHAPED.test(pathname)) return 'gemini';
-  return anthropicHeaders ? 'anthropic' : 'openai';
-}
-
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: string[] = []): void {
   if (res.headersSent || res.destroyed) return;
   const text = JSON.stringify(body);

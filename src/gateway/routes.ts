@@ -6,12 +6,13 @@
  * only when no exact path matched.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ApiFamily } from '../providers/api-family.js';
 import { parseGeminiNativePath } from '../providers/gemini/endpoints.js';
 import { refusal } from '../runtime/refusal.js';
 import type { GatewayContext } from './context.js';
 import { handleModels, modelRoute } from './models.js';
 import { handleProxy, type ProxyRoute } from './proxy.js';
-import { familyOfUrl, sendJson, writeRefusal } from './respond.js';
+import { sendJson, writeRefusal } from './respond.js';
 
 export type RouteHandler = (ctx: GatewayContext, req: IncomingMessage, res: ServerResponse) => void;
 
@@ -47,6 +48,40 @@ export const PROXY_ROUTES: readonly ProxyRoute[] = Object.freeze([
   { path: '/v1/messages', family: 'anthropic', endpoint: 'messages' },
   { path: '/v1/messages/count_tokens', family: 'anthropic', endpoint: 'count_tokens' },
 ]);
+
+/** Each proxied path's family (a path names one API whatever the method or headers). */
+const FAMILY_OF_ROUTE: ReadonlyMap<string, ApiFamily> = new Map(PROXY_ROUTES.map((r) => [r.path, r.family]));
+
+/**
+ * Paths of Gemini's native API: anything under `/v1beta/` but its
+ * OpenAI-compatible `/v1beta/openai/`, and under `/v1/` a model method
+ * (`models/{m}:{method}`, the colon maybe percent-encoded) or a tuned model.
+ */
+const GEMINI_SHAPED = /^\/v1beta\/(?!openai\/)|^\/v1\/(?:models\/[^/]*(?::|%3a)|tunedModels\/)/i;
+
+/**
+ * The API family whose error format a request gets before (or without) a
+ * route: a proxied path's own family, then the path's shape, then
+ * `anthropic-version`, else OpenAI's. (An OpenAI path stays OpenAI's even
+ * when a client also sends `anthropic-version`.)
+ */
+export function familyOfUrl(pathname: string, anthropicHeaders: boolean): ApiFamily {
+  const routed = FAMILY_OF_ROUTE.get(pathname);
+  if (routed) return routed;
+  if (pathname.startsWith('/v1/messages')) return 'anthropic';
+  if (GEMINI_SHAPED.test(pathname)) return 'gemini';
+  // What the Gemini route refuses as `invalid_path` (a native verb after more than one segment) is Gemini's
+  // whatever the method: a 404 or a parser refusal on it must not switch formats.
+  if (pathname.startsWith('/v1/models/') && NATIVE_VERB.test(pathname)) return 'gemini';
+  return anthropicHeaders ? 'anthropic' : 'openai';
+}
+
+/** The family of a request whose head was parsed, from its path and `anthropic-version`. */
+export function familyOfRequest(req: IncomingMessage): ApiFamily {
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  return familyOfUrl(q < 0 ? url : url.slice(0, q), req.headers['anthropic-version'] !== undefined);
+}
 
 /** Gemini's native API: `POST /v1beta/models/{model}:generateContent` and `:streamGenerateContent`. */
 const GEMINI_ROUTES: Readonly<Record<'generate_content' | 'stream_generate_content', ProxyRoute>> =

@@ -21,7 +21,7 @@ import { Governor } from '../runtime/governor.js';
 import { type ConfiguredStore, storeFromConfig } from '../stores/from-config.js';
 import { ALERT_NAMES, BucketAlerts } from './alerts.js';
 import { TenantKeys } from './auth.js';
-import { answerClientError, answerExpectation } from './client-error.js';
+import { answerClientError, answerConnect, answerExpectation, answerMissingHost } from './client-error.js';
 import type { GatewayConfig } from './config/schema.js';
 import { GatewayContext, requestSettings } from './context.js';
 import { type DrainResult, drain } from './drain.js';
@@ -156,6 +156,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       requestTimeout: config.server.request_timeout_ms,
       headersTimeout: config.server.headers_timeout_ms,
       keepAliveTimeout: config.server.keep_alive_timeout_ms,
+      // Node's Host check answers with an empty body: answerMissingHost answers in the caller's format.
+      requireHostHeader: false,
       // Slow-client timeouts are enforced by a periodic sweep (30 s by default): sweep often enough to honour them.
       connectionsCheckingInterval: Math.min(
         30_000,
@@ -166,6 +168,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       ),
     },
     (req: IncomingMessage, res: ServerResponse) => {
+      if (answerMissingHost(req, res)) return;
       const url = req.url ?? '/';
       const q = url.indexOf('?');
       const pathname = q < 0 ? url : url.slice(0, q);
@@ -179,6 +182,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   // What Node's parser refuses gets the provider's error JSON too, not an empty body.
   server.on('clientError', answerClientError);
   server.on('checkExpectation', answerExpectation);
+  server.on('connect', answerConnect);
 
   const host = options.host ?? config.listen.host;
   const port = options.port ?? config.listen.port;

@@ -203,8 +203,11 @@ export interface ProviderAdapter {
    * A refusal in this provider's own error format. `endpoint` matters only
    * where one adapter serves two API styles (Gemini native vs its
    * OpenAI-compatible paths, which clients call with the OpenAI SDK).
+   * `status`: the HTTP status the answer goes out with when the caller
+   * picks one other than the kind's own (413, 415, 431, 502…); a format that
+   * repeats the status in its body (Gemini's `code`) repeats this one.
    */
-  errorPayload(kind: RefusalKind, message: string, endpoint?: Endpoint): ErrorPayload;
+  errorPayload(kind: RefusalKind, message: string, endpoint?: Endpoint, status?: number): ErrorPayload;
   /**
    * For streamed requests that did not ask for usage: returns a body that
    * does (OpenAI `stream_options.include_usage`), or undefined when nothing

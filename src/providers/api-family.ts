@@ -32,8 +32,11 @@ export interface ApiFamilyTable {
   endpointOf(method: string, pathname: string): Endpoint | undefined;
   /** The model group a request names: the body's `model`, or (Gemini's native API) the path. */
   modelOf(pathname: string, body: Record<string, unknown> | undefined): string | undefined;
-  /** Any error Sluice answers itself, in this family's envelope. */
-  errorPayload(kind: RefusalKind, message: string): ErrorPayload;
+  /**
+   * Any error Sluice answers itself, in this family's envelope; `status` is
+   * the HTTP status it goes out with (Gemini repeats it as `code`).
+   */
+  errorPayload(kind: RefusalKind, message: string, status?: number): ErrorPayload;
   /** What a wrong or missing key is told. */
   readonly unauthenticated: string;
   /** The response header this family's SDKs read a request id from (`err.requestID`). */
@@ -103,7 +106,8 @@ const GEMINI: ApiFamilyTable = Object.freeze({
     return endpoint === 'generate_content' || endpoint === 'stream_generate_content' ? endpoint : undefined;
   },
   modelOf: (pathname: string) => geminiModelFromPath(pathname),
-  errorPayload: geminiErrorPayload,
+  errorPayload: (kind: RefusalKind, message: string, status?: number) =>
+    geminiErrorPayload(kind, message, status),
   unauthenticated: 'API key not valid. Use the key your gateway operator gave you.',
   requestIdHeader: 'x-request-id',
   forwarding: GEMINI_FORWARDING,

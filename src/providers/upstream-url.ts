@@ -41,7 +41,13 @@ export function pathAfterBase(input: UpstreamPathInput): string {
  * Its OpenAI-compatible paths follow OpenAI's rule.
  */
 export function geminiPath(input: UpstreamPathInput): string {
-  return geminiNativePath(input.model, input.endpoint) ?? pathAfterVersionedBase(input);
+  const native = geminiNativePath(input.model, input.endpoint);
+  if (native !== undefined) return native;
+  // A Gemini base URL is the API's root (native paths start at /v1beta/models/); its OpenAI-compatible
+  // API lives under /v1beta/openai/, unless the base URL already points there or the caller named it.
+  const { pathname, basePath } = input;
+  if (basePath.endsWith('/openai') || !pathname.startsWith('/v1/')) return pathAfterVersionedBase(input);
+  return `/v1beta/openai${pathname.slice(3)}`;
 }
 
 /** Every header any provider reads a key from: a caller's is dropped when the deployment has its own. */

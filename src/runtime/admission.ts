@@ -108,6 +108,8 @@ class Ticket implements Schedulable, Leased {
   readonly tokens: number;
   done = false;
   removeAbortListener: (() => void) | undefined;
+  /** The bucket it last waited on: what a refusal at its deadline names (a tenant's own budget is a 429). */
+  limitedBy: BucketSpec | undefined;
   constructor(
     readonly request: AdmissionRequest,
     readonly enqueuedAt: number,
@@ -172,6 +174,7 @@ export class Admission {
     if (this.closed) return this.refusal(request, 'closed', 0, undefined, arrivedAt);
     if (request.signal?.aborted) return this.refusal(request, 'aborted', 0, undefined, arrivedAt);
 
+    let limitedBy: BucketSpec | undefined;
     if (!this.queuedAtOrAbove(request.priority)) {
       const decision = await this.reserve(request);
       if (decision instanceof Error) return this.unavailable(request, decision, arrivedAt);
@@ -196,6 +199,7 @@ export class Admission {
         const late = this.beyondDeadline(request, decision.remaining, decision, arrivedAt);
         if (late) return late;
       }
+      limitedBy = decision.limitedBy;
     } else {
       // Others wait ahead: see whether this one can still make its deadline.
       const snapshots = await this.store.peek(request.buckets).catch(() => undefined);
@@ -205,7 +209,7 @@ export class Admission {
         if (late) return late;
       }
     }
-    return this.enqueue(request, arrivedAt);
+    return this.enqueue(request, arrivedAt, limitedBy);
   }
 
   /** A refusal when the work queued ahead cannot drain before `request`'s deadline. */
@@ -216,9 +220,16 @@ export class Admission {
     arrivedAt: number,
   ): Refused | undefined {
     if (request.deadline === Number.POSITIVE_INFINITY) return undefined;
-    const waitMs = this.queuedCost.waitMs(request, remaining);
-    if (this.clock.now() + waitMs <= request.deadline) return undefined;
-    return this.refusal(request, 'deadline', waitMs, decision, arrivedAt);
+    const wait = this.queuedCost.wait(request, remaining);
+    if (this.clock.now() + wait.ms <= request.deadline) return undefined;
+    return this.refusal(
+      request,
+      'deadline',
+      wait.ms,
+      decision,
+      arrivedAt,
+      wait.bucket ?? decision?.limitedBy,
+    );
   }
 
   /** Settles an admitted request and lets queued work use what it gave back. */
@@ -260,13 +271,18 @@ export class Admission {
     }
   }
 
-  private enqueue(request: AdmissionRequest, arrivedAt: number): Promise<AdmissionResult> {
+  private enqueue(
+    request: AdmissionRequest,
+    arrivedAt: number,
+    limitedBy?: BucketSpec | undefined,
+  ): Promise<AdmissionResult> {
     return new Promise<AdmissionResult>((resolve) => {
       if (request.signal?.aborted) {
         resolve(this.refusal(request, 'aborted', 0, undefined, arrivedAt));
         return;
       }
       const ticket = new Ticket(request, arrivedAt, resolve);
+      ticket.limitedBy = limitedBy;
       const offered = this.scheduler.offer(ticket);
       if (!offered.accepted) {
         resolve(this.refusal(request, 'queue_full', this.queueRetryMs(), undefined, arrivedAt));
@@ -361,7 +377,10 @@ export class Admission {
         );
         continue;
       }
-      if (decision.limitedBy) held.add(decision.limitedBy.key);
+      if (decision.limitedBy) {
+        held.add(decision.limitedBy.key);
+        ticket.limitedBy = decision.limitedBy;
+      }
       const retryMs =
         decision.reason === 'concurrency'
           ? Math.min(decision.retryAfterMs, this.concurrencyPollMs)
@@ -380,7 +399,10 @@ export class Admission {
       this.scheduler.remove(ticket);
       this.queuedCost.remove(ticket.request);
       any = true;
-      this.finish(ticket, this.refusal(ticket.request, 'deadline', 0, undefined, ticket.enqueuedAt));
+      this.finish(
+        ticket,
+        this.refusal(ticket.request, 'deadline', 0, undefined, ticket.enqueuedAt, ticket.limitedBy),
+      );
     }
     return any;
   }
@@ -456,13 +478,14 @@ export class Admission {
     retryAfterMs: number,
     decision: Decision | undefined,
     arrivedAt: number,
+    limitedBy: BucketSpec | undefined = decision?.limitedBy,
   ): Refused {
     this.refusedCount[cause]++;
     return {
       admitted: false,
       cause,
       retryAfterMs,
-      limitedBy: decision?.limitedBy,
+      limitedBy,
       limitReason: decision?.reason,
       remaining: decision?.remaining,
       waitedMs: this.clock.now() - arrivedAt,

@@ -35,10 +35,15 @@ export class QueuedCost {
 
   /**
    * Ms until `request` could be admitted after the work queued ahead of it,
-   * given the units its buckets hold now (`remaining`, in bucket order).
+   * given the units its buckets hold now (`remaining`, in bucket order), and
+   * the bucket that makes it wait longest.
    */
-  waitMs(request: AdmissionRequest, remaining: readonly number[]): number {
+  wait(
+    request: AdmissionRequest,
+    remaining: readonly number[],
+  ): { ms: number; bucket: BucketSpec | undefined } {
     let wait = 0;
+    let bucket: BucketSpec | undefined;
     request.buckets.forEach((spec, i) => {
       if (spec.kind !== 'gcra') return;
       const queue = this.byBucket.get(spec.key);
@@ -54,9 +59,12 @@ export class QueuedCost {
             if (tenant !== request.tenant) ahead += Math.min(queued, mine + own);
       }
       const short = ahead + own - (remaining[i] ?? 0);
-      if (short > 0) wait = Math.max(wait, short / spec.ratePerMs);
+      if (short > 0 && short / spec.ratePerMs > wait) {
+        wait = short / spec.ratePerMs;
+        bucket = spec;
+      }
     });
-    return wait;
+    return { ms: wait, bucket };
   }
 
   private change(request: AdmissionRequest, sign: 1 | -1): void {

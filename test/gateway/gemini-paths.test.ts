@@ -100,4 +100,15 @@ describe('Gemini paths through the gateway', () => {
     expect(upstream.received).toEqual([]);
     expect((await rig.gateway.governor.store.stats()).active).toBe(0);
   });
+
+  it('sends an OpenAI-format call for a Gemini group to Google’s OpenAI-compatible path, not the bare base URL', async () => {
+    upstream.received.length = 0;
+    const reply = await rawRequest(rig.gateway.url, {
+      path: '/v1/chat/completions',
+      headers: { authorization: `Bearer ${KEYS.pro}` },
+      body: JSON.stringify({ model: GROUP, messages: [{ role: 'user', content: 'Hello' }] }),
+    });
+    expect(reply.status).toBe(200);
+    expect(upstream.received.map((r) => r.url)).toEqual(['/v1beta/openai/chat/completions']);
+  });
 });

@@ -126,4 +126,22 @@ describe('Gemini native API through the gateway', () => {
     const body = (await response.json()) as { error: { code: number; status: string } };
     expect(body.error).toMatchObject({ code: 404, status: 'NOT_FOUND' });
   });
+
+  it('repeats the HTTP status it answers with as the error’s code, also where Google has no such status', async () => {
+    const post = (headers: Record<string, string>, body: string | Uint8Array) =>
+      fetch(`${rig.gateway.url}/v1beta/models/${GROUP}:generateContent`, {
+        method: 'POST',
+        headers: { 'x-goog-api-key': KEYS.pro, 'content-type': 'application/json', ...headers },
+        body,
+      });
+    const unsupported = await post({ 'content-encoding': 'constructor' }, '{}');
+    expect(unsupported.status).toBe(415);
+    expect(((await unsupported.json()) as { error: { code: number } }).error.code).toBe(415);
+    const tooLarge = await post({}, JSON.stringify({ contents: 'x'.repeat(11 * 1024 * 1024) }));
+    expect(tooLarge.status).toBe(413);
+    expect(((await tooLarge.json()) as { error: { code: number; status: string } }).error).toMatchObject({
+      code: 413,
+      status: 'INVALID_ARGUMENT',
+    });
+  });
 });

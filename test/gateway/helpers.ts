@@ -6,12 +6,11 @@
 import { Writable } from 'node:stream';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { pino } from 'pino';
 import { expect } from 'vitest';
 import { type Clock, ManualClock } from '../../src/core/clock.js';
 import { parseConfig } from '../../src/gateway/config/load.js';
 import type { GatewayConfig, GatewayConfigInput } from '../../src/gateway/config/schema.js';
-import type { GatewayLogger } from '../../src/gateway/logging.js';
+import { createLogger, type GatewayLogger } from '../../src/gateway/logging.js';
 import { type Gateway, startGateway } from '../../src/gateway/server.js';
 import { type Simulator, type SimulatorOptions, startSimulator } from '../../src/simulator/index.js';
 
@@ -80,6 +79,7 @@ export function baseConfig(simUrl: string, overrides: Partial<GatewayConfigInput
   };
 }
 
+/** The gateway's own logger (its serializers cut and escape client text, its redaction), writing into `lines`. */
 export function memoryLogger(lines: Record<string, unknown>[]): GatewayLogger {
   const sink = new Writable({
     write(chunk, _encoding, done) {
@@ -88,7 +88,7 @@ export function memoryLogger(lines: Record<string, unknown>[]): GatewayLogger {
       done();
     },
   });
-  return pino({ level: 'debug' }, sink);
+  return createLogger({ level: 'debug', destination: sink });
 }
 
 export async function startRig(

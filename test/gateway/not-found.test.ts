@@ -29,6 +29,9 @@ describe('unrouted requests', () => {
     ['GET', '/v1beta/models/gemini-2.5-flash:generateContent'],
     ['POST', '/v1beta/models/gemini-2.5-flash:embedContent'],
     ['GET', '/v1beta/cachedContents'],
+    // A native verb after more than one segment: POST gets the 400 invalid_path in Gemini's envelope, so do others.
+    ['GET', '/v1/models/tunedModels/my-model:generateContent'],
+    ['GET', '/v1/models/a%2Fb:streamGenerateContent'],
   ])('%s %s: 404 in Gemini’s envelope', async (method, path) => {
     const r = await rig();
     const res = await fetch(`${r.gateway.url}${path}`, { method, headers: { 'x-goog-api-key': KEYS.pro } });
@@ -59,5 +62,17 @@ describe('unrouted requests', () => {
       expect(res.status).toBe(404);
       expect(await res.json()).toMatchObject({ type: 'error', error: { type: 'not_found_error' } });
     }
+  });
+
+  it('keeps an OpenAI path’s envelope when anthropic-version is sent too', async () => {
+    const r = await rig();
+    const res = await fetch(`${r.gateway.url}/v1/chat/completions`, {
+      method: 'GET',
+      headers: { 'anthropic-version': '2023-06-01' },
+    });
+    expect(res.status).toBe(404);
+    const body = (await res.json()) as Record<string, unknown>;
+    expect(body).toMatchObject(OPENAI_404);
+    expect(body.type).toBeUndefined();
   });
 });

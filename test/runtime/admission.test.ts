@@ -242,6 +242,34 @@ describe('Admission', () => {
     expect(log.slice(0, 3)).toEqual(['urgent', 'busy', 'other']);
   });
 
+  it('names the bucket that binds when it refuses behind a queue (the tenant’s own budget is a 429, not upstream capacity)', async () => {
+    const { admission, clock, store } = setup();
+    const bucket = rpm(60);
+    for (let i = 0; i < 60; i++) await store.reserve([bucket], costOf(0, 0));
+    const log: string[] = [];
+    for (let i = 0; i < 3; i++) track(admission.admit(request([bucket], costOf(0, 0))), log, 'q', clock);
+    await clock.advanceAsync(0);
+    const late = await admission.admit(request([bucket], costOf(0, 0), { deadline: clock.now() + 1_500 }));
+    expect(late).toMatchObject({ admitted: false, cause: 'deadline', waitedMs: 0 });
+    expect(late.admitted === false && late.limitedBy?.key).toBe(bucket.key);
+  });
+
+  it('names the bucket a queued request waited on when its deadline comes', async () => {
+    const { admission, clock, store } = setup();
+    const bucket = rpm(60);
+    for (let i = 0; i < 60; i++) await store.reserve([bucket], costOf(0, 0));
+    const log: string[] = [];
+    const waiting = track(
+      admission.admit(request([bucket], costOf(0, 0), { deadline: clock.now() + 1_000 })),
+      log,
+      'w',
+      clock,
+    );
+    await clock.advanceAsync(1_000);
+    expect(waiting.result).toMatchObject({ admitted: false, cause: 'deadline' });
+    expect(waiting.result?.admitted === false && waiting.result.limitedBy?.key).toBe(bucket.key);
+  });
+
   it('refuses everything queued on close', async () => {
     const { admission, clock, store } = setup();
     const bucket = rpm(60);

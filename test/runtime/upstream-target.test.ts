@@ -80,6 +80,36 @@ describe('upstreamTarget', () => {
   });
 });
 
+describe('Gemini’s OpenAI-compatible API', () => {
+  it('puts an OpenAI path under /v1beta/openai/ of a root base URL, and leaves a compat base URL as it is', () => {
+    const call = {
+      ...chat({ model: 'fast', messages: [] }),
+      family: 'openai' as const,
+      path: '/v1/chat/completions',
+    };
+    const root = deployment({
+      provider: 'gemini',
+      baseUrl: 'https://generativelanguage.googleapis.com',
+      model: 'gemini-2.5-flash',
+    });
+    expect(upstreamTarget(root, call).url).toBe(
+      'https://generativelanguage.googleapis.com/v1beta/openai/chat/completions',
+    );
+    const compat = deployment({
+      provider: 'gemini',
+      baseUrl: 'https://generativelanguage.googleapis.com/v1beta/openai',
+      model: 'gemini-2.5-flash',
+    });
+    expect(upstreamTarget(compat, call).url).toBe(
+      'https://generativelanguage.googleapis.com/v1beta/openai/chat/completions',
+    );
+    // A caller that names the compat path itself (governor.fetch) keeps it.
+    expect(upstreamTarget(root, { ...call, path: '/v1beta/openai/embeddings' }).url).toBe(
+      'https://generativelanguage.googleapis.com/v1beta/openai/embeddings',
+    );
+  });
+});
+
 describe('Deployment', () => {
   it('learns limits the provider reports, adopts lower ones, and adapts its rate', () => {
     const d = deployment({ provider: 'openai', baseUrl: 'http://x/v1', limits: { rpm: 600 } });

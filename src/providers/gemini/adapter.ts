@@ -50,10 +50,10 @@ export function createGeminiAdapter(options: GeminiAdapterOptions = {}): Provide
       ? estimateOpenAIRequest(endpoint, body, undefined, compatConfig, estimateOptions)
       : estimateGeminiRequest(endpoint, body, geminiModelFromPath(pathname), nativeConfig, estimateOptions);
 
-  const errorPayload = (kind: RefusalKind, message: string, endpoint?: Endpoint) =>
+  const errorPayload = (kind: RefusalKind, message: string, endpoint?: Endpoint, status?: number) =>
     endpoint !== undefined && isCompatEndpoint(endpoint)
       ? openAIErrorPayload(kind, message)
-      : geminiErrorPayload(kind, message);
+      : geminiErrorPayload(kind, message, status);
 
   return Object.freeze({
     kind: 'gemini',
@@ -81,7 +81,9 @@ export function createGeminiAdapter(options: GeminiAdapterOptions = {}): Provide
       isCompatEndpoint(endpoint) ? createOpenAIUsageTap(endpoint, classify) : createGeminiUsageTap(classify),
     observe: () => [],
     classifyError: classify,
-    errorPayload: guarded(errorPayload, geminiErrorPayload),
+    errorPayload: guarded(errorPayload, (kind, message, _endpoint, status) =>
+      geminiErrorPayload(kind, message, status),
+    ),
     requestStreamUsage: guarded(withStreamUsage, () => undefined),
     stripAddedStreamUsage: () => new UsageChunkFilter(),
     upstreamPath: geminiPath,

@@ -17,8 +17,10 @@ const REFUSALS: Readonly<Record<RefusalKind, readonly [number, string]>> = Objec
   api_error: [500, 'INTERNAL'],
 });
 
-export function geminiErrorPayload(kind: RefusalKind, message: string): ErrorPayload {
-  const [status, rpcStatus] = REFUSALS[kind] ?? REFUSALS.api_error;
+/** `answeredWith`: the HTTP status actually sent, when not the kind's; Google's `code` is always the HTTP status. */
+export function geminiErrorPayload(kind: RefusalKind, message: string, answeredWith?: number): ErrorPayload {
+  const [kindStatus, rpcStatus] = REFUSALS[kind] ?? REFUSALS.api_error;
+  const status = answeredWith ?? kindStatus;
   return {
     status,
     body: { error: { code: status, message: typeof message === 'string' ? message : '', status: rpcStatus } },

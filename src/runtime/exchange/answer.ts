@@ -106,7 +106,7 @@ export function refusalAnswer(why: Refusal, options: AnswerOptions, known: Known
   return {
     status: rule.status,
     headers,
-    body: JSON.stringify(family.errorPayload(rule.kind, why.message).body),
+    body: JSON.stringify(family.errorPayload(rule.kind, why.message, rule.status).body),
     relay: undefined,
     contentLength: undefined,
     report: {
