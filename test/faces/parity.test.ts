@@ -6,7 +6,7 @@
  * `Retry-After` (roughly), `x-should-retry`, tenant budget headers, request
  * id and content type; and neither may hold a reservation afterwards.
  *
- * Where the faces differ on purpose, the case says so (`faces`, `then`).
+ * Where the faces differ on purpose, the case says so (`faces`, `afterwards`).
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeUpstream, startFakeUpstream } from '../gateway/fake-upstream.js';
@@ -39,7 +39,7 @@ interface Case {
   /** `Retry-After` in this range of seconds, on every face. */
   readonly retryAfter?: readonly [number, number];
   /** A face's own named behaviour, checked after the common assertions. */
-  readonly then?: (face: Face, seen: Seen) => Promise<void>;
+  readonly afterwards?: (face: Face, seen: Seen) => Promise<void>;
 }
 
 // --- the calls a case makes ---
@@ -397,7 +397,7 @@ const CASES: readonly Case[] = [
     },
     run: (face) => chat(face),
     expect: { status: 500, refusal: null, type: 'server_error', budget: 'requests,tokens' },
-    then: async (face) => expect(face.sim.stats().requests).toBe(2),
+    afterwards: async (face) => expect(face.sim.stats().requests).toBe(2),
   },
   {
     name: 'upstream 429 insufficient_quota: no retry can help',
@@ -485,7 +485,7 @@ const CASES: readonly Case[] = [
       return call;
     },
     expect: { status: 'aborted', error: 'APIUserAbortError', requestId: null },
-    then: async (face) => {
+    afterwards: async (face) => {
       if (face.name === 'gateway') {
         await until(() => requestLines(face).length === 1, 'the log line');
         expect(requestLines(face)[0]).toMatchObject({ status: 499, aborted: true });
@@ -520,7 +520,7 @@ const CASES: readonly Case[] = [
       return seen;
     },
     expect: { status: 'aborted', error: 'APIUserAbortError' },
-    then: async (face) => {
+    afterwards: async (face) => {
       if (face.name !== 'gateway') return;
       await until(() => requestLines(face).length === 2, 'both log lines');
       for (const line of requestLines(face)) expect(line).toMatchObject({ status: 499, aborted: true });
@@ -543,7 +543,7 @@ const CASES: readonly Case[] = [
         return seenOfResponse(response, response.headers.get('x-request-id'), { chunks });
       }),
     expect: { status: 200, extra: { chunks: 2 } },
-    then: async (face) => {
+    afterwards: async (face) => {
       if (face.name !== 'gateway') return;
       await until(() => requestLines(face).length === 1, 'the log line');
       expect(requestLines(face)[0]).toMatchObject({ status: 200, aborted: true });
@@ -559,7 +559,7 @@ const CASES: readonly Case[] = [
       return chat(face, { headers: { 'x-app-trace': 'trace-1', 'x-sluice-priority': 'normal' } });
     },
     expect: { status: 200 },
-    then: async (face) => {
+    afterwards: async (face) => {
       const [sent] = recorder.received;
       expect(sent?.headers['x-app-trace']).toBe(face.name === 'library' ? 'trace-1' : undefined);
       expect(sent?.headers.authorization).toBe('Bearer sk-upstream');
@@ -671,7 +671,7 @@ describe('the gateway and governor.fetch answer alike', () => {
         expect(line?.status).toBe(got.status);
         expect(line?.refusal ?? null).toBe(got.refusal);
       }
-      await c.then?.(face, got);
+      await c.afterwards?.(face, got);
     }
     if (faces.length === 2) {
       const { gateway, library } = seen;
