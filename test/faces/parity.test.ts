@@ -12,6 +12,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeUpstream, startFakeUpstream } from '../gateway/fake-upstream.js';
 import { freePort } from '../stores/redis/redis-server.js';
 import {
+  baseConfig,
   FACES,
   type Face,
   type FaceName,
@@ -38,6 +39,8 @@ interface Case {
   readonly expect: Partial<Record<keyof Seen, unknown>>;
   /** `Retry-After` in this range of seconds, on every face. */
   readonly retryAfter?: readonly [number, number];
+  /** The client hangs up: the face notices when the socket closes, not when the client is done. */
+  readonly clientLeaves?: boolean;
   /** A face's own named behaviour, checked after the common assertions. */
   readonly afterwards?: (face: Face, seen: Seen) => Promise<void>;
 }
@@ -159,6 +162,18 @@ function oneSlot(simUrl: string) {
       ],
     },
   };
+}
+
+/** `text-embedding-3-small` on the simulator. */
+function embeddingGroup(simUrl: string) {
+  const deployment = {
+    id: 'sim-embed',
+    provider: 'openai' as const,
+    base_url: `${simUrl}/v1`,
+    api_key: 'sk-upstream',
+    model: 'text-embedding-3-small',
+  };
+  return { ...baseConfig(simUrl).model_groups, 'text-embedding-3-small': { deployments: [deployment] } };
 }
 
 /** `gpt-4o-mini` on an upstream that records what reaches it. */
@@ -301,6 +316,7 @@ const CASES: readonly Case[] = [
   },
   {
     name: 'queue_full',
+    clientLeaves: true,
     topology: {
       sim: HOLD_FIRST,
       config: (simUrl) => ({ model_groups: oneSlot(simUrl), queue: { max_per_class: 1 } }),
@@ -350,6 +366,11 @@ const CASES: readonly Case[] = [
     name: 'unknown_model',
     run: (face) => chat(face, { model: 'no-such-model' }),
     expect: { status: 404, refusal: 'unknown_model', type: 'invalid_request_error', shouldRetry: 'false' },
+  },
+  {
+    name: "unknown_model: a group of another API (Sluice routes, it doesn't translate)",
+    run: (face) => chat(face, { model: 'claude-haiku' }),
+    expect: { status: 404, refusal: 'unknown_model', shouldRetry: 'false' },
   },
   {
     name: 'model_not_allowed',
@@ -476,6 +497,7 @@ const CASES: readonly Case[] = [
     // Named difference: the gateway writes nothing (its log line says 499); governor.fetch rejects
     // with the signal's reason. Either way the SDK raises its own abort error and the slot comes back.
     name: 'client gone while the upstream works',
+    clientLeaves: true,
     topology: { sim: { faults: [{ kind: 'timeout', at: [1, 2] }] } },
     run: async (face) => {
       const gone = new AbortController();
@@ -503,6 +525,7 @@ const CASES: readonly Case[] = [
   },
   {
     name: 'client gone while queued',
+    clientLeaves: true,
     topology: { sim: HOLD_FIRST, config: (simUrl) => ({ model_groups: oneSlot(simUrl) }) },
     run: async (face) => {
       const first = new AbortController();
@@ -528,6 +551,7 @@ const CASES: readonly Case[] = [
   },
   {
     name: 'client gone mid-stream',
+    clientLeaves: true,
     topology: {
       sim: { response: { mode: 'lorem', tokens: 200 }, latency: { ttft_ms: 0, per_token_ms: 20 } },
     },
@@ -583,7 +607,69 @@ const CASES: readonly Case[] = [
     expect: { status: 503, refusal: 'store_unavailable', type: 'service_unavailable_error' },
     retryAfter: [1, 30],
   },
+  {
+    name: 'embeddings',
+    run: (face) =>
+      see(async () => {
+        const { data, response } = await face
+          .openai()
+          .embeddings.create({ model: 'text-embedding-3-small', input: 'Hello there' })
+          .withResponse();
+        return seenOfResponse(response, response.headers.get('x-request-id'), {
+          vectors: data.data.length,
+        });
+      }),
+    topology: { config: (simUrl) => ({ model_groups: embeddingGroup(simUrl) }) },
+    expect: { status: 200, budget: 'requests,tokens', extra: { vectors: 1 } },
+  },
+  {
+    name: 'responses API',
+    run: (face) =>
+      see(async () => {
+        const { data, response } = await face
+          .openai()
+          .responses.create({ model: 'gpt-4o-mini', input: 'Hello there', max_output_tokens: 20 })
+          .withResponse();
+        return seenOfResponse(response, response.headers.get('x-request-id'), {
+          text: data.output_text.length > 0,
+        });
+      }),
+    expect: { status: 200, budget: 'requests,tokens', extra: { text: true } },
+  },
+  {
+    name: 'responses API, streamed',
+    run: (face) =>
+      see(async () => {
+        const { data, response } = await face
+          .openai()
+          .responses.create({
+            model: 'gpt-4o-mini',
+            input: 'Hello there',
+            max_output_tokens: 20,
+            stream: true,
+          })
+          .withResponse();
+        let completed = false;
+        for await (const event of data) if (event.type === 'response.completed') completed = true;
+        return seenOfResponse(response, response.headers.get('x-request-id'), { completed });
+      }),
+    expect: { status: 200, budget: 'requests,tokens', extra: { completed: true } },
+  },
   // --- Anthropic's API ---
+  {
+    name: 'anthropic: count_tokens',
+    run: (face) =>
+      see(async () => {
+        const { data, response } = await face
+          .anthropic()
+          .messages.countTokens({ model: 'claude-haiku', messages: hello })
+          .withResponse();
+        return seenOfResponse(response, response.headers.get('request-id'), {
+          counted: data.input_tokens > 0,
+        });
+      }),
+    expect: { status: 200, extra: { counted: true } },
+  },
   {
     name: 'anthropic: success',
     run: (face) => message(face),
@@ -663,7 +749,9 @@ describe('the gateway and governor.fetch answer alike', () => {
       }
       // Sluice's own answers carry its id where the SDK looks for one (err.requestID).
       if (got.refusal !== null) expect(got.sdkRequestId, name).toBe(got.requestId);
-      await until(async () => (await heldReservations(face)) === 0, 'every reservation to be settled');
+      // Settled by the time the client has read its answer; a client that hung up is noticed a moment later.
+      if (c.clientLeaves) await until(async () => (await heldReservations(face)) === 0, 'the settle');
+      else expect(await heldReservations(face), `${name}: reservations held`).toBe(0);
       if (name === 'gateway' && got.requestId !== null) {
         // A client's complaint quoting the id finds the log line (issue 13).
         await until(() => face.logs.some((l) => l.request_id === got.requestId), 'the log line');
