@@ -5,7 +5,7 @@
  * stream, and the page itself. The gateway creates one, hands its observer
  * to the governor, mounts its routes and closes it when it drains.
  */
-import type { Clock } from '../core/clock.js';
+import type { Cancel, Clock } from '../core/clock.js';
 import { BucketAlerts } from '../gateway/alerts.js';
 import { DEFAULT_PRIORITIES, type GatewayConfig } from '../gateway/config/schema.js';
 import type { GatewayLogger } from '../gateway/logging.js';
@@ -45,7 +45,9 @@ export class Dashboard {
   readonly assetsDir: string;
   private readonly adminThrottle = new AdminAuthThrottle();
   private readonly alerts: BucketAlerts;
-  private readonly ticker: NodeJS.Timeout;
+  private readonly tickMs: number;
+  private nextTickAt: number;
+  private cancelTick: Cancel | undefined;
   private adminKeyFor: { config: GatewayConfig['admin']; key: AdminKey | undefined } | undefined;
 
   constructor(private readonly options: DashboardOptions) {
@@ -63,8 +65,9 @@ export class Dashboard {
       read: () => this.read(),
       onError: (error) => options.logger.warn({ err: error }, 'dashboard: reading the gateway failed'),
     });
-    this.ticker = setInterval(() => this.tick(), options.tickMs ?? 1_000);
-    this.ticker.unref();
+    this.tickMs = options.tickMs ?? 1_000;
+    this.nextTickAt = options.clock.now();
+    this.scheduleTick();
   }
 
   /** Feeds the time series; the gateway adds it to the governor's observers. */
@@ -107,8 +110,26 @@ export class Dashboard {
 
   /** Ends the live streams (gateway drain); the state endpoint keeps answering until the server closes. */
   close(): void {
-    clearInterval(this.ticker);
+    this.cancelTick?.();
+    this.cancelTick = undefined;
     this.stream.close('shutting_down');
+  }
+
+  /**
+   * Ticks on the injected clock (tests move it by hand), on a fixed grid as
+   * `setInterval` would: a slow tick does not shift the next ones, and a
+   * process that stalled ticks once, not once per missed second.
+   */
+  private scheduleTick(): void {
+    const now = this.options.clock.now();
+    this.nextTickAt = Math.max(this.nextTickAt + this.tickMs, now);
+    this.cancelTick = this.options.clock.schedule(this.nextTickAt - now, () => {
+      try {
+        this.tick();
+      } finally {
+        if (this.cancelTick) this.scheduleTick();
+      }
+    });
   }
 
   private tick(): void {

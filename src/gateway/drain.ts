@@ -15,6 +15,7 @@
  */
 import type { Server, ServerResponse } from 'node:http';
 import { Server as NetServer } from 'node:net';
+import type { Clock } from '../core/clock.js';
 import type { GatewayContext } from './context.js';
 
 export interface DrainResult {
@@ -29,6 +30,8 @@ export interface DrainInput {
   server: Server;
   context: GatewayContext;
   timeoutMs: number;
+  /** The gateway's clock: the bound, the quiet period and the polls are measured on it (tests drive it by hand). */
+  clock: Clock;
 }
 
 const POLL_MS = 25;
@@ -37,14 +40,24 @@ const QUIET_MS = 250;
 /** After the bound, how long the 503s just written get to reach their clients before connections are cut. */
 const FLUSH_MS = 500;
 
-export async function drain({ server, context, timeoutMs }: DrainInput): Promise<DrainResult> {
-  const started = Date.now();
+export async function drain(input: DrainInput): Promise<DrainResult> {
+  // The clock's timers do not hold the process open (the system clock unrefs them): this does, until the drain ends.
+  const hold = setInterval(() => undefined, 2 ** 30);
+  try {
+    return await drainHeld(input);
+  } finally {
+    clearInterval(hold);
+  }
+}
+
+async function drainHeld({ server, context, timeoutMs, clock }: DrainInput): Promise<DrainResult> {
+  const started = clock.now();
   context.draining = true;
   let lastRequestAt = started;
   // First listener: the flag must be set before any handler writes its headers.
   const closeAfterAnswer = (_req: unknown, res: ServerResponse) => {
     res.shouldKeepAlive = false;
-    lastRequestAt = Date.now();
+    lastRequestAt = clock.now();
   };
   server.prependListener('request', closeAfterAnswer);
   // Stop accepting. `http.Server#close` would also destroy every idle keep-alive connection
@@ -58,22 +71,22 @@ export async function drain({ server, context, timeoutMs }: DrainInput): Promise
   );
   const atStart = context.inFlight.size;
   const deadline = started + timeoutMs;
-  for (let now = Date.now(); !allClosed && now < deadline; now = Date.now()) {
+  for (let now = clock.now(); !allClosed && now < deadline; now = clock.now()) {
     if (context.inFlight.size === 0 && now - lastRequestAt >= QUIET_MS) break;
-    await delay(Math.min(POLL_MS, Math.max(1, deadline - now)));
+    await delay(clock, Math.min(POLL_MS, Math.max(1, deadline - now)));
   }
   const left = [...context.inFlight];
   for (const request of left) request.cut('drain_timeout');
   context.governor.close();
-  if (left.length > 0) await Promise.race([closed, delay(FLUSH_MS)]);
+  if (left.length > 0) await Promise.race([closed, delay(clock, FLUSH_MS)]);
   server.closeAllConnections();
   // `http.Server#close` also stops Node's connection-timeout sweep; listening already stopped.
   server.close();
   await closed;
   server.off('request', closeAfterAnswer);
-  return { finished: atStart - left.length, cut: left.length, waitedMs: Date.now() - started };
+  return { finished: atStart - left.length, cut: left.length, waitedMs: clock.now() - started };
 }
 
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+function delay(clock: Clock, ms: number): Promise<void> {
+  return new Promise((resolve) => clock.schedule(ms, resolve));
 }

@@ -265,6 +265,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           server,
           context: ctx,
           timeoutMs: closeOptions.timeoutMs ?? config.server.drain_timeout_ms,
+          clock,
         });
         await pools.close();
         await metricsListener?.close();

@@ -6,8 +6,11 @@
  */
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/core/clock.js';
 import type { DashboardSnapshot } from '../../src/dashboard/wire.js';
 import { parseConfig } from '../../src/gateway/config/load.js';
+import type { DrainResult } from '../../src/gateway/drain.js';
+import { advanceUntilSettled, waitUntil } from '../gateway/helpers.js';
 import {
   ADMIN_KEY,
   type DashboardRig,
@@ -33,6 +36,29 @@ async function rig(options: Parameters<typeof startDashboardRig>[0] = {}): Promi
 }
 
 const admin = { authorization: `Bearer ${ADMIN_KEY}` };
+
+/**
+ * Moves the gateway's clock one dashboard tick (1 s) at a time while the
+ * stream is open, each time only after the page has read the event the last
+ * tick sent (`seen` counts them): one event per tick, whatever the machine's
+ * speed.
+ */
+async function tickUntilEnded<T>(clock: ManualClock, reading: Promise<T>, seen: () => number): Promise<T> {
+  let ended = false;
+  reading.then(
+    () => {
+      ended = true;
+    },
+    () => {
+      ended = true;
+    },
+  );
+  for (let tick = 1; !ended; tick++) {
+    await waitUntil(() => ended || seen() >= tick);
+    if (!ended) await clock.advanceAsync(1_000);
+  }
+  return reading;
+}
 
 async function state(r: DashboardRig): Promise<DashboardSnapshot> {
   const res = await fetch(`${r.url}/admin/v1/state`, { headers: admin });
@@ -149,42 +175,60 @@ describe('admin API', () => {
   });
 
   it('streams a whole picture first, then increments, then a goodbye on drain', async () => {
-    const r = await rig();
+    const clock = new ManualClock();
+    const r = await rig({ clock });
     await r.send(KEYS.pro);
-    let closing: Promise<unknown> | undefined;
-    const { status, events, ended } = await readStream(r.url, admin, (seen) => {
-      const snapshots = seen.filter((e) => e.event === 'snapshot');
+    let closing: Promise<DrainResult> | undefined;
+    let seen = 0;
+    const reading = readStream(r.url, admin, (events) => {
+      const snapshots = events.filter((e) => e.event === 'snapshot');
+      seen = snapshots.length;
       // After three snapshots, drain the gateway and read on until the stream ends.
       if (snapshots.length === 3 && !closing) closing = r.gateway.close({ timeoutMs: 5_000 });
       return false;
     });
+    const { status, events, ended } = await tickUntilEnded(clock, reading, () => seen);
     expect(status).toBe(200);
     expect(ended).toBe(true);
     const snapshots = events
       .filter((e) => e.event === 'snapshot')
       .map((e) => JSON.parse(e.data) as DashboardSnapshot);
+    expect(snapshots).toHaveLength(3);
     expect(snapshots[0]?.seriesMode).toBe('replace');
     expect(snapshots.slice(1).every((s) => s.seriesMode === 'append')).toBe(true);
     // Points are never sent twice.
     const times = snapshots.flatMap((s) => s.series.t);
     expect(new Set(times).size).toBe(times.length);
     expect(events.at(-1)).toEqual({ event: 'bye', data: JSON.stringify({ reason: 'shutting_down' }) });
-    // An open page does not hold the drain: it ends long before its bound.
-    const started = Date.now();
-    await closing;
-    expect(Date.now() - started).toBeLessThan(2_000);
+    // An open page does not hold the drain: it ends before its bound, on the gateway's clock.
+    const drained = await advanceUntilSettled(clock, closing as Promise<DrainResult>);
+    expect(drained.waitedMs).toBeLessThan(5_000);
     rigs = [];
     await r.sim.close();
   });
+
+  it('reads the gateway once a second of the gateway’s clock', async () => {
+    const clock = new ManualClock();
+    const r = await rig({ clock });
+    await clock.advanceAsync(3_000);
+    const { series } = await state(r);
+    // Three seconds completed; a tick read the limits (600 rpm declared) at the start of the last two.
+    expect(series.t).toHaveLength(3);
+    expect(series.limits.requests).toEqual([null, 600, 600]);
+  });
+
   it('ends streams opened with a key a reload replaced, keeps them when the key stays', async () => {
-    const r = await rig();
+    const clock = new ManualClock();
+    const r = await rig({ clock });
     const reload = (key: string) => {
       const config = parseConfig({ ...rigConfig(r.sim.url), admin: { key } }, 'reload', {});
       expect(r.gateway.reload(config)).toMatchObject({ ok: true });
     };
     let reloads = 0;
-    const { events, ended } = await readStream(r.url, admin, (seen) => {
-      const snapshots = seen.filter((e) => e.event === 'snapshot').length;
+    let seen = 0;
+    const reading = readStream(r.url, admin, (events) => {
+      const snapshots = events.filter((e) => e.event === 'snapshot').length;
+      seen = snapshots;
       // Same key, new config object: the page stays connected. Then a new key: it is let go.
       if (snapshots === 1 && reloads === 0) {
         reloads++;
@@ -195,6 +239,7 @@ describe('admin API', () => {
       }
       return false;
     });
+    const { events, ended } = await tickUntilEnded(clock, reading, () => seen);
     expect(ended).toBe(true);
     expect(events.filter((e) => e.event === 'snapshot').length).toBe(3);
     expect(events.at(-1)).toEqual({ event: 'bye', data: JSON.stringify({ reason: 'admin_key_changed' }) });

@@ -8,13 +8,14 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import { type Clock, ManualClock } from '../../src/core/clock.js';
 import { buildDashboardClient } from '../../src/dashboard/build-client.js';
 import { SseParser, type StreamEvent } from '../../src/dashboard/client/sse-parser.js';
 import { parseConfig } from '../../src/gateway/config/load.js';
 import type { GatewayConfigInput } from '../../src/gateway/config/schema.js';
 import { type Gateway, startGateway } from '../../src/gateway/server.js';
 import { type Simulator, type SimulatorOptions, startSimulator } from '../../src/simulator/index.js';
-import { simOpenAiDeployment } from '../gateway/helpers.js';
+import { advanceUntilSettled, simOpenAiDeployment } from '../gateway/helpers.js';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789';
 export const UPSTREAM_KEY = 'sk-upstream-secret-4242';
@@ -70,19 +71,27 @@ export function rigConfig(simUrl: string, overrides: Partial<GatewayConfigInput>
 }
 
 export async function startDashboardRig(
-  options: { sim?: SimulatorOptions; config?: (simUrl: string) => GatewayConfigInput } = {},
+  options: {
+    sim?: SimulatorOptions;
+    config?: (simUrl: string) => GatewayConfigInput;
+    /** One clock for the simulator and the gateway (the page's ticks included); default the system clock. */
+    clock?: Clock;
+  } = {},
 ): Promise<DashboardRig> {
+  const { clock } = options;
   const sim = await startSimulator({
     response: { mode: 'lorem', tokens: 12 },
     // Limits make the simulator send rate-limit headers, which the deployments table shows.
     defaults: { rpm: 1_000, tpm: 1_000_000 },
     ...options.sim,
+    ...(clock && { clock }),
   });
   const input = options.config ? options.config(sim.url) : rigConfig(sim.url);
   const gateway = await startGateway({
     config: parseConfig(input, 'dashboard test config', {}),
     logger: pino({ level: 'silent' }),
     dashboardAssetsDir: await builtAssets(),
+    ...(clock && { clock }),
   });
   const url = gateway.url;
   return {
@@ -102,7 +111,10 @@ export async function startDashboardRig(
       return (await fetch(gateway.metricsUrl as string)).text();
     },
     async close() {
-      await gateway.close({ timeoutMs: 1_000 });
+      const closing = gateway.close({ timeoutMs: 1_000 });
+      // The drain waits on the gateway's clock: a manual one has to be moved for it to end.
+      if (clock instanceof ManualClock) await advanceUntilSettled(clock, closing);
+      else await closing;
       await sim.close();
     },
   };

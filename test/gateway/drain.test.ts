@@ -5,10 +5,16 @@
  * `Connection: close`), never a socket error; at the bound, calls with
  * nothing sent yet are answered 503 in the caller's format, streams are cut,
  * and the log says `drain_timeout`.
+ *
+ * The gateway and the simulator share a manual clock: the drain's bound and
+ * quiet period, upstream latency and refill move only when a test advances
+ * it (`advanceUntilSettled` while a drain runs), so no test waits for time
+ * or races a timer.
  */
 import { Agent, request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { baseConfig, hello, KEYS, type Rig, startRig } from './helpers.js';
+import { ManualClock } from '../../src/core/clock.js';
+import { advanceUntilSettled, baseConfig, hello, KEYS, type Rig, startRig, waitUntil } from './helpers.js';
 
 let rigs: Rig[] = [];
 let agents: Agent[] = [];
@@ -19,8 +25,8 @@ afterEach(async () => {
   agents = [];
 });
 
-async function rig(options: Parameters<typeof startRig>[0] = {}): Promise<Rig> {
-  const r = await startRig(options);
+async function rig(options: Parameters<typeof startRig>[0], clock: ManualClock): Promise<Rig> {
+  const r = await startRig({ ...options, clock });
   rigs.push(r);
   return r;
 }
@@ -75,20 +81,14 @@ function call(
   });
 }
 
-async function eventually(check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
 describe('drain over keep-alive connections', () => {
   it('answers a call sent on an idle keep-alive connection right after SIGTERM, then closes it', async () => {
-    const r = await rig();
+    const clock = new ManualClock();
+    const r = await rig({}, clock);
     const clients = Array.from({ length: 8 }, () => keepAliveAgent(1));
     // Each client now holds one idle keep-alive connection to the gateway.
     for (const agent of clients) expect(await call(r.gateway.url, agent)).toMatchObject({ status: 200 });
+    // The clock stands still: the drain's quiet period cannot close those connections under the calls.
     const closing = r.gateway.close({ timeoutMs: 5_000 });
     const answers = await Promise.all(clients.map((agent) => call(r.gateway.url, agent)));
     for (const answer of answers) {
@@ -98,31 +98,37 @@ describe('drain over keep-alive connections', () => {
       expect(answer.headers['retry-after']).toBe('1');
       expect(JSON.parse(answer.body)).toMatchObject({ error: { type: expect.any(String) } });
     }
-    await closing;
+    expect(await advanceUntilSettled(clock, closing)).toMatchObject({ cut: 0 });
   });
 
   it('gives every call of many concurrent keep-alive clients an HTTP answer while draining', async () => {
-    const r = await rig({ sim: { latency: { ttft_ms: 20, per_token_ms: 0 } } });
+    const clock = new ManualClock();
+    const r = await rig({ sim: { latency: { ttft_ms: 20, per_token_ms: 0 } } }, clock);
     const loops = 24;
     const agent = keepAliveAgent(loops);
     const outcomes: Answer[] = [];
     let served = 0;
     let draining = false;
+    let warmedUp: () => void = () => undefined;
+    const warm = new Promise<void>((resolve) => {
+      warmedUp = resolve;
+    });
     // Each loop calls again at once after an answer, until the gateway says it is shutting down
     // or a new connection is refused (nothing was sent on it: the client may go elsewhere).
     const runLoop = async () => {
       for (;;) {
         const answer = await call(r.gateway.url, agent);
         outcomes.push(answer);
-        if (answer.kind === 'http' && answer.status === 200) served++;
+        if (answer.kind === 'http' && answer.status === 200 && ++served >= loops * 3) warmedUp();
         if (answer.kind === 'error' || answer.status !== 200 || (draining && outcomes.length > 10_000))
           return;
       }
     };
     const running = Array.from({ length: loops }, runLoop);
-    await eventually(() => served >= loops * 3);
+    // Upstream answers 20 ms of clock time after each call: calls are in flight whenever the drain starts.
+    await advanceUntilSettled(clock, warm, { stepMs: 5 });
     draining = true;
-    const result = await r.gateway.close({ timeoutMs: 5_000 });
+    const result = await advanceUntilSettled(clock, r.gateway.close({ timeoutMs: 5_000 }), { stepMs: 5 });
     await Promise.all(running);
     const socketErrors = outcomes.filter((o) => o.kind === 'error' && o.code !== 'ECONNREFUSED');
     expect(socketErrors).toEqual([]);
@@ -136,7 +142,8 @@ describe('drain over keep-alive connections', () => {
 
 describe('drain bound', () => {
   it('answers a call still waiting upstream 503 with Retry-After in the caller’s format, and logs drain_timeout', async () => {
-    const r = await rig({ sim: { latency: { ttft_ms: 5_000, per_token_ms: 0 } } });
+    const clock = new ManualClock();
+    const r = await rig({ sim: { latency: { ttft_ms: 5_000, per_token_ms: 0 } } }, clock);
     const waiting = r
       .openai()
       .chat.completions.create({ model: 'gpt-4o-mini', messages: hello })
@@ -151,8 +158,9 @@ describe('drain bound', () => {
         () => undefined,
         (error: unknown) => error,
       );
-    await eventually(() => r.sim.stats().concurrency.current === 2);
-    const result = await r.gateway.close({ timeoutMs: 200 });
+    await waitUntil(() => r.sim.stats().concurrency.current === 2);
+    // Upstream would answer at 5 s; the bound is 200 ms.
+    const result = await advanceUntilSettled(clock, r.gateway.close({ timeoutMs: 200 }));
     expect(result.cut).toBe(2);
     const openaiError = (await waiting) as { status: number; headers: Headers; error: unknown };
     expect(openaiError.status).toBe(503);
@@ -178,12 +186,16 @@ describe('drain bound', () => {
   });
 
   it('answers a queued call 503 too', async () => {
-    const r = await rig({
-      config: (simUrl) =>
-        baseConfig(simUrl, {
-          tiers: { pro: { rpm: 1, priority: 'normal', max_wait_ms: 120_000 }, free: {}, enterprise: {} },
-        }),
-    });
+    const clock = new ManualClock();
+    const r = await rig(
+      {
+        config: (simUrl) =>
+          baseConfig(simUrl, {
+            tiers: { pro: { rpm: 1, priority: 'normal', max_wait_ms: 120_000 }, free: {}, enterprise: {} },
+          }),
+      },
+      clock,
+    );
     await r.openai().chat.completions.create({ model: 'gpt-4o-mini', messages: hello });
     const queued = r
       .openai()
@@ -192,16 +204,22 @@ describe('drain bound', () => {
         () => undefined,
         (error: unknown) => error,
       );
-    await eventually(() => r.gateway.state.queues().some((q) => q.depth > 0));
-    await r.gateway.close({ timeoutMs: 100 });
+    await waitUntil(() => r.gateway.state.queues().some((q) => q.depth > 0));
+    // The next slot is a minute away; the bound is 30 s of the gateway's clock, which the test
+    // moves at once (on the wall clock the drain would outlast the test's timeout).
+    const result = await advanceUntilSettled(clock, r.gateway.close({ timeoutMs: 30_000 }));
+    expect(result).toMatchObject({ cut: 1 });
+    expect(result.waitedMs).toBeGreaterThanOrEqual(30_000);
     expect(await queued).toMatchObject({ status: 503 });
     expect(r.logs.findLast((l) => l.msg === 'request')).toMatchObject({ status: 503, cut: 'drain_timeout' });
   });
 
   it('cuts a stream under way and logs drain_timeout, not the caller going away', async () => {
-    const r = await rig({
-      sim: { response: { mode: 'lorem', tokens: 500 }, latency: { ttft_ms: 0, per_token_ms: 20 } },
-    });
+    const clock = new ManualClock();
+    const r = await rig(
+      { sim: { response: { mode: 'lorem', tokens: 500 }, latency: { ttft_ms: 0, per_token_ms: 20 } } },
+      clock,
+    );
     const stream = await r
       .openai()
       .chat.completions.create({ model: 'gpt-4o-mini', messages: hello, stream: true });
@@ -210,7 +228,8 @@ describe('drain bound', () => {
         // read until cut
       }
     })().catch((e: unknown) => e);
-    const result = await r.gateway.close({ timeoutMs: 200 });
+    // The stream needs 10 s of clock time; the bound is 200 ms.
+    const result = await advanceUntilSettled(clock, r.gateway.close({ timeoutMs: 200 }));
     expect(result.cut).toBe(1);
     expect(await reading).toBeInstanceOf(Error);
     const line = r.logs.findLast((l) => l.msg === 'request');

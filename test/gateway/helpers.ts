@@ -7,6 +7,8 @@ import { Writable } from 'node:stream';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { pino } from 'pino';
+import { expect } from 'vitest';
+import { type Clock, ManualClock } from '../../src/core/clock.js';
 import { parseConfig } from '../../src/gateway/config/load.js';
 import type { GatewayConfig, GatewayConfigInput } from '../../src/gateway/config/schema.js';
 import type { GatewayLogger } from '../../src/gateway/logging.js';
@@ -90,13 +92,23 @@ export function memoryLogger(lines: Record<string, unknown>[]): GatewayLogger {
 }
 
 export async function startRig(
-  options: { sim?: SimulatorOptions; config?: (simUrl: string) => GatewayConfigInput } = {},
+  options: {
+    sim?: SimulatorOptions;
+    config?: (simUrl: string) => GatewayConfigInput;
+    /** One clock for the simulator and the gateway (limits, waits, latency, drain); default the system clock. */
+    clock?: Clock;
+  } = {},
 ): Promise<Rig> {
-  const sim = await startSimulator({ response: { mode: 'lorem', tokens: 8 }, ...options.sim });
+  const { clock } = options;
+  const sim = await startSimulator({
+    response: { mode: 'lorem', tokens: 8 },
+    ...options.sim,
+    ...(clock && { clock }),
+  });
   const input = options.config ? options.config(sim.url) : baseConfig(sim.url);
   const config: GatewayConfig = parseConfig(input, 'test config', {});
   const logs: Record<string, unknown>[] = [];
-  const gateway = await startGateway({ config, logger: memoryLogger(logs) });
+  const gateway = await startGateway({ config, logger: memoryLogger(logs), ...(clock && { clock }) });
   return {
     sim,
     gateway,
@@ -106,10 +118,49 @@ export async function startRig(
     anthropic: (key = KEYS.pro, opts = {}) =>
       new Anthropic({ apiKey: key, baseURL: gateway.url, maxRetries: 0, ...opts }),
     async close() {
-      await gateway.close({ timeoutMs: 1_000 });
+      const closing = gateway.close({ timeoutMs: 1_000 });
+      // The drain waits on the gateway's clock: a manual one has to be moved for it to end.
+      if (clock instanceof ManualClock) await advanceUntilSettled(clock, closing);
+      else await closing;
       await sim.close();
     },
   };
+}
+
+/**
+ * Resolves once `check` holds: a wait for sockets and the event loop, not
+ * for time. Use it beside a manual clock, where what is checked cannot
+ * depend on how long the wait takes; the 10 s timeout is only a safety net.
+ */
+export async function waitUntil(check: () => boolean): Promise<void> {
+  await expect.poll(check, { timeout: 10_000, interval: 2 }).toBe(true);
+}
+
+/**
+ * Moves a manual clock on, `stepMs` at a time, until `promise` settles: for
+ * work that waits on the clock and on sockets in turn (a drain). Socket
+ * callbacks run between steps; no real time is waited. Fails, rather than
+ * spinning for ever, once `limitMs` of clock time have passed.
+ */
+export async function advanceUntilSettled<T>(
+  clock: ManualClock,
+  promise: Promise<T>,
+  { stepMs = 25, limitMs = 600_000 } = {},
+): Promise<T> {
+  let settled = false;
+  promise.then(
+    () => {
+      settled = true;
+    },
+    () => {
+      settled = true;
+    },
+  );
+  for (let moved = 0; !settled; moved += stepMs) {
+    if (moved >= limitMs) throw new Error(`not settled after ${limitMs} ms of clock time`);
+    await clock.advanceAsync(stepMs);
+  }
+  return promise;
 }
 
 export const hello = [{ role: 'user' as const, content: 'Hello there' }];

@@ -5,6 +5,7 @@
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
 import type { DeploymentInput } from '../../src/config/governor-schema.js';
+import { ManualClock } from '../../src/core/clock.js';
 import type { Simulator } from '../../src/simulator/index.js';
 import { closeAfterEach, governor, simulator } from './helpers.js';
 
@@ -82,13 +83,18 @@ describe('routing', () => {
   });
 
   it('pauses and slows down after an upstream 429, then retries once the provider allows', async () => {
-    const sim = await simulator({ faults: [{ kind: 'rate_limited', at: [1], retry_after_s: 1 }] });
-    const g = governor({ model_groups: { 'gpt-4o-mini': { deployments: [deployment('d', sim)] } } });
+    // One manual clock for both: the retry-after is waited on it, not on the wall clock.
+    const clock = new ManualClock();
+    const sim = await simulator({ clock, faults: [{ kind: 'rate_limited', at: [1], retry_after_s: 1 }] });
+    const g = governor({ model_groups: { 'gpt-4o-mini': { deployments: [deployment('d', sim)] } } }, { clock });
     const client = new OpenAI({ apiKey: 'sk', baseURL: `${sim.url}/v1`, fetch: g.fetch, maxRetries: 0 });
-    const started = Date.now();
-    await expect(client.chat.completions.create(ask)).resolves.toBeDefined();
-    // The retry waited for the provider's retry-after, inside admission.
-    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    const answer = client.chat.completions.create(ask);
+    await expect.poll(() => sim.stats().requests).toBe(1);
+    // The retry waits for the provider's retry-after, inside admission.
+    await clock.advanceAsync(999);
+    expect(sim.stats().requests).toBe(1);
+    await clock.advanceAsync(1);
+    await expect(answer).resolves.toBeDefined();
     expect(sim.stats().requests).toBe(2);
     expect(g.governor.groups.deployment('d')?.rate.factor).toBeLessThan(1);
   });

@@ -165,7 +165,12 @@ describe('fault kinds', () => {
         { kind: 'timeout', at: [2], after_ms: 30_000 },
       ],
     });
-    await expect(post(sim, chat(), {}, AbortSignal.timeout(200))).rejects.toThrow();
+    // The client gives up once the simulator holds its call: no answer came, and none would without the clock.
+    const giveUp = new AbortController();
+    const first = post(sim, chat(), {}, giveUp.signal);
+    await expect.poll(() => sim.stats().requests).toBe(1);
+    giveUp.abort();
+    await expect(first).rejects.toThrow();
     const pending = post(sim, chat());
     const outcome = pending.then(
       () => 'answered',

@@ -4,6 +4,7 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/core/clock.js';
 import { type Simulator, startSimulator } from '../../src/simulator/index.js';
 
 let sim: Simulator;
@@ -148,7 +149,9 @@ describe('what a provider checks before counting', () => {
   });
 
   it('answers embeddings nested too deep with OpenAI’s 400, latency or not, and keeps serving', async () => {
-    const slow = await startSimulator({ latency: { ttft_ms: 1 }, defaults: { rpm: 1e6, tpm: 1e9 } });
+    // Latency on a manual clock: a refusal must not wait for it (the clock never moves for the 400s).
+    const clock = new ManualClock();
+    const slow = await startSimulator({ clock, latency: { ttft_ms: 1 }, defaults: { rpm: 1e6, tpm: 1e9 } });
     try {
       for (const url of [slow.url, sim.url]) {
         const { status, json } = await post(
@@ -160,11 +163,14 @@ describe('what a provider checks before counting', () => {
         expect(json.error).toMatchObject({ type: 'invalid_request_error', param: null });
         expect(json.error.message).toContain("'$.input' is invalid");
       }
-      const ok = await post(
+      const answered = post(
         slow.url,
         '/v1/embeddings',
         JSON.stringify({ model: 'text-embedding-3-small', input: [[1, 2], [3]] }),
       );
+      await expect.poll(() => slow.stats().concurrency.current).toBe(1);
+      clock.advance(1);
+      const ok = await answered;
       expect(ok.status).toBe(200);
       expect(ok.json.data).toHaveLength(2);
     } finally {

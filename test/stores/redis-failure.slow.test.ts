@@ -4,6 +4,12 @@
  * start. Every decision must come back — a grant or refusal, or under
  * fail-closed a typed `store_unavailable` error — none lost or hung; the
  * store follows its policy and switches back without a restart.
+ *
+ * Real time on purpose (slow suite): what is tested is ioredis' command
+ * timeout, its reconnect backoff and the fallback's probe against a server
+ * that really died or froze, all OS and client timers. The waits for a switch
+ * are liveness bounds (3–10 s for a 100 ms probe); assertions count outcomes,
+ * never durations.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { costOf } from '../../src/core/cost.js';

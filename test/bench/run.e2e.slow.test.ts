@@ -1,6 +1,10 @@
 /**
  * A short real run: the smoke scenario through Sluice's library target in
  * front of the in-process simulator, and the same through the bare SDK.
+ *
+ * Real time on purpose (slow suite): `sluice bench` is a load generator on
+ * the wall clock (arrivals over 2–3 s, a drain of up to 10 s); its outcome
+ * counts, not its durations, are asserted.
  */
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -4,6 +4,12 @@
  * provider without a 429 and with ≥ 95 % goodput; a Redis crash mid-run
  * crashes no gateway, loses or hangs no request, follows the policy and
  * recovers by itself.
+ *
+ * Real time on purpose (slow suite): three OS processes share one Redis,
+ * which is SIGKILLed and restarted; goodput is the provider's admitted count
+ * over wall-clock seconds, and the kill, the restart and the calls are placed
+ * on a wall-clock timeline. Bounds are generous: goodput 95–105 %, calls get
+ * their max wait plus 10 s before they count as hung.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../../src/simulator/index.js';

@@ -8,6 +8,11 @@
  *
  * In CI (CI=true) this always runs; locally it is skipped only when
  * /usr/bin/chromium is missing.
+ *
+ * Real time on purpose (slow suite): the page runs in a real browser with
+ * its own timers (reconnects, the stale marker) and the gateway pushes one
+ * event a second; the test lets a few seconds of traffic pass so the charts
+ * have points to draw. Polls wait up to 10 s (a busy CI machine).
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { type Browser, chromium, type Page } from 'playwright-core';

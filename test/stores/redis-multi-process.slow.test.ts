@@ -6,6 +6,10 @@
  *
  * The gateway version of this test (three `sluice serve` processes) waits
  * for the gateway; the property proven is the same: shared buckets.
+ *
+ * Real time on purpose (slow suite): separate OS processes cannot share a
+ * manual clock, Redis is SIGKILLed and restarted, and goodput is measured
+ * over wall-clock seconds (95–105 % of the limit, a generous bound).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../../src/simulator/index.js';
