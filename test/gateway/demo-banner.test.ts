@@ -1,8 +1,9 @@
 /**
  * `npm start` prints an `openai` SDK snippet to paste. It must run exactly as
  * printed: here it is taken from the demo's own banner and run in a shell,
- * from a fresh folder that has only the `openai` package installed (no
- * package.json saying `"type": "module"`), against the demo gateway.
+ * in a fresh folder where `openai` is installed but no package.json says
+ * `"type": "module"` (a user's folder, not this repository), against the
+ * demo gateway.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
@@ -40,7 +41,7 @@ describe('the demo banner', () => {
     const snippet = sdkSnippet(demo.instructions);
     expect(snippet).toContain(demo.gateway.url);
 
-    // A user's project: `npm install openai`, nothing else.
+    // A user's folder: the packages installed (linked from here), no package.json.
     folder = mkdtempSync(join(tmpdir(), 'sluice-banner-'));
     symlinkSync(resolve('node_modules'), join(folder, 'node_modules'), 'dir');
     // Rejects, with the shell's stderr, when the snippet exits non-zero.
