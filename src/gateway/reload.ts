@@ -5,8 +5,10 @@
  * deployments whose config did not change, and calls in flight finish on the
  * deployments they hold. Any error leaves the old configuration in force.
  * Settings bound at start (listen addresses, store, priority classes, queue
- * sizes) need a restart; a reload that changes them says so and applies the
- * rest.
+ * sizes) need a restart; a reload whose file differs from the values the
+ * process started with says so and applies the rest. The comparison is with
+ * the start, not with the previous file: a setting put back to its running
+ * value needs no restart, and one still different keeps saying so.
  */
 import { isDeepStrictEqual } from 'node:util';
 import { toTopology } from '../config/to-topology.js';
@@ -37,12 +39,13 @@ const FIXED_AT_START = [
 
 export interface ReloadInput {
   context: GatewayContext;
-  current: GatewayConfig;
+  /** The configuration the process started with: what the settings fixed at start still are. */
+  started: GatewayConfig;
   next: GatewayConfig;
   logger: GatewayLogger;
 }
 
-export function applyReload({ context, current, next, logger }: ReloadInput): ReloadResult {
+export function applyReload({ context, started, next, logger }: ReloadInput): ReloadResult {
   try {
     const keys = new TenantKeys(next.tenants);
     context.governor.reconfigure(toTopology(next));
@@ -57,7 +60,7 @@ export function applyReload({ context, current, next, logger }: ReloadInput): Re
     return { ok: false, error: message };
   }
   const restartNeeded = FIXED_AT_START.filter(
-    (path) => !isDeepStrictEqual(at(current, path), at(next, path)),
+    (path) => !isDeepStrictEqual(at(started, path), at(next, path)),
   );
   if (restartNeeded.length > 0) {
     logger.warn(

@@ -75,6 +75,8 @@ export interface Gateway {
 
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   let config = options.config;
+  // What `listen`, `store` and the other settings read once are, whatever reloads came since.
+  const started = options.config;
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger({ level: config.log.level });
   // Tokenizer tables load lazily otherwise: the first request would pay ~100 ms.
@@ -240,7 +242,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       return config;
     },
     reload(next) {
-      const result = applyReload({ context: ctx, current: config, next, logger });
+      const result = applyReload({ context: ctx, started, next, logger });
       metrics.recordReload(result.ok);
       if (result.ok) {
         config = next;

@@ -109,8 +109,12 @@ export async function schedule<T>(
     case 'refused':
       throw new GovernorRefusalError(outcome.refusal);
     case 'upstream_error':
-      // The caller's own error, as `fn` threw it (or the transport's).
-      throw outcome.reply?.thrown ?? outcome.cause ?? new Error(outcome.error.message ?? 'the call failed');
+      // The caller's own error, as `fn` threw it: the AttemptError that told the governor not to retry only carries it.
+      throw (
+        outcome.reply?.thrown ??
+        (outcome.cause instanceof AttemptError ? outcome.cause.cause : outcome.cause) ??
+        new Error(outcome.error.message ?? 'the call failed')
+      );
     case 'success': {
       const value = outcome.reply.value as T;
       let usage: Usage | undefined;
