@@ -12,15 +12,13 @@
  * would start is unknown.
  */
 
-import { randomUUID } from 'node:crypto';
 import { type IncomingMessage, maxHeaderSize, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ApiFamily } from '../providers/api-family.js';
-import { refusalAnswer } from '../runtime/exchange/answer.js';
 import { type Refusal, refusal } from '../runtime/refusal.js';
-import { DEFAULT_MAX_CLIENT_WAIT_MS } from '../runtime/retry-policy.js';
-import { writeRefusal } from './respond.js';
+import type { GatewayContext } from './context.js';
+import { type DirectRequest, directRefusal, writeRefusal } from './respond.js';
 import { familyOfRequest, familyOfUrl } from './routes.js';
 
 interface ParserError extends Error {
@@ -50,7 +48,7 @@ function refusalOf(code: string | undefined): Refusal {
 }
 
 /** `server.on('clientError', answerClientError)`. Never throws: a failure here only closes the socket. */
-export function answerClientError(error: ParserError, duplex: Duplex): void {
+export function answerClientError(ctx: GatewayContext, error: ParserError, duplex: Duplex): void {
   const socket = duplex as Socket & { _httpMessage?: (ServerResponse & { req?: IncomingMessage }) | null };
   try {
     // The peer is gone, or an answer to an earlier request is already on the wire (writing now
@@ -63,10 +61,14 @@ export function answerClientError(error: ParserError, duplex: Duplex): void {
     // what the client waits for an answer to: its family, not a guess from the bytes at hand
     // (a timeout carries none, a cut body only body bytes).
     const pending = socket._httpMessage?.req;
+    const line = pending
+      ? { method: pending.method ?? '', path: pathOf(pending.url) }
+      : lineOf(error.rawPacket);
     answerAndClose(
       socket,
       pending ? familyOfRequest(pending) : guessFamily(error.rawPacket),
       refusalOf(error.code),
+      { ctx, ...line },
     );
   } catch {
     socket.destroy();
@@ -78,13 +80,14 @@ export function answerClientError(error: ParserError, duplex: Duplex): void {
  * listener Node destroys a CONNECT request's socket without a word; this
  * answers 404 like any method and path no route serves, and closes.
  */
-export function answerConnect(req: IncomingMessage, duplex: Duplex): void {
+export function answerConnect(ctx: GatewayContext, req: IncomingMessage, duplex: Duplex): void {
   const socket = duplex as Socket;
   try {
     answerAndClose(
       socket,
       familyOfRequest(req),
       refusal('not_found', `Unknown request URL: CONNECT ${req.url ?? ''}.`),
+      { ctx, method: 'CONNECT', path: req.url ?? '' },
     );
   } catch {
     socket.destroy();
@@ -92,13 +95,8 @@ export function answerConnect(req: IncomingMessage, duplex: Duplex): void {
 }
 
 /** Writes a whole answer straight to the socket (no `ServerResponse` exists or may be used) and closes it. */
-function answerAndClose(socket: Socket, family: ApiFamily, why: Refusal): void {
-  const answer = refusalAnswer(why, {
-    family,
-    requestId: randomUUID(),
-    maxClientWaitMs: DEFAULT_MAX_CLIENT_WAIT_MS,
-    deploymentHeader: false,
-  });
+function answerAndClose(socket: Socket, family: ApiFamily, why: Refusal, request: DirectRequest): void {
+  const answer = directRefusal(family, why, request);
   const body = answer.body ?? '';
   const head = [`HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status] ?? 'Error'}`];
   for (let i = 0; i < answer.headers.length; i += 2)
@@ -114,7 +112,7 @@ function answerAndClose(socket: Socket, family: ApiFamily, why: Refusal): void {
  * check answers with an empty body, so the server turns it off
  * (`requireHostHeader: false`) and calls this first: true when it answered.
  */
-export function answerMissingHost(req: IncomingMessage, res: ServerResponse): boolean {
+export function answerMissingHost(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse): boolean {
   if (req.headers.host !== undefined || req.httpVersionMajor !== 1 || req.httpVersionMinor !== 1)
     return false;
   res.shouldKeepAlive = false;
@@ -122,18 +120,20 @@ export function answerMissingHost(req: IncomingMessage, res: ServerResponse): bo
     res,
     familyOfRequest(req),
     refusal('invalid_http', 'An HTTP/1.1 request must carry a Host header.'),
+    { ctx, method: req.method ?? '', path: pathOf(req.url) },
   );
   return true;
 }
 
 /** `server.on('checkExpectation', answerExpectation)`: 417 for an `Expect` other than 100-continue. */
-export function answerExpectation(req: IncomingMessage, res: ServerResponse): void {
+export function answerExpectation(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse): void {
   try {
     res.shouldKeepAlive = false;
     writeRefusal(
       res,
       familyOfRequest(req),
       refusal('expectation_failed', 'Expectation failed: the gateway supports only "Expect: 100-continue".'),
+      { ctx, method: req.method ?? '', path: pathOf(req.url) },
     );
   } catch {
     res.destroy();
@@ -149,4 +149,18 @@ function guessFamily(raw: Buffer | undefined): ApiFamily {
   const target = line?.[1] ?? '';
   const q = target.indexOf('?');
   return familyOfUrl(q < 0 ? target : target.slice(0, q), /\r\nanthropic-version\s*:/i.test(text));
+}
+
+/** The path of a request target, without its query (which may carry secrets). */
+function pathOf(url: string | undefined): string {
+  const target = url ?? '';
+  const q = target.indexOf('?');
+  return q < 0 ? target : target.slice(0, q);
+}
+
+/** Method and path of a half-parsed request, for its log line (empty when unreadable). */
+function lineOf(raw: Buffer | undefined): { method: string; path: string } {
+  const text = raw ? raw.subarray(0, 8_192).toString('latin1') : '';
+  const line = /^([A-Za-z]+) (\S+)/.exec(text);
+  return { method: line?.[1] ?? '', path: pathOf(line?.[2]) };
 }

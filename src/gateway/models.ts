@@ -12,7 +12,7 @@ import { refusal } from '../runtime/refusal.js';
 import { mayUse } from '../runtime/tenants.js';
 import { presentedKey } from './auth.js';
 import type { GatewayContext } from './context.js';
-import { sendJson, writeRefusal } from './respond.js';
+import { type DirectRequest, writeDirectJson, writeRefusal } from './respond.js';
 
 /** Fixed "created" time of every group (OpenAI's field is required; groups have no creation date). */
 const CREATED = 1_735_689_600; // 2025-01-01T00:00:00Z
@@ -26,18 +26,20 @@ const ONE_MODEL = /^\/v1\/models\/([A-Za-z0-9._-]+)$/;
 
 export function handleModels(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse): void {
   const family: ApiFamily = req.headers['anthropic-version'] !== undefined ? 'anthropic' : 'openai';
-  const names = namesFor(ctx, req, res, family);
-  if (!names) return;
-  if (family === 'anthropic') {
-    sendJson(res, 200, {
-      data: names.map(anthropicModel),
-      has_more: false,
-      first_id: names[0] ?? null,
-      last_id: names.at(-1) ?? null,
-    });
-    return;
-  }
-  sendJson(res, 200, { object: 'list', data: names.map(openAIModel) });
+  const request: DirectRequest = { ctx, method: 'GET', path: '/v1/models' };
+  const found = namesFor(ctx, req, res, family, request);
+  if (!found) return;
+  const { names, tenant } = found;
+  const list =
+    family === 'anthropic'
+      ? {
+          data: names.map(anthropicModel),
+          has_more: false,
+          first_id: names[0] ?? null,
+          last_id: names.at(-1) ?? null,
+        }
+      : { object: 'list', data: names.map(openAIModel) };
+  writeDirectJson(res, list, { ...request, tenant });
 }
 
 /** The route for `GET /v1/models/{id}`, or undefined when the path is not one. */
@@ -47,20 +49,22 @@ export function modelRoute(method: string, pathname: string): typeof handleModel
 
 function handleModel(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse): void {
   const family: ApiFamily = req.headers['anthropic-version'] !== undefined ? 'anthropic' : 'openai';
-  const names = namesFor(ctx, req, res, family);
-  if (!names) return;
   const url = req.url ?? '';
   const q = url.indexOf('?');
-  const id = ONE_MODEL.exec(q < 0 ? url : url.slice(0, q))?.[1] ?? '';
-  if (!names.includes(id)) {
-    writeRefusal(
-      res,
-      family,
-      refusal('unknown_model', `The model \`${id}\` does not exist or is not served here.`),
-    );
+  const path = q < 0 ? url : url.slice(0, q);
+  const request: DirectRequest = { ctx, method: 'GET', path };
+  const found = namesFor(ctx, req, res, family, request);
+  if (!found) return;
+  const id = ONE_MODEL.exec(path)?.[1] ?? '';
+  if (!found.names.includes(id)) {
+    const why = refusal('unknown_model', `The model \`${id}\` does not exist or is not served here.`);
+    writeRefusal(res, family, why, { ...request, tenant: found.tenant });
     return;
   }
-  sendJson(res, 200, family === 'anthropic' ? anthropicModel(id) : openAIModel(id));
+  writeDirectJson(res, family === 'anthropic' ? anthropicModel(id) : openAIModel(id), {
+    ...request,
+    tenant: found.tenant,
+  });
 }
 
 /** The groups the request's tenant may call on this API, or undefined after answering 401. */
@@ -69,20 +73,22 @@ function namesFor(
   req: IncomingMessage,
   res: ServerResponse,
   family: ApiFamily,
-): string[] | undefined {
+  request: DirectRequest,
+): { names: string[]; tenant: string } | undefined {
   const key = presentedKey(req.headers);
   const tenantId = key === undefined ? undefined : ctx.keys.tenantOf(key);
   const groups = ctx.governor.groups;
   const tenant = tenantId === undefined ? undefined : groups.tenants.resolve(tenantId);
   if (tenant === undefined) {
-    writeRefusal(res, family, refusal('unauthenticated', API_FAMILIES[family].unauthenticated));
+    writeRefusal(res, family, refusal('unauthenticated', API_FAMILIES[family].unauthenticated), request);
     return undefined;
   }
-  return groups
+  const names = groups
     .allGroups()
     .filter((g) => g.serves(family) && mayUse(tenant, g.name))
     .map((g) => g.name)
     .sort();
+  return { names, tenant: tenant.id };
 }
 
 function openAIModel(id: string) {

@@ -46,6 +46,10 @@ export class RequestLog {
     };
   }
 
+  set status(status: number) {
+    this.line.status = status;
+  }
+
   set call(call: Call) {
     this.line.group = call.model;
     this.line.stream = call.stream;

@@ -120,7 +120,7 @@ function geminiRoute(method: string, pathname: string): RouteHandler | undefined
 /** A native verb anywhere in the path, the colon plain or encoded. */
 const NATIVE_VERB = /(?::|%3a)(?:generateContent|streamGenerateContent)(?:$|\/)/i;
 
-const badGeminiPath: RouteHandler = (_ctx, _req, res) =>
+const badGeminiPath: RouteHandler = (ctx, req, res) =>
   writeRefusal(
     res,
     'gemini',
@@ -128,7 +128,11 @@ const badGeminiPath: RouteHandler = (_ctx, _req, res) =>
       'invalid_path',
       "Invalid model path: use /v1beta/models/{model}:generateContent (or :streamGenerateContent) with one model name of letters, digits, '.', '_' and '-'.",
     ),
+    { ctx, method: req.method ?? 'POST', path: GEMINI_PATH_FOR_LOG },
   );
+
+/** The log names a refused Gemini path by its form: the caller's own path may be anything. */
+const GEMINI_PATH_FOR_LOG = '/v1beta/models/{model}:{verb}';
 
 /**
  * The built-in routes: the proxied APIs, the model list, health and readiness
@@ -162,11 +166,17 @@ function handleReady(ctx: GatewayContext, _req: IncomingMessage, res: ServerResp
 }
 
 /** 404 for paths no route serves, in the format of the API the path (or headers) suggest. */
-export function notFound(req: IncomingMessage, res: ServerResponse, pathname: string): void {
+export function notFound(
+  ctx: GatewayContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  pathname: string,
+): void {
   const anthropic = req.headers['anthropic-version'] !== undefined;
   writeRefusal(
     res,
     familyOfUrl(pathname, anthropic),
     refusal('not_found', `Unknown request URL: ${req.method} ${pathname}.`),
+    { ctx, method: req.method ?? 'GET', path: pathname },
   );
 }

@@ -12,6 +12,7 @@
  * up to the drain bound, answer 503 or cut the rest (settling them), close the store.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { toGovernorOptions, toTopology } from '../config/to-topology.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import { Dashboard } from '../dashboard/dashboard.js';
@@ -170,21 +171,23 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       ),
     },
     (req: IncomingMessage, res: ServerResponse) => {
-      if (answerMissingHost(req, res)) return;
+      if (answerMissingHost(ctx, req, res)) return;
       const url = req.url ?? '/';
       const q = url.indexOf('?');
       const pathname = q < 0 ? url : url.slice(0, q);
       const handler = router.find(req.method ?? 'GET', pathname);
       if (handler) handler(ctx, req, res);
-      else notFound(req, res, pathname);
+      else notFound(ctx, req, res, pathname);
     },
   );
   // A client that stops reading (or sending) for this long is disconnected; its request settles on close.
   server.timeout = config.server.idle_timeout_ms;
   // What Node's parser refuses gets the provider's error JSON too, not an empty body.
-  server.on('clientError', answerClientError);
-  server.on('checkExpectation', answerExpectation);
-  server.on('connect', answerConnect);
+  server.on('clientError', (error: Error, socket: Duplex) => answerClientError(ctx, error, socket));
+  server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) =>
+    answerExpectation(ctx, req, res),
+  );
+  server.on('connect', (req: IncomingMessage, socket: Duplex) => answerConnect(ctx, req, socket));
 
   const host = options.host ?? config.listen.host;
   const port = options.port ?? config.listen.port;

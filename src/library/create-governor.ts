@@ -15,6 +15,7 @@ import type { Usage } from '../core/cost.js';
 import type { GovernorObserver } from '../runtime/events.js';
 import { Governor } from '../runtime/governor.js';
 import { storeFromConfig } from '../stores/from-config.js';
+import type { StoreLogger } from '../stores/redis/fallback-store.js';
 import type { Store } from '../stores/store.js';
 import { type LibraryConfigInput, libraryConfigSchema } from './config.js';
 import { governedFetch } from './governed-fetch.js';
@@ -41,6 +42,8 @@ export interface LibraryOptions {
   priority?: string;
   /** Lease of a reservation, renewed while a call runs. Default 120 s. */
   leaseMs?: number;
+  /** Where the store's mode changes are told (Redis lost and back). Default: the console. */
+  logger?: StoreLogger;
 }
 
 export interface LibraryGovernor {
@@ -68,7 +71,7 @@ export function createGovernor(config: LibraryConfigInput, options: LibraryOptio
     ...toTopology(parsed),
     ...(unknown !== 'refuse' && { unknownTenantTier: unknown.tier }),
     ...toGovernorOptions(parsed),
-    store: options.store ?? storeFromConfig(parsed.store, clock).store,
+    store: options.store ?? storeFromConfig(parsed.store, clock, options.logger).store,
     clock,
     ...(options.observers && { observers: options.observers }),
     ...(options.random && { random: options.random }),

@@ -162,8 +162,14 @@ async function toResponse(answer: Answer, reply: FetchReply | undefined): Promis
       throw error;
     }
   }
-  return new Response(relayStream(source, relay), { status: answer.status, headers });
+  const body = relayStream(source, relay);
+  // An app that drops the Response without reading or cancelling it would hold the reservation (its
+  // lease is renewed while the call is open): once the body is collected, the call is settled as cut.
+  abandoned.register(body, relay);
+  return new Response(body, { status: answer.status, headers });
 }
+
+const abandoned = new FinalizationRegistry<Relay>((relay) => relay.fail());
 
 /** A stream's body, chunk by chunk through the relay, never buffered whole. */
 function relayStream(source: ReadableStream<Uint8Array>, relay: Relay): ReadableStream<Uint8Array> {

@@ -13,6 +13,10 @@ describe('package exports', () => {
   it('resolve, and a gateway started from them serves a call', async () => {
     const root = await entry('sluice');
     expect(typeof root.createGovernor).toBe('function');
+    // Library users share limits between processes through the root's shared store.
+    expect(typeof root.createSharedStore).toBe('function');
+    expect(typeof root.StoreUnavailableError).toBe('function');
+    expect(typeof root.ConfigError).toBe('function');
     const { startSimulator } = await entry('sluice/simulator');
     const { parseConfigText, startGateway } = await entry('sluice/gateway');
     const sim = await startSimulator({ response: { tokens: 3 } });

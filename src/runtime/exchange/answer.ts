@@ -222,11 +222,15 @@ function upstreamErrorAnswer<R extends UpstreamReply>(
   };
 }
 
-/** The governor already retried as far as its policy allows: a client retry helps only with a short wait. */
+/**
+ * The governor already retried as far as its policy and budget allow: a
+ * client's own retries (two by default in the official SDKs) would only
+ * multiply the attempts on an upstream that is failing. A client may come
+ * back only when the provider named a wait it can sleep out (a 429 with a
+ * short `retry-after`), and then through admission again.
+ */
 function shouldNotRetry(error: ProviderError, options: AnswerOptions): boolean {
-  return (
-    !error.retryable || (error.retryAfterMs !== undefined && error.retryAfterMs > options.maxClientWaitMs)
-  );
+  return !error.retryable || error.retryAfterMs === undefined || error.retryAfterMs > options.maxClientWaitMs;
 }
 
 /** An error thrown instead of an outcome: the store could not decide, or a bug. */
