@@ -317,7 +317,11 @@ export class Governor {
     return this.afterFailure(plan, deployment, { reply, error, bodyText, target, budget });
   }
 
-  /** Admission said no: another deployment may have room when this one's own limits bind. */
+  /**
+   * Admission said no: another deployment may have room when this one's own
+   * limits bind — also for a call too large for this one's whole limit (a
+   * fallback with larger limits can still serve it).
+   */
   private async onAdmissionRefused<R extends UpstreamReply>(
     plan: CallPlan<R>,
     deployment: Deployment,
@@ -325,7 +329,7 @@ export class Governor {
     buckets: readonly BucketSpec[],
   ): Promise<Outcome<R> | 'next'> {
     const ref = refused.limitedBy ? limitRef(refused.limitedBy) : undefined;
-    if (ref && ref.scope !== 'tenant' && refused.cause !== 'too_large' && refused.cause !== 'aborted') {
+    if (ref && ref.scope !== 'tenant' && refused.cause !== 'aborted') {
       plan.failed.add(deployment);
       plan.lastRefusal = { refused, buckets };
       const alternative = await this.pick(plan, plan.failed, false);

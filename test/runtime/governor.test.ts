@@ -402,6 +402,23 @@ describe('governor: admission refusals', () => {
     rig.transport.expectDone();
   });
 
+  it('tries a fallback group with room for a call too large for the primary’s limit', async () => {
+    const rig = governorFor({
+      modelGroups: {
+        g: { deployments: [openaiDeployment('a', { limits: { tpm: 100 } })], fallbacks: ['h'] },
+        h: { deployments: [openaiDeployment('b', { limits: { tpm: 100_000 } })] },
+      },
+      safetyMargin: 0,
+    });
+    rig.transport.script('b', OK);
+    const answer = await rig.serve(call('openai', { maxTokens: 1_000 }));
+    expect(answer.status).toBe(200);
+    expect(answer.report.deployment).toBe('b');
+    finish(rig, answer);
+    expect(rig.store.expectSettledOnce()).toHaveLength(1);
+    rig.transport.expectDone();
+  });
+
   it('refuses on the tenant’s own budget with tenant_rate_limited and its budget headers', async () => {
     const rig = governorFor({
       ...ONE,
