@@ -8,7 +8,7 @@ import { costOf } from '../../src/core/cost.js';
 import { PriorityClasses } from '../../src/core/scheduler/priority.js';
 import { CallPlan, planCall } from '../../src/runtime/call-plan.js';
 import type { Emit } from '../../src/runtime/events.js';
-import type { Call } from '../../src/runtime/exchange/call.js';
+import type { Call, UpstreamReply } from '../../src/runtime/exchange/call.js';
 import { type GovernorTopology, ModelGroups } from '../../src/runtime/model-groups.js';
 import { call, openaiDeployment } from './kit.js';
 
@@ -17,7 +17,11 @@ const classes = new PriorityClasses();
 
 const TOPOLOGY: GovernorTopology = {
   modelGroups: {
-    g: { deployments: [openaiDeployment('a')], fallbacks: ['claude', 'h'], downgrade: { to: 'h', whenHeadroomBelow: 0.2 } },
+    g: {
+      deployments: [openaiDeployment('a')],
+      fallbacks: ['claude', 'h'],
+      downgrade: { to: 'h', whenHeadroomBelow: 0.2 },
+    },
     h: { deployments: [openaiDeployment('b')] },
     claude: {
       deployments: [{ id: 'c', provider: 'anthropic', baseUrl: 'http://c.test', model: 'claude-x' }],
@@ -41,7 +45,7 @@ function plan(c: Call, topology: GovernorTopology = TOPOLOGY) {
   return { result: planCall(c, { topology: groups, classes, now: NOW }), groups };
 }
 
-function planned(c: Call, topology?: GovernorTopology): CallPlan<never> {
+function planned(c: Call, topology?: GovernorTopology): CallPlan<UpstreamReply> {
   const { result } = plan(c, topology);
   if (!(result instanceof CallPlan)) throw new Error(`refused: ${result.refusal.message}`);
   return result;

@@ -152,7 +152,9 @@ describe('header sync after every response', () => {
   it('learns the limits the config did not declare and syncs them; not when learning is off', () => {
     const learning = syncSetup();
     learning.respond(SUCCESS_HEADERS);
-    expect(learning.store.syncs.map((s) => [s.bucket.dimension, s.bucket.per, s.bucket.limit]).sort()).toEqual([
+    expect(
+      learning.store.syncs.map((s) => [s.bucket.dimension, s.bucket.per, s.bucket.limit]).sort(),
+    ).toEqual([
       ['requests', 'minute', 5000],
       ['tokens', 'minute', 800_000],
     ]);

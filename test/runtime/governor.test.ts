@@ -35,7 +35,9 @@ const SERVER_ERROR = (headers: Record<string, string> = {}): ScriptedReply => ({
 const RATE_LIMITED = (headers: Record<string, string>): ScriptedReply => ({
   status: 429,
   headers: { 'content-type': 'application/json', ...headers },
-  body: { error: { message: 'Rate limit reached.', type: 'requests', param: null, code: 'rate_limit_exceeded' } },
+  body: {
+    error: { message: 'Rate limit reached.', type: 'requests', param: null, code: 'rate_limit_exceeded' },
+  },
 });
 const QUOTA: ScriptedReply = {
   status: 429,
@@ -199,7 +201,11 @@ describe('governor: retries', () => {
     rig.transport.script('a', { throws: new AttemptError('the function threw', { retryable: false }) });
     const final = await rig.serve(call('openai'));
     expect(final.status).toBe(502);
-    expect(final.report).toMatchObject({ refusal: 'upstream_unreachable', attempts: 1, detail: 'the function threw' });
+    expect(final.report).toMatchObject({
+      refusal: 'upstream_unreachable',
+      attempts: 1,
+      detail: 'the function threw',
+    });
     // The estimate stands for an attempt that may have reached the provider.
     const settles = rig.store.expectSettledOnce();
     expect(settles.map((s) => s.usage)).toEqual([

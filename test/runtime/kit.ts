@@ -22,6 +22,7 @@ import type { GovernorEvents } from '../../src/runtime/events.js';
 import type { Answer, AnswerOptions } from '../../src/runtime/exchange/answer.js';
 import type { Call, Transport, UpstreamReply } from '../../src/runtime/exchange/call.js';
 import { serveCall } from '../../src/runtime/exchange/serve.js';
+import type { Forwarding } from '../../src/runtime/forwarding.js';
 import { Governor, type GovernorOptions } from '../../src/runtime/governor.js';
 import type { GovernorTopology } from '../../src/runtime/model-groups.js';
 import type { UpstreamTarget } from '../../src/runtime/upstream-target.js';
@@ -35,8 +36,10 @@ export function bytes(text: string): Uint8Array {
   return ENCODER.encode(text);
 }
 
+/** Bytes as text, multi-byte characters cut between chunks included. */
 export function text(chunks: readonly Uint8Array[]): string {
-  return chunks.map((c) => DECODER.decode(c, { stream: true })).join('') + DECODER.decode();
+  const decoder = new TextDecoder();
+  return chunks.map((c) => decoder.decode(c, { stream: true })).join('') + decoder.decode();
 }
 
 // ---------------------------------------------------------------------------
@@ -58,6 +61,8 @@ export interface CallOptions {
   /** Extra body fields. */
   readonly body?: Record<string, unknown>;
   readonly forwardHeaders?: Record<string, string>;
+  /** Default `allow-list` (the gateway's); `as-sent` is `governor.fetch`'s. */
+  readonly forwarding?: Forwarding;
 }
 
 let ids = 0;
@@ -111,7 +116,7 @@ export function call(family: ApiFamily, options: CallOptions = {}): Call {
     model,
     tenant: options.tenant ?? 'default',
     forwardHeaders: options.forwardHeaders ?? {},
-    forwarding: 'allow-list',
+    forwarding: options.forwarding ?? 'allow-list',
     priority: options.priority,
     maxWaitMs: options.maxWaitMs,
     signal: options.signal,
@@ -163,7 +168,8 @@ export class FakeReply implements UpstreamReply {
   constructor(step: ScriptedReply) {
     this.status = step.status ?? 200;
     this.headers = new Headers(step.headers);
-    const body = step.body === undefined ? '' : typeof step.body === 'string' ? step.body : JSON.stringify(step.body);
+    const body =
+      step.body === undefined ? '' : typeof step.body === 'string' ? step.body : JSON.stringify(step.body);
     this.chunks = (step.chunks ?? (body ? [body] : [])).map((c) => (typeof c === 'string' ? bytes(c) : c));
   }
 
@@ -248,7 +254,10 @@ export class FakeTransport implements Transport<FakeReply> {
       method: target.method,
       url: target.url,
       headers: { ...target.headers },
-      body: target.body === undefined || typeof target.body === 'string' ? target.body : DECODER.decode(target.body),
+      body:
+        target.body === undefined || typeof target.body === 'string'
+          ? target.body
+          : DECODER.decode(target.body),
       at: this.clock.now(),
       target,
     });
@@ -446,7 +455,8 @@ export function governorFor(
 /** A flat `[name, value, …]` header list as a record (last value wins). */
 export function headersOf(answer: { headers: readonly string[] }): Record<string, string> {
   const out: Record<string, string> = {};
-  for (let i = 0; i + 1 < answer.headers.length; i += 2) out[answer.headers[i] as string] = answer.headers[i + 1] as string;
+  for (let i = 0; i + 1 < answer.headers.length; i += 2)
+    out[answer.headers[i] as string] = answer.headers[i + 1] as string;
   return out;
 }
 

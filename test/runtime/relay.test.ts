@@ -11,12 +11,23 @@ import type { Answer } from '../../src/runtime/exchange/answer.js';
 import { MAX_USAGE_BODY } from '../../src/runtime/exchange/relay.js';
 import type { GovernorTopology } from '../../src/runtime/model-groups.js';
 import { sample } from '../providers/helpers.js';
-import { bytes, type CallOptions, call, type FakeReply, governorFor, openaiDeployment, type Rig, text } from './kit.js';
+import {
+  bytes,
+  type CallOptions,
+  call,
+  type FakeReply,
+  governorFor,
+  openaiDeployment,
+  type Rig,
+  text,
+} from './kit.js';
 
 const TOPOLOGY: GovernorTopology = {
   modelGroups: {
     g: { deployments: [openaiDeployment('a')] },
-    claude: { deployments: [{ id: 'c', provider: 'anthropic', baseUrl: 'http://c.test', model: 'claude-x' }] },
+    claude: {
+      deployments: [{ id: 'c', provider: 'anthropic', baseUrl: 'http://c.test', model: 'claude-x' }],
+    },
     flash: { deployments: [{ id: 'f', provider: 'gemini', baseUrl: 'http://f.test', model: 'gemini-x' }] },
   },
 };
@@ -109,7 +120,10 @@ describe('Relay: streams, split anywhere, settle once with the provider’s usag
       fc.asyncProperty(cuts(data.length), async (at) => {
         const s = await served('anthropic', split(data, at), { stream: true });
         expect(relayed(s)).toBe(ANTHROPIC_STREAM);
-        expect(s.rig.store.expectSettledOnce()[0]?.usage).toMatchObject({ inputTokens: 25, outputTokens: 15 });
+        expect(s.rig.store.expectSettledOnce()[0]?.usage).toMatchObject({
+          inputTokens: 25,
+          outputTokens: 15,
+        });
       }),
       { numRuns: 25 },
     );
@@ -208,7 +222,9 @@ describe('Relay: a whole (non-streamed) body', () => {
   });
 
   it('keeps the estimate for a body that is not JSON, one cut short, or one too large to read', async () => {
-    const notJson = await served('openai', ['<html>oops</html>'], { headers: { 'content-type': 'text/html' } });
+    const notJson = await served('openai', ['<html>oops</html>'], {
+      headers: { 'content-type': 'text/html' },
+    });
     relayed(notJson);
     expect(notJson.rig.store.expectSettledOnce()[0]?.usage).toBeUndefined();
 
