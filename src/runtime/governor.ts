@@ -397,7 +397,8 @@ export class Governor {
       const best = ranked[0];
       if (!best) continue;
       if (cheaper && primary.downgrade && best.headroom < primary.downgrade.whenHeadroomBelow) {
-        const alt = (await rankDeployments(cheaper.deployments, plan.cost, this.store, now))[0];
+        // Measured even when alone: the comparison below needs its real wait and headroom.
+        const alt = (await rankDeployments(cheaper.deployments, plan.cost, this.store, now, true))[0];
         if (alt && alt.waitMs <= best.waitMs && alt.headroom > best.headroom) return alt;
       }
       return best;

@@ -577,3 +577,67 @@ describe('governor: circuit transitions', () => {
     rig.transport.expectDone();
   });
 });
+
+describe('governor: downgrade', () => {
+  const topology: GovernorTopology = {
+    modelGroups: {
+      g: {
+        deployments: [openaiDeployment('a', { limits: { tpm: 10_000 } })],
+        downgrade: { to: 'h', whenHeadroomBelow: 0.5 },
+      },
+      h: { deployments: [openaiDeployment('b', { limits: { tpm: 10_000 } })] },
+    },
+    safetyMargin: 0,
+  };
+
+  /** Uses `tokens` of deployment `id`'s token bucket. */
+  async function use(rig: Rig, id: string, tokens: number) {
+    const bucket = rig.governor.groups.deployment(id)?.bucketFor('tokens', 'minute');
+    if (!bucket) throw new Error(`no token bucket on ${id}`);
+    const decision = await rig.store.inner.reserve([bucket], {
+      requests: 0,
+      inputTokens: tokens,
+      outputTokens: 0,
+    });
+    expect(decision.granted).toBe(true);
+  }
+
+  it('sends a call that accepts it to the cheaper group when the primary runs low on headroom', async () => {
+    const rig = governorFor(topology);
+    await use(rig, 'a', 7_000);
+    rig.transport.script('b', OK);
+    const answer = await rig.serve(call('openai', { downgrade: true }));
+    expect(answer.report.deployment).toBe('b');
+    finish(rig, answer);
+    // A call that does not accept it stays on the primary.
+    rig.transport.script('a', OK);
+    const kept = await rig.serve(call('openai'));
+    expect(kept.report.deployment).toBe('a');
+    finish(rig, kept);
+    expect(rig.store.expectSettledOnce()).toHaveLength(2);
+    rig.transport.expectDone();
+  });
+
+  it('stays on the primary when the cheaper group has less headroom or must wait', async () => {
+    const rig = governorFor(topology);
+    await use(rig, 'a', 7_000);
+    await use(rig, 'b', 9_000);
+    rig.transport.script('a', OK);
+    const lessRoom = await rig.serve(call('openai', { downgrade: true }));
+    expect(lessRoom.report.deployment).toBe('a');
+    finish(rig, lessRoom);
+
+    const paused = governorFor(topology);
+    await use(paused, 'a', 7_000);
+    const b = paused.governor.groups.deployment('b');
+    await paused.store.pause(b?.gate as NonNullable<typeof b>['gate'], paused.clock.now() + 10_000);
+    paused.transport.script('a', OK);
+    const mustWait = await paused.serve(call('openai', { downgrade: true }));
+    expect(mustWait.report).toMatchObject({ deployment: 'a', waitedMs: 0 });
+    finish(paused, mustWait);
+    expect(rig.store.expectSettledOnce()).toHaveLength(1);
+    expect(paused.store.expectSettledOnce()).toHaveLength(1);
+    rig.transport.expectDone();
+    paused.transport.expectDone();
+  });
+});
