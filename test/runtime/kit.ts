@@ -219,8 +219,15 @@ export class FakeTransport implements Transport<FakeReply> {
   /** Sends that found nothing scripted for their deployment. */
   readonly unscripted: string[] = [];
   private readonly scripts = new Map<string, (Step | HeldSend)[]>();
+  private fallback: ((sent: Sent, index: number) => Step) | undefined;
 
   constructor(private readonly clock: { now(): number }) {}
+
+  /** Answers sends that find nothing scripted (load tests): `index` counts every send. */
+  otherwise(respond: (sent: Sent, index: number) => Step): this {
+    this.fallback = respond;
+    return this;
+  }
 
   /** Queues replies for `deployment`, answered in order. */
   script(deployment: string, ...steps: Step[]): this {
@@ -249,7 +256,7 @@ export class FakeTransport implements Transport<FakeReply> {
 
   async send(target: UpstreamTarget, signal: AbortSignal | undefined): Promise<FakeReply> {
     const deployment = target.deployment.id;
-    this.sent.push({
+    const sent: Sent = {
       deployment,
       method: target.method,
       url: target.url,
@@ -260,9 +267,10 @@ export class FakeTransport implements Transport<FakeReply> {
           : DECODER.decode(target.body),
       at: this.clock.now(),
       target,
-    });
+    };
+    this.sent.push(sent);
     if (signal?.aborted) throw signal.reason;
-    const next = this.queue(deployment).shift();
+    const next = this.queue(deployment).shift() ?? this.fallback?.(sent, this.sent.length - 1);
     if (next === undefined) {
       this.unscripted.push(deployment);
       throw new Error(`FakeTransport: nothing scripted for deployment ${deployment}`);

@@ -240,3 +240,21 @@ describe('Relay: a whole (non-streamed) body', () => {
     expect(huge.rig.store.expectSettledOnce()[0]?.usage).toBeUndefined();
   });
 });
+
+describe('Settlement: the lease of a body still on its way', () => {
+  it('is renewed while the body is relayed, and no longer once settled', async () => {
+    const rig = governorFor(TOPOLOGY, { leaseMs: 30_000 });
+    rig.transport.script('a', { status: 200, headers: SSE, chunks: [OPENAI_STREAM] });
+    const answer = await rig.serve(call('openai', { stream: true }));
+    const [reservation] = rig.store.reservations;
+    await rig.clock.advanceAsync(25_000);
+    // Renewed every third of a lease.
+    expect(rig.store.renewals).toEqual([reservation, reservation]);
+    answer.relay?.push(bytes(OPENAI_STREAM));
+    answer.relay?.end();
+    await rig.clock.advanceAsync(60_000);
+    expect(rig.store.renewals).toHaveLength(2);
+    expect(rig.store.expectSettledOnce()[0]?.usage).toMatchObject({ inputTokens: 10 });
+    expect(rig.clock.pending()).toBe(0);
+  });
+});
