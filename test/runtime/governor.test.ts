@@ -568,6 +568,31 @@ describe('governor: circuit transitions', () => {
     rig.transport.expectDone();
   });
 
+  it('sends nothing for a call admitted after the circuit opened while it waited; its reservation is given back', async () => {
+    const rig = governorFor({
+      ...topology([openaiDeployment('a', { limits: { concurrency: 1 } })]),
+      circuit: { consecutiveFailures: 1, firstOpenMs: 5_000 },
+    });
+    const held = rig.transport.hold('a');
+    const first = start(rig);
+    await rig.flush();
+    const second = start(rig);
+    await rig.flush();
+    expect(rig.governor.admission.queued()).toBe(1);
+    held.release(SERVER_ERROR());
+    expect((await first.done).status).toBe(500);
+    const refused = await second.done;
+    expect(refused.status).toBe(503);
+    expect(refused.report.refusal).toBe('circuit_open');
+    expect(rig.transport.sent).toHaveLength(1);
+    const settles = rig.store.expectSettledOnce();
+    expect(settles.map((s) => s.usage)).toEqual([
+      { inputTokens: 0, outputTokens: 0 },
+      { inputTokens: 0, outputTokens: 0 },
+    ]);
+    rig.transport.expectDone();
+  });
+
   it('does not count a 429 as a failure', async () => {
     const rig = governorFor(topology([openaiDeployment('a')]));
     rig.transport.script('a', RATE_LIMITED({}), RATE_LIMITED({}), RATE_LIMITED({}));
