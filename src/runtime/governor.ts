@@ -335,6 +335,8 @@ export class Governor {
       const alternative = await this.pick(plan, plan.failed, false);
       if (alternative) {
         this.emit('fallback', { from: deployment.id, to: alternative.deployment.id, errorKind: 'capacity' });
+        // The next pick must skip this one too: routing may not see what refused it (a pool, work queued ahead).
+        plan.excludeFailed = true;
         return 'next';
       }
     }

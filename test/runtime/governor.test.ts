@@ -4,7 +4,7 @@
  * when, and on exactly one settle per reservation (runtime/governor.ts).
  */
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Answer } from '../../src/runtime/exchange/answer.js';
 import { AttemptError } from '../../src/runtime/exchange/call.js';
 import type { GovernorTopology } from '../../src/runtime/model-groups.js';
@@ -329,6 +329,44 @@ describe('governor: fallback order', () => {
     expect(answer.status).toBe(500);
     expect(rig.transport.sent.map((s) => s.deployment)).toEqual(['a', 'a', 'a']);
     expect(rig.store.expectSettledOnce()).toHaveLength(3);
+    rig.transport.expectDone();
+  });
+
+  it('after a retry, a deployment its pool refuses is not picked again and again: the call goes to the other', async () => {
+    const rig = governorFor({
+      modelGroups: { g: { deployments: [openaiDeployment('a', { pools: ['p'] }), openaiDeployment('b')] } },
+      pools: { p: { rpm: 1 } },
+      safetyMargin: 0,
+      circuit: { consecutiveFailures: 2, firstOpenMs: 1_000 },
+    });
+    // b's circuit is open (earlier failures), so a's failure below leaves nothing to fall back to: a retry follows.
+    const b = rig.governor.groups.deployment('b');
+    for (let i = 0; i < 2; i++) {
+      const sent = b?.circuit.onSend(rig.clock.now());
+      if (sent) b?.circuit.recordFailure(sent, rig.clock.now());
+    }
+    rig.transport.script('a', SERVER_ERROR({ 'retry-after': '2' }));
+    rig.transport.script('b', OK);
+    // A guard against the loop this test is about: give up after many refused reservations.
+    const caller = new AbortController();
+    const reserve = rig.store.reserve.bind(rig.store);
+    vi.spyOn(rig.store, 'reserve').mockImplementation((...args) => {
+      if (rig.store.refusals.length > 50) caller.abort();
+      return reserve(...args);
+    });
+    const { done } = start(rig, call('openai', { signal: caller.signal }));
+    await rig.flush();
+    expect(rig.transport.sent).toHaveLength(1);
+    // The first attempt took the pool's one request of the minute; b half-opens while the call backs off.
+    const [pool] = await rig.store.peek(rig.governor.groups.poolBucketsByName('p'));
+    expect(pool?.remaining).toBe(0);
+    await rig.clock.advanceAsync(2_000);
+    const answer = await done;
+    expect(answer.status).toBe(200);
+    expect(rig.transport.sent.map((s) => s.deployment)).toEqual(['a', 'b']);
+    expect(rig.store.refusals.length).toBeLessThanOrEqual(1);
+    finish(rig, answer);
+    expect(rig.store.expectSettledOnce()).toHaveLength(2);
     rig.transport.expectDone();
   });
 
