@@ -751,16 +751,18 @@ describe('governor: under load', () => {
             modelGroups: {
               g: {
                 deployments: [
-                  openaiDeployment('a', { limits: { rpm: 6, concurrency: 2 } }),
+                  openaiDeployment('a', { limits: { rpm: 6, concurrency: 2 }, pools: ['p'] }),
                   openaiDeployment('b', { limits: { rpm: 12 } }),
                 ],
                 fallbacks: ['h'],
               },
               h: { deployments: [openaiDeployment('c', { limits: { tpm: 2_000 } })] },
             },
+            pools: { p: { rpm: 4 } },
             tiers: { free: { limits: { rpm: 5 } } },
             tenants: [{ id: 'free', tier: 'free' }],
             safetyMargin: 0,
+            circuit: { consecutiveFailures: 2, firstOpenMs: 1_000 },
           });
           rig.transport.otherwise((_sent, i) => reply(pattern[i % pattern.length] ?? 'ok'));
           const answers: (Answer | undefined)[] = calls.map(() => undefined);
