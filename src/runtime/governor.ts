@@ -317,7 +317,11 @@ export class Governor {
     return this.afterFailure(plan, deployment, { reply, error, bodyText, target, budget });
   }
 
-  /** Admission said no: another deployment may have room when this one's own limits bind. */
+  /**
+   * Admission said no: another deployment may have room when this one's own
+   * limits bind — also for a call too large for this one's whole limit (a
+   * fallback with larger limits can still serve it).
+   */
   private async onAdmissionRefused<R extends UpstreamReply>(
     plan: CallPlan<R>,
     deployment: Deployment,
@@ -325,12 +329,14 @@ export class Governor {
     buckets: readonly BucketSpec[],
   ): Promise<Outcome<R> | 'next'> {
     const ref = refused.limitedBy ? limitRef(refused.limitedBy) : undefined;
-    if (ref && ref.scope !== 'tenant' && refused.cause !== 'too_large' && refused.cause !== 'aborted') {
+    if (ref && ref.scope !== 'tenant' && refused.cause !== 'aborted') {
       plan.failed.add(deployment);
       plan.lastRefusal = { refused, buckets };
       const alternative = await this.pick(plan, plan.failed, false);
       if (alternative) {
         this.emit('fallback', { from: deployment.id, to: alternative.deployment.id, errorKind: 'capacity' });
+        // The next pick must skip this one too: routing may not see what refused it (a pool, work queued ahead).
+        plan.excludeFailed = true;
         return 'next';
       }
     }
@@ -393,7 +399,8 @@ export class Governor {
       const best = ranked[0];
       if (!best) continue;
       if (cheaper && primary.downgrade && best.headroom < primary.downgrade.whenHeadroomBelow) {
-        const alt = (await rankDeployments(cheaper.deployments, plan.cost, this.store, now))[0];
+        // Measured even when alone: the comparison below needs its real wait and headroom.
+        const alt = (await rankDeployments(cheaper.deployments, plan.cost, this.store, now, true))[0];
         if (alt && alt.waitMs <= best.waitMs && alt.headroom > best.headroom) return alt;
       }
       return best;

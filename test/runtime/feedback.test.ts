@@ -10,8 +10,11 @@ import { ManualClock } from '../../src/core/clock.js';
 import type { BucketSpec } from '../../src/core/limit.js';
 import { createAdapter } from '../../src/providers/registry.js';
 import { Deployment } from '../../src/runtime/deployment.js';
+import type { Emit } from '../../src/runtime/events.js';
 import { applyObservations, applyRateLimited } from '../../src/runtime/feedback.js';
+import type { LimitsConfig } from '../../src/runtime/limits.js';
 import { MemoryStore } from '../../src/stores/memory/memory-store.js';
+import { CountingStore } from './kit.js';
 
 const TPM_429 = {
   error: {
@@ -97,5 +100,108 @@ describe('pause after an upstream 429', () => {
     expect(await rateLimited({ 'retry-after': '30' }, UNSCOPED_429, gate)).toBe(30_000);
     expect(await rateLimited({ 'retry-after': '7200' }, UNSCOPED_429, gate)).toBe(60_000);
     await close();
+  });
+});
+
+describe('header sync after every response', () => {
+  const SUCCESS_HEADERS = {
+    'x-ratelimit-limit-requests': '5000',
+    'x-ratelimit-limit-tokens': '800000',
+    'x-ratelimit-remaining-requests': '4999',
+    'x-ratelimit-remaining-tokens': '799680',
+    'x-ratelimit-reset-requests': '12ms',
+    'x-ratelimit-reset-tokens': '24ms',
+  };
+
+  function syncSetup(limits?: LimitsConfig, learnLimits?: boolean) {
+    const clock = new ManualClock();
+    const store = new CountingStore(new MemoryStore({ clock, sweepIntervalMs: 0 }));
+    const deployment = new Deployment(
+      { id: 'd', provider: 'openai', baseUrl: 'https://api.openai.com/v1', model: 'm', limits, learnLimits },
+      { adapter: createAdapter('openai'), margin: 0.1 },
+    );
+    const events: string[] = [];
+    const emit = ((name: string) => events.push(name)) as Emit;
+    const respond = (headers: Record<string, string>) => {
+      const now = clock.now();
+      const lookup = { get: (name: string) => headers[name.toLowerCase()] };
+      applyObservations(store, deployment, deployment.adapter.observe(lookup, now), now, emit);
+    };
+    return { clock, store, deployment, events, respond };
+  }
+
+  it("syncs each declared bucket with the provider's remaining, reset and limit", () => {
+    const { clock, store, deployment, events, respond } = syncSetup({ rpm: 5000, tpm: 800_000 });
+    respond(SUCCESS_HEADERS);
+    const now = clock.now();
+    const byKey = Object.fromEntries(store.syncs.map((s) => [s.bucket.key, s]));
+    expect(Object.keys(byKey)).toHaveLength(2);
+    const rpm = deployment.bucketFor('requests', 'minute') as BucketSpec;
+    const tpm = deployment.bucketFor('tokens', 'minute') as BucketSpec;
+    expect(byKey[rpm.key]).toEqual({
+      bucket: rpm,
+      observation: { remaining: 4999, resetAt: now + 12, limit: 5000 },
+    });
+    expect(byKey[tpm.key]).toEqual({
+      bucket: tpm,
+      observation: { remaining: 799_680, resetAt: now + 24, limit: 800_000 },
+    });
+    expect(events).toEqual(['observed']);
+  });
+
+  it('learns the limits the config did not declare and syncs them; not when learning is off', () => {
+    const learning = syncSetup();
+    learning.respond(SUCCESS_HEADERS);
+    expect(
+      learning.store.syncs.map((s) => [s.bucket.dimension, s.bucket.per, s.bucket.limit]).sort(),
+    ).toEqual([
+      ['requests', 'minute', 5000],
+      ['tokens', 'minute', 800_000],
+    ]);
+    const fixed = syncSetup(undefined, false);
+    fixed.respond(SUCCESS_HEADERS);
+    expect(fixed.store.syncs).toEqual([]);
+    expect(fixed.deployment.buckets()).toEqual([fixed.deployment.gate]);
+  });
+
+  it('lowers a declared limit the provider reports lower, and never syncs the project-scoped limit', () => {
+    const { store, deployment, respond } = syncSetup({ tpm: 1_000_000 });
+    respond({
+      'x-ratelimit-limit-tokens': '800000',
+      'x-ratelimit-remaining-tokens': '700000',
+      'x-ratelimit-reset-tokens': '1s',
+      'x-ratelimit-limit-project-tokens': '50000',
+      'x-ratelimit-remaining-project-tokens': '100',
+      'x-ratelimit-reset-project-tokens': '1s',
+    });
+    expect(deployment.bucketFor('tokens', 'minute')?.limit).toBe(800_000);
+    expect(store.syncs.map((s) => s.observation.limit)).toEqual([800_000]);
+  });
+
+  it('does nothing for a response without rate-limit headers', () => {
+    const { store, events, respond } = syncSetup({ rpm: 10 });
+    respond({ 'content-type': 'application/json' });
+    expect(store.syncs).toEqual([]);
+    expect(events).toEqual([]);
+  });
+});
+
+describe('pause after a 429 that gives no hint', () => {
+  it('closes the gate for one second and lowers the admitted rate', async () => {
+    const clock = new ManualClock();
+    const store = new CountingStore(new MemoryStore({ clock, sweepIntervalMs: 0 }));
+    const deployment = new Deployment(
+      { id: 'd', provider: 'openai', baseUrl: 'https://api.openai.com/v1', model: 'm', limits: { rpm: 100 } },
+      { adapter: createAdapter('openai'), margin: 0 },
+    );
+    const paused: unknown[] = [];
+    const emit = ((name: string, e: unknown) => name === 'paused' && paused.push(e)) as Emit;
+    const error = deployment.adapter.classifyError(429, { get: () => undefined }, UNSCOPED_429, clock.now());
+    applyRateLimited(store, deployment, error, clock.now(), emit);
+    expect(store.pauses).toEqual([{ bucket: deployment.gate, untilMs: clock.now() + 1_000 }]);
+    expect(paused).toEqual([{ deployment: 'd', bucket: deployment.gate.key, untilMs: clock.now() + 1_000 }]);
+    expect(deployment.rate.factor).toBeLessThan(1);
+    expect(deployment.bucketFor('requests', 'minute')?.limit).toBeLessThan(100);
+    await store.close();
   });
 });
