@@ -76,7 +76,7 @@ describe('wrong admin keys', () => {
     );
 
     const lines = r.logs.filter((l) => l.msg === 'admin API: wrong admin key');
-    expect(lines[0]).toMatchObject({ source: '127.0.0.1', wrong_keys: 1, throttled: 0, level: 40 });
+    expect(lines[0]).toMatchObject({ source: '127.0.0.1', wrong_keys: 1, throttled: 0, level: 'warn' });
     // At most one line a second (the test takes well under 200 s), and no key in any of them.
     expect(lines.length).toBeLessThan(20);
     expect(JSON.stringify(r.logs)).not.toContain('wrong-admin-key-');
