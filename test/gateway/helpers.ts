@@ -132,7 +132,7 @@ export async function startRig(
  * for time. Use it beside a manual clock, where what is checked cannot
  * depend on how long the wait takes; the 10 s timeout is only a safety net.
  */
-export async function waitUntil(check: () => boolean): Promise<void> {
+export async function waitUntil(check: () => boolean | Promise<boolean>): Promise<void> {
   await expect.poll(check, { timeout: 10_000, interval: 2 }).toBe(true);
 }
 

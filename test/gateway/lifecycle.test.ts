@@ -2,6 +2,12 @@
  * What happens around requests: clients that leave mid-stream or while
  * queued, config reload with requests in flight, drain on close, readiness,
  * metrics, alerts, and the Redis store's policies.
+ *
+ * The simulator and the gateway share one manual clock: upstream latency,
+ * refill, queue waits and the drain's bound move only when a test advances
+ * it, so "three tokens, then the client leaves" or "a stream still in flight
+ * during the reload" is exact, not a race with a timer. Waits for sockets use
+ * `waitUntil`, whose timeout is a safety net that no assertion depends on.
  */
 
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -10,10 +16,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/core/clock.js';
 import { parseConfig } from '../../src/gateway/config/load.js';
 import { startGateway } from '../../src/gateway/server.js';
 import { useRedis } from '../stores/redis/redis-server.js';
-import { baseConfig, hello, KEYS, memoryLogger, type Rig, startRig } from './helpers.js';
+import {
+  advanceUntilSettled,
+  baseConfig,
+  hello,
+  KEYS,
+  memoryLogger,
+  type Rig,
+  startRig,
+  waitUntil,
+} from './helpers.js';
 
 let rigs: Rig[] = [];
 afterEach(async () => {
@@ -21,30 +37,25 @@ afterEach(async () => {
   rigs = [];
 });
 
-async function rig(options: Parameters<typeof startRig>[0] = {}): Promise<Rig> {
-  const r = await startRig(options);
+/** A rig on a manual clock (the test's `clock`), closed after the test. */
+async function rig(options: Parameters<typeof startRig>[0] = {}, clock = new ManualClock()): Promise<Rig> {
+  const r = await startRig({ ...options, clock });
   rigs.push(r);
   return r;
 }
 
-/** Polls `check` until it holds (bounded); for state that settles asynchronously after a socket closes. */
-async function eventually(check: () => Promise<boolean> | boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
-/** A stream that takes about a second: 50 tokens at 20 ms each. */
+/** 50 tokens: the first at once, each next one 20 ms of clock time later (980 ms in all). */
+const TOKENS = 50;
+const PER_TOKEN_MS = 20;
 const slowStream = {
-  response: { mode: 'lorem' as const, tokens: 50 },
-  latency: { ttft_ms: 0, per_token_ms: 20 },
+  response: { mode: 'lorem' as const, tokens: TOKENS },
+  latency: { ttft_ms: 0, per_token_ms: PER_TOKEN_MS },
 };
 
 describe('client disconnects', () => {
   it('aborts the upstream call and settles the reservation when the client leaves mid-stream', async () => {
-    const r = await rig({ sim: slowStream });
+    const clock = new ManualClock();
+    const r = await rig({ sim: slowStream }, clock);
     const controller = new AbortController();
     const stream = await r
       .openai()
@@ -52,47 +63,59 @@ describe('client disconnects', () => {
         { model: 'gpt-4o-mini', messages: hello, stream: true },
         { signal: controller.signal },
       );
-    let chunks = 0;
+    let tokens = 0;
     // The SDK ends the iteration (or throws) once its signal aborts; either way the socket closes.
-    await (async () => {
-      for await (const _ of stream) {
-        if (++chunks === 3) controller.abort();
-      }
+    const reading = (async () => {
+      for await (const chunk of stream) if (chunk.choices[0]?.delta.content) tokens++;
     })().catch(() => undefined);
-    expect(chunks).toBeLessThan(50);
-    await eventually(async () => (await r.gateway.governor.store.stats()).active === 0);
+    // The first token comes at once; the clock delivers two more, then the client leaves.
+    await waitUntil(() => tokens === 1);
+    for (const delivered of [2, 3]) {
+      await clock.advanceAsync(PER_TOKEN_MS);
+      await waitUntil(() => tokens === delivered);
+    }
+    controller.abort();
+    await reading;
+    // The clock has not moved since: nothing more was produced upstream.
+    expect(tokens).toBe(3);
+    await waitUntil(async () => (await r.gateway.governor.store.stats()).active === 0);
     const stats = await r.gateway.governor.store.stats();
     expect(stats.settled).toBe(stats.reservations);
     expect(stats.duplicateSettles).toBe(0);
     // The upstream call was cut too: the simulator holds no call in flight.
-    await eventually(() => r.sim.stats().concurrency.current === 0);
+    await waitUntil(() => r.sim.stats().concurrency.current === 0);
     const line = r.logs.findLast((l) => l.msg === 'request');
     expect(line).toMatchObject({ aborted: true, stream: true, tenant: 'pro-co' });
     expect(r.gateway.context.inFlight.size).toBe(0);
   });
 
   it('leaves the queue without holding anything when the client gives up while waiting', async () => {
-    const r = await rig({
-      sim: { keys: { 'sk-upstream': { models: { 'gpt-4o-mini': { rpm: 60 } } } } },
-      config: (simUrl) =>
-        baseConfig(simUrl, {
-          model_groups: {
-            'gpt-4o-mini': {
-              deployments: [
-                {
-                  id: 'sim',
-                  provider: 'openai',
-                  base_url: `${simUrl}/v1`,
-                  api_key: 'sk-upstream',
-                  model: 'gpt-4o-mini',
-                  limits: { rpm: 60 },
-                },
-              ],
+    const clock = new ManualClock();
+    const r = await rig(
+      {
+        sim: { keys: { 'sk-upstream': { models: { 'gpt-4o-mini': { rpm: 60 } } } } },
+        config: (simUrl) =>
+          baseConfig(simUrl, {
+            model_groups: {
+              'gpt-4o-mini': {
+                deployments: [
+                  {
+                    id: 'sim',
+                    provider: 'openai',
+                    base_url: `${simUrl}/v1`,
+                    api_key: 'sk-upstream',
+                    model: 'gpt-4o-mini',
+                    limits: { rpm: 60 },
+                  },
+                ],
+              },
             },
-          },
-        }),
-    });
+          }),
+      },
+      clock,
+    );
     const client = r.openai();
+    // 60 rpm with a 10 % margin: 54 at once. The clock stands still, so none refills.
     await Promise.all(
       Array.from({ length: 54 }, () =>
         client.chat.completions.create({ model: 'gpt-4o-mini', messages: hello }),
@@ -102,12 +125,15 @@ describe('client disconnects', () => {
     const waiting = client.chat.completions
       .create({ model: 'gpt-4o-mini', messages: hello }, { signal: controller.signal })
       .catch((e: unknown) => e);
-    await eventually(() => r.gateway.state.queues().some((q) => q.depth === 1));
+    await waitUntil(() => r.gateway.state.queues().some((q) => q.depth === 1));
     controller.abort();
     expect(await waiting).toBeInstanceOf(Error);
-    await eventually(() => r.gateway.state.queues().every((q) => q.depth === 0));
-    await eventually(async () => (await r.gateway.governor.store.stats()).active === 0);
+    await waitUntil(() => r.gateway.state.queues().every((q) => q.depth === 0));
+    await waitUntil(async () => (await r.gateway.governor.store.stats()).active === 0);
+    // The slot the call waited for comes and goes (one every 1.1 s): nobody takes it upstream.
+    await clock.advanceAsync(2_000);
     expect(r.sim.stats().requests).toBe(54);
+    expect((await r.gateway.governor.store.stats()).reservations).toBe(54);
   });
 });
 
@@ -126,7 +152,7 @@ describe('upstream failures after the first byte', () => {
       () => 'cut',
     );
     expect(outcome).toBe('cut');
-    await eventually(async () => (await r.gateway.governor.store.stats()).active === 0);
+    await waitUntil(async () => (await r.gateway.governor.store.stats()).active === 0);
     expect(r.logs.findLast((l) => l.msg === 'request')).toMatchObject({ status: 200, stream: true });
   });
 
@@ -135,7 +161,7 @@ describe('upstream failures after the first byte', () => {
     const stream = r.anthropic().messages.stream({ model: 'claude-haiku', max_tokens: 64, messages: hello });
     const error = await stream.finalMessage().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Error);
-    await eventually(async () => (await r.gateway.governor.store.stats()).active === 0);
+    await waitUntil(async () => (await r.gateway.governor.store.stats()).active === 0);
     expect(r.logs.findLast((l) => l.msg === 'request')).toMatchObject({
       status: 200,
       upstream_error: 'overloaded',
@@ -162,8 +188,11 @@ async function startReadingStream(r: Rig): Promise<{ text: Promise<string> }> {
 
 describe('configuration reload (SIGHUP)', () => {
   it('applies a new config while a request is in flight, and refuses a bad one', async () => {
-    const r = await rig({ sim: slowStream });
+    const clock = new ManualClock();
+    const r = await rig({ sim: slowStream }, clock);
     const reading = (await startReadingStream(r)).text;
+    // Upstream sends the rest only as the clock moves: the stream stays in flight through the reload.
+    await waitUntil(() => r.sim.stats().concurrency.current === 1);
     const dir = mkdtempSync(join(tmpdir(), 'sluice-reload-'));
     const path = join(dir, 'sluice.yaml');
     const input = baseConfig(r.sim.url, {
@@ -175,10 +204,17 @@ describe('configuration reload (SIGHUP)', () => {
     writeFileSync(path, JSON.stringify(input));
     const ok = await r.gateway.reloadFile(path);
     expect(ok).toEqual({ ok: true, restartNeeded: [] });
+    expect(r.gateway.context.inFlight.size).toBe(1);
     // The stream that started before the reload finishes in full.
-    expect((await reading).trim().split(/\s+/)).toHaveLength(50);
-    // The new tenant is in; the one no longer listed is out.
-    await r.openai('sk-newcomer-key').chat.completions.create({ model: 'gpt-4o-mini', messages: hello });
+    await clock.advanceAsync((TOKENS - 1) * PER_TOKEN_MS);
+    expect((await reading).trim().split(/\s+/)).toHaveLength(TOKENS);
+    // The new tenant is in; the one no longer listed is out. (An answer takes 1 s of clock time upstream.)
+    const asNewcomer = () =>
+      advanceUntilSettled(
+        clock,
+        r.openai('sk-newcomer-key').chat.completions.create({ model: 'gpt-4o-mini', messages: hello }),
+      );
+    await asNewcomer();
     const gone = await r
       .openai(KEYS.free)
       .chat.completions.create({ model: 'gpt-4o-mini', messages: hello })
@@ -197,7 +233,7 @@ describe('configuration reload (SIGHUP)', () => {
       r.logs.some((l) => l.msg === 'configuration reload refused; the previous configuration stays in force'),
     ).toBe(true);
     // The previous configuration still serves.
-    await r.openai('sk-newcomer-key').chat.completions.create({ model: 'gpt-4o-mini', messages: hello });
+    await asNewcomer();
     expect((await r.gateway.metrics.expose()).body).toMatch(
       /sluice_config_reloads_total\{result="refused"\} 1/,
     );
@@ -217,15 +253,19 @@ describe('configuration reload (SIGHUP)', () => {
 
 describe('drain on close (SIGTERM)', () => {
   it('stops accepting, lets a stream in flight finish, then closes', async () => {
-    const r = await rig({ sim: slowStream });
+    const clock = new ManualClock();
+    const r = await rig({ sim: slowStream }, clock);
     const reading = (await startReadingStream(r)).text;
+    await waitUntil(() => r.sim.stats().concurrency.current === 1);
     const closing = r.gateway.close({ timeoutMs: 10_000 });
-    await eventually(() => r.gateway.context.draining);
+    await waitUntil(() => r.gateway.context.draining);
     const ready = await fetch(`${r.gateway.url}/readyz`).catch((e: unknown) => e);
     // Either refused at the socket (no longer listening) or answered "not ready".
     if (ready instanceof Response) expect(ready.status).toBe(503);
-    expect((await reading).trim().split(/\s+/)).toHaveLength(50);
-    const result = await closing;
+    // The stream needs 980 ms of clock time, well inside the 10 s bound; the drain ends after it.
+    await clock.advanceAsync((TOKENS - 1) * PER_TOKEN_MS);
+    expect((await reading).trim().split(/\s+/)).toHaveLength(TOKENS);
+    const result = await advanceUntilSettled(clock, closing);
     expect(result.cut).toBe(0);
     expect(result.finished).toBe(1);
     const stats = await r.gateway.governor.store.stats();
@@ -233,7 +273,8 @@ describe('drain on close (SIGTERM)', () => {
   });
 
   it('cuts what is still running at the bound and settles it', async () => {
-    const r = await rig({ sim: { ...slowStream, response: { mode: 'lorem', tokens: 500 } } });
+    const clock = new ManualClock();
+    const r = await rig({ sim: { ...slowStream, response: { mode: 'lorem', tokens: 500 } } }, clock);
     const stream = await r
       .openai()
       .chat.completions.create({ model: 'gpt-4o-mini', messages: hello, stream: true });
@@ -242,7 +283,8 @@ describe('drain on close (SIGTERM)', () => {
         // read until cut
       }
     })().catch((e: unknown) => e);
-    const result = await r.gateway.close({ timeoutMs: 200 });
+    // The stream needs 10 s of clock time; the bound is 200 ms.
+    const result = await advanceUntilSettled(clock, r.gateway.close({ timeoutMs: 200 }));
     expect(result.cut).toBe(1);
     expect(await reading).toBeInstanceOf(Error);
     const stats = await r.gateway.governor.store.stats();
