@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeUpstream, rawRequest, startFakeUpstream } from './fake-upstream.js';
-import { baseConfig, KEYS, type Rig, startRig } from './helpers.js';
+import { baseConfig, geminiDeployment, KEYS, type Rig, startRig, withGroup } from './helpers.js';
 
 const GROUP = 'gemini-flash';
 let upstream: FakeUpstream;
@@ -16,26 +16,7 @@ let rig: Rig;
 beforeAll(async () => {
   upstream = await startFakeUpstream();
   rig = await startRig({
-    config: (simUrl) => {
-      const config = baseConfig(simUrl);
-      return {
-        ...config,
-        model_groups: {
-          ...config.model_groups,
-          [GROUP]: {
-            deployments: [
-              {
-                id: 'fake-gemini',
-                provider: 'gemini',
-                base_url: upstream.url,
-                api_key: 'AIza-upstream',
-                model: 'gemini-2.5-flash',
-              },
-            ],
-          },
-        },
-      };
-    },
+    config: (simUrl) => withGroup(baseConfig(simUrl), GROUP, geminiDeployment('fake-gemini', upstream.url)),
   });
 });
 afterAll(async () => {

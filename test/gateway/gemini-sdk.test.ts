@@ -6,33 +6,18 @@
  */
 import { ApiError, GoogleGenAI } from '@google/genai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { baseConfig, KEYS, type Rig, startRig } from './helpers.js';
+import { baseConfig, geminiDeployment, KEYS, type Rig, startRig, withGroup } from './helpers.js';
 
 const GROUP = 'gemini-flash';
 let rig: Rig;
 beforeAll(async () => {
   rig = await startRig({
-    config: (simUrl) => {
-      const config = baseConfig(simUrl);
-      return {
-        ...config,
-        model_groups: {
-          ...config.model_groups,
-          [GROUP]: {
-            deployments: [
-              {
-                id: 'sim-gemini',
-                provider: 'gemini',
-                base_url: simUrl,
-                api_key: 'AIza-upstream',
-                model: 'gemini-2.5-flash',
-                limits: { rpm: 1_000, tpm: 8_000 },
-              },
-            ],
-          },
-        },
-      };
-    },
+    config: (simUrl) =>
+      withGroup(
+        baseConfig(simUrl),
+        GROUP,
+        geminiDeployment('sim-gemini', simUrl, { rpm: 1_000, tpm: 8_000 }),
+      ),
   });
 });
 afterAll(async () => {

@@ -46,6 +46,31 @@ export function simOpenAiDeployment(
   };
 }
 
+/** A Gemini deployment of `gemini-2.5-flash` at `baseUrl` (the simulator or a fake upstream). */
+export function geminiDeployment(
+  id: string,
+  baseUrl: string,
+  limits?: DeploymentInput['limits'],
+): DeploymentInput {
+  return {
+    id,
+    provider: 'gemini',
+    base_url: baseUrl,
+    api_key: 'AIza-upstream',
+    model: 'gemini-2.5-flash',
+    ...(limits ? { limits } : {}),
+  };
+}
+
+/** `config` with one more model group served by `deployments`. */
+export function withGroup(
+  config: GatewayConfigInput,
+  group: string,
+  ...deployments: DeploymentInput[]
+): GatewayConfigInput {
+  return { ...config, model_groups: { ...config.model_groups, [group]: { deployments } } };
+}
+
 /** A config with `gpt-4o-mini` and `claude-haiku` on the simulator, three tiers and three tenants. */
 export function baseConfig(simUrl: string, overrides: Partial<GatewayConfigInput> = {}): GatewayConfigInput {
   return {

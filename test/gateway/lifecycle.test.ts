@@ -271,26 +271,7 @@ describe('drain on close (SIGTERM)', () => {
     const stats = await r.gateway.governor.store.stats();
     expect(stats.active).toBe(0);
   });
-
-  it('cuts what is still running at the bound and settles it', async () => {
-    const clock = new ManualClock();
-    const r = await rig({ sim: { ...slowStream, response: { mode: 'lorem', tokens: 500 } } }, clock);
-    const stream = await r
-      .openai()
-      .chat.completions.create({ model: 'gpt-4o-mini', messages: hello, stream: true });
-    const reading = (async () => {
-      for await (const _ of stream) {
-        // read until cut
-      }
-    })().catch((e: unknown) => e);
-    // The stream needs 10 s of clock time; the bound is 200 ms.
-    const result = await advanceUntilSettled(clock, r.gateway.close({ timeoutMs: 200 }));
-    expect(result.cut).toBe(1);
-    expect(await reading).toBeInstanceOf(Error);
-    const stats = await r.gateway.governor.store.stats();
-    expect(stats.active).toBe(0);
-    expect(stats.settled).toBe(stats.reservations);
-  });
+  // A stream still running at the bound is cut and settled: drain.test.ts.
 });
 
 describe('health, readiness, metrics and alerts', () => {

@@ -6,45 +6,19 @@
  * redis-time.slow.test.ts.
  */
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import { costOf } from '../../src/core/cost.js';
 import type { Decision, Reservation, SettleOutcome } from '../../src/core/decision.js';
 import { type BucketSpec, defineBucket } from '../../src/core/limit.js';
 import { MemoryStore } from '../../src/stores/memory/memory-store.js';
 import { CrossSlotReservationError } from '../../src/stores/redis/errors.js';
-import {
-  createRedisStore,
-  type RedisStore,
-  type RedisStoreOptions,
-} from '../../src/stores/redis/redis-store.js';
-import { adminClient, deleteKeys, type RedisServer, testPrefix, useRedis } from './redis/redis-server.js';
+import type { RedisStore } from '../../src/stores/redis/redis-store.js';
+import { adminClient } from './redis/redis-server.js';
+import { useRedisStores } from './redis/redis-stores.js';
 
-let server: RedisServer;
-const opened: { store: RedisStore; prefix: string }[] = [];
-
-beforeAll(async () => {
-  server = await useRedis();
-});
-afterAll(async () => {
-  try {
-    const admin = adminClient(server.url);
-    for (const { store, prefix } of opened) {
-      await store.close();
-      await deleteKeys(admin, prefix);
-    }
-    admin.disconnect();
-  } finally {
-    await server.stop();
-  }
-});
-
-async function open(options: RedisStoreOptions = {}): Promise<RedisStore> {
-  const prefix = options.prefix ?? testPrefix('behaviour');
-  const store = await createRedisStore({ url: server.url, ...options, prefix });
-  opened.push({ store, prefix });
-  return store;
-}
+const redis = useRedisStores('behaviour');
+const open = redis.open;
 
 describe('RedisStore mirrors MemoryStore', () => {
   const specs: BucketSpec[] = [
@@ -255,7 +229,7 @@ describe('RedisStore on Redis', () => {
 
   it('sends a script again in full when the server lost its script cache', async () => {
     const store = await open();
-    const admin = adminClient(server.url);
+    const admin = adminClient(redis.url());
     const bucket = rps();
     expect((await store.reserve([bucket], costOf(0, 0))).granted).toBe(true);
     await admin.script('FLUSH');

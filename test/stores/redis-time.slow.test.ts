@@ -7,48 +7,21 @@
  * clock in the test. Bounds leave a second of slack for the few
  * milliseconds that pass between a write and the read that checks it.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ManualClock, systemClock } from '../../src/core/clock.js';
 import { costOf } from '../../src/core/cost.js';
 import { type BucketSpec, defineBucket } from '../../src/core/limit.js';
-import {
-  createRedisStore,
-  type RedisStore,
-  type RedisStoreOptions,
-} from '../../src/stores/redis/redis-store.js';
-import { adminClient, deleteKeys, type RedisServer, testPrefix, useRedis } from './redis/redis-server.js';
+import { adminClient } from './redis/redis-server.js';
+import { useRedisStores } from './redis/redis-stores.js';
 
-let server: RedisServer;
-const opened: { store: RedisStore; prefix: string }[] = [];
-
-beforeAll(async () => {
-  server = await useRedis();
-});
-afterAll(async () => {
-  try {
-    const admin = adminClient(server.url);
-    for (const { store, prefix } of opened) {
-      await store.close();
-      await deleteKeys(admin, prefix);
-    }
-    admin.disconnect();
-  } finally {
-    await server.stop();
-  }
-});
-
-async function open(options: RedisStoreOptions = {}): Promise<RedisStore> {
-  const prefix = options.prefix ?? testPrefix('time');
-  const store = await createRedisStore({ url: server.url, ...options, prefix });
-  opened.push({ store, prefix });
-  return store;
-}
+const redis = useRedisStores('time');
+const open = redis.open;
 
 describe('RedisStore against the Redis clock', () => {
   it('lets idle keys expire one to two grace periods after their bucket is full again', async () => {
     const clock = new ManualClock(Date.UTC(2026, 10, 24, 12));
     const store = await open({ clock, idleGraceMs: 5_000, leaseMs: 20_000 });
-    const admin = adminClient(server.url);
+    const admin = adminClient(redis.url());
     const tpm = defineBucket('ttl:tpm', { dimension: 'tokens', limit: 6_000, per: 'minute', margin: 0 });
     const slots = defineBucket('ttl:slots', { dimension: 'concurrency', limit: 2, margin: 0 });
     // Per hour: a pause never outlasts one window of its bucket.
