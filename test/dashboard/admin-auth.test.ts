@@ -4,21 +4,15 @@
  * `sluice_admin_auth_failures_total`, logged without flooding.
  */
 import { request } from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
-import { baseConfig, type Rig, startRig } from '../gateway/helpers.js';
+import { describe, expect, it } from 'vitest';
+import { baseConfig, type Rig, rigsClosedAfterEach } from '../gateway/helpers.js';
 
 const ADMIN_KEY = 'admin-key-0123456789abcdef';
 
-let rigs: Rig[] = [];
-afterEach(async () => {
-  await Promise.all(rigs.map((r) => r.close()));
-  rigs = [];
-});
+const startTestRig = rigsClosedAfterEach();
 
 async function rig(): Promise<Rig> {
-  const r = await startRig({ config: (simUrl) => baseConfig(simUrl, { admin: { key: ADMIN_KEY } }) });
-  rigs.push(r);
-  return r;
+  return startTestRig({ config: (simUrl) => baseConfig(simUrl, { admin: { key: ADMIN_KEY } }) });
 }
 
 /** GET /admin/v1/state with `key`, from `localAddress` (any 127.x address is loopback on Linux). */

@@ -4,19 +4,13 @@
  * `connection: close`, over a raw socket (an SDK cannot send these).
  */
 import { connect } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
-import { baseConfig, KEYS, type Rig, startRig } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { baseConfig, KEYS, type Rig, type RigOptions, rigsClosedAfterEach } from './helpers.js';
 
-let rigs: Rig[] = [];
-afterEach(async () => {
-  await Promise.all(rigs.map((r) => r.close()));
-  rigs = [];
-});
+const startTestRig = rigsClosedAfterEach();
 
-async function rig(options: Parameters<typeof startRig>[0] = {}): Promise<Rig> {
-  const r = await startRig(options);
-  rigs.push(r);
-  return r;
+async function rig(options: RigOptions = {}): Promise<Rig> {
+  return startTestRig(options);
 }
 
 interface RawAnswer {

@@ -14,21 +14,26 @@
 import { Agent, request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
-import { advanceUntilSettled, baseConfig, hello, KEYS, type Rig, startRig, waitUntil } from './helpers.js';
+import {
+  advanceUntilSettled,
+  baseConfig,
+  hello,
+  KEYS,
+  type Rig,
+  type RigOptions,
+  rigsClosedAfterEach,
+  waitUntil,
+} from './helpers.js';
 
-let rigs: Rig[] = [];
+const startTestRig = rigsClosedAfterEach();
 let agents: Agent[] = [];
-afterEach(async () => {
-  await Promise.all(rigs.map((r) => r.close()));
+afterEach(() => {
   for (const agent of agents) agent.destroy();
-  rigs = [];
   agents = [];
 });
 
-async function rig(options: Parameters<typeof startRig>[0], clock: ManualClock): Promise<Rig> {
-  const r = await startRig({ ...options, clock });
-  rigs.push(r);
-  return r;
+async function rig(options: RigOptions, clock: ManualClock): Promise<Rig> {
+  return startTestRig({ ...options, clock });
 }
 
 function keepAliveAgent(maxSockets: number): Agent {

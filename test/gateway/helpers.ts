@@ -6,7 +6,7 @@
 import { Writable } from 'node:stream';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { expect } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import { type Clock, ManualClock } from '../../src/core/clock.js';
 import { parseConfig } from '../../src/gateway/config/load.js';
 import type { GatewayConfig, GatewayConfigInput } from '../../src/gateway/config/schema.js';
@@ -189,3 +189,20 @@ export async function advanceUntilSettled<T>(
 }
 
 export const hello = [{ role: 'user' as const, content: 'Hello there' }];
+
+/** What `startRig` takes. */
+export type RigOptions = Parameters<typeof startRig>[0];
+
+/** A `startRig` whose rigs are closed after each test of the file that calls this at its top level. */
+export function rigsClosedAfterEach(): typeof startRig {
+  let rigs: Rig[] = [];
+  afterEach(async () => {
+    await Promise.all(rigs.map((r) => r.close()));
+    rigs = [];
+  });
+  return async (options) => {
+    const r = await startRig(options);
+    rigs.push(r);
+    return r;
+  };
+}

@@ -15,7 +15,7 @@ import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import { parseConfig } from '../../src/gateway/config/load.js';
 import { startGateway } from '../../src/gateway/server.js';
@@ -27,21 +27,16 @@ import {
   KEYS,
   memoryLogger,
   type Rig,
-  startRig,
+  type RigOptions,
+  rigsClosedAfterEach,
   waitUntil,
 } from './helpers.js';
 
-let rigs: Rig[] = [];
-afterEach(async () => {
-  await Promise.all(rigs.map((r) => r.close()));
-  rigs = [];
-});
+const startTestRig = rigsClosedAfterEach();
 
 /** A rig on a manual clock (the test's `clock`), closed after the test. */
-async function rig(options: Parameters<typeof startRig>[0] = {}, clock = new ManualClock()): Promise<Rig> {
-  const r = await startRig({ ...options, clock });
-  rigs.push(r);
-  return r;
+async function rig(options: RigOptions = {}, clock = new ManualClock()): Promise<Rig> {
+  return startTestRig({ ...options, clock });
 }
 
 /** 50 tokens: the first at once, each next one 20 ms of clock time later (980 ms in all). */

@@ -3,20 +3,14 @@
  * of its own (loopback by default), optionally behind a bearer token, and
  * never on the tenant port.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/gateway/config/load.js';
-import { baseConfig, hello, type Rig, startRig } from './helpers.js';
+import { baseConfig, hello, type Rig, type RigOptions, rigsClosedAfterEach } from './helpers.js';
 
-let rigs: Rig[] = [];
-afterEach(async () => {
-  await Promise.all(rigs.map((r) => r.close()));
-  rigs = [];
-});
+const startTestRig = rigsClosedAfterEach();
 
-async function rig(options: Parameters<typeof startRig>[0] = {}): Promise<Rig> {
-  const r = await startRig(options);
-  rigs.push(r);
-  return r;
+async function rig(options: RigOptions = {}): Promise<Rig> {
+  return startTestRig(options);
 }
 
 const TOKEN = 'metrics-token-0123456789';

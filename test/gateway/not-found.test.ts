@@ -2,19 +2,13 @@
  * Paths no route serves (and routed paths called with the wrong method) get
  * a 404 in the format of the API their shape belongs to.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { KEYS, type Rig, startRig } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { KEYS, type Rig, rigsClosedAfterEach } from './helpers.js';
 
-let rigs: Rig[] = [];
-afterEach(async () => {
-  await Promise.all(rigs.map((r) => r.close()));
-  rigs = [];
-});
+const startTestRig = rigsClosedAfterEach();
 
 async function rig(): Promise<Rig> {
-  const r = await startRig();
-  rigs.push(r);
-  return r;
+  return startTestRig();
 }
 
 const GEMINI_404 = { error: { code: 404, status: 'NOT_FOUND', message: expect.any(String) } };

@@ -11,22 +11,25 @@
  * timeouts.slow.test.ts.)
  */
 import OpenAI from 'openai';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import type { GatewayConfigInput } from '../../src/gateway/config/schema.js';
-import { baseConfig, hello, KEYS, type Rig, simOpenAiDeployment, startRig, waitUntil } from './helpers.js';
+import {
+  baseConfig,
+  hello,
+  KEYS,
+  type Rig,
+  type RigOptions,
+  rigsClosedAfterEach,
+  simOpenAiDeployment,
+  waitUntil,
+} from './helpers.js';
 
-let rigs: Rig[] = [];
-afterEach(async () => {
-  await Promise.all(rigs.map((r) => r.close()));
-  rigs = [];
-});
+const startTestRig = rigsClosedAfterEach();
 
 /** A rig on a manual clock (the test's `clock`), closed after the test. */
-async function rig(options: Parameters<typeof startRig>[0], clock = new ManualClock()): Promise<Rig> {
-  const r = await startRig({ ...options, clock });
-  rigs.push(r);
-  return r;
+async function rig(options: RigOptions, clock = new ManualClock()): Promise<Rig> {
+  return startTestRig({ ...options, clock });
 }
 
 type Result =

@@ -10,19 +10,13 @@
  * long it took, and vitest's 30 s test timeout is the only other bound.
  */
 import OpenAI from 'openai';
-import { afterEach, describe, expect, it } from 'vitest';
-import { baseConfig, hello, KEYS, type Rig, startRig } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { baseConfig, hello, KEYS, type Rig, type RigOptions, rigsClosedAfterEach } from './helpers.js';
 
-let rigs: Rig[] = [];
-afterEach(async () => {
-  await Promise.all(rigs.map((r) => r.close()));
-  rigs = [];
-});
+const startTestRig = rigsClosedAfterEach();
 
-async function rig(options: Parameters<typeof startRig>[0]): Promise<Rig> {
-  const r = await startRig(options);
-  rigs.push(r);
-  return r;
+async function rig(options: RigOptions): Promise<Rig> {
+  return startTestRig(options);
 }
 
 type Result = { ok: true } | { ok: false; status: number | undefined };
