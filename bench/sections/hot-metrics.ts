@@ -69,17 +69,7 @@ function counterCases(): { name: string; registry: Registry; update: (i: number)
     labelNames: LABELS,
     registers: [childRegistry],
   });
-  const children = new Map<string, { inc(by?: number): void }>();
-  const child = (i: number) => {
-    const values = combination(i);
-    const key = values.join('\u0000');
-    let found = children.get(key);
-    if (!found) {
-      found = withChildren.labels(...values);
-      children.set(key, found);
-    }
-    return found;
-  };
+  const child = cachedChildren((values) => withChildren.labels(...values));
 
   // Public API only: plain numbers on the hot path, copied in by `collect()` at scrape.
   const collectedRegistry = new Registry();
@@ -117,6 +107,21 @@ function counterCases(): { name: string; registry: Registry; update: (i: number)
   ];
 }
 
+/** prom-client's children cached per label combination, as a careful user would keep them. */
+function cachedChildren<T>(labels: (values: readonly string[]) => T): (i: number) => T {
+  const children = new Map<string, T>();
+  return (i) => {
+    const values = combination(i);
+    const key = values.join('\u0000');
+    let found = children.get(key);
+    if (!found) {
+      found = labels(values);
+      children.set(key, found);
+    }
+    return found;
+  };
+}
+
 function histogramCases(): { name: string; registry: Registry; update: (i: number) => void }[] {
   const hotRegistry = new Registry();
   const hot = new HotHistogram('h_seconds', 'h', LABELS, BUCKETS, hotRegistry);
@@ -139,17 +144,7 @@ function histogramCases(): { name: string; registry: Registry; update: (i: numbe
     buckets: BUCKETS,
     registers: [childRegistry],
   });
-  const children = new Map<string, { observe(value: number): void }>();
-  const child = (i: number) => {
-    const values = combination(i);
-    const key = values.join('\u0000');
-    let found = children.get(key);
-    if (!found) {
-      found = withChildren.labels(...values);
-      children.set(key, found);
-    }
-    return found;
-  };
+  const child = cachedChildren((values) => withChildren.labels(...values));
 
   return [
     {

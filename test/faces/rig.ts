@@ -18,7 +18,7 @@ import type { LibraryConfigInput } from '../../src/library/config.js';
 import { createGovernor } from '../../src/library/create-governor.js';
 import type { Governor } from '../../src/runtime/governor.js';
 import { type Simulator, type SimulatorOptions, startSimulator } from '../../src/simulator/index.js';
-import { memoryLogger } from '../gateway/helpers.js';
+import { memoryLogger, simAnthropicDeployment } from '../gateway/helpers.js';
 
 export type FaceName = 'gateway' | 'library';
 export const FACES: readonly FaceName[] = ['gateway', 'library'];
@@ -79,17 +79,7 @@ export function baseConfig(simUrl: string): SharedConfig {
     model_groups: {
       'gpt-4o-mini': { deployments: [openai('sim-mini', 'gpt-4o-mini')] },
       'gpt-4o': { deployments: [openai('sim-4o', 'gpt-4o')] },
-      'claude-haiku': {
-        deployments: [
-          {
-            id: 'sim-anthropic',
-            provider: 'anthropic',
-            base_url: simUrl,
-            api_key: 'sk-ant-upstream',
-            model: 'claude-3-5-haiku-latest',
-          },
-        ],
-      },
+      'claude-haiku': { deployments: [simAnthropicDeployment(simUrl)] },
     },
     tiers: { standard: { rpm: 600, tpm: 1_000_000, max_wait_ms: 5_000 } },
     retry: { base_ms: 0, cap_ms: 0 },

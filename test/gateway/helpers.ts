@@ -71,6 +71,17 @@ export function withGroup(
   return { ...config, model_groups: { ...config.model_groups, [group]: { deployments } } };
 }
 
+/** The `sim-anthropic` deployment: `claude-3-5-haiku-latest` on the simulator. */
+export function simAnthropicDeployment(simUrl: string): DeploymentInput {
+  return {
+    id: 'sim-anthropic',
+    provider: 'anthropic',
+    base_url: simUrl,
+    api_key: 'sk-ant-upstream',
+    model: 'claude-3-5-haiku-latest',
+  };
+}
+
 /** A config with `gpt-4o-mini` and `claude-haiku` on the simulator, three tiers and three tenants. */
 export function baseConfig(simUrl: string, overrides: Partial<GatewayConfigInput> = {}): GatewayConfigInput {
   return {
@@ -78,17 +89,7 @@ export function baseConfig(simUrl: string, overrides: Partial<GatewayConfigInput
     metrics: { listen: { host: '127.0.0.1', port: 0 } },
     model_groups: {
       'gpt-4o-mini': { deployments: [simOpenAiDeployment(simUrl)] },
-      'claude-haiku': {
-        deployments: [
-          {
-            id: 'sim-anthropic',
-            provider: 'anthropic',
-            base_url: simUrl,
-            api_key: 'sk-ant-upstream',
-            model: 'claude-3-5-haiku-latest',
-          },
-        ],
-      },
+      'claude-haiku': { deployments: [simAnthropicDeployment(simUrl)] },
     },
     tiers: {
       free: { rpm: 600, tpm: 600_000, priority: 'low', max_wait_ms: 2_000 },
