@@ -13,8 +13,7 @@ export const CHAT_TARGET: UpstreamIdentity = Object.freeze({
 
 /** An answered, reported settle of 100 → 30 input and 50 → 20 output unless overridden. */
 export function settledEvent(overrides: Partial<SettledEvent> = {}): SettledEvent {
-  const usage =
-    overrides.usage === undefined && 'usage' in overrides ? undefined : { inputTokens: 30, outputTokens: 20 };
+  const usage = 'usage' in overrides ? overrides.usage : { inputTokens: 30, outputTokens: 20 };
   return {
     tenant: 'acme',
     group: 'g',
