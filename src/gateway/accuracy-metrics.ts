@@ -16,7 +16,8 @@ import { type HistogramChild, HotCounter, HotHistogram } from './hot-metrics.js'
 const RATIO_BUCKETS = [0.25, 0.5, 0.75, 0.9, 0.95, 1, 1.05, 1.1, 1.25, 1.5, 2, 4, 8, 16, 64];
 /** Tokens per request: powers of two, fine enough for p50/p95/p99 by `histogram_quantile`. */
 const REQUEST_TOKEN_BUCKETS = [
-  16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072, 262144, 1048576,
+  1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072, 262144, 524288,
+  1048576,
 ];
 
 interface PerDeployment {
