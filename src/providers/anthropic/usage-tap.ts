@@ -10,13 +10,13 @@
  */
 import type { ProviderError, UsageTap } from '../adapter.js';
 import { field, recordField, stringField } from '../parse/json-shape.js';
-import { GeneratedText } from '../stream/generated-text.js';
+import { GeneratedText, textMembers } from '../stream/generated-text.js';
 import { classifyInStream, type ErrorClassifier, leadingType } from '../stream/in-stream-error.js';
 import { createStreamFrame } from '../stream/stream-frame.js';
 import { type AnthropicCounts, anthropicUsage, mergeAnthropicUsage } from './usage.js';
 
 /** Where `content_block_delta` carries generated text (text, tool input, thinking; §3.5). */
-const DELTA_TEXT: readonly string[] = ['text', 'partial_json', 'thinking'];
+const DELTA_TEXT = textMembers('text', 'partial_json', 'thinking');
 
 export function createAnthropicUsageTap(
   classify: ErrorClassifier,

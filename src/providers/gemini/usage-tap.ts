@@ -6,13 +6,13 @@
  */
 import type { ProviderError, ProviderUsage, UsageTap } from '../adapter.js';
 import { lastObjectMember } from '../parse/json-member.js';
-import { GeneratedText } from '../stream/generated-text.js';
+import { GeneratedText, textMembers } from '../stream/generated-text.js';
 import { classifyInStream, type ErrorClassifier } from '../stream/in-stream-error.js';
 import { createStreamFrame } from '../stream/stream-frame.js';
 import { geminiUsage } from './usage.js';
 
 /** Generated text in a candidate's parts (`thought` parts carry theirs as `text` too). */
-const PART_TEXT: readonly string[] = ['text'];
+const PART_TEXT = textMembers('text');
 const LEADING_ERROR = /^\s*\{\s*"error"\s*:/;
 
 export function createGeminiUsageTap(classify: ErrorClassifier): UsageTap {

@@ -16,7 +16,7 @@
 import type { Endpoint, ProviderError, ProviderUsage, UsageTap } from '../adapter.js';
 import { lastObjectMember } from '../parse/json-member.js';
 import { isRecord, recordField } from '../parse/json-shape.js';
-import { GeneratedText } from '../stream/generated-text.js';
+import { GeneratedText, textMembers } from '../stream/generated-text.js';
 import { classifyInStream, type ErrorClassifier, leadingType } from '../stream/in-stream-error.js';
 import { createStreamFrame } from '../stream/stream-frame.js';
 import { openAIUsage } from './usage.js';
@@ -28,9 +28,9 @@ const TERMINAL_RESPONSE_EVENTS: ReadonlySet<string> = new Set([
 ]);
 
 /** Where a chat or completion chunk carries generated text: message text, reasoning, refusals, tool arguments, legacy completions. */
-const CHUNK_TEXT: readonly string[] = ['content', 'reasoning_content', 'refusal', 'arguments', 'text'];
+const CHUNK_TEXT = textMembers('content', 'reasoning_content', 'refusal', 'arguments', 'text');
 /** Responses `*.delta` events carry their piece of text (or tool arguments) as `delta`. */
-const RESPONSE_DELTA: readonly string[] = ['delta'];
+const RESPONSE_DELTA = textMembers('delta');
 
 export function createOpenAIUsageTap(endpoint: Endpoint, classify: ErrorClassifier): UsageTap {
   let usage: ProviderUsage | undefined;

@@ -1,31 +1,35 @@
 /**
  * Output tokens counted from the text a stream's chunks carry, for streams
  * that end without the provider's final count (the caller left, the
- * upstream was cut, a server ignored `include_usage`). The characters of the
- * named JSON string members are tallied as the events pass, escapes
- * decoded, never the text kept; the count follows the character rule of
- * `estimateTokensFromChars` (four ASCII characters per token, one per other
- * UTF-16 unit), so it is an estimate of what was delivered, not a
+ * upstream was cut, a server ignored `include_usage`). The characters of
+ * the JSON string members a pattern names are tallied as the events pass,
+ * escapes decoded, never the text kept; the count follows the character
+ * rule of `estimateTokensFromChars` (four ASCII characters per token, one
+ * per other UTF-16 unit), so it estimates what was delivered, it is not a
  * tokenizer's count.
+ *
+ * It runs on every event of every stream, so it leans on native searches:
+ * the pattern finds the members, `indexOf` the closing quote, and only text
+ * with escapes or non-ASCII characters is walked character by character.
  */
 
 const BACKSLASH = 92;
-const QUOTE = 34;
+/** Any UTF-16 unit above ASCII (surrogate halves included). */
+const NON_ASCII = /[\u0080-\uffff]/;
+
+/** A global pattern for `"name": "` of each member whose string value is generated text. */
+export function textMembers(...names: string[]): RegExp {
+  return new RegExp(`"(?:${names.join('|')})"\\s*:\\s*"`, 'g');
+}
 
 export class GeneratedText {
   private ascii = 0;
   private other = 0;
 
-  /** Tallies every `"<member>": "…"` string value of `data` (one event's JSON text) for each of `members`. */
-  add(data: string, members: readonly string[]): void {
-    for (const member of members) {
-      const needle = `"${member}"`;
-      let at = data.indexOf(needle);
-      while (at >= 0) {
-        at = this.tallyValue(data, at + needle.length);
-        at = data.indexOf(needle, at);
-      }
-    }
+  /** Tallies every string value of `data` (one event's JSON text) that `members` (from `textMembers`) finds. */
+  add(data: string, members: RegExp): void {
+    members.lastIndex = 0;
+    while (members.test(data)) members.lastIndex = this.tally(data, members.lastIndex);
   }
 
   /** Output tokens in the text tallied so far. */
@@ -33,23 +37,28 @@ export class GeneratedText {
     return Math.ceil(this.ascii / 4 + this.other);
   }
 
-  /** Tallies the string after `"member"` (`: "…"`), if it is one; returns where scanning may go on. */
-  private tallyValue(data: string, from: number): number {
-    let i = from;
-    while (i < data.length && isSpace(data.charCodeAt(i))) i++;
-    if (data.charCodeAt(i) !== 58 /* : */) return i;
-    i++;
-    while (i < data.length && isSpace(data.charCodeAt(i))) i++;
-    if (data.charCodeAt(i) !== QUOTE) return i;
-    i++;
-    while (i < data.length) {
+  /** Tallies the string starting at `start` (after its opening quote); returns the index after its closing quote. */
+  private tally(data: string, start: number): number {
+    let end = data.indexOf('"', start);
+    while (end > 0 && escaped(data, end)) end = data.indexOf('"', end + 1);
+    if (end < 0) end = data.length; // cut inside the value: count what is there
+    const backslash = data.indexOf('\\', start);
+    if ((backslash < 0 || backslash >= end) && !NON_ASCII.test(data.slice(start, end))) {
+      this.ascii += end - start;
+      return end + 1;
+    }
+    this.walk(data, start, end);
+    return end + 1;
+  }
+
+  /** Escapes decoded, non-ASCII told apart: one character at a time. */
+  private walk(data: string, start: number, end: number): void {
+    let i = start;
+    while (i < end) {
       const code = data.charCodeAt(i);
-      if (code === QUOTE) return i + 1;
       if (code === BACKSLASH) {
-        const escaped = data.charCodeAt(i + 1);
-        if (escaped === 117 /* u */) {
-          const unit = Number.parseInt(data.slice(i + 2, i + 6), 16);
-          if (unit < 128) this.ascii++;
+        if (data.charCodeAt(i + 1) === 117 /* u */) {
+          if (Number.parseInt(data.slice(i + 2, i + 6), 16) < 128) this.ascii++;
           else this.other++;
           i += 6;
         } else {
@@ -62,10 +71,12 @@ export class GeneratedText {
       else this.other++;
       i++;
     }
-    return i;
   }
 }
 
-function isSpace(code: number): boolean {
-  return code === 32 || code === 9 || code === 10 || code === 13;
+/** Whether the quote at `at` is escaped: an odd number of backslashes right before it. */
+function escaped(data: string, at: number): boolean {
+  let n = 0;
+  for (let i = at - 1; i >= 0 && data.charCodeAt(i) === BACKSLASH; i--) n++;
+  return n % 2 === 1;
 }

@@ -5,12 +5,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createAdapter } from '../../../src/providers/registry.js';
-import { GeneratedText } from '../../../src/providers/stream/generated-text.js';
+import { GeneratedText, textMembers } from '../../../src/providers/stream/generated-text.js';
 import { bytes, feedBytewise, sample } from '../helpers.js';
 
 function counted(data: string, members: readonly string[]): number {
   const text = new GeneratedText();
-  text.add(data, members);
+  text.add(data, textMembers(...members));
   return text.tokens();
 }
 
