@@ -46,6 +46,46 @@ describe('a stream the client cuts after three chunks', () => {
   });
 });
 
+describe('a burst of streams, half of them cut', () => {
+  it('counts every delivered token once across 24 concurrent streams on two deployments', async () => {
+    // A prompt `chunks=K cut=yes|no`: K chunks of one token each, then the usage and [DONE] unless cut.
+    const { gateway: g, client } = await start(({ body, res }) => {
+      const content = JSON.parse(body).messages[0].content as string;
+      const chunks = Number(/chunks=(\d+)/.exec(content)?.[1]);
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      for (let i = 0; i < chunks; i++) res.write(chatChunk('abcd'));
+      if (content.includes('cut=yes')) return; // stays open until the client leaves
+      const usage = { ...chatCompletion({ prompt: 11, completion: chunks }), choices: [] };
+      res.end(`data: ${JSON.stringify(usage)}\n\ndata: [DONE]\n\n`);
+    });
+    const calls = Array.from({ length: 24 }, (_, i) => ({ chunks: 1 + (i % 5), cut: i % 2 === 1 }));
+    await Promise.all(
+      calls.map(async ({ chunks, cut }) => {
+        const stream = await client.chat.completions.create({
+          model: 'gpt',
+          messages: [{ role: 'user', content: `chunks=${chunks} cut=${cut ? 'yes' : 'no'}` }],
+          max_tokens: 2_000,
+          stream: true,
+        });
+        let seen = 0;
+        for await (const chunk of stream) {
+          if (chunk.choices.length > 0) seen++;
+          if (cut && seen === chunks) break;
+        }
+        expect(seen).toBe(chunks);
+      }),
+    );
+    await waitUntil(async () => (await g.governor.store.stats()).active === 0);
+    const text = await scrape(g);
+    const delivered = calls.reduce((n, c) => n + c.chunks, 0);
+    expect(sample(text, 'sluice_tokens_total', { tenant: 'acme', direction: 'output' })).toBe(delivered);
+    expect(sample(text, 'sluice_store_duplicate_settles')).toBe(0);
+    expect(sample(text, 'sluice_request_tokens_count', { tenant: 'acme', direction: 'output' })).toBe(24);
+    const stats = await g.governor.store.stats();
+    expect(stats.expiredLeases).toBe(0);
+  });
+});
+
 describe('/metrics right after start', () => {
   it('has every _total counter at 0, Node process metrics under their standard names', async () => {
     const { gateway: g } = await start(({ res }) =>
