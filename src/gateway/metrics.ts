@@ -157,10 +157,12 @@ export class GatewayMetrics {
       this.upstreamRateLimited.declare([d]);
       for (const kind of DECLARED_RETRY_KINDS) this.retries.declare([d, kind]);
     }
+    // Fallbacks where one can happen: between a group's deployments and into its fallback groups'.
+    const deploymentsOf = new Map(groups.map((g) => [g.name, g.deployments]));
     for (const group of groups) {
+      const targets = [...group.deployments, ...group.fallbacks.flatMap((f) => deploymentsOf.get(f) ?? [])];
       for (const from of group.deployments)
-        for (const to of group.deployments)
-          if (from !== to) this.fallbacks.declare([from, to, 'rate_limited']);
+        for (const to of targets) if (from !== to) this.fallbacks.declare([from, to, 'rate_limited']);
     }
     this.accuracy.declare(deployments);
   }
