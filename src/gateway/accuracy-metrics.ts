@@ -9,9 +9,11 @@
  * tenant × group, so no label array is built on the request path.
  */
 import { Gauge, type Registry } from 'prom-client';
+import type { Endpoint } from '../providers/adapter.js';
 import type { GovernorEvents } from '../runtime/events.js';
 import { type HistogramChild, HotCounter, HotHistogram } from './hot-metrics.js';
 
+const NO_TOKENS: ReadonlySet<Endpoint> = new Set<Endpoint>(['count_tokens', 'models']);
 /** estimated ÷ reported: below 1 under-reserved (the bucket was charged more at settlement), above 1 over-reserved. */
 const RATIO_BUCKETS = [0.25, 0.5, 0.75, 0.9, 0.95, 1, 1.05, 1.1, 1.25, 1.5, 2, 4, 8, 16, 64];
 /** Tokens per request: powers of two, fine enough for p50/p95/p99 by `histogram_quantile`. */
@@ -120,7 +122,8 @@ export class AccuracyMetrics {
   }
 
   settled(e: Parameters<GovernorEvents['settled']>[0]): void {
-    if (!e.answered) return;
+    // A token count or a model list uses no tokens: neither a request size nor an estimate to judge.
+    if (!e.answered || NO_TOKENS.has(e.target.endpoint)) return;
     const d = this.perDeployment(e.deployment);
     const delivered = e.delivered;
     const perRequest = this.perTenantGroup(e.tenant, e.group);

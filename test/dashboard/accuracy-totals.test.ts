@@ -55,3 +55,15 @@ describe('readAccuracyTotals', () => {
     ]);
   });
 });
+
+describe('AccuracyMetrics', () => {
+  it('leaves token counts and model lists out: they use no tokens', async () => {
+    const registry = new Registry();
+    const metrics = new AccuracyMetrics(registry);
+    const countTokens = { provider: 'anthropic', model: 'claude-x', endpoint: 'count_tokens' } as const;
+    metrics.settled(settledEvent({ target: countTokens, usage: { inputTokens: 0, outputTokens: 0 } }));
+    const totals = await readAccuracyTotals(registry);
+    expect(totals.requestTokens).toEqual([]);
+    expect(totals.byDeployment.size).toBe(0);
+  });
+});
