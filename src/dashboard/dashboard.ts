@@ -13,6 +13,7 @@ import type { GatewayMetrics } from '../gateway/metrics.js';
 import type { Router } from '../gateway/routes.js';
 import type { GatewayState } from '../gateway/state.js';
 import type { GovernorObserver } from '../runtime/events.js';
+import { readAccuracyTotals } from './accuracy-totals.js';
 import { AdminKey } from './admin-key.js';
 import { AdminAuthThrottle } from './admin-throttle.js';
 import { defaultAssetsDir } from './assets.js';
@@ -148,7 +149,11 @@ export class Dashboard {
   private async read(): Promise<SnapshotFor> {
     const { state, metrics, clock } = this.options;
     const config = this.options.config();
-    const [readings, counters] = await Promise.all([state.buckets(), readCounterTotals(metrics.registry)]);
+    const [readings, counters, accuracy] = await Promise.all([
+      state.buckets(),
+      readCounterTotals(metrics.registry),
+      readAccuracyTotals(metrics.registry),
+    ]);
     this.alerts.setThresholds(config.alerts);
     this.alerts.update(readings);
     const observations = new Map<string, LastObservations>();
@@ -174,6 +179,7 @@ export class Dashboard {
       tenants: state.tenants(),
       tenantWait: (tenant: string, q: number) => recorder.tenantWait(tenant, q),
       counters,
+      accuracy,
       cacheReadTokens: recorder.cacheReadTokens,
       cacheReported: recorder.cacheReported,
     };

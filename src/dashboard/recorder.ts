@@ -5,8 +5,8 @@
  * per deployment). Fed by the governor's observer events (admitted, refused,
  * upstream, settled) and by periodic state readings (queue depth, limits).
  *
- * Counting follows `GatewayMetrics` exactly (tokens: reported usage, else the
- * estimate; waits: governed admissions only), so a chart never disagrees
+ * Counting follows `GatewayMetrics` exactly (tokens: what was delivered, never
+ * an estimate the buckets keep for a cut stream; waits: governed admissions only), so a chart never disagrees
  * with `/metrics`. Time comes from the injected clock.
  */
 import type { Clock } from '../core/clock.js';
@@ -97,14 +97,14 @@ export class TimeSeriesRecorder {
         if (e.status === 429) this.add(this.counters.upstream429, 1);
       },
       settled: (e) => {
-        this.add(this.counters.inputTokens, e.usage?.inputTokens ?? e.estimate.inputTokens);
-        this.add(this.counters.outputTokens, e.usage?.outputTokens ?? e.estimate.outputTokens);
-        // The runtime hands the adapter's `ProviderUsage` through as `Usage`; the cache split rides along.
-        const usage = e.usage;
-        if (usage && 'cacheReadTokens' in usage && typeof usage.cacheReadTokens === 'number') {
-          if (usage.cacheReadTokens > 0) this.cacheSeen = true;
-          this.cacheReadTotal += usage.cacheReadTokens;
-          this.add(this.counters.cacheReadTokens, usage.cacheReadTokens);
+        const delivered = e.delivered;
+        this.add(this.counters.inputTokens, delivered.inputTokens);
+        this.add(this.counters.outputTokens, delivered.outputTokens);
+        const cacheRead = delivered.cacheReadTokens;
+        if (cacheRead !== undefined) {
+          if (cacheRead > 0) this.cacheSeen = true;
+          this.cacheReadTotal += cacheRead;
+          this.add(this.counters.cacheReadTokens, cacheRead);
         }
       },
     };

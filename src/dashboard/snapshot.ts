@@ -7,6 +7,7 @@
 import { ALERT_NAMES, type AlertLevel } from '../gateway/alerts.js';
 import type { BucketReading, DeploymentView, StoreView, TenantView } from '../gateway/state.js';
 import type { RateLimitObservation } from '../providers/adapter.js';
+import type { AccuracyTotals } from './accuracy-totals.js';
 import type { CounterTotals } from './counter-totals.js';
 import type {
   BucketRow,
@@ -41,6 +42,7 @@ export interface SnapshotSources {
   readonly tenants: readonly TenantView[];
   readonly tenantWait: (tenant: string, q: number) => number | null;
   readonly counters: CounterTotals;
+  readonly accuracy: AccuracyTotals;
   readonly cacheReadTokens: number;
   readonly cacheReported: boolean;
   readonly seriesMode: 'replace' | 'append';
@@ -63,6 +65,7 @@ export function shapeSnapshot(s: SnapshotSources): DashboardSnapshot {
     buckets: bucketRows(s),
     deployments: s.deployments.map((d) => deploymentRow(d, s)),
     tenants: s.tenants.map((t) => tenantRow(t, s)),
+    requestTokens: [...s.accuracy.requestTokens],
     totals: totals(s.counters, s.cacheReadTokens),
     cacheReported: s.cacheReported,
     seriesMode: s.seriesMode,
@@ -93,6 +96,7 @@ function bucketRows(s: SnapshotSources): BucketRow[] {
 function deploymentRow(d: DeploymentView, s: SnapshotSources): DeploymentRow {
   const upstream = s.counters.upstreamByDeployment.get(d.id);
   const last = s.lastObservations(d.id);
+  const accuracy = s.accuracy.byDeployment.get(d.id);
   return {
     id: d.id,
     group: d.group,
@@ -111,6 +115,12 @@ function deploymentRow(d: DeploymentView, s: SnapshotSources): DeploymentRow {
     failures: upstream?.failures ?? 0,
     lastHeaders: (last?.observations ?? []).map((o) => observationRow(o, s.now)),
     lastHeadersAgoMs: last && last.at > 0 ? Math.max(0, Math.round(s.now - last.at)) : null,
+    estimateError: {
+      input: ratio(accuracy?.inputError ?? null),
+      output: ratio(accuracy?.outputError ?? null),
+    },
+    retries: { succeeded: accuracy?.retriesSucceeded ?? 0, failed: accuracy?.retriesFailed ?? 0 },
+    cacheHitRatio: ratio(accuracy?.cacheHitRatio ?? null),
   };
 }
 
@@ -176,6 +186,10 @@ function sum(values: Iterable<number>): number {
   let n = 0;
   for (const v of values) n += v;
   return n;
+}
+
+function ratio(n: number | null): number | null {
+  return n === null ? null : Math.round(n * 10_000) / 10_000;
 }
 
 function round(n: number): number {

@@ -72,6 +72,31 @@ export interface DeploymentRow {
   readonly lastHeaders: readonly ObservationRow[];
   /** How long ago they arrived; null when never. */
   readonly lastHeadersAgoMs: number | null;
+  /**
+   * Estimated ÷ provider-reported tokens − 1 over every reported request
+   * (`sluice_estimated_tokens_total` ÷ `sluice_reported_tokens_total`):
+   * +0.5 reserved half again what was used; null before any report.
+   */
+  readonly estimateError: { readonly input: number | null; readonly output: number | null };
+  /** Calls that retried here, by whether they were then served (`sluice_retry_outcomes_total`). */
+  readonly retries: { readonly succeeded: number; readonly failed: number };
+  /** Share of prompt tokens the provider served from its cache; null when it reported no cache figures. */
+  readonly cacheHitRatio: number | null;
+}
+
+export interface TokenQuantiles {
+  readonly p50: number;
+  readonly p95: number;
+  readonly p99: number;
+}
+
+/** Tokens per answered request for one tenant and model group (from `sluice_request_tokens`). */
+export interface RequestTokensRow {
+  readonly tenant: string;
+  readonly group: string;
+  readonly requests: number;
+  readonly input: TokenQuantiles;
+  readonly output: TokenQuantiles;
 }
 
 export interface TenantRow {
@@ -80,7 +105,7 @@ export interface TenantRow {
   readonly priority: string;
   /** Requests answered since start, any status (as `sluice_requests_total`). */
   readonly requests: number;
-  /** Tokens settled since start (as `sluice_tokens_total`). */
+  /** Tokens used since start, as delivered (as `sluice_tokens_total`). */
   readonly inputTokens: number;
   readonly outputTokens: number;
   /** Refusals since start (as `sluice_refusals_total`). */
@@ -156,6 +181,7 @@ export interface DashboardSnapshot {
   readonly buckets: readonly BucketRow[];
   readonly deployments: readonly DeploymentRow[];
   readonly tenants: readonly TenantRow[];
+  readonly requestTokens: readonly RequestTokensRow[];
   readonly totals: Totals;
   /** True once any provider reported prompt-cache reads: only then is the cache line worth a chart. */
   readonly cacheReported: boolean;

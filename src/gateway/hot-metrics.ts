@@ -67,6 +67,16 @@ export class HotCounter implements Exposable {
     this.series.get(values).value += by;
   }
 
+  /** One label combination's series, to keep and add to without a lookup (`child.value += n`). */
+  child(values: readonly string[]): { value: number } {
+    return this.series.get(values);
+  }
+
+  /** Exposes a label combination at 0 before anything happened to it (a counter that exists from start). */
+  declare(values: readonly string[]): void {
+    this.series.get(values);
+  }
+
   get() {
     const values: MetricValue[] = [];
     for (const { labels, state } of this.series.entries()) values.push({ value: state.value, labels });
@@ -78,6 +88,10 @@ interface HistogramState {
   readonly counts: number[];
   sum: number;
   count: number;
+}
+
+export interface HistogramChild {
+  observe(value: number): void;
 }
 
 export class HotHistogram implements Exposable {
@@ -100,7 +114,16 @@ export class HotHistogram implements Exposable {
   }
 
   observe(values: readonly string[], value: number): void {
+    this.observeInto(this.series.get(values), value);
+  }
+
+  /** One label combination, bound: callers keep it (per deployment, per tenant) and observe without a lookup. */
+  child(values: readonly string[]): HistogramChild {
     const state = this.series.get(values);
+    return { observe: (value) => this.observeInto(state, value) };
+  }
+
+  private observeInto(state: HistogramState, value: number): void {
     state.sum += value;
     state.count++;
     const buckets = this.buckets;

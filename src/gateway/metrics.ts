@@ -2,18 +2,32 @@
  * Prometheus metrics (prom-client, one registry per gateway so tests can run
  * several). Counters are fed by the governor's observer events and by the
  * proxy's end-of-request record; gauges that describe state (queues,
- * buckets, circuits, store) are read when scraped. Counters and histograms
- * touched by every request are `HotCounter` / `HotHistogram` (a map lookup
- * and an add, no label hashing); prom-client writes the exposition.
+ * buckets, circuits, store) are read when scraped (`state-gauges.ts`).
+ * Counters and histograms touched by every request are `HotCounter` /
+ * `HotHistogram` (a map lookup and an add, no label hashing); prom-client
+ * writes the exposition. Beside the `sluice_` metrics: the OpenTelemetry
+ * GenAI client metrics (`genai-metrics.ts`), estimate accuracy and retry
+ * outcomes (`accuracy-metrics.ts`), and Node's process metrics under the
+ * names prom-client gives them, so stock dashboards find them.
+ *
+ * Every `_total` counter exists from start: label-less ones at 0, labelled
+ * ones with the tenants, groups and deployments the configuration declares
+ * (again after a reload).
  */
-import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Registry } from 'prom-client';
 import type { GovernorObserver } from '../runtime/events.js';
+import { AccuracyMetrics } from './accuracy-metrics.js';
 import type { AlertLevel } from './alerts.js';
+import { GenAiMetrics } from './genai-metrics.js';
 import { HotCounter, HotHistogram } from './hot-metrics.js';
 import type { BucketReading, GatewayState } from './state.js';
+import { registerStateGauges } from './state-gauges.js';
 
-const CIRCUIT_VALUE = { closed: 0, half_open: 1, open: 2 } as const;
 const WAIT_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+/** Refusal codes declared at zero per tenant: the ones limits and capacity produce, which dashboards alert on. */
+const DECLARED_REFUSALS = ['tenant_rate_limited', 'capacity_exhausted', 'queue_full', 'circuit_open'];
+/** Error kinds a retry can follow. */
+const DECLARED_RETRY_KINDS = ['rate_limited', 'overloaded', 'server_error', 'timeout', 'network'];
 const LATENCY_BUCKETS = [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 
 export interface RequestRecord {
@@ -35,14 +49,25 @@ export class GatewayMetrics {
   private readonly tokens: HotCounter;
   private readonly reloads: Counter<'result'>;
   private readonly adminAuthFailures: Counter<'outcome'>;
+  private readonly genAi: GenAiMetrics;
+  /** Whether the configuration in force has its zero series (see `declareConfigured`). */
+  private declared = false;
+  private readonly accuracy: AccuracyMetrics;
+  /** `sluice_tokens_total` series per tenant, kept so a settle adds without building labels. */
+  private readonly tokensByTenant = new Map<
+    string,
+    { input: { value: number }; output: { value: number } }
+  >();
 
   constructor(
-    state: GatewayState,
+    private readonly state: GatewayState,
     sampleBuckets: () => Promise<readonly BucketReading[]>,
     alertLevel: (key: string) => AlertLevel,
   ) {
     const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry, prefix: 'sluice_' });
+    collectDefaultMetrics({ register: this.registry });
+    this.genAi = new GenAiMetrics(this.registry);
+    this.accuracy = new AccuracyMetrics(this.registry);
     this.requests = new HotCounter(
       'sluice_requests_total',
       'Requests answered by the gateway, by tenant, model group and HTTP status.',
@@ -95,7 +120,7 @@ export class GatewayMetrics {
     );
     this.tokens = new HotCounter(
       'sluice_tokens_total',
-      'Tokens settled per tenant (reported usage, or the estimate when none arrived).',
+      'Tokens used per tenant: the provider’s count, or on a stream cut before it what the chunks delivered (never the estimate).',
       ['tenant', 'direction'],
       this.registry,
     );
@@ -111,128 +136,44 @@ export class GatewayMetrics {
       labelNames: ['outcome'],
       registers,
     });
-    // One `peek` per scrape feeds every bucket gauge: each gauge's collect awaits the same reading.
-    let reading: Promise<readonly BucketReading[]> | undefined;
-    const readBuckets = () => {
-      reading ??= sampleBuckets().finally(() => {
-        setImmediate(() => {
-          reading = undefined;
-        });
-      });
-      return reading;
-    };
-    const bucketLabels = ['bucket', 'scope', 'owner', 'dimension', 'window'] as const;
-    const bucketGauge = (name: string, help: string, value: (b: BucketReading) => number) =>
-      new Gauge({
-        name,
-        help,
-        labelNames: bucketLabels,
-        registers,
-        async collect() {
-          const readings = await readBuckets();
-          this.reset();
-          for (const b of readings)
-            this.labels(b.key, b.scope, b.owner, b.dimension, b.window ?? '').set(value(b));
-        },
-      });
-    bucketGauge(
-      'sluice_bucket_utilization',
-      'Share of a bucket’s usable capacity in use (0–1).',
-      (b) => b.utilization,
-    );
-    bucketGauge(
-      'sluice_bucket_remaining',
-      'Units (or slots) a bucket can still hand out.',
-      (b) => b.remaining,
-    );
-    bucketGauge(
-      'sluice_bucket_limit',
-      'The limit in force for a bucket (declared, learned or lowered by AIMD).',
-      (b) => b.limit,
-    );
-    new Gauge({
-      name: 'sluice_bucket_alert_state',
-      help: 'Utilization alert per bucket: 0 ok, 1 warn, 2 act.',
-      labelNames: ['bucket', 'scope', 'owner'],
-      registers,
-      async collect() {
-        const readings = await readBuckets();
-        this.reset();
-        for (const b of readings) this.labels(b.key, b.scope, b.owner).set(alertLevel(b.key));
-      },
-    });
-    new Gauge({
-      name: 'sluice_queue_depth',
-      help: 'Requests waiting for admission, by priority class.',
-      labelNames: ['priority'],
-      registers,
-      collect() {
-        for (const q of state.queues()) this.labels(q.priority).set(q.depth);
-      },
-    });
-    new Gauge({
-      name: 'sluice_in_flight_requests',
-      help: 'Requests the gateway is handling now (queued, upstream or streaming).',
-      registers,
-      collect() {
-        this.set(state.inFlight());
-      },
-    });
-    new Gauge({
-      name: 'sluice_circuit_state',
-      help: 'Circuit breaker per deployment: 0 closed, 1 half-open, 2 open.',
-      labelNames: ['deployment'],
-      registers,
-      collect() {
-        this.reset();
-        for (const d of state.deployments()) this.labels(d.id).set(CIRCUIT_VALUE[d.circuit]);
-      },
-    });
-    new Gauge({
-      name: 'sluice_adaptive_factor',
-      help: 'AIMD share of a deployment’s declared limits admitted now (1 = all).',
-      labelNames: ['deployment'],
-      registers,
-      collect() {
-        this.reset();
-        for (const d of state.deployments()) this.labels(d.id).set(d.adaptiveFactor);
-      },
-    });
-    new Gauge({
-      name: 'sluice_store_mode',
-      help: 'Where limits are decided: 1 for the current mode (memory, shared, local = fail-open, refusing = fail-closed).',
-      labelNames: ['mode'],
-      registers,
-      collect() {
-        const mode = state.store().mode;
-        for (const m of ['memory', 'shared', 'local', 'refusing'] as const)
-          this.labels(m).set(m === mode ? 1 : 0);
-      },
-    });
-    const storeGauge = (
-      name: string,
-      help: string,
-      read: (s: Awaited<ReturnType<GatewayState['storeStats']>>) => number,
-    ) =>
-      new Gauge({
-        name,
-        help,
-        registers,
-        async collect() {
-          this.set(read(await state.storeStats()));
-        },
-      });
-    storeGauge(
-      'sluice_store_expired_leases',
-      'Reservations never settled whose lease ran out (should stay 0: every request settles).',
-      (s) => s.expiredLeases,
-    );
-    storeGauge(
-      'sluice_store_duplicate_settles',
-      'Settles of an already settled reservation (counted, never applied).',
-      (s) => s.duplicateSettles,
-    );
-    storeGauge('sluice_store_active_reservations', 'Reservations held now.', (s) => s.active);
+    registerStateGauges(this.registry, state, { sampleBuckets, alertLevel });
+    for (const result of ['ok', 'refused']) this.reloads.labels(result).inc(0);
+    for (const outcome of ['wrong_key', 'throttled']) this.adminAuthFailures.labels(outcome).inc(0);
+  }
+
+  /** Zero series for what the configuration in force declares (at the first scrape and the first after a reload). */
+  private declareConfigured(): void {
+    const state = this.state;
+    const groups = state.groups();
+    const deployments = state.deployments().map((d) => d.id);
+    for (const tenant of state.tenants()) {
+      this.tokensOf(tenant.id);
+      for (const code of DECLARED_REFUSALS) this.refusals.declare([code, tenant.id]);
+      for (const group of tenant.modelGroups ?? groups.map((g) => g.name))
+        this.requests.declare([tenant.id, group, '200']);
+    }
+    for (const d of deployments) {
+      this.upstream.declare([d, '200']);
+      this.upstreamRateLimited.declare([d]);
+      for (const kind of DECLARED_RETRY_KINDS) this.retries.declare([d, kind]);
+    }
+    // Fallbacks where one can happen: between a group's deployments and into its fallback groups'.
+    const deploymentsOf = new Map(groups.map((g) => [g.name, g.deployments]));
+    for (const group of groups) {
+      const targets = [...group.deployments, ...group.fallbacks.flatMap((f) => deploymentsOf.get(f) ?? [])];
+      for (const from of group.deployments)
+        for (const to of targets) if (from !== to) this.fallbacks.declare([from, to, 'rate_limited']);
+    }
+    this.accuracy.declare(deployments);
+  }
+
+  private tokensOf(tenant: string): { input: { value: number }; output: { value: number } } {
+    let series = this.tokensByTenant.get(tenant);
+    if (!series) {
+      series = { input: this.tokens.child([tenant, 'input']), output: this.tokens.child([tenant, 'output']) };
+      this.tokensByTenant.set(tenant, series);
+    }
+    return series;
   }
 
   /** Feeds the counters from the governor's events. */
@@ -244,15 +185,19 @@ export class GatewayMetrics {
         this.upstream.inc([e.deployment, statusLabel(e.status)]);
         if (e.status === 429) this.upstreamRateLimited.inc([e.deployment]);
         if (e.status > 0) this.upstreamLatency.observe([e.deployment], e.latencyMs / 1000);
+        this.genAi.upstream(e);
       },
       retry: (e) => this.retries.inc([e.deployment, e.errorKind]),
       fallback: (e) => this.fallbacks.inc([e.from, e.to, e.errorKind]),
       settled: (e) => {
-        const input = e.usage?.inputTokens ?? e.estimate.inputTokens;
-        const output = e.usage?.outputTokens ?? e.estimate.outputTokens;
-        if (input > 0) this.tokens.inc([e.tenant, 'input'], input);
-        if (output > 0) this.tokens.inc([e.tenant, 'output'], output);
+        // What was delivered, never an estimate the buckets keep for a cut stream.
+        const tokens = this.tokensOf(e.tenant);
+        tokens.input.value += e.delivered.inputTokens;
+        tokens.output.value += e.delivered.outputTokens;
+        this.genAi.settled(e);
+        this.accuracy.settled(e);
       },
+      retried: (e) => this.accuracy.retried(e),
     };
   }
 
@@ -262,6 +207,7 @@ export class GatewayMetrics {
 
   recordReload(ok: boolean): void {
     this.reloads.labels(ok ? 'ok' : 'refused').inc();
+    if (ok) this.declared = false;
   }
 
   recordAdminAuthFailure(outcome: 'wrong_key' | 'throttled'): void {
@@ -270,6 +216,11 @@ export class GatewayMetrics {
 
   /** The exposition text and its content type. */
   async expose(): Promise<{ contentType: string; body: string }> {
+    // At the first scrape, not in the constructor: the governor the state reads is built after the metrics.
+    if (!this.declared) {
+      this.declared = true;
+      this.declareConfigured();
+    }
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
 }

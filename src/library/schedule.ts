@@ -121,7 +121,10 @@ export async function schedule<T>(
       try {
         usage = usageOf?.(value);
       } finally {
-        await outcome.settlement.settle(usage);
+        // The caller's own answer: its usage when `usageOf` read one, else the estimate is all that is known.
+        await outcome.settlement.settle(usage, {
+          delivered: usage ?? outcome.settlement.admitted.request.cost,
+        });
       }
       return value;
     }

@@ -156,6 +156,12 @@ export interface ProviderUsage extends Usage {
   readonly cacheReadTokens?: number | undefined;
   /** Input tokens written to the prompt cache (Anthropic `cache_creation_input_tokens`). */
   readonly cacheWriteTokens?: number | undefined;
+  /**
+   * Every prompt token the provider read, cached or not, where that differs
+   * from `inputTokens` (Anthropic leaves cache reads out of its limit count):
+   * the denominator of a prompt-cache hit ratio.
+   */
+  readonly promptTokens?: number | undefined;
 }
 
 /**
@@ -174,6 +180,12 @@ export interface UsageTap {
    * stream was cut, so the runtime should keep the estimate where it is larger.
    */
   complete(): boolean;
+  /**
+   * Output tokens counted from the generated text the stream carried so far
+   * (an estimate by characters): what a stream cut before the provider's
+   * final count delivered.
+   */
+  generatedTokens(): number;
   /** An error event seen inside the stream after the 200 (e.g. Anthropic overloaded_error). */
   error(): ProviderError | undefined;
 }

@@ -41,6 +41,11 @@ export interface FailedAttempt<R extends UpstreamReply> {
 export class CallPlan<R extends UpstreamReply> {
   readonly failed = new Set<Deployment>();
   attempts = 0;
+  /** When the latest attempt was sent (clock time). */
+  sentAt = 0;
+  /** Retries after a backoff (not fallbacks), and the deployment of the latest one. */
+  retries = 0;
+  retriedOn: string | undefined;
   /** Time spent waiting for admission, over every attempt. */
   waitedMs = 0;
   lastFailure: FailedAttempt<R> | undefined;

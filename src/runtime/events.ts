@@ -4,7 +4,14 @@
  * ignored so that observability can never break traffic.
  */
 import type { Cost, Usage } from '../core/cost.js';
-import type { ProviderErrorKind, RateLimitObservation, ResetClamp } from '../providers/adapter.js';
+import type {
+  Endpoint,
+  ProviderErrorKind,
+  ProviderKind,
+  ProviderUsage,
+  RateLimitObservation,
+  ResetClamp,
+} from '../providers/adapter.js';
 import type { CircuitState } from './circuit-breaker.js';
 import type { LimitRef, RefusalCode } from './refusal.js';
 
@@ -28,6 +35,8 @@ export interface GovernorEvents {
   }): void;
   upstream(e: {
     deployment: string;
+    /** The deployment's provider, model and the call's endpoint: what GenAI metrics are labelled with. */
+    target: UpstreamIdentity;
     status: number;
     latencyMs: number;
     errorKind: ProviderErrorKind | undefined;
@@ -38,14 +47,42 @@ export interface GovernorEvents {
     tenant: string;
     group: string;
     deployment: string;
+    target: UpstreamIdentity;
+    /** What was reserved before sending. */
     estimate: Cost;
+    /** What the buckets were settled with; undefined: the estimate stands (a cut stream keeps it, PROVIDERS.md §1.8). */
     usage: Usage | undefined;
+    /**
+     * What the call used as far as anyone can tell: the provider's count when
+     * it reported one, on a cut stream the usage seen plus the output counted
+     * from the chunks delivered, zero when nothing came back. Counters record
+     * this, never the estimate the buckets may keep.
+     */
+    delivered: ProviderUsage;
+    /** `usage` is the provider's own final count (so `estimate` can be compared with it). */
+    reported: boolean;
+    /** The attempt got a 2xx answer whose body was relayed (false: it failed, the upstream event says how). */
+    answered: boolean;
+    /** From sending the attempt to the end (or cut) of its answer. */
+    durationMs: number;
+    /** From sending to the first body chunk; undefined when no chunk arrived. */
+    firstChunkMs: number | undefined;
+    streamed: boolean;
   }): void;
+  /** A call that retried at least once ended: did the retries get it served? */
+  retried(e: { deployment: string; retries: number; outcome: 'succeeded' | 'failed' }): void;
   observed(e: { deployment: string; observations: readonly RateLimitObservation[] }): void;
   clamped(e: { deployment: string; clamp: ResetClamp }): void;
   paused(e: { deployment: string; bucket: string; untilMs: number }): void;
   circuit(e: { deployment: string; state: CircuitState }): void;
   adaptive(e: { deployment: string; factor: number }): void;
+}
+
+/** Which upstream an attempt went to, as metrics label it: one frozen object per deployment and endpoint. */
+export interface UpstreamIdentity {
+  readonly provider: ProviderKind;
+  readonly model: string;
+  readonly endpoint: Endpoint;
 }
 
 export type GovernorObserver = Partial<GovernorEvents>;

@@ -33,6 +33,7 @@ import { DEFAULT_MAX_CLIENT_WAIT_MS, type RetryVerdict, retryPolicy } from './re
 import { type RankedDeployment, rankDeployments } from './router.js';
 import { budgetFromSnapshots, budgetOf, type TenantBudget } from './tenant-budget.js';
 import type { Tenant } from './tenants.js';
+import { upstreamIdentity } from './upstream-identity.js';
 import { upstreamTarget } from './upstream-target.js';
 
 export interface GovernorOptions extends GovernorTopology {
@@ -130,7 +131,15 @@ export class Governor {
   async execute<R extends UpstreamReply>(call: Call, transport: Transport<R>): Promise<Outcome<R>> {
     const plan = planCall<R>(call, { topology: this.topology, classes: this.classes, now: this.clock.now() });
     if (!(plan instanceof CallPlan)) return this.refused(plan.refusal, call, plan.tenant, undefined);
-    return this.run(plan, transport);
+    const outcome = await this.run(plan, transport);
+    if (plan.retriedOn !== undefined) {
+      this.emit('retried', {
+        deployment: plan.retriedOn,
+        retries: plan.retries,
+        outcome: outcome.kind === 'success' ? 'succeeded' : 'failed',
+      });
+    }
+    return outcome;
   }
 
   /** Attempts until an outcome: pick a deployment, admit, send; fall back or retry as the policies say. */
@@ -188,15 +197,29 @@ export class Governor {
       return 'next';
     }
 
-    const settlement = new Settlement(this.admission, admitted, this.leases, (usage) =>
-      this.emit('settled', {
-        tenant: tenant.id,
-        group: group.name,
-        deployment: deployment.id,
-        estimate: cost,
-        usage,
-      }),
-    );
+    const target = upstreamIdentity(deployment, call.endpoint);
+    const settlement = new Settlement(this.admission, admitted, {
+      leases: this.leases,
+      clock: this.clock,
+      onSettled: (facts) => {
+        const now = this.clock.now();
+        const sentAt = plan.sentAt;
+        this.emit('settled', {
+          tenant: tenant.id,
+          group: group.name,
+          deployment: deployment.id,
+          target,
+          estimate: cost,
+          usage: facts.usage,
+          delivered: facts.delivered,
+          reported: facts.reported,
+          answered: facts.answered,
+          durationMs: now - sentAt,
+          firstChunkMs: facts.firstChunkAt === undefined ? undefined : facts.firstChunkAt - sentAt,
+          streamed: call.stream,
+        });
+      },
+    });
     try {
       return await this.send(plan, deployment, transport, { admitted, buckets, settlement, circuit });
     } catch (error) {
@@ -236,6 +259,7 @@ export class Governor {
     }
     plan.attempts++;
     const sentAt = this.clock.now();
+    plan.sentAt = sentAt;
     deployment.retryBudget.recordRequest(sentAt);
 
     let reply: R;
@@ -260,6 +284,7 @@ export class Governor {
       deployment.circuit.recordFailure(circuit, this.clock.now());
       this.emit('upstream', {
         deployment: deployment.id,
+        target: upstreamIdentity(deployment, call.endpoint),
         status: 0,
         latencyMs: this.clock.now() - sentAt,
         errorKind: 'network',
@@ -281,6 +306,7 @@ export class Governor {
       deployment.onSuccess();
       this.emit('upstream', {
         deployment: deployment.id,
+        target: upstreamIdentity(deployment, call.endpoint),
         status: reply.status,
         latencyMs: now - sentAt,
         errorKind: undefined,
@@ -303,12 +329,13 @@ export class Governor {
     const error = deployment.adapter.classifyError(reply.status, reply.headers, parseJson(bodyText), now);
     this.emit('upstream', {
       deployment: deployment.id,
+      target: upstreamIdentity(deployment, call.endpoint),
       status: reply.status,
       latencyMs: now - sentAt,
       errorKind: error.kind,
     });
-    // The provider refused the work: no tokens were used, the request still counts.
-    await settlement.settle({ inputTokens: 0, outputTokens: 0 });
+    // The provider refused the work: no tokens were used, the request still counts (not a usage report).
+    await settlement.settle({ inputTokens: 0, outputTokens: 0 }, { reported: false });
     if (error.kind === 'rate_limited') applyRateLimited(this.store, deployment, error, now, this.emit);
     // A 429 says nothing about health; other refusals (auth, quota, bad request) show it answering.
     if (isUpstreamFault(error)) deployment.circuit.recordFailure(circuit, now);
@@ -371,6 +398,8 @@ export class Governor {
       random: this.random(),
     });
     if (!verdict.retry || !deployment.retryBudget.tryRetry(now)) return stop();
+    plan.retries++;
+    plan.retriedOn = deployment.id;
     this.emit('retry', {
       deployment: deployment.id,
       attempt: plan.attempts,

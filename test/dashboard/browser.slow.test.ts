@@ -136,6 +136,27 @@ describe.skipIf(!canRun)('dashboard in Chromium', () => {
       )
       .toBe(metricSum(await rig.metrics(), 'sluice_requests_total', { tenant: 'pro-co' }));
 
+    // Accuracy: tokens per request, retry outcomes and estimate error agree with /metrics (the simulator's
+    // seeded 429 on the third request was retried and then served).
+    const tokensRow = page.locator('#request-tokens tbody tr', { hasText: 'pro-co' });
+    await expect
+      .poll(
+        async () => Number(await tokensRow.locator('td[data-col="requests"]').getAttribute('data-value')),
+        POLL,
+      )
+      .toBe(
+        metricSum(await rig.metrics(), 'sluice_request_tokens_count', {
+          tenant: 'pro-co',
+          direction: 'input',
+        }),
+      );
+    const accuracy = page.locator('#deployments tbody tr[data-key="sim-openai"] td[data-col="accuracy"]');
+    await expect
+      .poll(async () => Number(await accuracy.getAttribute('data-retries-succeeded')), POLL)
+      .toBe(metricSum(await rig.metrics(), 'sluice_retry_outcomes_total', { outcome: 'succeeded' }));
+    expect(Number(await accuracy.getAttribute('data-retries-succeeded'))).toBeGreaterThanOrEqual(1);
+    expect(Number(await accuracy.getAttribute('data-output-error'))).toBeGreaterThan(0);
+
     // More traffic: the page follows without a reload.
     const before = await stat('requests');
     await load(12, 0);

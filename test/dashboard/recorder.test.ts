@@ -3,11 +3,13 @@
  * minute, the ring's bounds, append-only series, wait quantiles, sampled
  * lines, and counting that follows the metrics' rules.
  */
+
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import { costOf } from '../../src/core/cost.js';
 import { TimeSeriesRecorder } from '../../src/dashboard/recorder.js';
 import type { GovernorEvents } from '../../src/runtime/events.js';
+import { type SettledEvent, settledEvent, upstreamEvent } from '../runtime/events-kit.js';
 
 const PRIORITIES = ['critical', 'high', 'normal', 'low'];
 
@@ -113,15 +115,15 @@ describe('TimeSeriesRecorder', () => {
 
   it('counts tokens, cache reads, 429s and refusals as the metrics do', () => {
     const { clock, recorder, observer } = setup();
-    const settled = (usage: Parameters<GovernorEvents['settled']>[0]['usage']) =>
-      observer.settled({ tenant: 'acme', group: 'g', deployment: 'd1', estimate: costOf(100, 50), usage });
-    settled(undefined); // no usage reported: the estimate counts
+    const settled = (usage: SettledEvent['usage'], delivered?: SettledEvent['delivered']) =>
+      observer.settled(settledEvent({ usage, delivered: delivered ?? usage ?? costOf(100, 50) }));
+    settled(undefined); // a whole answer without a count: the estimate is what is known
     settled({ inputTokens: 30, outputTokens: 20 });
     expect(recorder.cacheReported).toBe(false);
     // The adapters' ProviderUsage rides through the `settled` event.
-    settled({ inputTokens: 10, outputTokens: 5, cacheReadTokens: 600 } as Parameters<typeof settled>[0]);
-    observer.upstream({ deployment: 'd1', status: 429, latencyMs: 5, errorKind: 'rate_limited' });
-    observer.upstream({ deployment: 'd1', status: 500, latencyMs: 5, errorKind: 'server_error' });
+    settled({ inputTokens: 10, outputTokens: 5, cacheReadTokens: 600 } as SettledEvent['usage']);
+    observer.upstream(upstreamEvent({ status: 429, errorKind: 'rate_limited' }));
+    observer.upstream(upstreamEvent({ status: 500, errorKind: 'server_error' }));
     for (const code of ['queue_full', 'queue_full', 'tenant_rate_limited'] as const) {
       observer.refused({
         tenant: 'acme',

@@ -1,5 +1,6 @@
 /** Shaping the gateway's state into the page's JSON: alert names, tiers, totals, and nothing secret. */
 import { describe, expect, it } from 'vitest';
+import type { AccuracyTotals } from '../../src/dashboard/accuracy-totals.js';
 import type { CounterTotals } from '../../src/dashboard/counter-totals.js';
 import { publicUrl, type SnapshotSources, shapeSnapshot } from '../../src/dashboard/snapshot.js';
 import type { Series } from '../../src/dashboard/wire.js';
@@ -54,6 +55,24 @@ const COUNTERS: CounterTotals = {
   upstreamByDeployment: new Map([['d1', { responses: 9, failures: 1 }]]),
   rateLimitedByDeployment: new Map([['d1', 2]]),
   admitted: 9,
+};
+
+const ACCURACY: AccuracyTotals = {
+  byDeployment: new Map([
+    [
+      'd1',
+      { inputError: 0.123456, outputError: 3, retriesSucceeded: 4, retriesFailed: 1, cacheHitRatio: 0.75 },
+    ],
+  ]),
+  requestTokens: [
+    {
+      tenant: 'acme',
+      group: 'gpt',
+      requests: 7,
+      input: { p50: 40, p95: 90, p99: 120 },
+      output: { p50: 8, p95: 30, p99: 60 },
+    },
+  ],
 };
 
 function sources(overrides: Partial<SnapshotSources> = {}): SnapshotSources {
@@ -133,6 +152,7 @@ function sources(overrides: Partial<SnapshotSources> = {}): SnapshotSources {
     ],
     tenantWait: (_tenant, q) => (q === 0.5 ? 2 : 80),
     counters: COUNTERS,
+    accuracy: ACCURACY,
     cacheReadTokens: 0,
     cacheReported: false,
     seriesMode: 'replace',
@@ -177,6 +197,21 @@ describe('shapeSnapshot', () => {
       lastHeaders: [
         { dimension: 'requests', window: 'minute', limit: 100, remaining: 40, resetInMs: 2_000, scope: null },
       ],
+      estimateError: { input: 0.1235, output: 3 },
+      retries: { succeeded: 4, failed: 1 },
+      cacheHitRatio: 0.75,
+    });
+  });
+
+  it('shows tokens per request by tenant and group, and no accuracy for a deployment without reports', () => {
+    const snapshot = shapeSnapshot(
+      sources({ accuracy: { byDeployment: new Map(), requestTokens: ACCURACY.requestTokens } }),
+    );
+    expect(snapshot.requestTokens).toEqual(ACCURACY.requestTokens);
+    expect(snapshot.deployments[0]).toMatchObject({
+      estimateError: { input: null, output: null },
+      retries: { succeeded: 0, failed: 0 },
+      cacheHitRatio: null,
     });
   });
 

@@ -108,4 +108,31 @@ describe('hot metrics through a prom-client Registry', () => {
     expect(await hot.metrics()).toBe('# HELP test_idle_total Idle.\n# TYPE test_idle_total counter\n');
     expect(await hot.metrics()).toBe(await own.metrics());
   });
+
+  it('write the same text through kept children, and a declared series at 0', async () => {
+    const registry = new Registry();
+    const requests = new HotCounter(
+      'test_requests_total',
+      'Requests by tenant and status.\nSecond line with a \\ backslash.',
+      ['tenant', 'status'],
+      registry,
+    );
+    const latency = new HotHistogram(
+      'test_latency_seconds',
+      'Latency.',
+      ['deployment'],
+      [0.1, 1, 10],
+      registry,
+    );
+    const acme = requests.child(['acme', '200']);
+    acme.value += 1;
+    acme.value += 2;
+    requests.child([AWKWARD, '429']).value += 1;
+    const d1 = latency.child(['d1']);
+    for (const v of [0.05, 0.5, 0.5, 60]) d1.observe(v);
+    latency.child([AWKWARD]).observe(1);
+    expect(await registry.metrics()).toBe(EXPECTED);
+    requests.declare(['idle-co', '200']);
+    expect(await registry.metrics()).toContain('test_requests_total{tenant="idle-co",status="200"} 0\n');
+  });
 });

@@ -311,7 +311,7 @@ describe('health, readiness, metrics and alerts', () => {
     expect(text).toMatch(/sluice_store_mode\{mode="memory"\} 1/);
     expect(text).toMatch(/sluice_store_expired_leases 0/);
     expect(text).toMatch(/sluice_store_duplicate_settles 0/);
-    expect(text).toMatch(/sluice_process_cpu_seconds_total/);
+    expect(text).toMatch(/process_cpu_seconds_total/);
   });
 
   it('raises a bucket alert once per transition (warn at 80 %, act at 90 %)', async () => {

@@ -86,6 +86,7 @@ describe('usageFromBody', () => {
       outputTokens: 503,
       cacheReadTokens: 0,
       cacheWriteTokens: 0,
+      promptTokens: 2095,
     });
   });
 

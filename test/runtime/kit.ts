@@ -406,6 +406,7 @@ const EVENT_NAMES: readonly (keyof GovernorEvents)[] = [
   'retry',
   'fallback',
   'settled',
+  'retried',
   'observed',
   'clamped',
   'paused',

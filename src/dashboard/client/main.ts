@@ -11,6 +11,7 @@ import { SeriesBuffer } from './series-buffer.js';
 import { renderBuckets } from './views/buckets.js';
 import { renderCharts } from './views/charts.js';
 import { renderDeployments } from './views/deployments.js';
+import { renderRequestTokens } from './views/request-tokens.js';
 import { renderConnection, renderStatus } from './views/status.js';
 import { renderTenants } from './views/tenants.js';
 import { renderTotals } from './views/totals.js';
@@ -63,6 +64,7 @@ function render(snapshot: DashboardSnapshot): void {
     () => renderBuckets(snapshot),
     () => renderCharts(snapshot, series),
     () => renderTenants(snapshot),
+    () => renderRequestTokens(snapshot),
     () => renderDeployments(snapshot),
   ];
   // One broken view must not blank the others.

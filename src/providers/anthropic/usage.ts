@@ -54,6 +54,7 @@ export function anthropicUsage(
     outputTokens: counts.output ?? 0,
     cacheReadTokens: counts.cacheRead,
     cacheWriteTokens: counts.cacheCreation,
+    promptTokens: (counts.input ?? 0) + (counts.cacheCreation ?? 0) + cacheRead,
   };
 }
 

@@ -6,18 +6,23 @@
  */
 import type { ProviderError, ProviderUsage, UsageTap } from '../adapter.js';
 import { lastObjectMember } from '../parse/json-member.js';
+import { GeneratedText, textMembers } from '../stream/generated-text.js';
 import { classifyInStream, type ErrorClassifier } from '../stream/in-stream-error.js';
 import { createStreamFrame } from '../stream/stream-frame.js';
 import { geminiUsage } from './usage.js';
 
+/** Generated text in a candidate's parts (`thought` parts carry theirs as `text` too). */
+const PART_TEXT = textMembers('text');
 const LEADING_ERROR = /^\s*\{\s*"error"\s*:/;
 
 export function createGeminiUsageTap(classify: ErrorClassifier): UsageTap {
   let usage: ProviderUsage | undefined;
   let finished = false;
   let error: ProviderError | undefined;
+  const generated = new GeneratedText();
 
   const frame = createStreamFrame((_event, data) => {
+    generated.add(data, PART_TEXT);
     if (data.includes('"usageMetadata"')) {
       const found = geminiUsage(lastObjectMember(data, 'usageMetadata'));
       if (found) usage = found;
@@ -33,6 +38,7 @@ export function createGeminiUsageTap(classify: ErrorClassifier): UsageTap {
     push: (chunk) => frame.push(chunk),
     usage: () => usage,
     complete: () => finished && usage !== undefined,
+    generatedTokens: () => generated.tokens(),
     error: () => error,
   };
 }

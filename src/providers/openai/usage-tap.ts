@@ -11,11 +11,12 @@
  *   `response.failed` (Responses).
  *
  * Only chunks that contain a `usage` or `error` object are parsed, and then
- * only that object.
+ * only that object; generated text is only measured (`GeneratedText`).
  */
 import type { Endpoint, ProviderError, ProviderUsage, UsageTap } from '../adapter.js';
 import { lastObjectMember } from '../parse/json-member.js';
 import { isRecord, recordField } from '../parse/json-shape.js';
+import { GeneratedText, textMembers } from '../stream/generated-text.js';
 import { classifyInStream, type ErrorClassifier, leadingType } from '../stream/in-stream-error.js';
 import { createStreamFrame } from '../stream/stream-frame.js';
 import { openAIUsage } from './usage.js';
@@ -26,12 +27,19 @@ const TERMINAL_RESPONSE_EVENTS: ReadonlySet<string> = new Set([
   'response.failed',
 ]);
 
+/** Where a chat or completion chunk carries generated text: message text, reasoning, refusals, tool arguments, legacy completions. */
+const CHUNK_TEXT = textMembers('content', 'reasoning_content', 'refusal', 'arguments', 'text');
+/** Responses `*.delta` events carry their piece of text (or tool arguments) as `delta`. */
+const RESPONSE_DELTA = textMembers('delta');
+
 export function createOpenAIUsageTap(endpoint: Endpoint, classify: ErrorClassifier): UsageTap {
   let usage: ProviderUsage | undefined;
   let complete = false;
   let error: ProviderError | undefined;
+  const generated = new GeneratedText();
 
   const onChunk = (data: string): void => {
+    generated.add(data, CHUNK_TEXT);
     if (data.includes('"usage"')) {
       const found = openAIUsage(lastObjectMember(data, 'usage'));
       if (found) {
@@ -58,6 +66,10 @@ export function createOpenAIUsageTap(endpoint: Endpoint, classify: ErrorClassifi
       error = classifyInStream(classify, { error: err }, err);
       return;
     }
+    if (type?.endsWith('.delta')) {
+      generated.add(data, RESPONSE_DELTA);
+      return;
+    }
     if (type === undefined || !TERMINAL_RESPONSE_EVENTS.has(type)) return;
     const found = openAIUsage(lastObjectMember(data, 'usage'));
     if (found) usage = found;
@@ -78,6 +90,7 @@ export function createOpenAIUsageTap(endpoint: Endpoint, classify: ErrorClassifi
     push: (chunk) => frame.push(chunk),
     usage: () => usage,
     complete: () => complete,
+    generatedTokens: () => generated.tokens(),
     error: () => error,
   };
 }

@@ -7,12 +7,13 @@
  * provider's usage when the body ended (`end`), with what is known when it
  * was cut (`fail`).
  *
- * Cut streams keep the estimate unless the usage seen already exceeds it
- * (PROVIDERS.md §1.8: "If the stream is aborted, keep the pre-charged
- * estimate").
+ * Cut streams keep the estimate on the buckets unless the usage seen
+ * already exceeds it (PROVIDERS.md §1.8: "If the stream is aborted, keep the
+ * pre-charged estimate"), but observers are told what was delivered: the
+ * usage seen and the output counted from the chunks relayed.
  */
 import type { Cost, Usage } from '../../core/cost.js';
-import type { ProviderError, StreamRewriter, UsageTap } from '../../providers/adapter.js';
+import type { ProviderError, ProviderUsage, StreamRewriter, UsageTap } from '../../providers/adapter.js';
 import { bodyForUsage } from '../../providers/parse/usage-body.js';
 import type { Deployment } from '../deployment.js';
 import type { Call, SuccessOutcome, UpstreamReply } from './call.js';
@@ -34,6 +35,7 @@ export class Relay {
   private collected: Uint8Array[] | undefined;
   private collectedSize = 0;
   private settledUsage: Usage | undefined;
+  private started = false;
 
   constructor(
     outcome: SuccessOutcome<UpstreamReply>,
@@ -56,6 +58,10 @@ export class Relay {
 
   /** The bytes to send on for one upstream chunk (the chunk itself unless something is stripped). */
   push(chunk: Uint8Array): Uint8Array {
+    if (!this.started) {
+      this.started = true;
+      this.settlement.firstChunk();
+    }
     const tap = this.tap;
     if (tap) {
       tap.push(chunk);
@@ -102,27 +108,57 @@ export class Relay {
     if (this.settlement.settled) return;
     const estimate: Cost = this.settlement.admitted.request.cost;
     let usage: Usage | undefined;
+    let delivered: ProviderUsage;
+    let reported = false;
     if (this.tap) {
-      usage = usageOfStream(this.tap, estimate);
-    } else if (complete && this.collected) {
-      const parts = this.collected;
-      const body = bodyForUsage(parts.length === 1 ? asBuffer(parts[0] as Uint8Array) : Buffer.concat(parts));
-      usage =
-        body === undefined ? undefined : this.deployment.adapter.usageFromBody(this.call.endpoint, body);
+      const tap = this.tap;
+      const seen = tap.usage();
+      reported = seen !== undefined && tap.complete();
+      usage = reported ? seen : usageOfCutStream(seen, estimate);
+      delivered = reported && seen ? seen : deliveredOfCutStream(seen, tap.generatedTokens(), estimate);
+    } else {
+      if (complete && this.collected) {
+        const parts = this.collected;
+        const body = bodyForUsage(
+          parts.length === 1 ? asBuffer(parts[0] as Uint8Array) : Buffer.concat(parts),
+        );
+        usage =
+          body === undefined ? undefined : this.deployment.adapter.usageFromBody(this.call.endpoint, body);
+      }
+      reported = usage !== undefined;
+      // A whole answer was produced upstream even when its count could not be read: the estimate is the best known.
+      delivered = usage ?? estimate;
     }
     this.collected = undefined;
     this.settledUsage = usage;
-    void this.settlement.settle(usage);
+    void this.settlement.settle(usage, { delivered, reported });
   }
 }
 
-/** A stream's usage to settle with: the provider's final count, or on a cut stream the estimate unless exceeded. */
-function usageOfStream(tap: UsageTap, estimate: Cost): Usage | undefined {
-  const usage = tap.usage();
-  if (!usage) return undefined;
-  if (tap.complete()) return usage;
-  const seen = usage.inputTokens + usage.outputTokens;
-  return seen > estimate.inputTokens + estimate.outputTokens ? usage : undefined;
+/** Buckets of a cut stream keep the estimate unless the usage seen already exceeds it. */
+function usageOfCutStream(seen: Usage | undefined, estimate: Cost): Usage | undefined {
+  if (!seen) return undefined;
+  return seen.inputTokens + seen.outputTokens > estimate.inputTokens + estimate.outputTokens
+    ? seen
+    : undefined;
+}
+
+/**
+ * What a stream without the provider's final count delivered: the input the
+ * provider reported (else the estimate: the prompt was sent and read), and
+ * the larger of the output it reported so far and the output counted from
+ * the text the chunks carried.
+ */
+function deliveredOfCutStream(
+  seen: ProviderUsage | undefined,
+  generated: number,
+  estimate: Cost,
+): ProviderUsage {
+  const input = seen && seen.inputTokens > 0 ? seen.inputTokens : estimate.inputTokens;
+  const output = Math.max(seen?.outputTokens ?? 0, generated);
+  return seen
+    ? { ...seen, inputTokens: input, outputTokens: output }
+    : { inputTokens: input, outputTokens: output };
 }
 
 /** The same bytes as a Buffer, without a copy. */

@@ -2,33 +2,83 @@
  * Settles one admitted attempt exactly once, whatever happens first: usage
  * arrives, the stream is cut, the caller aborts, or an error ends it. While
  * unsettled, the governor's `LeaseKeeper` keeps its lease alive.
+ *
+ * Two amounts travel separately: the usage the buckets are settled with
+ * (a cut stream keeps its estimate there) and what the call delivered,
+ * which observers count.
  */
+import type { Clock } from '../../core/clock.js';
 import type { Usage } from '../../core/cost.js';
+import type { ProviderUsage } from '../../providers/adapter.js';
 import type { Admission, Admitted } from '../admission.js';
 import type { LeaseKeeper } from '../lease-keeper.js';
 
+/** What is known about an attempt's tokens when it settles. */
+export interface SettledFacts {
+  /** Bucket usage; undefined: the estimate stands. */
+  readonly usage: Usage | undefined;
+  /** Tokens the call used as far as known (see the `settled` event). */
+  readonly delivered: ProviderUsage;
+  /** `usage` is the provider's own final count. */
+  readonly reported: boolean;
+  /** A 2xx answer's body was relayed: the relay (or `schedule`) settled with what it delivered. */
+  readonly answered: boolean;
+  /** Clock time of the first body chunk (undefined: none). */
+  readonly firstChunkAt: number | undefined;
+}
+
+export interface SettlementOptions {
+  leases: LeaseKeeper;
+  clock: Clock;
+  onSettled: (facts: SettledFacts) => void;
+}
+
+const NOTHING: ProviderUsage = Object.freeze({ inputTokens: 0, outputTokens: 0 });
+
 export class Settlement {
   private done = false;
+  private firstChunkAt: number | undefined;
+  private readonly leases: LeaseKeeper;
+  private readonly clock: Clock;
+  private readonly onSettled: (facts: SettledFacts) => void;
 
   constructor(
     private readonly admission: Admission,
     readonly admitted: Admitted,
-    private readonly leases: LeaseKeeper,
-    private readonly onSettled: (usage: Usage | undefined) => void,
+    options: SettlementOptions,
   ) {
-    leases.keep(admitted.reservation);
+    this.leases = options.leases;
+    this.clock = options.clock;
+    this.onSettled = options.onSettled;
+    this.leases.keep(admitted.reservation);
   }
 
   get settled(): boolean {
     return this.done;
   }
 
-  /** Usage known → refund or charge the difference; undefined → the estimate stands. */
-  settle(usage?: Usage): Promise<void> {
+  /** The first chunk of the answer's body arrived (time to first chunk). */
+  firstChunk(): void {
+    if (this.firstChunkAt === undefined) this.firstChunkAt = this.clock.now();
+  }
+
+  /**
+   * Usage known → refund or charge the difference; undefined → the estimate
+   * stands. `delivered` is given by whoever relayed an answer; without it
+   * the attempt failed and delivered `usage` or nothing. `reported`
+   * defaults to whether usage is given.
+   */
+  settle(usage?: Usage, known: { delivered?: ProviderUsage; reported?: boolean } = {}): Promise<void> {
     if (this.done) return Promise.resolve();
     this.done = true;
     this.leases.release(this.admitted.reservation);
-    this.onSettled(usage);
+    this.onSettled({
+      usage,
+      delivered: known.delivered ?? usage ?? NOTHING,
+      reported: known.reported ?? usage !== undefined,
+      answered: known.delivered !== undefined,
+      firstChunkAt: this.firstChunkAt,
+    });
     return this.admission.settle(this.admitted, usage).then(
       () => undefined,
       () => undefined, // the store's lease expiry settles what it could not

@@ -97,7 +97,7 @@ describe('usage taps: expected results', () => {
 
   it('Anthropic §8.13: input from message_start, output from the last message_delta (not summed)', () => {
     expect(whole(CASES[3] as Case)).toEqual({
-      usage: { inputTokens: 25, outputTokens: 15, cacheReadTokens: 0, cacheWriteTokens: 0 },
+      usage: { inputTokens: 25, outputTokens: 15, cacheReadTokens: 0, cacheWriteTokens: 0, promptTokens: 25 },
       complete: true,
       error: undefined,
     });
@@ -105,7 +105,7 @@ describe('usage taps: expected results', () => {
 
   it('Anthropic §8.13 cut by an overloaded_error: partial usage and the error', () => {
     expect(whole(CASES[4] as Case)).toEqual({
-      usage: { inputTokens: 25, outputTokens: 1, cacheReadTokens: 0, cacheWriteTokens: 0 },
+      usage: { inputTokens: 25, outputTokens: 1, cacheReadTokens: 0, cacheWriteTokens: 0, promptTokens: 25 },
       complete: false,
       error: 'overloaded',
     });

@@ -1,12 +1,14 @@
 /**
  * Each deployment's health: its circuit, the share of its limits admitted
  * now (AIMD lowers it after upstream 429s and raises it back slowly), what it
- * actually took in the last minute, its upstream answers, and the
- * rate-limit headers of its last response as the provider reported them.
+ * actually took in the last minute, its upstream answers, how far its
+ * estimates were from the provider's counts, whether its retries got calls
+ * served, its prompt-cache hit ratio, and the rate-limit headers of its last
+ * response as the provider reported them.
  */
 import type { DashboardSnapshot, DeploymentRow, ObservationRow } from '../../wire.js';
 import { byId, h, syncKeyed } from '../dom.js';
-import { compact, count, duration, limitName } from '../format.js';
+import { compact, count, duration, limitName, percent } from '../format.js';
 
 const CIRCUIT_TEXT = {
   closed: 'closed · healthy',
@@ -30,12 +32,13 @@ function createRow(): HTMLTableRowElement {
     cell('circuit'),
     cell('rate'),
     cell('answers'),
+    cell('accuracy'),
     cell('headers'),
   );
 }
 
 function updateRow(tr: HTMLTableRowElement, d: DeploymentRow): void {
-  const [id, upstream, circuit, rate, answers, headers] = Array.from(tr.cells);
+  const [id, upstream, circuit, rate, answers, accuracy, headers] = Array.from(tr.cells);
   tr.dataset.circuit = d.circuit;
   fill(
     id,
@@ -58,6 +61,27 @@ function updateRow(tr: HTMLTableRowElement, d: DeploymentRow): void {
     `${count(d.responses)} answers`,
     h('small', { class: d.rateLimited > 0 ? 'bad' : undefined }, `${count(d.rateLimited)} × 429`),
     h('small', { class: d.failures > 0 ? 'warn' : undefined }, `${count(d.failures)} × 5xx / network`),
+  );
+  if (accuracy) {
+    accuracy.dataset.inputError = String(d.estimateError.input ?? '');
+    accuracy.dataset.outputError = String(d.estimateError.output ?? '');
+    accuracy.dataset.retriesSucceeded = String(d.retries.succeeded);
+    accuracy.dataset.retriesFailed = String(d.retries.failed);
+    accuracy.dataset.cacheHit = String(d.cacheHitRatio ?? '');
+  }
+  fill(
+    accuracy,
+    `estimate ${signed(d.estimateError.input)} in · ${signed(d.estimateError.output)} out`,
+    h(
+      'small',
+      { class: d.retries.failed > d.retries.succeeded ? 'warn' : undefined },
+      `retries ${count(d.retries.succeeded)} served · ${count(d.retries.failed)} failed`,
+    ),
+    h(
+      'small',
+      {},
+      d.cacheHitRatio === null ? 'no prompt-cache figures' : `prompt cache ${percent(d.cacheHitRatio)}`,
+    ),
   );
   if (d.lastHeaders.length === 0) {
     fill(headers, h('small', {}, d.lastHeadersAgoMs === null ? 'no response yet' : 'no rate-limit headers'));
@@ -82,6 +106,13 @@ function observation(o: ObservationRow): HTMLLIElement {
           : '';
   const reset = o.resetInMs !== null && o.resetInMs > 0 ? ` · full in ${duration(o.resetInMs)}` : '';
   return h('li', {}, `${name}: ${left}${reset}`);
+}
+
+/** Estimated ÷ reported − 1 as "+25 %" (over-reserved) or "−10 %"; "–" before any report. */
+function signed(error: number | null): string {
+  if (error === null) return '–';
+  const rounded = Math.round(error * 100);
+  return `${rounded > 0 ? '+' : rounded < 0 ? '−' : '±'}${Math.abs(rounded)} %`;
 }
 
 /** Replaces a cell's content, but only when it changed (keeps text selectable on a live page). */

@@ -1,0 +1,139 @@
+/**
+ * Gauges that describe state (buckets, queues, circuits, AIMD, store), read
+ * when Prometheus scrapes rather than kept up to date per request.
+ */
+import { Gauge, type Registry } from 'prom-client';
+import type { AlertLevel } from './alerts.js';
+import type { BucketReading, GatewayState } from './state.js';
+
+const CIRCUIT_VALUE = { closed: 0, half_open: 1, open: 2 } as const;
+
+export function registerStateGauges(
+  registry: Registry,
+  state: GatewayState,
+  readings: {
+    sampleBuckets: () => Promise<readonly BucketReading[]>;
+    alertLevel: (key: string) => AlertLevel;
+  },
+): void {
+  const registers = [registry];
+  const { sampleBuckets, alertLevel } = readings;
+  // One `peek` per scrape feeds every bucket gauge: each gauge's collect awaits the same reading.
+  let reading: Promise<readonly BucketReading[]> | undefined;
+  const readBuckets = () => {
+    reading ??= sampleBuckets().finally(() => {
+      setImmediate(() => {
+        reading = undefined;
+      });
+    });
+    return reading;
+  };
+  const bucketLabels = ['bucket', 'scope', 'owner', 'dimension', 'window'] as const;
+  const bucketGauge = (name: string, help: string, value: (b: BucketReading) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: bucketLabels,
+      registers,
+      async collect() {
+        const readings = await readBuckets();
+        this.reset();
+        for (const b of readings)
+          this.labels(b.key, b.scope, b.owner, b.dimension, b.window ?? '').set(value(b));
+      },
+    });
+  bucketGauge(
+    'sluice_bucket_utilization',
+    'Share of a bucket’s usable capacity in use (0–1).',
+    (b) => b.utilization,
+  );
+  bucketGauge('sluice_bucket_remaining', 'Units (or slots) a bucket can still hand out.', (b) => b.remaining);
+  bucketGauge(
+    'sluice_bucket_limit',
+    'The limit in force for a bucket (declared, learned or lowered by AIMD).',
+    (b) => b.limit,
+  );
+  new Gauge({
+    name: 'sluice_bucket_alert_state',
+    help: 'Utilization alert per bucket: 0 ok, 1 warn, 2 act.',
+    labelNames: ['bucket', 'scope', 'owner'],
+    registers,
+    async collect() {
+      const readings = await readBuckets();
+      this.reset();
+      for (const b of readings) this.labels(b.key, b.scope, b.owner).set(alertLevel(b.key));
+    },
+  });
+  new Gauge({
+    name: 'sluice_queue_depth',
+    help: 'Requests waiting for admission, by priority class.',
+    labelNames: ['priority'],
+    registers,
+    collect() {
+      for (const q of state.queues()) this.labels(q.priority).set(q.depth);
+    },
+  });
+  new Gauge({
+    name: 'sluice_in_flight_requests',
+    help: 'Requests the gateway is handling now (queued, upstream or streaming).',
+    registers,
+    collect() {
+      this.set(state.inFlight());
+    },
+  });
+  new Gauge({
+    name: 'sluice_circuit_state',
+    help: 'Circuit breaker per deployment: 0 closed, 1 half-open, 2 open.',
+    labelNames: ['deployment'],
+    registers,
+    collect() {
+      this.reset();
+      for (const d of state.deployments()) this.labels(d.id).set(CIRCUIT_VALUE[d.circuit]);
+    },
+  });
+  new Gauge({
+    name: 'sluice_adaptive_factor',
+    help: 'AIMD share of a deployment’s declared limits admitted now (1 = all).',
+    labelNames: ['deployment'],
+    registers,
+    collect() {
+      this.reset();
+      for (const d of state.deployments()) this.labels(d.id).set(d.adaptiveFactor);
+    },
+  });
+  new Gauge({
+    name: 'sluice_store_mode',
+    help: 'Where limits are decided: 1 for the current mode (memory, shared, local = fail-open, refusing = fail-closed).',
+    labelNames: ['mode'],
+    registers,
+    collect() {
+      const mode = state.store().mode;
+      for (const m of ['memory', 'shared', 'local', 'refusing'] as const)
+        this.labels(m).set(m === mode ? 1 : 0);
+    },
+  });
+  const storeGauge = (
+    name: string,
+    help: string,
+    read: (s: Awaited<ReturnType<GatewayState['storeStats']>>) => number,
+  ) =>
+    new Gauge({
+      name,
+      help,
+      registers,
+      async collect() {
+        this.set(read(await state.storeStats()));
+      },
+    });
+  storeGauge(
+    'sluice_store_expired_leases',
+    'Reservations never settled whose lease ran out (should stay 0: every request settles).',
+    (s) => s.expiredLeases,
+  );
+  storeGauge(
+    'sluice_store_duplicate_settles',
+    'Settles of an already settled reservation (counted, never applied).',
+    (s) => s.duplicateSettles,
+  );
+  storeGauge('sluice_store_active_reservations', 'Reservations held now.', (s) => s.active);
+}
