@@ -11,6 +11,7 @@
  * deep inside the runtime.
  */
 import { z } from 'zod';
+import { isTimeZone } from '../core/time-zone.js';
 
 export const positive = z.number().positive().finite();
 export const nonNegative = z.number().nonnegative().finite();
@@ -19,6 +20,10 @@ export const name = z
   .string()
   .regex(/^[A-Za-z0-9._-]+$/, "may only use letters, digits, '.', '_' and '-'")
   .min(1);
+
+const windowRule = z.enum(['continuous', 'fixed', 'sliced']);
+/** The limits a window rule can apply to (every name of `limitFields` with a window). */
+const WINDOWED_LIMITS = ['rps', 'rpm', 'rpd', 'tps', 'tpm', 'tpd', 'itpm', 'otpm', 'itpd', 'otpd'] as const;
 
 /** Rate limits of one scope; the names match `LIMIT_NAMES` of the runtime. */
 export const limitFields = {
@@ -33,8 +38,23 @@ export const limitFields = {
   itpd: positive.optional(),
   otpd: positive.optional(),
   concurrency: positiveInt.optional(),
-  /** Per-day limits: rolling 24 h (default) or reset at 00:00 UTC. */
+  /** Per-day limits: rolling 24 h (default) or reset at midnight (`time_zone`, default UTC). */
   day: z.enum(['rolling', 'calendar']).optional(),
+  /**
+   * How the limits are enforced: `continuous` refill (default), `fixed`
+   * counters reset at each minute/day boundary, or `sliced` per-minute limits
+   * enforced per 1 s / 10 s slice; for the whole set or per limit
+   * (`{ rpm: sliced, tpm: fixed }`). Gemini and Azure deployments default to
+   * their providers' rules (README, "Window rules").
+   */
+  window: z.union([windowRule, z.partialRecord(z.enum(WINDOWED_LIMITS), windowRule)]).optional(),
+  /** Slice of a `sliced` limit. */
+  slice: z.enum(['1s', '10s']).optional(),
+  /** Where fixed periods start, an IANA zone (Gemini: America/Los_Angeles). */
+  time_zone: z
+    .string()
+    .refine(isTimeZone, { error: 'expected an IANA time zone such as America/Los_Angeles or UTC' })
+    .optional(),
 };
 export const limitsSchema = z.strictObject(limitFields);
 export type LimitsInput = z.infer<typeof limitsSchema>;

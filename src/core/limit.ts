@@ -153,7 +153,9 @@ export function defineBucket(key: string, def: LimitDefinition): BucketSpec {
     limit: def.limit,
     per: def.per,
     margin,
-    capacity: fixed ? sliceCapacity(fixed.periodLimit, margin, def.window === 'sliced') : def.limit * (1 - margin),
+    capacity: fixed
+      ? sliceCapacity(fixed.periodLimit, margin, def.window === 'sliced')
+      : def.limit * (1 - margin),
     windowMs,
     ratePerMs: def.limit / windowMs,
     fixed,

@@ -11,7 +11,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+
 const utcDayStart = (t: number): number => Math.floor(t / 86_400_000) * 86_400_000;
+
 import { ManualClock } from '../../src/core/clock.js';
 import { type Cost, costOf, costOn, type Usage, usageOn } from '../../src/core/cost.js';
 import type { Reservation } from '../../src/core/decision.js';

@@ -41,7 +41,8 @@ export function periodOf(rule: FixedWindowRule, now: number, out: Float64Array):
     cached = new Float64Array([0, 0]);
     zoned.set(rule, cached);
   }
-  if (!(now >= (cached[0] as number) && now < (cached[1] as number))) zonePeriod(rule.timeZone, rule.periodMs, now, cached);
+  if (!(now >= (cached[0] as number) && now < (cached[1] as number)))
+    zonePeriod(rule.timeZone, rule.periodMs, now, cached);
   out[0] = cached[0] as number;
   out[1] = cached[1] as number;
 }
@@ -119,7 +120,10 @@ export function fixedRemaining(used: number, windowStart: number, now: number, s
  * 30 s look half refilled). Measured against the period's share of the
  * limit: a slice can never have more left than a slice's worth.
  */
-export function fixedUsedFromProvider(observation: ProviderObservation, spec: BucketSpec): number | undefined {
+export function fixedUsedFromProvider(
+  observation: ProviderObservation,
+  spec: BucketSpec,
+): number | undefined {
   const rule = spec.fixed as FixedWindowRule;
   const left = reportedRemaining(observation, spec);
   if (left === undefined) return undefined;

@@ -66,7 +66,9 @@ export interface ScopeOptions {
 
 function windowOf(dimension: LimitDimension, options: ScopeOptions): WindowOptions {
   if (dimension === 'rpd' || dimension === 'tpd') {
-    return options.dayMode === 'calendar' ? { mode: 'fixed', timeZone: options.timeZone } : { mode: 'bucket' };
+    return options.dayMode === 'calendar'
+      ? { mode: 'fixed', timeZone: options.timeZone }
+      : { mode: 'bucket' };
   }
   if (options.minuteMode !== 'sliced') return { mode: options.minuteMode };
   return dimension === 'rpm' ? { mode: 'sliced', sliceMs: options.sliceMs } : { mode: 'fixed' };

@@ -294,7 +294,11 @@ export class RedisStore implements Store {
     // One "now" per script call: the time the batch's first reservation was asked for.
     const now = (items[0] as PendingReserve).now;
     const header = [now, this.source, this.grace];
-    const call = encodeReserves(items, { stats: group.stats, leases: group.leases, header, now }, this.argsOf);
+    const call = encodeReserves(
+      items,
+      { stats: group.stats, leases: group.leases, header, now },
+      this.argsOf,
+    );
     this.run(this.scripts.reserve, call.keys, call.argv).then(
       (reply) => resolveReserves(call, reply as unknown[], now),
       (error: unknown) => {
