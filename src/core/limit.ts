@@ -36,10 +36,14 @@ export type BucketKind = 'gcra' | 'fixed' | 'concurrency';
 
 /**
  * Share of a paced period's capacity offered at its first instant; the rest
- * comes linearly over the first half of the period (`fixed-window.ts`).
+ * comes linearly over the first quarter of the period (`fixed-window.ts`):
+ * enough to keep a burst at second 0, or a clock a few seconds ahead of the
+ * provider's, from spending the whole minute at once, and short enough that
+ * a caller's usual wait limit (30 s) still sees the whole budget.
  * Periods of a day or longer are budgets, not rates, and are not paced.
  */
 export const FIXED_BURST = 0.5;
+const PACED_SHARE_OF_PERIOD = 0.25;
 const PACED_UP_TO_MS = 3_600_000;
 
 /** The numbers of a fixed or sliced window, derived once per spec. */
@@ -194,7 +198,7 @@ function fixedRuleOf(key: string, def: LimitDefinition, windowMs: number): Fixed
     timeZone: def.timeZone === 'UTC' ? undefined : def.timeZone,
     periodLimit: def.limit,
     burst: paced ? FIXED_BURST : 1,
-    paceMs: paced ? windowMs / 2 : 0,
+    paceMs: paced ? windowMs * PACED_SHARE_OF_PERIOD : 0,
   });
 }
 
