@@ -36,17 +36,6 @@ function launch<T>(n: number, call: () => Promise<T>) {
 const queued = (g: LibraryGovernor) =>
   g.governor.admission.stats().queued.reduce((sum, depth) => sum + depth, 0);
 
-/** Moves the clock a second at a time (each step after the released calls came back) until `done`. */
-async function runUntil(clock: ManualClock, g: LibraryGovernor, done: () => boolean, total: () => number) {
-  for (let seconds = 0; seconds <= 180; seconds++) {
-    await waitUntil(() => done() || total() + queued(g) > 0);
-    await waitUntil(() => queued(g) > 0 || done());
-    if (done()) return;
-    await clock.advanceAsync(1_000);
-  }
-  throw new Error('calls still queued after 180 s of clock time');
-}
-
 function generate(g: LibraryGovernor, sim: Simulator): Promise<Response> {
   return g
     .fetch(`${sim.url}/v1beta/models/${GEMINI}:generateContent`, {
