@@ -12,6 +12,8 @@
  */
 import { z } from 'zod';
 import { isTimeZone } from '../core/time-zone.js';
+import type { LimitsConfig } from '../runtime/limits.js';
+import { windowProblems } from '../runtime/window-rules.js';
 
 export const positive = z.number().positive().finite();
 export const nonNegative = z.number().nonnegative().finite();
@@ -47,7 +49,12 @@ export const limitFields = {
    * (`{ rpm: sliced, tpm: fixed }`). Gemini and Azure deployments default to
    * their providers' rules (README, "Window rules").
    */
-  window: z.union([windowRule, z.partialRecord(z.enum(WINDOWED_LIMITS), windowRule)]).optional(),
+  window: z
+    .union([
+      windowRule,
+      z.strictObject(Object.fromEntries(WINDOWED_LIMITS.map((n) => [n, windowRule.optional()]))),
+    ])
+    .optional(),
   /** Slice of a `sliced` limit. */
   slice: z.enum(['1s', '10s']).optional(),
   /** Where fixed periods start, an IANA zone (Gemini: America/Los_Angeles). */
@@ -56,8 +63,21 @@ export const limitFields = {
     .refine(isTimeZone, { error: 'expected an IANA time zone such as America/Los_Angeles or UTC' })
     .optional(),
 };
-export const limitsSchema = z.strictObject(limitFields);
-export type LimitsInput = z.infer<typeof limitsSchema>;
+/** Window rules the runtime cannot honour, reported at their key (a slice too short for its limit, a sliced day). */
+function checkWindows(input: Partial<LimitsInput>, ctx: z.RefinementCtx): void {
+  const limits = {
+    ...input,
+    ...(input.slice !== undefined && { sliceMs: input.slice === '1s' ? 1_000 : 10_000 }),
+    ...(input.time_zone !== undefined && { timeZone: input.time_zone }),
+  };
+  for (const problem of windowProblems(limits as LimitsConfig)) {
+    ctx.addIssue({ code: 'custom', path: [problem.key], message: problem.message });
+  }
+}
+
+const limitsObject = z.strictObject(limitFields);
+export const limitsSchema = limitsObject.superRefine(checkWindows);
+export type LimitsInput = z.infer<typeof limitsObject>;
 
 export const PROVIDERS = ['openai', 'azure', 'anthropic', 'gemini', 'openai-compatible'] as const;
 
@@ -83,17 +103,19 @@ export const modelGroupSchema = z.strictObject({
   downgrade: z.strictObject({ to: z.string(), when_headroom_below: z.number().min(0).max(1) }).optional(),
 });
 
-export const tierSchema = z.strictObject({
-  ...limitFields,
-  /** Highest priority class the tier's requests may use. */
-  priority: z.string().optional(),
-  /** Longest a request may wait for admission before it is refused. */
-  max_wait_ms: nonNegative.optional(),
-  /** Fair-share weight inside a priority class. */
-  weight: positive.optional(),
-  /** Anthropic count_tokens calls per minute, a budget of their own (default: the tier's `rpm`). */
-  count_tokens_rpm: positive.optional(),
-});
+export const tierSchema = z
+  .strictObject({
+    ...limitFields,
+    /** Highest priority class the tier's requests may use. */
+    priority: z.string().optional(),
+    /** Longest a request may wait for admission before it is refused. */
+    max_wait_ms: nonNegative.optional(),
+    /** Fair-share weight inside a priority class. */
+    weight: positive.optional(),
+    /** Anthropic count_tokens calls per minute, a budget of their own (default: the tier's `rpm`). */
+    count_tokens_rpm: positive.optional(),
+  })
+  .superRefine(checkWindows);
 
 /** A tenant as both faces know it; the gateway adds the key it authenticates by. */
 export const tenantFields = {

@@ -13,8 +13,8 @@
  * (`window: { rpm: sliced, tpm: fixed }`); what it names wins over the
  * provider's rule for that limit, the rest keep the provider's.
  */
-import type { LimitDefinition, WindowRule } from '../core/limit.js';
-import type { LimitName, LimitsConfig } from './limits.js';
+import { defineBucket, InvalidLimitError, type LimitDefinition, type WindowRule } from '../core/limit.js';
+import { LIMIT_NAMES, type LimitName, type LimitsConfig } from './limits.js';
 
 export type WindowDeclaration = WindowRule | Partial<Record<LimitName, WindowRule>>;
 
@@ -30,13 +30,51 @@ export function providerWindows(provider: string): Pick<LimitsConfig, 'window' |
   }
 }
 
+/** Fewer requests per minute than one per 10 s slice cannot be sliced: Azure's default then counts the minute. */
+function fitProviderWindows(
+  defaults: Pick<LimitsConfig, 'window' | 'timeZone'>,
+  limits: LimitsConfig,
+): Pick<LimitsConfig, 'window' | 'timeZone'> {
+  const { window } = defaults;
+  if (typeof window !== 'object' || window.rpm !== 'sliced' || (limits.rpm ?? 6) >= 6) return defaults;
+  return { ...defaults, window: { ...window, rpm: 'fixed' } };
+}
+
+/**
+ * What is wrong with the window rules of a limit set, by key (`window`,
+ * `slice`, `time_zone`), for the configuration schema: every limit is
+ * defined as the runtime will define it, and each refusal is reported.
+ */
+export function windowProblems(limits: LimitsConfig): { key: string; message: string }[] {
+  const problems: { key: string; message: string }[] = [];
+  let sliced = false;
+  for (const name of Object.keys(LIMIT_NAMES) as LimitName[]) {
+    const limit = limits[name];
+    const { dimension, per } = LIMIT_NAMES[name];
+    if (limit === undefined || per === undefined) continue;
+    const window = windowFor(name, per, limits);
+    if (window.window === 'sliced') sliced = true;
+    try {
+      defineBucket(name, { dimension, limit, per, ...window, margin: 0 });
+    } catch (error) {
+      if (!(error instanceof InvalidLimitError)) throw error;
+      problems.push({ key: 'window', message: error.message });
+    }
+  }
+  if (limits.sliceMs !== undefined && !sliced) {
+    problems.push({ key: 'slice', message: 'a slice only applies to a sliced per-minute limit of this set' });
+  }
+  return problems;
+}
+
 /** `limits` with the provider's window rules under what it declares itself. */
 export function withProviderWindows(
   provider: string,
   limits: LimitsConfig | undefined,
 ): LimitsConfig | undefined {
-  const defaults = providerWindows(provider);
-  if (!defaults || !limits) return limits;
+  const known = providerWindows(provider);
+  if (!known || !limits) return limits;
+  const defaults = fitProviderWindows(known, limits);
   const window = mergeWindows(defaults.window, limits.window);
   return {
     ...limits,
