@@ -167,3 +167,52 @@ describe('window rules through governor.fetch', () => {
     expect(sim.stats().rejected.rpm).toBe(0);
   });
 });
+
+describe('header sync over a fixed window', () => {
+  it('OpenAI-style headers on a fixed minute: the reset is its boundary, no per-day limit is learned, no 429', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 4, 1, 12, 0, 5));
+    const limits = { rpm: 20, window: 'fixed' as const };
+    const sim = await simulator({ clock, defaults: limits, response: { tokens: 5 } });
+    const g = governor(
+      {
+        default_max_wait_ms: 120_000,
+        model_groups: {
+          'gpt-4o-mini': {
+            deployments: [
+              {
+                id: 'sim-openai',
+                provider: 'openai',
+                base_url: `${sim.url}/v1`,
+                model: 'gpt-4o-mini',
+                limits,
+              },
+            ],
+          },
+        },
+      },
+      { clock },
+    );
+    const client = new OpenAI({ apiKey: 'sk-gov', baseURL: `${sim.url}/v1`, fetch: g.fetch, maxRetries: 0 });
+    const ask = () =>
+      client.chat.completions.create({
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content: 'Hi' }],
+        max_tokens: 10,
+      });
+    // One call 5 s into the minute: remaining 19, reset in 55 s. Read as a continuous bucket that is a
+    // limit of 20 per ~13 days; it is the fixed minute's.
+    await ask();
+    const [deployment] = g.governor.groups.deployments();
+    expect(deployment?.buckets().map((b) => `${b.dimension}:${b.per}`)).toEqual([
+      'requests:minute',
+      'requests:minute',
+    ]);
+    const calls = launch(30, ask);
+    // 5 s into the minute the pace offers 12 of its 18: 11 beside the first call.
+    await waitUntil(() => calls.answered() === 11 && queued(g) === 19);
+    for (let second = 0; second < 120 && calls.answered() < 30; second++) await clock.advanceAsync(1_000);
+    await waitUntil(() => calls.answered() === 30);
+    for (const r of await calls.results) expect(r.status).toBe('fulfilled');
+    expect(sim.stats().rejected.rpm).toBe(0);
+  });
+});
