@@ -211,14 +211,20 @@ function sliceCapacity(periodLimit: number, margin: number, sliced: boolean): nu
   return sliced ? Math.max(capacity, Math.min(1, periodLimit)) : capacity;
 }
 
-/** The same bucket with another limit (provider-reported limit, adaptive decrease). */
+/**
+ * The same bucket with another limit (provider-reported limit, adaptive
+ * decrease, one instance's share). A sliced limit lowered below one unit per
+ * slice is counted per minute instead: it could never admit anything sliced.
+ */
 export function withLimit(spec: BucketSpec, limit: number): BucketSpec {
   if (limit === spec.limit) return spec;
+  const window = windowOf(spec);
+  const unsliceable = window.window === 'sliced' && (limit * (window.sliceMs as number)) / spec.windowMs < 1;
   return defineBucket(spec.key, {
     dimension: spec.dimension,
     limit,
     per: spec.per,
-    ...windowOf(spec),
+    ...(unsliceable ? { window: 'fixed' } : window),
     margin: spec.margin,
     scope: spec.scope,
   });

@@ -7,7 +7,7 @@ import {
   periodOf,
   periodStart,
 } from '../../../src/core/buckets/fixed-window.js';
-import { type BucketSpec, defineBucket, type FixedWindowRule } from '../../../src/core/limit.js';
+import { type BucketSpec, defineBucket, type FixedWindowRule, withLimit } from '../../../src/core/limit.js';
 import { zoneOffsetMs } from '../../../src/core/time-zone.js';
 
 const T0 = Date.UTC(2026, 4, 1, 12, 0, 0);
@@ -115,5 +115,27 @@ describe('fixed window', () => {
     periodOf(rule, Date.UTC(2026, 10, 1, 12), out);
     expect((out[1] as number) - (out[0] as number)).toBe(25 * HOUR);
     expect(out[0]).toBe(Date.UTC(2026, 10, 1, 7));
+  });
+});
+
+describe('withLimit on window rules', () => {
+  it('keeps the rule, and counts a sliced limit per minute once it is below one unit per slice', () => {
+    const sliced = defineBucket('azure:rpm', {
+      dimension: 'requests',
+      limit: 6,
+      per: 'minute',
+      window: 'sliced',
+    });
+    expect(withLimit(sliced, 12).fixed).toMatchObject({ periodMs: 10_000, periodLimit: 2 });
+    // One instance's share of 6 RPM between two instances: 3 a minute cannot be cut into 10 s slices.
+    expect(withLimit(sliced, 3).fixed).toMatchObject({ periodMs: 60_000, periodLimit: 3 });
+    const pacific = defineBucket('gemini:rpd', {
+      dimension: 'requests',
+      limit: 100,
+      per: 'day',
+      window: 'fixed',
+      timeZone: 'America/Los_Angeles',
+    });
+    expect(withLimit(pacific, 50).fixed).toMatchObject({ timeZone: 'America/Los_Angeles', periodLimit: 50 });
   });
 });
