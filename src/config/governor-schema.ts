@@ -13,7 +13,7 @@
 import { z } from 'zod';
 import { isTimeZone } from '../core/time-zone.js';
 import type { LimitsConfig } from '../runtime/limits.js';
-import { windowProblems } from '../runtime/window-rules.js';
+import { windowProblems, withProviderWindows } from '../runtime/window-rules.js';
 
 export const positive = z.number().positive().finite();
 export const nonNegative = z.number().nonnegative().finite();
@@ -63,39 +63,54 @@ export const limitFields = {
     .refine(isTimeZone, { error: 'expected an IANA time zone such as America/Los_Angeles or UTC' })
     .optional(),
 };
-/** Window rules the runtime cannot honour, reported at their key (a slice too short for its limit, a sliced day). */
-function checkWindows(input: Partial<LimitsInput>, ctx: z.RefinementCtx): void {
+/**
+ * Window rules the runtime cannot honour, reported at their key (a slice too
+ * short for its limit, a sliced day, a slice nothing uses). A deployment's
+ * limits are checked with its provider's rules beneath (an Azure deployment's
+ * `slice` applies to the RPM its provider slices).
+ */
+function checkWindows(
+  input: Partial<LimitsInput>,
+  ctx: z.RefinementCtx,
+  at: { path?: string[]; provider?: string } = {},
+): void {
   const limits = {
     ...input,
     ...(input.slice !== undefined && { sliceMs: input.slice === '1s' ? 1_000 : 10_000 }),
     ...(input.time_zone !== undefined && { timeZone: input.time_zone }),
-  };
-  for (const problem of windowProblems(limits as LimitsConfig)) {
-    ctx.addIssue({ code: 'custom', path: [problem.key], message: problem.message });
+  } as LimitsConfig;
+  const withDefaults =
+    at.provider === undefined ? limits : (withProviderWindows(at.provider, limits) ?? limits);
+  for (const problem of windowProblems(withDefaults)) {
+    ctx.addIssue({ code: 'custom', path: [...(at.path ?? []), problem.key], message: problem.message });
   }
 }
 
 const limitsObject = z.strictObject(limitFields);
-export const limitsSchema = limitsObject.superRefine(checkWindows);
+export const limitsSchema = limitsObject.superRefine((limits, ctx) => checkWindows(limits, ctx));
 export type LimitsInput = z.infer<typeof limitsObject>;
 
 export const PROVIDERS = ['openai', 'azure', 'anthropic', 'gemini', 'openai-compatible'] as const;
 
-export const deploymentSchema = z.strictObject({
-  id: name,
-  provider: z.enum(PROVIDERS),
-  base_url: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }),
-  /** Sent upstream instead of anything the caller sent. Use `${ENV_VAR}`. */
-  api_key: z.string().min(1).optional(),
-  model: z.string().min(1),
-  limits: limitsSchema.optional(),
-  pools: z.array(name).optional(),
-  weight: positive.optional(),
-  headers: z.record(z.string(), z.string()).optional(),
-  learn_limits: z.boolean().optional(),
-  /** Tenants' betas (`anthropic-beta`, `openai-beta`) passed on: `true` all, a list the named ones; default none. */
-  forward_betas: z.union([z.boolean(), z.array(z.string().min(1))]).optional(),
-});
+export const deploymentSchema = z
+  .strictObject({
+    id: name,
+    provider: z.enum(PROVIDERS),
+    base_url: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }),
+    /** Sent upstream instead of anything the caller sent. Use `${ENV_VAR}`. */
+    api_key: z.string().min(1).optional(),
+    model: z.string().min(1),
+    limits: limitsObject.optional(),
+    pools: z.array(name).optional(),
+    weight: positive.optional(),
+    headers: z.record(z.string(), z.string()).optional(),
+    learn_limits: z.boolean().optional(),
+    /** Tenants' betas (`anthropic-beta`, `openai-beta`) passed on: `true` all, a list the named ones; default none. */
+    forward_betas: z.union([z.boolean(), z.array(z.string().min(1))]).optional(),
+  })
+  .superRefine(
+    (d, ctx) => d.limits && checkWindows(d.limits, ctx, { path: ['limits'], provider: d.provider }),
+  );
 
 export const modelGroupSchema = z.strictObject({
   deployments: z.array(deploymentSchema).min(1, 'a model group needs at least one deployment'),
