@@ -11,6 +11,9 @@
  * deep inside the runtime.
  */
 import { z } from 'zod';
+import { isTimeZone } from '../core/time-zone.js';
+import type { LimitsConfig } from '../runtime/limits.js';
+import { windowProblems, withProviderWindows } from '../runtime/window-rules.js';
 
 export const positive = z.number().positive().finite();
 export const nonNegative = z.number().nonnegative().finite();
@@ -19,6 +22,10 @@ export const name = z
   .string()
   .regex(/^[A-Za-z0-9._-]+$/, "may only use letters, digits, '.', '_' and '-'")
   .min(1);
+
+const windowRule = z.enum(['continuous', 'fixed', 'sliced']);
+/** The limits a window rule can apply to (every name of `limitFields` with a window). */
+const WINDOWED_LIMITS = ['rps', 'rpm', 'rpd', 'tps', 'tpm', 'tpd', 'itpm', 'otpm', 'itpd', 'otpd'] as const;
 
 /** Rate limits of one scope; the names match `LIMIT_NAMES` of the runtime. */
 export const limitFields = {
@@ -33,29 +40,77 @@ export const limitFields = {
   itpd: positive.optional(),
   otpd: positive.optional(),
   concurrency: positiveInt.optional(),
-  /** Per-day limits: rolling 24 h (default) or reset at 00:00 UTC. */
+  /** Per-day limits: rolling 24 h (default) or reset at midnight (`time_zone`, default UTC). */
   day: z.enum(['rolling', 'calendar']).optional(),
+  /**
+   * How the limits are enforced: `continuous` refill (default), `fixed`
+   * counters reset at each minute/day boundary, or `sliced` per-minute limits
+   * enforced per 1 s / 10 s slice; for the whole set or per limit
+   * (`{ rpm: sliced, tpm: fixed }`). Gemini and Azure deployments default to
+   * their providers' rules (README, "Window rules").
+   */
+  window: z
+    .union([
+      windowRule,
+      z.strictObject(Object.fromEntries(WINDOWED_LIMITS.map((n) => [n, windowRule.optional()]))),
+    ])
+    .optional(),
+  /** Slice of a `sliced` limit. */
+  slice: z.enum(['1s', '10s']).optional(),
+  /** Where fixed periods start, an IANA zone (Gemini: America/Los_Angeles). */
+  time_zone: z
+    .string()
+    .refine(isTimeZone, { error: 'expected an IANA time zone such as America/Los_Angeles or UTC' })
+    .optional(),
 };
-export const limitsSchema = z.strictObject(limitFields);
-export type LimitsInput = z.infer<typeof limitsSchema>;
+/**
+ * Window rules the runtime cannot honour, reported at their key (a slice too
+ * short for its limit, a sliced day, a slice nothing uses). A deployment's
+ * limits are checked with its provider's rules beneath (an Azure deployment's
+ * `slice` applies to the RPM its provider slices).
+ */
+function checkWindows(
+  input: Partial<LimitsInput>,
+  ctx: z.RefinementCtx,
+  at: { path?: string[]; provider?: string } = {},
+): void {
+  const limits = {
+    ...input,
+    ...(input.slice !== undefined && { sliceMs: input.slice === '1s' ? 1_000 : 10_000 }),
+    ...(input.time_zone !== undefined && { timeZone: input.time_zone }),
+  } as LimitsConfig;
+  const withDefaults =
+    at.provider === undefined ? limits : (withProviderWindows(at.provider, limits) ?? limits);
+  for (const problem of windowProblems(withDefaults)) {
+    ctx.addIssue({ code: 'custom', path: [...(at.path ?? []), problem.key], message: problem.message });
+  }
+}
+
+const limitsObject = z.strictObject(limitFields);
+export const limitsSchema = limitsObject.superRefine((limits, ctx) => checkWindows(limits, ctx));
+export type LimitsInput = z.infer<typeof limitsObject>;
 
 export const PROVIDERS = ['openai', 'azure', 'anthropic', 'gemini', 'openai-compatible'] as const;
 
-export const deploymentSchema = z.strictObject({
-  id: name,
-  provider: z.enum(PROVIDERS),
-  base_url: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }),
-  /** Sent upstream instead of anything the caller sent. Use `${ENV_VAR}`. */
-  api_key: z.string().min(1).optional(),
-  model: z.string().min(1),
-  limits: limitsSchema.optional(),
-  pools: z.array(name).optional(),
-  weight: positive.optional(),
-  headers: z.record(z.string(), z.string()).optional(),
-  learn_limits: z.boolean().optional(),
-  /** Tenants' betas (`anthropic-beta`, `openai-beta`) passed on: `true` all, a list the named ones; default none. */
-  forward_betas: z.union([z.boolean(), z.array(z.string().min(1))]).optional(),
-});
+export const deploymentSchema = z
+  .strictObject({
+    id: name,
+    provider: z.enum(PROVIDERS),
+    base_url: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }),
+    /** Sent upstream instead of anything the caller sent. Use `${ENV_VAR}`. */
+    api_key: z.string().min(1).optional(),
+    model: z.string().min(1),
+    limits: limitsObject.optional(),
+    pools: z.array(name).optional(),
+    weight: positive.optional(),
+    headers: z.record(z.string(), z.string()).optional(),
+    learn_limits: z.boolean().optional(),
+    /** Tenants' betas (`anthropic-beta`, `openai-beta`) passed on: `true` all, a list the named ones; default none. */
+    forward_betas: z.union([z.boolean(), z.array(z.string().min(1))]).optional(),
+  })
+  .superRefine(
+    (d, ctx) => d.limits && checkWindows(d.limits, ctx, { path: ['limits'], provider: d.provider }),
+  );
 
 export const modelGroupSchema = z.strictObject({
   deployments: z.array(deploymentSchema).min(1, 'a model group needs at least one deployment'),
@@ -63,17 +118,19 @@ export const modelGroupSchema = z.strictObject({
   downgrade: z.strictObject({ to: z.string(), when_headroom_below: z.number().min(0).max(1) }).optional(),
 });
 
-export const tierSchema = z.strictObject({
-  ...limitFields,
-  /** Highest priority class the tier's requests may use. */
-  priority: z.string().optional(),
-  /** Longest a request may wait for admission before it is refused. */
-  max_wait_ms: nonNegative.optional(),
-  /** Fair-share weight inside a priority class. */
-  weight: positive.optional(),
-  /** Anthropic count_tokens calls per minute, a budget of their own (default: the tier's `rpm`). */
-  count_tokens_rpm: positive.optional(),
-});
+export const tierSchema = z
+  .strictObject({
+    ...limitFields,
+    /** Highest priority class the tier's requests may use. */
+    priority: z.string().optional(),
+    /** Longest a request may wait for admission before it is refused. */
+    max_wait_ms: nonNegative.optional(),
+    /** Fair-share weight inside a priority class. */
+    weight: positive.optional(),
+    /** Anthropic count_tokens calls per minute, a budget of their own (default: the tier's `rpm`). */
+    count_tokens_rpm: positive.optional(),
+  })
+  .superRefine(checkWindows);
 
 /** A tenant as both faces know it; the gateway adds the key it authenticates by. */
 export const tenantFields = {

@@ -26,6 +26,7 @@ const LIMIT_KEYS = [
   'otpd',
   'concurrency',
   'day',
+  'window',
 ] as const satisfies readonly (keyof LimitsConfig)[];
 
 export function toTopology(config: GovernorFields): GovernorTopology {
@@ -110,6 +111,8 @@ function toLimits(input: Partial<LimitsInput> | undefined): LimitsConfig | undef
     (out as Record<string, unknown>)[key] = value;
     any = true;
   }
+  if (input.slice !== undefined) out.sliceMs = input.slice === '1s' ? 1_000 : 10_000;
+  if (input.time_zone !== undefined) out.timeZone = input.time_zone;
   return any ? out : undefined;
 }
 

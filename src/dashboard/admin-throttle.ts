@@ -55,6 +55,7 @@ export class AdminAuthThrottle {
       scope: undefined,
       dimension: 'requests',
       kind: 'gcra',
+      fixed: undefined,
       limit: burst,
       per: undefined,
       margin: 0,

@@ -12,6 +12,7 @@ import { CircuitBreaker, type CircuitOptions, type CircuitState } from './circui
 import type { ForwardBetas } from './forwarding.js';
 import { bucketsFor, type LimitsConfig, limitNameOf, scopeKey } from './limits.js';
 import { RetryBudget, type RetryOptions } from './retry-policy.js';
+import { withProviderWindows } from './window-rules.js';
 
 export interface DeploymentConfig {
   id: string;
@@ -105,7 +106,7 @@ export class Deployment {
       margin: 0,
       scope: this.scope,
     });
-    this.declared = bucketsFor(this.scope, config.limits, deps.margin);
+    this.declared = bucketsFor(this.scope, withProviderWindows(config.provider, config.limits), deps.margin);
     this.effective = [this.gate, ...this.declared];
   }
 
@@ -144,7 +145,14 @@ export class Deployment {
       if (this.config.learnLimits === false) return false;
       const name = limitNameOf(observation.dimension, observation.window);
       if (!name) return false;
-      const learned = bucketsFor(this.scope, { [name]: observation.limit }, this.margin);
+      // A learned limit follows the same window rules as the declared ones.
+      const windows = withProviderWindows(this.config.provider, {
+        ...this.config.limits,
+        [name]: observation.limit,
+      });
+      const learned = bucketsFor(this.scope, { ...windows, [name]: observation.limit }, this.margin).filter(
+        (b) => b.dimension === observation.dimension && b.per === observation.window,
+      );
       this.declared = [...this.declared, ...learned];
     }
     this.recompute();

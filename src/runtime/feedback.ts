@@ -11,6 +11,7 @@ import type { ProviderError, RateLimitObservation } from '../providers/adapter.j
 import type { Store } from '../stores/store.js';
 import type { Deployment } from './deployment.js';
 import type { Emit } from './events.js';
+import { onDeclaredWindow } from './fixed-window-observation.js';
 
 /** How long to pause when a 429 carries no hint at all. */
 const DEFAULT_PAUSE_MS = 1_000;
@@ -18,11 +19,13 @@ const DEFAULT_PAUSE_MS = 1_000;
 export function applyObservations(
   store: Store,
   deployment: Deployment,
-  observations: readonly RateLimitObservation[],
+  reported: readonly RateLimitObservation[],
   now: number,
   emit: Emit,
 ): void {
-  if (observations.length === 0) return;
+  if (reported.length === 0) return;
+  const buckets = deployment.buckets();
+  const observations = reported.map((observation) => onDeclaredWindow(buckets, observation));
   deployment.lastObservations = observations;
   deployment.lastObservedAt = now;
   emit('observed', { deployment: deployment.id, observations });

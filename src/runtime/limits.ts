@@ -12,6 +12,7 @@ import {
   defineBucket,
   type Window,
 } from '../core/limit.js';
+import { type WindowDeclaration, windowFor } from './window-rules.js';
 
 export interface LimitsConfig {
   rps?: number;
@@ -25,11 +26,17 @@ export interface LimitsConfig {
   itpd?: number;
   otpd?: number;
   concurrency?: number;
-  /** How per-day limits reset: a rolling 24 h bucket (default) or at 00:00 UTC. */
+  /** How per-day limits reset: a rolling 24 h bucket (default) or at midnight (`timeZone`, default UTC). */
   day?: DayMode;
+  /** Window rule of the set's limits, or per limit (`window-rules.ts`); default continuous. */
+  window?: WindowDeclaration;
+  /** Slice of a sliced limit: 1000 or 10000 ms (default). */
+  sliceMs?: number;
+  /** Where fixed periods start (IANA zone; default UTC). */
+  timeZone?: string;
 }
 
-export type LimitName = Exclude<keyof LimitsConfig, 'day'>;
+export type LimitName = Exclude<keyof LimitsConfig, 'day' | 'window' | 'sliceMs' | 'timeZone'>;
 
 export const LIMIT_NAMES: Readonly<Record<LimitName, { dimension: Dimension; per?: Window }>> = Object.freeze(
   {
@@ -86,7 +93,7 @@ export function bucketsFor(
         dimension,
         limit,
         per,
-        dayMode: per === 'day' ? (limits.day ?? 'rolling') : undefined,
+        ...windowFor(name, per, limits),
         margin,
         scope,
       }),

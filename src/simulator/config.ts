@@ -8,6 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { isTimeZone } from '../core/time-zone.js';
 
 const positive = z.number().positive().finite();
 /** Longest answer, in tokens (also caps `x-sim-output-tokens`). */
@@ -23,10 +24,22 @@ export const limitSetSchema = z.strictObject({
   rpd: positive.optional(),
   tpd: positive.optional(),
   concurrency: z.number().int().positive().optional(),
-  /** Per-minute limits: continuous bucket (default), or a counter reset at every minute (second 00). */
-  window: z.enum(['bucket', 'fixed']).optional(),
-  /** Per-day limits: rolling 24 h bucket, or calendar day (00:00 UTC). Default: calendar for Gemini, rolling otherwise. */
+  /**
+   * Per-minute limits: continuous bucket (default; Gemini: fixed), a counter
+   * reset at every minute (second 00), or `sliced` as Azure does (PROVIDERS.md
+   * §2.2): the request limit in `slice_ms` slices (rpm × slice / 60 s each),
+   * the token limits as fixed minutes.
+   */
+  window: z.enum(['bucket', 'fixed', 'sliced']).optional(),
+  /** Slice length of a `sliced` window: 1 s or 10 s (default). */
+  slice_ms: z.union([z.literal(1_000), z.literal(10_000)]).optional(),
+  /** Per-day limits: rolling 24 h bucket, or calendar day. Default: calendar for Gemini, rolling otherwise. */
   day: z.enum(['rolling', 'calendar']).optional(),
+  /** Where calendar days start, an IANA zone. Default: America/Los_Angeles for Gemini, UTC otherwise. */
+  time_zone: z
+    .string()
+    .refine(isTimeZone, { error: 'expected an IANA time zone such as America/Los_Angeles' })
+    .optional(),
 });
 export type LimitSet = z.infer<typeof limitSetSchema>;
 

@@ -1,7 +1,10 @@
 /**
  * Which flavour and endpoint a request is for. The three providers' paths do
  * not collide except `GET /v1/models`, which answers in Anthropic's format
- * when the request carries Anthropic headers.
+ * when the request carries Anthropic headers. Azure's OpenAI v1 paths
+ * (`/openai/v1/chat/completions`, PROVIDERS.md §2) are OpenAI's behind a
+ * prefix: the openai flavour answers them (with `window: sliced` for Azure's
+ * limits).
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Route } from './exchange.js';
@@ -13,13 +16,15 @@ export type Flavours = Readonly<Record<Flavour, FlavourModule>>;
 const GEMINI_PATH =
   /^\/(?:v1beta|v1)\/models\/([^/:]+)(?::(generateContent|streamGenerateContent|countTokens))?$/;
 
+const AZURE_PREFIX = '/openai/v1/';
+
 export function routeOf(
   method: string,
   url: RequestTarget,
   headers: IncomingHttpHeaders,
   flavours: Flavours,
 ): Route | undefined {
-  const path = url.pathname;
+  const path = url.pathname.startsWith(AZURE_PREFIX) ? url.pathname.slice('/openai'.length) : url.pathname;
   const plain = (flavour: Flavour, endpoint: Route['endpoint'], pathModel?: string): Route => ({
     flavour: flavours[flavour],
     endpoint,

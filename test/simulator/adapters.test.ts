@@ -220,7 +220,8 @@ describe('Gemini adapter on simulator answers', () => {
       JSON.parse(new TextDecoder().decode(refused.bytes)),
       T0,
     );
-    expect(error).toMatchObject({ kind: 'rate_limited', retryAfterMs: 30_000 });
+    // Gemini's minute is fixed (PROVIDERS.md §4.1): the third call waits for the next second 00.
+    expect(error).toMatchObject({ kind: 'rate_limited', retryAfterMs: 60_000 });
     expect(adapter.observe(refused.res.headers, T0)).toEqual([]);
   });
 });

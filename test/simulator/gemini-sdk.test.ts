@@ -105,7 +105,7 @@ describe('Gemini flavour with @google/genai', () => {
     expect(status).toBe(429);
     expect(body.error.status).toBe('RESOURCE_EXHAUSTED');
     expect(body.error.message).toContain(
-      '* Quota exceeded for metric: generativelanguage.googleapis.com/generate_content_free_tier_requests, limit: 10, model: gemini-2.5-flash\nPlease retry in 6s.',
+      '* Quota exceeded for metric: generativelanguage.googleapis.com/generate_content_free_tier_requests, limit: 10, model: gemini-2.5-flash\nPlease retry in 30s.',
     );
     const byType = Object.fromEntries(
       (body.error.details ?? []).map((d) => [d['@type'].split('.').pop(), d]),
@@ -119,7 +119,8 @@ describe('Gemini flavour with @google/genai', () => {
         },
       ],
     });
-    expect(byType.RetryInfo).toMatchObject({ retryDelay: '6s' });
+    // A fixed minute (PROVIDERS.md §4.1): the 11th call at 12:00:30 waits for second 00, not for a refill.
+    expect(byType.RetryInfo).toMatchObject({ retryDelay: '30s' });
     expect(byType.Help).toBeDefined();
 
     const raw = await fetch(`${sim.url}/v1beta/models/${MODEL}:generateContent`, {
@@ -132,7 +133,7 @@ describe('Gemini flavour with @google/genai', () => {
     expect([...raw.headers.keys()].some((k) => k.startsWith('x-ratelimit'))).toBe(false);
   });
 
-  it('counts input tokens only against TPM, and resets RPD at midnight UTC', async () => {
+  it('counts input tokens only against TPM, and resets RPD at midnight Pacific time', async () => {
     const { client, clock } = await start({
       keys: { 'AIza-test': { models: { [MODEL]: { tpm: 20, rpd: 3 } } } },
       response: { tokens: 500 },
@@ -147,9 +148,9 @@ describe('Gemini flavour with @google/genai', () => {
     clock.advance(60_000);
     const rpd = await apiError(client.models.generateContent({ model: MODEL, contents: prompt }));
     expect(JSON.stringify(rpd.body)).toContain('GenerateRequestsPerDayPerProjectPerModel-FreeTier');
-    // 12:02:30 → midnight is 11 h 57 min 30 s away.
+    // 12:02:30 UTC in May → midnight Pacific daylight time (07:00 UTC) is 18 h 57 min 30 s away.
     const retry = rpd.body.error.details?.find((d) => d['@type'].endsWith('RetryInfo'));
-    expect(retry?.retryDelay).toBe(`${11 * 3600 + 57 * 60 + 30}s`);
+    expect(retry?.retryDelay).toBe(`${18 * 3600 + 57 * 60 + 30}s`);
   });
 
   it('counts tokens and answers missing keys and bad JSON in Google format', async () => {

@@ -20,6 +20,8 @@ function scope(limits: ConstructorParameters<typeof Scope>[0], options: Partial<
     chargeRejected: false,
     dayMode: 'rolling',
     minuteMode: 'bucket',
+    sliceMs: 10_000,
+    timeZone: 'UTC',
     background: [],
     now: T0,
     ...options,

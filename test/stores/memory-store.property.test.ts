@@ -11,7 +11,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { utcDayStart } from '../../src/core/buckets/calendar-day.js';
+
+const utcDayStart = (t: number): number => Math.floor(t / 86_400_000) * 86_400_000;
+
 import { ManualClock } from '../../src/core/clock.js';
 import { type Cost, costOf, costOn, type Usage, usageOn } from '../../src/core/cost.js';
 import type { Reservation } from '../../src/core/decision.js';
@@ -133,7 +135,7 @@ describe('MemoryStore invariants (property-based)', () => {
                 expect(sum).toBeLessThanOrEqual(spec.capacity + spec.ratePerMs * span + 1e-6);
               }
             }
-          } else if (spec.kind === 'calendar') {
+          } else if (spec.kind === 'fixed') {
             const perDay = new Map<number, number>();
             for (const e of list)
               perDay.set(utcDayStart(e.at), (perDay.get(utcDayStart(e.at)) ?? 0) + e.amount);

@@ -3,11 +3,14 @@ import { ManualClock } from '../../src/core/clock.js';
 import { costOf } from '../../src/core/cost.js';
 import { defineBucket } from '../../src/core/limit.js';
 import { MemoryStore } from '../../src/stores/memory/memory-store.js';
-import { describeStoreContract } from './store-contract.js';
+import { describeStoreContract, type StoreFactory } from './store-contract.js';
+import { describeWindowContract } from './window-contract.js';
 
-describeStoreContract('MemoryStore', async (clock, { leaseMs }) => ({
+const memoryStore: StoreFactory = async (clock, { leaseMs }) => ({
   store: new MemoryStore({ clock, leaseMs }),
-}));
+});
+describeStoreContract('MemoryStore', memoryStore);
+describeWindowContract('MemoryStore', memoryStore);
 
 describe('MemoryStore memory bound', () => {
   it('evicts idle buckets so a million distinct keys do not stay in memory', async () => {

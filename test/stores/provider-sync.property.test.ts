@@ -17,7 +17,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { calendarResetMs } from '../../src/core/buckets/calendar-day.js';
+
+const calendarResetMs = (t: number): number => Math.floor(t / 86_400_000) * 86_400_000 + 86_400_000 - t;
+
 import { ManualClock } from '../../src/core/clock.js';
 import { costOf } from '../../src/core/cost.js';
 import type { ProviderObservation } from '../../src/core/decision.js';

@@ -27,6 +27,29 @@ describe('RedisStore mirrors MemoryStore', () => {
     defineBucket('itps', { dimension: 'input_tokens', limit: 300, per: 'second', margin: 0 }),
     defineBucket('rpd', { dimension: 'requests', limit: 30, per: 'day', dayMode: 'calendar', margin: 0 }),
     defineBucket('slots', { dimension: 'concurrency', limit: 3, margin: 0 }),
+    // Window rules: a paced fixed minute, Azure's 1 s slices, a Pacific day.
+    defineBucket('tpm-fixed', {
+      dimension: 'tokens',
+      limit: 6_000,
+      per: 'minute',
+      window: 'fixed',
+      margin: 0.1,
+    }),
+    defineBucket('rpm-sliced', {
+      dimension: 'requests',
+      limit: 120,
+      per: 'minute',
+      window: 'sliced',
+      sliceMs: 1_000,
+    }),
+    defineBucket('rpd-pacific', {
+      dimension: 'requests',
+      limit: 25,
+      per: 'day',
+      window: 'fixed',
+      timeZone: 'America/Los_Angeles',
+      margin: 0,
+    }),
   ];
   type Op =
     | { op: 'reserve'; buckets: number[]; input: number; output: number; leaseMs: number }

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll } from 'vitest';
 import { createRedisStore } from '../../src/stores/redis/redis-store.js';
 import { adminClient, deleteKeys, type RedisServer, testPrefix, useRedis } from './redis/redis-server.js';
-import { describeStoreContract } from './store-contract.js';
+import { describeStoreContract, type StoreFactory } from './store-contract.js';
+import { describeWindowContract } from './window-contract.js';
 
 let server: RedisServer;
 beforeAll(async () => {
@@ -17,7 +18,7 @@ async function cleanup(prefix: string): Promise<void> {
   admin.disconnect();
 }
 
-describeStoreContract('RedisStore', async (clock, { leaseMs }) => {
+const redisStore: StoreFactory = async (clock, { leaseMs }) => {
   const prefix = testPrefix('contract');
   const store = await createRedisStore({ url: server.url, prefix, clock, leaseMs });
   return {
@@ -27,4 +28,6 @@ describeStoreContract('RedisStore', async (clock, { leaseMs }) => {
       await cleanup(prefix);
     },
   };
-});
+};
+describeStoreContract('RedisStore', redisStore);
+describeWindowContract('RedisStore', redisStore);

@@ -1,19 +1,14 @@
 /**
- * One simulated provider limit: a continuous-refill bucket (core GCRA), a
- * calendar day (core calendar-day) or a fixed per-minute window. The
+ * One simulated provider limit: a continuous-refill bucket (core GCRA), or a
+ * fixed window (a minute, a slice of one, a day in a time zone). The
  * simulator has no safety margin (`margin: 0`): capacity is the provider's
  * limit itself. All arithmetic comes from `src/core/buckets`; this class only
  * keeps the state and gives the three kinds one surface.
  */
-import {
-  calendarResetMs,
-  calendarUsed,
-  calendarWaitMs,
-  utcDayStart,
-} from '../../core/buckets/calendar-day.js';
+import { periodOf } from '../../core/buckets/fixed-window.js';
 import { gcraGive, gcraTake, gcraUsed, gcraWaitMs } from '../../core/buckets/gcra.js';
-import { type BucketSpec, defineBucket, type Window } from '../../core/limit.js';
-import { fixedResetMs, fixedUsed, fixedWaitMs, windowStartOf } from './fixed-window.js';
+import { type BucketSpec, defineBucket, type FixedWindowRule, type Window } from '../../core/limit.js';
+import { fixedUsed, fixedWaitMs } from './fixed-window.js';
 
 /** The limit names of the configuration, which are also the names in stats and refusals. */
 export const LIMIT_DIMENSIONS = ['rpm', 'tpm', 'itpm', 'otpm', 'rpd', 'tpd'] as const;
@@ -40,12 +35,21 @@ export const WINDOW_OF: Readonly<Record<LimitDimension, Window>> = {
   tpd: 'day',
 };
 
-export type BucketMode = 'bucket' | 'fixed' | 'calendar';
+/** `bucket`: continuous refill; `fixed`: counter reset at each boundary; `sliced`: a minute's limit per slice. */
+export type BucketMode = 'bucket' | 'fixed' | 'sliced';
+
+export interface WindowOptions {
+  readonly mode: BucketMode;
+  /** `sliced`: slice length in ms. */
+  readonly sliceMs?: number;
+  /** `fixed`: where periods start (days: local midnight); default UTC. */
+  readonly timeZone?: string;
+}
 
 export interface BucketView {
   readonly dimension: LimitDimension;
   readonly limit: number;
-  /** Whole units that can still be taken now. */
+  /** Whole units that can still be taken now (in the current slice, for a sliced limit). */
   readonly remaining: number;
   /** Units in use now (may exceed the limit after output was produced beyond it). */
   readonly used: number;
@@ -64,37 +68,47 @@ export class SimBucket {
    * moment before the scope was created still finds a full bucket.
    */
   private tat = Number.NEGATIVE_INFINITY;
-  /** Window state (fixed and calendar). */
+  /** Window state (fixed and sliced). */
   private used = 0;
   private windowStart = 0;
+  private readonly rule: FixedWindowRule | undefined;
+  /** The limit per period: the whole limit, or a slice's share of it. */
+  private readonly periodLimit: number;
+  private readonly period = new Float64Array(2);
+  readonly mode: BucketMode;
 
   constructor(
     readonly dimension: LimitDimension,
     readonly limit: number,
-    readonly mode: BucketMode,
+    window: WindowOptions,
     scope: string,
     private readonly origin: number,
   ) {
     this.unit = UNIT_OF[dimension];
+    this.mode = window.mode;
     this.spec = defineBucket(`${scope}:${dimension}`, {
       dimension: unitToCoreDimension(this.unit),
       limit,
       per: WINDOW_OF[dimension],
-      dayMode: mode === 'calendar' ? 'calendar' : 'rolling',
+      window: window.mode === 'bucket' ? 'continuous' : window.mode,
+      ...(window.mode === 'sliced' && window.sliceMs !== undefined && { sliceMs: window.sliceMs }),
+      ...(window.mode === 'fixed' && window.timeZone !== undefined && { timeZone: window.timeZone }),
       margin: 0,
     });
+    this.rule = this.spec.fixed;
+    this.periodLimit = this.rule?.periodLimit ?? limit;
   }
 
   /** Ms until `amount` fits (0: now; Infinity: never, it exceeds the whole limit). */
   waitMs(amount: number, now: number): number {
-    switch (this.mode) {
-      case 'bucket':
-        return gcraWaitMs(this.tat, amount, now - this.origin, this.spec);
-      case 'calendar':
-        return calendarWaitMs(this.used, this.windowStart, amount, now, this.spec);
-      case 'fixed':
-        return fixedWaitMs(this.used, this.windowStart, amount, now, this.limit, this.spec.windowMs);
-    }
+    if (!this.rule) return gcraWaitMs(this.tat, amount, now - this.origin, this.spec);
+    return fixedWaitMs(this.used, this.windowStart, amount, now, this.periodLimit, this.periodAt(now));
+  }
+
+  /** [start, end) of the period containing `now` (fixed and sliced only). */
+  private periodAt(now: number): Float64Array {
+    periodOf(this.rule as FixedWindowRule, now, this.period);
+    return this.period;
   }
 
   /** Takes `amount`, overdrawing if need be (produced output is charged whatever the level). */
@@ -110,7 +124,7 @@ export class SimBucket {
 
   /** Takes at most what is left, never below empty (other clients and refused requests). */
   takeUpTo(amount: number, now: number): number {
-    const room = Math.max(0, this.limit - this.usedAt(now));
+    const room = Math.max(0, this.periodLimit - this.usedAt(now));
     const taken = Math.min(room, amount);
     this.take(taken, now);
     return taken;
@@ -134,7 +148,7 @@ export class SimBucket {
     const start = this.startAt(now);
     const since = Math.max(from, start);
     const used = this.usedAt(now);
-    this.used = Math.min(this.limit, used + perMs * (now - since));
+    this.used = Math.min(this.periodLimit, used + perMs * (now - since));
     this.windowStart = start;
   }
 
@@ -149,14 +163,8 @@ export class SimBucket {
   }
 
   usedAt(now: number): number {
-    switch (this.mode) {
-      case 'bucket':
-        return gcraUsed(this.tat, now - this.origin, this.spec);
-      case 'calendar':
-        return calendarUsed(this.used, this.windowStart, now);
-      case 'fixed':
-        return fixedUsed(this.used, this.windowStart, now, this.spec.windowMs);
-    }
+    if (!this.rule) return gcraUsed(this.tat, now - this.origin, this.spec);
+    return fixedUsed(this.used, this.windowStart, this.periodAt(now)[0] as number);
   }
 
   view(now: number): BucketView {
@@ -165,7 +173,7 @@ export class SimBucket {
       dimension: this.dimension,
       limit: this.limit,
       // The slack absorbs float error from converting units to GCRA time and back (216 → 215.99999999).
-      remaining: Math.max(0, Math.floor(this.limit - used + 1e-6)),
+      remaining: Math.max(0, Math.floor(this.periodLimit - used + 1e-6)),
       used,
       resetMs: this.resetMs(now, used),
     };
@@ -173,19 +181,13 @@ export class SimBucket {
 
   private resetMs(now: number, used: number): number {
     if (used <= 0) return 0;
-    switch (this.mode) {
-      // Time to refill completely, PROVIDERS.md §1.3: (L − level)·W/L.
-      case 'bucket':
-        return Math.max(0, this.tat - (now - this.origin));
-      case 'calendar':
-        return calendarResetMs(now);
-      case 'fixed':
-        return fixedResetMs(now, this.spec.windowMs);
-    }
+    // Time to refill completely, PROVIDERS.md §1.3: (L − level)·W/L; a window's end.
+    if (!this.rule) return Math.max(0, this.tat - (now - this.origin));
+    return (this.periodAt(now)[1] as number) - now;
   }
 
   private startAt(now: number): number {
-    return this.mode === 'calendar' ? utcDayStart(now) : windowStartOf(now, this.spec.windowMs);
+    return this.periodAt(now)[0] as number;
   }
 }
 

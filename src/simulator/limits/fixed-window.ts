@@ -1,34 +1,27 @@
 /**
- * A counter that starts over at every window boundary (e.g. second 00 of each
- * minute): Gemini's per-minute quotas as Google staff describe them, and the
- * fixed windows of Anthropic's 2024 captures (PROVIDERS.md §4.1, §3.1, §7.1).
- * Core has the day-long version (`calendar-day.ts`); this one takes any window.
- * Pure, like the core buckets.
+ * A counter that starts over at every period boundary, as a provider keeps it
+ * (no margin, no pacing: the provider refuses what does not fit): Gemini's
+ * minutes (second 00) and days (midnight Pacific), Azure's token minute and
+ * its request slices (PROVIDERS.md §2.2, §4.1, §7.1). The period bounds come
+ * from core `fixed-window.ts`, so the simulator and the governor agree on
+ * where minutes, slices and zoned days begin. Pure, like the core buckets.
  */
-export function windowStartOf(now: number, windowMs: number): number {
-  return Math.floor(now / windowMs) * windowMs;
+
+/** Units used in the period starting at `start`. */
+export function fixedUsed(used: number, windowStart: number, start: number): number {
+  return windowStart === start ? used : 0;
 }
 
-/** Units used in the window that contains `now`. */
-export function fixedUsed(used: number, windowStart: number, now: number, windowMs: number): number {
-  return windowStart === windowStartOf(now, windowMs) ? used : 0;
-}
-
-/** Ms until `amount` fits: 0 now, the next boundary, or Infinity if it never can. */
+/** Ms until `amount` fits in a period [start, end) of `limit`: 0 now, the next boundary, or Infinity if it never can. */
 export function fixedWaitMs(
   used: number,
   windowStart: number,
   amount: number,
   now: number,
   limit: number,
-  windowMs: number,
+  period: Float64Array,
 ): number {
   if (amount > limit) return Number.POSITIVE_INFINITY;
-  if (fixedUsed(used, windowStart, now, windowMs) + amount <= limit) return 0;
-  return windowStartOf(now, windowMs) + windowMs - now;
-}
-
-/** Ms until the current window ends. */
-export function fixedResetMs(now: number, windowMs: number): number {
-  return windowStartOf(now, windowMs) + windowMs - now;
+  if (fixedUsed(used, windowStart, period[0] as number) + amount <= limit) return 0;
+  return (period[1] as number) - now;
 }

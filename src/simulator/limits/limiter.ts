@@ -73,8 +73,11 @@ export class Limiter {
       id: resolved.id,
       tokensIncludeOutput: flavour !== 'gemini',
       chargeRejected: flavour === 'openai' && this.config.openai.charge_rejected,
+      // Gemini: minutes reset at second 00, days at midnight Pacific time (PROVIDERS.md §4.1).
       dayMode: resolved.limits.day ?? (flavour === 'gemini' ? 'calendar' : 'rolling'),
-      minuteMode: resolved.limits.window ?? 'bucket',
+      minuteMode: resolved.limits.window ?? (flavour === 'gemini' ? 'fixed' : 'bucket'),
+      sliceMs: resolved.limits.slice_ms ?? 10_000,
+      timeZone: resolved.limits.time_zone ?? (flavour === 'gemini' ? 'America/Los_Angeles' : 'UTC'),
       background,
       now: this.clock.now(),
     });

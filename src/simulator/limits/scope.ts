@@ -5,11 +5,11 @@
  */
 import type { BackgroundSpec } from '../config.js';
 import {
-  type BucketMode,
   type BucketView,
   LIMIT_DIMENSIONS,
   type LimitDimension,
   SimBucket,
+  type WindowOptions,
 } from './bucket.js';
 
 /**
@@ -53,10 +53,25 @@ export interface ScopeOptions {
   readonly tokensIncludeOutput: boolean;
   /** Charge the request buckets for refused requests (OpenAI, PROVIDERS.md §1.3). */
   readonly chargeRejected: boolean;
+  /** How per-day limits behave: a rolling bucket, or a fixed day in `timeZone`. */
   readonly dayMode: 'rolling' | 'calendar';
-  readonly minuteMode: 'bucket' | 'fixed';
+  /** Per-minute limits; `sliced` slices the request limit and keeps a fixed token minute (Azure, PROVIDERS.md §2.2). */
+  readonly minuteMode: 'bucket' | 'fixed' | 'sliced';
+  readonly sliceMs: number;
+  /** Where calendar days start (Gemini: America/Los_Angeles). */
+  readonly timeZone: string;
   readonly background: readonly BackgroundSpec[];
   readonly now: number;
+}
+
+function windowOf(dimension: LimitDimension, options: ScopeOptions): WindowOptions {
+  if (dimension === 'rpd' || dimension === 'tpd') {
+    return options.dayMode === 'calendar'
+      ? { mode: 'fixed', timeZone: options.timeZone }
+      : { mode: 'bucket' };
+  }
+  if (options.minuteMode !== 'sliced') return { mode: options.minuteMode };
+  return dimension === 'rpm' ? { mode: 'sliced', sliceMs: options.sliceMs } : { mode: 'fixed' };
 }
 
 export class Scope {
@@ -78,13 +93,7 @@ export class Scope {
     for (const dimension of LIMIT_DIMENSIONS) {
       const limit = limits[dimension];
       if (limit === undefined) continue;
-      const mode: BucketMode =
-        dimension === 'rpd' || dimension === 'tpd'
-          ? options.dayMode === 'calendar'
-            ? 'calendar'
-            : 'bucket'
-          : options.minuteMode;
-      buckets.push(new SimBucket(dimension, limit, mode, options.id, options.now));
+      buckets.push(new SimBucket(dimension, limit, windowOf(dimension, options), options.id, options.now));
     }
     this.buckets = buckets;
     this.concurrencyLimit = limits.concurrency;

@@ -10,12 +10,14 @@
  * clears what is left idle when no new keys arrive.
  */
 import {
-  calendarRemaining,
-  calendarUsed,
-  calendarUsedFromProvider,
-  calendarWaitMs,
-  utcDayStart,
-} from '../../core/buckets/calendar-day.js';
+  fixedRemaining,
+  fixedUsed,
+  fixedUsedFromProvider,
+  fixedWaitMs,
+  fixedWindow,
+  periodEnd,
+  periodStart,
+} from '../../core/buckets/fixed-window.js';
 import {
   gcraGive,
   gcraRemaining,
@@ -63,9 +65,9 @@ export interface MemoryStoreOptions {
 
 /** One monomorphic record for every kind of bucket (fields unused by a kind stay 0). */
 class BucketState {
-  /** gcra: theoretical arrival time; calendar: units used; concurrency: slots held. */
+  /** gcra: theoretical arrival time; fixed: units used; concurrency: slots held. */
   level = 0;
-  /** calendar: start of the UTC day `level` belongs to. */
+  /** fixed: start of the period `level` belongs to. */
   windowStart = 0;
   pausedUntil = 0;
   /** concurrency: holder → lease expiry. */
@@ -161,12 +163,13 @@ export class MemoryStore implements Store {
         // Raise only: reservations in flight are not yet visible to the provider.
         if (tat > state.level) state.level = tat;
       }
-    } else if (spec.kind === 'calendar') {
-      const providerUsed = calendarUsedFromProvider(observation, spec);
+    } else if (spec.fixed) {
+      const providerUsed = fixedUsedFromProvider(observation, spec);
       if (providerUsed !== undefined) {
         const state = this.stateOf(spec);
-        const used = calendarUsed(state.level, state.windowStart, now);
-        state.windowStart = utcDayStart(now);
+        const start = periodStart(spec.fixed, now);
+        const used = fixedUsed(state.level, state.windowStart, start);
+        state.windowStart = fixedWindow(state.windowStart, start);
         state.level = Math.max(used, providerUsed);
       }
     }
@@ -247,8 +250,8 @@ export class MemoryStore implements Store {
       if (spec.kind === 'gcra') {
         wait = gcraWaitMs(state.level, amount, now, spec);
         reason = 'rate';
-      } else if (spec.kind === 'calendar') {
-        wait = calendarWaitMs(state.level, state.windowStart, amount, now, spec);
+      } else if (spec.fixed) {
+        wait = fixedWaitMs(state.level, state.windowStart, amount, now, spec, spec.fixed);
         reason = 'rate';
       } else {
         wait = state.level + 1 <= spec.capacity ? 0 : earliestLease(state) - now;
@@ -281,9 +284,10 @@ export class MemoryStore implements Store {
       const amount = costOn(cost, spec.dimension);
       if (spec.kind === 'gcra') {
         state.level = gcraTake(state.level, amount, now, spec);
-      } else if (spec.kind === 'calendar') {
-        state.level = calendarUsed(state.level, state.windowStart, now) + amount;
-        state.windowStart = utcDayStart(now);
+      } else if (spec.fixed) {
+        const start = periodStart(spec.fixed, now);
+        state.level = fixedUsed(state.level, state.windowStart, start) + amount;
+        state.windowStart = fixedWindow(state.windowStart, start);
       } else {
         state.level += 1;
         if (!state.leases) state.leases = new Map();
@@ -319,10 +323,13 @@ export class MemoryStore implements Store {
       if (spec.kind === 'gcra') {
         target.level =
           delta > 0 ? gcraTake(target.level, delta, now, spec) : gcraGive(target.level, -delta, now, spec);
-      } else if (target.windowStart === utcDayStart(now) || delta > 0) {
-        // A refund only applies to the day it was reserved in; a charge lands in today.
-        target.level = Math.max(0, calendarUsed(target.level, target.windowStart, now) + delta);
-        target.windowStart = utcDayStart(now);
+      } else if (spec.fixed) {
+        const start = periodStart(spec.fixed, now);
+        // A refund only applies to the period it was reserved in; a charge lands in the current one.
+        if (target.windowStart >= start || delta > 0) {
+          target.level = Math.max(0, fixedUsed(target.level, target.windowStart, start) + delta);
+          target.windowStart = fixedWindow(target.windowStart, start);
+        }
       }
     }
     return 'settled';
@@ -378,9 +385,9 @@ export class MemoryStore implements Store {
         pausedUntil,
       };
     }
-    if (spec.kind === 'calendar') {
-      const used = calendarUsed(state.level, state.windowStart, now);
-      const resetMs = used > 0 ? utcDayStart(now) + 86_400_000 - now : 0;
+    if (spec.fixed) {
+      const used = fixedUsed(state.level, state.windowStart, periodStart(spec.fixed, now));
+      const resetMs = used > 0 ? periodEnd(spec.fixed, now) - now : 0;
       return { key: spec.key, remaining: remainingIn(state, spec, now), used, resetMs, pausedUntil };
     }
     return {
@@ -402,7 +409,7 @@ function remainingOf(states: readonly BucketState[], buckets: readonly BucketSpe
 
 function remainingIn(state: BucketState, spec: BucketSpec, now: number): number {
   if (spec.kind === 'gcra') return gcraRemaining(state.level, now, spec);
-  if (spec.kind === 'calendar') return calendarRemaining(state.level, state.windowStart, now, spec);
+  if (spec.fixed) return fixedRemaining(state.level, state.windowStart, now, spec);
   return Math.max(0, spec.capacity - state.level);
 }
 
@@ -417,6 +424,7 @@ function earliestLease(state: BucketState): number {
 function isIdle(state: BucketState, now: number, graceMs: number): boolean {
   if (state.pausedUntil > now) return false;
   if (state.spec.kind === 'gcra') return state.level + graceMs <= now;
-  if (state.spec.kind === 'calendar') return calendarUsed(state.level, state.windowStart, now) === 0;
+  const { fixed } = state.spec;
+  if (fixed) return fixedUsed(state.level, state.windowStart, periodStart(fixed, now)) === 0;
   return state.level === 0;
 }

@@ -13,7 +13,7 @@
  *
  * Concurrency buckets are not carried: their slots come back with leases.
  */
-import { utcDayStart } from '../../core/buckets/calendar-day.js';
+import { periodStart } from '../../core/buckets/fixed-window.js';
 import { reportOffering } from '../../core/buckets/provider-report.js';
 import type { BucketSpec } from '../../core/limit.js';
 import type { MemoryStore } from '../memory/memory-store.js';
@@ -52,12 +52,11 @@ export class Handover {
       const entry = this.last.get(spec);
       if (!entry) continue; // never seen shared: its share starts full
       const [remaining = spec.capacity, at = now] = entry;
-      const refilled =
-        spec.kind === 'gcra'
-          ? Math.min(spec.capacity, remaining + (now - at) * spec.ratePerMs)
-          : utcDayStart(at) === utcDayStart(now)
-            ? remaining
-            : spec.capacity;
+      const refilled = !spec.fixed
+        ? Math.min(spec.capacity, remaining + (now - at) * spec.ratePerMs)
+        : periodStart(spec.fixed, at) === periodStart(spec.fixed, now)
+          ? remaining
+          : spec.capacity;
       const share = this.shareOf(spec);
       await local.sync(share, reportOffering(refilled / this.instances, share));
     }

@@ -19,7 +19,7 @@
  * configured policy.
  */
 import { randomBytes } from 'node:crypto';
-import { calendarUsedFromProvider } from '../../core/buckets/calendar-day.js';
+import { fixedUsedFromProvider } from '../../core/buckets/fixed-window.js';
 import { gcraTatFromProvider } from '../../core/buckets/gcra.js';
 import { pauseEnd } from '../../core/buckets/provider-report.js';
 import { type Clock, systemClock } from '../../core/clock.js';
@@ -49,7 +49,7 @@ import {
   type Scripts,
 } from './scripts.js';
 import { encodeSettles, type PendingSettle, resolveSettles } from './settle-batch.js';
-import { type SpecArgs, specArgs } from './spec-args.js';
+import { pushPeriod, type SpecArgs, specArgs } from './spec-args.js';
 
 export interface RedisStoreOptions extends RedisConnectionOptions {
   /** Use this client instead of connecting from `url` (the caller keeps ownership). */
@@ -190,11 +190,13 @@ export class RedisStore implements Store {
     let target: number | undefined;
     if (spec.kind === 'gcra') {
       target = gcraTatFromProvider(observation, now, spec);
-    } else if (spec.kind === 'calendar') {
-      target = calendarUsedFromProvider(observation, spec);
+    } else if (spec.kind === 'fixed') {
+      target = fixedUsedFromProvider(observation, spec);
     }
     if (target === undefined) return;
-    await this.run(this.scripts.sync, [c.stateKey], [now, this.source, this.grace, c.kind, target]);
+    const argv: ScriptArg[] = [now, this.source, this.grace, c.kind, target];
+    pushPeriod(argv, spec, now);
+    await this.run(this.scripts.sync, [c.stateKey], argv);
   }
 
   async pause(spec: BucketSpec, untilMs: number): Promise<void> {
@@ -269,12 +271,14 @@ export class RedisStore implements Store {
 
   private async peekGroup(buckets: readonly BucketSpec[], group: Group): Promise<BucketSnapshot[]> {
     const keys: ScriptArg[] = [group.stats, group.leases];
-    const argv: ScriptArg[] = [this.clock.now(), this.source, this.grace, buckets.length];
+    const now = this.clock.now();
+    const argv: ScriptArg[] = [now, this.source, this.grace, buckets.length];
     for (const spec of buckets) {
       const c = this.argsOf(spec);
       keys.push(c.stateKey);
       if (c.slotsKey) keys.push(c.slotsKey);
       argv.push(c.kind, c.capacity, c.rate);
+      pushPeriod(argv, spec, now);
     }
     const reply = (await this.run(this.scripts.peek, keys, argv)) as string[];
     return buckets.map((spec, i) => ({
@@ -290,7 +294,11 @@ export class RedisStore implements Store {
     // One "now" per script call: the time the batch's first reservation was asked for.
     const now = (items[0] as PendingReserve).now;
     const header = [now, this.source, this.grace];
-    const call = encodeReserves(items, { stats: group.stats, leases: group.leases, header }, this.argsOf);
+    const call = encodeReserves(
+      items,
+      { stats: group.stats, leases: group.leases, header, now },
+      this.argsOf,
+    );
     this.run(this.scripts.reserve, call.keys, call.argv).then(
       (reply) => resolveReserves(call, reply as unknown[], now),
       (error: unknown) => {
@@ -300,8 +308,9 @@ export class RedisStore implements Store {
   }
 
   private flushSettles(group: Group, items: PendingSettle[]): void {
-    const header = [this.clock.now(), this.source, this.grace];
-    const call = encodeSettles(items, { stats: group.stats, leases: group.leases, header }, this.argsOf);
+    const now = this.clock.now();
+    const header = [now, this.source, this.grace];
+    const call = encodeSettles(items, { stats: group.stats, leases: group.leases, header, now }, this.argsOf);
     this.run(this.scripts.settle, call.keys, call.argv).then(
       (reply) => resolveSettles(items, reply),
       (error: unknown) => {

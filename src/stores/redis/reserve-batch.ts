@@ -9,14 +9,14 @@
  * `remaining` (bit-identical doubles: same operations, same order).
  */
 
-import { utcDayStart } from '../../core/buckets/calendar-day.js';
+import { fixedUsed, fixedWindow, periodStart } from '../../core/buckets/fixed-window.js';
 import { gcraRemaining, gcraTake } from '../../core/buckets/gcra.js';
 import { type Cost, costOn } from '../../core/cost.js';
 import { type Decision, grant, type RefusalReason, refusal } from '../../core/decision.js';
 import type { BucketSpec } from '../../core/limit.js';
 import { batchArgv, KeyTable, ShapeTable, units } from './batch.js';
 import type { ScriptArg } from './scripts.js';
-import type { SpecArgs } from './spec-args.js';
+import { pushPeriod, type SpecArgs } from './spec-args.js';
 
 export interface PendingReserve {
   readonly buckets: readonly BucketSpec[];
@@ -55,7 +55,7 @@ const REASONS: readonly (RefusalReason | undefined)[] = [
 
 export function encodeReserves(
   items: readonly PendingReserve[],
-  fixed: { stats: string; leases: string; header: readonly ScriptArg[] },
+  fixed: { stats: string; leases: string; header: readonly ScriptArg[]; now: number },
   argsOf: (spec: BucketSpec) => SpecArgs,
 ): ReserveBatch {
   const table = new KeyTable(fixed.stats, fixed.leases);
@@ -77,6 +77,8 @@ export function encodeReserves(
         const state = table.indexOf(a.stateKey);
         const slots = a.slotsKey ? table.indexOf(a.slotsKey) : 0;
         entryArgs.push(state, slots, a.kind, a.capacity, a.rate, a.dimension);
+        pushPeriod(entryArgs, spec, fixed.now);
+        entryArgs.push(a.burst, a.pace);
         entry = entries.size + 1;
         entries.set(spec, entry);
         entrySpecs[entry] = spec;
@@ -110,14 +112,15 @@ export function resolveReserves(batch: ReserveBatch, reply: readonly unknown[], 
     if (s > 0) held[s] = reply[o + 2] as number;
     o += 3;
   }
-  const today = utcDayStart(now);
+  // Period starts as the script saw them: the caller's, shifted to the script's clock.
+  const startOf = (spec: BucketSpec): number =>
+    spec.fixed ? periodStart(spec.fixed, clientNow) + (now - clientNow) : 0;
   const remainingOf = (e: number): number => {
     const spec = batch.entrySpecs[e] as BucketSpec;
     const k = batch.entryState[e] as number;
     if (spec.kind === 'gcra') return gcraRemaining(level[k] as number, now, spec);
-    // Windows never move back (lib.lua): a window a faster clock opened counts as today's.
-    if (spec.kind === 'calendar')
-      return Math.max(spec.capacity - ((win[k] as number) >= today ? (level[k] as number) : 0), 0);
+    if (spec.kind === 'fixed')
+      return Math.max(spec.capacity - fixedUsed(level[k] as number, win[k] as number, startOf(spec)), 0);
     return Math.max(0, spec.capacity - (held[batch.entrySlots[e] as number] as number));
   };
 
@@ -133,9 +136,10 @@ export function resolveReserves(batch: ReserveBatch, reply: readonly unknown[], 
         const amount = costOn(item.cost, spec.dimension);
         if (spec.kind === 'gcra') {
           level[k] = gcraTake(level[k] as number, amount, now, spec);
-        } else if (spec.kind === 'calendar') {
-          level[k] = ((win[k] as number) >= today ? (level[k] as number) : 0) + amount;
-          win[k] = Math.max(win[k] as number, today);
+        } else if (spec.kind === 'fixed') {
+          const start = startOf(spec);
+          level[k] = fixedUsed(level[k] as number, win[k] as number, start) + amount;
+          win[k] = fixedWindow(win[k] as number, start);
         } else {
           const s = batch.entrySlots[e] as number;
           held[s] = (held[s] as number) + 1;

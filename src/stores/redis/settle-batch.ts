@@ -5,7 +5,7 @@ import type { BucketSpec } from '../../core/limit.js';
 import { batchArgv, KeyTable, ShapeTable } from './batch.js';
 import type { ScriptCall } from './reserve-batch.js';
 import type { ScriptArg } from './scripts.js';
-import type { SpecArgs } from './spec-args.js';
+import { pushPeriod, type SpecArgs } from './spec-args.js';
 
 export interface PendingSettle {
   readonly reservation: Reservation;
@@ -16,7 +16,7 @@ export interface PendingSettle {
 
 export function encodeSettles(
   items: readonly PendingSettle[],
-  fixed: { stats: string; leases: string; header: readonly ScriptArg[] },
+  fixed: { stats: string; leases: string; header: readonly ScriptArg[]; now: number },
   argsOf: (spec: BucketSpec) => SpecArgs,
 ): ScriptCall {
   const table = new KeyTable(fixed.stats, fixed.leases);
@@ -33,6 +33,7 @@ export function encodeSettles(
       if (entry === undefined) {
         const a = argsOf(spec);
         entryArgs.push(table.indexOf(a.slotsKey ?? a.stateKey), a.kind, a.rate, a.dimension);
+        pushPeriod(entryArgs, spec, fixed.now);
         entry = entries.size + 1;
         entries.set(spec, entry);
       }

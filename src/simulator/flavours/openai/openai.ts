@@ -25,7 +25,8 @@ export function openaiFlavour(config: SimulatorConfig): FlavourModule {
     flavour: 'openai',
     keyOf(headers) {
       const auth = headers.authorization;
-      if (!auth) return undefined;
+      // Azure sends its key in `api-key` (PROVIDERS.md §2).
+      if (!auth) return typeof headers['api-key'] === 'string' ? headers['api-key'] : undefined;
       const match = /^Bearer\s+(.+)$/i.exec(auth);
       return match?.[1]?.trim() || undefined;
     },

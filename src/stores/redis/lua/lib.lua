@@ -1,6 +1,6 @@
 -- Shared prelude of every Sluice script: scripts.ts prepends it to each
 -- script file before hashing and loading, so all scripts run the very same
--- arithmetic. It mirrors src/core/buckets/gcra.ts and calendar-day.ts line by
+-- arithmetic. It mirrors src/core/buckets/gcra.ts and fixed-window.ts line by
 -- line (same operations in the same order, so IEEE doubles give the same
 -- results as the MemoryStore).
 --
@@ -16,7 +16,6 @@
 -- integer count of millionths (cheap to produce, exact to 1e-6) when it fits
 -- in a double's integer range, and as a %.17g string otherwise.
 
-local DAY_MS = 86400000
 local EPSILON_MS = 1e-6
 local INF = math.huge
 
@@ -81,31 +80,45 @@ local function gcra_remaining(tat, cap, rate)
   return math.max(cap - gcra_used(tat, rate), 0)
 end
 
--- Calendar day: `used` units in the UTC day starting at `win`. Instances may
--- disagree on the time by their clock skew, so a window never moves back: a
--- window that a faster clock already opened counts as the current one (with a
--- single clock this is exactly calendar-day.ts).
-local function day_start()
-  return math.floor(now / DAY_MS) * DAY_MS
-end
-
-local function calendar_used(used, win)
-  if win >= day_start() then return used end
+-- Fixed windows (fixed-window.ts): `used` units in the period starting at
+-- `win`. The caller sends the bounds of the current period, `ws` and `we`,
+-- computed from its clock (it alone knows time zones and daylight saving
+-- time), shifted here like every absolute time it passes. Instances may
+-- disagree on the time by their clock skew, so a period never moves back: a
+-- period that a faster clock already opened counts as the current one.
+local function fixed_used(used, win, ws)
+  if win >= ws then return used end
   return 0
 end
 
-local function calendar_window(win)
-  return math.max(win, day_start())
+local function fixed_window(win, ws)
+  return math.max(win, ws)
 end
 
-local function calendar_wait(used, win, amount, cap)
+-- Ms after its start at which a period offers `units` (pacing: `burst` of
+-- the capacity at once, the rest over `pace` ms).
+local function offered_after(units, cap, burst, pace)
+  local early = burst * cap
+  if burst >= 1 or units <= early then return 0 end
+  return (pace * (units - early)) / (cap - early)
+end
+
+local function fixed_wait(used, win, amount, cap, ws, we, burst, pace)
   if amount > cap then return INF end
-  if calendar_used(used, win) + amount <= cap then return 0 end
-  return calendar_window(win) + DAY_MS - now
+  local need = fixed_used(used, win, ws) + amount
+  if need <= cap then
+    local at = ws + offered_after(need, cap, burst, pace)
+    if at < we then
+      local over = at - now
+      if over > EPSILON_MS and now + over > now then return over end
+      return 0
+    end
+  end
+  return we - now + offered_after(amount, cap, burst, pace)
 end
 
-local function calendar_remaining(used, win, cap)
-  return math.max(cap - calendar_used(used, win), 0)
+local function fixed_remaining(used, win, cap, ws)
+  return math.max(cap - fixed_used(used, win, ws), 0)
 end
 
 -- Reservations whose lease ran out are settled as "estimate stands": they
@@ -146,7 +159,7 @@ local function expire_at(key, x)
   redis.call('PEXPIRE', key, math.ceil(math.max(x - now, 1)))
 end
 
--- Writes a gcra state (`w` nil) or a calendar state, refreshing the TTL
+-- Writes a gcra state (`w` nil) or a fixed-window state, refreshing the TTL
 -- only when it is needed.
 local function write_state(key, good_until, until_ms, l, w)
   if not ttl_needed(good_until, until_ms) then
@@ -166,15 +179,15 @@ local function write_state(key, good_until, until_ms, l, w)
   expire_at(key, x)
 end
 
--- Writes back every bucket state a batch changed (`dirty[k]` is its kind:
--- 'g' for gcra, else calendar), each once, whatever number of decisions
--- touched it.
+-- Writes back every bucket state a batch changed (`dirty[k]` is 'g' for
+-- gcra, else the length of its fixed period), each once, whatever number of
+-- decisions touched it.
 local function write_dirty(dirty, level, win, paused, good_until)
   for k, kind in pairs(dirty) do
     if kind == 'g' then
       write_state(KEYS[k], good_until[k], math.max(level[k], paused[k]), level[k])
     else
-      write_state(KEYS[k], good_until[k], math.max(win[k] + DAY_MS, paused[k]), level[k], win[k])
+      write_state(KEYS[k], good_until[k], math.max(win[k] + kind, paused[k]), level[k], win[k])
     end
   end
 end

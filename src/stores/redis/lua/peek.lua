@@ -3,7 +3,8 @@
 --
 -- KEYS[1] stats hash, KEYS[2] lease index, then per bucket its state hash
 -- and, for a concurrency bucket, its slot set.
--- ARGV[4] bucket count, then per bucket: kind, capacity, rate per ms.
+-- ARGV[4] bucket count, then per bucket: kind, capacity, rate per ms, and a
+-- fixed window's current period start and end (0 0 otherwise).
 --
 -- Reply: per bucket four numbers: remaining, used, ms until full again,
 -- paused-until (caller's epoch, 0 when not paused).
@@ -14,10 +15,11 @@ expire_leases(KEYS[1], KEYS[2])
 local reply = {}
 local k = 3
 for i = 1, count do
-  local a = 4 + (i - 1) * 3
+  local a = 4 + (i - 1) * 5
   local kind = ARGV[a + 1]
   local cap = tonumber(ARGV[a + 2])
   local rate = tonumber(ARGV[a + 3])
+  local ws, we = tonumber(ARGV[a + 4]) + offset, tonumber(ARGV[a + 5]) + offset
   local state = redis.call('HMGET', KEYS[k], 'l', 'w', 'p')
   k = k + 1
   local level = tonumber(state[1]) or 0
@@ -28,10 +30,10 @@ for i = 1, count do
     used = gcra_used(level, rate)
     remaining = gcra_remaining(level, cap, rate)
     reset = used / rate
-  elseif kind == 'd' then
-    used = calendar_used(level, win)
-    remaining = calendar_remaining(level, win, cap)
-    if used > 0 then reset = calendar_window(win) + DAY_MS - now else reset = 0 end
+  elseif kind == 'f' then
+    used = fixed_used(level, win, ws)
+    remaining = fixed_remaining(level, win, cap, ws)
+    if used > 0 then reset = we - now else reset = 0 end
   else
     used = slots_held(KEYS[k])
     remaining = math.max(0, cap - used)

@@ -5,13 +5,15 @@
 -- been sent one after another.
 --
 -- KEYS[1] stats hash, KEYS[2] lease index (zset id → expiry), then the
--- distinct keys of the batch: state hashes (l = tat | used, w = calendar
--- window, p = paused until, x = TTL good until) and concurrency slot sets
+-- distinct keys of the batch: state hashes (l = tat | used, w = fixed
+-- period start, p = paused until, x = TTL good until) and concurrency slot sets
 -- (zset id → expiry).
 -- ARGV[4] bucket entries E, ARGV[5] shapes S, ARGV[6] reservations R, then:
--- E entries of 6: state key index, slot key index (0 if none), kind (g =
--- gcra, d = calendar day, n = concurrency), capacity, rate per ms, dimension
--- (r requests, i input, o output, t tokens, c concurrency);
+-- E entries of 10: state key index, slot key index (0 if none), kind (g =
+-- gcra, f = fixed window, n = concurrency), capacity, rate per ms, dimension
+-- (r requests, i input, o output, t tokens, c concurrency), and for a fixed
+-- window the current period's start and end and its burst share and pace
+-- ms (lib.lua; 0 0 1 0 otherwise);
 -- S shapes (bucket lists): n, then n entry numbers;
 -- R reservations of 6: id, lease ms, shape, requests, input, output tokens.
 --
@@ -28,6 +30,7 @@ local R = tonumber(ARGV[6])
 -- a reservation does not need them gone: slot sets purge their own.
 
 local e_state, e_slots, e_kind, e_cap, e_rate, e_dim = {}, {}, {}, {}, {}, {}
+local e_ws, e_we, e_burst, e_pace = {}, {}, {}, {}
 local a = 6
 for e = 1, E do
   e_state[e] = tonumber(ARGV[a + 1])
@@ -36,7 +39,11 @@ for e = 1, E do
   e_cap[e] = tonumber(ARGV[a + 4])
   e_rate[e] = tonumber(ARGV[a + 5])
   e_dim[e] = ARGV[a + 6]
-  a = a + 6
+  e_ws[e] = tonumber(ARGV[a + 7]) + offset
+  e_we[e] = tonumber(ARGV[a + 8]) + offset
+  e_burst[e] = tonumber(ARGV[a + 9])
+  e_pace[e] = tonumber(ARGV[a + 10])
+  a = a + 10
 end
 local shapes
 shapes, a = read_shapes(a, S)
@@ -103,8 +110,8 @@ for _ = 1, R do
     if kind == 'g' then
       wait = gcra_wait(level[k], amount, e_cap[e], e_rate[e])
       reason = 1
-    elseif kind == 'd' then
-      wait = calendar_wait(level[k], win[k], amount, e_cap[e])
+    elseif kind == 'f' then
+      wait = fixed_wait(level[k], win[k], amount, e_cap[e], e_ws[e], e_we[e], e_burst[e], e_pace[e])
       reason = 1
     else
       local s = e_slots[e]
@@ -136,10 +143,10 @@ for _ = 1, R do
       if kind == 'g' then
         level[k] = gcra_take(level[k], amounts[e_dim[e]], e_rate[e])
         dirty[k] = kind
-      elseif kind == 'd' then
-        level[k] = calendar_used(level[k], win[k]) + amounts[e_dim[e]]
-        win[k] = calendar_window(win[k])
-        dirty[k] = kind
+      elseif kind == 'f' then
+        level[k] = fixed_used(level[k], win[k], e_ws[e]) + amounts[e_dim[e]]
+        win[k] = fixed_window(win[k], e_ws[e])
+        dirty[k] = e_we[e] - e_ws[e]
       else
         local s = e_slots[e]
         held[s] = held[s] + 1

@@ -7,8 +7,9 @@
 -- KEYS[1] stats hash, KEYS[2] lease index, then the distinct keys of the
 -- batch: state hashes, and slot sets of concurrency buckets.
 -- ARGV[4] bucket entries E, ARGV[5] shapes S, ARGV[6] settles R, then:
--- E entries of 4: key index (the slot set for concurrency), kind, rate per
--- ms, dimension (r, i, o, t, c as in reserve.lua);
+-- E entries of 6: key index (the slot set for concurrency), kind, rate per
+-- ms, dimension (r, i, o, t, c as in reserve.lua), and a fixed window's
+-- current period start and end (0 0 otherwise);
 -- S shapes: n, then n entry numbers;
 -- R settles of 6: id, shape, estimated input and output tokens, used input
 -- and output tokens ('' when usage is unknown: the estimate stands).
@@ -20,14 +21,16 @@ local S = tonumber(ARGV[5])
 local R = tonumber(ARGV[6])
 expire_leases(KEYS[1], KEYS[2])
 
-local e_key, e_kind, e_rate, e_dim = {}, {}, {}, {}
+local e_key, e_kind, e_rate, e_dim, e_ws, e_we = {}, {}, {}, {}, {}, {}
 local a = 6
 for e = 1, E do
   e_key[e] = tonumber(ARGV[a + 1])
   e_kind[e] = ARGV[a + 2]
   e_rate[e] = tonumber(ARGV[a + 3])
   e_dim[e] = ARGV[a + 4]
-  a = a + 4
+  e_ws[e] = tonumber(ARGV[a + 5]) + offset
+  e_we[e] = tonumber(ARGV[a + 6]) + offset
+  a = a + 6
 end
 local shapes
 shapes, a = read_shapes(a, S)
@@ -85,11 +88,11 @@ for r = 1, R do
             level[k] = gcra_give(level[k], -delta, e_rate[e])
           end
           dirty[k] = kind
-        elseif win[k] >= day_start() or delta > 0 then
-          -- A refund only applies to the day it was reserved in; a charge lands in today.
-          level[k] = math.max(0, calendar_used(level[k], win[k]) + delta)
-          win[k] = calendar_window(win[k])
-          dirty[k] = kind
+        elseif win[k] >= e_ws[e] or delta > 0 then
+          -- A refund only applies to the period it was reserved in; a charge lands in the current one.
+          level[k] = math.max(0, fixed_used(level[k], win[k], e_ws[e]) + delta)
+          win[k] = fixed_window(win[k], e_ws[e])
+          dirty[k] = e_we[e] - e_ws[e]
         end
       end
     end

@@ -3,9 +3,10 @@
 --
 -- KEYS[1] the bucket's state hash.
 -- ARGV[4] kind: 'g' with ARGV[5] the provider's tat (caller's epoch, derived
--- by gcraTatFromProvider), or 'd' with ARGV[5] the units the provider says
--- are used today (by calendarUsedFromProvider). Both are already bounded to
--- the bucket in TS: this script only never lowers local usage.
+-- by gcraTatFromProvider), or 'f' with ARGV[5] the units the provider says
+-- the current period has used (by fixedUsedFromProvider) and ARGV[6], ARGV[7]
+-- that period's start and end. Both are already bounded to the bucket in TS:
+-- this script only never lowers local usage.
 
 local key = KEYS[1]
 local state = redis.call('HMGET', key, 'l', 'w', 'p', 'x')
@@ -18,8 +19,9 @@ if ARGV[4] == 'g' then
   local tat = tonumber(ARGV[5]) + offset
   if tat > level then write_state(key, good_until, math.max(tat, paused), tat) end
 else
-  local used = math.max(calendar_used(level, win), tonumber(ARGV[5]))
-  win = calendar_window(win)
-  write_state(key, good_until, math.max(win + DAY_MS, paused), used, win)
+  local ws, we = tonumber(ARGV[6]) + offset, tonumber(ARGV[7]) + offset
+  local used = math.max(fixed_used(level, win, ws), tonumber(ARGV[5]))
+  win = fixed_window(win, ws)
+  write_state(key, good_until, math.max(win + (we - ws), paused), used, win)
 end
 return 1
