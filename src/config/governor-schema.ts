@@ -41,6 +41,21 @@ export type LimitsInput = z.infer<typeof limitsSchema>;
 
 export const PROVIDERS = ['openai', 'azure', 'anthropic', 'gemini', 'openai-compatible'] as const;
 
+/**
+ * Limits of a deployment's long-context calls (runtime/size-class.ts): a
+ * call whose input exceeds `above_input_tokens` is charged on the limits
+ * declared here instead of the standard ones of the same name; limits not
+ * declared here stay shared (Anthropic: ITPM and OTPM separate, RPM shared).
+ */
+export const longContextSchema = z
+  .strictObject({
+    above_input_tokens: positiveInt,
+    ...limitFields,
+  })
+  .refine((c) => Object.keys(c).some((k) => k !== 'above_input_tokens' && k !== 'day'), {
+    message: 'declare at least one limit of the long-context class (e.g. itpm, otpm)',
+  });
+
 export const deploymentSchema = z.strictObject({
   id: name,
   provider: z.enum(PROVIDERS),
@@ -49,6 +64,7 @@ export const deploymentSchema = z.strictObject({
   api_key: z.string().min(1).optional(),
   model: z.string().min(1),
   limits: limitsSchema.optional(),
+  long_context: longContextSchema.optional(),
   pools: z.array(name).optional(),
   weight: positive.optional(),
   headers: z.record(z.string(), z.string()).optional(),

@@ -156,6 +156,12 @@ export interface ProviderUsage extends Usage {
   readonly cacheReadTokens?: number | undefined;
   /** Input tokens written to the prompt cache (Anthropic `cache_creation_input_tokens`). */
   readonly cacheWriteTokens?: number | undefined;
+  /**
+   * Every input token the model read, cached or not, where `inputTokens`
+   * leaves some out (Anthropic: cache reads). Size classes are decided on
+   * it (runtime/size-class.ts); absent, `inputTokens` is the whole input.
+   */
+  readonly contextTokens?: number | undefined;
 }
 
 /**

@@ -17,7 +17,7 @@ import type { Decision, RefusalReason, Reservation, SettleOutcome } from '../cor
 import { type Leased, LeaseHeap } from '../core/lease-heap.js';
 import type { BucketSpec } from '../core/limit.js';
 import { FairScheduler, type Schedulable } from '../core/scheduler/fair-scheduler.js';
-import { type Store, StoreUnavailableError } from '../stores/store.js';
+import { type SettleOptions, type Store, StoreUnavailableError } from '../stores/store.js';
 import { QueuedCost } from './queued-cost.js';
 
 export interface AdmissionRequest {
@@ -233,8 +233,8 @@ export class Admission {
   }
 
   /** Settles an admitted request and lets queued work use what it gave back. */
-  async settle(admitted: Admitted, usage?: Usage): Promise<SettleOutcome> {
-    const outcome = await this.store.settle(admitted.reservation, usage);
+  async settle(admitted: Admitted, usage?: Usage, options?: SettleOptions): Promise<SettleOutcome> {
+    const outcome = await this.store.settle(admitted.reservation, usage, options);
     if (outcome === 'settled' && usage) {
       const { request } = admitted;
       const delta = usage.inputTokens + usage.outputTokens - tokensOf(request.cost);

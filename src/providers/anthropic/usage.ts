@@ -49,11 +49,15 @@ export function anthropicUsage(
 ): ProviderUsage {
   const cacheRead = counts.cacheRead ?? 0;
   const readsCount = model !== undefined && cacheReadsCountFor.some((prefix) => model.startsWith(prefix));
+  const inputTokens = (counts.input ?? 0) + (counts.cacheCreation ?? 0) + (readsCount ? cacheRead : 0);
+  // The 200 K long-context threshold counts the whole input, cache reads and writes included.
+  const contextTokens = (counts.input ?? 0) + (counts.cacheCreation ?? 0) + cacheRead;
   return {
-    inputTokens: (counts.input ?? 0) + (counts.cacheCreation ?? 0) + (readsCount ? cacheRead : 0),
+    inputTokens,
     outputTokens: counts.output ?? 0,
     cacheReadTokens: counts.cacheRead,
     cacheWriteTokens: counts.cacheCreation,
+    ...(contextTokens !== inputTokens && { contextTokens }),
   };
 }
 

@@ -4,8 +4,12 @@
  * unsettled, the governor's `LeaseKeeper` keeps its lease alive.
  */
 import type { Usage } from '../../core/cost.js';
+import type { Reassignment } from '../../stores/store.js';
 import type { Admission, Admitted } from '../admission.js';
 import type { LeaseKeeper } from '../lease-keeper.js';
+
+/** Where usage belongs when it is not on the reserved buckets (a call of another size class), or undefined. */
+export type Reassign = (usage: Usage) => Reassignment | undefined;
 
 export class Settlement {
   private done = false;
@@ -15,6 +19,7 @@ export class Settlement {
     readonly admitted: Admitted,
     private readonly leases: LeaseKeeper,
     private readonly onSettled: (usage: Usage | undefined) => void,
+    private readonly reassign?: Reassign,
   ) {
     leases.keep(admitted.reservation);
   }
@@ -29,7 +34,8 @@ export class Settlement {
     this.done = true;
     this.leases.release(this.admitted.reservation);
     this.onSettled(usage);
-    return this.admission.settle(this.admitted, usage).then(
+    const moved = usage && this.reassign?.(usage);
+    return this.admission.settle(this.admitted, usage, moved ? { reassign: moved } : undefined).then(
       () => undefined,
       () => undefined, // the store's lease expiry settles what it could not
     );

@@ -177,7 +177,9 @@ export class RedisStore implements Store {
     return new Promise<SettleOutcome>((resolve, reject) => {
       const reassign = options?.reassign;
       // Charged buckets must share the reservation's hash-tag group: one script decides both.
-      const group = this.groupOf(reassign ? [...reservation.buckets, ...reassign.charge] : reservation.buckets);
+      const group = this.groupOf(
+        reassign ? [...reservation.buckets, ...reassign.charge] : reservation.buckets,
+      );
       group.settles.add({ reservation, usage, reassign, resolve, reject });
     });
   }

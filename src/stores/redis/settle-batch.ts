@@ -2,11 +2,11 @@
 import type { Usage } from '../../core/cost.js';
 import type { Reservation, SettleOutcome } from '../../core/decision.js';
 import type { BucketSpec } from '../../core/limit.js';
+import type { Reassignment } from '../store.js';
 import { batchArgv, KeyTable, ShapeTable } from './batch.js';
 import type { ScriptCall } from './reserve-batch.js';
 import type { ScriptArg } from './scripts.js';
 import type { SpecArgs } from './spec-args.js';
-import type { Reassignment } from '../store.js';
 
 /** How settle.lua moves a bucket: settle the difference, release all that was charged, or charge the usage. */
 type Mode = 's' | 'r' | 'c';
@@ -46,8 +46,15 @@ export function encodeSettles(
     const released = moved ? new Set(moved.release.map((b) => b.key)) : undefined;
     const numbers: number[] = [];
     for (const spec of buckets) numbers.push(entryOf(spec, released?.has(spec.key) ? 'r' : 's'));
-    if (moved) for (const spec of moved.charge) if (spec.kind !== 'concurrency') numbers.push(entryOf(spec, 'c'));
-    settleArgs.push(reservation.id, shapes.indexOf(numbers), cost.requests, cost.inputTokens, cost.outputTokens);
+    if (moved)
+      for (const spec of moved.charge) if (spec.kind !== 'concurrency') numbers.push(entryOf(spec, 'c'));
+    settleArgs.push(
+      reservation.id,
+      shapes.indexOf(numbers),
+      cost.requests,
+      cost.inputTokens,
+      cost.outputTokens,
+    );
     if (usage) settleArgs.push(usage.inputTokens, usage.outputTokens);
     else settleArgs.push('', '');
   }
