@@ -75,6 +75,7 @@ export class Limiter {
       chargeRejected: flavour === 'openai' && this.config.openai.charge_rejected,
       dayMode: resolved.limits.day ?? (flavour === 'gemini' ? 'calendar' : 'rolling'),
       minuteMode: resolved.limits.window ?? 'bucket',
+      longContext: resolved.limits.long_context,
       background,
       now: this.clock.now(),
     });
