@@ -111,7 +111,7 @@ export class GatewayState {
           circuit: d.circuit.stateAt(now),
           adaptiveFactor: d.rate.factor,
           buckets: d
-            .buckets()
+            .allBuckets()
             .filter((b) => b !== d.gate)
             .map((b) => view(b, 'deployment', d.id)),
         });
@@ -169,7 +169,8 @@ export class GatewayState {
     const views: BucketView[] = [];
     const governor = this.governor;
     for (const d of governor.groups.deployments()) {
-      for (const b of d.buckets()) {
+      // Both size classes' buckets (a long-context class's own ones too).
+      for (const b of d.allBuckets()) {
         if (b === d.gate) continue;
         specs.push(b);
         views.push(view(b, 'deployment', d.id));
