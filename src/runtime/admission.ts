@@ -32,6 +32,12 @@ export interface AdmissionRequest {
   readonly deadline: number;
   readonly signal?: AbortSignal;
   readonly leaseMs?: number;
+  /**
+   * Requests of one tenant in different lanes queue apart (the order inside
+   * a tenant's queue is kept, lane by lane): a long-context call waiting
+   * for its class's own limit must not hold back its tenant's small calls.
+   */
+  readonly lane?: string;
 }
 
 export interface Admitted {
@@ -115,7 +121,7 @@ class Ticket implements Schedulable, Leased {
     readonly enqueuedAt: number,
     readonly resolve: (result: AdmissionResult) => void,
   ) {
-    this.tenant = request.tenant;
+    this.tenant = queueOf(request);
     this.priority = request.priority;
     this.weight = request.weight ?? 1;
     this.tokens = tokensOf(request.cost);
@@ -127,6 +133,11 @@ class Ticket implements Schedulable, Leased {
 }
 
 const MIN_QUEUE_RETRY_MS = 1_000;
+
+/** The scheduler's queue of a request: its tenant's, or its tenant's lane. */
+function queueOf(request: AdmissionRequest): string {
+  return request.lane === undefined ? request.tenant : `${request.tenant}\u0000${request.lane}`;
+}
 
 export class Admission {
   readonly store: Store;
@@ -238,7 +249,7 @@ export class Admission {
     if (outcome === 'settled' && usage) {
       const { request } = admitted;
       const delta = usage.inputTokens + usage.outputTokens - tokensOf(request.cost);
-      this.scheduler.adjust(request.tenant, request.priority, delta, request.weight ?? 1);
+      this.scheduler.adjust(queueOf(request), request.priority, delta, request.weight ?? 1);
     }
     this.notify();
     return outcome;

@@ -179,6 +179,8 @@ export class Governor {
       deadline: plan.deadline,
       signal: call.signal,
       leaseMs: this.leaseMs,
+      // Long-context calls wait for their class's own limits in a lane of their own.
+      ...(sizeClass === 'long_context' && { lane: sizeClass }),
     });
     plan.waitedMs += admitted.waitedMs;
     if (!admitted.admitted) return this.onAdmissionRefused(plan, deployment, admitted, buckets);
