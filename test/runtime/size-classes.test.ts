@@ -186,4 +186,31 @@ describe('size classes: provider headers', () => {
     const limitOf = (key: string) => deployment?.allBuckets().find((b) => b.key === key)?.limit;
     expect([limitOf(LONG_ITPM), limitOf(ITPM)]).toEqual([400_000, 2_000_000]);
   });
+
+  it('a 429 on a long call pauses the class’s own bucket, not the standard one', async () => {
+    const rig = governorFor(topology());
+    rig.transport.script(
+      'claude',
+      {
+        status: 429,
+        headers: { 'content-type': 'application/json', 'retry-after': '5' },
+        body: {
+          type: 'error',
+          error: {
+            type: 'rate_limit_error',
+            message:
+              'This request would exceed the rate limit for your organization of 600,000 input tokens per minute.',
+          },
+        },
+      },
+      message(250_000, 100),
+    );
+    const pending = serveAndRelay(rig, claude(costOf(250_000, 100)));
+    await rig.flush();
+    expect(rig.store.pauses.map((p) => p.bucket.key)).toEqual([LONG_ITPM]);
+    await rig.clock.advanceAsync(5_000);
+    expect((await pending).status).toBe(200);
+    rig.store.expectSettledOnce();
+    rig.transport.expectDone();
+  });
 });
