@@ -28,6 +28,14 @@ afterAll(async () => {
   await server.stop();
 });
 
+/** EVALSHA calls Redis has run so far (INFO commandstats). */
+async function scriptCalls(): Promise<number> {
+  const admin = adminClient(server.url);
+  const info = await admin.info('commandstats');
+  admin.disconnect();
+  return Number(/cmdstat_evalsha:calls=(\d+)/.exec(info)?.[1] ?? 0);
+}
+
 async function rig() {
   const clock = new ManualClock(Date.UTC(2026, 11, 4, 12));
   const prefix = testPrefix('sizes');
@@ -69,9 +77,14 @@ describe('size classes on the Redis store', () => {
     const r = await rig();
     try {
       r.transport.script('claude', message(230_000, 400), message(180_000, 300));
+      const before = await scriptCalls();
       await r.serve(150_000, 1_000); // estimated standard, used long
       await r.serve(210_000, 1_000); // estimated long, used standard
       // Settles are sent at the end of the tick: let them reach Redis.
+      await expect.poll(scriptCalls).toBeGreaterThanOrEqual(before + 4);
+      // One script call per reserve and per settle: a move adds no round trip. Countable only on a
+      // server of this file's own (a shared REDIS_URL runs other files' scripts too).
+      if (server.owned) expect(await scriptCalls()).toBe(before + 4);
       await expect.poll(async () => (await r.redis.stats()).settled).toBe(2);
       r.store.expectSettledOnce();
       expect(await r.used(ITPM, OTPM, LONG_ITPM, LONG_OTPM, RPM)).toEqual([180_000, 300, 230_000, 400, 2]);
