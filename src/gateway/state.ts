@@ -110,8 +110,9 @@ export class GatewayState {
           pools: d.config.pools ?? [],
           circuit: d.circuit.stateAt(now),
           adaptiveFactor: d.rate.factor,
+          // The standard class's: the dashboard's limit lines add deployments' limits up per dimension.
           buckets: d
-            .allBuckets()
+            .buckets()
             .filter((b) => b !== d.gate)
             .map((b) => view(b, 'deployment', d.id)),
         });
