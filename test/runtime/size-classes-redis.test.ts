@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import { costOf } from '../../src/core/cost.js';
+import { defineBucket } from '../../src/core/limit.js';
 import { serveCall } from '../../src/runtime/exchange/serve.js';
 import { Governor } from '../../src/runtime/governor.js';
 import { createRedisStore, type RedisStore } from '../../src/stores/redis/redis-store.js';
@@ -91,6 +92,40 @@ describe('size classes on the Redis store', () => {
       expect((await r.redis.stats()).duplicateSettles).toBe(0);
     } finally {
       await r.close();
+    }
+  });
+
+  it('keeps the usage where it was reserved when a hashTag puts the classes apart, rather than losing the settle', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 11, 4, 12));
+    const prefix = testPrefix('sizes-tags');
+    const hashTag = (key: string) => (key.includes('long_context') ? 'long' : 'standard');
+    const redis = await createRedisStore({ url: server.url, prefix, clock, hashTag });
+    try {
+      const itpm = defineBucket('deployment:d:input_tokens:minute', {
+        dimension: 'input_tokens',
+        limit: 1_000_000,
+        per: 'minute',
+        margin: 0,
+      });
+      const longItpm = defineBucket('deployment:d:long_context:input_tokens:minute', {
+        dimension: 'input_tokens',
+        limit: 500_000,
+        per: 'minute',
+        margin: 0,
+      });
+      const reservation = (await redis.reserve([itpm], costOf(150_000, 0))).reservation;
+      if (!reservation) throw new Error('expected a grant');
+      const usage = { inputTokens: 230_000, outputTokens: 0 };
+      const move = { reassign: { release: [itpm], charge: [longItpm] } };
+      expect(await redis.settle(reservation, usage, move)).toBe('settled');
+      const [standard, long] = await redis.peek([itpm, longItpm]);
+      expect(Math.round(standard?.used ?? 0)).toBe(230_000);
+      expect(long?.used).toBe(0);
+    } finally {
+      await redis.close();
+      const admin = adminClient(server.url);
+      await deleteKeys(admin, prefix);
+      admin.disconnect();
     }
   });
 });

@@ -175,11 +175,17 @@ export class RedisStore implements Store {
 
   settle(reservation: Reservation, usage?: Usage, options?: SettleOptions): Promise<SettleOutcome> {
     return new Promise<SettleOutcome>((resolve, reject) => {
-      const reassign = options?.reassign;
-      // Charged buckets must share the reservation's hash-tag group: one script decides both.
-      const group = this.groupOf(
-        reassign ? [...reservation.buckets, ...reassign.charge] : reservation.buckets,
-      );
+      let reassign = options?.reassign;
+      let group: Group;
+      try {
+        // Charged buckets must share the reservation's hash-tag group: one script decides both.
+        group = this.groupOf(reassign ? [...reservation.buckets, ...reassign.charge] : reservation.buckets);
+      } catch (error) {
+        if (!(error instanceof CrossSlotReservationError) || !reassign) throw error;
+        // A `hashTag` that puts them apart: the usage stays where it was reserved rather than the settle being lost.
+        reassign = undefined;
+        group = this.groupOf(reservation.buckets);
+      }
       group.settles.add({ reservation, usage, reassign, resolve, reject });
     });
   }
