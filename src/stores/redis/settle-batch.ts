@@ -44,17 +44,16 @@ export function encodeSettles(
     const { buckets, cost } = reservation;
     const moved = usage ? reassign : undefined;
     const released = moved ? new Set(moved.release.map((b) => b.key)) : undefined;
-    const numbers: number[] = [];
-    for (const spec of buckets) numbers.push(entryOf(spec, released?.has(spec.key) ? 'r' : 's'));
+    const numbers = new Array<number>(buckets.length);
+    for (let i = 0; i < buckets.length; i++) {
+      const spec = buckets[i] as BucketSpec;
+      numbers[i] = entryOf(spec, released?.has(spec.key) ? 'r' : 's');
+    }
     if (moved)
       for (const spec of moved.charge) if (spec.kind !== 'concurrency') numbers.push(entryOf(spec, 'c'));
-    settleArgs.push(
-      reservation.id,
-      shapes.indexOf(numbers),
-      cost.requests,
-      cost.inputTokens,
-      cost.outputTokens,
-    );
+    // The request count matters only where usage moves (settle.lua skips it otherwise).
+    const requests = moved ? cost.requests : '';
+    settleArgs.push(reservation.id, shapes.indexOf(numbers), requests, cost.inputTokens, cost.outputTokens);
     if (usage) settleArgs.push(usage.inputTokens, usage.outputTokens);
     else settleArgs.push('', '');
   }

@@ -13,9 +13,9 @@
 -- charged, 'c' charges the usage on a bucket that was not reserved (a call
 -- moved to another size class, store.ts `Reassignment`);
 -- S shapes: n, then n entry numbers;
--- R settles of 7: id, shape, requests, estimated input and output tokens,
--- used input and output tokens ('' when usage is unknown: the estimate
--- stands, and 'r' and 'c' entries do nothing).
+-- R settles of 7: id, shape, requests ('' unless the settle moves usage),
+-- estimated input and output tokens, used input and output tokens ('' when
+-- usage is unknown: the estimate stands, and 'r' and 'c' entries do nothing).
 --
 -- Reply: one character per settle, '1' settled or '0' duplicate.
 
@@ -57,15 +57,19 @@ for r = 1, R do
   local shape = shapes[tonumber(ARGV[a + 2])]
   local has_usage = ARGV[a + 6] ~= ''
   if has_usage then
-    local requests = tonumber(ARGV[a + 3])
     local cost_in, cost_out = tonumber(ARGV[a + 4]), tonumber(ARGV[a + 5])
     local used_in, used_out = tonumber(ARGV[a + 6]), tonumber(ARGV[a + 7])
-    local s, rel, chg = deltas.s, deltas.r, deltas.c
+    local s = deltas.s
     s.i = used_in - cost_in
     s.o = used_out - cost_out
     s.t = (used_in + used_out) - (cost_in + cost_out)
-    rel.r, rel.i, rel.o, rel.t = -requests, -cost_in, -cost_out, -(cost_in + cost_out)
-    chg.r, chg.i, chg.o, chg.t = requests, used_in, used_out, used_in + used_out
+    -- Only a moved settle sends its requests (else ''): it alone has 'r' and 'c' entries.
+    if ARGV[a + 3] ~= '' then
+      local requests = tonumber(ARGV[a + 3])
+      local rel, chg = deltas.r, deltas.c
+      rel.r, rel.i, rel.o, rel.t = -requests, -cost_in, -cost_out, -(cost_in + cost_out)
+      chg.r, chg.i, chg.o, chg.t = requests, used_in, used_out, used_in + used_out
+    end
   end
   a = a + 7
   if redis.call('ZREM', KEYS[2], id) == 0 then
