@@ -92,6 +92,21 @@ export type LimitsInput = z.infer<typeof limitsObject>;
 
 export const PROVIDERS = ['openai', 'azure', 'anthropic', 'gemini', 'openai-compatible'] as const;
 
+/**
+ * Limits of a deployment's long-context calls (runtime/size-class.ts): a
+ * call whose input exceeds `above_input_tokens` is charged on the limits
+ * declared here instead of the standard ones of the same name; limits not
+ * declared here stay shared (Anthropic: ITPM and OTPM separate, RPM shared).
+ */
+export const longContextSchema = z
+  .strictObject({
+    above_input_tokens: positiveInt,
+    ...limitFields,
+  })
+  .refine((c) => c.concurrency !== undefined || WINDOWED_LIMITS.some((k) => c[k] !== undefined), {
+    message: 'declare at least one limit of the long-context class (e.g. itpm, otpm)',
+  });
+
 export const deploymentSchema = z
   .strictObject({
     id: name,
@@ -101,6 +116,7 @@ export const deploymentSchema = z
     api_key: z.string().min(1).optional(),
     model: z.string().min(1),
     limits: limitsObject.optional(),
+    long_context: longContextSchema.optional(),
     pools: z.array(name).optional(),
     weight: positive.optional(),
     headers: z.record(z.string(), z.string()).optional(),
@@ -108,9 +124,10 @@ export const deploymentSchema = z
     /** Tenants' betas (`anthropic-beta`, `openai-beta`) passed on: `true` all, a list the named ones; default none. */
     forward_betas: z.union([z.boolean(), z.array(z.string().min(1))]).optional(),
   })
-  .superRefine(
-    (d, ctx) => d.limits && checkWindows(d.limits, ctx, { path: ['limits'], provider: d.provider }),
-  );
+  .superRefine((d, ctx) => {
+    if (d.limits) checkWindows(d.limits, ctx, { path: ['limits'], provider: d.provider });
+    if (d.long_context) checkWindows(d.long_context, ctx, { path: ['long_context'], provider: d.provider });
+  });
 
 export const modelGroupSchema = z.strictObject({
   deployments: z.array(deploymentSchema).min(1, 'a model group needs at least one deployment'),

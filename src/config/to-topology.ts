@@ -82,6 +82,9 @@ function toDeployment(d: DeploymentInput): DeploymentConfig {
     model: d.model,
     ...(d.api_key !== undefined && { apiKey: d.api_key }),
     ...(limits && { limits }),
+    ...(d.long_context && {
+      longContext: { aboveInputTokens: d.long_context.above_input_tokens, ...toLimits(d.long_context) },
+    }),
     ...(d.pools && { pools: d.pools }),
     ...(d.weight !== undefined && { weight: d.weight }),
     ...(d.headers && { headers: d.headers }),

@@ -110,6 +110,7 @@ export class GatewayState {
           pools: d.config.pools ?? [],
           circuit: d.circuit.stateAt(now),
           adaptiveFactor: d.rate.factor,
+          // The standard class's: the dashboard's limit lines add deployments' limits up per dimension.
           buckets: d
             .buckets()
             .filter((b) => b !== d.gate)
@@ -169,7 +170,8 @@ export class GatewayState {
     const views: BucketView[] = [];
     const governor = this.governor;
     for (const d of governor.groups.deployments()) {
-      for (const b of d.buckets()) {
+      // Both size classes' buckets (a long-context class's own ones too).
+      for (const b of d.allBuckets()) {
         if (b === d.gate) continue;
         specs.push(b);
         views.push(view(b, 'deployment', d.id));

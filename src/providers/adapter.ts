@@ -159,7 +159,8 @@ export interface ProviderUsage extends Usage {
   /**
    * Every prompt token the provider read, cached or not, where that differs
    * from `inputTokens` (Anthropic leaves cache reads out of its limit count):
-   * the denominator of a prompt-cache hit ratio.
+   * the denominator of a prompt-cache hit ratio, and what size classes are
+   * decided on (runtime/size-class.ts); absent, `inputTokens` is the whole input.
    */
   readonly promptTokens?: number | undefined;
 }

@@ -17,7 +17,7 @@ import type { Decision, RefusalReason, Reservation, SettleOutcome } from '../cor
 import { type Leased, LeaseHeap } from '../core/lease-heap.js';
 import type { BucketSpec } from '../core/limit.js';
 import { FairScheduler, type Schedulable } from '../core/scheduler/fair-scheduler.js';
-import { type Store, StoreUnavailableError } from '../stores/store.js';
+import { type SettleOptions, type Store, StoreUnavailableError } from '../stores/store.js';
 import { QueuedCost } from './queued-cost.js';
 
 export interface AdmissionRequest {
@@ -32,6 +32,12 @@ export interface AdmissionRequest {
   readonly deadline: number;
   readonly signal?: AbortSignal;
   readonly leaseMs?: number;
+  /**
+   * Requests of one tenant in different lanes queue apart (the order inside
+   * a tenant's queue is kept, lane by lane): a long-context call waiting
+   * for its class's own limit must not hold back its tenant's small calls.
+   */
+  readonly lane?: string;
 }
 
 export interface Admitted {
@@ -115,7 +121,7 @@ class Ticket implements Schedulable, Leased {
     readonly enqueuedAt: number,
     readonly resolve: (result: AdmissionResult) => void,
   ) {
-    this.tenant = request.tenant;
+    this.tenant = queueOf(request);
     this.priority = request.priority;
     this.weight = request.weight ?? 1;
     this.tokens = tokensOf(request.cost);
@@ -127,6 +133,11 @@ class Ticket implements Schedulable, Leased {
 }
 
 const MIN_QUEUE_RETRY_MS = 1_000;
+
+/** The scheduler's queue of a request: its tenant's, or its tenant's lane. */
+function queueOf(request: AdmissionRequest): string {
+  return request.lane === undefined ? request.tenant : `${request.tenant}\u0000${request.lane}`;
+}
 
 export class Admission {
   readonly store: Store;
@@ -233,12 +244,12 @@ export class Admission {
   }
 
   /** Settles an admitted request and lets queued work use what it gave back. */
-  async settle(admitted: Admitted, usage?: Usage): Promise<SettleOutcome> {
-    const outcome = await this.store.settle(admitted.reservation, usage);
+  async settle(admitted: Admitted, usage?: Usage, options?: SettleOptions): Promise<SettleOutcome> {
+    const outcome = await this.store.settle(admitted.reservation, usage, options);
     if (outcome === 'settled' && usage) {
       const { request } = admitted;
       const delta = usage.inputTokens + usage.outputTokens - tokensOf(request.cost);
-      this.scheduler.adjust(request.tenant, request.priority, delta, request.weight ?? 1);
+      this.scheduler.adjust(queueOf(request), request.priority, delta, request.weight ?? 1);
     }
     this.notify();
     return outcome;

@@ -7,11 +7,20 @@
 import type { Dimension } from '../core/cost.js';
 import { type BucketScope, type BucketSpec, defineBucket, type Window, withLimit } from '../core/limit.js';
 import type { ProviderAdapter, ProviderKind, RateLimitObservation } from '../providers/adapter.js';
+import type { Reassignment } from '../stores/store.js';
 import { AdaptiveRate, type AdaptiveRateOptions } from './adaptive-rate.js';
 import { CircuitBreaker, type CircuitOptions, type CircuitState } from './circuit-breaker.js';
 import type { ForwardBetas } from './forwarding.js';
 import { bucketsFor, type LimitsConfig, limitNameOf, scopeKey } from './limits.js';
 import { RetryBudget, type RetryOptions } from './retry-policy.js';
+import {
+  LongContextClass,
+  type LongContextConfig,
+  promptTokensOf,
+  reassignment,
+  type SizeClass,
+  type SizedUsage,
+} from './size-class.js';
 import { withProviderWindows } from './window-rules.js';
 
 export interface DeploymentConfig {
@@ -28,6 +37,8 @@ export interface DeploymentConfig {
   /** The model name upstream knows (the group name is what clients ask for). */
   model: string;
   limits?: LimitsConfig;
+  /** Limits of long-context calls (size-class.ts): separate where declared, shared otherwise. */
+  longContext?: LongContextConfig;
   /** Names of pools (shared org / project limits) this deployment draws from. */
   pools?: string[];
   /** Share of traffic among deployments with equal headroom. Default 1. */
@@ -78,8 +89,12 @@ export class Deployment {
   readonly baseQuery: URLSearchParams;
   lastObservations: readonly RateLimitObservation[] = [];
   lastObservedAt = 0;
+  /** The long-context size class, when the config declares one. */
+  readonly longContext: LongContextClass | undefined;
   private declared: BucketSpec[];
   private effective: BucketSpec[];
+  private longDeclared: BucketSpec[];
+  private longEffective: BucketSpec[];
   private readonly margin: number;
 
   constructor(
@@ -108,16 +123,58 @@ export class Deployment {
     });
     this.declared = bucketsFor(this.scope, withProviderWindows(config.provider, config.limits), deps.margin);
     this.effective = [this.gate, ...this.declared];
+    this.longContext = config.longContext
+      ? new LongContextClass(
+          this.scope,
+          { ...config.longContext, ...withProviderWindows(config.provider, config.longContext) },
+          deps.margin,
+        )
+      : undefined;
+    this.longDeclared = [...(this.longContext?.declared ?? [])];
+    this.longEffective = this.longContext ? this.longContext.compose(this.effective, this.longDeclared) : [];
   }
 
-  /** Buckets a request to this deployment is charged on (after AIMD), gate included. */
-  buckets(): readonly BucketSpec[] {
-    return this.effective;
+  /** Buckets a request of `sizeClass` to this deployment is charged on (after AIMD), gate included. */
+  buckets(sizeClass: SizeClass = 'standard'): readonly BucketSpec[] {
+    return sizeClass === 'long_context' && this.longContext ? this.longEffective : this.effective;
   }
 
-  /** The bucket for a provider-reported (dimension, window), if tracked. */
-  bucketFor(dimension: Dimension, window: Window | undefined): BucketSpec | undefined {
-    return this.effective.find((b) => b !== this.gate && b.dimension === dimension && b.per === window);
+  /** The size class a call of this many input tokens belongs to here. */
+  sizeClassOf(inputTokens: number): SizeClass {
+    return this.longContext?.classOf(inputTokens) ?? 'standard';
+  }
+
+  /** Every bucket of the deployment, both classes' (metrics, the dashboard). */
+  allBuckets(): readonly BucketSpec[] {
+    return this.longContext ? [...this.effective, ...this.longDeclaredEffective()] : this.effective;
+  }
+
+  /** The bucket for a provider-reported (dimension, window) on a call of `sizeClass`, if tracked. */
+  bucketFor(
+    dimension: Dimension,
+    window: Window | undefined,
+    sizeClass: SizeClass = 'standard',
+  ): BucketSpec | undefined {
+    return this.buckets(sizeClass).find(
+      (b) => b !== this.gate && b.dimension === dimension && b.per === window,
+    );
+  }
+
+  /**
+   * What moves at settlement when the usage shows another size class than
+   * the estimate did (`reserved`: the reservation's buckets), or undefined.
+   */
+  reassign(
+    estimated: SizeClass,
+    reserved: readonly BucketSpec[],
+    usage: SizedUsage,
+  ): Reassignment | undefined {
+    const context = promptTokensOf(usage);
+    // Usage of nothing (a refused call, one never sent) says nothing about its size.
+    if (context === 0) return undefined;
+    const actual = this.longContext?.classOf(context);
+    if (actual === undefined || actual === estimated) return undefined;
+    return reassignment(reserved, this.buckets(estimated), this.buckets(actual));
   }
 
   /** The declared (pre-AIMD) limit behind a bucket. */
@@ -130,8 +187,23 @@ export class Deployment {
    * declared replaces it; a limit that was not declared becomes a learned
    * bucket. Returns true when the buckets changed.
    */
-  learn(observation: RateLimitObservation): boolean {
+  learn(observation: RateLimitObservation, sizeClass: SizeClass = 'standard'): boolean {
     if (observation.limit === undefined || observation.scope === 'project') return false;
+    if (sizeClass === 'long_context' && this.longContext) {
+      // A long-context answer reports the class's own limit where it has one; the rest is shared.
+      const own = this.longDeclared.findIndex(
+        (b) => b.dimension === observation.dimension && b.per === observation.window,
+      );
+      if (own >= 0) {
+        const current = this.longDeclared[own] as BucketSpec;
+        if (observation.limit >= current.limit) return false;
+        this.longDeclared = this.longDeclared.map((b, i) =>
+          i === own ? withLimit(current, observation.limit as number) : b,
+        );
+        this.recompute();
+        return true;
+      }
+    }
     const index = this.declared.findIndex(
       (b) => b.dimension === observation.dimension && b.per === observation.window,
     );
@@ -174,5 +246,15 @@ export class Deployment {
         ? this.declared
         : this.declared.map((b) => (b.kind === 'concurrency' ? b : withLimit(b, b.limit * factor)));
     this.effective = [this.gate, ...adapted];
+    if (this.longContext)
+      this.longEffective = this.longContext.compose(this.effective, this.longDeclaredEffective());
+  }
+
+  /** The long-context class's own buckets after AIMD. */
+  private longDeclaredEffective(): BucketSpec[] {
+    const factor = this.rate.factor;
+    return factor >= 1
+      ? this.longDeclared
+      : this.longDeclared.map((b) => (b.kind === 'concurrency' ? b : withLimit(b, b.limit * factor)));
   }
 }

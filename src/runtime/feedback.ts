@@ -12,6 +12,7 @@ import type { Store } from '../stores/store.js';
 import type { Deployment } from './deployment.js';
 import type { Emit } from './events.js';
 import { onDeclaredWindow } from './fixed-window-observation.js';
+import type { SizeClass } from './size-class.js';
 
 /** How long to pause when a 429 carries no hint at all. */
 const DEFAULT_PAUSE_MS = 1_000;
@@ -22,6 +23,8 @@ export function applyObservations(
   reported: readonly RateLimitObservation[],
   now: number,
   emit: Emit,
+  /** The answer's size class: the same header names speak of that class's limits (size-class.ts). */
+  sizeClass: SizeClass = 'standard',
 ): void {
   if (reported.length === 0) return;
   const buckets = deployment.buckets();
@@ -31,9 +34,9 @@ export function applyObservations(
   emit('observed', { deployment: deployment.id, observations });
   for (const observation of observations) {
     if (observation.clamped) emit('clamped', { deployment: deployment.id, clamp: observation.clamped });
-    deployment.learn(observation);
+    deployment.learn(observation, sizeClass);
     if (observation.scope === 'project') continue;
-    const bucket = deployment.bucketFor(observation.dimension, observation.window);
+    const bucket = deployment.bucketFor(observation.dimension, observation.window, sizeClass);
     if (!bucket) continue;
     void store
       .sync(bucket, {
@@ -51,16 +54,18 @@ export function applyRateLimited(
   error: ProviderError,
   now: number,
   emit: Emit,
+  sizeClass: SizeClass = 'standard',
 ): void {
   deployment.onRateLimited();
   emit('adaptive', { deployment: deployment.id, factor: deployment.rate.factor });
   const bucket =
-    (error.dimension && deployment.bucketFor(error.dimension, error.window ?? 'minute')) || deployment.gate;
+    (error.dimension && deployment.bucketFor(error.dimension, error.window ?? 'minute', sizeClass)) ||
+    deployment.gate;
   // The provider's Retry-After is honoured up to its own reset of that
   // bucket, and a pause never outlasts one window of it (the gate's is a
   // minute). Waits of a day or more never get here: they are quotas.
   const asked = now + (error.retryAfterMs ?? DEFAULT_PAUSE_MS);
-  const untilMs = pauseEnd(Math.min(asked, statedResetOf(deployment, bucket, now)), now, bucket);
+  const untilMs = pauseEnd(Math.min(asked, statedResetOf(deployment, bucket, now, sizeClass)), now, bucket);
   emit('paused', { deployment: deployment.id, bucket: bucket.key, untilMs });
   void store.pause(bucket, untilMs).catch(() => undefined);
 }
@@ -70,12 +75,17 @@ export function applyRateLimited(
  * own rate-limit headers, applied just before by `applyObservations`), or
  * +Infinity when it said nothing about it.
  */
-function statedResetOf(deployment: Deployment, bucket: BucketSpec, now: number): number {
+function statedResetOf(
+  deployment: Deployment,
+  bucket: BucketSpec,
+  now: number,
+  sizeClass: SizeClass,
+): number {
   if (deployment.lastObservedAt !== now) return Number.POSITIVE_INFINITY;
   let resetAt: number | undefined;
   for (const observation of deployment.lastObservations) {
     if (observation.resetAt === undefined || observation.scope === 'project') continue;
-    if (deployment.bucketFor(observation.dimension, observation.window) !== bucket) continue;
+    if (deployment.bucketFor(observation.dimension, observation.window, sizeClass) !== bucket) continue;
     resetAt = Math.max(resetAt ?? now, observation.resetAt);
   }
   return resetAt ?? Number.POSITIVE_INFINITY;

@@ -31,6 +31,7 @@ import { type GovernorTopology, ModelGroups } from './model-groups.js';
 import { inSeconds, limitRef, type Refusal, refusal, refusalFromAdmission, statusOf } from './refusal.js';
 import { DEFAULT_MAX_CLIENT_WAIT_MS, type RetryVerdict, retryPolicy } from './retry-policy.js';
 import { type RankedDeployment, rankDeployments } from './router.js';
+import type { SizeClass } from './size-class.js';
 import { budgetFromSnapshots, budgetOf, type TenantBudget } from './tenant-budget.js';
 import type { Tenant } from './tenants.js';
 import { upstreamIdentity } from './upstream-identity.js';
@@ -176,7 +177,8 @@ export class Governor {
     transport: Transport<R>,
   ): Promise<Outcome<R> | 'next'> {
     const { call, tenant, group, cost } = plan;
-    const buckets = this.bucketsOf(deployment, plan);
+    const sizeClass = deployment.sizeClassOf(cost.inputTokens);
+    const buckets = this.bucketsOf(deployment, plan, sizeClass);
     const admitted = await this.admission.admit({
       tenant: tenant.id,
       priority: plan.priority,
@@ -186,6 +188,8 @@ export class Governor {
       deadline: plan.deadline,
       signal: call.signal,
       leaseMs: this.leaseMs,
+      // Long-context calls wait for their class's own limits in a lane of their own.
+      ...(sizeClass === 'long_context' && { lane: sizeClass }),
     });
     plan.waitedMs += admitted.waitedMs;
     if (!admitted.admitted) return this.onAdmissionRefused(plan, deployment, admitted, buckets);
@@ -219,9 +223,17 @@ export class Governor {
           streamed: call.stream,
         });
       },
+      // Settled in the class the usage shows (size-class.ts).
+      reassign: plan.governed ? (usage) => deployment.reassign(sizeClass, buckets, usage) : undefined,
     });
     try {
-      return await this.send(plan, deployment, transport, { admitted, buckets, settlement, circuit });
+      return await this.send(plan, deployment, transport, {
+        admitted,
+        buckets,
+        settlement,
+        circuit,
+        sizeClass,
+      });
     } catch (error) {
       // Whatever went wrong after admission, the reservation is given back now (and the probe slot).
       deployment.circuit.release(circuit);
@@ -240,10 +252,11 @@ export class Governor {
       buckets: readonly BucketSpec[];
       settlement: Settlement;
       circuit: CircuitAttempt;
+      sizeClass: SizeClass;
     },
   ): Promise<Outcome<R> | 'next'> {
     const { call, tenant, group, cost } = plan;
-    const { admitted, settlement, circuit } = held;
+    const { admitted, settlement, circuit, sizeClass } = held;
     const target = upstreamTarget(deployment, call);
     const budget = budgetOf(held.buckets, admitted.remaining);
     if (plan.governed) {
@@ -300,7 +313,8 @@ export class Governor {
     }
 
     const now = this.clock.now();
-    applyObservations(this.store, deployment, deployment.adapter.observe(reply.headers, now), now, this.emit);
+    const observed = deployment.adapter.observe(reply.headers, now);
+    applyObservations(this.store, deployment, observed, now, this.emit, sizeClass);
     if (reply.status >= 200 && reply.status < 300) {
       deployment.circuit.recordSuccess(circuit, now);
       deployment.onSuccess();
@@ -336,7 +350,8 @@ export class Governor {
     });
     // The provider refused the work: no tokens were used, the request still counts (not a usage report).
     await settlement.settle({ inputTokens: 0, outputTokens: 0 }, { reported: false });
-    if (error.kind === 'rate_limited') applyRateLimited(this.store, deployment, error, now, this.emit);
+    if (error.kind === 'rate_limited')
+      applyRateLimited(this.store, deployment, error, now, this.emit, sizeClass);
     // A 429 says nothing about health; other refusals (auth, quota, bad request) show it answering.
     if (isUpstreamFault(error)) deployment.circuit.recordFailure(circuit, now);
     else if (error.kind === 'rate_limited') deployment.circuit.release(circuit);
@@ -438,9 +453,13 @@ export class Governor {
   }
 
   /** Every bucket an attempt on `deployment` is charged on: its own, its pools', the tenant's. */
-  private bucketsOf<R extends UpstreamReply>(deployment: Deployment, plan: CallPlan<R>): BucketSpec[] {
+  private bucketsOf<R extends UpstreamReply>(
+    deployment: Deployment,
+    plan: CallPlan<R>,
+    sizeClass: SizeClass,
+  ): BucketSpec[] {
     const upstream = plan.governed
-      ? [...deployment.buckets(), ...this.topology.poolBuckets(deployment)]
+      ? [...deployment.buckets(sizeClass), ...this.topology.poolBuckets(deployment)]
       : [deployment.gate];
     return [...upstream, ...plan.tenantBuckets];
   }

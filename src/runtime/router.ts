@@ -37,7 +37,7 @@ export async function rankDeployments(
   const specs: BucketSpec[] = [];
   const spans: [number, number][] = [];
   for (const d of healthy) {
-    const own = d.buckets();
+    const own = d.buckets(d.sizeClassOf(cost.inputTokens));
     spans.push([specs.length, specs.length + own.length]);
     specs.push(...own);
   }

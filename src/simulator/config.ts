@@ -15,6 +15,23 @@ const positive = z.number().positive().finite();
 export const MAX_ANSWER_TOKENS = 1_000_000;
 const nonNegative = z.number().nonnegative().finite();
 
+/**
+ * Limits of long-context requests (more than `above_input_tokens` of input,
+ * cached or not): separate buckets for the dimensions listed, the others
+ * shared with standard requests. Anthropic's standard mode splits inputs
+ * ≤ 200 K and > 200 K into separate ITPM and OTPM (PROVIDERS.md, "2026 changes").
+ */
+const longContextSchema = z.strictObject({
+  above_input_tokens: z.number().int().positive(),
+  rpm: positive.optional(),
+  tpm: positive.optional(),
+  itpm: positive.optional(),
+  otpm: positive.optional(),
+  rpd: positive.optional(),
+  tpd: positive.optional(),
+});
+export type LongContextSet = z.infer<typeof longContextSchema>;
+
 /** Limits of one scope (a key × model, or a key × model pool). Every dimension is optional. */
 export const limitSetSchema = z.strictObject({
   rpm: positive.optional(),
@@ -40,6 +57,7 @@ export const limitSetSchema = z.strictObject({
     .string()
     .refine(isTimeZone, { error: 'expected an IANA time zone such as America/Los_Angeles' })
     .optional(),
+  long_context: longContextSchema.optional(),
 });
 export type LimitSet = z.infer<typeof limitSetSchema>;
 

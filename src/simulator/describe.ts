@@ -8,6 +8,11 @@ function limitText(limits: LimitSet): string {
   if (limits.concurrency !== undefined) parts.push(`concurrency ${limits.concurrency}`);
   if (limits.window === 'fixed') parts.push('fixed minute windows');
   if (limits.day) parts.push(`${limits.day} days`);
+  const long = limits.long_context;
+  if (long) {
+    const own = LIMIT_DIMENSIONS.filter((d) => long[d] !== undefined).map((d) => `${d} ${long[d]}`);
+    parts.push(`above ${long.above_input_tokens} input tokens: ${own.join(', ')} of their own`);
+  }
   return parts.join(', ') || '(no limit)';
 }
 

@@ -138,8 +138,10 @@ export class Exchange {
     let views: readonly BucketView[] = [];
     const scope = call.cost ? limiter.scopeFor(flavour.flavour, apiKey, call.scopeModel) : undefined;
     if (scope && call.cost) {
-      const result = scope.admit(call.cost, now);
-      views = scope.views(now);
+      // A long-context request is counted, and its headers reported, on its size class's limits.
+      const context = call.input.tokens + call.input.cacheCreation + call.input.cacheRead;
+      const result = scope.admit(call.cost, now, context);
+      views = scope.views(now, scope.bucketsFor(context));
       if (isRefusal(result)) {
         stats.reject(counters, result.dimension, !Number.isFinite(result.waitMs));
         send(flavour.rateLimited(result, call, views, now, ids));

@@ -81,6 +81,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       for (const v of scope.views(now)) {
         buckets[v.dimension] = { limit: v.limit, remaining: v.remaining, reset_ms: Math.ceil(v.resetMs) };
       }
+      for (const v of scope.views(now, scope.longContext?.buckets ?? [])) {
+        const stats = { limit: v.limit, remaining: v.remaining, reset_ms: Math.ceil(v.resetMs) };
+        buckets[`long_context.${v.dimension}`] = stats;
+      }
       limits[scope.id] = { in_flight: scope.inFlight, buckets };
     }
     return { ...stats.snapshot(), limits };

@@ -26,6 +26,24 @@ export interface ReserveOptions {
   readonly leaseMs?: number;
 }
 
+/**
+ * Usage that belongs on other buckets than those reserved: a call whose size
+ * class (runtime/size-class.ts) its estimate got wrong. `release` (some of
+ * the reservation's buckets) get back all they were charged, the request
+ * included; `charge` (buckets not reserved) take the usage, the request
+ * included, without waiting for room: the provider already served it.
+ * Concurrency buckets in `charge` are left alone (the call is over).
+ */
+export interface Reassignment {
+  readonly release: readonly BucketSpec[];
+  readonly charge: readonly BucketSpec[];
+}
+
+export interface SettleOptions {
+  /** Only with `usage`: without it nothing says where the call belongs. */
+  readonly reassign?: Reassignment;
+}
+
 export interface StoreStats {
   readonly reservations: number;
   readonly settled: number;
@@ -46,8 +64,9 @@ export interface Store {
    * Refunds or charges the difference between the reserved cost and `usage`
    * and frees concurrency slots. Without `usage` the estimate stands (e.g. a
    * stream cut before its usage arrived). A second settle is a counted no-op.
+   * `options.reassign` moves the usage to other buckets in the same step.
    */
-  settle(reservation: Reservation, usage?: Usage): Promise<SettleOutcome>;
+  settle(reservation: Reservation, usage?: Usage, options?: SettleOptions): Promise<SettleOutcome>;
   /** Extends the lease of a reservation still running (long streams). False if gone. */
   renew(reservation: Reservation, leaseMs?: number): Promise<boolean>;
   /**

@@ -27,7 +27,7 @@ import { Governor, type GovernorOptions } from '../../src/runtime/governor.js';
 import type { GovernorTopology } from '../../src/runtime/model-groups.js';
 import type { UpstreamTarget } from '../../src/runtime/upstream-target.js';
 import { MemoryStore } from '../../src/stores/memory/memory-store.js';
-import type { ReserveOptions, Store, StoreStats } from '../../src/stores/store.js';
+import type { ReserveOptions, SettleOptions, Store, StoreStats } from '../../src/stores/store.js';
 
 const ENCODER = new TextEncoder();
 const DECODER = new TextDecoder();
@@ -311,6 +311,7 @@ function heldUnlessAborted(held: HeldSend, signal: AbortSignal | undefined): Pro
 export interface SettleRecord {
   readonly reservation: Reservation;
   readonly usage: Usage | undefined;
+  readonly options?: SettleOptions | undefined;
 }
 
 /** A store that records what the runtime asked of it, around a real `MemoryStore`. */
@@ -331,9 +332,9 @@ export class CountingStore implements Store {
     return decision;
   }
 
-  settle(reservation: Reservation, usage?: Usage): Promise<SettleOutcome> {
-    this.settles.push({ reservation, usage });
-    return this.inner.settle(reservation, usage);
+  settle(reservation: Reservation, usage?: Usage, options?: SettleOptions): Promise<SettleOutcome> {
+    this.settles.push({ reservation, usage, ...(options && { options }) });
+    return this.inner.settle(reservation, usage, options);
   }
 
   renew(reservation: Reservation, leaseMs?: number): Promise<boolean> {

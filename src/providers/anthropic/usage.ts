@@ -49,11 +49,13 @@ export function anthropicUsage(
 ): ProviderUsage {
   const cacheRead = counts.cacheRead ?? 0;
   const readsCount = model !== undefined && cacheReadsCountFor.some((prefix) => model.startsWith(prefix));
+  const inputTokens = (counts.input ?? 0) + (counts.cacheCreation ?? 0) + (readsCount ? cacheRead : 0);
   return {
-    inputTokens: (counts.input ?? 0) + (counts.cacheCreation ?? 0) + (readsCount ? cacheRead : 0),
+    inputTokens,
     outputTokens: counts.output ?? 0,
     cacheReadTokens: counts.cacheRead,
     cacheWriteTokens: counts.cacheCreation,
+    // The whole prompt: the hit ratio's denominator; the 200 K long-context threshold counts it too.
     promptTokens: (counts.input ?? 0) + (counts.cacheCreation ?? 0) + cacheRead,
   };
 }

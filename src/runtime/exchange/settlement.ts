@@ -10,6 +10,7 @@
 import type { Clock } from '../../core/clock.js';
 import type { Usage } from '../../core/cost.js';
 import type { ProviderUsage } from '../../providers/adapter.js';
+import type { Reassignment } from '../../stores/store.js';
 import type { Admission, Admitted } from '../admission.js';
 import type { LeaseKeeper } from '../lease-keeper.js';
 
@@ -27,10 +28,14 @@ export interface SettledFacts {
   readonly firstChunkAt: number | undefined;
 }
 
+/** Where usage belongs when it is not on the reserved buckets (a call of another size class), or undefined. */
+export type Reassign = (usage: Usage) => Reassignment | undefined;
+
 export interface SettlementOptions {
   leases: LeaseKeeper;
   clock: Clock;
   onSettled: (facts: SettledFacts) => void;
+  reassign?: Reassign | undefined;
 }
 
 const NOTHING: ProviderUsage = Object.freeze({ inputTokens: 0, outputTokens: 0 });
@@ -41,6 +46,7 @@ export class Settlement {
   private readonly leases: LeaseKeeper;
   private readonly clock: Clock;
   private readonly onSettled: (facts: SettledFacts) => void;
+  private readonly reassign: Reassign | undefined;
 
   constructor(
     private readonly admission: Admission,
@@ -50,6 +56,7 @@ export class Settlement {
     this.leases = options.leases;
     this.clock = options.clock;
     this.onSettled = options.onSettled;
+    this.reassign = options.reassign;
     this.leases.keep(admitted.reservation);
   }
 
@@ -79,7 +86,8 @@ export class Settlement {
       answered: known.delivered !== undefined,
       firstChunkAt: this.firstChunkAt,
     });
-    return this.admission.settle(this.admitted, usage).then(
+    const moved = usage && this.reassign?.(usage);
+    return this.admission.settle(this.admitted, usage, moved ? { reassign: moved } : undefined).then(
       () => undefined,
       () => undefined, // the store's lease expiry settles what it could not
     );

@@ -78,6 +78,7 @@ export class Limiter {
       minuteMode: resolved.limits.window ?? (flavour === 'gemini' ? 'fixed' : 'bucket'),
       sliceMs: resolved.limits.slice_ms ?? 10_000,
       timeZone: resolved.limits.time_zone ?? (flavour === 'gemini' ? 'America/Los_Angeles' : 'UTC'),
+      longContext: resolved.limits.long_context,
       background,
       now: this.clock.now(),
     });

@@ -3,7 +3,7 @@
  * flavour): its buckets, its concurrency slots and the flow of "other
  * clients" that drains it. Admission is all or nothing across the buckets.
  */
-import type { BackgroundSpec } from '../config.js';
+import type { BackgroundSpec, LongContextSet } from '../config.js';
 import {
   type BucketView,
   LIMIT_DIMENSIONS,
@@ -11,6 +11,7 @@ import {
   SimBucket,
   type WindowOptions,
 } from './bucket.js';
+import { longContextOf, type SimLongContext } from './size-class.js';
 
 /**
  * How the output side of a request is counted:
@@ -62,6 +63,8 @@ export interface ScopeOptions {
   readonly timeZone: string;
   readonly background: readonly BackgroundSpec[];
   readonly now: number;
+  /** Separate limits of long-context requests. */
+  readonly longContext?: LongContextSet | undefined;
 }
 
 function windowOf(dimension: LimitDimension, options: ScopeOptions): WindowOptions {
@@ -76,7 +79,9 @@ function windowOf(dimension: LimitDimension, options: ScopeOptions): WindowOptio
 
 export class Scope {
   readonly id: string;
+  /** The standard class's buckets (shared with long-context requests where that class declares none). */
   readonly buckets: readonly SimBucket[];
+  readonly longContext: SimLongContext | undefined;
   readonly concurrencyLimit: number | undefined;
   inFlight = 0;
   private readonly tokensIncludeOutput: boolean;
@@ -96,17 +101,34 @@ export class Scope {
       buckets.push(new SimBucket(dimension, limit, windowOf(dimension, options), options.id, options.now));
     }
     this.buckets = buckets;
+    this.longContext = longContextOf(
+      options.longContext,
+      (dimension, limit) =>
+        new SimBucket(
+          dimension,
+          limit,
+          windowOf(dimension, options),
+          `${options.id}|long_context`,
+          options.now,
+        ),
+    );
     this.concurrencyLimit = limits.concurrency;
     this.flows = backgroundFlows(buckets, options.background);
     this.heldByOthers = options.background.reduce((sum, b) => sum + (b.concurrency ?? 0), 0);
     this.drainedAt = options.now;
   }
 
-  /** Admits `cost` now or says which limit refuses it and for how long. */
-  admit(cost: AdmissionCost, now: number): Lease | Refusal {
+  /** The buckets a request with `contextTokens` of input (cached or not) is counted on. */
+  bucketsFor(contextTokens: number): readonly SimBucket[] {
+    return this.longContext ? this.longContext.select(this.buckets, contextTokens) : this.buckets;
+  }
+
+  /** Admits `cost` now or says which limit refuses it and for how long; `contextTokens` picks the size class. */
+  admit(cost: AdmissionCost, now: number, contextTokens = cost.input): Lease | Refusal {
     this.drain(now);
+    const buckets = this.bucketsFor(contextTokens);
     if (this.concurrencyLimit !== undefined && this.inFlight + this.heldByOthers >= this.concurrencyLimit) {
-      this.chargeRefused(now);
+      this.chargeRefused(buckets, now);
       return {
         dimension: 'concurrency',
         waitMs: 0,
@@ -116,7 +138,7 @@ export class Scope {
       };
     }
     let refusal: Refusal | undefined;
-    for (const bucket of this.buckets) {
+    for (const bucket of buckets) {
       const take = this.amount(bucket, cost.requests, cost.input, cost.output);
       // Output counted as produced still needs the bucket not to be exhausted (at least one unit free).
       const check =
@@ -133,31 +155,31 @@ export class Scope {
       }
     }
     if (refusal) {
-      this.chargeRefused(now);
+      this.chargeRefused(buckets, now);
       return refusal;
     }
-    for (const bucket of this.buckets)
+    for (const bucket of buckets)
       bucket.take(this.amount(bucket, cost.requests, cost.input, cost.output), now);
     this.inFlight++;
-    return new Lease(this, cost);
+    return new Lease(this, cost, buckets);
   }
 
-  /** Every bucket's state, after the other clients' consumption up to `now`. */
-  views(now: number): readonly BucketView[] {
+  /** The state of `buckets` (default: the standard class's), after the other clients' consumption up to `now`. */
+  views(now: number, buckets: readonly SimBucket[] = this.buckets): readonly BucketView[] {
     this.drain(now);
-    return this.buckets.map((b) => b.view(now));
+    return buckets.map((b) => b.view(now));
   }
 
   /** @internal Lease bookkeeping. */
-  chargeOutput(tokens: number, now: number): void {
-    for (const bucket of this.buckets) {
+  chargeOutput(buckets: readonly SimBucket[], tokens: number, now: number): void {
+    for (const bucket of buckets) {
       if (this.countsOutput(bucket)) bucket.take(tokens, now);
     }
   }
 
   /** @internal Moves each bucket by the difference between what was charged and what was used. */
-  adjust(charged: Usage, actual: Usage, now: number): void {
-    for (const bucket of this.buckets) {
+  adjust(buckets: readonly SimBucket[], charged: Usage, actual: Usage, now: number): void {
+    for (const bucket of buckets) {
       const delta =
         this.amount(bucket, 0, actual.input, actual.output) -
         this.amount(bucket, 0, charged.input, charged.output);
@@ -184,9 +206,9 @@ export class Scope {
   }
 
   /** "Unsuccessful requests contribute to your per-minute limit": one request, never below empty. */
-  private chargeRefused(now: number): void {
+  private chargeRefused(buckets: readonly SimBucket[], now: number): void {
     if (!this.chargeRejected) return;
-    for (const bucket of this.buckets) if (bucket.unit === 'requests') bucket.takeUpTo(1, now);
+    for (const bucket of buckets) if (bucket.unit === 'requests') bucket.takeUpTo(1, now);
   }
 
   /** Applies the other clients' consumption since the last look, as a continuous flow. */
@@ -205,13 +227,15 @@ export class Lease {
   constructor(
     readonly scope: Scope,
     readonly cost: AdmissionCost,
+    /** The buckets it was admitted on (its size class's). */
+    readonly buckets: readonly SimBucket[],
   ) {}
 
   /** Output tokens generated now (charged in `produced` mode). */
   produce(tokens: number, now: number): void {
     if (this.settled || tokens <= 0) return;
     this.produced += tokens;
-    if (this.cost.outputMode === 'produced') this.scope.chargeOutput(tokens, now);
+    if (this.cost.outputMode === 'produced') this.scope.chargeOutput(this.buckets, tokens, now);
   }
 
   /** The request completed with this usage: reconcile (if so configured) and free the slot. */
@@ -224,7 +248,7 @@ export class Lease {
       output: this.cost.outputMode === 'produced' ? this.produced : this.cost.output,
     };
     if (this.cost.outputMode === 'keep') return;
-    this.scope.adjust(charged, actual, now);
+    this.scope.adjust(this.buckets, charged, actual, now);
   }
 
   /** The request was cut short: keep what was charged, free the slot. */

@@ -41,7 +41,13 @@ import {
 } from '../../core/decision.js';
 import { type Leased, LeaseHeap } from '../../core/lease-heap.js';
 import type { BucketSpec } from '../../core/limit.js';
-import { DEFAULT_LEASE_MS, type ReserveOptions, type Store, type StoreStats } from '../store.js';
+import {
+  DEFAULT_LEASE_MS,
+  type ReserveOptions,
+  type SettleOptions,
+  type Store,
+  type StoreStats,
+} from '../store.js';
 
 export interface MemoryStoreOptions {
   clock?: Clock;
@@ -138,8 +144,8 @@ export class MemoryStore implements Store {
     return Promise.resolve(this.reserveNow(buckets, cost, options?.leaseMs ?? this.leaseMs));
   }
 
-  settle(reservation: Reservation, usage?: Usage): Promise<SettleOutcome> {
-    return Promise.resolve(this.settleNow(reservation, usage));
+  settle(reservation: Reservation, usage?: Usage, options?: SettleOptions): Promise<SettleOutcome> {
+    return Promise.resolve(this.settleNow(reservation, usage, options));
   }
 
   renew(reservation: Reservation, leaseMs = this.leaseMs): Promise<boolean> {
@@ -299,7 +305,11 @@ export class MemoryStore implements Store {
     return grant(reservation, remainingOf(states, buckets, now));
   }
 
-  private settleNow(reservation: Reservation, usage: Usage | undefined): SettleOutcome {
+  private settleNow(
+    reservation: Reservation,
+    usage: Usage | undefined,
+    options: SettleOptions | undefined,
+  ): SettleOutcome {
     const now = this.clock.now();
     this.expireLeases(now);
     const record = this.heldOf(reservation);
@@ -310,6 +320,8 @@ export class MemoryStore implements Store {
     this.leases.remove(record);
     this.counters.settled++;
     const { cost } = reservation;
+    const moved = usage ? options?.reassign : undefined;
+    const released = moved ? new Set(moved.release.map((b) => b.key)) : undefined;
     for (const spec of reservation.buckets) {
       const state = this.states.get(spec.key);
       if (spec.kind === 'concurrency') {
@@ -317,22 +329,34 @@ export class MemoryStore implements Store {
         continue;
       }
       if (!usage) continue;
-      const delta = usageOn(usage, spec.dimension, cost.requests) - costOn(cost, spec.dimension);
-      if (delta === 0) continue;
-      const target = state ?? this.stateOf(spec);
-      if (spec.kind === 'gcra') {
-        target.level =
-          delta > 0 ? gcraTake(target.level, delta, now, spec) : gcraGive(target.level, -delta, now, spec);
-      } else if (spec.fixed) {
-        const start = periodStart(spec.fixed, now);
-        // A refund only applies to the period it was reserved in; a charge lands in the current one.
-        if (target.windowStart >= start || delta > 0) {
-          target.level = Math.max(0, fixedUsed(target.level, target.windowStart, start) + delta);
-          target.windowStart = fixedWindow(target.windowStart, start);
-        }
+      // A released bucket gets back all it was charged, as if the call had never touched it.
+      const used = released?.has(spec.key) ? 0 : usageOn(usage, spec.dimension, cost.requests);
+      this.applyDelta(spec, state, used - costOn(cost, spec.dimension), now);
+    }
+    if (moved && usage) {
+      for (const spec of moved.charge) {
+        if (spec.kind === 'concurrency') continue;
+        this.applyDelta(spec, this.states.get(spec.key), usageOn(usage, spec.dimension, cost.requests), now);
       }
     }
     return 'settled';
+  }
+
+  /** Charges (delta > 0) or refunds (delta < 0) a rate bucket at settlement. */
+  private applyDelta(spec: BucketSpec, state: BucketState | undefined, delta: number, now: number): void {
+    if (delta === 0) return;
+    const target = state ?? this.stateOf(spec);
+    if (spec.kind === 'gcra') {
+      target.level =
+        delta > 0 ? gcraTake(target.level, delta, now, spec) : gcraGive(target.level, -delta, now, spec);
+    } else if (spec.fixed) {
+      const start = periodStart(spec.fixed, now);
+      // A refund only applies to the period it was reserved in; a charge lands in the current one.
+      if (target.windowStart >= start || delta > 0) {
+        target.level = Math.max(0, fixedUsed(target.level, target.windowStart, start) + delta);
+        target.windowStart = fixedWindow(target.windowStart, start);
+      }
+    }
   }
 
   /** Settles every reservation whose lease ran out as "estimate stands". */

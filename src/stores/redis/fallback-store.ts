@@ -33,7 +33,7 @@ import {
 } from '../../core/decision.js';
 import { type BucketSpec, withLimit } from '../../core/limit.js';
 import { MemoryStore } from '../memory/memory-store.js';
-import type { ReserveOptions, Store, StoreStats } from '../store.js';
+import type { ReserveOptions, SettleOptions, Store, StoreStats } from '../store.js';
 import { StoreUnavailableError } from './errors.js';
 import { Handover } from './handover.js';
 
@@ -103,6 +103,7 @@ const consoleLogger: StoreLogger = {
 interface PendingSettle {
   readonly reservation: Reservation;
   readonly usage: Usage | undefined;
+  readonly options: SettleOptions | undefined;
 }
 
 export class FallbackStore implements Store {
@@ -196,11 +197,18 @@ export class FallbackStore implements Store {
     return refusal(decision.retryAfterMs, original, decision.reason ?? 'rate', decision.remaining);
   }
 
-  async settle(reservation: Reservation, usage?: Usage): Promise<SettleOutcome> {
-    if (reservation.id.startsWith(LOCAL_ID_PREFIX)) return this.local.settle(reservation, usage);
+  async settle(reservation: Reservation, usage?: Usage, options?: SettleOptions): Promise<SettleOutcome> {
+    if (reservation.id.startsWith(LOCAL_ID_PREFIX)) {
+      const reassign = options?.reassign;
+      // A local reservation holds this instance's shares: the moved usage lands on shares too.
+      const local = reassign && {
+        reassign: { release: reassign.release.map(this.shareOf), charge: reassign.charge.map(this.shareOf) },
+      };
+      return this.local.settle(reservation, usage, local);
+    }
     if (this.available) {
       try {
-        return await this.shared.settle(reservation, usage);
+        return await this.shared.settle(reservation, usage, options);
       } catch (error) {
         this.markDownOrRethrow(error);
       }
@@ -210,7 +218,7 @@ export class FallbackStore implements Store {
       this.pending.shift();
       this.droppedSettles++;
     }
-    this.pending.push({ reservation, usage });
+    this.pending.push({ reservation, usage, options });
     return 'settled';
   }
 
@@ -320,7 +328,7 @@ export class FallbackStore implements Store {
   private async replaySettles(): Promise<void> {
     while (this.pending.length > 0) {
       const next = this.pending[0] as PendingSettle;
-      await this.shared.settle(next.reservation, next.usage);
+      await this.shared.settle(next.reservation, next.usage, next.options);
       this.pending.shift();
     }
   }

@@ -32,7 +32,13 @@ import type {
   SettleOutcome,
 } from '../../core/decision.js';
 import type { BucketSpec } from '../../core/limit.js';
-import { DEFAULT_LEASE_MS, type ReserveOptions, type Store, type StoreStats } from '../store.js';
+import {
+  DEFAULT_LEASE_MS,
+  type ReserveOptions,
+  type SettleOptions,
+  type Store,
+  type StoreStats,
+} from '../store.js';
 import { TickBatcher } from './batch.js';
 import { createRedisClient, type RedisConnectionOptions } from './connection.js';
 import { CrossSlotReservationError, StoreUnavailableError } from './errors.js';
@@ -167,9 +173,20 @@ export class RedisStore implements Store {
     });
   }
 
-  settle(reservation: Reservation, usage?: Usage): Promise<SettleOutcome> {
+  settle(reservation: Reservation, usage?: Usage, options?: SettleOptions): Promise<SettleOutcome> {
     return new Promise<SettleOutcome>((resolve, reject) => {
-      this.groupOf(reservation.buckets).settles.add({ reservation, usage, resolve, reject });
+      let reassign = options?.reassign;
+      let group: Group;
+      try {
+        // Charged buckets must share the reservation's hash-tag group: one script decides both.
+        group = this.groupOf(reassign ? [...reservation.buckets, ...reassign.charge] : reservation.buckets);
+      } catch (error) {
+        if (!(error instanceof CrossSlotReservationError) || !reassign) throw error;
+        // A `hashTag` that puts them apart: the usage stays where it was reserved rather than the settle being lost.
+        reassign = undefined;
+        group = this.groupOf(reservation.buckets);
+      }
+      group.settles.add({ reservation, usage, reassign, resolve, reject });
     });
   }
 

@@ -7,12 +7,16 @@
 -- KEYS[1] stats hash, KEYS[2] lease index, then the distinct keys of the
 -- batch: state hashes, and slot sets of concurrency buckets.
 -- ARGV[4] bucket entries E, ARGV[5] shapes S, ARGV[6] settles R, then:
--- E entries of 6: key index (the slot set for concurrency), kind, rate per
--- ms, dimension (r, i, o, t, c as in reserve.lua), and a fixed window's
--- current period start and end (0 0 otherwise);
+-- E entries of 7: key index (the slot set for concurrency), kind, rate per
+-- ms, dimension (r, i, o, t, c as in reserve.lua), a fixed window's
+-- current period start and end (0 0 otherwise), and mode: 's' settles the
+-- difference between usage and estimate, 'r' releases all the estimate
+-- charged, 'c' charges the usage on a bucket that was not reserved (a call
+-- moved to another size class, store.ts `Reassignment`);
 -- S shapes: n, then n entry numbers;
--- R settles of 6: id, shape, estimated input and output tokens, used input
--- and output tokens ('' when usage is unknown: the estimate stands).
+-- R settles of 7: id, shape, requests ('' unless the settle moves usage),
+-- estimated input and output tokens, used input and output tokens ('' when
+-- usage is unknown: the estimate stands, and 'r' and 'c' entries do nothing).
 --
 -- Reply: one character per settle, '1' settled or '0' duplicate.
 
@@ -21,7 +25,7 @@ local S = tonumber(ARGV[5])
 local R = tonumber(ARGV[6])
 expire_leases(KEYS[1], KEYS[2])
 
-local e_key, e_kind, e_rate, e_dim, e_ws, e_we = {}, {}, {}, {}, {}, {}
+local e_key, e_kind, e_rate, e_dim, e_ws, e_we, e_mode = {}, {}, {}, {}, {}, {}, {}
 local a = 6
 for e = 1, E do
   e_key[e] = tonumber(ARGV[a + 1])
@@ -30,7 +34,8 @@ for e = 1, E do
   e_dim[e] = ARGV[a + 4]
   e_ws[e] = tonumber(ARGV[a + 5]) + offset
   e_we[e] = tonumber(ARGV[a + 6]) + offset
-  a = a + 6
+  e_mode[e] = ARGV[a + 7]
+  a = a + 7
 end
 local shapes
 shapes, a = read_shapes(a, S)
@@ -45,22 +50,31 @@ local function load(k)
   good_until[k] = tonumber(state[4]) or 0
 end
 local freed = {}
-local deltas = { r = 0, c = 0 }
+-- Per mode, the change of each dimension: s = usage - estimate, r = -estimate, c = usage.
+local deltas = { s = { r = 0, c = 0 }, r = { c = 0 }, c = { c = 0 } }
 
 local out = {}
 local settled, duplicates = 0, 0
 for r = 1, R do
   local id = ARGV[a + 1]
   local shape = shapes[tonumber(ARGV[a + 2])]
-  local has_usage = ARGV[a + 5] ~= ''
+  local has_usage = ARGV[a + 6] ~= ''
   if has_usage then
-    local cost_in, cost_out = tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4])
-    local used_in, used_out = tonumber(ARGV[a + 5]), tonumber(ARGV[a + 6])
-    deltas.i = used_in - cost_in
-    deltas.o = used_out - cost_out
-    deltas.t = (used_in + used_out) - (cost_in + cost_out)
+    local cost_in, cost_out = tonumber(ARGV[a + 4]), tonumber(ARGV[a + 5])
+    local used_in, used_out = tonumber(ARGV[a + 6]), tonumber(ARGV[a + 7])
+    local s = deltas.s
+    s.i = used_in - cost_in
+    s.o = used_out - cost_out
+    s.t = (used_in + used_out) - (cost_in + cost_out)
+    -- Only a moved settle sends its requests (else ''): it alone has 'r' and 'c' entries.
+    if ARGV[a + 3] ~= '' then
+      local requests = tonumber(ARGV[a + 3])
+      local rel, chg = deltas.r, deltas.c
+      rel.r, rel.i, rel.o, rel.t = -requests, -cost_in, -cost_out, -(cost_in + cost_out)
+      chg.r, chg.i, chg.o, chg.t = requests, used_in, used_out, used_in + used_out
+    end
   end
-  a = a + 6
+  a = a + 7
   if redis.call('ZREM', KEYS[2], id) == 0 then
     duplicates = duplicates + 1
     out[r] = '0'
@@ -71,15 +85,19 @@ for r = 1, R do
       local e = shape[i]
       local k = e_key[e]
       local kind = e_kind[e]
+      local mode = e_mode[e]
       if kind == 'n' then
-        local list = freed[k]
-        if not list then
-          list = {}
-          freed[k] = list
+        -- A charged concurrency bucket holds no slot of this call: nothing to free.
+        if mode ~= 'c' then
+          local list = freed[k]
+          if not list then
+            list = {}
+            freed[k] = list
+          end
+          list[#list + 1] = id
         end
-        list[#list + 1] = id
-      elseif has_usage and deltas[e_dim[e]] ~= 0 then
-        local delta = deltas[e_dim[e]]
+      elseif has_usage and deltas[mode][e_dim[e]] ~= 0 then
+        local delta = deltas[mode][e_dim[e]]
         load(k)
         if kind == 'g' then
           if delta > 0 then
