@@ -33,6 +33,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const RATE = Number(process.env.BENCH_RATE ?? 600);
 const CONNECTIONS = 50;
+const STREAMS = process.env.BENCH_STREAMS !== '0';
 const PROFILE = process.argv.includes('--profile') || process.env.BENCH_PROFILE === '1';
 const KEY = 'sk-bench-tenant-key';
 const LISTENING = /listening on (http:\/\/\S+)/;
@@ -96,9 +97,13 @@ export async function run(): Promise<void> {
       { name: BARE, proxy: bare, body: COMPLETION },
       { name: 'sluice serve, request log on', proxy: logged, body: COMPLETION, peer: BARE },
       { name: 'sluice serve, request log off', proxy: quiet, body: COMPLETION, peer: BARE },
-      { name: BARE_STREAM, proxy: bare, body: STREAMED },
-      { name: 'streamed, 40 chunks: sluice serve', proxy: logged, body: STREAMED, peer: BARE_STREAM },
     ];
+    if (STREAMS) {
+      cases.push(
+        { name: BARE_STREAM, proxy: bare, body: STREAMED },
+        { name: 'streamed, 40 chunks: sluice serve', proxy: logged, body: STREAMED, peer: BARE_STREAM },
+      );
+    }
     for (const c of cases) await measure(c, 2);
     const samples = new Map<string, Sample[]>(cases.map((c) => [c.name, []]));
     for (let round = 0; round < ROUNDS; round++) {
