@@ -26,13 +26,16 @@ const TERMINAL_RESPONSE_EVENTS: ReadonlySet<string> = new Set([
   'response.failed',
 ]);
 
+const USAGE_OBJECT = /"usage"\s*:\s*\{/;
+
 export function createOpenAIUsageTap(endpoint: Endpoint, classify: ErrorClassifier): UsageTap {
   let usage: ProviderUsage | undefined;
   let complete = false;
   let error: ProviderError | undefined;
 
   const onChunk = (data: string): void => {
-    if (data.includes('"usage"')) {
+    // Every chunk of a stream asked for usage carries `"usage":null`: only an object is worth reading.
+    if (USAGE_OBJECT.test(data)) {
       const found = openAIUsage(lastObjectMember(data, 'usage'));
       if (found) {
         usage = found;
