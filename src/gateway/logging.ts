@@ -8,6 +8,7 @@
  * characters escaped, so a request can neither write a 200 KB line nor make
  * a log viewer show text reordered.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { type DestinationStream, type Logger, pino } from 'pino';
 import { BatchedLines } from './log-destination.js';
 
@@ -39,6 +40,17 @@ export function createLogger(options: LoggerOptions): GatewayLogger {
     },
     destination,
   );
+}
+
+/**
+ * Waits until the lines logged so far are written (graceful stop), at most
+ * `timeoutMs`: a stuck stdout must not hold up the exit.
+ */
+export async function flushLogger(logger: GatewayLogger, timeoutMs = 1_000): Promise<void> {
+  await Promise.race([
+    new Promise<void>((resolve) => logger.flush(() => resolve())),
+    delay(timeoutMs, undefined, { ref: false }),
+  ]);
 }
 
 /** Where a logger writes: lines written there directly (the request line) go with its own, in order. */
