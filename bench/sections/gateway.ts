@@ -17,7 +17,10 @@
  * Then an open loop at BENCH_RATE req/s (latency in µs, no coordinated
  * omission) for the bare proxy and the gateway. `--profile` (or
  * BENCH_PROFILE=1) adds a pass with the gateway under `--cpu-prof` and
- * prints where its CPU goes (bench/profile-summary.ts).
+ * prints where its CPU goes (bench/profile-summary.ts). BENCH_BASELINE=<a
+ * built dist/cli/main.js of another revision> adds that gateway's cases
+ * (log on, streamed) to the same rounds: before and after under the same
+ * noise. BENCH_STREAMS=0 leaves the streamed cases out.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,6 +37,8 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const RATE = Number(process.env.BENCH_RATE ?? 600);
 const CONNECTIONS = 50;
 const STREAMS = process.env.BENCH_STREAMS !== '0';
+/** A built `dist/cli/main.js` of another revision, measured beside this one (before/after in one run). */
+const BASELINE = process.env.BENCH_BASELINE;
 const PROFILE = process.argv.includes('--profile') || process.env.BENCH_PROFILE === '1';
 const KEY = 'sk-bench-tenant-key';
 const LISTENING = /listening on (http:\/\/\S+)/;
@@ -98,11 +103,31 @@ export async function run(): Promise<void> {
       { name: 'sluice serve, request log on', proxy: logged, body: COMPLETION, peer: BARE },
       { name: 'sluice serve, request log off', proxy: quiet, body: COMPLETION, peer: BARE },
     ];
+    const baseline = BASELINE
+      ? await startScript(BASELINE, ['serve', '--config', config(true)], LISTENING, { cores: proxyCores })
+      : undefined;
+    if (baseline) {
+      children.push(baseline);
+      cases.push({
+        name: 'baseline sluice serve, request log on',
+        proxy: baseline,
+        body: COMPLETION,
+        peer: BARE,
+      });
+    }
     if (STREAMS) {
       cases.push(
         { name: BARE_STREAM, proxy: bare, body: STREAMED },
         { name: 'streamed, 40 chunks: sluice serve', proxy: logged, body: STREAMED, peer: BARE_STREAM },
       );
+      if (baseline) {
+        cases.push({
+          name: 'streamed, 40 chunks: baseline',
+          proxy: baseline,
+          body: STREAMED,
+          peer: BARE_STREAM,
+        });
+      }
     }
     for (const c of cases) await measure(c, 2);
     const samples = new Map<string, Sample[]>(cases.map((c) => [c.name, []]));
