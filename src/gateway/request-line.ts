@@ -17,8 +17,8 @@ export function formatRequestLine(line: RequestLogLine, time: number): string {
   if (line.group !== undefined) out += `,"group":${JSON.stringify(clientText(line.group))}`;
   if (line.deployment !== undefined) out += `,"deployment":${JSON.stringify(line.deployment)}`;
   if (line.priority !== undefined) out += `,"priority":${JSON.stringify(line.priority)}`;
-  if (line.wait_ms !== undefined) out += `,"wait_ms":${number(line.wait_ms)}`;
-  out += `,"duration_ms":${number(line.duration_ms)}`;
+  if (line.wait_ms !== undefined) out += `,"wait_ms":${milliseconds(line.wait_ms)}`;
+  out += `,"duration_ms":${milliseconds(line.duration_ms)}`;
   if (line.input_tokens !== undefined) out += `,"input_tokens":${number(line.input_tokens)}`;
   if (line.output_tokens !== undefined) out += `,"output_tokens":${number(line.output_tokens)}`;
   out += `,"retries":${line.retries},"stream":${line.stream}`;
@@ -28,6 +28,21 @@ export function formatRequestLine(line: RequestLogLine, time: number): string {
   out += `,"aborted":${line.aborted}`;
   if (line.cut !== undefined) out += `,"cut":${JSON.stringify(line.cut)}`;
   return `${out},"msg":"request"}\n`;
+}
+
+/**
+ * A duration as JSON writes it, for the common case of whole µs (the
+ * request log rounds to them) built from integers: turning a fractional
+ * double into its shortest decimal was the template's largest cost.
+ */
+function milliseconds(ms: number): string {
+  const us = Math.round(ms * 1000);
+  if (us / 1000 !== ms || us < 0 || us > 1e15) return number(ms);
+  const whole = Math.floor(us / 1000);
+  const fraction = us - whole * 1000;
+  if (fraction === 0) return String(whole);
+  const digits = fraction < 10 ? `00${fraction}` : fraction < 100 ? `0${fraction}` : String(fraction);
+  return `${whole}.${digits.endsWith('00') ? digits[0] : digits.endsWith('0') ? digits.slice(0, 2) : digits}`;
 }
 
 /** As JSON writes numbers: a non-finite one is `null`. */

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createLogger, type RequestLogLine } from '../../src/gateway/logging.js';
 import { formatRequestLine } from '../../src/gateway/request-line.js';
@@ -83,5 +84,25 @@ describe('the request line template', () => {
     const odd = { ...MINIMAL, wait_ms: Number.NaN, duration_ms: Number.POSITIVE_INFINITY };
     const { text, time } = viaPino(odd);
     expect(formatRequestLine(odd, time)).toBe(text);
+  });
+});
+
+describe('durations in the request line', () => {
+  it('writes every whole-µs duration as JSON does, and any other number too', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.integer({ min: 0, max: 10_000_000_000 }).map((us) => Math.round(us) / 1000),
+          fc.double({ noNaN: false }),
+        ),
+        (ms) => {
+          const line = { ...MINIMAL, wait_ms: ms, duration_ms: ms };
+          const parsed = formatRequestLine(line, 0);
+          const expected = JSON.stringify({ wait_ms: ms, duration_ms: ms }).slice(1, -1);
+          expect(parsed).toContain(expected);
+        },
+      ),
+      { numRuns: 2_000 },
+    );
   });
 });
