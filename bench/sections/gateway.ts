@@ -9,7 +9,8 @@
  * a streamed answer of 40 chunks (one every ms) through the bare proxy and
  * the gateway. Closed loop, 50 connections, BENCH_ROUNDS interleaved rounds
  * of BENCH_SECONDS per case, so machine noise hits every case alike; the
- * table shows medians and ratios against the bare proxy of the same shape.
+ * table shows medians, and ratios against the bare proxy of the same shape
+ * (medians of the ratios taken round by round).
  * Where `taskset` works, the load generator and the upstreams run on core 0,
  * the proxies on core 1. CPU per request is the proxy process's user +
  * system time from /proc over the requests it served.
@@ -134,8 +135,7 @@ export async function run(): Promise<void> {
     for (let round = 0; round < ROUNDS; round++) {
       for (const c of cases) samples.get(c.name)?.push(await measure(c, SECONDS));
     }
-    const medians = new Map(cases.map((c) => [c.name, medianSample(samples.get(c.name) ?? [])]));
-    const rows: Row[] = cases.map((c) => row(c, medians));
+    const rows: Row[] = cases.map((c) => row(c, samples));
     for (const [name, proxy] of [
       ['bare proxy', bare],
       ['sluice serve, request log on', logged],
@@ -183,33 +183,33 @@ async function measure(c: Case, seconds: number): Promise<Sample> {
   };
 }
 
-function medianSample(samples: readonly Sample[]): Sample {
-  const mid = (pick: (s: Sample) => number) => {
-    const sorted = samples.map(pick).sort((a, b) => a - b);
-    return sorted[Math.floor(sorted.length / 2)] ?? 0;
-  };
-  return {
-    rps: mid((s) => s.rps),
-    p50: mid((s) => s.p50),
-    p99: mid((s) => s.p99),
-    cpuUs: mid((s) => s.cpuUs),
-    errors: samples.reduce((n, s) => n + s.errors, 0),
-  };
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
 }
 
-function row(c: Case, medians: ReadonlyMap<string, Sample>): Row {
-  const m = medians.get(c.name) as Sample;
-  const peer = c.peer === undefined ? undefined : medians.get(c.peer);
-  const ratio = (a: number, b: number | undefined) => (b ? `${(a / b).toFixed(2)}×` : '');
+/**
+ * Medians over the rounds; a ratio is the median of the ratios taken round
+ * by round (the case and its peer measured seconds apart), which a burst of
+ * other work on the machine moves far less than a ratio of medians.
+ */
+function row(c: Case, samples: ReadonlyMap<string, readonly Sample[]>): Row {
+  const own = samples.get(c.name) ?? [];
+  const peer = c.peer === undefined ? undefined : samples.get(c.peer);
+  const ratio = (pick: (s: Sample) => number) => {
+    if (!peer) return '';
+    const ratios = own.map((s, i) => pick(s) / pick(peer[i] as Sample)).filter(Number.isFinite);
+    return ratios.length > 0 ? `${median(ratios).toFixed(2)}×` : '';
+  };
   return {
     case: c.name,
-    'req/s': Math.round(m.rps),
-    'p50 ms': m.p50,
-    'p99 ms': m.p99,
-    'CPU µs/req': Math.round(m.cpuUs),
-    'CPU × bare': ratio(m.cpuUs, peer?.cpuUs),
-    'p99 × bare': ratio(m.p99, peer?.p99),
-    errors: m.errors,
+    'req/s': Math.round(median(own.map((s) => s.rps))),
+    'p50 ms': median(own.map((s) => s.p50)),
+    'p99 ms': median(own.map((s) => s.p99)),
+    'CPU µs/req': Math.round(median(own.map((s) => s.cpuUs))),
+    'CPU × bare': ratio((s) => s.cpuUs),
+    'p99 × bare': ratio((s) => s.p99),
+    errors: own.reduce((n, s) => n + s.errors, 0),
   };
 }
 
