@@ -153,7 +153,13 @@ export async function run(): Promise<void> {
       });
     }
     printTable(rows);
-    writeResults('gateway', { rounds: ROUNDS, seconds: SECONDS, pinned, rows });
+    writeResults('gateway', {
+      rounds: ROUNDS,
+      seconds: SECONDS,
+      pinned,
+      rows,
+      samples: Object.fromEntries(samples),
+    });
     if (PROFILE) {
       await profileGateway({
         start: (nodeFlags) =>
