@@ -8,7 +8,8 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const wanted = new Set(process.argv.slice(2));
+// Options (`--profile`) are for the sections; the other arguments name sections.
+const wanted = new Set(process.argv.slice(2).filter((a) => !a.startsWith('--')));
 const sections = readdirSync(join(here, 'sections'))
   .filter((f) => f.endsWith('.ts'))
   .map((f) => basename(f, '.ts'))

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'undici';
 import { printTable, type Row, writeResults } from '../lib/report.js';
-import { startChild } from './gateway.js';
+import { startChild } from './gateway/processes.js';
 
 const SECONDS = Number(process.env.BURST_SECONDS ?? 60);
 const RPM = Number(process.env.BURST_RPM ?? 600);

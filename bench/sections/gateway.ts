@@ -1,271 +1,251 @@
 /**
- * Proxy cost of the gateway (issue "Proof in numbers"): the simulator alone
- * versus the same simulator behind `sluice serve`, in one run, each in its
- * own process (as deployed), upstream answering a small chat completion at
- * once with limits far above the load.
+ * Proxy cost of the gateway (issue 13): `sluice serve` beside the least a
+ * Node proxy of the same design can do (node:http server, JSON.parse, an
+ * undici pool upstream: gateway/bare-proxy.mjs), in one run, each in its own
+ * process, upstream the simulator answering at once with limits far above
+ * the load.
  *
- * 1. Closed loop: autocannon, 50 connections → req/s, p50/p99.
- * 2. Open loop at a fixed rate (default 600 req/s): requests leave on
- *    schedule whether or not earlier ones finished, latency is measured from
- *    the scheduled time (no coordinated omission) in µs → added p50/p99.
+ * Cases: bare proxy; gateway with its request log on (the default) and off;
+ * a streamed answer of 40 chunks (one every ms) through the bare proxy and
+ * the gateway. Closed loop, 50 connections, BENCH_ROUNDS interleaved rounds
+ * of BENCH_SECONDS per case, so machine noise hits every case alike; the
+ * table shows medians, and ratios against the bare proxy of the same shape
+ * (medians of the ratios taken round by round).
+ * Where `taskset` works, the load generator and the upstreams run on core 0,
+ * the proxies on core 1. CPU per request is the proxy process's user +
+ * system time from /proc over the requests it served.
  *
- * Env: BENCH_SECONDS (closed-loop duration, default 10), BENCH_RATE
- * (open-loop rate, default 600), BENCH_PROFILE=1 writes a CPU profile of the
- * gateway to bench/results/gateway-profile/.
+ * Then an open loop at BENCH_RATE req/s (latency in µs, no coordinated
+ * omission) for the bare proxy and the gateway. `--profile` (or
+ * BENCH_PROFILE=1) adds a pass with the gateway under `--cpu-prof` and
+ * prints where its CPU goes (bench/profile-summary.ts). BENCH_BASELINE=<a
+ * built dist/cli/main.js of another revision> adds that gateway's cases
+ * (log on, streamed) to the same rounds: before and after under the same
+ * noise. BENCH_STREAMS=0 leaves the streamed cases out.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Pool } from 'undici';
+import { closedLoop, cpuMs, type Endpoint, openLoop } from '../lib/proxy-load.js';
 import { printTable, type Row, writeResults } from '../lib/report.js';
-
-interface AutocannonResult {
-  requests: { average: number; total: number };
-  latency: { p50: number; p99: number };
-  errors: number;
-  non2xx: number;
-}
-// autocannon ships no types; only these fields are read.
-const autocannon = createRequire(import.meta.url)('autocannon') as (options: {
-  url: string;
-  method: string;
-  connections: number;
-  duration: number;
-  headers: Record<string, string>;
-  body: string;
-}) => Promise<AutocannonResult>;
+import { type Child, pinSelf, startChild, startScript } from './gateway/processes.js';
+import { profileGateway } from './gateway/profile.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '..', '..');
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const RATE = Number(process.env.BENCH_RATE ?? 600);
+const CONNECTIONS = 50;
+const STREAMS = process.env.BENCH_STREAMS !== '0';
+/** A built `dist/cli/main.js` of another revision, measured beside this one (before/after in one run). */
+const BASELINE = process.env.BENCH_BASELINE;
+const PROFILE = process.argv.includes('--profile') || process.env.BENCH_PROFILE === '1';
 const KEY = 'sk-bench-tenant-key';
-const BODY = JSON.stringify({
-  model: 'gpt-4o-mini',
-  messages: [{ role: 'user', content: 'Say hello in five words.' }],
-  max_tokens: 16,
-});
+const LISTENING = /listening on (http:\/\/\S+)/;
+const HEADERS = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' };
+const messages = [{ role: 'user', content: 'Say hello in five words.' }];
+/** A small completion, answered at once (the fixed upstream). */
+const COMPLETION = JSON.stringify({ model: 'gpt-4o-mini', messages, max_tokens: 16 });
+/** A stream of 40 content chunks, one per ms (the streaming upstream). */
+const STREAMED = JSON.stringify({ model: 'gpt-4o', messages, max_tokens: 64, stream: true });
+
+interface Case {
+  readonly name: string;
+  readonly proxy: Child;
+  readonly body: string;
+  /** The case this one is compared with (the bare proxy of the same shape). */
+  readonly peer?: string;
+}
+
+interface Sample {
+  readonly rps: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly cpuUs: number;
+  readonly errors: number;
+}
 
 export async function run(): Promise<void> {
-  const sim = await startChild(['simulate', '--port', '0', '--tokens', '8'], /listening on (http:\/\/\S+)/);
+  // Core 0: this process (the load generator) and the upstreams; core 1: the proxy under test.
+  const pinned = pinSelf('0');
+  const upstreamCores = pinned ? '0' : undefined;
+  const proxyCores = pinned ? '1' : undefined;
+  console.log(pinned ? 'pinned: load and upstreams on core 0, proxies on core 1' : 'not pinned (no taskset)');
+  const fixed = await startChild(['simulate', '--port', '0', '--tokens', '8'], LISTENING, {
+    cores: upstreamCores,
+  });
+  const streaming = await startChild(
+    ['simulate', '--port', '0', '--tokens', '40', '--per-token-ms', '1'],
+    LISTENING,
+    { cores: upstreamCores },
+  );
   const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-'));
-  const configPath = join(dir, 'sluice.yaml');
+  const config = (logRequests: boolean) => gatewayConfig(dir, fixed.url, streaming.url, logRequests);
+  const children: Child[] = [fixed, streaming];
+  try {
+    const logged = await startChild(['serve', '--config', config(true)], LISTENING, { cores: proxyCores });
+    children.push(logged);
+    const quiet = await startChild(['serve', '--config', config(false)], LISTENING, { cores: proxyCores });
+    children.push(quiet);
+    const bare = await startScript(
+      join(here, 'gateway', 'bare-proxy.mjs'),
+      [fixed.url, streaming.url],
+      LISTENING,
+      {
+        cores: proxyCores,
+      },
+    );
+    children.push(bare);
+    const BARE = 'bare node:http + undici proxy';
+    const BARE_STREAM = 'streamed, 40 chunks: bare proxy';
+    const cases: Case[] = [
+      { name: BARE, proxy: bare, body: COMPLETION },
+      { name: 'sluice serve, request log on', proxy: logged, body: COMPLETION, peer: BARE },
+      { name: 'sluice serve, request log off', proxy: quiet, body: COMPLETION, peer: BARE },
+    ];
+    const baseline = BASELINE
+      ? await startScript(BASELINE, ['serve', '--config', config(true)], LISTENING, { cores: proxyCores })
+      : undefined;
+    if (baseline) {
+      children.push(baseline);
+      cases.push({
+        name: 'baseline sluice serve, request log on',
+        proxy: baseline,
+        body: COMPLETION,
+        peer: BARE,
+      });
+    }
+    if (STREAMS) {
+      cases.push(
+        { name: BARE_STREAM, proxy: bare, body: STREAMED },
+        { name: 'streamed, 40 chunks: sluice serve', proxy: logged, body: STREAMED, peer: BARE_STREAM },
+      );
+      if (baseline) {
+        cases.push({
+          name: 'streamed, 40 chunks: baseline',
+          proxy: baseline,
+          body: STREAMED,
+          peer: BARE_STREAM,
+        });
+      }
+    }
+    for (const c of cases) await measure(c, 2);
+    const samples = new Map<string, Sample[]>(cases.map((c) => [c.name, []]));
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const c of cases) samples.get(c.name)?.push(await measure(c, SECONDS));
+    }
+    const rows: Row[] = cases.map((c) => row(c, samples));
+    for (const [name, proxy] of [
+      ['bare proxy', bare],
+      ['sluice serve, request log on', logged],
+    ] as const) {
+      const open = await openLoop(endpoint(proxy, COMPLETION), RATE, SECONDS);
+      rows.push({
+        case: `open loop ${RATE}/s: ${name}`,
+        'req/s': Math.round(open.sent / SECONDS),
+        'p50 ms': round3(open.latencyMs.p50 ?? 0),
+        'p99 ms': round3(open.latencyMs.p99 ?? 0),
+        'CPU µs/req': '',
+        'CPU × bare': '',
+        'p99 × bare': '',
+        errors: open.errors + open.non2xx,
+      });
+    }
+    printTable(rows);
+    writeResults('gateway', {
+      rounds: ROUNDS,
+      seconds: SECONDS,
+      pinned,
+      rows,
+      samples: Object.fromEntries(samples),
+    });
+    if (PROFILE) {
+      await profileGateway({
+        start: (nodeFlags) =>
+          startChild(['serve', '--config', config(true)], LISTENING, { cores: proxyCores, nodeFlags }),
+        load: (proxy) => closedLoop(endpoint(proxy, COMPLETION), CONNECTIONS, SECONDS * 2),
+      });
+    }
+  } finally {
+    for (const child of children.reverse()) await child.stop();
+  }
+}
+
+function endpoint(proxy: Child, body: string): Endpoint {
+  return { url: `${proxy.url}/v1/chat/completions`, headers: HEADERS, body };
+}
+
+async function measure(c: Case, seconds: number): Promise<Sample> {
+  const before = cpuMs(c.proxy.pid) ?? 0;
+  const r = await closedLoop(endpoint(c.proxy, c.body), CONNECTIONS, seconds);
+  const used = (cpuMs(c.proxy.pid) ?? 0) - before;
+  return {
+    rps: r.requestsPerSecond,
+    p50: r.p50Ms,
+    p99: r.p99Ms,
+    cpuUs: r.total > 0 ? (used * 1_000) / r.total : 0,
+    errors: r.errors + r.non2xx,
+  };
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+}
+
+/**
+ * Medians over the rounds; a ratio is the median of the ratios taken round
+ * by round (the case and its peer measured seconds apart), which a burst of
+ * other work on the machine moves far less than a ratio of medians.
+ */
+function row(c: Case, samples: ReadonlyMap<string, readonly Sample[]>): Row {
+  const own = samples.get(c.name) ?? [];
+  const peer = c.peer === undefined ? undefined : samples.get(c.peer);
+  const ratio = (pick: (s: Sample) => number) => {
+    if (!peer) return '';
+    const ratios = own.map((s, i) => pick(s) / pick(peer[i] as Sample)).filter(Number.isFinite);
+    return ratios.length > 0 ? `${median(ratios).toFixed(2)}×` : '';
+  };
+  return {
+    case: c.name,
+    'req/s': Math.round(median(own.map((s) => s.rps))),
+    'p50 ms': median(own.map((s) => s.p50)),
+    'p99 ms': median(own.map((s) => s.p99)),
+    'CPU µs/req': Math.round(median(own.map((s) => s.cpuUs))),
+    'CPU × bare': ratio((s) => s.cpuUs),
+    'p99 × bare': ratio((s) => s.p99),
+    errors: own.reduce((n, s) => n + s.errors, 0),
+  };
+}
+
+function gatewayConfig(dir: string, fixedUrl: string, streamingUrl: string, logRequests: boolean): string {
+  const path = join(dir, `sluice-${logRequests ? 'logged' : 'quiet'}.yaml`);
+  const deployment = (id: string, url: string, model: string) =>
+    `      - { id: ${id}, provider: openai, base_url: "${url}/v1", api_key: sk-upstream, model: ${model}, limits: { rpm: 100000000, tpm: 100000000000 } }`;
   writeFileSync(
-    configPath,
+    path,
     [
       'listen: { host: 127.0.0.1, port: 0 }',
       'metrics: { listen: { host: 127.0.0.1, port: 0 } }',
       'model_groups:',
       '  gpt-4o-mini:',
       '    deployments:',
-      `      - { id: sim, provider: openai, base_url: "${sim.url}/v1", api_key: sk-upstream, model: gpt-4o-mini,`,
-      '          limits: { rpm: 100000000, tpm: 100000000000 } }',
+      deployment('fixed', fixedUrl, 'gpt-4o-mini'),
+      '  gpt-4o:',
+      '    deployments:',
+      deployment('streaming', streamingUrl, 'gpt-4o'),
       'tiers:',
       '  bench: { rpm: 100000000, tpm: 100000000000, priority: normal }',
       'tenants:',
       `  - { id: bench, key: ${KEY}, tier: bench }`,
-      `log: { level: info, requests: ${process.env.BENCH_NO_LOG ? 'false' : 'true'} }`,
+      `log: { level: info, requests: ${logRequests} }`,
       '',
     ].join('\n'),
   );
-  const profileDir = join(root, 'bench', 'results', 'gateway-profile');
-  const nodeFlags = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-  const gateway = await startChild(
-    ['serve', '--config', configPath],
-    /listening on (http:\/\/\S+)/,
-    nodeFlags,
-  );
-  const bare = await startScript(
-    join(here, 'gateway', 'bare-proxy.mjs'),
-    [sim.url],
-    /listening on (http:\/\/\S+)/,
-  );
-  const results: Row[] = [];
-  try {
-    const direct = `${sim.url}/v1/chat/completions`;
-    const proxied = `${gateway.url}/v1/chat/completions`;
-    const bareProxied = `${bare.url}/v1/chat/completions`;
-    for (const url of [direct, bareProxied, proxied]) await closedLoop(url, 2);
-    const closedDirect = await closedLoop(direct, SECONDS, sim.pid);
-    const closedBare = await closedLoop(bareProxied, SECONDS, bare.pid);
-    const closedProxied = await closedLoop(proxied, SECONDS, gateway.pid);
-    results.push({ case: 'closed loop, 50 conns: simulator alone', ...closedDirect });
-    results.push({ case: 'closed loop, 50 conns: bare node:http + undici proxy', ...closedBare });
-    results.push({ case: 'closed loop, 50 conns: through sluice serve', ...closedProxied });
-    const openDirect = await openLoop(direct, RATE, SECONDS);
-    const openBare = await openLoop(bareProxied, RATE, SECONDS);
-    const openProxied = await openLoop(proxied, RATE, SECONDS);
-    results.push({ case: `open loop ${RATE}/s: simulator alone`, ...openDirect });
-    results.push({ case: `open loop ${RATE}/s: bare node:http + undici proxy`, ...openBare });
-    results.push({ case: `open loop ${RATE}/s: through sluice serve`, ...openProxied });
-    const added = (name: string, through: Row): Row => ({
-      case: `added at ${RATE}/s: ${name}`,
-      'req/s': 0,
-      'p50 ms': round(Number(through['p50 ms']) - Number(openDirect['p50 ms'])),
-      'p99 ms': round(Number(through['p99 ms']) - Number(openDirect['p99 ms'])),
-      errors: 0,
-    });
-    results.push(added('bare proxy', openBare), added('sluice serve', openProxied));
-  } finally {
-    await gateway.stop();
-    await bare.stop();
-    await sim.stop();
-  }
-  printTable(results);
-  writeResults('gateway', results);
+  return path;
 }
 
-/**
- * CPU time (user + system, ms) a process has used, from /proc: unlike req/s it
- * barely moves when other processes compete for the cores. Linux only (0
- * elsewhere); assumes the usual 100 clock ticks per second.
- */
-function cpuMs(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return 0;
-  }
-}
-
-async function closedLoop(url: string, seconds: number, pid?: number): Promise<Row> {
-  const cpuBefore = pid ? cpuMs(pid) : 0;
-  const result = await autocannon({
-    url,
-    method: 'POST',
-    connections: 50,
-    duration: seconds,
-    headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
-    body: BODY,
-  });
-  return {
-    'req/s': Math.round(result.requests.average),
-    'p50 ms': result.latency.p50,
-    'p99 ms': result.latency.p99,
-    errors: result.errors + result.non2xx,
-    'CPU µs/req':
-      pid && result.requests.total > 0
-        ? Math.round(((cpuMs(pid) - cpuBefore) * 1000) / result.requests.total)
-        : 0,
-  };
-}
-
-/** Fixed-rate load; latency from each request's scheduled start, in µs resolution. */
-async function openLoop(url: string, rate: number, seconds: number): Promise<Row> {
-  const target = new URL(url);
-  const pool = new Pool(target.origin, { connections: 256 });
-  const latencies: number[] = [];
-  let errors = 0;
-  const total = Math.round(rate * seconds);
-  const interval = 1000 / rate;
-  const start = performance.now();
-  const inFlight: Promise<void>[] = [];
-  let sent = 0;
-  await new Promise<void>((resolve) => {
-    const tick = () => {
-      const now = performance.now();
-      while (sent < total && start + sent * interval <= now) {
-        const scheduled = start + sent * interval;
-        sent++;
-        inFlight.push(
-          pool
-            .request({
-              path: target.pathname,
-              method: 'POST',
-              headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
-              body: BODY,
-            })
-            .then(async (res) => {
-              await res.body.dump();
-              if (res.statusCode !== 200) errors++;
-              latencies.push(performance.now() - scheduled);
-            })
-            .catch(() => {
-              errors++;
-            }),
-        );
-      }
-      if (sent >= total) resolve();
-      else setTimeout(tick, Math.max(0, start + sent * interval - performance.now()));
-    };
-    tick();
-  });
-  await Promise.all(inFlight);
-  await pool.close();
-  latencies.sort((a, b) => a - b);
-  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0;
-  return {
-    'req/s': Math.round(latencies.length / ((performance.now() - start) / 1000)),
-    'p50 ms': round(pct(0.5)),
-    'p99 ms': round(pct(0.99)),
-    errors,
-  };
-}
-
-function round(ms: number): number {
+function round3(ms: number): number {
   return Math.round(ms * 1000) / 1000;
-}
-
-let built = false;
-// The built CLI, as deployed: under the tsx loader the same code measured several times slower.
-/** Builds dist/ once per run, so the children run the current sources. */
-function ensureBuilt(): void {
-  if (built) return;
-  const result = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'ignore' });
-  if (result.status !== 0) throw new Error('npm run build failed');
-  built = true;
-}
-
-export interface Child {
-  url: string;
-  pid: number;
-  stop(): Promise<void>;
-}
-
-/** Starts `sluice <args>` in its own process and waits for the line giving its URL. */
-export async function startChild(args: string[], ready: RegExp, nodeFlags: string[] = []): Promise<Child> {
-  ensureBuilt();
-  return startScript(join(root, 'dist', 'cli', 'main.js'), args, ready, nodeFlags);
-}
-
-async function startScript(
-  script: string,
-  args: string[],
-  ready: RegExp,
-  nodeFlags: string[] = [],
-): Promise<Child> {
-  // The built CLI, as deployed: under the tsx loader the same code measured several times slower.
-  // Request logs go to a file, as in production: a pipe read by this busy process would hold up the child's writes.
-  const logFile = openSync(join(tmpdir(), `sluice-bench-${basename(script)}-${process.pid}.log`), 'w');
-  const child: ChildProcess = spawn(process.execPath, [...nodeFlags, script, ...args], {
-    cwd: root,
-    stdio: ['ignore', args[0] === 'serve' ? logFile : 'pipe', 'pipe'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let seen = '';
-    const onData = (chunk: Buffer) => {
-      seen += chunk.toString();
-      const match = ready.exec(seen);
-      if (match?.[1]) resolve(match[1]);
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`sluice ${args[0]} exited with ${code}: ${seen}`)));
-  });
-  // Request logs are part of the cost; reading them keeps the pipe from filling up.
-  child.stdout?.resume();
-  child.stderr?.resume();
-  return {
-    url,
-    pid: child.pid ?? 0,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
 }

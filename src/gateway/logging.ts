@@ -8,35 +8,21 @@
  * characters escaped, so a request can neither write a 200 KB line nor make
  * a log viewer show text reordered.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { type DestinationStream, type Logger, pino } from 'pino';
+import { BatchedLines } from './log-destination.js';
 
 export type GatewayLogger = Logger;
 
 export interface LoggerOptions {
   level: string;
-  /** Where lines go (default: stdout, asynchronously buffered so logging never blocks a request). */
+  /** Where lines go (default: stdout, in batches written once per event-loop turn). */
   destination?: DestinationStream;
 }
 
-/** Log lines are written in batches of this many bytes, and at least every `FLUSH_MS`. */
-const BATCH_BYTES = 12 * 1024;
-const FLUSH_MS = 1_000;
-
 export function createLogger(options: LoggerOptions): GatewayLogger {
-  let destination = options.destination;
-  if (!destination) {
-    // One write per ~35 request lines instead of one per line (the profile's largest logging cost);
-    // the timer keeps a quiet gateway's lines at most a second late.
-    const stdout = pino.destination({ dest: 1, sync: false, minLength: BATCH_BYTES });
-    setInterval(() => {
-      try {
-        stdout.flush();
-      } catch {
-        // Not ready yet, or already closed at exit: the next tick (or exit) flushes.
-      }
-    }, FLUSH_MS).unref();
-    destination = stdout;
-  }
+  // One write per event-loop turn instead of one per line (log-destination.ts).
+  const destination = options.destination ?? new BatchedLines(1);
   return pino(
     {
       level: options.level,
@@ -54,6 +40,24 @@ export function createLogger(options: LoggerOptions): GatewayLogger {
     },
     destination,
   );
+}
+
+/**
+ * Waits until the lines logged so far are written (graceful stop), at most
+ * `timeoutMs`: a stuck stdout must not hold up the exit.
+ */
+export async function flushLogger(logger: GatewayLogger, timeoutMs = 1_000): Promise<void> {
+  await Promise.race([
+    new Promise<void>((resolve) => logger.flush(() => resolve())),
+    delay(timeoutMs, undefined, { ref: false }),
+  ]);
+}
+
+/** Where a logger writes: lines written there directly (the request line) go with its own, in order. */
+export function destinationOf(logger: GatewayLogger): DestinationStream {
+  return (logger as unknown as Record<symbol, DestinationStream>)[
+    pino.symbols.streamSym
+  ] as DestinationStream;
 }
 
 /** Characters of a client-chosen string that reach the log. */

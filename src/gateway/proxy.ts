@@ -19,15 +19,15 @@ import type { Endpoint } from '../providers/adapter.js';
 import { API_FAMILIES, type ApiFamily } from '../providers/api-family.js';
 import { type Answer, type AnswerOptions, refusalAnswer } from '../runtime/exchange/answer.js';
 import type { Transport } from '../runtime/exchange/call.js';
-import { type InboundRequest, readCall } from '../runtime/exchange/inbound.js';
+import { readCall } from '../runtime/exchange/inbound.js';
 import type { Relay } from '../runtime/exchange/relay.js';
 import { serveCall } from '../runtime/exchange/serve.js';
 import { type Refusal, refusal } from '../runtime/refusal.js';
 import type { UpstreamTarget } from '../runtime/upstream-target.js';
 import { presentedKey } from './auth.js';
-import { abortConnection, connectionSignal } from './client-abort.js';
+import { abortConnection } from './client-abort.js';
 import type { GatewayContext, InFlight } from './context.js';
-import { decodeRequestBody } from './request-encoding.js';
+import { NodeInbound } from './node-inbound.js';
 import { RequestLog } from './request-log.js';
 import { writeAnswer } from './respond.js';
 import type { BodySink, UpstreamCall } from './transport.js';
@@ -52,12 +52,10 @@ export function handleProxy(
   new ProxyExchange(ctx, route, req, res).start();
 }
 
-class ProxyExchange implements Transport<UpstreamCall>, BodySink, InFlight, InboundRequest {
+/** One proxied request: the runtime's `InboundRequest` (NodeInbound) and `Transport`, the relay's sink, drain's `InFlight`. */
+class ProxyExchange extends NodeInbound implements Transport<UpstreamCall>, BodySink, InFlight {
   private phase: Phase = 'body';
   private tenant: string | undefined;
-  private chunks: Buffer[] = [];
-  private size = 0;
-  body: Buffer | undefined;
   private upstream: UpstreamCall | undefined;
   private relay: Relay | undefined;
   private readonly options: AnswerOptions;
@@ -66,9 +64,10 @@ class ProxyExchange implements Transport<UpstreamCall>, BodySink, InFlight, Inbo
   constructor(
     private readonly ctx: GatewayContext,
     private readonly route: ProxyRoute,
-    private readonly req: IncomingMessage,
+    req: IncomingMessage,
     private readonly res: ServerResponse,
   ) {
+    super(req);
     const id = randomUUID();
     const settings = ctx.settings;
     this.options = {
@@ -78,30 +77,6 @@ class ProxyExchange implements Transport<UpstreamCall>, BodySink, InFlight, Inbo
       deploymentHeader: settings.deploymentHeader,
     };
     this.log = new RequestLog(ctx, id, req.method ?? 'POST', route.path);
-  }
-
-  // --- InboundRequest: what the runtime reads of this request ---
-
-  get method(): string {
-    return this.req.method ?? 'POST';
-  }
-
-  get url(): string {
-    return this.req.url ?? '/';
-  }
-
-  get signal(): AbortSignal {
-    return connectionSignal(this.req.socket);
-  }
-
-  header(name: string): string | undefined {
-    const value = this.req.headers[name];
-    return typeof value === 'string' ? value : undefined;
-  }
-
-  *headers(): Iterable<readonly [string, string]> {
-    for (const [name, value] of Object.entries(this.req.headers))
-      if (typeof value === 'string') yield [name, value];
   }
 
   // --- intake ---
@@ -126,7 +101,7 @@ class ProxyExchange implements Transport<UpstreamCall>, BodySink, InFlight, Inbo
       return;
     }
     this.log.tenant = this.tenant;
-    if (Number(req.headers['content-length']) > ctx.settings.maxBodyBytes) {
+    if (this.announcedOver(ctx.settings.maxBodyBytes)) {
       this.tooLarge();
       return;
     }
@@ -136,14 +111,7 @@ class ProxyExchange implements Transport<UpstreamCall>, BodySink, InFlight, Inbo
   }
 
   private onRequestData(chunk: Buffer): void {
-    if (this.phase !== 'body') return;
-    this.size += chunk.length;
-    if (this.size > this.ctx.settings.maxBodyBytes) {
-      this.chunks = [];
-      this.tooLarge();
-      return;
-    }
-    this.chunks.push(chunk);
+    if (this.phase === 'body' && !this.collect(chunk, this.ctx.settings.maxBodyBytes)) this.tooLarge();
   }
 
   private tooLarge(): void {
@@ -157,19 +125,11 @@ class ProxyExchange implements Transport<UpstreamCall>, BodySink, InFlight, Inbo
 
   private async onRequestEnd(): Promise<void> {
     if (this.phase !== 'body') return;
-    const received =
-      this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks, this.size);
-    this.chunks = [];
-    const decoded = decodeRequestBody(
-      received,
-      this.req.headers['content-encoding'],
-      this.ctx.settings.maxBodyBytes,
-    );
+    const decoded = this.decodeCollected(this.ctx.settings.maxBodyBytes);
     if (!decoded.ok) {
       this.refuse(refusal(decoded.code, decoded.message));
       return;
     }
-    this.body = decoded.body;
     const governor = this.ctx.governor;
     const read = readCall(this, this.route, {
       id: this.options.requestId,

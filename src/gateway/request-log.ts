@@ -8,7 +8,8 @@ import type { Answer } from '../runtime/exchange/answer.js';
 import type { Call } from '../runtime/exchange/call.js';
 import type { Relay } from '../runtime/exchange/relay.js';
 import type { GatewayContext } from './context.js';
-import type { RequestLogLine } from './logging.js';
+import { destinationOf, type RequestLogLine } from './logging.js';
+import { formatRequestLine } from './request-line.js';
 
 export class RequestLog {
   tenant: string | undefined;
@@ -99,6 +100,8 @@ export class RequestLog {
     // Only declared groups become label values: a client's made-up model names must not grow the metrics.
     const group = line.group !== undefined && governor.groups.group(line.group) ? line.group : '';
     metrics?.recordRequest({ tenant: line.tenant ?? '', group, status: line.status });
-    if (settings.logRequests) logger.info(line, 'request');
+    if (settings.logRequests && logger.isLevelEnabled('info')) {
+      destinationOf(logger).write(formatRequestLine(line, Date.now()));
+    }
   }
 }

@@ -27,14 +27,13 @@ import type { GatewayConfig } from './config/schema.js';
 import { GatewayContext, requestSettings } from './context.js';
 import { type DrainResult, drain } from './drain.js';
 import { listen, urlOf } from './listen.js';
-import { createLogger, type GatewayLogger } from './logging.js';
+import { createLogger, flushLogger, type GatewayLogger } from './logging.js';
 import { GatewayMetrics } from './metrics.js';
 import { type MetricsListener, startMetricsListener } from './metrics-listener.js';
 import { applyReload, loadForReload, type ReloadResult } from './reload.js';
 import { defaultRouter, notFound, type Router } from './routes.js';
 import { GatewayState } from './state.js';
 import { UpstreamPools } from './transport.js';
-
 export interface GatewayOptions {
   config: GatewayConfig;
   /** Overrides `listen` (CLI flags, tests on port 0). */
@@ -278,7 +277,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         await metricsListener?.close();
         await gatewayStore.store.close().catch(() => undefined);
         logger.info({ ...result }, 'sluice gateway stopped');
-        logger.flush?.();
+        await flushLogger(logger);
         return result;
       })();
       return closing;

@@ -30,7 +30,7 @@ import { LeaseKeeper } from './lease-keeper.js';
 import { type GovernorTopology, ModelGroups } from './model-groups.js';
 import { inSeconds, limitRef, type Refusal, refusal, refusalFromAdmission, statusOf } from './refusal.js';
 import { DEFAULT_MAX_CLIENT_WAIT_MS, type RetryVerdict, retryPolicy } from './retry-policy.js';
-import { type RankedDeployment, rankDeployments } from './router.js';
+import { loneDeployment, type RankedDeployment, rankDeployments } from './router.js';
 import type { SizeClass } from './size-class.js';
 import { budgetFromSnapshots, budgetOf, type TenantBudget } from './tenant-budget.js';
 import type { Tenant } from './tenants.js';
@@ -149,11 +149,15 @@ export class Governor {
     transport: Transport<R>,
   ): Promise<Outcome<R>> {
     for (;;) {
-      const picked = await this.pick(
-        plan,
-        plan.excludeFailed ? plan.failed : undefined,
-        plan.call.downgrade === true,
-      );
+      // Nothing failed yet and no downgrade to weigh: a lone deployment needs no ranking.
+      const lone =
+        plan.failed.size === 0 && !(plan.call.downgrade === true && plan.downgradeTo)
+          ? loneDeployment(plan.chain, this.clock.now())
+          : undefined;
+      const picked =
+        lone ??
+        (await this.pick(plan, plan.excludeFailed ? plan.failed : undefined, plan.call.downgrade === true))
+          ?.deployment;
       if (!picked) {
         if (plan.excludeFailed && plan.failed.size > 0 && !plan.lastFailure) {
           plan.excludeFailed = false;
@@ -161,7 +165,7 @@ export class Governor {
         }
         return this.endWithoutDeployment(plan);
       }
-      const step = await this.attempt(plan, picked.deployment, transport);
+      const step = await this.attempt(plan, picked, transport);
       if (step !== 'next') return step;
     }
   }
@@ -458,10 +462,15 @@ export class Governor {
     plan: CallPlan<R>,
     sizeClass: SizeClass,
   ): BucketSpec[] {
-    const upstream = plan.governed
-      ? [...deployment.buckets(sizeClass), ...this.topology.poolBuckets(deployment)]
-      : [deployment.gate];
-    return [...upstream, ...plan.tenantBuckets];
+    const out: BucketSpec[] = [];
+    if (!plan.governed) out.push(deployment.gate);
+    else {
+      for (const bucket of deployment.buckets(sizeClass)) out.push(bucket);
+      if (deployment.config.pools?.length)
+        for (const bucket of this.topology.poolBuckets(deployment)) out.push(bucket);
+    }
+    for (const bucket of plan.tenantBuckets) out.push(bucket);
+    return out;
   }
 
   /** No deployment is left to try: the last failure, the last refusal, or every circuit is open. */

@@ -19,6 +19,23 @@ export interface RankedDeployment {
 }
 
 /**
+ * The one deployment a call can go to when routing has nothing to choose:
+ * one group with one deployment, its circuit letting calls through.
+ * Undefined otherwise (rank them). Synchronous and allocation-free: the
+ * common single-deployment group pays no ranking.
+ */
+export function loneDeployment(
+  chain: readonly { deployments: readonly Deployment[] }[],
+  now: number,
+): Deployment | undefined {
+  if (chain.length !== 1) return undefined;
+  const deployments = (chain[0] as { deployments: readonly Deployment[] }).deployments;
+  if (deployments.length !== 1) return undefined;
+  const only = deployments[0] as Deployment;
+  return only.circuit.allows(now) ? only : undefined;
+}
+
+/**
  * Candidates in the order to try them; those whose circuit refuses are left
  * out. A lone candidate is not measured (nothing to choose) unless `measure`
  * asks for its headroom (a downgrade decision needs it).

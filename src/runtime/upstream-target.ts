@@ -56,13 +56,52 @@ export function upstreamTarget(deployment: Deployment, call: CallShape): Upstrea
     if (changed) body = JSON.stringify(changed);
   }
 
-  const headers: Record<string, string> = { ...forwardedHeaders(deployment, call), ...config.headers };
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  if (config.apiKey) {
-    for (const name of CREDENTIAL_HEADERS) delete headers[name];
-    Object.assign(headers, adapter.authHeaders(config.apiKey));
+  const own = ownHeadersOf(deployment);
+  // Built in one pass, in precedence order, never deleting (a deleted key turns the object into a slow dictionary).
+  const headers: Record<string, string> = {};
+  const forwarded = forwardedHeaders(deployment, call);
+  for (const name in forwarded) {
+    if (!own.replaces.has(name)) headers[name] = forwarded[name] as string;
   }
+  const fixed = body === undefined ? own.withoutBody : own.withBody;
+  for (let i = 0; i < fixed.length; i += 2) headers[fixed[i] as string] = fixed[i + 1] as string;
   return { deployment, method: call.method, url, headers, body, addedStreamUsage };
+}
+
+/**
+ * What a deployment adds to every request, worked out once per deployment
+ * config: its own headers, then `content-type` when there is a body, then
+ * its key (which wins over any credential header from the caller or the
+ * config). Flat `[name, value, …]` lists.
+ */
+interface OwnHeaders {
+  /** Caller headers the deployment's own replace (its headers, its credentials when it has a key). */
+  readonly replaces: ReadonlySet<string>;
+  readonly withBody: readonly string[];
+  readonly withoutBody: readonly string[];
+}
+
+const ownHeaders = new WeakMap<Deployment['config'], OwnHeaders>();
+
+function ownHeadersOf(deployment: Deployment): OwnHeaders {
+  const config = deployment.config;
+  let own = ownHeaders.get(config);
+  if (own) return own;
+  const credentials = config.apiKey ? new Set(CREDENTIAL_HEADERS) : new Set<string>();
+  const configured = Object.entries(config.headers ?? {}).filter(([name]) => !credentials.has(name));
+  const auth = config.apiKey ? Object.entries(deployment.adapter.authHeaders(config.apiKey)) : [];
+  const flat = (entries: [string, string][]) => entries.flat();
+  own = {
+    replaces: new Set([...credentials, ...configured.map(([name]) => name)]),
+    withBody: flat([
+      ...configured.filter(([n]) => n !== 'content-type'),
+      ['content-type', 'application/json'],
+      ...auth,
+    ]),
+    withoutBody: flat([...configured, ...auth]),
+  };
+  ownHeaders.set(config, own);
+  return own;
 }
 
 function splitQuery(path: string): [string, string] {

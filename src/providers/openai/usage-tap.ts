@@ -31,6 +31,7 @@ const TERMINAL_RESPONSE_EVENTS: ReadonlySet<string> = new Set([
 const CHUNK_TEXT = textMembers('content', 'reasoning_content', 'refusal', 'arguments', 'text');
 /** Responses `*.delta` events carry their piece of text (or tool arguments) as `delta`. */
 const RESPONSE_DELTA = textMembers('delta');
+const USAGE_OBJECT = /"usage"\s*:\s*\{/;
 
 export function createOpenAIUsageTap(endpoint: Endpoint, classify: ErrorClassifier): UsageTap {
   let usage: ProviderUsage | undefined;
@@ -40,7 +41,8 @@ export function createOpenAIUsageTap(endpoint: Endpoint, classify: ErrorClassifi
 
   const onChunk = (data: string): void => {
     generated.add(data, CHUNK_TEXT);
-    if (data.includes('"usage"')) {
+    // Every chunk of a stream asked for usage carries `"usage":null`: only an object is worth reading.
+    if (USAGE_OBJECT.test(data)) {
       const found = openAIUsage(lastObjectMember(data, 'usage'));
       if (found) {
         usage = found;

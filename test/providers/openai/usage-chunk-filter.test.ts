@@ -36,6 +36,19 @@ describe('UsageChunkFilter', () => {
     );
   });
 
+  it('passes a chunk of whole events that are all kept on as it came, without a copy', () => {
+    const filter = new UsageChunkFilter();
+    const bytes = Buffer.from(`${chunk('Hel')}${chunk('lo')}`);
+    expect(filter.push(bytes)).toBe(bytes);
+  });
+
+  it('drops a usage-only event written with spaces and CRLF line ends, keeps one that only mentions usage', () => {
+    const spaced =
+      'data: {"id":"c","choices": [ ],"usage" : {"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}\r\n\r\n';
+    const mention = chunk('the \\"usage\\": {} key');
+    expect(run([mention, spaced, 'data: [DONE]\r\n\r\n'])).toBe(`${mention}data: [DONE]\r\n\r\n`);
+  });
+
   it('keeps an unterminated last event that is not usage', () => {
     expect(run(['data: [DONE]'])).toBe('data: [DONE]');
   });
