@@ -17,8 +17,9 @@ afterEach(async () => {
   sim = undefined;
 });
 
-const messages = [{ role: 'user' as const, content: 'How many tokens does this prompt have?' }];
-const base = 3 + 3 + o200k('user') + o200k(messages[0].content);
+const question = 'How many tokens does this prompt have?';
+const messages = [{ role: 'user' as const, content: question }];
+const base = 3 + 3 + o200k('user') + o200k(question);
 
 describe('prompt token multiplier', () => {
   it.each([0.7, 1.4])('charges and reports ceil(%s × the tokenizer count)', async (k) => {
