@@ -3,8 +3,13 @@
  * callbacks, each optional. Observers must not throw; a throwing one is
  * ignored so that observability can never break traffic.
  */
-import type { Cost, Usage } from '../core/cost.js';
-import type { ProviderErrorKind, RateLimitObservation, ResetClamp } from '../providers/adapter.js';
+import type { Cost } from '../core/cost.js';
+import type {
+  ProviderErrorKind,
+  ProviderUsage,
+  RateLimitObservation,
+  ResetClamp,
+} from '../providers/adapter.js';
 import type { CircuitState } from './circuit-breaker.js';
 import type { LimitRef, RefusalCode } from './refusal.js';
 
@@ -38,8 +43,12 @@ export interface GovernorEvents {
     tenant: string;
     group: string;
     deployment: string;
+    /** What was reserved: the adapter's estimate corrected by what was learned (`runtime/estimates/`). */
     estimate: Cost;
-    usage: Usage | undefined;
+    /** The adapter's estimate before learned corrections, to measure what learning gains. */
+    unadjusted: Cost;
+    /** The provider's usage (with its cache split where it reports one); undefined when the estimate stood. */
+    usage: ProviderUsage | undefined;
   }): void;
   observed(e: { deployment: string; observations: readonly RateLimitObservation[] }): void;
   clamped(e: { deployment: string; clamp: ResetClamp }): void;

@@ -16,6 +16,7 @@ import { Admission, type Admitted, type Refused } from './admission.js';
 import { CallPlan, type FailedAttempt, planCall } from './call-plan.js';
 import type { CircuitAttempt } from './circuit-breaker.js';
 import type { Deployment } from './deployment.js';
+import { type EstimateLearningOptions, LearnedEstimates } from './estimates/learned-estimates.js';
 import { type Emit, emitter, type GovernorObserver } from './events.js';
 import {
   AttemptError,
@@ -48,6 +49,8 @@ export interface GovernorOptions extends GovernorTopology {
   /** Lease of a reservation (renewed while a call runs). Default 120 s. */
   leaseMs?: number;
   observers?: GovernorObserver[];
+  /** Estimates corrected by what providers report (README "Accounting"). */
+  estimates?: EstimateLearningOptions;
 }
 
 const ERROR_BODY_LIMIT = 64 * 1024;
@@ -58,6 +61,7 @@ export class Governor {
   readonly clock: Clock;
   readonly classes: PriorityClasses;
   readonly admission: Admission;
+  readonly estimates: LearnedEstimates;
   private topology: ModelGroups;
   private readonly emit: Emit;
   private readonly random: () => number;
@@ -83,6 +87,7 @@ export class Governor {
       maxQueued: options.maxQueued,
     });
     this.topology = new ModelGroups(options, this.classes, this.emit);
+    this.estimates = new LearnedEstimates(options.estimates);
     this.retry = retryPolicy(options.retry);
     this.maxAttempts = options.retry?.maxAttempts ?? 3;
   }
@@ -128,7 +133,12 @@ export class Governor {
   }
 
   async execute<R extends UpstreamReply>(call: Call, transport: Transport<R>): Promise<Outcome<R>> {
-    const plan = planCall<R>(call, { topology: this.topology, classes: this.classes, now: this.clock.now() });
+    const plan = planCall<R>(call, {
+      topology: this.topology,
+      classes: this.classes,
+      now: this.clock.now(),
+      estimates: this.estimates,
+    });
     if (!(plan instanceof CallPlan)) return this.refused(plan.refusal, call, plan.tenant, undefined);
     return this.run(plan, transport);
   }
@@ -166,7 +176,9 @@ export class Governor {
     deployment: Deployment,
     transport: Transport<R>,
   ): Promise<Outcome<R> | 'next'> {
-    const { call, tenant, group, cost } = plan;
+    const { call, tenant, group } = plan;
+    // Priced on each attempt: this deployment's learned corrections, as they stand now.
+    const cost = this.estimates.price(deployment, plan.basis);
     const buckets = this.bucketsOf(deployment, plan);
     const admitted = await this.admission.admit({
       tenant: tenant.id,
@@ -188,15 +200,17 @@ export class Governor {
       return 'next';
     }
 
-    const settlement = new Settlement(this.admission, admitted, this.leases, (usage) =>
+    const settlement = new Settlement(this.admission, admitted, this.leases, (usage) => {
+      this.estimates.learn(deployment, plan.basis, usage, { group: group.name, tenant: tenant.id });
       this.emit('settled', {
         tenant: tenant.id,
         group: group.name,
         deployment: deployment.id,
         estimate: cost,
+        unadjusted: plan.cost,
         usage,
-      }),
-    );
+      });
+    });
     try {
       return await this.send(plan, deployment, transport, { admitted, buckets, settlement, circuit });
     } catch (error) {
@@ -219,8 +233,9 @@ export class Governor {
       circuit: CircuitAttempt;
     },
   ): Promise<Outcome<R> | 'next'> {
-    const { call, tenant, group, cost } = plan;
+    const { call, tenant, group } = plan;
     const { admitted, settlement, circuit } = held;
+    const cost = admitted.request.cost;
     const target = upstreamTarget(deployment, call);
     const budget = budgetOf(held.buckets, admitted.remaining);
     if (plan.governed) {

@@ -114,7 +114,14 @@ describe('TimeSeriesRecorder', () => {
   it('counts tokens, cache reads, 429s and refusals as the metrics do', () => {
     const { clock, recorder, observer } = setup();
     const settled = (usage: Parameters<GovernorEvents['settled']>[0]['usage']) =>
-      observer.settled({ tenant: 'acme', group: 'g', deployment: 'd1', estimate: costOf(100, 50), usage });
+      observer.settled({
+        tenant: 'acme',
+        group: 'g',
+        deployment: 'd1',
+        estimate: costOf(100, 50),
+        unadjusted: costOf(100, 50),
+        usage,
+      });
     settled(undefined); // no usage reported: the estimate counts
     settled({ inputTokens: 30, outputTokens: 20 });
     expect(recorder.cacheReported).toBe(false);

@@ -3,7 +3,7 @@
  * arrives, the stream is cut, the caller aborts, or an error ends it. While
  * unsettled, the governor's `LeaseKeeper` keeps its lease alive.
  */
-import type { Usage } from '../../core/cost.js';
+import type { ProviderUsage } from '../../providers/adapter.js';
 import type { Admission, Admitted } from '../admission.js';
 import type { LeaseKeeper } from '../lease-keeper.js';
 
@@ -14,7 +14,7 @@ export class Settlement {
     private readonly admission: Admission,
     readonly admitted: Admitted,
     private readonly leases: LeaseKeeper,
-    private readonly onSettled: (usage: Usage | undefined) => void,
+    private readonly onSettled: (usage: ProviderUsage | undefined) => void,
   ) {
     leases.keep(admitted.reservation);
   }
@@ -24,7 +24,7 @@ export class Settlement {
   }
 
   /** Usage known → refund or charge the difference; undefined → the estimate stands. */
-  settle(usage?: Usage): Promise<void> {
+  settle(usage?: ProviderUsage): Promise<void> {
     if (this.done) return Promise.resolve();
     this.done = true;
     this.leases.release(this.admitted.reservation);
