@@ -48,8 +48,9 @@ export function applyRateLimited(
   error: ProviderError,
   now: number,
   emit: Emit,
+  sentAt?: number,
 ): void {
-  deployment.onRateLimited();
+  deployment.onRateLimited(sentAt === undefined ? undefined : { sentAt, now });
   emit('adaptive', { deployment: deployment.id, factor: deployment.rate.factor });
   const bucket =
     (error.dimension && deployment.bucketFor(error.dimension, error.window ?? 'minute')) || deployment.gate;

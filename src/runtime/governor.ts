@@ -324,7 +324,8 @@ export class Governor {
     });
     // The provider refused the work: no tokens were used, the request still counts.
     await settlement.settle({ inputTokens: 0, outputTokens: 0 });
-    if (error.kind === 'rate_limited') applyRateLimited(this.store, deployment, error, now, this.emit);
+    if (error.kind === 'rate_limited')
+      applyRateLimited(this.store, deployment, error, now, this.emit, sentAt);
     // A 429 says nothing about health; other refusals (auth, quota, bad request) show it answering.
     if (isUpstreamFault(error)) deployment.circuit.recordFailure(circuit, now);
     else if (error.kind === 'rate_limited') deployment.circuit.release(circuit);
