@@ -5,7 +5,7 @@
  * we admit drops at once; each success wins a little back, up to the
  * configured limit.
  *
- * One decrease per wave: calls sent before the last decrease were admitted
+ * One decrease per wave: calls sent before (or as) the last decrease were admitted
  * on the old view, so their 429s say nothing new about the lowered rate.
  * Counting each of them (20 calls of one burst) would drive the factor to
  * its floor for one mistake and waste the limit while it climbs back.
@@ -43,7 +43,7 @@ export class AdaptiveRate {
    */
   onRateLimited(wave?: { sentAt: number; now: number }): boolean {
     if (wave) {
-      if (wave.sentAt < this.lastDecreaseAt) return false;
+      if (wave.sentAt <= this.lastDecreaseAt) return false;
       this.lastDecreaseAt = wave.now;
     }
     const next = Math.max(this.floor, this.current * this.decrease);
