@@ -3,16 +3,21 @@
  * end to end: the official `openai` SDK through `governor.fetch` against
  * the simulator, many callers at once, one manual clock.
  *
- * - A provider whose tokenizer counts k × ours (k = 0.7, 1.4): after a
- *   learning minute, no upstream 429 and at least 97 % of the limit served
+ * - A provider whose tokenizer counts k × ours (k = 0.7, 1.4): after two
+ *   learning minutes, no upstream 429 and at least 97 % of the limit served
  *   with a 3 % margin.
  * - Requests without `max_tokens`: the governor reserves what OpenAI's
  *   limiter charges (the model's maximum), so a burst meets no upstream 429.
+ * - Anthropic prompts with a cached prefix: admitted on their uncached part
+ *   once usage showed the cache serving it (ITPM does not count reads).
  */
+import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
+import type { LibraryGovernor } from '../../src/library/create-governor.js';
 import type { Simulator } from '../../src/simulator/index.js';
+import { waitUntil } from '../gateway/helpers.js';
 import { closedLoop } from './closed-loop.js';
 import { closeAfterEach, governor, simulator } from './helpers.js';
 
@@ -88,4 +93,82 @@ describe('learned prompt ratio against a provider counting k × our tokens', () 
       ).toBeCloseTo(k, 1);
     },
   );
+});
+
+/** Sends `n` calls at once and moves the clock a second at a time until all are answered. */
+async function burst<T>(clock: ManualClock, g: LibraryGovernor, n: number, call: () => Promise<T>) {
+  const start = clock.now();
+  const answered: { at: number; result: PromiseSettledResult<T> }[] = [];
+  for (let i = 0; i < n; i++) {
+    call().then(
+      (value) => answered.push({ at: clock.now() - start, result: { status: 'fulfilled', value } }),
+      (reason: unknown) => answered.push({ at: clock.now() - start, result: { status: 'rejected', reason } }),
+    );
+  }
+  const queued = () => g.governor.admission.stats().queued.reduce((sum, depth) => sum + depth, 0);
+  for (let seconds = 0; seconds <= 900; seconds++) {
+    await waitUntil(() => answered.length + queued() === n);
+    if (answered.length === n) return answered;
+    await clock.advanceAsync(1_000);
+  }
+  throw new Error('calls still queued after 900 s of clock time');
+}
+
+describe('requests without max_tokens', () => {
+  it("reserve the model's maximum, as OpenAI's limiter charges: a burst of 20 meets no upstream 429", async () => {
+    const clock = new ManualClock();
+    const limits = { tpm: 200_000 };
+    const sim = await simulator({ clock, defaults: limits, response: { tokens: 20 } });
+    const { g, client } = setup(sim, clock, limits);
+    const answers = await burst(clock, g, 20, () =>
+      client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi!' }] }),
+    );
+    expect(answers.every((a) => a.result.status === 'fulfilled')).toBe(true);
+    expect(sim.stats().rejected.tpm).toBe(0);
+  });
+});
+
+describe('Anthropic prompts with a cached prefix', () => {
+  it('are admitted on their uncached input once the cache is seen: a burst of 20 passes at once, no 429', async () => {
+    const clock = new ManualClock();
+    const limits = { itpm: 30_000 };
+    const sim = await simulator({ clock, defaults: limits, response: { tokens: 20 } });
+    const g = governor(
+      {
+        safety_margin: 0.03,
+        default_max_wait_ms: 600_000,
+        model_groups: {
+          claude: {
+            deployments: [
+              { id: 'sim', provider: 'anthropic', base_url: sim.url, model: 'claude-sonnet-4-6', limits },
+            ],
+          },
+        },
+      },
+      { clock },
+    );
+    const client = new Anthropic({ apiKey: 'sk-ant', baseURL: sim.url, fetch: g.fetch, maxRetries: 0 });
+    // 20 k tokens of instructions, marked for caching; each call adds its own short question.
+    const system = [
+      {
+        type: 'text' as const,
+        text: 'Follow the house style. '.repeat(3_300),
+        cache_control: { type: 'ephemeral' as const },
+      },
+    ];
+    const ask = (question: string) =>
+      client.messages.create({
+        model: 'claude',
+        max_tokens: 50,
+        system,
+        messages: [{ role: 'user', content: question }],
+      });
+    const first = await ask('Warm the cache.');
+    expect(first.usage.cache_creation_input_tokens).toBeGreaterThan(19_000);
+    const answers = await burst(clock, g, 20, () => ask('A short question.'));
+    expect(answers.every((a) => a.result.status === 'fulfilled')).toBe(true);
+    // Reserved at the full prompt, 20 calls would need 400 k input tokens: 13 minutes of this limit.
+    expect(Math.max(...answers.map((a) => a.at))).toBeLessThanOrEqual(1_000);
+    expect(sim.stats().rejected.itpm).toBe(0);
+  });
 });

@@ -4,11 +4,14 @@
  * Admission cannot know what is cached; it learns it: per deployment and
  * per prompt prefix (the text up to the prompt's last cache breakpoint,
  * hashed by the adapter into `CachedPrefix.key`), the share of the prefix's
- * estimated tokens that the provider reported as `cache_read_input_tokens`.
+ * estimated tokens that the cache holds after a call: what the provider
+ * reported as `cache_read_input_tokens`, plus what it wrote
+ * (`cache_creation_input_tokens`), which the next call reads.
  *
  * The low quantile (p10) of the last 16 shares is used: a share too low
  * only reserves more than needed, one too high admits calls the provider
- * refuses (the cache expired and the prefix is written again). Settlement
+ * refuses (the cache expired and the prefix is written again: that call
+ * then teaches a lower share). Settlement
  * is exact either way: it charges what usage says.
  */
 import { RecentValues } from './recent-values.js';

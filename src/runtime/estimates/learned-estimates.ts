@@ -97,6 +97,8 @@ export class LearnedEstimates {
     // Where cache reads are not charged (a prefix was marked), the prompt the provider counted includes them.
     const prompt = usage.inputTokens + (cachedPrefix ? cacheRead : 0);
     learned.prompt.observe(basis.cost.inputTokens, prompt);
-    if (cachedPrefix) learned.cache.observe(cachedPrefix.key, cachedPrefix.inputTokens, cacheRead);
+    // What the cache holds after this call: what it read, plus what it wrote for the next call to read.
+    const cached = cacheRead + (usage.cacheWriteTokens ?? 0);
+    if (cachedPrefix) learned.cache.observe(cachedPrefix.key, cachedPrefix.inputTokens, cached);
   }
 }

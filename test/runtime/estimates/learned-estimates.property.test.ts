@@ -143,8 +143,10 @@ describe('cached prefixes and answer lengths', () => {
     const learned = new LearnedEstimates();
     const d = deployment();
     expect(learned.price(d, cached(10_000)).inputTokens).toBe(10_000);
-    // The first call writes the cache (all charged), the next ones read it.
-    learned.learn(d, cached(10_000), { inputTokens: 10_000, outputTokens: 5, cacheReadTokens: 0 }, WHO);
+    // The first call writes the cache (all charged): the next one will read what it wrote.
+    const write = { inputTokens: 10_000, outputTokens: 5, cacheReadTokens: 0, cacheWriteTokens: 9_000 };
+    learned.learn(d, cached(10_000), write, WHO);
+    expect(learned.price(d, cached(10_000)).inputTokens).toBe(1_000);
     for (let i = 0; i < 16; i++)
       learned.learn(d, cached(10_000), { inputTokens: 1_000, outputTokens: 5, cacheReadTokens: 9_000 }, WHO);
     expect(learned.promptRatio(d)).toBe(1);
