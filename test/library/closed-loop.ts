@@ -1,9 +1,10 @@
 /**
- * A closed-loop load on a manual clock: `workers` callers each send a call,
+ * Loads on a manual clock. `closedLoop`: `workers` callers each send a call,
  * and another as soon as it is answered, until `untilMs` of clock time. The
  * clock (times relative to its start) moves a second at a time, and only once every caller waits in the
  * governor's queue, so what is served depends on the clock alone, not on
- * how fast the machine runs. Shared by the library and gateway suites.
+ * how fast the machine runs. `burst`: n calls at once, the clock moved until
+ * all are answered. Shared by the library and gateway suites.
  */
 import type { ManualClock } from '../../src/core/clock.js';
 import type { Governor } from '../../src/runtime/governor.js';
@@ -56,4 +57,31 @@ export async function closedLoop<T>(options: {
   }
   await done;
   return answered;
+}
+
+/** Sends `n` calls at once and moves the clock a second at a time until all are answered. */
+export async function burst<T>(
+  clock: ManualClock,
+  governor: () => Governor,
+  n: number,
+  call: () => Promise<T>,
+): Promise<Answered<T>[]> {
+  const start = clock.now();
+  const answered: Answered<T>[] = [];
+  for (let i = 0; i < n; i++) {
+    call().then(
+      (value) => answered.push({ at: clock.now() - start, result: { status: 'fulfilled', value } }),
+      (reason: unknown) => answered.push({ at: clock.now() - start, result: { status: 'rejected', reason } }),
+    );
+  }
+  const queued = () =>
+    governor()
+      .admission.stats()
+      .queued.reduce((sum, depth) => sum + depth, 0);
+  for (let seconds = 0; seconds <= 900; seconds++) {
+    await waitUntil(() => answered.length + queued() === n);
+    if (answered.length === n) return answered;
+    await clock.advanceAsync(1_000);
+  }
+  throw new Error('calls still queued after 900 s of clock time');
 }

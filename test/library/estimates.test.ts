@@ -15,10 +15,8 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
-import type { LibraryGovernor } from '../../src/library/create-governor.js';
 import type { Simulator } from '../../src/simulator/index.js';
-import { waitUntil } from '../gateway/helpers.js';
-import { closedLoop } from './closed-loop.js';
+import { burst, closedLoop } from './closed-loop.js';
 import { closeAfterEach, governor, simulator } from './helpers.js';
 
 closeAfterEach();
@@ -95,33 +93,21 @@ describe('learned prompt ratio against a provider counting k × our tokens', () 
   );
 });
 
-/** Sends `n` calls at once and moves the clock a second at a time until all are answered. */
-async function burst<T>(clock: ManualClock, g: LibraryGovernor, n: number, call: () => Promise<T>) {
-  const start = clock.now();
-  const answered: { at: number; result: PromiseSettledResult<T> }[] = [];
-  for (let i = 0; i < n; i++) {
-    call().then(
-      (value) => answered.push({ at: clock.now() - start, result: { status: 'fulfilled', value } }),
-      (reason: unknown) => answered.push({ at: clock.now() - start, result: { status: 'rejected', reason } }),
-    );
-  }
-  const queued = () => g.governor.admission.stats().queued.reduce((sum, depth) => sum + depth, 0);
-  for (let seconds = 0; seconds <= 900; seconds++) {
-    await waitUntil(() => answered.length + queued() === n);
-    if (answered.length === n) return answered;
-    await clock.advanceAsync(1_000);
-  }
-  throw new Error('calls still queued after 900 s of clock time');
-}
-
 describe('requests without max_tokens', () => {
   it("reserve the model's maximum, as OpenAI's limiter charges: a burst of 20 meets no upstream 429", async () => {
     const clock = new ManualClock();
     const limits = { tpm: 200_000 };
     const sim = await simulator({ clock, defaults: limits, response: { tokens: 20 } });
     const { g, client } = setup(sim, clock, limits);
-    const answers = await burst(clock, g, 20, () =>
-      client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi!' }] }),
+    const answers = await burst(
+      clock,
+      () => g.governor,
+      20,
+      () =>
+        client.chat.completions.create({
+          model: 'gpt-4o-mini',
+          messages: [{ role: 'user', content: 'Hi!' }],
+        }),
     );
     expect(answers.every((a) => a.result.status === 'fulfilled')).toBe(true);
     expect(sim.stats().rejected.tpm).toBe(0);
@@ -165,7 +151,12 @@ describe('Anthropic prompts with a cached prefix', () => {
       });
     const first = await ask('Warm the cache.');
     expect(first.usage.cache_creation_input_tokens).toBeGreaterThan(19_000);
-    const answers = await burst(clock, g, 20, () => ask('A short question.'));
+    const answers = await burst(
+      clock,
+      () => g.governor,
+      20,
+      () => ask('A short question.'),
+    );
     expect(answers.every((a) => a.result.status === 'fulfilled')).toBe(true);
     // Reserved at the full prompt, 20 calls would need 400 k input tokens: 13 minutes of this limit.
     expect(Math.max(...answers.map((a) => a.at))).toBeLessThanOrEqual(1_000);
