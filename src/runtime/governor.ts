@@ -200,8 +200,10 @@ export class Governor {
       return 'next';
     }
 
-    const settlement = new Settlement(this.admission, admitted, this.leases, (usage) => {
-      this.estimates.learn(deployment, plan.basis, usage, { group: group.name, tenant: tenant.id });
+    const settlement = new Settlement(this.admission, admitted, this.leases, (usage, partial) => {
+      const who = { group: group.name, tenant: tenant.id };
+      if (usage) this.estimates.learn(deployment, plan.basis, usage, who);
+      else if (partial) this.estimates.learnPrompt(deployment, plan.basis, partial);
       this.emit('settled', {
         tenant: tenant.id,
         group: group.name,

@@ -87,6 +87,16 @@ export class LearnedEstimates {
   ): void {
     if (!this.enabled || !basis.estimated || !usage || !(usage.inputTokens > 0)) return;
     this.outputs.observe(who.group, who.tenant, usage.outputTokens);
+    this.learnPrompt(deployment, basis, usage);
+  }
+
+  /**
+   * The input side alone: from a complete usage, or from a stream cut after
+   * its first usage event (Anthropic's `message_start`, OpenAI's usage
+   * chunk), whose prompt count is final though its answer is not.
+   */
+  learnPrompt(deployment: Deployment, basis: EstimateBasis, usage: ProviderUsage): void {
+    if (!this.enabled || !basis.estimated || !(usage.inputTokens > 0)) return;
     let learned = this.byDeployment.get(deployment);
     if (!learned) {
       learned = { prompt: new PromptRatio(), cache: new CacheShares() };

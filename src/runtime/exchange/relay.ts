@@ -112,7 +112,8 @@ export class Relay {
     }
     this.collected = undefined;
     this.settledUsage = usage;
-    void this.settlement.settle(usage);
+    // A cut stream settles on its estimate, but what it reported of its prompt still teaches the estimates.
+    void this.settlement.settle(usage, this.tap?.usage());
   }
 }
 

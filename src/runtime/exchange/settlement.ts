@@ -14,7 +14,10 @@ export class Settlement {
     private readonly admission: Admission,
     readonly admitted: Admitted,
     private readonly leases: LeaseKeeper,
-    private readonly onSettled: (usage: ProviderUsage | undefined) => void,
+    private readonly onSettled: (
+      usage: ProviderUsage | undefined,
+      partial: ProviderUsage | undefined,
+    ) => void,
   ) {
     leases.keep(admitted.reservation);
   }
@@ -23,12 +26,16 @@ export class Settlement {
     return this.done;
   }
 
-  /** Usage known → refund or charge the difference; undefined → the estimate stands. */
-  settle(usage?: ProviderUsage): Promise<void> {
+  /**
+   * Usage known → refund or charge the difference; undefined → the estimate
+   * stands. `partial`: what a cut stream reported before it ended (its input
+   * side is final from the first usage event), for learning only.
+   */
+  settle(usage?: ProviderUsage, partial?: ProviderUsage): Promise<void> {
     if (this.done) return Promise.resolve();
     this.done = true;
     this.leases.release(this.admitted.reservation);
-    this.onSettled(usage);
+    this.onSettled(usage, usage ? undefined : partial);
     return this.admission.settle(this.admitted, usage).then(
       () => undefined,
       () => undefined, // the store's lease expiry settles what it could not

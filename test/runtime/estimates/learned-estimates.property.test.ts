@@ -157,6 +157,14 @@ describe('cached prefixes and answer lengths', () => {
     ).toBe(10_000);
   });
 
+  it('learns the prompt ratio, not the answer length, from a stream cut after its first usage event', () => {
+    const learned = new LearnedEstimates();
+    const d = deployment();
+    for (let i = 0; i < 8; i++) learned.learnPrompt(d, basis(1_000), { inputTokens: 1_300, outputTokens: 1 });
+    expect(learned.promptRatio(d)).toBeCloseTo(1.3, 9);
+    expect(learned.outputFor('g', 't')).toBeUndefined();
+  });
+
   it('learns answer lengths per group and tenant after 8 answers (p95)', () => {
     const learned = new LearnedEstimates();
     const d = deployment();
