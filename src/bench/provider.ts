@@ -24,12 +24,13 @@ export interface BenchProvider {
 }
 
 export function simulatorOptions(scenario: Scenario, seed: number): SimulatorOptions {
-  const { limits, latency, background } = scenario.provider;
+  const { limits, latency, background, prompt_token_multiplier } = scenario.provider;
   return {
     seed,
     // Echo: the answer is the last user message, whose length the workload sets (see messageSizes).
     response: { mode: 'echo' },
     latency: { ttft_ms: latency.ttft_ms, per_token_ms: latency.per_token_ms, jitter: 0 },
+    token_counting: { prompt_multiplier: prompt_token_multiplier },
     keys: { [BENCH_API_KEY]: { models: { [scenario.model]: { ...limits } } } },
     background: background ? { key: BENCH_API_KEY, model: scenario.model, ...background } : undefined,
   };

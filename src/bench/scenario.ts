@@ -127,6 +127,12 @@ export const scenarioSchema = z.strictObject({
           per_token_ms: z.number().nonnegative().default(0),
         })
         .prefault({}),
+      /**
+       * How the provider counts prompts against Sluice's tokenizer (the
+       * simulator's `token_counting.prompt_multiplier`): 0.7 for a provider
+       * whose tokenizer gives 30 % fewer tokens, 1.3 for 30 % more.
+       */
+      prompt_token_multiplier: z.number().min(0.5).max(2).default(1),
       /** Other clients on the same key, per minute (the simulator's `background`). */
       background: z
         .strictObject({ rpm: z.number().nonnegative().optional(), tpm: z.number().nonnegative().optional() })
@@ -138,6 +144,12 @@ export const scenarioSchema = z.strictObject({
   output_tokens: sizeSchema,
   /** `max_tokens` every request sets (what the provider and Sluice reserve before the answer is known). */
   max_tokens: count,
+  /**
+   * Whether requests set `max_tokens`. Without it the provider reserves the
+   * model's output maximum at admission (PROVIDERS.md §1.5); `max_tokens`
+   * then only bounds the answers' length.
+   */
+  send_max_tokens: z.boolean().default(true),
   /** Share of streamed requests. */
   stream: share.default(0),
   tiers: z

@@ -17,7 +17,8 @@ export interface PlannedRequest {
   readonly promptTokens: number;
   /** Length of the answer the simulated model gives (≤ max_tokens). */
   readonly outputTokens: number;
-  readonly maxTokens: number;
+  /** `max_tokens` the request sets; undefined: it sets none (`send_max_tokens: false`). */
+  readonly maxTokens: number | undefined;
   readonly stream: boolean;
   /** Longest queue wait this request accepts, when its class sets one. */
   readonly maxWaitMs: number | undefined;
@@ -48,7 +49,7 @@ export function plannedTokens(
   plan: Pick<PlannedRequest, 'promptTokens' | 'outputTokens' | 'maxTokens'>,
 ): number {
   const { system, user } = messageSizes(plan);
-  return system + user + CHAT_FRAMING_TOKENS + Math.min(user, plan.maxTokens);
+  return system + user + CHAT_FRAMING_TOKENS + Math.min(user, plan.maxTokens ?? user);
 }
 
 /** Mean tokens a request costs once answered (prompt + framing + answer). */
@@ -89,7 +90,7 @@ export function planWorkload(scenario: Scenario, overrides: { durationMs?: numbe
       priority,
       promptTokens: drawSize(scenario.prompt_tokens, prompts),
       outputTokens: Math.min(drawSize(scenario.output_tokens, outputs), scenario.max_tokens),
-      maxTokens: scenario.max_tokens,
+      maxTokens: scenario.send_max_tokens ? scenario.max_tokens : undefined,
       stream: streams.next() < scenario.stream,
       maxWaitMs: scenario.max_wait[priority],
     };

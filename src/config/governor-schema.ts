@@ -187,6 +187,8 @@ export const governorFields = {
   store: storeSchema.default({ kind: 'memory' }),
   /** Share of every limit never handed out. */
   safety_margin: z.number().min(0).lt(1).default(0.1),
+  /** Estimates corrected by what providers report (README "Accounting"); `learn: false` turns it off. */
+  estimates: z.strictObject({ learn: z.boolean().default(true) }).optional(),
   /** Priority classes, most urgent first. */
   priorities: z.array(name).min(1).optional(),
   default_priority: z.string().optional(),

@@ -70,6 +70,7 @@ export function toGovernorOptions(config: GovernorFields): Omit<GovernorOptions,
     ...(config.queue?.max_per_class !== undefined && { maxQueuedPerClass: config.queue.max_per_class }),
     ...(config.queue?.max_total !== undefined && { maxQueued: config.queue.max_total }),
     ...(config.queue?.aging_ms !== undefined && { agingMs: config.queue.aging_ms }),
+    ...(config.estimates && { estimates: { learn: config.estimates.learn } }),
   };
 }
 

@@ -45,6 +45,19 @@ export interface RequestEstimate {
    * output tokens = n × max output tokens (or the per-model default).
    */
   readonly cost: Cost;
+  /**
+   * Set where the provider's limiter does not count cache reads (Anthropic,
+   * most models, PROVIDERS.md §3.2) and the prompt has a cache breakpoint:
+   * the part a cache could serve, for the runtime to learn how much of it
+   * is served (`runtime/estimates/cache-shares.ts`).
+   */
+  readonly cachedPrefix?: CachedPrefix | undefined;
+}
+
+/** The prompt up to its last cache breakpoint: a key for its content, and its estimated input tokens. */
+export interface CachedPrefix {
+  readonly key: string;
+  readonly inputTokens: number;
 }
 
 export interface EstimateOptions {

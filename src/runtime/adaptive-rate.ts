@@ -4,6 +4,11 @@
  * too generous (foreign traffic, a lower limit than declared), so the share
  * we admit drops at once; each success wins a little back, up to the
  * configured limit.
+ *
+ * One decrease per wave: calls sent before (or as) the last decrease were admitted
+ * on the old view, so their 429s say nothing new about the lowered rate.
+ * Counting each of them (20 calls of one burst) would drive the factor to
+ * its floor for one mistake and waste the limit while it climbs back.
  */
 export interface AdaptiveRateOptions {
   /** Factor applied on each upstream 429. Default 0.7. */
@@ -16,6 +21,7 @@ export interface AdaptiveRateOptions {
 
 export class AdaptiveRate {
   private current = 1;
+  private lastDecreaseAt = Number.NEGATIVE_INFINITY;
   private readonly decrease: number;
   private readonly increase: number;
   private readonly floor: number;
@@ -31,8 +37,15 @@ export class AdaptiveRate {
     return this.current;
   }
 
-  /** Returns true when the factor changed. */
-  onRateLimited(): boolean {
+  /**
+   * A 429 for a call sent at `sentAt`, seen at `now` (both omitted: it counts).
+   * Returns true when the factor changed.
+   */
+  onRateLimited(wave?: { sentAt: number; now: number }): boolean {
+    if (wave) {
+      if (wave.sentAt <= this.lastDecreaseAt) return false;
+      this.lastDecreaseAt = wave.now;
+    }
     const next = Math.max(this.floor, this.current * this.decrease);
     const changed = next !== this.current;
     this.current = next;

@@ -11,6 +11,7 @@ import type { Endpoint, ProviderError } from '../providers/adapter.js';
 import { API_FAMILIES, type ApiFamily } from '../providers/api-family.js';
 import type { Refused } from './admission.js';
 import type { Deployment } from './deployment.js';
+import type { EstimateBasis, LearnedEstimates } from './estimates/learned-estimates.js';
 import type { Call, UpstreamReply } from './exchange/call.js';
 import type { ModelGroup, ModelGroups } from './model-groups.js';
 import { type Refusal, refusal } from './refusal.js';
@@ -70,15 +71,17 @@ export class CallPlan<R extends UpstreamReply> {
     readonly tenantBuckets: readonly BucketSpec[],
     readonly startedAt: number,
     readonly deadline: number,
+    /** What each attempt is priced from (`LearnedEstimates.price`); `cost` is its unadjusted cost. */
+    readonly basis: EstimateBasis,
   ) {}
 }
 
 /** Resolves a call against the topology, or says why it cannot be served at all. */
 export function planCall<R extends UpstreamReply>(
   call: Call,
-  context: { topology: ModelGroups; classes: PriorityClasses; now: number },
+  context: { topology: ModelGroups; classes: PriorityClasses; now: number; estimates?: LearnedEstimates },
 ): CallPlan<R> | { refusal: Refusal; tenant: Tenant | undefined } {
-  const { topology, classes, now } = context;
+  const { topology, classes, now, estimates } = context;
   const group = call.model === undefined ? undefined : topology.group(call.model);
   if (!group?.serves(call.family)) {
     // Sluice routes, it does not translate: a group of another API family is "not here" for this path.
@@ -99,11 +102,9 @@ export function planCall<R extends UpstreamReply>(
   const priority = topology.tenants.priorityFor(tenant, call.priority);
   const maxWaitMs = Math.min(tenant.maxWaitMs, call.maxWaitMs ?? Number.POSITIVE_INFINITY);
   const governed = !UNGOVERNED.has(call.endpoint);
-  const { cost, tenantBuckets } = governed
-    ? {
-        cost: call.cost ?? group.adapter.estimate(call.endpoint, call.body, call.path).cost,
-        tenantBuckets: tenant.buckets,
-      }
+  const basis = governed ? estimateOf(call, group, tenant, estimates) : undefined;
+  const { cost, tenantBuckets } = basis
+    ? { cost: basis.cost, tenantBuckets: tenant.buckets }
     : ungovernedCharge(call.endpoint, tenant);
   return new CallPlan<R>(
     call,
@@ -118,7 +119,22 @@ export function planCall<R extends UpstreamReply>(
     tenantBuckets,
     now,
     now + Math.max(0, maxWaitMs),
+    basis ?? { cost, estimated: false },
   );
+}
+
+/** The caller's own cost (`schedule()`), or the adapter's estimate with the answer length learned for this tenant. */
+function estimateOf(
+  call: Call,
+  group: ModelGroup,
+  tenant: Tenant,
+  estimates: LearnedEstimates | undefined,
+): EstimateBasis {
+  if (call.cost) return { cost: call.cost, estimated: false };
+  const length = estimates?.outputFor(group.name, tenant.id);
+  const options = length === undefined ? undefined : { defaultMaxOutputTokens: length };
+  const estimate = group.adapter.estimate(call.endpoint, call.body, call.path, options);
+  return { cost: estimate.cost, estimated: true, cachedPrefix: estimate.cachedPrefix };
 }
 
 /**

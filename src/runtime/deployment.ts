@@ -231,8 +231,9 @@ export class Deployment {
     return true;
   }
 
-  onRateLimited(): void {
-    if (this.rate.onRateLimited()) this.recompute();
+  /** An upstream 429 for a call sent at `wave.sentAt` (one decrease per wave: `AdaptiveRate`). */
+  onRateLimited(wave?: { sentAt: number; now: number }): void {
+    if (this.rate.onRateLimited(wave)) this.recompute();
   }
 
   onSuccess(): void {

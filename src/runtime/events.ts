@@ -3,7 +3,7 @@
  * callbacks, each optional. Observers must not throw; a throwing one is
  * ignored so that observability can never break traffic.
  */
-import type { Cost, Usage } from '../core/cost.js';
+import type { Cost } from '../core/cost.js';
 import type {
   Endpoint,
   ProviderErrorKind,
@@ -48,10 +48,16 @@ export interface GovernorEvents {
     group: string;
     deployment: string;
     target: UpstreamIdentity;
-    /** What was reserved before sending. */
+    /** What was reserved: the adapter's estimate corrected by what was learned (`runtime/estimates/`). */
     estimate: Cost;
-    /** What the buckets were settled with; undefined: the estimate stands (a cut stream keeps it, PROVIDERS.md §1.8). */
-    usage: Usage | undefined;
+    /** The adapter's estimate before learned corrections, to measure what learning gains. */
+    unadjusted: Cost;
+    /**
+     * What the buckets were settled with (the provider's usage with its cache
+     * split where it reports one); undefined: the estimate stands (a cut
+     * stream keeps it, PROVIDERS.md §1.8).
+     */
+    usage: ProviderUsage | undefined;
     /**
      * What the call used as far as anyone can tell: the provider's count when
      * it reported one, on a cut stream the usage seen plus the output counted

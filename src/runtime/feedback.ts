@@ -55,8 +55,9 @@ export function applyRateLimited(
   now: number,
   emit: Emit,
   sizeClass: SizeClass = 'standard',
+  sentAt?: number,
 ): void {
-  deployment.onRateLimited();
+  deployment.onRateLimited(sentAt === undefined ? undefined : { sentAt, now });
   emit('adaptive', { deployment: deployment.id, factor: deployment.rate.factor });
   const bucket =
     (error.dimension && deployment.bucketFor(error.dimension, error.window ?? 'minute', sizeClass)) ||

@@ -16,6 +16,7 @@ import { Admission, type Admitted, type Refused } from './admission.js';
 import { CallPlan, type FailedAttempt, planCall } from './call-plan.js';
 import type { CircuitAttempt } from './circuit-breaker.js';
 import type { Deployment } from './deployment.js';
+import { type EstimateLearningOptions, LearnedEstimates } from './estimates/learned-estimates.js';
 import { type Emit, emitter, type GovernorObserver } from './events.js';
 import {
   AttemptError,
@@ -50,6 +51,8 @@ export interface GovernorOptions extends GovernorTopology {
   /** Lease of a reservation (renewed while a call runs). Default 120 s. */
   leaseMs?: number;
   observers?: GovernorObserver[];
+  /** Estimates corrected by what providers report (README "Accounting"). */
+  estimates?: EstimateLearningOptions;
 }
 
 const ERROR_BODY_LIMIT = 64 * 1024;
@@ -60,6 +63,7 @@ export class Governor {
   readonly clock: Clock;
   readonly classes: PriorityClasses;
   readonly admission: Admission;
+  readonly estimates: LearnedEstimates;
   private topology: ModelGroups;
   private readonly emit: Emit;
   private readonly random: () => number;
@@ -85,6 +89,7 @@ export class Governor {
       maxQueued: options.maxQueued,
     });
     this.topology = new ModelGroups(options, this.classes, this.emit);
+    this.estimates = new LearnedEstimates(options.estimates);
     this.retry = retryPolicy(options.retry);
     this.maxAttempts = options.retry?.maxAttempts ?? 3;
   }
@@ -130,7 +135,12 @@ export class Governor {
   }
 
   async execute<R extends UpstreamReply>(call: Call, transport: Transport<R>): Promise<Outcome<R>> {
-    const plan = planCall<R>(call, { topology: this.topology, classes: this.classes, now: this.clock.now() });
+    const plan = planCall<R>(call, {
+      topology: this.topology,
+      classes: this.classes,
+      now: this.clock.now(),
+      estimates: this.estimates,
+    });
     if (!(plan instanceof CallPlan)) return this.refused(plan.refusal, call, plan.tenant, undefined);
     const outcome = await this.run(plan, transport);
     if (plan.retriedOn !== undefined) {
@@ -180,7 +190,9 @@ export class Governor {
     deployment: Deployment,
     transport: Transport<R>,
   ): Promise<Outcome<R> | 'next'> {
-    const { call, tenant, group, cost } = plan;
+    const { call, tenant, group } = plan;
+    // Priced on each attempt: this deployment's learned corrections, as they stand now.
+    const cost = this.estimates.price(deployment, plan.basis);
     const sizeClass = deployment.sizeClassOf(cost.inputTokens);
     const buckets = this.bucketsOf(deployment, plan, sizeClass);
     const admitted = await this.admission.admit({
@@ -210,6 +222,10 @@ export class Governor {
       leases: this.leases,
       clock: this.clock,
       onSettled: (facts) => {
+        // Only the provider's own count teaches (a 429 or an error settles on zeros it did not report).
+        if (facts.usage && facts.reported)
+          this.estimates.learn(deployment, plan.basis, facts.usage, { group: group.name, tenant: tenant.id });
+        else if (facts.partial) this.estimates.learnPrompt(deployment, plan.basis, facts.partial);
         const now = this.clock.now();
         const sentAt = plan.sentAt;
         this.emit('settled', {
@@ -218,6 +234,7 @@ export class Governor {
           deployment: deployment.id,
           target,
           estimate: cost,
+          unadjusted: plan.cost,
           usage: facts.usage,
           delivered: facts.delivered,
           reported: facts.reported,
@@ -259,8 +276,9 @@ export class Governor {
       sizeClass: SizeClass;
     },
   ): Promise<Outcome<R> | 'next'> {
-    const { call, tenant, group, cost } = plan;
+    const { call, tenant, group } = plan;
     const { admitted, settlement, circuit, sizeClass } = held;
+    const cost = admitted.request.cost;
     const target = upstreamTarget(deployment, call);
     const budget = budgetOf(held.buckets, admitted.remaining);
     if (plan.governed) {
@@ -355,7 +373,7 @@ export class Governor {
     // The provider refused the work: no tokens were used, the request still counts (not a usage report).
     await settlement.settle({ inputTokens: 0, outputTokens: 0 }, { reported: false });
     if (error.kind === 'rate_limited')
-      applyRateLimited(this.store, deployment, error, now, this.emit, sizeClass);
+      applyRateLimited(this.store, deployment, error, now, this.emit, sizeClass, sentAt);
     // A 429 says nothing about health; other refusals (auth, quota, bad request) show it answering.
     if (isUpstreamFault(error)) deployment.circuit.recordFailure(circuit, now);
     else if (error.kind === 'rate_limited') deployment.circuit.release(circuit);

@@ -191,6 +191,17 @@ export const simulatorConfigSchema = z.strictObject({
       tier: z.enum(['free', 'paid']).default('free'),
     })
     .prefault({}),
+  /**
+   * How this provider counts prompts compared with Sluice's own estimate:
+   * `prompt_multiplier` k charges and reports k × the tokens every flavour
+   * counts, like a provider whose tokenizer (or limiter's estimate) differs
+   * from the one the governor runs. Cache reads and writes scale alike.
+   */
+  token_counting: z
+    .strictObject({
+      prompt_multiplier: z.number().min(0.5).max(2).default(1),
+    })
+    .prefault({}),
   faults: z.array(faultSchema).default([]),
   background: z.union([backgroundSchema, z.array(backgroundSchema)]).optional(),
 });

@@ -38,6 +38,8 @@ export function describeSimulator(config: SimulatorConfig, url: string): string[
   lines.push(
     `Answers: ${answer}; latency ${l.ttft_ms} ms to first token + ${l.per_token_ms} ms/token, jitter ${l.jitter}; seed ${config.seed}; auth ${config.auth}`,
   );
+  const k = config.token_counting.prompt_multiplier;
+  if (k !== 1) lines.push(`Prompts counted as ${k} × Sluice's tokenizer (charged and reported)`);
   for (const f of config.faults) {
     const trigger = [
       f.rate !== undefined ? `rate ${f.rate}` : '',

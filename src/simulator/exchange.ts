@@ -20,6 +20,7 @@ import type { BucketView } from './limits/bucket.js';
 import type { Limiter } from './limits/limiter.js';
 import { isRefusal, type Lease } from './limits/scope.js';
 import type { SimStats } from './stats.js';
+import { countedAs } from './token-counting.js';
 
 export interface Route {
   readonly flavour: FlavourModule;
@@ -84,8 +85,10 @@ export class Exchange {
         now: clock.now(),
         ids,
       });
-      if (isCall(parsed)) this.admitAndDeliver(req, res, parsed, { ids, apiKey, flavour, send });
-      else send(parsed);
+      if (isCall(parsed)) {
+        const counted = countedAs(parsed, this.deps.config.token_counting.prompt_multiplier);
+        this.admitAndDeliver(req, res, counted, { ids, apiKey, flavour, send });
+      } else send(parsed);
     };
     if (req.method !== 'POST') {
       withBody(undefined);

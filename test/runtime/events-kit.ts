@@ -20,6 +20,7 @@ export function settledEvent(overrides: Partial<SettledEvent> = {}): SettledEven
     deployment: 'd1',
     target: CHAT_TARGET,
     estimate: costOf(100, 50),
+    unadjusted: costOf(100, 50),
     usage,
     delivered: usage ?? costOf(100, 50),
     reported: usage !== undefined,

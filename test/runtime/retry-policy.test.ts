@@ -83,4 +83,14 @@ describe('AdaptiveRate', () => {
     expect(rate.factor).toBe(1);
     expect(rate.onSuccess()).toBe(false);
   });
+
+  it('decreases once per wave: 429s of calls sent before the last decrease do not count again', () => {
+    const rate = new AdaptiveRate({ decrease: 0.5 });
+    // Twenty calls of one burst, sent at 0–19 ms, all refused at 100 ms.
+    for (let i = 0; i < 20; i++) rate.onRateLimited({ sentAt: i, now: 100 + i });
+    expect(rate.factor).toBe(0.5);
+    // A call sent after that decrease, refused again: the lowered rate was still too high.
+    expect(rate.onRateLimited({ sentAt: 150, now: 200 })).toBe(true);
+    expect(rate.factor).toBe(0.25);
+  });
 });

@@ -12,7 +12,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type OpenAI from 'openai';
 import { promptText } from '../prompt.js';
 import type { RequestRecord } from '../record.js';
-import { messageSizes } from '../workload.js';
+import { messageSizes, type PlannedRequest } from '../workload.js';
 import { TargetUnavailableError } from './target.js';
 
 type OpenAIModule = typeof import('openai');
@@ -105,7 +105,7 @@ export async function callSdk(
           {
             model: options.model,
             messages,
-            max_tokens: plan.maxTokens,
+            ...maxTokensOf(plan),
             stream: true,
             stream_options: { include_usage: true },
           },
@@ -119,7 +119,7 @@ export async function callSdk(
         }
       } else {
         const completion = await client.chat.completions.create(
-          { model: options.model, messages, max_tokens: plan.maxTokens },
+          { model: options.model, messages, ...maxTokensOf(plan) },
           { headers, signal: options.signal },
         );
         record.inputTokens = completion.usage?.prompt_tokens ?? 0;
@@ -149,4 +149,9 @@ export async function callSdk(
       record.endedAt = options.now();
     }
   });
+}
+
+/** The request's `max_tokens`, or nothing when the scenario sends none. */
+function maxTokensOf(plan: PlannedRequest): { max_tokens?: number } {
+  return plan.maxTokens === undefined ? {} : { max_tokens: plan.maxTokens };
 }

@@ -35,6 +35,7 @@ interface SimulateFlags {
   ttftMs?: number;
   perTokenMs?: number;
   jitter?: number;
+  promptTokenMultiplier?: number;
   fault: FaultSpec[];
 }
 
@@ -77,6 +78,11 @@ export function registerSimulate(program: Command): void {
     .option('--ttft-ms <ms>', 'time to first token', number)
     .option('--per-token-ms <ms>', 'time per output token', number)
     .option('--jitter <fraction>', 'latency jitter, 0 to 1', number)
+    .option(
+      '--prompt-token-multiplier <k>',
+      "count prompts as k × Sluice's tokenizer (0.5 to 2), like a provider whose tokenizer differs",
+      number,
+    )
     .option('--fault <kind[:rate]>', `inject a fault (repeatable): ${FAULT_KINDS.join(', ')}`, fault, [])
     .action(runSimulate);
 }
@@ -117,6 +123,9 @@ async function simulate(flags: SimulateFlags): Promise<void> {
       ...(flags.perTokenMs !== undefined && { per_token_ms: flags.perTokenMs }),
       ...(flags.jitter !== undefined && { jitter: flags.jitter }),
     },
+    ...(flags.promptTokenMultiplier !== undefined && {
+      token_counting: { ...file.token_counting, prompt_multiplier: flags.promptTokenMultiplier },
+    }),
     faults: [...(file.faults ?? []), ...flags.fault],
   };
   // Validate here so that flag mistakes are reported like file mistakes.

@@ -30,7 +30,7 @@ export interface AnthropicAdapterOptions extends Omit<EstimateTuning, 'maxTokeni
 
 export function createAnthropicAdapter(options: AnthropicAdapterOptions = {}): ProviderAdapter {
   const cacheReadsCountFor = Object.freeze([...(options.cacheReadsCountFor ?? CACHE_READS_COUNT_FOR)]);
-  const config = Object.freeze({ output: outputDefaults(options) });
+  const config = Object.freeze({ output: outputDefaults(options), cacheReadsCountFor });
   const classify = guarded(classifyAnthropicError, (status: number) => providerError('server_error', status));
   return Object.freeze({
     kind: 'anthropic',

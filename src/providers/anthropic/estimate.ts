@@ -12,7 +12,8 @@
  * Output reserves `max_tokens` (required by the API). Anthropic's 2026 docs
  * say OTPM counts only generated tokens (§3.2); reserving the maximum is the
  * safe side of that, refunded at settlement. `count_tokens` has its own RPM
- * and consumes no tokens.
+ * and consumes no tokens. Where cache reads are free (most models, §3.2)
+ * the prompt's cachable prefix is named too (`cache-prefix.ts`).
  */
 import { costOf } from '../../core/cost.js';
 import type { Endpoint, EstimateOptions, RequestEstimate } from '../adapter.js';
@@ -21,6 +22,8 @@ import { maxOutputFor, type OutputDefaults } from '../estimate/output-reservatio
 import { PromptTally } from '../estimate/prompt-tally.js';
 import { charCounter } from '../estimate/text-counter.js';
 import { arrayField, countField, field, isRecord, recordField, stringField } from '../parse/json-shape.js';
+import { cachedPrefixOf } from './cache-prefix.js';
+import { CACHE_READS_COUNT_FOR } from './usage.js';
 
 /**
  * The system prompt Anthropic adds when tools are present (346 tokens for
@@ -34,7 +37,16 @@ const MAX_BLOCK_DEPTH = 4;
 
 export interface AnthropicEstimateConfig {
   readonly output: OutputDefaults;
+  /** Model name prefixes whose ITPM counts cache reads (no cached prefix is offered for them). */
+  readonly cacheReadsCountFor?: readonly string[] | undefined;
 }
+
+const PREFIX_COUNTING = Object.freeze({
+  block: (block: unknown, tally: PromptTally) => tallyBlocks([block], tally, 0),
+  newTally: () => new PromptTally(charCounter),
+  perMessage: TOKENS_PER_MESSAGE,
+  toolSystemPrompt: TOOL_SYSTEM_PROMPT_TOKENS,
+});
 
 export function estimateAnthropicRequest(
   endpoint: Endpoint,
@@ -66,7 +78,11 @@ export function estimateAnthropicRequest(
     config.output,
     options?.defaultMaxOutputTokens,
   );
-  return { endpoint, model, stream, cost: costOf(tally.total(), output) };
+  const readsCount =
+    model !== undefined &&
+    (config.cacheReadsCountFor ?? CACHE_READS_COUNT_FOR).some((p) => model.startsWith(p));
+  const cachedPrefix = readsCount ? undefined : cachedPrefixOf(body, PREFIX_COUNTING);
+  return { endpoint, model, stream, cost: costOf(tally.total(), output), cachedPrefix };
 }
 
 /** A `content` or `system` value: a string or an array of content blocks. */

@@ -14,6 +14,7 @@ import { tokenizerCounter } from '../estimate/text-counter.js';
 import { azureDeployment, matchOpenAIPath } from '../openai/endpoints.js';
 import { classifyOpenAIError } from '../openai/errors.js';
 import { createOpenAIFamilyAdapter } from '../openai/family.js';
+import { OPENAI_OUTPUT_RULE } from '../openai/models.js';
 import { AZURE_RATE_LIMIT_HEADERS } from '../openai/rate-limit-headers.js';
 import { type EstimateTuning, maxTokenizedChars, outputDefaults } from '../options.js';
 import { azureAuth, pathAfterBase } from '../upstream-url.js';
@@ -31,7 +32,7 @@ export function createAzureAdapter(options: AzureAdapterOptions = {}): ProviderA
     modelFromPath: azureDeployment,
     counterFor: (model) =>
       tokenizerCounter(encodingForModel(model === undefined ? model : (models.get(model) ?? model))),
-    output: outputDefaults(options),
+    output: outputDefaults(options, OPENAI_OUTPUT_RULE),
     maxTokenizedChars: maxTokenizedChars(options),
     rateLimitHeaders: AZURE_RATE_LIMIT_HEADERS,
     classifyError: classifyOpenAIError,

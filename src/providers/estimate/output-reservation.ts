@@ -4,11 +4,12 @@
  * (PROVIDERS.md §1.5, cookbook `num_tokens_consumed_from_request`), and so do
  * Azure (× best_of) and Groq (§6.2).
  *
- * When the body sets no maximum, the reservation falls back to, in order:
- * the caller's `defaultMaxOutputTokens` (the runtime's learned estimate), the
- * adapter's per-model table (longest matching name prefix), then the
- * adapter's default. The fallback only sizes the local reservation; it is
- * reconciled to usage at settlement.
+ * When the body sets no maximum, a provider whose limiter charges the
+ * model's maximum (OpenAI, Azure: `openai/models.ts`) is reserved exactly
+ * that: the operator's per-model table, then the provider's, then the
+ * default. Other providers reserve the caller's `defaultMaxOutputTokens`
+ * (the runtime's learned length) or, without one, the same tables. The
+ * reservation is reconciled to usage at settlement.
  */
 import { toCount } from '../parse/json-shape.js';
 
@@ -19,8 +20,14 @@ const MAX_CHOICES = 128;
 
 export interface OutputDefaults {
   readonly defaultMaxOutputTokens: number;
-  /** Model name prefix → max output tokens reserved when the body sets none. */
+  /** Model name prefix → max output tokens reserved when the body sets none (the operator's). */
   readonly modelMaxOutputTokens: Readonly<Record<string, number>>;
+  /**
+   * The provider's own table, when its limiter charges a model's maximum
+   * for a request that sets none (OpenAI, Azure: PROVIDERS.md §1.5). The
+   * operator's table is looked up first; a learned length never goes below.
+   */
+  readonly ruleMaxOutputTokens?: Readonly<Record<string, number>> | undefined;
 }
 
 export function choicesOf(value: unknown): number {
@@ -35,9 +42,13 @@ export function maxOutputFor(
   callDefault: number | undefined,
 ): number {
   if (requested !== undefined) return requested;
-  const fromCall = toCount(callDefault);
-  if (fromCall !== undefined) return fromCall;
-  return lookupByPrefix(defaults.modelMaxOutputTokens, model) ?? defaults.defaultMaxOutputTokens;
+  const configured =
+    lookupByPrefix(defaults.modelMaxOutputTokens, model) ??
+    lookupByPrefix(defaults.ruleMaxOutputTokens ?? {}, model) ??
+    defaults.defaultMaxOutputTokens;
+  // Where the limiter charges the maximum, reserving a learned (smaller) length lets through calls it refuses.
+  if (defaults.ruleMaxOutputTokens) return configured;
+  return toCount(callDefault) ?? configured;
 }
 
 /** The value of the longest key that `model` starts with. */

@@ -11,6 +11,7 @@ import { type EstimateTuning, maxTokenizedChars, outputDefaults } from '../optio
 import { matchOpenAIPath } from './endpoints.js';
 import { classifyOpenAIError } from './errors.js';
 import { createOpenAIFamilyAdapter } from './family.js';
+import { OPENAI_OUTPUT_RULE } from './models.js';
 import { openAIRateLimitHeaders } from './rate-limit-headers.js';
 
 export interface OpenAIAdapterOptions extends EstimateTuning {
@@ -27,7 +28,7 @@ export function createOpenAIAdapter(options: OpenAIAdapterOptions = {}): Provide
     matchEndpoint: matchOpenAIPath,
     modelFromPath: () => undefined,
     counterFor: (model) => tokenizerCounter(encodingForModel(model)),
-    output: outputDefaults(options),
+    output: outputDefaults(options, OPENAI_OUTPUT_RULE),
     maxTokenizedChars: maxTokenizedChars(options),
     rateLimitHeaders: openAIRateLimitHeaders(options.requestsWindow),
     classifyError: classifyOpenAIError,

@@ -131,7 +131,8 @@ export class Relay {
     }
     this.collected = undefined;
     this.settledUsage = usage;
-    void this.settlement.settle(usage, { delivered, reported });
+    // A cut stream settles on its estimate, but what it reported of its prompt still teaches the estimates.
+    void this.settlement.settle(usage, { delivered, reported, partial: this.tap?.usage() });
   }
 }
 

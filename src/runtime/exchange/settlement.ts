@@ -8,7 +8,6 @@
  * which observers count.
  */
 import type { Clock } from '../../core/clock.js';
-import type { Usage } from '../../core/cost.js';
 import type { ProviderUsage } from '../../providers/adapter.js';
 import type { Reassignment } from '../../stores/store.js';
 import type { Admission, Admitted } from '../admission.js';
@@ -17,7 +16,7 @@ import type { LeaseKeeper } from '../lease-keeper.js';
 /** What is known about an attempt's tokens when it settles. */
 export interface SettledFacts {
   /** Bucket usage; undefined: the estimate stands. */
-  readonly usage: Usage | undefined;
+  readonly usage: ProviderUsage | undefined;
   /** Tokens the call used as far as known (see the `settled` event). */
   readonly delivered: ProviderUsage;
   /** `usage` is the provider's own final count. */
@@ -26,10 +25,12 @@ export interface SettledFacts {
   readonly answered: boolean;
   /** Clock time of the first body chunk (undefined: none). */
   readonly firstChunkAt: number | undefined;
+  /** What a cut stream reported before it ended (undefined when `usage` is known): learning only. */
+  readonly partial: ProviderUsage | undefined;
 }
 
 /** Where usage belongs when it is not on the reserved buckets (a call of another size class), or undefined. */
-export type Reassign = (usage: Usage) => Reassignment | undefined;
+export type Reassign = (usage: ProviderUsage) => Reassignment | undefined;
 
 export interface SettlementOptions {
   leases: LeaseKeeper;
@@ -73,9 +74,14 @@ export class Settlement {
    * Usage known → refund or charge the difference; undefined → the estimate
    * stands. `delivered` is given by whoever relayed an answer; without it
    * the attempt failed and delivered `usage` or nothing. `reported`
-   * defaults to whether usage is given.
+   * defaults to whether usage is given. `partial`: what a cut stream
+   * reported before it ended (its input side is final from the first usage
+   * event), for learning only.
    */
-  settle(usage?: Usage, known: { delivered?: ProviderUsage; reported?: boolean } = {}): Promise<void> {
+  settle(
+    usage?: ProviderUsage,
+    known: { delivered?: ProviderUsage; reported?: boolean; partial?: ProviderUsage | undefined } = {},
+  ): Promise<void> {
     if (this.done) return Promise.resolve();
     this.done = true;
     this.leases.release(this.admitted.reservation);
@@ -85,6 +91,7 @@ export class Settlement {
       reported: known.reported ?? usage !== undefined,
       answered: known.delivered !== undefined,
       firstChunkAt: this.firstChunkAt,
+      partial: usage ? undefined : known.partial,
     });
     const moved = usage && this.reassign?.(usage);
     return this.admission.settle(this.admitted, usage, moved ? { reassign: moved } : undefined).then(

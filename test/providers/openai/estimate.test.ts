@@ -167,23 +167,25 @@ describe('output reservation (§1.5)', () => {
     expect(cost({ max_tokens: 100 }).outputTokens).toBe(100);
     expect(cost({ max_completion_tokens: 50, max_tokens: 100 }).outputTokens).toBe(50);
     expect(cost({ max_tokens: 100, n: 3 }).outputTokens).toBe(300);
-    expect(cost({ max_tokens: null, max_completion_tokens: null }).outputTokens).toBe(1024);
-    expect(cost({ max_tokens: -5, n: 'x' }).outputTokens).toBe(1024);
+    // No maximum: the model's largest output, as OpenAI's limiter charges (openai/models.ts).
+    expect(cost({ max_tokens: null, max_completion_tokens: null }).outputTokens).toBe(16_384);
+    expect(cost({ max_tokens: -5, n: 'x' }).outputTokens).toBe(16_384);
     expect(cost({}).requests).toBe(1);
   });
 
-  it('falls back to the caller default, then the per-model table, then the adapter default', () => {
+  it('falls back to the operator table, then the provider rule, then the default; never to a learned length', () => {
     const tuned = createAdapter('openai', {
       defaultMaxOutputTokens: 256,
       modelMaxOutputTokens: { 'gpt-4o': 2000 },
     });
     const body = (model: string) => ({ model, messages });
     expect(tuned.estimate('chat_completions', body('gpt-4o-mini'), PATH).cost.outputTokens).toBe(2000);
-    expect(tuned.estimate('chat_completions', body('o3'), PATH).cost.outputTokens).toBe(256);
+    expect(tuned.estimate('chat_completions', body('o3'), PATH).cost.outputTokens).toBe(100_000);
+    expect(tuned.estimate('chat_completions', body('my-finetune'), PATH).cost.outputTokens).toBe(256);
     expect(
       tuned.estimate('chat_completions', body('gpt-4o'), PATH, { defaultMaxOutputTokens: 77 }).cost
         .outputTokens,
-    ).toBe(77);
+    ).toBe(2000);
   });
 
   it('Responses: input string or items, instructions, max_output_tokens', () => {

@@ -2,29 +2,8 @@
  * Model facts the OpenAI flavour needs: the output reservation when a request
  * sets no maximum, and the models `GET /v1/models` lists.
  */
+import { OPENAI_FALLBACK_MAX_OUTPUT, OPENAI_MAX_OUTPUT_BY_PREFIX } from '../../../providers/openai/models.js';
 import type { SimulatorConfig } from '../../config.js';
-
-/**
- * Largest output of well-known models (their published maxima), longest
- * prefix first. Admission reserves this when a request sets no
- * `max_tokens` / `max_completion_tokens` / `max_output_tokens`.
- */
-const MAX_OUTPUT_BY_PREFIX: readonly [string, number][] = [
-  ['gpt-3.5-turbo-instruct', 4_096],
-  ['gpt-3.5', 4_096],
-  ['gpt-4o-mini', 16_384],
-  ['gpt-4o', 16_384],
-  ['gpt-4.1', 32_768],
-  ['gpt-4-turbo', 4_096],
-  ['gpt-4', 8_192],
-  ['gpt-5', 128_000],
-  ['o1-mini', 65_536],
-  ['o1', 100_000],
-  ['o3', 100_000],
-  ['o4', 100_000],
-];
-
-const FALLBACK_MAX_OUTPUT = 4_096;
 
 export function defaultMaxTokens(model: string, config: SimulatorConfig['openai']): number {
   const configured = config.default_max_tokens;
@@ -33,7 +12,8 @@ export function defaultMaxTokens(model: string, config: SimulatorConfig['openai'
     const hit = longestPrefix(Object.entries(configured), model);
     if (hit !== undefined) return hit;
   }
-  return longestPrefix(MAX_OUTPUT_BY_PREFIX, model) ?? FALLBACK_MAX_OUTPUT;
+  // The governor's OpenAI adapter reads the same table, so both charge the same (PROVIDERS.md §1.5).
+  return longestPrefix(Object.entries(OPENAI_MAX_OUTPUT_BY_PREFIX), model) ?? OPENAI_FALLBACK_MAX_OUTPUT;
 }
 
 function longestPrefix(table: readonly (readonly [string, number])[], model: string): number | undefined {
