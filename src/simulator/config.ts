@@ -21,25 +21,24 @@ const nonNegative = z.number().nonnegative().finite();
  * shared with standard requests. Anthropic's standard mode splits inputs
  * ≤ 200 K and > 200 K into separate ITPM and OTPM (PROVIDERS.md, "2026 changes").
  */
-const longContextSchema = z.strictObject({
-  above_input_tokens: z.number().int().positive(),
+const rateLimits = {
   rpm: positive.optional(),
   tpm: positive.optional(),
   itpm: positive.optional(),
   otpm: positive.optional(),
   rpd: positive.optional(),
   tpd: positive.optional(),
+};
+
+const longContextSchema = z.strictObject({
+  above_input_tokens: z.number().int().positive(),
+  ...rateLimits,
 });
 export type LongContextSet = z.infer<typeof longContextSchema>;
 
 /** Limits of one scope (a key × model, or a key × model pool). Every dimension is optional. */
 export const limitSetSchema = z.strictObject({
-  rpm: positive.optional(),
-  tpm: positive.optional(),
-  itpm: positive.optional(),
-  otpm: positive.optional(),
-  rpd: positive.optional(),
-  tpd: positive.optional(),
+  ...rateLimits,
   concurrency: z.number().int().positive().optional(),
   /**
    * Per-minute limits: continuous bucket (default; Gemini: fixed), a counter

@@ -1,32 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { BackgroundSpec } from '../../src/simulator/config.js';
-import {
-  type AdmissionCost,
-  isRefusal,
-  type Lease,
-  Scope,
-  type ScopeOptions,
-} from '../../src/simulator/limits/scope.js';
+import { type AdmissionCost, isRefusal, type Lease, type Scope } from '../../src/simulator/limits/scope.js';
 
-const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
+import { T0, testScope } from './scope-kit.js';
+
 const MINUTE = 60_000;
 const DAY = 86_400_000;
 
-function scope(limits: ConstructorParameters<typeof Scope>[0], options: Partial<ScopeOptions> = {}): Scope {
-  return new Scope(limits, {
-    id: 'test',
-    tokensIncludeOutput: true,
-    chargeRejected: false,
-    dayMode: 'rolling',
-    minuteMode: 'bucket',
-    sliceMs: 10_000,
-    timeZone: 'UTC',
-    background: [],
-    now: T0,
-    ...options,
-  });
-}
+const scope = testScope;
 
 const cost = (
   input: number,

@@ -8,27 +8,14 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import { startSimulator } from '../../src/simulator/index.js';
-import { type AdmissionCost, isRefusal, Scope } from '../../src/simulator/limits/scope.js';
+import { type AdmissionCost, isRefusal, type Scope } from '../../src/simulator/limits/scope.js';
 
-const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
+import { T0, testScope } from './scope-kit.js';
+
 const LONG = { above_input_tokens: 200_000, itpm: 500_000, otpm: 10_000 };
 
 function scope(): Scope {
-  return new Scope(
-    { rpm: 100, itpm: 2_000_000, otpm: 400_000 },
-    {
-      id: 'test',
-      tokensIncludeOutput: true,
-      chargeRejected: false,
-      dayMode: 'rolling',
-      minuteMode: 'bucket',
-      sliceMs: 10_000,
-      timeZone: 'UTC',
-      background: [],
-      now: T0,
-      longContext: LONG,
-    },
-  );
+  return testScope({ rpm: 100, itpm: 2_000_000, otpm: 400_000 }, { longContext: LONG });
 }
 
 const cost = (input: number, output = 100): AdmissionCost => ({

@@ -6,26 +6,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { zoneOffsetMs } from '../../src/core/time-zone.js';
-import { type AdmissionCost, isRefusal, Scope, type ScopeOptions } from '../../src/simulator/limits/scope.js';
+import { type AdmissionCost, isRefusal } from '../../src/simulator/limits/scope.js';
 
-const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
+import { T0, testScope } from './scope-kit.js';
+
 const DAY = 86_400_000;
 const PACIFIC = 'America/Los_Angeles';
 
-function scope(limits: ConstructorParameters<typeof Scope>[0], options: Partial<ScopeOptions> = {}): Scope {
-  return new Scope(limits, {
-    id: 'test',
-    tokensIncludeOutput: true,
-    chargeRejected: false,
-    dayMode: 'rolling',
-    minuteMode: 'bucket',
-    sliceMs: 10_000,
-    timeZone: 'UTC',
-    background: [],
-    now: T0,
-    ...options,
-  });
-}
+const scope = testScope;
 
 const cost = (input: number): AdmissionCost => ({ requests: 1, input, output: 0, outputMode: 'keep' });
 
