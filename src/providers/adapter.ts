@@ -52,6 +52,14 @@ export interface RequestEstimate {
    * is served (`runtime/estimates/cache-shares.ts`).
    */
   readonly cachedPrefix?: CachedPrefix | undefined;
+  /**
+   * The fewest input tokens the provider's limiter charges at admission,
+   * whatever the usage will report: OpenAI's and Azure's character estimate
+   * of the prompt (PROVIDERS.md §1.5). `cost` stays what usage will report
+   * (the tokenizer's count); the runtime reserves at least this, learned
+   * corrections included (`runtime/estimates/`).
+   */
+  readonly inputFloor?: number | undefined;
 }
 
 /** The prompt up to its last cache breakpoint: a key for its content, and its estimated input tokens. */

@@ -134,7 +134,12 @@ function estimateOf(
   const length = estimates?.outputFor(group.name, tenant.id);
   const options = length === undefined ? undefined : { defaultMaxOutputTokens: length };
   const estimate = group.adapter.estimate(call.endpoint, call.body, call.path, options);
-  return { cost: estimate.cost, estimated: true, cachedPrefix: estimate.cachedPrefix };
+  return {
+    cost: estimate.cost,
+    estimated: true,
+    cachedPrefix: estimate.cachedPrefix,
+    inputFloor: estimate.inputFloor,
+  };
 }
 
 /**

@@ -34,6 +34,7 @@ export function createAzureAdapter(options: AzureAdapterOptions = {}): ProviderA
       tokenizerCounter(encodingForModel(model === undefined ? model : (models.get(model) ?? model))),
     output: outputDefaults(options, OPENAI_OUTPUT_RULE),
     maxTokenizedChars: maxTokenizedChars(options),
+    characterFloor: true,
     rateLimitHeaders: AZURE_RATE_LIMIT_HEADERS,
     classifyError: classifyOpenAIError,
     streamOptions: true,

@@ -21,6 +21,7 @@ export const DEFAULT_MAX_TOKENIZED_CHARS = 16_000;
 
 export class PromptTally {
   private tokens = 0;
+  private chars = 0;
   private budget: number;
 
   constructor(
@@ -33,6 +34,7 @@ export class PromptTally {
   /** Counts `value` when it is a string; anything else adds nothing. */
   text(value: unknown): void {
     if (typeof value !== 'string' || value.length === 0) return;
+    this.chars += value.length;
     const known = this.counter.known?.(value);
     if (known !== undefined) {
       this.tokens += known;
@@ -66,5 +68,14 @@ export class PromptTally {
 
   total(): number {
     return Math.max(0, Math.ceil(this.tokens));
+  }
+
+  /**
+   * The character estimate of everything counted as text: what OpenAI's and
+   * Azure's limiters charge for a prompt at admission, ceil(characters / 4)
+   * (PROVIDERS.md §1.5, §2.2), whatever the tokenizer says.
+   */
+  characterEstimate(): number {
+    return Math.ceil(this.chars / 4);
   }
 }

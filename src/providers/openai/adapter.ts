@@ -30,6 +30,7 @@ export function createOpenAIAdapter(options: OpenAIAdapterOptions = {}): Provide
     counterFor: (model) => tokenizerCounter(encodingForModel(model)),
     output: outputDefaults(options, OPENAI_OUTPUT_RULE),
     maxTokenizedChars: maxTokenizedChars(options),
+    characterFloor: true,
     rateLimitHeaders: openAIRateLimitHeaders(options.requestsWindow),
     classifyError: classifyOpenAIError,
     streamOptions: true,

@@ -1,7 +1,9 @@
 /**
  * The admission cost of an OpenAI-style request (PROVIDERS.md §1.5): input
  * tokens counted with the model's tokenizer (or the character estimate for
- * models without one), plus n × the maximum output. Embeddings and the model
+ * models without one), plus n × the maximum output. Where the provider's
+ * limiter charges its own character estimate of the prompt (OpenAI, Azure),
+ * that is `inputFloor`, which the runtime never reserves below. Embeddings and the model
  * list reserve no output.
  */
 import { costOf } from '../../core/cost.js';
@@ -18,6 +20,8 @@ export interface OpenAIEstimateConfig {
   readonly counterFor: (model: string | undefined) => TextCounter;
   readonly output: OutputDefaults;
   readonly maxTokenizedChars: number;
+  /** The provider's limiter charges at least ceil(prompt characters / 4) (OpenAI and Azure, PROVIDERS.md §1.5, §2.2). */
+  readonly characterFloor?: boolean;
 }
 
 const MAX_OUTPUT_FIELDS = ['max_completion_tokens', 'max_tokens', 'max_output_tokens'] as const;
@@ -60,5 +64,8 @@ export function estimateOpenAIRequest(
     default:
       break;
   }
-  return { endpoint, model, stream, cost: costOf(tally.total(), output) };
+  // OpenAI's and Azure's limiters estimate the prompt from its characters (§1.5): the runtime reserves at least that.
+  const inputFloor =
+    config.characterFloor && endpoint !== 'embeddings' ? tally.characterEstimate() : undefined;
+  return { endpoint, model, stream, cost: costOf(tally.total(), output), inputFloor };
 }

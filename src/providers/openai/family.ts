@@ -36,6 +36,8 @@ export interface OpenAIFamilyConfig {
   readonly counterFor: (model: string | undefined) => TextCounter;
   readonly output: OutputDefaults;
   readonly maxTokenizedChars: number;
+  /** The limiter charges at least its character estimate of the prompt (OpenAI, Azure: PROVIDERS.md §1.5). */
+  readonly characterFloor?: boolean;
   readonly rateLimitHeaders: HeaderScheme;
   readonly classifyError: ErrorClassifier;
   /** Whether the server understands `stream_options.include_usage`. */

@@ -32,6 +32,8 @@ export interface EstimateBasis {
   /** False when the caller named the cost itself (`schedule()`): nothing to correct or learn. */
   readonly estimated: boolean;
   readonly cachedPrefix?: CachedPrefix | undefined;
+  /** The provider's admission rule for the prompt (`RequestEstimate.inputFloor`): no correction goes below it. */
+  readonly inputFloor?: number | undefined;
 }
 
 interface Learned {
@@ -64,7 +66,7 @@ export class LearnedEstimates {
    */
   price(deployment: Deployment, basis: EstimateBasis): Cost {
     const learned = this.enabled && basis.estimated ? this.byDeployment.get(deployment) : undefined;
-    if (!learned) return basis.cost;
+    if (!learned) return atLeastFloor(basis);
     const { cost, cachedPrefix } = basis;
     const ratio = learned.prompt.ratio;
     let input = cost.inputTokens * ratio;
@@ -74,6 +76,7 @@ export class LearnedEstimates {
       // What follows the prefix is always charged; of the prefix, what the cache is seen to serve is not.
       input = Math.max((cost.inputTokens - prefix) * ratio, input - share * prefix);
     }
+    input = Math.max(input, basis.inputFloor ?? 0);
     if (input === cost.inputTokens) return cost;
     return costOf(Math.max(0, Math.ceil(input)), cost.outputTokens, cost.requests);
   }
@@ -111,4 +114,11 @@ export class LearnedEstimates {
     const cached = cacheRead + (usage.cacheWriteTokens ?? 0);
     if (cachedPrefix) learned.cache.observe(cachedPrefix.key, cachedPrefix.inputTokens, cached);
   }
+}
+
+/** The estimate, raised to the provider's admission rule for the prompt where it has one. */
+function atLeastFloor(basis: EstimateBasis): Cost {
+  const { cost, inputFloor } = basis;
+  if (inputFloor === undefined || cost.inputTokens >= inputFloor) return cost;
+  return costOf(inputFloor, cost.outputTokens, cost.requests);
 }

@@ -126,6 +126,58 @@ describe('learned prompt ratio (property-based)', () => {
     );
   });
 
+  it("OpenAI and Azure: never reserve a prompt below the limiter's character estimate, whatever was learned", () => {
+    const providers = ['openai', 'azure'] as const;
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...providers),
+        // Long words: fewer tokens than characters / 4, where the tokenizer alone would under-reserve.
+        fc.array(fc.constantFrom('internationalization ', 'characteristically ', 'the ', 'a '), {
+          minLength: 1,
+          maxLength: 400,
+        }),
+        fc.double({ min: MIN_PROMPT_RATIO, max: MAX_PROMPT_RATIO, noNaN: true }),
+        (provider, words, k) => {
+          const content = words.join('');
+          const adapter = createAdapter(provider);
+          const body = { model: 'gpt-4o-mini', messages: [{ role: 'user', content }], max_tokens: 10 };
+          const estimate = adapter.estimate(
+            'chat_completions',
+            body,
+            '/openai/deployments/gpt-4o-mini/chat/completions',
+          );
+          const floor = Math.ceil(('user'.length + content.length) / 4);
+          expect(estimate.inputFloor).toBe(floor);
+          const learned = new LearnedEstimates();
+          const d = deployment();
+          const b: EstimateBasis = { cost: estimate.cost, estimated: true, inputFloor: estimate.inputFloor };
+          expect(learned.price(d, b).inputTokens).toBeGreaterThanOrEqual(floor);
+          // A provider reporting k × our count for a window of calls moves the estimate, never below the floor.
+          for (let i = 0; i < PROMPT_RATIO_WINDOW; i++)
+            learned.learn(
+              d,
+              b,
+              { inputTokens: Math.ceil(k * estimate.cost.inputTokens), outputTokens: 1 },
+              WHO,
+            );
+          expect(learned.price(d, b).inputTokens).toBeGreaterThanOrEqual(floor);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('Anthropic and Gemini charge no character floor (their limits count their own tokens)', () => {
+    for (const provider of ['anthropic', 'gemini'] as const) {
+      const body = {
+        model: 'm',
+        max_tokens: 10,
+        messages: [{ role: 'user', content: 'internationalization '.repeat(50) }],
+      };
+      expect(createAdapter(provider).estimate('messages', body, '/v1/messages').inputFloor).toBeUndefined();
+    }
+  });
+
   it('is off with learn: false', () => {
     const learned = new LearnedEstimates({ learn: false });
     const d = deployment();
