@@ -22,12 +22,25 @@ const SLUICE_TARGETS: ReadonlySet<string> = new Set(['library', 'gateway']);
 /** Tenant of the priming requests (declared by the Sluice targets' configurations). */
 export const PRIMING_TENANT = 'bench-priming';
 
+/**
+ * Prompt size (in our tokenizer's tokens, as the workload writes prompts) of
+ * each priming request so that all of them together cost `budget` of the
+ * provider's tokens. The provider counts k × our tokens (the scenario's
+ * `prompt_token_multiplier`): sized in our tokens, priming at k = 1.3 asked
+ * for 1.3 × the budget, drew 429s and made a Sluice target cut its rate
+ * before the measured window opened.
+ */
+export function primingPromptTokens(budget: number, multiplier: number): number {
+  // 15: the chat framing, the one-word user message and rounding, counted by the provider too.
+  return Math.floor(budget / PRIMING_REQUESTS / multiplier) - 15;
+}
+
 export async function primeTarget(target: BenchTarget, scenario: Scenario): Promise<void> {
   const tpm = scenario.provider.limits.tpm;
   if (tpm === undefined) return;
   const margin = SLUICE_TARGETS.has(target.name) ? scenario.sluice.safety_margin : 0;
   const shareLimit = 1 - margin - PRIMING_SLACK;
-  const promptTokens = Math.floor((tpm * shareLimit) / PRIMING_REQUESTS) - 15;
+  const promptTokens = primingPromptTokens(tpm * shareLimit, scenario.provider.prompt_token_multiplier);
   if (promptTokens < 1) return;
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), 60_000);

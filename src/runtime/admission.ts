@@ -28,6 +28,13 @@ export interface AdmissionRequest {
   readonly weight?: number;
   readonly buckets: readonly BucketSpec[];
   readonly cost: Cost;
+  /**
+   * What the request is expected to keep of its buckets once settled, when
+   * less than `cost` (a reserved output maximum the answer rarely reaches,
+   * refunded at settlement). Queued work ahead of a request is counted at
+   * this in the wait forecast; the request itself must still fit at `cost`.
+   */
+  readonly keeps?: Cost;
   /** Epoch ms by which the request must be admitted (Infinity: no deadline). */
   readonly deadline: number;
   readonly signal?: AbortSignal;

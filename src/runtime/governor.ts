@@ -201,6 +201,7 @@ export class Governor {
       weight: tenant.weight,
       buckets,
       cost,
+      keeps: this.estimates.kept(cost, { group: group.name, tenant: tenant.id }),
       deadline: plan.deadline,
       signal: call.signal,
       leaseMs: this.leaseMs,

@@ -8,8 +8,10 @@
  * and, from every other tenant, at most as much as t will have been given by
  * then (fair sharing gives each tenant the same tokens; weights are not
  * modelled: an estimate, slightly pessimistic for light tenants of heavy
- * weight). The wait is that amount, plus the request's own cost, less what
- * the bucket holds now, at the bucket's refill rate.
+ * weight). Queued work counts at what it keeps once settled (`keeps`: a
+ * reserved output maximum is refunded then). The wait is that amount, plus
+ * the request's own full cost, less what the bucket holds now, at the
+ * bucket's refill rate.
  */
 import { costOn } from '../core/cost.js';
 import type { BucketSpec } from '../core/limit.js';
@@ -70,7 +72,8 @@ export class QueuedCost {
   private change(request: AdmissionRequest, sign: 1 | -1): void {
     for (const spec of request.buckets) {
       if (spec.kind !== 'gcra') continue;
-      const amount = sign * costOn(request.cost, spec.dimension);
+      // Ahead of others it holds the bucket only while it runs: it is counted at what it keeps.
+      const amount = sign * costOn(request.keeps ?? request.cost, spec.dimension);
       if (amount === 0) continue;
       const queue = this.queueOf(spec);
       queue.byClass[request.priority] = (queue.byClass[request.priority] ?? 0) + amount;

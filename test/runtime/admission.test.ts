@@ -208,6 +208,31 @@ describe('Admission', () => {
     expect(waiting.at).toBe(start + 1_000);
   });
 
+  it('forecasts the queue ahead at what it keeps once settled, not at its reserved output maximum', async () => {
+    // Requests without max_tokens reserve 16 384 output tokens (OpenAI's rule) but keep ~100: five queued
+    // ahead hold the bucket only while they run, so a 30 s deadline is reachable (≈ 20 s), not ≈ 101 s away.
+    const tpm = defineBucket('tpm', { dimension: 'tokens', limit: 60_000, per: 'minute', margin: 0 });
+    const reserved = costOf(500, 16_384);
+    const kept = costOf(500, 100);
+    for (const keeps of [kept, undefined]) {
+      const { admission, clock, store } = setup();
+      await store.reserve([tpm], costOf(60_000, 0));
+      const log: string[] = [];
+      for (let i = 0; i < 5; i++)
+        track(admission.admit(request([tpm], reserved, { keeps })), log, 'ahead', clock);
+      await clock.advanceAsync(0);
+      const next = track(
+        admission.admit(request([tpm], reserved, { keeps, deadline: clock.now() + 30_000 })),
+        log,
+        'next',
+        clock,
+      );
+      await clock.advanceAsync(0);
+      if (keeps) expect(next.result).toBeUndefined();
+      else expect(next.result).toMatchObject({ admitted: false, cause: 'deadline', waitedMs: 0 });
+    }
+  });
+
   it('refuses at once when the work queued ahead cannot drain before the deadline', async () => {
     const { admission, clock, store } = setup();
     const bucket = rpm(60);

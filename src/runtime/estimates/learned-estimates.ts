@@ -61,6 +61,20 @@ export class LearnedEstimates {
   }
 
   /**
+   * What a call priced at `cost` is expected to keep of its buckets once
+   * settled: its output reservation cut to the answer length learned for
+   * its group and tenant (the reservation above it is refunded at
+   * settlement). The queue's wait forecast counts this for the work ahead
+   * (`queued-cost.ts`): counting a no-`max_tokens` call's 16 384 reserved
+   * output as spent made it refuse calls it could serve.
+   */
+  kept(cost: Cost, who: { group: string; tenant: string }): Cost {
+    const answer = this.outputFor(who.group, who.tenant);
+    if (answer === undefined || answer >= cost.outputTokens) return cost;
+    return costOf(cost.inputTokens, answer, cost.requests);
+  }
+
+  /**
    * The cost to admit on `deployment`, priced again before every attempt so
    * a call that waited is charged with what was learned meanwhile.
    */
