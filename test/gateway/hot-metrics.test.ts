@@ -14,21 +14,22 @@ import { HotCounter, HotHistogram } from '../../src/gateway/hot-metrics.js';
 /** A label value with everything the exposition format escapes: backslash, quote, newline. */
 const AWKWARD = 'a\\b"c\nd';
 
+/** The counter and histogram every case writes, registered on `registry`. */
+function testMetrics(registry: Registry): { requests: HotCounter; latency: HotHistogram } {
+  return {
+    requests: new HotCounter(
+      'test_requests_total',
+      'Requests by tenant and status.\nSecond line with a \\ backslash.',
+      ['tenant', 'status'],
+      registry,
+    ),
+    latency: new HotHistogram('test_latency_seconds', 'Latency.', ['deployment'], [0.1, 1, 10], registry),
+  };
+}
+
 function hotRegistry(): Registry {
   const registry = new Registry();
-  const requests = new HotCounter(
-    'test_requests_total',
-    'Requests by tenant and status.\nSecond line with a \\ backslash.',
-    ['tenant', 'status'],
-    registry,
-  );
-  const latency = new HotHistogram(
-    'test_latency_seconds',
-    'Latency.',
-    ['deployment'],
-    [0.1, 1, 10],
-    registry,
-  );
+  const { requests, latency } = testMetrics(registry);
   requests.inc(['acme', '200']);
   requests.inc(['acme', '200'], 2);
   requests.inc([AWKWARD, '429']);
@@ -111,19 +112,7 @@ describe('hot metrics through a prom-client Registry', () => {
 
   it('write the same text through kept children, and a declared series at 0', async () => {
     const registry = new Registry();
-    const requests = new HotCounter(
-      'test_requests_total',
-      'Requests by tenant and status.\nSecond line with a \\ backslash.',
-      ['tenant', 'status'],
-      registry,
-    );
-    const latency = new HotHistogram(
-      'test_latency_seconds',
-      'Latency.',
-      ['deployment'],
-      [0.1, 1, 10],
-      registry,
-    );
+    const { requests, latency } = testMetrics(registry);
     const acme = requests.child(['acme', '200']);
     acme.value += 1;
     acme.value += 2;
