@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
+import { askWithCachedSystem } from '../library/cached-prompt.js';
 import { burst } from '../library/closed-loop.js';
 import { baseConfig, KEYS, type Rig, startRig } from './helpers.js';
 
@@ -79,20 +80,7 @@ describe('gateway admission as the provider charges', () => {
     const { clock, rig } = await start({ itpm: 30_000 });
     try {
       const client = rig.anthropic(KEYS.pro);
-      const system = [
-        {
-          type: 'text' as const,
-          text: 'Follow the house style. '.repeat(3_300),
-          cache_control: { type: 'ephemeral' as const },
-        },
-      ];
-      const ask = (question: string) =>
-        client.messages.create({
-          model: 'claude',
-          max_tokens: 50,
-          system,
-          messages: [{ role: 'user', content: question }],
-        });
+      const ask = (question: string) => askWithCachedSystem(client, question);
       await ask('Warm the cache.');
       const answers = await burst(
         clock,

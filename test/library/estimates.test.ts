@@ -16,6 +16,7 @@ import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import type { Simulator } from '../../src/simulator/index.js';
+import { askWithCachedSystem } from './cached-prompt.js';
 import { burst, closedLoop } from './closed-loop.js';
 import { closeAfterEach, governor, simulator } from './helpers.js';
 
@@ -134,21 +135,7 @@ describe('Anthropic prompts with a cached prefix', () => {
       { clock },
     );
     const client = new Anthropic({ apiKey: 'sk-ant', baseURL: sim.url, fetch: g.fetch, maxRetries: 0 });
-    // 20 k tokens of instructions, marked for caching; each call adds its own short question.
-    const system = [
-      {
-        type: 'text' as const,
-        text: 'Follow the house style. '.repeat(3_300),
-        cache_control: { type: 'ephemeral' as const },
-      },
-    ];
-    const ask = (question: string) =>
-      client.messages.create({
-        model: 'claude',
-        max_tokens: 50,
-        system,
-        messages: [{ role: 'user', content: question }],
-      });
+    const ask = (question: string) => askWithCachedSystem(client, question);
     const first = await ask('Warm the cache.');
     expect(first.usage.cache_creation_input_tokens).toBeGreaterThan(19_000);
     const answers = await burst(
