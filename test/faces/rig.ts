@@ -9,8 +9,10 @@
  * Tenants are the same on both faces: the gateway knows each by its key
  * (`keyOf(id)`), the library by `x-sluice-tenant`.
  */
+
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
+import { expect } from 'vitest';
 import { parseConfig } from '../../src/gateway/config/load.js';
 import type { GatewayConfigInput } from '../../src/gateway/config/schema.js';
 import { startGateway } from '../../src/gateway/server.js';
@@ -305,11 +307,9 @@ export async function until(
   what: string,
   timeoutMs = 5_000,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  await expect
+    .poll(condition, { timeout: timeoutMs, interval: 2, message: `waiting for ${what}` })
+    .toBe(true);
 }
 
 /** Reservations the face's store holds now. */
