@@ -57,9 +57,31 @@ export interface StoreStats {
   readonly buckets: number;
 }
 
+/** One way to serve a request: the buckets of one deployment (and its pools, its tenant) and its cost there. */
+export interface ReserveChoice {
+  readonly buckets: readonly BucketSpec[];
+  readonly cost: Cost;
+}
+
+/**
+ * What `reserveFirst` decided: the index of the choice granted (-1: none),
+ * and the decision of every choice tried, in order (all of them when none
+ * was granted; up to and including the grant otherwise).
+ */
+export interface FirstFit {
+  readonly choice: number;
+  readonly decisions: readonly Decision[];
+}
+
 export interface Store {
   /** Grants `cost` on every bucket, or none and says when it would fit. */
   reserve(buckets: readonly BucketSpec[], cost: Cost, options?: ReserveOptions): Promise<Decision>;
+  /**
+   * Grants the first of `choices` that fits now, each all-or-nothing, in one
+   * step (placement at dispatch: a request waits for its model group, not
+   * for one deployment). Refusals of the choices tried say when each would fit.
+   */
+  reserveFirst(choices: readonly ReserveChoice[], options?: ReserveOptions): Promise<FirstFit>;
   /**
    * Refunds or charges the difference between the reserved cost and `usage`
    * and frees concurrency slots. Without `usage` the estimate stands (e.g. a

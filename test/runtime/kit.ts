@@ -26,8 +26,16 @@ import type { Forwarding } from '../../src/runtime/forwarding.js';
 import { Governor, type GovernorOptions } from '../../src/runtime/governor.js';
 import type { GovernorTopology } from '../../src/runtime/model-groups.js';
 import type { UpstreamTarget } from '../../src/runtime/upstream-target.js';
+import { reserveInTurn } from '../../src/stores/first-fit.js';
 import { MemoryStore } from '../../src/stores/memory/memory-store.js';
-import type { ReserveOptions, SettleOptions, Store, StoreStats } from '../../src/stores/store.js';
+import type {
+  FirstFit,
+  ReserveChoice,
+  ReserveOptions,
+  SettleOptions,
+  Store,
+  StoreStats,
+} from '../../src/stores/store.js';
 
 const ENCODER = new TextEncoder();
 const DECODER = new TextDecoder();
@@ -330,6 +338,10 @@ export class CountingStore implements Store {
     if (decision.reservation) this.reservations.push(decision.reservation);
     else this.refusals.push(decision);
     return decision;
+  }
+
+  reserveFirst(choices: readonly ReserveChoice[], options?: ReserveOptions): Promise<FirstFit> {
+    return reserveInTurn(this, choices, options);
   }
 
   settle(reservation: Reservation, usage?: Usage, options?: SettleOptions): Promise<SettleOutcome> {

@@ -36,6 +36,7 @@ function shared(clock: ManualClock) {
   const guard = <T>(run: () => Promise<T>): Promise<T> => (state.up ? run() : down());
   const stub: SharedStore = {
     reserve: (b, c, o) => guard(() => store.reserve(b, c, o)),
+    reserveFirst: (choices, o) => guard(() => store.reserveFirst(choices, o)),
     settle: (r, u, o) => guard(() => store.settle(r, u, o)),
     renew: (r, l) => guard(() => store.renew(r, l)),
     sync: (b, o) => guard(() => store.sync(b, o)),

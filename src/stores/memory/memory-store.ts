@@ -43,6 +43,8 @@ import { type Leased, LeaseHeap } from '../../core/lease-heap.js';
 import type { BucketSpec } from '../../core/limit.js';
 import {
   DEFAULT_LEASE_MS,
+  type FirstFit,
+  type ReserveChoice,
   type ReserveOptions,
   type SettleOptions,
   type Store,
@@ -142,6 +144,17 @@ export class MemoryStore implements Store {
 
   reserve(buckets: readonly BucketSpec[], cost: Cost, options?: ReserveOptions): Promise<Decision> {
     return Promise.resolve(this.reserveNow(buckets, cost, options?.leaseMs ?? this.leaseMs));
+  }
+
+  reserveFirst(choices: readonly ReserveChoice[], options?: ReserveOptions): Promise<FirstFit> {
+    const leaseMs = options?.leaseMs ?? this.leaseMs;
+    const decisions: Decision[] = [];
+    for (const [index, choice] of choices.entries()) {
+      const decision = this.reserveNow(choice.buckets, choice.cost, leaseMs);
+      decisions.push(decision);
+      if (decision.granted) return Promise.resolve({ choice: index, decisions });
+    }
+    return Promise.resolve({ choice: -1, decisions });
   }
 
   settle(reservation: Reservation, usage?: Usage, options?: SettleOptions): Promise<SettleOutcome> {

@@ -32,8 +32,9 @@ import {
   type SettleOutcome,
 } from '../../core/decision.js';
 import { type BucketSpec, withLimit } from '../../core/limit.js';
+import { reserveInTurn } from '../first-fit.js';
 import { MemoryStore } from '../memory/memory-store.js';
-import type { ReserveOptions, SettleOptions, Store, StoreStats } from '../store.js';
+import type { FirstFit, ReserveChoice, ReserveOptions, SettleOptions, Store, StoreStats } from '../store.js';
 import { StoreUnavailableError } from './errors.js';
 import { Handover } from './handover.js';
 
@@ -195,6 +196,10 @@ export class FallbackStore implements Store {
       return refusal(this.probeIntervalMs, original, 'rate', decision.remaining);
     }
     return refusal(decision.retryAfterMs, original, decision.reason ?? 'rate', decision.remaining);
+  }
+
+  reserveFirst(choices: readonly ReserveChoice[], options?: ReserveOptions): Promise<FirstFit> {
+    return reserveInTurn(this, choices, options);
   }
 
   async settle(reservation: Reservation, usage?: Usage, options?: SettleOptions): Promise<SettleOutcome> {

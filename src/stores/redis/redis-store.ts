@@ -32,8 +32,11 @@ import type {
   SettleOutcome,
 } from '../../core/decision.js';
 import type { BucketSpec } from '../../core/limit.js';
+import { reserveInTurn } from '../first-fit.js';
 import {
   DEFAULT_LEASE_MS,
+  type FirstFit,
+  type ReserveChoice,
   type ReserveOptions,
   type SettleOptions,
   type Store,
@@ -171,6 +174,10 @@ export class RedisStore implements Store {
       const leaseMs = options?.leaseMs ?? this.leaseMs;
       group.reserves.add({ buckets, cost, leaseMs, id, now: this.clock.now(), resolve, reject });
     });
+  }
+
+  reserveFirst(choices: readonly ReserveChoice[], options?: ReserveOptions): Promise<FirstFit> {
+    return reserveInTurn(this, choices, options);
   }
 
   settle(reservation: Reservation, usage?: Usage, options?: SettleOptions): Promise<SettleOutcome> {

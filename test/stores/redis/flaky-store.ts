@@ -11,7 +11,7 @@ import type { BucketSpec } from '../../../src/core/limit.js';
 import { MemoryStore } from '../../../src/stores/memory/memory-store.js';
 import { StoreUnavailableError } from '../../../src/stores/redis/errors.js';
 import type { SharedStore } from '../../../src/stores/redis/fallback-store.js';
-import type { ReserveOptions } from '../../../src/stores/store.js';
+import type { ReserveChoice, ReserveOptions } from '../../../src/stores/store.js';
 
 export class FlakyStore implements SharedStore {
   inner: MemoryStore;
@@ -52,6 +52,10 @@ export class FlakyStore implements SharedStore {
   async reserve(buckets: readonly BucketSpec[], cost: Cost, options?: ReserveOptions) {
     this.check();
     return this.inner.reserve(buckets, cost, options);
+  }
+  async reserveFirst(choices: readonly ReserveChoice[], options?: ReserveOptions) {
+    this.check();
+    return this.inner.reserveFirst(choices, options);
   }
   async settle(reservation: Reservation, usage?: Usage) {
     this.check();
