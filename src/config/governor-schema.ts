@@ -119,6 +119,14 @@ export const deploymentSchema = z
     long_context: longContextSchema.optional(),
     pools: z.array(name).optional(),
     weight: positive.optional(),
+    /**
+     * `reserved`: provisioned capacity already paid for (Azure PTU, a
+     * reserved or scale tier) that serves first; `on_demand` (default) takes
+     * what reserved deployments of the group cannot serve before a request's deadline.
+     */
+    capacity: z.enum(['reserved', 'on_demand']).optional(),
+    /** USD per million tokens, so the cost of what each deployment served (and of spillover) is visible. */
+    price: z.strictObject({ input_per_mtok: nonNegative, output_per_mtok: nonNegative }).optional(),
     headers: z.record(z.string(), z.string()).optional(),
     learn_limits: z.boolean().optional(),
     /** Tenants' betas (`anthropic-beta`, `openai-beta`) passed on: `true` all, a list the named ones; default none. */

@@ -88,6 +88,10 @@ function toDeployment(d: DeploymentInput): DeploymentConfig {
     }),
     ...(d.pools && { pools: d.pools }),
     ...(d.weight !== undefined && { weight: d.weight }),
+    ...(d.capacity !== undefined && { capacity: d.capacity }),
+    ...(d.price && {
+      price: { inputPerMTok: d.price.input_per_mtok, outputPerMTok: d.price.output_per_mtok },
+    }),
     ...(d.headers && { headers: d.headers }),
     ...(d.learn_limits !== undefined && { learnLimits: d.learn_limits }),
     ...(d.forward_betas !== undefined && { forwardBetas: d.forward_betas }),

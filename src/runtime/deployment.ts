@@ -41,8 +41,16 @@ export interface DeploymentConfig {
   longContext?: LongContextConfig;
   /** Names of pools (shared org / project limits) this deployment draws from. */
   pools?: string[];
-  /** Share of traffic among deployments with equal headroom. Default 1. */
+  /** Share of traffic among the deployments that can take a request now. Default 1. */
   weight?: number;
+  /**
+   * `reserved` capacity (provisioned, already paid for) serves first;
+   * `on_demand` (default) takes what reserved deployments cannot serve
+   * before a request's deadline.
+   */
+  capacity?: DeploymentCapacity;
+  /** USD per million tokens, to show what each deployment's traffic costs. */
+  price?: DeploymentPrice;
   /** Extra headers sent upstream (e.g. `anthropic-version`, `OpenAI-Organization`). */
   headers?: Record<string, string>;
   /** Buckets for limits the provider reports but the config does not declare. Default true. */
@@ -54,6 +62,13 @@ export interface DeploymentConfig {
    * which limits apply, so the operator opts in.
    */
   forwardBetas?: ForwardBetas;
+}
+
+export type DeploymentCapacity = 'reserved' | 'on_demand';
+
+export interface DeploymentPrice {
+  readonly inputPerMTok: number;
+  readonly outputPerMTok: number;
 }
 
 export interface DeploymentDeps {
