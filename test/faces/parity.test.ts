@@ -325,7 +325,11 @@ const CASES: readonly Case[] = [
     run: async (face) => {
       const held = new AbortController();
       const first = chat(face, { signal: held.signal });
-      await until(async () => (await heldReservations(face)) === 1, 'the first call to hold the slot');
+      // Held upstream, not only admitted: the simulator holds its first request, so it must be this one.
+      await until(
+        async () => (await heldReservations(face)) === 1 && face.sim.stats().requests === 1,
+        'the first call to hold the slot upstream',
+      );
       const queued = chat(face);
       await until(() => face.governor.admission.queued() === 1, 'the second call to queue');
       const seen = await chat(face);
@@ -532,7 +536,11 @@ const CASES: readonly Case[] = [
       const first = new AbortController();
       const second = new AbortController();
       const held = chat(face, { signal: first.signal });
-      await until(async () => (await heldReservations(face)) === 1, 'the first call to hold the slot');
+      // Held upstream, not only admitted: the simulator holds its first request, so it must be this one.
+      await until(
+        async () => (await heldReservations(face)) === 1 && face.sim.stats().requests === 1,
+        'the first call to hold the slot upstream',
+      );
       const queued = chat(face, { signal: second.signal });
       await until(() => face.governor.admission.queued() === 1, 'the second call to queue');
       second.abort();

@@ -1,0 +1,110 @@
+/**
+ * Placement at dispatch across instances (issue 15): two `sluice serve`
+ * processes sharing one Redis, one model group over two keys of different
+ * limits in front of the simulator. A burst twice the summed limits spreads
+ * over both keys in proportion to their limits, reaches the provider
+ * without a 429, and keeps ≥ 95 % of the summed limits in the steady phase.
+ *
+ * Real time on purpose (slow suite), as redis-gateways.slow.test.ts.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { type Simulator, startSimulator } from '../../src/simulator/index.js';
+import { type GatewayProcess, startGatewayProcess } from './redis/gateway-processes.js';
+import { steadyGoodput } from './redis/goodput.js';
+import { type RedisServer, startRedisServer, testPrefix } from './redis/redis-server.js';
+import { watchdog } from './redis/wait-for.js';
+
+let server: RedisServer | undefined;
+let sim: Simulator | undefined;
+let gateways: GatewayProcess[] = [];
+
+afterEach(async () => {
+  await Promise.all(gateways.map((g) => g.stop()));
+  gateways = [];
+  await sim?.close();
+  await server?.stop();
+  sim = undefined;
+  server = undefined;
+});
+
+const TENANT_KEY = 'tenant-key-multikey';
+const MODEL = 'gpt-4o-mini';
+const KEYS = { 'sk-small': 150, 'sk-large': 300 } as const;
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function gatewayConfig(redisUrl: string, prefix: string, simUrl: string) {
+  return {
+    store: { kind: 'redis', url: redisUrl, prefix, expected_instances: 2 },
+    model_groups: {
+      [MODEL]: {
+        deployments: Object.entries(KEYS).map(([key, rpm]) => ({
+          id: key,
+          provider: 'openai',
+          base_url: `${simUrl}/v1`,
+          api_key: key,
+          model: MODEL,
+          limits: { rpm },
+        })),
+      },
+    },
+    tenants: [{ id: 'acme', key: TENANT_KEY }],
+    log: { level: 'warn', requests: false },
+  };
+}
+
+async function call(gateway: GatewayProcess, maxWaitMs: number): Promise<number> {
+  const request = fetch(`${gateway.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${TENANT_KEY}`,
+      'x-sluice-max-wait-ms': String(maxWaitMs),
+    },
+    body: JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'Hi.' }], max_tokens: 5 }),
+  }).then(async (r) => {
+    await r.text();
+    return r.status;
+  });
+  return watchdog(request, maxWaitMs + 10_000, 'a gateway call').catch(() => 0);
+}
+
+describe('two gateways, one Redis, two keys of different limits', () => {
+  it('spread a burst 2× over the summed limits in proportion, with zero upstream 429s and ≥ 95 % goodput', { timeout: 90_000 }, async () => {
+    server = await startRedisServer();
+    sim = await startSimulator({
+      keys: Object.fromEntries(Object.entries(KEYS).map(([key, rpm]) => [key, { models: { [MODEL]: { rpm } } }])),
+      response: { tokens: 5 },
+      latency: { ttft_ms: 10 },
+    });
+    const config = gatewayConfig(server.url, testPrefix('multikey'), sim.url);
+    gateways = await Promise.all([0, 1].map(() => startGatewayProcess(config)));
+    const summed = KEYS['sk-small'] + KEYS['sk-large'];
+    const maxWaitMs = 15_000;
+    const samples: [number, number][] = [];
+    const calls = Promise.all(
+      Array.from({ length: 2 * summed }, (_, i) => call(gateways[i % 2] as GatewayProcess, maxWaitMs)),
+    );
+    const until = Date.now() + maxWaitMs;
+    while (Date.now() < until) {
+      samples.push([Date.now(), (sim as Simulator).stats().admitted]);
+      await pause(250);
+    }
+    const statuses = await calls;
+    const stats = sim.stats();
+    const perKey = (key: string) => stats.per_key[key]?.[MODEL];
+    const small = perKey('sk-small')?.admitted ?? 0;
+    const large = perKey('sk-large')?.admitted ?? 0;
+    const rejected = Object.values(stats.rejected).reduce((a, b) => a + b, 0);
+    const { goodput, seconds } = steadyGoodput(samples, summed * 0.9, summed);
+    console.log(
+      `2 gateways, keys 150 + 300 RPM: ${small} / ${large} admitted (share of the small key ${((small / (small + large)) * 100).toFixed(1)} %, its limit's share 33.3 %), ` +
+        `upstream rejections ${rejected}, steady goodput ${(goodput * 100).toFixed(1)} % of ${summed} RPM over ${seconds.toFixed(1)} s`,
+    );
+    expect(statuses.filter((s) => s === 0)).toHaveLength(0);
+    expect(statuses.every((s) => s === 200 || s === 503)).toBe(true);
+    expect(rejected).toBe(0);
+    expect(Math.abs(small / (small + large) - 1 / 3)).toBeLessThanOrEqual(0.1 / 3);
+    expect(goodput).toBeGreaterThanOrEqual(0.95);
+    for (const g of gateways) expect(g.child.exitCode, g.output()).toBeNull();
+  });
+});
