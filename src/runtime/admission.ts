@@ -20,108 +20,38 @@
  */
 import { type Cancel, type Clock, systemClock } from '../core/clock.js';
 import { tokensOf, type Usage } from '../core/cost.js';
-import type { RefusalReason, Reservation, SettleOutcome } from '../core/decision.js';
+import type { Reservation, SettleOutcome } from '../core/decision.js';
 import { type Leased, LeaseHeap } from '../core/lease-heap.js';
 import type { BucketSpec } from '../core/limit.js';
 import { FairScheduler, type Schedulable } from '../core/scheduler/fair-scheduler.js';
 import { type SettleOptions, type Store, StoreUnavailableError } from '../stores/store.js';
-import { type AdmissionChoice, type PlacementOptions, Placing, soonest, type Tried } from './placement.js';
+import {
+  type AdmissionChoice,
+  type AdmissionOptions,
+  type AdmissionRequest,
+  type AdmissionResult,
+  type AdmissionStats,
+  type Admitted,
+  choicesOf,
+  type RefusalCause,
+  type Refused,
+} from './admission-types.js';
+import { Offering, waitedOn } from './offering.js';
+import { Placing, soonest, type Tried } from './placement.js';
 import { QueuedCost } from './queued-cost.js';
 import { WaitingOn } from './waiting-on.js';
 
-export type { AdmissionChoice } from './placement.js';
-
-/** A request's own buckets and cost are its first choice; `alternatives` follow it. */
-export interface AdmissionRequest extends AdmissionChoice {
-  readonly tenant: string;
-  /** Class index, 0 = most urgent. */
-  readonly priority: number;
-  /** Tenant weight inside its class (default 1). */
-  readonly weight?: number;
-  /** Other ways to serve it (the other deployments of its group), after its own. */
-  readonly alternatives?: readonly AdmissionChoice[];
-  /** Which choices are the spill tier, and the weighted turns among them. */
-  readonly placement?: PlacementOptions;
-  /** Epoch ms by which the request must be admitted (Infinity: no deadline). */
-  readonly deadline: number;
-  readonly signal?: AbortSignal;
-  readonly leaseMs?: number;
-  /**
-   * Requests of one tenant in different lanes queue apart (the order inside
-   * a tenant's queue is kept, lane by lane): a call waiting for one model
-   * group, or for its size class's own limit, must not hold back its
-   * tenant's calls that other capacity can serve.
-   */
-  readonly lane?: string;
-}
-
-export interface Admitted {
-  readonly admitted: true;
-  /** Which choice took it: 0 its own buckets, i the alternative i - 1. */
-  readonly choice: number;
-  readonly reservation: Reservation;
-  readonly waitedMs: number;
-  /** Remaining units per bucket after the grant, in request order. */
-  readonly remaining: readonly number[];
-  readonly request: AdmissionRequest;
-}
-
-/**
- * - `too_large`: the cost exceeds a bucket's whole capacity; retrying cannot help.
- * - `deadline`: it would fit, but only after the deadline.
- * - `queue_full` / `shed`: no room in the queue (shed: pushed out by more urgent work).
- * - `aborted`: the caller gave up. `closed`: the admission was shut down.
- * - `unavailable`: the store could not decide (shared state unreachable and
- *   the policy is fail-closed).
- */
-export type RefusalCause =
-  | 'too_large'
-  | 'deadline'
-  | 'queue_full'
-  | 'shed'
-  | 'aborted'
-  | 'closed'
-  | 'unavailable';
-
-export interface Refused {
-  readonly admitted: false;
-  readonly cause: RefusalCause;
-  /** When to come back (Infinity: never with this cost). */
-  readonly retryAfterMs: number;
-  /** The bucket that bound, when one did. */
-  readonly limitedBy: BucketSpec | undefined;
-  readonly limitReason: RefusalReason | undefined;
-  /** The choice whose decision this refusal reports (`remaining` is per bucket of that choice). */
-  readonly choice: number;
-  /** Units still available per bucket when the store decided (undefined when it did not). */
-  readonly remaining: readonly number[] | undefined;
-  readonly waitedMs: number;
-  readonly request: AdmissionRequest;
-}
-
-export type AdmissionResult = Admitted | Refused;
-
-export interface AdmissionOptions {
-  store: Store;
-  clock?: Clock;
-  /** Number of priority classes (default 4). */
-  classes?: number;
-  maxQueuedPerClass?: number | readonly number[];
-  maxQueued?: number;
-  /** A waiting request climbs one class per `agingMs` (0: strict priority). */
-  agingMs?: number;
-  /**
-   * How often to retry a request refused for concurrency when no local
-   * settle frees a slot (another instance may free one). Default 250 ms.
-   */
-  concurrencyPollMs?: number;
-}
-
-export interface AdmissionStats {
-  readonly queued: readonly number[];
-  readonly admitted: number;
-  readonly refused: Readonly<Record<RefusalCause, number>>;
-}
+export type {
+  AdmissionChoice,
+  AdmissionOptions,
+  AdmissionRequest,
+  AdmissionResult,
+  AdmissionStats,
+  Admitted,
+  RefusalCause,
+  Refused,
+} from './admission-types.js';
+export { choicesOf } from './admission-types.js';
 
 class Ticket implements Schedulable, Leased {
   readonly tenant: string;
@@ -159,25 +89,11 @@ class Ticket implements Schedulable, Leased {
   }
 }
 
-/** What one offer of a request's choices to the store came to. */
-interface Offered {
-  readonly granted: Tried | undefined;
-  /** Every choice tried, in order (the grant last when there is one). */
-  readonly tried: readonly Tried[];
-  /** Whether every choice in force was tried (none was left out because work ahead holds it). */
-  readonly whole: boolean;
-}
-
 const MIN_QUEUE_RETRY_MS = 1_000;
 
 /** The scheduler's queue of a request: its tenant's, or its tenant's lane. */
 function queueOf(request: AdmissionRequest): string {
   return request.lane === undefined ? request.tenant : `${request.tenant}\u0000${request.lane}`;
-}
-
-/** Every way to serve `request`, its own buckets first. */
-export function choicesOf(request: AdmissionRequest): readonly AdmissionChoice[] {
-  return request.alternatives?.length ? [request, ...request.alternatives] : [request];
 }
 
 export class Admission {
@@ -190,6 +106,7 @@ export class Admission {
   private readonly queuedCost: QueuedCost;
   /** Buckets queued work waits on: who may skip the queue. */
   private readonly waiting: WaitingOn;
+  private readonly offering: Offering;
   private readonly concurrencyPollMs: number;
   private readonly classes: number;
   private pumping = false;
@@ -215,6 +132,7 @@ export class Admission {
     this.classes = options.classes ?? 4;
     this.queuedCost = new QueuedCost(this.classes);
     this.waiting = new WaitingOn(this.classes);
+    this.offering = new Offering(this.store, this.clock, this.queuedCost);
     this.scheduler = new FairScheduler<Ticket>({
       classes: this.classes,
       maxQueuedPerClass: options.maxQueuedPerClass,
@@ -234,7 +152,7 @@ export class Admission {
     let limited: Tried | undefined;
     let waitingOn: readonly string[] = [...keys];
     if (!this.waiting.blocks(keys, request.priority)) {
-      const offered = await this.offer(placing, request, undefined);
+      const offered = await this.offering.offer(placing, request, undefined);
       if (offered instanceof Error) return this.unavailable(request, offered, arrivedAt);
       const now = this.clock.now();
       const { granted } = offered;
@@ -247,7 +165,7 @@ export class Admission {
         return this.admitted(request, granted, arrivedAt, now);
       }
       limited = soonest(placing, offered.tried);
-      const early = this.refusalFor(placing, offered, request, now);
+      const early = this.offering.refusalFor(placing, offered, request, now);
       if (early && limited)
         return this.refusal(request, early, limited.decision.retryAfterMs, limited, arrivedAt);
       if (this.scheduler.size > 0) {
@@ -258,30 +176,13 @@ export class Admission {
       waitingOn = waitedOn(offered.tried);
     } else {
       // Others wait ahead on this capacity: see whether this one can still make its deadline.
-      const remaining = await this.remainingOf(placing);
+      const remaining = await this.offering.remainingOf(placing);
       if (remaining) {
         const late = this.beyondDeadline(request, placing, remaining, undefined, arrivedAt);
         if (late) return late;
       }
     }
     return this.enqueue(request, placing, arrivedAt, { limited, waitingOn });
-  }
-
-  /** What each choice's buckets hold now (one peek), or undefined when the store cannot say. */
-  private async remainingOf(placing: Placing): Promise<Map<number, readonly number[]> | undefined> {
-    const specs = placing.choices.flatMap((c) => c.buckets);
-    const snapshots = await this.store.peek(specs).catch(() => undefined);
-    if (!snapshots) return undefined;
-    const out = new Map<number, readonly number[]>();
-    let at = 0;
-    placing.choices.forEach((choice, i) => {
-      out.set(
-        i,
-        snapshots.slice(at, at + choice.buckets.length).map((s) => s.remaining),
-      );
-      at += choice.buckets.length;
-    });
-    return out;
   }
 
   /**
@@ -296,30 +197,12 @@ export class Admission {
     arrivedAt: number,
   ): Refused | undefined {
     if (request.deadline === Number.POSITIVE_INFINITY) return undefined;
-    const wait = this.forecast(request, placing, remaining, true);
+    const wait = this.offering.forecast(request, placing, remaining, true);
     if (!wait || this.clock.now() + wait.ms <= request.deadline) return undefined;
     return this.refusal(request, 'deadline', wait.ms, limited, arrivedAt, {
       limitedBy: wait.bucket ?? limited?.decision.limitedBy,
       choice: wait.index,
     });
-  }
-
-  /** The soonest a choice could take `request` after the work queued ahead of it. */
-  private forecast(
-    request: AdmissionRequest,
-    placing: Placing,
-    remaining: ReadonlyMap<number, readonly number[]>,
-    spillToo: boolean,
-  ): { ms: number; bucket: BucketSpec | undefined; index: number } | undefined {
-    let best: { ms: number; bucket: BucketSpec | undefined; index: number } | undefined;
-    placing.choices.forEach((choice, index) => {
-      if (placing.dead.has(index) || !(spillToo || placing.inForce(index))) return;
-      const held = remaining.get(index);
-      // Not asked yet (a spill tier not offered): it may well have room now.
-      const wait = held ? this.queuedCost.wait(request, choice, held) : { ms: 0, bucket: undefined };
-      if (!best || wait.ms < best.ms) best = { ...wait, index };
-    });
-    return best;
   }
 
   /** Settles an admitted request and lets queued work use what it gave back. */
@@ -439,7 +322,7 @@ export class Admission {
     let changed = this.expireDeadlines(this.clock.now());
     for (const ticket of this.scheduler.candidates(this.clock.now())) {
       if (ticket.done) continue;
-      const offered = await this.offer(ticket.placing, ticket.request, held);
+      const offered = await this.offering.offer(ticket.placing, ticket.request, held);
       if (offered instanceof Error) {
         if (!ticket.done) {
           this.dequeue(ticket);
@@ -464,7 +347,7 @@ export class Admission {
       }
       if (offered.tried.length === 0) continue; // every choice is held by work ahead
       const limited = soonest(ticket.placing, offered.tried) as Tried;
-      const cause = this.refusalFor(ticket.placing, offered, ticket.request, now);
+      const cause = this.offering.refusalFor(ticket.placing, offered, ticket.request, now);
       if (cause) {
         this.dequeue(ticket);
         changed = true;
@@ -492,61 +375,6 @@ export class Admission {
     }
     if (changed) this.again = true;
     this.scheduleWake(Math.min(wake, this.deadlines.peekExpiry()));
-  }
-
-  /**
-   * Offers the choices in force to the store, first tier first; the spill
-   * tier follows at once when the first cannot admit the request before its
-   * deadline (work queued ahead included). Never thrown: an error is returned.
-   */
-  private async offer(
-    placing: Placing,
-    request: AdmissionRequest,
-    held: ReadonlySet<string> | undefined,
-  ): Promise<Offered | Error> {
-    const tried: Tried[] = [];
-    let whole = true;
-    for (const tier of ['first', 'spill'] as const) {
-      if (tier === 'spill' && !placing.spilling) {
-        if (!placing.hasSpill || !(placing.firstTierDead || this.missesDeadline(placing, request, tried)))
-          break;
-        placing.spilling = true;
-      }
-      const offer = placing.offer(tier, held);
-      if (offer.length < placing.countOpen(tier)) whole = false;
-      if (offer.length === 0) continue;
-      const fit = await this.store
-        .reserveFirst(
-          offer.map((i) => placing.choices[i] as AdmissionChoice),
-          { leaseMs: request.leaseMs },
-        )
-        .catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
-      placing.settle(offer, fit instanceof Error ? -1 : fit.choice);
-      if (fit instanceof Error) return fit;
-      fit.decisions.forEach((decision, k) => {
-        const index = offer[k] as number;
-        tried.push({ index, decision });
-        if (decision.reason === 'too_large') placing.dead.add(index);
-      });
-      if (fit.choice >= 0) {
-        return { granted: tried[tried.length - 1], tried, whole };
-      }
-    }
-    return { granted: undefined, tried, whole };
-  }
-
-  /** Whether no first-tier choice can admit `request` before its deadline, work queued ahead included. */
-  private missesDeadline(placing: Placing, request: AdmissionRequest, tried: readonly Tried[]): boolean {
-    if (request.deadline === Number.POSITIVE_INFINITY) return false;
-    const remaining = new Map(tried.map((t) => [t.index, t.decision.remaining]));
-    const queued = this.forecast(request, placing, remaining, false)?.ms ?? 0;
-    let soonestMs = Number.POSITIVE_INFINITY;
-    for (const t of tried) {
-      if (placing.dead.has(t.index)) continue;
-      soonestMs = Math.min(soonestMs, t.decision.retryAfterMs);
-    }
-    if (soonestMs === Number.POSITIVE_INFINITY) return tried.length > 0;
-    return this.clock.now() + Math.max(soonestMs, queued) > request.deadline;
   }
 
   /** Refuses every queued ticket whose deadline has come; true when any was. */
@@ -592,26 +420,6 @@ export class Admission {
   private unavailable(request: AdmissionRequest, error: Error, arrivedAt: number): Refused {
     const retryMs = error instanceof StoreUnavailableError ? error.retryAfterMs : MIN_QUEUE_RETRY_MS;
     return this.refusal(request, 'unavailable', retryMs, undefined, arrivedAt);
-  }
-
-  /** Why the choices' refusals end the wait now, or undefined to keep waiting. */
-  private refusalFor(
-    placing: Placing,
-    offered: Offered,
-    request: AdmissionRequest,
-    now: number,
-  ): RefusalCause | undefined {
-    if (placing.impossible) return 'too_large';
-    if (now >= request.deadline) return 'deadline';
-    // A choice left out (held by work ahead) or a spill tier not yet in force may still serve it.
-    if (!offered.whole || (placing.hasSpill && !placing.spilling)) return undefined;
-    for (const { index, decision } of offered.tried) {
-      if (!placing.inForce(index)) continue;
-      // A concurrency wait is only an upper bound: a settle may free a slot much sooner.
-      if (decision.reason === 'concurrency' || now + decision.retryAfterMs <= request.deadline)
-        return undefined;
-    }
-    return 'deadline';
   }
 
   private scheduleWake(at: number): void {
@@ -669,11 +477,4 @@ export class Admission {
       request,
     };
   }
-}
-
-/** The buckets a refused offer waits on: what bound each choice tried. */
-function waitedOn(tried: readonly Tried[]): string[] {
-  const keys: string[] = [];
-  for (const { decision } of tried) if (decision.limitedBy) keys.push(decision.limitedBy.key);
-  return keys;
 }

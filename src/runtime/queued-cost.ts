@@ -19,7 +19,7 @@
  */
 import { costOn } from '../core/cost.js';
 import type { BucketSpec } from '../core/limit.js';
-import type { AdmissionRequest } from './admission.js';
+import type { AdmissionRequest } from './admission-types.js';
 import type { AdmissionChoice } from './placement.js';
 
 interface BucketQueue {
