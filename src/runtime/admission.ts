@@ -148,10 +148,9 @@ export class Admission {
     if (request.signal?.aborted) return this.refusal(request, 'aborted', 0, undefined, arrivedAt);
 
     const placing = new Placing(choicesOf(request), request.placement);
-    const keys = placing.keys();
     let limited: Tried | undefined;
-    let waitingOn: readonly string[] = [...keys];
-    if (!this.waiting.blocks(keys, request.priority)) {
+    let waitingOn: readonly string[] | undefined;
+    if (!this.waiting.blocks(placing.choices, request.priority)) {
       const offered = await this.offering.offer(placing, request, undefined);
       if (offered instanceof Error) return this.unavailable(request, offered, arrivedAt);
       const now = this.clock.now();
@@ -182,7 +181,8 @@ export class Admission {
         if (late) return late;
       }
     }
-    return this.enqueue(request, placing, arrivedAt, { limited, waitingOn });
+    // Not tried yet: it may wait on any of its buckets.
+    return this.enqueue(request, placing, arrivedAt, { limited, waitingOn: waitingOn ?? placing.keys() });
   }
 
   /**

@@ -122,11 +122,11 @@ export class Placing {
     return open;
   }
 
-  /** Every bucket of every choice, each once. */
-  keys(): Set<string> {
+  /** Every bucket key of every choice, each once. */
+  keys(): string[] {
     const keys = new Set<string>();
     for (const choice of this.choices) for (const b of choice.buckets) keys.add(b.key);
-    return keys;
+    return [...keys];
   }
 }
 

@@ -30,13 +30,18 @@ export class WaitingOn {
     }
   }
 
-  /** Whether queued work of class `priority` or more urgent waits on any of `keys`. */
-  blocks(keys: Iterable<string>, priority: number): boolean {
-    for (const key of keys) {
-      const counts = this.byKey.get(key);
-      if (!counts) continue;
-      for (let p = 0; p <= priority; p++) if ((counts[p] ?? 0) > 0) return true;
-    }
+  /** Whether queued work of class `priority` or more urgent waits on any bucket of `choices`. */
+  blocks(
+    choices: readonly { readonly buckets: readonly { readonly key: string }[] }[],
+    priority: number,
+  ): boolean {
+    if (this.byKey.size === 0) return false;
+    for (const choice of choices)
+      for (const bucket of choice.buckets) {
+        const counts = this.byKey.get(bucket.key);
+        if (!counts) continue;
+        for (let p = 0; p <= priority; p++) if ((counts[p] ?? 0) > 0) return true;
+      }
     return false;
   }
 }
