@@ -77,6 +77,11 @@ export function createGovernor(config: LibraryConfigInput, options: LibraryOptio
   const topology = toTopology(parsed);
   const terms = termsByDeployment(topology);
   const tally = new SpilloverTally({ termsOf: (deployment) => terms.get(deployment) });
+  for (const [name, group] of Object.entries(topology.modelGroups))
+    tally.declare(
+      name,
+      group.deployments.map((d) => d.id),
+    );
   const governor = new Governor({
     ...topology,
     ...(unknown !== 'refuse' && { unknownTenantTier: unknown.tier }),

@@ -112,7 +112,12 @@ export class SpilloverTally {
     };
   }
 
-  /** Every group that had traffic, with its deployments, in the order they were first seen. */
+  /** Lists a group's deployments at zero, so a report shows them before their first call. */
+  declare(group: string, deployments: readonly string[]): void {
+    for (const d of deployments) this.rowOf(group, d);
+  }
+
+  /** Every group declared or seen, with its deployments, in the order they were first declared or seen. */
   report(): GroupSpillover[] {
     return [...this.groups].map(([group, rows]) => {
       const deployments = [...rows].map(([deployment, row]) => ({
