@@ -16,11 +16,11 @@ export function renderSpillover(snapshot: DashboardSnapshot): void {
 }
 
 function createRow(): HTMLTableRowElement {
-  const cell = (name: string) => h('td', { 'data-col': name });
+  const cell = (name: string) => h('td', { 'data-col': name, class: 'num' });
   return h(
     'tr',
     {},
-    cell('group'),
+    h('td', { 'data-col': 'group' }),
     cell('reserved'),
     cell('on-demand'),
     cell('share'),
