@@ -5,7 +5,10 @@
  *
  * - `sluice_served_calls_total`: attempts admitted to the deployment;
  * - `sluice_served_tokens_total` (`direction`): tokens delivered;
- * - `sluice_cost_usd_total`: their cost, only for deployments with a price.
+ * - `sluice_cost_usd_total`: their cost, only for deployments with a price
+ *   (registered with the first one: a configuration without prices has no
+ *   cost metric rather than one that never moves, and every counter
+ *   exposed exists from start, as the gateway's all do).
  *
  * The spillover share of a group over the last 5 minutes:
  *
@@ -40,11 +43,12 @@ const UNKNOWN_TERMS: DeploymentTerms = Object.freeze({ capacity: 'on_demand', pr
 export class CapacityMetrics {
   private readonly calls: HotCounter;
   private readonly tokens: HotCounter;
-  private readonly cost: HotCounter;
+  /** Created with the first priced deployment. */
+  private cost: HotCounter | undefined;
   private children = new Map<string, Map<string, Children>>();
 
   constructor(
-    registry: Registry,
+    private readonly registry: Registry,
     private readonly options: CapacityMetricsOptions,
   ) {
     const labels = ['group', 'deployment', 'capacity'];
@@ -58,12 +62,6 @@ export class CapacityMetrics {
       'sluice_served_tokens_total',
       'Tokens delivered by a deployment, by model group, capacity and direction.',
       [...labels, 'direction'],
-      registry,
-    );
-    this.cost = new HotCounter(
-      'sluice_cost_usd_total',
-      'USD of the tokens delivered at the deployment’s configured price (prompt tokens, cached ones included, at the input price).',
-      labels,
       registry,
     );
   }
@@ -91,6 +89,16 @@ export class CapacityMetrics {
     if (c.cost && price) c.cost.value += costUsd(delivered, price);
   }
 
+  private costCounter(): HotCounter {
+    this.cost ??= new HotCounter(
+      'sluice_cost_usd_total',
+      'USD of the tokens delivered at the deployment’s configured price (prompt tokens, cached ones included, at the input price).',
+      ['group', 'deployment', 'capacity'],
+      this.registry,
+    );
+    return this.cost;
+  }
+
   private childrenOf(group: string, deployment: string): Children {
     let byDeployment = this.children.get(group);
     if (!byDeployment) {
@@ -106,7 +114,7 @@ export class CapacityMetrics {
         calls: this.calls.child(labels),
         input: this.tokens.child([...labels, 'input']),
         output: this.tokens.child([...labels, 'output']),
-        cost: terms.price ? this.cost.child(labels) : undefined,
+        cost: terms.price ? this.costCounter().child(labels) : undefined,
       };
       byDeployment.set(deployment, c);
     }
