@@ -10,6 +10,7 @@ import { costOf } from '../../src/core/cost.js';
 import { CapacityMetrics } from '../../src/gateway/capacity-metrics.js';
 import { type DeploymentTerms, termsOf } from '../../src/runtime/spillover.js';
 import { settledEvent } from '../runtime/events-kit.js';
+import { advanceUntilSettled } from './helpers.js';
 import { sample, scrape, start } from './metrics-rig.js';
 import { chatCompletion, json } from './scripted-upstream.js';
 
@@ -108,7 +109,11 @@ describe('capacity metrics from events', () => {
 describe('capacity metrics through the gateway', () => {
   it('counts every concurrent call on the deployment that served it, with its capacity and cost', async () => {
     const price = { input_per_mtok: 3, output_per_mtok: 15 };
-    const { gateway: g, client } = await start(
+    const {
+      gateway: g,
+      client,
+      clock,
+    } = await start(
       ({ res }) => json(res, 200, chatCompletion({ prompt: 1_000, completion: 100 })),
       {},
       {
@@ -122,6 +127,7 @@ describe('capacity metrics through the gateway', () => {
               model: 'gpt-x',
               capacity: 'reserved',
               price,
+              limits: { rpm: 12 },
             },
             {
               id: 'paygo',
@@ -148,15 +154,20 @@ describe('capacity metrics through the gateway', () => {
     expect(sample(before, 'sluice_cost_usd_total', { deployment: 'ptu' })).toBe(0);
     expect(sample(before, 'sluice_cost_usd_total', { deployment: 'spare' })).toBeUndefined();
 
+    // More than the reserved 12 rpm can take before the 30 s deadline: the rest spills.
     const n = 30;
-    await Promise.all(
-      Array.from({ length: n }, () =>
-        client.chat.completions.create({
-          model: 'gpt',
-          messages: [{ role: 'user', content: 'hi' }],
-          max_tokens: 100,
-        }),
+    await advanceUntilSettled(
+      clock,
+      Promise.all(
+        Array.from({ length: n }, () =>
+          client.chat.completions.create({
+            model: 'gpt',
+            messages: [{ role: 'user', content: 'hi' }],
+            max_tokens: 100,
+          }),
+        ),
       ),
+      { stepMs: 250 },
     );
     const text = await scrape(g);
     const calls = (deployment: string, capacity: string) =>
@@ -164,6 +175,9 @@ describe('capacity metrics through the gateway', () => {
     const reserved = calls('ptu', 'reserved');
     const onDemand = calls('paygo', 'on_demand') + calls('spare', 'on_demand');
     expect(reserved + onDemand).toBe(n);
+    expect(reserved).toBeGreaterThanOrEqual(10);
+    expect(reserved).toBeLessThanOrEqual(17);
+    expect(onDemand).toBeGreaterThan(0);
     for (const [deployment, capacity, served] of [
       ['ptu', 'reserved', reserved],
       ['paygo', 'on_demand', calls('paygo', 'on_demand')],
