@@ -28,6 +28,7 @@ export { Governor, type GovernorOptions } from './runtime/governor.js';
 export type { LimitsConfig } from './runtime/limits.js';
 export type { GovernorTopology, ModelGroupConfig } from './runtime/model-groups.js';
 export type { Refusal, RefusalCode } from './runtime/refusal.js';
+export type { DeploymentServed, GroupSpillover, ServedCounts } from './runtime/spillover.js';
 export type { TenantConfig, TierConfig } from './runtime/tenants.js';
 export { MemoryStore, type MemoryStoreOptions } from './stores/memory/memory-store.js';
 export { createSharedStore, type SharedStoreConfig } from './stores/redis/create-store.js';

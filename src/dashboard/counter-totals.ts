@@ -27,17 +27,29 @@ export interface CounterTotals {
   readonly rateLimitedByDeployment: ReadonlyMap<string, number>;
   /** `sluice_admission_wait_seconds_count`, all classes. */
   readonly admitted: number;
+  /** `sluice_cost_usd_total` by deployment (priced deployments only). */
+  readonly costByDeployment: ReadonlyMap<string, number>;
+  /** `sluice_cost_usd_total` by model group, split by capacity (absent: no priced traffic of that capacity). */
+  readonly costByGroup: ReadonlyMap<string, { reserved?: number; onDemand?: number }>;
 }
 
 export async function readCounterTotals(registry: Registry): Promise<CounterTotals> {
-  const [requests, tokens, refusals, upstream, rateLimited, waits] = await Promise.all([
+  const [requests, tokens, refusals, upstream, rateLimited, waits, cost] = await Promise.all([
     samples(registry, 'sluice_requests_total'),
     samples(registry, 'sluice_tokens_total'),
     samples(registry, 'sluice_refusals_total'),
     samples(registry, 'sluice_upstream_responses_total'),
     samples(registry, 'sluice_upstream_rate_limited_total'),
     samples(registry, 'sluice_admission_wait_seconds'),
+    samples(registry, 'sluice_cost_usd_total'),
   ]);
+  const costByGroup = new Map<string, { reserved?: number; onDemand?: number }>();
+  for (const s of cost) {
+    const entry = costByGroup.get(label(s, 'group')) ?? {};
+    if (s.labels.capacity === 'reserved') entry.reserved = (entry.reserved ?? 0) + s.value;
+    else entry.onDemand = (entry.onDemand ?? 0) + s.value;
+    costByGroup.set(label(s, 'group'), entry);
+  }
   const tokensByTenant = new Map<string, { input: number; output: number }>();
   for (const s of tokens) {
     const tenant = label(s, 'tenant');
@@ -65,6 +77,8 @@ export async function readCounterTotals(registry: Registry): Promise<CounterTota
     admitted: waits
       .filter((s) => s.metricName === 'sluice_admission_wait_seconds_count')
       .reduce((n, s) => n + s.value, 0),
+    costByDeployment: sumBy(cost, 'deployment'),
+    costByGroup,
   };
 }
 

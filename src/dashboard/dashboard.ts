@@ -176,6 +176,7 @@ export class Dashboard {
       deployments: state.deployments(),
       lastObservations: (id: string) => observations.get(id),
       admittedLastMinute: (id: string) => recorder.admittedLastMinute(id),
+      routesLastMinute: recorder.routesLastMinute(),
       tenants: state.tenants(),
       tenantWait: (tenant: string, q: number) => recorder.tenantWait(tenant, q),
       counters,

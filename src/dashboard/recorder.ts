@@ -49,6 +49,8 @@ export class TimeSeriesRecorder {
   private readonly counters: Record<CounterName, Float64Array>;
   private readonly refusals = new Map<string, Float64Array>();
   private readonly byDeployment = new Map<string, Float64Array>();
+  /** Attempts per model group and deployment (a fallback group's deployment counts for the group asked for). */
+  private readonly byRoute = new Map<string, { group: string; deployment: string; row: Float64Array }>();
   /** Deepest queue sampled in each slot, per class (NaN: no sample). */
   private readonly queues: Float64Array[];
   /** Limit lines sampled in each slot (NaN: no such limit). */
@@ -120,11 +122,18 @@ export class TimeSeriesRecorder {
     return this.cacheReadTotal;
   }
 
-  admitted(e: { tenant: string; priority: string; deployment: string; waitedMs: number }): void {
+  admitted(e: {
+    tenant: string;
+    priority: string;
+    group: string;
+    deployment: string;
+    waitedMs: number;
+  }): void {
     const pos = this.touch();
     if (pos < 0) return;
     (this.counters.admitted[pos] as number)++;
     (this.rowOf(this.byDeployment, e.deployment)[pos] as number)++;
+    (this.routeOf(e.group, e.deployment)[pos] as number)++;
     let histogram = this.tenantWaits.get(e.tenant);
     if (!histogram) {
       histogram = new WaitHistogram();
@@ -161,7 +170,19 @@ export class TimeSeriesRecorder {
   /** Attempts admitted to `deployment` over the last 60 s (the current second included). */
   admittedLastMinute(deployment: string): number {
     const row = this.byDeployment.get(deployment);
-    if (!row) return 0;
+    return row ? this.lastMinuteOf(row) : 0;
+  }
+
+  /** Attempts per model group and deployment over the last 60 s, for every pair seen since start. */
+  routesLastMinute(): { group: string; deployment: string; admitted: number }[] {
+    return [...this.byRoute.values()].map(({ group, deployment, row }) => ({
+      group,
+      deployment,
+      admitted: this.lastMinuteOf(row),
+    }));
+  }
+
+  private lastMinuteOf(row: Float64Array): number {
     const current = this.indexAt(this.clock.now());
     const span = Math.min(this.slots, Math.round(60_000 / this.resolutionMs));
     let sum = 0;
@@ -276,6 +297,7 @@ export class TimeSeriesRecorder {
     for (const name of COUNTERS) this.counters[name][pos] = 0;
     for (const row of this.refusals.values()) row[pos] = 0;
     for (const row of this.byDeployment.values()) row[pos] = 0;
+    for (const route of this.byRoute.values()) route.row[pos] = 0;
     for (const row of this.queues) row[pos] = Number.NaN;
     for (const name of LINES) this.limits[name][pos] = Number.NaN;
     const start = this.waitOffset(pos, 0);
@@ -299,6 +321,16 @@ export class TimeSeriesRecorder {
       family.set(key, row);
     }
     return row;
+  }
+
+  private routeOf(group: string, deployment: string): Float64Array {
+    const key = `${group}\u0000${deployment}`;
+    let route = this.byRoute.get(key);
+    if (!route) {
+      route = { group, deployment, row: new Float64Array(this.slots) };
+      this.byRoute.set(key, route);
+    }
+    return route.row;
   }
 
   private waitOffset(pos: number, classIndex: number): number {

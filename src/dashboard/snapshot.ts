@@ -7,6 +7,7 @@
 import { ALERT_NAMES, type AlertLevel } from '../gateway/alerts.js';
 import type { BucketReading, DeploymentView, StoreView, TenantView } from '../gateway/state.js';
 import type { RateLimitObservation } from '../providers/adapter.js';
+import { shareOf } from '../runtime/spillover.js';
 import type { AccuracyTotals } from './accuracy-totals.js';
 import type { CounterTotals } from './counter-totals.js';
 import type {
@@ -15,6 +16,7 @@ import type {
   DeploymentRow,
   ObservationRow,
   Series,
+  SpilloverRow,
   TenantRow,
   Totals,
 } from './wire.js';
@@ -39,6 +41,8 @@ export interface SnapshotSources {
   readonly deployments: readonly DeploymentView[];
   readonly lastObservations: (deployment: string) => LastObservations | undefined;
   readonly admittedLastMinute: (deployment: string) => number;
+  /** Attempts per model group and deployment in the last 60 s. */
+  readonly routesLastMinute: readonly { group: string; deployment: string; admitted: number }[];
   readonly tenants: readonly TenantView[];
   readonly tenantWait: (tenant: string, q: number) => number | null;
   readonly counters: CounterTotals;
@@ -64,6 +68,7 @@ export function shapeSnapshot(s: SnapshotSources): DashboardSnapshot {
     queues: s.queues.map((q) => ({ priority: q.priority, depth: q.depth })),
     buckets: bucketRows(s),
     deployments: s.deployments.map((d) => deploymentRow(d, s)),
+    spillover: spilloverRows(s),
     tenants: s.tenants.map((t) => tenantRow(t, s)),
     requestTokens: [...s.accuracy.requestTokens],
     totals: totals(s.counters, s.cacheReadTokens),
@@ -104,6 +109,9 @@ function deploymentRow(d: DeploymentView, s: SnapshotSources): DeploymentRow {
     model: d.model,
     upstream: publicUrl(d.baseUrl),
     weight: d.weight,
+    capacity: d.capacity,
+    price: d.price ? { inputPerMTok: d.price.inputPerMTok, outputPerMTok: d.price.outputPerMTok } : null,
+    costUsd: d.price ? usd(s.counters.costByDeployment.get(d.id) ?? 0) : null,
     circuit: d.circuit,
     adaptiveFactor: Math.round(d.adaptiveFactor * 1000) / 1000,
     limits: d.buckets
@@ -122,6 +130,40 @@ function deploymentRow(d: DeploymentView, s: SnapshotSources): DeploymentRow {
     retries: { succeeded: accuracy?.retriesSucceeded ?? 0, failed: accuracy?.retriesFailed ?? 0 },
     cacheHitRatio: ratio(accuracy?.cacheHitRatio ?? null),
   };
+}
+
+/**
+ * Groups that can spill: those with a reserved deployment in configuration
+ * order, then any whose calls reached a reserved deployment elsewhere (a
+ * fallback group's). Traffic counts for the group asked for, on the
+ * deployment that took it.
+ */
+function spilloverRows(s: SnapshotSources): SpilloverRow[] {
+  const capacityOf = new Map(s.deployments.map((d) => [d.id, d.capacity]));
+  const reserved = (deployment: string) => capacityOf.get(deployment) === 'reserved';
+  const rows = new Map<string, { reserved: number; onDemand: number }>();
+  const open = (group: string) => {
+    if (!rows.has(group)) rows.set(group, { reserved: 0, onDemand: 0 });
+  };
+  for (const d of s.deployments) if (d.capacity === 'reserved') open(d.group);
+  for (const r of s.routesLastMinute) if (reserved(r.deployment)) open(r.group);
+  for (const r of s.routesLastMinute) {
+    const row = rows.get(r.group);
+    if (!row) continue;
+    if (reserved(r.deployment)) row.reserved += r.admitted;
+    else row.onDemand += r.admitted;
+  }
+  return [...rows].map(([group, row]) => {
+    const cost = s.counters.costByGroup.get(group);
+    return {
+      group,
+      reservedLastMinute: row.reserved,
+      onDemandLastMinute: row.onDemand,
+      spilloverShare: ratio(shareOf(row.reserved, row.onDemand)),
+      reservedCostUsd: cost?.reserved === undefined ? null : usd(cost.reserved),
+      onDemandCostUsd: cost?.onDemand === undefined ? null : usd(cost.onDemand),
+    };
+  });
 }
 
 function observationRow(o: RateLimitObservation, now: number): ObservationRow {
@@ -190,6 +232,11 @@ function sum(values: Iterable<number>): number {
 
 function ratio(n: number | null): number | null {
   return n === null ? null : Math.round(n * 10_000) / 10_000;
+}
+
+/** To a hundredth of a cent: enough for a page, stable between snapshots. */
+function usd(n: number): number {
+  return Math.round(n * 10_000) / 10_000;
 }
 
 function round(n: number): number {

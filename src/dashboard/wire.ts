@@ -10,6 +10,7 @@
 export type AlertName = 'ok' | 'warn' | 'act';
 export type BucketScope = 'deployment' | 'pool' | 'tenant';
 export type CircuitName = 'closed' | 'half_open' | 'open';
+export type CapacityName = 'reserved' | 'on_demand';
 
 export interface BucketRow {
   readonly key: string;
@@ -55,6 +56,12 @@ export interface DeploymentRow {
   /** Origin and path of the upstream; never credentials or query strings. */
   readonly upstream: string;
   readonly weight: number;
+  /** Reserved capacity serves first; on-demand takes what reserved cannot serve in time. */
+  readonly capacity: CapacityName;
+  /** USD per million tokens as configured; null: no price. */
+  readonly price: { readonly inputPerMTok: number; readonly outputPerMTok: number } | null;
+  /** USD of its traffic since start (as `sluice_cost_usd_total`); null without a price. */
+  readonly costUsd: number | null;
   readonly circuit: CircuitName;
   /** AIMD share of the declared limits admitted now (1 = all). */
   readonly adaptiveFactor: number;
@@ -82,6 +89,19 @@ export interface DeploymentRow {
   readonly retries: { readonly succeeded: number; readonly failed: number };
   /** Share of prompt tokens the provider served from its cache; null when it reported no cache figures. */
   readonly cacheHitRatio: number | null;
+}
+
+/** One model group's split between reserved and on-demand deployments. */
+export interface SpilloverRow {
+  readonly group: string;
+  /** Attempts admitted to its reserved and on-demand deployments in the last 60 s. */
+  readonly reservedLastMinute: number;
+  readonly onDemandLastMinute: number;
+  /** On-demand ÷ all attempts in the last 60 s; null when there were none. */
+  readonly spilloverShare: number | null;
+  /** USD since start by capacity (as `sluice_cost_usd_total`); null: no priced traffic of that capacity. */
+  readonly reservedCostUsd: number | null;
+  readonly onDemandCostUsd: number | null;
 }
 
 export interface TokenQuantiles {
@@ -180,6 +200,8 @@ export interface DashboardSnapshot {
   readonly queues: readonly { readonly priority: string; readonly depth: number }[];
   readonly buckets: readonly BucketRow[];
   readonly deployments: readonly DeploymentRow[];
+  /** Per model group with a reserved deployment or traffic: reserved versus on-demand. */
+  readonly spillover: readonly SpilloverRow[];
   readonly tenants: readonly TenantRow[];
   readonly requestTokens: readonly RequestTokensRow[];
   readonly totals: Totals;

@@ -7,7 +7,8 @@
  * `HotHistogram` (a map lookup and an add, no label hashing); prom-client
  * writes the exposition. Beside the `sluice_` metrics: the OpenTelemetry
  * GenAI client metrics (`genai-metrics.ts`), estimate accuracy and retry
- * outcomes (`accuracy-metrics.ts`), and Node's process metrics under the
+ * outcomes (`accuracy-metrics.ts`), reserved versus on-demand traffic and
+ * its cost (`capacity-metrics.ts`), and Node's process metrics under the
  * names prom-client gives them, so stock dashboards find them.
  *
  * Every `_total` counter exists from start: label-less ones at 0, labelled
@@ -16,8 +17,10 @@
  */
 import { Counter, collectDefaultMetrics, Registry } from 'prom-client';
 import type { GovernorObserver } from '../runtime/events.js';
+import { termsOf } from '../runtime/spillover.js';
 import { AccuracyMetrics } from './accuracy-metrics.js';
 import type { AlertLevel } from './alerts.js';
+import { CapacityMetrics } from './capacity-metrics.js';
 import { GenAiMetrics } from './genai-metrics.js';
 import { HotCounter, HotHistogram } from './hot-metrics.js';
 import type { BucketReading, GatewayState } from './state.js';
@@ -53,6 +56,7 @@ export class GatewayMetrics {
   /** Whether the configuration in force has its zero series (see `declareConfigured`). */
   private declared = false;
   private readonly accuracy: AccuracyMetrics;
+  private readonly capacity: CapacityMetrics;
   /** `sluice_tokens_total` series per tenant, kept so a settle adds without building labels. */
   private readonly tokensByTenant = new Map<
     string,
@@ -68,6 +72,12 @@ export class GatewayMetrics {
     collectDefaultMetrics({ register: this.registry });
     this.genAi = new GenAiMetrics(this.registry);
     this.accuracy = new AccuracyMetrics(this.registry);
+    this.capacity = new CapacityMetrics(this.registry, {
+      termsOf: (deployment) => {
+        const config = state.governor.groups.deployment(deployment)?.config;
+        return config && termsOf(config);
+      },
+    });
     this.requests = new HotCounter(
       'sluice_requests_total',
       'Requests answered by the gateway, by tenant, model group and HTTP status.',
@@ -163,6 +173,7 @@ export class GatewayMetrics {
       const targets = [...group.deployments, ...group.fallbacks.flatMap((f) => deploymentsOf.get(f) ?? [])];
       for (const from of group.deployments)
         for (const to of targets) if (from !== to) this.fallbacks.declare([from, to, 'rate_limited']);
+      this.capacity.declare(group.name, group.deployments);
     }
     this.accuracy.declare(deployments);
   }
@@ -179,7 +190,10 @@ export class GatewayMetrics {
   /** Feeds the counters from the governor's events. */
   observer(): GovernorObserver {
     return {
-      admitted: (e) => this.waits.observe([e.priority], e.waitedMs / 1000),
+      admitted: (e) => {
+        this.waits.observe([e.priority], e.waitedMs / 1000);
+        this.capacity.admitted(e);
+      },
       refused: (e) => this.refusals.inc([e.code, e.tenant]),
       upstream: (e) => {
         this.upstream.inc([e.deployment, statusLabel(e.status)]);
@@ -196,6 +210,7 @@ export class GatewayMetrics {
         tokens.output.value += e.delivered.outputTokens;
         this.genAi.settled(e);
         this.accuracy.settled(e);
+        this.capacity.settled(e);
       },
       retried: (e) => this.accuracy.retried(e),
     };
@@ -207,7 +222,10 @@ export class GatewayMetrics {
 
   recordReload(ok: boolean): void {
     this.reloads.labels(ok ? 'ok' : 'refused').inc();
-    if (ok) this.declared = false;
+    if (ok) {
+      this.declared = false;
+      this.capacity.reloaded();
+    }
   }
 
   recordAdminAuthFailure(outcome: 'wrong_key' | 'throttled'): void {

@@ -9,6 +9,7 @@
 import type { BucketSpec, Window } from '../core/limit.js';
 import type { ProviderKind } from '../providers/adapter.js';
 import type { CircuitState } from '../runtime/circuit-breaker.js';
+import type { DeploymentCapacity, DeploymentPrice } from '../runtime/deployment.js';
 import type { Governor } from '../runtime/governor.js';
 import type { StoreView } from '../stores/from-config.js';
 import type { StoreStats } from '../stores/store.js';
@@ -46,6 +47,10 @@ export interface DeploymentView {
   /** Origin and path only; never credentials. */
   readonly baseUrl: string;
   readonly weight: number;
+  /** Reserved (serves first) or on-demand (takes what reserved cannot serve in time). */
+  readonly capacity: DeploymentCapacity;
+  /** USD per million tokens; undefined: no price configured. */
+  readonly price: DeploymentPrice | undefined;
   readonly pools: readonly string[];
   readonly circuit: CircuitState;
   /** AIMD share of the declared limits admitted now (1 = all). */
@@ -107,6 +112,8 @@ export class GatewayState {
           model: d.config.model,
           baseUrl: d.config.baseUrl,
           weight: d.weight,
+          capacity: d.config.capacity ?? 'on_demand',
+          price: d.config.price,
           pools: d.config.pools ?? [],
           circuit: d.circuit.stateAt(now),
           adaptiveFactor: d.rate.factor,

@@ -14,6 +14,7 @@ import { systemClock } from '../core/clock.js';
 import type { Usage } from '../core/cost.js';
 import type { GovernorObserver } from '../runtime/events.js';
 import { Governor } from '../runtime/governor.js';
+import { type GroupSpillover, SpilloverTally, termsByDeployment } from '../runtime/spillover.js';
 import { storeFromConfig } from '../stores/from-config.js';
 import type { StoreLogger } from '../stores/redis/fallback-store.js';
 import type { Store } from '../stores/store.js';
@@ -59,6 +60,12 @@ export interface LibraryGovernor {
     usageOf?: (result: T) => Usage | undefined,
   ): Promise<T>;
   readonly governor: Governor;
+  /**
+   * Per model group since start: calls, tokens and cost served by reserved
+   * and by on-demand deployments, and the on-demand (spillover) share;
+   * what the gateway exposes as `sluice_served_*` and `sluice_cost_usd_total`.
+   */
+  spillover(): GroupSpillover[];
   close(): Promise<void>;
 }
 
@@ -67,13 +74,21 @@ export function createGovernor(config: LibraryConfigInput, options: LibraryOptio
   const parsed = parseConfigWith(libraryConfigSchema, config, 'the createGovernor config');
   const clock = options.clock ?? systemClock;
   const unknown = parsed.unknown_tenants;
+  const topology = toTopology(parsed);
+  const terms = termsByDeployment(topology);
+  const tally = new SpilloverTally({ termsOf: (deployment) => terms.get(deployment) });
+  for (const [name, group] of Object.entries(topology.modelGroups))
+    tally.declare(
+      name,
+      group.deployments.map((d) => d.id),
+    );
   const governor = new Governor({
-    ...toTopology(parsed),
+    ...topology,
     ...(unknown !== 'refuse' && { unknownTenantTier: unknown.tier }),
     ...toGovernorOptions(parsed),
     store: options.store ?? storeFromConfig(parsed.store, clock, options.logger).store,
     clock,
-    ...(options.observers && { observers: options.observers }),
+    observers: [tally.observer(), ...(options.observers ?? [])],
     ...(options.random && { random: options.random }),
     ...(options.leaseMs !== undefined && { leaseMs: options.leaseMs }),
   });
@@ -95,6 +110,7 @@ export function createGovernor(config: LibraryConfigInput, options: LibraryOptio
     fetch,
     schedule: (meta, fn, usageOf) => schedule(governor, defaults, meta, fn, usageOf),
     governor,
+    spillover: () => tally.report(),
     async close() {
       governor.close();
       await governor.store.close();

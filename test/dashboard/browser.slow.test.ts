@@ -157,6 +157,26 @@ describe.skipIf(!canRun)('dashboard in Chromium', () => {
     expect(Number(await accuracy.getAttribute('data-retries-succeeded'))).toBeGreaterThanOrEqual(1);
     expect(Number(await accuracy.getAttribute('data-output-error'))).toBeGreaterThan(0);
 
+    // Reserved vs on-demand: the rig's one deployment is reserved, so nothing spilled; its cost is /metrics'.
+    const spill = page.locator('#spillover tbody tr[data-key="gpt-4o-mini"]');
+    const cell = (col: string) => spill.locator(`td[data-col="${col}"]`);
+    await expect
+      .poll(async () => Number(await cell('reserved').getAttribute('data-value')), POLL)
+      .toBeGreaterThan(0);
+    expect(await cell('on-demand').getAttribute('data-value')).toBe('0');
+    expect(await cell('share').textContent()).toBe('0 %');
+    const cost = metricSum(await rig.metrics(), 'sluice_cost_usd_total', { capacity: 'reserved' });
+    expect(cost).toBeGreaterThan(0);
+    await expect
+      .poll(async () => Math.abs(Number(await cell('reserved-cost').getAttribute('data-value')) - cost), POLL)
+      .toBeLessThanOrEqual(0.0001);
+    expect(await cell('on-demand-cost').textContent()).toBe('—');
+    const deploymentCost = page.locator('#deployments tbody tr[data-key="sim-openai"]');
+    expect(await deploymentCost.getAttribute('data-capacity')).toBe('reserved');
+    expect(Math.abs(Number(await deploymentCost.getAttribute('data-cost-usd')) - cost)).toBeLessThanOrEqual(
+      0.0001,
+    );
+
     // More traffic: the page follows without a reload.
     const before = await stat('requests');
     await load(12, 0);

@@ -12,6 +12,7 @@ import {
   duration,
   limitName,
   percent,
+  usd,
   wait,
 } from '../../src/dashboard/client/format.js';
 import { SeriesBuffer } from '../../src/dashboard/client/series-buffer.js';
@@ -138,5 +139,8 @@ describe('format', () => {
     expect(wait(0)).toBe('0 ms');
     expect(limitName('input_tokens', 'minute')).toBe('input tokens / min');
     expect(limitName('concurrency', null)).toBe('concurrency');
+    expect(usd(0)).toBe('$0');
+    expect(usd(0.004213)).toBe('$0.0042');
+    expect(usd(1234.5)).toBe('$1,234.50');
   });
 });

@@ -160,6 +160,33 @@ describe('TimeSeriesRecorder', () => {
     expect(recorder.admittedLastMinute('unknown')).toBe(0);
   });
 
+  it('counts the last minute per requested group and deployment, for the spillover share', () => {
+    const { clock, observer, recorder } = setup();
+    const admit = (group: string, deployment: string) =>
+      observer.admitted({
+        tenant: 'acme',
+        priority: 'normal',
+        group,
+        deployment,
+        waitedMs: 0,
+        cost: costOf(1, 1),
+      });
+    for (let s = 0; s < 90; s++) {
+      admit('gpt', 'ptu');
+      if (s >= 45) admit('gpt', 'paygo'); // reserved is full from second 45 on
+      if (s % 10 === 0) admit('mini', 'ptu'); // a fallback group's calls on the same deployment
+      clock.advance(1_000);
+    }
+    // Now is second 90; the minute is seconds 31 … 90.
+    expect(recorder.routesLastMinute()).toEqual([
+      { group: 'gpt', deployment: 'ptu', admitted: 59 },
+      { group: 'mini', deployment: 'ptu', admitted: 5 },
+      { group: 'gpt', deployment: 'paygo', admitted: 45 },
+    ]);
+    clock.advance(120_000);
+    expect(recorder.routesLastMinute().map((r) => r.admitted)).toEqual([0, 0, 0]);
+  });
+
   it('drops an event stamped before the slot the ring already moved on to', () => {
     const { clock, recorder, admit } = setup({ windowMs: 10_000 });
     const start = clock.now();

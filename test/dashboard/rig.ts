@@ -53,7 +53,12 @@ export function rigConfig(simUrl: string, overrides: Partial<GatewayConfigInput>
     model_groups: {
       'gpt-4o-mini': {
         deployments: [
-          simOpenAiDeployment(simUrl, { api_key: UPSTREAM_KEY, limits: { rpm: 600, tpm: 400_000 } }),
+          {
+            ...simOpenAiDeployment(simUrl, { api_key: UPSTREAM_KEY, limits: { rpm: 600, tpm: 400_000 } }),
+            // Reserved and priced, so the page's reserved-vs-on-demand panel and costs have something to show.
+            capacity: 'reserved',
+            price: { input_per_mtok: 0.15, output_per_mtok: 0.6 },
+          },
         ],
       },
     },

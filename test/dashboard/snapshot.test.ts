@@ -55,6 +55,8 @@ const COUNTERS: CounterTotals = {
   upstreamByDeployment: new Map([['d1', { responses: 9, failures: 1 }]]),
   rateLimitedByDeployment: new Map([['d1', 2]]),
   admitted: 9,
+  costByDeployment: new Map(),
+  costByGroup: new Map(),
 };
 
 const ACCURACY: AccuracyTotals = {
@@ -107,6 +109,8 @@ function sources(overrides: Partial<SnapshotSources> = {}): SnapshotSources {
         model: 'gpt-4o',
         baseUrl: 'https://user:s3cret@example.openai.azure.com/openai?api-key=abc',
         weight: 1,
+        capacity: 'on_demand',
+        price: undefined,
         pools: [],
         circuit: 'half_open',
         adaptiveFactor: 0.7,
@@ -139,6 +143,7 @@ function sources(overrides: Partial<SnapshotSources> = {}): SnapshotSources {
       ],
     }),
     admittedLastMinute: () => 12,
+    routesLastMinute: [],
     tenants: [
       {
         id: 'acme',
@@ -229,6 +234,84 @@ describe('shapeSnapshot', () => {
         waitP99Ms: 80,
       },
     ]);
+  });
+
+  it('splits each group that can spill between reserved and on-demand, with the cost of each', () => {
+    const deployment = (id: string, group: string, capacity: 'reserved' | 'on_demand', priced: boolean) => ({
+      id,
+      group,
+      provider: 'azure' as const,
+      model: 'gpt-4o',
+      baseUrl: 'https://example.openai.azure.com/openai',
+      weight: 1,
+      capacity,
+      price: priced ? { inputPerMTok: 2.5, outputPerMTok: 10 } : undefined,
+      pools: [],
+      circuit: 'closed' as const,
+      adaptiveFactor: 1,
+      buckets: [],
+    });
+    const snapshot = shapeSnapshot(
+      sources({
+        deployments: [
+          deployment('ptu', 'gpt', 'reserved', true),
+          deployment('paygo', 'gpt', 'on_demand', true),
+          deployment('ptu-idle', 'idle', 'reserved', false),
+          deployment('mini', 'mini', 'on_demand', true),
+        ],
+        // `mini` falls back to `gpt`: its calls that reached `ptu` make it a group that can spill.
+        routesLastMinute: [
+          { group: 'gpt', deployment: 'ptu', admitted: 30 },
+          { group: 'gpt', deployment: 'paygo', admitted: 10 },
+          { group: 'mini', deployment: 'mini', admitted: 5 },
+          { group: 'mini', deployment: 'ptu', admitted: 15 },
+          { group: 'solo', deployment: 'elsewhere', admitted: 7 },
+        ],
+        counters: {
+          ...COUNTERS,
+          costByDeployment: new Map([
+            ['ptu', 1.234567],
+            ['paygo', 0.5],
+          ]),
+          costByGroup: new Map([['gpt', { reserved: 1.234567, onDemand: 0.5 }]]),
+        },
+      }),
+    );
+    expect(snapshot.spillover).toEqual([
+      {
+        group: 'gpt',
+        reservedLastMinute: 30,
+        onDemandLastMinute: 10,
+        spilloverShare: 0.25,
+        reservedCostUsd: 1.2346,
+        onDemandCostUsd: 0.5,
+      },
+      {
+        group: 'idle',
+        reservedLastMinute: 0,
+        onDemandLastMinute: 0,
+        spilloverShare: null,
+        reservedCostUsd: null,
+        onDemandCostUsd: null,
+      },
+      {
+        group: 'mini',
+        reservedLastMinute: 15,
+        onDemandLastMinute: 5,
+        spilloverShare: 0.25,
+        reservedCostUsd: null,
+        onDemandCostUsd: null,
+      },
+    ]);
+    const byId = new Map(snapshot.deployments.map((d) => [d.id, d]));
+    expect(byId.get('ptu')).toMatchObject({
+      capacity: 'reserved',
+      price: { inputPerMTok: 2.5, outputPerMTok: 10 },
+      costUsd: 1.2346,
+    });
+    // Priced but no traffic yet: zero; no price: no cost at all.
+    expect(byId.get('mini')).toMatchObject({ capacity: 'on_demand', costUsd: 0 });
+    expect(byId.get('ptu-idle')).toMatchObject({ price: null, costUsd: null });
   });
 
   it('never carries credentials: not from upstream URLs, not from store errors', () => {

@@ -28,6 +28,15 @@ const UNITS: readonly [string, number][] = [
   ['G', 1e9],
 ];
 
+const cents = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+const twoSignificant = new Intl.NumberFormat('en-US', { maximumSignificantDigits: 2 });
+
+/** USD: "$1,234.50"; under a dollar two significant digits ("$0.0042"), so a test's cost is not "$0.00". */
+export function usd(n: number): string {
+  if (n === 0) return '$0';
+  return `$${Math.abs(n) < 1 ? twoSignificant.format(n) : cents.format(n)}`;
+}
+
 /** An axis label in milliseconds: tenths under 10 ms, where waits of a busy gateway live. */
 export function axisMs(ms: number): string {
   if (ms >= 1_000) return duration(ms);

@@ -22,7 +22,10 @@ describe('WeightedTurns', () => {
           const turns = new WeightedTurns();
           const offered = choices(...weights);
           const counts = weights.map(() => 0);
-          for (let i = 0; i < n; i++) counts[turns.take(offered)[0] as number]++;
+          for (let i = 0; i < n; i++) {
+            const first = turns.take(offered)[0] as number;
+            counts[first] = (counts[first] ?? 0) + 1;
+          }
           const total = weights.reduce((a, b) => a + b, 0);
           for (const [i, w] of weights.entries())
             expect(Math.abs((counts[i] as number) - (n * w) / total)).toBeLessThanOrEqual(1);

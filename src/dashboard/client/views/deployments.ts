@@ -1,6 +1,8 @@
 /**
- * Each deployment's health: its circuit, the share of its limits admitted
- * now (AIMD lowers it after upstream 429s and raises it back slowly), what it
+ * Each deployment's terms and health: reserved or on-demand and what its
+ * traffic cost since start (when priced), its circuit, the share of its
+ * limits admitted now (AIMD lowers it after upstream 429s and raises it
+ * back slowly), what it
  * actually took in the last minute, its upstream answers, how far its
  * estimates were from the provider's counts, whether its retries got calls
  * served, its prompt-cache hit ratio, and the rate-limit headers of its last
@@ -8,7 +10,7 @@
  */
 import type { DashboardSnapshot, DeploymentRow, ObservationRow } from '../../wire.js';
 import { byId, h, syncKeyed } from '../dom.js';
-import { compact, count, duration, limitName, percent } from '../format.js';
+import { compact, count, duration, limitName, percent, usd } from '../format.js';
 
 const CIRCUIT_TEXT = {
   closed: 'closed · healthy',
@@ -40,10 +42,17 @@ function createRow(): HTMLTableRowElement {
 function updateRow(tr: HTMLTableRowElement, d: DeploymentRow): void {
   const [id, upstream, circuit, rate, answers, accuracy, headers] = Array.from(tr.cells);
   tr.dataset.circuit = d.circuit;
+  tr.dataset.capacity = d.capacity;
+  tr.dataset.costUsd = d.costUsd === null ? '' : String(d.costUsd);
   fill(
     id,
     h('strong', {}, d.id),
     h('small', {}, `group ${d.group}${d.weight !== 1 ? ` · weight ${d.weight}` : ''}`),
+    h(
+      'small',
+      {},
+      `${d.capacity === 'reserved' ? 'reserved' : 'on-demand'}${d.costUsd === null ? '' : ` · ${usd(d.costUsd)} since start`}`,
+    ),
   );
   fill(upstream, `${d.provider} · ${d.model}`, h('small', {}, d.upstream));
   fill(circuit, h('span', { class: `badge circuit-${d.circuit}` }, CIRCUIT_TEXT[d.circuit]));
