@@ -69,10 +69,14 @@ async function call(gateway: GatewayProcess, maxWaitMs: number): Promise<number>
 }
 
 describe('two gateways, one Redis, two keys of different limits', () => {
-  it('spread a burst 2× over the summed limits in proportion, with zero upstream 429s and ≥ 95 % goodput', { timeout: 90_000 }, async () => {
+  it('spread a burst 2× over the summed limits in proportion, with zero upstream 429s and ≥ 95 % goodput', {
+    timeout: 90_000,
+  }, async () => {
     server = await startRedisServer();
     sim = await startSimulator({
-      keys: Object.fromEntries(Object.entries(KEYS).map(([key, rpm]) => [key, { models: { [MODEL]: { rpm } } }])),
+      keys: Object.fromEntries(
+        Object.entries(KEYS).map(([key, rpm]) => [key, { models: { [MODEL]: { rpm } } }]),
+      ),
       response: { tokens: 5 },
       latency: { ttft_ms: 10 },
     });
