@@ -1,8 +1,9 @@
 /**
- * Routing multiplies capacity (DESIGN.md, idea 8): among the healthy
- * deployments of a group, the one that can take this request soonest goes
- * first, and among those that can take it now, the one with the most
- * headroom (weighted). One `peek` round trip reads every candidate's buckets.
+ * Headroom of a group's deployments, for the one decision that needs it
+ * before admission: whether to downgrade a call to a cheaper group when its
+ * own runs low (DESIGN.md, idea 8). Which deployment serves a call is not
+ * decided here but at dispatch (placement.ts): the first that fits. One
+ * `peek` round trip reads every candidate's buckets.
  */
 import { type Cost, costOn } from '../core/cost.js';
 import type { BucketSnapshot } from '../core/decision.js';
@@ -16,23 +17,6 @@ export interface RankedDeployment {
   readonly waitMs: number;
   /** Smallest share of a bucket left after this request, in [0, 1] (1 when no limit applies). */
   readonly headroom: number;
-}
-
-/**
- * The one deployment a call can go to when routing has nothing to choose:
- * one group with one deployment, its circuit letting calls through.
- * Undefined otherwise (rank them). Synchronous and allocation-free: the
- * common single-deployment group pays no ranking.
- */
-export function loneDeployment(
-  chain: readonly { deployments: readonly Deployment[] }[],
-  now: number,
-): Deployment | undefined {
-  if (chain.length !== 1) return undefined;
-  const deployments = (chain[0] as { deployments: readonly Deployment[] }).deployments;
-  if (deployments.length !== 1) return undefined;
-  const only = deployments[0] as Deployment;
-  return only.circuit.allows(now) ? only : undefined;
 }
 
 /**
