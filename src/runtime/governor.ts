@@ -31,6 +31,7 @@ import { LeaseKeeper } from './lease-keeper.js';
 import { type GovernorTopology, ModelGroups } from './model-groups.js';
 import { inSeconds, limitRef, type Refusal, refusal, refusalFromAdmission, statusOf } from './refusal.js';
 import { DEFAULT_MAX_CLIENT_WAIT_MS, type RetryVerdict, retryPolicy } from './retry-policy.js';
+import { outageOf, takeOutOfRotation } from './rotation.js';
 import { loneDeployment, type RankedDeployment, rankDeployments } from './router.js';
 import type { SizeClass } from './size-class.js';
 import { budgetFromSnapshots, budgetOf, type TenantBudget } from './tenant-budget.js';
@@ -375,8 +376,12 @@ export class Governor {
     await settlement.settle({ inputTokens: 0, outputTokens: 0 }, { reported: false });
     if (error.kind === 'rate_limited')
       applyRateLimited(this.store, deployment, error, now, this.emit, sizeClass, sentAt);
-    // A 429 says nothing about health; other refusals (auth, quota, bad request) show it answering.
-    if (isUpstreamFault(error)) deployment.circuit.recordFailure(circuit, now);
+    // A key that cannot serve leaves rotation (rotation.ts). A 429 says nothing about
+    // health; other refusals (a bad request) show it answering.
+    const outage = outageOf(deployment, error);
+    if (outage)
+      takeOutOfRotation({ deployment, attempt: circuit, outage, now, all: this.topology.deployments() });
+    else if (isUpstreamFault(error)) deployment.circuit.recordFailure(circuit, now);
     else if (error.kind === 'rate_limited') deployment.circuit.release(circuit);
     else deployment.circuit.recordSuccess(circuit, now);
     return this.afterFailure(plan, deployment, { reply, error, bodyText, target, budget });
@@ -417,7 +422,9 @@ export class Governor {
     plan.lastFailure = failure;
     const { error } = failure;
     const stop = () => this.upstreamError(plan, failure);
-    if (!error.retryable || plan.call.signal?.aborted) return stop();
+    // A key that cannot serve is never retried, but another deployment may serve the call.
+    const failOverOnly = !error.retryable && outageOf(deployment, error) !== undefined;
+    if ((!error.retryable && !failOverOnly) || plan.call.signal?.aborted) return stop();
     plan.failed.add(deployment);
     const deployments = plan.chain.reduce((n, g) => n + g.deployments.length, 0);
     if (plan.attempts >= Math.max(this.maxAttempts, deployments)) return stop();
@@ -427,6 +434,7 @@ export class Governor {
       plan.excludeFailed = true;
       return 'next';
     }
+    if (failOverOnly) return stop();
     const now = this.clock.now();
     const verdict = this.retry({
       attempt: plan.attempts,
