@@ -29,6 +29,7 @@ import { Settlement } from './exchange/settlement.js';
 import { applyObservations, applyRateLimited } from './feedback.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { type GovernorTopology, ModelGroups } from './model-groups.js';
+import { asRampSignal } from './ramp.js';
 import { inSeconds, limitRef, type Refusal, refusal, refusalFromAdmission, statusOf } from './refusal.js';
 import { DEFAULT_MAX_CLIENT_WAIT_MS, type RetryVerdict, retryPolicy } from './retry-policy.js';
 import { outageOf, takeOutOfRotation } from './rotation.js';
@@ -364,7 +365,14 @@ export class Governor {
     }
 
     const bodyText = await reply.text(ERROR_BODY_LIMIT).catch(() => '');
-    const error = deployment.adapter.classifyError(reply.status, reply.headers, parseJson(bodyText), now);
+    const classified = deployment.adapter.classifyError(
+      reply.status,
+      reply.headers,
+      parseJson(bodyText),
+      now,
+    );
+    const room = { held: held.buckets, remaining: admitted.remaining };
+    const error = asRampSignal({ error: classified, deployment, sizeClass, ...room, now });
     this.emit('upstream', {
       deployment: deployment.id,
       target: upstreamIdentity(deployment, call.endpoint),
