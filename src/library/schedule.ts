@@ -123,7 +123,7 @@ export async function schedule<T>(
       } finally {
         // The caller's own answer: its usage when `usageOf` read one, else the estimate is all that is known.
         await outcome.settlement.settle(usage, {
-          delivered: usage ?? outcome.settlement.admitted.request.cost,
+          delivered: usage ?? outcome.settlement.admitted.reservation.cost,
         });
       }
       return value;

@@ -5,50 +5,60 @@
  * The pure `FairScheduler` decides the order; this class does the async part
  * (store round trips, timers, abort signals). One pump runs at a time. A
  * candidate refused by bucket K "holds" K for the rest of the round: later
- * candidates touching K are skipped, so small requests cannot overtake a
- * large head forever (the capacity it waits for is reserved ahead for it),
- * while requests on other buckets still flow. A head cannot block forever
- * either: its wait is finite (its cost fits the bucket's capacity) and it is
- * refused as soon as that wait would pass its deadline.
+ * candidates' choices touching K are not offered, so small requests cannot
+ * overtake a large head forever (the capacity it waits for is reserved ahead
+ * for it), while requests on other buckets still flow. A head cannot block
+ * forever either: its wait is finite (its cost fits the bucket's capacity)
+ * and it is refused as soon as that wait would pass its deadline.
+ *
+ * A request may have several choices (placement.ts): it is granted on the
+ * first that fits when its turn comes, and waits for the soonest of them.
+ * A waiting request holds back only work that needs the same capacity: a
+ * newcomer skips the queue unless queued work at its class or above waits
+ * on one of its buckets, and each lane of a tenant (runtime: one per model
+ * group) queues apart.
  */
 import { type Cancel, type Clock, systemClock } from '../core/clock.js';
-import { type Cost, tokensOf, type Usage } from '../core/cost.js';
-import type { Decision, RefusalReason, Reservation, SettleOutcome } from '../core/decision.js';
+import { tokensOf, type Usage } from '../core/cost.js';
+import type { RefusalReason, Reservation, SettleOutcome } from '../core/decision.js';
 import { type Leased, LeaseHeap } from '../core/lease-heap.js';
 import type { BucketSpec } from '../core/limit.js';
 import { FairScheduler, type Schedulable } from '../core/scheduler/fair-scheduler.js';
 import { type SettleOptions, type Store, StoreUnavailableError } from '../stores/store.js';
+import { type AdmissionChoice, type PlacementOptions, Placing, soonest, type Tried } from './placement.js';
 import { QueuedCost } from './queued-cost.js';
+import { WaitingOn } from './waiting-on.js';
 
-export interface AdmissionRequest {
+export type { AdmissionChoice } from './placement.js';
+
+/** A request's own buckets and cost are its first choice; `alternatives` follow it. */
+export interface AdmissionRequest extends AdmissionChoice {
   readonly tenant: string;
   /** Class index, 0 = most urgent. */
   readonly priority: number;
   /** Tenant weight inside its class (default 1). */
   readonly weight?: number;
-  readonly buckets: readonly BucketSpec[];
-  readonly cost: Cost;
-  /**
-   * What the request is expected to keep of its buckets once settled, when
-   * less than `cost` (a reserved output maximum the answer rarely reaches,
-   * refunded at settlement). Queued work ahead of a request is counted at
-   * this in the wait forecast; the request itself must still fit at `cost`.
-   */
-  readonly keeps?: Cost;
+  /** Other ways to serve it (the other deployments of its group), after its own. */
+  readonly alternatives?: readonly AdmissionChoice[];
+  /** Which choices are the spill tier, and the weighted turns among them. */
+  readonly placement?: PlacementOptions;
   /** Epoch ms by which the request must be admitted (Infinity: no deadline). */
   readonly deadline: number;
   readonly signal?: AbortSignal;
   readonly leaseMs?: number;
   /**
    * Requests of one tenant in different lanes queue apart (the order inside
-   * a tenant's queue is kept, lane by lane): a long-context call waiting
-   * for its class's own limit must not hold back its tenant's small calls.
+   * a tenant's queue is kept, lane by lane): a call waiting for one model
+   * group, or for its size class's own limit, must not hold back its
+   * tenant's calls that other capacity can serve.
    */
   readonly lane?: string;
 }
 
 export interface Admitted {
   readonly admitted: true;
+  /** Which choice took it: 0 its own buckets, i the alternative i - 1. */
+  readonly choice: number;
   readonly reservation: Reservation;
   readonly waitedMs: number;
   /** Remaining units per bucket after the grant, in request order. */
@@ -81,6 +91,8 @@ export interface Refused {
   /** The bucket that bound, when one did. */
   readonly limitedBy: BucketSpec | undefined;
   readonly limitReason: RefusalReason | undefined;
+  /** The choice whose decision this refusal reports (`remaining` is per bucket of that choice). */
+  readonly choice: number;
   /** Units still available per bucket when the store decided (undefined when it did not). */
   readonly remaining: readonly number[] | undefined;
   readonly waitedMs: number;
@@ -123,8 +135,15 @@ class Ticket implements Schedulable, Leased {
   removeAbortListener: (() => void) | undefined;
   /** The bucket it last waited on: what a refusal at its deadline names (a tenant's own budget is a 429). */
   limitedBy: BucketSpec | undefined;
+  /** Its choice `limitedBy` belongs to. */
+  limitedChoice = 0;
+  /** Bucket keys registered in `WaitingOn` for it. */
+  waitingOn: readonly string[] = [];
+  /** The choices its queued cost is counted on: those in force when it was queued. */
+  readonly counted: readonly AdmissionChoice[];
   constructor(
     readonly request: AdmissionRequest,
+    readonly placing: Placing,
     readonly enqueuedAt: number,
     readonly resolve: (result: AdmissionResult) => void,
   ) {
@@ -133,10 +152,20 @@ class Ticket implements Schedulable, Leased {
     this.weight = request.weight ?? 1;
     this.tokens = tokensOf(request.cost);
     this.expiresAt = request.deadline;
+    this.counted = placing.choices.filter((_, i) => placing.inForce(i));
   }
   get deadline(): number {
     return this.request.deadline;
   }
+}
+
+/** What one offer of a request's choices to the store came to. */
+interface Offered {
+  readonly granted: Tried | undefined;
+  /** Every choice tried, in order (the grant last when there is one). */
+  readonly tried: readonly Tried[];
+  /** Whether every choice in force was tried (none was left out because work ahead holds it). */
+  readonly whole: boolean;
 }
 
 const MIN_QUEUE_RETRY_MS = 1_000;
@@ -144,6 +173,11 @@ const MIN_QUEUE_RETRY_MS = 1_000;
 /** The scheduler's queue of a request: its tenant's, or its tenant's lane. */
 function queueOf(request: AdmissionRequest): string {
   return request.lane === undefined ? request.tenant : `${request.tenant}\u0000${request.lane}`;
+}
+
+/** Every way to serve `request`, its own buckets first. */
+export function choicesOf(request: AdmissionRequest): readonly AdmissionChoice[] {
+  return request.alternatives?.length ? [request, ...request.alternatives] : [request];
 }
 
 export class Admission {
@@ -154,6 +188,8 @@ export class Admission {
   private readonly deadlines = new LeaseHeap<Ticket>();
   /** Work queued per bucket, to tell at arrival whether the deadline can be met. */
   private readonly queuedCost: QueuedCost;
+  /** Buckets queued work waits on: who may skip the queue. */
+  private readonly waiting: WaitingOn;
   private readonly concurrencyPollMs: number;
   private readonly classes: number;
   private pumping = false;
@@ -178,6 +214,7 @@ export class Admission {
     this.concurrencyPollMs = options.concurrencyPollMs ?? 250;
     this.classes = options.classes ?? 4;
     this.queuedCost = new QueuedCost(this.classes);
+    this.waiting = new WaitingOn(this.classes);
     this.scheduler = new FairScheduler<Ticket>({
       classes: this.classes,
       maxQueuedPerClass: options.maxQueuedPerClass,
@@ -192,62 +229,97 @@ export class Admission {
     if (this.closed) return this.refusal(request, 'closed', 0, undefined, arrivedAt);
     if (request.signal?.aborted) return this.refusal(request, 'aborted', 0, undefined, arrivedAt);
 
-    let limitedBy: BucketSpec | undefined;
-    if (!this.queuedAtOrAbove(request.priority)) {
-      const decision = await this.reserve(request);
-      if (decision instanceof Error) return this.unavailable(request, decision, arrivedAt);
+    const placing = new Placing(choicesOf(request), request.placement);
+    const keys = placing.keys();
+    let limited: Tried | undefined;
+    let waitingOn: readonly string[] = [...keys];
+    if (!this.waiting.blocks(keys, request.priority)) {
+      const offered = await this.offer(placing, request, undefined);
+      if (offered instanceof Error) return this.unavailable(request, offered, arrivedAt);
       const now = this.clock.now();
-      if (decision.granted && decision.reservation) {
+      const { granted } = offered;
+      if (granted?.decision.reservation) {
         if (request.signal?.aborted) {
-          await this.store.settle(decision.reservation);
+          await this.store.settle(granted.decision.reservation);
           return this.refusal(request, 'aborted', 0, undefined, arrivedAt);
         }
         this.admittedCount++;
-        return {
-          admitted: true,
-          reservation: decision.reservation,
-          waitedMs: now - arrivedAt,
-          remaining: decision.remaining,
-          request,
-        };
+        return this.admitted(request, granted, arrivedAt, now);
       }
-      const early = this.refusalFor(decision, request, now);
-      if (early) return this.refusal(request, early, decision.retryAfterMs, decision, arrivedAt);
+      limited = soonest(placing, offered.tried);
+      const early = this.refusalFor(placing, offered, request, now);
+      if (early && limited)
+        return this.refusal(request, early, limited.decision.retryAfterMs, limited, arrivedAt);
       if (this.scheduler.size > 0) {
-        const late = this.beyondDeadline(request, decision.remaining, decision, arrivedAt);
+        const remaining = new Map(offered.tried.map((t) => [t.index, t.decision.remaining]));
+        const late = this.beyondDeadline(request, placing, remaining, limited, arrivedAt);
         if (late) return late;
       }
-      limitedBy = decision.limitedBy;
+      waitingOn = waitedOn(offered.tried);
     } else {
-      // Others wait ahead: see whether this one can still make its deadline.
-      const snapshots = await this.store.peek(request.buckets).catch(() => undefined);
-      if (snapshots) {
-        const remaining = snapshots.map((s) => s.remaining);
-        const late = this.beyondDeadline(request, remaining, undefined, arrivedAt);
+      // Others wait ahead on this capacity: see whether this one can still make its deadline.
+      const remaining = await this.remainingOf(placing);
+      if (remaining) {
+        const late = this.beyondDeadline(request, placing, remaining, undefined, arrivedAt);
         if (late) return late;
       }
     }
-    return this.enqueue(request, arrivedAt, limitedBy);
+    return this.enqueue(request, placing, arrivedAt, { limited, waitingOn });
   }
 
-  /** A refusal when the work queued ahead cannot drain before `request`'s deadline. */
+  /** What each choice's buckets hold now (one peek), or undefined when the store cannot say. */
+  private async remainingOf(placing: Placing): Promise<Map<number, readonly number[]> | undefined> {
+    const specs = placing.choices.flatMap((c) => c.buckets);
+    const snapshots = await this.store.peek(specs).catch(() => undefined);
+    if (!snapshots) return undefined;
+    const out = new Map<number, readonly number[]>();
+    let at = 0;
+    placing.choices.forEach((choice, i) => {
+      out.set(
+        i,
+        snapshots.slice(at, at + choice.buckets.length).map((s) => s.remaining),
+      );
+      at += choice.buckets.length;
+    });
+    return out;
+  }
+
+  /**
+   * A refusal when the work queued ahead cannot drain before `request`'s
+   * deadline on any choice it may use (the spill tier included: it would spill).
+   */
   private beyondDeadline(
     request: AdmissionRequest,
-    remaining: readonly number[],
-    decision: Decision | undefined,
+    placing: Placing,
+    remaining: ReadonlyMap<number, readonly number[]>,
+    limited: Tried | undefined,
     arrivedAt: number,
   ): Refused | undefined {
     if (request.deadline === Number.POSITIVE_INFINITY) return undefined;
-    const wait = this.queuedCost.wait(request, remaining);
-    if (this.clock.now() + wait.ms <= request.deadline) return undefined;
-    return this.refusal(
-      request,
-      'deadline',
-      wait.ms,
-      decision,
-      arrivedAt,
-      wait.bucket ?? decision?.limitedBy,
-    );
+    const wait = this.forecast(request, placing, remaining, true);
+    if (!wait || this.clock.now() + wait.ms <= request.deadline) return undefined;
+    return this.refusal(request, 'deadline', wait.ms, limited, arrivedAt, {
+      limitedBy: wait.bucket ?? limited?.decision.limitedBy,
+      choice: wait.index,
+    });
+  }
+
+  /** The soonest a choice could take `request` after the work queued ahead of it. */
+  private forecast(
+    request: AdmissionRequest,
+    placing: Placing,
+    remaining: ReadonlyMap<number, readonly number[]>,
+    spillToo: boolean,
+  ): { ms: number; bucket: BucketSpec | undefined; index: number } | undefined {
+    let best: { ms: number; bucket: BucketSpec | undefined; index: number } | undefined;
+    placing.choices.forEach((choice, index) => {
+      if (placing.dead.has(index) || !(spillToo || placing.inForce(index))) return;
+      const held = remaining.get(index);
+      // Not asked yet (a spill tier not offered): it may well have room now.
+      const wait = held ? this.queuedCost.wait(request, choice, held) : { ms: 0, bucket: undefined };
+      if (!best || wait.ms < best.ms) best = { ...wait, index };
+    });
+    return best;
   }
 
   /** Settles an admitted request and lets queued work use what it gave back. */
@@ -255,7 +327,7 @@ export class Admission {
     const outcome = await this.store.settle(admitted.reservation, usage, options);
     if (outcome === 'settled' && usage) {
       const { request } = admitted;
-      const delta = usage.inputTokens + usage.outputTokens - tokensOf(request.cost);
+      const delta = usage.inputTokens + usage.outputTokens - tokensOf(admitted.reservation.cost);
       this.scheduler.adjust(queueOf(request), request.priority, delta, request.weight ?? 1);
     }
     this.notify();
@@ -291,26 +363,30 @@ export class Admission {
 
   private enqueue(
     request: AdmissionRequest,
+    placing: Placing,
     arrivedAt: number,
-    limitedBy?: BucketSpec | undefined,
+    last: { limited: Tried | undefined; waitingOn: readonly string[] },
   ): Promise<AdmissionResult> {
     return new Promise<AdmissionResult>((resolve) => {
       if (request.signal?.aborted) {
         resolve(this.refusal(request, 'aborted', 0, undefined, arrivedAt));
         return;
       }
-      const ticket = new Ticket(request, arrivedAt, resolve);
-      ticket.limitedBy = limitedBy;
+      const ticket = new Ticket(request, placing, arrivedAt, resolve);
+      ticket.limitedBy = last.limited?.decision.limitedBy;
+      ticket.limitedChoice = last.limited?.index ?? 0;
       const offered = this.scheduler.offer(ticket);
       if (!offered.accepted) {
         resolve(this.refusal(request, 'queue_full', this.queueRetryMs(), undefined, arrivedAt));
         return;
       }
       this.deadlines.push(ticket);
-      this.queuedCost.add(request);
+      this.queuedCost.add(ticket.request, ticket.counted);
+      this.waitOn(ticket, last.waitingOn);
       for (const victim of offered.shed) {
         this.deadlines.remove(victim);
-        this.queuedCost.remove(victim.request);
+        this.queuedCost.remove(victim.request, victim.counted);
+        this.waitOn(victim, []);
         this.finish(
           victim,
           this.refusal(victim.request, 'shed', this.queueRetryMs(), undefined, victim.enqueuedAt),
@@ -328,6 +404,13 @@ export class Admission {
       }
       void this.pump();
     });
+  }
+
+  /** Registers the buckets `ticket` now waits on (none: it left the queue). */
+  private waitOn(ticket: Ticket, keys: readonly string[]): void {
+    this.waiting.remove(ticket.waitingOn, ticket.priority);
+    ticket.waitingOn = keys;
+    this.waiting.add(keys, ticket.priority);
   }
 
   private async pump(): Promise<void> {
@@ -356,57 +439,114 @@ export class Admission {
     let changed = this.expireDeadlines(this.clock.now());
     for (const ticket of this.scheduler.candidates(this.clock.now())) {
       if (ticket.done) continue;
-      if (ticket.request.buckets.some((b) => held.has(b.key))) continue;
-      const decision = await this.reserve(ticket.request);
-      if (decision instanceof Error) {
+      const offered = await this.offer(ticket.placing, ticket.request, held);
+      if (offered instanceof Error) {
         if (!ticket.done) {
           this.dequeue(ticket);
           changed = true;
-          this.finish(ticket, this.unavailable(ticket.request, decision, ticket.enqueuedAt));
+          this.finish(ticket, this.unavailable(ticket.request, offered, ticket.enqueuedAt));
         }
         continue;
       }
       const now = this.clock.now();
+      const { granted } = offered;
       if (ticket.done) {
         // Aborted while the store decided: give the grant back.
-        if (decision.reservation) await this.store.settle(decision.reservation);
+        if (granted?.decision.reservation) await this.store.settle(granted.decision.reservation);
         continue;
       }
-      if (decision.granted && decision.reservation) {
+      if (granted) {
         this.dequeue(ticket, true);
         this.admittedCount++;
         changed = true;
-        this.finish(ticket, {
-          admitted: true,
-          reservation: decision.reservation,
-          waitedMs: now - ticket.enqueuedAt,
-          remaining: decision.remaining,
-          request: ticket.request,
-        });
+        this.finish(ticket, this.admitted(ticket.request, granted, ticket.enqueuedAt, now));
         continue;
       }
-      const cause = this.refusalFor(decision, ticket.request, now);
+      if (offered.tried.length === 0) continue; // every choice is held by work ahead
+      const limited = soonest(ticket.placing, offered.tried) as Tried;
+      const cause = this.refusalFor(ticket.placing, offered, ticket.request, now);
       if (cause) {
         this.dequeue(ticket);
         changed = true;
         this.finish(
           ticket,
-          this.refusal(ticket.request, cause, decision.retryAfterMs, decision, ticket.enqueuedAt),
+          this.refusal(ticket.request, cause, limited.decision.retryAfterMs, limited, ticket.enqueuedAt),
         );
         continue;
       }
-      if (decision.limitedBy) {
-        held.add(decision.limitedBy.key);
-        ticket.limitedBy = decision.limitedBy;
+      for (const t of offered.tried) {
+        const { decision } = t;
+        if (decision.limitedBy) held.add(decision.limitedBy.key);
+        if (!ticket.placing.inForce(t.index)) continue;
+        const retryMs =
+          decision.reason === 'concurrency'
+            ? Math.min(decision.retryAfterMs, this.concurrencyPollMs)
+            : decision.retryAfterMs;
+        wake = Math.min(wake, now + retryMs);
       }
-      const retryMs =
-        decision.reason === 'concurrency'
-          ? Math.min(decision.retryAfterMs, this.concurrencyPollMs)
-          : decision.retryAfterMs;
-      wake = Math.min(wake, now + retryMs);
+      if (limited.decision.limitedBy) {
+        ticket.limitedBy = limited.decision.limitedBy;
+        ticket.limitedChoice = limited.index;
+      }
+      this.waitOn(ticket, waitedOn(offered.tried));
     }
     if (changed) this.again = true;
     this.scheduleWake(Math.min(wake, this.deadlines.peekExpiry()));
+  }
+
+  /**
+   * Offers the choices in force to the store, first tier first; the spill
+   * tier follows at once when the first cannot admit the request before its
+   * deadline (work queued ahead included). Never thrown: an error is returned.
+   */
+  private async offer(
+    placing: Placing,
+    request: AdmissionRequest,
+    held: ReadonlySet<string> | undefined,
+  ): Promise<Offered | Error> {
+    const tried: Tried[] = [];
+    let whole = true;
+    for (const tier of ['first', 'spill'] as const) {
+      if (tier === 'spill' && !placing.spilling) {
+        if (!placing.hasSpill || !(placing.firstTierDead || this.missesDeadline(placing, request, tried)))
+          break;
+        placing.spilling = true;
+      }
+      const offer = placing.offer(tier, held);
+      if (offer.length < placing.countOpen(tier)) whole = false;
+      if (offer.length === 0) continue;
+      const fit = await this.store
+        .reserveFirst(
+          offer.map((i) => placing.choices[i] as AdmissionChoice),
+          { leaseMs: request.leaseMs },
+        )
+        .catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
+      placing.settle(offer, fit instanceof Error ? -1 : fit.choice);
+      if (fit instanceof Error) return fit;
+      fit.decisions.forEach((decision, k) => {
+        const index = offer[k] as number;
+        tried.push({ index, decision });
+        if (decision.reason === 'too_large') placing.dead.add(index);
+      });
+      if (fit.choice >= 0) {
+        return { granted: tried[tried.length - 1], tried, whole };
+      }
+    }
+    return { granted: undefined, tried, whole };
+  }
+
+  /** Whether no first-tier choice can admit `request` before its deadline, work queued ahead included. */
+  private missesDeadline(placing: Placing, request: AdmissionRequest, tried: readonly Tried[]): boolean {
+    if (request.deadline === Number.POSITIVE_INFINITY) return false;
+    const remaining = new Map(tried.map((t) => [t.index, t.decision.remaining]));
+    const queued = this.forecast(request, placing, remaining, false)?.ms ?? 0;
+    let soonestMs = Number.POSITIVE_INFINITY;
+    for (const t of tried) {
+      if (placing.dead.has(t.index)) continue;
+      soonestMs = Math.min(soonestMs, t.decision.retryAfterMs);
+    }
+    if (soonestMs === Number.POSITIVE_INFINITY) return tried.length > 0;
+    return this.clock.now() + Math.max(soonestMs, queued) > request.deadline;
   }
 
   /** Refuses every queued ticket whose deadline has come; true when any was. */
@@ -415,11 +555,15 @@ export class Admission {
     while (this.deadlines.peekExpiry() <= now) {
       const ticket = this.deadlines.pop() as Ticket;
       this.scheduler.remove(ticket);
-      this.queuedCost.remove(ticket.request);
+      this.queuedCost.remove(ticket.request, ticket.counted);
+      this.waitOn(ticket, []);
       any = true;
       this.finish(
         ticket,
-        this.refusal(ticket.request, 'deadline', 0, undefined, ticket.enqueuedAt, ticket.limitedBy),
+        this.refusal(ticket.request, 'deadline', 0, undefined, ticket.enqueuedAt, {
+          limitedBy: ticket.limitedBy,
+          choice: ticket.limitedChoice,
+        }),
       );
     }
     return any;
@@ -429,14 +573,19 @@ export class Admission {
   private dequeue(ticket: Ticket, granted = false): void {
     if (granted) this.scheduler.dispatched(ticket);
     else this.scheduler.remove(ticket);
-    if (this.deadlines.remove(ticket)) this.queuedCost.remove(ticket.request);
+    if (this.deadlines.remove(ticket)) this.queuedCost.remove(ticket.request, ticket.counted);
+    this.waitOn(ticket, []);
   }
 
-  /** The store's decision, or the error it failed with (never thrown: a refusal follows). */
-  private reserve(request: AdmissionRequest): Promise<Decision | Error> {
-    return this.store
-      .reserve(request.buckets, request.cost, { leaseMs: request.leaseMs })
-      .catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
+  private admitted(request: AdmissionRequest, granted: Tried, arrivedAt: number, now: number): Admitted {
+    return {
+      admitted: true,
+      choice: granted.index,
+      reservation: granted.decision.reservation as Reservation,
+      waitedMs: now - arrivedAt,
+      remaining: granted.decision.remaining,
+      request,
+    };
   }
 
   /** The store could not decide: refused as `unavailable`, back when the store says (or soon). */
@@ -445,14 +594,24 @@ export class Admission {
     return this.refusal(request, 'unavailable', retryMs, undefined, arrivedAt);
   }
 
-  /** Why a refused decision ends the wait now, or undefined to keep waiting. */
-  private refusalFor(decision: Decision, request: AdmissionRequest, now: number): RefusalCause | undefined {
-    if (decision.reason === 'too_large') return 'too_large';
-    // A concurrency wait is only an upper bound: a settle may free a slot much sooner.
-    if (decision.reason !== 'concurrency' && now + decision.retryAfterMs > request.deadline)
-      return 'deadline';
+  /** Why the choices' refusals end the wait now, or undefined to keep waiting. */
+  private refusalFor(
+    placing: Placing,
+    offered: Offered,
+    request: AdmissionRequest,
+    now: number,
+  ): RefusalCause | undefined {
+    if (placing.impossible) return 'too_large';
     if (now >= request.deadline) return 'deadline';
-    return undefined;
+    // A choice left out (held by work ahead) or a spill tier not yet in force may still serve it.
+    if (!offered.whole || (placing.hasSpill && !placing.spilling)) return undefined;
+    for (const { index, decision } of offered.tried) {
+      if (!placing.inForce(index)) continue;
+      // A concurrency wait is only an upper bound: a settle may free a slot much sooner.
+      if (decision.reason === 'concurrency' || now + decision.retryAfterMs <= request.deadline)
+        return undefined;
+    }
+    return 'deadline';
   }
 
   private scheduleWake(at: number): void {
@@ -472,11 +631,6 @@ export class Admission {
     });
   }
 
-  private queuedAtOrAbove(priority: number): boolean {
-    for (let p = 0; p <= priority; p++) if (this.scheduler.sizeOf(p) > 0) return true;
-    return false;
-  }
-
   /** Retry hint for queue refusals: when the queue is next expected to move. */
   private queueRetryMs(): number {
     const untilWake = this.wakeAt - this.clock.now();
@@ -494,20 +648,32 @@ export class Admission {
     request: AdmissionRequest,
     cause: RefusalCause,
     retryAfterMs: number,
-    decision: Decision | undefined,
+    reported: Tried | undefined,
     arrivedAt: number,
-    limitedBy: BucketSpec | undefined = decision?.limitedBy,
+    named: { limitedBy: BucketSpec | undefined; choice: number } = {
+      limitedBy: reported?.decision.limitedBy,
+      choice: reported?.index ?? 0,
+    },
   ): Refused {
     this.refusedCount[cause]++;
+    const decision = reported?.decision;
     return {
       admitted: false,
       cause,
       retryAfterMs,
-      limitedBy,
+      limitedBy: named.limitedBy,
       limitReason: decision?.reason,
-      remaining: decision?.remaining,
+      choice: named.choice,
+      remaining: named.choice === (reported?.index ?? 0) ? decision?.remaining : undefined,
       waitedMs: this.clock.now() - arrivedAt,
       request,
     };
   }
+}
+
+/** The buckets a refused offer waits on: what bound each choice tried. */
+function waitedOn(tried: readonly Tried[]): string[] {
+  const keys: string[] = [];
+  for (const { decision } of tried) if (decision.limitedBy) keys.push(decision.limitedBy.key);
+  return keys;
 }

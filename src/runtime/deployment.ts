@@ -4,6 +4,7 @@
  * adapted by AIMD, or learned from the provider's headers), its circuit
  * breaker, its retry budget and the last rate-limit headers it sent.
  */
+
 import type { Dimension } from '../core/cost.js';
 import { type BucketScope, type BucketSpec, defineBucket, type Window, withLimit } from '../core/limit.js';
 import type { ProviderAdapter, ProviderKind, RateLimitObservation } from '../providers/adapter.js';
@@ -41,7 +42,11 @@ export interface DeploymentConfig {
   longContext?: LongContextConfig;
   /** Names of pools (shared org / project limits) this deployment draws from. */
   pools?: string[];
-  /** Share of traffic among the deployments that can take a request now. Default 1. */
+  /**
+   * Share of traffic among the deployments of its group that can take a
+   * request now. When no deployment of the group sets one, shares follow
+   * the declared limits (model-groups.ts).
+   */
   weight?: number;
   /**
    * `reserved` capacity (provisioned, already paid for) serves first;

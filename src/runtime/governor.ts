@@ -28,12 +28,12 @@ import {
 import { Settlement } from './exchange/settlement.js';
 import { applyObservations, applyRateLimited } from './feedback.js';
 import { LeaseKeeper } from './lease-keeper.js';
-import { type GovernorTopology, ModelGroups } from './model-groups.js';
+import { type GovernorTopology, type ModelGroup, ModelGroups } from './model-groups.js';
 import { asRampSignal } from './ramp.js';
 import { inSeconds, limitRef, type Refusal, refusal, refusalFromAdmission, statusOf } from './refusal.js';
 import { DEFAULT_MAX_CLIENT_WAIT_MS, type RetryVerdict, retryPolicy } from './retry-policy.js';
 import { outageOf, takeOutOfRotation } from './rotation.js';
-import { loneDeployment, type RankedDeployment, rankDeployments } from './router.js';
+import { rankDeployments } from './router.js';
 import type { SizeClass } from './size-class.js';
 import { budgetFromSnapshots, budgetOf, type TenantBudget } from './tenant-budget.js';
 import type { Tenant } from './tenants.js';
@@ -58,6 +58,14 @@ export interface GovernorOptions extends GovernorTopology {
 }
 
 const ERROR_BODY_LIMIT = 64 * 1024;
+
+/** Where an attempt may go: deployments of one group in the order placement offers them. */
+interface Places {
+  readonly group: ModelGroup;
+  readonly deployments: readonly Deployment[];
+  /** Where on-demand deployments begin behind reserved ones (undefined: one tier). */
+  readonly spillFrom: number | undefined;
+}
 const NOTHING_YET = Object.freeze({ waitedMs: 0, budget: undefined, attempts: 0 });
 
 export class Governor {
@@ -155,63 +163,78 @@ export class Governor {
     return outcome;
   }
 
-  /** Attempts until an outcome: pick a deployment, admit, send; fall back or retry as the policies say. */
+  /** Attempts until an outcome: place on the group's deployments, admit, send; fall back or retry as the policies say. */
   private async run<R extends UpstreamReply>(
     plan: CallPlan<R>,
     transport: Transport<R>,
   ): Promise<Outcome<R>> {
     for (;;) {
-      // Nothing failed yet and no downgrade to weigh: a lone deployment needs no ranking.
-      const lone =
-        plan.failed.size === 0 && !(plan.call.downgrade === true && plan.downgradeTo)
-          ? loneDeployment(plan.chain, this.clock.now())
-          : undefined;
-      const picked =
-        lone ??
-        (await this.pick(plan, plan.excludeFailed ? plan.failed : undefined, plan.call.downgrade === true))
-          ?.deployment;
-      if (!picked) {
+      const places = await this.places(
+        plan,
+        plan.excludeFailed ? plan.failed : undefined,
+        plan.call.downgrade === true,
+      );
+      if (!places) {
         if (plan.excludeFailed && plan.failed.size > 0 && !plan.lastFailure) {
           plan.excludeFailed = false;
           continue;
         }
         return this.endWithoutDeployment(plan);
       }
-      const step = await this.attempt(plan, picked, transport);
+      const step = await this.attempt(plan, places, transport);
       if (step !== 'next') return step;
     }
   }
 
   /**
-   * One attempt on `deployment`: admit, send, read the answer. Returns the
-   * call's outcome, or 'next' when another attempt should follow (fallback
-   * or retry, decided by `afterFailure`).
+   * One attempt: admit on whichever of `places` fits first, send, read the
+   * answer. Returns the call's outcome, or 'next' when another attempt
+   * should follow (fallback or retry, decided by `afterFailure`).
    */
   private async attempt<R extends UpstreamReply>(
     plan: CallPlan<R>,
-    deployment: Deployment,
+    places: Places,
     transport: Transport<R>,
   ): Promise<Outcome<R> | 'next'> {
     const { call, tenant, group } = plan;
-    // Priced on each attempt: this deployment's learned corrections, as they stand now.
-    const cost = this.estimates.price(deployment, plan.basis);
-    const sizeClass = deployment.sizeClassOf(cost.inputTokens);
-    const buckets = this.bucketsOf(deployment, plan, sizeClass);
+    // Priced on each attempt and per deployment: its learned corrections, as they stand now.
+    const options = places.deployments.map((deployment) => {
+      const cost = this.estimates.price(deployment, plan.basis);
+      const sizeClass = deployment.sizeClassOf(cost.inputTokens);
+      return {
+        deployment,
+        sizeClass,
+        choice: {
+          buckets: this.bucketsOf(deployment, plan, sizeClass),
+          cost,
+          keeps: this.estimates.kept(cost, { group: group.name, tenant: tenant.id }),
+          turn: places.group.turn(deployment),
+        },
+      };
+    });
+    const [first, ...rest] = options as [(typeof options)[0], ...typeof options];
     const admitted = await this.admission.admit({
       tenant: tenant.id,
       priority: plan.priority,
       weight: tenant.weight,
-      buckets,
-      cost,
-      keeps: this.estimates.kept(cost, { group: group.name, tenant: tenant.id }),
+      ...first.choice,
+      alternatives: rest.map((o) => o.choice),
+      placement: { spillFrom: places.spillFrom, turns: places.group.turns },
       deadline: plan.deadline,
       signal: call.signal,
       leaseMs: this.leaseMs,
-      // Long-context calls wait for their class's own limits in a lane of their own.
-      ...(sizeClass === 'long_context' && { lane: sizeClass }),
+      // A call waits for its group's capacity in a lane of its own (no head-of-line blocking
+      // across groups); long-context calls wait for their class's own limits apart too.
+      lane:
+        first.sizeClass === 'long_context'
+          ? `${places.group.name}\u0000${first.sizeClass}`
+          : places.group.name,
     });
     plan.waitedMs += admitted.waitedMs;
-    if (!admitted.admitted) return this.onAdmissionRefused(plan, deployment, admitted, buckets);
+    const placed = options[admitted.choice] ?? first;
+    const { deployment, sizeClass } = placed;
+    const { buckets, cost } = placed.choice;
+    if (!admitted.admitted) return this.onAdmissionRefused(plan, places, admitted, buckets);
     const circuit = deployment.circuit.onSend(this.clock.now());
     if (!circuit) {
       // The circuit opened, or its one probe left, while this call waited for admission: nothing is sent.
@@ -281,7 +304,7 @@ export class Governor {
   ): Promise<Outcome<R> | 'next'> {
     const { call, tenant, group } = plan;
     const { admitted, settlement, circuit, sizeClass } = held;
-    const cost = admitted.request.cost;
+    const cost = admitted.reservation.cost;
     const target = upstreamTarget(deployment, call);
     const budget = budgetOf(held.buckets, admitted.remaining);
     if (plan.governed) {
@@ -396,24 +419,28 @@ export class Governor {
   }
 
   /**
-   * Admission said no: another deployment may have room when this one's own
-   * limits bind — also for a call too large for this one's whole limit (a
-   * fallback with larger limits can still serve it).
+   * Admission said no on every deployment of the group: a fallback group may
+   * have room when the group's own limits bind — also for a call too large
+   * for the group's whole limits (a fallback with larger limits can still serve it).
    */
   private async onAdmissionRefused<R extends UpstreamReply>(
     plan: CallPlan<R>,
-    deployment: Deployment,
+    places: Places,
     refused: Refused,
     buckets: readonly BucketSpec[],
   ): Promise<Outcome<R> | 'next'> {
     const ref = refused.limitedBy ? limitRef(refused.limitedBy) : undefined;
     if (ref && ref.scope !== 'tenant' && refused.cause !== 'aborted') {
-      plan.failed.add(deployment);
+      for (const d of places.deployments) plan.failed.add(d);
       plan.lastRefusal = { refused, buckets };
-      const alternative = await this.pick(plan, plan.failed, false);
+      const alternative = await this.places(plan, plan.failed, false);
       if (alternative) {
-        this.emit('fallback', { from: deployment.id, to: alternative.deployment.id, errorKind: 'capacity' });
-        // The next pick must skip this one too: routing may not see what refused it (a pool, work queued ahead).
+        this.emit('fallback', {
+          from: (places.deployments[refused.choice] ?? places.deployments[0])?.id ?? '',
+          to: alternative.deployments[0]?.id ?? '',
+          errorKind: 'capacity',
+        });
+        // The next placement must skip these too: routing may not see what refused them (a pool, work queued ahead).
         plan.excludeFailed = true;
         return 'next';
       }
@@ -436,9 +463,10 @@ export class Governor {
     plan.failed.add(deployment);
     const deployments = plan.chain.reduce((n, g) => n + g.deployments.length, 0);
     if (plan.attempts >= Math.max(this.maxAttempts, deployments)) return stop();
-    const alternative = await this.pick(plan, plan.failed, false);
+    const alternative = await this.places(plan, plan.failed, false);
     if (alternative) {
-      this.emit('fallback', { from: deployment.id, to: alternative.deployment.id, errorKind: error.kind });
+      const to = alternative.deployments[0]?.id ?? '';
+      this.emit('fallback', { from: deployment.id, to, errorKind: error.kind });
       plan.excludeFailed = true;
       return 'next';
     }
@@ -467,26 +495,33 @@ export class Governor {
     return 'next';
   }
 
-  /** The deployment to try next: the chain's groups in order, each ranked by headroom. */
-  private async pick<R extends UpstreamReply>(
+  /**
+   * Where the next attempt may go: every open deployment (circuit letting
+   * calls through, not excluded) of the first group of the chain that has
+   * one, reserved capacity first. With `downgrade`, the cheaper group's
+   * when the group's best headroom is below its threshold and the cheaper
+   * one does better (one peek of both groups' buckets).
+   */
+  private async places<R extends UpstreamReply>(
     plan: CallPlan<R>,
     exclude: ReadonlySet<Deployment> | undefined,
     downgrade: boolean,
-  ): Promise<RankedDeployment | undefined> {
+  ): Promise<Places | undefined> {
     const now = this.clock.now();
     const primary = plan.group;
     for (const group of plan.chain) {
-      const candidates = exclude ? group.deployments.filter((d) => !exclude.has(d)) : group.deployments;
+      const open = group.deployments.filter((d) => !exclude?.has(d) && d.circuit.allows(now));
+      if (open.length === 0) continue;
       const cheaper = downgrade && group === primary ? plan.downgradeTo : undefined;
-      const ranked = await rankDeployments(candidates, plan.cost, this.store, now, cheaper !== undefined);
-      const best = ranked[0];
-      if (!best) continue;
-      if (cheaper && primary.downgrade && best.headroom < primary.downgrade.whenHeadroomBelow) {
-        // Measured even when alone: the comparison below needs its real wait and headroom.
-        const alt = (await rankDeployments(cheaper.deployments, plan.cost, this.store, now, true))[0];
-        if (alt && alt.waitMs <= best.waitMs && alt.headroom > best.headroom) return alt;
+      if (cheaper && primary.downgrade) {
+        const best = (await rankDeployments(open, plan.cost, this.store, now, true))[0];
+        if (best && best.headroom < primary.downgrade.whenHeadroomBelow) {
+          const alt = (await rankDeployments(cheaper.deployments, plan.cost, this.store, now, true))[0];
+          if (alt && alt.waitMs <= best.waitMs && alt.headroom > best.headroom)
+            return { group: cheaper, ...cheaper.arrange([alt.deployment]) };
+        }
       }
-      return best;
+      return { group, ...group.arrange(open) };
     }
     return undefined;
   }

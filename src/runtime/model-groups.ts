@@ -5,8 +5,10 @@
  * once; a reload builds a new one and keeps the state of unchanged
  * deployments.
  */
+
 import type { BucketSpec } from '../core/limit.js';
 import type { PriorityClasses } from '../core/scheduler/priority.js';
+import { type WeightedChoice, WeightedTurns } from '../core/scheduler/weighted-turns.js';
 import type { ProviderAdapter } from '../providers/adapter.js';
 import { type ApiFamily, familiesOf } from '../providers/api-family.js';
 import { type AdapterOptionsByKind, createAdapter } from '../providers/registry.js';
@@ -59,6 +61,29 @@ export class ModelGroup {
   ) {
     const families = deployments.map((d) => new Set(familiesOf(d.config.provider)));
     this.families = new Set([...(families[0] ?? [])].filter((f) => families.every((s) => s.has(f))));
+    this.turnOf = turnsOf(deployments);
+  }
+
+  /** `deployment`'s identity and share in this group's weighted turns. */
+  turn(deployment: Deployment): WeightedChoice {
+    return this.turnOf.get(deployment) ?? { id: deployment.id, weight: 1 };
+  }
+
+  /** Weighted turns among this group's deployments: their weights split its traffic. */
+  readonly turns = new WeightedTurns();
+  private readonly turnOf: ReadonlyMap<Deployment, WeightedChoice>;
+
+  /**
+   * `open` (deployments of this group) in the order placement offers them:
+   * reserved capacity first, and where on-demand begins when the group has
+   * both (on-demand takes only what reserved cannot serve before a deadline).
+   */
+  arrange(open: readonly Deployment[]): { deployments: Deployment[]; spillFrom: number | undefined } {
+    const reserved = open.filter((d) => d.config.capacity === 'reserved');
+    if (reserved.length === 0 || reserved.length === open.length)
+      return { deployments: [...open], spillFrom: undefined };
+    const onDemand = open.filter((d) => d.config.capacity !== 'reserved');
+    return { deployments: [...reserved, ...onDemand], spillFrom: reserved.length };
   }
 
   /** The adapter that reads requests for this group (its deployments share an API style). */
@@ -69,6 +94,29 @@ export class ModelGroup {
   serves(family: ApiFamily): boolean {
     return this.families.has(family);
   }
+}
+
+/** Limits that size a deployment, most telling first: the first every deployment declares sizes them all. */
+const SIZING_LIMITS = ['rpm', 'tpm', 'itpm', 'rps', 'tps', 'rpd', 'tpd', 'concurrency'] as const;
+
+/**
+ * Each deployment's share of the group's traffic: its configured weights
+ * when any is configured (1 where not), otherwise its size by the first
+ * limit every deployment declares, so a burst spreads in proportion to
+ * what each can take (two keys of 60 and 120 RPM: one third, two thirds);
+ * equal shares when nothing compares them.
+ */
+function turnsOf(deployments: readonly Deployment[]): Map<Deployment, WeightedChoice> {
+  const configured = deployments.some((d) => d.config.weight !== undefined);
+  const sizing = configured
+    ? undefined
+    : SIZING_LIMITS.find((name) => deployments.every((d) => (d.config.limits?.[name] ?? 0) > 0));
+  return new Map(
+    deployments.map((d) => [
+      d,
+      Object.freeze({ id: d.id, weight: sizing ? (d.config.limits?.[sizing] as number) : d.weight }),
+    ]),
+  );
 }
 
 export class ModelGroups {

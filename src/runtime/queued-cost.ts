@@ -12,10 +12,15 @@
  * reserved output maximum is refunded then). The wait is that amount, plus
  * the request's own full cost, less what the bucket holds now, at the
  * bucket's refill rate.
+ *
+ * A request with several choices (placement.ts) is counted on each choice
+ * it may take now (not a spill tier it has not reached) at an equal share:
+ * it will take one, nobody knows which yet.
  */
 import { costOn } from '../core/cost.js';
 import type { BucketSpec } from '../core/limit.js';
 import type { AdmissionRequest } from './admission.js';
+import type { AdmissionChoice } from './placement.js';
 
 interface BucketQueue {
   readonly byClass: number[];
@@ -27,29 +32,31 @@ export class QueuedCost {
 
   constructor(private readonly classes: number) {}
 
-  add(request: AdmissionRequest): void {
-    this.change(request, 1);
+  /** Counts queued `request` on `choices` (those it may take now), an equal share on each. */
+  add(request: AdmissionRequest, choices: readonly AdmissionChoice[]): void {
+    this.change(request, choices, 1);
   }
 
-  remove(request: AdmissionRequest): void {
-    this.change(request, -1);
+  remove(request: AdmissionRequest, choices: readonly AdmissionChoice[]): void {
+    this.change(request, choices, -1);
   }
 
   /**
-   * Ms until `request` could be admitted after the work queued ahead of it,
-   * given the units its buckets hold now (`remaining`, in bucket order), and
-   * the bucket that makes it wait longest.
+   * Ms until `request` could be admitted on `choice` after the work queued
+   * ahead of it, given the units the choice's buckets hold now (`remaining`,
+   * in bucket order), and the bucket that makes it wait longest.
    */
   wait(
     request: AdmissionRequest,
+    choice: AdmissionChoice,
     remaining: readonly number[],
   ): { ms: number; bucket: BucketSpec | undefined } {
     let wait = 0;
     let bucket: BucketSpec | undefined;
-    request.buckets.forEach((spec, i) => {
+    choice.buckets.forEach((spec, i) => {
       if (spec.kind !== 'gcra') return;
       const queue = this.byBucket.get(spec.key);
-      const own = costOn(request.cost, spec.dimension);
+      const own = costOn(choice.cost, spec.dimension);
       let ahead = 0;
       if (queue) {
         for (let c = 0; c < request.priority; c++) ahead += queue.byClass[c] ?? 0;
@@ -69,11 +76,15 @@ export class QueuedCost {
     return { ms: wait, bucket };
   }
 
-  private change(request: AdmissionRequest, sign: 1 | -1): void {
-    for (const spec of request.buckets) {
+  private change(request: AdmissionRequest, choices: readonly AdmissionChoice[], sign: 1 | -1): void {
+    for (const choice of choices) this.changeOn(request, choice, sign / choices.length);
+  }
+
+  private changeOn(request: AdmissionRequest, choice: AdmissionChoice, share: number): void {
+    for (const spec of choice.buckets) {
       if (spec.kind !== 'gcra') continue;
       // Ahead of others it holds the bucket only while it runs: it is counted at what it keeps.
-      const amount = sign * costOn(request.keeps ?? request.cost, spec.dimension);
+      const amount = share * costOn(choice.keeps ?? choice.cost, spec.dimension);
       if (amount === 0) continue;
       const queue = this.queueOf(spec);
       queue.byClass[request.priority] = (queue.byClass[request.priority] ?? 0) + amount;
@@ -81,7 +92,7 @@ export class QueuedCost {
       const next = (tenants.get(request.tenant) ?? 0) + amount;
       if (next > 1e-9) tenants.set(request.tenant, next);
       else tenants.delete(request.tenant);
-      if (sign < 0 && queue.byClass.every((v) => v <= 1e-9)) this.byBucket.delete(spec.key);
+      if (share < 0 && queue.byClass.every((v) => v <= 1e-9)) this.byBucket.delete(spec.key);
     }
   }
 

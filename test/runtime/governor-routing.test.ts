@@ -171,18 +171,20 @@ describe('governor: circuit transitions', () => {
 
   it('routes around an open deployment to the healthy one', async () => {
     const rig = governorFor(topology([openaiDeployment('a'), openaiDeployment('b')]));
-    // maxAttempts 1, but a group of two deployments gets an attempt on each.
+    // maxAttempts 1, but a group of two deployments gets an attempt on each;
+    // equal weights take turns (a, b, a), and each failure on a falls back to b.
     rig.transport.script('a', SERVER_ERROR(), SERVER_ERROR());
-    rig.transport.script('b', OK, OK);
-    finish(rig, await rig.serve(call('openai')));
-    finish(rig, await rig.serve(call('openai')));
+    rig.transport.script('b', OK, OK, OK);
+    for (let i = 0; i < 3; i++) finish(rig, await rig.serve(call('openai')));
     expect(rig.events.circuit).toEqual([{ deployment: 'a', state: 'open' }]);
-    rig.transport.script('b', OK);
-    const answer = await rig.serve(call('openai'));
-    expect(answer.report).toMatchObject({ deployment: 'b', attempts: 1 });
-    finish(rig, answer);
-    expect(rig.transport.sent.map((s) => s.deployment)).toEqual(['a', 'b', 'a', 'b', 'b']);
-    expect(rig.store.expectSettledOnce()).toHaveLength(5);
+    rig.transport.script('b', OK, OK);
+    for (let i = 0; i < 2; i++) {
+      const answer = await rig.serve(call('openai'));
+      expect(answer.report).toMatchObject({ deployment: 'b', attempts: 1 });
+      finish(rig, answer);
+    }
+    expect(rig.transport.sent.map((s) => s.deployment)).toEqual(['a', 'b', 'b', 'a', 'b', 'b', 'b']);
+    expect(rig.store.expectSettledOnce()).toHaveLength(7);
     rig.transport.expectDone();
   });
 

@@ -106,7 +106,7 @@ export class Relay {
 
   private settle(complete: boolean): void {
     if (this.settlement.settled) return;
-    const estimate: Cost = this.settlement.admitted.request.cost;
+    const estimate: Cost = this.settlement.admitted.reservation.cost;
     let usage: Usage | undefined;
     let delivered: ProviderUsage;
     let reported = false;
