@@ -49,6 +49,13 @@ export interface CircuitOptions {
   deadKeyProbeMaxMs?: number;
 }
 
+/** Why a key cannot serve (`ProviderError.cannotServe`), and when the provider says it is back. */
+export interface KeyOutage {
+  readonly reason: 'quota' | 'credentials';
+  /** Epoch ms; the circuit stays open at least until the next probe anyway. */
+  readonly resumeAt?: number | undefined;
+}
+
 /** What the breaker hands out when an attempt is sent, and takes back with its result. */
 export interface CircuitAttempt {
   /** The breaker's generation when it was sent. */
@@ -80,6 +87,8 @@ export class CircuitBreaker {
   private readonly deadKeyProbeMaxMs: number;
   /** Outages since the circuit last closed: each doubles the wait before the next probe. */
   private outages = 0;
+  /** Why the circuit is open when a key cannot serve (undefined: closed, or open for faults). */
+  private outage: KeyOutage['reason'] | undefined;
 
   constructor(
     options: CircuitOptions = {},
@@ -122,6 +131,11 @@ export class CircuitBreaker {
     return { generation: this.generation, probe };
   }
 
+  /** Why the circuit is not closed at `now`, when it is because a key cannot serve. */
+  outageAt(now: number): KeyOutage['reason'] | undefined {
+    return this.stateAt(now) === 'closed' ? undefined : this.outage;
+  }
+
   /** Ms until an open circuit lets a probe through (0 when not open). */
   retryInMs(now: number): number {
     return this.stateAt(now) === 'open' ? this.openedAt + this.openForMs - now : 0;
@@ -157,11 +171,11 @@ export class CircuitBreaker {
    * probe, whichever is later. Answers to attempts sent before the opening
    * are stale: a burst of them counts once. Returns whether it counted.
    */
-  recordCannotServe(attempt: CircuitAttempt, now: number, resumeAt?: number): boolean {
+  recordCannotServe(attempt: CircuitAttempt, now: number, outage: KeyOutage): boolean {
     if (!this.current(attempt)) return false;
     if (attempt.probe) this.probeInFlight = false;
     else this.count(now, true);
-    this.shutOut(now, resumeAt);
+    this.shutOut(now, outage);
     return true;
   }
 
@@ -170,11 +184,12 @@ export class CircuitBreaker {
    * cannot serve either: out of rotation as if it had answered so itself.
    * An opening that already lasts longer is kept.
    */
-  shutOut(now: number, resumeAt?: number): void {
+  shutOut(now: number, outage: KeyOutage): void {
     const probeInMs = Math.min(this.deadKeyProbeMaxMs, this.deadKeyProbeMs * 2 ** this.outages);
-    const openForMs = Math.max(probeInMs, (resumeAt ?? now) - now);
+    const openForMs = Math.max(probeInMs, (outage.resumeAt ?? now) - now);
     if (this.stateAt(now) === 'open' && this.openedAt + this.openForMs >= now + openForMs) return;
     this.outages = Math.min(this.outages + 1, 30);
+    this.outage = outage.reason;
     // A probe still out belongs to the state being left: its answer is stale.
     this.probeInFlight = false;
     this.openedAt = now;
@@ -206,6 +221,7 @@ export class CircuitBreaker {
   }
 
   private open(now: number): void {
+    this.outage = undefined; // open for upstream faults now
     // A re-opening soon after the last one (or straight from a failed probe) lasts longer.
     if (this.state === 'closed' && now - this.closedAt >= this.openMs) this.reopenings = 0;
     this.openForMs = Math.min(this.openMs, this.firstOpenMs * 2 ** this.reopenings);
@@ -218,6 +234,7 @@ export class CircuitBreaker {
     this.closedAt = now;
     this.consecutive = 0;
     this.outages = 0;
+    this.outage = undefined;
     this.windowStart = now;
     this.requests = 0;
     this.failures = 0;

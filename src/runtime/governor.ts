@@ -32,7 +32,7 @@ import { type GovernorTopology, type ModelGroup, ModelGroups } from './model-gro
 import { asRampSignal } from './ramp.js';
 import { inSeconds, limitRef, type Refusal, refusal, refusalFromAdmission, statusOf } from './refusal.js';
 import { DEFAULT_MAX_CLIENT_WAIT_MS, type RetryVerdict, retryPolicy } from './retry-policy.js';
-import { outageOf, takeOutOfRotation } from './rotation.js';
+import { outageOf, outageRefusal, takeOutOfRotation } from './rotation.js';
 import { rankDeployments } from './router.js';
 import type { SizeClass } from './size-class.js';
 import { budgetFromSnapshots, budgetOf, type TenantBudget } from './tenant-budget.js';
@@ -549,6 +549,12 @@ export class Governor {
     if (plan.lastRefusal)
       return this.refusedByAdmission(plan, plan.lastRefusal.refused, plan.lastRefusal.buckets);
     const now = this.clock.now();
+    const deployments = plan.chain.flatMap((g) => g.deployments);
+    const outage = outageRefusal({ deployments, group: plan.group.name, now });
+    if (outage) {
+      const extra = { waitedMs: plan.waitedMs, budget: undefined, attempts: plan.attempts };
+      return this.refused(outage, plan.call, plan.tenant, plan.priorityName, extra);
+    }
     const waits = plan.chain
       .flatMap((g) => g.deployments.map((d) => d.circuit.retryInMs(now)))
       .filter((ms) => ms > 0);

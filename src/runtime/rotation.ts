@@ -11,6 +11,7 @@
 import type { CannotServe, ProviderError } from '../providers/adapter.js';
 import type { CircuitAttempt } from './circuit-breaker.js';
 import type { Deployment } from './deployment.js';
+import { inSeconds, type Refusal, refusal } from './refusal.js';
 
 /**
  * The outage an answer reports for `deployment`. Only a key the deployment
@@ -36,8 +37,34 @@ export function takeOutOfRotation(input: {
   all: readonly Deployment[];
 }): void {
   const { deployment, attempt, outage, now } = input;
-  if (!deployment.circuit.recordCannotServe(attempt, now, outage.resumeAt)) return;
-  for (const other of alsoOut(deployment, outage, input.all)) other.circuit.shutOut(now, outage.resumeAt);
+  const keyOutage = { reason: outage.reason, resumeAt: outage.resumeAt };
+  if (!deployment.circuit.recordCannotServe(attempt, now, keyOutage)) return;
+  for (const other of alsoOut(deployment, outage, input.all)) other.circuit.shutOut(now, keyOutage);
+}
+
+/**
+ * What a call is told when every deployment it could use is out because
+ * its key cannot serve: what the provider said, in Sluice's words and the
+ * caller's format (429 out of quota, or the operator's credentials
+ * refused), final, so official SDKs do not retry. Undefined when any of
+ * them is out for another reason (or not out at all).
+ */
+export function outageRefusal(input: {
+  deployments: readonly Deployment[];
+  group: string;
+  now: number;
+}): Refusal | undefined {
+  const { deployments, group, now } = input;
+  const reasons = deployments.map((d) => d.circuit.outageAt(now));
+  if (reasons.length === 0 || reasons.some((r) => r === undefined)) return undefined;
+  const retryAfterMs = Math.min(...deployments.map((d) => d.circuit.retryInMs(now)).filter((ms) => ms > 0));
+  const detail = Number.isFinite(retryAfterMs) ? ` Sluice asks again in ${inSeconds(retryAfterMs)}.` : '';
+  if (reasons.every((r) => r === 'credentials')) {
+    const message = `The provider refused the credentials configured for model \`${group}\`; tell the operator.${detail}`;
+    return refusal('upstream_credentials', message);
+  }
+  const message = `The provider's quota or credit for model \`${group}\` is used up; tell the operator.${detail}`;
+  return refusal('insufficient_quota', message);
 }
 
 /** The other deployments an outage of `deployment` covers. */

@@ -97,7 +97,7 @@ describe('a key out of credit mid-burst', () => {
     expect(callsOn(rig.sim, 'sk-a') - beforeReturn).toBeGreaterThanOrEqual(10);
   });
 
-  it('with the only deployment out, the caller gets the provider’s quota error and x-should-retry: false', async () => {
+  it('with the only deployment out, the caller gets the provider’s quota error, then a final 429 while it is out', async () => {
     const clock = new ManualClock();
     const rig = await startRig({
       clock,
@@ -111,6 +111,15 @@ describe('a key out of credit mid-burst', () => {
       .catch((e: unknown) => e);
     expect(error).toMatchObject({ status: 429, code: 'insufficient_quota' });
     expect((error as { headers: Headers }).headers.get('x-should-retry')).toBe('false');
+    // While the key is out it is not asked; the caller still reads "out of quota, do not retry".
+    const again = await rig
+      .openai()
+      .chat.completions.create({ model: 'gpt-4o-mini', messages: hello })
+      .catch((e: unknown) => e as { status: number; headers: Headers });
+    expect(again).toMatchObject({ status: 429 });
+    expect((again as { headers: Headers }).headers.get('x-should-retry')).toBe('false');
+    expect((again as { headers: Headers }).headers.get('x-sluice-refusal')).toBe('insufficient_quota');
+    expect(callsOn(rig.sim, 'sk-a')).toBe(1);
   });
 });
 

@@ -139,13 +139,51 @@ describe('rotation: a key out of quota', () => {
     expect(rig.store.expectSettledOnce().length).toBeGreaterThanOrEqual(rig.transport.sent.length);
   });
 
-  it('with no other deployment the caller gets the provider’s error, not retried', async () => {
+  it('with no other deployment the caller gets the provider’s error, then a final 429 of the same meaning until the probe', async () => {
     const rig = governorFor({ modelGroups: { g: { deployments: [keyed('a')] } } });
     rig.transport.script('a', QUOTA);
     const answer = await rig.serve(call('openai'));
     expect(answer.status).toBe(429);
     expect(headersOf(answer)['x-should-retry']).toBe('false');
     expect(answer.report).toMatchObject({ upstreamError: 'quota_exhausted', attempts: 1 });
+    // While the key is out: not asked, and the caller is told not to retry (not a 503 "try again").
+    await rig.clock.advanceAsync(10_000);
+    const refused = await rig.serve(call('openai'));
+    expect(refused.status).toBe(429);
+    expect(headersOf(refused)).toMatchObject({
+      'x-sluice-refusal': 'insufficient_quota',
+      'x-should-retry': 'false',
+    });
+    expect(JSON.parse(refused.body as string).error.message).toContain('Sluice asks again in 50.0s');
+    expect(rig.transport.sent).toHaveLength(1);
+    // The probe asks the key again, and relays what it says.
+    await rig.clock.advanceAsync(50_000);
+    rig.transport.script('a', QUOTA);
+    expect((await rig.serve(call('openai'))).report).toMatchObject({ upstreamError: 'quota_exhausted' });
+    rig.transport.expectDone();
+  });
+
+  it('a lone deployment whose credentials were refused answers 502 upstream_credentials while out', async () => {
+    const rig = governorFor({ modelGroups: { g: { deployments: [keyed('a')] } } });
+    rig.transport.script('a', UNAUTHORIZED);
+    await rig.serve(call('openai'));
+    const refused = await rig.serve(call('openai'));
+    expect(refused.status).toBe(502);
+    expect(headersOf(refused)['x-sluice-refusal']).toBe('upstream_credentials');
+    rig.transport.expectDone();
+  });
+
+  it('a group whose other deployment is out for upstream faults still answers circuit_open', async () => {
+    const rig = governorFor({
+      modelGroups: { g: { deployments: [keyed('a'), keyed('b')] } },
+      circuit: { consecutiveFailures: 1 },
+      retry: { maxAttempts: 1 },
+    });
+    rig.transport.script('a', QUOTA);
+    rig.transport.script('b', { status: 500, body: { error: { message: 'boom', type: 'server_error' } } });
+    await rig.serve(call('openai'));
+    const refused = await rig.serve(call('openai'));
+    expect(headersOf(refused)['x-sluice-refusal']).toBe('circuit_open');
     rig.transport.expectDone();
   });
 
