@@ -241,6 +241,13 @@ export const governorFields = {
       open_ms: positiveInt.optional(),
       /** A first opening lasts this long; each re-opening doubles it, up to `open_ms`. */
       first_open_ms: positiveInt.optional(),
+      /**
+       * A key that cannot serve (out of credit or quota, credentials refused)
+       * is probed once after this long, then at doubling intervals (default 60 s).
+       */
+      dead_key_probe_ms: positiveInt.optional(),
+      /** Longest interval between probes of a key that cannot serve (default 15 min). */
+      dead_key_probe_max_ms: positiveInt.optional(),
     })
     .optional()
     .refine(
@@ -248,6 +255,16 @@ export const governorFields = {
       {
         message: 'first_open_ms must not be longer than open_ms',
         path: ['first_open_ms'],
+      },
+    )
+    .refine(
+      (c) =>
+        c?.dead_key_probe_ms === undefined ||
+        c.dead_key_probe_max_ms === undefined ||
+        c.dead_key_probe_ms <= c.dead_key_probe_max_ms,
+      {
+        message: 'dead_key_probe_ms must not be longer than dead_key_probe_max_ms',
+        path: ['dead_key_probe_ms'],
       },
     ),
 };

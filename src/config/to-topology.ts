@@ -143,5 +143,7 @@ function toCircuit(c: NonNullable<GovernorFields['circuit']>): CircuitOptions {
     ...(c.min_requests !== undefined && { minRequests: c.min_requests }),
     ...(c.open_ms !== undefined && { openMs: c.open_ms }),
     ...(c.first_open_ms !== undefined && { firstOpenMs: c.first_open_ms }),
+    ...(c.dead_key_probe_ms !== undefined && { deadKeyProbeMs: c.dead_key_probe_ms }),
+    ...(c.dead_key_probe_max_ms !== undefined && { deadKeyProbeMaxMs: c.dead_key_probe_max_ms }),
   };
 }

@@ -148,6 +148,37 @@ export interface ProviderError {
   /** Provider error code/type, e.g. `insufficient_quota`, `rate_limit_error`. */
   readonly code?: string | undefined;
   readonly message?: string | undefined;
+  /**
+   * Set when the key that sent the call cannot serve any call until someone
+   * pays, raises a limit or fixes the credentials, or until the reset the
+   * provider names: the deployment leaves rotation (runtime/rotation.ts).
+   */
+  readonly cannotServe?: CannotServe | undefined;
+  /**
+   * A 429 about how fast traffic grew, not about a limit (OpenAI `slow_down`,
+   * PROVIDERS.md "2026 changes"): the admitted rate must drop, a wait alone
+   * does not fix it.
+   */
+  readonly slowDown?: boolean | undefined;
+}
+
+/** Why a key cannot serve: out of quota, credit or spend limit; or its credentials were refused. */
+export type CannotServeReason = 'quota' | 'credentials';
+
+/**
+ * Whose the outage is: this deployment alone (a per-model quota or
+ * permission), every deployment sending the same key (credit, billing, a
+ * rejected key), the key's project (OpenAI `project_spend_limit_exceeded`
+ * stops only that project: its key's deployments), or the organisation the
+ * error names (every deployment sharing a pool with this one too).
+ */
+export type CannotServeScope = 'deployment' | 'key' | 'project' | 'organization';
+
+export interface CannotServe {
+  readonly reason: CannotServeReason;
+  readonly scope: CannotServeScope;
+  /** Epoch ms at which the provider says service resumes (Gemini per-day: next midnight Pacific), if it says. */
+  readonly resumeAt?: number | undefined;
 }
 
 /** Errors Sluice itself answers with, written in the provider's own format. */

@@ -17,6 +17,12 @@
  * The first opening is short (`firstOpenMs`), so a brief burst of errors does
  * not take a group's only deployment away for long; each re-opening without
  * a healthy spell in between doubles it, up to `openMs`.
+ *
+ * A key that cannot serve (out of credit or quota, credentials refused) is
+ * not flaky, it is out: one such answer opens the circuit at once, until the
+ * provider's stated reset or the next probe, whichever is later. Probes start
+ * `deadKeyProbeMs` apart and double, up to `deadKeyProbeMaxMs`, until one
+ * succeeds (runtime/rotation.ts).
  */
 export type CircuitState = 'closed' | 'open' | 'half_open';
 
@@ -37,6 +43,17 @@ export interface CircuitOptions {
    * (or `openMs` when that is shorter).
    */
   firstOpenMs?: number;
+  /** First wait before probing a key that cannot serve; each failed probe doubles it. Default 60 s. */
+  deadKeyProbeMs?: number;
+  /** Longest wait between probes of a key that cannot serve. Default 15 min. */
+  deadKeyProbeMaxMs?: number;
+}
+
+/** Why a key cannot serve (`ProviderError.cannotServe`), and when the provider says it is back. */
+export interface KeyOutage {
+  readonly reason: 'quota' | 'credentials';
+  /** Epoch ms; the circuit stays open at least until the next probe anyway. */
+  readonly resumeAt?: number | undefined;
 }
 
 /** What the breaker hands out when an attempt is sent, and takes back with its result. */
@@ -66,6 +83,12 @@ export class CircuitBreaker {
   private readonly minRequests: number;
   private readonly openMs: number;
   private readonly firstOpenMs: number;
+  private readonly deadKeyProbeMs: number;
+  private readonly deadKeyProbeMaxMs: number;
+  /** Outages since the circuit last closed: each doubles the wait before the next probe. */
+  private outages = 0;
+  /** Why the circuit is open when a key cannot serve (undefined: closed, or open for faults). */
+  private outage: KeyOutage['reason'] | undefined;
 
   constructor(
     options: CircuitOptions = {},
@@ -77,6 +100,8 @@ export class CircuitBreaker {
     this.minRequests = options.minRequests ?? 20;
     this.openMs = options.openMs ?? 30_000;
     this.firstOpenMs = Math.max(0, Math.min(options.firstOpenMs ?? 5_000, this.openMs));
+    this.deadKeyProbeMaxMs = options.deadKeyProbeMaxMs ?? 900_000;
+    this.deadKeyProbeMs = Math.max(0, Math.min(options.deadKeyProbeMs ?? 60_000, this.deadKeyProbeMaxMs));
   }
 
   /** The state at `now` (an open circuit turns half-open once its cool-down is over). */
@@ -104,6 +129,11 @@ export class CircuitBreaker {
     const probe = this.state === 'half_open';
     if (probe) this.probeInFlight = true;
     return { generation: this.generation, probe };
+  }
+
+  /** Why the circuit is not closed at `now`, when it is because a key cannot serve. */
+  outageAt(now: number): KeyOutage['reason'] | undefined {
+    return this.stateAt(now) === 'closed' ? undefined : this.outage;
   }
 
   /** Ms until an open circuit lets a probe through (0 when not open). */
@@ -135,6 +165,38 @@ export class CircuitBreaker {
     if (this.consecutive >= this.consecutiveLimit || rateTripped) this.open(now);
   }
 
+  /**
+   * The attempt's answer said its key cannot serve: a failure that opens the
+   * circuit at once, until `resumeAt` (the provider's reset) or the next
+   * probe, whichever is later. Answers to attempts sent before the opening
+   * are stale: a burst of them counts once. Returns whether it counted.
+   */
+  recordCannotServe(attempt: CircuitAttempt, now: number, outage: KeyOutage): boolean {
+    if (!this.current(attempt)) return false;
+    if (attempt.probe) this.probeInFlight = false;
+    else this.count(now, true);
+    this.shutOut(now, outage);
+    return true;
+  }
+
+  /**
+   * Another deployment's answer said this one's key, project or organisation
+   * cannot serve either: out of rotation as if it had answered so itself.
+   * An opening that already lasts longer is kept.
+   */
+  shutOut(now: number, outage: KeyOutage): void {
+    const probeInMs = Math.min(this.deadKeyProbeMaxMs, this.deadKeyProbeMs * 2 ** this.outages);
+    const openForMs = Math.max(probeInMs, (outage.resumeAt ?? now) - now);
+    if (this.stateAt(now) === 'open' && this.openedAt + this.openForMs >= now + openForMs) return;
+    this.outages = Math.min(this.outages + 1, 30);
+    this.outage = outage.reason;
+    // A probe still out belongs to the state being left: its answer is stale.
+    this.probeInFlight = false;
+    this.openedAt = now;
+    this.openForMs = openForMs;
+    this.transition('open');
+  }
+
   /** The attempt ended saying nothing about health (a 429, the caller went away): its probe slot is free again. */
   release(attempt: CircuitAttempt): void {
     if (attempt.probe && this.current(attempt)) this.probeInFlight = false;
@@ -159,6 +221,7 @@ export class CircuitBreaker {
   }
 
   private open(now: number): void {
+    this.outage = undefined; // open for upstream faults now
     // A re-opening soon after the last one (or straight from a failed probe) lasts longer.
     if (this.state === 'closed' && now - this.closedAt >= this.openMs) this.reopenings = 0;
     this.openForMs = Math.min(this.openMs, this.firstOpenMs * 2 ** this.reopenings);
@@ -170,6 +233,8 @@ export class CircuitBreaker {
   private close(now: number): void {
     this.closedAt = now;
     this.consecutive = 0;
+    this.outages = 0;
+    this.outage = undefined;
     this.windowStart = now;
     this.requests = 0;
     this.failures = 0;

@@ -59,9 +59,13 @@ export function applyRateLimited(
 ): void {
   deployment.onRateLimited(sentAt === undefined ? undefined : { sentAt, now });
   emit('adaptive', { deployment: deployment.id, factor: deployment.rate.factor });
-  const bucket =
-    (error.dimension && deployment.bucketFor(error.dimension, error.window ?? 'minute', sizeClass)) ||
-    deployment.gate;
+  // A ramp 429 (`slowDown`, ramp.ts) leaves the bucket it names with room: the lower
+  // rate above is the answer, and only the gate pauses, for the provider's short wait.
+  const named =
+    !error.slowDown && error.dimension
+      ? deployment.bucketFor(error.dimension, error.window ?? 'minute', sizeClass)
+      : undefined;
+  const bucket = named ?? deployment.gate;
   // The provider's Retry-After is honoured up to its own reset of that
   // bucket, and a pause never outlasts one window of it (the gate's is a
   // minute). Waits of a day or more never get here: they are quotas.

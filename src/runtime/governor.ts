@@ -29,8 +29,10 @@ import { Settlement } from './exchange/settlement.js';
 import { applyObservations, applyRateLimited } from './feedback.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { type GovernorTopology, type ModelGroup, ModelGroups } from './model-groups.js';
+import { asRampSignal } from './ramp.js';
 import { inSeconds, limitRef, type Refusal, refusal, refusalFromAdmission, statusOf } from './refusal.js';
 import { DEFAULT_MAX_CLIENT_WAIT_MS, type RetryVerdict, retryPolicy } from './retry-policy.js';
+import { outageOf, outageRefusal, takeOutOfRotation } from './rotation.js';
 import { rankDeployments } from './router.js';
 import type { SizeClass } from './size-class.js';
 import { budgetFromSnapshots, budgetOf, type TenantBudget } from './tenant-budget.js';
@@ -386,7 +388,14 @@ export class Governor {
     }
 
     const bodyText = await reply.text(ERROR_BODY_LIMIT).catch(() => '');
-    const error = deployment.adapter.classifyError(reply.status, reply.headers, parseJson(bodyText), now);
+    const classified = deployment.adapter.classifyError(
+      reply.status,
+      reply.headers,
+      parseJson(bodyText),
+      now,
+    );
+    const room = { held: held.buckets, remaining: admitted.remaining };
+    const error = asRampSignal({ error: classified, deployment, sizeClass, ...room, now });
     this.emit('upstream', {
       deployment: deployment.id,
       target: upstreamIdentity(deployment, call.endpoint),
@@ -398,8 +407,12 @@ export class Governor {
     await settlement.settle({ inputTokens: 0, outputTokens: 0 }, { reported: false });
     if (error.kind === 'rate_limited')
       applyRateLimited(this.store, deployment, error, now, this.emit, sizeClass, sentAt);
-    // A 429 says nothing about health; other refusals (auth, quota, bad request) show it answering.
-    if (isUpstreamFault(error)) deployment.circuit.recordFailure(circuit, now);
+    // A key that cannot serve leaves rotation (rotation.ts). A 429 says nothing about
+    // health; other refusals (a bad request) show it answering.
+    const outage = outageOf(deployment, error);
+    if (outage)
+      takeOutOfRotation({ deployment, attempt: circuit, outage, now, all: this.topology.deployments() });
+    else if (isUpstreamFault(error)) deployment.circuit.recordFailure(circuit, now);
     else if (error.kind === 'rate_limited') deployment.circuit.release(circuit);
     else deployment.circuit.recordSuccess(circuit, now);
     return this.afterFailure(plan, deployment, { reply, error, bodyText, target, budget });
@@ -444,7 +457,9 @@ export class Governor {
     plan.lastFailure = failure;
     const { error } = failure;
     const stop = () => this.upstreamError(plan, failure);
-    if (!error.retryable || plan.call.signal?.aborted) return stop();
+    // A key that cannot serve is never retried, but another deployment may serve the call.
+    const failOverOnly = !error.retryable && outageOf(deployment, error) !== undefined;
+    if ((!error.retryable && !failOverOnly) || plan.call.signal?.aborted) return stop();
     plan.failed.add(deployment);
     const deployments = plan.chain.reduce((n, g) => n + g.deployments.length, 0);
     if (plan.attempts >= Math.max(this.maxAttempts, deployments)) return stop();
@@ -455,6 +470,7 @@ export class Governor {
       plan.excludeFailed = true;
       return 'next';
     }
+    if (failOverOnly) return stop();
     const now = this.clock.now();
     const verdict = this.retry({
       attempt: plan.attempts,
@@ -533,6 +549,12 @@ export class Governor {
     if (plan.lastRefusal)
       return this.refusedByAdmission(plan, plan.lastRefusal.refused, plan.lastRefusal.buckets);
     const now = this.clock.now();
+    const deployments = plan.chain.flatMap((g) => g.deployments);
+    const outage = outageRefusal({ deployments, group: plan.group.name, now });
+    if (outage) {
+      const extra = { waitedMs: plan.waitedMs, budget: undefined, attempts: plan.attempts };
+      return this.refused(outage, plan.call, plan.tenant, plan.priorityName, extra);
+    }
     const waits = plan.chain
       .flatMap((g) => g.deployments.map((d) => d.circuit.retryInMs(now)))
       .filter((ms) => ms > 0);

@@ -58,6 +58,7 @@ export const REFUSALS = Object.freeze({
   // Upstream, as Sluice answers for it
   upstream_unreachable: rule(502, 'api_error', false), // connection refused, reset, timed out
   upstream_credentials: rule(502, 'api_error', true), // the provider refused the deployment's own key
+  insufficient_quota: rule(429, 'rate_limit', true), // every deployment's key is out of quota or credit
   // Neither
   internal_error: rule(500, 'api_error', false),
   aborted: rule(499, 'api_error', true), // the caller went away: nobody reads an answer

@@ -78,6 +78,8 @@ export const FAULT_KINDS = [
   'overloaded',
   'rate_limited',
   'insufficient_quota',
+  'credit_balance_too_low',
+  'slow_down',
   'timeout',
   'reset',
   'reset_mid_stream',
@@ -98,6 +100,14 @@ const faultSchema = z
     at: z.array(z.number().int().positive()).optional(),
     /** Every n-th matching request. */
     every: z.number().int().positive().optional(),
+    /**
+     * Every matching request from this 1-based ordinal on (up to `to`): a key
+     * that runs out of credit after N calls. `PUT /_sim/faults` (or
+     * `Simulator.setFaults`) switches faults mid-run, e.g. the key comes back.
+     */
+    from: z.number().int().positive().optional(),
+    /** Last ordinal of a `from` range (inclusive). */
+    to: z.number().int().positive().optional(),
     /** Only between these ms offsets from the simulator's start (clock time); alone it means every request in it. */
     during: z.tuple([nonNegative, nonNegative]).optional(),
     flavour: z.enum(['openai', 'anthropic', 'gemini']).optional(),
@@ -110,15 +120,23 @@ const faultSchema = z
     after_ms: nonNegative.optional(),
     /** slow_stream: time per output token. */
     per_token_ms: nonNegative.optional(),
-    /** rate_limited: the retry-after to send. */
+    /** rate_limited, slow_down: the retry-after to send. */
     retry_after_s: nonNegative.optional(),
     /** insufficient_quota (OpenAI): add `x-should-retry: false` so official SDKs fail fast (PROVIDERS.md §8.5). */
     should_retry_header: z.boolean().optional(),
   })
-  .refine((f) => f.rate !== undefined || f.at || f.every || f.during, {
-    message: 'a fault needs a trigger: rate, at, every or during',
+  .refine((f) => f.rate !== undefined || f.at || f.every || f.during || f.from, {
+    message: 'a fault needs a trigger: rate, at, every, from or during',
+  })
+  .refine((f) => f.to === undefined || (f.from !== undefined && f.to >= f.from), {
+    message: '`to` ends a `from` range and must not come before it',
+    path: ['to'],
   });
 export type FaultSpec = z.infer<typeof faultSchema>;
+
+/** A list of faults, as `faults` in the configuration and the body of `PUT /_sim/faults`. */
+export const faultListSchema = z.array(faultSchema);
+export type FaultSpecInput = z.input<typeof faultSchema>;
 
 const backgroundSchema = z.strictObject({
   key: z.string().min(1),
@@ -201,7 +219,7 @@ export const simulatorConfigSchema = z.strictObject({
       prompt_multiplier: z.number().min(0.5).max(2).default(1),
     })
     .prefault({}),
-  faults: z.array(faultSchema).default([]),
+  faults: faultListSchema.default([]),
   background: z.union([backgroundSchema, z.array(backgroundSchema)]).optional(),
 });
 

@@ -45,6 +45,7 @@ export function describeSimulator(config: SimulatorConfig, url: string): string[
       f.rate !== undefined ? `rate ${f.rate}` : '',
       f.at ? `at #${f.at.join(', #')}` : '',
       f.every ? `every ${f.every}` : '',
+      f.from !== undefined ? `from #${f.from}${f.to !== undefined ? ` to #${f.to}` : ' on'}` : '',
       f.during ? `during ${f.during[0]}–${f.during[1]} ms` : '',
     ].filter(Boolean);
     const scope = [f.flavour, f.key, f.model].filter(Boolean).join(' ');

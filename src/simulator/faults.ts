@@ -2,8 +2,8 @@
  * Fault injection by rate or schedule, reproducible with a seed.
  *
  * Each configured fault counts the requests that match its filters; its
- * trigger (`at` ordinals, `every` n-th, `rate` probability, `during` a time
- * window from the start) is evaluated on that count, so a fault's decisions
+ * trigger (`at` ordinals, `every` n-th, a `from`–`to` range, `rate`
+ * probability, `during` a time window from the start) is evaluated on that count, so a fault's decisions
  * depend only on the seed and the order of the requests it matches. The
  * first fault in list order that fires wins. A request can also force one
  * with the `x-sim-fault: <kind>` header.
@@ -21,6 +21,8 @@ export const EARLY_FAULTS: ReadonlySet<FaultKind> = new Set([
   'overloaded',
   'rate_limited',
   'insufficient_quota',
+  'credit_balance_too_low',
+  'slow_down',
   'timeout',
   'reset',
 ]);
@@ -39,13 +41,25 @@ export interface Fault {
 
 export class FaultPlan {
   private seen: number[];
+  private specs: readonly FaultSpec[];
 
   constructor(
-    private readonly specs: readonly FaultSpec[],
+    specs: readonly FaultSpec[],
     private readonly seed: number,
     private readonly startedAt: number,
   ) {
+    this.specs = specs;
     this.seen = specs.map(() => 0);
+  }
+
+  /** The faults in force now (their counts start over): a key runs dry, or comes back, mid-run. */
+  replace(specs: readonly FaultSpec[]): void {
+    this.specs = specs;
+    this.seen = specs.map(() => 0);
+  }
+
+  get current(): readonly FaultSpec[] {
+    return this.specs;
   }
 
   /** The fault this request gets, if any. `forced` is the `x-sim-fault` header. */
@@ -69,8 +83,10 @@ export class FaultPlan {
     if (spec.during) {
       const offset = now - this.startedAt;
       if (offset < spec.during[0] || offset >= spec.during[1]) return false;
-      if (spec.rate === undefined && !spec.at && !spec.every) return true;
+      if (spec.rate === undefined && !spec.at && !spec.every && spec.from === undefined) return true;
     }
+    if (spec.from !== undefined && ordinal >= spec.from && ordinal <= (spec.to ?? Number.POSITIVE_INFINITY))
+      return true;
     if (spec.at?.includes(ordinal)) return true;
     if (spec.every && ordinal % spec.every === 0) return true;
     return spec.rate !== undefined && draw(this.seed, ordinal, index) < spec.rate;

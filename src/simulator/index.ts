@@ -4,6 +4,7 @@ export {
   FAULT_KINDS,
   type FaultKind,
   type FaultSpec,
+  type FaultSpecInput,
   type LimitSet,
   loadSimulatorConfigFile,
   parseSimulatorConfig,

@@ -2,13 +2,21 @@
  * `startSimulator(options)`: the provider simulator as an in-process HTTP
  * server on `node:http` (no framework: it is the upstream of the proxy
  * benchmarks), serving the OpenAI, Anthropic and Gemini flavours at once,
- * plus `GET /_sim/stats` and `POST /_sim/reset`.
+ * plus `GET /_sim/stats`, `POST /_sim/reset` and `GET|PUT /_sim/faults`.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Clock, systemClock } from '../core/clock.js';
 import { preloadTokenizers } from '../providers/estimate/text-counter.js';
-import { parseSimulatorConfig, type SimulatorConfig, type SimulatorConfigInput } from './config.js';
+import {
+  type FaultSpec,
+  type FaultSpecInput,
+  faultListSchema,
+  parseSimulatorConfig,
+  type SimulatorConfig,
+  SimulatorConfigError,
+  type SimulatorConfigInput,
+} from './config.js';
 import { ContentSource } from './content.js';
 import { Exchange } from './exchange.js';
 import { FaultPlan } from './faults.js';
@@ -49,6 +57,11 @@ export interface Simulator {
   stats(): SimulatorStats;
   /** Zeroes the counters and restarts fault schedules and ids; see `ResetOptions`. */
   reset(options?: ResetOptions): void;
+  /**
+   * Replaces the faults in force (their counts start over), as `PUT
+   * /_sim/faults` does: a key runs out of credit mid-run, or comes back.
+   */
+  setFaults(faults: readonly FaultSpecInput[]): void;
   close(): Promise<void>;
 }
 
@@ -99,8 +112,32 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     }
   };
 
+  const setFaults = (input: unknown): readonly FaultSpec[] => {
+    const parsed = faultListSchema.safeParse(input);
+    if (!parsed.success) {
+      const first = parsed.error.issues[0];
+      const where = first?.path.length ? `${first.path.map(String).join('.')}: ` : '';
+      throw new SimulatorConfigError(`faults are invalid: ${where}${first?.message ?? 'unknown'}`);
+    }
+    faults.replace(parsed.data);
+    return parsed.data;
+  };
+
   const control = async (req: IncomingMessage, res: ServerResponse, url: RequestTarget) => {
     if (url.pathname === '/_sim/stats' && req.method === 'GET') return sendJson(res, 200, snapshot());
+    if (url.pathname === '/_sim/faults' && req.method === 'GET') return sendJson(res, 200, faults.current);
+    if (url.pathname === '/_sim/faults' && req.method === 'PUT') {
+      const raw = await new Promise<string>((resolve, reject) =>
+        readBody(req, (error, body) => (error ? reject(error) : resolve(body))),
+      );
+      try {
+        return sendJson(res, 200, setFaults(raw ? JSON.parse(raw) : []));
+      } catch (error) {
+        const message =
+          error instanceof SyntaxError ? 'body must be a JSON list of faults' : (error as Error).message;
+        return sendJson(res, 400, { error: message });
+      }
+    }
     if (url.pathname === '/_sim/reset' && req.method === 'POST') {
       const raw = await new Promise<string>((resolve, reject) =>
         readBody(req, (error, body) => (error ? reject(error) : resolve(body))),
@@ -156,6 +193,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     config,
     stats: snapshot,
     reset,
+    setFaults: (list) => {
+      setFaults(list);
+    },
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));

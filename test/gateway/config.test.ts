@@ -134,6 +134,9 @@ describe('validation', () => {
     expect(problems({ ...minimal, circuit: { open_ms: 10_000, first_open_ms: 20_000 } })).toContain(
       'circuit.first_open_ms: first_open_ms must not be longer than open_ms',
     );
+    expect(
+      problems({ ...minimal, circuit: { dead_key_probe_ms: 60_000, dead_key_probe_max_ms: 1_000 } }),
+    ).toContain('circuit.dead_key_probe_ms: dead_key_probe_ms must not be longer than dead_key_probe_max_ms');
   });
 });
 
@@ -251,7 +254,13 @@ describe('mapping to the governor topology', () => {
         },
         tenants: [{ id: 'acme', key: 'sk-acme-12345', tier: 'free', model_groups: ['gpt-4o-mini'] }],
         retry: { max_attempts: 2 },
-        circuit: { consecutive_failures: 3, open_ms: 60_000, first_open_ms: 2_000 },
+        circuit: {
+          consecutive_failures: 3,
+          open_ms: 60_000,
+          first_open_ms: 2_000,
+          dead_key_probe_ms: 30_000,
+          dead_key_probe_max_ms: 600_000,
+        },
       },
       'x',
       {},
@@ -279,7 +288,13 @@ describe('mapping to the governor topology', () => {
       weight: 0.5,
     });
     expect(topology.tiers?.counting).toEqual({ countTokensRpm: 100 });
-    expect(topology.circuit).toEqual({ consecutiveFailures: 3, openMs: 60_000, firstOpenMs: 2_000 });
+    expect(topology.circuit).toEqual({
+      consecutiveFailures: 3,
+      openMs: 60_000,
+      firstOpenMs: 2_000,
+      deadKeyProbeMs: 30_000,
+      deadKeyProbeMaxMs: 600_000,
+    });
     expect(topology.tenants).toEqual([{ id: 'acme', tier: 'free', modelGroups: ['gpt-4o-mini'] }]);
     expect(topology.pools).toEqual({ 'openai-org': { rpm: 10_000, tpm: 2_000_000 } });
     expect(topology.safetyMargin).toBe(0.2);

@@ -4,7 +4,7 @@
  */
 import type { Dimension } from '../../core/cost.js';
 import type { Window } from '../../core/limit.js';
-import type { HeaderLookup, ProviderError, ProviderErrorKind } from '../adapter.js';
+import type { CannotServe, HeaderLookup, ProviderError, ProviderErrorKind } from '../adapter.js';
 import { headerValue } from '../parse/header-value.js';
 import { MAX_RETRY_AFTER_MS } from '../parse/retry-after.js';
 
@@ -27,6 +27,8 @@ export interface ErrorDetails {
   readonly message?: string | undefined;
   /** The provider's `x-should-retry` verdict, when it sent one. */
   readonly shouldRetry?: boolean | undefined;
+  readonly cannotServe?: CannotServe | undefined;
+  readonly slowDown?: boolean | undefined;
 }
 
 export function providerError(
@@ -45,6 +47,8 @@ export function providerError(
     window: details.window,
     code: details.code,
     message: details.message,
+    ...(details.cannotServe && { cannotServe: details.cannotServe }),
+    ...(details.slowDown && { slowDown: true }),
   };
 }
 

@@ -10,7 +10,8 @@
  */
 import type { Dimension } from '../../core/cost.js';
 import type { Window } from '../../core/limit.js';
-import type { HeaderLookup, ProviderError, ProviderErrorKind } from '../adapter.js';
+import type { CannotServe, HeaderLookup, ProviderError, ProviderErrorKind } from '../adapter.js';
+import { credentialsRefused, nextPacificMidnight, quotaOutage } from '../errors/cannot-serve.js';
 import { errorCode, errorMessage, errorObject } from '../errors/error-body.js';
 import { waitFromText } from '../errors/error-text.js';
 import { isQuotaWait, kindFromStatus, providerError } from '../errors/provider-error.js';
@@ -30,6 +31,8 @@ const MAX_DETAILS = 32;
 interface QuotaFacts {
   retryDelayMs?: number | undefined;
   quotaIds: string[];
+  /** `ErrorInfo.reason: API_KEY_INVALID`: a 400 that is really a rejected key. */
+  keyInvalid: boolean;
 }
 
 export function classifyGeminiError(
@@ -57,17 +60,28 @@ export function classifyGeminiError(
     window,
   };
   if (!Number.isFinite(status) || status <= 0) return providerError('network', 0, details);
-  if (perDay || /\blimit: 0\b/.test(message ?? '') || isQuotaWait(retryAfterMs)) {
-    return providerError('quota_exhausted', status, details);
+  const noQuota = /\blimit: 0\b/.test(message ?? '');
+  if (perDay || noQuota || isQuotaWait(retryAfterMs)) {
+    // Quotas are per project and model: this deployment only. A per-day one is back at
+    // midnight Pacific whatever "Please retry in 26s" says (§4.2); no quota at all, never.
+    const cannotServe: CannotServe = perDay
+      ? { reason: 'quota', scope: 'deployment', resumeAt: nextPacificMidnight(now) }
+      : quotaOutage('deployment', now, noQuota ? undefined : retryAfterMs);
+    return providerError('quota_exhausted', status, { ...details, cannotServe });
   }
   if (status === 429) return providerError('rate_limited', status, details);
   // In-stream errors arrive with a placeholder status; the RPC status is more specific.
   const byRpcStatus = rpcStatus === undefined ? undefined : KIND_OF_RPC_STATUS[rpcStatus];
-  return providerError(byRpcStatus ?? kindFromStatus(status), status, details);
+  const cannotServe = facts.keyInvalid ? credentialsRefused(401) : credentialsRefused(status);
+  return providerError(
+    byRpcStatus ?? kindFromStatus(status),
+    status,
+    cannotServe ? { ...details, cannotServe } : details,
+  );
 }
 
 function quotaFacts(error: JsonRecord | undefined): QuotaFacts {
-  const facts: QuotaFacts = { quotaIds: [] };
+  const facts: QuotaFacts = { quotaIds: [], keyInvalid: false };
   const list = arrayField(error, 'details') ?? [];
   for (const detail of list.slice(0, MAX_DETAILS)) {
     const type = stringField(detail, '@type') ?? '';
@@ -79,7 +93,9 @@ function quotaFacts(error: JsonRecord | undefined): QuotaFacts {
         const id = stringField(violation, 'quotaId');
         if (id) facts.quotaIds.push(id);
       }
-    } else if (type.endsWith('google.rpc.ErrorInfo') && facts.retryDelayMs === undefined) {
+    } else if (type.endsWith('google.rpc.ErrorInfo')) {
+      if (stringField(detail, 'reason') === 'API_KEY_INVALID') facts.keyInvalid = true;
+      if (facts.retryDelayMs !== undefined) continue;
       // Code Assist style: "quotaResetDelay": "373.801628ms" (§4.2).
       const ms = parseDurationMs(stringField(recordField(detail, 'metadata'), 'quotaResetDelay'));
       if (ms !== undefined) facts.retryDelayMs = clampRetryAfterMs(ms);

@@ -7,7 +7,8 @@
  * 429 status as rate limits, and the official SDKs retry them all (§1.6);
  * only `error.code`, `error.type` and the message tell them apart.
  */
-import type { HeaderLookup, ProviderError } from '../adapter.js';
+import type { CannotServeScope, HeaderLookup, ProviderError } from '../adapter.js';
+import { credentialsRefused, quotaOutage } from '../errors/cannot-serve.js';
 import { errorCode, errorMessage, errorObject } from '../errors/error-body.js';
 import { limitFromText, waitFromText } from '../errors/error-text.js';
 import { isQuotaWait, kindFromStatus, providerError, shouldRetryHeader } from '../errors/provider-error.js';
@@ -15,13 +16,20 @@ import { field, recordField, stringField } from '../parse/json-shape.js';
 import { clampRetryAfterMs, retryAfterFromHeaders } from '../parse/retry-after.js';
 import { parseEpochMs } from '../parse/timestamp.js';
 
-/** Codes that mean "pay or raise a limit first": never retried (§1.6, §7.2). */
-const QUOTA_CODES: ReadonlySet<string> = new Set([
-  'insufficient_quota',
-  'credit_balance_exhausted',
-  'billing_hard_limit_reached',
-  'billing_not_active',
-]);
+/**
+ * Codes that mean "pay or raise a limit first" (§1.6, §7.2, "2026 changes"):
+ * never retried, and whose key (or project, or organisation) leaves
+ * rotation. Any other `*_spend_limit_exceeded` stops the key.
+ */
+const CANNOT_SERVE_SCOPE: Readonly<Record<string, CannotServeScope>> = Object.freeze({
+  insufficient_quota: 'key',
+  credit_balance_exhausted: 'key',
+  billing_hard_limit_reached: 'key',
+  billing_not_active: 'key',
+  organization_spend_limit_exceeded: 'organization',
+  organization_usage_limit_exceeded: 'organization',
+  project_spend_limit_exceeded: 'project',
+});
 const RATE_TYPES: ReadonlySet<string> = new Set([
   'tokens',
   'requests',
@@ -53,11 +61,17 @@ export function classifyOpenAIError(
   };
 
   if (!Number.isFinite(status) || status <= 0) return providerError('network', 0, details);
-  if (
-    (code && (QUOTA_CODES.has(code) || code.endsWith('_spend_limit_exceeded'))) ||
-    type === 'insufficient_quota'
-  ) {
-    return providerError('quota_exhausted', status, details);
+  const billing = billingScope(code, type);
+  if (billing) {
+    const cannotServe = quotaOutage(billing, now, retryAfterMs);
+    return providerError('quota_exhausted', status, { ...details, cannotServe });
+  }
+  // DeepSeek "Insufficient Balance", OpenRouter credits (§5).
+  if (status === 402) {
+    return providerError('quota_exhausted', status, {
+      ...details,
+      cannotServe: quotaOutage('key', now, undefined),
+    });
   }
   if (message && /^\s*request too large/i.test(message)) return providerError('too_large', status, details);
   if (code === 'server_is_overloaded' || /high demand|temporarily unable to process/i.test(message ?? '')) {
@@ -66,7 +80,8 @@ export function classifyOpenAIError(
   }
   // OpenRouter's daily free-model cap (§5) and any wait of a day or more.
   if (/-per-day\b/.test(message ?? '') || isQuotaWait(retryAfterMs)) {
-    return providerError('quota_exhausted', status, details);
+    const cannotServe = quotaOutage('deployment', now, retryAfterMs);
+    return providerError('quota_exhausted', status, { ...details, cannotServe });
   }
   const numeric = code !== undefined && /^\d{3}$/.test(code) ? Number(code) : undefined;
   const effective = status >= 200 && status < 300 && numeric !== undefined ? numeric : status;
@@ -77,9 +92,25 @@ export function classifyOpenAIError(
     (type && RATE_TYPES.has(type));
   if (isRate) {
     // The gateway's own "never retry" 429s carry x-should-retry: false (§7.2).
-    return providerError(shouldRetry === false ? 'quota_exhausted' : 'rate_limited', effective, details);
+    const kind = shouldRetry === false ? 'quota_exhausted' : 'rate_limited';
+    return providerError(kind, effective, { ...details, slowDown: code === 'slow_down' });
   }
-  return providerError(kindFromStatus(effective), effective, details);
+  const cannotServe = credentialsRefused(effective);
+  return providerError(
+    kindFromStatus(effective),
+    effective,
+    cannotServe ? { ...details, cannotServe } : details,
+  );
+}
+
+/** Whose key stops, when the code or type is a billing one. */
+function billingScope(code: string | undefined, type: string | undefined): CannotServeScope | undefined {
+  if (code !== undefined) {
+    const scope = CANNOT_SERVE_SCOPE[code];
+    if (scope) return scope;
+    if (code.endsWith('_spend_limit_exceeded')) return 'key';
+  }
+  return type === 'insufficient_quota' ? 'key' : undefined;
 }
 
 function dimensionOfType(type: string | undefined): 'tokens' | 'requests' | undefined {

@@ -126,7 +126,17 @@ export function anthropicFault(kind: FaultKind, spec: FaultSpec, now: number, he
       return anthropicError(502, 'api_error', 'Bad gateway', headers);
     case '503':
       return anthropicError(503, 'api_error', 'Service unavailable', headers);
+    case 'credit_balance_too_low':
+      // A 400, not a 429 (§3.2): it gates every call, count_tokens included.
+      return anthropicError(
+        400,
+        'invalid_request_error',
+        'Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing to upgrade or purchase credits.',
+        headers,
+      );
     case 'rate_limited':
+    case 'slow_down':
+      // Acceleration limits answer the same 429 as any rate limit (§3.2).
       return anthropicError(
         429,
         'rate_limit_error',

@@ -132,8 +132,10 @@ export function geminiFault(kind: FaultKind, _spec: FaultSpec, model: string, ti
     case '502':
       return geminiError(502, 'UNAVAILABLE', 'Bad Gateway');
     case 'rate_limited':
+    case 'slow_down':
       return geminiError(429, 'RESOURCE_EXHAUSTED', BARE_429);
     case 'insufficient_quota':
+    case 'credit_balance_too_low':
       // No quota at all ("limit: 0"), a per-day quota: not worth retrying (§4.2).
       return quotaExhausted(quotaOf('rpd', tier), 0, model, undefined);
     default:

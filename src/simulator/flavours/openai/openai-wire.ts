@@ -136,6 +136,33 @@ export function openaiFault(
         },
         spec.should_retry_header ? { ...headers, 'x-should-retry': 'false' } : headers,
       );
+    case 'credit_balance_too_low':
+      // Prepaid credits used up (§1.6): the same type as insufficient_quota, its own code.
+      return openaiError(
+        429,
+        {
+          message:
+            'You have no credits remaining. Add credits to continue using the API at https://platform.openai.com/settings/organization/billing/.',
+          type: 'insufficient_quota',
+          code: 'credit_balance_exhausted',
+        },
+        spec.should_retry_header ? { ...headers, 'x-should-retry': 'false' } : headers,
+      );
+    case 'slow_down': {
+      // Traffic grew too fast inside the limits (§1.6, "2026 changes"). The message
+      // text is not documented (§9 question 7): this one only says what the code means.
+      const seconds = spec.retry_after_s ?? 1;
+      return openaiError(
+        429,
+        {
+          message:
+            'Your traffic increased too quickly. Please reduce your request rate, keep it steady, and increase it gradually.',
+          type: 'rate_limit_error',
+          code: 'slow_down',
+        },
+        { ...headers, 'retry-after': String(Math.ceil(seconds)) },
+      );
+    }
     default:
       // 503, 529 and `overloaded` (OpenAI has no 529; the status is kept as asked).
       return openaiError(
