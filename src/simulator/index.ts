@@ -13,6 +13,7 @@ export {
 } from './config.js';
 export {
   type BucketStats,
+  type KeyLimitChange,
   type ResetOptions,
   type Simulator,
   type SimulatorOptions,

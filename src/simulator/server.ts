@@ -8,7 +8,12 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { type Clock, systemClock } from '../core/clock.js';
 import { preloadTokenizers } from '../providers/estimate/text-counter.js';
-import { parseSimulatorConfig, type SimulatorConfig, type SimulatorConfigInput } from './config.js';
+import {
+  limitChangeSchema,
+  parseSimulatorConfig,
+  type SimulatorConfig,
+  type SimulatorConfigInput,
+} from './config.js';
 import { ContentSource } from './content.js';
 import { Exchange } from './exchange.js';
 import { FaultPlan } from './faults.js';
@@ -16,7 +21,7 @@ import { anthropicFlavour } from './flavours/anthropic/anthropic.js';
 import { geminiFlavour } from './flavours/gemini/gemini.js';
 import { openaiFlavour } from './flavours/openai/openai.js';
 import { RequestTarget, readBody, sendJson, sendReply } from './http-io.js';
-import { Limiter } from './limits/limiter.js';
+import { type LimitChanges, Limiter } from './limits/limiter.js';
 import { type Flavours, guessFlavour, routeOf } from './routes.js';
 import { SimStats, type StatsSnapshot } from './stats.js';
 
@@ -36,6 +41,13 @@ export interface SimulatorStats extends StatsSnapshot {
   readonly limits: Record<string, { in_flight: number; buckets: Record<string, BucketStats> }>;
 }
 
+/** New limits of a key × model (the pair's scope, or the pool it belongs to). */
+export interface KeyLimitChange {
+  readonly key: string;
+  readonly model: string;
+  readonly limits: LimitChanges;
+}
+
 export interface ResetOptions {
   /** Also refill every bucket, restart the other clients' flow and empty the prompt cache. */
   readonly buckets?: boolean;
@@ -49,6 +61,8 @@ export interface Simulator {
   stats(): SimulatorStats;
   /** Zeroes the counters and restarts fault schedules and ids; see `ResetOptions`. */
   reset(options?: ResetOptions): void;
+  /** Changes a key's limits for a model now, as a tier upgrade does (same as `POST /_sim/limits`). */
+  setLimits(change: KeyLimitChange): void;
   close(): Promise<void>;
 }
 
@@ -101,6 +115,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 
   const control = async (req: IncomingMessage, res: ServerResponse, url: RequestTarget) => {
     if (url.pathname === '/_sim/stats' && req.method === 'GET') return sendJson(res, 200, snapshot());
+    if (url.pathname === '/_sim/limits' && req.method === 'POST') {
+      const raw = await new Promise<string>((resolve, reject) =>
+        readBody(req, (error, body) => (error ? reject(error) : resolve(body))),
+      );
+      const change = parseLimitChange(raw);
+      if (typeof change === 'string') return sendJson(res, 400, { error: change });
+      limiter.setLimits(change.key, change.model, change.limits);
+      return sendJson(res, 200, { changed: change });
+    }
     if (url.pathname === '/_sim/reset' && req.method === 'POST') {
       const raw = await new Promise<string>((resolve, reject) =>
         readBody(req, (error, body) => (error ? reject(error) : resolve(body))),
@@ -156,6 +179,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     config,
     stats: snapshot,
     reset,
+    setLimits: (change) => limiter.setLimits(change.key, change.model, change.limits),
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
@@ -163,4 +187,17 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         server.closeAllConnections();
       }),
   };
+}
+
+/** The body of `POST /_sim/limits`, or what is wrong with it. */
+function parseLimitChange(raw: string): KeyLimitChange | string {
+  const usage = 'body must be JSON like {"key": "sk-test", "model": "gpt-4o-mini", "limits": {"rpm": 5000}}';
+  let body: unknown;
+  try {
+    body = JSON.parse(raw);
+  } catch {
+    return usage;
+  }
+  const parsed = limitChangeSchema.safeParse(body);
+  return parsed.success ? parsed.data : `${usage}: ${parsed.error.issues.map((i) => i.message).join('; ')}`;
 }
