@@ -116,18 +116,14 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const control = async (req: IncomingMessage, res: ServerResponse, url: RequestTarget) => {
     if (url.pathname === '/_sim/stats' && req.method === 'GET') return sendJson(res, 200, snapshot());
     if (url.pathname === '/_sim/limits' && req.method === 'POST') {
-      const raw = await new Promise<string>((resolve, reject) =>
-        readBody(req, (error, body) => (error ? reject(error) : resolve(body))),
-      );
+      const raw = await bodyOf(req);
       const change = parseLimitChange(raw);
       if (typeof change === 'string') return sendJson(res, 400, { error: change });
       limiter.setLimits(change.key, change.model, change.limits);
       return sendJson(res, 200, { changed: change });
     }
     if (url.pathname === '/_sim/reset' && req.method === 'POST') {
-      const raw = await new Promise<string>((resolve, reject) =>
-        readBody(req, (error, body) => (error ? reject(error) : resolve(body))),
-      );
+      const raw = await bodyOf(req);
       let buckets = url.searchParams.get('buckets') === 'true';
       try {
         const body: unknown = raw ? JSON.parse(raw) : {};
@@ -200,4 +196,10 @@ function parseLimitChange(raw: string): KeyLimitChange | string {
   }
   const parsed = limitChangeSchema.safeParse(body);
   return parsed.success ? parsed.data : `${usage}: ${parsed.error.issues.map((i) => i.message).join('; ')}`;
+}
+
+function bodyOf(req: IncomingMessage): Promise<string> {
+  return new Promise<string>((resolve, reject) =>
+    readBody(req, (error, body) => (error ? reject(error) : resolve(body))),
+  );
 }
