@@ -107,6 +107,28 @@ export const longContextSchema = z
     message: 'declare at least one limit of the long-context class (e.g. itpm, otpm)',
   });
 
+/** Highest limits a provider-reported raise may reach, by the names of `limits`. */
+const limitsCeilingSchema = z.strictObject(
+  Object.fromEntries([...WINDOWED_LIMITS, 'concurrency'].map((n) => [n, positive.optional()])) as Record<
+    (typeof WINDOWED_LIMITS)[number] | 'concurrency',
+    z.ZodOptional<typeof positive>
+  >,
+);
+
+/**
+ * How fast the tokens sent to the deployment may grow (PROVIDERS.md, "Ramps
+ * are limited"); the defaults are OpenAI's documented rule: above 1 M TPM,
+ * no more than +50 % within 15 minutes.
+ */
+const rampSchema = z.strictObject({
+  /** Growth of the token rate allowed from one window to the next: 0.5 = +50 %. */
+  max_growth: positive.default(0.5),
+  /** Length of a window, seconds. */
+  window_s: positive.default(900),
+  /** Tokens per minute below which growth is free. */
+  above_tpm: positive.default(1_000_000),
+});
+
 export const deploymentSchema = z
   .strictObject({
     id: name,
@@ -129,13 +151,48 @@ export const deploymentSchema = z
     price: z.strictObject({ input_per_mtok: nonNegative, output_per_mtok: nonNegative }).optional(),
     headers: z.record(z.string(), z.string()).optional(),
     learn_limits: z.boolean().optional(),
+    /**
+     * A higher limit the provider reports (a tier upgrade) is adopted once
+     * confirmed; default true. false: the declared limits are upper bounds.
+     */
+    adopt_raised_limits: z.boolean().optional(),
+    /** Highest limits a raise may reach (same names as `limits`); unset names: no bound. */
+    limits_ceiling: limitsCeilingSchema.optional(),
+    ramp: rampSchema.optional(),
     /** Tenants' betas (`anthropic-beta`, `openai-beta`) passed on: `true` all, a list the named ones; default none. */
     forward_betas: z.union([z.boolean(), z.array(z.string().min(1))]).optional(),
   })
   .superRefine((d, ctx) => {
     if (d.limits) checkWindows(d.limits, ctx, { path: ['limits'], provider: d.provider });
     if (d.long_context) checkWindows(d.long_context, ctx, { path: ['long_context'], provider: d.provider });
+    if (d.limits_ceiling) checkCeiling(d, d.limits_ceiling, ctx);
   });
+
+/** A ceiling is a bound on raises: it needs raises, and may not sit below what is declared. */
+function checkCeiling(
+  d: { adopt_raised_limits?: boolean | undefined; limits?: Partial<LimitsInput> | undefined },
+  ceiling: Partial<Record<string, number>>,
+  ctx: z.RefinementCtx,
+): void {
+  if (d.adopt_raised_limits === false) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['limits_ceiling'],
+      message: 'a ceiling bounds raised limits, which adopt_raised_limits: false turns off',
+    });
+    return;
+  }
+  for (const [name, bound] of Object.entries(ceiling)) {
+    const declared = d.limits?.[name as keyof LimitsInput];
+    if (typeof declared === 'number' && bound !== undefined && bound < declared) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['limits_ceiling', name],
+        message: `the ceiling ${bound} is below the declared limit ${declared}`,
+      });
+    }
+  }
+}
 
 export const modelGroupSchema = z.strictObject({
   deployments: z.array(deploymentSchema).min(1, 'a model group needs at least one deployment'),

@@ -94,6 +94,11 @@ function toDeployment(d: DeploymentInput): DeploymentConfig {
     }),
     ...(d.headers && { headers: d.headers }),
     ...(d.learn_limits !== undefined && { learnLimits: d.learn_limits }),
+    ...(d.adopt_raised_limits !== undefined && { adoptRaisedLimits: d.adopt_raised_limits }),
+    ...(d.limits_ceiling && { limitsCeiling: { ...d.limits_ceiling } }),
+    ...(d.ramp && {
+      ramp: { maxGrowth: d.ramp.max_growth, windowMs: d.ramp.window_s * 1_000, aboveTpm: d.ramp.above_tpm },
+    }),
     ...(d.forward_betas !== undefined && { forwardBetas: d.forward_betas }),
   };
 }

@@ -306,5 +306,13 @@ function logObserver(logger: GatewayLogger): GovernorObserver {
       ),
     fallback: (e) => logger.debug({ from: e.from, to: e.to, reason: e.errorKind }, 'fallback'),
     clamped: (e) => logger.debug({ deployment: e.deployment, clamp: e.clamp }, 'provider reset time clamped'),
+    // "limit raised 500 → 5000 rpm": a tier upgrade (or a provider's lowering) is an operator's business.
+    limit: (e) =>
+      logger.info(
+        { deployment: e.deployment, bucket: e.bucket, limit: e.name, from: e.from, to: e.to },
+        e.from === undefined
+          ? `limit learned: ${e.to} ${e.name}`
+          : `limit ${e.to > e.from ? 'raised' : 'lowered'} ${e.from} → ${e.to} ${e.name}`,
+      ),
   };
 }

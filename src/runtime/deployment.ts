@@ -4,15 +4,24 @@
  * adapted by AIMD, or learned from the provider's headers), its circuit
  * breaker, its retry budget and the last rate-limit headers it sent.
  */
-
+import { type Clock, systemClock } from '../core/clock.js';
 import type { Dimension } from '../core/cost.js';
-import { type BucketScope, type BucketSpec, defineBucket, type Window, withLimit } from '../core/limit.js';
+import {
+  type BucketScope,
+  type BucketSpec,
+  bucketKey,
+  defineBucket,
+  type Window,
+  withLimit,
+} from '../core/limit.js';
 import type { ProviderAdapter, ProviderKind, RateLimitObservation } from '../providers/adapter.js';
 import type { Reassignment } from '../stores/store.js';
 import { AdaptiveRate, type AdaptiveRateOptions } from './adaptive-rate.js';
 import { CircuitBreaker, type CircuitOptions, type CircuitState } from './circuit-breaker.js';
 import type { ForwardBetas } from './forwarding.js';
-import { bucketsFor, type LimitsConfig, limitNameOf, scopeKey } from './limits.js';
+import { followReport, type RaiseStreak } from './limit-follow.js';
+import { bucketsFor, type LimitName, type LimitsConfig, limitNameOf, scopeKey } from './limits.js';
+import { type RampConfig, RampLimit } from './ramp-limit.js';
 import { RetryBudget, type RetryOptions } from './retry-policy.js';
 import {
   LongContextClass,
@@ -61,6 +70,17 @@ export interface DeploymentConfig {
   /** Buckets for limits the provider reports but the config does not declare. Default true. */
   learnLimits?: boolean;
   /**
+   * A limit the provider reports above the one in force is adopted once
+   * confirmed (`limit-follow.ts`), up to `limitsCeiling`. Default true;
+   * false: declared limits are upper bounds (a deployment declared as a
+   * share of its key's limit), lowered ones still come back up to them.
+   */
+  adoptRaisedLimits?: boolean;
+  /** Highest limit a raise may reach, per limit name (unset: no bound). */
+  limitsCeiling?: Partial<Record<LimitName, number>>;
+  /** How fast the tokens sent here may grow (`ramp-limit.ts`); unset: no ramp limit. */
+  ramp?: RampConfig;
+  /**
    * Which of a caller's betas (`anthropic-beta`, `openai-beta`) reach this
    * deployment where forwarding is allow-listed (the gateway): `true` all,
    * a list the named ones, default none. Betas change what a call costs and
@@ -83,6 +103,19 @@ export interface DeploymentDeps {
   adaptive?: AdaptiveRateOptions;
   retry?: RetryOptions;
   onCircuitChange?: (deployment: Deployment, state: CircuitState) => void;
+  /** Time of AIMD recovery and ramp windows. Default: the system clock. */
+  clock?: Clock;
+}
+
+/** A limit that changed because the provider reported another (the `limit` event). */
+export interface LimitChange {
+  /** Key of the bucket. */
+  readonly bucket: string;
+  /** Its short name, e.g. `rpm`. */
+  readonly name: LimitName;
+  /** The limit before; undefined when the bucket was just learned. */
+  readonly from: number | undefined;
+  readonly to: number;
 }
 
 /** Stands for "no limit" on the gate bucket, which exists only to be paused. */
@@ -116,6 +149,12 @@ export class Deployment {
   private longDeclared: BucketSpec[];
   private longEffective: BucketSpec[];
   private readonly margin: number;
+  private readonly clock: Clock;
+  /** Each bucket's limit before any report changed it (the configured one, or the first learned). */
+  private readonly bases = new Map<string, number>();
+  private readonly streaks = new Map<string, RaiseStreak>();
+  private readonly ramp: RampLimit | undefined;
+  private rampBucket: BucketSpec | undefined;
 
   constructor(
     readonly config: DeploymentConfig,
@@ -129,6 +168,7 @@ export class Deployment {
     this.basePath = new URL(this.baseUrl).pathname.replace(/\/+$/, '');
     this.weight = config.weight ?? 1;
     this.margin = deps.margin;
+    this.clock = deps.clock ?? systemClock;
     this.circuit = new CircuitBreaker(deps.circuit, (state) => deps.onCircuitChange?.(this, state));
     this.rate = new AdaptiveRate(deps.adaptive);
     this.retryBudget = new RetryBudget(deps.retry);
@@ -142,7 +182,17 @@ export class Deployment {
       scope: this.scope,
     });
     this.declared = bucketsFor(this.scope, withProviderWindows(config.provider, config.limits), deps.margin);
-    this.effective = [this.gate, ...this.declared];
+    this.ramp = config.ramp ? new RampLimit(config.ramp) : undefined;
+    this.rampBucket = this.ramp
+      ? defineBucket(bucketKey(scopeKey(this.scope, 'ramp'), 'tokens', 'minute'), {
+          dimension: 'tokens',
+          limit: this.ramp.limitAt(this.clock.now()),
+          per: 'minute',
+          margin: deps.margin,
+          scope: this.scope,
+        })
+      : undefined;
+    this.effective = [this.gate, ...this.declared, ...(this.rampBucket ? [this.rampBucket] : [])];
     this.longContext = config.longContext
       ? new LongContextClass(
           this.scope,
@@ -152,10 +202,12 @@ export class Deployment {
       : undefined;
     this.longDeclared = [...(this.longContext?.declared ?? [])];
     this.longEffective = this.longContext ? this.longContext.compose(this.effective, this.longDeclared) : [];
+    for (const b of [...this.declared, ...this.longDeclared]) this.bases.set(b.key, b.limit);
   }
 
   /** Buckets a request of `sizeClass` to this deployment is charged on (after AIMD), gate included. */
   buckets(sizeClass: SizeClass = 'standard'): readonly BucketSpec[] {
+    this.refresh();
     return sizeClass === 'long_context' && this.longContext ? this.longEffective : this.effective;
   }
 
@@ -166,6 +218,7 @@ export class Deployment {
 
   /** Every bucket of the deployment, both classes' (metrics, the dashboard). */
   allBuckets(): readonly BucketSpec[] {
+    this.refresh();
     return this.longContext ? [...this.effective, ...this.longDeclaredEffective()] : this.effective;
   }
 
@@ -176,7 +229,7 @@ export class Deployment {
     sizeClass: SizeClass = 'standard',
   ): BucketSpec | undefined {
     return this.buckets(sizeClass).find(
-      (b) => b !== this.gate && b.dimension === dimension && b.per === window,
+      (b) => b !== this.gate && b !== this.rampBucket && b.dimension === dimension && b.per === window,
     );
   }
 
@@ -203,61 +256,101 @@ export class Deployment {
   }
 
   /**
-   * Adopts what the provider says about its limits: a limit lower than
-   * declared replaces it; a limit that was not declared becomes a learned
-   * bucket. Returns true when the buckets changed.
+   * Follows what the provider says about its limits (`limit-follow.ts`): a
+   * lower limit replaces the one in force at once, a higher one once
+   * confirmed (up to the ceiling); a limit that was not declared becomes a
+   * learned bucket. Returns the change, or undefined when nothing changed.
    */
-  learn(observation: RateLimitObservation, sizeClass: SizeClass = 'standard'): boolean {
-    if (observation.limit === undefined || observation.scope === 'project') return false;
+  learn(observation: RateLimitObservation, sizeClass: SizeClass = 'standard'): LimitChange | undefined {
+    if (observation.limit === undefined || observation.scope === 'project') return undefined;
+    const on = (b: BucketSpec) => b.dimension === observation.dimension && b.per === observation.window;
     if (sizeClass === 'long_context' && this.longContext) {
       // A long-context answer reports the class's own limit where it has one; the rest is shared.
-      const own = this.longDeclared.findIndex(
-        (b) => b.dimension === observation.dimension && b.per === observation.window,
-      );
+      const own = this.longDeclared.findIndex(on);
       if (own >= 0) {
-        const current = this.longDeclared[own] as BucketSpec;
-        if (observation.limit >= current.limit) return false;
-        this.longDeclared = this.longDeclared.map((b, i) =>
-          i === own ? withLimit(current, observation.limit as number) : b,
-        );
+        const followed = this.follow(this.longDeclared[own] as BucketSpec, observation);
+        if (!followed) return undefined;
+        this.longDeclared = this.longDeclared.map((b, i) => (i === own ? followed.bucket : b));
         this.recompute();
-        return true;
+        return followed.change;
       }
     }
-    const index = this.declared.findIndex(
-      (b) => b.dimension === observation.dimension && b.per === observation.window,
-    );
+    const index = this.declared.findIndex(on);
     if (index >= 0) {
-      const current = this.declared[index] as BucketSpec;
-      if (observation.limit >= current.limit) return false;
-      this.declared = this.declared.map((b, i) =>
-        i === index ? withLimit(current, observation.limit as number) : b,
-      );
-    } else {
-      if (this.config.learnLimits === false) return false;
-      const name = limitNameOf(observation.dimension, observation.window);
-      if (!name) return false;
-      // A learned limit follows the same window rules as the declared ones.
-      const windows = withProviderWindows(this.config.provider, {
-        ...this.config.limits,
-        [name]: observation.limit,
-      });
-      const learned = bucketsFor(this.scope, { ...windows, [name]: observation.limit }, this.margin).filter(
-        (b) => b.dimension === observation.dimension && b.per === observation.window,
-      );
-      this.declared = [...this.declared, ...learned];
+      const followed = this.follow(this.declared[index] as BucketSpec, observation);
+      if (!followed) return undefined;
+      this.declared = this.declared.map((b, i) => (i === index ? followed.bucket : b));
+      this.recompute();
+      return followed.change;
     }
+    if (this.config.learnLimits === false) return undefined;
+    const name = limitNameOf(observation.dimension, observation.window);
+    if (!name) return undefined;
+    const limit = Math.min(observation.limit, this.config.limitsCeiling?.[name] ?? Number.POSITIVE_INFINITY);
+    // A learned limit follows the same window rules as the declared ones.
+    const windows = withProviderWindows(this.config.provider, { ...this.config.limits, [name]: limit });
+    const learned = bucketsFor(this.scope, { ...windows, [name]: limit }, this.margin).filter(on);
+    if (learned.length === 0) return undefined;
+    for (const b of learned) this.bases.set(b.key, b.limit);
+    this.declared = [...this.declared, ...learned];
     this.recompute();
-    return true;
+    return { bucket: (learned[0] as BucketSpec).key, name, from: undefined, to: limit };
   }
 
   /** An upstream 429 for a call sent at `wave.sentAt` (one decrease per wave: `AdaptiveRate`). */
   onRateLimited(wave?: { sentAt: number; now: number }): void {
-    if (this.rate.onRateLimited(wave)) this.recompute();
+    if (this.rate.onRateLimited({ sentAt: wave?.sentAt, now: wave?.now ?? this.clock.now() }))
+      this.recompute();
   }
 
   onSuccess(): void {
-    if (this.rate.onSuccess()) this.recompute();
+    this.refresh();
+  }
+
+  /** Tokens a call sent here delivered: what the ramp limit measures. */
+  recordDelivered(tokens: number): void {
+    this.ramp?.record(tokens, this.clock.now());
+  }
+
+  /** The report's verdict on one bucket: its replacement and the change, or undefined to keep it. */
+  private follow(
+    bucket: BucketSpec,
+    observation: RateLimitObservation,
+  ): { bucket: BucketSpec; change: LimitChange } | undefined {
+    const name = limitNameOf(bucket.dimension, bucket.per);
+    if (!name || observation.limit === undefined) return undefined;
+    const base = this.bases.get(bucket.key) ?? bucket.limit;
+    const ceiling =
+      this.config.adoptRaisedLimits === false
+        ? base
+        : Math.max(base, this.config.limitsCeiling?.[name] ?? Number.POSITIVE_INFINITY);
+    const followed = followReport(this.streaks.get(bucket.key), {
+      current: bucket.limit,
+      reported: observation.limit,
+      ceiling,
+      windowKnown: observation.windowBasis !== 'assumed',
+    });
+    if (followed.streak) this.streaks.set(bucket.key, followed.streak);
+    else this.streaks.delete(bucket.key);
+    if (followed.limit === undefined) return undefined;
+    return {
+      bucket: withLimit(bucket, followed.limit),
+      change: { bucket: bucket.key, name, from: bucket.limit, to: followed.limit },
+    };
+  }
+
+  /** AIMD recovery and the ramp's window, as of now. */
+  private refresh(): void {
+    const now = this.clock.now();
+    let changed = this.rate.recover(now);
+    if (this.ramp && this.rampBucket) {
+      const limit = this.ramp.limitAt(now);
+      if (limit !== this.rampBucket.limit) {
+        this.rampBucket = withLimit(this.rampBucket, limit);
+        changed = true;
+      }
+    }
+    if (changed) this.recompute();
   }
 
   private recompute(): void {
@@ -266,7 +359,7 @@ export class Deployment {
       factor >= 1
         ? this.declared
         : this.declared.map((b) => (b.kind === 'concurrency' ? b : withLimit(b, b.limit * factor)));
-    this.effective = [this.gate, ...adapted];
+    this.effective = [this.gate, ...adapted, ...(this.rampBucket ? [this.rampBucket] : [])];
     if (this.longContext)
       this.longEffective = this.longContext.compose(this.effective, this.longDeclaredEffective());
   }

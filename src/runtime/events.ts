@@ -82,6 +82,18 @@ export interface GovernorEvents {
   paused(e: { deployment: string; bucket: string; untilMs: number }): void;
   circuit(e: { deployment: string; state: CircuitState }): void;
   adaptive(e: { deployment: string; factor: number }): void;
+  /**
+   * A deployment's limit changed because its provider reported another: a
+   * raise (a tier upgrade), a lowering, or a limit learned (`from` undefined).
+   */
+  limit(e: {
+    deployment: string;
+    bucket: string;
+    /** The limit's short name, e.g. `rpm`. */
+    name: string;
+    from: number | undefined;
+    to: number;
+  }): void;
 }
 
 /** Which upstream an attempt went to, as metrics label it: one frozen object per deployment and endpoint. */

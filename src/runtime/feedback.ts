@@ -34,7 +34,8 @@ export function applyObservations(
   emit('observed', { deployment: deployment.id, observations });
   for (const observation of observations) {
     if (observation.clamped) emit('clamped', { deployment: deployment.id, clamp: observation.clamped });
-    deployment.learn(observation, sizeClass);
+    const change = deployment.learn(observation, sizeClass);
+    if (change) emit('limit', { deployment: deployment.id, ...change });
     if (observation.scope === 'project') continue;
     const bucket = deployment.bucketFor(observation.dimension, observation.window, sizeClass);
     if (!bucket) continue;

@@ -30,6 +30,7 @@ import { applyObservations, applyRateLimited } from './feedback.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { type GovernorTopology, type ModelGroup, ModelGroups } from './model-groups.js';
 import { asRampSignal } from './ramp.js';
+import { rampFeed } from './ramp-limit.js';
 import { inSeconds, limitRef, type Refusal, refusal, refusalFromAdmission, statusOf } from './refusal.js';
 import { DEFAULT_MAX_CLIENT_WAIT_MS, type RetryVerdict, retryPolicy } from './retry-policy.js';
 import { outageOf, outageRefusal, takeOutOfRotation } from './rotation.js';
@@ -89,7 +90,8 @@ export class Governor {
     this.random = options.random ?? Math.random;
     this.leaseMs = options.leaseMs ?? 120_000;
     this.leases = new LeaseKeeper(this.store, this.clock, this.leaseMs);
-    this.emit = emitter(options.observers ?? []);
+    // Ramp limits measure what calls delivered: the same settlements every observer sees.
+    this.emit = emitter([rampFeed((id) => this.topology.deployment(id)), ...(options.observers ?? [])]);
     this.admission = new Admission({
       store: this.store,
       clock: this.clock,
@@ -98,7 +100,7 @@ export class Governor {
       maxQueuedPerClass: options.maxQueuedPerClass,
       maxQueued: options.maxQueued,
     });
-    this.topology = new ModelGroups(options, this.classes, this.emit);
+    this.topology = new ModelGroups(options, this.classes, { emit: this.emit, clock: this.clock });
     this.estimates = new LearnedEstimates(options.estimates);
     this.retry = retryPolicy(options.retry);
     this.maxAttempts = options.retry?.maxAttempts ?? 3;
@@ -120,7 +122,11 @@ export class Governor {
    * their circuit, adaptive rate and learned limits.
    */
   reconfigure(topology: GovernorTopology): void {
-    this.topology = new ModelGroups(topology, this.classes, this.emit, this.topology);
+    this.topology = new ModelGroups(topology, this.classes, {
+      emit: this.emit,
+      clock: this.clock,
+      previous: this.topology,
+    });
     this.retry = retryPolicy(topology.retry);
     this.maxAttempts = topology.retry?.maxAttempts ?? 3;
   }

@@ -5,7 +5,7 @@
  * once; a reload builds a new one and keeps the state of unchanged
  * deployments.
  */
-
+import type { Clock } from '../core/clock.js';
 import type { BucketSpec } from '../core/limit.js';
 import type { PriorityClasses } from '../core/scheduler/priority.js';
 import { type WeightedChoice, WeightedTurns } from '../core/scheduler/weighted-turns.js';
@@ -128,7 +128,18 @@ export class ModelGroups {
   private readonly byId = new Map<string, Deployment>();
   private readonly pools = new Map<string, BucketSpec[]>();
 
-  constructor(topology: GovernorTopology, classes: PriorityClasses, emit: Emit, previous?: ModelGroups) {
+  constructor(
+    topology: GovernorTopology,
+    classes: PriorityClasses,
+    context: {
+      emit: Emit;
+      /** The governor's clock: deployments' AIMD recovery and ramp windows run on it. */
+      clock?: Clock;
+      /** The topology this one replaces: unchanged deployments are kept with their state. */
+      previous?: ModelGroups;
+    },
+  ) {
+    const { emit, clock, previous } = context;
     this.margin = topology.safetyMargin ?? 0.1;
     this.retry = topology.retry;
     const defaultPriority =
@@ -165,6 +176,7 @@ export class ModelGroups {
                 adaptive: topology.adaptive,
                 retry: topology.retry,
                 onCircuitChange: (d, state) => emit('circuit', { deployment: d.id, state }),
+                clock,
               });
         this.byId.set(dc.id, deployment);
         return deployment;

@@ -60,6 +60,13 @@ export const limitSetSchema = z.strictObject({
 });
 export type LimitSet = z.infer<typeof limitSetSchema>;
 
+/** A run-time change of a key's limits (`POST /_sim/limits`, `simulator.setLimits`). */
+export const limitChangeSchema = z.strictObject({
+  key: z.string().min(1),
+  model: z.string().min(1),
+  limits: z.strictObject(rateLimits),
+});
+
 const keySchema = z.strictObject({
   /**
    * Model name → limits. An exact name gets buckets of its own; a name with

@@ -14,6 +14,7 @@ export {
 } from './config.js';
 export {
   type BucketStats,
+  type KeyLimitChange,
   type ResetOptions,
   type Simulator,
   type SimulatorOptions,

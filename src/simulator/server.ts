@@ -12,6 +12,7 @@ import {
   type FaultSpec,
   type FaultSpecInput,
   faultListSchema,
+  limitChangeSchema,
   parseSimulatorConfig,
   type SimulatorConfig,
   SimulatorConfigError,
@@ -24,7 +25,7 @@ import { anthropicFlavour } from './flavours/anthropic/anthropic.js';
 import { geminiFlavour } from './flavours/gemini/gemini.js';
 import { openaiFlavour } from './flavours/openai/openai.js';
 import { RequestTarget, readBody, sendJson, sendReply } from './http-io.js';
-import { Limiter } from './limits/limiter.js';
+import { type LimitChanges, Limiter } from './limits/limiter.js';
 import { type Flavours, guessFlavour, routeOf } from './routes.js';
 import { SimStats, type StatsSnapshot } from './stats.js';
 
@@ -42,6 +43,13 @@ export interface BucketStats {
 export interface SimulatorStats extends StatsSnapshot {
   /** Scope id (`flavour|key|model-or-pool`) → bucket states and calls in flight. */
   readonly limits: Record<string, { in_flight: number; buckets: Record<string, BucketStats> }>;
+}
+
+/** New limits of a key × model (the pair's scope, or the pool it belongs to). */
+export interface KeyLimitChange {
+  readonly key: string;
+  readonly model: string;
+  readonly limits: LimitChanges;
 }
 
 export interface ResetOptions {
@@ -62,6 +70,8 @@ export interface Simulator {
    * /_sim/faults` does: a key runs out of credit mid-run, or comes back.
    */
   setFaults(faults: readonly FaultSpecInput[]): void;
+  /** Changes a key's limits for a model now, as a tier upgrade does (same as `POST /_sim/limits`). */
+  setLimits(change: KeyLimitChange): void;
   close(): Promise<void>;
 }
 
@@ -127,9 +137,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     if (url.pathname === '/_sim/stats' && req.method === 'GET') return sendJson(res, 200, snapshot());
     if (url.pathname === '/_sim/faults' && req.method === 'GET') return sendJson(res, 200, faults.current);
     if (url.pathname === '/_sim/faults' && req.method === 'PUT') {
-      const raw = await new Promise<string>((resolve, reject) =>
-        readBody(req, (error, body) => (error ? reject(error) : resolve(body))),
-      );
+      const raw = await bodyOf(req);
       try {
         return sendJson(res, 200, setFaults(raw ? JSON.parse(raw) : []));
       } catch (error) {
@@ -138,10 +146,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         return sendJson(res, 400, { error: message });
       }
     }
+    if (url.pathname === '/_sim/limits' && req.method === 'POST') {
+      const raw = await bodyOf(req);
+      const change = parseLimitChange(raw);
+      if (typeof change === 'string') return sendJson(res, 400, { error: change });
+      limiter.setLimits(change.key, change.model, change.limits);
+      return sendJson(res, 200, { changed: change });
+    }
     if (url.pathname === '/_sim/reset' && req.method === 'POST') {
-      const raw = await new Promise<string>((resolve, reject) =>
-        readBody(req, (error, body) => (error ? reject(error) : resolve(body))),
-      );
+      const raw = await bodyOf(req);
       let buckets = url.searchParams.get('buckets') === 'true';
       try {
         const body: unknown = raw ? JSON.parse(raw) : {};
@@ -196,6 +209,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     setFaults: (list) => {
       setFaults(list);
     },
+    setLimits: (change) => limiter.setLimits(change.key, change.model, change.limits),
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
@@ -203,4 +217,23 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         server.closeAllConnections();
       }),
   };
+}
+
+/** The body of `POST /_sim/limits`, or what is wrong with it. */
+function parseLimitChange(raw: string): KeyLimitChange | string {
+  const usage = 'body must be JSON like {"key": "sk-test", "model": "gpt-4o-mini", "limits": {"rpm": 5000}}';
+  let body: unknown;
+  try {
+    body = JSON.parse(raw);
+  } catch {
+    return usage;
+  }
+  const parsed = limitChangeSchema.safeParse(body);
+  return parsed.success ? parsed.data : `${usage}: ${parsed.error.issues.map((i) => i.message).join('; ')}`;
+}
+
+function bodyOf(req: IncomingMessage): Promise<string> {
+  return new Promise<string>((resolve, reject) =>
+    readBody(req, (error, body) => (error ? reject(error) : resolve(body))),
+  );
 }

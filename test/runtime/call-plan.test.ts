@@ -41,7 +41,7 @@ const TOPOLOGY: GovernorTopology = {
 };
 
 function plan(c: Call, topology: GovernorTopology = TOPOLOGY) {
-  const groups = new ModelGroups(topology, classes, (() => undefined) as Emit);
+  const groups = new ModelGroups(topology, classes, { emit: (() => undefined) as Emit });
   return { result: planCall(c, { topology: groups, classes, now: NOW }), groups };
 }
 

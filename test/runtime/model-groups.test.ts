@@ -24,7 +24,7 @@ const topology = new ModelGroups(
     tenants: [{ id: 'limited', modelGroups: ['cheap', 'cheap-2'] }, { id: 'open' }],
   },
   new PriorityClasses(),
-  () => {},
+  { emit: () => {} },
 );
 const cheap = topology.group('cheap');
 if (!cheap) throw new Error('no group cheap');

@@ -1,7 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ProviderError } from '../../src/providers/adapter.js';
-import { AdaptiveRate } from '../../src/runtime/adaptive-rate.js';
 import { RetryBudget, retryPolicy } from '../../src/runtime/retry-policy.js';
 
 const serverError: ProviderError = { kind: 'server_error', retryable: true, status: 500 };
@@ -66,31 +65,5 @@ describe('RetryBudget', () => {
     expect(budget.tryRetry(20_000)).toBe(true);
     expect(budget.tryRetry(20_000)).toBe(true);
     expect(budget.tryRetry(20_000)).toBe(false);
-  });
-});
-
-describe('AdaptiveRate', () => {
-  it('decreases multiplicatively on 429s down to a floor, and recovers additively on successes', () => {
-    const rate = new AdaptiveRate({ decrease: 0.5, increase: 0.1, floor: 0.2 });
-    rate.onRateLimited();
-    expect(rate.factor).toBe(0.5);
-    rate.onRateLimited();
-    rate.onRateLimited();
-    expect(rate.factor).toBe(0.2);
-    for (let i = 0; i < 3; i++) rate.onSuccess();
-    expect(rate.factor).toBeCloseTo(0.5, 9);
-    for (let i = 0; i < 20; i++) rate.onSuccess();
-    expect(rate.factor).toBe(1);
-    expect(rate.onSuccess()).toBe(false);
-  });
-
-  it('decreases once per wave: 429s of calls sent before the last decrease do not count again', () => {
-    const rate = new AdaptiveRate({ decrease: 0.5 });
-    // Twenty calls of one burst, sent at 0–19 ms, all refused at 100 ms.
-    for (let i = 0; i < 20; i++) rate.onRateLimited({ sentAt: i, now: 100 + i });
-    expect(rate.factor).toBe(0.5);
-    // A call sent after that decrease, refused again: the lowered rate was still too high.
-    expect(rate.onRateLimited({ sentAt: 150, now: 200 })).toBe(true);
-    expect(rate.factor).toBe(0.25);
   });
 });

@@ -7,7 +7,13 @@
  */
 import { periodOf } from '../../core/buckets/fixed-window.js';
 import { gcraGive, gcraTake, gcraUsed, gcraWaitMs } from '../../core/buckets/gcra.js';
-import { type BucketSpec, defineBucket, type FixedWindowRule, type Window } from '../../core/limit.js';
+import {
+  type BucketSpec,
+  defineBucket,
+  type FixedWindowRule,
+  type Window,
+  withLimit,
+} from '../../core/limit.js';
 import { fixedUsed, fixedWaitMs } from './fixed-window.js';
 
 /** The limit names of the configuration, which are also the names in stats and refusals. */
@@ -58,7 +64,7 @@ export interface BucketView {
 }
 
 export class SimBucket {
-  readonly spec: BucketSpec;
+  private current: BucketSpec;
   readonly unit: Unit;
   /**
    * GCRA state: the instant the bucket is full again, in ms since `origin`.
@@ -71,22 +77,22 @@ export class SimBucket {
   /** Window state (fixed and sliced). */
   private used = 0;
   private windowStart = 0;
-  private readonly rule: FixedWindowRule | undefined;
+  private rule: FixedWindowRule | undefined;
   /** The limit per period: the whole limit, or a slice's share of it. */
-  private readonly periodLimit: number;
+  private periodLimit: number;
   private readonly period = new Float64Array(2);
   readonly mode: BucketMode;
 
   constructor(
     readonly dimension: LimitDimension,
-    readonly limit: number,
+    limit: number,
     window: WindowOptions,
     scope: string,
     private readonly origin: number,
   ) {
     this.unit = UNIT_OF[dimension];
     this.mode = window.mode;
-    this.spec = defineBucket(`${scope}:${dimension}`, {
+    this.current = defineBucket(`${scope}:${dimension}`, {
       dimension: unitToCoreDimension(this.unit),
       limit,
       per: WINDOW_OF[dimension],
@@ -95,8 +101,28 @@ export class SimBucket {
       ...(window.mode === 'fixed' && window.timeZone !== undefined && { timeZone: window.timeZone }),
       margin: 0,
     });
-    this.rule = this.spec.fixed;
+    this.rule = this.current.fixed;
     this.periodLimit = this.rule?.periodLimit ?? limit;
+  }
+
+  get spec(): BucketSpec {
+    return this.current;
+  }
+
+  get limit(): number {
+    return this.current.limit;
+  }
+
+  /**
+   * The provider changed the limit (a tier upgrade, a temporary lowering):
+   * what is used stays used, the new limit counts from now.
+   */
+  setLimit(limit: number, now: number): void {
+    const used = this.usedAt(now);
+    this.current = withLimit(this.current, limit);
+    this.rule = this.current.fixed;
+    this.periodLimit = this.current.fixed?.periodLimit ?? limit;
+    if (this.mode === 'bucket' && used > 0) this.tat = now - this.origin + used / this.current.ratePerMs;
   }
 
   /** Ms until `amount` fits (0: now; Infinity: never, it exceeds the whole limit). */

@@ -11,8 +11,11 @@
 import type { Clock } from '../../core/clock.js';
 import { type BackgroundSpec, backgroundList, type LimitSet, type SimulatorConfig } from '../config.js';
 import type { Flavour } from '../flavour.js';
-import { LIMIT_DIMENSIONS } from './bucket.js';
+import { LIMIT_DIMENSIONS, type LimitDimension } from './bucket.js';
 import { Scope } from './scope.js';
+
+/** New limits of some dimensions. */
+export type LimitChanges = Partial<Record<LimitDimension, number>>;
 
 interface Resolved {
   readonly id: string;
@@ -22,6 +25,8 @@ interface Resolved {
 export class Limiter {
   private readonly scopes = new Map<string, Scope | null>();
   private readonly patterns = new Map<string, readonly [string, RegExp][]>();
+  /** Limits changed at run time, by `key\u0000model`. */
+  private readonly changes = new Map<string, LimitChanges>();
 
   constructor(
     private readonly config: SimulatorConfig,
@@ -40,9 +45,26 @@ export class Limiter {
     if (resolved) {
       // Pools are shared by several models: look the scope up by its own id.
       scope = this.byId(resolved.id) ?? this.create(flavour, key, resolved);
+      const changed = this.changes.get(`${key}\u0000${model}`);
+      if (changed) scope.setLimits(changed, this.clock.now());
     }
     this.scopes.set(cacheKey, scope);
     return scope ?? undefined;
+  }
+
+  /**
+   * A key's limits for `model` change now, as after a tier upgrade: the
+   * scopes it already has (in every flavour) keep what they used under the
+   * new limits, scopes created later start with them. Only dimensions the
+   * configuration limits for that pair can change.
+   */
+  setLimits(key: string, model: string, limits: LimitChanges): void {
+    const pair = `${key}\u0000${model}`;
+    this.changes.set(pair, { ...this.changes.get(pair), ...limits });
+    const now = this.clock.now();
+    for (const [cacheKey, scope] of this.scopes) {
+      if (scope && cacheKey.endsWith(`\u0000${pair}`)) scope.setLimits(limits, now);
+    }
   }
 
   /** Every scope created so far (for `/_sim/stats`). */

@@ -118,6 +118,15 @@ export class Scope {
     this.drainedAt = options.now;
   }
 
+  /** New limits for some of the standard class's dimensions (a dimension the scope does not limit stays unlimited). */
+  setLimits(limits: Partial<Record<LimitDimension, number>>, now: number): void {
+    this.drain(now);
+    for (const bucket of this.buckets) {
+      const limit = limits[bucket.dimension];
+      if (limit !== undefined) bucket.setLimit(limit, now);
+    }
+  }
+
   /** The buckets a request with `contextTokens` of input (cached or not) is counted on. */
   bucketsFor(contextTokens: number): readonly SimBucket[] {
     return this.longContext ? this.longContext.select(this.buckets, contextTokens) : this.buckets;
