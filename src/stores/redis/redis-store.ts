@@ -170,14 +170,41 @@ export class RedisStore implements Store {
   reserve(buckets: readonly BucketSpec[], cost: Cost, options?: ReserveOptions): Promise<Decision> {
     return new Promise<Decision>((resolve, reject) => {
       const group = this.groupOf(buckets);
-      const id = `${this.idBase}${(++this.nextId).toString(36)}`;
-      const leaseMs = options?.leaseMs ?? this.leaseMs;
-      group.reserves.add({ buckets, cost, leaseMs, id, now: this.clock.now(), resolve, reject });
+      group.reserves.add({
+        choices: [{ buckets, cost }],
+        leaseMs: options?.leaseMs ?? this.leaseMs,
+        id: this.newId(),
+        now: this.clock.now(),
+        resolve: (fit) => resolve(fit.decisions[0] as Decision),
+        reject,
+      });
     });
   }
 
+  /**
+   * One script call tries every choice, batched with the tick's other
+   * reservations. Choices in different hash-tag groups cannot share a
+   * script: they are tried one call after another.
+   */
   reserveFirst(choices: readonly ReserveChoice[], options?: ReserveOptions): Promise<FirstFit> {
-    return reserveInTurn(this, choices, options);
+    if (choices.length === 0) return Promise.resolve({ choice: -1, decisions: [] });
+    let group: Group;
+    try {
+      group = this.groupOfChoices(choices);
+    } catch (error) {
+      if (error instanceof CrossSlotReservationError) return reserveInTurn(this, choices, options);
+      return Promise.reject(error);
+    }
+    return new Promise<FirstFit>((resolve, reject) => {
+      group.reserves.add({
+        choices,
+        leaseMs: options?.leaseMs ?? this.leaseMs,
+        id: this.newId(),
+        now: this.clock.now(),
+        resolve,
+        reject,
+      });
+    });
   }
 
   settle(reservation: Reservation, usage?: Usage, options?: SettleOptions): Promise<SettleOutcome> {
@@ -376,6 +403,16 @@ export class RedisStore implements Store {
       }
     }
     return this.group(tag);
+  }
+
+  /** The one hash-tag group of every choice's buckets (CrossSlotReservationError if they span several). */
+  private groupOfChoices(choices: readonly ReserveChoice[]): Group {
+    if (!this.hashTag) return this.group(this.defaultTag);
+    return this.groupOf(choices.flatMap((choice) => choice.buckets));
+  }
+
+  private newId(): string {
+    return `${this.idBase}${(++this.nextId).toString(36)}`;
   }
 
   private group(tag: string): Group {

@@ -1,6 +1,8 @@
 /**
  * Arguments and reply of reserve.lua for a batch of reservations (see
- * batch.ts).
+ * batch.ts). A reservation carries one choice (`reserve`) or several
+ * (`reserveFirst`), tried in order by the script; the first that fits is
+ * granted.
  *
  * Redis spends most of a script's time converting numbers to reply strings,
  * so reserve.lua replies with the bucket states as they were stored before
@@ -11,20 +13,22 @@
 
 import { fixedUsed, fixedWindow, periodStart } from '../../core/buckets/fixed-window.js';
 import { gcraRemaining, gcraTake } from '../../core/buckets/gcra.js';
-import { type Cost, costOn } from '../../core/cost.js';
+import { costOn } from '../../core/cost.js';
 import { type Decision, grant, type RefusalReason, refusal } from '../../core/decision.js';
 import type { BucketSpec } from '../../core/limit.js';
+import type { FirstFit, ReserveChoice } from '../store.js';
 import { batchArgv, KeyTable, ShapeTable, units } from './batch.js';
 import type { ScriptArg } from './scripts.js';
 import { pushPeriod, type SpecArgs } from './spec-args.js';
 
 export interface PendingReserve {
-  readonly buckets: readonly BucketSpec[];
-  readonly cost: Cost;
+  /** Tried in order; one for a plain `reserve`. */
+  readonly choices: readonly ReserveChoice[];
   readonly leaseMs: number;
+  /** The reservation's id, whichever choice is granted. */
   readonly id: string;
   readonly now: number;
-  readonly resolve: (decision: Decision) => void;
+  readonly resolve: (fit: FirstFit) => void;
   readonly reject: (error: unknown) => void;
 }
 
@@ -40,8 +44,8 @@ export interface ReserveBatch extends ScriptCall {
   readonly entrySpecs: BucketSpec[];
   readonly entryState: number[];
   readonly entrySlots: number[];
-  /** Entry numbers of each item's buckets, in order. */
-  readonly itemEntries: number[][];
+  /** Entry numbers of the buckets of each item's choices: `itemEntries[item][choice]`, in order. */
+  readonly itemEntries: number[][][];
 }
 
 /** Reason codes of reserve.lua, by number. */
@@ -64,33 +68,37 @@ export function encodeReserves(
   const entrySpecs: BucketSpec[] = [];
   const entryState: number[] = [];
   const entrySlots: number[] = [];
-  const itemEntries: number[][] = [];
+  const itemEntries: number[][][] = [];
   const entryArgs: ScriptArg[] = [];
   const reservationArgs: ScriptArg[] = [];
-  for (const item of items) {
-    const numbers = new Array<number>(item.buckets.length);
-    for (let i = 0; i < item.buckets.length; i++) {
-      const spec = item.buckets[i] as BucketSpec;
-      let entry = entries.get(spec);
-      if (entry === undefined) {
-        const a = argsOf(spec);
-        const state = table.indexOf(a.stateKey);
-        const slots = a.slotsKey ? table.indexOf(a.slotsKey) : 0;
-        entryArgs.push(state, slots, a.kind, a.capacity, a.rate, a.dimension);
-        pushPeriod(entryArgs, spec, fixed.now);
-        entryArgs.push(a.burst, a.pace);
-        entry = entries.size + 1;
-        entries.set(spec, entry);
-        entrySpecs[entry] = spec;
-        entryState[entry] = state;
-        entrySlots[entry] = slots;
-      }
-      numbers[i] = entry;
+  const entryOf = (spec: BucketSpec): number => {
+    let entry = entries.get(spec);
+    if (entry === undefined) {
+      const a = argsOf(spec);
+      const state = table.indexOf(a.stateKey);
+      const slots = a.slotsKey ? table.indexOf(a.slotsKey) : 0;
+      entryArgs.push(state, slots, a.kind, a.capacity, a.rate, a.dimension);
+      pushPeriod(entryArgs, spec, fixed.now);
+      entryArgs.push(a.burst, a.pace);
+      entry = entries.size + 1;
+      entries.set(spec, entry);
+      entrySpecs[entry] = spec;
+      entryState[entry] = state;
+      entrySlots[entry] = slots;
     }
-    itemEntries.push(numbers);
-    const shape = shapes.indexOf(numbers);
-    const { cost } = item;
-    reservationArgs.push(item.id, item.leaseMs, shape, cost.requests, cost.inputTokens, cost.outputTokens);
+    return entry;
+  };
+  for (const item of items) {
+    const choiceEntries = new Array<number[]>(item.choices.length);
+    reservationArgs.push(item.id, item.leaseMs, item.choices.length);
+    for (let c = 0; c < item.choices.length; c++) {
+      const { buckets, cost } = item.choices[c] as ReserveChoice;
+      const numbers = new Array<number>(buckets.length);
+      for (let i = 0; i < buckets.length; i++) numbers[i] = entryOf(buckets[i] as BucketSpec);
+      choiceEntries[c] = numbers;
+      reservationArgs.push(shapes.indexOf(numbers), cost.requests, cost.inputTokens, cost.outputTokens);
+    }
+    itemEntries.push(choiceEntries);
   }
   const argv = batchArgv(fixed.header, entries.size, shapes, items.length, entryArgs, reservationArgs);
   return { keys: table.keys, argv, items, entrySpecs, entryState, entrySlots, itemEntries };
@@ -126,39 +134,47 @@ export function resolveReserves(batch: ReserveBatch, reply: readonly unknown[], 
 
   for (let j = 0; j < batch.items.length; j++) {
     const item = batch.items[j] as PendingReserve;
-    const entries = batch.itemEntries[j] as number[];
-    const verdict = reply[o] as number;
-    if (verdict === 0) {
-      o += 1;
-      for (const e of entries) {
-        const spec = batch.entrySpecs[e] as BucketSpec;
-        const k = batch.entryState[e] as number;
-        const amount = costOn(item.cost, spec.dimension);
-        if (spec.kind === 'gcra') {
-          level[k] = gcraTake(level[k] as number, amount, now, spec);
-        } else if (spec.kind === 'fixed') {
-          const start = startOf(spec);
-          level[k] = fixedUsed(level[k] as number, win[k] as number, start) + amount;
-          win[k] = fixedWindow(win[k] as number, start);
-        } else {
-          const s = batch.entrySlots[e] as number;
-          held[s] = (held[s] as number) + 1;
+    const decisions: Decision[] = [];
+    let chosen = -1;
+    let malformed: string | undefined;
+    for (let c = 0; c < item.choices.length; c++) {
+      const { buckets, cost } = item.choices[c] as ReserveChoice;
+      const entries = (batch.itemEntries[j] as number[][])[c] as number[];
+      const verdict = reply[o] as number;
+      if (verdict === 0) {
+        o += 1;
+        for (const e of entries) {
+          const spec = batch.entrySpecs[e] as BucketSpec;
+          const k = batch.entryState[e] as number;
+          const amount = costOn(cost, spec.dimension);
+          if (spec.kind === 'gcra') {
+            level[k] = gcraTake(level[k] as number, amount, now, spec);
+          } else if (spec.kind === 'fixed') {
+            const start = startOf(spec);
+            level[k] = fixedUsed(level[k] as number, win[k] as number, start) + amount;
+            win[k] = fixedWindow(win[k] as number, start);
+          } else {
+            const s = batch.entrySlots[e] as number;
+            held[s] = (held[s] as number) + 1;
+          }
         }
+        const remaining = entries.map(remainingOf);
+        decisions.push(grant({ id: item.id, buckets, cost, grantedAt: clientNow }, remaining));
+        chosen = c;
+        break;
       }
-      const remaining = entries.map(remainingOf);
-      item.resolve(
-        grant({ id: item.id, buckets: item.buckets, cost: item.cost, grantedAt: clientNow }, remaining),
-      );
-      continue;
+      const limitedBy = buckets[verdict - 1];
+      const reason = REASONS[reply[o + 2] as number];
+      const wait = reason === 'too_large' ? Number.POSITIVE_INFINITY : units(reply[o + 1]);
+      o += 3;
+      if (!limitedBy || !reason) {
+        // Keep reading this item's refusals: the next items' verdicts follow them.
+        malformed ??= `reserve script replied verdict ${verdict}, reason ${String(reply[o - 1])}`;
+        continue;
+      }
+      decisions.push(refusal(wait, limitedBy, reason, entries.map(remainingOf)));
     }
-    const limitedBy = item.buckets[verdict - 1];
-    const reason = REASONS[reply[o + 2] as number];
-    const wait = reason === 'too_large' ? Number.POSITIVE_INFINITY : units(reply[o + 1]);
-    o += 3;
-    if (!limitedBy || !reason) {
-      item.reject(new Error(`reserve script replied verdict ${verdict}, reason ${String(reply[o - 1])}`));
-      continue;
-    }
-    item.resolve(refusal(wait, limitedBy, reason, entries.map(remainingOf)));
+    if (malformed) item.reject(new Error(malformed));
+    else item.resolve({ choice: chosen, decisions });
   }
 }
