@@ -44,8 +44,8 @@ export interface ReserveBatch extends ScriptCall {
   readonly entrySpecs: BucketSpec[];
   readonly entryState: number[];
   readonly entrySlots: number[];
-  /** Entry numbers of the buckets of each item's choices: `itemEntries[item][choice]`, in order. */
-  readonly itemEntries: number[][][];
+  /** Entry numbers of each choice's buckets, in order: the first item's choices, then the next item's… */
+  readonly choiceEntries: number[][];
 }
 
 /** Reason codes of reserve.lua, by number. */
@@ -68,7 +68,7 @@ export function encodeReserves(
   const entrySpecs: BucketSpec[] = [];
   const entryState: number[] = [];
   const entrySlots: number[] = [];
-  const itemEntries: number[][][] = [];
+  const choiceEntries: number[][] = [];
   const entryArgs: ScriptArg[] = [];
   const reservationArgs: ScriptArg[] = [];
   const entryOf = (spec: BucketSpec): number => {
@@ -89,19 +89,20 @@ export function encodeReserves(
     return entry;
   };
   for (const item of items) {
-    const choiceEntries = new Array<number[]>(item.choices.length);
-    reservationArgs.push(item.id, item.leaseMs, item.choices.length);
-    for (let c = 0; c < item.choices.length; c++) {
+    reservationArgs.push(item.id, item.leaseMs);
+    const last = item.choices.length - 1;
+    for (let c = 0; c <= last; c++) {
       const { buckets, cost } = item.choices[c] as ReserveChoice;
       const numbers = new Array<number>(buckets.length);
       for (let i = 0; i < buckets.length; i++) numbers[i] = entryOf(buckets[i] as BucketSpec);
-      choiceEntries[c] = numbers;
-      reservationArgs.push(shapes.indexOf(numbers), cost.requests, cost.inputTokens, cost.outputTokens);
+      choiceEntries.push(numbers);
+      // Negative: another choice follows (reserve.lua).
+      const shape = shapes.indexOf(numbers);
+      reservationArgs.push(c < last ? -shape : shape, cost.requests, cost.inputTokens, cost.outputTokens);
     }
-    itemEntries.push(choiceEntries);
   }
   const argv = batchArgv(fixed.header, entries.size, shapes, items.length, entryArgs, reservationArgs);
-  return { keys: table.keys, argv, items, entrySpecs, entryState, entrySlots, itemEntries };
+  return { keys: table.keys, argv, items, entrySpecs, entryState, entrySlots, choiceEntries };
 }
 
 /** Resolves every pending reservation from the script's reply; `clientNow` is the batch's time. */
@@ -132,6 +133,7 @@ export function resolveReserves(batch: ReserveBatch, reply: readonly unknown[], 
     return Math.max(0, spec.capacity - (held[batch.entrySlots[e] as number] as number));
   };
 
+  let firstChoice = 0; // of the item, in `choiceEntries`
   for (let j = 0; j < batch.items.length; j++) {
     const item = batch.items[j] as PendingReserve;
     const decisions: Decision[] = [];
@@ -139,7 +141,7 @@ export function resolveReserves(batch: ReserveBatch, reply: readonly unknown[], 
     let malformed: string | undefined;
     for (let c = 0; c < item.choices.length; c++) {
       const { buckets, cost } = item.choices[c] as ReserveChoice;
-      const entries = (batch.itemEntries[j] as number[][])[c] as number[];
+      const entries = batch.choiceEntries[firstChoice + c] as number[];
       const verdict = reply[o] as number;
       if (verdict === 0) {
         o += 1;
@@ -174,6 +176,7 @@ export function resolveReserves(batch: ReserveBatch, reply: readonly unknown[], 
       }
       decisions.push(refusal(wait, limitedBy, reason, entries.map(remainingOf)));
     }
+    firstChoice += item.choices.length;
     if (malformed) item.reject(new Error(malformed));
     else item.resolve({ choice: chosen, decisions });
   }

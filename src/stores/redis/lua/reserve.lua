@@ -20,16 +20,19 @@
 -- window the current period's start and end and its burst share and pace
 -- ms (lib.lua; 0 0 1 0 otherwise);
 -- S shapes (bucket lists): n, then n entry numbers;
--- R reservations: id, lease ms, alternatives n, then n alternatives of 4:
--- shape, requests, input, output tokens.
+-- R reservations: id, lease ms, then one or more alternatives of 4: shape,
+-- requests, input, output tokens. A negative shape number (-shape) says
+-- another alternative follows: a plain reserve sends no more arguments than
+-- before alternatives existed (per-reservation arguments are most of a
+-- batch's, and the client pays for each one).
 --
 -- Reply: { now, then per entry: its key's level and window as stored before
 -- the batch and its slots held (the client replays grants from there to
 -- report `remaining` without Redis formatting numbers), then per
 -- reservation, per alternative tried: 0 if granted (the last one tried),
 -- else binding bucket (1-based), wait (enc, ms), reason (1 rate, 2 paused,
--- 3 concurrency, 4 too_large) }. The client knows n, so it reads refusals
--- until a 0 or until n of them.
+-- 3 concurrency, 4 too_large) }. The client knows how many alternatives
+-- it sent, so it reads refusals until a 0 or until there are that many.
 
 local E = tonumber(ARGV[4])
 local S = tonumber(ARGV[5])
@@ -101,11 +104,13 @@ for _ = 1, R do
     lease_arg = ARGV[a + 2]
     lease_ms = tonumber(lease_arg)
   end
-  -- Arguments after this reservation's alternatives, however many are tried.
-  local next_a = a + 3 + 4 * tonumber(ARGV[a + 3])
-  a = a + 3
-  while a < next_a do
-    local shape = shapes[tonumber(ARGV[a + 1])]
+  a = a + 2
+  local more = true
+  while more do
+    local shape_no = tonumber(ARGV[a + 1])
+    more = shape_no < 0
+    if more then shape_no = -shape_no end
+    local shape = shapes[shape_no]
     local requests = tonumber(ARGV[a + 2])
     local input = tonumber(ARGV[a + 3])
     local output = tonumber(ARGV[a + 4])
@@ -173,10 +178,13 @@ for _ = 1, R do
       leases[#leases + 1] = id
       granted = granted + 1
       out[#out + 1] = 0
-      break
+      -- The alternatives after the one granted are not looked at.
+      while more do
+        more = tonumber(ARGV[a + 1]) < 0
+        a = a + 4
+      end
     end
   end
-  a = next_a
 end
 
 write_dirty(dirty, level, win, paused, good_until)
