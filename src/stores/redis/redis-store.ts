@@ -175,7 +175,8 @@ export class RedisStore implements Store {
         leaseMs: options?.leaseMs ?? this.leaseMs,
         id: this.newId(),
         now: this.clock.now(),
-        resolve: (fit) => resolve(fit.decisions[0] as Decision),
+        first: false,
+        resolve,
         reject,
       });
     });
@@ -201,6 +202,7 @@ export class RedisStore implements Store {
         leaseMs: options?.leaseMs ?? this.leaseMs,
         id: this.newId(),
         now: this.clock.now(),
+        first: true,
         resolve,
         reject,
       });

@@ -21,16 +21,24 @@ import { batchArgv, KeyTable, ShapeTable, units } from './batch.js';
 import type { ScriptArg } from './scripts.js';
 import { pushPeriod, type SpecArgs } from './spec-args.js';
 
-export interface PendingReserve {
+interface PendingCommon {
   /** Tried in order; one for a plain `reserve`. */
   readonly choices: readonly ReserveChoice[];
   readonly leaseMs: number;
   /** The reservation's id, whichever choice is granted. */
   readonly id: string;
   readonly now: number;
-  readonly resolve: (fit: FirstFit) => void;
   readonly reject: (error: unknown) => void;
 }
+
+/**
+ * A reservation waiting for its batch: `reserve` is answered with its one
+ * decision, `reserveFirst` with the choice and the decisions tried (the
+ * callers' own resolve functions: no wrapper per call on the hot path).
+ */
+export type PendingReserve =
+  | (PendingCommon & { readonly first: false; readonly resolve: (decision: Decision) => void })
+  | (PendingCommon & { readonly first: true; readonly resolve: (fit: FirstFit) => void });
 
 export interface ScriptCall {
   readonly keys: string[];
@@ -178,6 +186,7 @@ export function resolveReserves(batch: ReserveBatch, reply: readonly unknown[], 
     }
     firstChoice += item.choices.length;
     if (malformed) item.reject(new Error(malformed));
-    else item.resolve({ choice: chosen, decisions });
+    else if (item.first) item.resolve({ choice: chosen, decisions });
+    else item.resolve(decisions[0] as Decision);
   }
 }
