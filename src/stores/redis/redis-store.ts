@@ -5,8 +5,9 @@
  * both.
  *
  * Every operation is one Lua script call, one round trip: `reserve` is
- * all-or-nothing across all its buckets inside Redis. Concurrent decisions
- * share round trips through ioredis auto-pipelining.
+ * all-or-nothing across all its buckets inside Redis, and `reserveFirst`
+ * tries all its choices in the same call (unless they span hash-tag
+ * groups). Concurrent decisions share script calls (batch.ts).
  *
  * Time: scripts take "now" from the injected `Clock` (default: the host
  * clock), passed as an argument. Hosts must be NTP-synced; a clock that is ε
