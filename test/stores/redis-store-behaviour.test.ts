@@ -6,14 +6,15 @@
  * redis-time.slow.test.ts.
  */
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import { costOf } from '../../src/core/cost.js';
-import type { Decision, Reservation, SettleOutcome } from '../../src/core/decision.js';
+import type { Reservation, SettleOutcome } from '../../src/core/decision.js';
 import { type BucketSpec, defineBucket } from '../../src/core/limit.js';
 import { MemoryStore } from '../../src/stores/memory/memory-store.js';
 import { CrossSlotReservationError } from '../../src/stores/redis/errors.js';
 import type { RedisStore } from '../../src/stores/redis/redis-store.js';
+import type { FirstFit, ReserveChoice, Store } from '../../src/stores/store.js';
 import { adminClient } from './redis/redis-server.js';
 import { useRedisStores } from './redis/redis-stores.js';
 
@@ -182,55 +183,77 @@ describe('RedisStore mirrors MemoryStore', () => {
 });
 
 describe('RedisStore batches', () => {
-  it('decides a burst issued in one tick exactly as the same calls one after another', async () => {
+  it('decides a burst of reserve and reserveFirst calls issued in one tick exactly as one after another', async () => {
+    const alternative = fc.record({
+      buckets: fc.uniqueArray(fc.integer({ min: 0, max: 6 }), { minLength: 1, maxLength: 4 }),
+      input: fc.integer({ min: 0, max: 3_000 }),
+      output: fc.integer({ min: 0, max: 3_000 }),
+    });
     await fc.assert(
       fc.asyncProperty(
         fc.array(
           fc.record({
-            buckets: fc.uniqueArray(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 4 }),
-            input: fc.integer({ min: 0, max: 3_000 }),
-            output: fc.integer({ min: 0, max: 3_000 }),
+            // One alternative and not `first`: a plain reserve.
+            alternatives: fc.array(alternative, { minLength: 1, maxLength: 3 }),
+            first: fc.boolean(),
             settle: fc.option(fc.integer({ min: 0, max: 4_000 }), { nil: undefined }),
           }),
-          { minLength: 1, maxLength: 60 },
+          { minLength: 1, maxLength: 60, size: 'medium' },
         ),
         async (burst) => {
+          // Two deployments of different sizes and a tenant's day, small enough that choices get refused.
           const specs = [
-            defineBucket('burst:rpm', { dimension: 'requests', limit: 30, per: 'minute' }),
-            defineBucket('burst:tpm', { dimension: 'tokens', limit: 40_000, per: 'minute' }),
-            defineBucket('burst:tpd', {
+            defineBucket('burst:a:rpm', { dimension: 'requests', limit: 6, per: 'minute' }),
+            defineBucket('burst:a:tpm', { dimension: 'tokens', limit: 9_000, per: 'minute' }),
+            defineBucket('burst:a:slots', { dimension: 'concurrency', limit: 3, margin: 0 }),
+            defineBucket('burst:b:rpm', { dimension: 'requests', limit: 12, per: 'minute' }),
+            defineBucket('burst:b:tpm', { dimension: 'tokens', limit: 20_000, per: 'minute' }),
+            defineBucket('burst:b:slots', { dimension: 'concurrency', limit: 5, margin: 0 }),
+            defineBucket('burst:tenant:tpd', {
               dimension: 'tokens',
-              limit: 90_000,
+              limit: 60_000,
               per: 'day',
               dayMode: 'calendar',
             }),
-            defineBucket('burst:slots', { dimension: 'concurrency', limit: 12, margin: 0 }),
           ];
           const clock = new ManualClock();
           const memory = new MemoryStore({ clock });
           const redis = await open({ clock });
-          const calls = burst.map((c) => ({
-            buckets: c.buckets.map((i) => specs[i] as BucketSpec),
-            cost: costOf(c.input, c.output),
-          }));
-          const expected: Decision[] = [];
-          for (const c of calls) expected.push(await memory.reserve(c.buckets, c.cost));
-          const actual = await Promise.all(calls.map((c) => redis.reserve(c.buckets, c.cost)));
-          actual.forEach((d, i) => {
-            const m = expected[i];
-            expect(d.granted).toBe(m?.granted);
-            expect(d.reason).toBe(m?.reason);
-            expect(d.limitedBy?.key).toBe(m?.limitedBy?.key);
-            d.remaining.forEach((v, j) => {
-              expect(v).toBeCloseTo(m?.remaining[j] ?? -1, 6);
+          const calls = burst.map((c) =>
+            c.alternatives.map((a) => ({
+              buckets: a.buckets.map((i) => specs[i] as BucketSpec),
+              cost: costOf(a.input, a.output),
+            })),
+          );
+          const call = (store: Store, i: number): Promise<FirstFit> => {
+            const choices = calls[i] as ReserveChoice[];
+            if (burst[i]?.first) return store.reserveFirst(choices);
+            const { buckets, cost } = choices[0] as ReserveChoice;
+            return store.reserve(buckets, cost).then((d) => ({ choice: d.granted ? 0 : -1, decisions: [d] }));
+          };
+          const expected: FirstFit[] = [];
+          for (let i = 0; i < calls.length; i++) expected.push(await call(memory, i));
+          const actual = await Promise.all(calls.map((_, i) => call(redis, i)));
+          actual.forEach((fit, i) => {
+            const m = expected[i] as FirstFit;
+            expect(fit.choice).toBe(m.choice);
+            expect(fit.decisions).toHaveLength(m.decisions.length);
+            fit.decisions.forEach((d, c) => {
+              const md = m.decisions[c];
+              expect(d.granted).toBe(md?.granted);
+              expect(d.reason).toBe(md?.reason);
+              expect(d.limitedBy?.key).toBe(md?.limitedBy?.key);
+              // The client replays the script's grants with the core arithmetic: the very same doubles.
+              expect(d.remaining).toEqual(md?.remaining);
             });
           });
           // Settle every grant in one burst too (with and without usage), then compare the buckets.
           const settles = burst.flatMap((c, i) => {
-            const [m, r] = [expected[i]?.reservation, actual[i]?.reservation];
-            if (!m || !r) return [];
+            const [m, r] = [expected[i], actual[i]];
+            const [mr, rr] = [m?.decisions[m.choice]?.reservation, r?.decisions[r.choice]?.reservation];
+            if (!mr || !rr) return [];
             const usage = c.settle === undefined ? undefined : { inputTokens: c.settle, outputTokens: 7 };
-            return [{ m, r, usage }];
+            return [{ m: mr, r: rr, usage }];
           });
           const memoryOutcomes: SettleOutcome[] = [];
           for (const s of settles) memoryOutcomes.push(await memory.settle(s.m, s.usage));
@@ -242,6 +265,39 @@ describe('RedisStore batches', () => {
         },
       ),
       { numRuns: 40 },
+    );
+  });
+
+  it('tries every choice of a reserveFirst in one script call, and choices of several hash-tag groups in turn', async () => {
+    const clock = new ManualClock();
+    const store = await open({ clock, hashTag: (key) => key.split(':')[0] as string });
+    const calls = vi.spyOn(store.client, 'evalsha');
+    const a = defineBucket('first-a:rpm', { dimension: 'requests', limit: 1, per: 'minute', margin: 0 });
+    const a2 = defineBucket('first-a:rpm2', { dimension: 'requests', limit: 1, per: 'minute', margin: 0 });
+    const a3 = defineBucket('first-a:tpm', { dimension: 'tokens', limit: 1_000, per: 'minute', margin: 0 });
+    const b = defineBucket('first-b:tpm', { dimension: 'tokens', limit: 1_000, per: 'minute', margin: 0 });
+    expect((await store.reserve([a], costOf(0, 0))).granted).toBe(true);
+    expect((await store.reserve([a2], costOf(0, 0))).granted).toBe(true);
+    calls.mockClear();
+    const sameGroup = await store.reserveFirst([
+      { buckets: [a], cost: costOf(0, 0) },
+      { buckets: [a2], cost: costOf(0, 0) },
+      { buckets: [a3], cost: costOf(100, 0) },
+    ]);
+    expect(sameGroup.choice).toBe(2);
+    expect(calls).toHaveBeenCalledTimes(1);
+    calls.mockClear();
+    const acrossGroups = await store.reserveFirst([
+      { buckets: [a], cost: costOf(0, 0) },
+      { buckets: [b], cost: costOf(100, 0) },
+    ]);
+    expect(acrossGroups.choice).toBe(1);
+    expect(acrossGroups.decisions[0]?.limitedBy?.key).toBe(a.key);
+    expect(acrossGroups.decisions[1]?.remaining[0]).toBeCloseTo(900, 6);
+    expect(calls).toHaveBeenCalledTimes(2);
+    // One choice may not mix groups, as in reserve.
+    await expect(store.reserveFirst([{ buckets: [a3, b], cost: costOf(1, 1) }])).rejects.toBeInstanceOf(
+      CrossSlotReservationError,
     );
   });
 });

@@ -5,7 +5,7 @@
  * - `fail_open`: decisions move to local buckets holding this instance's
  *   share of every limit (limit ÷ `expectedInstances`), so N instances
  *   together stay within the limit while they cannot coordinate.
- * - `fail_closed`: `reserve` throws `StoreUnavailableError` (code
+ * - `fail_closed`: `reserve` and `reserveFirst` throw `StoreUnavailableError` (code
  *   `store_unavailable`, `retryAfterMs`); the gateway answers 503 with
  *   `Retry-After`.
  *
@@ -179,13 +179,50 @@ export class FallbackStore implements Store {
         this.markDownOrRethrow(error);
       }
     }
-    if (this.policy === 'fail_closed') {
-      this.refusedUnavailable++;
-      throw new StoreUnavailableError(`shared store unavailable (${this.lastError ?? 'unknown'})`, {
-        retryAfterMs: this.probeIntervalMs,
-      });
-    }
+    this.refuseIfClosed();
     this.localDecisions++;
+    return this.reserveLocal(buckets, cost, options);
+  }
+
+  /**
+   * In one step in the shared store while it answers; on the local shares
+   * otherwise, choice after choice (one process, no round trips: nothing to
+   * gain from one step there).
+   */
+  async reserveFirst(choices: readonly ReserveChoice[], options?: ReserveOptions): Promise<FirstFit> {
+    if (this.available) {
+      try {
+        const fit = await this.shared.reserveFirst(choices, options);
+        const now = this.clock.now();
+        for (let i = 0; i < fit.decisions.length; i++) {
+          const decision = fit.decisions[i] as Decision;
+          this.handover.recordShared((choices[i] as ReserveChoice).buckets, decision.remaining, now);
+        }
+        return fit;
+      } catch (error) {
+        this.markDownOrRethrow(error);
+      }
+    }
+    this.refuseIfClosed();
+    this.localDecisions++;
+    return reserveInTurn({ reserve: (buckets, cost) => this.reserveLocal(buckets, cost, options) }, choices);
+  }
+
+  /** Fail-closed while the shared store is unavailable: refuse with its probe interval as `Retry-After`. */
+  private refuseIfClosed(): void {
+    if (this.policy !== 'fail_closed') return;
+    this.refusedUnavailable++;
+    throw new StoreUnavailableError(`shared store unavailable (${this.lastError ?? 'unknown'})`, {
+      retryAfterMs: this.probeIntervalMs,
+    });
+  }
+
+  /** Fail-open: decides on this instance's shares, refusals naming the declared buckets. */
+  private async reserveLocal(
+    buckets: readonly BucketSpec[],
+    cost: Cost,
+    options: ReserveOptions | undefined,
+  ): Promise<Decision> {
     await this.handover.seedLocal(buckets, this.local, this.clock.now());
     const decision = await this.local.reserve(buckets.map(this.shareOf), cost, options);
     if (decision.granted) return decision;
@@ -196,10 +233,6 @@ export class FallbackStore implements Store {
       return refusal(this.probeIntervalMs, original, 'rate', decision.remaining);
     }
     return refusal(decision.retryAfterMs, original, decision.reason ?? 'rate', decision.remaining);
-  }
-
-  reserveFirst(choices: readonly ReserveChoice[], options?: ReserveOptions): Promise<FirstFit> {
-    return reserveInTurn(this, choices, options);
   }
 
   async settle(reservation: Reservation, usage?: Usage, options?: SettleOptions): Promise<SettleOutcome> {

@@ -5,8 +5,9 @@
  * both.
  *
  * Every operation is one Lua script call, one round trip: `reserve` is
- * all-or-nothing across all its buckets inside Redis. Concurrent decisions
- * share round trips through ioredis auto-pipelining.
+ * all-or-nothing across all its buckets inside Redis, and `reserveFirst`
+ * tries all its choices in the same call (unless they span hash-tag
+ * groups). Concurrent decisions share script calls (batch.ts).
  *
  * Time: scripts take "now" from the injected `Clock` (default: the host
  * clock), passed as an argument. Hosts must be NTP-synced; a clock that is ε
@@ -170,14 +171,43 @@ export class RedisStore implements Store {
   reserve(buckets: readonly BucketSpec[], cost: Cost, options?: ReserveOptions): Promise<Decision> {
     return new Promise<Decision>((resolve, reject) => {
       const group = this.groupOf(buckets);
-      const id = `${this.idBase}${(++this.nextId).toString(36)}`;
-      const leaseMs = options?.leaseMs ?? this.leaseMs;
-      group.reserves.add({ buckets, cost, leaseMs, id, now: this.clock.now(), resolve, reject });
+      group.reserves.add({
+        choices: [{ buckets, cost }],
+        leaseMs: options?.leaseMs ?? this.leaseMs,
+        id: this.newId(),
+        now: this.clock.now(),
+        first: false,
+        resolve,
+        reject,
+      });
     });
   }
 
+  /**
+   * One script call tries every choice, batched with the tick's other
+   * reservations. Choices in different hash-tag groups cannot share a
+   * script: they are tried one call after another.
+   */
   reserveFirst(choices: readonly ReserveChoice[], options?: ReserveOptions): Promise<FirstFit> {
-    return reserveInTurn(this, choices, options);
+    if (choices.length === 0) return Promise.resolve({ choice: -1, decisions: [] });
+    let group: Group;
+    try {
+      group = this.groupOfChoices(choices);
+    } catch (error) {
+      if (error instanceof CrossSlotReservationError) return reserveInTurn(this, choices, options);
+      return Promise.reject(error);
+    }
+    return new Promise<FirstFit>((resolve, reject) => {
+      group.reserves.add({
+        choices,
+        leaseMs: options?.leaseMs ?? this.leaseMs,
+        id: this.newId(),
+        now: this.clock.now(),
+        first: true,
+        resolve,
+        reject,
+      });
+    });
   }
 
   settle(reservation: Reservation, usage?: Usage, options?: SettleOptions): Promise<SettleOutcome> {
@@ -376,6 +406,16 @@ export class RedisStore implements Store {
       }
     }
     return this.group(tag);
+  }
+
+  /** The one hash-tag group of every choice's buckets (CrossSlotReservationError if they span several). */
+  private groupOfChoices(choices: readonly ReserveChoice[]): Group {
+    if (!this.hashTag) return this.group(this.defaultTag);
+    return this.groupOf(choices.flatMap((choice) => choice.buckets));
+  }
+
+  private newId(): string {
+    return `${this.idBase}${(++this.nextId).toString(36)}`;
   }
 
   private group(tag: string): Group {

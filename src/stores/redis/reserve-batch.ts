@@ -1,6 +1,8 @@
 /**
  * Arguments and reply of reserve.lua for a batch of reservations (see
- * batch.ts).
+ * batch.ts). A reservation carries one choice (`reserve`) or several
+ * (`reserveFirst`), tried in order by the script; the first that fits is
+ * granted.
  *
  * Redis spends most of a script's time converting numbers to reply strings,
  * so reserve.lua replies with the bucket states as they were stored before
@@ -11,22 +13,32 @@
 
 import { fixedUsed, fixedWindow, periodStart } from '../../core/buckets/fixed-window.js';
 import { gcraRemaining, gcraTake } from '../../core/buckets/gcra.js';
-import { type Cost, costOn } from '../../core/cost.js';
+import { costOn } from '../../core/cost.js';
 import { type Decision, grant, type RefusalReason, refusal } from '../../core/decision.js';
 import type { BucketSpec } from '../../core/limit.js';
+import type { FirstFit, ReserveChoice } from '../store.js';
 import { batchArgv, KeyTable, ShapeTable, units } from './batch.js';
 import type { ScriptArg } from './scripts.js';
 import { pushPeriod, type SpecArgs } from './spec-args.js';
 
-export interface PendingReserve {
-  readonly buckets: readonly BucketSpec[];
-  readonly cost: Cost;
+interface PendingCommon {
+  /** Tried in order; one for a plain `reserve`. */
+  readonly choices: readonly ReserveChoice[];
   readonly leaseMs: number;
+  /** The reservation's id, whichever choice is granted. */
   readonly id: string;
   readonly now: number;
-  readonly resolve: (decision: Decision) => void;
   readonly reject: (error: unknown) => void;
 }
+
+/**
+ * A reservation waiting for its batch: `reserve` is answered with its one
+ * decision, `reserveFirst` with the choice and the decisions tried (the
+ * callers' own resolve functions: no wrapper per call on the hot path).
+ */
+export type PendingReserve =
+  | (PendingCommon & { readonly first: false; readonly resolve: (decision: Decision) => void })
+  | (PendingCommon & { readonly first: true; readonly resolve: (fit: FirstFit) => void });
 
 export interface ScriptCall {
   readonly keys: string[];
@@ -40,8 +52,8 @@ export interface ReserveBatch extends ScriptCall {
   readonly entrySpecs: BucketSpec[];
   readonly entryState: number[];
   readonly entrySlots: number[];
-  /** Entry numbers of each item's buckets, in order. */
-  readonly itemEntries: number[][];
+  /** Entry numbers of each choice's buckets, in order: the first item's choices, then the next item's… */
+  readonly choiceEntries: number[][];
 }
 
 /** Reason codes of reserve.lua, by number. */
@@ -64,36 +76,41 @@ export function encodeReserves(
   const entrySpecs: BucketSpec[] = [];
   const entryState: number[] = [];
   const entrySlots: number[] = [];
-  const itemEntries: number[][] = [];
+  const choiceEntries: number[][] = [];
   const entryArgs: ScriptArg[] = [];
   const reservationArgs: ScriptArg[] = [];
-  for (const item of items) {
-    const numbers = new Array<number>(item.buckets.length);
-    for (let i = 0; i < item.buckets.length; i++) {
-      const spec = item.buckets[i] as BucketSpec;
-      let entry = entries.get(spec);
-      if (entry === undefined) {
-        const a = argsOf(spec);
-        const state = table.indexOf(a.stateKey);
-        const slots = a.slotsKey ? table.indexOf(a.slotsKey) : 0;
-        entryArgs.push(state, slots, a.kind, a.capacity, a.rate, a.dimension);
-        pushPeriod(entryArgs, spec, fixed.now);
-        entryArgs.push(a.burst, a.pace);
-        entry = entries.size + 1;
-        entries.set(spec, entry);
-        entrySpecs[entry] = spec;
-        entryState[entry] = state;
-        entrySlots[entry] = slots;
-      }
-      numbers[i] = entry;
+  const entryOf = (spec: BucketSpec): number => {
+    let entry = entries.get(spec);
+    if (entry === undefined) {
+      const a = argsOf(spec);
+      const state = table.indexOf(a.stateKey);
+      const slots = a.slotsKey ? table.indexOf(a.slotsKey) : 0;
+      entryArgs.push(state, slots, a.kind, a.capacity, a.rate, a.dimension);
+      pushPeriod(entryArgs, spec, fixed.now);
+      entryArgs.push(a.burst, a.pace);
+      entry = entries.size + 1;
+      entries.set(spec, entry);
+      entrySpecs[entry] = spec;
+      entryState[entry] = state;
+      entrySlots[entry] = slots;
     }
-    itemEntries.push(numbers);
-    const shape = shapes.indexOf(numbers);
-    const { cost } = item;
-    reservationArgs.push(item.id, item.leaseMs, shape, cost.requests, cost.inputTokens, cost.outputTokens);
+    return entry;
+  };
+  for (const item of items) {
+    reservationArgs.push(item.id, item.leaseMs);
+    const last = item.choices.length - 1;
+    for (let c = 0; c <= last; c++) {
+      const { buckets, cost } = item.choices[c] as ReserveChoice;
+      const numbers = new Array<number>(buckets.length);
+      for (let i = 0; i < buckets.length; i++) numbers[i] = entryOf(buckets[i] as BucketSpec);
+      choiceEntries.push(numbers);
+      // Negative: another choice follows (reserve.lua).
+      const shape = shapes.indexOf(numbers);
+      reservationArgs.push(c < last ? -shape : shape, cost.requests, cost.inputTokens, cost.outputTokens);
+    }
   }
   const argv = batchArgv(fixed.header, entries.size, shapes, items.length, entryArgs, reservationArgs);
-  return { keys: table.keys, argv, items, entrySpecs, entryState, entrySlots, itemEntries };
+  return { keys: table.keys, argv, items, entrySpecs, entryState, entrySlots, choiceEntries };
 }
 
 /** Resolves every pending reservation from the script's reply; `clientNow` is the batch's time. */
@@ -124,41 +141,52 @@ export function resolveReserves(batch: ReserveBatch, reply: readonly unknown[], 
     return Math.max(0, spec.capacity - (held[batch.entrySlots[e] as number] as number));
   };
 
+  let firstChoice = 0; // of the item, in `choiceEntries`
   for (let j = 0; j < batch.items.length; j++) {
     const item = batch.items[j] as PendingReserve;
-    const entries = batch.itemEntries[j] as number[];
-    const verdict = reply[o] as number;
-    if (verdict === 0) {
-      o += 1;
-      for (const e of entries) {
-        const spec = batch.entrySpecs[e] as BucketSpec;
-        const k = batch.entryState[e] as number;
-        const amount = costOn(item.cost, spec.dimension);
-        if (spec.kind === 'gcra') {
-          level[k] = gcraTake(level[k] as number, amount, now, spec);
-        } else if (spec.kind === 'fixed') {
-          const start = startOf(spec);
-          level[k] = fixedUsed(level[k] as number, win[k] as number, start) + amount;
-          win[k] = fixedWindow(win[k] as number, start);
-        } else {
-          const s = batch.entrySlots[e] as number;
-          held[s] = (held[s] as number) + 1;
+    const decisions: Decision[] = [];
+    let chosen = -1;
+    let malformed: string | undefined;
+    for (let c = 0; c < item.choices.length; c++) {
+      const { buckets, cost } = item.choices[c] as ReserveChoice;
+      const entries = batch.choiceEntries[firstChoice + c] as number[];
+      const verdict = reply[o] as number;
+      if (verdict === 0) {
+        o += 1;
+        for (const e of entries) {
+          const spec = batch.entrySpecs[e] as BucketSpec;
+          const k = batch.entryState[e] as number;
+          const amount = costOn(cost, spec.dimension);
+          if (spec.kind === 'gcra') {
+            level[k] = gcraTake(level[k] as number, amount, now, spec);
+          } else if (spec.kind === 'fixed') {
+            const start = startOf(spec);
+            level[k] = fixedUsed(level[k] as number, win[k] as number, start) + amount;
+            win[k] = fixedWindow(win[k] as number, start);
+          } else {
+            const s = batch.entrySlots[e] as number;
+            held[s] = (held[s] as number) + 1;
+          }
         }
+        const remaining = entries.map(remainingOf);
+        decisions.push(grant({ id: item.id, buckets, cost, grantedAt: clientNow }, remaining));
+        chosen = c;
+        break;
       }
-      const remaining = entries.map(remainingOf);
-      item.resolve(
-        grant({ id: item.id, buckets: item.buckets, cost: item.cost, grantedAt: clientNow }, remaining),
-      );
-      continue;
+      const limitedBy = buckets[verdict - 1];
+      const reason = REASONS[reply[o + 2] as number];
+      const wait = reason === 'too_large' ? Number.POSITIVE_INFINITY : units(reply[o + 1]);
+      o += 3;
+      if (!limitedBy || !reason) {
+        // Keep reading this item's refusals: the next items' verdicts follow them.
+        malformed ??= `reserve script replied verdict ${verdict}, reason ${String(reply[o - 1])}`;
+        continue;
+      }
+      decisions.push(refusal(wait, limitedBy, reason, entries.map(remainingOf)));
     }
-    const limitedBy = item.buckets[verdict - 1];
-    const reason = REASONS[reply[o + 2] as number];
-    const wait = reason === 'too_large' ? Number.POSITIVE_INFINITY : units(reply[o + 1]);
-    o += 3;
-    if (!limitedBy || !reason) {
-      item.reject(new Error(`reserve script replied verdict ${verdict}, reason ${String(reply[o - 1])}`));
-      continue;
-    }
-    item.resolve(refusal(wait, limitedBy, reason, entries.map(remainingOf)));
+    firstChoice += item.choices.length;
+    if (malformed) item.reject(new Error(malformed));
+    else if (item.first) item.resolve({ choice: chosen, decisions });
+    else item.resolve(decisions[0] as Decision);
   }
 }

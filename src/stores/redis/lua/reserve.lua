@@ -4,6 +4,11 @@
 -- reservation sees the effects of the ones before it, exactly as if they had
 -- been sent one after another.
 --
+-- A reservation carries one or more alternatives (Store.reserveFirst: the
+-- deployments a queued request may go to), tried in order; the first that
+-- fits is granted and the rest are not looked at. A plain reserve is the
+-- one-alternative case.
+--
 -- KEYS[1] stats hash, KEYS[2] lease index (zset id → expiry), then the
 -- distinct keys of the batch: state hashes (l = tat | used, w = fixed
 -- period start, p = paused until, x = TTL good until) and concurrency slot sets
@@ -15,13 +20,19 @@
 -- window the current period's start and end and its burst share and pace
 -- ms (lib.lua; 0 0 1 0 otherwise);
 -- S shapes (bucket lists): n, then n entry numbers;
--- R reservations of 6: id, lease ms, shape, requests, input, output tokens.
+-- R reservations: id, lease ms, then one or more alternatives of 4: shape,
+-- requests, input, output tokens. A negative shape number (-shape) says
+-- another alternative follows: a plain reserve sends no more arguments than
+-- before alternatives existed (per-reservation arguments are most of a
+-- batch's, and the client pays for each one).
 --
 -- Reply: { now, then per entry: its key's level and window as stored before
 -- the batch and its slots held (the client replays grants from there to
 -- report `remaining` without Redis formatting numbers), then per
--- reservation: 0 if granted, else binding bucket (1-based), wait (enc, ms),
--- reason (1 rate, 2 paused, 3 concurrency, 4 too_large) }.
+-- reservation, per alternative tried: 0 if granted (the last one tried),
+-- else binding bucket (1-based), wait (enc, ms), reason (1 rate, 2 paused,
+-- 3 concurrency, 4 too_large) }. The client knows how many alternatives
+-- it sent, so it reads refusals until a 0 or until there are that many.
 
 local E = tonumber(ARGV[4])
 local S = tonumber(ARGV[5])
@@ -93,74 +104,86 @@ for _ = 1, R do
     lease_arg = ARGV[a + 2]
     lease_ms = tonumber(lease_arg)
   end
-  local shape = shapes[tonumber(ARGV[a + 3])]
-  local requests = tonumber(ARGV[a + 4])
-  local input = tonumber(ARGV[a + 5])
-  local output = tonumber(ARGV[a + 6])
-  a = a + 6
-  amounts.r, amounts.i, amounts.o, amounts.t, amounts.c = requests, input, output, input + output, 1
+  a = a + 2
+  local more = true
+  while more do
+    local shape_no = tonumber(ARGV[a + 1])
+    more = shape_no < 0
+    if more then shape_no = -shape_no end
+    local shape = shapes[shape_no]
+    local requests = tonumber(ARGV[a + 2])
+    local input = tonumber(ARGV[a + 3])
+    local output = tonumber(ARGV[a + 4])
+    a = a + 4
+    amounts.r, amounts.i, amounts.o, amounts.t, amounts.c = requests, input, output, input + output, 1
 
-  local worst_wait, worst_index, worst_reason = 0, 0, 0
-  for i = 1, #shape do
-    local e = shape[i]
-    local k = e_state[e]
-    local kind = e_kind[e]
-    local amount = amounts[e_dim[e]]
-    local wait, reason
-    if kind == 'g' then
-      wait = gcra_wait(level[k], amount, e_cap[e], e_rate[e])
-      reason = 1
-    elseif kind == 'f' then
-      wait = fixed_wait(level[k], win[k], amount, e_cap[e], e_ws[e], e_we[e], e_burst[e], e_pace[e])
-      reason = 1
-    else
-      local s = e_slots[e]
-      if held[s] + 1 <= e_cap[e] then wait = 0 else wait = earliest(s) - now end
-      reason = 3
-    end
-    if wait == INF then reason = 4 end
-    local p = paused[k]
-    if p > now and p - now >= wait and wait ~= INF then
-      wait = p - now
-      reason = 2
-    end
-    if wait > worst_wait then
-      worst_wait, worst_index, worst_reason = wait, i, reason
-    end
-  end
-
-  if worst_index > 0 then
-    out[#out + 1] = worst_index
-    out[#out + 1] = enc(worst_wait)
-    out[#out + 1] = worst_reason
-  else
-    local expires_at = now + lease_ms
-    local score = num(expires_at)
+    local worst_wait, worst_index, worst_reason = 0, 0, 0
     for i = 1, #shape do
       local e = shape[i]
       local k = e_state[e]
       local kind = e_kind[e]
+      local amount = amounts[e_dim[e]]
+      local wait, reason
       if kind == 'g' then
-        level[k] = gcra_take(level[k], amounts[e_dim[e]], e_rate[e])
-        dirty[k] = kind
+        wait = gcra_wait(level[k], amount, e_cap[e], e_rate[e])
+        reason = 1
       elseif kind == 'f' then
-        level[k] = fixed_used(level[k], win[k], e_ws[e]) + amounts[e_dim[e]]
-        win[k] = fixed_window(win[k], e_ws[e])
-        dirty[k] = e_we[e] - e_ws[e]
+        wait = fixed_wait(level[k], win[k], amount, e_cap[e], e_ws[e], e_we[e], e_burst[e], e_pace[e])
+        reason = 1
       else
         local s = e_slots[e]
-        held[s] = held[s] + 1
-        local list = added[s]
-        list[#list + 1] = score
-        list[#list + 1] = id
-        if expires_at < added_earliest[s] then added_earliest[s] = expires_at end
-        if expires_at > added_latest[s] then added_latest[s] = expires_at end
+        if held[s] + 1 <= e_cap[e] then wait = 0 else wait = earliest(s) - now end
+        reason = 3
+      end
+      if wait == INF then reason = 4 end
+      local p = paused[k]
+      if p > now and p - now >= wait and wait ~= INF then
+        wait = p - now
+        reason = 2
+      end
+      if wait > worst_wait then
+        worst_wait, worst_index, worst_reason = wait, i, reason
       end
     end
-    leases[#leases + 1] = score
-    leases[#leases + 1] = id
-    granted = granted + 1
-    out[#out + 1] = 0
+
+    if worst_index > 0 then
+      out[#out + 1] = worst_index
+      out[#out + 1] = enc(worst_wait)
+      out[#out + 1] = worst_reason
+    else
+      local expires_at = now + lease_ms
+      local score = num(expires_at)
+      for i = 1, #shape do
+        local e = shape[i]
+        local k = e_state[e]
+        local kind = e_kind[e]
+        if kind == 'g' then
+          level[k] = gcra_take(level[k], amounts[e_dim[e]], e_rate[e])
+          dirty[k] = kind
+        elseif kind == 'f' then
+          level[k] = fixed_used(level[k], win[k], e_ws[e]) + amounts[e_dim[e]]
+          win[k] = fixed_window(win[k], e_ws[e])
+          dirty[k] = e_we[e] - e_ws[e]
+        else
+          local s = e_slots[e]
+          held[s] = held[s] + 1
+          local list = added[s]
+          list[#list + 1] = score
+          list[#list + 1] = id
+          if expires_at < added_earliest[s] then added_earliest[s] = expires_at end
+          if expires_at > added_latest[s] then added_latest[s] = expires_at end
+        end
+      end
+      leases[#leases + 1] = score
+      leases[#leases + 1] = id
+      granted = granted + 1
+      out[#out + 1] = 0
+      -- The alternatives after the one granted are not looked at.
+      while more do
+        more = tonumber(ARGV[a + 1]) < 0
+        a = a + 4
+      end
+    end
   end
 end
 
