@@ -22,6 +22,7 @@ export async function bottleneckTarget(env: TargetEnv): Promise<BenchTarget> {
   const client = await sdkClient({ baseURL: env.providerBaseUrl, apiKey: env.apiKey });
   return {
     name: 'bottleneck',
+    sendsWith: [env.apiKey],
     description: `openai SDK (defaults) inside bottleneck({ minTime: ${minTime.toFixed(1)} ms }) = ${rpm} RPM`,
     send: async (record, signal) => {
       const queuedAt = env.now();
