@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { startBenchSimulator } from '../../src/bench/provider.js';
 import { newRecord } from '../../src/bench/record.js';
+import { goodputRatio, multiKeyTable } from '../../src/bench/report/multi-key.js';
 import { keyTable } from '../../src/bench/report/table.js';
 import type { KeySample, RunResult, Sample } from '../../src/bench/runner.js';
 import { loadScenarioFile, parseScenario } from '../../src/bench/scenario.js';
@@ -91,6 +92,7 @@ describe('multi-key burst scenario', () => {
       r.outcome = id === 2 ? 'refused' : 'served';
       r.status = id === 2 ? 429 : 200;
       r.endedAt = 100;
+      if (r.outcome === 'served') r.inputTokens = 110;
       return r;
     });
     const run: RunResult = {
@@ -137,6 +139,16 @@ describe('multi-key burst scenario', () => {
       },
     ]);
     expect(keyTable(s.keys)).toContain('| small | 25 %');
+    const library = {
+      ...s,
+      target: 'library',
+      goodput: { ...s.goodput, ofLimit: 2 * (s.goodput.ofLimit ?? 0) },
+    };
+    expect(goodputRatio(library, s)).toBeCloseTo(2, 6);
+    const table = multiKeyTable([s, library]);
+    expect(table).toContain('goodput ÷ fallback');
+    expect(table).toMatch(/\| library .*\| 2\.00 /);
+    expect(table).toContain('75 / 25'); // calls per key, beside the limits' 25 / 75
   });
 });
 
