@@ -5,6 +5,7 @@
  * large requests go through the same target first (so a target's own
  * limiter spends its budget too), and are not counted.
  */
+import { setMaxListeners } from 'node:events';
 import { providerKeys } from './provider.js';
 import { newRecord } from './record.js';
 import type { Scenario } from './scenario.js';
@@ -19,6 +20,8 @@ const PRIMING_REQUESTS = 10;
  * cannot have.
  */
 const PRIMING_SLACK = 0.005;
+/** Priming gives up after this long (a target that cannot spend its budget must not hold the run). */
+const PRIMING_TIMEOUT_MS = 60_000;
 const SLUICE_TARGETS: ReadonlySet<string> = new Set(['library', 'gateway']);
 /** Tenant of the priming requests (declared by the Sluice targets' configurations). */
 export const PRIMING_TENANT = 'bench-priming';
@@ -66,20 +69,29 @@ export async function primeTarget(target: BenchTarget, scenario: Scenario): Prom
   );
   const promptTokens = plan.promptTokens;
   if (promptTokens < 1) return;
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), 60_000);
-  try {
-    for (let sent = 0; sent < plan.requests && !controller.signal.aborted; sent += PRIMING_REQUESTS) {
-      await primingWave(target, {
-        from: sent,
-        count: Math.min(PRIMING_REQUESTS, plan.requests - sent),
-        promptTokens,
-        signal: controller.signal,
-      });
-    }
-  } finally {
-    clearTimeout(timer);
+  // A signal per wave (the time left of the minute), so that no one signal collects every call's listeners.
+  const deadline = performance.now() + PRIMING_TIMEOUT_MS;
+  for (let sent = 0; sent < plan.requests; sent += PRIMING_REQUESTS) {
+    const left = Math.ceil(deadline - performance.now());
+    if (left <= 0) return;
+    await primingWave(target, {
+      from: sent,
+      count: Math.min(PRIMING_REQUESTS, plan.requests - sent),
+      promptTokens,
+      signal: waveSignal(left, keys.length),
+    });
   }
+}
+
+/**
+ * The wave's deadline; every call of the wave listens to it once per
+ * attempt (the fallback loop makes one attempt per key), more than Node's
+ * default of ten listeners before it warns.
+ */
+function waveSignal(ms: number, attemptsPerCall: number): AbortSignal {
+  const signal = AbortSignal.timeout(ms);
+  setMaxListeners(PRIMING_REQUESTS * attemptsPerCall + 1, signal);
+  return signal;
 }
 
 async function primingWave(
