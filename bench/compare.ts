@@ -25,12 +25,15 @@ import {
   upstream429Chart,
 } from '../src/bench/report/compare.js';
 import { runReport } from '../src/bench/report/table.js';
-import { loadScenarioFile } from '../src/bench/scenario.js';
+import { loadScenarioFile, type Scenario } from '../src/bench/scenario.js';
 import { TARGET_NAMES, type TargetName, TargetUnavailableError } from '../src/bench/targets/target.js';
 import { measureProxyCost, type ProxyRow, proxyTable } from './sections/proxy.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const SCENARIOS = ['burst-3x', 'heavy-tenant', 'priorities', 'shared-key'];
+const SCENARIOS = ['burst-3x', 'heavy-tenant', 'priorities', 'shared-key', 'multi-key-burst'];
+/** The fallback loop is about several keys: it runs only where a scenario has them. */
+const runsOn = (target: TargetName, scenario: Scenario) =>
+  target !== 'fallback' || scenario.provider.keys.length > 1;
 
 const { values: args } = parseArgs({
   options: {
@@ -75,7 +78,7 @@ async function measure(): Promise<Comparison> {
   const runs: ComparisonRun[] = [];
   for (const name of scenarios) {
     const scenario = await loadScenarioFile(join(here, 'scenarios', `${name}.yaml`));
-    for (const target of targets) {
+    for (const target of targets.filter((t) => runsOn(t, scenario))) {
       const view = await progressView(`${name}·${target}`);
       try {
         const result = await runBench({

@@ -47,7 +47,8 @@ export interface ScheduleOptions {
 export function arrivalSchedule(arrival: Arrival, options: ScheduleOptions, random: RandomStream): number[] {
   const base = options.ratePerSecond / 1_000;
   const max = options.maxRequests ?? Number.POSITIVE_INFINITY;
-  const out: number[] = [];
+  // The burst leaves at once, before the process's own arrivals.
+  const out: number[] = Array.from({ length: Math.min(arrival.burst ?? 0, max) }, () => 0);
   if (base <= 0 || options.durationMs <= 0) return out;
   if (arrival.poisson) {
     // Non-homogeneous Poisson process by thinning (Lewis & Shedler).

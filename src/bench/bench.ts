@@ -46,7 +46,13 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   try {
     const target = await createTarget(
       options.target,
-      { scenario, providerBaseUrl: provider.baseUrl, apiKey: provider.apiKey, now: clock.now },
+      {
+        scenario,
+        providerBaseUrl: provider.baseUrl,
+        apiKey: provider.apiKey,
+        keys: provider.keys,
+        now: clock.now,
+      },
       options,
     );
     let run: RunResult;

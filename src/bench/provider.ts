@@ -5,15 +5,36 @@
  * clients see).
  */
 import { type SimulatorOptions, startSimulator } from '../simulator/index.js';
-import type { ProviderSample } from './runner.js';
-import type { Scenario } from './scenario.js';
+import type { KeySample, ProviderSample } from './runner.js';
+import { type Limits, type Scenario, SINGLE_KEY } from './scenario.js';
 
 export const BENCH_API_KEY = 'sk-sluice-bench';
+
+/** One of the scenario's keys as clients send it. */
+export interface ProviderKey {
+  /** The scenario's name for it. */
+  readonly name: string;
+  readonly apiKey: string;
+  readonly limits: Limits;
+}
+
+/** The scenario's keys with the API key each is sent as; a single key keeps the bench's usual one. */
+export function providerKeys(scenario: Scenario): ProviderKey[] {
+  const keys = scenario.provider.keys;
+  return keys.map((k) => ({
+    name: k.name,
+    apiKey: keys.length === 1 ? BENCH_API_KEY : `${BENCH_API_KEY}-${k.name}`,
+    limits: k.limits,
+  }));
+}
 
 export interface BenchProvider {
   /** OpenAI base URL, e.g. `http://127.0.0.1:5555/v1`. */
   readonly baseUrl: string;
+  /** The first key's. */
   readonly apiKey: string;
+  /** Every key of the scenario (one for a real provider: the key given). */
+  readonly keys: readonly ProviderKey[];
   /** The provider's own counters, when it is the simulator. */
   readonly probe: (() => ProviderSample) | undefined;
   /** The simulator's full stats at the end, when it is the simulator. */
@@ -24,32 +45,56 @@ export interface BenchProvider {
 }
 
 export function simulatorOptions(scenario: Scenario, seed: number): SimulatorOptions {
-  const { limits, latency, background, prompt_token_multiplier } = scenario.provider;
+  const { latency, background, prompt_token_multiplier } = scenario.provider;
   return {
     seed,
     // Echo: the answer is the last user message, whose length the workload sets (see messageSizes).
     response: { mode: 'echo' },
     latency: { ttft_ms: latency.ttft_ms, per_token_ms: latency.per_token_ms, jitter: 0 },
     token_counting: { prompt_multiplier: prompt_token_multiplier },
-    keys: { [BENCH_API_KEY]: { models: { [scenario.model]: { ...limits } } } },
-    background: background ? { key: BENCH_API_KEY, model: scenario.model, ...background } : undefined,
+    keys: Object.fromEntries(
+      providerKeys(scenario).map((k) => [k.apiKey, { models: { [scenario.model]: { ...k.limits } } }]),
+    ),
+    // Other clients share the first key (a scenario with background traffic has one).
+    background: background
+      ? { key: firstKey(scenario).apiKey, model: scenario.model, ...background }
+      : undefined,
   };
+}
+
+function firstKey(scenario: Scenario): ProviderKey {
+  return providerKeys(scenario)[0] as ProviderKey;
 }
 
 export async function startBenchSimulator(scenario: Scenario, seed = scenario.seed): Promise<BenchProvider> {
   const sim = await startSimulator(simulatorOptions(scenario, seed));
+  const keys = providerKeys(scenario);
   const probe = (): ProviderSample => {
     const stats = sim.stats();
     const rejected = Object.values(stats.rejected).reduce((a, b) => a + b, 0);
+    // Summed over the keys: the group's bucket (a single key's own).
     let tokensRemaining: number | undefined;
     for (const [scope, state] of Object.entries(stats.limits)) {
-      if (scope.includes(`|${BENCH_API_KEY}|`)) tokensRemaining = state.buckets.tpm?.remaining;
+      const remaining = state.buckets.tpm?.remaining;
+      if (remaining === undefined || !keys.some((k) => scope.includes(`|${k.apiKey}|`))) continue;
+      tokensRemaining = (tokensRemaining ?? 0) + remaining;
     }
-    return { rejected, requests: stats.requests, tokensRemaining };
+    const perKey: Record<string, KeySample> = {};
+    for (const k of keys) {
+      const counters = stats.per_key[k.apiKey]?.[scenario.model];
+      perKey[k.name] = {
+        requests: counters?.requests ?? 0,
+        admitted: counters?.admitted ?? 0,
+        rejected: counters ? Object.values(counters.rejected).reduce((a, b) => a + b, 0) : 0,
+        tokens: counters ? counters.input_tokens + counters.output_tokens : 0,
+      };
+    }
+    return { rejected, requests: stats.requests, tokensRemaining, perKey };
   };
   return {
     baseUrl: `${sim.url}/v1`,
-    apiKey: BENCH_API_KEY,
+    apiKey: firstKey(scenario).apiKey,
+    keys,
     probe,
     stats: () => sim.stats(),
     resetCounters: () => sim.reset(),
@@ -61,6 +106,7 @@ export function externalProvider(baseUrl: string, apiKey: string): BenchProvider
   return {
     baseUrl,
     apiKey,
+    keys: [{ name: SINGLE_KEY, apiKey, limits: {} }],
     probe: undefined,
     stats: undefined,
     resetCounters: undefined,

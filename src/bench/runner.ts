@@ -23,8 +23,18 @@ export interface ProviderSample {
   readonly rejected: number;
   /** Requests that reached the provider so far. */
   readonly requests: number;
-  /** Tokens left in the provider's per-minute token bucket for the key × model. */
+  /** Tokens left in the provider's per-minute token buckets for the keys × model (summed over the keys). */
   readonly tokensRemaining: number | undefined;
+  /** The same counters per key (by the scenario's key name), when the provider is the simulator. */
+  readonly perKey?: Readonly<Record<string, KeySample>>;
+}
+
+/** What one key's counters say: calls that reached it, were admitted or answered 429, tokens it served. */
+export interface KeySample {
+  readonly requests: number;
+  readonly admitted: number;
+  readonly rejected: number;
+  readonly tokens: number;
 }
 
 export interface Sample {

@@ -62,6 +62,8 @@ const rateFields = {
   load: positive.optional(),
   /** Poisson arrivals (default); false spaces them evenly. */
   poisson: z.boolean().default(true),
+  /** This many requests arrive together at the start, on top of the process's own (not counted in its rate). */
+  burst: count.optional(),
 };
 
 export const arrivalSchema = z
@@ -98,6 +100,29 @@ export type Arrival = z.output<typeof arrivalSchema>;
 const limitsSchema = z
   .strictObject({ rpm: positive.optional(), tpm: positive.optional() })
   .refine((l) => l.rpm !== undefined || l.tpm !== undefined, { message: 'set rpm, tpm or both' });
+export type Limits = z.output<typeof limitsSchema>;
+
+/** A key with limits of its own on the provider; several of them form one model group behind Sluice. */
+const keySchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-" only'),
+  limits: limitsSchema,
+});
+export type ProviderKeySpec = z.output<typeof keySchema>;
+
+/** The single key of a scenario that declares `provider.limits` only. */
+export const SINGLE_KEY = 'default';
+
+/**
+ * What several keys serve together: the sum on each dimension, undefined
+ * where some key has no limit on it (that key alone is unlimited there).
+ */
+export function summedLimits(keys: readonly ProviderKeySpec[]): Limits {
+  const sum = (dimension: 'rpm' | 'tpm') =>
+    keys.every((k) => k.limits[dimension] !== undefined)
+      ? keys.reduce((total, k) => total + (k.limits[dimension] as number), 0)
+      : undefined;
+  return { rpm: sum('rpm'), tpm: sum('tpm') };
+}
 
 export const scenarioSchema = z.strictObject({
   name: z.string().min(1).optional(),
@@ -120,7 +145,13 @@ export const scenarioSchema = z.strictObject({
   provider: z
     .strictObject({
       /** Limits of the key × model on the provider (the simulator enforces them; Sluice is told them). */
-      limits: limitsSchema,
+      limits: limitsSchema.optional(),
+      /**
+       * Instead of `limits`: several keys, each with its own limits, behind
+       * one model group (Sluice gets one deployment per key). `limits` then
+       * reads as their sum, the capacity goodput is measured against.
+       */
+      keys: z.array(keySchema).min(2).optional(),
       latency: z
         .strictObject({
           ttft_ms: z.number().nonnegative().default(0),
@@ -138,7 +169,14 @@ export const scenarioSchema = z.strictObject({
         .strictObject({ rpm: z.number().nonnegative().optional(), tpm: z.number().nonnegative().optional() })
         .optional(),
     })
-    .prefault({ limits: { rpm: 600, tpm: 60_000 } }),
+    .prefault({ limits: { rpm: 600, tpm: 60_000 } })
+    .refine((p) => (p.limits === undefined) !== (p.keys === undefined), {
+      message: 'set exactly one of limits (one key) or keys (several)',
+    })
+    .transform(({ limits, keys, ...rest }) => {
+      const all = keys ?? [{ name: SINGLE_KEY, limits: limits as Limits }];
+      return { ...rest, keys: all, limits: keys ? summedLimits(keys) : (limits as Limits) };
+    }),
   arrival: arrivalSchema,
   prompt_tokens: sizeSchema,
   output_tokens: sizeSchema,
@@ -214,8 +252,13 @@ function checkReferences(scenario: Scenario, source: string): void {
     problems.push('  priorities: at least one class needs a share above 0');
   }
   if (scenario.arrival.load !== undefined && scenario.provider.limits.tpm === undefined) {
-    problems.push('  arrival.load: needs provider.limits.tpm (load is a multiple of it)');
+    problems.push(
+      '  arrival.load: needs provider.limits.tpm, or a tpm on every key (load is a multiple of it)',
+    );
   }
+  const keys = scenario.provider.keys.map((k) => k.name);
+  const sameKey = keys.find((n, i) => keys.indexOf(n) !== i);
+  if (sameKey) problems.push(`  provider.keys: "${sameKey}" is listed twice`);
   if (problems.length) throw new ScenarioError(`${source} is invalid:\n${problems.join('\n')}`);
 }
 

@@ -61,6 +61,15 @@ export interface RunSummary {
     readonly requests: number | undefined;
     readonly rateLimited: number | undefined;
   };
+  /** Requests the app saw fail: refused with a status, or no answer at all. */
+  readonly clientFailures: number;
+  /**
+   * Per provider key (several keys behind one group), in the scenario's
+   * order: its share of the summed limits beside its share of the calls it
+   * admitted and of the tokens it served, and its 429s. Empty when the
+   * provider cannot be asked.
+   */
+  readonly keys: readonly KeyShare[];
   readonly retries: {
     /** Retries the client SDK made (attempts beyond the first). */
     readonly sdk: number;
@@ -79,6 +88,19 @@ export interface RunSummary {
     readonly jain: number | undefined;
     readonly tenants: Record<string, { weight: number; demand: number; served: number; fairShare: number }>;
   };
+}
+
+export interface KeyShare {
+  readonly key: string;
+  /** This key's limit ÷ the summed limits (TPM, or RPM where a key has no TPM). */
+  readonly limitShare: number | undefined;
+  /** Calls the key admitted during the run, and their share of every key's. */
+  readonly calls: number;
+  readonly callShare: number | undefined;
+  /** Tokens it served (prompt + answer), and their share. */
+  readonly tokens: number;
+  readonly tokenShare: number | undefined;
+  readonly rateLimited: number;
 }
 
 export interface SummaryInput {
@@ -129,6 +151,8 @@ export function summarize({ scenario, target, run, durationMs }: SummaryInput): 
       requests: last && first ? last.requests - first.requests : undefined,
       rateLimited: last && first ? last.rejected - first.rejected : undefined,
     },
+    clientFailures: records.filter((r) => r.outcome !== 'served').length,
+    keys: keyShares(scenario, run.samples),
     retries: {
       sdk: records.reduce((n, r) => n + Math.max(0, r.attempts - 1), 0),
       target: records.reduce((n, r) => n + r.targetRetries, 0),
@@ -165,6 +189,42 @@ export function steadyWindow(
   );
   const from = saturated && saturated.t < durationMs ? saturated.t : 0;
   return [from, durationMs];
+}
+
+/** What each key took between the first and the last sample, against its share of the limits. */
+export function keyShares(scenario: Scenario, samples: readonly Sample[]): KeyShare[] {
+  const first = samples[0]?.provider?.perKey;
+  const last = samples[samples.length - 1]?.provider?.perKey;
+  if (!first || !last) return [];
+  const keys = scenario.provider.keys;
+  const dimension = keys.every((k) => k.limits.tpm !== undefined) ? 'tpm' : 'rpm';
+  const limitOf = (k: (typeof keys)[number]) => k.limits[dimension];
+  const limitSum = keys.every((k) => limitOf(k) !== undefined)
+    ? keys.reduce((a, k) => a + (limitOf(k) as number), 0)
+    : undefined;
+  const taken = keys.map((k) => {
+    const [a, b] = [first[k.name], last[k.name]];
+    return {
+      calls: (b?.admitted ?? 0) - (a?.admitted ?? 0),
+      tokens: (b?.tokens ?? 0) - (a?.tokens ?? 0),
+      rateLimited: (b?.rejected ?? 0) - (a?.rejected ?? 0),
+    };
+  });
+  const calls = taken.reduce((n, t) => n + t.calls, 0);
+  const tokens = taken.reduce((n, t) => n + t.tokens, 0);
+  return keys.map((k, i) => {
+    const t = taken[i] as (typeof taken)[number];
+    const limit = limitOf(k);
+    return {
+      key: k.name,
+      limitShare: limitSum && limit !== undefined ? limit / limitSum : undefined,
+      calls: t.calls,
+      callShare: calls > 0 ? t.calls / calls : undefined,
+      tokens: t.tokens,
+      tokenShare: tokens > 0 ? t.tokens / tokens : undefined,
+      rateLimited: t.rateLimited,
+    };
+  });
 }
 
 /** The provider sample taken at (or just before) `t`. */

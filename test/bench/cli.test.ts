@@ -29,7 +29,7 @@ describe('sluice bench command line', () => {
     const { cmd, errors } = program();
     await expect(cmd.parseAsync(['bench', '-s', 'smoke', '-t', 'nginx'], { from: 'user' })).rejects.toThrow();
     expect(errors.join('')).toContain(
-      'unknown target "nginx"; one of direct, bottleneck, library, gateway, portkey',
+      'unknown target "nginx"; one of direct, fallback, bottleneck, library, gateway, portkey',
     );
   });
 

@@ -41,6 +41,7 @@ describe('priming', () => {
           scenario,
           providerBaseUrl: provider.baseUrl,
           apiKey: provider.apiKey,
+          keys: provider.keys,
           now: () => 0,
         });
         await primeTarget(target, scenario);

@@ -4,6 +4,7 @@
  * measured numbers, and grouped bar charts of goodput and upstream 429s.
  */
 import type { RunSummary } from '../summary.js';
+import { sharesText } from './multi-key.js';
 import { barChart } from './svg.js';
 import { fmt, markdownTable, pct, triple } from './table.js';
 
@@ -75,6 +76,13 @@ function extraColumns(scenario: string): Extra[] {
     return g ? pct(g.served / Math.max(1, g.requests), 0) : '–';
   };
   const jain: Extra = { header: "Jain's index", cell: (s) => fmt(s.fairness.jain, 3) };
+  if (scenario.startsWith('multi-key')) {
+    return [
+      { header: 'client-visible failures', cell: (s) => fmt(s.clientFailures) },
+      { header: 'calls % per key', cell: (s) => sharesText(s.keys, (k) => k.callShare) },
+      { header: 'limits % per key', cell: (s) => sharesText(s.keys, (k) => k.limitShare) },
+    ];
+  }
   if (scenario.startsWith('priorities')) {
     return [
       {

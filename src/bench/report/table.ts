@@ -1,6 +1,6 @@
 /** Text output of a run: a few summary lines and tables per priority class and tenant. */
 import type { Percentiles } from '../stats.js';
-import type { GroupStats, RunSummary } from '../summary.js';
+import type { GroupStats, KeyShare, RunSummary } from '../summary.js';
 
 export function fmt(v: number | undefined, digits = 0): string {
   if (v === undefined || !Number.isFinite(v)) return '–';
@@ -68,9 +68,25 @@ export function runReport(s: RunSummary): string {
     `latency ms p50/95/99 ${triple(s.latencyMs)}; queue wait ${s.waitKnown ? triple(s.waitMs) : 'not visible'}; overhead beyond wait and model time ${triple(s.overheadMs)}`,
     `Jain's index (equal-weight tenants, served ÷ max-min fair share): ${fmt(s.fairness.jain, 3)}`,
     '',
+    ...(s.keys.length > 1 ? [keyTable(s.keys), ''] : []),
     markdownTable(['class', ...GROUP_HEADERS.slice(1)], groupRows(s.byPriority)),
     '',
     markdownTable(['tenant', ...GROUP_HEADERS.slice(1)], groupRows(s.byTenant)),
   ];
   return lines.join('\n');
+}
+
+/** Each key's share of the limits beside its share of the calls and tokens it took, and its 429s. */
+export function keyTable(keys: readonly KeyShare[]): string {
+  return markdownTable(
+    ['key', 'share of limits', 'calls admitted', 'share of calls', 'share of tokens', 'upstream 429s'],
+    keys.map((k) => [
+      k.key,
+      pct(k.limitShare, 0),
+      fmt(k.calls),
+      pct(k.callShare, 0),
+      pct(k.tokenShare, 0),
+      fmt(k.rateLimited),
+    ]),
+  );
 }

@@ -7,7 +7,8 @@ import { callSdk, sdkClient } from './sdk-call.js';
 import { type BenchTarget, type TargetEnv, TargetUnavailableError } from './target.js';
 
 export async function bottleneckTarget(env: TargetEnv): Promise<BenchTarget> {
-  const rpm = env.scenario.provider.limits.rpm;
+  // It sends with the first key only: that key's RPM (a scenario's summed limits would overrun it).
+  const rpm = env.keys[0]?.limits.rpm;
   if (rpm === undefined) throw new TargetUnavailableError('the bottleneck recipe needs an RPM limit');
   let Bottleneck: typeof import('bottleneck').default;
   try {
@@ -22,6 +23,7 @@ export async function bottleneckTarget(env: TargetEnv): Promise<BenchTarget> {
   const client = await sdkClient({ baseURL: env.providerBaseUrl, apiKey: env.apiKey });
   return {
     name: 'bottleneck',
+    sendsWith: [env.apiKey],
     description: `openai SDK (defaults) inside bottleneck({ minTime: ${minTime.toFixed(1)} ms }) = ${rpm} RPM`,
     send: async (record, signal) => {
       const queuedAt = env.now();

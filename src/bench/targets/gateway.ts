@@ -11,8 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { PRIMING_TENANT } from '../prime.js';
+import { BENCH_API_KEY, type ProviderKey } from '../provider.js';
 import type { RequestRecord } from '../record.js';
-import { type Scenario, tenantWeight } from '../scenario.js';
+import { type Scenario, SINGLE_KEY, tenantWeight } from '../scenario.js';
+import { benchDeployments, deploymentsText } from './deployments.js';
 import { type ChildServer, freePort, waitUntilUp } from './process.js';
 import { callSdk, sdkClient } from './sdk-call.js';
 import { startSluice } from './sluice-process.js';
@@ -22,9 +24,12 @@ const NO_TIER = 'bench-default';
 
 export interface GatewayProcessOptions {
   readonly providerBaseUrl: string;
+  /** The key and limits of a single deployment (when `keys` is not given). */
   readonly providerApiKey?: string;
+  readonly limits?: { rpm?: number; tpm?: number };
+  /** One deployment per key, each with its own limits (a scenario's keys). */
+  readonly keys?: readonly ProviderKey[];
   readonly model: string;
-  readonly limits: { rpm?: number; tpm?: number };
   readonly safetyMargin?: number;
   readonly tiers?: Record<string, { weight: number }>;
   readonly tenants?: readonly { name: string; tier: string; weight: number }[];
@@ -59,16 +64,18 @@ export function gatewayConfig(options: GatewayProcessOptions, port: number): Rec
     safety_margin: options.safetyMargin ?? 0.03,
     model_groups: {
       [options.model]: {
-        deployments: [
-          {
-            id: 'provider',
-            provider: 'openai',
-            base_url: options.providerBaseUrl,
-            api_key: options.providerApiKey ?? 'sk-sluice-bench',
-            model: options.model,
-            limits: { ...options.limits },
-          },
-        ],
+        deployments: benchDeployments({
+          baseUrl: options.providerBaseUrl,
+          model: options.model,
+          keys: options.keys ?? [
+            {
+              name: SINGLE_KEY,
+              apiKey: options.providerApiKey ?? BENCH_API_KEY,
+              limits: options.limits ?? {},
+            },
+          ],
+          loneKey: true,
+        }),
       },
     },
     tiers,
@@ -154,9 +161,8 @@ export async function gatewayTarget(env: TargetEnv): Promise<BenchTarget> {
   const lines: LogLine[] = [];
   const gateway = await startGatewayProcess({
     providerBaseUrl: env.providerBaseUrl,
-    providerApiKey: env.apiKey,
+    keys: env.keys,
     model: scenario.model,
-    limits: scenario.provider.limits,
     safetyMargin: scenario.sluice.safety_margin,
     tiers: scenario.tiers,
     tenants: scenario.tenants.map((t) => ({
@@ -176,7 +182,7 @@ export async function gatewayTarget(env: TargetEnv): Promise<BenchTarget> {
   const sent: RequestRecord[] = [];
   return {
     name: 'gateway',
-    description: `openai SDK (maxRetries 0: the gateway retries) → \`sluice serve\` (own process), one key per tenant; limits ${JSON.stringify(scenario.provider.limits)}, safety margin ${scenario.sluice.safety_margin}`,
+    description: `openai SDK (maxRetries 0: the gateway retries) → \`sluice serve\` (own process), one key per tenant; ${deploymentsText(env.keys)}, safety margin ${scenario.sluice.safety_margin}`,
     send: (record, signal) => {
       sent.push(record);
       const client = clients.get(record.plan.tenant);

@@ -1,6 +1,7 @@
 /** Target names → factories; the ones that need another process or package load it on demand. */
 import { bottleneckTarget } from './bottleneck.js';
 import { directTarget } from './direct.js';
+import { fallbackTarget } from './fallback.js';
 import { gatewayTarget } from './gateway.js';
 import { libraryTarget } from './library.js';
 import { portkeyTarget } from './portkey.js';
@@ -19,6 +20,8 @@ export async function createTarget(
   switch (name) {
     case 'direct':
       return directTarget(env);
+    case 'fallback':
+      return fallbackTarget(env);
     case 'bottleneck':
       return bottleneckTarget(env);
     case 'library':

@@ -7,7 +7,9 @@
 import { createGovernor, type LibraryConfigInput } from '../../library/create-governor.js';
 import type { GovernorObserver } from '../../runtime/events.js';
 import { PRIMING_TENANT } from '../prime.js';
+import type { ProviderKey } from '../provider.js';
 import { type Scenario, tenantWeight } from '../scenario.js';
+import { benchDeployments, deploymentsText } from './deployments.js';
 import { callSdk, currentRecord, sdkClient } from './sdk-call.js';
 import type { BenchTarget, TargetEnv } from './target.js';
 
@@ -15,26 +17,25 @@ import type { BenchTarget, TargetEnv } from './target.js';
 const NO_TIER = 'bench-default';
 
 /**
- * The governor configuration a scenario implies: one deployment with the
- * provider's limits; every tier may use every class (the request's header
+ * The governor configuration a scenario implies: one deployment per
+ * provider key with that key's limits; every tier may use every class (the request's header
  * picks it) and keeps its weight.
  */
-export function governorTopology(scenario: Scenario, baseUrl: string): LibraryConfigInput {
+export function governorTopology(
+  scenario: Scenario,
+  provider: { readonly baseUrl: string; readonly keys: readonly ProviderKey[] },
+): LibraryConfigInput {
   const tiers: NonNullable<LibraryConfigInput['tiers']> = { [NO_TIER]: { priority: 'critical' } };
   for (const [name, tier] of Object.entries(scenario.tiers))
     tiers[name] = { priority: 'critical', weight: tier.weight };
   return {
     model_groups: {
       [scenario.model]: {
-        deployments: [
-          {
-            id: 'provider',
-            provider: 'openai',
-            base_url: baseUrl,
-            model: scenario.model,
-            limits: { ...scenario.provider.limits },
-          },
-        ],
+        deployments: benchDeployments({
+          baseUrl: provider.baseUrl,
+          model: scenario.model,
+          keys: provider.keys,
+        }),
       },
     },
     safety_margin: scenario.sluice.safety_margin,
@@ -71,7 +72,7 @@ export function recordingObserver(now: () => number): GovernorObserver {
 }
 
 export async function libraryTarget(env: TargetEnv): Promise<BenchTarget> {
-  const config = governorTopology(env.scenario, env.providerBaseUrl);
+  const config = governorTopology(env.scenario, { baseUrl: env.providerBaseUrl, keys: env.keys });
   const governor = createGovernor(config, { observers: [recordingObserver(env.now)] });
   const client = await sdkClient({
     baseURL: env.providerBaseUrl,
@@ -81,7 +82,7 @@ export async function libraryTarget(env: TargetEnv): Promise<BenchTarget> {
   });
   return {
     name: 'library',
-    description: `openai SDK (maxRetries 0: the governor retries) with fetch: governor.fetch; limits ${JSON.stringify(env.scenario.provider.limits)}, safety margin ${env.scenario.sluice.safety_margin}`,
+    description: `openai SDK (maxRetries 0: the governor retries) with fetch: governor.fetch; ${deploymentsText(env.keys)}, safety margin ${env.scenario.sluice.safety_margin}`,
     send: (record, signal) => callSdk(client, record, { model: env.scenario.model, signal, now: env.now }),
     close: () => governor.close(),
   };

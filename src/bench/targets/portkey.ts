@@ -119,6 +119,7 @@ export async function portkeyTarget(env: TargetEnv, dir?: string): Promise<Bench
   });
   return {
     name: 'portkey',
+    sendsWith: [env.apiKey],
     description: `openai SDK (maxRetries 0: Portkey retries) → ${PORTKEY_PACKAGE} (own process) with retry ${JSON.stringify(PORTKEY_RETRY)}`,
     send: (record, signal) => callSdk(client, record, { model: env.scenario.model, signal, now: env.now }),
     close: () => portkey.server.stop(),
