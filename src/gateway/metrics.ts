@@ -48,6 +48,7 @@ export class GatewayMetrics {
   private readonly upstreamLatency: HotHistogram;
   private readonly retries: HotCounter;
   private readonly fallbacks: HotCounter;
+  private readonly tierChanges: HotCounter;
   private readonly waits: HotHistogram;
   private readonly tokens: HotCounter;
   private readonly reloads: Counter<'result'>;
@@ -119,6 +120,12 @@ export class GatewayMetrics {
       'sluice_fallbacks_total',
       'Attempts moved to another deployment, by reason.',
       ['from', 'to', 'reason'],
+      this.registry,
+    );
+    this.tierChanges = new HotCounter(
+      'sluice_service_tier_changes_total',
+      'Answers served at another service tier than their deployment sends (a downgrade: from priority to default), charged to the served tier.',
+      ['deployment', 'from', 'to'],
       this.registry,
     );
     this.waits = new HotHistogram(
@@ -203,6 +210,7 @@ export class GatewayMetrics {
       },
       retry: (e) => this.retries.inc([e.deployment, e.errorKind]),
       fallback: (e) => this.fallbacks.inc([e.from, e.to, e.errorKind]),
+      serviceTier: (e) => this.tierChanges.inc([e.deployment, e.sent, e.served]),
       settled: (e) => {
         // What was delivered, never an estimate the buckets keep for a cut stream.
         const tokens = this.tokensOf(e.tenant);

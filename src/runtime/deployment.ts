@@ -7,20 +7,25 @@
 
 import type { Dimension } from '../core/cost.js';
 import { type BucketScope, type BucketSpec, defineBucket, type Window, withLimit } from '../core/limit.js';
-import type { ProviderAdapter, ProviderKind, RateLimitObservation } from '../providers/adapter.js';
+import type {
+  ProviderAdapter,
+  ProviderKind,
+  ProviderUsage,
+  RateLimitObservation,
+} from '../providers/adapter.js';
 import type { Reassignment } from '../stores/store.js';
 import { AdaptiveRate, type AdaptiveRateOptions } from './adaptive-rate.js';
 import { CircuitBreaker, type CircuitOptions, type CircuitState } from './circuit-breaker.js';
 import type { ForwardBetas } from './forwarding.js';
 import { bucketsFor, type LimitsConfig, limitNameOf, scopeKey } from './limits.js';
 import { RetryBudget, type RetryOptions } from './retry-policy.js';
+import type { TierSiblings } from './service-tier.js';
 import {
   LongContextClass,
   type LongContextConfig,
   promptTokensOf,
   reassignment,
   type SizeClass,
-  type SizedUsage,
 } from './size-class.js';
 import { withProviderWindows } from './window-rules.js';
 
@@ -40,6 +45,13 @@ export interface DeploymentConfig {
   limits?: LimitsConfig;
   /** Limits of long-context calls (size-class.ts): separate where declared, shared otherwise. */
   longContext?: LongContextConfig;
+  /**
+   * The provider service tier this deployment sends (`service_tier`: OpenAI
+   * flex / default / priority (`fast`) / ultrafast, Gemini standard / flex /
+   * priority); its limits are that tier's. An answer served at another tier
+   * is charged to the sibling deployment of that tier (service-tier.ts).
+   */
+  serviceTier?: string;
   /** Names of pools (shared org / project limits) this deployment draws from. */
   pools?: string[];
   /**
@@ -116,6 +128,8 @@ export class Deployment {
   private longDeclared: BucketSpec[];
   private longEffective: BucketSpec[];
   private readonly margin: number;
+  /** The other tiers of this deployment's upstream, as the topology in force lists them. */
+  private serviceTiers: TierSiblings | undefined;
 
   constructor(
     readonly config: DeploymentConfig,
@@ -181,14 +195,26 @@ export class Deployment {
   }
 
   /**
-   * What moves at settlement when the usage shows another size class than
-   * the estimate did (`reserved`: the reservation's buckets), or undefined.
+   * Joins the tiers of the topology being built (each build relinks, so a
+   * deployment kept across a reload sees the new siblings).
+   */
+  joinTiers(tiers: TierSiblings): void {
+    this.serviceTiers = tiers;
+  }
+
+  /**
+   * What moves at settlement (`reserved`: the reservation's buckets), or
+   * undefined: to the deployment of the tier the answer reports when it is
+   * not this one's (service-tier.ts), else to the size class the usage
+   * shows when the estimate got it wrong (size-class.ts).
    */
   reassign(
     estimated: SizeClass,
     reserved: readonly BucketSpec[],
-    usage: SizedUsage,
+    usage: ProviderUsage,
   ): Reassignment | undefined {
+    const tier = this.serviceTiers?.move(this, estimated, reserved, usage);
+    if (tier) return tier.reassign;
     const context = promptTokensOf(usage);
     // Usage of nothing (a refused call, one never sent) says nothing about its size.
     if (context === 0) return undefined;
