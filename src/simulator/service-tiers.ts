@@ -47,9 +47,15 @@ export class TierDowngrades {
   }
 }
 
+/** OpenAI's Fast mode is Priority processing renamed (PROVIDERS.md "2026 changes"): a rule on one covers both. */
+function sameTier(flavour: Flavour, a: string, b: string): boolean {
+  const name = (t: string) => (flavour === 'openai' && t === 'fast' ? 'priority' : t);
+  return name(a) === name(b);
+}
+
 function matches(spec: TierDowngradeSpec, target: TierTarget): boolean {
   return (
-    spec.from === target.asked &&
+    sameTier(target.flavour, spec.from, target.asked) &&
     (spec.flavour === undefined || spec.flavour === target.flavour) &&
     (spec.key === undefined || spec.key === target.key) &&
     (spec.model === undefined || spec.model === target.model)
