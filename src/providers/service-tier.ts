@@ -31,7 +31,7 @@ export function serviceTiersOf(provider: ProviderKind): readonly string[] | unde
 
 /** The tier an answer reports when the request named none. */
 export function defaultTierOf(provider: ProviderKind): string {
-  return provider === 'gemini' ? 'standard' : 'default';
+  return provider === 'gemini' || provider === 'anthropic' ? 'standard' : 'default';
 }
 
 /**
@@ -75,7 +75,8 @@ export function withServiceTier(
 /**
  * The tier an answer's headers say served it (Gemini's
  * `x-gemini-service-tier`), or undefined; the other providers report it in
- * the body, beside the usage.
+ * the body, beside the usage (OpenAI `service_tier`, Anthropic
+ * `usage.service_tier`).
  */
 export function servedTierFromHeaders(provider: ProviderKind, headers: HeaderLookup): string | undefined {
   if (provider !== 'gemini') return undefined;

@@ -79,6 +79,9 @@ export class TierSiblings {
     const served = canonicalTier(deployment.config.provider, usage.serviceTier);
     if (served === sent) return undefined;
     const chargedTo = this.byUpstream.get(upstreamOf(deployment))?.get(served);
+    // A deployment that names no tier and has no sibling of the served one takes whatever the
+    // provider serves it (a Scale Tier project, Groq's `on_demand`): nothing to move or count.
+    if (deployment.config.serviceTier === undefined && !chargedTo) return undefined;
     return { deployment, sent, served, chargedTo };
   }
 

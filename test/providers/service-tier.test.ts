@@ -137,6 +137,36 @@ describe('served tier: streams', () => {
   });
 });
 
+describe('served tier: Anthropic usage', () => {
+  const anthropic = createAdapter('anthropic');
+
+  it('reads usage.service_tier from a message and from message_start of a stream', () => {
+    const body = {
+      model: 'claude-sonnet-4-6',
+      usage: { input_tokens: 10, output_tokens: 3, service_tier: 'priority' },
+    };
+    expect(anthropic.usageFromBody('messages', body)).toMatchObject({
+      inputTokens: 10,
+      serviceTier: 'priority',
+    });
+    const tap = anthropic.createUsageTap('messages');
+    tap.push(
+      encode(
+        [
+          'event: message_start',
+          'data: {"type":"message_start","message":{"model":"claude-sonnet-4-6","usage":{"input_tokens":7,"output_tokens":1,"service_tier":"standard"}}}',
+          '',
+          'event: message_delta',
+          'data: {"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":9}}',
+          '',
+          '',
+        ].join('\n'),
+      ),
+    );
+    expect(tap.usage()).toMatchObject({ inputTokens: 7, outputTokens: 9, serviceTier: 'standard' });
+  });
+});
+
 describe('served tier: Gemini header', () => {
   it('reads x-gemini-service-tier on Gemini answers only', () => {
     const headers = new Headers({ 'x-gemini-service-tier': 'STANDARD' });

@@ -167,6 +167,14 @@ describe('service tiers: charged where served', () => {
     ]);
   });
 
+  it('a deployment naming no tier, with no sibling of the served one, takes what it is served silently', async () => {
+    const rig = governorFor(tiers({ std: { serviceTier: undefined, apiKey: 'sk-scale' } }));
+    rig.transport.script('std', chat(30, 20, 'scale'));
+    await serveAndRelay(rig, 'gpt-4o');
+    expect(await used(rig, 'std')).toEqual({ requests: 1, tokens: 50 });
+    expect(rig.events.serviceTier).toEqual([]);
+  });
+
   it('another upstream (another key) is not a sibling', async () => {
     const rig = governorFor(tiers({ std: { apiKey: 'sk-2' } }));
     rig.transport.script('fast', chat(30, 20, 'default'));
