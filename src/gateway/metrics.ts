@@ -16,7 +16,9 @@
  * (again after a reload).
  */
 import { Counter, collectDefaultMetrics, Registry } from 'prom-client';
+import { canonicalTiersOf } from '../providers/service-tier.js';
 import type { GovernorObserver } from '../runtime/events.js';
+import { tierOf } from '../runtime/service-tier.js';
 import { termsOf } from '../runtime/spillover.js';
 import { AccuracyMetrics } from './accuracy-metrics.js';
 import type { AlertLevel } from './alerts.js';
@@ -181,6 +183,12 @@ export class GatewayMetrics {
       for (const from of group.deployments)
         for (const to of targets) if (from !== to) this.fallbacks.declare([from, to, 'rate_limited']);
       this.capacity.declare(group.name, group.deployments);
+    }
+    // Tier changes a deployment's answers can show: from its tier to each other tier of its provider.
+    for (const d of state.governor.groups.deployments()) {
+      const from = tierOf(d);
+      for (const to of canonicalTiersOf(d.config.provider))
+        if (to !== from) this.tierChanges.declare([d.id, from, to]);
     }
     this.accuracy.declare(deployments);
   }

@@ -29,6 +29,11 @@ export function serviceTiersOf(provider: ProviderKind): readonly string[] | unde
   }
 }
 
+/** A provider's tiers, each once in its canonical spelling (`fast` is `priority`); empty where it has none to send. */
+export function canonicalTiersOf(provider: ProviderKind): string[] {
+  return [...new Set((serviceTiersOf(provider) ?? []).map((t) => canonicalTier(provider, t)))];
+}
+
 /** The tier an answer reports when the request named none. */
 export function defaultTierOf(provider: ProviderKind): string {
   return provider === 'gemini' || provider === 'anthropic' ? 'standard' : 'default';
