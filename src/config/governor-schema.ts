@@ -12,6 +12,7 @@
  */
 import { z } from 'zod';
 import { isTimeZone } from '../core/time-zone.js';
+import { serviceTiersOf } from '../providers/service-tier.js';
 import type { LimitsConfig } from '../runtime/limits.js';
 import { windowProblems, withProviderWindows } from '../runtime/window-rules.js';
 
@@ -147,6 +148,13 @@ export const deploymentSchema = z
      * what reserved deployments of the group cannot serve before a request's deadline.
      */
     capacity: z.enum(['reserved', 'on_demand']).optional(),
+    /**
+     * The provider service tier sent (OpenAI `service_tier` flex / default /
+     * priority / fast / ultrafast, Gemini standard / flex / priority): the
+     * limits are that tier's, and an answer served at another tier is charged
+     * to the deployment of the same upstream sending that tier.
+     */
+    service_tier: z.string().min(1).optional(),
     /** USD per million tokens, so the cost of what each deployment served (and of spillover) is visible. */
     price: z.strictObject({ input_per_mtok: nonNegative, output_per_mtok: nonNegative }).optional(),
     headers: z.record(z.string(), z.string()).optional(),
@@ -166,6 +174,7 @@ export const deploymentSchema = z
     if (d.limits) checkWindows(d.limits, ctx, { path: ['limits'], provider: d.provider });
     if (d.long_context) checkWindows(d.long_context, ctx, { path: ['long_context'], provider: d.provider });
     if (d.limits_ceiling) checkCeiling(d, d.limits_ceiling, ctx);
+    if (d.service_tier !== undefined) checkServiceTier(d.service_tier, d.provider, ctx);
   });
 
 /** A ceiling is a bound on raises: it needs raises, and may not sit below what is declared. */
@@ -192,6 +201,18 @@ function checkCeiling(
       });
     }
   }
+}
+
+function checkServiceTier(tier: string, provider: (typeof PROVIDERS)[number], ctx: z.RefinementCtx): void {
+  const tiers = serviceTiersOf(provider);
+  if (tiers?.includes(tier)) return;
+  ctx.addIssue({
+    code: 'custom',
+    path: ['service_tier'],
+    message: tiers
+      ? `expected one of ${tiers.join(', ')} for provider ${provider}, got ${JSON.stringify(tier)}`
+      : `provider ${provider} has no service tier to send (Anthropic fast mode is a speed, not a tier)`,
+  });
 }
 
 export const modelGroupSchema = z.strictObject({

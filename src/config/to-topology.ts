@@ -89,6 +89,7 @@ function toDeployment(d: DeploymentInput): DeploymentConfig {
     ...(d.pools && { pools: d.pools }),
     ...(d.weight !== undefined && { weight: d.weight }),
     ...(d.capacity !== undefined && { capacity: d.capacity }),
+    ...(d.service_tier !== undefined && { serviceTier: d.service_tier }),
     ...(d.price && {
       price: { inputPerMTok: d.price.input_per_mtok, outputPerMTok: d.price.output_per_mtok },
     }),

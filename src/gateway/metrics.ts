@@ -16,7 +16,9 @@
  * (again after a reload).
  */
 import { Counter, collectDefaultMetrics, Registry } from 'prom-client';
+import { canonicalTiersOf } from '../providers/service-tier.js';
 import type { GovernorObserver } from '../runtime/events.js';
+import { tierOf } from '../runtime/service-tier.js';
 import { termsOf } from '../runtime/spillover.js';
 import { AccuracyMetrics } from './accuracy-metrics.js';
 import type { AlertLevel } from './alerts.js';
@@ -48,6 +50,7 @@ export class GatewayMetrics {
   private readonly upstreamLatency: HotHistogram;
   private readonly retries: HotCounter;
   private readonly fallbacks: HotCounter;
+  private readonly tierChanges: HotCounter;
   private readonly waits: HotHistogram;
   private readonly tokens: HotCounter;
   private readonly reloads: Counter<'result'>;
@@ -121,6 +124,12 @@ export class GatewayMetrics {
       ['from', 'to', 'reason'],
       this.registry,
     );
+    this.tierChanges = new HotCounter(
+      'sluice_service_tier_changes_total',
+      'Answers served at another service tier than their deployment sends (a downgrade: from priority to default), charged to the served tier.',
+      ['deployment', 'from', 'to'],
+      this.registry,
+    );
     this.waits = new HotHistogram(
       'sluice_admission_wait_seconds',
       'Time a request waited for admission, by priority class.',
@@ -175,6 +184,12 @@ export class GatewayMetrics {
         for (const to of targets) if (from !== to) this.fallbacks.declare([from, to, 'rate_limited']);
       this.capacity.declare(group.name, group.deployments);
     }
+    // Tier changes a deployment's answers can show: from its tier to each other tier of its provider.
+    for (const d of state.governor.groups.deployments()) {
+      const from = tierOf(d);
+      for (const to of canonicalTiersOf(d.config.provider))
+        if (to !== from) this.tierChanges.declare([d.id, from, to]);
+    }
     this.accuracy.declare(deployments);
   }
 
@@ -203,6 +218,7 @@ export class GatewayMetrics {
       },
       retry: (e) => this.retries.inc([e.deployment, e.errorKind]),
       fallback: (e) => this.fallbacks.inc([e.from, e.to, e.errorKind]),
+      serviceTier: (e) => this.tierChanges.inc([e.deployment, e.sent, e.served]),
       settled: (e) => {
         // What was delivered, never an estimate the buckets keep for a cut stream.
         const tokens = this.tokensOf(e.tenant);

@@ -215,6 +215,12 @@ export interface ProviderUsage extends Usage {
    * decided on (runtime/size-class.ts); absent, `inputTokens` is the whole input.
    */
   readonly promptTokens?: number | undefined;
+  /**
+   * The service tier the provider says served the call, as it spells it
+   * (OpenAI `service_tier`, Gemini `x-gemini-service-tier`): the tier whose
+   * limits the call counts against (providers/service-tier.ts).
+   */
+  readonly serviceTier?: string | undefined;
 }
 
 /**

@@ -14,7 +14,12 @@ import {
   type Window,
   withLimit,
 } from '../core/limit.js';
-import type { ProviderAdapter, ProviderKind, RateLimitObservation } from '../providers/adapter.js';
+import type {
+  ProviderAdapter,
+  ProviderKind,
+  ProviderUsage,
+  RateLimitObservation,
+} from '../providers/adapter.js';
 import type { Reassignment } from '../stores/store.js';
 import { AdaptiveRate, type AdaptiveRateOptions } from './adaptive-rate.js';
 import { CircuitBreaker, type CircuitOptions, type CircuitState } from './circuit-breaker.js';
@@ -23,13 +28,13 @@ import { followReport, type RaiseStreak } from './limit-follow.js';
 import { bucketsFor, type LimitName, type LimitsConfig, limitNameOf, scopeKey } from './limits.js';
 import { type RampConfig, RampLimit } from './ramp-limit.js';
 import { RetryBudget, type RetryOptions } from './retry-policy.js';
+import type { TierSiblings } from './service-tier.js';
 import {
   LongContextClass,
   type LongContextConfig,
   promptTokensOf,
   reassignment,
   type SizeClass,
-  type SizedUsage,
 } from './size-class.js';
 import { withProviderWindows } from './window-rules.js';
 
@@ -49,6 +54,13 @@ export interface DeploymentConfig {
   limits?: LimitsConfig;
   /** Limits of long-context calls (size-class.ts): separate where declared, shared otherwise. */
   longContext?: LongContextConfig;
+  /**
+   * The provider service tier this deployment sends (`service_tier`: OpenAI
+   * flex / default / priority (`fast`) / ultrafast, Gemini standard / flex /
+   * priority); its limits are that tier's. An answer served at another tier
+   * is charged to the sibling deployment of that tier (service-tier.ts).
+   */
+  serviceTier?: string;
   /** Names of pools (shared org / project limits) this deployment draws from. */
   pools?: string[];
   /**
@@ -155,6 +167,8 @@ export class Deployment {
   private readonly streaks = new Map<string, RaiseStreak>();
   private readonly ramp: RampLimit | undefined;
   private rampBucket: BucketSpec | undefined;
+  /** The other tiers of this deployment's upstream, as the topology in force lists them. */
+  private serviceTiers: TierSiblings | undefined;
 
   constructor(
     readonly config: DeploymentConfig,
@@ -234,14 +248,26 @@ export class Deployment {
   }
 
   /**
-   * What moves at settlement when the usage shows another size class than
-   * the estimate did (`reserved`: the reservation's buckets), or undefined.
+   * Joins the tiers of the topology being built (each build relinks, so a
+   * deployment kept across a reload sees the new siblings).
+   */
+  joinTiers(tiers: TierSiblings): void {
+    this.serviceTiers = tiers;
+  }
+
+  /**
+   * What moves at settlement (`reserved`: the reservation's buckets), or
+   * undefined: to the deployment of the tier the answer reports when it is
+   * not this one's (service-tier.ts), else to the size class the usage
+   * shows when the estimate got it wrong (size-class.ts).
    */
   reassign(
     estimated: SizeClass,
     reserved: readonly BucketSpec[],
-    usage: SizedUsage,
+    usage: ProviderUsage,
   ): Reassignment | undefined {
+    const tier = this.serviceTiers?.move(this, estimated, reserved, usage);
+    if (tier) return tier.reassign;
     const context = promptTokensOf(usage);
     // Usage of nothing (a refused call, one never sent) says nothing about its size.
     if (context === 0) return undefined;

@@ -81,6 +81,12 @@ export interface GovernorEvents {
   clamped(e: { deployment: string; clamp: ResetClamp }): void;
   paused(e: { deployment: string; bucket: string; untilMs: number }): void;
   circuit(e: { deployment: string; state: CircuitState }): void;
+  /**
+   * An answer was served at another service tier than its deployment's
+   * (a downgrade: Fast served as Standard): charged to `chargedTo`, the
+   * upstream's deployment of the served tier (undefined: none, charged as sent).
+   */
+  serviceTier(e: { deployment: string; sent: string; served: string; chargedTo: string | undefined }): void;
   adaptive(e: { deployment: string; factor: number }): void;
   /**
    * A deployment's limit changed because its provider reported another: a

@@ -18,6 +18,7 @@ import { Deployment, type DeploymentConfig } from './deployment.js';
 import type { Emit } from './events.js';
 import { bucketsFor, type LimitsConfig } from './limits.js';
 import type { RetryOptions } from './retry-policy.js';
+import { TierSiblings } from './service-tier.js';
 import { mayUse, type Tenant, type TenantConfig, TenantDirectory, type TierConfig } from './tenants.js';
 
 export interface ModelGroupConfig {
@@ -187,6 +188,17 @@ export class ModelGroups {
       }
       this.groups.set(name, group);
     }
+    const serviceTiers = new TierSiblings(this.byId.values(), {
+      poolBuckets: (d) => this.poolBuckets(d),
+      onChange: (c) =>
+        emit('serviceTier', {
+          deployment: c.deployment.id,
+          sent: c.sent,
+          served: c.served,
+          chargedTo: c.chargedTo?.id,
+        }),
+    });
+    for (const deployment of this.byId.values()) deployment.joinTiers(serviceTiers);
     for (const group of this.groups.values()) {
       for (const fallback of group.fallbacks) {
         if (!this.groups.has(fallback))

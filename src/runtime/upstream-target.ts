@@ -2,9 +2,10 @@
  * Where and how an attempt is sent: the deployment's URL for the endpoint
  * and its credentials (both as the deployment's adapter lays them out), the
  * caller's headers and query as far as forwarding allows, and the body —
- * forwarded byte for byte unless something must change (the model name, or
- * asking a stream for its usage).
+ * forwarded byte for byte unless something must change (the model name,
+ * asking a stream for its usage, or the deployment's service tier).
  */
+import { withServiceTier } from '../providers/service-tier.js';
 import { CREDENTIAL_HEADERS } from '../providers/upstream-url.js';
 import type { Deployment } from './deployment.js';
 import type { Call } from './exchange/call.js';
@@ -45,6 +46,15 @@ export function upstreamTarget(deployment: Deployment, call: CallShape): Upstrea
     let changed: Record<string, unknown> | undefined;
     if (call.family !== 'gemini' && typeof call.body.model === 'string' && call.body.model !== config.model) {
       changed = { ...call.body, model: config.model };
+    }
+    if (config.serviceTier !== undefined) {
+      // The deployment's buckets are its tier's: ask for that tier, unless the caller chose one.
+      const tiered = withServiceTier(changed ?? call.body, {
+        provider: config.provider,
+        endpoint: call.endpoint,
+        tier: config.serviceTier,
+      });
+      if (tiered) changed = tiered;
     }
     if (call.stream && adapter.requestStreamUsage) {
       const withUsage = adapter.requestStreamUsage(call.endpoint, changed ?? call.body);

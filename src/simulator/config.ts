@@ -159,6 +159,27 @@ const backgroundSchema = z.strictObject({
 });
 export type BackgroundSpec = z.infer<typeof backgroundSchema>;
 
+/**
+ * A provider serving part of one tier's traffic at another (PROVIDERS.md
+ * "2026 changes": OpenAI downgrades Fast to Standard when traffic ramps,
+ * Gemini downgrades Priority): once a key × model was served `after_tokens`
+ * admitted tokens at `from` within a window, its further `from` calls are
+ * served, and reported, at `to` until the window ends.
+ */
+const tierDowngradeSchema = z.strictObject({
+  /** The tier asked for, as the request names it (OpenAI `priority`, Gemini `priority`). */
+  from: z.string().min(1),
+  /** The tier answers report instead (OpenAI `default`, Gemini `standard`). */
+  to: z.string().min(1),
+  after_tokens: z.number().int().nonnegative(),
+  /** Fixed windows of this length, from clock time 0. Default one minute. */
+  window_ms: z.number().int().positive().default(60_000),
+  flavour: z.enum(['openai', 'anthropic', 'gemini']).optional(),
+  key: z.string().optional(),
+  model: z.string().optional(),
+});
+export type TierDowngradeSpec = z.infer<typeof tierDowngradeSchema>;
+
 export const simulatorConfigSchema = z.strictObject({
   host: z.string().default('127.0.0.1'),
   port: z.number().int().min(0).max(65_535).default(0),
@@ -227,6 +248,8 @@ export const simulatorConfigSchema = z.strictObject({
     })
     .prefault({}),
   faults: faultListSchema.default([]),
+  /** Service tiers: answers echo the tier asked for, or the one a downgrade rule serves instead. */
+  service_tiers: z.strictObject({ downgrades: z.array(tierDowngradeSchema).default([]) }).prefault({}),
   background: z.union([backgroundSchema, z.array(backgroundSchema)]).optional(),
 });
 

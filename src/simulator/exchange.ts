@@ -19,6 +19,7 @@ import { timingFor } from './latency.js';
 import type { BucketView } from './limits/bucket.js';
 import type { Limiter } from './limits/limiter.js';
 import { isRefusal, type Lease } from './limits/scope.js';
+import type { TierDowngrades } from './service-tiers.js';
 import type { SimStats } from './stats.js';
 import { countedAs } from './token-counting.js';
 
@@ -35,6 +36,8 @@ export interface ExchangeDeps {
   readonly clock: Clock;
   readonly limiter: Limiter;
   readonly faults: FaultPlan;
+  /** Which service tier serves an admitted call. */
+  readonly tiers: TierDowngrades;
   readonly stats: SimStats;
   readonly content: ContentSource;
   /** Answers a 500 (or cuts the connection if the answer had started) when the simulator itself fails. */
@@ -154,6 +157,22 @@ export class Exchange {
     }
     call.admitted?.();
     stats.admit(counters);
+    const served =
+      call.serviceTier === undefined
+        ? ctx.ids
+        : {
+            ...ctx.ids,
+            serviceTier: this.deps.tiers.serve(
+              {
+                flavour: flavour.flavour,
+                key: apiKey,
+                model: call.model,
+                asked: call.serviceTier,
+                tokens: call.cost ? call.cost.input + call.cost.output : 0,
+              },
+              now,
+            ),
+          };
     const outputOverride = Number(req.headers['x-sim-output-tokens']);
     const answer = call.generates
       ? this.deps.content.answer(
@@ -165,19 +184,19 @@ export class Exchange {
         )
       : EMPTY_ANSWER;
     const slow = fault?.kind === 'slow_stream' ? (fault.spec.per_token_ms ?? 200) : undefined;
-    const headers = flavour.headers(views, now, ids);
+    const headers = flavour.headers(views, now, served);
     const inputTokens = call.input.tokens + call.input.cacheCreation + call.input.cacheRead;
     deliver({
       res,
       call,
-      ids,
+      ids: served,
       answer,
       headers,
       timing: timingFor(config.latency, config.seed, ids.ordinal, slow),
       lease,
       fault,
       clock,
-      serverError: () => flavour.fault('500', { kind: '500' }, call, ids),
+      serverError: () => flavour.fault('500', { kind: '500' }, call, served),
       done: (completed, outputTokens) => {
         stats.release();
         stats.tokens(counters, inputTokens, outputTokens);

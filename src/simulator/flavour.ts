@@ -52,12 +52,14 @@ export interface UsageReport {
   readonly output: number;
 }
 
-/** Identifiers of one call (request id header, object ids, timestamps). */
+/** Identifiers of one call (request id header, object ids, timestamps) and the tier that served it. */
 export interface CallIds {
   readonly ordinal: number;
   readonly requestId: string;
   /** Unix seconds. */
   readonly created: number;
+  /** The service tier that served the call, once admitted (OpenAI `service_tier`, Gemini `x-gemini-service-tier`). */
+  readonly serviceTier?: string;
 }
 
 /** What a flavour understood of a request. */
@@ -78,6 +80,8 @@ export interface Call {
   /** False for calls that produce no text (embeddings, token counting). */
   readonly generates: boolean;
   readonly render: Renderer;
+  /** The service tier asked for (the API's default when the request names none); undefined where the API has none. */
+  readonly serviceTier?: string;
   /** Called once the call is admitted (Anthropic stores its prompt cache writes then). */
   readonly admitted?: () => void;
 }

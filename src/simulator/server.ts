@@ -27,6 +27,7 @@ import { openaiFlavour } from './flavours/openai/openai.js';
 import { RequestTarget, readBody, sendJson, sendReply } from './http-io.js';
 import { type LimitChanges, Limiter } from './limits/limiter.js';
 import { type Flavours, guessFlavour, routeOf } from './routes.js';
+import { TierDowngrades } from './service-tiers.js';
 import { SimStats, type StatsSnapshot } from './stats.js';
 
 export interface SimulatorOptions extends SimulatorConfigInput {
@@ -94,7 +95,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     if (res.headersSent) res.destroy();
     else sendJson(res, 500, { error: `simulator failure: ${(error as Error).message}` });
   };
-  const exchange = new Exchange({ config, clock, limiter, faults, stats, content, onError });
+  const tiers = new TierDowngrades(config.service_tiers.downgrades);
+  const exchange = new Exchange({ config, clock, limiter, faults, tiers, stats, content, onError });
 
   const snapshot = (): SimulatorStats => {
     const now = clock.now();
@@ -115,6 +117,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const reset = (opts: ResetOptions = {}) => {
     stats.reset(clock.now());
     faults.reset();
+    tiers.reset();
     exchange.resetOrdinal();
     if (opts.buckets) {
       limiter.reset();

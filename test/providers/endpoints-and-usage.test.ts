@@ -87,6 +87,8 @@ describe('usageFromBody', () => {
       cacheReadTokens: 0,
       cacheWriteTokens: 0,
       promptTokens: 2095,
+      // The tier that served it (a typed field beside usage: runtime/service-tier.ts).
+      serviceTier: 'standard',
     });
   });
 

@@ -425,6 +425,7 @@ const EVENT_NAMES: readonly (keyof GovernorEvents)[] = [
   'paused',
   'circuit',
   'adaptive',
+  'serviceTier',
 ];
 
 /** One OpenAI deployment per id, named as in a test's topology. */

@@ -23,6 +23,8 @@ export interface AnthropicCounts {
   cacheCreation?: number | undefined;
   cacheRead?: number | undefined;
   output?: number | undefined;
+  /** `usage.service_tier`: `standard`, `priority` or `batch` (§3, full `Usage`). */
+  serviceTier?: string | undefined;
 }
 
 const ZERO: ProviderUsage = Object.freeze({ inputTokens: 0, outputTokens: 0 });
@@ -37,6 +39,8 @@ export function mergeAnthropicUsage(counts: AnthropicCounts, usage: unknown): bo
   if (cacheCreation !== undefined) counts.cacheCreation = cacheCreation;
   if (cacheRead !== undefined) counts.cacheRead = cacheRead;
   if (output !== undefined) counts.output = output;
+  const tier = stringField(usage, 'service_tier');
+  if (tier !== undefined) counts.serviceTier = tier;
   return (
     input !== undefined || cacheCreation !== undefined || cacheRead !== undefined || output !== undefined
   );
@@ -57,6 +61,7 @@ export function anthropicUsage(
     cacheWriteTokens: counts.cacheCreation,
     // The whole prompt: the hit ratio's denominator; the 200 K long-context threshold counts it too.
     promptTokens: (counts.input ?? 0) + (counts.cacheCreation ?? 0) + cacheRead,
+    ...(counts.serviceTier !== undefined && { serviceTier: counts.serviceTier }),
   };
 }
 

@@ -11,15 +11,17 @@
  *   `response.failed` (Responses).
  *
  * Only chunks that contain a `usage` or `error` object are parsed, and then
- * only that object; generated text is only measured (`GeneratedText`).
+ * only that object; generated text is only measured (`GeneratedText`). The
+ * tier that served the call (`service_tier`, on every chat chunk, on the
+ * terminal Responses event's `response`) is read beside the usage.
  */
 import type { Endpoint, ProviderError, ProviderUsage, UsageTap } from '../adapter.js';
-import { lastObjectMember } from '../parse/json-member.js';
+import { lastObjectMember, lastWordMember } from '../parse/json-member.js';
 import { isRecord, recordField } from '../parse/json-shape.js';
 import { GeneratedText, textMembers } from '../stream/generated-text.js';
 import { classifyInStream, type ErrorClassifier, leadingType } from '../stream/in-stream-error.js';
 import { createStreamFrame } from '../stream/stream-frame.js';
-import { openAIUsage } from './usage.js';
+import { openAIUsage, withServedTier } from './usage.js';
 
 const TERMINAL_RESPONSE_EVENTS: ReadonlySet<string> = new Set([
   'response.completed',
@@ -45,7 +47,7 @@ export function createOpenAIUsageTap(endpoint: Endpoint, classify: ErrorClassifi
     if (USAGE_OBJECT.test(data)) {
       const found = openAIUsage(lastObjectMember(data, 'usage'));
       if (found) {
-        usage = found;
+        usage = withServedTier(found, lastWordMember(data, 'service_tier'));
         complete = true;
       }
     }
@@ -74,7 +76,7 @@ export function createOpenAIUsageTap(endpoint: Endpoint, classify: ErrorClassifi
     }
     if (type === undefined || !TERMINAL_RESPONSE_EVENTS.has(type)) return;
     const found = openAIUsage(lastObjectMember(data, 'usage'));
-    if (found) usage = found;
+    if (found) usage = withServedTier(found, lastWordMember(data, 'service_tier'));
     complete = true;
     if (type === 'response.failed') {
       const err = lastObjectMember(data, 'error') ?? {};

@@ -7,7 +7,7 @@
  * whole prompt and the cache split is reported beside it.
  */
 import type { Endpoint, ProviderUsage } from '../adapter.js';
-import { countField, field, recordField } from '../parse/json-shape.js';
+import { countField, field, recordField, stringField } from '../parse/json-shape.js';
 
 const ZERO: ProviderUsage = Object.freeze({ inputTokens: 0, outputTokens: 0 });
 
@@ -31,5 +31,13 @@ export function openAIUsage(usage: unknown): ProviderUsage | undefined {
 
 export function usageFromOpenAIBody(endpoint: Endpoint, body: unknown): ProviderUsage | undefined {
   if (endpoint === 'models') return ZERO;
-  return openAIUsage(field(body, 'usage'));
+  return withServedTier(openAIUsage(field(body, 'usage')), stringField(body, 'service_tier'));
+}
+
+/** Usage with the tier the answer says served it (`service_tier`, beside `usage`), when it says. */
+export function withServedTier(
+  usage: ProviderUsage | undefined,
+  tier: string | undefined,
+): ProviderUsage | undefined {
+  return usage && tier ? { ...usage, serviceTier: tier } : usage;
 }

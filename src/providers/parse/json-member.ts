@@ -23,6 +23,35 @@ export function lastObjectMember(text: string, key: string): Record<string, unkn
   return undefined;
 }
 
+/**
+ * The last `"key": "<word>"` member in `text` whose value is a short plain
+ * string (letters, digits, `_`, `-`: a tier or status name), or undefined.
+ * As with objects, a match preceded by `{` or `,` is a key, not string content.
+ */
+export function lastWordMember(text: string, key: string): string | undefined {
+  const needle = `"${key}"`;
+  let at = text.lastIndexOf(needle);
+  for (let tries = 0; at >= 0 && tries < MAX_TRIES; tries++) {
+    const value = wordAfter(text, at, needle.length);
+    if (value !== undefined) return value;
+    at = at > 0 ? text.lastIndexOf(needle, at - 1) : -1;
+  }
+  return undefined;
+}
+
+const WORD = /^"([A-Za-z0-9_-]{1,64})"/;
+
+function wordAfter(text: string, at: number, needleLength: number): string | undefined {
+  let before = at - 1;
+  while (before >= 0 && isSpace(text.charCodeAt(before))) before--;
+  const opener = text.charCodeAt(before);
+  if (opener !== 0x7b /* { */ && opener !== 0x2c /* , */) return undefined;
+  let i = skipSpace(text, at + needleLength);
+  if (text.charCodeAt(i) !== 0x3a /* : */) return undefined;
+  i = skipSpace(text, i + 1);
+  return WORD.exec(text.slice(i, i + 68))?.[1];
+}
+
 function objectAfter(text: string, at: number, needleLength: number): Record<string, unknown> | undefined {
   let before = at - 1;
   while (before >= 0 && isSpace(text.charCodeAt(before))) before--;

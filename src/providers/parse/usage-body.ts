@@ -1,7 +1,8 @@
 /**
  * A non-streamed response is relayed byte for byte; settlement reads only
  * its top-level `usage` and `model` (Anthropic counts cache reads for some
- * models, PROVIDERS.md §3.2). From 1 KB up, parsing just those two members
+ * models, PROVIDERS.md §3.2), and `service_tier` (the tier that served it
+ * is the one charged, PROVIDERS.md "2026 changes"). From 1 KB up, parsing just those two members
  * instead of the whole body saves a `JSON.parse` that grows with the body
  * (`npm run bench usage-body`: tens of µs at 20 KB, milliseconds at 200 KB
  * or for a batch of embeddings). Below 1 KB the two cost the same within a
@@ -32,12 +33,12 @@ const CLOSE_BRACKET = 0x5d;
 /** Bodies shorter than this are parsed whole: the partial read saves nothing on them. */
 export const PARTIAL_READ_MIN_BYTES = 1_024;
 
-const FROM_END: readonly string[] = Object.freeze(['usage', 'model']);
+const FROM_END: readonly string[] = Object.freeze(['usage', 'model', 'service_tier']);
 const FROM_START: readonly string[] = Object.freeze(['model']);
 
 /**
- * `{ usage, model }` as `JSON.parse(raw)` has them (`model` left out when the
- * body has none), or the whole parsed body, or undefined when it is not JSON.
+ * `{ usage, model, service_tier }` as `JSON.parse(raw)` has them (`model` and
+ * `service_tier` left out when the body has none or they lie beyond the walks), or the whole parsed body, or undefined when it is not JSON.
  * `minBytes`: the size from which to read only the two members (tests pass 0).
  */
 export function bodyForUsage(raw: Buffer, minBytes = PARTIAL_READ_MIN_BYTES): unknown {
@@ -77,9 +78,18 @@ const USAGE_WITHIN_BYTES = 12 * 1_024;
 const LOOK_BACK_BYTES = 256;
 
 /**
+ * How far past `usage` the walk back goes on looking for `service_tier`:
+ * Chat Completions put it after `usage` (read on the way), the Responses
+ * API a few short members before it (`store` … `truncation`, pretty-printed).
+ * A tier further back (a long `tools` list echoed between them) is not
+ * read: the call is then charged to the tier it was sent as.
+ */
+const TIER_LOOK_BACK_BYTES = 1_024;
+
+/**
  * Walks the top level back from the closing brace to `usage`, reading it
- * and any `model` on the way into `into`, then a little further for
- * `model`. Returns where the `usage` key starts, or -1 when there is none
+ * and any `model` and `service_tier` on the way into `into`, then a little
+ * further for those two. Returns where the `usage` key starts, or -1 when there is none
  * or the text does not look like JSON.
  */
 function walkBack(raw: Buffer, into: Record<string, unknown>): number {
@@ -109,12 +119,15 @@ function walkBack(raw: Buffer, into: Record<string, unknown>): number {
       if (wanted === BROKEN_KEY) return -1;
       const name = FROM_END[wanted];
       if (name === undefined || Object.hasOwn(into, name)) continue;
+      // Past LOOK_BACK_BYTES only the tier is looked for: `model` is the walk forward's (the first one).
+      if (name === 'model' && usageAt >= 0 && open < usageAt - LOOK_BACK_BYTES) continue;
       if (!readValue(raw, colon + 1, valueEnd, name, into)) return -1;
       if (name === 'usage') {
         usageAt = open;
-        floor = Math.max(0, open - LOOK_BACK_BYTES);
+        const lookBack = Object.hasOwn(into, 'service_tier') ? LOOK_BACK_BYTES : TIER_LOOK_BACK_BYTES;
+        floor = Math.max(0, open - lookBack);
       }
-      if (usageAt >= 0 && Object.hasOwn(into, 'model')) return usageAt;
+      if (usageAt >= 0 && Object.hasOwn(into, 'model') && Object.hasOwn(into, 'service_tier')) return usageAt;
     } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) depth++;
     else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
       // The opening brace: every member was walked (the walk forward checks where it is).

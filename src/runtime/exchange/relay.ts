@@ -15,6 +15,7 @@
 import type { Cost, Usage } from '../../core/cost.js';
 import type { ProviderError, ProviderUsage, StreamRewriter, UsageTap } from '../../providers/adapter.js';
 import { bodyForUsage } from '../../providers/parse/usage-body.js';
+import { servedTierFromHeaders } from '../../providers/service-tier.js';
 import type { Deployment } from '../deployment.js';
 import type { Call, SuccessOutcome, UpstreamReply } from './call.js';
 import type { Settlement } from './settlement.js';
@@ -36,6 +37,8 @@ export class Relay {
   private collectedSize = 0;
   private settledUsage: Usage | undefined;
   private started = false;
+  /** The tier the answer's headers say served it (Gemini); a tier in the body wins. */
+  private readonly headerTier: string | undefined;
 
   constructor(
     outcome: SuccessOutcome<UpstreamReply>,
@@ -46,6 +49,7 @@ export class Relay {
     this.settlement = outcome.settlement;
     this.reply = outcome.reply;
     this.streamed = streamed;
+    this.headerTier = servedTierFromHeaders(this.deployment.config.provider, outcome.reply.headers);
     const adapter = this.deployment.adapter;
     if (streamed) {
       this.tap = adapter.createUsageTap(call.endpoint);
@@ -107,7 +111,7 @@ export class Relay {
   private settle(complete: boolean): void {
     if (this.settlement.settled) return;
     const estimate: Cost = this.settlement.admitted.reservation.cost;
-    let usage: Usage | undefined;
+    let usage: ProviderUsage | undefined;
     let delivered: ProviderUsage;
     let reported = false;
     if (this.tap) {
@@ -130,6 +134,8 @@ export class Relay {
       delivered = usage ?? estimate;
     }
     this.collected = undefined;
+    if (usage && this.headerTier && usage.serviceTier === undefined)
+      usage = { ...usage, serviceTier: this.headerTier };
     this.settledUsage = usage;
     // A cut stream settles on its estimate, but what it reported of its prompt still teaches the estimates.
     void this.settlement.settle(usage, { delivered, reported, partial: this.tap?.usage() });

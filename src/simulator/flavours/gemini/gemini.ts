@@ -9,7 +9,7 @@ import type { Answer } from '../../content.js';
 import type { Call, CallIds, FlavourModule, Reply, StreamFrames, UsageReport } from '../../flavour.js';
 import { jsonReply, NO_CACHE } from '../../flavour.js';
 import { charTokens } from '../../tokens.js';
-import { arr, count, isObject, type JsonObject, textOf } from '../json.js';
+import { arr, count, isObject, type JsonObject, str, textOf } from '../json.js';
 import {
   GEMINI_JSON,
   GEMINI_STREAM_ERROR,
@@ -81,6 +81,10 @@ function parseGenerate(
     return geminiInvalid(
       '* GenerateContentRequest.generation_config.candidate_count: must be between 1 and 8\n',
     );
+  // Native requests name it `service_tier` (proto JSON also takes `serviceTier`); standard when unset.
+  const serviceTier = str(body.service_tier) ?? str(body.serviceTier) ?? 'standard';
+  if (!GEMINI_TIERS.has(serviceTier.toLowerCase()))
+    return geminiInvalid(`Invalid value at 'service_tier', "${serviceTier}"`);
   return {
     endpoint: 'generate',
     model,
@@ -92,9 +96,12 @@ function parseGenerate(
     choices,
     echo,
     generates: true,
+    serviceTier,
     render: generateRenderer(model, choices, sse),
   };
 }
+
+const GEMINI_TIERS: ReadonlySet<string> = new Set(['standard', 'flex', 'priority']);
 
 function generateRenderer(model: string, choices: number, sse: boolean) {
   const responseId = (ids: CallIds) => `sim${ids.requestId.slice(-12)}`;
@@ -179,7 +186,11 @@ export function geminiFlavour(config: SimulatorConfig): FlavourModule {
         created: Math.floor(now / 1000),
       };
     },
-    headers: () => ({ 'content-type': GEMINI_JSON }),
+    // Which tier served an admitted call (priority may be downgraded): PROVIDERS.md "2026 changes".
+    headers: (_views, _now, ids) => ({
+      'content-type': GEMINI_JSON,
+      ...(ids.serviceTier !== undefined && { 'x-gemini-service-tier': ids.serviceTier }),
+    }),
     rateLimited: (refusal, call) => geminiRateLimited(refusal, call.model, tier),
     fault: (kind, spec, call) => geminiFault(kind, spec, call.model, tier),
     authError: (missing) => geminiAuthError(missing),

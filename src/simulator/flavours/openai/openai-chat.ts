@@ -61,6 +61,21 @@ function tooManyChoices(n: number, headers: Headers): Reply {
   );
 }
 
+/**
+ * The tier a Chat Completions or Responses request asks for: `auto` or none
+ * is the project's default, served and reported as `default` (PROVIDERS.md
+ * "2026 changes"); any other value is echoed as sent.
+ */
+export function askedTier(body: JsonObject): string {
+  const tier = str(body.service_tier);
+  return tier === undefined || tier === 'auto' ? 'default' : tier;
+}
+
+/** The tier an OpenAI answer reports: the one that served it. */
+export function servedTier(ids: CallIds): string {
+  return ids.serviceTier ?? 'default';
+}
+
 export function usageJson(usage: UsageReport): string {
   const input = usage.input.tokens;
   return `{"prompt_tokens":${input},"completion_tokens":${usage.output},"total_tokens":${input + usage.output},"prompt_tokens_details":{"cached_tokens":0,"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}}`;
@@ -149,6 +164,7 @@ export function parseChat(body: JsonObject, config: SimulatorConfig, headers: He
     choices,
     echo,
     generates: true,
+    serviceTier: askedTier(body),
     render: chatRenderer(model, choices, includeUsage),
   };
 }
@@ -164,10 +180,10 @@ function chatRenderer(model: string, choices: number, includeUsage: boolean) {
         );
       }
       const usageField = usage ? `,"usage":${usageJson(usage)}` : '';
-      return `{"id":"chatcmpl-${ids.requestId.slice(4)}","object":"chat.completion","created":${ids.created},"model":${JSON.stringify(model)},"choices":[${list.join(',')}]${usageField},"service_tier":"default","system_fingerprint":"${FINGERPRINT}"}`;
+      return `{"id":"chatcmpl-${ids.requestId.slice(4)}","object":"chat.completion","created":${ids.created},"model":${JSON.stringify(model)},"choices":[${list.join(',')}]${usageField},"service_tier":${JSON.stringify(servedTier(ids))},"system_fingerprint":"${FINGERPRINT}"}`;
     },
     stream(ids: CallIds): StreamFrames {
-      const head = `{"id":"chatcmpl-${ids.requestId.slice(4)}","object":"chat.completion.chunk","created":${ids.created},"model":${JSON.stringify(model)},"service_tier":"default","system_fingerprint":"${FINGERPRINT}","choices":[`;
+      const head = `{"id":"chatcmpl-${ids.requestId.slice(4)}","object":"chat.completion.chunk","created":${ids.created},"model":${JSON.stringify(model)},"service_tier":${JSON.stringify(servedTier(ids))},"system_fingerprint":"${FINGERPRINT}","choices":[`;
       // With include_usage every chunk carries `"usage":null` and a last one the totals (§1.8).
       const tail = includeUsage ? '],"usage":null}' : ']}';
       const chunk = (choice: string) => `data: ${head}${choice}${tail}\n\n`;

@@ -11,6 +11,7 @@ import type { Call, CallIds, Headers, Reply, StreamFrames, UsageReport } from '.
 import { NO_CACHE } from '../../flavour.js';
 import { type FramedMessage, openaiChatTokens } from '../../tokens.js';
 import { arr, count, isObject, type JsonObject, str, textOf } from '../json.js';
+import { askedTier, servedTier } from './openai-chat.js';
 import { defaultMaxTokens } from './openai-models.js';
 import {
   MAX_STRING_CHARS,
@@ -80,7 +81,7 @@ function responseObject(
     parallel_tool_calls: true,
     previous_response_id: null,
     reasoning: { effort: null, summary: null },
-    service_tier: 'default',
+    service_tier: servedTier(ids),
     store: true,
     temperature: 1,
     text: { format: { type: 'text' } },
@@ -168,6 +169,7 @@ export function parseResponses(body: JsonObject, config: SimulatorConfig, header
     choices: 1,
     echo,
     generates: true,
+    serviceTier: askedTier(body),
     render: {
       body(answer: Answer, usage: UsageReport | undefined, ids: CallIds): string {
         const status = answer.finish === 'length' ? 'incomplete' : 'completed';
