@@ -9,8 +9,9 @@
  * an estimate the buckets keep for a cut stream; waits: governed admissions only), so a chart never disagrees
  * with `/metrics`. Time comes from the injected clock.
  */
+
 import type { Clock } from '../core/clock.js';
-import type { GovernorObserver } from '../runtime/events.js';
+import type { GovernorEvents, GovernorObserver } from '../runtime/events.js';
 import type { LimitLines } from './limit-lines.js';
 import { anyIn, type Span, trailingQuantiles, trailingRates } from './trailing.js';
 import { WAIT_BUCKETS, WaitHistogram, waitBucket } from './wait-histogram.js';
@@ -122,13 +123,7 @@ export class TimeSeriesRecorder {
     return this.cacheReadTotal;
   }
 
-  admitted(e: {
-    tenant: string;
-    priority: string;
-    group: string;
-    deployment: string;
-    waitedMs: number;
-  }): void {
+  admitted(e: Omit<Parameters<GovernorEvents['admitted']>[0], 'cost'>): void {
     const pos = this.touch();
     if (pos < 0) return;
     (this.counters.admitted[pos] as number)++;

@@ -4,29 +4,17 @@
  * sibling's buckets by the one settle script, exactly once, while a shared
  * pool stays charged once.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import { costOf } from '../../src/core/cost.js';
 import type { BucketSpec } from '../../src/core/limit.js';
 import { serveCall } from '../../src/runtime/exchange/serve.js';
 import { Governor } from '../../src/runtime/governor.js';
 import { createRedisStore } from '../../src/stores/redis/redis-store.js';
-import {
-  adminClient,
-  deleteKeys,
-  type RedisServer,
-  testPrefix,
-  useRedis,
-} from '../stores/redis/redis-server.js';
+import { adminClient, deleteKeys, redisForFile, testPrefix } from '../stores/redis/redis-server.js';
 import { CountingStore, call, FakeTransport, relayAll } from './kit.js';
 
-let server: RedisServer;
-beforeAll(async () => {
-  server = await useRedis();
-});
-afterAll(async () => {
-  await server.stop();
-});
+const redisServer = redisForFile();
 
 const UPSTREAM = {
   provider: 'openai',
@@ -53,7 +41,7 @@ describe('service tiers on the Redis store', () => {
   it('moves a downgraded call to the default sibling in one settle; the shared pool is charged once', async () => {
     const clock = new ManualClock(Date.UTC(2026, 11, 4, 12));
     const prefix = testPrefix('tiers');
-    const redis = await createRedisStore({ url: server.url, prefix, clock });
+    const redis = await createRedisStore({ url: redisServer().url, prefix, clock });
     try {
       const store = new CountingStore(redis);
       const shared = { pools: ['gpt-4o-shared'] };
@@ -111,7 +99,7 @@ describe('service tiers on the Redis store', () => {
       expect((await redis.stats()).duplicateSettles).toBe(0);
     } finally {
       await redis.close();
-      const admin = adminClient(server.url);
+      const admin = adminClient(redisServer().url);
       await deleteKeys(admin, prefix);
       admin.disconnect();
     }

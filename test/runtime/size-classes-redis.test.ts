@@ -4,34 +4,22 @@
  * the long-context class by the one settle script, exactly once, and a long
  * call's headers sync the class's bucket there.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import { costOf } from '../../src/core/cost.js';
 import { defineBucket } from '../../src/core/limit.js';
 import { serveCall } from '../../src/runtime/exchange/serve.js';
 import { Governor } from '../../src/runtime/governor.js';
 import { createRedisStore, type RedisStore } from '../../src/stores/redis/redis-store.js';
-import {
-  adminClient,
-  deleteKeys,
-  type RedisServer,
-  testPrefix,
-  useRedis,
-} from '../stores/redis/redis-server.js';
+import { adminClient, deleteKeys, redisForFile, testPrefix } from '../stores/redis/redis-server.js';
 import { CountingStore, call, FakeTransport, relayAll } from './kit.js';
 import { ITPM, LONG_ITPM, LONG_OTPM, message, OTPM, RPM, topology } from './size-class-kit.js';
 
-let server: RedisServer;
-beforeAll(async () => {
-  server = await useRedis();
-});
-afterAll(async () => {
-  await server.stop();
-});
+const redisServer = redisForFile();
 
 /** EVALSHA calls Redis has run so far (INFO commandstats). */
 async function scriptCalls(): Promise<number> {
-  const admin = adminClient(server.url);
+  const admin = adminClient(redisServer().url);
   const info = await admin.info('commandstats');
   admin.disconnect();
   return Number(/cmdstat_evalsha:calls=(\d+)/.exec(info)?.[1] ?? 0);
@@ -40,7 +28,7 @@ async function scriptCalls(): Promise<number> {
 async function rig() {
   const clock = new ManualClock(Date.UTC(2026, 11, 4, 12));
   const prefix = testPrefix('sizes');
-  const redis: RedisStore = await createRedisStore({ url: server.url, prefix, clock });
+  const redis: RedisStore = await createRedisStore({ url: redisServer().url, prefix, clock });
   const store = new CountingStore(redis);
   const governor = new Governor({ ...topology(), clock, store, random: () => 0.5 });
   const transport = new FakeTransport(clock);
@@ -66,7 +54,7 @@ async function rig() {
   };
   const close = async () => {
     await redis.close();
-    const admin = adminClient(server.url);
+    const admin = adminClient(redisServer().url);
     await deleteKeys(admin, prefix);
     admin.disconnect();
   };
@@ -85,7 +73,7 @@ describe('size classes on the Redis store', () => {
       await expect.poll(scriptCalls).toBeGreaterThanOrEqual(before + 4);
       // One script call per reserve and per settle: a move adds no round trip. Countable only on a
       // server of this file's own (a shared REDIS_URL runs other files' scripts too).
-      if (server.owned) expect(await scriptCalls()).toBe(before + 4);
+      if (redisServer().owned) expect(await scriptCalls()).toBe(before + 4);
       await expect.poll(async () => (await r.redis.stats()).settled).toBe(2);
       r.store.expectSettledOnce();
       expect(await r.used(ITPM, OTPM, LONG_ITPM, LONG_OTPM, RPM)).toEqual([180_000, 300, 230_000, 400, 2]);
@@ -99,7 +87,7 @@ describe('size classes on the Redis store', () => {
     const clock = new ManualClock(Date.UTC(2026, 11, 4, 12));
     const prefix = testPrefix('sizes-tags');
     const hashTag = (key: string) => (key.includes('long_context') ? 'long' : 'standard');
-    const redis = await createRedisStore({ url: server.url, prefix, clock, hashTag });
+    const redis = await createRedisStore({ url: redisServer().url, prefix, clock, hashTag });
     try {
       const itpm = defineBucket('deployment:d:input_tokens:minute', {
         dimension: 'input_tokens',
@@ -123,7 +111,7 @@ describe('size classes on the Redis store', () => {
       expect(long?.used).toBe(0);
     } finally {
       await redis.close();
-      const admin = adminClient(server.url);
+      const admin = adminClient(redisServer().url);
       await deleteKeys(admin, prefix);
       admin.disconnect();
     }

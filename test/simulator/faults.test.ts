@@ -1,21 +1,11 @@
 /** Fault injection: reproducible with a seed, by rate or schedule, and each kind observable by a client. */
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/core/clock.js';
-import { type Simulator, type SimulatorOptions, startSimulator } from '../../src/simulator/index.js';
+import { describe, expect, it } from 'vitest';
+import type { Simulator, SimulatorOptions } from '../../src/simulator/index.js';
+import { simulatorsClosedAfterEach } from './started.js';
 
-const started: Simulator[] = [];
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((s) => s.close()));
-});
-
-async function start(options: SimulatorOptions = {}) {
-  const clock = new ManualClock();
-  const sim = await startSimulator({ clock, ...options });
-  started.push(sim);
-  return { sim, clock };
-}
+const start = simulatorsClosedAfterEach();
 
 const chat = (stream = false) =>
   JSON.stringify({

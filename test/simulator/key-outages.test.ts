@@ -5,22 +5,12 @@
  * slow_down, with the bodies PROVIDERS.md shows, read back by Sluice's own
  * classifiers.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/core/clock.js';
+import { describe, expect, it } from 'vitest';
 import { createAdapter } from '../../src/providers/registry.js';
-import { type Simulator, type SimulatorOptions, startSimulator } from '../../src/simulator/index.js';
+import type { Simulator } from '../../src/simulator/index.js';
+import { simulatorsClosedAfterEach } from './started.js';
 
-const started: Simulator[] = [];
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((s) => s.close()));
-});
-
-async function start(options: SimulatorOptions = {}) {
-  const clock = new ManualClock();
-  const sim = await startSimulator({ clock, ...options });
-  started.push(sim);
-  return { sim, clock };
-}
+const start = simulatorsClosedAfterEach();
 
 function openaiCall(sim: Simulator, key: string) {
   return fetch(`${sim.url}/v1/chat/completions`, {

@@ -5,21 +5,11 @@
  * downgrade rule serves a tier's calls at another once a key × model had
  * its fill in the window, until the window rolls.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/core/clock.js';
-import { type Simulator, type SimulatorOptions, startSimulator } from '../../src/simulator/index.js';
+import { describe, expect, it } from 'vitest';
+import type { Simulator } from '../../src/simulator/index.js';
+import { simulatorsClosedAfterEach } from './started.js';
 
-let sim: Simulator | undefined;
-afterEach(async () => {
-  await sim?.close();
-  sim = undefined;
-});
-
-async function start(options: SimulatorOptions = {}) {
-  const clock = new ManualClock();
-  sim = await startSimulator({ clock, response: { tokens: 5 }, ...options });
-  return { sim, clock };
-}
+const start = simulatorsClosedAfterEach({ response: { tokens: 5 } });
 
 async function chat(s: Simulator, extra: Record<string, unknown> = {}) {
   const res = await fetch(`${s.url}/v1/chat/completions`, {

@@ -4,7 +4,7 @@
  * policy cases use a switchable shared store and a manual clock, so every
  * transition is deterministic.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import { costOf } from '../../src/core/cost.js';
 import type { Reservation } from '../../src/core/decision.js';
@@ -13,20 +13,14 @@ import { CrossSlotReservationError, StoreUnavailableError } from '../../src/stor
 import { type FallbackStatus, FallbackStore } from '../../src/stores/redis/fallback-store.js';
 import { createRedisStore } from '../../src/stores/redis/redis-store.js';
 import { FlakyStore, RecordingLogger } from './redis/flaky-store.js';
-import { adminClient, deleteKeys, type RedisServer, testPrefix, useRedis } from './redis/redis-server.js';
+import { adminClient, deleteKeys, redisForFile, testPrefix } from './redis/redis-server.js';
 import { describeStoreContract } from './store-contract.js';
 
-let server: RedisServer;
-beforeAll(async () => {
-  server = await useRedis();
-});
-afterAll(async () => {
-  await server.stop();
-});
+const redisServer = redisForFile();
 
 describeStoreContract('FallbackStore over RedisStore', async (clock, { leaseMs }) => {
   const prefix = testPrefix('fallback');
-  const shared = await createRedisStore({ url: server.url, prefix, clock, leaseMs });
+  const shared = await createRedisStore({ url: redisServer().url, prefix, clock, leaseMs });
   const store = new FallbackStore({
     shared,
     onUnavailable: 'fail_open',
@@ -39,7 +33,7 @@ describeStoreContract('FallbackStore over RedisStore', async (clock, { leaseMs }
     cleanup: async () => {
       expect(store.status().transitions).toBe(0);
       await store.close();
-      const admin = adminClient(server.url);
+      const admin = adminClient(redisServer().url);
       await deleteKeys(admin, prefix);
       admin.disconnect();
     },

@@ -1,26 +1,19 @@
-import { afterAll, beforeAll } from 'vitest';
 import { createRedisStore } from '../../src/stores/redis/redis-store.js';
-import { adminClient, deleteKeys, type RedisServer, testPrefix, useRedis } from './redis/redis-server.js';
+import { adminClient, deleteKeys, redisForFile, testPrefix } from './redis/redis-server.js';
 import { describeStoreContract, type StoreFactory } from './store-contract.js';
 import { describeWindowContract } from './window-contract.js';
 
-let server: RedisServer;
-beforeAll(async () => {
-  server = await useRedis();
-});
-afterAll(async () => {
-  await server.stop();
-});
+const redisServer = redisForFile();
 
 async function cleanup(prefix: string): Promise<void> {
-  const admin = adminClient(server.url);
+  const admin = adminClient(redisServer().url);
   await deleteKeys(admin, prefix);
   admin.disconnect();
 }
 
 const redisStore: StoreFactory = async (clock, { leaseMs }) => {
   const prefix = testPrefix('contract');
-  const store = await createRedisStore({ url: server.url, prefix, clock, leaseMs });
+  const store = await createRedisStore({ url: redisServer().url, prefix, clock, leaseMs });
   return {
     store,
     cleanup: async () => {

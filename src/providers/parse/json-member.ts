@@ -41,26 +41,29 @@ export function lastWordMember(text: string, key: string): string | undefined {
 
 const WORD = /^"([A-Za-z0-9_-]{1,64})"/;
 
-function wordAfter(text: string, at: number, needleLength: number): string | undefined {
+/**
+ * Where the value of the member whose quoted name starts at `at` begins, or
+ * undefined when the name is not a member name (no `{` or `,` before it, no
+ * `:` after it): text that merely contains it.
+ */
+function valueAt(text: string, at: number, needleLength: number): number | undefined {
   let before = at - 1;
   while (before >= 0 && isSpace(text.charCodeAt(before))) before--;
   const opener = text.charCodeAt(before);
   if (opener !== 0x7b /* { */ && opener !== 0x2c /* , */) return undefined;
-  let i = skipSpace(text, at + needleLength);
+  const i = skipSpace(text, at + needleLength);
   if (text.charCodeAt(i) !== 0x3a /* : */) return undefined;
-  i = skipSpace(text, i + 1);
-  return WORD.exec(text.slice(i, i + 68))?.[1];
+  return skipSpace(text, i + 1);
+}
+
+function wordAfter(text: string, at: number, needleLength: number): string | undefined {
+  const i = valueAt(text, at, needleLength);
+  return i === undefined ? undefined : WORD.exec(text.slice(i, i + 68))?.[1];
 }
 
 function objectAfter(text: string, at: number, needleLength: number): Record<string, unknown> | undefined {
-  let before = at - 1;
-  while (before >= 0 && isSpace(text.charCodeAt(before))) before--;
-  const opener = text.charCodeAt(before);
-  if (opener !== 0x7b /* { */ && opener !== 0x2c /* , */) return undefined;
-  let i = skipSpace(text, at + needleLength);
-  if (text.charCodeAt(i) !== 0x3a /* : */) return undefined;
-  i = skipSpace(text, i + 1);
-  if (text.charCodeAt(i) !== 0x7b) return undefined;
+  const i = valueAt(text, at, needleLength);
+  if (i === undefined || text.charCodeAt(i) !== 0x7b) return undefined;
   const end = matchingBrace(text, i);
   if (end < 0) return undefined;
   try {

@@ -11,6 +11,7 @@ import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { afterAll, beforeAll } from 'vitest';
 
 export interface RedisServer {
   readonly port: number;
@@ -158,6 +159,25 @@ export async function useRedis(): Promise<RedisServer> {
     freeze: refuse,
     thaw: refuse,
     stop: async () => {},
+  };
+}
+
+/**
+ * `useRedis` for one test file: started before its first test, stopped
+ * after its last. Call at the top level; the getter holds the server once
+ * the file's tests run.
+ */
+export function redisForFile(): () => RedisServer {
+  let server: RedisServer | undefined;
+  beforeAll(async () => {
+    server = await useRedis();
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+  return () => {
+    if (!server) throw new Error('redisForFile: the server is there only while the file’s tests run');
+    return server;
   };
 }
 
