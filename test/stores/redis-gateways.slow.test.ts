@@ -11,25 +11,14 @@
  * on a wall-clock timeline. Bounds are generous: goodput 95–105 %, calls get
  * their max wait plus 10 s before they count as hung.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { type Simulator, startSimulator } from '../../src/simulator/index.js';
-import { type GatewayProcess, startGatewayProcess } from './redis/gateway-processes.js';
+import { describe, expect, it } from 'vitest';
+import { fleetsStoppedAfterEach } from './redis/gateway-fleet.js';
+import type { GatewayProcess } from './redis/gateway-processes.js';
 import { steadyGoodput } from './redis/goodput.js';
-import { type RedisServer, startRedisServer, testPrefix } from './redis/redis-server.js';
 import { watchdog } from './redis/wait-for.js';
 
-let server: RedisServer | undefined;
-let sim: Simulator | undefined;
-let gateways: GatewayProcess[] = [];
-
-afterEach(async () => {
-  await Promise.all(gateways.map((g) => g.stop()));
-  gateways = [];
-  await sim?.close();
-  await server?.stop();
-  sim = undefined;
-  server = undefined;
-});
+const startFleet = fleetsStoppedAfterEach();
+let gateways: readonly GatewayProcess[] = [];
 
 const TENANT_KEY = 'tenant-key-multi-gateway';
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -91,11 +80,13 @@ function call(gateway: GatewayProcess, maxWaitMs: number): Promise<Call> {
 }
 
 async function startAll(policy: string, rpm: number) {
-  server = await startRedisServer();
-  sim = await startSimulator({ defaults: { rpm }, response: { tokens: 5 }, latency: { ttft_ms: 10 } });
-  const config = gatewayConfig(server.url, testPrefix('gateways'), sim.url, rpm, policy);
-  gateways = await Promise.all([0, 1, 2].map(() => startGatewayProcess(config)));
-  return { redis: server, simulator: sim };
+  const fleet = await startFleet({
+    simulator: { defaults: { rpm }, response: { tokens: 5 }, latency: { ttft_ms: 10 } },
+    config: (redisUrl, prefix, simUrl) => gatewayConfig(redisUrl, prefix, simUrl, rpm, policy),
+    gateways: 3,
+  });
+  gateways = fleet.gateways;
+  return fleet;
 }
 
 describe('three gateways sharing one Redis', () => {

@@ -7,25 +7,13 @@
  *
  * Real time on purpose (slow suite), as redis-gateways.slow.test.ts.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { type Simulator, startSimulator } from '../../src/simulator/index.js';
-import { type GatewayProcess, startGatewayProcess } from './redis/gateway-processes.js';
+import { describe, expect, it } from 'vitest';
+import { fleetsStoppedAfterEach } from './redis/gateway-fleet.js';
+import type { GatewayProcess } from './redis/gateway-processes.js';
 import { steadyGoodput } from './redis/goodput.js';
-import { type RedisServer, startRedisServer, testPrefix } from './redis/redis-server.js';
 import { watchdog } from './redis/wait-for.js';
 
-let server: RedisServer | undefined;
-let sim: Simulator | undefined;
-let gateways: GatewayProcess[] = [];
-
-afterEach(async () => {
-  await Promise.all(gateways.map((g) => g.stop()));
-  gateways = [];
-  await sim?.close();
-  await server?.stop();
-  sim = undefined;
-  server = undefined;
-});
+const startFleet = fleetsStoppedAfterEach();
 
 const TENANT_KEY = 'tenant-key-multikey';
 const MODEL = 'gpt-4o-mini';
@@ -72,16 +60,17 @@ describe('two gateways, one Redis, two keys of different limits', () => {
   it('spread a burst 2× over the summed limits in proportion, with zero upstream 429s and ≥ 95 % goodput', {
     timeout: 90_000,
   }, async () => {
-    server = await startRedisServer();
-    sim = await startSimulator({
-      keys: Object.fromEntries(
-        Object.entries(KEYS).map(([key, rpm]) => [key, { models: { [MODEL]: { rpm } } }]),
-      ),
-      response: { tokens: 5 },
-      latency: { ttft_ms: 10 },
+    const { simulator: sim, gateways } = await startFleet({
+      simulator: {
+        keys: Object.fromEntries(
+          Object.entries(KEYS).map(([key, rpm]) => [key, { models: { [MODEL]: { rpm } } }]),
+        ),
+        response: { tokens: 5 },
+        latency: { ttft_ms: 10 },
+      },
+      config: gatewayConfig,
+      gateways: 2,
     });
-    const config = gatewayConfig(server.url, testPrefix('multikey'), sim.url);
-    gateways = await Promise.all([0, 1].map(() => startGatewayProcess(config)));
     const summed = KEYS['sk-small'] + KEYS['sk-large'];
     const maxWaitMs = 15_000;
     const samples: [number, number][] = [];
@@ -90,7 +79,7 @@ describe('two gateways, one Redis, two keys of different limits', () => {
     );
     const until = Date.now() + maxWaitMs;
     while (Date.now() < until) {
-      samples.push([Date.now(), (sim as Simulator).stats().admitted]);
+      samples.push([Date.now(), sim.stats().admitted]);
       await pause(250);
     }
     const statuses = await calls;
