@@ -14,7 +14,7 @@
 import { describe, expect, it } from 'vitest';
 import { fleetsStoppedAfterEach } from './redis/gateway-fleet.js';
 import type { GatewayProcess } from './redis/gateway-processes.js';
-import { steadyGoodput } from './redis/goodput.js';
+import { sampleAdmitted, steadyGoodput } from './redis/goodput.js';
 import { watchdog } from './redis/wait-for.js';
 
 const startFleet = fleetsStoppedAfterEach();
@@ -94,15 +94,10 @@ describe('three gateways sharing one Redis', () => {
     const rpm = 600;
     const { simulator } = await startAll('fail_open', rpm);
     const maxWaitMs = 15_000;
-    const samples: [number, number][] = [];
     const calls = Promise.all(
       Array.from({ length: 3 * rpm }, (_, i) => call(gateways[i % 3] as GatewayProcess, maxWaitMs)),
     );
-    const until = Date.now() + maxWaitMs;
-    while (Date.now() < until) {
-      samples.push([Date.now(), simulator.stats().admitted]);
-      await pause(250);
-    }
+    const samples = await sampleAdmitted(simulator, maxWaitMs);
     const results = await calls;
     const stats = simulator.stats();
     const served = results.filter((c) => c[2] === 200);

@@ -10,7 +10,7 @@
 import { describe, expect, it } from 'vitest';
 import { fleetsStoppedAfterEach } from './redis/gateway-fleet.js';
 import type { GatewayProcess } from './redis/gateway-processes.js';
-import { steadyGoodput } from './redis/goodput.js';
+import { sampleAdmitted, steadyGoodput } from './redis/goodput.js';
 import { watchdog } from './redis/wait-for.js';
 
 const startFleet = fleetsStoppedAfterEach();
@@ -18,7 +18,6 @@ const startFleet = fleetsStoppedAfterEach();
 const TENANT_KEY = 'tenant-key-multikey';
 const MODEL = 'gpt-4o-mini';
 const KEYS = { 'sk-small': 150, 'sk-large': 300 } as const;
-const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function gatewayConfig(redisUrl: string, prefix: string, simUrl: string) {
   return {
@@ -73,15 +72,10 @@ describe('two gateways, one Redis, two keys of different limits', () => {
     });
     const summed = KEYS['sk-small'] + KEYS['sk-large'];
     const maxWaitMs = 15_000;
-    const samples: [number, number][] = [];
     const calls = Promise.all(
       Array.from({ length: 2 * summed }, (_, i) => call(gateways[i % 2] as GatewayProcess, maxWaitMs)),
     );
-    const until = Date.now() + maxWaitMs;
-    while (Date.now() < until) {
-      samples.push([Date.now(), sim.stats().admitted]);
-      await pause(250);
-    }
+    const samples = await sampleAdmitted(sim, maxWaitMs);
     const statuses = await calls;
     const stats = sim.stats();
     const perKey = (key: string) => stats.per_key[key]?.[MODEL];

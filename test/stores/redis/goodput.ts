@@ -21,3 +21,17 @@ export function steadyGoodput(
   const seconds = (to[0] - from[0]) / 1_000;
   return { goodput: (to[1] - from[1]) / ((seconds / 60) * ratePerMinute), seconds };
 }
+
+/** The provider's admitted counter, sampled every 250 ms for `forMs` of wall-clock time. */
+export async function sampleAdmitted(
+  simulator: { stats(): { admitted: number } },
+  forMs: number,
+): Promise<[number, number][]> {
+  const samples: [number, number][] = [];
+  const until = Date.now() + forMs;
+  while (Date.now() < until) {
+    samples.push([Date.now(), simulator.stats().admitted]);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return samples;
+}
