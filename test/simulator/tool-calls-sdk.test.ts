@@ -355,3 +355,50 @@ describe('Gemini generateContent', () => {
     expect(error).toBeInstanceOf(ApiError);
   });
 });
+
+describe('faults on a streamed tool call', () => {
+  it('end the stream as they end a text answer, in each SDK', async () => {
+    const s = await start();
+    const fault = (kind: string) => ({ headers: { 'x-sim-fault': kind } });
+    const openai = new OpenAI({ apiKey: 'sk-test', baseURL: `${s.url}/v1`, maxRetries: 0 });
+    const chat = openai.chat.completions.stream(
+      {
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content: question }],
+        tools: [{ type: 'function', function: { name: 'get_weather', parameters: schema } }],
+      },
+      fault('reset_mid_stream'),
+    );
+    expect(await rejection(chat.finalChatCompletion())).toBeInstanceOf(Error);
+
+    const anthropic = new Anthropic({ apiKey: 'sk-ant-test', baseURL: s.url, maxRetries: 0 });
+    const message = anthropic.messages.stream(
+      {
+        model: 'claude-sonnet-5-5',
+        max_tokens: 200,
+        messages: [{ role: 'user', content: question }],
+        tools: [{ name: 'get_weather', input_schema: schema as Anthropic.Tool.InputSchema }],
+      },
+      fault('error_mid_stream'),
+    );
+    expect(await rejection(message.finalMessage())).toBeInstanceOf(Anthropic.APIError);
+
+    const gemini = new GoogleGenAI({
+      apiKey: 'AIza-test',
+      httpOptions: { baseUrl: s.url, headers: { 'x-sim-fault': 'error_mid_stream' } },
+    });
+    const streamed = gemini.models.generateContentStream({
+      model: 'gemini-2.5-flash',
+      contents: question,
+      config: { tools: [{ functionDeclarations: [{ name: 'get_weather', parametersJsonSchema: schema }] }] },
+    });
+    const drained = streamed.then(async (chunks) => {
+      for await (const chunk of chunks) expect(chunk.functionCalls).toBeUndefined();
+    });
+    expect(await rejection(drained)).toBeInstanceOf(Error);
+    // Each call produced the fragments before the cut (half of them), and none holds a slot.
+    await expect.poll(() => s.stats().concurrency.current).toBe(0);
+    expect(s.stats().faults).toEqual({ reset_mid_stream: 1, error_mid_stream: 2 });
+    expect(s.stats().tokens.output).toBe(3 * Math.floor(argumentTokens / 2));
+  });
+});
