@@ -12,26 +12,47 @@
  * - `anyOf` / `oneOf` / `allOf` take their first branch, local `$ref`s
  *   (`#/$defs/…`, `#/definitions/…`) are followed, Gemini's upper-case
  *   types (`STRING`, `OBJECT`) read as JSON Schema's.
+ *
+ * A request's schema may be hostile (cycles, arrays of arrays of 16 items,
+ * thousands of required properties): the arguments hold at most
+ * `MAX_VALUES` values, nest at most `MAX_DEPTH` deep, and quote at most
+ * `MAX_TEXT` characters of the user's text.
  */
 import { isObject, type JsonObject } from './flavours/json.js';
 
 /** Deeper schemas (or `$ref` cycles) end in null rather than recursing forever. */
 const MAX_DEPTH = 8;
+/** Values past this many are null: a schema cannot make the answer grow exponentially. */
+const MAX_VALUES = 256;
+/** A model quotes a phrase, not a whole document. */
+const MAX_TEXT = 1_000;
 
 interface Reading {
   readonly root: JsonObject;
   readonly text: string;
+  /** Values still allowed; counts down. */
+  budget: number;
 }
 
 /** An object of arguments for a tool whose parameters are `schema` (anything not an object schema gives `{}`). */
 export function toolArguments(schema: unknown, text: string): JsonObject {
   if (!isObject(schema)) return {};
-  const value = valueFor(schema, { root: schema, text: text.trim() }, 0);
+  const value = valueFor(schema, { root: schema, text: quotable(text), budget: MAX_VALUES }, 0);
   return isObject(value) ? value : {};
 }
 
+/** The user's text, trimmed and cut to `MAX_TEXT` characters (never inside a surrogate pair). */
+function quotable(text: string): string {
+  const trimmed = text.trim();
+  if (trimmed.length <= MAX_TEXT) return trimmed;
+  const end = /[\uD800-\uDBFF]/.test(trimmed.charAt(MAX_TEXT - 1)) ? MAX_TEXT - 1 : MAX_TEXT;
+  return trimmed.slice(0, end);
+}
+
 function valueFor(schema: unknown, reading: Reading, depth: number): unknown {
-  if (depth > MAX_DEPTH || !isObject(schema)) return depth > MAX_DEPTH ? null : reading.text;
+  if (depth > MAX_DEPTH || reading.budget <= 0) return null;
+  reading.budget--;
+  if (!isObject(schema)) return reading.text;
   const resolved = resolveRef(schema, reading.root);
   if (resolved !== schema) return valueFor(resolved, reading, depth + 1);
   if (schema.const !== undefined) return schema.const;
@@ -88,10 +109,16 @@ function objectValue(schema: JsonObject, reading: Reading, depth: number): JsonO
   const out: JsonObject = {};
   // Properties first in their declared order, then required names the properties do not describe.
   for (const [name, property] of Object.entries(properties)) {
-    if (required.has(name)) out[name] = valueFor(property, reading, depth + 1);
+    if (required.has(name)) set(out, name, valueFor(property, reading, depth + 1));
   }
-  for (const name of required) if (!(name in out)) out[name] = reading.text;
+  for (const name of required)
+    if (!Object.hasOwn(out, name)) set(out, name, valueFor(true, reading, depth + 1));
   return out;
+}
+
+/** An own property even for names such as `__proto__`, which plain assignment would treat as the prototype. */
+function set(object: JsonObject, name: string, value: unknown): void {
+  Object.defineProperty(object, name, { value, enumerable: true, writable: true, configurable: true });
 }
 
 function arrayValue(schema: JsonObject, reading: Reading, depth: number): unknown[] {
@@ -108,7 +135,7 @@ function enumValue(values: readonly unknown[], text: string): unknown {
 
 function stringValue(schema: JsonObject, text: string): string {
   const max = typeof schema.maxLength === 'number' ? schema.maxLength : Number.POSITIVE_INFINITY;
-  const min = typeof schema.minLength === 'number' ? schema.minLength : 0;
+  const min = typeof schema.minLength === 'number' ? Math.min(schema.minLength, MAX_TEXT) : 0;
   const cut = [...text].slice(0, max).join('');
   return cut.length >= min ? cut : cut.padEnd(min, 'x');
 }

@@ -67,6 +67,22 @@ describe('toolArguments', () => {
     const cyclic = { type: 'object', properties: { self: { $ref: '#' } }, required: ['self'] };
     expect(JSON.stringify(toolArguments(cyclic, 'hi'))).toContain('null');
   });
+
+  it('stays small and own-keyed whatever the schema', () => {
+    // Arrays of 16 arrays of 16 … eight deep would be 16^8 values without the budget.
+    const explosive = { type: 'array', minItems: 1e9, items: { $ref: '#' } };
+    // Parsed from text: an object literal would take `__proto__` as its prototype, JSON.parse as a key.
+    const wide = JSON.parse(
+      `{"type":"object","properties":{"__proto__":{"type":"string","minLength":1e9},"deep":${JSON.stringify(explosive)}},"required":["__proto__","deep","toString"]}`,
+    );
+    const args = toolArguments(wide, 'a'.repeat(100_000));
+    expect(Object.keys(args)).toEqual(['__proto__', 'deep', 'toString']);
+    // At most 256 values of at most 1,000 characters each, not 16^8 of them.
+    expect(JSON.stringify(args).length).toBeLessThan(300_000);
+    expect(Object.getOwnPropertyDescriptor(args, '__proto__')?.value).toBe('a'.repeat(1_000));
+    expect(Object.hasOwn(args, 'toString')).toBe(true);
+    expect(Object.getPrototypeOf(args)).toBe(Object.prototype);
+  });
 });
 
 describe('decideTool', () => {
