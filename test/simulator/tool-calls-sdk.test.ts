@@ -7,20 +7,15 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { ApiError, GoogleGenAI, Type } from '@google/genai';
 import OpenAI from 'openai';
-import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/core/clock.js';
-import { type Simulator, startSimulator } from '../../src/simulator/index.js';
+import { describe, expect, it } from 'vitest';
+import type { Simulator } from '../../src/simulator/index.js';
 import { jsonPieces } from '../../src/simulator/tool-calls.js';
+import { simulatorsClosedAfterEach } from './started.js';
 
-let sim: Simulator | undefined;
-afterEach(async () => {
-  await sim?.close();
-  sim = undefined;
-});
+const started = simulatorsClosedAfterEach();
 
 async function start(): Promise<Simulator> {
-  sim = await startSimulator({ clock: new ManualClock(Date.UTC(2026, 4, 1, 12, 0, 30)) });
-  return sim;
+  return (await started()).sim;
 }
 
 const question = 'What is the weather in Paris for the next 3 days?';
