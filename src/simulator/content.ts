@@ -13,6 +13,7 @@
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import type { SimulatorConfig } from './config.js';
+import type { ToolCall } from './tool-calls.js';
 
 const WORDS = (
   'the of and to in is that it for on with as was at by be this are from or have an not but one all were ' +
@@ -24,12 +25,17 @@ const WORDS = (
   'against go came right used take three'
 ).split(' ');
 
-export type FinishReason = 'stop' | 'length';
+/** `tool_call`: the answer is a complete tool call (`length` also ends a call cut by the output cap). */
+export type FinishReason = 'stop' | 'length' | 'tool_call';
 
 export interface Answer {
+  /** Text pieces, or the fragments of a tool call's arguments. */
   readonly pieces: readonly string[];
+  /** Empty for a tool call. */
   readonly text: string;
   readonly finish: FinishReason;
+  /** Set when the answer calls a tool instead of writing text (`tool-calls.ts`). */
+  readonly toolCall?: ToolCall;
 }
 
 export class ContentSource {

@@ -119,7 +119,7 @@ function deliverWhole({ d, produce, end, schedule }: Context): void {
 }
 
 function deliverStream({ d, produce, end, schedule }: Context): void {
-  const frames = d.call.render.stream?.(d.ids);
+  const frames = d.call.render.stream?.(d.ids, d.answer);
   if (!frames) return;
   const kind = d.fault?.kind;
   const pieces = d.answer.pieces;

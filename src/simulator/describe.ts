@@ -36,7 +36,7 @@ export function describeSimulator(config: SimulatorConfig, url: string): string[
   const answer = r.mode === 'lorem' ? `lorem, ${r.tokens} tokens` : r.mode === 'echo' ? 'echo' : `fixed text`;
   const l = config.latency;
   lines.push(
-    `Answers: ${answer}; latency ${l.ttft_ms} ms to first token + ${l.per_token_ms} ms/token, jitter ${l.jitter}; seed ${config.seed}; auth ${config.auth}`,
+    `Answers: ${answer} (a tool call when the request offers tools and the user spoke last); latency ${l.ttft_ms} ms to first token + ${l.per_token_ms} ms/token, jitter ${l.jitter}; seed ${config.seed}; auth ${config.auth}`,
   );
   const k = config.token_counting.prompt_multiplier;
   if (k !== 1) lines.push(`Prompts counted as ${k} × Sluice's tokenizer (charged and reported)`);

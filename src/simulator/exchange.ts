@@ -22,6 +22,7 @@ import { isRefusal, type Lease } from './limits/scope.js';
 import type { TierDowngrades } from './service-tiers.js';
 import type { SimStats } from './stats.js';
 import { countedAs } from './token-counting.js';
+import { toolCallAnswer } from './tool-calls.js';
 
 export interface Route {
   readonly flavour: FlavourModule;
@@ -174,15 +175,17 @@ export class Exchange {
             ),
           };
     const outputOverride = Number(req.headers['x-sim-output-tokens']);
-    const answer = call.generates
-      ? this.deps.content.answer(
-          call.echo,
-          call.maxOutput,
-          Number.isInteger(outputOverride) && outputOverride >= 0
-            ? Math.min(outputOverride, MAX_ANSWER_TOKENS)
-            : undefined,
-        )
-      : EMPTY_ANSWER;
+    const answer = call.tool
+      ? toolCallAnswer(call.tool, call.echo, call.maxOutput)
+      : call.generates
+        ? this.deps.content.answer(
+            call.echo,
+            call.maxOutput,
+            Number.isInteger(outputOverride) && outputOverride >= 0
+              ? Math.min(outputOverride, MAX_ANSWER_TOKENS)
+              : undefined,
+          )
+        : EMPTY_ANSWER;
     const slow = fault?.kind === 'slow_stream' ? (fault.spec.per_token_ms ?? 200) : undefined;
     const headers = flavour.headers(views, now, served);
     const inputTokens = call.input.tokens + call.input.cacheCreation + call.input.cacheRead;

@@ -11,6 +11,7 @@ import type { Answer } from './content.js';
 import type { RequestTarget } from './http-io.js';
 import type { BucketView } from './limits/bucket.js';
 import type { AdmissionCost, Refusal } from './limits/scope.js';
+import type { OfferedTool } from './tool-calls.js';
 
 export type Flavour = 'openai' | 'anthropic' | 'gemini';
 
@@ -75,8 +76,10 @@ export interface Call {
   /** Output cap per choice, from the request. */
   readonly maxOutput: number | undefined;
   readonly choices: number;
-  /** Text echo mode repeats. */
+  /** Text echo mode repeats, and tool call arguments are built from: the last user message. */
   readonly echo: string;
+  /** The tool the answer calls (`tool-calls.ts` decides); undefined for a text answer. */
+  readonly tool?: OfferedTool;
   /** False for calls that produce no text (embeddings, token counting). */
   readonly generates: boolean;
   readonly render: Renderer;
@@ -89,8 +92,8 @@ export interface Call {
 export interface Renderer {
   /** The body of a non-streamed success. */
   body(answer: Answer, usage: UsageReport | undefined, ids: CallIds): string;
-  /** The frames of a streamed success (only for calls that can stream). */
-  stream?(ids: CallIds): StreamFrames;
+  /** The frames of a streamed success (only for calls that can stream); `answer` says whether it is text or a tool call. */
+  stream?(ids: CallIds, answer: Answer): StreamFrames;
 }
 
 /** Text written around the pieces of a streamed answer; each call may keep state. */

@@ -12,8 +12,10 @@ import type { Answer } from '../../content.js';
 import type { Call, CallIds, Headers, Reply, StreamFrames, UsageReport } from '../../flavour.js';
 import { jsonReply } from '../../flavour.js';
 import { charTokens } from '../../tokens.js';
+import { decideTool } from '../../tool-calls.js';
 import { arr, count, isObject, type JsonObject, str, textOf } from '../json.js';
 import { type PromptCache, promptBlocks } from './anthropic-cache.js';
+import { anthropicUnknownTool, messagesToolOffer } from './anthropic-tools.js';
 import { ANTHROPIC_STREAM_ERROR, anthropicError } from './anthropic-wire.js';
 
 function usageObject(usage: UsageReport) {
@@ -30,7 +32,7 @@ function usageObject(usage: UsageReport) {
   };
 }
 
-const STOP_REASON = { stop: 'end_turn', length: 'max_tokens' } as const;
+const STOP_REASON = { stop: 'end_turn', length: 'max_tokens', tool_call: 'tool_use' } as const;
 
 interface MessagesContext {
   readonly config: SimulatorConfig;
@@ -71,6 +73,8 @@ export function parseMessages(body: JsonObject, countOnly: boolean, ctx: Message
       render: { body: () => JSON.stringify({ input_tokens: total }) },
     };
   }
+  const tool = decideTool(messagesToolOffer(body, messages));
+  if (tool.kind === 'unknown') return anthropicUnknownTool(tool.name, ctx.headers);
   const cache = ctx.cache.split(`${ctx.key}\u0000${model}`, blocks, ctx.now);
   const uncached = total - cache.read - cache.written;
   const otpmAtStart = ctx.config.anthropic.otpm === 'max_tokens';
@@ -95,9 +99,26 @@ export function parseMessages(body: JsonObject, countOnly: boolean, ctx: Message
     choices: 1,
     echo,
     generates: true,
+    ...(tool.kind === 'call' && { tool: tool.tool }),
     render: messagesRenderer(model),
     admitted: cache.commit,
   };
+}
+
+/** A `tool_use` block's id: `toolu_` and 24 characters, derived from the request id. */
+function toolUseId(ids: CallIds): string {
+  return `toolu_${ids.requestId.slice(4, 28)}`;
+}
+
+/**
+ * The answer's one content block, whole (`input` of a call cut by
+ * `max_tokens` is `{}`: its JSON never closed) or as streamed first
+ * (`input: {}`, filled by `input_json_delta` events).
+ */
+function contentBlock(answer: Answer, ids: CallIds, streamed: boolean) {
+  const call = answer.toolCall;
+  if (!call) return { type: 'text', text: streamed ? '' : answer.text };
+  return { type: 'tool_use', id: toolUseId(ids), name: call.name, input: streamed ? {} : (call.input ?? {}) };
 }
 
 function messagesRenderer(model: string) {
@@ -109,19 +130,20 @@ function messagesRenderer(model: string) {
         type: 'message',
         role: 'assistant',
         model,
-        content: [{ type: 'text', text: answer.text }],
+        content: [contentBlock(answer, ids, false)],
         stop_reason: STOP_REASON[answer.finish],
         stop_sequence: null,
         ...(usage ? { usage: usageObject(usage) } : {}),
       });
     },
-    stream(ids: CallIds): StreamFrames {
+    stream(ids: CallIds, answer: Answer): StreamFrames {
       const event = (type: string, data: string) => `event: ${type}\ndata: ${data}\n\n`;
+      // A tool call's arguments stream as `input_json_delta` fragments of its JSON (the SDK's `InputJSONDelta`).
+      const deltaOf = answer.toolCall
+        ? (text: string) => `{"type":"input_json_delta","partial_json":${JSON.stringify(text)}}`
+        : (text: string) => `{"type":"text_delta","text":${JSON.stringify(text)}}`;
       const delta = (text: string) =>
-        event(
-          'content_block_delta',
-          `{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":${JSON.stringify(text)}}}`,
-        );
+        event('content_block_delta', `{"type":"content_block_delta","index":0,"delta":${deltaOf(text)}}`);
       return {
         contentType: 'text/event-stream; charset=utf-8',
         start(startUsage) {
@@ -141,7 +163,11 @@ function messagesRenderer(model: string) {
             event('message_start', JSON.stringify({ type: 'message_start', message })) +
             event(
               'content_block_start',
-              '{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}',
+              JSON.stringify({
+                type: 'content_block_start',
+                index: 0,
+                content_block: contentBlock(answer, ids, true),
+              }),
             ) +
             event('ping', '{"type": "ping"}')
           );

@@ -9,7 +9,9 @@ import type { Answer } from '../../content.js';
 import type { Call, CallIds, FlavourModule, Reply, StreamFrames, UsageReport } from '../../flavour.js';
 import { jsonReply, NO_CACHE } from '../../flavour.js';
 import { charTokens } from '../../tokens.js';
+import { decideTool } from '../../tool-calls.js';
 import { arr, count, isObject, type JsonObject, str, textOf } from '../json.js';
+import { functionPartChars, geminiUnknownTool, generateToolOffer } from './gemini-tools.js';
 import {
   GEMINI_JSON,
   GEMINI_STREAM_ERROR,
@@ -20,7 +22,8 @@ import {
   geminiRateLimited,
 } from './gemini-wire.js';
 
-const FINISH = { stop: 'STOP', length: 'MAX_TOKENS' } as const;
+/** A function call ends with STOP: the `functionCall` part says what the answer is. */
+const FINISH = { stop: 'STOP', length: 'MAX_TOKENS', tool_call: 'STOP' } as const;
 
 function usageMetadata(usage: UsageReport, withOutput: boolean) {
   const prompt = usage.input.tokens;
@@ -47,7 +50,7 @@ function parseGenerate(
   for (const content of contents) {
     if (!isObject(content)) continue;
     const text = textOf(content.parts);
-    chars += text.length;
+    chars += text.length + functionPartChars(content.parts);
     if (content.role === undefined || content.role === 'user') echo = text;
   }
   if (isObject(body.systemInstruction)) chars += textOf(body.systemInstruction.parts).length;
@@ -82,6 +85,8 @@ function parseGenerate(
       '* GenerateContentRequest.generation_config.candidate_count: must be between 1 and 8\n',
     );
   // Native requests name it `service_tier` (proto JSON also takes `serviceTier`); standard when unset.
+  const tool = decideTool(generateToolOffer(body, contents));
+  if (tool.kind === 'unknown') return geminiUnknownTool(tool.name);
   const serviceTier = str(body.service_tier) ?? str(body.serviceTier) ?? 'standard';
   if (!GEMINI_TIERS.has(serviceTier.toLowerCase()))
     return geminiInvalid(`Invalid value at 'service_tier', "${serviceTier}"`);
@@ -96,6 +101,7 @@ function parseGenerate(
     choices,
     echo,
     generates: true,
+    ...(tool.kind === 'call' && { tool: tool.tool }),
     serviceTier,
     render: generateRenderer(model, choices, sse),
   };
@@ -103,19 +109,33 @@ function parseGenerate(
 
 const GEMINI_TIERS: ReadonlySet<string> = new Set(['standard', 'flex', 'priority']);
 
+/**
+ * The parts of an answer: its text, or one `functionCall` part (none when
+ * the output cap cut the call short: Gemini sends no half call).
+ */
+function partsJson(answer: Answer, text: string): string {
+  const call = answer.toolCall;
+  if (!call) return `[{"text":${JSON.stringify(text)}}]`;
+  return call.input
+    ? `[{"functionCall":{"name":${JSON.stringify(call.name)},"args":${JSON.stringify(call.input)}}}]`
+    : '[]';
+}
+
 function generateRenderer(model: string, choices: number, sse: boolean) {
   const responseId = (ids: CallIds) => `sim${ids.requestId.slice(-12)}`;
-  const candidate = (index: number, text: string, finish?: string) =>
-    `{"content":{"parts":[{"text":${JSON.stringify(text)}}],"role":"model"}${finish ? `,"finishReason":"${finish}"` : ''},"index":${index}}`;
+  const candidate = (index: number, parts: string, finish?: string) =>
+    `{"content":{"parts":${parts},"role":"model"}${finish ? `,"finishReason":"${finish}"` : ''},"index":${index}}`;
+  const textCandidate = (index: number, text: string, finish?: string) =>
+    candidate(index, `[{"text":${JSON.stringify(text)}}]`, finish);
   return {
     body(answer: Answer, usage: UsageReport | undefined, ids: CallIds): string {
       const list = Array.from({ length: choices }, (_, i) =>
-        candidate(i, answer.text, FINISH[answer.finish]),
+        candidate(i, partsJson(answer, answer.text), FINISH[answer.finish]),
       );
       const meta = usage ? `,"usageMetadata":${JSON.stringify(usageMetadata(usage, true))}` : '';
       return `{"candidates":[${list.join(',')}]${meta},"modelVersion":${JSON.stringify(model)},"responseId":"${responseId(ids)}"}`;
     },
-    stream(ids: CallIds): StreamFrames {
+    stream(ids: CallIds, answer: Answer): StreamFrames {
       let first = true;
       let inputUsage: UsageReport | undefined;
       const tail = `,"modelVersion":${JSON.stringify(model)},"responseId":"${responseId(ids)}"}`;
@@ -130,22 +150,28 @@ function generateRenderer(model: string, choices: number, sse: boolean) {
         frame(
           `{"candidates":[${candidates}]${usage ? `,"usageMetadata":${JSON.stringify(usageMetadata(usage, withOutput))}` : ''}${tail}`,
         );
+      // The Gemini API streams a function call whole, in the closing chunk (no partial arguments:
+      // `partialArgs` is "not supported in Gemini API"); its fragments are produced, not sent, until then.
+      const call = answer.toolCall;
       return {
         contentType: sse ? 'text/event-stream' : GEMINI_JSON,
         start(usage) {
           inputUsage = usage;
           return '';
         },
-        piece: (text, choice) => chunk(candidate(choice, text), inputUsage, false),
+        piece: (text, choice) => (call ? '' : chunk(textCandidate(choice, text), inputUsage, false)),
         end(answer, usage) {
-          const list = Array.from({ length: choices }, (_, i) => candidate(i, '', FINISH[answer.finish]));
+          const parts = call ? partsJson(answer, '') : `[{"text":""}]`;
+          const list = Array.from({ length: choices }, (_, i) => candidate(i, parts, FINISH[answer.finish]));
           const out = chunk(list.join(','), usage, true);
           return sse ? out : `${out}]`;
         },
         error: () =>
           sse ? `data: ${GEMINI_STREAM_ERROR}\r\n\r\n` : `${first ? '[' : ',\r\n'}${GEMINI_STREAM_ERROR}]`,
         corrupt(text, choice) {
-          const whole = chunk(candidate(choice, text), inputUsage, false);
+          const whole = call
+            ? chunk(candidate(choice, partsJson(answer, ''), FINISH[answer.finish]), inputUsage, false)
+            : chunk(textCandidate(choice, text), inputUsage, false);
           return sse
             ? `${whole.slice(0, Math.floor(whole.length / 2))}\r\n\r\n`
             : whole.slice(0, Math.floor(whole.length / 2));

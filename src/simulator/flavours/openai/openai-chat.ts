@@ -7,8 +7,10 @@ import type { Answer } from '../../content.js';
 import type { Call, CallIds, Headers, InputUsage, Reply, StreamFrames, UsageReport } from '../../flavour.js';
 import { NO_CACHE } from '../../flavour.js';
 import { type FramedMessage, openaiChatTokens, openaiTokens } from '../../tokens.js';
+import { decideTool } from '../../tool-calls.js';
 import { arr, count, isObject, type JsonObject, str, textOf } from '../json.js';
 import { defaultMaxTokens } from './openai-models.js';
+import { chatToolOffer, openaiUnknownTool } from './openai-tools.js';
 import {
   MAX_STRING_CHARS,
   openaiBadCount,
@@ -148,6 +150,8 @@ export function parseChat(body: JsonObject, config: SimulatorConfig, headers: He
   const cap = count(body.max_completion_tokens) ?? count(body.max_tokens);
   const stream = body.stream === true;
   const includeUsage = isObject(body.stream_options) && body.stream_options.include_usage === true;
+  const tool = decideTool(chatToolOffer(body, messages));
+  if (tool.kind === 'unknown') return openaiUnknownTool(tool.name, headers);
   return {
     endpoint: 'chat',
     model,
@@ -164,49 +168,69 @@ export function parseChat(body: JsonObject, config: SimulatorConfig, headers: He
     choices,
     echo,
     generates: true,
+    ...(tool.kind === 'call' && { tool: tool.tool }),
     serviceTier: askedTier(body),
     render: chatRenderer(model, choices, includeUsage),
   };
 }
 
+/** Chat's `finish_reason` for each way an answer ends. */
+const CHAT_FINISH = { stop: 'stop', length: 'length', tool_call: 'tool_calls' } as const;
+
+/** A tool call's id: `call_` and 24 characters, derived from the request id. */
+export function openaiCallId(ids: CallIds): string {
+  return `call_${ids.requestId.slice(4, 28)}`;
+}
+
 function chatRenderer(model: string, choices: number, includeUsage: boolean) {
   return {
     body(answer: Answer, usage: UsageReport | undefined, ids: CallIds): string {
-      const content = JSON.stringify(answer.text);
+      const call = answer.toolCall;
+      // A tool call leaves `content` null and carries the call (the SDK's `ChatCompletionMessageFunctionToolCall`).
+      const message = call
+        ? `{"role":"assistant","content":null,"tool_calls":[{"id":"${openaiCallId(ids)}","type":"function","function":{"name":${JSON.stringify(call.name)},"arguments":${JSON.stringify(call.arguments)}}}],"refusal":null,"annotations":[]}`
+        : `{"role":"assistant","content":${JSON.stringify(answer.text)},"refusal":null,"annotations":[]}`;
       const list: string[] = [];
       for (let i = 0; i < choices; i++) {
         list.push(
-          `{"index":${i},"message":{"role":"assistant","content":${content},"refusal":null,"annotations":[]},"logprobs":null,"finish_reason":"${answer.finish}"}`,
+          `{"index":${i},"message":${message},"logprobs":null,"finish_reason":"${CHAT_FINISH[answer.finish]}"}`,
         );
       }
       const usageField = usage ? `,"usage":${usageJson(usage)}` : '';
       return `{"id":"chatcmpl-${ids.requestId.slice(4)}","object":"chat.completion","created":${ids.created},"model":${JSON.stringify(model)},"choices":[${list.join(',')}]${usageField},"service_tier":${JSON.stringify(servedTier(ids))},"system_fingerprint":"${FINGERPRINT}"}`;
     },
-    stream(ids: CallIds): StreamFrames {
+    stream(ids: CallIds, answer: Answer): StreamFrames {
       const head = `{"id":"chatcmpl-${ids.requestId.slice(4)}","object":"chat.completion.chunk","created":${ids.created},"model":${JSON.stringify(model)},"service_tier":${JSON.stringify(servedTier(ids))},"system_fingerprint":"${FINGERPRINT}","choices":[`;
       // With include_usage every chunk carries `"usage":null` and a last one the totals (§1.8).
       const tail = includeUsage ? '],"usage":null}' : ']}';
       const chunk = (choice: string) => `data: ${head}${choice}${tail}\n\n`;
+      const call = answer.toolCall;
+      // A tool call opens with its id, type and name and empty arguments; later deltas carry only argument fragments.
+      const opening = call
+        ? `{"role":"assistant","content":null,"tool_calls":[{"index":0,"id":"${openaiCallId(ids)}","type":"function","function":{"name":${JSON.stringify(call.name)},"arguments":""}}],"refusal":null}`
+        : '{"role":"assistant","content":"","refusal":null}';
+      const delta = (text: string) =>
+        call
+          ? `{"tool_calls":[{"index":0,"function":{"arguments":${JSON.stringify(text)}}}]}`
+          : `{"content":${JSON.stringify(text)}}`;
+      const pieceChunk = (text: string, choice: number) =>
+        chunk(`{"index":${choice},"delta":${delta(text)},"logprobs":null,"finish_reason":null}`);
       return {
         contentType: 'text/event-stream; charset=utf-8',
         start() {
           let out = '';
           for (let i = 0; i < choices; i++) {
-            out += chunk(
-              `{"index":${i},"delta":{"role":"assistant","content":"","refusal":null},"logprobs":null,"finish_reason":null}`,
-            );
+            out += chunk(`{"index":${i},"delta":${opening},"logprobs":null,"finish_reason":null}`);
           }
           return out;
         },
-        piece(text, choice) {
-          return chunk(
-            `{"index":${choice},"delta":{"content":${JSON.stringify(text)}},"logprobs":null,"finish_reason":null}`,
-          );
-        },
+        piece: pieceChunk,
         end(answer, usage) {
           let out = '';
           for (let i = 0; i < choices; i++) {
-            out += chunk(`{"index":${i},"delta":{},"logprobs":null,"finish_reason":"${answer.finish}"}`);
+            out += chunk(
+              `{"index":${i},"delta":{},"logprobs":null,"finish_reason":"${CHAT_FINISH[answer.finish]}"}`,
+            );
           }
           if (includeUsage && usage) out += `data: ${head}],"usage":${usageJson(usage)}}\n\n`;
           return `${out}data: [DONE]\n\n`;
@@ -215,9 +239,7 @@ function chatRenderer(model: string, choices: number, includeUsage: boolean) {
           return 'data: {"error":{"message":"The server had an error while processing your request. Sorry about that!","type":"server_error","param":null,"code":null}}\n\n';
         },
         corrupt(text, choice) {
-          const whole = chunk(
-            `{"index":${choice},"delta":{"content":${JSON.stringify(text)}},"logprobs":null,"finish_reason":null}`,
-          );
+          const whole = pieceChunk(text, choice);
           return `${whole.slice(0, Math.floor(whole.length / 2))}\n\n`;
         },
       };

@@ -3,16 +3,20 @@
  * `response.completed` event only (PROVIDERS.md §1.8, `ResponseUsage`).
  * Stream events follow the order the official SDK's accumulator expects:
  * created, in_progress, output_item.added, content_part.added, deltas,
- * output_text.done, content_part.done, output_item.done, completed.
+ * output_text.done, content_part.done, output_item.done, completed. A tool
+ * call is a `function_call` output item whose arguments stream as
+ * `response.function_call_arguments.delta` events, then `.done`.
  */
 import type { SimulatorConfig } from '../../config.js';
 import type { Answer } from '../../content.js';
 import type { Call, CallIds, Headers, Reply, StreamFrames, UsageReport } from '../../flavour.js';
 import { NO_CACHE } from '../../flavour.js';
 import { type FramedMessage, openaiChatTokens } from '../../tokens.js';
+import { decideTool } from '../../tool-calls.js';
 import { arr, count, isObject, type JsonObject, str, textOf } from '../json.js';
-import { askedTier, servedTier } from './openai-chat.js';
+import { askedTier, openaiCallId, servedTier } from './openai-chat.js';
 import { defaultMaxTokens } from './openai-models.js';
+import { openaiUnknownTool, responsesToolOffer } from './openai-tools.js';
 import {
   MAX_STRING_CHARS,
   openaiInvalid,
@@ -55,6 +59,9 @@ interface ResponseShape {
   readonly model: string;
   readonly instructions: string | null;
   readonly maxOutput: number | null;
+  /** Echoed as sent, as the API echoes the request's settings. */
+  readonly tools: readonly unknown[];
+  readonly toolChoice: unknown;
 }
 
 function responseObject(
@@ -85,8 +92,8 @@ function responseObject(
     store: true,
     temperature: 1,
     text: { format: { type: 'text' } },
-    tool_choice: 'auto',
-    tools: [],
+    tool_choice: shape.toolChoice,
+    tools: shape.tools,
     top_p: 1,
     truncation: 'disabled',
     // Missing-usage faults drop the field entirely; in-progress snapshots carry null.
@@ -108,6 +115,29 @@ function messageItem(
     role: 'assistant',
     content: text === undefined ? [] : [{ type: 'output_text', annotations: [], logprobs: [], text }],
   };
+}
+
+type ItemStatus = 'in_progress' | 'completed' | 'incomplete';
+
+/** A `function_call` output item (the SDK's `ResponseFunctionToolCall`). */
+function functionCallItem(ids: CallIds, status: ItemStatus, name: string, args: string) {
+  return {
+    id: `fc_${ids.requestId.slice(4)}`,
+    type: 'function_call',
+    status,
+    arguments: args,
+    call_id: openaiCallId(ids),
+    name,
+  };
+}
+
+/** The text an input item is counted by: its content, a tool result's output, a call's name and arguments. */
+function itemText(item: JsonObject): string {
+  if (item.content !== undefined) return textOf(item.content);
+  if (item.type === 'function_call_output')
+    return typeof item.output === 'string' ? item.output : textOf(item.output);
+  if (item.type === 'function_call') return `${str(item.name) ?? ''}${str(item.arguments) ?? ''}`;
+  return textOf([item]);
 }
 
 export function parseResponses(body: JsonObject, config: SimulatorConfig, headers: Headers): Call | Reply {
@@ -144,7 +174,7 @@ export function parseResponses(body: JsonObject, config: SimulatorConfig, header
       if (!isObject(item)) continue;
       const role = itemRole(item, i, headers);
       if (typeof role !== 'string') return role;
-      const text = item.content !== undefined ? textOf(item.content) : textOf([item]);
+      const text = itemText(item);
       framed.push({ role, text });
       if (role === 'user') echo = text;
     }
@@ -152,7 +182,15 @@ export function parseResponses(body: JsonObject, config: SimulatorConfig, header
   const extra = body.tools !== undefined ? JSON.stringify(body.tools) : '';
   const prompt = openaiChatTokens(framed, model, extra);
   const cap = count(body.max_output_tokens);
-  const shape: ResponseShape = { model, instructions, maxOutput: cap ?? null };
+  const tool = decideTool(responsesToolOffer(body));
+  if (tool.kind === 'unknown') return openaiUnknownTool(tool.name, headers);
+  const shape: ResponseShape = {
+    model,
+    instructions,
+    maxOutput: cap ?? null,
+    tools: arr(body.tools) ?? [],
+    toolChoice: body.tool_choice ?? 'auto',
+  };
   return {
     endpoint: 'responses',
     model,
@@ -169,16 +207,23 @@ export function parseResponses(body: JsonObject, config: SimulatorConfig, header
     choices: 1,
     echo,
     generates: true,
+    ...(tool.kind === 'call' && { tool: tool.tool }),
     serviceTier: askedTier(body),
     render: {
       body(answer: Answer, usage: UsageReport | undefined, ids: CallIds): string {
         const status = answer.finish === 'length' ? 'incomplete' : 'completed';
-        const output = [messageItem(ids, status, answer.text)];
+        const call = answer.toolCall;
+        const output = [
+          call
+            ? functionCallItem(ids, status, call.name, call.arguments)
+            : messageItem(ids, status, answer.text),
+        ];
         const response = responseObject(shape, ids, { status, output, usage });
         // The SDK adds `output_text` itself; the API does not send it.
         return JSON.stringify(response);
       },
-      stream: (ids: CallIds) => responsesStream(shape, ids),
+      stream: (ids: CallIds, answer: Answer) =>
+        answer.toolCall ? functionCallStream(shape, ids, answer.toolCall.name) : responsesStream(shape, ids),
     },
   };
 }
@@ -247,6 +292,62 @@ function responsesStream(shape: ResponseShape, ids: CallIds): StreamFrames {
     },
     corrupt(piece) {
       text += piece;
+      const whole = delta(piece);
+      return `${whole.slice(0, Math.floor(whole.length / 2))}\n\n`;
+    },
+  };
+}
+
+/** A streamed tool call: the item opens with empty arguments, which then arrive in fragments. */
+function functionCallStream(shape: ResponseShape, ids: CallIds, name: string): StreamFrames {
+  let sequence = 0;
+  let args = '';
+  const itemId = `fc_${ids.requestId.slice(4)}`;
+  const event = (type: string, fields: Record<string, unknown>) =>
+    `event: ${type}\ndata: ${JSON.stringify({ type, ...fields, sequence_number: sequence++ })}\n\n`;
+  const delta = (piece: string) =>
+    event('response.function_call_arguments.delta', { item_id: itemId, output_index: 0, delta: piece });
+  return {
+    contentType: 'text/event-stream; charset=utf-8',
+    start() {
+      const initial = responseObject(shape, ids, { status: 'in_progress', output: [], usage: null });
+      return (
+        event('response.created', { response: initial }) +
+        event('response.in_progress', { response: initial }) +
+        event('response.output_item.added', {
+          output_index: 0,
+          item: functionCallItem(ids, 'in_progress', name, ''),
+        })
+      );
+    },
+    piece(piece) {
+      args += piece;
+      return delta(piece);
+    },
+    end(answer, usage) {
+      const status = answer.finish === 'length' ? 'incomplete' : 'completed';
+      const item = functionCallItem(ids, status, name, args);
+      const final = responseObject(shape, ids, { status, output: [item], usage });
+      return (
+        event('response.function_call_arguments.done', {
+          item_id: itemId,
+          output_index: 0,
+          arguments: args,
+          name,
+        }) +
+        event('response.output_item.done', { output_index: 0, item }) +
+        event(status === 'completed' ? 'response.completed' : 'response.incomplete', { response: final })
+      );
+    },
+    error() {
+      return event('error', {
+        code: 'server_error',
+        message: 'The server had an error while processing your request. Sorry about that!',
+        param: null,
+      });
+    },
+    corrupt(piece) {
+      args += piece;
       const whole = delta(piece);
       return `${whole.slice(0, Math.floor(whole.length / 2))}\n\n`;
     },
