@@ -57,7 +57,7 @@ async function call(gateway: GatewayProcess, maxWaitMs: number): Promise<number>
 
 describe('two gateways, one Redis, two keys of different limits', () => {
   it('spread a burst 2× over the summed limits in proportion, with zero upstream 429s and ≥ 95 % goodput', {
-    timeout: 90_000,
+    timeout: 150_000,
   }, async () => {
     const { simulator: sim, gateways } = await startFleet({
       simulator: {
@@ -71,7 +71,7 @@ describe('two gateways, one Redis, two keys of different limits', () => {
       gateways: 2,
     });
     const summed = KEYS['sk-small'] + KEYS['sk-large'];
-    const maxWaitMs = 15_000;
+    const maxWaitMs = 30_000;
     const calls = Promise.all(
       Array.from({ length: 2 * summed }, (_, i) => call(gateways[i % 2] as GatewayProcess, maxWaitMs)),
     );
