@@ -347,7 +347,9 @@ export function neutralToGeminiRequest(request: NeutralRequest): Translation<Gem
   const names = new Map<string, string>();
   body.contents = request.messages.map((message, m) => ({
     role: message.role === 'assistant' ? 'model' : 'user',
-    parts: message.parts.map((part, p) => writePart(part, join(join('messages', m), p), names, refusals)),
+    parts: message.parts.map((part, p) =>
+      writePart(part, join(join(join('messages', m), 'parts'), p), names, refusals),
+    ),
   }));
   if (request.tools.length > 0) {
     body.tools = [
