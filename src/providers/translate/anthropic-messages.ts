@@ -1,25 +1,30 @@
 /**
  * Anthropic Messages (`POST /v1/messages`) ⇄ the neutral chat call. Field
- * names follow `@anthropic-ai/sdk` 1.12 (`MessageCreateParams`, `Message`).
+ * names follow `@anthropic-ai/sdk` 1.12 (`MessageCreateParams`; the answer, `Message`, is
+ * in `anthropic-messages-answer.ts`).
  * Refused by name: cache_control, thinking, server tools, documents,
  * citations, metadata, and sampling parameters (the Messages API no longer
  * takes `temperature` or `top_p`: the SDK's request type has neither).
  */
-import { isJsonObject, isRecord, type JsonRecord, readArray, readNumber, readString } from './json-read.js';
+import {
+  isJsonObject,
+  isRecord,
+  type JsonRecord,
+  readArray,
+  readNumber,
+  readString,
+  readStrings,
+} from './json-read.js';
 import type {
   JsonValue,
-  NeutralAnswer,
   NeutralImage,
   NeutralMessage,
   NeutralPart,
   NeutralRequest,
   NeutralResponseFormat,
-  NeutralStopReason,
   NeutralText,
   NeutralTool,
-  NeutralToolCall,
   NeutralToolChoice,
-  NeutralUsage,
 } from './neutral.js';
 import { join, Refusals, type Translation } from './translation.js';
 
@@ -72,9 +77,7 @@ export function anthropicRequestToNeutral(body: unknown): Translation<NeutralReq
     toolChoice: toolChoice?.choice,
     parallelToolCalls: toolChoice?.parallel,
     responseFormat: readOutputConfig(body.output_config, refusals),
-    stopSequences: readArray(body, 'stop_sequences', 'stop_sequences', refusals).filter(
-      (s): s is string => typeof s === 'string',
-    ),
+    stopSequences: readStrings(body, 'stop_sequences', 'stop_sequences', refusals),
     maxOutputTokens: readNumber(body, 'max_tokens', 'max_tokens', refusals),
     stream,
     // An Anthropic stream always carries usage (message_start, message_delta).
@@ -120,7 +123,7 @@ function readMessage(message: unknown, at: string, refusals: Refusals): NeutralM
   };
 }
 
-function readBlock(block: unknown, at: string, refusals: Refusals): NeutralPart[] {
+export function readBlock(block: unknown, at: string, refusals: Refusals): NeutralPart[] {
   if (!isRecord(block)) {
     refusals.add(at, 'expected a content block');
     return [];
@@ -307,7 +310,7 @@ function writeMessage(message: NeutralMessage, at: string, refusals: Refusals): 
   };
 }
 
-function writePart(part: NeutralPart, at: string, refusals: Refusals): Body {
+export function writePart(part: NeutralPart, at: string, refusals: Refusals): Body {
   switch (part.kind) {
     case 'text':
       return { type: 'text', text: part.text };
@@ -351,132 +354,4 @@ function writeTool(tool: NeutralTool): Body {
 function writeToolChoice(choice: NeutralToolChoice): Body {
   if (typeof choice !== 'string') return { type: 'tool', name: choice.name };
   return { type: choice === 'required' ? 'any' : choice };
-}
-
-/** stop_reason ⇄ neutral; `pause_turn` only follows server tools, which never travel. */
-const STOP_TO_NEUTRAL: Readonly<Record<string, NeutralStopReason>> = {
-  end_turn: 'end',
-  stop_sequence: 'stop-sequence',
-  max_tokens: 'max-tokens',
-  model_context_window_exceeded: 'context-window',
-  tool_use: 'tool-calls',
-  refusal: 'refusal',
-};
-const NEUTRAL_TO_STOP: Readonly<Record<NeutralStopReason, string>> = {
-  end: 'end_turn',
-  'stop-sequence': 'stop_sequence',
-  'max-tokens': 'max_tokens',
-  'context-window': 'model_context_window_exceeded',
-  'tool-calls': 'tool_use',
-  refusal: 'refusal',
-};
-
-/** Answer metadata the neutral answer does not carry (diagnostics, refusal category). */
-const ANSWER_KEYS = new Set([
-  'id',
-  'type',
-  'role',
-  'model',
-  'content',
-  'stop_reason',
-  'stop_sequence',
-  'usage',
-  'container',
-  'diagnostics',
-  'stop_details',
-]);
-
-export function anthropicAnswerToNeutral(body: unknown): Translation<NeutralAnswer> {
-  const refusals = new Refusals();
-  if (!isRecord(body)) {
-    refusals.add('', 'the body is not a JSON object');
-    return refusals.refused();
-  }
-  refusals.unknownKeys(body, ANSWER_KEYS, '', 'anthropic');
-  if (body.container !== undefined && body.container !== null)
-    refusals.add('container', 'code execution is Anthropic-only');
-  const content = readArray(body, 'content', 'content', refusals).flatMap(
-    (block, i): (NeutralText | NeutralToolCall)[] => {
-      const at = join('content', i);
-      if (isRecord(block) && (block.type === 'text' || block.type === 'tool_use')) {
-        return readBlock(block, at, refusals).filter(
-          (p): p is NeutralText | NeutralToolCall => p.kind !== 'image',
-        );
-      }
-      refusals.add(
-        at,
-        `block type ${JSON.stringify(isRecord(block) ? block.type : block)} is Anthropic-only`,
-      );
-      return [];
-    },
-  );
-  const reason = typeof body.stop_reason === 'string' ? body.stop_reason : '';
-  const stopReason = STOP_TO_NEUTRAL[reason];
-  if (!stopReason)
-    refusals.add('stop_reason', `stop_reason ${JSON.stringify(body.stop_reason)} has no counterpart`);
-  const usage = readUsage(body.usage, refusals);
-  return refusals.result(() => ({
-    id: typeof body.id === 'string' ? body.id : '',
-    model: typeof body.model === 'string' ? body.model : '',
-    content,
-    stopReason: stopReason ?? 'end',
-    ...(typeof body.stop_sequence === 'string' ? { stopSequence: body.stop_sequence } : {}),
-    usage,
-  }));
-}
-
-/** Anthropic's `input_tokens` excludes cache reads and writes; the neutral count includes them. */
-function readUsage(usage: unknown, refusals: Refusals): NeutralUsage {
-  if (!isRecord(usage)) {
-    refusals.add('usage', 'the answer reports no usage');
-    return { inputTokens: 0, outputTokens: 0 };
-  }
-  const read = readNumber(usage, 'cache_read_input_tokens', 'usage.cache_read_input_tokens', refusals);
-  const written = readNumber(
-    usage,
-    'cache_creation_input_tokens',
-    'usage.cache_creation_input_tokens',
-    refusals,
-  );
-  const details = isRecord(usage.output_tokens_details) ? usage.output_tokens_details : {};
-  const thinking = readNumber(
-    details,
-    'thinking_tokens',
-    'usage.output_tokens_details.thinking_tokens',
-    refusals,
-  );
-  const input = readNumber(usage, 'input_tokens', 'usage.input_tokens', refusals) ?? 0;
-  return {
-    inputTokens: input + (read ?? 0) + (written ?? 0),
-    outputTokens: readNumber(usage, 'output_tokens', 'usage.output_tokens', refusals) ?? 0,
-    ...(read !== undefined ? { cachedInputTokens: read } : {}),
-    ...(written !== undefined ? { cacheWriteTokens: written } : {}),
-    ...(thinking !== undefined ? { reasoningTokens: thinking } : {}),
-  };
-}
-
-export function neutralToAnthropicAnswer(answer: NeutralAnswer): Translation<Body> {
-  const { usage } = answer;
-  const cached = usage.cachedInputTokens ?? 0;
-  const written = usage.cacheWriteTokens ?? 0;
-  const usageBody: Body = {
-    input_tokens: usage.inputTokens - cached - written,
-    output_tokens: usage.outputTokens,
-    cache_creation_input_tokens: usage.cacheWriteTokens ?? null,
-    cache_read_input_tokens: usage.cachedInputTokens ?? null,
-  };
-  if (usage.reasoningTokens !== undefined)
-    usageBody.output_tokens_details = { thinking_tokens: usage.reasoningTokens };
-  const refusals = new Refusals();
-  const body: Body = {
-    id: answer.id,
-    type: 'message',
-    role: 'assistant',
-    model: answer.model,
-    content: answer.content.map((part, i) => writePart(part, join('content', i), refusals)),
-    stop_reason: NEUTRAL_TO_STOP[answer.stopReason],
-    stop_sequence: answer.stopReason === 'stop-sequence' ? (answer.stopSequence ?? null) : null,
-    usage: usageBody,
-  };
-  return refusals.result(() => body);
 }

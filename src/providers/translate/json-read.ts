@@ -75,3 +75,12 @@ export function parseDataUrl(url: string): { mediaType: string; data: string } |
   if (!match?.[1] || match[2] === undefined) return undefined;
   return { mediaType: match[1], data: match[2] };
 }
+
+/** An array of strings; any other element is a refusal. */
+export function readStrings(record: JsonRecord, key: string, at: string, refusals: Refusals): string[] {
+  return readArray(record, key, at, refusals).flatMap((item, i) => {
+    if (typeof item === 'string') return [item];
+    refusals.add(`${at}[${i}]`, 'expected a string');
+    return [];
+  });
+}

@@ -6,16 +6,16 @@ import { describe, expect, it } from 'vitest';
 import {
   anthropicAnswerToNeutral,
   neutralToAnthropicAnswer,
-} from '../../../src/providers/translate/anthropic-messages.js';
+} from '../../../src/providers/translate/anthropic-messages-answer.js';
 import {
   geminiAnswerToNeutral,
   neutralToGeminiAnswer,
-} from '../../../src/providers/translate/gemini-generate.js';
+} from '../../../src/providers/translate/gemini-generate-answer.js';
 import type { NeutralAnswer, NeutralStopReason } from '../../../src/providers/translate/neutral.js';
 import {
   neutralToOpenAIChatAnswer,
   openAIChatAnswerToNeutral,
-} from '../../../src/providers/translate/openai-chat.js';
+} from '../../../src/providers/translate/openai-chat-answer.js';
 import { NOW_SECONDS, refusedParameters, translated } from './families.js';
 
 const anthropicToolAnswer = {

@@ -3,24 +3,30 @@
  * over every ordered pair of families.
  */
 import {
-  anthropicAnswerToNeutral,
   anthropicRequestToNeutral,
-  neutralToAnthropicAnswer,
   neutralToAnthropicRequest,
 } from '../../../src/providers/translate/anthropic-messages.js';
 import {
-  geminiAnswerToNeutral,
+  anthropicAnswerToNeutral,
+  neutralToAnthropicAnswer,
+} from '../../../src/providers/translate/anthropic-messages-answer.js';
+import {
   geminiRequestToNeutral,
-  neutralToGeminiAnswer,
   neutralToGeminiRequest,
 } from '../../../src/providers/translate/gemini-generate.js';
+import {
+  geminiAnswerToNeutral,
+  neutralToGeminiAnswer,
+} from '../../../src/providers/translate/gemini-generate-answer.js';
 import type { NeutralAnswer, NeutralRequest } from '../../../src/providers/translate/neutral.js';
 import {
-  neutralToOpenAIChatAnswer,
   neutralToOpenAIChatRequest,
-  openAIChatAnswerToNeutral,
   openAIChatRequestToNeutral,
 } from '../../../src/providers/translate/openai-chat.js';
+import {
+  neutralToOpenAIChatAnswer,
+  openAIChatAnswerToNeutral,
+} from '../../../src/providers/translate/openai-chat-answer.js';
 import type { Translation } from '../../../src/providers/translate/translation.js';
 
 /** The clock OpenAI answers are stamped with when the upstream gave no `created`. */
