@@ -58,4 +58,14 @@ describe('Gemini embeddings in the adapter', () => {
     expect(gemini.bodyForModel?.('generate_content', body, 'gemini-embedding-001')).toBeUndefined();
     expect(gemini.bodyForModel?.('batch_embed_contents', { requests: 'nope' }, 'm')).toBeUndefined();
   });
+
+  it('names the deployment model in a count of a whole generateContent request', () => {
+    const count = { generateContentRequest: { model: 'models/group', contents: [text('x')] } };
+    expect(gemini.bodyForModel?.('count_tokens', count, 'gemini-2.5-flash')).toEqual({
+      generateContentRequest: { model: 'models/gemini-2.5-flash', contents: [text('x')] },
+    });
+    expect(
+      gemini.bodyForModel?.('count_tokens', { contents: [text('x')] }, 'gemini-2.5-flash'),
+    ).toBeUndefined();
+  });
 });

@@ -85,6 +85,21 @@ describe('Gemini embeddings and models in the simulator', () => {
     expect((refused as ApiError).status).toBe(429);
   });
 
+  it('counts a whole generateContentRequest as it counts contents', async () => {
+    const { sim } = await start();
+    const contents = [{ role: 'user', parts: [{ text: 'a'.repeat(80) }] }];
+    const count = (body: unknown) =>
+      fetch(`${sim.url}/v1beta/models/gemini-2.5-flash:countTokens`, {
+        method: 'POST',
+        headers: { 'x-goog-api-key': 'AIza-test', 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      }).then((r) => r.json() as Promise<{ totalTokens: number }>);
+    const plain = await count({ contents });
+    const whole = await count({ generateContentRequest: { model: 'models/gemini-2.5-flash', contents } });
+    expect(plain.totalTokens).toBe(20);
+    expect(whole.totalTokens).toBe(20);
+  });
+
   it('lists models and gets one, 404 for a model it does not know', async () => {
     const { client } = await start();
     const names: string[] = [];

@@ -23,7 +23,8 @@ import { type EstimateTuning, maxTokenizedChars, outputDefaults } from '../optio
 import { field, isRecord } from '../parse/json-shape.js';
 import { classifyInStream } from '../stream/in-stream-error.js';
 import { geminiAuth, geminiPath } from '../upstream-url.js';
-import { batchForModel, estimateGeminiEmbedding, usageFromGeminiEmbedding } from './embed.js';
+import { geminiBodyForModel } from './body-model.js';
+import { estimateGeminiEmbedding, usageFromGeminiEmbedding } from './embed.js';
 import { geminiModelFromPath, isCompatEndpoint, matchGeminiPath } from './endpoints.js';
 import { classifyGeminiError } from './errors.js';
 import { estimateGeminiRequest } from './estimate.js';
@@ -98,11 +99,7 @@ export function createGeminiAdapter(options: GeminiAdapterOptions = {}): Provide
     ),
     requestStreamUsage: guarded(withStreamUsage, () => undefined),
     stripAddedStreamUsage: () => new UsageChunkFilter(),
-    bodyForModel: guarded(
-      (endpoint: Endpoint, body: Record<string, unknown>, model: string) =>
-        endpoint === 'batch_embed_contents' ? batchForModel(body, model) : undefined,
-      () => undefined,
-    ),
+    bodyForModel: guarded(geminiBodyForModel, () => undefined),
     upstreamPath: geminiPath,
     authHeaders: geminiAuth,
   } satisfies ProviderAdapter);

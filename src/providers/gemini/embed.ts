@@ -1,8 +1,8 @@
 /**
  * Gemini's embedding calls: `:embedContent` takes one `content` (with an
  * optional `title`), `:batchEmbedContents` a list `requests[]` of the same,
- * each naming its model again as `models/{m}` (the @google/genai SDK sends
- * every `models.embedContent` as a batch). Input is the character estimate
+ * each naming its model again as `models/{m}` (body-model.ts; the
+ * @google/genai SDK sends every `models.embedContent` as a batch). Input is the character estimate
  * of the text parts (Gemini's tokenizer is a network call); nothing is
  * generated, so no output is reserved. One HTTP call is one request, as
  * for OpenAI's embeddings with a list input.
@@ -15,7 +15,7 @@ import { costOf } from '../../core/cost.js';
 import type { ProviderUsage, RequestEstimate } from '../adapter.js';
 import { PromptTally } from '../estimate/prompt-tally.js';
 import { charCounter } from '../estimate/text-counter.js';
-import { arrayField, field, isRecord, recordField, stringField } from '../parse/json-shape.js';
+import { arrayField, field, recordField, stringField } from '../parse/json-shape.js';
 import { tallyContent } from './estimate.js';
 import { geminiUsage } from './usage.js';
 
@@ -37,24 +37,4 @@ export function estimateGeminiEmbedding(
 
 export function usageFromGeminiEmbedding(body: unknown): ProviderUsage | undefined {
   return geminiUsage(recordField(body, 'usageMetadata'));
-}
-
-/**
- * A batch names its model once per request (`models/{m}`), and Gemini
- * refuses a batch whose requests name another model than its path: the
- * deployment's model goes in each, as it goes in the path. Undefined when
- * nothing changes.
- */
-export function batchForModel(
-  body: Record<string, unknown>,
-  model: string,
-): Record<string, unknown> | undefined {
-  const requests = arrayField(body, 'requests');
-  if (!requests) return undefined;
-  const name = `models/${model}`;
-  if (requests.every((r) => !isRecord(r) || r.model === undefined || r.model === name)) return undefined;
-  return {
-    ...body,
-    requests: requests.map((r) => (isRecord(r) && r.model !== undefined ? { ...r, model: name } : r)),
-  };
 }

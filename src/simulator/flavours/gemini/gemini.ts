@@ -174,7 +174,10 @@ export function geminiFlavour(config: SimulatorConfig): FlavourModule {
       if (!isObject(body)) return geminiInvalid('Invalid JSON payload received. Expected an object.');
       if (ctx.endpoint === 'gemini_embed' || ctx.endpoint === 'gemini_batch_embed')
         return parseEmbed(body, model, ctx.endpoint === 'gemini_batch_embed');
-      return parseGenerate(body, model, ctx.endpoint === 'gemini_count_tokens', ctx.pathStream, ctx.sse);
+      const counting = ctx.endpoint === 'gemini_count_tokens';
+      // countTokens also takes a whole request, `{generateContentRequest: {model, contents, …}}`.
+      const counted = counting && isObject(body.generateContentRequest) ? body.generateContentRequest : body;
+      return parseGenerate(counted, model, counting, ctx.pathStream, ctx.sse);
     },
     ids(ordinal, now) {
       const seed = (config.seed >>> 0).toString(16).padStart(8, '0');
