@@ -1,6 +1,5 @@
-// Gemini through governor.fetch. @google/genai takes no custom fetch, so the library face cannot sit under
-// it: either point the SDK at `sluice serve` (httpOptions: { baseUrl }), or make Gemini's REST calls
-// yourself with governor.fetch, as here. Offline against the built-in simulator:
+// Gemini through governor.fetch, as Gemini's REST calls. @google/genai 2.x can also sit on it:
+// new GoogleGenAI({ apiKey, httpOptions: { fetch: governor.fetch } }). Offline against the built-in simulator:
 //   node examples/library/gemini.mjs
 import assert from 'node:assert/strict';
 import { createGovernor } from 'sluice';

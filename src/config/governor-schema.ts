@@ -230,7 +230,7 @@ export const tierSchema = z
     max_wait_ms: nonNegative.optional(),
     /** Fair-share weight inside a priority class. */
     weight: positive.optional(),
-    /** Anthropic count_tokens calls per minute, a budget of their own (default: the tier's `rpm`). */
+    /** Token counts (Anthropic count_tokens, Gemini countTokens) per minute, a budget of their own (default: the tier's `rpm`). */
     count_tokens_rpm: positive.optional(),
   })
   .superRefine(checkWindows);

@@ -3,6 +3,9 @@
  * works offline on a fresh machine. Upstream is the embedded simulator (with
  * real-looking latency and limits) unless a provider key is in the
  * environment, in which case that provider is used for its model group.
+ * Four groups, one per API a client may speak and one for embeddings:
+ * `gpt-4o-mini` (OpenAI), `claude-haiku` (Anthropic), `gemini-2.5-flash`
+ * (Gemini's native API) and `text-embedding-3-small` (OpenAI embeddings).
  * Prints where to look and what to paste.
  */
 import type { AddressInfo } from 'node:net';
@@ -39,8 +42,14 @@ export const DEMO_ADMIN_KEY = 'sluice-demo-admin-key';
 
 const SIM_OPENAI_KEY = 'sk-sim-openai';
 const SIM_ANTHROPIC_KEY = 'sk-sim-anthropic';
+const SIM_GEMINI_KEY = 'AIza-sim-gemini';
 const SIM_OPENAI_MODEL = 'gpt-4o-mini';
 const SIM_ANTHROPIC_MODEL = 'claude-3-5-haiku-latest';
+const GEMINI_MODEL = 'gemini-2.5-flash';
+const EMBEDDING_MODEL = 'text-embedding-3-small';
+// The simulator's limits and the deployments' are the same: the demo's upstream is as the config says.
+const SIM_GEMINI_LIMITS = { rpm: 60, tpm: 100_000 };
+const SIM_EMBEDDING_LIMITS = { rpm: 300, tpm: 200_000 };
 
 export interface DemoOptions {
   host?: string;
@@ -63,8 +72,9 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   const host = options.host ?? '127.0.0.1';
   const openaiKey = env.OPENAI_API_KEY || undefined;
   const anthropicKey = env.ANTHROPIC_API_KEY || undefined;
+  const geminiKey = env.GEMINI_API_KEY || undefined;
   const simulator =
-    openaiKey && anthropicKey
+    openaiKey && anthropicKey && geminiKey
       ? undefined
       : await startSimulator({
           host: '127.0.0.1',
@@ -73,7 +83,13 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
           // Enough latency to watch a stream arrive, and limits a few terminals can hit.
           latency: { ttft_ms: 120, per_token_ms: 12, jitter: 0.2 },
           keys: {
-            [SIM_OPENAI_KEY]: { models: { [SIM_OPENAI_MODEL]: { rpm: 120, tpm: 40_000 } } },
+            [SIM_OPENAI_KEY]: {
+              models: {
+                [SIM_OPENAI_MODEL]: { rpm: 120, tpm: 40_000 },
+                [EMBEDDING_MODEL]: SIM_EMBEDDING_LIMITS,
+              },
+            },
+            [SIM_GEMINI_KEY]: { models: { [GEMINI_MODEL]: SIM_GEMINI_LIMITS } },
             [SIM_ANTHROPIC_KEY]: {
               models: { [SIM_ANTHROPIC_MODEL]: { rpm: 60, itpm: 20_000, otpm: 8_000 } },
             },
@@ -127,6 +143,48 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
               },
         ],
       },
+      [GEMINI_MODEL]: {
+        deployments: [
+          geminiKey
+            ? {
+                id: 'gemini',
+                provider: 'gemini',
+                base_url: 'https://generativelanguage.googleapis.com',
+                api_key: geminiKey,
+                model: GEMINI_MODEL,
+                limits: { rpm: 10, tpm: 250_000, rpd: 250 },
+              }
+            : {
+                id: 'simulated-gemini',
+                provider: 'gemini',
+                base_url: sim,
+                api_key: SIM_GEMINI_KEY,
+                model: GEMINI_MODEL,
+                limits: SIM_GEMINI_LIMITS,
+              },
+        ],
+      },
+      [EMBEDDING_MODEL]: {
+        deployments: [
+          openaiKey
+            ? {
+                id: 'openai-embeddings',
+                provider: 'openai',
+                base_url: 'https://api.openai.com/v1',
+                api_key: openaiKey,
+                model: EMBEDDING_MODEL,
+                limits: { rpm: 3_000, tpm: 1_000_000 },
+              }
+            : {
+                id: 'simulated-embeddings',
+                provider: 'openai',
+                base_url: `${sim}/v1`,
+                api_key: SIM_OPENAI_KEY,
+                model: EMBEDDING_MODEL,
+                limits: SIM_EMBEDDING_LIMITS,
+              },
+        ],
+      },
     },
     tiers: {
       free: { rpm: 5, tpm: 5_000, priority: 'low', max_wait_ms: 2_000 },
@@ -149,6 +207,12 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     anthropicKey
       ? 'claude-haiku → api.anthropic.com (ANTHROPIC_API_KEY is set)'
       : `claude-haiku → simulator ${sim}`,
+    geminiKey
+      ? `${GEMINI_MODEL} → generativelanguage.googleapis.com (GEMINI_API_KEY is set)`
+      : `${GEMINI_MODEL} → simulator ${sim}`,
+    openaiKey
+      ? `${EMBEDDING_MODEL} → api.openai.com (OPENAI_API_KEY is set)`
+      : `${EMBEDDING_MODEL} → simulator ${sim}`,
   ];
   return {
     gateway,
@@ -168,12 +232,14 @@ function instructions(url: string, metricsUrl: string | undefined, upstream: str
     `Sluice gateway (demo config) listening on ${url}`,
     `  OpenAI API      ${url}/v1   (chat/completions, responses, completions, embeddings, models)`,
     `  Anthropic API   ${url}      (/v1/messages, /v1/messages/count_tokens)`,
+    `  Gemini API      ${url}      (/v1beta/models/{model}:generateContent, :streamGenerateContent,`,
+    `                  ${' '.repeat(url.length)}       :countTokens, :embedContent, :batchEmbedContents; GET /v1beta/models)`,
     `  dashboard       ${url}/dashboard   (admin key: ${DEMO_ADMIN_KEY})`,
     `  health          ${url}/healthz   ready ${url}/readyz`,
     `  metrics         ${metricsUrl ?? 'off'}   (its own listener, loopback only)`,
     ...upstream.map((u, i) => `${i === 0 ? '  upstream        ' : '                  '}${u}`),
     '',
-    'Demo tenants (send the key as "Authorization: Bearer <key>" or "x-api-key: <key>"):',
+    'Demo tenants (send the key as "Authorization: Bearer <key>", "x-api-key: <key>" or "x-goog-api-key: <key>"):',
     ...DEMO_TENANTS.map((t) => `  ${t.key.padEnd(20)} ${t.tier.padEnd(11)} ${t.about}`),
     '',
     'Try it with curl:',
@@ -192,6 +258,22 @@ function instructions(url: string, metricsUrl: string | undefined, upstream: str
     `    messages: [{ role: "user", content: "Hello" }],`,
     '  });',
     '  console.log(reply.choices[0].message.content);',
+    `  '`,
+    '',
+    'Gemini, with the @google/genai SDK (installed here too):',
+    `  node --input-type=module -e '`,
+    `  import { GoogleGenAI } from "@google/genai";`,
+    `  const ai = new GoogleGenAI({ apiKey: "${pro}", httpOptions: { baseUrl: "${url}" } });`,
+    `  const reply = await ai.models.generateContent({ model: "${GEMINI_MODEL}", contents: "Hello" });`,
+    '  console.log(reply.text);',
+    `  '`,
+    '',
+    'Embeddings, with the openai SDK:',
+    `  node --input-type=module -e '`,
+    `  import OpenAI from "openai";`,
+    `  const client = new OpenAI({ baseURL: "${url}/v1", apiKey: "${pro}" });`,
+    `  const reply = await client.embeddings.create({ model: "${EMBEDDING_MODEL}", input: "Hello" });`,
+    '  console.log(reply.data[0].embedding.length, "dimensions,", reply.usage.prompt_tokens, "tokens");',
     `  '`,
     '',
     'Flood it as sk-demo-free to see 429s with Retry-After and x-ratelimit-* headers; Ctrl-C stops.',

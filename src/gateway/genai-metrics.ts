@@ -33,6 +33,8 @@ const OPERATION: Readonly<Record<Endpoint, string>> = Object.freeze({
   embeddings: 'embeddings',
   generate_content: 'generate_content',
   stream_generate_content: 'generate_content',
+  embed_content: 'embeddings',
+  batch_embed_contents: 'embeddings',
   count_tokens: 'count_tokens',
   models: 'models',
   scheduled: 'scheduled',

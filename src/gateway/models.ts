@@ -68,7 +68,7 @@ function handleModel(ctx: GatewayContext, req: IncomingMessage, res: ServerRespo
 }
 
 /** The groups the request's tenant may call on this API, or undefined after answering 401. */
-function namesFor(
+export function namesFor(
   ctx: GatewayContext,
   req: IncomingMessage,
   res: ServerResponse,

@@ -7,9 +7,15 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApiFamily } from '../providers/api-family.js';
-import { parseGeminiNativePath } from '../providers/gemini/endpoints.js';
+import {
+  type GeminiNativeEndpoint,
+  type GeminiVerb,
+  NATIVE_VERB,
+  parseGeminiNativePath,
+} from '../providers/gemini/endpoints.js';
 import { refusal } from '../runtime/refusal.js';
 import type { GatewayContext } from './context.js';
+import { geminiModelRoute, handleGeminiModels } from './gemini-models.js';
 import { handleModels, modelRoute } from './models.js';
 import { handleProxy, type ProxyRoute } from './proxy.js';
 import { sendJson, writeRefusal } from './respond.js';
@@ -83,31 +89,31 @@ export function familyOfRequest(req: IncomingMessage): ApiFamily {
   return familyOfUrl(q < 0 ? url : url.slice(0, q), req.headers['anthropic-version'] !== undefined);
 }
 
-/** Gemini's native API: `POST /v1beta/models/{model}:generateContent` and `:streamGenerateContent`. */
-const GEMINI_ROUTES: Readonly<Record<'generate_content' | 'stream_generate_content', ProxyRoute>> =
-  Object.freeze({
-    generate_content: {
-      path: '/v1beta/models/{model}:generateContent',
-      family: 'gemini',
-      endpoint: 'generate_content',
-    },
-    stream_generate_content: {
-      path: '/v1beta/models/{model}:streamGenerateContent',
-      family: 'gemini',
-      endpoint: 'stream_generate_content',
-    },
-  });
+/** Gemini's native API: `POST /v1beta/models/{model}:{verb}`, one route per verb. */
+const GEMINI_ROUTES: Readonly<Record<GeminiNativeEndpoint, ProxyRoute>> = Object.freeze({
+  generate_content: geminiProxyRoute('generateContent', 'generate_content'),
+  stream_generate_content: geminiProxyRoute('streamGenerateContent', 'stream_generate_content'),
+  count_tokens: geminiProxyRoute('countTokens', 'count_tokens'),
+  embed_content: geminiProxyRoute('embedContent', 'embed_content'),
+  batch_embed_contents: geminiProxyRoute('batchEmbedContents', 'batch_embed_contents'),
+});
+
+function geminiProxyRoute(verb: GeminiVerb, endpoint: GeminiNativeEndpoint): ProxyRoute {
+  return Object.freeze({ path: `/v1beta/models/{model}:${verb}`, family: 'gemini', endpoint });
+}
 
 /**
  * Gemini's native paths carry the model, so only their one exact form is
  * served: `/v1beta/models/{model}:{verb}` (or `/v1/`), one model segment of
  * safe characters. A path that names a native verb in any other form (dot
  * segments, encoded slashes, a second segment) is a 400 in Gemini's
- * envelope and goes nowhere; anything else under these prefixes is left to
+ * envelope and goes nowhere; `GET /v1beta/models/{model}` is the model
+ * itself (gemini-models.ts); anything else under these prefixes is left to
  * `notFound`.
  */
 function geminiRoute(method: string, pathname: string): RouteHandler | undefined {
   if (!pathname.startsWith('/v1beta/models/') && !pathname.startsWith('/v1/models/')) return undefined;
+  if (method === 'GET') return geminiModelRoute(pathname);
   if (method !== 'POST') return undefined;
   const native = parseGeminiNativePath(pathname);
   if (native) {
@@ -117,16 +123,13 @@ function geminiRoute(method: string, pathname: string): RouteHandler | undefined
   return NATIVE_VERB.test(pathname) ? badGeminiPath : undefined;
 }
 
-/** A native verb anywhere in the path, the colon plain or encoded. */
-const NATIVE_VERB = /(?::|%3a)(?:generateContent|streamGenerateContent)(?:$|\/)/i;
-
 const badGeminiPath: RouteHandler = (ctx, req, res) =>
   writeRefusal(
     res,
     'gemini',
     refusal(
       'invalid_path',
-      "Invalid model path: use /v1beta/models/{model}:generateContent (or :streamGenerateContent) with one model name of letters, digits, '.', '_' and '-'.",
+      "Invalid model path: use /v1beta/models/{model}:{method} (generateContent, streamGenerateContent, countTokens, embedContent or batchEmbedContents) with one model name of letters, digits, '.', '_' and '-'.",
     ),
     { ctx, method: req.method ?? 'POST', path: GEMINI_PATH_FOR_LOG },
   );
@@ -146,6 +149,7 @@ export function defaultRouter(): Router {
   }
   router.otherwise((method, pathname) => modelRoute(method, pathname) ?? geminiRoute(method, pathname));
   router.add('GET', '/v1/models', handleModels);
+  router.add('GET', '/v1beta/models', handleGeminiModels);
   router.add('GET', '/healthz', (_ctx, _req, res) => sendJson(res, 200, { status: 'ok' }));
   router.add('GET', '/readyz', handleReady);
   return router;

@@ -23,9 +23,11 @@ export type Endpoint =
   | 'embeddings' // OpenAI POST /v1/embeddings
   | 'models' // GET /v1/models (not rate-limited by Sluice)
   | 'messages' // Anthropic POST /v1/messages
-  | 'count_tokens' // Anthropic POST /v1/messages/count_tokens (own RPM at the provider)
+  | 'count_tokens' // Anthropic POST /v1/messages/count_tokens, Gemini POST …/{m}:countTokens (own RPM at the provider)
   | 'generate_content' // Gemini POST /v1beta/models/{m}:generateContent
   | 'stream_generate_content' // Gemini POST /v1beta/models/{m}:streamGenerateContent
+  | 'embed_content' // Gemini POST /v1beta/models/{m}:embedContent
+  | 'batch_embed_contents' // Gemini POST /v1beta/models/{m}:batchEmbedContents
   | 'scheduled'; // a call the caller runs itself (`governor.schedule(meta, fn)`): no HTTP of Sluice's
 
 /** Case-insensitive header access; `Headers` (fetch/undici) satisfies it. */
@@ -288,6 +290,16 @@ export interface ProviderAdapter {
   requestStreamUsage?(endpoint: Endpoint, body: Record<string, unknown>): Record<string, unknown> | undefined;
   /** A rewriter that removes the usage chunk `requestStreamUsage` asked for. */
   stripAddedStreamUsage?(): StreamRewriter;
+  /**
+   * Where a body names the model besides the body's `model` (Gemini's
+   * batch embeddings name it once per request): a body naming the
+   * deployment's `model` there, or undefined when nothing changes.
+   */
+  bodyForModel?(
+    endpoint: Endpoint,
+    body: Record<string, unknown>,
+    model: string,
+  ): Record<string, unknown> | undefined;
   /** The path (after the deployment's base URL) a call goes to. */
   upstreamPath(input: UpstreamPathInput): string;
   /** The headers that carry a deployment's own key. */

@@ -15,7 +15,7 @@ import { matchAnthropicPath } from './anthropic/endpoints.js';
 import { ANTHROPIC_FORWARDING } from './anthropic/forwarding.js';
 import { anthropicErrorPayload } from './anthropic/payload.js';
 import type { ForwardingRules } from './forwarding.js';
-import { geminiModelFromPath, matchGeminiPath } from './gemini/endpoints.js';
+import { geminiModelFromPath, isNativeEndpoint, matchGeminiPath, NATIVE_VERB } from './gemini/endpoints.js';
 import { GEMINI_FORWARDING } from './gemini/forwarding.js';
 import { geminiErrorPayload } from './gemini/payload.js';
 import { cleanPath, matchOpenAIPath } from './openai/endpoints.js';
@@ -103,7 +103,7 @@ const GEMINI: ApiFamilyTable = Object.freeze({
   title: 'Gemini',
   endpointOf: (method: string, pathname: string) => {
     const endpoint = matchGeminiPath(method, pathname);
-    return endpoint === 'generate_content' || endpoint === 'stream_generate_content' ? endpoint : undefined;
+    return isNativeEndpoint(endpoint) ? endpoint : undefined;
   },
   modelOf: (pathname: string) => geminiModelFromPath(pathname),
   errorPayload: (kind: RefusalKind, message: string, status?: number) =>
@@ -126,13 +126,14 @@ export function apiFamily(family: ApiFamily): ApiFamilyTable {
 }
 
 /**
- * The family of a request path: Gemini's native verbs, Anthropic's
+ * The family of a request path: Gemini's native verbs (`:generateContent`,
+ * `:countTokens`, `:embedContent`…), Anthropic's
  * `/messages`, otherwise OpenAI's (whose suffix rules also cover Azure's and
  * the compatible servers' paths).
  */
 export function familyOfPath(pathname: string): ApiFamily {
   const path = cleanPath(pathname);
-  if (/(?::|%3a)(?:stream)?generatecontent$/i.test(path)) return 'gemini';
+  if (NATIVE_VERB.test(path)) return 'gemini';
   if (path.endsWith('/messages') || path.endsWith('/messages/count_tokens')) return 'anthropic';
   return 'openai';
 }

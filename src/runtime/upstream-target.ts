@@ -47,6 +47,8 @@ export function upstreamTarget(deployment: Deployment, call: CallShape): Upstrea
     if (call.family !== 'gemini' && typeof call.body.model === 'string' && call.body.model !== config.model) {
       changed = { ...call.body, model: config.model };
     }
+    const named = adapter.bodyForModel?.(call.endpoint, changed ?? call.body, config.model);
+    if (named) changed = named;
     if (config.serviceTier !== undefined) {
       // The deployment's buckets are its tier's: ask for that tier, unless the caller chose one.
       const tiered = withServiceTier(changed ?? call.body, {

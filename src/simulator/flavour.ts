@@ -24,7 +24,9 @@ export type Endpoint =
   | 'messages'
   | 'count_tokens'
   | 'generate'
-  | 'gemini_count_tokens';
+  | 'gemini_count_tokens'
+  | 'gemini_embed'
+  | 'gemini_batch_embed';
 
 export type Headers = Record<string, string>;
 

@@ -14,7 +14,15 @@ import type { RequestTarget } from './http-io.js';
 export type Flavours = Readonly<Record<Flavour, FlavourModule>>;
 
 const GEMINI_PATH =
-  /^\/(?:v1beta|v1)\/models\/([^/:]+)(?::(generateContent|streamGenerateContent|countTokens))?$/;
+  /^\/(?:v1beta|v1)\/models\/([^/:]+)(?::(generateContent|streamGenerateContent|countTokens|embedContent|batchEmbedContents))?$/;
+
+const GEMINI_ENDPOINT: Readonly<Record<string, Route['endpoint']>> = Object.freeze({
+  generateContent: 'generate',
+  streamGenerateContent: 'generate',
+  countTokens: 'gemini_count_tokens',
+  embedContent: 'gemini_embed',
+  batchEmbedContents: 'gemini_batch_embed',
+});
 
 const AZURE_PREFIX = '/openai/v1/';
 
@@ -52,7 +60,7 @@ export function routeOf(
       const method = gemini[2];
       return {
         flavour: flavours.gemini,
-        endpoint: method === 'countTokens' ? 'gemini_count_tokens' : 'generate',
+        endpoint: GEMINI_ENDPOINT[method] ?? 'generate',
         pathModel: decodeURIComponent(gemini[1] as string),
         pathStream: method === 'streamGenerateContent',
         sse: url.searchParams.get('alt') === 'sse',
@@ -65,6 +73,7 @@ export function routeOf(
       const anthropic = headers['anthropic-version'] !== undefined || headers['x-api-key'] !== undefined;
       return plain(anthropic ? 'anthropic' : 'openai', 'models');
     }
+    if (path === '/v1beta/models') return plain('gemini', 'models');
     const gemini = GEMINI_PATH.exec(path);
     if (gemini && !gemini[2] && path.startsWith('/v1beta/')) {
       return plain('gemini', 'models', decodeURIComponent(gemini[1] as string));

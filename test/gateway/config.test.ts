@@ -42,6 +42,7 @@ describe('validation', () => {
       OPENAI_API_KEY: 'sk-openai',
       OPENAI_API_KEY_2: 'sk-openai-2',
       ANTHROPIC_API_KEY: 'sk-ant',
+      GEMINI_API_KEY: 'AIza-gemini',
       ACME_KEY: 'sk-acme-key-1',
       GLOBEX_KEY: 'sk-globex-key-1',
       SLUICE_ADMIN_KEY: 'admin-key-0123456789',
@@ -51,6 +52,13 @@ describe('validation', () => {
     // `key: ${ACME_KEY}` inside a flow mapping is not plain YAML; the loader accepts it anyway.
     expect(config.tenants[0]).toEqual({ id: 'acme', key: 'sk-acme-key-1', tier: 'pro' });
     expect(config.model_groups['gpt-4o-mini']?.deployments[0]?.api_key).toBe('sk-openai');
+    expect(config.model_groups['gemini-2.5-flash']?.deployments[0]).toMatchObject({
+      provider: 'gemini',
+      api_key: 'AIza-gemini',
+    });
+    expect(config.model_groups['text-embedding-3-small']?.deployments[0]?.model).toBe(
+      'text-embedding-3-small',
+    );
     expect(config.tiers.free).toMatchObject({ rpm: 5, tpm: 5000, priority: 'low', max_wait_ms: 2000 });
     expect(config.server.max_body_bytes).toBe(10 * 1024 * 1024);
     expect(config.alerts).toMatchObject({ warn: 0.8, act: 0.9 });

@@ -52,6 +52,25 @@ describe('Gemini paths through the gateway', () => {
     ]);
   });
 
+  it('builds countTokens and embedding paths from the deployment model too, and names it in each batch request', async () => {
+    for (const verb of ['countTokens', 'embedContent', 'batchEmbedContents']) {
+      upstream.received.length = 0;
+      const reply = await rawRequest(rig.gateway.url, {
+        path: `/v1beta/models/${GROUP}%3A${verb}`,
+        headers: { 'x-goog-api-key': KEYS.pro },
+        body: JSON.stringify({
+          contents: [{ parts: [{ text: 'Hello' }] }],
+          content: { parts: [{ text: 'Hello' }] },
+          requests: [{ model: `models/${GROUP}`, content: { parts: [{ text: 'Hello' }] } }],
+        }),
+      });
+      expect(reply.status, verb).toBe(200);
+      expect(upstream.received.map((r) => r.url)).toEqual([`/v1beta/models/gemini-2.5-flash:${verb}`]);
+    }
+    const sent = JSON.parse(upstream.received[0]?.body ?? '{}') as { requests: { model: string }[] };
+    expect(sent.requests.map((r) => r.model)).toEqual(['models/gemini-2.5-flash']);
+  });
+
   it('answers dot segments, encoded slashes and other path tricks in Gemini’s envelope and forwards none of them', async () => {
     upstream.received.length = 0;
     const tricks = [
@@ -71,6 +90,10 @@ describe('Gemini paths through the gateway', () => {
       `/v1beta/models/${GROUP}/${GROUP}:generateContent`,
       `/v1beta/models/${GROUP}:generateContent/..`,
       `/v1beta/models/${GROUP}:generateContent/`,
+      // the same for the other verbs
+      `/v1beta/models/../tunedModels/${GROUP}:countTokens`,
+      `/v1beta/models/x%2f..%2f${GROUP}:embedContent`,
+      `/v1beta/models/${GROUP}/${GROUP}:batchEmbedContents`,
     ];
     for (const path of tricks) {
       const reply = await post(path);

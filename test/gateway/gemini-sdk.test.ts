@@ -102,7 +102,7 @@ describe('Gemini native API through the gateway', () => {
   });
 
   it('answers a Gemini path it does not serve in Gemini’s envelope', async () => {
-    const response = await fetch(`${rig.gateway.url}/v1beta/models/${GROUP}:embedContent`, {
+    const response = await fetch(`${rig.gateway.url}/v1beta/models/${GROUP}:predict`, {
       method: 'POST',
       headers: { 'x-goog-api-key': KEYS.pro, 'content-type': 'application/json' },
       body: '{}',

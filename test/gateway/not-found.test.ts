@@ -21,7 +21,7 @@ describe('unrouted requests', () => {
     ['GET', '/v1/models/gemini-2.5-flash%3AgenerateContent'],
     ['DELETE', '/v1/tunedModels/my-model:generateContent'],
     ['GET', '/v1beta/models/gemini-2.5-flash:generateContent'],
-    ['POST', '/v1beta/models/gemini-2.5-flash:embedContent'],
+    ['POST', '/v1beta/models/gemini-2.5-flash:predict'],
     ['GET', '/v1beta/cachedContents'],
     // A native verb after more than one segment: POST gets the 400 invalid_path in Gemini's envelope, so do others.
     ['GET', '/v1/models/tunedModels/my-model:generateContent'],

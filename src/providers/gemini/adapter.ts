@@ -1,6 +1,8 @@
 /**
  * Google Gemini API (PROVIDERS.md §4): native `generateContent` /
- * `streamGenerateContent`, and the OpenAI-compatible paths under
+ * `streamGenerateContent`, `countTokens` (free upstream, its own per-minute
+ * limit), `embedContent` and `batchEmbedContents` (embed.ts), and the
+ * OpenAI-compatible paths under
  * `/v1beta/openai/`, which behave like the OpenAI adapter except that errors
  * are Google's (classified by `classifyGeminiError`) and tokens are
  * estimated from characters. Gemini sends no rate-limit headers, so
@@ -21,6 +23,8 @@ import { type EstimateTuning, maxTokenizedChars, outputDefaults } from '../optio
 import { field, isRecord } from '../parse/json-shape.js';
 import { classifyInStream } from '../stream/in-stream-error.js';
 import { geminiAuth, geminiPath } from '../upstream-url.js';
+import { geminiBodyForModel } from './body-model.js';
+import { estimateGeminiEmbedding, usageFromGeminiEmbedding } from './embed.js';
 import { geminiModelFromPath, isCompatEndpoint, matchGeminiPath } from './endpoints.js';
 import { classifyGeminiError } from './errors.js';
 import { estimateGeminiRequest } from './estimate.js';
@@ -45,10 +49,14 @@ export function createGeminiAdapter(options: GeminiAdapterOptions = {}): Provide
     body: unknown,
     pathname: string,
     estimateOptions?: EstimateOptions,
-  ) =>
-    isCompatEndpoint(endpoint)
-      ? estimateOpenAIRequest(endpoint, body, undefined, compatConfig, estimateOptions)
-      : estimateGeminiRequest(endpoint, body, geminiModelFromPath(pathname), nativeConfig, estimateOptions);
+  ) => {
+    if (isCompatEndpoint(endpoint))
+      return estimateOpenAIRequest(endpoint, body, undefined, compatConfig, estimateOptions);
+    const model = geminiModelFromPath(pathname);
+    return endpoint === 'embed_content' || endpoint === 'batch_embed_contents'
+      ? estimateGeminiEmbedding(endpoint, body, model)
+      : estimateGeminiRequest(endpoint, body, model, nativeConfig, estimateOptions);
+  };
 
   const errorPayload = (kind: RefusalKind, message: string, endpoint?: Endpoint, status?: number) =>
     endpoint !== undefined && isCompatEndpoint(endpoint)
@@ -65,8 +73,13 @@ export function createGeminiAdapter(options: GeminiAdapterOptions = {}): Provide
       cost: costOf(0, 0),
     })),
     usageFromBody: guarded(
-      (endpoint: Endpoint, body: unknown) =>
-        isCompatEndpoint(endpoint) ? usageFromOpenAIBody(endpoint, body) : usageFromGeminiBody(body),
+      (endpoint: Endpoint, body: unknown) => {
+        if (isCompatEndpoint(endpoint)) return usageFromOpenAIBody(endpoint, body);
+        if (endpoint === 'embed_content' || endpoint === 'batch_embed_contents')
+          return usageFromGeminiEmbedding(body);
+        // A count holds no usage: `totalTokens` is what the caller asked about, not what was spent.
+        return endpoint === 'count_tokens' ? undefined : usageFromGeminiBody(body);
+      },
       () => undefined,
     ),
     bodyError: guarded(
@@ -86,6 +99,7 @@ export function createGeminiAdapter(options: GeminiAdapterOptions = {}): Provide
     ),
     requestStreamUsage: guarded(withStreamUsage, () => undefined),
     stripAddedStreamUsage: () => new UsageChunkFilter(),
+    bodyForModel: guarded(geminiBodyForModel, () => undefined),
     upstreamPath: geminiPath,
     authHeaders: geminiAuth,
   } satisfies ProviderAdapter);

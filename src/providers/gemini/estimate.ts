@@ -43,7 +43,7 @@ export function estimateGeminiRequest(
 }
 
 /** One `Content`: `{ role, parts: [...] }`. */
-function tallyContent(content: unknown, tally: PromptTally): void {
+export function tallyContent(content: unknown, tally: PromptTally): void {
   const parts = arrayField(content, 'parts');
   if (!parts) return;
   for (const part of parts) {

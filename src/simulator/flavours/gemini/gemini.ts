@@ -1,16 +1,20 @@
 /**
  * The Gemini flavour: `x-goog-api-key` header or `?key=`,
  * `POST /v1beta/models/{model}:generateContent`, `:streamGenerateContent`
- * (SSE with `alt=sse`, else a streamed JSON array) and `:countTokens`.
+ * (SSE with `alt=sse`, else a streamed JSON array), `:countTokens`,
+ * `:embedContent` and `:batchEmbedContents` (gemini-embed.ts), and the
+ * model list (gemini-models.ts).
  * TPM counts input tokens only (PROVIDERS.md §4.1); no rate-limit headers.
  */
 import type { SimulatorConfig } from '../../config.js';
 import type { Answer } from '../../content.js';
 import type { Call, CallIds, FlavourModule, Reply, StreamFrames, UsageReport } from '../../flavour.js';
-import { jsonReply, NO_CACHE } from '../../flavour.js';
+import { NO_CACHE } from '../../flavour.js';
 import { charTokens } from '../../tokens.js';
 import { decideTool } from '../../tool-calls.js';
 import { arr, count, isObject, type JsonObject, str, textOf } from '../json.js';
+import { parseEmbed } from './gemini-embed.js';
+import { geminiModelsReply } from './gemini-models.js';
 import { functionPartChars, geminiUnknownTool, generateToolOffer } from './gemini-tools.js';
 import {
   GEMINI_JSON,
@@ -191,18 +195,15 @@ export function geminiFlavour(config: SimulatorConfig): FlavourModule {
       return url.searchParams.get('key') || undefined;
     },
     parse(body, ctx) {
+      if (ctx.endpoint === 'models') return geminiModelsReply(config, ctx.pathModel);
       const model = ctx.pathModel ?? '';
-      if (ctx.endpoint === 'models') {
-        return jsonReply(
-          200,
-          { name: `models/${model}`, displayName: model, supportedGenerationMethods: ['generateContent'] },
-          {
-            'content-type': GEMINI_JSON,
-          },
-        );
-      }
       if (!isObject(body)) return geminiInvalid('Invalid JSON payload received. Expected an object.');
-      return parseGenerate(body, model, ctx.endpoint === 'gemini_count_tokens', ctx.pathStream, ctx.sse);
+      if (ctx.endpoint === 'gemini_embed' || ctx.endpoint === 'gemini_batch_embed')
+        return parseEmbed(body, model, ctx.endpoint === 'gemini_batch_embed');
+      const counting = ctx.endpoint === 'gemini_count_tokens';
+      // countTokens also takes a whole request, `{generateContentRequest: {model, contents, …}}`.
+      const counted = counting && isObject(body.generateContentRequest) ? body.generateContentRequest : body;
+      return parseGenerate(counted, model, counting, ctx.pathStream, ctx.sse);
     },
     ids(ordinal, now) {
       const seed = (config.seed >>> 0).toString(16).padStart(8, '0');
