@@ -229,11 +229,9 @@ export function parseResponses(body: JsonObject, config: SimulatorConfig, header
 }
 
 function responsesStream(shape: ResponseShape, ids: CallIds): StreamFrames {
-  let sequence = 0;
   let text = '';
   const itemId = `msg_${ids.requestId.slice(4)}`;
-  const event = (type: string, fields: Record<string, unknown>) =>
-    `event: ${type}\ndata: ${JSON.stringify({ type, ...fields, sequence_number: sequence++ })}\n\n`;
+  const event = sequencedEvents();
   const delta = (piece: string) =>
     event('response.output_text.delta', {
       item_id: itemId,
@@ -283,28 +281,19 @@ function responsesStream(shape: ResponseShape, ids: CallIds): StreamFrames {
         event(status === 'completed' ? 'response.completed' : 'response.incomplete', { response: final })
       );
     },
-    error() {
-      return event('error', {
-        code: 'server_error',
-        message: 'The server had an error while processing your request. Sorry about that!',
-        param: null,
-      });
-    },
+    error: () => streamError(event),
     corrupt(piece) {
       text += piece;
-      const whole = delta(piece);
-      return `${whole.slice(0, Math.floor(whole.length / 2))}\n\n`;
+      return halfOf(delta(piece));
     },
   };
 }
 
 /** A streamed tool call: the item opens with empty arguments, which then arrive in fragments. */
 function functionCallStream(shape: ResponseShape, ids: CallIds, name: string): StreamFrames {
-  let sequence = 0;
   let args = '';
   const itemId = `fc_${ids.requestId.slice(4)}`;
-  const event = (type: string, fields: Record<string, unknown>) =>
-    `event: ${type}\ndata: ${JSON.stringify({ type, ...fields, sequence_number: sequence++ })}\n\n`;
+  const event = sequencedEvents();
   const delta = (piece: string) =>
     event('response.function_call_arguments.delta', { item_id: itemId, output_index: 0, delta: piece });
   return {
@@ -339,17 +328,33 @@ function functionCallStream(shape: ResponseShape, ids: CallIds, name: string): S
         event(status === 'completed' ? 'response.completed' : 'response.incomplete', { response: final })
       );
     },
-    error() {
-      return event('error', {
-        code: 'server_error',
-        message: 'The server had an error while processing your request. Sorry about that!',
-        param: null,
-      });
-    },
+    error: () => streamError(event),
     corrupt(piece) {
       args += piece;
-      const whole = delta(piece);
-      return `${whole.slice(0, Math.floor(whole.length / 2))}\n\n`;
+      return halfOf(delta(piece));
     },
   };
+}
+
+type EventWriter = (type: string, fields: Record<string, unknown>) => string;
+
+/** One stream's event writer: each event numbered in order, as Responses streams are. */
+function sequencedEvents(): EventWriter {
+  let sequence = 0;
+  return (type, fields) =>
+    `event: ${type}\ndata: ${JSON.stringify({ type, ...fields, sequence_number: sequence++ })}\n\n`;
+}
+
+/** The error event OpenAI sends when a Responses stream fails mid-way. */
+function streamError(event: EventWriter): string {
+  return event('error', {
+    code: 'server_error',
+    message: 'The server had an error while processing your request. Sorry about that!',
+    param: null,
+  });
+}
+
+/** The first half of a frame, then the blank line: a corrupted event. */
+function halfOf(frame: string): string {
+  return `${frame.slice(0, Math.floor(frame.length / 2))}\n\n`;
 }
