@@ -90,10 +90,14 @@ async function startAll(policy: string, rpm: number) {
 }
 
 describe('three gateways sharing one Redis', () => {
-  it('absorb a burst 3× over the limit with zero upstream 429s and ≥ 95 % goodput', async () => {
+  it('absorb a burst 3× over the limit with zero upstream 429s and ≥ 95 % goodput', {
+    timeout: 90_000,
+  }, async () => {
     const rpm = 600;
     const { simulator } = await startAll('fail_open', rpm);
-    const maxWaitMs = 15_000;
+    // Long enough that a burst landing late on a busy machine still leaves a steady phase of
+    // many seconds: over 4 s, one pause of the provider's sync is 10 % of the measure.
+    const maxWaitMs = 25_000;
     const calls = Promise.all(
       Array.from({ length: 3 * rpm }, (_, i) => call(gateways[i % 3] as GatewayProcess, maxWaitMs)),
     );
