@@ -46,18 +46,18 @@ export class Offering {
         placing.spilling = true;
       }
       const offer = placing.offer(tier, held);
-      if (offer.length < placing.countOpen(tier)) whole = false;
-      if (offer.length === 0) continue;
+      if (offer.heldOut) whole = false;
+      if (offer.order.length === 0) continue;
       const fit = await this.store
         .reserveFirst(
-          offer.map((i) => placing.choices[i] as AdmissionChoice),
+          offer.order.map((i) => placing.choices[i] as AdmissionChoice),
           { leaseMs: request.leaseMs },
         )
         .catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
       placing.settle(offer, fit instanceof Error ? -1 : fit.choice);
       if (fit instanceof Error) return fit;
       fit.decisions.forEach((decision, k) => {
-        const index = offer[k] as number;
+        const index = offer.order[k] as number;
         tried.push({ index, decision });
         if (decision.reason === 'too_large') placing.dead.add(index);
       });

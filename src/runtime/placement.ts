@@ -43,6 +43,18 @@ export interface PlacementOptions {
   readonly turns?: WeightedTurns;
 }
 
+/** One offer of a tier's choices (`Placing.offer`). */
+export interface Offer {
+  /** Choice indexes in the order to try them. */
+  readonly order: readonly number[];
+  /** The same, ascending: the order weighted turns were taken in. */
+  readonly open: readonly number[];
+  /** The weighted turn taken, when there was one to take. */
+  readonly turns: readonly WeightedChoice[] | undefined;
+  /** Whether a choice in force was left out because work ahead holds one of its buckets. */
+  readonly heldOut: boolean;
+}
+
 /** A queued or arriving request's choices, and what admission has learned trying them. */
 export class Placing {
   /** Past the first tier's reach before the deadline: the spill tier is offered too. */
@@ -82,44 +94,36 @@ export class Placing {
   }
 
   /**
-   * Indexes to offer now, of `tier`, leaving out dead choices and those
-   * touching a bucket in `held` (work ahead waits for it), in the order of
-   * a weighted turn taken now; `settle` must follow with the store's answer.
+   * What to offer now of `tier`: its choices, leaving out dead ones and
+   * those touching a bucket in `held` (work ahead waits for it), in the
+   * order of a weighted turn taken now; `settle` must follow with the
+   * store's answer.
    */
-  offer(tier: 'first' | 'spill', held: ReadonlySet<string> | undefined): number[] {
-    const open = this.open(tier, held);
-    if (open.length < 2 || !this.options.turns) return open;
-    const order = this.options.turns.take(open.map((i) => this.weighted[i] as WeightedChoice));
-    return order.map((k) => open[k] as number);
-  }
-
-  /** How many choices of `tier` could be offered now, held ones included. */
-  countOpen(tier: 'first' | 'spill'): number {
-    return this.open(tier, undefined).length;
-  }
-
-  /** The store's answer to `offered` (in offer order): `granted` its index there, -1 for none. */
-  settle(offered: readonly number[], granted: number): void {
-    if (offered.length < 2) return;
-    // The turn was charged to the choice offered first; `take` put it first in `offered`.
-    const sorted = [...offered].sort((a, b) => a - b);
-    const position = (index: number | undefined) => (index === undefined ? -1 : sorted.indexOf(index));
-    this.options.turns?.settle(
-      sorted.map((i) => this.weighted[i] as WeightedChoice),
-      position(offered[0]),
-      granted < 0 ? -1 : position(offered[granted]),
-    );
-  }
-
-  private open(tier: 'first' | 'spill', held: ReadonlySet<string> | undefined): number[] {
+  offer(tier: 'first' | 'spill', held: ReadonlySet<string> | undefined): Offer {
     const [from, to] = tier === 'first' ? [0, this.spillFrom] : [this.spillFrom, this.choices.length];
     const open: number[] = [];
+    let heldOut = false;
     for (let i = from; i < to; i++) {
       if (this.dead.has(i)) continue;
-      if (held && (this.choices[i] as AdmissionChoice).buckets.some((b) => held.has(b.key))) continue;
-      open.push(i);
+      if (held && (this.choices[i] as AdmissionChoice).buckets.some((b) => held.has(b.key))) heldOut = true;
+      else open.push(i);
     }
-    return open;
+    if (open.length < 2 || !this.options.turns) return { order: open, open, turns: undefined, heldOut };
+    const turns = open.map((i) => this.weighted[i] as WeightedChoice);
+    const order = this.options.turns.take(turns).map((k) => open[k] as number);
+    return { order, open, turns, heldOut };
+  }
+
+  /** The store's answer to `offer`: `granted` an index into `offer.order`, -1 for none. */
+  settle(offer: Offer, granted: number): void {
+    if (!offer.turns) return;
+    // The turn was charged to the choice offered first; positions are in `open`, the order `take` saw.
+    const position = (index: number | undefined) => (index === undefined ? -1 : offer.open.indexOf(index));
+    this.options.turns?.settle(
+      offer.turns,
+      position(offer.order[0]),
+      granted < 0 ? -1 : position(offer.order[granted]),
+    );
   }
 
   /** Every bucket key of every choice, each once. */
