@@ -8,10 +8,9 @@
  * input tokens of the text parts.
  */
 import type { Call, Reply } from '../../flavour.js';
-import { NO_CACHE } from '../../flavour.js';
 import { charTokens } from '../../tokens.js';
 import { arr, count, isObject, type JsonObject, str, textOf } from '../json.js';
-import { embeddingOf } from '../openai/openai-embeddings.js';
+import { embeddingCall, embeddingOf } from '../openai/openai-embeddings.js';
 import { geminiInvalid } from './gemini-wire.js';
 
 const MAX_BATCH = 100;
@@ -66,22 +65,10 @@ export function parseEmbed(body: JsonObject, model: string, batch: boolean): Cal
   }
   const tokens = requests.reduce((sum, r) => sum + charTokens(r.text.length), 0);
   const values = (r: EmbedRequest) => ({ values: Array.from(embeddingOf(r.text, r.dimensions)) });
-  return {
-    endpoint: batch ? 'gemini_batch_embed' : 'gemini_embed',
-    model,
-    scopeModel: model,
-    stream: false,
-    cost: { requests: 1, input: tokens, output: 0, outputMode: 'keep' },
-    input: { tokens, ...NO_CACHE },
-    maxOutput: 0,
-    choices: 1,
-    echo: '',
-    generates: false,
-    render: {
-      body: () =>
-        JSON.stringify(
-          batch ? { embeddings: requests.map(values) } : { embedding: values(requests[0] as EmbedRequest) },
-        ),
-    },
-  };
+  return embeddingCall(batch ? 'gemini_batch_embed' : 'gemini_embed', model, tokens, {
+    body: () =>
+      JSON.stringify(
+        batch ? { embeddings: requests.map(values) } : { embedding: values(requests[0] as EmbedRequest) },
+      ),
+  });
 }

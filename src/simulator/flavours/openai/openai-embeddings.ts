@@ -108,8 +108,38 @@ export function parseEmbeddings(body: JsonObject, headers: Headers): Call | Repl
     );
   }
   const base64 = body.encoding_format === 'base64';
+  return embeddingCall('embeddings', model, tokens, {
+    body(_answer, usage) {
+      const data = inputs.map((x, index) => {
+        const vector = embeddingOf(typeof x === 'string' ? x : x.join(','), dimensions);
+        return {
+          object: 'embedding',
+          index,
+          embedding: base64 ? Buffer.from(vector.buffer).toString('base64') : Array.from(vector),
+        };
+      });
+      return JSON.stringify({
+        object: 'list',
+        data,
+        model,
+        ...(usage ? { usage: { prompt_tokens: usage.input.tokens, total_tokens: usage.input.tokens } } : {}),
+      });
+    },
+  });
+}
+
+/**
+ * An embeddings call of any flavour: one request, its input tokens, nothing
+ * generated, charged at admission as it is settled.
+ */
+export function embeddingCall(
+  endpoint: Call['endpoint'],
+  model: string,
+  tokens: number,
+  render: Call['render'],
+): Call {
   return {
-    endpoint: 'embeddings',
+    endpoint,
     model,
     scopeModel: model,
     stream: false,
@@ -119,26 +149,7 @@ export function parseEmbeddings(body: JsonObject, headers: Headers): Call | Repl
     choices: 1,
     echo: '',
     generates: false,
-    render: {
-      body(_answer, usage) {
-        const data = inputs.map((x, index) => {
-          const vector = embeddingOf(typeof x === 'string' ? x : x.join(','), dimensions);
-          return {
-            object: 'embedding',
-            index,
-            embedding: base64 ? Buffer.from(vector.buffer).toString('base64') : Array.from(vector),
-          };
-        });
-        return JSON.stringify({
-          object: 'list',
-          data,
-          model,
-          ...(usage
-            ? { usage: { prompt_tokens: usage.input.tokens, total_tokens: usage.input.tokens } }
-            : {}),
-        });
-      },
-    },
+    render,
   };
 }
 
