@@ -11,8 +11,10 @@
  *   command in flight when the connection drops fails instead of being
  *   resent after reconnecting (a resent reserve could be granted twice; an
  *   unanswered one is given back by its lease).
- * - `commandTimeout`: a server that stops answering (paused, overloaded)
- *   fails commands after this long.
+ * - `commandTimeout`: only a backstop (`BACKSTOP_FACTOR` × the reply
+ *   deadline) that frees ioredis's queue of commands a stopped server will
+ *   never answer; the store's own deadline (`replyWithin`, in event-loop
+ *   time) is what fails a decision after `commandTimeoutMs`.
  * - `retryStrategy`: reconnects forever with exponential backoff and jitter.
  */
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
@@ -33,6 +35,7 @@ export interface RedisConnectionOptions {
 }
 
 export const DEFAULT_COMMAND_TIMEOUT_MS = 1_000;
+const BACKSTOP_FACTOR = 5;
 
 export function reconnectDelay(attempt: number, minMs: number, maxMs: number): number {
   const exponential = Math.min(maxMs, minMs * 2 ** Math.min(attempt - 1, 20));
@@ -48,7 +51,7 @@ export function createRedisClient(options: RedisConnectionOptions): RedisClient 
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,
-    commandTimeout: options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
+    commandTimeout: BACKSTOP_FACTOR * (options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS),
     connectTimeout: options.connectTimeoutMs ?? 2_000,
     retryStrategy: (attempt) => reconnectDelay(attempt, minDelay, maxDelay),
   };

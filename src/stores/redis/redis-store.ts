@@ -44,7 +44,8 @@ import {
   type StoreStats,
 } from '../store.js';
 import { TickBatcher } from './batch.js';
-import { createRedisClient, type RedisConnectionOptions } from './connection.js';
+import { createRedisClient, DEFAULT_COMMAND_TIMEOUT_MS, type RedisConnectionOptions } from './connection.js';
+import { replyWithin } from './deadline.js';
 import { CrossSlotReservationError, StoreUnavailableError } from './errors.js';
 import { RedisKeys } from './keys.js';
 import { encodeReserves, type PendingReserve, resolveReserves } from './reserve-batch.js';
@@ -106,6 +107,7 @@ export class RedisStore implements Store {
   private readonly leaseMs: number;
   private readonly grace: string;
   private readonly unavailableRetryMs: number;
+  private readonly replyDeadlineMs: number;
   private readonly hashTag: ((bucketKey: string) => string) | undefined;
   private readonly defaultTag: string;
   private readonly compiled = new WeakMap<BucketSpec, SpecArgs>();
@@ -130,6 +132,7 @@ export class RedisStore implements Store {
     this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
     this.grace = String(Math.ceil(options.idleGraceMs ?? 60_000));
     this.unavailableRetryMs = options.unavailableRetryMs ?? 1_000;
+    this.replyDeadlineMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
     this.hashTag = options.hashTag;
     this.bucketCountMaxAgeMs = options.bucketCountMaxAgeMs ?? 30_000;
     this.defaultTag = this.keys.validTag(this.keys.prefix);
@@ -144,8 +147,8 @@ export class RedisStore implements Store {
   /** Round trip to Redis that also (re)loads the scripts: the fallback's health probe. */
   async ping(): Promise<void> {
     try {
-      await this.client.ping();
-      await preloadScripts(this.client, this.scripts);
+      await replyWithin(this.client.ping(), this.replyDeadlineMs);
+      await replyWithin(preloadScripts(this.client, this.scripts), this.replyDeadlineMs);
     } catch (error) {
       throw this.unavailable(error);
     }
@@ -377,7 +380,10 @@ export class RedisStore implements Store {
     const numKeys = keys.length;
     for (const arg of argv) keys.push(arg);
     try {
-      return await runScript(this.client, script, numKeys, keys, () => this.reloads++);
+      return await replyWithin(
+        runScript(this.client, script, numKeys, keys, () => this.reloads++),
+        this.replyDeadlineMs,
+      );
     } catch (error) {
       throw this.unavailable(error);
     }
