@@ -27,12 +27,15 @@ const METHODS = Object.freeze([
   'embedContent',
   'batchEmbedContents',
 ]);
+/** A group no deployment of which speaks Gemini's API: only chat calls reach it, translated. */
+const TRANSLATED_METHODS = Object.freeze(['generateContent', 'streamGenerateContent']);
 
 export function handleGeminiModels(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse): void {
   const request: DirectRequest = { ctx, method: 'GET', path: '/v1beta/models' };
   const found = namesFor(ctx, req, res, 'gemini', request);
   if (!found) return;
-  writeDirectJson(res, { models: found.names.map(geminiModel) }, { ...request, tenant: found.tenant });
+  const models = found.names.map((id) => geminiModel(ctx, id));
+  writeDirectJson(res, { models }, { ...request, tenant: found.tenant });
 }
 
 /** The route for `GET /v1beta/models/{model}`, or undefined when the path is not one. */
@@ -56,16 +59,17 @@ function handleGeminiModel(ctx: GatewayContext, req: IncomingMessage, res: Serve
     writeRefusal(res, 'gemini', why, { ...request, tenant: found.tenant });
     return;
   }
-  writeDirectJson(res, geminiModel(id), { ...request, tenant: found.tenant });
+  writeDirectJson(res, geminiModel(ctx, id), { ...request, tenant: found.tenant });
 }
 
-function geminiModel(id: string) {
+function geminiModel(ctx: GatewayContext, id: string) {
+  const native = ctx.governor.groups.group(id)?.families.has('gemini') === true;
   return {
     name: `models/${id}`,
     baseModelId: id,
     version: 'sluice',
     displayName: id,
     description: `Model group ${id}, served through Sluice.`,
-    supportedGenerationMethods: METHODS,
+    supportedGenerationMethods: native ? METHODS : TRANSLATED_METHODS,
   };
 }

@@ -85,7 +85,7 @@ export function namesFor(
   }
   const names = groups
     .allGroups()
-    .filter((g) => g.serves(family) && mayUse(tenant, g.name))
+    .filter((g) => g.answers(family) && mayUse(tenant, g.name))
     .map((g) => g.name)
     .sort();
   return { names, tenant: tenant.id };

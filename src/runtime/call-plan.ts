@@ -7,9 +7,11 @@
 import type { Cost } from '../core/cost.js';
 import type { BucketSpec } from '../core/limit.js';
 import type { PriorityClasses } from '../core/scheduler/priority.js';
-import type { Endpoint, ProviderError } from '../providers/adapter.js';
-import { API_FAMILIES, type ApiFamily } from '../providers/api-family.js';
+import type { Endpoint, ProviderAdapter, ProviderError } from '../providers/adapter.js';
+import { API_FAMILIES, type ApiFamily, familiesOf } from '../providers/api-family.js';
+import type { Untranslatable } from '../providers/translate/translation.js';
 import type { Refused } from './admission.js';
+import { type Crossing, Crossings, type Reach, untranslatableRefusal } from './crossing.js';
 import type { Deployment } from './deployment.js';
 import type { EstimateBasis, LearnedEstimates } from './estimates/learned-estimates.js';
 import type { Call, UpstreamReply } from './exchange/call.js';
@@ -53,6 +55,8 @@ export class CallPlan<R extends UpstreamReply> {
   lastRefusal: { refused: Refused; buckets: readonly BucketSpec[] } | undefined;
   /** Whether the next pick skips deployments that already failed this call. */
   excludeFailed = true;
+  /** Each deployment's estimate basis: the call as that deployment's API counts it. */
+  private readonly bases = new Map<string, EstimateBasis>();
 
   constructor(
     readonly call: Call,
@@ -71,9 +75,45 @@ export class CallPlan<R extends UpstreamReply> {
     readonly tenantBuckets: readonly BucketSpec[],
     readonly startedAt: number,
     readonly deadline: number,
-    /** What each attempt is priced from (`LearnedEstimates.price`); `cost` is its unadjusted cost. */
+    /** What an attempt on the first deployment is priced from (`LearnedEstimates.price`); `cost` is its unadjusted cost. */
     readonly basis: EstimateBasis,
+    /** How the call reaches each deployment: natively, translated, or not at all. */
+    readonly crossings: Crossings,
+    /** The estimate basis of a deployment the call reaches (undefined for ungoverned calls: `basis` serves all). */
+    private readonly estimate: ((deployment: Deployment, reach: Reach) => EstimateBasis) | undefined,
   ) {}
+
+  /** The call translated for `deployment`, when it speaks another API. */
+  crossingTo(deployment: Deployment): Crossing | undefined {
+    const reach = this.crossings.reach(deployment);
+    return reach.kind === 'crossing' ? reach.crossing : undefined;
+  }
+
+  /** The endpoint an attempt on `deployment` calls upstream. */
+  upstreamEndpoint(deployment: Deployment): Endpoint {
+    return this.crossingTo(deployment)?.request.endpoint ?? this.call.endpoint;
+  }
+
+  /** Whether `deployment` can take this call at all (natively or translated). */
+  reaches(deployment: Deployment): boolean {
+    return this.crossings.reach(deployment).kind !== 'unreachable';
+  }
+
+  /** What an attempt on `deployment` is priced from: the call as that deployment's API and tokenizer count it. */
+  basisFor(deployment: Deployment): EstimateBasis {
+    if (!this.estimate) return this.basis;
+    const reach = this.crossings.reach(deployment);
+    const key =
+      reach.kind === 'crossing'
+        ? `${deployment.adapter.kind}\u0000${deployment.config.model}`
+        : deployment.adapter.kind;
+    let basis = this.bases.get(key);
+    if (!basis) {
+      basis = this.estimate(deployment, reach);
+      this.bases.set(key, basis);
+    }
+    return basis;
+  }
 }
 
 /** Resolves a call against the topology, or says why it cannot be served at all. */
@@ -83,11 +123,8 @@ export function planCall<R extends UpstreamReply>(
 ): CallPlan<R> | { refusal: Refusal; tenant: Tenant | undefined } {
   const { topology, classes, now, estimates } = context;
   const group = call.model === undefined ? undefined : topology.group(call.model);
-  if (!group?.serves(call.family)) {
-    // Sluice routes, it does not translate: a group of another API family is "not here" for this path.
-    const message = group
-      ? `The model \`${group.name}\` is served through the ${[...group.families].map(apiName).join(' or ')} API, not the ${apiName(call.family)} API this request used.`
-      : `The model \`${call.model ?? ''}\` is not one of the model groups served here.`;
+  if (!group) {
+    const message = `The model \`${call.model ?? ''}\` is not one of the model groups served here.`;
     return { refusal: refusal('unknown_model', message), tenant: undefined };
   }
   const tenant = topology.tenants.resolve(call.tenant);
@@ -99,18 +136,27 @@ export function planCall<R extends UpstreamReply>(
     const message = `Tenant ${tenant.id} may not use the model \`${group.name}\`.`;
     return { refusal: refusal('model_not_allowed', message), tenant };
   }
+  const crossings = new Crossings(call);
+  const chain = topology.chain(group, tenant);
+  const unreachable = unreachableOf(call, group, chain, crossings);
+  if (unreachable) return { refusal: unreachable, tenant };
   const priority = topology.tenants.priorityFor(tenant, call.priority);
   const maxWaitMs = Math.min(tenant.maxWaitMs, call.maxWaitMs ?? Number.POSITIVE_INFINITY);
   const governed = !UNGOVERNED.has(call.endpoint);
-  const basis = governed ? estimateOf(call, group, tenant, estimates) : undefined;
+  const first = chain.flatMap((g) => g.deployments).find((d) => crossings.reach(d).kind !== 'unreachable');
+  const estimate = governed
+    ? (deployment: Deployment, reach: Reach) =>
+        estimateOf(call, reach, deployment.adapter, group, tenant, estimates)
+    : undefined;
+  const basis = estimate && first ? estimate(first, crossings.reach(first)) : undefined;
   const { cost, tenantBuckets } = basis
     ? { cost: basis.cost, tenantBuckets: tenant.buckets }
     : ungovernedCharge(call.endpoint, tenant);
   return new CallPlan<R>(
     call,
     group,
-    topology.chain(group, call.family, tenant),
-    topology.downgradeOf(group, call.family, tenant),
+    chain,
+    topology.downgradeOf(group, tenant),
     tenant,
     priority,
     classes.nameOf(priority),
@@ -120,12 +166,49 @@ export function planCall<R extends UpstreamReply>(
     now,
     now + Math.max(0, maxWaitMs),
     basis ?? { cost, estimated: false },
+    crossings,
+    estimate,
   );
 }
 
-/** The caller's own cost (`schedule()`), or the adapter's estimate with the answer length learned for this tenant. */
+/**
+ * Why no deployment of the chain can take the call, or undefined when one
+ * can. A call whose endpoint cannot cross families (embeddings, counts) to
+ * groups that do not speak its API is "not here" (404, as before
+ * translation); a chat call stopped by what it asks for is a 400 naming it.
+ */
+function unreachableOf(
+  call: Call,
+  group: ModelGroup,
+  chain: readonly ModelGroup[],
+  crossings: Crossings,
+): Refusal | undefined {
+  const stopped = new Map<Deployment, readonly Untranslatable[]>();
+  for (const g of chain) {
+    for (const deployment of g.deployments) {
+      const reach = crossings.reach(deployment);
+      if (reach.kind !== 'unreachable') return undefined;
+      stopped.set(deployment, reach.why);
+    }
+  }
+  if (chain.length > 0 && crossings.translates) return untranslatableRefusal(group.name, stopped);
+  const families = new Set(group.deployments.flatMap((d) => familiesOf(d.config.provider)));
+  return refusal(
+    'unknown_model',
+    `The model \`${group.name}\` is served through the ${[...families].map(apiName).join(' or ')} API, not the ${apiName(call.family)} API this request used.`,
+  );
+}
+
+/**
+ * The caller's own cost (`schedule()`), or the estimate of the call as the
+ * deployment's adapter reads it (translated for a deployment of another
+ * family: counted as that API counts), with the answer length learned for
+ * this tenant.
+ */
 function estimateOf(
   call: Call,
+  reach: Reach,
+  adapter: ProviderAdapter,
   group: ModelGroup,
   tenant: Tenant,
   estimates: LearnedEstimates | undefined,
@@ -133,7 +216,15 @@ function estimateOf(
   if (call.cost) return { cost: call.cost, estimated: false };
   const length = estimates?.outputFor(group.name, tenant.id);
   const options = length === undefined ? undefined : { defaultMaxOutputTokens: length };
-  const estimate = group.adapter.estimate(call.endpoint, call.body, call.path, options);
+  const estimate =
+    reach.kind === 'crossing'
+      ? adapter.estimate(
+          reach.crossing.request.endpoint,
+          reach.crossing.request.body,
+          reach.crossing.shape.path,
+          options,
+        )
+      : adapter.estimate(call.endpoint, call.body, call.path, options);
   return {
     cost: estimate.cost,
     estimated: true,

@@ -205,7 +205,7 @@ export class Governor {
     const { call, tenant, group } = plan;
     // Priced on each attempt and per deployment: its learned corrections, as they stand now.
     const options = places.deployments.map((deployment) => {
-      const cost = this.estimates.price(deployment, plan.basis);
+      const cost = this.estimates.price(deployment, plan.basisFor(deployment));
       const sizeClass = deployment.sizeClassOf(cost.inputTokens);
       return {
         deployment,
@@ -249,15 +249,16 @@ export class Governor {
       return 'next';
     }
 
-    const target = upstreamIdentity(deployment, call.endpoint);
+    const basis = plan.basisFor(deployment);
+    const target = upstreamIdentity(deployment, plan.upstreamEndpoint(deployment));
     const settlement = new Settlement(this.admission, admitted, {
       leases: this.leases,
       clock: this.clock,
       onSettled: (facts) => {
         // Only the provider's own count teaches (a 429 or an error settles on zeros it did not report).
         if (facts.usage && facts.reported)
-          this.estimates.learn(deployment, plan.basis, facts.usage, { group: group.name, tenant: tenant.id });
-        else if (facts.partial) this.estimates.learnPrompt(deployment, plan.basis, facts.partial);
+          this.estimates.learn(deployment, basis, facts.usage, { group: group.name, tenant: tenant.id });
+        else if (facts.partial) this.estimates.learnPrompt(deployment, basis, facts.partial);
         const now = this.clock.now();
         const sentAt = plan.sentAt;
         this.emit('settled', {
@@ -311,7 +312,8 @@ export class Governor {
     const { call, tenant, group } = plan;
     const { admitted, settlement, circuit, sizeClass } = held;
     const cost = admitted.reservation.cost;
-    const target = upstreamTarget(deployment, call);
+    const target = upstreamTarget(deployment, call, plan.crossingTo(deployment));
+    const identity = upstreamIdentity(deployment, target.endpoint);
     const budget = budgetOf(held.buckets, admitted.remaining);
     if (plan.governed) {
       const waitedMs = admitted.waitedMs;
@@ -351,7 +353,7 @@ export class Governor {
       deployment.circuit.recordFailure(circuit, this.clock.now());
       this.emit('upstream', {
         deployment: deployment.id,
-        target: upstreamIdentity(deployment, call.endpoint),
+        target: identity,
         status: 0,
         latencyMs: this.clock.now() - sentAt,
         errorKind: 'network',
@@ -374,7 +376,7 @@ export class Governor {
       deployment.onSuccess();
       this.emit('upstream', {
         deployment: deployment.id,
-        target: upstreamIdentity(deployment, call.endpoint),
+        target: identity,
         status: reply.status,
         latencyMs: now - sentAt,
         errorKind: undefined,
@@ -404,7 +406,7 @@ export class Governor {
     const error = asRampSignal({ error: classified, deployment, sizeClass, ...room, now });
     this.emit('upstream', {
       deployment: deployment.id,
-      target: upstreamIdentity(deployment, call.endpoint),
+      target: identity,
       status: reply.status,
       latencyMs: now - sentAt,
       errorKind: error.kind,
@@ -516,7 +518,9 @@ export class Governor {
     const now = this.clock.now();
     const primary = plan.group;
     for (const group of plan.chain) {
-      const open = group.deployments.filter((d) => !exclude?.has(d) && d.circuit.allows(now));
+      const open = group.deployments.filter(
+        (d) => !exclude?.has(d) && plan.reaches(d) && d.circuit.allows(now),
+      );
       if (open.length === 0) continue;
       const cheaper = downgrade && group === primary ? plan.downgradeTo : undefined;
       if (cheaper && primary.downgrade) {

@@ -9,7 +9,6 @@ import type { Clock } from '../core/clock.js';
 import type { BucketSpec } from '../core/limit.js';
 import type { PriorityClasses } from '../core/scheduler/priority.js';
 import { type WeightedChoice, WeightedTurns } from '../core/scheduler/weighted-turns.js';
-import type { ProviderAdapter } from '../providers/adapter.js';
 import { type ApiFamily, familiesOf } from '../providers/api-family.js';
 import { type AdapterOptionsByKind, createAdapter } from '../providers/registry.js';
 import type { AdaptiveRateOptions } from './adaptive-rate.js';
@@ -53,6 +52,7 @@ export class TopologyError extends Error {
 }
 
 export class ModelGroup {
+  /** The APIs some deployment of the group speaks natively (others reach it translated, chat calls only). */
   readonly families: ReadonlySet<ApiFamily>;
   constructor(
     readonly name: string,
@@ -60,8 +60,7 @@ export class ModelGroup {
     readonly fallbacks: readonly string[],
     readonly downgrade: ModelGroupConfig['downgrade'],
   ) {
-    const families = deployments.map((d) => new Set(familiesOf(d.config.provider)));
-    this.families = new Set([...(families[0] ?? [])].filter((f) => families.every((s) => s.has(f))));
+    this.families = new Set(deployments.flatMap((d) => familiesOf(d.config.provider)));
     this.turnOf = turnsOf(deployments);
   }
 
@@ -87,13 +86,9 @@ export class ModelGroup {
     return { deployments: [...reserved, ...onDemand], spillFrom: reserved.length };
   }
 
-  /** The adapter that reads requests for this group (its deployments share an API style). */
-  get adapter(): ProviderAdapter {
-    return (this.deployments[0] as Deployment).adapter;
-  }
-
-  serves(family: ApiFamily): boolean {
-    return this.families.has(family);
+  /** Whether a call of `family` reaches this group: natively, or (a chat call) translated. */
+  answers(family: ApiFamily): boolean {
+    return this.families.has(family) || this.deployments.some((d) => d.config.apiKey !== undefined);
   }
 }
 
@@ -182,11 +177,7 @@ export class ModelGroups {
         this.byId.set(dc.id, deployment);
         return deployment;
       });
-      const group = new ModelGroup(name, deployments, config.fallbacks ?? [], config.downgrade);
-      if (group.families.size === 0) {
-        throw new TopologyError(`model group ${name} mixes providers that speak different APIs`);
-      }
-      this.groups.set(name, group);
+      this.groups.set(name, new ModelGroup(name, deployments, config.fallbacks ?? [], config.downgrade));
     }
     const serviceTiers = new TierSiblings(this.byId.values(), {
       poolBuckets: (d) => this.poolBuckets(d),
@@ -244,15 +235,15 @@ export class ModelGroups {
   }
 
   /**
-   * `group` then its fallbacks (transitively, each once) that speak the
-   * caller's API (Sluice routes, it does not translate request formats) and
-   * that `tenant` may use: a fallback it may not use is skipped, its own
+   * `group` then its fallbacks (transitively, each once), whatever API they
+   * speak (a call crosses to another family translated, `crossing.ts`), that
+   * `tenant` may use: a fallback it may not use is skipped, its own
    * fallbacks are not.
    */
-  chain(group: ModelGroup, family: ApiFamily, tenant: Tenant): ModelGroup[] {
+  chain(group: ModelGroup, tenant: Tenant): ModelGroup[] {
     const seen: ModelGroup[] = [];
     const visit = (g: ModelGroup) => {
-      if (seen.includes(g) || !g.serves(family)) return;
+      if (seen.includes(g)) return;
       seen.push(g);
       for (const name of g.fallbacks) {
         const next = this.groups.get(name);
@@ -263,10 +254,10 @@ export class ModelGroups {
     return seen.filter((g) => mayUse(tenant, g.name));
   }
 
-  /** The cheaper group `group` may downgrade to, when it speaks the caller's API and `tenant` may use it. */
-  downgradeOf(group: ModelGroup, family: ApiFamily, tenant: Tenant): ModelGroup | undefined {
+  /** The cheaper group `group` may downgrade to, when `tenant` may use it. */
+  downgradeOf(group: ModelGroup, tenant: Tenant): ModelGroup | undefined {
     const to = group.downgrade ? this.groups.get(group.downgrade.to) : undefined;
-    return to?.serves(family) && mayUse(tenant, to.name) ? to : undefined;
+    return to && mayUse(tenant, to.name) ? to : undefined;
   }
 }
 

@@ -44,6 +44,7 @@ export const REFUSALS = Object.freeze({
   invalid_json: rule(400, 'invalid_request', true),
   json_too_deep: rule(400, 'invalid_request', true),
   missing_model: rule(400, 'invalid_request', true),
+  untranslatable: rule(400, 'invalid_request', true), // no deployment of the group can take a parameter in another API
   invalid_priority: rule(400, 'invalid_request', true),
   invalid_max_wait: rule(400, 'invalid_request', true),
   invalid_path: rule(400, 'invalid_request', true),
@@ -58,6 +59,7 @@ export const REFUSALS = Object.freeze({
   // Upstream, as Sluice answers for it
   upstream_unreachable: rule(502, 'api_error', false), // connection refused, reset, timed out
   upstream_credentials: rule(502, 'api_error', true), // the provider refused the deployment's own key
+  untranslatable_answer: rule(502, 'api_error', true), // the upstream answered with what the caller's API cannot hold
   insufficient_quota: rule(429, 'rate_limit', true), // every deployment's key is out of quota or credit
   // Neither
   internal_error: rule(500, 'api_error', false),

@@ -5,14 +5,20 @@
  * forwarded byte for byte unless something must change (the model name,
  * asking a stream for its usage, or the deployment's service tier).
  */
+import type { Endpoint } from '../providers/adapter.js';
 import { withServiceTier } from '../providers/service-tier.js';
 import { CREDENTIAL_HEADERS } from '../providers/upstream-url.js';
+import type { Crossing } from './crossing.js';
 import type { Deployment } from './deployment.js';
 import type { Call } from './exchange/call.js';
 import { forwardedHeaders, upstreamQuery } from './forwarding.js';
 
 export interface UpstreamTarget {
   readonly deployment: Deployment;
+  /** The endpoint called upstream (the caller's, unless the call crossed to another API). */
+  readonly endpoint: Endpoint;
+  /** Set when the call was translated for a deployment of another API family (`crossing.ts`). */
+  readonly crossing: Crossing | undefined;
   readonly method: string;
   readonly url: string;
   readonly headers: Record<string, string>;
@@ -27,7 +33,13 @@ export type CallShape = Pick<
   'family' | 'endpoint' | 'method' | 'path' | 'body' | 'rawBody' | 'stream' | 'forwardHeaders' | 'forwarding'
 >;
 
-export function upstreamTarget(deployment: Deployment, call: CallShape): UpstreamTarget {
+/** Where `call` goes on `deployment`; `crossing`: the call as translated for the deployment's API. */
+export function upstreamTarget(
+  deployment: Deployment,
+  caller: CallShape,
+  crossing?: Crossing | undefined,
+): UpstreamTarget {
+  const call = crossing?.shape ?? caller;
   const config = deployment.config;
   const adapter = deployment.adapter;
   const [pathname = '', callerSearch = ''] = splitQuery(call.path);
@@ -77,7 +89,16 @@ export function upstreamTarget(deployment: Deployment, call: CallShape): Upstrea
   }
   const fixed = body === undefined ? own.withoutBody : own.withBody;
   for (let i = 0; i < fixed.length; i += 2) headers[fixed[i] as string] = fixed[i + 1] as string;
-  return { deployment, method: call.method, url, headers, body, addedStreamUsage };
+  return {
+    deployment,
+    endpoint: call.endpoint,
+    crossing,
+    method: call.method,
+    url,
+    headers,
+    body,
+    addedStreamUsage,
+  };
 }
 
 /**

@@ -66,7 +66,8 @@ describe('Anthropic-compatible endpoints through the gateway', () => {
 
   it('lists model groups in Anthropic’s format when asked with anthropic-version', async () => {
     const page = await rig.anthropic().models.list();
-    expect(page.data.map((m) => m.id)).toEqual(['claude-haiku']);
+    // Every group a chat call reaches, natively or translated (gpt-4o-mini is an OpenAI deployment).
+    expect(page.data.map((m) => m.id)).toEqual(['claude-haiku', 'gpt-4o-mini']);
     expect(page.data[0]?.type).toBe('model');
   });
 });

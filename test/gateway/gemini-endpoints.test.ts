@@ -71,12 +71,19 @@ describe('Gemini models, countTokens and embeddings through the gateway', () => 
   it('lists the Gemini groups the tenant may call, and gets one, as Gemini Model resources', async () => {
     const names: string[] = [];
     for await (const model of await client().models.list()) names.push(model.name ?? '');
-    // Only the groups Gemini's API can reach: not gpt-4o-mini or claude-haiku.
-    expect(names).toEqual([`models/${EMBED}`, `models/${FLASH}`]);
+    // Every group Gemini's API reaches: claude-haiku and gpt-4o-mini translated, for chat calls only.
+    expect(names).toEqual([
+      'models/claude-haiku',
+      `models/${EMBED}`,
+      `models/${FLASH}`,
+      'models/gpt-4o-mini',
+    ]);
+    const translated = await client().models.get({ model: 'claude-haiku' });
+    expect(translated.supportedActions).toEqual(['generateContent', 'streamGenerateContent']);
     const one = await client().models.get({ model: FLASH });
     expect(one.name).toBe(`models/${FLASH}`);
     expect(one.supportedActions).toContain('countTokens');
-    const missing = await apiError(client().models.get({ model: 'gpt-4o-mini' }));
+    const missing = await apiError(client().models.get({ model: 'gpt-9' }));
     expect(missing.status).toBe(404);
     expect(missing.message).toMatch(/NOT_FOUND/);
     const denied = await apiError(client('AIza-not-a-tenant').models.list());

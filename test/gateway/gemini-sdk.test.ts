@@ -95,8 +95,8 @@ describe('Gemini native API through the gateway', () => {
     expect(rig.sim.stats().requests).toBe(before);
   });
 
-  it('refuses a Gemini call for a group that speaks another API', async () => {
-    const wrong = await apiError(client().models.generateContent({ model: 'gpt-4o-mini', contents: prompt }));
+  it('refuses a Gemini embedding call for a group that speaks another API (only chat calls cross)', async () => {
+    const wrong = await apiError(client().models.embedContent({ model: 'gpt-4o-mini', contents: prompt }));
     expect(wrong.status).toBe(404);
     expect(wrong.message).toMatch(/OpenAI API, not the Gemini API/);
   });

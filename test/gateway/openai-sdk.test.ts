@@ -113,7 +113,8 @@ describe('OpenAI-compatible endpoints through the gateway', () => {
 
   it('lists the model groups this tenant may use', async () => {
     const models = await rig.openai().models.list();
-    expect(models.data.map((m) => m.id)).toEqual(['gpt-4o-mini']);
+    // Every group a chat call reaches, natively or translated (claude-haiku is an Anthropic deployment).
+    expect(models.data.map((m) => m.id)).toEqual(['claude-haiku', 'gpt-4o-mini']);
   });
 
   it('sends the tenant’s own budget as x-ratelimit-* headers in OpenAI’s format', async () => {
@@ -168,10 +169,8 @@ describe('errors the gateway answers itself, in OpenAI’s format', () => {
     const error = await failure(rig.openai().chat.completions.create({ model: 'gpt-9', messages: hello }));
     expect(error).toBeInstanceOf(OpenAI.NotFoundError);
     expect(error.message).toMatch(/gpt-9/);
-    // Asking for the Anthropic group on an OpenAI path is the same mistake: Sluice routes, it does not translate.
-    const wrongApi = await failure(
-      rig.openai().chat.completions.create({ model: 'claude-haiku', messages: hello }),
-    );
+    // Embeddings cannot cross to another API family: for them an Anthropic group is not here.
+    const wrongApi = await failure(rig.openai().embeddings.create({ model: 'claude-haiku', input: 'hi' }));
     expect(wrongApi.status).toBe(404);
     expect(wrongApi.message).toMatch(/served through the Anthropic API, not the OpenAI API/);
   });

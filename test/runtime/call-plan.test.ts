@@ -26,6 +26,11 @@ const TOPOLOGY: GovernorTopology = {
     claude: {
       deployments: [{ id: 'c', provider: 'anthropic', baseUrl: 'http://c.test', model: 'claude-x' }],
     },
+    keyed: {
+      deployments: [
+        { id: 'k', provider: 'anthropic', baseUrl: 'http://k.test', model: 'claude-x', apiKey: 'sk-ant-k' },
+      ],
+    },
     flash: {
       deployments: [{ id: 'f', provider: 'gemini', baseUrl: 'http://f.test', model: 'gemini-x' }],
     },
@@ -68,17 +73,48 @@ describe('planCall: refusals before any attempt', () => {
     expect(tenant).toBeUndefined();
   });
 
-  it('refuses a group of another API family, naming the families that serve it', () => {
-    expect(refused(call('openai', { model: 'claude' })).refusal).toMatchObject({
-      code: 'unknown_model',
-      message:
-        'The model `claude` is served through the Anthropic API, not the OpenAI API this request used.',
+  it('sends a chat call to a deployment of another API family translated, with the deployment’s key', () => {
+    const p = planned(call('openai', { model: 'keyed', maxTokens: 7 }));
+    const deployment = p.group.deployments[0];
+    if (!deployment) throw new Error('no deployment');
+    const crossing = p.crossingTo(deployment);
+    expect(crossing?.request).toMatchObject({
+      endpoint: 'messages',
+      pathname: '/v1/messages',
+      body: { model: 'claude-x', max_tokens: 7, messages: [{ role: 'user', content: 'hi' }] },
     });
-    expect(refused(call('anthropic', { model: 'flash' })).refusal.message).toBe(
-      'The model `flash` is served through the Gemini or OpenAI API, not the Anthropic API this request used.',
+    expect(p.upstreamEndpoint(deployment)).toBe('messages');
+    // Priced as Anthropic counts it: the output cap the translated body carries.
+    expect(p.basisFor(deployment).cost.outputTokens).toBe(7);
+    // Gemini deployments also speak OpenAI's API: that call goes natively.
+    const flash = planned(call('openai', { model: 'flash' }));
+    expect(flash.crossingTo(flash.group.deployments[0] as never)).toBeUndefined();
+  });
+
+  it('refuses with a 400 naming the parameter and the deployments when no deployment can take a chat call', () => {
+    const body = { model: 'keyed', messages: [{ role: 'user', content: 'hi' }], n: 2, logit_bias: { 1: 2 } };
+    expect(refused({ ...call('openai', { model: 'keyed' }), body }).refusal).toMatchObject({
+      code: 'untranslatable',
+      message: expect.stringMatching(/^No deployment of the model `keyed` can take this request: /),
+    });
+    const { message } = refused({ ...call('openai', { model: 'keyed' }), body }).refusal;
+    expect(message).toContain('`n`: only OpenAI answers with several choices (deployment k)');
+    expect(message).toContain(
+      '`logit_bias`: an OpenAI parameter the other API families have no counterpart for (deployment k)',
     );
-    // Gemini deployments also speak OpenAI's API.
-    expect(planned(call('openai', { model: 'flash' })).group.name).toBe('flash');
+    // A deployment without a key of its own cannot be sent another API's call (the caller's key is for its provider).
+    expect(refused(call('openai', { model: 'claude' })).refusal).toMatchObject({
+      code: 'untranslatable',
+      message:
+        'No deployment of the model `claude` can take this request: the Anthropic deployment has no key of its own to send a translated call with (deployment c).',
+    });
+  });
+
+  it('refuses a call that is not a chat call for a group of another API family, naming the families (404)', () => {
+    expect(refused(call('openai', { model: 'keyed', endpoint: 'embeddings' })).refusal).toMatchObject({
+      code: 'unknown_model',
+      message: 'The model `keyed` is served through the Anthropic API, not the OpenAI API this request used.',
+    });
   });
 
   it('refuses a tenant the configuration does not declare (unknown_tenant), unless a tier takes them', () => {
@@ -155,9 +191,9 @@ describe('planCall: deadline, priority, chain', () => {
     expect(planned(call('openai')).priorityName).toBe('normal');
   });
 
-  it('chains the fallbacks that speak the caller’s API, and names the downgrade group', () => {
+  it('chains the fallbacks whatever API they speak, and names the downgrade group', () => {
     const p = planned(call('openai'));
-    expect(p.chain.map((g) => g.name)).toEqual(['g', 'h']);
+    expect(p.chain.map((g) => g.name)).toEqual(['g', 'claude', 'h']);
     expect(p.downgradeTo?.name).toBe('h');
     expect(p.attempts).toBe(0);
     expect(p.failed.size).toBe(0);

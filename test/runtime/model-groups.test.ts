@@ -33,7 +33,7 @@ const tenant = (id: string) => {
   if (!found) throw new Error(`no tenant ${id}`);
   return found;
 };
-const names = (id: string) => topology.chain(cheap, 'openai', tenant(id)).map((g) => g.name);
+const names = (id: string) => topology.chain(cheap, tenant(id)).map((g) => g.name);
 
 describe('ModelGroups.chain and downgradeOf', () => {
   it("keeps only the groups a tenant may use, in order, and still follows a skipped group's fallbacks", () => {
@@ -42,7 +42,7 @@ describe('ModelGroups.chain and downgradeOf', () => {
   });
 
   it('offers a downgrade only to a group the tenant may use', () => {
-    expect(topology.downgradeOf(cheap, 'openai', tenant('open'))?.name).toBe('pricey');
-    expect(topology.downgradeOf(cheap, 'openai', tenant('limited'))).toBeUndefined();
+    expect(topology.downgradeOf(cheap, tenant('open'))?.name).toBe('pricey');
+    expect(topology.downgradeOf(cheap, tenant('limited'))).toBeUndefined();
   });
 });

@@ -17,6 +17,12 @@ export type Translation<T> =
   | { readonly ok: true; readonly value: T }
   | { readonly ok: false; readonly untranslatable: readonly Untranslatable[] };
 
+const TITLES: Readonly<Record<ApiFamily, string>> = {
+  openai: 'OpenAI',
+  anthropic: 'Anthropic',
+  gemini: 'Gemini',
+};
+
 /** Collects what cannot travel while a translator walks a body. */
 export class Refusals {
   readonly #found: Untranslatable[] = [];
@@ -34,7 +40,10 @@ export class Refusals {
   ): void {
     for (const key of Object.keys(record)) {
       if (!known.has(key) && record[key] !== undefined)
-        this.add(join(at, key), `an ${from} parameter the other API families have no counterpart for`);
+        this.add(
+          join(at, key),
+          `an ${TITLES[from]} parameter the other API families have no counterpart for`,
+        );
     }
   }
 

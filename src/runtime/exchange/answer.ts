@@ -17,13 +17,14 @@
  * known, `Retry-After` on every "not now", and `x-should-retry: false` when
  * no client retry can help or the wait is longer than a client should sleep.
  */
-import type { ProviderError } from '../../providers/adapter.js';
-import { API_FAMILIES, type ApiFamily } from '../../providers/api-family.js';
+import type { ProviderError, RefusalKind } from '../../providers/adapter.js';
+import { API_FAMILIES, type ApiFamily, type ApiFamilyTable } from '../../providers/api-family.js';
 import { StoreUnavailableError } from '../../stores/store.js';
+import type { Crossing } from '../crossing.js';
 import { REFUSALS, type Refusal, type RefusalCode, refusal } from '../refusal.js';
 import type { TenantBudget } from '../tenant-budget.js';
 import { pushBudgetHeaders } from './budget-headers.js';
-import type { Call, Outcome, UpstreamErrorOutcome, UpstreamReply } from './call.js';
+import type { Call, Outcome, SuccessOutcome, UpstreamErrorOutcome, UpstreamReply } from './call.js';
 import { Relay } from './relay.js';
 
 export interface AnswerOptions {
@@ -134,36 +135,69 @@ export function answerOf<R extends UpstreamReply>(
       return upstreamErrorAnswer(outcome, call, options);
     case 'success': {
       const { reply, target } = outcome;
-      const family = API_FAMILIES[options.family];
-      const headers: string[] = ['x-sluice-request-id', options.requestId];
-      for (const name of family.relayedHeaders) {
-        const value = reply.headers.get(name);
-        if (typeof value === 'string') headers.push(name, value);
-      }
+      const crossing = target.crossing;
       const contentType = reply.headers.get('content-type');
       const streamed =
         call.stream || (typeof contentType === 'string' && contentType.includes('event-stream'));
-      pushBudgetHeaders(headers, outcome.budget);
-      if (options.deploymentHeader) headers.push('x-sluice-deployment', target.deployment.id);
-      const length = streamed ? undefined : reply.headers.get('content-length');
+      const headers = successHeaders(outcome, options, crossing ? crossedContentType(crossing) : undefined);
+      const length = streamed || crossing ? undefined : reply.headers.get('content-length');
       return {
         status: reply.status,
         headers,
         body: undefined,
-        relay: new Relay(outcome, call, streamed),
+        relay: new Relay(outcome, streamed),
         contentLength: typeof length === 'string' ? length : undefined,
-        report: {
-          refusal: undefined,
-          upstreamError: undefined,
-          detail: undefined,
-          deployment: target.deployment.id,
-          priority: outcome.priority,
-          waitedMs: outcome.waitedMs,
-          attempts: outcome.attempts,
-        },
+        report: successReport(outcome),
       };
     }
   }
+}
+
+/**
+ * A success's headers: the family's relayed upstream headers (none but
+ * `contentType` when the answer is translated: the upstream's describe
+ * another API), the tenant's budget, the deployment when asked.
+ */
+export function successHeaders<R extends UpstreamReply>(
+  outcome: SuccessOutcome<R>,
+  options: AnswerOptions,
+  contentType?: string,
+): string[] {
+  const headers: string[] = ['x-sluice-request-id', options.requestId];
+  if (contentType === undefined) {
+    for (const name of API_FAMILIES[options.family].relayedHeaders) {
+      const value = outcome.reply.headers.get(name);
+      if (typeof value === 'string') headers.push(name, value);
+    }
+  } else {
+    headers.push(
+      API_FAMILIES[options.family].requestIdHeader,
+      options.requestId,
+      'content-type',
+      contentType,
+    );
+  }
+  pushBudgetHeaders(headers, outcome.budget);
+  if (options.deploymentHeader) headers.push('x-sluice-deployment', outcome.target.deployment.id);
+  return headers;
+}
+
+export function successReport<R extends UpstreamReply>(outcome: SuccessOutcome<R>): AnswerReport {
+  return {
+    refusal: undefined,
+    upstreamError: undefined,
+    detail: undefined,
+    deployment: outcome.target.deployment.id,
+    priority: outcome.priority,
+    waitedMs: outcome.waitedMs,
+    attempts: outcome.attempts,
+  };
+}
+
+function crossedContentType(crossing: Crossing): string {
+  return crossing.shape.stream && crossing.callerStream !== 'gemini-json'
+    ? 'text/event-stream; charset=utf-8'
+    : 'application/json; charset=utf-8';
 }
 
 /**
@@ -197,17 +231,22 @@ function upstreamErrorAnswer<R extends UpstreamReply>(
   }
   const family = API_FAMILIES[options.family];
   const headers: string[] = ['x-sluice-request-id', options.requestId];
+  // A translated call's error is written again in the caller's envelope: its SDK must raise its usual error.
+  const body = target.crossing ? crossedErrorBody(family, error, reply.status) : outcome.bodyText;
+  if (target.crossing) headers.push(family.requestIdHeader, options.requestId);
   for (const name of family.relayedErrorHeaders) {
+    if (target.crossing && (name === 'content-type' || name === family.requestIdHeader)) continue;
     const value = reply.headers.get(name);
     if (typeof value === 'string') headers.push(name, value);
   }
   if (shouldNotRetry(error, options)) headers.push('x-should-retry', 'false');
+  if (target.crossing) headers.push('content-type', 'application/json');
   pushBudgetHeaders(headers, outcome.budget);
   if (options.deploymentHeader) headers.push('x-sluice-deployment', deployment.id);
   return {
     status: reply.status,
     headers,
-    body: outcome.bodyText,
+    body,
     relay: undefined,
     contentLength: undefined,
     report: {
@@ -231,6 +270,23 @@ function upstreamErrorAnswer<R extends UpstreamReply>(
  */
 function shouldNotRetry(error: ProviderError, options: AnswerOptions): boolean {
   return !error.retryable || error.retryAfterMs === undefined || error.retryAfterMs > options.maxClientWaitMs;
+}
+
+/** The kind of envelope an upstream status is written in for another family's caller. */
+function kindOfStatus(status: number): RefusalKind {
+  if (status === 429) return 'rate_limit';
+  if (status === 503 || status === 529) return 'overloaded';
+  if (status === 401) return 'authentication';
+  if (status === 403) return 'permission';
+  if (status === 404) return 'not_found';
+  if (status === 413) return 'request_too_large';
+  if (status >= 400 && status < 500) return 'invalid_request';
+  return 'api_error';
+}
+
+function crossedErrorBody(family: ApiFamilyTable, error: ProviderError, status: number): string {
+  const message = error.message ?? `The upstream answered HTTP ${status}.`;
+  return JSON.stringify(family.errorPayload(kindOfStatus(status), message, status).body);
 }
 
 /** An error thrown instead of an outcome: the store could not decide, or a bug. */

@@ -13,11 +13,17 @@
  * usage seen and the output counted from the chunks relayed.
  */
 import type { Cost, Usage } from '../../core/cost.js';
-import type { ProviderError, ProviderUsage, StreamRewriter, UsageTap } from '../../providers/adapter.js';
+import type {
+  Endpoint,
+  ProviderError,
+  ProviderUsage,
+  StreamRewriter,
+  UsageTap,
+} from '../../providers/adapter.js';
 import { bodyForUsage } from '../../providers/parse/usage-body.js';
 import { servedTierFromHeaders } from '../../providers/service-tier.js';
 import type { Deployment } from '../deployment.js';
-import type { Call, SuccessOutcome, UpstreamReply } from './call.js';
+import type { SuccessOutcome, UpstreamReply } from './call.js';
 import type { Settlement } from './settlement.js';
 
 /** Non-streamed bodies bigger than this are relayed without reading their usage (the estimate stands). */
@@ -39,22 +45,21 @@ export class Relay {
   private started = false;
   /** The tier the answer's headers say served it (Gemini); a tier in the body wins. */
   private readonly headerTier: string | undefined;
+  private readonly endpoint: Endpoint;
 
-  constructor(
-    outcome: SuccessOutcome<UpstreamReply>,
-    private readonly call: Call,
-    streamed: boolean,
-  ) {
+  constructor(outcome: SuccessOutcome<UpstreamReply>, streamed: boolean) {
     this.deployment = outcome.target.deployment;
     this.settlement = outcome.settlement;
     this.reply = outcome.reply;
     this.streamed = streamed;
     this.headerTier = servedTierFromHeaders(this.deployment.config.provider, outcome.reply.headers);
     const adapter = this.deployment.adapter;
+    // The upstream's endpoint, not the caller's: a call translated for another API is read as that API answers.
+    this.endpoint = outcome.target.endpoint;
     if (streamed) {
-      this.tap = adapter.createUsageTap(call.endpoint);
+      this.tap = adapter.createUsageTap(this.endpoint);
       if (outcome.target.addedStreamUsage) this.rewriter = adapter.stripAddedStreamUsage?.();
-    } else if (call.endpoint !== 'count_tokens' && call.endpoint !== 'models') {
+    } else if (this.endpoint !== 'count_tokens' && this.endpoint !== 'models') {
       // A count or a model list holds no tokens: nothing to read back.
       this.collected = [];
     }
@@ -126,8 +131,7 @@ export class Relay {
         const body = bodyForUsage(
           parts.length === 1 ? asBuffer(parts[0] as Uint8Array) : Buffer.concat(parts),
         );
-        usage =
-          body === undefined ? undefined : this.deployment.adapter.usageFromBody(this.call.endpoint, body);
+        usage = body === undefined ? undefined : this.deployment.adapter.usageFromBody(this.endpoint, body);
       }
       reported = usage !== undefined;
       // A whole answer was produced upstream even when its count could not be read: the estimate is the best known.
