@@ -12,6 +12,7 @@
  */
 import { z } from 'zod';
 import { isTimeZone } from '../core/time-zone.js';
+import { API_FAMILIES, type ApiFamily, familiesOf } from '../providers/api-family.js';
 import { serviceTiersOf } from '../providers/service-tier.js';
 import type { LimitsConfig } from '../runtime/limits.js';
 import { windowProblems, withProviderWindows } from '../runtime/window-rules.js';
@@ -176,6 +177,58 @@ export const deploymentSchema = z
     if (d.limits_ceiling) checkCeiling(d, d.limits_ceiling, ctx);
     if (d.service_tier !== undefined) checkServiceTier(d.service_tier, d.provider, ctx);
   });
+
+type GroupsInput = Record<
+  string,
+  {
+    deployments: readonly { provider: (typeof PROVIDERS)[number]; api_key?: string | undefined }[];
+    fallbacks?: string[] | undefined;
+  }
+>;
+
+/**
+ * A call reaches a deployment of another API family translated, sent with
+ * that deployment's own key (the caller's key is for its own provider), so
+ * the router can use a deployment of another family only when it has an
+ * `api_key`. Within a group mixing families, and along a fallback to a group
+ * of another family, a deployment without one could never be used: refused
+ * here, naming it, rather than skipped at every call.
+ */
+function checkCrossings(
+  groups: GroupsInput,
+  group: string,
+  issue: (path: (string | number)[], message: string) => void,
+): void {
+  const own = groups[group];
+  if (!own) return;
+  const families = new Set(own.deployments.flatMap((d) => familiesOf(d.provider)));
+  own.deployments.forEach((d, i) => {
+    const missing = [...families].filter((f) => !familiesOf(d.provider).includes(f));
+    if (missing.length > 0 && d.api_key === undefined) {
+      issue(
+        ['model_groups', group, 'deployments', i, 'api_key'],
+        `this group mixes API families: ${missing.map(familyTitle).join(' and ')} calls reach this ${d.provider} deployment translated, sent with its own key; set api_key`,
+      );
+    }
+  });
+  (own.fallbacks ?? []).forEach((name, j) => {
+    const fallback = groups[name];
+    if (!fallback || name === group) return;
+    const usable = fallback.deployments.some(
+      (d) => d.api_key !== undefined || [...families].every((f) => familiesOf(d.provider).includes(f)),
+    );
+    if (!usable) {
+      issue(
+        ['model_groups', group, 'fallbacks', j],
+        `${name} speaks another API and none of its deployments has an api_key to send translated calls with`,
+      );
+    }
+  });
+}
+
+function familyTitle(family: ApiFamily): string {
+  return API_FAMILIES[family].title;
+}
 
 /** A ceiling is a bound on raises: it needs raises, and may not sit below what is declared. */
 function checkCeiling(
@@ -395,13 +448,7 @@ export function checkGovernorReferences(config: GovernorFields, issue: Issue): v
     if (g.downgrade && !groups.includes(g.downgrade.to)) {
       issue(['model_groups', group, 'downgrade', 'to'], `unknown model group ${g.downgrade.to}`);
     }
-    const anthropic = g.deployments.filter((d) => d.provider === 'anthropic').length;
-    if (anthropic > 0 && anthropic < g.deployments.length) {
-      issue(
-        ['model_groups', group, 'deployments'],
-        'a group cannot mix anthropic with OpenAI-style providers (Sluice routes, it does not translate)',
-      );
-    }
+    checkCrossings(config.model_groups, group, issue);
   }
   for (const [tier, t] of Object.entries(config.tiers)) {
     if (t.priority !== undefined && !classes.includes(t.priority)) {

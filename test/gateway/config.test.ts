@@ -120,13 +120,45 @@ describe('validation', () => {
     );
     expect(message).toContain('model_groups.gpt-4o-mini.deployments[1].id: deployment id d1 is already used');
     expect(message).toContain('model_groups.gpt-4o-mini.fallbacks[0]: unknown model group claude');
-    expect(message).toContain('model_groups.gpt-4o-mini.deployments: a group cannot mix anthropic');
+    expect(message).toContain(
+      'model_groups.gpt-4o-mini.deployments[1].api_key: this group mixes API families: OpenAI calls reach this anthropic deployment translated, sent with its own key; set api_key',
+    );
     expect(message).toContain(
       'tiers.pro.priority: unknown priority urgent; expected one of critical, high, normal, low',
     );
     expect(message).toContain('tenants[0].tier: unknown tier gold; expected one of pro');
     expect(message).toContain('tenants[1].id: tenant id acme is used twice');
     expect(message).toContain('tenants[1].key_sha256: this key is already given to another tenant');
+  });
+
+  it('accepts groups and fallbacks across API families when the deployments have keys, and names the key when not', () => {
+    const claude = { id: 'c', provider: 'anthropic', base_url: 'https://y', model: 'claude-x' } as const;
+    const gpt = {
+      id: 'g',
+      provider: 'openai',
+      base_url: 'https://x/v1',
+      model: 'gpt-x',
+      api_key: 'sk-g',
+    } as const;
+    const ok = {
+      ...minimal,
+      model_groups: {
+        mixed: { deployments: [gpt, { ...claude, api_key: 'sk-ant' }] },
+        gpt: { deployments: [{ ...gpt, id: 'g2' }], fallbacks: ['claude'] },
+        claude: { deployments: [{ ...claude, id: 'c2', api_key: 'sk-ant' }] },
+      },
+    };
+    expect(() => parseConfig(ok, 'test', {})).not.toThrow();
+    const message = problems({
+      ...minimal,
+      model_groups: {
+        gpt: { deployments: [{ ...gpt, id: 'g2' }], fallbacks: ['claude'] },
+        claude: { deployments: [{ ...claude, id: 'c2' }] },
+      },
+    });
+    expect(message).toContain(
+      'model_groups.gpt.fallbacks[0]: claude speaks another API and none of its deployments has an api_key to send translated calls with',
+    );
   });
 
   it('needs exactly one of key and key_sha256 per tenant', () => {
