@@ -67,6 +67,10 @@ export class RequestLog {
     line.priority = report.priority;
     line.wait_ms = report.waitedMs;
     line.retries = Math.max(0, report.attempts - 1);
+    if (report.usage) {
+      line.input_tokens = report.usage.inputTokens;
+      line.output_tokens = report.usage.outputTokens;
+    }
     if (answer.status === 499) line.aborted = true;
   }
 

@@ -9,6 +9,7 @@
  */
 import type { Endpoint } from '../providers/adapter.js';
 import { API_FAMILIES, type ApiFamily, familiesOf } from '../providers/api-family.js';
+import { TRACE_HEADERS } from '../providers/forwarding.js';
 import {
   type ChatApiTable,
   type ChatRequestOutput,
@@ -46,7 +47,6 @@ export type Reach =
   | { readonly kind: 'unreachable'; readonly why: readonly Untranslatable[] };
 
 const NATIVE: Reach = Object.freeze({ kind: 'native' });
-const NO_FORWARDED_HEADERS: Record<string, string> = Object.freeze(Object.create(null));
 
 /** One call's ways to each deployment, worked out once per target family and model. */
 export class Crossings {
@@ -115,8 +115,8 @@ export class Crossings {
           body: request.body,
           rawBody,
           stream: call.stream,
-          // The caller's headers are its own API's (versions, betas, its key): none of them travel.
-          forwardHeaders: NO_FORWARDED_HEADERS,
+          // Only tracing travels: the caller's other headers are its own API's (versions, betas, its key).
+          forwardHeaders: tracingOf(call.forwardHeaders),
           forwarding: 'allow-list',
         },
         upstreamStream: to.streamFormat(request.query),
@@ -125,6 +125,15 @@ export class Crossings {
       },
     };
   }
+}
+
+function tracingOf(headers: Readonly<Record<string, string>>): Record<string, string> {
+  const out = Object.create(null) as Record<string, string>;
+  for (const name of TRACE_HEADERS) {
+    const value = headers[name];
+    if (value !== undefined) out[name] = value;
+  }
+  return out;
 }
 
 function unreachable(parameter: string, reason: string): Reach {

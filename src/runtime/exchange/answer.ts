@@ -17,6 +17,7 @@
  * known, `Retry-After` on every "not now", and `x-should-retry: false` when
  * no client retry can help or the wait is longer than a client should sleep.
  */
+import type { Usage } from '../../core/cost.js';
 import type { ProviderError, RefusalKind } from '../../providers/adapter.js';
 import { API_FAMILIES, type ApiFamily, type ApiFamilyTable } from '../../providers/api-family.js';
 import { StoreUnavailableError } from '../../stores/store.js';
@@ -52,6 +53,8 @@ export interface AnswerReport {
   readonly priority: string | undefined;
   readonly waitedMs: number | undefined;
   readonly attempts: number;
+  /** What an answer read whole before it was sent (a translated one) was settled with. */
+  readonly usage?: Usage | undefined;
 }
 
 export interface Answer {
@@ -75,6 +78,7 @@ interface Known {
   readonly attempts?: number | undefined;
   readonly deployment?: string | undefined;
   readonly upstreamError?: string | undefined;
+  readonly usage?: Usage | undefined;
 }
 
 /** The answer to a refusal, in the caller's format. */
@@ -118,6 +122,7 @@ export function refusalAnswer(why: Refusal, options: AnswerOptions, known: Known
       priority: known.priority,
       waitedMs: known.waitedMs,
       attempts: known.attempts ?? 0,
+      usage: known.usage,
     },
   };
 }

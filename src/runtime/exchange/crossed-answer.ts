@@ -31,7 +31,7 @@ export async function crossedAnswer<R extends UpstreamReply>(
   }
   relay.push(Buffer.from(text));
   relay.end();
-  const known = { ...outcome, deployment: outcome.target.deployment.id };
+  const known = { ...outcome, deployment: outcome.target.deployment.id, usage: relay.usage };
   const read = crossing.to.readAnswer(parseJson(text));
   const written = read.ok ? crossing.from.writeAnswer(read.value, { nowSeconds }) : read;
   if (!written.ok) {
@@ -50,7 +50,7 @@ export async function crossedAnswer<R extends UpstreamReply>(
     body: JSON.stringify(written.value),
     relay: undefined,
     contentLength: undefined,
-    report: successReport(outcome),
+    report: { ...successReport(outcome), usage: relay.usage },
   };
 }
 

@@ -1,0 +1,139 @@
+/**
+ * A call crossing to a deployment of another API family, against a
+ * scripted upstream: what the upstream is sent (its own API's body, the
+ * deployment's key, the caller's tracing, nothing else of the caller's), an
+ * upstream error reaching the caller in its own envelope, and an answer the
+ * caller's API cannot hold (a 502 naming it, the tokens still settled).
+ */
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import { afterEach, describe, expect, it } from 'vitest';
+import { baseConfig, hello, KEYS, rigsClosedAfterEach } from './helpers.js';
+import { chatCompletion, json, type ScriptedUpstream, startScriptedUpstream } from './scripted-upstream.js';
+
+const startRig = rigsClosedAfterEach();
+let upstream: ScriptedUpstream | undefined;
+afterEach(async () => {
+  await upstream?.close();
+  upstream = undefined;
+});
+
+const TRACE = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+
+async function rigBefore(
+  provider: 'openai' | 'anthropic',
+  answer: Parameters<typeof startScriptedUpstream>[0],
+) {
+  upstream = await startScriptedUpstream(answer);
+  const url = upstream.url;
+  return startRig({
+    config: (simUrl) =>
+      baseConfig(simUrl, {
+        model_groups: {
+          crossed: {
+            deployments: [
+              {
+                id: 'scripted',
+                provider,
+                base_url: provider === 'openai' ? `${url}/v1` : url,
+                api_key: 'sk-deployment-own',
+                model: provider === 'openai' ? 'gpt-x' : 'claude-x',
+                limits: { rpm: 100, tpm: 100_000 },
+              },
+            ],
+          },
+        },
+      }),
+  });
+}
+
+describe('a call crossing to another API family', () => {
+  it('sends the upstream its own API’s body with the deployment’s key and the caller’s tracing only', async () => {
+    const seen: { url: string; headers: Record<string, unknown>; body: unknown }[] = [];
+    const r = await rigBefore('anthropic', ({ req, body, res }) => {
+      seen.push({ url: req.url ?? '', headers: req.headers, body: JSON.parse(body) });
+      json(res, 200, {
+        id: 'msg_1',
+        type: 'message',
+        role: 'assistant',
+        model: 'claude-x',
+        content: [{ type: 'text', text: 'Bonjour' }],
+        stop_reason: 'max_tokens',
+        stop_sequence: null,
+        usage: { input_tokens: 11, output_tokens: 3, cache_read_input_tokens: 4 },
+      });
+    });
+    const answer = await r
+      .openai(KEYS.pro, { defaultHeaders: { traceparent: TRACE, 'openai-beta': 'assistants=v2' } })
+      .chat.completions.create({
+        model: 'crossed',
+        messages: [{ role: 'system', content: 'Be brief.' }, ...hello],
+        max_completion_tokens: 3,
+        stop: ['END'],
+      });
+    expect(seen).toHaveLength(1);
+    expect(seen[0]?.url).toBe('/v1/messages');
+    expect(seen[0]?.body).toEqual({
+      model: 'claude-x',
+      max_tokens: 3,
+      system: 'Be brief.',
+      messages: [{ role: 'user', content: 'Hello there' }],
+      stop_sequences: ['END'],
+    });
+    const headers = seen[0]?.headers ?? {};
+    expect(headers['x-api-key']).toBe('sk-deployment-own');
+    expect(headers['anthropic-version']).toBe('2023-06-01');
+    expect(headers.traceparent).toBe(TRACE);
+    expect(headers.authorization).toBeUndefined();
+    expect(headers['openai-beta']).toBeUndefined();
+    expect(answer.choices[0]?.message.content).toBe('Bonjour');
+    expect(answer.choices[0]?.finish_reason).toBe('length');
+    // OpenAI's sense: the prompt includes the cache reads Anthropic reports apart.
+    expect(answer.usage).toMatchObject({ prompt_tokens: 15, completion_tokens: 3, total_tokens: 18 });
+    expect(answer.usage?.prompt_tokens_details?.cached_tokens).toBe(4);
+  });
+
+  it('answers an upstream error in the caller’s own envelope, so its SDK raises its usual error', async () => {
+    const r = await rigBefore('anthropic', ({ res }) =>
+      json(res, 400, {
+        type: 'error',
+        error: { type: 'invalid_request_error', message: 'messages: text content blocks must be non-empty' },
+      }),
+    );
+    const error = await r
+      .openai()
+      .chat.completions.create({ model: 'crossed', messages: hello, max_tokens: 5 })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    const bad = error as InstanceType<typeof OpenAI.BadRequestError>;
+    expect(bad.message).toContain('text content blocks must be non-empty');
+    expect(bad.error).toMatchObject({ type: 'invalid_request_error' });
+    expect(bad.requestID).toEqual(expect.any(String));
+  });
+
+  it('refuses an answer the caller’s API cannot hold with a 502 naming it, and still settles its tokens', async () => {
+    const two = chatCompletion({ prompt: 20, completion: 7 });
+    const r = await rigBefore('openai', ({ res }) =>
+      json(res, 200, { ...two, choices: [two.choices[0], { ...two.choices[0], index: 1 }] }),
+    );
+    const error = await r
+      .anthropic()
+      .messages.create({ model: 'crossed', messages: hello, max_tokens: 50 })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Anthropic.InternalServerError);
+    const failed = error as InstanceType<typeof Anthropic.APIError>;
+    expect(failed.status).toBe(502);
+    expect(failed.message).toMatch(
+      /answered with what this API cannot express: `choices`: exactly one choice travels/,
+    );
+    expect(failed.headers?.get('x-should-retry')).toBe('false');
+    // Settled with what the upstream reported (20 + 7), not the 50-token reservation.
+    const line = r.logs.find((l) => l.group === 'crossed');
+    expect(line).toMatchObject({
+      status: 502,
+      refusal: 'untranslatable_answer',
+      input_tokens: 20,
+      output_tokens: 7,
+    });
+  });
+});
