@@ -88,8 +88,12 @@ export function openAIResponsesAnswerToNeutral(body: unknown): Translation<Neutr
   readArray(body, 'output', 'output', refusals).forEach((item, i) => {
     content.push(...readOutputItem(item, join('output', i), refusals));
   });
-  const stopReason = readStopReason(body, content, refusals);
-  const usage = readUsage(body.usage, refusals);
+  const stopReason = readResponsesStopReason(
+    body,
+    content.some((p) => p.kind === 'tool-call'),
+    refusals,
+  );
+  const usage = readResponsesUsage(body.usage, refusals);
   const created = body.created_at;
   return refusals.result(() => ({
     id: typeof body.id === 'string' ? body.id : '',
@@ -110,7 +114,8 @@ function readOutputItem(item: unknown, at: string, refusals: Refusals): (Neutral
     refusals.unknownKeys(item, new Set(['type', 'role', 'content', ...ECHOED_MESSAGE_KEYS]), at, 'openai');
     return readArray(item, 'content', join(at, 'content'), refusals).flatMap((part, j): NeutralText[] => {
       const text = readOutputText(part, join(join(at, 'content'), j), refusals);
-      return text === undefined ? [] : [{ kind: 'text', text }];
+      // An empty part says nothing (and a stream shows none: `stream/openai-responses-reader.ts`).
+      return text === undefined || text === '' ? [] : [{ kind: 'text', text }];
     });
   }
   if (item.type === 'function_call') return [readFunctionCall(item, at, refusals)];
@@ -144,12 +149,13 @@ function readReasoning(item: JsonRecord, at: string, refusals: Refusals): void {
     refusals.add(join(at, 'encrypted_content'), 'only OpenAI can read encrypted reasoning back');
 }
 
-function readStopReason(
+/** A finished response's stop reason, from `status` and `incomplete_details` (also a stream's terminal event). */
+export function readResponsesStopReason(
   body: JsonRecord,
-  content: readonly (NeutralText | NeutralToolCall)[],
+  hasToolCalls: boolean,
   refusals: Refusals,
 ): NeutralStopReason | undefined {
-  if (body.status === 'completed') return content.some((p) => p.kind === 'tool-call') ? 'tool-calls' : 'end';
+  if (body.status === 'completed') return hasToolCalls ? 'tool-calls' : 'end';
   if (body.status === 'incomplete') {
     const details = isRecord(body.incomplete_details) ? body.incomplete_details : {};
     const reason = typeof details.reason === 'string' ? details.reason : '';
@@ -165,7 +171,7 @@ function readStopReason(
   return undefined;
 }
 
-function readUsage(usage: unknown, refusals: Refusals): NeutralUsage {
+export function readResponsesUsage(usage: unknown, refusals: Refusals): NeutralUsage {
   if (!isRecord(usage)) {
     refusals.add('usage', 'the answer reports no usage');
     return { inputTokens: 0, outputTokens: 0 };
@@ -255,7 +261,7 @@ export function neutralToOpenAIResponsesAnswer(
   };
   for (const part of answer.content) {
     if (part.kind === 'text') {
-      texts.push({ type: 'output_text', text: part.text, annotations: [] });
+      texts.push({ type: 'output_text', text: part.text, annotations: [], logprobs: [] });
       continue;
     }
     flushTexts();
