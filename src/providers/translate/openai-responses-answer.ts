@@ -23,7 +23,7 @@ import {
   readFunctionCall,
   readOutputText,
   writeFunctionCall,
-} from './openai-responses.js';
+} from './openai-responses-items.js';
 import { join, Refusals, type Translation } from './translation.js';
 
 type Body = { [key: string]: JsonValue };
