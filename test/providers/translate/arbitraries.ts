@@ -57,6 +57,7 @@ export interface Shared {
   readonly anthropic: boolean;
   readonly openai: boolean;
   readonly gemini: boolean;
+  readonly responses: boolean;
 }
 
 export function sharedBy(a: FamilyName, b: FamilyName): Shared {
@@ -64,6 +65,7 @@ export function sharedBy(a: FamilyName, b: FamilyName): Shared {
     anthropic: a === 'anthropic' || b === 'anthropic',
     openai: a === 'openai' || b === 'openai',
     gemini: a === 'gemini' || b === 'gemini',
+    responses: a === 'responses' || b === 'responses',
   };
 }
 
@@ -89,7 +91,11 @@ function conversation(tools: readonly NeutralTool[], involves: Shared): fc.Arbit
     )
     .chain(([lead, calls]) =>
       fc
-        .tuple(...calls.map(() => fc.tuple(text, involves.openai ? fc.constant(false) : fc.boolean())))
+        .tuple(
+          ...calls.map(() =>
+            fc.tuple(text, involves.openai || involves.responses ? fc.constant(false) : fc.boolean()),
+          ),
+        )
         .map((answers): NeutralMessage[] => [
           { role: 'assistant', parts: [...(lead ? [lead] : []), ...calls] },
           {
@@ -120,7 +126,8 @@ function conversation(tools: readonly NeutralTool[], involves: Shared): fc.Arbit
   return fc.tuple(userTurn, fc.array(turn, { maxLength: 4 })).map(([first, rest]) => {
     // Unique ids across the whole conversation, as every family expects.
     const seen = new Set<string>();
-    const messages = [first, ...rest.flat()];
+    const turns = [first, ...rest.flat()];
+    const messages = involves.responses ? joinAssistantCalls(turns) : turns;
     return messages
       .map((m, i) => ({
         ...m,
@@ -145,6 +152,22 @@ function conversation(tools: readonly NeutralTool[], involves: Shared): fc.Arbit
         };
       });
   });
+}
+
+/**
+ * Responses input is a flat list of items: function calls right after an
+ * assistant message read back as that message's turn, so the shared form
+ * has them in one turn.
+ */
+function joinAssistantCalls(messages: readonly NeutralMessage[]): NeutralMessage[] {
+  const out: NeutralMessage[] = [];
+  for (const message of messages) {
+    const last = out.at(-1);
+    if (message.role === 'assistant' && message.parts[0]?.kind === 'tool-call' && last?.role === 'assistant')
+      out[out.length - 1] = { role: 'assistant', parts: [...last.parts, ...message.parts] };
+    else out.push(message);
+  }
+  return out;
 }
 
 export function sharedRequest(involves: Shared): fc.Arbitrary<NeutralRequest> {
@@ -191,7 +214,7 @@ export function sharedRequest(involves: Shared): fc.Arbitrary<NeutralRequest> {
         topP: involves.anthropic
           ? fc.constant(undefined)
           : fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: undefined }),
-        stopSequences: fc.array(text, { maxLength: 4 }),
+        stopSequences: involves.responses ? fc.constant([]) : fc.array(text, { maxLength: 4 }),
         maxOutputTokens: involves.anthropic
           ? fc.integer({ min: 1, max: 64_000 })
           : fc.option(fc.integer({ min: 1, max: 64_000 }), { nil: undefined }),
@@ -206,7 +229,9 @@ export function sharedRequest(involves: Shared): fc.Arbitrary<NeutralRequest> {
   );
 }
 
-export function sharedAnswer(from: FamilyName): fc.Arbitrary<NeutralAnswer> {
+export function sharedAnswer(from: FamilyName, involves: Shared): fc.Arbitrary<NeutralAnswer> {
+  // Responses always writes its usage detail objects, so "not reported" reads back as 0 there.
+  const detail = involves.responses ? fc.nat() : fc.option(fc.nat(), { nil: undefined });
   const call = fc
     .record({ id, name: word, arguments: jsonArgs })
     .map((c): NeutralToolCall => ({ kind: 'tool-call', ...c }));
@@ -214,8 +239,8 @@ export function sharedAnswer(from: FamilyName): fc.Arbitrary<NeutralAnswer> {
     .record({
       inputTokens: fc.integer({ min: 0, max: 200_000 }),
       outputTokens: fc.integer({ min: 0, max: 64_000 }),
-      cached: fc.option(fc.nat(), { nil: undefined }),
-      reasoning: fc.option(fc.nat(), { nil: undefined }),
+      cached: detail,
+      reasoning: detail,
     })
     .map(
       (u): NeutralUsage => ({
@@ -243,7 +268,7 @@ export function sharedAnswer(from: FamilyName): fc.Arbitrary<NeutralAnswer> {
         stopReason: a.calls.length > 0 ? 'tool-calls' : a.plainStop,
         usage: a.usage,
         // `created` is stamped by the translating clock when the upstream has none.
-        ...(from === 'openai' ? { createdSeconds: 1_796_000_000 } : {}),
+        ...(from === 'openai' || from === 'responses' ? { createdSeconds: 1_796_000_000 } : {}),
       }),
     );
 }

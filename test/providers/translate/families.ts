@@ -1,5 +1,5 @@
 /**
- * The three translators behind one shape, so round-trip properties can run
+ * The four translators behind one shape, so round-trip properties can run
  * over every ordered pair of families.
  */
 import {
@@ -27,12 +27,21 @@ import {
   neutralToOpenAIChatAnswer,
   openAIChatAnswerToNeutral,
 } from '../../../src/providers/translate/openai-chat-answer.js';
+import {
+  neutralToOpenAIResponsesRequest,
+  openAIResponsesRequestToNeutral,
+} from '../../../src/providers/translate/openai-responses.js';
+import {
+  neutralToOpenAIResponsesAnswer,
+  openAIResponsesAnswerToNeutral,
+} from '../../../src/providers/translate/openai-responses-answer.js';
 import type { Translation } from '../../../src/providers/translate/translation.js';
 
 /** The clock OpenAI answers are stamped with when the upstream gave no `created`. */
 export const NOW_SECONDS = 1_796_000_000;
 
-export type FamilyName = 'openai' | 'anthropic' | 'gemini';
+/** `openai` is Chat Completions; `responses` is OpenAI's Responses API. */
+export type FamilyName = 'openai' | 'anthropic' | 'gemini' | 'responses';
 
 export interface Family {
   readonly name: FamilyName;
@@ -63,6 +72,13 @@ export const FAMILIES: readonly Family[] = [
     neutralToRequest: neutralToGeminiRequest,
     answerToNeutral: geminiAnswerToNeutral,
     neutralToAnswer: neutralToGeminiAnswer,
+  },
+  {
+    name: 'responses',
+    requestToNeutral: openAIResponsesRequestToNeutral,
+    neutralToRequest: neutralToOpenAIResponsesRequest,
+    answerToNeutral: openAIResponsesAnswerToNeutral,
+    neutralToAnswer: (answer) => neutralToOpenAIResponsesAnswer(answer, { nowSeconds: NOW_SECONDS }),
   },
 ];
 

@@ -52,6 +52,22 @@ const EXTRAS: Readonly<Record<FamilyName, readonly Extra[]>> = {
     { parameter: 'generationConfig.thinkingConfig', value: { thinkingBudget: 1024 } },
     { parameter: 'generationConfig.presencePenalty', value: 0.5 },
   ],
+  responses: [
+    { parameter: 'previous_response_id', value: 'resp_abc' },
+    { parameter: 'conversation', value: 'conv_abc' },
+    { parameter: 'store', value: true },
+    { parameter: 'reasoning', value: { effort: 'high' } },
+    { parameter: 'include', value: ['reasoning.encrypted_content'] },
+    { parameter: 'background', value: true },
+    { parameter: 'truncation', value: 'auto' },
+    { parameter: 'metadata', value: { tag: 'a' } },
+    { parameter: 'user', value: 'user-1' },
+    { parameter: 'service_tier', value: 'flex' },
+    { parameter: 'prompt', value: { id: 'pmpt_abc' } },
+    { parameter: 'top_logprobs', value: 3 },
+    { parameter: 'max_tool_calls', value: 2 },
+    { parameter: 'text.verbosity', value: 'low' },
+  ],
 };
 
 /** `wire` with `extras` set at their paths (Gemini's body sits inside the call). */
@@ -66,7 +82,7 @@ function inject(family: FamilyName, wire: unknown, extras: readonly Extra[]): un
   return copy;
 }
 
-const everyFamily = { openai: true, anthropic: true, gemini: true };
+const everyFamily = { openai: true, anthropic: true, gemini: true, responses: true };
 
 describe.each(FAMILIES.map((family) => ({ family, name: family.name })))('$name request', ({ family }) => {
   it('names every parameter of its own it cannot translate', () => {

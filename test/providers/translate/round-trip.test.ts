@@ -26,7 +26,7 @@ describe.each(pairs)('$label', ({ a, b, label }) => {
 
   it(`keeps an answer unchanged (${label})`, () => {
     fc.assert(
-      fc.property(sharedAnswer(a.name), (neutral) => {
+      fc.property(sharedAnswer(a.name, sharedBy(a.name, b.name)), (neutral) => {
         const wire = translated(a.neutralToAnswer(neutral));
         const there = translated(b.neutralToAnswer(translated(a.answerToNeutral(wire))));
         const back = translated(a.neutralToAnswer(translated(b.answerToNeutral(there))));
