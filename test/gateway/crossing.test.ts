@@ -137,3 +137,21 @@ describe('a call crossing to another API family', () => {
     });
   });
 });
+
+describe('an OpenAI Responses call crossing to another family', () => {
+  it('is answered as a Response the SDK reads (output_text, usage) from an Anthropic deployment', async () => {
+    const r = await startRig();
+    const response = await r.openai().responses.create({
+      model: 'claude-haiku',
+      instructions: 'Be brief.',
+      input: 'Hello there',
+      max_output_tokens: 16,
+    });
+    expect(response.object).toBe('response');
+    expect(response.output_text.length).toBeGreaterThan(0);
+    expect(response.usage?.input_tokens).toBeGreaterThan(0);
+    expect(response.usage?.output_tokens).toBeGreaterThan(0);
+    const stats = r.sim.stats();
+    expect(stats.per_key['sk-ant-upstream']?.['claude-3-5-haiku-latest']?.admitted).toBe(1);
+  });
+});

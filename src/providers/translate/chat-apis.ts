@@ -15,12 +15,19 @@ import { geminiAnswerToNeutral, neutralToGeminiAnswer } from './gemini-generate-
 import type { JsonValue, NeutralAnswer, NeutralRequest } from './neutral.js';
 import { neutralToOpenAIChatRequest, openAIChatRequestToNeutral } from './openai-chat.js';
 import { neutralToOpenAIChatAnswer, openAIChatAnswerToNeutral } from './openai-chat-answer.js';
+import { neutralToOpenAIResponsesRequest, openAIResponsesRequestToNeutral } from './openai-responses.js';
+import { neutralToOpenAIResponsesAnswer, openAIResponsesAnswerToNeutral } from './openai-responses-answer.js';
 import type { Translation } from './translation.js';
 
-export type ChatApi = 'openai-chat' | 'anthropic-messages' | 'gemini-generate';
+export type ChatApi = 'openai-chat' | 'openai-responses' | 'anthropic-messages' | 'gemini-generate';
 
 /** How a streamed answer is framed on the wire. */
-export type StreamFormat = 'openai-chat' | 'anthropic-messages' | 'gemini-sse' | 'gemini-json';
+export type StreamFormat =
+  | 'openai-chat'
+  | 'openai-responses'
+  | 'anthropic-messages'
+  | 'gemini-sse'
+  | 'gemini-json';
 
 export type JsonBody = { [key: string]: JsonValue };
 
@@ -81,6 +88,24 @@ const OPENAI_CHAT: ChatApiTable = Object.freeze({
   streamFormat: () => 'openai-chat' as const,
 });
 
+/** A caller's API only: a call crossing to an OpenAI-family deployment is written as Chat Completions, which every OpenAI-style provider serves. */
+const OPENAI_RESPONSES: ChatApiTable = Object.freeze({
+  api: 'openai-responses',
+  family: 'openai',
+  readRequest: (input: ChatRequestInput) => openAIResponsesRequestToNeutral(input.body),
+  writeRequest: (request: NeutralRequest, options: WriteRequestOptions) =>
+    mapped(neutralToOpenAIResponsesRequest({ ...request, model: options.model }), (body) => ({
+      endpoint: 'responses' as const,
+      pathname: '/v1/responses',
+      query: '',
+      body,
+    })),
+  readAnswer: openAIResponsesAnswerToNeutral,
+  writeAnswer: (answer: NeutralAnswer, options: WriteAnswerOptions) =>
+    neutralToOpenAIResponsesAnswer(answer, { nowSeconds: options.nowSeconds }),
+  streamFormat: () => 'openai-responses' as const,
+});
+
 const ANTHROPIC_MESSAGES: ChatApiTable = Object.freeze({
   api: 'anthropic-messages',
   family: 'anthropic',
@@ -118,6 +143,7 @@ const GEMINI_GENERATE: ChatApiTable = Object.freeze({
 
 const BY_ENDPOINT: Partial<Record<Endpoint, ChatApiTable>> = {
   chat_completions: OPENAI_CHAT,
+  responses: OPENAI_RESPONSES,
   messages: ANTHROPIC_MESSAGES,
   generate_content: GEMINI_GENERATE,
   stream_generate_content: GEMINI_GENERATE,
