@@ -121,6 +121,8 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
                 limits: { rpm: 120, tpm: 40_000 },
               },
         ],
+        // When gpt-4o-mini is full or failing, its callers are served by Claude, translated.
+        fallbacks: ['claude-haiku'],
       },
       'claude-haiku': {
         deployments: [
@@ -203,7 +205,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     ...(options.logger && { logger: options.logger }),
   });
   const upstream = [
-    openaiKey ? 'gpt-4o-mini → api.openai.com (OPENAI_API_KEY is set)' : `gpt-4o-mini → simulator ${sim}`,
+    `${openaiKey ? 'gpt-4o-mini → api.openai.com (OPENAI_API_KEY is set)' : `gpt-4o-mini → simulator ${sim}`}, then claude-haiku`,
     anthropicKey
       ? 'claude-haiku → api.anthropic.com (ANTHROPIC_API_KEY is set)'
       : `claude-haiku → simulator ${sim}`,
@@ -266,6 +268,17 @@ function instructions(url: string, metricsUrl: string | undefined, upstream: str
     `  const ai = new GoogleGenAI({ apiKey: "${pro}", httpOptions: { baseUrl: "${url}" } });`,
     `  const reply = await ai.models.generateContent({ model: "${GEMINI_MODEL}", contents: "Hello" });`,
     '  console.log(reply.text);',
+    `  '`,
+    '',
+    'Any API in front of any provider: the openai SDK asking for the Anthropic group, translated both ways:',
+    `  node --input-type=module -e '`,
+    `  import OpenAI from "openai";`,
+    `  const client = new OpenAI({ baseURL: "${url}/v1", apiKey: "${pro}" });`,
+    `  const reply = await client.chat.completions.create({`,
+    `    model: "claude-haiku",`,
+    `    messages: [{ role: "user", content: "Hello" }],`,
+    '  });',
+    '  console.log(reply.model, reply.choices[0].message.content);',
     `  '`,
     '',
     'Embeddings, with the openai SDK:',

@@ -83,6 +83,13 @@ describe('the demo banner', () => {
     expect(served('gemini-2.5-flash')).toBe(true);
   });
 
+  it('prints a snippet where the openai SDK gets an answer from the demo’s Anthropic group, translated', async () => {
+    const out = await run(snippet('Any API in front of any provider'));
+    // The answer names the upstream's model: Claude answered an OpenAI-format call.
+    expect(out).toMatch(/^claude-3-5-haiku-latest \S+/);
+    expect(served('claude-haiku')).toBe(true);
+  });
+
   it('prints an embeddings snippet that gets a vector from the demo’s embeddings group', async () => {
     const out = await run(snippet('Embeddings, with the openai SDK'));
     expect(out).toMatch(/^1536 dimensions, \d+ tokens$/);
