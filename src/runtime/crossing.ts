@@ -13,6 +13,7 @@ import { TRACE_HEADERS } from '../providers/forwarding.js';
 import {
   type ChatApiTable,
   type ChatRequestOutput,
+  callerParameter,
   chatApiOfEndpoint,
   chatApiOfFamily,
   type StreamFormat,
@@ -96,7 +97,13 @@ export class Crossings {
     if (!neutral.ok) return { kind: 'unreachable', why: neutral.untranslatable };
     const to = chatApiOfFamily(family);
     const written = to.writeRequest(neutral.value, { model: deployment.config.model });
-    if (!written.ok) return { kind: 'unreachable', why: written.untranslatable };
+    if (!written.ok) {
+      const why = written.untranslatable.map((u) => ({
+        ...u,
+        parameter: callerParameter(from, u.parameter),
+      }));
+      return { kind: 'unreachable', why };
+    }
     const request = written.value;
     const rawBody = JSON.stringify(request.body);
     const q = call.path.indexOf('?');

@@ -102,6 +102,11 @@ describe('planCall: refusals before any attempt', () => {
     expect(message).toContain(
       '`logit_bias`: an OpenAI parameter the other API families have no counterpart for (deployment k)',
     );
+    // What the target refuses is named as the caller's API names it.
+    const sampled = { model: 'keyed', messages: [{ role: 'user', content: 'hi' }], top_p: 0.5 };
+    expect(refused({ ...call('openai', { model: 'keyed' }), body: sampled }).refusal.message).toBe(
+      'No deployment of the model `keyed` can take this request: `top_p`: Anthropic Messages takes no top_p (deployment k).',
+    );
     // A deployment without a key of its own cannot be sent another API's call (the caller's key is for its provider).
     expect(refused(call('openai', { model: 'claude' })).refusal).toMatchObject({
       code: 'untranslatable',

@@ -69,6 +69,19 @@ export interface ChatApiTable {
   writeAnswer(answer: NeutralAnswer, options: WriteAnswerOptions): Translation<JsonBody>;
   /** The stream format of this API's streamed answers (`query`: the caller's query string, for Gemini's `alt`). */
   streamFormat(query: string): StreamFormat;
+  /**
+   * What this API calls a neutral request field, so a parameter another
+   * API refuses is named in the caller's own words (`topP` → `top_p`).
+   */
+  readonly parameters: Readonly<Partial<Record<keyof NeutralRequest, string>>>;
+}
+
+/** A refusal's parameter in the caller's words: its leading neutral field renamed by `api`. */
+export function callerParameter(api: ChatApiTable, parameter: string): string {
+  const end = parameter.search(/[.[]/);
+  const head = (end < 0 ? parameter : parameter.slice(0, end)) as keyof NeutralRequest;
+  const named = api.parameters[head];
+  return named === undefined ? parameter : named + (end < 0 ? '' : parameter.slice(end));
 }
 
 const OPENAI_CHAT: ChatApiTable = Object.freeze({
@@ -86,6 +99,15 @@ const OPENAI_CHAT: ChatApiTable = Object.freeze({
   writeAnswer: (answer: NeutralAnswer, options: WriteAnswerOptions) =>
     neutralToOpenAIChatAnswer(answer, { nowSeconds: options.nowSeconds }),
   streamFormat: () => 'openai-chat' as const,
+  parameters: {
+    system: 'messages',
+    topP: 'top_p',
+    stopSequences: 'stop',
+    maxOutputTokens: 'max_completion_tokens',
+    responseFormat: 'response_format',
+    parallelToolCalls: 'parallel_tool_calls',
+    toolChoice: 'tool_choice',
+  },
 });
 
 /** A caller's API only: a call crossing to an OpenAI-family deployment is written as Chat Completions, which every OpenAI-style provider serves. */
@@ -104,6 +126,15 @@ const OPENAI_RESPONSES: ChatApiTable = Object.freeze({
   writeAnswer: (answer: NeutralAnswer, options: WriteAnswerOptions) =>
     neutralToOpenAIResponsesAnswer(answer, { nowSeconds: options.nowSeconds }),
   streamFormat: () => 'openai-responses' as const,
+  parameters: {
+    system: 'instructions',
+    messages: 'input',
+    topP: 'top_p',
+    maxOutputTokens: 'max_output_tokens',
+    responseFormat: 'text.format',
+    parallelToolCalls: 'parallel_tool_calls',
+    toolChoice: 'tool_choice',
+  },
 });
 
 const ANTHROPIC_MESSAGES: ChatApiTable = Object.freeze({
@@ -121,6 +152,14 @@ const ANTHROPIC_MESSAGES: ChatApiTable = Object.freeze({
   readAnswer: anthropicAnswerToNeutral,
   writeAnswer: (answer: NeutralAnswer) => neutralToAnthropicAnswer(answer),
   streamFormat: () => 'anthropic-messages' as const,
+  parameters: {
+    topP: 'top_p',
+    stopSequences: 'stop_sequences',
+    maxOutputTokens: 'max_tokens',
+    responseFormat: 'output_config.format',
+    parallelToolCalls: 'tool_choice.disable_parallel_tool_use',
+    toolChoice: 'tool_choice',
+  },
 });
 
 const GEMINI_GENERATE: ChatApiTable = Object.freeze({
@@ -139,6 +178,16 @@ const GEMINI_GENERATE: ChatApiTable = Object.freeze({
   readAnswer: geminiAnswerToNeutral,
   writeAnswer: (answer: NeutralAnswer) => neutralToGeminiAnswer(answer),
   streamFormat: (query: string) => (/(?:^|[?&])alt=sse(?:&|$)/.test(query) ? 'gemini-sse' : 'gemini-json'),
+  parameters: {
+    system: 'systemInstruction',
+    messages: 'contents',
+    temperature: 'generationConfig.temperature',
+    topP: 'generationConfig.topP',
+    stopSequences: 'generationConfig.stopSequences',
+    maxOutputTokens: 'generationConfig.maxOutputTokens',
+    responseFormat: 'generationConfig.responseMimeType',
+    toolChoice: 'toolConfig',
+  },
 });
 
 const BY_ENDPOINT: Partial<Record<Endpoint, ChatApiTable>> = {
