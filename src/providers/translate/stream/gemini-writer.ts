@@ -78,20 +78,21 @@ export class GeminiWriter implements StreamWriter {
   }
 
   finish(): string {
-    const close = this.framing === 'json-array' ? (this.#elements === 0 ? '[]' : '\n]') : '';
-    if (this.#closed) return close;
+    return `${this.#last()}${this.framing === 'json-array' ? (this.#elements === 0 ? '[]' : '\n]') : ''}`;
+  }
+
+  /** The final chunk (finishReason, usage, and the last call, as Gemini sends it), or the error in its place. */
+  #last(): string {
+    if (this.#closed) return '';
     if (this.#stop === undefined) {
-      return `${this.write({ kind: 'error', status: BAD_GATEWAY, message: 'the answer ended early' })}${close}`;
+      return this.write({ kind: 'error', status: BAD_GATEWAY, message: 'the answer ended early' });
     }
-    // The last call rides in the final chunk with finishReason, as Gemini sends it.
     const part = this.#callPart();
-    if (part === undefined)
-      return `${this.write({ kind: 'error', status: BAD_GATEWAY, message: BAD_ARGUMENTS })}${close}`;
+    if (part === undefined) return this.write({ kind: 'error', status: BAD_GATEWAY, message: BAD_ARGUMENTS });
     this.#closed = true;
     const usage =
       this.#usage === undefined ? '' : `,"usageMetadata":${JSON.stringify(writeGeminiUsage(this.#usage))}`;
-    const finish = `,"finishReason":"${NEUTRAL_TO_GEMINI_FINISH[this.#stop]}"`;
-    return `${this.#chunk(part, finish, usage)}${close}`;
+    return this.#chunk(part, `,"finishReason":"${NEUTRAL_TO_GEMINI_FINISH[this.#stop]}"`, usage);
   }
 
   #makeTail(id: string, model: string): string {
