@@ -48,7 +48,7 @@ export class GeminiWriter implements StreamWriter {
         return '';
       case 'text': {
         const call = this.#flushCall();
-        if (event.text === '') return call;
+        if (event.text === '' || this.#closed) return call;
         return `${call}${this.#chunk(`{"text":${JSON.stringify(event.text)}}`, '')}`;
       }
       case 'tool-call': {

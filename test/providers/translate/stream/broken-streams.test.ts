@@ -16,7 +16,7 @@ import {
   GEMINI_SSE_STREAM,
   OPENAI_TOOL_STREAM,
 } from './fixtures.js';
-import { assemble, byteChunks, FORMATS, OPTIONS, translate } from './stream-kit.js';
+import { assemble, byteChunks, FORMATS, OPTIONS, streamMessages, translate } from './stream-kit.js';
 
 const bytes = (text: string) => [new TextEncoder().encode(text)];
 
@@ -153,6 +153,18 @@ describe.each(FORMATS)('towards a %s caller', (to) => {
     expect(assemble(to, translate('anthropic-messages', to, bytes(future)))).toEqual(plain);
     expect('body' in plain).toBe(true);
   });
+});
+
+describe('towards a Gemini caller, which gets each call whole', () => {
+  it.each(['gemini-sse', 'gemini-json'] as const)(
+    'arguments that are not a JSON object end %s with an error',
+    (to) => {
+      const broken = ANTHROPIC_TOOL_STREAM.replace('ncisco\\"}', 'ncisco\\"');
+      const stream = translate('anthropic-messages', to, bytes(broken));
+      expect(JSON.stringify(endedWithError(to, stream))).toContain('not a JSON object');
+      expect(streamMessages(stream).filter((m) => 'error' in (m.data as object))).toHaveLength(1);
+    },
+  );
 });
 
 describe('writer options', () => {
