@@ -44,3 +44,20 @@ describe.each(pairs)('$from stream → $to stream', ({ from, to }) => {
     );
   });
 });
+
+describe.each(pairs)('$from stream cut short → $to stream', ({ from, to }) => {
+  it('ends with the caller’s error event, well-formed, nothing thrown', () => {
+    fc.assert(
+      fc.property(sharedAnswer(FAMILY_OF[from]), cuts, fc.nat(), (answer, byteCuts, cut) => {
+        const upstream = new TextEncoder().encode(writeStream(from, answerEvents(answer)));
+        const end = cut % upstream.length;
+        const short = new TextDecoder().decode(upstream.subarray(0, end));
+        const assembled = assemble(to, translate(from, to, byteChunks(short, byteCuts)));
+        // Only a JSON array cut after its last element (before `]`) has said everything.
+        const whole = from === 'gemini-json' && upstream.subarray(end).every((b) => b === 0x0a || b === 0x5d);
+        expect('error' in assembled).toBe(!whole);
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
