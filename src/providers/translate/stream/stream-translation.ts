@@ -6,7 +6,7 @@
  * progress and, towards Gemini, one tool call's arguments.
  *
  * The formats are one registry: a format is a reader and a writer factory,
- * so another family's stream (OpenAI Responses) is one more line.
+ * so another family's stream is one more line (as OpenAI Responses is).
  */
 import { AnthropicMessagesReader } from './anthropic-messages-reader.js';
 import { AnthropicMessagesWriter } from './anthropic-messages-writer.js';
@@ -15,6 +15,8 @@ import { GeminiReader } from './gemini-reader.js';
 import { GeminiWriter } from './gemini-writer.js';
 import { OpenAIChatReader } from './openai-chat-reader.js';
 import { OpenAIChatWriter } from './openai-chat-writer.js';
+import { OpenAIResponsesReader } from './openai-responses-reader.js';
+import { OpenAIResponsesWriter } from './openai-responses-writer.js';
 import { BAD_GATEWAY } from './stream-errors.js';
 
 export interface StreamCodec {
@@ -25,6 +27,10 @@ export interface StreamCodec {
 /** Every stream format a caller or an upstream may speak. Gemini's reader reads both of its framings. */
 export const STREAM_FORMATS = Object.freeze({
   'openai-chat': { reader: () => new OpenAIChatReader(), writer: (o) => new OpenAIChatWriter(o) },
+  'openai-responses': {
+    reader: () => new OpenAIResponsesReader(),
+    writer: (o) => new OpenAIResponsesWriter(o),
+  },
   'anthropic-messages': {
     reader: () => new AnthropicMessagesReader(),
     writer: (o) => new AnthropicMessagesWriter(o),

@@ -106,6 +106,7 @@ const broken: { name: string; says: string; from: StreamFormat; text: string }[]
 /** How each family says "the server failed" (a 502 has no envelope of its own). */
 const SERVER_ERROR: Record<StreamFormat, Record<string, unknown>> = {
   'openai-chat': { type: 'server_error' },
+  'openai-responses': { code: 'server_error' },
   'anthropic-messages': { type: 'error', error: { type: 'api_error' } },
   'gemini-sse': { code: 500, status: 'INTERNAL' },
   'gemini-json': { code: 500, status: 'INTERNAL' },
@@ -127,6 +128,7 @@ describe.each(FORMATS)('towards a %s caller', (to) => {
         param: null,
         code: 'server_is_overloaded',
       },
+      'openai-responses': { code: 'server_error', message: 'Overloaded' },
       'anthropic-messages': { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } },
       'gemini-sse': { code: 503, message: 'Overloaded', status: 'UNAVAILABLE' },
       'gemini-json': { code: 503, message: 'Overloaded', status: 'UNAVAILABLE' },

@@ -20,6 +20,7 @@ import { NOW_SECONDS } from '../families.js';
 
 export const FORMATS: readonly StreamFormat[] = [
   'openai-chat',
+  'openai-responses',
   'anthropic-messages',
   'gemini-sse',
   'gemini-json',
@@ -27,6 +28,7 @@ export const FORMATS: readonly StreamFormat[] = [
 
 export const FAMILY_OF: Readonly<Record<StreamFormat, FamilyName>> = {
   'openai-chat': 'openai',
+  'openai-responses': 'responses',
   'anthropic-messages': 'anthropic',
   'gemini-sse': 'gemini',
   'gemini-json': 'gemini',
@@ -144,7 +146,22 @@ export function assemble(format: StreamFormat, text: string): Assembled {
       return assembleAnthropic(messages);
     case 'gemini':
       return assembleGemini(messages);
+    case 'responses':
+      return assembleResponses(messages);
   }
+}
+
+/** `response.completed` / `.incomplete` repeat the whole response; `response.failed` and `error` end it. */
+function assembleResponses(messages: { event: string | undefined; data: unknown }[]): Assembled {
+  const last = messages[messages.length - 1];
+  const data = (last?.data ?? {}) as Json;
+  if (last?.event !== data.type) throw new Error(`event ${last?.event} carries ${String(data.type)}`);
+  if (data.type === 'error') return { error: data };
+  const response = data.response as Json;
+  if (data.type === 'response.failed') return { error: response.error as Json };
+  if (data.type !== 'response.completed' && data.type !== 'response.incomplete')
+    throw new Error('no terminal event');
+  return { body: response };
 }
 
 function assembleOpenAI(messages: { data: unknown }[]): Assembled {
