@@ -19,7 +19,7 @@ import { join, Refusals, type Translation } from './translation.js';
 type Body = { [key: string]: JsonValue };
 
 /** stop_reason ⇄ neutral; `pause_turn` only follows server tools, which never travel. */
-const STOP_TO_NEUTRAL: Readonly<Record<string, NeutralStopReason>> = {
+export const ANTHROPIC_STOP_TO_NEUTRAL: Readonly<Record<string, NeutralStopReason>> = {
   end_turn: 'end',
   stop_sequence: 'stop-sequence',
   max_tokens: 'max-tokens',
@@ -27,7 +27,7 @@ const STOP_TO_NEUTRAL: Readonly<Record<string, NeutralStopReason>> = {
   tool_use: 'tool-calls',
   refusal: 'refusal',
 };
-const NEUTRAL_TO_STOP: Readonly<Record<NeutralStopReason, string>> = {
+export const NEUTRAL_TO_ANTHROPIC_STOP: Readonly<Record<NeutralStopReason, string>> = {
   end: 'end_turn',
   'stop-sequence': 'stop_sequence',
   'max-tokens': 'max_tokens',
@@ -76,10 +76,10 @@ export function anthropicAnswerToNeutral(body: unknown): Translation<NeutralAnsw
     },
   );
   const reason = typeof body.stop_reason === 'string' ? body.stop_reason : '';
-  const stopReason = STOP_TO_NEUTRAL[reason];
+  const stopReason = ANTHROPIC_STOP_TO_NEUTRAL[reason];
   if (!stopReason)
     refusals.add('stop_reason', `stop_reason ${JSON.stringify(body.stop_reason)} has no counterpart`);
-  const usage = readUsage(body.usage, refusals);
+  const usage = readAnthropicUsage(body.usage, refusals);
   return refusals.result(() => ({
     id: typeof body.id === 'string' ? body.id : '',
     model: typeof body.model === 'string' ? body.model : '',
@@ -91,7 +91,7 @@ export function anthropicAnswerToNeutral(body: unknown): Translation<NeutralAnsw
 }
 
 /** Anthropic's `input_tokens` excludes cache reads and writes; the neutral count includes them. */
-function readUsage(usage: unknown, refusals: Refusals): NeutralUsage {
+export function readAnthropicUsage(usage: unknown, refusals: Refusals): NeutralUsage {
   if (!isRecord(usage)) {
     refusals.add('usage', 'the answer reports no usage');
     return { inputTokens: 0, outputTokens: 0 };
@@ -121,17 +121,6 @@ function readUsage(usage: unknown, refusals: Refusals): NeutralUsage {
 }
 
 export function neutralToAnthropicAnswer(answer: NeutralAnswer): Translation<Body> {
-  const { usage } = answer;
-  const cached = usage.cachedInputTokens ?? 0;
-  const written = usage.cacheWriteTokens ?? 0;
-  const usageBody: Body = {
-    input_tokens: usage.inputTokens - cached - written,
-    output_tokens: usage.outputTokens,
-    cache_creation_input_tokens: usage.cacheWriteTokens ?? null,
-    cache_read_input_tokens: usage.cachedInputTokens ?? null,
-  };
-  if (usage.reasoningTokens !== undefined)
-    usageBody.output_tokens_details = { thinking_tokens: usage.reasoningTokens };
   const refusals = new Refusals();
   const body: Body = {
     id: answer.id,
@@ -139,9 +128,24 @@ export function neutralToAnthropicAnswer(answer: NeutralAnswer): Translation<Bod
     role: 'assistant',
     model: answer.model,
     content: answer.content.map((part, i) => writePart(part, join('content', i), refusals)),
-    stop_reason: NEUTRAL_TO_STOP[answer.stopReason],
+    stop_reason: NEUTRAL_TO_ANTHROPIC_STOP[answer.stopReason],
     stop_sequence: answer.stopReason === 'stop-sequence' ? (answer.stopSequence ?? null) : null,
-    usage: usageBody,
+    usage: writeAnthropicUsage(answer.usage),
   };
   return refusals.result(() => body);
+}
+
+/** Neutral usage in Anthropic's sense: `input_tokens` without the cache reads and writes. */
+export function writeAnthropicUsage(usage: NeutralUsage): Body {
+  const cached = usage.cachedInputTokens ?? 0;
+  const written = usage.cacheWriteTokens ?? 0;
+  const body: Body = {
+    input_tokens: usage.inputTokens - cached - written,
+    output_tokens: usage.outputTokens,
+    cache_creation_input_tokens: usage.cacheWriteTokens ?? null,
+    cache_read_input_tokens: usage.cachedInputTokens ?? null,
+  };
+  if (usage.reasoningTokens !== undefined)
+    body.output_tokens_details = { thinking_tokens: usage.reasoningTokens };
+  return body;
 }

@@ -19,7 +19,7 @@ import { join, Refusals, type Translation } from './translation.js';
 type Body = { [key: string]: JsonValue };
 
 /** finishReason → neutral; STOP with function calls is a tool-calls stop. Others are refused. */
-const FINISH_TO_NEUTRAL: Readonly<Record<string, NeutralStopReason>> = {
+export const GEMINI_FINISH_TO_NEUTRAL: Readonly<Record<string, NeutralStopReason>> = {
   STOP: 'end',
   MAX_TOKENS: 'max-tokens',
   SAFETY: 'refusal',
@@ -30,7 +30,7 @@ const FINISH_TO_NEUTRAL: Readonly<Record<string, NeutralStopReason>> = {
   IMAGE_SAFETY: 'refusal',
   IMAGE_PROHIBITED_CONTENT: 'refusal',
 };
-const NEUTRAL_TO_FINISH: Readonly<Record<NeutralStopReason, string>> = {
+export const NEUTRAL_TO_GEMINI_FINISH: Readonly<Record<NeutralStopReason, string>> = {
   end: 'STOP',
   'stop-sequence': 'STOP',
   'tool-calls': 'STOP',
@@ -79,11 +79,11 @@ export function geminiAnswerToNeutral(body: unknown): Translation<NeutralAnswer>
     else if (media) refusals.add(at, 'an answer travels as text and tool calls only');
   });
   const finish = typeof candidate.finishReason === 'string' ? candidate.finishReason : '';
-  let stopReason = FINISH_TO_NEUTRAL[finish];
+  let stopReason = GEMINI_FINISH_TO_NEUTRAL[finish];
   if (!stopReason)
     refusals.add('candidates[0].finishReason', `finishReason ${JSON.stringify(finish)} has no counterpart`);
   if (stopReason === 'end' && content.some((c) => c.kind === 'tool-call')) stopReason = 'tool-calls';
-  const usage = readUsage(body.usageMetadata, refusals);
+  const usage = readGeminiUsage(body.usageMetadata, refusals);
   return refusals.result(() => ({
     id: responseId,
     model: typeof body.modelVersion === 'string' ? body.modelVersion : '',
@@ -94,7 +94,7 @@ export function geminiAnswerToNeutral(body: unknown): Translation<NeutralAnswer>
 }
 
 /** Gemini counts thoughts apart from candidates; the neutral output count includes them. */
-function readUsage(usage: unknown, refusals: Refusals): NeutralUsage {
+export function readGeminiUsage(usage: unknown, refusals: Refusals): NeutralUsage {
   if (!isRecord(usage)) {
     refusals.add('usageMetadata', 'the answer reports no usage');
     return { inputTokens: 0, outputTokens: 0 };
@@ -115,21 +115,29 @@ function readUsage(usage: unknown, refusals: Refusals): NeutralUsage {
 export function neutralToGeminiAnswer(answer: NeutralAnswer): Translation<Body> {
   const refusals = new Refusals();
   const parts = answer.content.map((part, i) => writePart(part, join('content', i), new Map(), refusals));
-  const { usage } = answer;
-  const usageMetadata: Body = {
-    promptTokenCount: usage.inputTokens,
-    candidatesTokenCount: usage.outputTokens - (usage.reasoningTokens ?? 0),
-    totalTokenCount: usage.inputTokens + usage.outputTokens,
-  };
-  if (usage.cachedInputTokens !== undefined) usageMetadata.cachedContentTokenCount = usage.cachedInputTokens;
-  if (usage.reasoningTokens !== undefined) usageMetadata.thoughtsTokenCount = usage.reasoningTokens;
   const body: Body = {
     candidates: [
-      { content: { role: 'model', parts }, finishReason: NEUTRAL_TO_FINISH[answer.stopReason], index: 0 },
+      {
+        content: { role: 'model', parts },
+        finishReason: NEUTRAL_TO_GEMINI_FINISH[answer.stopReason],
+        index: 0,
+      },
     ],
-    usageMetadata,
+    usageMetadata: writeGeminiUsage(answer.usage),
     modelVersion: answer.model,
     responseId: answer.id,
   };
   return refusals.result(() => body);
+}
+
+/** Neutral usage as `usageMetadata`; cache writes stay counted in `promptTokenCount`. */
+export function writeGeminiUsage(usage: NeutralUsage): Body {
+  const body: Body = {
+    promptTokenCount: usage.inputTokens,
+    candidatesTokenCount: usage.outputTokens - (usage.reasoningTokens ?? 0),
+    totalTokenCount: usage.inputTokens + usage.outputTokens,
+  };
+  if (usage.cachedInputTokens !== undefined) body.cachedContentTokenCount = usage.cachedInputTokens;
+  if (usage.reasoningTokens !== undefined) body.thoughtsTokenCount = usage.reasoningTokens;
+  return body;
 }

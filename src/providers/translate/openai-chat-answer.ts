@@ -18,13 +18,13 @@ import { join, Refusals, type Translation } from './translation.js';
 type Body = { [key: string]: JsonValue };
 
 /** finish_reason ⇄ neutral; `stop` cannot say whether a stop sequence matched. */
-const FINISH_TO_NEUTRAL: Readonly<Record<string, NeutralStopReason>> = {
+export const OPENAI_FINISH_TO_NEUTRAL: Readonly<Record<string, NeutralStopReason>> = {
   stop: 'end',
   length: 'max-tokens',
   tool_calls: 'tool-calls',
   content_filter: 'refusal',
 };
-const NEUTRAL_TO_FINISH: Readonly<Record<NeutralStopReason, string>> = {
+export const NEUTRAL_TO_OPENAI_FINISH: Readonly<Record<NeutralStopReason, string>> = {
   end: 'stop',
   'stop-sequence': 'stop',
   'max-tokens': 'length',
@@ -84,10 +84,10 @@ export function openAIChatAnswerToNeutral(body: unknown): Translation<NeutralAns
     if (parsed) content.push(parsed);
   });
   const finish = typeof choice.finish_reason === 'string' ? choice.finish_reason : '';
-  const stopReason = FINISH_TO_NEUTRAL[finish];
+  const stopReason = OPENAI_FINISH_TO_NEUTRAL[finish];
   if (!stopReason)
     refusals.add('choices[0].finish_reason', `finish_reason ${JSON.stringify(finish)} has no counterpart`);
-  const usage = readUsage(body.usage, refusals);
+  const usage = readOpenAIUsage(body.usage, refusals);
   const created = body.created;
   return refusals.result(() => ({
     id: typeof body.id === 'string' ? body.id : '',
@@ -99,7 +99,8 @@ export function openAIChatAnswerToNeutral(body: unknown): Translation<NeutralAns
   }));
 }
 
-function readUsage(usage: unknown, refusals: Refusals): NeutralUsage {
+/** `usage` (a `CompletionUsage`, also a stream's usage chunk) → neutral. */
+export function readOpenAIUsage(usage: unknown, refusals: Refusals): NeutralUsage {
   if (!isRecord(usage)) {
     refusals.add('usage', 'the answer reports no usage');
     return { inputTokens: 0, outputTokens: 0 };
@@ -136,24 +137,30 @@ export function neutralToOpenAIChatAnswer(
   const message: Body = { role: 'assistant', content: text.length > 0 ? text.join('') : null, refusal: null };
   if (calls.length > 0) message.tool_calls = calls.map(writeToolCall);
   message.annotations = [];
-  const { usage } = answer;
-  const usageBody: Body = {
-    prompt_tokens: usage.inputTokens,
-    completion_tokens: usage.outputTokens,
-    total_tokens: usage.inputTokens + usage.outputTokens,
-  };
-  if (usage.cachedInputTokens !== undefined)
-    usageBody.prompt_tokens_details = { cached_tokens: usage.cachedInputTokens };
-  if (usage.reasoningTokens !== undefined) {
-    usageBody.completion_tokens_details = { reasoning_tokens: usage.reasoningTokens };
-  }
   const body: Body = {
     id: answer.id,
     object: 'chat.completion',
     created: answer.createdSeconds ?? options.nowSeconds,
     model: answer.model,
-    choices: [{ index: 0, message, finish_reason: NEUTRAL_TO_FINISH[answer.stopReason], logprobs: null }],
-    usage: usageBody,
+    choices: [
+      { index: 0, message, finish_reason: NEUTRAL_TO_OPENAI_FINISH[answer.stopReason], logprobs: null },
+    ],
+    usage: writeOpenAIUsage(answer.usage),
   };
   return { ok: true, value: body };
+}
+
+/** Neutral usage as a `CompletionUsage` (the answer's, or a stream's usage chunk). */
+export function writeOpenAIUsage(usage: NeutralUsage): Body {
+  const body: Body = {
+    prompt_tokens: usage.inputTokens,
+    completion_tokens: usage.outputTokens,
+    total_tokens: usage.inputTokens + usage.outputTokens,
+  };
+  if (usage.cachedInputTokens !== undefined)
+    body.prompt_tokens_details = { cached_tokens: usage.cachedInputTokens };
+  if (usage.reasoningTokens !== undefined) {
+    body.completion_tokens_details = { reasoning_tokens: usage.reasoningTokens };
+  }
+  return body;
 }

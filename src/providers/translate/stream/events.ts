@@ -54,3 +54,13 @@ export interface StreamWriter {
   /** What closes the stream (`data: [DONE]`, the closing `]`), after the last event. */
   finish(): string;
 }
+
+/** What a writer needs to know of the caller beyond the events. */
+export interface StreamWriterOptions {
+  /** The model name the caller's stream says (the caller's own name for it); undefined: the upstream's. */
+  readonly model?: string;
+  /** The caller asked for usage in its stream (OpenAI `stream_options.include_usage`; other families always get it). */
+  readonly streamUsage: boolean;
+  /** OpenAI `created` when the upstream gave none: the caller's clock, in Unix seconds. */
+  readonly createdSeconds: number;
+}
