@@ -2,7 +2,7 @@
  * Anthropic Messages (`POST /v1/messages`) ⇄ the neutral chat call. Field
  * names follow `@anthropic-ai/sdk` 1.12 (`MessageCreateParams`; the answer, `Message`, is
  * in `anthropic-messages-answer.ts`).
- * Refused by name: cache_control, thinking, server tools, documents,
+ * `cache_control` is advisory (read, not carried). Refused by name: thinking, server tools, documents,
  * citations, metadata, and sampling parameters (the Messages API no longer
  * takes `temperature` or `top_p`: the SDK's request type has neither).
  */
@@ -42,6 +42,14 @@ type Body = { [key: string]: JsonValue };
 export const ANTHROPIC_MAX_TOKENS_WHEN_UNSET = 4_096;
 
 /** Media types the Messages API takes inline (`Base64ImageSource.media_type`). */
+/**
+ * Advisory, read and not carried: a cache breakpoint only says where
+ * Anthropic should cache a prefix; the other families cache prefixes on
+ * their own (OpenAI automatically, Gemini implicitly), and the answer is the
+ * same either way. Refusing it would refuse nearly every agent's call.
+ */
+const CACHE_CONTROL = 'cache_control';
+
 const IMAGE_MEDIA_TYPES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp']);
 
 const REQUEST_KEYS = new Set([
@@ -101,7 +109,7 @@ function readTextBlock(block: unknown, at: string, refusals: Refusals): NeutralT
     refusals.add(at, 'expected a text block');
     return undefined;
   }
-  refusals.unknownKeys(block, new Set(['type', 'text', 'citations']), at, 'anthropic');
+  refusals.unknownKeys(block, new Set(['type', 'text', 'citations', CACHE_CONTROL]), at, 'anthropic');
   if (block.citations !== undefined && block.citations !== null) {
     refusals.add(join(at, 'citations'), 'citations are Anthropic-only');
   }
@@ -138,7 +146,7 @@ export function readBlock(block: unknown, at: string, refusals: Refusals): Neutr
       return image ? [image] : [];
     }
     case 'tool_use':
-      refusals.unknownKeys(block, new Set(['type', 'id', 'name', 'input']), at, 'anthropic');
+      refusals.unknownKeys(block, new Set(['type', 'id', 'name', 'input', CACHE_CONTROL]), at, 'anthropic');
       if (!isJsonObject(block.input)) refusals.add(join(at, 'input'), 'expected a JSON object');
       return [
         {
@@ -149,7 +157,7 @@ export function readBlock(block: unknown, at: string, refusals: Refusals): Neutr
         },
       ];
     case 'tool_result': {
-      refusals.unknownKeys(block, new Set(['type', 'tool_use_id', 'content', 'is_error']), at, 'anthropic');
+      refusals.unknownKeys(block, new Set(['type', 'tool_use_id', 'content', 'is_error', CACHE_CONTROL]), at, 'anthropic');
       const content = block.content;
       const parts: (NeutralText | NeutralImage)[] =
         typeof content === 'string'
@@ -175,7 +183,7 @@ export function readBlock(block: unknown, at: string, refusals: Refusals): Neutr
 }
 
 function readImage(block: JsonRecord, at: string, refusals: Refusals): NeutralImage | undefined {
-  refusals.unknownKeys(block, new Set(['type', 'source']), at, 'anthropic');
+  refusals.unknownKeys(block, new Set(['type', 'source', CACHE_CONTROL]), at, 'anthropic');
   const source = block.source;
   if (isRecord(source) && source.type === 'base64') {
     refusals.unknownKeys(source, new Set(['type', 'media_type', 'data']), join(at, 'source'), 'anthropic');
@@ -201,7 +209,7 @@ function readTool(tool: unknown, at: string, refusals: Refusals): NeutralTool[] 
     refusals.add(at, 'server and client-side Anthropic tools are Anthropic-only');
     return [];
   }
-  refusals.unknownKeys(tool, new Set(['type', 'name', 'description', 'input_schema']), at, 'anthropic');
+  refusals.unknownKeys(tool, new Set(['type', 'name', 'description', 'input_schema', CACHE_CONTROL]), at, 'anthropic');
   if (!isJsonObject(tool.input_schema))
     refusals.add(join(at, 'input_schema'), 'expected a JSON Schema object');
   return [

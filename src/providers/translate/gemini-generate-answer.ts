@@ -69,6 +69,8 @@ export function geminiAnswerToNeutral(body: unknown): Translation<NeutralAnswer>
     : [];
   parts.forEach((part, p) => {
     const at = join('candidates[0].content.parts', p);
+    // A thought summary was never asked for by a translated call (the stream reader skips it too).
+    if (isRecord(part) && part.thought === true) return;
     if (isRecord(part) && isRecord(part.functionCall)) {
       const call = readFunctionCall(part, at, `gemini-call-${responseId}-${p}`, refusals);
       if (call) content.push(call);

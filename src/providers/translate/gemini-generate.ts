@@ -57,6 +57,17 @@ const GENERATION_KEYS = new Set([
 /** Gemini's documented limit on `stopSequences`. */
 const MAX_STOP_SEQUENCES = 5;
 
+/**
+ * Advisory, read and not carried: Gemini's `thoughtSignature` is an opaque
+ * token only Gemini reads (its SDK sends it back in every later turn).
+ * Another family needs nothing in its place; a Gemini deployment reached from
+ * another API never gets it back, which Gemini 3's function calling may
+ * refuse upstream (TABLE.md).
+ */
+const THOUGHT_SIGNATURE = 'thoughtSignature';
+const TEXT_KEYS = new Set(['text', THOUGHT_SIGNATURE]);
+const FUNCTION_CALL_KEYS = new Set(['functionCall', THOUGHT_SIGNATURE]);
+
 export function geminiRequestToNeutral(call: GeminiCall): Translation<NeutralRequest> {
   const refusals = new Refusals();
   const { body } = call;
@@ -157,7 +168,7 @@ export function readMediaPart(
     return undefined;
   }
   if (typeof part.text === 'string') {
-    refusals.unknownKeys(part, new Set(['text']), at, 'gemini');
+    refusals.unknownKeys(part, TEXT_KEYS, at, 'gemini');
     return { kind: 'text', text: part.text };
   }
   if (isRecord(part.inlineData)) {
@@ -196,7 +207,7 @@ export function readFunctionCall(
   fallbackId: string,
   refusals: Refusals,
 ): NeutralToolCall | undefined {
-  refusals.unknownKeys(part, new Set(['functionCall']), at, 'gemini');
+  refusals.unknownKeys(part, FUNCTION_CALL_KEYS, at, 'gemini');
   const call = part.functionCall;
   if (!isRecord(call)) return undefined;
   refusals.unknownKeys(call, new Set(['id', 'name', 'args']), join(at, 'functionCall'), 'gemini');

@@ -254,7 +254,7 @@ describe('Anthropic Messages → OpenAI Chat and Gemini', () => {
     });
   });
 
-  it('refuses thinking, cache_control and a document block by name', () => {
+  it('refuses thinking and a document block by name, and reads cache_control as advisory', () => {
     const body = {
       ...anthropicAgentTurn,
       thinking: { type: 'enabled', budget_tokens: 2048 },
@@ -270,7 +270,6 @@ describe('Anthropic Messages → OpenAI Chat and Gemini', () => {
     };
     expect(refusedParameters(anthropicRequestToNeutral(body))).toEqual([
       'thinking',
-      'messages[0].content[0].cache_control',
       'messages[0].content[1]',
     ]);
   });
@@ -358,7 +357,7 @@ describe('Gemini generateContent → OpenAI Chat', () => {
     });
   });
 
-  it('refuses a response with no call to pair with, thought signatures and the OpenAPI-subset schema', () => {
+  it('refuses a response with no call to pair with and the OpenAPI-subset schema; reads thought signatures as advisory', () => {
     const body = {
       contents: [
         { role: 'model', parts: [{ functionCall: { name: 'a', args: {} }, thoughtSignature: 'c2ln' }] },
@@ -368,10 +367,6 @@ describe('Gemini generateContent → OpenAI Chat', () => {
     };
     expect(
       refusedParameters(geminiRequestToNeutral({ model: 'gemini-2.5-pro', stream: false, body })),
-    ).toEqual([
-      'contents[0].parts[0].thoughtSignature',
-      'contents[1].parts[0].functionResponse',
-      'tools[0].functionDeclarations[0].parameters',
-    ]);
+    ).toEqual(['contents[1].parts[0].functionResponse', 'tools[0].functionDeclarations[0].parameters']);
   });
 });
