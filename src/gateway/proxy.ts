@@ -212,10 +212,11 @@ class ProxyExchange extends NodeInbound implements Transport<UpstreamCall>, Body
   onError(error: Error): void {
     const relay = this.relay;
     if (this.phase !== 'relaying' || !relay) return;
-    // Bytes already went out: nothing can be retried; the client sees a cut stream.
-    relay.fail();
+    // Bytes already went out: nothing can be retried. A translated stream ends with the caller's
+    // own error event; a native one is cut, as the upstream cut it.
+    const rest = relay.fail(error.message);
     this.log.cutUpstream(error.message, relay);
-    this.res.destroy();
+    this.endRelayed(rest);
     this.finish();
   }
 
@@ -251,13 +252,19 @@ class ProxyExchange extends NodeInbound implements Transport<UpstreamCall>, Body
       this.upstream?.abort();
       return;
     }
-    this.relay?.fail();
+    const rest = this.relay?.fail('the gateway is shutting down') ?? new Uint8Array(0);
     // Done before the upstream abort, whose error would otherwise be logged as the caller gone.
     this.phase = 'done';
     abortConnection(this.req.socket);
     this.upstream?.abort();
-    this.res.destroy();
+    this.endRelayed(rest);
     this.finish();
+  }
+
+  /** Closes a relayed answer: with its last bytes (a translated stream's error event), else cut. */
+  private endRelayed(rest: Uint8Array): void {
+    if (rest.length > 0) this.res.end(rest);
+    else this.res.destroy();
   }
 
   /** Read through a method: the phase changes while a call awaits the governor. */

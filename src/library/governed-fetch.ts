@@ -187,8 +187,14 @@ function relayStream(source: ReadableStream<Uint8Array>, relay: Relay): Readable
         const out = relay.push(value);
         if (out.length > 0) controller.enqueue(out);
       } catch (error) {
-        relay.fail();
-        controller.error(error);
+        // A translated stream ends with the caller's own error event; a native one errors as the upstream's did.
+        const rest = relay.fail(error instanceof Error ? error.message : String(error));
+        if (rest.length === 0) {
+          controller.error(error);
+          return;
+        }
+        controller.enqueue(rest);
+        controller.close();
       }
     },
     cancel(reason) {

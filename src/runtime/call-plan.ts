@@ -136,7 +136,7 @@ export function planCall<R extends UpstreamReply>(
     const message = `Tenant ${tenant.id} may not use the model \`${group.name}\`.`;
     return { refusal: refusal('model_not_allowed', message), tenant };
   }
-  const crossings = new Crossings(call);
+  const crossings = new Crossings(call, now);
   const chain = topology.chain(group, tenant);
   const unreachable = unreachableOf(call, group, chain, crossings);
   if (unreachable) return { refusal: unreachable, tenant };

@@ -16,9 +16,9 @@ import {
   callerParameter,
   chatApiOfEndpoint,
   chatApiOfFamily,
-  type StreamFormat,
 } from '../providers/translate/chat-apis.js';
 import type { NeutralRequest } from '../providers/translate/neutral.js';
+import type { StreamFormat } from '../providers/translate/stream/stream-translation.js';
 import type { Translation, Untranslatable } from '../providers/translate/translation.js';
 import type { Deployment } from './deployment.js';
 import type { Call } from './exchange/call.js';
@@ -39,6 +39,8 @@ export interface Crossing {
   readonly callerStream: StreamFormat;
   /** The caller asked for usage in its stream (OpenAI `stream_options.include_usage`). */
   readonly streamUsage: boolean;
+  /** When the call was planned, in Unix seconds: `created` for a caller's API that wants one the upstream's lacks. */
+  readonly createdSeconds: number;
 }
 
 /** How one deployment can take this call. */
@@ -55,7 +57,11 @@ export class Crossings {
   private readonly byTarget = new Map<string, Reach>();
   private readonly from: ChatApiTable | undefined;
 
-  constructor(private readonly call: Call) {
+  constructor(
+    private readonly call: Call,
+    /** The clock's time when the call was planned (ms). */
+    private readonly now: number,
+  ) {
     this.from = chatApiOfEndpoint(call.endpoint);
   }
 
@@ -91,7 +97,6 @@ export class Crossings {
         '',
         `the ${title(family)} deployment has no key of its own to send a translated call with`,
       );
-    if (call.stream) return unreachable('stream', 'streamed answers are not translated between APIs yet');
     this.neutral ??= from.readRequest({ body: call.body, model: call.model, stream: call.stream });
     const neutral = this.neutral;
     if (!neutral.ok) return { kind: 'unreachable', why: neutral.untranslatable };
@@ -129,6 +134,7 @@ export class Crossings {
         upstreamStream: to.streamFormat(request.query),
         callerStream: from.streamFormat(callerQuery),
         streamUsage: neutral.value.streamUsage,
+        createdSeconds: Math.floor(this.now / 1000),
       },
     };
   }

@@ -155,3 +155,49 @@ describe('an OpenAI Responses call crossing to another family', () => {
     expect(stats.per_key['sk-ant-upstream']?.['claude-3-5-haiku-latest']?.admitted).toBe(1);
   });
 });
+
+describe('a streamed call crossing to another family', () => {
+  it('reaches the openai SDK event by event from an Anthropic deployment, usage included when asked', async () => {
+    const r = await startRig();
+    const stream = await r.openai().chat.completions.create({
+      model: 'claude-haiku',
+      messages: hello,
+      max_tokens: 16,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    let text = '';
+    let usage: OpenAI.CompletionUsage | undefined | null;
+    let finish: string | null | undefined;
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta.content ?? '';
+      finish ??= chunk.choices[0]?.finish_reason;
+      if (chunk.usage) usage = chunk.usage;
+    }
+    expect(text.length).toBeGreaterThan(0);
+    expect(finish).toBeTruthy();
+    expect(usage?.completion_tokens).toBeGreaterThan(0);
+    const line = r.logs.find((l) => l.group === 'claude-haiku');
+    expect(line).toMatchObject({ status: 200, stream: true, output_tokens: usage?.completion_tokens });
+  });
+
+  it('ends the caller’s stream with its own error event when the upstream stream is cut, and settles', async () => {
+    const r = await rigBefore('openai', ({ res }) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(
+        'data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"gpt-x","choices":[{"index":0,"delta":{"role":"assistant","content":"Hel"},"finish_reason":null}]}\n\n',
+      );
+      res.end('data: {"id":"c1","object":"chat.comp');
+    });
+    const stream = r.anthropic().messages.stream({ model: 'crossed', messages: hello, max_tokens: 50 });
+    const error = await stream.finalMessage().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Anthropic.APIError);
+    expect((error as Error).message).toMatch(/api_error/);
+    const line = r.logs.find((l) => l.group === 'crossed');
+    expect(line).toMatchObject({ status: 200, stream: true });
+    // Every reservation settled exactly once; none is held.
+    const stats = await r.gateway.governor.store.stats();
+    expect(stats).toMatchObject({ active: 0, duplicateSettles: 0, expiredLeases: 0 });
+    expect(stats.settled).toBe(stats.reservations);
+  });
+});

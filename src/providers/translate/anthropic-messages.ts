@@ -157,7 +157,12 @@ export function readBlock(block: unknown, at: string, refusals: Refusals): Neutr
         },
       ];
     case 'tool_result': {
-      refusals.unknownKeys(block, new Set(['type', 'tool_use_id', 'content', 'is_error', CACHE_CONTROL]), at, 'anthropic');
+      refusals.unknownKeys(
+        block,
+        new Set(['type', 'tool_use_id', 'content', 'is_error', CACHE_CONTROL]),
+        at,
+        'anthropic',
+      );
       const content = block.content;
       const parts: (NeutralText | NeutralImage)[] =
         typeof content === 'string'
@@ -209,7 +214,12 @@ function readTool(tool: unknown, at: string, refusals: Refusals): NeutralTool[] 
     refusals.add(at, 'server and client-side Anthropic tools are Anthropic-only');
     return [];
   }
-  refusals.unknownKeys(tool, new Set(['type', 'name', 'description', 'input_schema', CACHE_CONTROL]), at, 'anthropic');
+  refusals.unknownKeys(
+    tool,
+    new Set(['type', 'name', 'description', 'input_schema', CACHE_CONTROL]),
+    at,
+    'anthropic',
+  );
   if (!isJsonObject(tool.input_schema))
     refusals.add(join(at, 'input_schema'), 'expected a JSON Schema object');
   return [

@@ -17,17 +17,10 @@ import { neutralToOpenAIChatRequest, openAIChatRequestToNeutral } from './openai
 import { neutralToOpenAIChatAnswer, openAIChatAnswerToNeutral } from './openai-chat-answer.js';
 import { neutralToOpenAIResponsesRequest, openAIResponsesRequestToNeutral } from './openai-responses.js';
 import { neutralToOpenAIResponsesAnswer, openAIResponsesAnswerToNeutral } from './openai-responses-answer.js';
+import type { StreamFormat } from './stream/stream-translation.js';
 import type { Translation } from './translation.js';
 
 export type ChatApi = 'openai-chat' | 'openai-responses' | 'anthropic-messages' | 'gemini-generate';
-
-/** How a streamed answer is framed on the wire. */
-export type StreamFormat =
-  | 'openai-chat'
-  | 'openai-responses'
-  | 'anthropic-messages'
-  | 'gemini-sse'
-  | 'gemini-json';
 
 export type JsonBody = { [key: string]: JsonValue };
 

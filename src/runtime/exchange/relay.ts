@@ -22,6 +22,10 @@ import type {
 } from '../../providers/adapter.js';
 import { bodyForUsage } from '../../providers/parse/usage-body.js';
 import { servedTierFromHeaders } from '../../providers/service-tier.js';
+import {
+  createStreamTranslation,
+  type StreamTranslation,
+} from '../../providers/translate/stream/stream-translation.js';
 import type { Deployment } from '../deployment.js';
 import type { SuccessOutcome, UpstreamReply } from './call.js';
 import type { Settlement } from './settlement.js';
@@ -39,6 +43,8 @@ export class Relay {
   private readonly reply: UpstreamReply;
   private readonly tap: UsageTap | undefined;
   private readonly rewriter: StreamRewriter | undefined;
+  /** A stream from a deployment of another API family, written again in the caller's. */
+  private readonly translation: StreamTranslation | undefined;
   private collected: Uint8Array[] | undefined;
   private collectedSize = 0;
   private settledUsage: Usage | undefined;
@@ -56,9 +62,15 @@ export class Relay {
     const adapter = this.deployment.adapter;
     // The upstream's endpoint, not the caller's: a call translated for another API is read as that API answers.
     this.endpoint = outcome.target.endpoint;
+    const crossing = outcome.target.crossing;
     if (streamed) {
       this.tap = adapter.createUsageTap(this.endpoint);
-      if (outcome.target.addedStreamUsage) this.rewriter = adapter.stripAddedStreamUsage?.();
+      if (crossing) {
+        this.translation = createStreamTranslation(crossing.upstreamStream, crossing.callerStream, {
+          streamUsage: crossing.streamUsage,
+          createdSeconds: crossing.createdSeconds,
+        });
+      } else if (outcome.target.addedStreamUsage) this.rewriter = adapter.stripAddedStreamUsage?.();
     } else if (this.endpoint !== 'count_tokens' && this.endpoint !== 'models') {
       // A count or a model list holds no tokens: nothing to read back.
       this.collected = [];
@@ -74,6 +86,7 @@ export class Relay {
     const tap = this.tap;
     if (tap) {
       tap.push(chunk);
+      if (this.translation) return this.translation.push(chunk);
       return this.rewriter ? this.rewriter.push(chunk) : chunk;
     }
     const collected = this.collected;
@@ -87,14 +100,20 @@ export class Relay {
 
   /** The upstream body ended: what is left to send, and the reservation is settled with the provider's usage. */
   end(): Uint8Array {
-    const rest = this.rewriter?.end() ?? NOTHING;
+    const rest = this.translation?.end() ?? this.rewriter?.end() ?? NOTHING;
     this.settle(true);
     return rest;
   }
 
-  /** The body was cut (upstream error, the caller left, a drain deadline): settles with what is known. */
-  fail(): void {
+  /**
+   * The body was cut (upstream error, the caller left, a drain deadline):
+   * settles with what is known. Returns what the caller's stream should
+   * still carry: for a translated stream its own API's error event (a
+   * native stream is cut as it came).
+   */
+  fail(reason = 'the upstream stream was cut'): Uint8Array {
     this.settle(false);
+    return this.translation?.fail(reason) ?? NOTHING;
   }
 
   /** Stops the upstream body (the caller left before or while it was relayed) and settles. */
