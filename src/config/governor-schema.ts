@@ -268,10 +268,45 @@ function checkServiceTier(tier: string, provider: (typeof PROVIDERS)[number], ct
   });
 }
 
+/**
+ * The group's response cache (`src/cache/`): `exact` answers a repeated
+ * question, `semantic` also a close paraphrase of its last user message
+ * (cosine `similarity` of embeddings from the `embeddings` group). Entries
+ * are the tenant's own unless `scope: shared`; `stale_ttl_s` (≥ `ttl_s`,
+ * default: none) is how old an answer may be when served because no
+ * deployment can serve the call.
+ */
+export const groupCacheSchema = z
+  .strictObject({
+    mode: z.enum(['exact', 'semantic']),
+    ttl_s: positive,
+    similarity: z.number().gt(0).max(1).optional(),
+    embeddings: z.string().min(1).optional(),
+    scope: z.enum(['tenant', 'shared']).default('tenant'),
+    stale_ttl_s: positive.optional(),
+  })
+  .superRefine((c, ctx) => {
+    if (c.mode === 'semantic' && c.embeddings === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['embeddings'],
+        message: 'semantic mode needs an embeddings group',
+      });
+    if (c.mode === 'exact' && (c.embeddings !== undefined || c.similarity !== undefined))
+      ctx.addIssue({
+        code: 'custom',
+        path: [c.embeddings !== undefined ? 'embeddings' : 'similarity'],
+        message: 'only semantic mode embeds and compares; exact mode takes neither',
+      });
+    if (c.stale_ttl_s !== undefined && c.stale_ttl_s < c.ttl_s)
+      ctx.addIssue({ code: 'custom', path: ['stale_ttl_s'], message: `must be at least ttl_s (${c.ttl_s})` });
+  });
+
 export const modelGroupSchema = z.strictObject({
   deployments: z.array(deploymentSchema).min(1, 'a model group needs at least one deployment'),
   fallbacks: z.array(z.string()).optional(),
   downgrade: z.strictObject({ to: z.string(), when_headroom_below: z.number().min(0).max(1) }).optional(),
+  cache: groupCacheSchema.optional(),
 });
 
 export const tierSchema = z
@@ -447,6 +482,13 @@ export function checkGovernorReferences(config: GovernorFields, issue: Issue): v
     });
     if (g.downgrade && !groups.includes(g.downgrade.to)) {
       issue(['model_groups', group, 'downgrade', 'to'], `unknown model group ${g.downgrade.to}`);
+    }
+    const embeddings = g.cache?.embeddings;
+    if (embeddings !== undefined && (!groups.includes(embeddings) || embeddings === group)) {
+      issue(
+        ['model_groups', group, 'cache', 'embeddings'],
+        `unknown model group ${embeddings}; expected a group that serves embeddings, one of ${list(groups.filter((x) => x !== group))}`,
+      );
     }
     checkCrossings(config.model_groups, group, issue);
   }

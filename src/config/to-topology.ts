@@ -38,6 +38,16 @@ export function toTopology(config: GovernorFields): GovernorTopology {
       ...(group.downgrade && {
         downgrade: { to: group.downgrade.to, whenHeadroomBelow: group.downgrade.when_headroom_below },
       }),
+      ...(group.cache && {
+        cache: {
+          mode: group.cache.mode,
+          ttlMs: group.cache.ttl_s * 1000,
+          scope: group.cache.scope,
+          ...(group.cache.similarity !== undefined && { similarity: group.cache.similarity }),
+          ...(group.cache.embeddings !== undefined && { embeddings: group.cache.embeddings }),
+          ...(group.cache.stale_ttl_s !== undefined && { staleTtlMs: group.cache.stale_ttl_s * 1000 }),
+        },
+      }),
     };
   }
   const pools: Record<string, LimitsConfig> = {};

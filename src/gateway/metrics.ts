@@ -8,7 +8,7 @@
  * writes the exposition. Beside the `sluice_` metrics: the OpenTelemetry
  * GenAI client metrics (`genai-metrics.ts`), estimate accuracy and retry
  * outcomes (`accuracy-metrics.ts`), reserved versus on-demand traffic and
- * its cost (`capacity-metrics.ts`), and Node's process metrics under the
+ * its cost (`capacity-metrics.ts`), the response cache (`cache-metrics.ts`), and Node's process metrics under the
  * names prom-client gives them, so stock dashboards find them.
  *
  * Every `_total` counter exists from start: label-less ones at 0, labelled
@@ -22,6 +22,7 @@ import { tierOf } from '../runtime/service-tier.js';
 import { termsOf } from '../runtime/spillover.js';
 import { AccuracyMetrics } from './accuracy-metrics.js';
 import type { AlertLevel } from './alerts.js';
+import { CacheMetrics } from './cache-metrics.js';
 import { CapacityMetrics } from './capacity-metrics.js';
 import { GenAiMetrics } from './genai-metrics.js';
 import { HotCounter, HotHistogram } from './hot-metrics.js';
@@ -60,6 +61,8 @@ export class GatewayMetrics {
   private declared = false;
   private readonly accuracy: AccuracyMetrics;
   private readonly capacity: CapacityMetrics;
+  /** Registered with the first group that configures a cache: no cache, no series that never move. */
+  private cache: CacheMetrics | undefined;
   /** `sluice_tokens_total` series per tenant, kept so a settle adds without building labels. */
   private readonly tokensByTenant = new Map<
     string,
@@ -183,6 +186,14 @@ export class GatewayMetrics {
       for (const from of group.deployments)
         for (const to of targets) if (from !== to) this.fallbacks.declare([from, to, 'rate_limited']);
       this.capacity.declare(group.name, group.deployments);
+      if (state.governor.groups.group(group.name)?.cache) {
+        const tenants = state
+          .tenants()
+          .filter((t) => t.modelGroups === undefined || t.modelGroups.includes(group.name))
+          .map((t) => t.id);
+        this.cache ??= new CacheMetrics(this.registry);
+        this.cache.declare(group.name, tenants);
+      }
     }
     // Tier changes a deployment's answers can show: from its tier to each other tier of its provider.
     for (const d of state.governor.groups.deployments()) {
@@ -229,6 +240,7 @@ export class GatewayMetrics {
         this.capacity.settled(e);
       },
       retried: (e) => this.accuracy.retried(e),
+      cache: (e) => this.cache?.observe(e),
     };
   }
 

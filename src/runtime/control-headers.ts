@@ -20,8 +20,24 @@ export type ControlHeaders =
       readonly priority: string | undefined;
       readonly maxWaitMs: number | undefined;
       readonly downgrade: boolean;
+      /** The caller's `Cache-Control` for the response cache: `no-cache` refreshes, `no-store` skips it. */
+      readonly cache: CacheDirective | undefined;
     }
   | { readonly ok: false; readonly code: 'invalid_priority' | 'invalid_max_wait'; readonly message: string };
+
+/** What a caller's `Cache-Control` asks of the response cache (RFC 9111 §5.2.1; other directives do not apply). */
+export type CacheDirective = 'no-cache' | 'no-store';
+
+export function cacheDirectiveOf(value: string | null | undefined): CacheDirective | undefined {
+  if (!value) return undefined;
+  let found: CacheDirective | undefined;
+  for (const part of value.split(',')) {
+    const directive = part.trim().toLowerCase();
+    if (directive === 'no-store') return 'no-store';
+    if (directive === 'no-cache' || directive === 'max-age=0') found = 'no-cache';
+  }
+  return found;
+}
 
 /** Reads the control headers through `get` (undefined or null: absent). */
 export function readControlHeaders(
@@ -48,5 +64,11 @@ export function readControlHeaders(
       message: 'x-sluice-max-wait-ms must be a number of milliseconds, 0 or more.',
     };
   }
-  return { ok: true, priority, maxWaitMs, downgrade: get('x-sluice-downgrade') === 'allow' };
+  return {
+    ok: true,
+    priority,
+    maxWaitMs,
+    downgrade: get('x-sluice-downgrade') === 'allow',
+    cache: cacheDirectiveOf(get('cache-control')),
+  };
 }

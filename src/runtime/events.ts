@@ -89,6 +89,19 @@ export interface GovernorEvents {
   serviceTier(e: { deployment: string; sent: string; served: string; chargedTo: string | undefined }): void;
   adaptive(e: { deployment: string; factor: number }): void;
   /**
+   * The response cache answered for a call (`hit`, `stale`), sent it
+   * upstream (`miss`), or could not key it (`bypass`: a parameter the neutral
+   * form cannot hold, `Cache-Control: no-store`). `savedTokens`: what a hit or
+   * a stale answer would have cost upstream; `similarity`: a semantic hit's.
+   */
+  cache(e: {
+    group: string;
+    tenant: string;
+    outcome: 'hit' | 'miss' | 'stale' | 'bypass';
+    savedTokens: number;
+    similarity: number | undefined;
+  }): void;
+  /**
    * A deployment's limit changed because its provider reported another: a
    * raise (a tier upgrade), a lowering, or a limit learned (`from` undefined).
    */

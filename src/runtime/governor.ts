@@ -5,6 +5,8 @@
  * + undici) both hand it a `Transport` and turn its `Outcome` into a
  * response, so every rule lives here once.
  */
+import { embedThrough } from '../cache/embed-call.js';
+import { type EntryStore, ResponseCache, type SemanticMatcher } from '../cache/response-cache.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import type { BucketSpec } from '../core/limit.js';
 import { PriorityClasses } from '../core/scheduler/priority.js';
@@ -56,6 +58,12 @@ export interface GovernorOptions extends GovernorTopology {
   observers?: GovernorObserver[];
   /** Estimates corrected by what providers report (README "Accounting"). */
   estimates?: EstimateLearningOptions;
+  /**
+   * Where the response cache keeps entries (and vectors, for semantic
+   * groups): in memory, or in Redis beside the rate-limit state. Without
+   * it no group caches.
+   */
+  responseCache?: { entries: EntryStore; semantic?: SemanticMatcher | undefined; maxEntryBytes?: number };
 }
 
 const ERROR_BODY_LIMIT = 64 * 1024;
@@ -75,6 +83,8 @@ export class Governor {
   readonly classes: PriorityClasses;
   readonly admission: Admission;
   readonly estimates: LearnedEstimates;
+  /** Answers repeated questions of groups with `cache` (undefined: no group caches). */
+  readonly cache: ResponseCache | undefined;
   private topology: ModelGroups;
   private readonly emit: Emit;
   private readonly random: () => number;
@@ -102,6 +112,15 @@ export class Governor {
     });
     this.topology = new ModelGroups(options, this.classes, { emit: this.emit, clock: this.clock });
     this.estimates = new LearnedEstimates(options.estimates);
+    this.cache = options.responseCache
+      ? new ResponseCache(options.responseCache.entries, {
+          clock: this.clock,
+          emit: this.emit,
+          semantic: options.responseCache.semantic,
+          embed: (group, text, tenant) => embedThrough(this, group, text, tenant),
+          maxEntryBytes: options.responseCache.maxEntryBytes,
+        })
+      : undefined;
     this.retry = retryPolicy(options.retry);
     this.maxAttempts = options.retry?.maxAttempts ?? 3;
   }

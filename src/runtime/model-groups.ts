@@ -26,6 +26,21 @@ export interface ModelGroupConfig {
   fallbacks?: string[];
   /** Send eligible requests to a cheaper group when this one's headroom is below the threshold. */
   downgrade?: { to: string; whenHeadroomBelow: number };
+  /** The group's response cache (`src/cache/`). */
+  cache?: GroupCacheConfig;
+}
+
+export interface GroupCacheConfig {
+  readonly mode: 'exact' | 'semantic';
+  readonly ttlMs: number;
+  /** Cosine similarity a semantic match needs (default 0.95). */
+  readonly similarity?: number;
+  /** The group that embeds last user messages (semantic mode). */
+  readonly embeddings?: string;
+  /** `tenant`: a tenant reads only its own entries; `shared`: every tenant reads every entry. */
+  readonly scope: 'tenant' | 'shared';
+  /** How old an entry may be when served because no deployment can serve (undefined: never stale). */
+  readonly staleTtlMs?: number;
 }
 
 export interface GovernorTopology {
@@ -59,6 +74,7 @@ export class ModelGroup {
     readonly deployments: readonly Deployment[],
     readonly fallbacks: readonly string[],
     readonly downgrade: ModelGroupConfig['downgrade'],
+    readonly cache?: GroupCacheConfig | undefined,
   ) {
     this.families = new Set(deployments.flatMap((d) => familiesOf(d.config.provider)));
     this.turnOf = turnsOf(deployments);
@@ -177,7 +193,10 @@ export class ModelGroups {
         this.byId.set(dc.id, deployment);
         return deployment;
       });
-      this.groups.set(name, new ModelGroup(name, deployments, config.fallbacks ?? [], config.downgrade));
+      this.groups.set(
+        name,
+        new ModelGroup(name, deployments, config.fallbacks ?? [], config.downgrade, config.cache),
+      );
     }
     const serviceTiers = new TierSiblings(this.byId.values(), {
       poolBuckets: (d) => this.poolBuckets(d),

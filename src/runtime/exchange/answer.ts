@@ -24,6 +24,7 @@ import { StoreUnavailableError } from '../../stores/store.js';
 import type { Crossing } from '../crossing.js';
 import { REFUSALS, type Refusal, type RefusalCode, refusal } from '../refusal.js';
 import type { TenantBudget } from '../tenant-budget.js';
+import type { AnswerCapture } from './answer-keeper.js';
 import { pushBudgetHeaders } from './budget-headers.js';
 import type { Call, Outcome, SuccessOutcome, UpstreamErrorOutcome, UpstreamReply } from './call.js';
 import { Relay } from './relay.js';
@@ -132,6 +133,8 @@ export function answerOf<R extends UpstreamReply>(
   outcome: Outcome<R>,
   call: Call,
   options: AnswerOptions,
+  /** Where the response cache keeps a success's answer (undefined: not cached). */
+  capture?: AnswerCapture,
 ): Answer {
   switch (outcome.kind) {
     case 'refused':
@@ -150,7 +153,7 @@ export function answerOf<R extends UpstreamReply>(
         status: reply.status,
         headers,
         body: undefined,
-        relay: new Relay(outcome, streamed),
+        relay: new Relay(outcome, streamed, capture),
         contentLength: typeof length === 'string' ? length : undefined,
         report: successReport(outcome),
       };

@@ -8,6 +8,7 @@
 import type { Cost } from '../../core/cost.js';
 import type { Endpoint, HeaderLookup, ProviderError } from '../../providers/adapter.js';
 import type { ApiFamily } from '../../providers/api-family.js';
+import type { CacheDirective } from '../control-headers.js';
 import type { Forwarding } from '../forwarding.js';
 import type { Refusal } from '../refusal.js';
 import type { TenantBudget } from '../tenant-budget.js';
@@ -42,6 +43,8 @@ export interface Call {
   readonly signal?: AbortSignal | undefined;
   /** The caller accepts a cheaper model when the primary runs low on headroom. */
   readonly downgrade?: boolean | undefined;
+  /** The caller's `Cache-Control` for the response cache. */
+  readonly cacheDirective?: CacheDirective | undefined;
   /** The cost to reserve, when the caller knows it (`schedule`); otherwise the adapter estimates it. */
   readonly cost?: Cost | undefined;
 }

@@ -8,6 +8,7 @@
  */
 import { refusal } from '../refusal.js';
 import { type Answer, type AnswerOptions, refusalAnswer, successHeaders, successReport } from './answer.js';
+import type { AnswerCapture } from './answer-keeper.js';
 import type { SuccessOutcome, UpstreamReply } from './call.js';
 import { Relay } from './relay.js';
 
@@ -18,6 +19,8 @@ export async function crossedAnswer<R extends UpstreamReply>(
   outcome: SuccessOutcome<R>,
   options: AnswerOptions,
   nowSeconds: number,
+  /** Where the response cache keeps the answer (undefined: not cached). */
+  capture?: AnswerCapture,
 ): Promise<Answer> {
   const crossing = outcome.target.crossing;
   if (!crossing) throw new Error('crossedAnswer needs a translated call');
@@ -33,6 +36,10 @@ export async function crossedAnswer<R extends UpstreamReply>(
   relay.end();
   const known = { ...outcome, deployment: outcome.target.deployment.id, usage: relay.usage };
   const read = crossing.to.readAnswer(parseJson(text));
+  if (capture) {
+    if (read.ok && Buffer.byteLength(text) <= capture.maxBytes) capture.keep(read.value);
+    else capture.drop();
+  }
   const written = read.ok ? crossing.from.writeAnswer(read.value, { nowSeconds }) : read;
   if (!written.ok) {
     const what = written.untranslatable.map((u) =>

@@ -126,6 +126,7 @@ export function readCall(inbound: InboundRequest, route: CallRoute, options: Rea
     maxWaitMs: control.maxWaitMs,
     signal: inbound.signal,
     downgrade: control.downgrade,
+    cacheDirective: control.cache,
   };
   return { ok: true, call };
 }

@@ -22,11 +22,13 @@ import type {
 } from '../../providers/adapter.js';
 import { bodyForUsage } from '../../providers/parse/usage-body.js';
 import { servedTierFromHeaders } from '../../providers/service-tier.js';
+import { chatApiOfEndpoint } from '../../providers/translate/chat-apis.js';
 import {
   createStreamTranslation,
   type StreamTranslation,
 } from '../../providers/translate/stream/stream-translation.js';
 import type { Deployment } from '../deployment.js';
+import { type AnswerCapture, AnswerKeeper } from './answer-keeper.js';
 import type { SuccessOutcome, UpstreamReply } from './call.js';
 import type { Settlement } from './settlement.js';
 
@@ -53,7 +55,11 @@ export class Relay {
   private readonly headerTier: string | undefined;
   private readonly endpoint: Endpoint;
 
-  constructor(outcome: SuccessOutcome<UpstreamReply>, streamed: boolean) {
+  /** Keeps the answer for the response cache (undefined: not cached). */
+  private readonly keeper: AnswerKeeper | undefined;
+
+  constructor(outcome: SuccessOutcome<UpstreamReply>, streamed: boolean, capture?: AnswerCapture) {
+    this.keeper = capture ? keeperOf(outcome, capture, streamed) : undefined;
     this.deployment = outcome.target.deployment;
     this.settlement = outcome.settlement;
     this.reply = outcome.reply;
@@ -83,6 +89,7 @@ export class Relay {
       this.started = true;
       this.settlement.firstChunk();
     }
+    this.keeper?.push(chunk);
     const tap = this.tap;
     if (tap) {
       tap.push(chunk);
@@ -102,6 +109,7 @@ export class Relay {
   end(): Uint8Array {
     const rest = this.translation?.end() ?? this.rewriter?.end() ?? NOTHING;
     this.settle(true);
+    this.keeper?.end();
     return rest;
   }
 
@@ -113,6 +121,7 @@ export class Relay {
    */
   fail(reason = 'the upstream stream was cut'): Uint8Array {
     this.settle(false);
+    this.keeper?.drop();
     return this.translation?.fail(reason) ?? NOTHING;
   }
 
@@ -120,6 +129,7 @@ export class Relay {
   cancel(): void {
     this.reply.abort();
     this.settle(false);
+    this.keeper?.drop();
   }
 
   /** The usage the reservation was settled with (undefined: not settled yet, or the estimate stood). */
@@ -163,6 +173,26 @@ export class Relay {
     // A cut stream settles on its estimate, but what it reported of its prompt still teaches the estimates.
     void this.settlement.settle(usage, { delivered, reported, partial: this.tap?.usage() });
   }
+}
+
+/** A keeper reading the upstream's answer in the upstream's API (undefined: not a chat answer). */
+function keeperOf(
+  outcome: SuccessOutcome<UpstreamReply>,
+  capture: AnswerCapture,
+  streamed: boolean,
+): AnswerKeeper | undefined {
+  const { target } = outcome;
+  const crossing = target.crossing;
+  if (crossing)
+    return new AnswerKeeper(capture, { api: crossing.to, streamFormat: crossing.upstreamStream }, streamed);
+  const api = chatApiOfEndpoint(target.endpoint);
+  if (!api) {
+    capture.drop();
+    return undefined;
+  }
+  const q = target.url.indexOf('?');
+  const streamFormat = api.streamFormat(q < 0 ? '' : target.url.slice(q));
+  return new AnswerKeeper(capture, { api, streamFormat }, streamed);
 }
 
 /** Buckets of a cut stream keep the estimate unless the usage seen already exceeds it. */
