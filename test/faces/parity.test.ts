@@ -373,9 +373,14 @@ const CASES: readonly Case[] = [
     expect: { status: 404, refusal: 'unknown_model', type: 'invalid_request_error', shouldRetry: 'false' },
   },
   {
-    name: "unknown_model: a group of another API (Sluice routes, it doesn't translate)",
+    name: 'untranslatable: a parameter no deployment of a group of another API can take',
+    run: (face) => chat(face, { model: 'claude-haiku', body: { n: 2 } }),
+    expect: { status: 400, refusal: 'untranslatable', type: 'invalid_request_error', shouldRetry: 'false' },
+  },
+  {
+    name: 'a chat call to a group of another API, translated',
     run: (face) => chat(face, { model: 'claude-haiku' }),
-    expect: { status: 404, refusal: 'unknown_model', shouldRetry: 'false' },
+    expect: { status: 200, extra: { text: true } },
   },
   {
     name: 'model_not_allowed',
