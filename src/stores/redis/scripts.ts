@@ -18,10 +18,15 @@ import type { Cluster, Redis } from 'ioredis';
 export const SCRIPT_NAMES = ['reserve', 'settle', 'renew', 'sync', 'pause', 'peek', 'stats'] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 
-export interface Script {
-  readonly name: ScriptName;
+/** A Lua script as sent to Redis: its text and the SHA-1 EVALSHA names it by. */
+export interface LuaScript {
+  readonly name: string;
   readonly source: string;
   readonly sha: string;
+}
+
+export interface Script extends LuaScript {
+  readonly name: ScriptName;
 }
 
 export type Scripts = Readonly<Record<ScriptName, Script>>;
@@ -63,7 +68,7 @@ export function replyCode(error: unknown): string | undefined {
 /** Runs `script`: EVALSHA, and once EVAL if the server does not have it. */
 export async function runScript(
   client: RedisClient,
-  script: Script,
+  script: LuaScript,
   numKeys: number,
   args: ScriptArg[],
   onReload?: () => void,
@@ -83,7 +88,10 @@ export function primaries(client: RedisClient): Redis[] {
 }
 
 /** SCRIPT LOAD of every script on every primary; checks the server hashed what we did. */
-export async function preloadScripts(client: RedisClient, scripts: Scripts): Promise<void> {
+export async function preloadScripts(
+  client: RedisClient,
+  scripts: Readonly<Record<string, LuaScript>>,
+): Promise<void> {
   const loads: Promise<void>[] = [];
   for (const node of primaries(client)) {
     for (const script of Object.values(scripts)) {
