@@ -81,11 +81,15 @@ describe('RedisCacheStore', () => {
     try {
       await store.set(hexKey(1), { payload: 'p', group: 'chat', scope: '*' }, LIFE, NOW);
       const { keys } = store;
-      const entryTtl = await admin.pttl(keys.entryPrefix + hexKey(1));
+      // Absolute expiry times: one script call sets them all at one frozen script time.
+      const expireAt = (key: string) => admin.call('PEXPIRETIME', key) as Promise<number>;
+      const entryExpiry = await expireAt(keys.entryPrefix + hexKey(1));
+      const [seconds, micros] = await admin.time();
+      const entryTtl = entryExpiry - (Number(seconds) * 1_000 + Math.floor(Number(micros) / 1_000));
       expect(entryTtl).toBeGreaterThan(LIFE.staleTtlMs - 60_000);
       expect(entryTtl).toBeLessThanOrEqual(LIFE.staleTtlMs);
       for (const key of [keys.lru, keys.exp, keys.sizes, keys.bytes])
-        expect(await admin.pttl(key)).toBeGreaterThanOrEqual(entryTtl);
+        expect(await expireAt(key)).toBeGreaterThanOrEqual(entryExpiry);
       // The prompt's digest is the only trace of the request in Redis.
       expect(await admin.hget(keys.entryPrefix + hexKey(1), 'p')).toBe('p');
     } finally {
