@@ -1,3 +1,8 @@
+/**
+ * Coalescer under load-shaped bursts: many concurrent callers of one key
+ * start the work once; results and errors reach every caller; flights end
+ * when they settle and stay bounded.
+ */
 import { describe, expect, it } from 'vitest';
 import { Coalescer } from '../../src/cache/coalescer.js';
 

@@ -1,3 +1,4 @@
+/** MemoryCacheStore: the contract suite, and what only an in-process store can promise. */
 import { describe, expect, it } from 'vitest';
 import { MemoryCacheStore } from '../../src/cache/memory-cache-store.js';
 import { describeCacheStoreContract, hexKey } from './cache-store-contract.js';

@@ -4,6 +4,7 @@
  * trips per operation, and an unreachable Redis as misses, never throws.
  */
 import { describe, expect, it } from 'vitest';
+import { entryBytes } from '../../src/cache/cache-store.js';
 import { type CacheStoreError, RedisCacheStore } from '../../src/cache/redis-cache-store.js';
 import { createRedisClient } from '../../src/stores/redis/connection.js';
 import {
@@ -55,6 +56,54 @@ describe('RedisCacheStore', () => {
     } finally {
       await two.close();
       await cleanup(one, prefix);
+    }
+  });
+
+  it('keeps its books straight under concurrent sets, gets and deletes from three instances', async () => {
+    const prefix = testPrefix('cache-load');
+    const maxBytes = 20 * 200;
+    const stores = [0, 1, 2].map(
+      () => new RedisCacheStore({ url: redis().url, prefix, namespace: 'chat', maxBytes }),
+    );
+    await Promise.all(stores.map((s) => s.ready()));
+    const admin = adminClient(redis().url);
+    try {
+      const ops: Promise<unknown>[] = [];
+      for (let i = 0; i < 600; i++) {
+        const store = stores[i % 3] as RedisCacheStore;
+        const key = hexKey((i * 7) % 50);
+        const now = NOW + (i % 40) * 1_000;
+        if (i % 5 === 0) ops.push(store.delete(key));
+        else if (i % 3 === 0) ops.push(store.get(key, now));
+        else {
+          const life = { ttlMs: 5_000 + (i % 4) * 10_000, staleTtlMs: 5_000 };
+          ops.push(
+            store.set(key, { payload: 'p'.repeat(i % 120), group: 'chat', scope: `t${i % 3}` }, life, now),
+          );
+        }
+      }
+      await Promise.all(ops);
+      expect(stores.reduce((n, s) => n + s.errors, 0)).toBe(0);
+      const { keys } = stores[0] as RedisCacheStore;
+      const sizes = await admin.hgetall(keys.sizes);
+      const counted = Object.values(sizes).reduce((n, b) => n + Number(b), 0);
+      expect(Number(await admin.get(keys.bytes))).toBe(counted);
+      expect(counted).toBeLessThanOrEqual(maxBytes);
+      const members = Object.keys(sizes).sort();
+      expect((await admin.zrange(keys.lru, '0', '-1')).sort()).toEqual(members);
+      expect((await admin.zrange(keys.exp, '0', '-1')).sort()).toEqual(members);
+      for (const member of members) {
+        const [payload, group, scope] = await admin.hmget(keys.entryPrefix + member, 'p', 'g', 's');
+        expect(entryBytes(member, { payload: payload ?? '', group: group ?? '', scope: scope ?? '' })).toBe(
+          Number(sizes[member]),
+        );
+      }
+    } finally {
+      admin.disconnect();
+      for (const store of stores) await store.close();
+      const cleaner = adminClient(redis().url);
+      await deleteKeys(cleaner, prefix);
+      cleaner.disconnect();
     }
   });
 
