@@ -5,9 +5,7 @@
  * (`stores/redis/scripts.ts`). The build copies `lua/` next to the
  * compiled module.
  */
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import type { LuaScript } from '../stores/redis/scripts.js';
+import { type LuaScript, readLuaScripts } from '../stores/redis/scripts.js';
 
 export const CACHE_SCRIPT_NAMES = ['get', 'set', 'delete'] as const;
 export type CacheScriptName = (typeof CACHE_SCRIPT_NAMES)[number];
@@ -15,18 +13,7 @@ export type CacheScripts = Readonly<Record<CacheScriptName, LuaScript>>;
 
 let cached: CacheScripts | undefined;
 
-function readLua(name: string): string {
-  return readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
-}
-
 export function loadCacheScripts(): CacheScripts {
-  if (cached) return cached;
-  const lib = readLua('lib');
-  const entries = CACHE_SCRIPT_NAMES.map((name) => {
-    const source = `${lib}\n${readLua(name)}`;
-    const sha = createHash('sha1').update(source).digest('hex');
-    return [name, Object.freeze({ name, source, sha })] as const;
-  });
-  cached = Object.freeze(Object.fromEntries(entries) as Record<CacheScriptName, LuaScript>);
+  cached ??= readLuaScripts(new URL('./lua/', import.meta.url), CACHE_SCRIPT_NAMES);
   return cached;
 }

@@ -37,21 +37,29 @@ export type ScriptArg = string | number;
 
 let cached: Scripts | undefined;
 
-function readLua(name: string): string {
-  return readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
-}
-
 /** The scripts, read from disk once per process. */
 export function loadScripts(): Scripts {
-  if (cached) return cached;
-  const lib = readLua('lib');
-  const entries = SCRIPT_NAMES.map((name) => {
-    const source = `${lib}\n${readLua(name)}`;
+  cached ??= readLuaScripts(new URL('./lua/', import.meta.url), SCRIPT_NAMES);
+  return cached;
+}
+
+/**
+ * Each of `names` from the folder `dir`: `lib.lua` followed by `<name>.lua`,
+ * hashed as EVALSHA names it. (The response cache's scripts load this way
+ * too, from their own folder.)
+ */
+export function readLuaScripts<N extends string>(
+  dir: URL,
+  names: readonly N[],
+): Readonly<Record<N, LuaScript & { readonly name: N }>> {
+  const read = (file: string) => readFileSync(new URL(`${file}.lua`, dir), 'utf8');
+  const lib = read('lib');
+  const entries = names.map((name) => {
+    const source = `${lib}\n${read(name)}`;
     const sha = createHash('sha1').update(source).digest('hex');
     return [name, Object.freeze({ name, source, sha })] as const;
   });
-  cached = Object.freeze(Object.fromEntries(entries) as Record<ScriptName, Script>);
-  return cached;
+  return Object.freeze(Object.fromEntries(entries) as Record<N, LuaScript & { readonly name: N }>);
 }
 
 /**
