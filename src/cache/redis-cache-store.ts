@@ -22,10 +22,13 @@
  * cluster error) is a miss from `get`, `false` from `set` and `delete`,
  * counted in `errors` and reported to `onError` without the key or payload
  * (ioredis errors carry the command's arguments, so the original error is
- * never handed on).
+ * never handed on). Nor slow it much: a closed connection fails at once
+ * (no offline queue), and after a call times out the store skips Redis for
+ * `coolOffMs` rather than making every request wait out a deadline.
  */
+import { type Clock, systemClock } from '../core/clock.js';
 import { createRedisClient, type RedisConnectionOptions } from '../stores/redis/connection.js';
-import { replyWithin } from '../stores/redis/deadline.js';
+import { ReplyDeadlineError, replyWithin } from '../stores/redis/deadline.js';
 import {
   preloadScripts,
   type RedisClient,
@@ -64,6 +67,10 @@ export interface RedisCacheStoreOptions extends RedisConnectionOptions {
    * connection's `commandTimeoutMs` when the store connects itself.
    */
   readonly commandTimeoutMs?: number;
+  /** After a call times out, calls miss without asking Redis for this long (default 1,000 ms). */
+  readonly coolOffMs?: number;
+  /** Times the cool-off (default: the host clock). Entries are aged by each call's `now`, not by this. */
+  readonly clock?: Clock;
   /** Told of every failure (to log or count); never given a key or payload. */
   readonly onError?: (error: CacheStoreError) => void;
 }
@@ -82,6 +89,7 @@ export class CacheStoreError extends Error {
 }
 
 export const DEFAULT_CACHE_COMMAND_TIMEOUT_MS = 250;
+export const DEFAULT_CACHE_COOL_OFF_MS = 1_000;
 /** Expired entries a `set` removes at most before writing (keeps one script call short). */
 const SWEEP_PER_SET = 16;
 
@@ -94,7 +102,11 @@ export class RedisCacheStore implements CacheStore {
   private readonly maxEntryBytes: number;
   private readonly timeoutMs: number;
   private readonly onError: ((error: CacheStoreError) => void) | undefined;
+  private readonly clock: Clock;
+  private readonly coolOffMs: number;
   private failures = 0;
+  private skipCount = 0;
+  private quietUntil = Number.NEGATIVE_INFINITY;
 
   constructor(options: RedisCacheStoreOptions) {
     this.keys = new CacheRedisKeys(options.prefix ?? DEFAULT_CACHE_PREFIX, options.namespace);
@@ -107,11 +119,18 @@ export class RedisCacheStore implements CacheStore {
     this.maxBytes = options.maxBytes ?? DEFAULT_MAX_CACHE_BYTES;
     this.maxEntryBytes = Math.min(options.maxEntryBytes ?? DEFAULT_MAX_ENTRY_BYTES, this.maxBytes);
     this.onError = options.onError;
+    this.clock = options.clock ?? systemClock;
+    this.coolOffMs = options.coolOffMs ?? DEFAULT_CACHE_COOL_OFF_MS;
   }
 
   /** Failed calls so far. */
   get errors(): number {
     return this.failures;
+  }
+
+  /** Calls answered as a miss or skip without asking Redis, during a cool-off. */
+  get skipped(): number {
+    return this.skipCount;
   }
 
   /**
@@ -132,46 +151,31 @@ export class RedisCacheStore implements CacheStore {
   }
 
   async get(key: string, now: number): Promise<CachedEntry | undefined> {
-    try {
-      const reply = await this.call('get', key, now, []);
-      if (!Array.isArray(reply)) return undefined;
-      const [payload, storedAt, group, scope] = reply as [string, string, string, string];
-      return { payload, storedAt: Number(storedAt), group, scope };
-    } catch (error) {
-      this.fail('get', error);
-      return undefined;
-    }
+    const reply = await this.call('get', key, now, []);
+    if (!Array.isArray(reply)) return undefined;
+    const [payload, storedAt, group, scope] = reply as [string, string, string, string];
+    return { payload, storedAt: Number(storedAt), group, scope };
   }
 
   async set(key: string, entry: NewEntry, lifetime: EntryLifetime, now: number): Promise<boolean> {
     // Checked here too, so an oversized answer never crosses the wire.
     if (entryBytes(key, entry) > this.maxEntryBytes) return false;
     const life = lifetimeMs(lifetime);
-    try {
-      const reply = await this.call('set', key, now, [
-        String(now + life),
-        Math.max(1, Math.ceil(life)),
-        entry.payload,
-        entry.group,
-        entry.scope,
-        this.maxEntryBytes,
-        this.maxBytes,
-        SWEEP_PER_SET,
-      ]);
-      return reply === 1;
-    } catch (error) {
-      this.fail('set', error);
-      return false;
-    }
+    const reply = await this.call('set', key, now, [
+      String(now + life),
+      Math.max(1, Math.ceil(life)),
+      entry.payload,
+      entry.group,
+      entry.scope,
+      this.maxEntryBytes,
+      this.maxBytes,
+      SWEEP_PER_SET,
+    ]);
+    return reply === 1;
   }
 
   async delete(key: string): Promise<boolean> {
-    try {
-      return (await this.call('delete', key, 0, [])) === 1;
-    } catch (error) {
-      this.fail('delete', error);
-      return false;
-    }
+    return (await this.call('delete', key, 0, [])) === 1;
   }
 
   /** Counts from Redis; rejects with a `CacheStoreError` when Redis does not answer (not a request path). */
@@ -211,7 +215,26 @@ export class RedisCacheStore implements CacheStore {
     });
   }
 
-  private call(name: CacheScriptName, key: string, now: number, rest: ScriptArg[]): Promise<unknown> {
+  /**
+   * One script call; undefined when it failed or was skipped. After a call
+   * times out, calls are skipped for `coolOffMs`: a Redis that stopped
+   * answering must not add a reply deadline to every request.
+   */
+  private async call(name: CacheScriptName, key: string, now: number, rest: ScriptArg[]): Promise<unknown> {
+    if (this.clock.now() < this.quietUntil) {
+      this.skipCount++;
+      return undefined;
+    }
+    try {
+      return await this.script(name, key, now, rest);
+    } catch (error) {
+      this.fail(name, error);
+      if (error instanceof ReplyDeadlineError) this.quietUntil = this.clock.now() + this.coolOffMs;
+      return undefined;
+    }
+  }
+
+  private script(name: CacheScriptName, key: string, now: number, rest: ScriptArg[]): Promise<unknown> {
     const { keys } = this;
     const args: ScriptArg[] = [
       keys.entryPrefix + key,
