@@ -18,10 +18,15 @@ import type { Cluster, Redis } from 'ioredis';
 export const SCRIPT_NAMES = ['reserve', 'settle', 'renew', 'sync', 'pause', 'peek', 'stats'] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 
-export interface Script {
-  readonly name: ScriptName;
+/** A Lua script as sent to Redis: its text and the SHA-1 EVALSHA names it by. */
+export interface LuaScript {
+  readonly name: string;
   readonly source: string;
   readonly sha: string;
+}
+
+export interface Script extends LuaScript {
+  readonly name: ScriptName;
 }
 
 export type Scripts = Readonly<Record<ScriptName, Script>>;
@@ -32,21 +37,29 @@ export type ScriptArg = string | number;
 
 let cached: Scripts | undefined;
 
-function readLua(name: string): string {
-  return readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
-}
-
 /** The scripts, read from disk once per process. */
 export function loadScripts(): Scripts {
-  if (cached) return cached;
-  const lib = readLua('lib');
-  const entries = SCRIPT_NAMES.map((name) => {
-    const source = `${lib}\n${readLua(name)}`;
+  cached ??= readLuaScripts(new URL('./lua/', import.meta.url), SCRIPT_NAMES);
+  return cached;
+}
+
+/**
+ * Each of `names` from the folder `dir`: `lib.lua` followed by `<name>.lua`,
+ * hashed as EVALSHA names it. (The response cache's scripts load this way
+ * too, from their own folder.)
+ */
+export function readLuaScripts<N extends string>(
+  dir: URL,
+  names: readonly N[],
+): Readonly<Record<N, LuaScript & { readonly name: N }>> {
+  const read = (file: string) => readFileSync(new URL(`${file}.lua`, dir), 'utf8');
+  const lib = read('lib');
+  const entries = names.map((name) => {
+    const source = `${lib}\n${read(name)}`;
     const sha = createHash('sha1').update(source).digest('hex');
     return [name, Object.freeze({ name, source, sha })] as const;
   });
-  cached = Object.freeze(Object.fromEntries(entries) as Record<ScriptName, Script>);
-  return cached;
+  return Object.freeze(Object.fromEntries(entries) as Record<N, LuaScript & { readonly name: N }>);
 }
 
 /**
@@ -63,7 +76,7 @@ export function replyCode(error: unknown): string | undefined {
 /** Runs `script`: EVALSHA, and once EVAL if the server does not have it. */
 export async function runScript(
   client: RedisClient,
-  script: Script,
+  script: LuaScript,
   numKeys: number,
   args: ScriptArg[],
   onReload?: () => void,
@@ -83,7 +96,10 @@ export function primaries(client: RedisClient): Redis[] {
 }
 
 /** SCRIPT LOAD of every script on every primary; checks the server hashed what we did. */
-export async function preloadScripts(client: RedisClient, scripts: Scripts): Promise<void> {
+export async function preloadScripts(
+  client: RedisClient,
+  scripts: Readonly<Record<string, LuaScript>>,
+): Promise<void> {
   const loads: Promise<void>[] = [];
   for (const node of primaries(client)) {
     for (const script of Object.values(scripts)) {
