@@ -18,6 +18,7 @@ import type { AnswerCapture } from '../runtime/exchange/answer-keeper.js';
 import type { Call } from '../runtime/exchange/call.js';
 import type { GroupCacheConfig, ModelGroup } from '../runtime/model-groups.js';
 import { type CacheKey, cacheKeyOf } from './cache-key.js';
+import { type CacheStore, DEFAULT_MAX_ENTRY_BYTES } from './cache-store.js';
 
 /** The stored side: exact entries by key, each with when it was stored. */
 export interface EntryStore {
@@ -46,8 +47,6 @@ export interface SemanticMatcher {
 }
 
 export const DEFAULT_SIMILARITY = 0.95;
-/** An entry larger than this is not kept (a 128 k-token answer is about 1 MB of JSON). */
-export const DEFAULT_MAX_ENTRY_BYTES = 2 * 1024 * 1024;
 
 export type CacheLookup =
   /** The group has no cache: nothing is said about it. */
@@ -81,7 +80,7 @@ export class ResponseCache {
   private readonly flights = new Map<string, Flight>();
 
   constructor(
-    private readonly store: EntryStore,
+    private readonly store: CacheStore,
     private readonly deps: {
       readonly clock: Clock;
       readonly emit: Emit;
@@ -198,7 +197,9 @@ export class ResponseCache {
   private async keep(miss: CacheMiss, answer: NeutralAnswer): Promise<void> {
     const now = this.deps.clock.now();
     const ttl = { ttlMs: miss.config.ttlMs, staleTtlMs: miss.config.staleTtlMs ?? miss.config.ttlMs };
-    const stored = await this.store.set(miss.key.exact, JSON.stringify(answer), ttl, now).catch(() => false);
+    // The scope is said, never whose: a store is readable by operators.
+    const entry = { payload: JSON.stringify(answer), group: miss.group, scope: miss.config.scope };
+    const stored = await this.store.set(miss.key.exact, entry, ttl, now).catch(() => false);
     if (stored && miss.vector && this.deps.semantic)
       await this.deps.semantic
         .add(miss.key.partition, miss.key.exact, miss.vector, now, ttl.staleTtlMs)

@@ -7,6 +7,8 @@
  * same schema: see library/config.ts); `options` is code (a fetch, a store
  * instance, a clock, observers).
  */
+
+import { MemoryCacheStore } from '../cache/memory-cache-store.js';
 import { parseConfigWith } from '../config/load.js';
 import { toGovernorOptions, toTopology } from '../config/to-topology.js';
 import type { Clock } from '../core/clock.js';
@@ -15,7 +17,7 @@ import type { Usage } from '../core/cost.js';
 import type { GovernorObserver } from '../runtime/events.js';
 import { Governor } from '../runtime/governor.js';
 import { type GroupSpillover, SpilloverTally, termsByDeployment } from '../runtime/spillover.js';
-import { storeFromConfig } from '../stores/from-config.js';
+import { type ConfiguredStore, storeFromConfig } from '../stores/from-config.js';
 import type { StoreLogger } from '../stores/redis/fallback-store.js';
 import type { Store } from '../stores/store.js';
 import { type LibraryConfigInput, libraryConfigSchema } from './config.js';
@@ -82,11 +84,14 @@ export function createGovernor(config: LibraryConfigInput, options: LibraryOptio
       name,
       group.deployments.map((d) => d.id),
     );
+  const configured = options.store ? undefined : storeFromConfig(parsed.store, clock, options.logger);
   const governor = new Governor({
     ...topology,
     ...(unknown !== 'refuse' && { unknownTenantTier: unknown.tier }),
     ...toGovernorOptions(parsed),
-    store: options.store ?? storeFromConfig(parsed.store, clock, options.logger).store,
+    store: options.store ?? (configured as ConfiguredStore).store,
+    // A store handed in (shared by several processes) brings no cache store: entries stay in this process.
+    responseCache: { entries: configured?.responseCache ?? new MemoryCacheStore() },
     clock,
     observers: [tally.observer(), ...(options.observers ?? [])],
     ...(options.random && { random: options.random }),

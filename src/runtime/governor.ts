@@ -5,8 +5,10 @@
  * + undici) both hand it a `Transport` and turn its `Outcome` into a
  * response, so every rule lives here once.
  */
+
+import type { CacheStore } from '../cache/cache-store.js';
 import { embedThrough } from '../cache/embed-call.js';
-import { type EntryStore, ResponseCache, type SemanticMatcher } from '../cache/response-cache.js';
+import { ResponseCache, type SemanticMatcher } from '../cache/response-cache.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import type { BucketSpec } from '../core/limit.js';
 import { PriorityClasses } from '../core/scheduler/priority.js';
@@ -63,7 +65,7 @@ export interface GovernorOptions extends GovernorTopology {
    * groups): in memory, or in Redis beside the rate-limit state. Without
    * it no group caches.
    */
-  responseCache?: { entries: EntryStore; semantic?: SemanticMatcher | undefined; maxEntryBytes?: number };
+  responseCache?: { entries: CacheStore; semantic?: SemanticMatcher | undefined; maxEntryBytes?: number };
 }
 
 const ERROR_BODY_LIMIT = 64 * 1024;

@@ -5,6 +5,10 @@
  * (fail-open on local shares, or fail-closed with 503s) and reports its mode
  * for `/readyz` and the metrics.
  */
+
+import type { CacheStore } from '../cache/cache-store.js';
+import { MemoryCacheStore } from '../cache/memory-cache-store.js';
+import { RedisCacheStore } from '../cache/redis-cache-store.js';
 import type { StoreConfig } from '../config/governor-schema.js';
 import type { Clock } from '../core/clock.js';
 import { MemoryStore } from './memory/memory-store.js';
@@ -27,6 +31,12 @@ export interface ConfiguredStore {
   view(): StoreView;
   /** Resolves when the store answers; for Redis, waits up to `timeoutMs` for the first connection. */
   ready(timeoutMs: number): Promise<boolean>;
+  /**
+   * Where the response cache keeps its entries, beside the limits: in this
+   * process, or in the same Redis (on the same connection) so every
+   * instance answers from every entry.
+   */
+  readonly responseCache: CacheStore;
 }
 
 export function storeFromConfig(config: StoreConfig, clock: Clock, logger?: StoreLogger): ConfiguredStore {
@@ -37,6 +47,7 @@ export function storeFromConfig(config: StoreConfig, clock: Clock, logger?: Stor
       kind: 'memory',
       view: () => ({ kind: 'memory', mode: 'memory', available: true }),
       ready: async () => true,
+      responseCache: new MemoryCacheStore(),
     };
   }
   const shared = new RedisStore({
@@ -55,9 +66,17 @@ export function storeFromConfig(config: StoreConfig, clock: Clock, logger?: Stor
     logger,
     ...(config.probe_interval_ms !== undefined && { probeIntervalMs: config.probe_interval_ms }),
   });
+  const responseCache = new RedisCacheStore({
+    client: shared.client,
+    prefix: `${config.prefix ?? 'sluice'}:cache`,
+    // One namespace for every group (the group is in each key): one byte bound and LRU for all of them.
+    namespace: 'responses',
+    clock,
+  });
   return {
     store,
     kind: 'redis',
+    responseCache,
     view: () => {
       const s = store.status();
       return { kind: 'redis', mode: s.mode, available: s.available, lastError: s.lastError };
