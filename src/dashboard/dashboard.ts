@@ -177,6 +177,10 @@ export class Dashboard {
       lastObservations: (id: string) => observations.get(id),
       admittedLastMinute: (id: string) => recorder.admittedLastMinute(id),
       routesLastMinute: recorder.routesLastMinute(),
+      cachedGroups: state.governor.groups
+        .allGroups()
+        .flatMap((g) => (g.cache ? [{ group: g.name, mode: g.cache.mode }] : [])),
+      responseCacheLastMinute: recorder.responseCacheLastMinute(),
       tenants: state.tenants(),
       tenantWait: (tenant: string, q: number) => recorder.tenantWait(tenant, q),
       counters,

@@ -5,6 +5,10 @@
  * per deployment). Fed by the governor's observer events (admitted, refused,
  * upstream, settled) and by periodic state readings (queue depth, limits).
  *
+ * The response cache's outcomes are kept per model group in the same ring,
+ * for the last minute's hit rate (the `cache` event, as `cache-metrics.ts`
+ * counts it).
+ *
  * Counting follows `GatewayMetrics` exactly (tokens: what was delivered, never
  * an estimate the buckets keep for a cut stream; waits: governed admissions only), so a chart never disagrees
  * with `/metrics`. Time comes from the injected clock.
@@ -32,6 +36,21 @@ export interface RecorderOptions {
 const COUNTERS = ['admitted', 'inputTokens', 'outputTokens', 'cacheReadTokens', 'upstream429'] as const;
 type CounterName = (typeof COUNTERS)[number];
 const LINES = ['requests', 'inputTokens', 'outputTokens', 'tokens'] as const;
+type CacheEvent = Parameters<GovernorEvents['cache']>[0];
+type CacheOutcome = CacheEvent['outcome'];
+const CACHE_OUTCOMES: readonly CacheOutcome[] = ['hit', 'miss', 'stale', 'bypass'];
+/** One group's response-cache rows: a count per outcome, tokens saved, and what semantic hits' mean needs. */
+type CacheRows = Record<CacheOutcome | 'savedTokens' | 'similaritySum' | 'similarHits', Float64Array>;
+
+/** What a group's response cache did over the last 60 s. */
+export interface ResponseCacheMinute {
+  readonly group: string;
+  readonly outcomes: Readonly<Record<CacheOutcome, number>>;
+  readonly savedTokens: number;
+  /** Sum of the similarities of semantic hits, and how many there were. */
+  readonly similaritySum: number;
+  readonly similarHits: number;
+}
 /** How many slots back a missing reading may be taken from. */
 const SAMPLE_CARRY = 3;
 
@@ -52,6 +71,8 @@ export class TimeSeriesRecorder {
   private readonly byDeployment = new Map<string, Float64Array>();
   /** Attempts per model group and deployment (a fallback group's deployment counts for the group asked for). */
   private readonly byRoute = new Map<string, { group: string; deployment: string; row: Float64Array }>();
+  /** Response-cache outcomes per model group (groups seen in a `cache` event since start). */
+  private readonly byCacheGroup = new Map<string, CacheRows>();
   /** Deepest queue sampled in each slot, per class (NaN: no sample). */
   private readonly queues: Float64Array[];
   /** Limit lines sampled in each slot (NaN: no such limit). */
@@ -99,6 +120,7 @@ export class TimeSeriesRecorder {
       upstream: (e) => {
         if (e.status === 429) this.add(this.counters.upstream429, 1);
       },
+      cache: (e) => this.cached(e),
       settled: (e) => {
         const delivered = e.delivered;
         this.add(this.counters.inputTokens, delivered.inputTokens);
@@ -142,6 +164,19 @@ export class TimeSeriesRecorder {
     this.waitMax[m] = Math.max(this.waitMax[m] as number, e.waitedMs);
   }
 
+  cached(e: CacheEvent): void {
+    const pos = this.touch();
+    if (pos < 0) return;
+    const rows = this.cacheRowsOf(e.group);
+    (rows[e.outcome][pos] as number)++;
+    if (e.savedTokens > 0) (rows.savedTokens[pos] as number) += e.savedTokens;
+    // Only a semantic hit says how close it was; an exact hit is identical, not "similarity 1".
+    if (e.outcome === 'hit' && e.similarity !== undefined) {
+      (rows.similaritySum[pos] as number) += e.similarity;
+      (rows.similarHits[pos] as number)++;
+    }
+  }
+
   /** One reading of the queues; a slot keeps its deepest. */
   sampleQueues(queues: readonly { priority: string; depth: number }[]): void {
     const pos = this.touch();
@@ -174,6 +209,22 @@ export class TimeSeriesRecorder {
       group,
       deployment,
       admitted: this.lastMinuteOf(row),
+    }));
+  }
+
+  /** The response cache of every group seen in a `cache` event since start, over the last 60 s. */
+  responseCacheLastMinute(): ResponseCacheMinute[] {
+    return [...this.byCacheGroup].map(([group, rows]) => ({
+      group,
+      outcomes: {
+        hit: this.lastMinuteOf(rows.hit),
+        miss: this.lastMinuteOf(rows.miss),
+        stale: this.lastMinuteOf(rows.stale),
+        bypass: this.lastMinuteOf(rows.bypass),
+      },
+      savedTokens: this.lastMinuteOf(rows.savedTokens),
+      similaritySum: this.lastMinuteOf(rows.similaritySum),
+      similarHits: this.lastMinuteOf(rows.similarHits),
     }));
   }
 
@@ -293,6 +344,7 @@ export class TimeSeriesRecorder {
     for (const row of this.refusals.values()) row[pos] = 0;
     for (const row of this.byDeployment.values()) row[pos] = 0;
     for (const route of this.byRoute.values()) route.row[pos] = 0;
+    for (const rows of this.byCacheGroup.values()) for (const row of Object.values(rows)) row[pos] = 0;
     for (const row of this.queues) row[pos] = Number.NaN;
     for (const name of LINES) this.limits[name][pos] = Number.NaN;
     const start = this.waitOffset(pos, 0);
@@ -326,6 +378,21 @@ export class TimeSeriesRecorder {
       this.byRoute.set(key, route);
     }
     return route.row;
+  }
+
+  private cacheRowsOf(group: string): CacheRows {
+    let rows = this.byCacheGroup.get(group);
+    if (!rows) {
+      const row = () => new Float64Array(this.slots);
+      rows = {
+        ...(Object.fromEntries(CACHE_OUTCOMES.map((o) => [o, row()])) as Record<CacheOutcome, Float64Array>),
+        savedTokens: row(),
+        similaritySum: row(),
+        similarHits: row(),
+      };
+      this.byCacheGroup.set(group, rows);
+    }
+    return rows;
   }
 
   private waitOffset(pos: number, classIndex: number): number {

@@ -10,11 +10,13 @@ import type { RateLimitObservation } from '../providers/adapter.js';
 import { shareOf } from '../runtime/spillover.js';
 import type { AccuracyTotals } from './accuracy-totals.js';
 import type { CounterTotals } from './counter-totals.js';
+import type { ResponseCacheMinute } from './recorder.js';
 import type {
   BucketRow,
   DashboardSnapshot,
   DeploymentRow,
   ObservationRow,
+  ResponseCacheRow,
   Series,
   SpilloverRow,
   TenantRow,
@@ -43,6 +45,10 @@ export interface SnapshotSources {
   readonly admittedLastMinute: (deployment: string) => number;
   /** Attempts per model group and deployment in the last 60 s. */
   readonly routesLastMinute: readonly { group: string; deployment: string; admitted: number }[];
+  /** Groups whose configuration has `cache`, in configuration order. */
+  readonly cachedGroups: readonly { readonly group: string; readonly mode: 'exact' | 'semantic' }[];
+  /** What the response cache did per group in the last 60 s (any group seen since start). */
+  readonly responseCacheLastMinute: readonly ResponseCacheMinute[];
   readonly tenants: readonly TenantView[];
   readonly tenantWait: (tenant: string, q: number) => number | null;
   readonly counters: CounterTotals;
@@ -69,6 +75,7 @@ export function shapeSnapshot(s: SnapshotSources): DashboardSnapshot {
     buckets: bucketRows(s),
     deployments: s.deployments.map((d) => deploymentRow(d, s)),
     spillover: spilloverRows(s),
+    responseCache: responseCacheRows(s),
     tenants: s.tenants.map((t) => tenantRow(t, s)),
     requestTokens: [...s.accuracy.requestTokens],
     totals: totals(s.counters, s.cacheReadTokens),
@@ -162,6 +169,27 @@ function spilloverRows(s: SnapshotSources): SpilloverRow[] {
       spilloverShare: ratio(shareOf(row.reserved, row.onDemand)),
       reservedCostUsd: cost?.reserved === undefined ? null : usd(cost.reserved),
       onDemandCostUsd: cost?.onDemand === undefined ? null : usd(cost.onDemand),
+    };
+  });
+}
+
+/**
+ * Only groups that cache now: a group a reload took the cache from drops
+ * out, though its last minute is still in the recorder.
+ */
+function responseCacheRows(s: SnapshotSources): ResponseCacheRow[] {
+  const minuteOf = new Map(s.responseCacheLastMinute.map((m) => [m.group, m]));
+  return s.cachedGroups.map(({ group, mode }) => {
+    const m = minuteOf.get(group);
+    const outcomes = { hit: 0, miss: 0, stale: 0, bypass: 0, ...m?.outcomes };
+    const asked = outcomes.hit + outcomes.miss;
+    return {
+      group,
+      mode,
+      outcomes,
+      hitRate: asked === 0 ? null : ratio(outcomes.hit / asked),
+      savedTokens: m?.savedTokens ?? 0,
+      meanSimilarity: m && m.similarHits > 0 ? ratio(m.similaritySum / m.similarHits) : null,
     };
   });
 }

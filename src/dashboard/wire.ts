@@ -104,6 +104,22 @@ export interface SpilloverRow {
   readonly onDemandCostUsd: number | null;
 }
 
+export type CacheOutcomeName = 'hit' | 'miss' | 'stale' | 'bypass';
+
+/** One model group's response cache over the last 60 s (as `sluice_cache_*`, per group). */
+export interface ResponseCacheRow {
+  readonly group: string;
+  readonly mode: 'exact' | 'semantic';
+  /** Chat calls by what the cache did: answered (hit, stale), sent upstream (miss), not keyed (bypass). */
+  readonly outcomes: Readonly<Record<CacheOutcomeName, number>>;
+  /** hit ÷ (hit + miss); null when there was neither. */
+  readonly hitRate: number | null;
+  /** Tokens (input + output) that answers from the cache did not spend upstream. */
+  readonly savedTokens: number;
+  /** Mean cosine similarity of semantic hits; null when there were none. */
+  readonly meanSimilarity: number | null;
+}
+
 export interface TokenQuantiles {
   readonly p50: number;
   readonly p95: number;
@@ -202,6 +218,8 @@ export interface DashboardSnapshot {
   readonly deployments: readonly DeploymentRow[];
   /** Per model group with a reserved deployment or traffic: reserved versus on-demand. */
   readonly spillover: readonly SpilloverRow[];
+  /** Per model group with a response cache, in configuration order; empty when no group caches. */
+  readonly responseCache: readonly ResponseCacheRow[];
   readonly tenants: readonly TenantRow[];
   readonly requestTokens: readonly RequestTokensRow[];
   readonly totals: Totals;

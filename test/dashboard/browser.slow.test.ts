@@ -3,7 +3,8 @@
  * the gateway runs with the simulator upstream, the test generates load,
  * and the page must ask for the key, show numbers that match `/metrics`
  * and change as traffic flows, show a bucket over 90 % in its act state,
- * sort its tenants table, and stay readable at 1280×800 and at 400 px.
+ * sort its tenants table, list the response cache of the group that has
+ * one, and stay readable at 1280×800 and at 400 px.
  * Screenshots go to test-results/ (dashboard.png is the 1280×800 view).
  *
  * In CI (CI=true) this always runs; locally it is skipped only when
@@ -17,13 +18,27 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_KEY, type DashboardRig, KEYS, metricSum, startDashboardRig, TINY_BUCKET } from './rig.js';
+import { simOpenAiDeployment } from '../gateway/helpers.js';
+import { cacheEvent } from '../runtime/events-kit.js';
+import {
+  ADMIN_KEY,
+  type DashboardRig,
+  emitGovernorEvent,
+  KEYS,
+  metricSum,
+  rigConfig,
+  startDashboardRig,
+  TINY_BUCKET,
+  UPSTREAM_KEY,
+} from './rig.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const RESULTS = 'test-results';
 const canRun = existsSync(CHROMIUM) || process.env.CI === 'true';
 /** Generous: a loaded CI machine may take a while to launch a browser and render. */
 const POLL = { timeout: 10_000, interval: 100 };
+/** A second model group, with a response cache; the rig's own group has none (its tests count upstream calls). */
+const CACHED_GROUP = 'faq-mini';
 
 /** Page value vs metric: equal within 1 % (or 1), since both are read a moment apart. */
 function close(page: number, metric: number): boolean {
@@ -39,7 +54,23 @@ describe.skipIf(!canRun)('dashboard in Chromium', () => {
   beforeAll(async () => {
     mkdirSync(RESULTS, { recursive: true });
     [rig, browser] = await Promise.all([
-      startDashboardRig({ sim: { faults: [{ kind: 'rate_limited', at: [3], retry_after_s: 0 }] } }),
+      startDashboardRig({
+        sim: { faults: [{ kind: 'rate_limited', at: [3], retry_after_s: 0 }] },
+        config: (simUrl) => {
+          const base = rigConfig(simUrl);
+          const deployment = simOpenAiDeployment(simUrl, { api_key: UPSTREAM_KEY });
+          return {
+            ...base,
+            model_groups: {
+              ...base.model_groups,
+              [CACHED_GROUP]: {
+                deployments: [{ ...deployment, id: 'sim-openai-faq' }],
+                cache: { mode: 'exact', ttl_s: 60 },
+              },
+            },
+          };
+        },
+      }),
       chromium.launch({
         executablePath: CHROMIUM,
         args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
@@ -199,6 +230,44 @@ describe.skipIf(!canRun)('dashboard in Chromium', () => {
     await header.locator('button').click();
     expect(await header.getAttribute('aria-sort')).toBe('ascending');
     expect(await ids()).toEqual(['pro-co', 'tiny-co']);
+  });
+
+  it('lists the response cache of the group that has one, as /metrics counts it', async () => {
+    // The metrics make their cache counters at the first scrape: scrape before the events, as Prometheus would have.
+    await rig.metrics();
+    // The gateway does not act on `cache` yet (no entry store is wired in), so the test speaks for the cache.
+    const cache = (outcome: 'hit' | 'miss' | 'stale' | 'bypass', savedTokens = 0) =>
+      emitGovernorEvent(
+        rig.gateway,
+        'cache',
+        cacheEvent({ group: CACHED_GROUP, tenant: 'pro-co', outcome, savedTokens }),
+      );
+    for (let i = 0; i < 3; i++) cache('hit', 72);
+    cache('miss');
+    cache('stale', 72);
+    cache('bypass');
+
+    const row = page.locator(`#response-cache tbody tr[data-key="${CACHED_GROUP}"]`);
+    const cell = (col: string) => row.locator(`td[data-col="${col}"]`);
+    const shown = async (col: string) => Number(await cell(col).getAttribute('data-value'));
+    await expect.poll(() => shown('hit'), POLL).toBe(3);
+    // Every event is within the panel's minute, so its counts are the counters' totals.
+    const metrics = await rig.metrics();
+    for (const outcome of ['hit', 'miss', 'stale', 'bypass']) {
+      expect(await shown(outcome)).toBe(
+        metricSum(metrics, 'sluice_cache_requests_total', { group: CACHED_GROUP, outcome }),
+      );
+    }
+    expect(await shown('saved-tokens')).toBe(
+      metricSum(metrics, 'sluice_cache_saved_tokens_total', { group: CACHED_GROUP }),
+    );
+    expect(await shown('saved-tokens')).toBe(288);
+    expect(await cell('hit-rate').textContent()).toBe('75 %');
+    expect(await cell('mode').textContent()).toBe('exact');
+    expect(await cell('similarity').textContent()).toBe('—');
+    // The rig's own group has no cache: not a row.
+    expect(await page.locator('#response-cache tbody tr').count()).toBe(1);
+    expect(await page.locator('#response-cache-empty').isVisible()).toBe(false);
   });
 
   it('renders at 1280×800 and in a 400 px window without errors', async () => {

@@ -4,12 +4,19 @@
  * lines, and counting that follows the metrics' rules.
  */
 
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import { costOf } from '../../src/core/cost.js';
 import { TimeSeriesRecorder } from '../../src/dashboard/recorder.js';
 import type { GovernorEvents } from '../../src/runtime/events.js';
-import { type SettledEvent, settledEvent, upstreamEvent } from '../runtime/events-kit.js';
+import {
+  type CacheEvent,
+  cacheEvent,
+  type SettledEvent,
+  settledEvent,
+  upstreamEvent,
+} from '../runtime/events-kit.js';
 
 const PRIORITIES = ['critical', 'high', 'normal', 'low'];
 
@@ -185,6 +192,89 @@ describe('TimeSeriesRecorder', () => {
     ]);
     clock.advance(120_000);
     expect(recorder.routesLastMinute().map((r) => r.admitted)).toEqual([0, 0, 0]);
+  });
+
+  it('counts the response cache per group over the last minute: outcomes, tokens saved, semantic similarity', () => {
+    const { clock, observer, recorder } = setup();
+    const cache = (e: Partial<CacheEvent>) => observer.cache(cacheEvent(e));
+    cache({ group: 'faq', outcome: 'hit', savedTokens: 120, similarity: 0.96 });
+    cache({ group: 'faq', outcome: 'hit', savedTokens: 80, similarity: 0.9 });
+    cache({ group: 'faq', outcome: 'miss' });
+    clock.advance(1_000);
+    // An exact hit says nothing about similarity: it must not pull the semantic mean to 1.
+    cache({ group: 'faq', outcome: 'hit', savedTokens: 50 });
+    cache({ group: 'faq', outcome: 'stale', savedTokens: 30 });
+    cache({ group: 'faq', outcome: 'bypass' });
+    cache({ group: 'docs', outcome: 'miss' });
+    expect(recorder.responseCacheLastMinute()).toEqual([
+      {
+        group: 'faq',
+        outcomes: { hit: 3, miss: 1, stale: 1, bypass: 1 },
+        savedTokens: 280,
+        similaritySum: 0.96 + 0.9,
+        similarHits: 2,
+      },
+      {
+        group: 'docs',
+        outcomes: { hit: 0, miss: 1, stale: 0, bypass: 0 },
+        savedTokens: 0,
+        similaritySum: 0,
+        similarHits: 0,
+      },
+    ]);
+  });
+
+  it('rolls the response cache minute over: a second leaves as the minute moves past it', () => {
+    const { clock, observer, recorder } = setup();
+    for (let s = 0; s < 90; s++) {
+      observer.cache(cacheEvent({ outcome: 'hit', savedTokens: 10 }));
+      if (s % 3 === 0) observer.cache(cacheEvent({ outcome: 'miss' }));
+      clock.advance(1_000);
+    }
+    // Now is second 90 (nothing yet); the minute is seconds 31 … 90: 59 hits, misses at 33, 36 … 87.
+    const [minute] = recorder.responseCacheLastMinute();
+    expect(minute?.outcomes).toEqual({ hit: 59, miss: 19, stale: 0, bypass: 0 });
+    expect(minute?.savedTokens).toBe(590);
+    clock.advance(58_000); // second 148: the minute is 89 … 148
+    expect(recorder.responseCacheLastMinute()[0]?.outcomes.hit).toBe(1);
+    clock.advance(1_000);
+    expect(recorder.responseCacheLastMinute()).toEqual([
+      {
+        group: 'g',
+        outcomes: { hit: 0, miss: 0, stale: 0, bypass: 0 },
+        savedTokens: 0,
+        similaritySum: 0,
+        similarHits: 0,
+      },
+    ]);
+  });
+
+  it('counts exactly the cache events of the last 60 seconds, whatever the pauses between them', () => {
+    const outcome = fc.constantFrom<CacheEvent['outcome']>('hit', 'miss', 'stale', 'bypass');
+    // Pauses up to 20 min: beyond the 15-minute ring, so slots are reused.
+    const step = fc.record({ outcome, savedTokens: fc.nat(500), pauseMs: fc.nat(1_200_000) });
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 60 }), fc.nat(120_000), (steps, finalPauseMs) => {
+        const { clock, observer, recorder } = setup();
+        const seen: { slot: number; outcome: CacheEvent['outcome']; savedTokens: number }[] = [];
+        for (const { outcome, savedTokens, pauseMs } of steps) {
+          clock.advance(pauseMs % 7 === 0 ? pauseMs : pauseMs % 5_000);
+          observer.cache(cacheEvent({ outcome, savedTokens }));
+          seen.push({ slot: Math.floor(clock.now() / 1_000), outcome, savedTokens });
+        }
+        clock.advance(finalPauseMs);
+        const current = Math.floor(clock.now() / 1_000);
+        const recent = seen.filter((e) => e.slot > current - 60);
+        const expected = { hit: 0, miss: 0, stale: 0, bypass: 0 };
+        for (const e of recent) expected[e.outcome]++;
+        const [minute] = recorder.responseCacheLastMinute();
+        if (steps.length === 0) expect(minute).toBeUndefined();
+        else {
+          expect(minute?.outcomes).toEqual(expected);
+          expect(minute?.savedTokens).toBe(recent.reduce((n, e) => n + e.savedTokens, 0));
+        }
+      }),
+    );
   });
 
   it('drops an event stamped before the slot the ring already moved on to', () => {

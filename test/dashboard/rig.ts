@@ -15,6 +15,7 @@ import type { StreamEvent } from '../../src/dashboard/client/event-stream.js';
 import { parseConfig } from '../../src/gateway/config/load.js';
 import type { GatewayConfigInput } from '../../src/gateway/config/schema.js';
 import { type Gateway, startGateway } from '../../src/gateway/server.js';
+import type { Emit, GovernorEvents } from '../../src/runtime/events.js';
 import { type Simulator, type SimulatorOptions, startSimulator } from '../../src/simulator/index.js';
 import { advanceUntilSettled, simOpenAiDeployment } from '../gateway/helpers.js';
 
@@ -124,6 +125,22 @@ export async function startDashboardRig(
       await sim.close();
     },
   };
+}
+
+/**
+ * Says `event` to every observer the gateway gave its governor (the
+ * dashboard's and the metrics' among them), through the governor's own
+ * emitter, so they hear exactly what the runtime would say. For events the
+ * gateway does not produce yet: the response cache's entry stores are not
+ * wired into `startGateway`, so no `cache` event comes from traffic.
+ */
+export function emitGovernorEvent<K extends keyof GovernorEvents>(
+  gateway: Gateway,
+  name: K,
+  event: Parameters<GovernorEvents[K]>[0],
+): void {
+  // The emitter is private to the governor on purpose; a test speaking for a runtime part may reach it.
+  (gateway.governor as unknown as { emit: Emit }).emit(name, event);
 }
 
 /**

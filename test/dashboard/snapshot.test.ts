@@ -1,10 +1,14 @@
 /** Shaping the gateway's state into the page's JSON: alert names, tiers, totals, and nothing secret. */
 import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/core/clock.js';
 import type { AccuracyTotals } from '../../src/dashboard/accuracy-totals.js';
 import type { CounterTotals } from '../../src/dashboard/counter-totals.js';
+import { TimeSeriesRecorder } from '../../src/dashboard/recorder.js';
 import { publicUrl, type SnapshotSources, shapeSnapshot } from '../../src/dashboard/snapshot.js';
 import type { Series } from '../../src/dashboard/wire.js';
 import type { BucketReading } from '../../src/gateway/state.js';
+import type { GovernorEvents } from '../../src/runtime/events.js';
+import { type CacheEvent, cacheEvent } from '../runtime/events-kit.js';
 
 const NOW = Date.UTC(2026, 0, 1, 12, 0, 0);
 
@@ -144,6 +148,8 @@ function sources(overrides: Partial<SnapshotSources> = {}): SnapshotSources {
     }),
     admittedLastMinute: () => 12,
     routesLastMinute: [],
+    cachedGroups: [],
+    responseCacheLastMinute: [],
     tenants: [
       {
         id: 'acme',
@@ -312,6 +318,94 @@ describe('shapeSnapshot', () => {
     // Priced but no traffic yet: zero; no price: no cost at all.
     expect(byId.get('mini')).toMatchObject({ capacity: 'on_demand', costUsd: 0 });
     expect(byId.get('ptu-idle')).toMatchObject({ price: null, costUsd: null });
+  });
+
+  it('lists the response cache of each group that has one, events in and rows out, as the minute rolls', () => {
+    const clock = new ManualClock(NOW);
+    const recorder = new TimeSeriesRecorder({ clock, priorities: ['normal'] });
+    const observer = recorder.observer() as GovernorEvents;
+    const cache = (e: Partial<CacheEvent>) => observer.cache(cacheEvent(e));
+    const rows = () =>
+      shapeSnapshot(
+        sources({
+          // `plain` has no cache (its events, if any came, are not a row); `cold` has one but no calls yet.
+          cachedGroups: [
+            { group: 'faq', mode: 'semantic' },
+            { group: 'docs', mode: 'exact' },
+            { group: 'cold', mode: 'exact' },
+          ],
+          responseCacheLastMinute: recorder.responseCacheLastMinute(),
+        }),
+      ).responseCache;
+    cache({ group: 'faq', outcome: 'hit', savedTokens: 300, similarity: 0.97 });
+    cache({ group: 'faq', outcome: 'hit', savedTokens: 100, similarity: 0.95 });
+    cache({ group: 'faq', outcome: 'miss' });
+    clock.advance(30_000);
+    cache({ group: 'faq', outcome: 'stale', savedTokens: 40 });
+    cache({ group: 'docs', outcome: 'hit', savedTokens: 60 });
+    cache({ group: 'docs', outcome: 'miss' });
+    cache({ group: 'docs', outcome: 'miss' });
+    cache({ group: 'docs', outcome: 'bypass' });
+    cache({ group: 'plain', outcome: 'miss' });
+    const cold = {
+      group: 'cold',
+      mode: 'exact',
+      outcomes: { hit: 0, miss: 0, stale: 0, bypass: 0 },
+      hitRate: null,
+      savedTokens: 0,
+      meanSimilarity: null,
+    };
+    expect(rows()).toEqual([
+      {
+        group: 'faq',
+        mode: 'semantic',
+        outcomes: { hit: 2, miss: 1, stale: 1, bypass: 0 },
+        // Stale answers are served, but they are not what the hit rate measures.
+        hitRate: 0.6667,
+        savedTokens: 440,
+        meanSimilarity: 0.96,
+      },
+      {
+        group: 'docs',
+        mode: 'exact',
+        outcomes: { hit: 1, miss: 2, stale: 0, bypass: 1 },
+        hitRate: 0.3333,
+        savedTokens: 60,
+        meanSimilarity: null,
+      },
+      cold,
+    ]);
+    // 60 s after the first second: its hits and miss have left the minute, the later calls have not.
+    clock.advance(30_000);
+    expect(rows()[0]).toEqual({
+      group: 'faq',
+      mode: 'semantic',
+      outcomes: { hit: 0, miss: 0, stale: 1, bypass: 0 },
+      hitRate: null,
+      savedTokens: 40,
+      meanSimilarity: null,
+    });
+    expect(rows()[1]?.outcomes).toEqual({ hit: 1, miss: 2, stale: 0, bypass: 1 });
+    clock.advance(30_000);
+    expect(rows().map((r) => r.hitRate)).toEqual([null, null, null]);
+    expect(rows().map((r) => r.savedTokens)).toEqual([0, 0, 0]);
+  });
+
+  it('lists no response cache when no group caches, whatever events came', () => {
+    const snapshot = shapeSnapshot(
+      sources({
+        responseCacheLastMinute: [
+          {
+            group: 'gpt',
+            outcomes: { hit: 3, miss: 1, stale: 0, bypass: 0 },
+            savedTokens: 90,
+            similaritySum: 0,
+            similarHits: 0,
+          },
+        ],
+      }),
+    );
+    expect(snapshot.responseCache).toEqual([]);
   });
 
   it('never carries credentials: not from upstream URLs, not from store errors', () => {

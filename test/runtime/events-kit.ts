@@ -4,6 +4,7 @@ import type { GovernorEvents, UpstreamIdentity } from '../../src/runtime/events.
 
 export type SettledEvent = Parameters<GovernorEvents['settled']>[0];
 export type UpstreamEvent = Parameters<GovernorEvents['upstream']>[0];
+export type CacheEvent = Parameters<GovernorEvents['cache']>[0];
 
 export const CHAT_TARGET: UpstreamIdentity = Object.freeze({
   provider: 'openai',
@@ -41,4 +42,9 @@ export function upstreamEvent(overrides: Partial<UpstreamEvent> = {}): UpstreamE
     errorKind: undefined,
     ...overrides,
   };
+}
+
+/** A response-cache event of group `g` for `acme`: a miss unless overridden (a miss saves nothing, has no similarity). */
+export function cacheEvent(overrides: Partial<CacheEvent> = {}): CacheEvent {
+  return { group: 'g', tenant: 'acme', outcome: 'miss', savedTokens: 0, similarity: undefined, ...overrides };
 }

@@ -36,6 +36,12 @@ export function setText(el: Element, text: string): void {
   if (el.textContent !== text) el.textContent = text;
 }
 
+/** A cell's shown text and the exact number behind it (`data-value`, empty when there is none), which tests read. */
+export function setValue(cell: HTMLElement, n: number | null, text: string): void {
+  cell.dataset.value = n === null ? '' : String(n);
+  setText(cell, text);
+}
+
 /**
  * Keeps `container`'s children in the order of `items`, one element per key:
  * existing elements are updated in place (no flicker, focus and hover survive),

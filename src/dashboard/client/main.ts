@@ -12,6 +12,7 @@ import { renderBuckets } from './views/buckets.js';
 import { renderCharts } from './views/charts.js';
 import { renderDeployments } from './views/deployments.js';
 import { renderRequestTokens } from './views/request-tokens.js';
+import { renderResponseCache } from './views/response-cache.js';
 import { renderSpillover } from './views/spillover.js';
 import { renderConnection, renderStatus } from './views/status.js';
 import { renderTenants } from './views/tenants.js';
@@ -67,6 +68,7 @@ function render(snapshot: DashboardSnapshot): void {
     () => renderTenants(snapshot),
     () => renderRequestTokens(snapshot),
     () => renderSpillover(snapshot),
+    () => renderResponseCache(snapshot),
     () => renderDeployments(snapshot),
   ];
   // One broken view must not blank the others.

@@ -5,7 +5,7 @@
  * where deployments have a price.
  */
 import type { DashboardSnapshot, SpilloverRow } from '../../wire.js';
-import { byId, h, setText, syncKeyed } from '../dom.js';
+import { byId, h, setText, setValue, syncKeyed } from '../dom.js';
 import { count, percent, usd } from '../format.js';
 
 export function renderSpillover(snapshot: DashboardSnapshot): void {
@@ -32,17 +32,11 @@ function createRow(): HTMLTableRowElement {
 function updateRow(tr: HTMLTableRowElement, r: SpilloverRow): void {
   const [group, reserved, onDemand, share, reservedCost, onDemandCost] = Array.from(tr.cells);
   if (group) setText(group, r.group);
-  if (reserved) value(reserved, r.reservedLastMinute, count(r.reservedLastMinute));
-  if (onDemand) value(onDemand, r.onDemandLastMinute, count(r.onDemandLastMinute));
-  if (share) value(share, r.spilloverShare, r.spilloverShare === null ? '—' : percent(r.spilloverShare));
+  if (reserved) setValue(reserved, r.reservedLastMinute, count(r.reservedLastMinute));
+  if (onDemand) setValue(onDemand, r.onDemandLastMinute, count(r.onDemandLastMinute));
+  if (share) setValue(share, r.spilloverShare, r.spilloverShare === null ? '—' : percent(r.spilloverShare));
   if (reservedCost)
-    value(reservedCost, r.reservedCostUsd, r.reservedCostUsd === null ? '—' : usd(r.reservedCostUsd));
+    setValue(reservedCost, r.reservedCostUsd, r.reservedCostUsd === null ? '—' : usd(r.reservedCostUsd));
   if (onDemandCost)
-    value(onDemandCost, r.onDemandCostUsd, r.onDemandCostUsd === null ? '—' : usd(r.onDemandCostUsd));
-}
-
-/** The shown text and the exact number behind it (`data-value`, empty when there is none). */
-function value(cell: HTMLTableCellElement, n: number | null, text: string): void {
-  cell.dataset.value = n === null ? '' : String(n);
-  setText(cell, text);
+    setValue(onDemandCost, r.onDemandCostUsd, r.onDemandCostUsd === null ? '—' : usd(r.onDemandCostUsd));
 }
