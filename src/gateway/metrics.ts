@@ -240,7 +240,11 @@ export class GatewayMetrics {
         this.capacity.settled(e);
       },
       retried: (e) => this.accuracy.retried(e),
-      cache: (e) => this.cache?.observe(e),
+      // Only groups with a cache send these: the first one registers the counters (a scrape may not have yet).
+      cache: (e) => {
+        this.cache ??= new CacheMetrics(this.registry);
+        this.cache.observe(e);
+      },
     };
   }
 

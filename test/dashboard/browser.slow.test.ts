@@ -19,11 +19,9 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simOpenAiDeployment } from '../gateway/helpers.js';
-import { cacheEvent } from '../runtime/events-kit.js';
 import {
   ADMIN_KEY,
   type DashboardRig,
-  emitGovernorEvent,
   KEYS,
   metricSum,
   rigConfig,
@@ -233,20 +231,11 @@ describe.skipIf(!canRun)('dashboard in Chromium', () => {
   });
 
   it('lists the response cache of the group that has one, as /metrics counts it', async () => {
-    // The metrics make their cache counters at the first scrape: scrape before the events, as Prometheus would have.
-    await rig.metrics();
-    // The gateway does not act on `cache` yet (no entry store is wired in), so the test speaks for the cache.
-    const cache = (outcome: 'hit' | 'miss' | 'stale' | 'bypass', savedTokens = 0) =>
-      emitGovernorEvent(
-        rig.gateway,
-        'cache',
-        cacheEvent({ group: CACHED_GROUP, tenant: 'pro-co', outcome, savedTokens }),
-      );
-    for (let i = 0; i < 3; i++) cache('hit', 72);
-    cache('miss');
-    cache('stale', 72);
-    cache('bypass');
-
+    // One question four times (a miss, then three hits), once more with no-store (a bypass).
+    for (let i = 0; i < 4; i++) expect(await rig.send(KEYS.pro, 'What is a cache?', CACHED_GROUP)).toBe(200);
+    expect(await rig.send(KEYS.pro, 'What is a cache?', CACHED_GROUP, { 'cache-control': 'no-store' })).toBe(
+      200,
+    );
     const row = page.locator(`#response-cache tbody tr[data-key="${CACHED_GROUP}"]`);
     const cell = (col: string) => row.locator(`td[data-col="${col}"]`);
     const shown = async (col: string) => Number(await cell(col).getAttribute('data-value'));
@@ -261,7 +250,9 @@ describe.skipIf(!canRun)('dashboard in Chromium', () => {
     expect(await shown('saved-tokens')).toBe(
       metricSum(metrics, 'sluice_cache_saved_tokens_total', { group: CACHED_GROUP }),
     );
-    expect(await shown('saved-tokens')).toBe(288);
+    expect(await shown('saved-tokens')).toBeGreaterThan(0);
+    expect(await shown('stale')).toBe(0);
+    expect(await shown('bypass')).toBe(1);
     expect(await cell('hit-rate').textContent()).toBe('75 %');
     expect(await cell('mode').textContent()).toBe('exact');
     expect(await cell('similarity').textContent()).toBe('—');

@@ -15,7 +15,6 @@ import type { StreamEvent } from '../../src/dashboard/client/event-stream.js';
 import { parseConfig } from '../../src/gateway/config/load.js';
 import type { GatewayConfigInput } from '../../src/gateway/config/schema.js';
 import { type Gateway, startGateway } from '../../src/gateway/server.js';
-import type { Emit, GovernorEvents } from '../../src/runtime/events.js';
 import { type Simulator, type SimulatorOptions, startSimulator } from '../../src/simulator/index.js';
 import { advanceUntilSettled, simOpenAiDeployment } from '../gateway/helpers.js';
 
@@ -30,7 +29,7 @@ export interface DashboardRig {
   readonly gateway: Gateway;
   readonly url: string;
   /** One chat completion; resolves with the status. */
-  send(key: string, content?: string): Promise<number>;
+  send(key: string, content?: string, model?: string, headers?: Record<string, string>): Promise<number>;
   metrics(): Promise<string>;
   close(): Promise<void>;
 }
@@ -105,11 +104,11 @@ export async function startDashboardRig(
     sim,
     gateway,
     url,
-    async send(key, content = 'Hello there') {
+    async send(key, content = 'Hello there', model = 'gpt-4o-mini', headers = {}) {
       const res = await fetch(`${url}/v1/chat/completions`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ model: 'gpt-4o-mini', max_tokens: 60, messages: [{ role: 'user', content }] }),
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ model, max_tokens: 60, messages: [{ role: 'user', content }] }),
       });
       await res.arrayBuffer();
       return res.status;
@@ -125,22 +124,6 @@ export async function startDashboardRig(
       await sim.close();
     },
   };
-}
-
-/**
- * Says `event` to every observer the gateway gave its governor (the
- * dashboard's and the metrics' among them), through the governor's own
- * emitter, so they hear exactly what the runtime would say. For events the
- * gateway does not produce yet: the response cache's entry stores are not
- * wired into `startGateway`, so no `cache` event comes from traffic.
- */
-export function emitGovernorEvent<K extends keyof GovernorEvents>(
-  gateway: Gateway,
-  name: K,
-  event: Parameters<GovernorEvents[K]>[0],
-): void {
-  // The emitter is private to the governor on purpose; a test speaking for a runtime part may reach it.
-  (gateway.governor as unknown as { emit: Emit }).emit(name, event);
 }
 
 /**
