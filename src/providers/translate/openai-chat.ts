@@ -8,6 +8,7 @@
 import {
   isJsonObject,
   isRecord,
+  type JsonRecord,
   parseDataUrl,
   parseJsonObject,
   readArray,
@@ -157,8 +158,11 @@ function readMessages(list: readonly unknown[], system: string[], refusals: Refu
   return out;
 }
 
-/** Content that may only be text: a string or text parts, joined. */
-function textOnly(content: unknown, at: string, refusals: Refusals): string {
+/**
+ * Content that may only be text: a string or text parts (`partType`: Chat's
+ * `text`, Responses' `input_text`), joined.
+ */
+export function textOnly(content: unknown, at: string, refusals: Refusals, partType = 'text'): string {
   if (typeof content === 'string') return content;
   if (!Array.isArray(content)) {
     refusals.add(at, 'expected text');
@@ -166,7 +170,7 @@ function textOnly(content: unknown, at: string, refusals: Refusals): string {
   }
   return content
     .map((part, i) => {
-      if (isRecord(part) && part.type === 'text' && typeof part.text === 'string') {
+      if (isRecord(part) && part.type === partType && typeof part.text === 'string') {
         refusals.unknownKeys(part, new Set(['type', 'text']), join(at, i), 'openai');
         return part.text;
       }
@@ -270,22 +274,37 @@ function readResponseFormat(format: unknown, refusals: Refusals): NeutralRespons
   if (isRecord(format) && format.type === 'text') return undefined;
   if (isRecord(format) && format.type === 'json_object') return { kind: 'json' };
   if (isRecord(format) && format.type === 'json_schema' && isRecord(format.json_schema)) {
-    const spec = format.json_schema;
     const at = 'response_format.json_schema';
-    // Anthropic and Gemini always hold the answer to the schema, so `strict` asks nothing more of them.
-    refusals.unknownKeys(spec, new Set(['name', 'schema', 'strict']), at, 'openai');
-    if (!isJsonObject(spec.schema)) {
-      refusals.add(join(at, 'schema'), 'expected a JSON Schema object');
-      return undefined;
-    }
-    return {
-      kind: 'json-schema',
-      ...(typeof spec.name === 'string' ? { name: spec.name } : {}),
-      schema: spec.schema,
-    };
+    return readJsonSchemaFormat(format.json_schema, SCHEMA_KEYS, at, refusals);
   }
   refusals.add('response_format', 'unknown response format');
   return undefined;
+}
+
+const SCHEMA_KEYS = new Set(['name', 'schema', 'strict']);
+
+/**
+ * A structured-output spec, `{ name?, schema, strict? }` (Chat's
+ * `response_format.json_schema`, Responses' `text.format` beside its `type`).
+ * Anthropic and Gemini always hold the answer to the schema, so `strict`
+ * asks nothing more of them.
+ */
+export function readJsonSchemaFormat(
+  spec: JsonRecord,
+  keys: ReadonlySet<string>,
+  at: string,
+  refusals: Refusals,
+): NeutralResponseFormat | undefined {
+  refusals.unknownKeys(spec, keys, at, 'openai');
+  if (!isJsonObject(spec.schema)) {
+    refusals.add(join(at, 'schema'), 'expected a JSON Schema object');
+    return undefined;
+  }
+  return {
+    kind: 'json-schema',
+    ...(typeof spec.name === 'string' ? { name: spec.name } : {}),
+    schema: spec.schema,
+  };
 }
 
 export function neutralToOpenAIChatRequest(request: NeutralRequest): Translation<Body> {

@@ -18,7 +18,7 @@ import type {
   NeutralToolCall,
   NeutralToolResult,
 } from './neutral.js';
-import { TOOL_ERROR_PREFIX } from './openai-chat.js';
+import { TOOL_ERROR_PREFIX, textOnly } from './openai-chat.js';
 import { join, type Refusals } from './translation.js';
 
 type Body = { [key: string]: JsonValue };
@@ -54,7 +54,7 @@ export function readInputItems(
       const role = item.role;
       if (role === 'system' || role === 'developer') {
         if (out.length > 0) refusals.add(at, 'a system message after the conversation started');
-        else system.push(systemText(item.content, join(at, 'content'), refusals));
+        else system.push(textOnly(item.content, join(at, 'content'), refusals, 'input_text'));
         open = undefined;
       } else if (role === 'user') {
         out.push({ role: 'user', parts: readUserContent(item.content, join(at, 'content'), refusals) });
@@ -97,25 +97,6 @@ export function readInputItems(
     refusals.add(at, `input item ${JSON.stringify(type)} has no counterpart in other API families`);
   }
   return out;
-}
-
-/** Content that may only be text: a string or `input_text` parts, joined. */
-function systemText(content: unknown, at: string, refusals: Refusals): string {
-  if (typeof content === 'string') return content;
-  if (!Array.isArray(content)) {
-    refusals.add(at, 'expected text');
-    return '';
-  }
-  return content
-    .map((part, i) => {
-      if (isRecord(part) && part.type === 'input_text' && typeof part.text === 'string') {
-        refusals.unknownKeys(part, new Set(['type', 'text']), join(at, i), 'openai');
-        return part.text;
-      }
-      refusals.add(join(at, i), 'only text parts can travel here');
-      return '';
-    })
-    .join('');
 }
 
 function readUserContent(content: unknown, at: string, refusals: Refusals): NeutralPart[] {

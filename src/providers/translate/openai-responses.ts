@@ -16,6 +16,7 @@ import type {
   NeutralTool,
   NeutralToolChoice,
 } from './neutral.js';
+import { readJsonSchemaFormat } from './openai-chat.js';
 import { readInputItems, writeInputItems } from './openai-responses-items.js';
 import { join, Refusals, type Translation } from './translation.js';
 
@@ -36,6 +37,8 @@ const REQUEST_KEYS = new Set([
   'stream_options',
   'store',
 ]);
+
+const FORMAT_KEYS = new Set(['type', 'name', 'schema', 'strict']);
 
 const STATELESS = 'the other API families keep no server-side state: send the whole conversation in `input`';
 
@@ -144,17 +147,7 @@ function readText(text: unknown, refusals: Refusals): NeutralResponseFormat | un
   if (isRecord(format) && format.type === 'text') return undefined;
   if (isRecord(format) && format.type === 'json_object') return { kind: 'json' };
   if (isRecord(format) && format.type === 'json_schema') {
-    // Anthropic and Gemini always hold the answer to the schema, so `strict` asks nothing more of them.
-    refusals.unknownKeys(format, new Set(['type', 'name', 'schema', 'strict']), 'text.format', 'openai');
-    if (!isJsonObject(format.schema)) {
-      refusals.add('text.format.schema', 'expected a JSON Schema object');
-      return undefined;
-    }
-    return {
-      kind: 'json-schema',
-      ...(typeof format.name === 'string' ? { name: format.name } : {}),
-      schema: format.schema,
-    };
+    return readJsonSchemaFormat(format, FORMAT_KEYS, 'text.format', refusals);
   }
   refusals.add('text.format', 'unknown response format');
   return undefined;
