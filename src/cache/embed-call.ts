@@ -11,34 +11,20 @@
  * OpenAI-compatible path), else Gemini's `:embedContent`.
  */
 import { randomUUID } from 'node:crypto';
-import type { Call, Transport, UpstreamReply } from '../runtime/exchange/call.js';
+import type { Call, Transport } from '../runtime/exchange/call.js';
+import { type FetchReply, fetchReply } from '../runtime/exchange/fetch-reply.js';
 import { Relay } from '../runtime/exchange/relay.js';
 import type { Governor } from '../runtime/governor.js';
 
 /** The longest embedding answer read (8 k dimensions as JSON text is well under this). */
 const MAX_BODY = 1024 * 1024;
 
-interface FetchReply extends UpstreamReply {
-  readonly response: Response;
-}
-
 const transport: Transport<FetchReply> = {
   async send(target, signal) {
-    const response = await fetch(target.url, {
-      method: target.method,
-      headers: target.headers,
-      body: target.body as RequestInit['body'],
-      signal,
-    });
-    const cancel = () => void response.body?.cancel().catch(() => undefined);
-    return {
-      status: response.status,
-      headers: response.headers,
-      response,
-      text: async (maxBytes) => (await response.text()).slice(0, maxBytes),
-      discard: cancel,
-      abort: cancel,
-    };
+    const body = target.body as RequestInit['body'];
+    return fetchReply(
+      await fetch(target.url, { method: target.method, headers: target.headers, body, signal }),
+    );
   },
 };
 

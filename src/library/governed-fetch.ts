@@ -20,7 +20,8 @@
 import { randomUUID } from 'node:crypto';
 import { API_FAMILIES, familyOfPath } from '../providers/api-family.js';
 import { type Answer, type AnswerOptions, refusalAnswer } from '../runtime/exchange/answer.js';
-import type { Transport, UpstreamReply } from '../runtime/exchange/call.js';
+import type { Transport } from '../runtime/exchange/call.js';
+import { type FetchReply, fetchReply } from '../runtime/exchange/fetch-reply.js';
 import { type InboundRequest, readCall } from '../runtime/exchange/inbound.js';
 import type { Relay } from '../runtime/exchange/relay.js';
 import { serveCall } from '../runtime/exchange/serve.js';
@@ -46,10 +47,6 @@ export interface GovernedFetchOptions {
    * model) or `pass` (sent upstream ungoverned).
    */
   undeclaredModels?: 'refuse' | 'pass';
-}
-
-interface FetchReply extends UpstreamReply {
-  readonly response: Response;
 }
 
 export function governedFetch(governor: Governor, options: GovernedFetchOptions = {}): typeof fetch {
@@ -123,18 +120,6 @@ export function governedFetch(governor: Governor, options: GovernedFetchOptions 
     return toResponse(answer, reply);
   };
   return governed as typeof fetch;
-}
-
-function fetchReply(response: Response): FetchReply {
-  const cancel = () => void response.body?.cancel().catch(() => undefined);
-  return {
-    status: response.status,
-    headers: response.headers,
-    response,
-    text: async (maxBytes) => (await response.text()).slice(0, maxBytes),
-    discard: cancel,
-    abort: cancel,
-  };
 }
 
 /** The answer as a web `Response`; a success's body through its relay. */

@@ -8,6 +8,7 @@
 
 import { createStreamFrame } from '../../../../src/providers/stream/stream-frame.js';
 import type { NeutralAnswer } from '../../../../src/providers/translate/neutral.js';
+import { answerEvents as wholeAnswerEvents } from '../../../../src/providers/translate/stream/answer-events.js';
 import type { NeutralStreamEvent } from '../../../../src/providers/translate/stream/events.js';
 import {
   createStreamTranslation,
@@ -51,33 +52,13 @@ export function pieces(text: string, cuts: readonly number[]): string[] {
   return out;
 }
 
-/** The events a reader says for `answer`: start, usage, content (text and arguments cut at `cuts`), stop, usage. */
+/** The events a reader says for `answer` (`answer-events.ts`), text and arguments cut in pieces at `cuts`. */
 export function answerEvents(answer: NeutralAnswer, cuts: readonly number[] = []): NeutralStreamEvent[] {
-  const events: NeutralStreamEvent[] = [
-    {
-      kind: 'start',
-      id: answer.id,
-      model: answer.model,
-      ...(answer.createdSeconds !== undefined ? { createdSeconds: answer.createdSeconds } : {}),
-    },
-    { kind: 'usage', usage: answer.usage },
-  ];
-  answer.content.forEach((part, index) => {
-    if (part.kind === 'text') {
-      for (const text of pieces(part.text, cuts)) events.push({ kind: 'text', index, text });
-      return;
-    }
-    events.push({ kind: 'tool-call', index, id: part.id, name: part.name });
-    for (const json of pieces(JSON.stringify(part.arguments), cuts))
-      events.push({ kind: 'tool-arguments', index, json });
+  return wholeAnswerEvents(answer).flatMap((event): NeutralStreamEvent[] => {
+    if (event.kind === 'text') return pieces(event.text, cuts).map((text) => ({ ...event, text }));
+    if (event.kind === 'tool-arguments') return pieces(event.json, cuts).map((json) => ({ ...event, json }));
+    return [event];
   });
-  events.push({
-    kind: 'stop',
-    reason: answer.stopReason,
-    ...(answer.stopSequence !== undefined ? { stopSequence: answer.stopSequence } : {}),
-  });
-  events.push({ kind: 'usage', usage: answer.usage });
-  return events;
 }
 
 /** A whole stream of `format` written from `events`. */
