@@ -18,7 +18,7 @@ import type { AnswerCapture } from '../runtime/exchange/answer-keeper.js';
 import type { Call } from '../runtime/exchange/call.js';
 import type { GroupCacheConfig, ModelGroup } from '../runtime/model-groups.js';
 import { type CacheKey, cacheKeyOf } from './cache-key.js';
-import { type CacheStore, DEFAULT_MAX_ENTRY_BYTES } from './cache-store.js';
+import { type CacheStats, type CacheStore, DEFAULT_MAX_ENTRY_BYTES } from './cache-store.js';
 
 /** The stored side: exact entries by key, each with when it was stored. */
 export interface EntryStore {
@@ -187,6 +187,11 @@ export class ResponseCache {
     const answer = parseAnswer(entry.payload);
     if (answer) this.report(miss.group, miss.tenant, 'stale', answer);
     return answer;
+  }
+
+  /** What the entry store holds (Redis: every instance's entries). */
+  stats(): Promise<CacheStats> {
+    return this.store.stats();
   }
 
   /** A miss that went upstream, counted. */

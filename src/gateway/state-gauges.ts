@@ -3,6 +3,7 @@
  * when Prometheus scrapes rather than kept up to date per request.
  */
 import { Gauge, type Registry } from 'prom-client';
+import type { CacheStats } from '../cache/cache-store.js';
 import type { AlertLevel } from './alerts.js';
 import type { BucketReading, GatewayState } from './state.js';
 
@@ -136,4 +137,25 @@ export function registerStateGauges(
     (s) => s.duplicateSettles,
   );
   storeGauge('sluice_store_active_reservations', 'Reservations held now.', (s) => s.active);
+  // The response cache's entries, from its store (Redis: across every instance); 0 without a cache.
+  const cacheGauge = (name: string, help: string, read: (s: CacheStats) => number) =>
+    new Gauge({
+      name,
+      help,
+      registers,
+      async collect() {
+        const stats = await state.governor.cache?.stats().catch(() => undefined);
+        this.set(stats ? read(stats) : 0);
+      },
+    });
+  cacheGauge(
+    'sluice_cache_entries',
+    'Entries the response cache holds (expired ones not yet swept included).',
+    (s) => s.entries,
+  );
+  cacheGauge(
+    'sluice_cache_bytes',
+    'Bytes of entries the response cache holds (keys and answers).',
+    (s) => s.bytes,
+  );
 }
