@@ -77,8 +77,12 @@ describe('the exact response cache through the gateway', () => {
     expect(r.sim.stats().requests).toBe(1);
     expect((await r.gateway.governor.store.stats()).reservations).toBe(reservations);
     const metrics = await (await fetch(r.gateway.metricsUrl as string)).text();
-    expect(metrics).toContain('sluice_cache_requests_total{group="gpt-4o-mini",tenant="pro-co",outcome="hit"} 1');
-    expect(metrics).toContain('sluice_cache_requests_total{group="gpt-4o-mini",tenant="pro-co",outcome="miss"} 1');
+    expect(metrics).toContain(
+      'sluice_cache_requests_total{group="gpt-4o-mini",tenant="pro-co",outcome="hit"} 1',
+    );
+    expect(metrics).toContain(
+      'sluice_cache_requests_total{group="gpt-4o-mini",tenant="pro-co",outcome="miss"} 1',
+    );
     expect(metrics).toMatch(/sluice_cache_saved_tokens_total\{group="gpt-4o-mini",tenant="pro-co"\} [1-9]/);
     expect(metrics).toContain('sluice_cache_entries 1');
     // A group without a cache says nothing about one.
