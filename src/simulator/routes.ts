@@ -4,7 +4,11 @@
  * when the request carries Anthropic headers. Azure's OpenAI v1 paths
  * (`/openai/v1/chat/completions`, PROVIDERS.md §2) are OpenAI's behind a
  * prefix: the openai flavour answers them (with `window: sliced` for Azure's
- * limits).
+ * limits). So are Gemini's OpenAI-compatible paths (`/v1beta/openai/chat/completions`,
+ * where the Gemini adapter sends an OpenAI-style call to a Gemini deployment):
+ * answers in OpenAI's format, as Google's endpoint gives them, on the openai
+ * flavour's limits and error bodies (Google's own error shapes there are not
+ * emulated).
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Route } from './exchange.js';
@@ -25,6 +29,14 @@ const GEMINI_ENDPOINT: Readonly<Record<string, Route['endpoint']>> = Object.free
 });
 
 const AZURE_PREFIX = '/openai/v1/';
+const GEMINI_COMPAT_PREFIX = '/v1beta/openai/';
+
+/** The OpenAI path a prefixed one stands for (Azure's, Gemini's OpenAI-compatible), else the path itself. */
+function openAIPathOf(pathname: string): string {
+  if (pathname.startsWith(AZURE_PREFIX)) return pathname.slice('/openai'.length);
+  if (pathname.startsWith(GEMINI_COMPAT_PREFIX)) return `/v1/${pathname.slice(GEMINI_COMPAT_PREFIX.length)}`;
+  return pathname;
+}
 
 export function routeOf(
   method: string,
@@ -32,7 +44,7 @@ export function routeOf(
   headers: IncomingHttpHeaders,
   flavours: Flavours,
 ): Route | undefined {
-  const path = url.pathname.startsWith(AZURE_PREFIX) ? url.pathname.slice('/openai'.length) : url.pathname;
+  const path = openAIPathOf(url.pathname);
   const plain = (flavour: Flavour, endpoint: Route['endpoint'], pathModel?: string): Route => ({
     flavour: flavours[flavour],
     endpoint,

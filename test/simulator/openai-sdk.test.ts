@@ -56,6 +56,15 @@ describe('OpenAI flavour with the official SDK', () => {
     expect(o200k(text)).toBe(12);
   });
 
+  it('answers chat completions on Gemini’s OpenAI-compatible path (/v1beta/openai/) the same way', async () => {
+    const { sim } = await start({ response: { mode: 'lorem', tokens: 4 } });
+    const gemini = new OpenAI({ apiKey: 'AIza-test', baseURL: `${sim.url}/v1beta/openai`, maxRetries: 0 });
+    const completion = await gemini.chat.completions.create({ model: 'gemini-2.5-flash', messages: hello });
+    expect(completion.object).toBe('chat.completion');
+    expect(completion.usage?.completion_tokens).toBe(4);
+    expect(sim.stats().by_flavour).toMatchObject({ openai: 1 });
+  });
+
   it('truncates at max_tokens with finish_reason "length", and echoes in echo mode', async () => {
     const { client } = await start({ response: { mode: 'echo' } });
     const completion = await client.chat.completions.create({
