@@ -63,6 +63,12 @@ describe('OpenAI flavour with the official SDK', () => {
     expect(completion.object).toBe('chat.completion');
     expect(completion.usage?.completion_tokens).toBe(4);
     expect(sim.stats().by_flavour).toMatchObject({ openai: 1 });
+    const withGoogleKey = await fetch(`${sim.url}/v1beta/openai/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-goog-api-key': 'AIza-test' },
+      body: JSON.stringify({ model: 'gemini-2.5-flash', messages: hello }),
+    });
+    expect(withGoogleKey.status).toBe(200);
   });
 
   it('truncates at max_tokens with finish_reason "length", and echoes in echo mode', async () => {

@@ -25,8 +25,12 @@ export function openaiFlavour(config: SimulatorConfig): FlavourModule {
     flavour: 'openai',
     keyOf(headers) {
       const auth = headers.authorization;
-      // Azure sends its key in `api-key` (PROVIDERS.md §2).
-      if (!auth) return typeof headers['api-key'] === 'string' ? headers['api-key'] : undefined;
+      // Azure sends its key in `api-key` (PROVIDERS.md §2); Gemini's OpenAI-compatible
+      // paths, which this flavour answers, take Google's `x-goog-api-key` as well.
+      if (!auth) {
+        const other = headers['api-key'] ?? headers['x-goog-api-key'];
+        return typeof other === 'string' ? other : undefined;
+      }
       const match = /^Bearer\s+(.+)$/i.exec(auth);
       return match?.[1]?.trim() || undefined;
     },
