@@ -15,6 +15,7 @@ import { ManualClock } from '../../src/core/clock.js';
 import { parseConfig } from '../../src/gateway/config/load.js';
 import type { GatewayConfigInput } from '../../src/gateway/config/schema.js';
 import { startGateway } from '../../src/gateway/server.js';
+import type { LibraryConfigInput } from '../../src/library/config.js';
 import { createGovernor } from '../../src/library/create-governor.js';
 import type { Governor } from '../../src/runtime/governor.js';
 import { type Simulator, type SimulatorOptions, startSimulator } from '../../src/simulator/index.js';
@@ -86,6 +87,8 @@ export interface RigOptions {
   readonly groups?: (url: string) => GroupsInput;
   /** One clock for the simulator and the face. */
   readonly clock?: Clock;
+  /** Governor settings both faces take (`retry`, `default_max_wait_ms`, …), over the rig's own. */
+  readonly settings?: Omit<LibraryConfigInput, 'model_groups'>;
 }
 
 export interface Rig {
@@ -113,6 +116,7 @@ export async function startRig(face: FaceName, options: RigOptions = {}): Promis
   const shared = {
     model_groups: (options.groups ?? translationGroups)(recorder.url),
     retry: { max_attempts: 1, base_ms: 0, cap_ms: 0 },
+    ...options.settings,
   };
   const closeUpstream = async () => {
     await recorder.close();
