@@ -13,7 +13,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { FaultSpecInput } from '../../src/simulator/config.js';
-import { CLIENTS, type Client, IMAGE_BASE64, WEATHER } from './clients.js';
+import { CLIENTS, type Client, IMAGE_BASE64, WEATHER } from './clients/index.js';
 import type { Exchange } from './recorder.js';
 import { FACES, FAMILIES, type Family, groupOf, type Rig, startRig } from './rig.js';
 import {

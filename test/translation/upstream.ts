@@ -4,7 +4,7 @@
  * writes), the system prompt and image it was sent, and the tool call ids
  * of a conversation, so a test can hold the caller's view against it.
  */
-import type { Usage } from './clients.js';
+import type { Usage } from './clients/index.js';
 import type { Exchange } from './recorder.js';
 import type { Family } from './rig.js';
 

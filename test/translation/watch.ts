@@ -3,7 +3,7 @@
  * kept: the headers (`retry-after`, `x-sluice-refusal`) a test reads beside
  * what the SDK made of them.
  */
-import type { Connection } from './clients.js';
+import type { Connection } from './clients/index.js';
 import type { Rig } from './rig.js';
 
 export interface Watched extends Connection {
