@@ -12,6 +12,7 @@
  * `Retry-After`.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/core/clock.js';
 import type { FaultSpecInput } from '../../src/simulator/config.js';
 import { CLIENTS, type Client, IMAGE_BASE64, WEATHER } from './clients/index.js';
 import type { Exchange } from './recorder.js';
@@ -20,6 +21,7 @@ import {
   conversationIds,
   upstreamCallIds,
   upstreamImages,
+  upstreamRetryHint,
   upstreamSystem,
   upstreamUsage,
 } from './upstream.js';
@@ -151,6 +153,17 @@ describe.each(FACES)('through the %s', (face) => {
         expect(rig.recorder.exchanges.length).toBe(before);
       },
     );
+
+    it.runIf(!translated)(
+      'passes that parameter to Gemini’s OpenAI-compatible endpoint untranslated',
+      async () => {
+        await client.askUntravelable(watched(rig), group);
+        const exchange = lastExchange(rig);
+        expect(exchange.path).toBe('/v1beta/openai/chat/completions');
+        expect(exchange.body).toMatchObject({ model: 'gemini-2.5-flash' });
+        expect(exchange.body[client.untravelable]).toBeDefined();
+      },
+    );
   });
 });
 
@@ -207,5 +220,36 @@ describe.each(FACES)('upstream errors through the %s', (face) => {
         expect(lastExchange(rig).status).toBe(status);
       },
     );
+  });
+});
+
+/**
+ * Gemini sends no rate-limit headers, so the governor cannot see its key's
+ * limit coming and the upstream's own 429 reaches the caller. Its wait is
+ * in the body (`RetryInfo.retryDelay`, PROVIDERS.md §4.2), not in a
+ * `retry-after` header; a caller of another family must still be told it.
+ */
+describe.each(FACES)('a Gemini deployment’s own 429 through the %s', (face) => {
+  describe.each(PAIRS.filter(([, , upstream]) => upstream === 'gemini'))('%s', (_label, client) => {
+    it('reaches the caller as a 429 of its own SDK with the upstream’s wait as retry-after', async () => {
+      // A manual clock: Gemini's fixed minute window must not roll over between the two calls.
+      const rig = await startRig(face, { clock: new ManualClock(), sim: { defaults: { rpm: 1 } } });
+      try {
+        const conn = watched(rig);
+        const question = { group: groupOf('gemini'), text: 'Hello there', stream: false };
+        await client.ask(conn, question);
+        const raised = client.raised(await rejection(client.ask(conn, question)));
+        expect(raised).toMatchObject({ kind: client.errorClass(429), status: 429 });
+        const limited = lastExchange(rig);
+        expect(limited.status).toBe(429);
+        const hint = upstreamRetryHint(limited) ?? Number.NaN;
+        expect(hint).toBeGreaterThan(0);
+        const retryAfter = Number(conn.last()?.get('retry-after') ?? Number.NaN);
+        expect(retryAfter).toBeGreaterThanOrEqual(hint);
+        expect(retryAfter).toBeLessThanOrEqual(hint + 1);
+      } finally {
+        await rig.close();
+      }
+    });
   });
 });

@@ -12,6 +12,8 @@ export interface Exchange {
   readonly path: string;
   readonly body: Record<string, unknown>;
   status: number;
+  /** The answer's headers as the upstream wrote them. */
+  headers: Record<string, string | string[] | undefined>;
   /** The answer's text, complete once the upstream ended it. */
   answer: string;
 }
@@ -34,6 +36,7 @@ export async function startRecorder(target: string): Promise<Recorder> {
         path: req.url ?? '',
         body: raw.length > 0 ? (JSON.parse(raw.toString('utf8')) as Record<string, unknown>) : {},
         status: 0,
+        headers: {},
         answer: '',
       };
       exchanges.push(exchange);
@@ -41,6 +44,7 @@ export async function startRecorder(target: string): Promise<Recorder> {
         { host: hostname, port, method: req.method, path: req.url, headers: req.headers },
         (upstream) => {
           exchange.status = upstream.statusCode ?? 0;
+          exchange.headers = upstream.headers;
           res.writeHead(exchange.status, upstream.rawHeaders);
           upstream.on('data', (chunk: Buffer) => {
             exchange.answer += chunk.toString('utf8');

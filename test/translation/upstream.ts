@@ -146,3 +146,15 @@ export function conversationIds(family: Family, body: Json): { calls: string[]; 
   }
   return { calls, results };
 }
+
+/**
+ * The wait the upstream asked for, in seconds: its `retry-after` header, or
+ * Gemini's `RetryInfo.retryDelay` (whole seconds, PROVIDERS.md §4.2).
+ */
+export function upstreamRetryHint(exchange: Exchange): number | undefined {
+  const header = exchange.headers['retry-after'];
+  if (typeof header === 'string') return Number(header);
+  const details = ((answerObjects(exchange)[0]?.error as Json | undefined)?.details ?? []) as Json[];
+  const info = details.find((d) => d['@type'] === 'type.googleapis.com/google.rpc.RetryInfo');
+  return typeof info?.retryDelay === 'string' ? Number.parseFloat(info.retryDelay) : undefined;
+}
