@@ -22,6 +22,7 @@ import {
   upstreamCallIds,
   upstreamImages,
   upstreamRetryHint,
+  upstreamStreamError,
   upstreamSystem,
   upstreamUsage,
 } from './upstream.js';
@@ -220,6 +221,29 @@ describe.each(FACES)('upstream errors through the %s', (face) => {
         expect(lastExchange(rig).status).toBe(status);
       },
     );
+  });
+});
+
+describe.each(FACES)('an upstream stream ending in its error event, through the %s', (face) => {
+  describe.each(PAIRS)('%s', (_label, client, upstream) => {
+    it('ends the caller’s stream with its own SDK’s error, the upstream’s message kept', async () => {
+      const rig = await startRig(face, { sim: { faults: [{ kind: 'error_mid_stream', from: 1 }] } });
+      try {
+        const raised = client.raised(
+          await rejection(
+            client.ask(watched(rig), { group: groupOf(upstream), text: 'Hello there', stream: true }),
+          ),
+        );
+        const exchange = lastExchange(rig);
+        expect(exchange.status).toBe(200);
+        expect(raised.kind).toBe(client.streamErrorClass);
+        const message = upstreamStreamError(exchange);
+        expect(message).toBeDefined();
+        expect(raised.message).toContain(message);
+      } finally {
+        await rig.close();
+      }
+    });
   });
 });
 

@@ -147,6 +147,14 @@ export function conversationIds(family: Family, body: Json): { calls: string[]; 
   return { calls, results };
 }
 
+/** The message of the error event a stream ended with. */
+export function upstreamStreamError(exchange: Exchange): string | undefined {
+  const event = answerObjects(exchange).find(
+    (o) => typeof (o.error as Json | undefined)?.message === 'string',
+  );
+  return (event?.error as Json | undefined)?.message as string | undefined;
+}
+
 /**
  * The wait the upstream asked for, in seconds: its `retry-after` header, or
  * Gemini's `RetryInfo.retryDelay` (whole seconds, PROVIDERS.md §4.2).

@@ -106,6 +106,7 @@ function vercelClient(
       }),
     raised: (error) => sdkError(error, APICallError.isInstance(error) ? error.statusCode : undefined),
     errorClass: () => 'APICallError',
+    streamErrorClass: 'Object',
   };
 }
 

@@ -87,6 +87,7 @@ export const anthropicClient: Client = {
       messages: [{ role: 'user', content: 'Think first' }],
     }),
   raised: (error) => sdkError(error, error instanceof Anthropic.APIError ? error.status : undefined),
+  streamErrorClass: 'APIError',
   errorClass: (status) =>
     status === 503 ? 'ServiceUnavailableError' : status === 529 ? 'OverloadedError' : statusClass(status),
 };

@@ -65,6 +65,8 @@ export interface Client {
   raised(error: unknown): Raised;
   /** The SDK's error class for an answer of `status`. */
   errorClass(status: number): string;
+  /** What the SDK raises when a stream ends in its error event (the AI SDK hands over the parsed error object). */
+  readonly streamErrorClass: string;
 }
 
 /** A 1×1 PNG. */

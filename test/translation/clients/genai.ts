@@ -116,4 +116,5 @@ export const genaiClient: Client = {
     }),
   raised: (error) => sdkError(error, error instanceof ApiError ? error.status : undefined),
   errorClass: () => 'ApiError',
+  streamErrorClass: 'ApiError',
 };

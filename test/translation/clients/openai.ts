@@ -103,4 +103,5 @@ export const openaiClient: Client = {
     }),
   raised: (error) => sdkError(error, error instanceof OpenAI.APIError ? error.status : undefined),
   errorClass: statusClass,
+  streamErrorClass: 'APIError',
 };
