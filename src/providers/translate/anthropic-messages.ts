@@ -50,6 +50,13 @@ export const ANTHROPIC_MAX_TOKENS_WHEN_UNSET = 4_096;
  */
 const CACHE_CONTROL = 'cache_control';
 
+/**
+ * Advisory too: how finely Anthropic streams a tool's arguments (the Vercel
+ * AI SDK sets it on every streamed tool), not what they are. Other families
+ * stream arguments their own way.
+ */
+const EAGER_INPUT_STREAMING = 'eager_input_streaming';
+
 const IMAGE_MEDIA_TYPES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp']);
 
 const REQUEST_KEYS = new Set([
@@ -216,7 +223,7 @@ function readTool(tool: unknown, at: string, refusals: Refusals): NeutralTool[] 
   }
   refusals.unknownKeys(
     tool,
-    new Set(['type', 'name', 'description', 'input_schema', CACHE_CONTROL]),
+    new Set(['type', 'name', 'description', 'input_schema', CACHE_CONTROL, EAGER_INPUT_STREAMING]),
     at,
     'anthropic',
   );

@@ -247,6 +247,11 @@ function upstreamErrorAnswer<R extends UpstreamReply>(
     const value = reply.headers.get(name);
     if (typeof value === 'string') headers.push(name, value);
   }
+  // Gemini says its wait in the body (`RetryInfo`): a caller of another API reads it from `retry-after`.
+  if (target.crossing && error.retryAfterMs !== undefined && !reply.headers.get('retry-after')) {
+    headers.push('retry-after', String(Math.max(1, Math.ceil(error.retryAfterMs / 1000))));
+    headers.push('retry-after-ms', String(Math.max(1, Math.ceil(error.retryAfterMs))));
+  }
   if (shouldNotRetry(error, options)) headers.push('x-should-retry', 'false');
   if (target.crossing) headers.push('content-type', 'application/json');
   pushBudgetHeaders(headers, outcome.budget);
