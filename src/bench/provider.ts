@@ -6,9 +6,16 @@
  */
 import { type SimulatorOptions, startSimulator } from '../simulator/index.js';
 import type { KeySample, ProviderSample } from './runner.js';
-import { type Limits, type Scenario, SINGLE_KEY } from './scenario.js';
+import { EMBEDDINGS_MODEL, type Limits, type Scenario, SINGLE_KEY } from './scenario.js';
 
 export const BENCH_API_KEY = 'sk-sluice-bench';
+
+/**
+ * Limits of EMBEDDINGS_MODEL on the first key (what a semantic cache embeds
+ * through): far above any scenario's chat traffic, so embedding is measured
+ * for its cost and time, never limited.
+ */
+export const EMBEDDINGS_LIMITS = { rpm: 1_000_000, tpm: 100_000_000 } as const;
 
 /** One of the scenario's keys as clients send it. */
 export interface ProviderKey {
@@ -53,7 +60,17 @@ export function simulatorOptions(scenario: Scenario, seed: number): SimulatorOpt
     latency: { ttft_ms: latency.ttft_ms, per_token_ms: latency.per_token_ms, jitter: 0 },
     token_counting: { prompt_multiplier: prompt_token_multiplier },
     keys: Object.fromEntries(
-      providerKeys(scenario).map((k) => [k.apiKey, { models: { [scenario.model]: { ...k.limits } } }]),
+      providerKeys(scenario).map((k, i) => [
+        k.apiKey,
+        {
+          models: {
+            [scenario.model]: { ...k.limits },
+            ...(i === 0 && scenario.sluice.cache?.mode === 'semantic'
+              ? { [EMBEDDINGS_MODEL]: { ...EMBEDDINGS_LIMITS } }
+              : {}),
+          },
+        },
+      ]),
     ),
     // Other clients share the first key (a scenario with background traffic has one).
     background: background
@@ -76,7 +93,9 @@ export async function startBenchSimulator(scenario: Scenario, seed = scenario.se
     let tokensRemaining: number | undefined;
     for (const [scope, state] of Object.entries(stats.limits)) {
       const remaining = state.buckets.tpm?.remaining;
-      if (remaining === undefined || !keys.some((k) => scope.includes(`|${k.apiKey}|`))) continue;
+      // The scenario's model only: a semantic cache's embeddings have a bucket of their own.
+      const ours = scope.endsWith(`|${scenario.model}`) && keys.some((k) => scope.includes(`|${k.apiKey}|`));
+      if (remaining === undefined || !ours) continue;
       tokensRemaining = (tokensRemaining ?? 0) + remaining;
     }
     const perKey: Record<string, KeySample> = {};

@@ -31,6 +31,17 @@ export interface RequestRecord {
   targetRetries: number;
   /** Time spent queued in the target, when the target tells (Sluice, bottleneck). */
   readonly waits: WaitInterval[];
+  /** What a response cache did, as the answer's `x-sluice-cache` says (Sluice targets with a cache). */
+  cache: CacheOutcome | undefined;
+}
+
+export const CACHE_OUTCOMES = ['hit', 'miss', 'stale', 'bypass'] as const;
+export type CacheOutcome = (typeof CACHE_OUTCOMES)[number];
+
+/** The `x-sluice-cache` header's value, when it is one Sluice sends. */
+export function cacheOutcomeOf(headers: Headers): CacheOutcome | undefined {
+  const value = headers.get('x-sluice-cache');
+  return CACHE_OUTCOMES.find((o) => o === value);
 }
 
 export function newRecord(plan: PlannedRequest, firedAt: number): RequestRecord {
@@ -46,6 +57,7 @@ export function newRecord(plan: PlannedRequest, firedAt: number): RequestRecord 
     attempts: 0,
     targetRetries: 0,
     waits: [],
+    cache: undefined,
   };
 }
 

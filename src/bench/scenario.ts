@@ -124,6 +124,48 @@ export function summedLimits(keys: readonly ProviderKeySpec[]): Limits {
   return { rpm: sum('rpm'), tpm: sum('tpm') };
 }
 
+/**
+ * Which questions the requests ask (the last user message): without it,
+ * every request of a size asks the same filler text (`prompt.ts`). With it,
+ * each request asks a question of its own (`question-text.ts`), except that
+ * a `repeat` share asks an earlier question again word for word and a
+ * `paraphrase` share rewords an earlier one (what a semantic cache can still
+ * answer). The earlier question is drawn uniformly among the new ones asked
+ * so far, and the request keeps its sizes, so only the last user message
+ * differs. Drawn from the seed like everything else.
+ */
+const questionsSchema = z
+  .strictObject({
+    /** Share of requests that repeat an earlier question exactly. */
+    repeat: share.default(0),
+    /** Share of requests that paraphrase an earlier question. */
+    paraphrase: share.default(0),
+  })
+  .refine((q) => q.repeat + q.paraphrase <= 1, { message: 'repeat + paraphrase must not exceed 1' });
+export type QuestionMix = z.output<typeof questionsSchema>;
+
+/**
+ * The response cache the Sluice targets put on the scenario's model group
+ * (README "Response cache"). Semantic mode embeds through a group the
+ * bench adds on the same provider (`EMBEDDINGS_MODEL`).
+ */
+const cacheSchema = z
+  .strictObject({
+    mode: z.enum(['exact', 'semantic']),
+    ttl_s: positive.default(600),
+    /** Cosine a semantic match needs (Sluice's default when unset). */
+    similarity: z.number().gt(0).max(1).optional(),
+    scope: z.enum(['tenant', 'shared']).default('tenant'),
+  })
+  .refine((c) => c.mode === 'semantic' || c.similarity === undefined, {
+    message: 'only semantic mode compares; exact mode takes no similarity',
+    path: ['similarity'],
+  });
+export type BenchCache = z.output<typeof cacheSchema>;
+
+/** The embeddings model the bench's semantic cache uses, on the scenario's provider. */
+export const EMBEDDINGS_MODEL = 'text-embedding-3-small';
+
 export const scenarioSchema = z.strictObject({
   name: z.string().min(1).optional(),
   description: z.string().default(''),
@@ -190,6 +232,7 @@ export const scenarioSchema = z.strictObject({
   send_max_tokens: z.boolean().default(true),
   /** Share of streamed requests. */
   stream: share.default(0),
+  questions: questionsSchema.optional(),
   tiers: z
     .record(z.string(), z.strictObject({ weight: positive.default(1) }))
     .default({ default: { weight: 1 } }),
@@ -211,7 +254,13 @@ export const scenarioSchema = z.strictObject({
   /** Longest queue wait a request of each class accepts (sent as `x-sluice-max-wait-ms`). */
   max_wait: z.partialRecord(z.enum(PRIORITY_CLASSES), duration).default({}),
   /** How the Sluice targets are configured (beside the provider limits above). */
-  sluice: z.strictObject({ safety_margin: z.number().min(0).max(0.5).default(0.03) }).prefault({}),
+  sluice: z
+    .strictObject({
+      safety_margin: z.number().min(0).max(0.5).default(0.03),
+      /** A response cache on the model group; none when unset. */
+      cache: cacheSchema.optional(),
+    })
+    .prefault({}),
 });
 
 export type ScenarioInput = z.input<typeof scenarioSchema>;

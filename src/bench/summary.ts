@@ -5,6 +5,7 @@
  * Jain's fairness index between equal-weight tenants, and the overhead the
  * target adds beyond queueing and the provider's own service time.
  */
+import { type CacheSummary, cacheSummary } from './cache-summary.js';
 import { latencyOf, type RequestRecord, waitOf } from './record.js';
 import type { RunResult, Sample } from './runner.js';
 import { PRIORITY_CLASSES, type Scenario, tenantWeight } from './scenario.js';
@@ -88,6 +89,8 @@ export interface RunSummary {
     readonly jain: number | undefined;
     readonly tenants: Record<string, { weight: number; demand: number; served: number; fairShare: number }>;
   };
+  /** What the target's response cache did (`x-sluice-cache`), when it has one. */
+  readonly cache?: CacheSummary;
 }
 
 export interface KeyShare {
@@ -169,7 +172,12 @@ export function summarize({ scenario, target, run, durationMs }: SummaryInput): 
       windowMs,
     ),
     fairness: fairness(records, scenario, windowMs),
+    ...withCache(cacheSummary(records)),
   };
+}
+
+function withCache(cache: CacheSummary | undefined): { cache?: CacheSummary } {
+  return cache ? { cache } : {};
 }
 
 /**

@@ -4,6 +4,7 @@
  * function of the scenario and its seed.
  */
 import { arrivalSchedule } from './arrivals.js';
+import { type PlannedQuestion, QuestionPlanner } from './questions.js';
 import { RandomStream } from './random.js';
 import { PRIORITY_CLASSES, type PriorityClass, type Scenario } from './scenario.js';
 import { drawSize, meanSize } from './sizes.js';
@@ -22,6 +23,8 @@ export interface PlannedRequest {
   readonly stream: boolean;
   /** Longest queue wait this request accepts, when its class sets one. */
   readonly maxWaitMs: number | undefined;
+  /** The question it asks (the last user message), when the scenario sets `questions`; else filler text. */
+  readonly question?: PlannedQuestion;
 }
 
 /**
@@ -81,18 +84,24 @@ export function planWorkload(scenario: Scenario, overrides: { durationMs?: numbe
   const streams = new RandomStream(scenario.seed, 'stream');
   const shares = scenario.tenants.map((t) => t.share);
   const classWeights = PRIORITY_CLASSES.map((c) => scenario.priorities[c] ?? 0);
+  const questions = scenario.questions && new QuestionPlanner(scenario.questions, scenario.seed);
   return times.map((at, id) => {
     const priority = PRIORITY_CLASSES[classes.pick(classWeights)] as PriorityClass;
+    const drawn = {
+      promptTokens: drawSize(scenario.prompt_tokens, prompts),
+      outputTokens: Math.min(drawSize(scenario.output_tokens, outputs), scenario.max_tokens),
+    };
+    const asked = questions?.next(drawn);
     return {
       id,
       at,
       tenant: (scenario.tenants[tenants.pick(shares)] as Scenario['tenants'][number]).name,
       priority,
-      promptTokens: drawSize(scenario.prompt_tokens, prompts),
-      outputTokens: Math.min(drawSize(scenario.output_tokens, outputs), scenario.max_tokens),
+      ...(asked?.sizes ?? drawn),
       maxTokens: scenario.send_max_tokens ? scenario.max_tokens : undefined,
       stream: streams.next() < scenario.stream,
       maxWaitMs: scenario.max_wait[priority],
+      ...(asked ? { question: asked.question } : {}),
     };
   });
 }

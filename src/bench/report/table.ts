@@ -1,4 +1,6 @@
 /** Text output of a run: a few summary lines and tables per priority class and tenant. */
+
+import type { CacheSummary } from '../cache-summary.js';
 import type { Percentiles } from '../stats.js';
 import type { GroupStats, KeyShare, RunSummary } from '../summary.js';
 
@@ -67,6 +69,7 @@ export function runReport(s: RunSummary): string {
     `upstream: ${fmt(s.upstream.requests)} requests reached the provider, ${fmt(s.upstream.rateLimited)} answered 429; retries: SDK ${fmt(s.retries.sdk)}, inside the target ${fmt(s.retries.target)}`,
     `latency ms p50/95/99 ${triple(s.latencyMs)}; queue wait ${s.waitKnown ? triple(s.waitMs) : 'not visible'}; overhead beyond wait and model time ${triple(s.overheadMs)}`,
     `Jain's index (equal-weight tenants, served ÷ max-min fair share): ${fmt(s.fairness.jain, 3)}`,
+    ...(s.cache ? [cacheLine(s.cache)] : []),
     '',
     ...(s.keys.length > 1 ? [keyTable(s.keys), ''] : []),
     markdownTable(['class', ...GROUP_HEADERS.slice(1)], groupRows(s.byPriority)),
@@ -89,4 +92,10 @@ export function keyTable(keys: readonly KeyShare[]): string {
       fmt(k.rateLimited),
     ]),
   );
+}
+
+/** The response cache's answers, hit rate and the answer time of hits and misses. */
+function cacheLine(c: CacheSummary): string {
+  const a = c.answers;
+  return `response cache: ${fmt(a.hit)} hits, ${fmt(a.miss)} misses, ${fmt(a.stale)} stale, ${fmt(a.bypass)} bypassed; hit rate ${pct(c.hitRate)}; answer ms p50/95/99 hits ${triple(c.hitMs)}, misses ${triple(c.missMs)}`;
 }

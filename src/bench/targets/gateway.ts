@@ -12,9 +12,10 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { PRIMING_TENANT } from '../prime.js';
 import { BENCH_API_KEY, type ProviderKey } from '../provider.js';
-import type { RequestRecord } from '../record.js';
+import { cacheOutcomeOf, type RequestRecord } from '../record.js';
 import { type Scenario, SINGLE_KEY, tenantWeight } from '../scenario.js';
-import { benchDeployments, deploymentsText } from './deployments.js';
+import { cacheSideGroups, cacheText, type GroupCacheYaml, groupCache } from './cache-groups.js';
+import { type BenchDeployment, benchDeployments, deploymentsText } from './deployments.js';
 import { type ChildServer, freePort, waitUntilUp } from './process.js';
 import { callSdk, sdkClient } from './sdk-call.js';
 import { startSluice } from './sluice-process.js';
@@ -35,6 +36,10 @@ export interface GatewayProcessOptions {
   readonly tenants?: readonly { name: string; tier: string; weight: number }[];
   /** One JSON request-log line per request, when set. */
   readonly onLogLine?: (line: string) => void;
+  /** A response cache on the model group. */
+  readonly cache?: GroupCacheYaml;
+  /** Model groups beside it (a semantic cache's embeddings group). */
+  readonly sideGroups?: Record<string, { deployments: BenchDeployment[] }>;
 }
 
 export interface GatewayProcess {
@@ -76,7 +81,9 @@ export function gatewayConfig(options: GatewayProcessOptions, port: number): Rec
           ],
           loneKey: true,
         }),
+        ...(options.cache ? { cache: options.cache } : {}),
       },
+      ...options.sideGroups,
     },
     tiers,
     tenants: tenants.map((t) => ({ id: t.name, key: tenantKey(t.name), tier: t.tier, weight: t.weight })),
@@ -174,15 +181,27 @@ export async function gatewayTarget(env: TargetEnv): Promise<BenchTarget> {
       const line = parseLogLine(raw);
       if (line) lines.push(line);
     },
+    cache: groupCache(scenario),
+    sideGroups: cacheSideGroups(scenario, { baseUrl: env.providerBaseUrl, keys: env.keys }),
   });
   const clients = new Map<string, Awaited<ReturnType<typeof sdkClient>>>();
   for (const [tenant, key] of Object.entries(gateway.keys)) {
-    clients.set(tenant, await sdkClient({ baseURL: `${gateway.url}/v1`, apiKey: key, maxRetries: 0 }));
+    clients.set(
+      tenant,
+      await sdkClient({
+        baseURL: `${gateway.url}/v1`,
+        apiKey: key,
+        maxRetries: 0,
+        onResponse: (headers, record) => {
+          record.cache = cacheOutcomeOf(headers);
+        },
+      }),
+    );
   }
   const sent: RequestRecord[] = [];
   return {
     name: 'gateway',
-    description: `openai SDK (maxRetries 0: the gateway retries) → \`sluice serve\` (own process), one key per tenant; ${deploymentsText(env.keys)}, safety margin ${scenario.sluice.safety_margin}`,
+    description: `openai SDK (maxRetries 0: the gateway retries) → \`sluice serve\` (own process), one key per tenant; ${deploymentsText(env.keys)}, safety margin ${scenario.sluice.safety_margin}${cacheText(scenario)}`,
     send: (record, signal) => {
       sent.push(record);
       const client = clients.get(record.plan.tenant);

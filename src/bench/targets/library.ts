@@ -8,7 +8,9 @@ import { createGovernor, type LibraryConfigInput } from '../../library/create-go
 import type { GovernorObserver } from '../../runtime/events.js';
 import { PRIMING_TENANT } from '../prime.js';
 import type { ProviderKey } from '../provider.js';
+import { cacheOutcomeOf } from '../record.js';
 import { type Scenario, tenantWeight } from '../scenario.js';
+import { cacheSideGroups, cacheText, groupCache } from './cache-groups.js';
 import { benchDeployments, deploymentsText } from './deployments.js';
 import { callSdk, currentRecord, sdkClient } from './sdk-call.js';
 import type { BenchTarget, TargetEnv } from './target.js';
@@ -28,6 +30,7 @@ export function governorTopology(
   const tiers: NonNullable<LibraryConfigInput['tiers']> = { [NO_TIER]: { priority: 'critical' } };
   for (const [name, tier] of Object.entries(scenario.tiers))
     tiers[name] = { priority: 'critical', weight: tier.weight };
+  const cache = groupCache(scenario);
   return {
     model_groups: {
       [scenario.model]: {
@@ -36,7 +39,9 @@ export function governorTopology(
           model: scenario.model,
           keys: provider.keys,
         }),
+        ...(cache ? { cache } : {}),
       },
+      ...cacheSideGroups(scenario, provider),
     },
     safety_margin: scenario.sluice.safety_margin,
     tiers,
@@ -79,10 +84,13 @@ export async function libraryTarget(env: TargetEnv): Promise<BenchTarget> {
     apiKey: env.apiKey,
     fetch: governor.fetch,
     maxRetries: 0,
+    onResponse: (headers, record) => {
+      record.cache = cacheOutcomeOf(headers);
+    },
   });
   return {
     name: 'library',
-    description: `openai SDK (maxRetries 0: the governor retries) with fetch: governor.fetch; ${deploymentsText(env.keys)}, safety margin ${env.scenario.sluice.safety_margin}`,
+    description: `openai SDK (maxRetries 0: the governor retries) with fetch: governor.fetch; ${deploymentsText(env.keys)}, safety margin ${env.scenario.sluice.safety_margin}${cacheText(env.scenario)}`,
     send: (record, signal) => callSdk(client, record, { model: env.scenario.model, signal, now: env.now }),
     close: () => governor.close(),
   };

@@ -11,6 +11,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type OpenAI from 'openai';
 import { promptText } from '../prompt.js';
+import { questionText } from '../question-text.js';
 import type { RequestRecord } from '../record.js';
 import { messageSizes, type PlannedRequest } from '../workload.js';
 import { TargetUnavailableError } from './target.js';
@@ -96,7 +97,10 @@ export async function callSdk(
   const sizes = messageSizes(plan);
   const messages = [
     { role: 'system' as const, content: promptText(sizes.system) },
-    { role: 'user' as const, content: promptText(sizes.user) },
+    {
+      role: 'user' as const,
+      content: plan.question ? questionText(plan.question, sizes.user) : promptText(sizes.user),
+    },
   ];
   await currentRecord.run(record, async () => {
     try {
