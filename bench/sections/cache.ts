@@ -146,6 +146,7 @@ function cacheTable(results: readonly VariantResult[]): string {
     'miss p50 / p99 ms',
     'goodput tokens/min',
     'goodput % of limit',
+    'hits answering another question',
   ];
   const rows = results.map((r) => {
     if (r.skipped)
@@ -171,6 +172,7 @@ function cacheTable(results: readonly VariantResult[]): string {
           : '–',
       fmt(r.goodput?.tokensPerMin),
       pct(r.goodput?.ofLimit),
+      c ? fmt(c.foreignAnswers.hit) : '–',
     ];
   });
   const notes = results

@@ -4,8 +4,11 @@
  * and stale answers are neither), and the answer time of hits and of misses
  * (from the planned arrival, like every latency of a run), served or not.
  */
+
+import { questionText } from './question-text.js';
 import { CACHE_OUTCOMES, type CacheOutcome, latencyOf, type RequestRecord } from './record.js';
 import { type Percentiles, percentiles } from './stats.js';
+import { messageSizes } from './workload.js';
 
 export interface CacheSummary {
   /** Answers by what the cache said; requests without the header are not counted. */
@@ -16,6 +19,12 @@ export interface CacheSummary {
   readonly missMs: Percentiles;
   /** Hits by what the workload planned (a repeat, a paraphrase, a new question that met its twin). */
   readonly hitsByQuestion: Record<string, number>;
+  /**
+   * Served answers that are not their question's: the simulator echoes the
+   * question, so an answer sharing less than half its words with the
+   * question as first asked came from another question's entry. Should be 0.
+   */
+  readonly foreignAnswers: { readonly hit: number; readonly other: number };
 }
 
 /** The cache's side of a run, or undefined when no answer said anything about a cache. */
@@ -37,6 +46,12 @@ export function cacheSummary(records: readonly RequestRecord[]): CacheSummary | 
     const kind = r.plan.question?.kind ?? 'unplanned';
     hitsByQuestion[kind] = (hitsByQuestion[kind] ?? 0) + 1;
   }
+  const foreignAnswers = { hit: 0, other: 0 };
+  for (const r of told) {
+    if (r.outcome !== 'served' || !r.plan.question || r.answerText === undefined) continue;
+    const asked = questionText({ topic: r.plan.question.topic, wording: 0 }, messageSizes(r.plan).user);
+    if (sharedWords(asked, r.answerText) < 0.5) foreignAnswers[r.cache === 'hit' ? 'hit' : 'other']++;
+  }
   const looked = answers.hit + answers.miss;
   return {
     answers,
@@ -44,5 +59,23 @@ export function cacheSummary(records: readonly RequestRecord[]): CacheSummary | 
     hitMs: times('hit'),
     missMs: times('miss'),
     hitsByQuestion,
+    foreignAnswers,
   };
+}
+
+/** Share of `question`'s words (lower-cased, as a multiset) that `answer` has too. */
+function sharedWords(question: string, answer: string): number {
+  const words = (text: string) => text.toLowerCase().match(/[a-z]+/g) ?? [];
+  const left = new Map<string, number>();
+  for (const w of words(answer)) left.set(w, (left.get(w) ?? 0) + 1);
+  const asked = words(question);
+  let shared = 0;
+  for (const w of asked) {
+    const n = left.get(w) ?? 0;
+    if (n > 0) {
+      shared++;
+      left.set(w, n - 1);
+    }
+  }
+  return asked.length ? shared / asked.length : 1;
 }

@@ -33,6 +33,8 @@ export interface RequestRecord {
   readonly waits: WaitInterval[];
   /** What a response cache did, as the answer's `x-sluice-cache` says (Sluice targets with a cache). */
   cache: CacheOutcome | undefined;
+  /** The answer's text, kept when the request asks a planned question (to check whose answer it is). */
+  answerText?: string;
 }
 
 export const CACHE_OUTCOMES = ['hit', 'miss', 'stale', 'bypass'] as const;

@@ -97,5 +97,5 @@ export function keyTable(keys: readonly KeyShare[]): string {
 /** The response cache's answers, hit rate and the answer time of hits and misses. */
 function cacheLine(c: CacheSummary): string {
   const a = c.answers;
-  return `response cache: ${fmt(a.hit)} hits, ${fmt(a.miss)} misses, ${fmt(a.stale)} stale, ${fmt(a.bypass)} bypassed; hit rate ${pct(c.hitRate)}; answer ms p50/95/99 hits ${triple(c.hitMs)}, misses ${triple(c.missMs)}`;
+  return `response cache: ${fmt(a.hit)} hits, ${fmt(a.miss)} misses, ${fmt(a.stale)} stale, ${fmt(a.bypass)} bypassed; hit rate ${pct(c.hitRate)}; answer ms p50/95/99 hits ${triple(c.hitMs)}, misses ${triple(c.missMs)}; answers of another question: ${fmt(c.foreignAnswers.hit)} hits, ${fmt(c.foreignAnswers.other)} others`;
 }

@@ -115,12 +115,15 @@ export async function callSdk(
           },
           { headers, signal: options.signal },
         );
+        let text = '';
         for await (const chunk of stream) {
+          text += chunk.choices[0]?.delta?.content ?? '';
           if (chunk.usage) {
             record.inputTokens = chunk.usage.prompt_tokens;
             record.outputTokens = chunk.usage.completion_tokens;
           }
         }
+        if (plan.question) record.answerText = text;
       } else {
         const completion = await client.chat.completions.create(
           { model: options.model, messages, ...maxTokensOf(plan) },
@@ -128,6 +131,7 @@ export async function callSdk(
         );
         record.inputTokens = completion.usage?.prompt_tokens ?? 0;
         record.outputTokens = completion.usage?.completion_tokens ?? 0;
+        if (plan.question) record.answerText = completion.choices[0]?.message.content ?? '';
       }
       record.outcome = 'served';
       record.status = 200;
