@@ -20,17 +20,6 @@ import type { GroupCacheConfig, ModelGroup } from '../runtime/model-groups.js';
 import { type CacheKey, cacheKeyOf } from './cache-key.js';
 import { type CacheStats, type CacheStore, DEFAULT_MAX_ENTRY_BYTES } from './cache-store.js';
 
-/** The stored side: exact entries by key, each with when it was stored. */
-export interface EntryStore {
-  get(key: string, now: number): Promise<{ readonly payload: string; readonly storedAt: number } | undefined>;
-  set(
-    key: string,
-    payload: string,
-    ttl: { ttlMs: number; staleTtlMs: number },
-    now: number,
-  ): Promise<boolean>;
-}
-
 /** The embedding of `text` through the `embeddings` group (governed and counted like any call). */
 export type Embed = (embeddings: string, text: string, tenant: string) => Promise<Float32Array | undefined>;
 
@@ -109,6 +98,8 @@ export class ResponseCache {
     const now = this.deps.clock.now();
     const exact = await this.fresh(key.exact, config, now);
     if (exact) return this.hit(base, exact, undefined);
+    // The same question is already on its way upstream: its answer will serve, no embedding needed.
+    if (this.flights.has(key.exact)) return { kind: 'miss', miss: { ...base, vector: undefined } };
     let vector: Float32Array | undefined;
     const { semantic, embed } = this.deps;
     if (
