@@ -1,0 +1,155 @@
+/**
+ * One partition of the semantic index: the stored questions that may answer
+ * each other (same group, scope, system prompt, tools, parameters and
+ * history), searched exhaustively.
+ *
+ * Vectors sit in one Float32Array, oldest first, as a ring: adding past the
+ * bound overwrites the oldest, and an entry past its life is dropped from
+ * the old end as soon as a call sees it. A lookup is one dot product per
+ * entry (vectors are unit length, so that is the cosine), which measured
+ * faster than the graph indexes on npm at the sizes a partition holds
+ * (bench/sections/semantic-index.ts) and is exact.
+ */
+import { dotAt } from './semantic-vectors.js';
+
+export interface SemanticMatch {
+  readonly id: string;
+  readonly similarity: number;
+}
+
+/** Room for this many entries first; doubled as entries come, up to the bound. */
+const FIRST_CAPACITY = 16;
+
+export class SemanticPartition {
+  private vectors: Float32Array;
+  private ids: (string | undefined)[];
+  private storedAt: Float64Array;
+  private expiresAt: Float64Array;
+  /** Slot of the oldest entry. */
+  private head = 0;
+  /** Slots in use, live or emptied by a replacement. */
+  private used = 0;
+  private readonly slotOf = new Map<string, number>();
+
+  constructor(
+    readonly dimensions: number,
+    private readonly maxEntries: number,
+  ) {
+    const capacity = Math.min(FIRST_CAPACITY, maxEntries);
+    this.vectors = new Float32Array(capacity * dimensions);
+    this.ids = new Array<string | undefined>(capacity);
+    this.storedAt = new Float64Array(capacity);
+    this.expiresAt = new Float64Array(capacity);
+  }
+
+  /** Entries held (replaced ones not counted). */
+  get size(): number {
+    return this.slotOf.size;
+  }
+
+  /**
+   * Keeps `vector` (unit length, `dimensions` long) for `id`, replacing an
+   * entry of the same id; past the bound the first added goes (the oldest,
+   * as entries come in about `storedAt` order).
+   */
+  add(id: string, vector: Float32Array, storedAt: number, expiresAt: number): void {
+    const previous = this.slotOf.get(id);
+    if (previous !== undefined) this.forget(previous);
+    if (this.used === this.capacity) {
+      if (this.capacity < this.maxEntries) this.grow();
+      else this.dropOldest();
+    }
+    const slot = (this.head + this.used) % this.capacity;
+    this.vectors.set(vector, slot * this.dimensions);
+    this.ids[slot] = id;
+    this.storedAt[slot] = storedAt;
+    this.expiresAt[slot] = expiresAt;
+    this.slotOf.set(id, slot);
+    this.used++;
+  }
+
+  /** The closest live entry at `similarity` or above, stored at most `maxAgeMs` before `now`. */
+  nearest(query: Float32Array, similarity: number, now: number, maxAgeMs: number): SemanticMatch | undefined {
+    this.expire(now);
+    let bestSlot = -1;
+    let best = similarity;
+    const { capacity, dimensions } = this;
+    for (let k = 0; k < this.used; k++) {
+      const slot = (this.head + k) % capacity;
+      if (
+        this.ids[slot] === undefined ||
+        now - (this.storedAt[slot] as number) > maxAgeMs ||
+        (this.expiresAt[slot] as number) <= now
+      )
+        continue;
+      const score = dotAt(query, this.vectors, slot * dimensions);
+      if (score >= best) {
+        best = score;
+        bestSlot = slot;
+      }
+    }
+    const id = bestSlot < 0 ? undefined : this.ids[bestSlot];
+    // Rounding can put a vector's cosine with itself a hair above 1.
+    return id === undefined ? undefined : { id, similarity: Math.min(best, 1) };
+  }
+
+  /** Drops entries past their life (and emptied slots) from the old end. */
+  expire(now: number): void {
+    while (
+      this.used > 0 &&
+      (this.ids[this.head] === undefined || (this.expiresAt[this.head] as number) <= now)
+    )
+      this.dropHead();
+  }
+
+  /** Drops the oldest entry (and emptied slots before it); false when there was none. */
+  dropOldest(): boolean {
+    while (this.used > 0) if (this.dropHead() !== undefined) return true;
+    return false;
+  }
+
+  /** Frees the oldest slot; the id it held, if any. */
+  private dropHead(): string | undefined {
+    const id = this.ids[this.head];
+    if (id !== undefined) this.slotOf.delete(id);
+    this.ids[this.head] = undefined;
+    this.head = (this.head + 1) % this.capacity;
+    this.used--;
+    return id;
+  }
+
+  private get capacity(): number {
+    return this.ids.length;
+  }
+
+  /** A replaced entry's slot stays in the ring, empty, until the old end passes it. */
+  private forget(slot: number): void {
+    const id = this.ids[slot];
+    if (id !== undefined) this.slotOf.delete(id);
+    this.ids[slot] = undefined;
+  }
+
+  /** Doubles the room (up to the bound), laying the ring out oldest first. */
+  private grow(): void {
+    const capacity = Math.min(this.capacity * 2, this.maxEntries);
+    const { dimensions } = this;
+    const vectors = new Float32Array(capacity * dimensions);
+    const ids = new Array<string | undefined>(capacity);
+    const storedAt = new Float64Array(capacity);
+    const expiresAt = new Float64Array(capacity);
+    for (let k = 0; k < this.used; k++) {
+      const slot = (this.head + k) % this.capacity;
+      vectors.set(this.vectors.subarray(slot * dimensions, (slot + 1) * dimensions), k * dimensions);
+      const id = this.ids[slot];
+      ids[k] = id;
+      storedAt[k] = this.storedAt[slot] as number;
+      expiresAt[k] = this.expiresAt[slot] as number;
+      if (id !== undefined) this.slotOf.set(id, k);
+    }
+    this.vectors = vectors;
+    this.ids = ids;
+    this.storedAt = storedAt;
+    this.expiresAt = expiresAt;
+    this.head = 0;
+  }
+}
