@@ -206,7 +206,7 @@ export function streamIdAfter(a: string, b: string): boolean {
 export function float32Le(vector: Float32Array): Buffer {
   if (LITTLE_ENDIAN) return Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength);
   const out = Buffer.alloc(vector.length * 4);
-  vector.forEach((v, i) => out.writeFloatLE(v, i * 4));
+  for (let i = 0; i < vector.length; i++) out.writeFloatLE(vector[i] as number, i * 4);
   return out;
 }
 
