@@ -56,7 +56,9 @@ export class SemanticPartition {
     const previous = this.slotOf.get(id);
     if (previous !== undefined) this.forget(previous);
     if (this.used === this.capacity) {
-      if (this.capacity < this.maxEntries) this.grow();
+      // Room, in this order: slots emptied by replacements, more memory, the oldest entry.
+      if (this.slotOf.size < this.used) this.relayout(this.capacity);
+      else if (this.capacity < this.maxEntries) this.relayout(Math.min(this.capacity * 2, this.maxEntries));
       else this.dropOldest();
     }
     const slot = (this.head + this.used) % this.capacity;
@@ -129,27 +131,30 @@ export class SemanticPartition {
     this.ids[slot] = undefined;
   }
 
-  /** Doubles the room (up to the bound), laying the ring out oldest first. */
-  private grow(): void {
-    const capacity = Math.min(this.capacity * 2, this.maxEntries);
+  /** Lays the live entries out oldest first in `capacity` slots (more room, or emptied slots freed). */
+  private relayout(capacity: number): void {
     const { dimensions } = this;
     const vectors = new Float32Array(capacity * dimensions);
     const ids = new Array<string | undefined>(capacity);
     const storedAt = new Float64Array(capacity);
     const expiresAt = new Float64Array(capacity);
+    let kept = 0;
     for (let k = 0; k < this.used; k++) {
       const slot = (this.head + k) % this.capacity;
-      vectors.set(this.vectors.subarray(slot * dimensions, (slot + 1) * dimensions), k * dimensions);
       const id = this.ids[slot];
-      ids[k] = id;
-      storedAt[k] = this.storedAt[slot] as number;
-      expiresAt[k] = this.expiresAt[slot] as number;
-      if (id !== undefined) this.slotOf.set(id, k);
+      if (id === undefined) continue;
+      vectors.set(this.vectors.subarray(slot * dimensions, (slot + 1) * dimensions), kept * dimensions);
+      ids[kept] = id;
+      storedAt[kept] = this.storedAt[slot] as number;
+      expiresAt[kept] = this.expiresAt[slot] as number;
+      this.slotOf.set(id, kept);
+      kept++;
     }
     this.vectors = vectors;
     this.ids = ids;
     this.storedAt = storedAt;
     this.expiresAt = expiresAt;
     this.head = 0;
+    this.used = kept;
   }
 }
