@@ -40,8 +40,22 @@ import { printTable, type Row, writeResults } from '../lib/report.js';
 const DIMENSIONS = 1536;
 const SIZES = [1_000, 10_000, 100_000];
 const QUERIES = 300;
-/** A graph index whose 100 K build would take longer than this (projected from 10 K) is not built. */
-const BUILD_BUDGET_MS = 240_000;
+/**
+ * A build that takes longer than this is stopped and reported as such (with
+ * its insert rate so far), and the candidate is not built at larger sizes.
+ */
+const BUILD_BUDGET_MS = 120_000;
+
+class OverBudget extends Error {
+  constructor(readonly inserted: number) {
+    super(`build over ${BUILD_BUDGET_MS / 1_000} s after ${inserted} entries`);
+  }
+}
+
+/** Throws `OverBudget` once a build has run past its budget; checked every 64 inserts. */
+function budget(started: number, inserted: number): void {
+  if (inserted % 64 === 0 && performance.now() - started > BUILD_BUDGET_MS) throw new OverBudget(inserted);
+}
 
 interface Candidate {
   readonly name: string;
@@ -125,9 +139,12 @@ async function peers(dir: string | undefined): Promise<Candidate[]> {
       name: 'hnsw (TypeScript)',
       async build(vectors) {
         const index = new HNSW(16, 200, DIMENSIONS, 'cosine', 50);
+        const started = performance.now();
         // A copy, as the other candidates keep one: the vector is then counted in its memory.
-        for (let i = 0; i < vectors.length; i++)
+        for (let i = 0; i < vectors.length; i++) {
+          budget(started, i);
           await index.addPoint(i, (vectors[i] as Float32Array).slice());
+        }
         return { nearest: (q) => index.searchKNN(q, 1)[0]?.id ?? -1 };
       },
     });
@@ -152,7 +169,9 @@ async function peers(dir: string | undefined): Promise<Candidate[]> {
         config.setMetricType(edgevec.MetricType.L2);
         const index = new edgevec.EdgeVec(config);
         const position = new Map<number, number>();
+        const started = performance.now();
         vectors.forEach((v, i) => {
+          budget(started, i);
           position.set(index.insert(v), i);
         });
         return {
@@ -173,7 +192,10 @@ function gc(): void {
   (globalThis as { gc?: () => void }).gc?.();
 }
 
-function memory(): { heap: number; rss: number } {
+/** Memory in use after two collections a moment apart (array buffers are freed after the GC that finds them). */
+async function memory(): Promise<{ heap: number; rss: number }> {
+  gc();
+  await new Promise((resolve) => setTimeout(resolve, 50));
   gc();
   const m = process.memoryUsage();
   return { heap: m.heapUsed + m.external, rss: m.rss };
@@ -201,11 +223,11 @@ async function measure(
   queries: readonly Float32Array[],
   truth: readonly number[] | undefined,
 ): Promise<Measured> {
-  const before = memory();
+  const before = await memory();
   const started = performance.now();
   const index = await candidate.build(vectors);
   const buildMs = performance.now() - started;
-  const after = memory();
+  const after = await memory();
   // Warm up the lookup path before timing it.
   for (const q of queries.slice(0, 20)) index.nearest(q);
   const times: number[] = [];
@@ -235,7 +257,7 @@ export async function run(): Promise<void> {
   if (!(globalThis as { gc?: unknown }).gc) console.log('(no --expose-gc: memory figures include garbage)');
   const rows: Row[] = [];
   const results: Record<string, unknown>[] = [];
-  const tenKBuildMs = new Map<string, number>();
+  const overBudget = new Set<string>();
   for (const size of SIZES) {
     const next = normals(size);
     let vectors: Float32Array[] | undefined = dataset(size, next);
@@ -244,18 +266,28 @@ export async function run(): Promise<void> {
     );
     let base: Measured | undefined;
     for (const candidate of candidates) {
-      const projected = (tenKBuildMs.get(candidate.name) ?? 0) * (size / 10_000) * 1.3;
-      if (size > 10_000 && projected > BUILD_BUDGET_MS) {
-        console.log(`${candidate.name} at ${size}: not built (projected ${Math.round(projected / 1000)} s)`);
-        results.push({
-          candidate: candidate.name,
-          entries: size,
-          skipped: `projected build ${projected} ms`,
-        });
+      if (overBudget.has(candidate.name)) {
+        results.push({ candidate: candidate.name, entries: size, skipped: 'over budget at a smaller size' });
         continue;
       }
-      const m = await measure(candidate, vectors, queries, base?.answers);
-      if (size === 10_000) tenKBuildMs.set(candidate.name, (m.insertUs * size) / 1_000);
+      let m: Measured;
+      try {
+        m = await measure(candidate, vectors, queries, base?.answers);
+      } catch (error) {
+        if (!(error instanceof OverBudget)) throw error;
+        overBudget.add(candidate.name);
+        const insertUs = (BUILD_BUDGET_MS * 1_000) / Math.max(1, error.inserted);
+        console.log(`${candidate.name} at ${size}: ${error.message}`);
+        results.push({ candidate: candidate.name, entries: size, skipped: error.message, insertUs });
+        rows.push({
+          candidate: candidate.name,
+          entries: size,
+          'insert µs': insertUs,
+          'p50 µs': 'over budget',
+        });
+        writeResults('semantic-index', { dimensions: DIMENSIONS, queries: QUERIES, rows: results });
+        continue;
+      }
       base ??= m;
       const ratio = (a: number, b: number) => (b === 0 ? Number.NaN : a / b);
       const { answers: _answers, ...figures } = m;
@@ -281,7 +313,8 @@ export async function run(): Promise<void> {
         'p99 ×': ratios.lookupP99VsExhaustive,
         'heap ×': ratios.heapVsExhaustive,
       });
-      console.log(`${m.candidate} at ${size} done`);
+      console.log(`${m.candidate} at ${size}: ${JSON.stringify(rows.at(-1))}`);
+      writeResults('semantic-index', { dimensions: DIMENSIONS, queries: QUERIES, rows: results });
       gc();
     }
     vectors = undefined;

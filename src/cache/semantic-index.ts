@@ -8,8 +8,16 @@
  *
  * Bounded twice: entries per partition (the oldest goes) and entries in all
  * (the oldest entry of the partition used least recently goes, and an
- * emptied partition with it). Memory per entry: the vector (4 bytes per
- * dimension, 6 KiB at 1,536) plus about 100 bytes of id and times.
+ * emptied partition with it).
+ *
+ * Memory per entry: the vector, 4 bytes per dimension (6 KiB at 1,536, 12
+ * KiB at 3,072), plus about 100 bytes of id, times and map entry; the
+ * defaults (10,000 entries) hold about 61 MiB of 1,536-dimension vectors.
+ * Lookup time: one dot product per entry of the partition, about 2 µs per
+ * entry at 1,536 dimensions on a 2-core machine (2 ms at 1,000 entries,
+ * 30 ms at 10,000: bench/sections/semantic-index.ts), hence 2,000 entries
+ * per partition by default. A lookup runs on the event loop, so the
+ * per-partition bound is also the longest it blocks.
  *
  * Time is the caller's `now`; nothing here reads a clock.
  */
@@ -18,14 +26,14 @@ import { type SemanticMatch, SemanticPartition } from './semantic-partition.js';
 import { unitVector } from './semantic-vectors.js';
 
 export interface SemanticIndexOptions {
-  /** Entries one partition holds at most (default 10,000). */
+  /** Entries one partition holds at most (default 2,000: a lookup scans them all). */
   readonly maxEntriesPerPartition?: number;
-  /** Entries all partitions hold at most (default 20,000: 120 MiB of 1,536-dimension vectors). */
+  /** Entries all partitions hold at most (default 10,000: 61 MiB of 1,536-dimension vectors). */
   readonly maxEntries?: number;
 }
 
-export const DEFAULT_MAX_ENTRIES_PER_PARTITION = 10_000;
-export const DEFAULT_MAX_ENTRIES = 20_000;
+export const DEFAULT_MAX_ENTRIES_PER_PARTITION = 2_000;
+export const DEFAULT_MAX_ENTRIES = 10_000;
 
 export class SemanticIndex implements SemanticMatcher {
   /** Partitions, least recently used first (a Map keeps insertion order; a use re-inserts). */
