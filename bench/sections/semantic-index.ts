@@ -44,7 +44,7 @@ const QUERIES = 300;
  * A build that takes longer than this is stopped and reported as such (with
  * its insert rate so far), and the candidate is not built at larger sizes.
  */
-const BUILD_BUDGET_MS = 120_000;
+const BUILD_BUDGET_MS = 240_000;
 
 class OverBudget extends Error {
   constructor(readonly inserted: number) {
