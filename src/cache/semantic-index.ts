@@ -13,10 +13,11 @@
  * Memory per entry: the vector, 4 bytes per dimension (6 KiB at 1,536, 12
  * KiB at 3,072), plus about 100 bytes of id, times and map entry; the
  * defaults (10,000 entries) hold about 61 MiB of 1,536-dimension vectors.
- * Lookup time: one dot product per entry of the partition, about 2 µs per
- * entry at 1,536 dimensions on a 2-core machine (2 ms at 1,000 entries,
- * 30 ms at 10,000: bench/sections/semantic-index.ts), hence 2,000 entries
- * per partition by default. A lookup runs on the event loop, so the
+ * Lookup time: one dot product per entry of the partition, 2.3 to 3.7 µs
+ * per entry at 1,536 dimensions on a shared 2-core machine (p50 2.3 ms at
+ * 1,000 entries, 34 ms at 10,000, 370 ms at 100,000:
+ * bench/sections/semantic-index.ts), hence 2,000 entries per partition by
+ * default. A lookup runs on the event loop, so the
  * per-partition bound is also the longest it blocks.
  *
  * Time is the caller's `now`; nothing here reads a clock.
