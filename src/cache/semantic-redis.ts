@@ -18,13 +18,15 @@
  *
  * A cache must never fail a request: a Redis that is down, slow past
  * `commandTimeoutMs` or failing makes a lookup a miss and a store a no-op,
- * counted in `errors` and told to `onError` (never with a key or vector).
+ * counted in `errors` and told to `onError` (never with a key or vector);
+ * after a timeout, calls skip Redis for `coolOffMs`.
  */
 import { endianness } from 'node:os';
-import { replyWithin } from '../stores/redis/deadline.js';
+import { type Clock, systemClock } from '../core/clock.js';
+import { ReplyDeadlineError, replyWithin } from '../stores/redis/deadline.js';
 import type { RedisClient } from '../stores/redis/scripts.js';
 import { DEFAULT_CACHE_PREFIX } from './cache-redis-keys.js';
-import { DEFAULT_CACHE_COMMAND_TIMEOUT_MS } from './redis-cache-store.js';
+import { DEFAULT_CACHE_COMMAND_TIMEOUT_MS, DEFAULT_CACHE_COOL_OFF_MS } from './redis-cache-store.js';
 import type { SemanticMatcher } from './response-cache.js';
 import {
   DEFAULT_MAX_ENTRIES_PER_PARTITION,
@@ -41,6 +43,10 @@ export interface RedisSemanticIndexOptions extends SemanticIndexOptions {
   readonly prefix?: string;
   /** A call without a reply after this long is a miss (default 250 ms, as the entry store's). */
   readonly commandTimeoutMs?: number;
+  /** After a call times out, lookups miss and stores are skipped without asking Redis for this long (default 1,000 ms). */
+  readonly coolOffMs?: number;
+  /** Times the cool-off (default: the host clock). Entries are aged by each call's `now`, not by this. */
+  readonly clock?: Clock;
   /** Told of every failure; never given a key or a vector. */
   readonly onError?: (error: SemanticIndexError) => void;
 }
@@ -72,7 +78,11 @@ export class RedisSemanticIndex implements SemanticMatcher {
   private readonly onError: ((error: SemanticIndexError) => void) | undefined;
   /** Per partition, the last stream message taken into `local`. */
   private readonly lastRead = new Map<string, string>();
+  private readonly clock: Clock;
+  private readonly coolOffMs: number;
   private failures = 0;
+  private skipCount = 0;
+  private quietUntil = Number.NEGATIVE_INFINITY;
 
   constructor(options: RedisSemanticIndexOptions) {
     this.local = new SemanticIndex(options);
@@ -81,11 +91,18 @@ export class RedisSemanticIndex implements SemanticMatcher {
     this.timeoutMs = options.commandTimeoutMs ?? DEFAULT_CACHE_COMMAND_TIMEOUT_MS;
     this.client = options.client;
     this.onError = options.onError;
+    this.clock = options.clock ?? systemClock;
+    this.coolOffMs = options.coolOffMs ?? DEFAULT_CACHE_COOL_OFF_MS;
   }
 
   /** Failed calls so far. */
   get errors(): number {
     return this.failures;
+  }
+
+  /** Calls answered without asking Redis, during a cool-off. */
+  get skipped(): number {
+    return this.skipCount;
   }
 
   async nearest(
@@ -95,6 +112,7 @@ export class RedisSemanticIndex implements SemanticMatcher {
     now: number,
     maxAgeMs: number,
   ): Promise<{ key: string; similarity: number } | undefined> {
+    if (this.quiet()) return undefined;
     const key = semanticLogKey(this.prefix, partition);
     // A partition the process dropped (bounds, expiry) is read whole again.
     if (!this.local.has(partition)) this.lastRead.delete(partition);
@@ -115,7 +133,7 @@ export class RedisSemanticIndex implements SemanticMatcher {
 
   async add(partition: string, id: string, vector: Float32Array, now: number, ttlMs: number): Promise<void> {
     const unit = unitVector(vector);
-    if (!unit || !(ttlMs > 0)) return;
+    if (!unit || !(ttlMs > 0) || this.quiet()) return;
     const key = semanticLogKey(this.prefix, partition);
     const expiresAt = now + ttlMs;
     try {
@@ -167,8 +185,19 @@ export class RedisSemanticIndex implements SemanticMatcher {
       for (const name of this.lastRead.keys()) if (!this.local.has(name)) this.lastRead.delete(name);
   }
 
+  /**
+   * True during a cool-off: a Redis that stopped answering must not add a
+   * reply deadline to every request (as the entry store, `RedisCacheStore`).
+   */
+  private quiet(): boolean {
+    if (this.clock.now() >= this.quietUntil) return false;
+    this.skipCount++;
+    return true;
+  }
+
   private fail(operation: SemanticIndexError['operation'], error: unknown): void {
     this.failures++;
+    if (error instanceof ReplyDeadlineError) this.quietUntil = this.clock.now() + this.coolOffMs;
     // ioredis errors carry the command's arguments (ids, vectors): only the message's first line goes on.
     const reason = error instanceof Error ? (error.message.split('\n')[0] ?? 'error') : 'unknown error';
     this.onError?.(new SemanticIndexError(operation, reason));
