@@ -138,7 +138,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     store: gatewayStore.store,
     clock,
     observers: [metrics.observer(), logObserver(logger), dashboard.observer()],
-    responseCache: { entries: gatewayStore.responseCache },
+    responseCache: { entries: gatewayStore.responseCache, semantic: gatewayStore.semanticIndex },
   });
   context = new GatewayContext(
     governor,

@@ -9,6 +9,7 @@
  */
 
 import { MemoryCacheStore } from '../cache/memory-cache-store.js';
+import { SemanticIndex } from '../cache/semantic-index.js';
 import { parseConfigWith } from '../config/load.js';
 import { toGovernorOptions, toTopology } from '../config/to-topology.js';
 import type { Clock } from '../core/clock.js';
@@ -91,7 +92,10 @@ export function createGovernor(config: LibraryConfigInput, options: LibraryOptio
     ...toGovernorOptions(parsed),
     store: options.store ?? (configured as ConfiguredStore).store,
     // A store handed in (shared by several processes) brings no cache store: entries stay in this process.
-    responseCache: { entries: configured?.responseCache ?? new MemoryCacheStore() },
+    responseCache: {
+      entries: configured?.responseCache ?? new MemoryCacheStore(),
+      semantic: configured?.semanticIndex ?? new SemanticIndex(),
+    },
     clock,
     observers: [tally.observer(), ...(options.observers ?? [])],
     ...(options.random && { random: options.random }),

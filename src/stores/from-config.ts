@@ -9,6 +9,9 @@
 import type { CacheStore } from '../cache/cache-store.js';
 import { MemoryCacheStore } from '../cache/memory-cache-store.js';
 import { RedisCacheStore } from '../cache/redis-cache-store.js';
+import type { SemanticMatcher } from '../cache/response-cache.js';
+import { SemanticIndex } from '../cache/semantic-index.js';
+import { RedisSemanticIndex } from '../cache/semantic-redis.js';
 import type { StoreConfig } from '../config/governor-schema.js';
 import type { Clock } from '../core/clock.js';
 import { MemoryStore } from './memory/memory-store.js';
@@ -37,6 +40,8 @@ export interface ConfiguredStore {
    * instance answers from every entry.
    */
   readonly responseCache: CacheStore;
+  /** Where semantic cache groups find the nearest stored question: this process, or the same Redis. */
+  readonly semanticIndex: SemanticMatcher;
 }
 
 export function storeFromConfig(config: StoreConfig, clock: Clock, logger?: StoreLogger): ConfiguredStore {
@@ -48,6 +53,7 @@ export function storeFromConfig(config: StoreConfig, clock: Clock, logger?: Stor
       view: () => ({ kind: 'memory', mode: 'memory', available: true }),
       ready: async () => true,
       responseCache: new MemoryCacheStore(),
+      semanticIndex: new SemanticIndex(),
     };
   }
   const shared = new RedisStore({
@@ -77,6 +83,11 @@ export function storeFromConfig(config: StoreConfig, clock: Clock, logger?: Stor
     store,
     kind: 'redis',
     responseCache,
+    semanticIndex: new RedisSemanticIndex({
+      client: shared.client,
+      prefix: `${config.prefix ?? 'sluice'}:cache`,
+      clock,
+    }),
     view: () => {
       const s = store.status();
       return { kind: 'redis', mode: s.mode, available: s.available, lastError: s.lastError };

@@ -51,6 +51,14 @@ describe('Gemini embeddings and models in the simulator', () => {
       config: { outputDimensionality: 32 },
     });
     expect(again.embeddings?.[0]?.values).toEqual(many.embeddings?.[0]?.values);
+    const full = await client.models.embedContent({
+      model: EMBED,
+      contents: ['What is the capital of France?', "what's the capital of france", 'Write a poem about cats'],
+    });
+    const [q, rewording, other] = (full.embeddings ?? []).map((e) => e.values ?? []);
+    const dot = (x: number[] = [], y: number[] = []) => x.reduce((s, v, i) => s + v * (y[i] ?? 0), 0);
+    expect(dot(q, rewording)).toBeGreaterThan(0.9);
+    expect(dot(q, other)).toBeLessThan(0.3);
   });
 
   it('answers :embedContent with one embedding and refuses a batch naming another model', async () => {

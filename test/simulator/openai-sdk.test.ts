@@ -226,16 +226,21 @@ describe('OpenAI flavour with the official SDK', () => {
     const { client } = await start();
     const result = await client.embeddings.create({
       model: 'text-embedding-3-small',
-      input: ['hello world', 'hello world', 'other'],
+      input: ['hello world', 'hello world', 'other', 'Hello to the world!'],
     });
-    expect(result.data).toHaveLength(3);
-    const [a, b, c] = result.data.map((d) => d.embedding);
+    expect(result.data).toHaveLength(4);
+    const [a, b, c, d] = result.data.map((d) => d.embedding);
     expect(a).toHaveLength(1536);
     expect(a).toEqual(b);
     expect(a).not.toEqual(c);
-    const norm = Math.sqrt((a ?? []).reduce((s, x) => s + x * x, 0));
-    expect(norm).toBeCloseTo(1, 5);
-    expect(result.usage.prompt_tokens).toBe(2 * cl100k('hello world') + cl100k('other'));
+    const dot = (x: number[] = [], y: number[] = []) => x.reduce((s, v, i) => s + v * (y[i] ?? 0), 0);
+    expect(Math.sqrt(dot(a, a))).toBeCloseTo(1, 5);
+    // Bag-of-words vectors: a rewording is close, another text far.
+    expect(dot(a, d)).toBeGreaterThan(0.9);
+    expect(dot(a, c)).toBeLessThan(0.3);
+    expect(result.usage.prompt_tokens).toBe(
+      2 * cl100k('hello world') + cl100k('other') + cl100k('Hello to the world!'),
+    );
     const floats = await client.embeddings.create({
       model: 'text-embedding-3-large',
       input: 'x',

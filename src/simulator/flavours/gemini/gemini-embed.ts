@@ -7,10 +7,11 @@
  * The Developer API reports no usage on either; the limiter counts the
  * input tokens of the text parts.
  */
+import { embeddingOf } from '../../bag-of-words.js';
 import type { Call, Reply } from '../../flavour.js';
 import { charTokens } from '../../tokens.js';
 import { arr, count, isObject, type JsonObject, str, textOf } from '../json.js';
-import { embeddingCall, embeddingOf } from '../openai/openai-embeddings.js';
+import { embeddingCall } from '../openai/openai-embeddings.js';
 import { geminiInvalid } from './gemini-wire.js';
 
 const MAX_BATCH = 100;

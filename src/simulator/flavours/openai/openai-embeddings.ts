@@ -2,10 +2,12 @@
  * `POST /v1/embeddings` (input tokens only, PROVIDERS.md §1.5) and
  * `GET /v1/models`.
  *
- * Vectors are deterministic: a unit vector derived from a hash of the input,
- * so equal inputs get equal embeddings. The official Node SDK asks for
+ * Vectors are deterministic bag-of-words vectors (`bag-of-words.ts`): equal
+ * inputs get equal embeddings, rewordings close ones. A token-array input is
+ * embedded as its token ids, each a word. The official Node SDK asks for
  * `encoding_format: "base64"` by default and decodes little-endian float32.
  */
+import { embeddingOf } from '../../bag-of-words.js';
 import type { SimulatorConfig } from '../../config.js';
 import type { Call, Headers, Reply } from '../../flavour.js';
 import { jsonReply, NO_CACHE } from '../../flavour.js';
@@ -16,30 +18,6 @@ import { openaiInvalid } from './openai-wire.js';
 
 function dimensionsOf(model: string): number {
   return model.includes('3-large') ? 3072 : 1536;
-}
-
-function hash32(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  return h >>> 0;
-}
-
-/** A unit vector seeded by the input text (xorshift32). */
-export function embeddingOf(text: string, dimensions: number): Float32Array {
-  const out = new Float32Array(dimensions);
-  let x = hash32(text) || 1;
-  let norm = 0;
-  for (let i = 0; i < dimensions; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    const v = (x >>> 0) / 0xffffffff - 0.5;
-    out[i] = v;
-    norm += v * v;
-  }
-  const scale = 1 / Math.sqrt(norm || 1);
-  for (let i = 0; i < dimensions; i++) out[i] = (out[i] as number) * scale;
-  return out;
 }
 
 /** OpenAI's upper bound for the number of inputs in one embeddings request. */
