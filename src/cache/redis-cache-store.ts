@@ -26,9 +26,10 @@
  * (no offline queue), and after a call times out the store skips Redis for
  * `coolOffMs` rather than making every request wait out a deadline.
  */
+
 import { type Clock, systemClock } from '../core/clock.js';
 import { createRedisClient, type RedisConnectionOptions } from '../stores/redis/connection.js';
-import { ReplyDeadlineError, replyWithin } from '../stores/redis/deadline.js';
+import { replyWithin } from '../stores/redis/deadline.js';
 import {
   preloadScripts,
   type RedisClient,
@@ -49,6 +50,7 @@ import {
   lifetimeMs,
   type NewEntry,
 } from './cache-store.js';
+import { CoolOff } from './cool-off.js';
 
 export interface RedisCacheStoreOptions extends RedisConnectionOptions {
   /** Use this client (e.g. the rate-limit store's) instead of connecting from `url`; the caller keeps it. */
@@ -102,11 +104,8 @@ export class RedisCacheStore implements CacheStore {
   private readonly maxEntryBytes: number;
   private readonly timeoutMs: number;
   private readonly onError: ((error: CacheStoreError) => void) | undefined;
-  private readonly clock: Clock;
-  private readonly coolOffMs: number;
+  private readonly coolOff: CoolOff;
   private failures = 0;
-  private skipCount = 0;
-  private quietUntil = Number.NEGATIVE_INFINITY;
 
   constructor(options: RedisCacheStoreOptions) {
     this.keys = new CacheRedisKeys(options.prefix ?? DEFAULT_CACHE_PREFIX, options.namespace);
@@ -119,8 +118,7 @@ export class RedisCacheStore implements CacheStore {
     this.maxBytes = options.maxBytes ?? DEFAULT_MAX_CACHE_BYTES;
     this.maxEntryBytes = Math.min(options.maxEntryBytes ?? DEFAULT_MAX_ENTRY_BYTES, this.maxBytes);
     this.onError = options.onError;
-    this.clock = options.clock ?? systemClock;
-    this.coolOffMs = options.coolOffMs ?? DEFAULT_CACHE_COOL_OFF_MS;
+    this.coolOff = new CoolOff(options.clock ?? systemClock, options.coolOffMs ?? DEFAULT_CACHE_COOL_OFF_MS);
   }
 
   /** Failed calls so far. */
@@ -130,7 +128,7 @@ export class RedisCacheStore implements CacheStore {
 
   /** Calls answered as a miss or skip without asking Redis, during a cool-off. */
   get skipped(): number {
-    return this.skipCount;
+    return this.coolOff.skipped;
   }
 
   /**
@@ -221,15 +219,12 @@ export class RedisCacheStore implements CacheStore {
    * answering must not add a reply deadline to every request.
    */
   private async call(name: CacheScriptName, key: string, now: number, rest: ScriptArg[]): Promise<unknown> {
-    if (this.clock.now() < this.quietUntil) {
-      this.skipCount++;
-      return undefined;
-    }
+    if (this.coolOff.skips()) return undefined;
     try {
       return await this.script(name, key, now, rest);
     } catch (error) {
       this.fail(name, error);
-      if (error instanceof ReplyDeadlineError) this.quietUntil = this.clock.now() + this.coolOffMs;
+      this.coolOff.failed(error);
       return undefined;
     }
   }

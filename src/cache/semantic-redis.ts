@@ -21,11 +21,13 @@
  * counted in `errors` and told to `onError` (never with a key or vector);
  * after a timeout, calls skip Redis for `coolOffMs`.
  */
+
 import { endianness } from 'node:os';
 import { type Clock, systemClock } from '../core/clock.js';
-import { ReplyDeadlineError, replyWithin } from '../stores/redis/deadline.js';
+import { replyWithin } from '../stores/redis/deadline.js';
 import type { RedisClient } from '../stores/redis/scripts.js';
 import { DEFAULT_CACHE_PREFIX } from './cache-redis-keys.js';
+import { CoolOff } from './cool-off.js';
 import { DEFAULT_CACHE_COMMAND_TIMEOUT_MS, DEFAULT_CACHE_COOL_OFF_MS } from './redis-cache-store.js';
 import type { SemanticMatcher } from './response-cache.js';
 import {
@@ -78,11 +80,8 @@ export class RedisSemanticIndex implements SemanticMatcher {
   private readonly onError: ((error: SemanticIndexError) => void) | undefined;
   /** Per partition, the last stream message taken into `local`. */
   private readonly lastRead = new Map<string, string>();
-  private readonly clock: Clock;
-  private readonly coolOffMs: number;
+  private readonly coolOff: CoolOff;
   private failures = 0;
-  private skipCount = 0;
-  private quietUntil = Number.NEGATIVE_INFINITY;
 
   constructor(options: RedisSemanticIndexOptions) {
     this.local = new SemanticIndex(options);
@@ -91,8 +90,7 @@ export class RedisSemanticIndex implements SemanticMatcher {
     this.timeoutMs = options.commandTimeoutMs ?? DEFAULT_CACHE_COMMAND_TIMEOUT_MS;
     this.client = options.client;
     this.onError = options.onError;
-    this.clock = options.clock ?? systemClock;
-    this.coolOffMs = options.coolOffMs ?? DEFAULT_CACHE_COOL_OFF_MS;
+    this.coolOff = new CoolOff(options.clock ?? systemClock, options.coolOffMs ?? DEFAULT_CACHE_COOL_OFF_MS);
   }
 
   /** Failed calls so far. */
@@ -102,7 +100,7 @@ export class RedisSemanticIndex implements SemanticMatcher {
 
   /** Calls answered without asking Redis, during a cool-off. */
   get skipped(): number {
-    return this.skipCount;
+    return this.coolOff.skipped;
   }
 
   async nearest(
@@ -112,7 +110,7 @@ export class RedisSemanticIndex implements SemanticMatcher {
     now: number,
     maxAgeMs: number,
   ): Promise<{ key: string; similarity: number } | undefined> {
-    if (this.quiet()) return undefined;
+    if (this.coolOff.skips()) return undefined;
     const key = semanticLogKey(this.prefix, partition);
     // A partition the process dropped (bounds, expiry) is read whole again.
     if (!this.local.has(partition)) this.lastRead.delete(partition);
@@ -133,7 +131,7 @@ export class RedisSemanticIndex implements SemanticMatcher {
 
   async add(partition: string, id: string, vector: Float32Array, now: number, ttlMs: number): Promise<void> {
     const unit = unitVector(vector);
-    if (!unit || !(ttlMs > 0) || this.quiet()) return;
+    if (!unit || !(ttlMs > 0) || this.coolOff.skips()) return;
     const key = semanticLogKey(this.prefix, partition);
     const expiresAt = now + ttlMs;
     try {
@@ -185,19 +183,9 @@ export class RedisSemanticIndex implements SemanticMatcher {
       for (const name of this.lastRead.keys()) if (!this.local.has(name)) this.lastRead.delete(name);
   }
 
-  /**
-   * True during a cool-off: a Redis that stopped answering must not add a
-   * reply deadline to every request (as the entry store, `RedisCacheStore`).
-   */
-  private quiet(): boolean {
-    if (this.clock.now() >= this.quietUntil) return false;
-    this.skipCount++;
-    return true;
-  }
-
   private fail(operation: SemanticIndexError['operation'], error: unknown): void {
     this.failures++;
-    if (error instanceof ReplyDeadlineError) this.quietUntil = this.clock.now() + this.coolOffMs;
+    this.coolOff.failed(error);
     // ioredis errors carry the command's arguments (ids, vectors): only the message's first line goes on.
     const reason = error instanceof Error ? (error.message.split('\n')[0] ?? 'error') : 'unknown error';
     this.onError?.(new SemanticIndexError(operation, reason));
