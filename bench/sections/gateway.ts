@@ -27,10 +27,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { closedLoop, cpuMs, type Endpoint, openLoop } from '../lib/proxy-load.js';
+import { closedLoop, type Endpoint, openLoop } from '../lib/proxy-load.js';
 import { printTable, type Row, writeResults } from '../lib/report.js';
 import { type Child, pinSelf, startChild, startScript } from './gateway/processes.js';
 import { profileGateway } from './gateway/profile.js';
+import { measureRound, median, roundRatio, type Sample } from './gateway/rounds.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -56,14 +57,6 @@ interface Case {
   readonly body: string;
   /** The case this one is compared with (the bare proxy of the same shape). */
   readonly peer?: string;
-}
-
-interface Sample {
-  readonly rps: number;
-  readonly p50: number;
-  readonly p99: number;
-  readonly cpuUs: number;
-  readonly errors: number;
 }
 
 export async function run(): Promise<void> {
@@ -177,35 +170,17 @@ function endpoint(proxy: Child, body: string): Endpoint {
 }
 
 async function measure(c: Case, seconds: number): Promise<Sample> {
-  const before = cpuMs(c.proxy.pid) ?? 0;
-  const r = await closedLoop(endpoint(c.proxy, c.body), CONNECTIONS, seconds);
-  const used = (cpuMs(c.proxy.pid) ?? 0) - before;
-  return {
-    rps: r.requestsPerSecond,
-    p50: r.p50Ms,
-    p99: r.p99Ms,
-    cpuUs: r.total > 0 ? (used * 1_000) / r.total : 0,
-    errors: r.errors + r.non2xx,
-  };
+  return measureRound(c.proxy.pid, endpoint(c.proxy, c.body), CONNECTIONS, seconds);
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? 0;
-}
-
-/**
- * Medians over the rounds; a ratio is the median of the ratios taken round
- * by round (the case and its peer measured seconds apart), which a burst of
- * other work on the machine moves far less than a ratio of medians.
- */
+/** Medians over the rounds; a ratio is the median of the ratios taken round by round (`roundRatio`). */
 function row(c: Case, samples: ReadonlyMap<string, readonly Sample[]>): Row {
   const own = samples.get(c.name) ?? [];
   const peer = c.peer === undefined ? undefined : samples.get(c.peer);
   const ratio = (pick: (s: Sample) => number) => {
     if (!peer) return '';
-    const ratios = own.map((s, i) => pick(s) / pick(peer[i] as Sample)).filter(Number.isFinite);
-    return ratios.length > 0 ? `${median(ratios).toFixed(2)}×` : '';
+    const r = roundRatio(own, peer, pick);
+    return Number.isFinite(r) ? `${r.toFixed(2)}×` : '';
   };
   return {
     case: c.name,
