@@ -14,7 +14,8 @@
  *
  * Parts 1 and 2 touch no network. TRANSLATION_ITERATIONS,
  * TRANSLATION_STREAM_ROUNDS, TRANSLATION_E2E_SECONDS, TRANSLATION_E2E_ROUNDS
- * and TRANSLATION_E2E_RATE size the runs; TRANSLATION_E2E=0 leaves part 3 out.
+ * and TRANSLATION_E2E_RATE size the runs; TRANSLATION_E2E=0 leaves part 3 out;
+ * `--profile` profiles the gateway under the same-family and translated calls.
  */
 import { printTable, writeResults } from '../lib/report.js';
 import { measureEndToEnd } from './translation/end-to-end.js';
@@ -22,6 +23,7 @@ import { measurePerCall } from './translation/per-call.js';
 import { measureStreams } from './translation/streams.js';
 
 const END_TO_END = process.env.TRANSLATION_E2E !== '0';
+const PROFILE = process.argv.includes('--profile') || process.env.BENCH_PROFILE === '1';
 
 export async function run(): Promise<void> {
   console.log(
@@ -32,7 +34,7 @@ export async function run(): Promise<void> {
   console.log('\n### Stream translation (MB/s of upstream bytes), beside the usage tap alone\n');
   const streams = measureStreams();
   printTable(streams);
-  const endToEnd = END_TO_END ? await measureEndToEnd() : undefined;
+  const endToEnd = END_TO_END ? await measureEndToEnd({ profile: PROFILE }) : undefined;
   if (endToEnd) {
     console.log(
       `\n### End to end through sluice serve (${endToEnd.pinned ? 'load and simulator on core 0, proxies on core 1' : 'not pinned'})\n`,

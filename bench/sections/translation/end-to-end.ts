@@ -14,15 +14,17 @@
  * Closed loop (requests/s, p50/p99 in autocannon's whole ms, the gateway's
  * CPU per request), then an open loop at a fixed rate for latency in µs.
  * Load generator and simulator on core 0, proxies on core 1 where taskset
- * works. Everything on 127.0.0.1, ports chosen by the OS.
+ * works. Everything on 127.0.0.1, ports chosen by the OS. With `--profile`,
+ * a pass under `--cpu-prof` per call shape says where the gateway's CPU goes.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Endpoint, openLoop } from '../../lib/proxy-load.js';
+import { closedLoop, type Endpoint, openLoop } from '../../lib/proxy-load.js';
 import type { Row } from '../../lib/report.js';
 import { type Child, pinSelf, startChild, startScript } from '../gateway/processes.js';
+import { profileGateway } from '../gateway/profile.js';
 import { measureRound, median, roundRatio, type Sample } from '../gateway/rounds.js';
 
 const SECONDS = Number(process.env.TRANSLATION_E2E_SECONDS ?? 3);
@@ -108,7 +110,8 @@ export interface EndToEnd {
   readonly samples: Record<string, Sample[]>;
 }
 
-export async function measureEndToEnd(): Promise<EndToEnd> {
+/** `profile`: afterwards, where a gateway's CPU goes under the same-family and the translated call (`--profile`). */
+export async function measureEndToEnd(options: { profile: boolean }): Promise<EndToEnd> {
   const pinned = pinSelf('0');
   const upstreamCores = pinned ? '0' : undefined;
   const proxyCores = pinned ? '1' : undefined;
@@ -118,7 +121,8 @@ export async function measureEndToEnd(): Promise<EndToEnd> {
   const children: Child[] = [simulator];
   const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-translation-'));
   try {
-    const gateway = await startChild(['serve', '--config', gatewayConfig(dir, simulator.url)], LISTENING, {
+    const config = gatewayConfig(dir, simulator.url);
+    const gateway = await startChild(['serve', '--config', config], LISTENING, {
       cores: proxyCores,
     });
     children.push(gateway);
@@ -155,34 +159,39 @@ export async function measureEndToEnd(): Promise<EndToEnd> {
         samples[c.name]?.push(await measureRound(c.proxy.pid, c.endpoint, CONNECTIONS, SECONDS));
       }
     }
-    const open = new Map<string, { p50: number; p99: number; errors: number }>();
-    for (const c of cases) {
-      const r = await openLoop(c.endpoint, RATE, SECONDS);
-      open.set(c.name, {
-        p50: r.latencyMs.p50 ?? Number.NaN,
-        p99: r.latencyMs.p99 ?? Number.NaN,
-        errors: r.errors + r.non2xx,
-      });
+    // The open loop in rounds too, each case's latency the median over them: one pass is at the mercy of one GC or one burst.
+    const open: Record<string, { p50: number; p99: number; errors: number }[]> = Object.fromEntries(
+      cases.map((c) => [c.name, []]),
+    );
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const c of cases) {
+        const r = await openLoop(c.endpoint, RATE, SECONDS);
+        open[c.name]?.push({
+          p50: r.latencyMs.p50 ?? Number.NaN,
+          p99: r.latencyMs.p99 ?? Number.NaN,
+          errors: r.errors + r.non2xx,
+        });
+      }
     }
+    const openMedian = (name: string, pick: (o: { p50: number; p99: number }) => number) =>
+      median((open[name] ?? []).map(pick));
     const rows: Row[] = cases.map((c) => {
       const own = samples[c.name] ?? [];
-      const o = open.get(c.name);
       return {
         case: c.name,
         'req/s': Math.round(median(own.map((s) => s.rps))),
         'p50 ms': median(own.map((s) => s.p50)),
         'p99 ms': median(own.map((s) => s.p99)),
         'proxy CPU µs/req': Math.round(median(own.map((s) => s.cpuUs))),
-        [`open ${RATE}/s p50 ms`]: round3(o?.p50 ?? Number.NaN),
-        [`open ${RATE}/s p99 ms`]: round3(o?.p99 ?? Number.NaN),
-        errors: own.reduce((n, s) => n + s.errors, 0) + (o?.errors ?? 0),
+        [`open ${RATE}/s p50 ms`]: round3(openMedian(c.name, (o) => o.p50)),
+        [`open ${RATE}/s p99 ms`]: round3(openMedian(c.name, (o) => o.p99)),
+        errors:
+          own.reduce((n, s) => n + s.errors, 0) + (open[c.name] ?? []).reduce((n, o) => n + o.errors, 0),
       };
     });
     const comparisons: Row[] = COMPARISONS.map(([name, peerName]) => {
       const own = samples[name] ?? [];
       const peer = samples[peerName] ?? [];
-      const o = open.get(name);
-      const p = open.get(peerName);
       return {
         case: name,
         'compared with': peerName,
@@ -190,10 +199,28 @@ export async function measureEndToEnd(): Promise<EndToEnd> {
         'CPU ×': roundRatio(own, peer, (s) => s.cpuUs),
         'CPU added µs/req': median(own.map((s, i) => s.cpuUs - (peer[i]?.cpuUs ?? Number.NaN))),
         'p99 ×': roundRatio(own, peer, (s) => s.p99),
-        'open p50 ×': (o?.p50 ?? Number.NaN) / (p?.p50 ?? Number.NaN),
-        'open p99 ×': (o?.p99 ?? Number.NaN) / (p?.p99 ?? Number.NaN),
+        'open p50 ×': openMedian(name, (o) => o.p50) / openMedian(peerName, (o) => o.p50),
+        'open p99 ×': openMedian(name, (o) => o.p99) / openMedian(peerName, (o) => o.p99),
       };
     });
+    if (options.profile) {
+      // A gateway of its own under the profiler, loaded with one case at a time: same family, then translated.
+      for (const c of [SAME, CROSSED]) {
+        const endpoint = cases.find((k) => k.name === c)?.endpoint;
+        if (!endpoint) continue;
+        console.log(`\n#### profile: ${c}`);
+        await profileGateway({
+          start: (nodeFlags) =>
+            startChild(['serve', '--config', config], LISTENING, { cores: proxyCores, nodeFlags }),
+          load: (proxy) =>
+            closedLoop(
+              { ...endpoint, url: endpoint.url.replace(gateway.url, proxy.url) },
+              CONNECTIONS,
+              SECONDS * 2,
+            ),
+        });
+      }
+    }
     return { pinned, cases: rows, comparisons, samples };
   } finally {
     for (const child of children.reverse()) await child.stop();

@@ -76,6 +76,14 @@ function mbPerSecond(bytes: number, run: () => void): number {
 
 const ignore: StreamSink = () => {};
 
+/** How many bytes the caller's stream has for this upstream stream (writers differ in how much they say per delta). */
+function callerBytes(from: StreamFormat, to: StreamFormat, chunks: readonly Uint8Array[]): number {
+  const translation = createStreamTranslation(from, to, { streamUsage: true, createdSeconds: 0 });
+  let n = 0;
+  for (const chunk of chunks) n += translation.push(chunk).length;
+  return n + translation.end().length;
+}
+
 export function measureStreams(): Row[] {
   const rows: Row[] = [];
   for (const from of FORMATS) {
@@ -95,6 +103,7 @@ export function measureStreams(): Row[] {
         for (const chunk of chunks) r.push(chunk, ignore);
         r.end(ignore);
       });
+      const written = callerBytes(from.format, to.format, chunks);
       const translated = mbPerSecond(bytes, () => {
         const t = adapter.createUsageTap(from.endpoint);
         const translation = createStreamTranslation(from.format, to.format, {
@@ -111,6 +120,7 @@ export function measureStreams(): Row[] {
         upstream: from.format,
         caller: to.format,
         'stream KB': bytes / 1_024,
+        'caller KB': written / 1_024,
         'tap + translation MB/s': translated,
         'tap alone MB/s': tap,
         'translated ÷ tap': translated / tap,
