@@ -65,18 +65,18 @@ export async function embedThrough(
     relay.fail();
     return undefined;
   }
-  relay.push(Buffer.from(answer));
-  relay.end();
-  return vectorOf(answer, openai);
-}
-
-function vectorOf(text: string, openai: boolean): Float32Array | undefined {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    parsed = JSON.parse(answer);
   } catch {
-    return undefined;
+    parsed = undefined;
   }
+  // Parsed once: the relay settles with its usage, and the vector is read from it.
+  relay.endParsed(parsed);
+  return vectorOf(parsed, openai);
+}
+
+function vectorOf(parsed: unknown, openai: boolean): Float32Array | undefined {
   const values = openai
     ? (parsed as { data?: { embedding?: unknown }[] })?.data?.[0]?.embedding
     : (parsed as { embedding?: { values?: unknown } })?.embedding?.values;

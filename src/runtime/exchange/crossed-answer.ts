@@ -32,10 +32,11 @@ export async function crossedAnswer<R extends UpstreamReply>(
     relay.fail();
     throw error;
   }
-  relay.push(Buffer.from(text));
-  relay.end();
+  // Parsed once: the relay settles with its usage, the translator reads it.
+  const body = parseJson(text);
+  relay.endParsed(body);
   const known = { ...outcome, deployment: outcome.target.deployment.id, usage: relay.usage };
-  const read = crossing.to.readAnswer(parseJson(text));
+  const read = crossing.to.readAnswer(body);
   if (capture) {
     if (read.ok && Buffer.byteLength(text) <= capture.maxBytes) capture.keep(read.value);
     else capture.drop();

@@ -114,6 +114,20 @@ export class Relay {
   }
 
   /**
+   * A body its caller read whole and parsed itself (a translated answer, an
+   * embedding): settled with the usage it reports, without a second parse.
+   */
+  endParsed(body: unknown): void {
+    if (!this.started) {
+      this.started = true;
+      this.settlement.firstChunk();
+    }
+    this.collected = undefined;
+    this.settle(true, body);
+    this.keeper?.drop();
+  }
+
+  /**
    * The body was cut (upstream error, the caller left, a drain deadline):
    * settles with what is known. Returns what the caller's stream should
    * still carry: for a translated stream its own API's error event (a
@@ -142,7 +156,7 @@ export class Relay {
     return this.tap?.error();
   }
 
-  private settle(complete: boolean): void {
+  private settle(complete: boolean, parsed?: unknown): void {
     if (this.settlement.settled) return;
     const estimate: Cost = this.settlement.admitted.reservation.cost;
     let usage: ProviderUsage | undefined;
@@ -155,13 +169,12 @@ export class Relay {
       usage = reported ? seen : usageOfCutStream(seen, estimate);
       delivered = reported && seen ? seen : deliveredOfCutStream(seen, tap.generatedTokens(), estimate);
     } else {
-      if (complete && this.collected) {
+      let body = parsed;
+      if (body === undefined && complete && this.collected) {
         const parts = this.collected;
-        const body = bodyForUsage(
-          parts.length === 1 ? asBuffer(parts[0] as Uint8Array) : Buffer.concat(parts),
-        );
-        usage = body === undefined ? undefined : this.deployment.adapter.usageFromBody(this.endpoint, body);
+        body = bodyForUsage(parts.length === 1 ? asBuffer(parts[0] as Uint8Array) : Buffer.concat(parts));
       }
+      if (body !== undefined) usage = this.deployment.adapter.usageFromBody(this.endpoint, body);
       reported = usage !== undefined;
       // A whole answer was produced upstream even when its count could not be read: the estimate is the best known.
       delivered = usage ?? estimate;
