@@ -85,15 +85,17 @@ async function execute<R extends UpstreamReply>(
   }
   if (outcome.kind !== 'success') {
     if (caching?.leads) caching.cache.release(caching.miss);
-    const stale =
-      caching && outcome.kind === 'refused' && STALE_WORTHY.has(outcome.refusal.code)
-        ? await caching.cache.stale(caching.miss)
-        : caching && outcome.kind === 'upstream_error' && outcome.error.kind !== 'non_retryable'
-          ? await caching.cache.stale(caching.miss)
-          : undefined;
-    const served =
-      stale && fromCache(stale, call, options, governor, 'stale', caching?.miss.request.streamUsage ?? false);
-    if (served) return served;
+    // No deployment could serve: refused for capacity, circuits or quota, or failing after retries.
+    const unserved =
+      outcome.kind === 'refused'
+        ? STALE_WORTHY.has(outcome.refusal.code)
+        : outcome.error.kind !== 'non_retryable';
+    if (caching && unserved) {
+      const stale = await caching.cache.stale(caching.miss);
+      const served =
+        stale && fromCache(stale, call, options, governor, 'stale', caching.miss.request.streamUsage);
+      if (served) return served;
+    }
     if (outcome.budget === undefined && outcome.tenant !== undefined)
       outcome = { ...outcome, budget: await governor.tenantBudget(outcome.tenant) };
     return answerOf(outcome, call, options);
