@@ -373,6 +373,20 @@ export const governorFields = {
       max_total: positiveInt.optional(),
       /** A waiting request climbs one class per this many ms (0: strict priority). */
       aging_ms: nonNegative.optional(),
+      /**
+       * One order over the waiting requests of every instance sharing the
+       * store (Redis, or `--workers` with the memory store): README, "One
+       * order for the whole cluster". On by default.
+       */
+      cluster: z
+        .strictObject({
+          enabled: z.boolean().default(true),
+          /** A dead instance's waiting demand is forgotten this long after its last refresh. */
+          demand_lease_ms: positiveInt.min(100).default(3_000),
+          /** Fair shares compare tokens served over about this long (exponential decay). */
+          fair_horizon_ms: positiveInt.min(1_000).default(10_000),
+        })
+        .optional(),
     })
     .optional(),
   pools: z.record(name, limitsSchema).default({}),

@@ -5,6 +5,7 @@
  */
 
 import type { CircuitOptions } from '../runtime/circuit-breaker.js';
+import type { ClusterOrderOptions } from '../runtime/cluster-demand.js';
 import type { DeploymentConfig } from '../runtime/deployment.js';
 import type { GovernorOptions } from '../runtime/governor.js';
 import type { LimitsConfig } from '../runtime/limits.js';
@@ -80,8 +81,18 @@ export function toGovernorOptions(config: GovernorFields): Omit<GovernorOptions,
     ...(config.queue?.max_per_class !== undefined && { maxQueuedPerClass: config.queue.max_per_class }),
     ...(config.queue?.max_total !== undefined && { maxQueued: config.queue.max_total }),
     ...(config.queue?.aging_ms !== undefined && { agingMs: config.queue.aging_ms }),
+    cluster: toClusterOrder(config.queue?.cluster),
     ...(config.estimates && { estimates: { learn: config.estimates.learn } }),
   };
+}
+
+/** On unless turned off; it only acts when the store is shared by several processes. */
+function toClusterOrder(
+  cluster: NonNullable<GovernorFields['queue']>['cluster'],
+): ClusterOrderOptions | undefined {
+  if (!cluster) return {};
+  if (!cluster.enabled) return undefined;
+  return { demandLeaseMs: cluster.demand_lease_ms, fairHorizonMs: cluster.fair_horizon_ms };
 }
 
 function toDeployment(d: DeploymentInput): DeploymentConfig {

@@ -7,6 +7,7 @@ import type { Clock } from '../core/clock.js';
 import type { RefusalReason, Reservation } from '../core/decision.js';
 import type { BucketSpec } from '../core/limit.js';
 import type { Store } from '../stores/store.js';
+import type { ClusterOrderOptions } from './cluster-demand.js';
 import type { AdmissionChoice, PlacementOptions } from './placement.js';
 
 export type { AdmissionChoice } from './placement.js';
@@ -95,6 +96,12 @@ export interface AdmissionOptions {
    * settle frees a slot (another instance may free one). Default 250 ms.
    */
   concurrencyPollMs?: number;
+  /**
+   * One order over every instance's waiting requests (cluster-demand.ts),
+   * when the store is shared by several processes (`Store.clustered`).
+   * Undefined: each instance orders only its own queue.
+   */
+  cluster?: ClusterOrderOptions;
 }
 
 export interface AdmissionStats {

@@ -36,6 +36,7 @@ import {
   type RefusalCause,
   type Refused,
 } from './admission-types.js';
+import { ClusterDemand } from './cluster-demand.js';
 import { Offering, waitedOn } from './offering.js';
 import { Placing, soonest, type Tried } from './placement.js';
 import { QueuedCost } from './queued-cost.js';
@@ -107,6 +108,8 @@ export class Admission {
   /** Buckets queued work waits on: who may skip the queue. */
   private readonly waiting: WaitingOn;
   private readonly offering: Offering;
+  /** This instance's waiting demand, published for the cluster-wide order (undefined: local order only). */
+  private readonly cluster: ClusterDemand | undefined;
   private readonly concurrencyPollMs: number;
   private readonly classes: number;
   private pumping = false;
@@ -132,7 +135,11 @@ export class Admission {
     this.classes = options.classes ?? 4;
     this.queuedCost = new QueuedCost(this.classes);
     this.waiting = new WaitingOn(this.classes);
-    this.offering = new Offering(this.store, this.clock, this.queuedCost);
+    this.cluster =
+      options.cluster && this.store.clustered
+        ? new ClusterDemand(this.store, this.clock, options.cluster)
+        : undefined;
+    this.offering = new Offering(this.store, this.clock, this.queuedCost, this.cluster);
     this.scheduler = new FairScheduler<Ticket>({
       classes: this.classes,
       maxQueuedPerClass: options.maxQueuedPerClass,
@@ -238,6 +245,7 @@ export class Admission {
   close(): void {
     this.closed = true;
     this.cancelWake?.();
+    void this.cluster?.close();
     for (const ticket of this.scheduler.all()) {
       this.dequeue(ticket);
       this.finish(ticket, this.refusal(ticket.request, 'closed', 0, undefined, ticket.enqueuedAt));
@@ -264,11 +272,11 @@ export class Admission {
         return;
       }
       this.deadlines.push(ticket);
-      this.queuedCost.add(ticket.request, ticket.counted);
+      this.count(ticket, 1);
       this.waitOn(ticket, last.waitingOn);
       for (const victim of offered.shed) {
         this.deadlines.remove(victim);
-        this.queuedCost.remove(victim.request, victim.counted);
+        this.count(victim, -1);
         this.waitOn(victim, []);
         this.finish(
           victim,
@@ -287,6 +295,17 @@ export class Admission {
       }
       void this.pump();
     });
+  }
+
+  /** Counts a ticket in (1) or out of (-1) the work queued per bucket, here and for the cluster. */
+  private count(ticket: Ticket, sign: 1 | -1): void {
+    if (sign > 0) {
+      this.queuedCost.add(ticket.request, ticket.counted);
+      this.cluster?.add(ticket.request, ticket.counted);
+    } else {
+      this.queuedCost.remove(ticket.request, ticket.counted);
+      this.cluster?.remove(ticket.request, ticket.counted);
+    }
   }
 
   /** Registers the buckets `ticket` now waits on (none: it left the queue). */
@@ -383,7 +402,7 @@ export class Admission {
     while (this.deadlines.peekExpiry() <= now) {
       const ticket = this.deadlines.pop() as Ticket;
       this.scheduler.remove(ticket);
-      this.queuedCost.remove(ticket.request, ticket.counted);
+      this.count(ticket, -1);
       this.waitOn(ticket, []);
       any = true;
       this.finish(
@@ -401,7 +420,7 @@ export class Admission {
   private dequeue(ticket: Ticket, granted = false): void {
     if (granted) this.scheduler.dispatched(ticket);
     else this.scheduler.remove(ticket);
-    if (this.deadlines.remove(ticket)) this.queuedCost.remove(ticket.request, ticket.counted);
+    if (this.deadlines.remove(ticket)) this.count(ticket, -1);
     this.waitOn(ticket, []);
   }
 

@@ -19,6 +19,7 @@ import type { Store } from '../stores/store.js';
 import { Admission, type Admitted, type Refused } from './admission.js';
 import { CallPlan, type FailedAttempt, planCall } from './call-plan.js';
 import type { CircuitAttempt } from './circuit-breaker.js';
+import type { ClusterOrderOptions } from './cluster-demand.js';
 import type { Deployment } from './deployment.js';
 import { type EstimateLearningOptions, LearnedEstimates } from './estimates/learned-estimates.js';
 import { type Emit, emitter, type GovernorObserver } from './events.js';
@@ -53,6 +54,8 @@ export interface GovernorOptions extends GovernorTopology {
   /** Priority classes, most urgent first. Default critical, high, normal, low. */
   priorities?: string[];
   agingMs?: number;
+  /** One order over every instance's waiting requests when the store is shared (undefined: local order). */
+  cluster?: ClusterOrderOptions | undefined;
   maxQueuedPerClass?: number | number[];
   maxQueued?: number;
   /** Lease of a reservation (renewed while a call runs). Default 120 s. */
@@ -109,6 +112,7 @@ export class Governor {
       clock: this.clock,
       classes: this.classes.size,
       agingMs: options.agingMs,
+      cluster: options.cluster,
       maxQueuedPerClass: options.maxQueuedPerClass,
       maxQueued: options.maxQueued,
     });

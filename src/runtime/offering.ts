@@ -8,6 +8,7 @@ import type { Clock } from '../core/clock.js';
 import type { BucketSpec } from '../core/limit.js';
 import type { Store } from '../stores/store.js';
 import type { AdmissionChoice, AdmissionRequest, RefusalCause } from './admission-types.js';
+import type { ClusterDemand } from './cluster-demand.js';
 import type { Placing, Tried } from './placement.js';
 import type { QueuedCost } from './queued-cost.js';
 
@@ -25,6 +26,7 @@ export class Offering {
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly queuedCost: QueuedCost,
+    private readonly cluster: ClusterDemand | undefined,
   ) {}
 
   /**
@@ -51,7 +53,9 @@ export class Offering {
       const fit = await this.store
         .reserveFirst(
           offer.order.map((i) => placing.choices[i] as AdmissionChoice),
-          { leaseMs: request.leaseMs },
+          this.cluster
+            ? { leaseMs: request.leaseMs, rank: this.cluster.rankOf(request), order: this.cluster.order }
+            : { leaseMs: request.leaseMs },
         )
         .catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
       placing.settle(offer, fit instanceof Error ? -1 : fit.choice);

@@ -16,6 +16,9 @@ import type {
   SettleOutcome,
 } from '../core/decision.js';
 import type { BucketSpec } from '../core/limit.js';
+import type { ClusterOrder, Rank } from '../core/scheduler/demand-board.js';
+
+export type { ClusterOrder, Rank } from '../core/scheduler/demand-board.js';
 
 export interface ReserveOptions {
   /**
@@ -24,6 +27,31 @@ export interface ReserveOptions {
    * store's `leaseMs`.
    */
   readonly leaseMs?: number;
+  /**
+   * Who asks, when the order is cluster-wide (core/scheduler/demand-board.ts):
+   * the reservation leaves room for the waiting demand, published by any
+   * instance, of more urgent classes and of tenants under their fair share.
+   */
+  readonly rank?: Rank;
+  /** With `rank`: the cluster order's settings (one object per process). */
+  readonly order?: ClusterOrder;
+}
+
+/** What one instance's waiting requests need of one bucket, for one class and tenant. */
+export interface DemandEntry {
+  readonly bucket: BucketSpec;
+  readonly rank: Rank;
+  /** In the bucket's units; 0 withdraws the demand. */
+  readonly amount: number;
+}
+
+/** A batch of an instance's demand changes (absolute amounts: sending one twice is harmless). */
+export interface DemandUpdate {
+  /** Names the publishing instance: its records are its own and end with its lease. */
+  readonly instance: string;
+  /** How long the records last without being published again. */
+  readonly leaseMs: number;
+  readonly entries: readonly DemandEntry[];
 }
 
 /**
@@ -89,6 +117,14 @@ export interface Store {
    * `options.reassign` moves the usage to other buckets in the same step.
    */
   settle(reservation: Reservation, usage?: Usage, options?: SettleOptions): Promise<SettleOutcome>;
+  /**
+   * Publishes waiting demand (cluster-wide order). The Redis store sends it
+   * with the next script call of the tick, reservations included; a store
+   * only one process uses keeps it for the reservations it decides.
+   */
+  publishDemand(update: DemandUpdate): Promise<void>;
+  /** Whether other processes decide on the same state (then the runtime publishes its demand). */
+  readonly clustered: boolean;
   /** Extends the lease of a reservation still running (long streams). False if gone. */
   renew(reservation: Reservation, leaseMs?: number): Promise<boolean>;
   /**

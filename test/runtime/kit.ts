@@ -29,6 +29,7 @@ import type { UpstreamTarget } from '../../src/runtime/upstream-target.js';
 import { reserveInTurn } from '../../src/stores/first-fit.js';
 import { MemoryStore } from '../../src/stores/memory/memory-store.js';
 import type {
+  DemandUpdate,
   FirstFit,
   ReserveChoice,
   ReserveOptions,
@@ -332,6 +333,14 @@ export class CountingStore implements Store {
   readonly renewals: Reservation[] = [];
 
   constructor(readonly inner: Store) {}
+
+  get clustered(): boolean {
+    return this.inner.clustered;
+  }
+
+  publishDemand(update: DemandUpdate): Promise<void> {
+    return this.inner.publishDemand(update);
+  }
 
   async reserve(buckets: readonly BucketSpec[], cost: Cost, options?: ReserveOptions): Promise<Decision> {
     const decision = await this.inner.reserve(buckets, cost, options);

@@ -45,6 +45,8 @@ function shared(clock: ManualClock) {
     stats: () => guard(() => store.stats()),
     close: () => store.close(),
     ping: () => guard(() => Promise.resolve()),
+    publishDemand: (u) => guard(() => store.publishDemand(u)),
+    clustered: true,
   };
   return { state, store, stub };
 }

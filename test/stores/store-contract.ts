@@ -12,6 +12,7 @@ import { costOf } from '../../src/core/cost.js';
 import type { Reservation } from '../../src/core/decision.js';
 import { type BucketSpec, defineBucket, type LimitDefinition } from '../../src/core/limit.js';
 import type { Store } from '../../src/stores/store.js';
+import { demandContract } from './demand-contract.js';
 import { firstFitContract } from './first-fit-contract.js';
 import { reassignContract } from './reassign-contract.js';
 
@@ -53,6 +54,7 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
 
     reassignContract(() => ({ clock, store }));
     firstFitContract(() => ({ clock, store }));
+    demandContract(() => ({ clock, store }));
 
     it('grants up to the capacity after the safety margin, then says exactly when the next one fits', async () => {
       const rpm = bucket('rpm', { dimension: 'requests', limit: 60, per: 'minute', margin: 0.1 });

@@ -41,15 +41,20 @@ import {
 } from '../../core/decision.js';
 import { type Leased, LeaseHeap } from '../../core/lease-heap.js';
 import type { BucketSpec } from '../../core/limit.js';
+import { type DemandBoard, yieldingWait } from '../../core/scheduler/demand-board.js';
 import {
+  type ClusterOrder,
   DEFAULT_LEASE_MS,
+  type DemandUpdate,
   type FirstFit,
+  type Rank,
   type ReserveChoice,
   type ReserveOptions,
   type SettleOptions,
   type Store,
   type StoreStats,
 } from '../store.js';
+import { MemoryDemand } from './memory-demand.js';
 
 export interface MemoryStoreOptions {
   clock?: Clock;
@@ -57,6 +62,8 @@ export interface MemoryStoreOptions {
   leaseMs?: number;
   /** Prefix of reservation ids, to tell stores apart in logs. */
   idPrefix?: string;
+  /** Other processes decide through this store (the primary of `--workers N`): they publish demand. */
+  clustered?: boolean;
   /** Bucket states examined for eviction per bucket state created (default 2). */
   sweepPerNewBucket?: number;
   /** Period of the background sweep of idle buckets (0: off). Default 10 s. */
@@ -108,6 +115,8 @@ class HeldReservation implements Reservation, Leased {
 const SWEEP_BATCH = 64;
 
 export class MemoryStore implements Store {
+  readonly clustered: boolean;
+  private readonly demand = new MemoryDemand();
   private readonly clock: Clock;
   private readonly leaseMs: number;
   private readonly idPrefix: string;
@@ -127,6 +136,7 @@ export class MemoryStore implements Store {
 
   constructor(options: MemoryStoreOptions = {}) {
     this.clock = options.clock ?? systemClock;
+    this.clustered = options.clustered ?? false;
     this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
     this.idPrefix = options.idPrefix ?? 'm';
     this.sweepPerNewBucket = options.sweepPerNewBucket ?? 2;
@@ -143,14 +153,13 @@ export class MemoryStore implements Store {
   }
 
   reserve(buckets: readonly BucketSpec[], cost: Cost, options?: ReserveOptions): Promise<Decision> {
-    return Promise.resolve(this.reserveNow(buckets, cost, options?.leaseMs ?? this.leaseMs));
+    return Promise.resolve(this.reserveNow(buckets, cost, options));
   }
 
   reserveFirst(choices: readonly ReserveChoice[], options?: ReserveOptions): Promise<FirstFit> {
-    const leaseMs = options?.leaseMs ?? this.leaseMs;
     const decisions: Decision[] = [];
     for (const [index, choice] of choices.entries()) {
-      const decision = this.reserveNow(choice.buckets, choice.cost, leaseMs);
+      const decision = this.reserveNow(choice.buckets, choice.cost, options);
       decisions.push(decision);
       if (decision.granted) return Promise.resolve({ choice: index, decisions });
     }
@@ -159,6 +168,11 @@ export class MemoryStore implements Store {
 
   settle(reservation: Reservation, usage?: Usage, options?: SettleOptions): Promise<SettleOutcome> {
     return Promise.resolve(this.settleNow(reservation, usage, options));
+  }
+
+  publishDemand(update: DemandUpdate): Promise<void> {
+    this.demand.publish(update, this.clock.now());
+    return Promise.resolve();
   }
 
   renew(reservation: Reservation, leaseMs = this.leaseMs): Promise<boolean> {
@@ -227,6 +241,7 @@ export class MemoryStore implements Store {
   }
 
   private sweepAt(now: number, limit: number): number {
+    this.demand.sweep(now);
     let dropped = 0;
     let restarted = false;
     for (let examined = 0; examined < limit; examined++) {
@@ -248,7 +263,14 @@ export class MemoryStore implements Store {
     return dropped;
   }
 
-  private reserveNow(buckets: readonly BucketSpec[], cost: Cost, leaseMs: number): Decision {
+  private reserveNow(
+    buckets: readonly BucketSpec[],
+    cost: Cost,
+    options: ReserveOptions | undefined,
+  ): Decision {
+    const leaseMs = options?.leaseMs ?? this.leaseMs;
+    const rank = options?.rank;
+    const order = options?.order;
     const now = this.clock.now();
     this.expireLeases(now);
     if (this.createdSinceSweep >= SWEEP_BATCH) {
@@ -277,6 +299,10 @@ export class MemoryStore implements Store {
         reason = 'concurrency';
       }
       if (wait === Number.POSITIVE_INFINITY) reason = 'too_large';
+      else if (rank && order) {
+        const board = this.demand.boardFor(spec, rank);
+        if (board) wait = this.yielding(board, state, spec, amount, wait, now, rank, order);
+      }
       if (state.pausedUntil > now && state.pausedUntil - now >= wait && wait !== Number.POSITIVE_INFINITY) {
         wait = state.pausedUntil - now;
         reason = 'paused';
@@ -312,10 +338,47 @@ export class MemoryStore implements Store {
         if (!state.leases) state.leases = new Map();
         state.leases.set(reservation, reservation.expiresAt);
       }
+      if (rank && order) this.served(spec, amount, remainingIn(state, spec, now), now, rank, order);
     }
     this.leases.push(reservation);
     this.counters.reservations++;
     return grant(reservation, remainingOf(states, buckets, now));
+  }
+
+  /** A ranked reservation's wait on a bucket others' waiting demand is published on. */
+  private yielding(
+    board: DemandBoard,
+    state: BucketState,
+    spec: BucketSpec,
+    amount: number,
+    wait: number,
+    now: number,
+    rank: Rank,
+    order: ClusterOrder,
+  ): number {
+    this.demand.use(order);
+    const ahead = board.ahead(rank, now, order.horizonMs);
+    if (ahead <= 0) return wait;
+    const needed = amount + ahead;
+    let withAhead: number;
+    if (spec.kind === 'gcra') withAhead = gcraWaitMs(state.level, needed, now, spec);
+    else if (spec.fixed)
+      withAhead = fixedWaitMs(state.level, state.windowStart, needed, now, spec, spec.fixed);
+    else withAhead = state.level + 1 + ahead <= spec.capacity ? 0 : Number.POSITIVE_INFINITY;
+    return yieldingWait(wait, withAhead, order.yieldMs);
+  }
+
+  /** Counts a grant towards its tenant's share where its class is contended. */
+  private served(
+    spec: BucketSpec,
+    amount: number,
+    left: number,
+    now: number,
+    rank: Rank,
+    order: ClusterOrder,
+  ): void {
+    const board = this.demand.boardFor(spec, rank, left < spec.capacity / 2);
+    if (board?.contended(rank, now, left, spec.capacity)) board.serve(rank, amount, now, order.horizonMs);
   }
 
   private settleNow(

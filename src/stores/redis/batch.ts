@@ -15,6 +15,7 @@ import type { ScriptArg } from './scripts.js';
 export class TickBatcher<T> {
   private items: T[] = [];
   private scheduled = false;
+  private woken = false;
 
   constructor(
     private readonly maxItems: number,
@@ -31,13 +32,23 @@ export class TickBatcher<T> {
     }
   }
 
+  /** Flushes at the end of the tick even if nothing is added (for work riding along, e.g. published demand). */
+  wake(): void {
+    this.woken = true;
+    if (!this.scheduled) {
+      this.scheduled = true;
+      process.nextTick(this.drainScheduled);
+    }
+  }
+
   private readonly drainScheduled = (): void => {
     this.scheduled = false;
     this.drain();
   };
 
   private drain(): void {
-    if (this.items.length === 0) return;
+    if (this.items.length === 0 && !this.woken) return;
+    this.woken = false;
     const items = this.items;
     this.items = [];
     this.flush(items);
@@ -90,7 +101,10 @@ export class ShapeTable {
   }
 }
 
-/** A script's ARGV: the fixed header, the three counts, then entries, shapes and items. */
+/**
+ * A script's ARGV: the fixed header, the three counts (and `extra.counts`),
+ * then entries, shapes (and `extra.args`) and items.
+ */
 export function batchArgv(
   header: readonly ScriptArg[],
   entryCount: number,
@@ -98,10 +112,13 @@ export function batchArgv(
   itemCount: number,
   entryArgs: readonly ScriptArg[],
   itemArgs: readonly ScriptArg[],
+  extra?: { readonly counts: readonly ScriptArg[]; readonly args: readonly ScriptArg[] },
 ): ScriptArg[] {
   const argv: ScriptArg[] = [...header, entryCount, shapes.size, itemCount];
+  if (extra) for (const arg of extra.counts) argv.push(arg);
   for (const arg of entryArgs) argv.push(arg);
   for (const arg of shapes.args) argv.push(arg);
+  if (extra) for (const arg of extra.args) argv.push(arg);
   for (const arg of itemArgs) argv.push(arg);
   return argv;
 }

@@ -34,7 +34,15 @@ import {
 import { type BucketSpec, withLimit } from '../../core/limit.js';
 import { reserveInTurn } from '../first-fit.js';
 import { MemoryStore } from '../memory/memory-store.js';
-import type { FirstFit, ReserveChoice, ReserveOptions, SettleOptions, Store, StoreStats } from '../store.js';
+import type {
+  DemandUpdate,
+  FirstFit,
+  ReserveChoice,
+  ReserveOptions,
+  SettleOptions,
+  Store,
+  StoreStats,
+} from '../store.js';
 import { StoreUnavailableError } from './errors.js';
 import { Handover } from './handover.js';
 
@@ -108,6 +116,8 @@ interface PendingSettle {
 }
 
 export class FallbackStore implements Store {
+  /** Instances on one Redis decide on the same buckets (on the local shares, each for itself). */
+  readonly clustered = true;
   readonly shared: SharedStore;
   readonly local: MemoryStore;
   private readonly policy: UnavailablePolicy;
@@ -258,6 +268,16 @@ export class FallbackStore implements Store {
     }
     this.pending.push({ reservation, usage, options });
     return 'settled';
+  }
+
+  /** Published to Redis while it answers; while it does not, each instance decides for itself anyway. */
+  async publishDemand(update: DemandUpdate): Promise<void> {
+    if (!this.available) return;
+    try {
+      await this.shared.publishDemand(update);
+    } catch (error) {
+      this.markDownOrRethrow(error);
+    }
   }
 
   async renew(reservation: Reservation, leaseMs?: number): Promise<boolean> {

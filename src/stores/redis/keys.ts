@@ -7,6 +7,8 @@
  * | -------------------------------- | ---- | --------------------------------------------------------- |
  * | `<prefix>:{<tag>}:b:<bucket key>` | hash | `l` tat (gcra) or units used (calendar), `w` calendar window start, `p` paused until, `x` TTL good until |
  * | `<prefix>:{<tag>}:c:<bucket key>` | zset | concurrency slots: reservation id → lease expiry           |
+ * | `<prefix>:{<tag>}:q:<bucket key>` | hash | waiting demand (cluster-wide order): `class\|instance\|tenant` → "amount weight expiry" |
+ * | `<prefix>:{<tag>}:s:<bucket key>` | hash | served while contended: `b` base time, `class\|tenant` → inflated units |
  * | `<prefix>:{<tag>}:leases`         | zset | reservations held: id → lease expiry                      |
  * | `<prefix>:{<tag>}:stats`          | hash | counters `s` settled, `d` duplicate settles, `e` expired leases |
  * | `<prefix>:groups`                 | set  | every tag in use (only with a custom `hashTag`)            |
@@ -44,6 +46,14 @@ export class RedisKeys {
 
   slots(tag: string, bucketKey: string): string {
     return `${this.prefix}:{${tag}}:c:${bucketKey}`;
+  }
+
+  demand(tag: string, bucketKey: string): string {
+    return `${this.prefix}:{${tag}}:q:${bucketKey}`;
+  }
+
+  served(tag: string, bucketKey: string): string {
+    return `${this.prefix}:{${tag}}:s:${bucketKey}`;
   }
 
   leases(tag: string): string {

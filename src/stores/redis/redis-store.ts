@@ -36,6 +36,7 @@ import type { BucketSpec } from '../../core/limit.js';
 import { reserveInTurn } from '../first-fit.js';
 import {
   DEFAULT_LEASE_MS,
+  type DemandUpdate,
   type FirstFit,
   type ReserveChoice,
   type ReserveOptions,
@@ -48,7 +49,7 @@ import { createRedisClient, DEFAULT_COMMAND_TIMEOUT_MS, type RedisConnectionOpti
 import { replyWithin } from './deadline.js';
 import { CrossSlotReservationError, StoreUnavailableError } from './errors.js';
 import { RedisKeys } from './keys.js';
-import { encodeReserves, type PendingReserve, resolveReserves } from './reserve-batch.js';
+import { encodeReserves, type PendingDemand, type PendingReserve, resolveReserves } from './reserve-batch.js';
 import {
   loadScripts,
   preloadScripts,
@@ -90,6 +91,9 @@ interface Group {
   readonly tag: string;
   readonly stats: string;
   readonly leases: string;
+  /** Demand published since the last reserve call, and who waits for it to be written. */
+  demand: PendingDemand[];
+  demandSent: { resolve: () => void; reject: (error: unknown) => void }[];
   readonly reserves: TickBatcher<PendingReserve>;
   readonly settles: TickBatcher<PendingSettle>;
 }
@@ -98,6 +102,8 @@ interface Group {
 const MAX_BATCH = 256;
 
 export class RedisStore implements Store {
+  /** Every instance on the same prefix decides on the same buckets. */
+  readonly clustered = true;
   readonly client: RedisClient;
   readonly keys: RedisKeys;
   private readonly ownsClient: boolean;
@@ -179,6 +185,8 @@ export class RedisStore implements Store {
         leaseMs: options?.leaseMs ?? this.leaseMs,
         id: this.newId(),
         now: this.clock.now(),
+        rank: options?.rank,
+        order: options?.order,
         first: false,
         resolve,
         reject,
@@ -206,6 +214,8 @@ export class RedisStore implements Store {
         leaseMs: options?.leaseMs ?? this.leaseMs,
         id: this.newId(),
         now: this.clock.now(),
+        rank: options?.rank,
+        order: options?.order,
         first: true,
         resolve,
         reject,
@@ -228,6 +238,35 @@ export class RedisStore implements Store {
       }
       group.settles.add({ reservation, usage, reassign, resolve, reject });
     });
+  }
+
+  /**
+   * Rides along with the tick's reserve call of each bucket's hash-tag group
+   * (one is made for it when none is due): no round trip of its own under load.
+   */
+  publishDemand(update: DemandUpdate): Promise<void> {
+    const groups = new Set<Group>();
+    for (const entry of update.entries) {
+      const a = this.argsOf(entry.bucket);
+      const group = this.group(a.tag);
+      group.demand.push({
+        demandKey: a.demandKey,
+        field: `${entry.rank.priority}|${update.instance}|${entry.rank.tenant}`,
+        amount: entry.amount,
+        weight: entry.rank.weight,
+        leaseMs: update.leaseMs,
+      });
+      groups.add(group);
+    }
+    return Promise.all(
+      [...groups].map(
+        (group) =>
+          new Promise<void>((resolve, reject) => {
+            group.demandSent.push({ resolve, reject });
+            group.reserves.wake();
+          }),
+      ),
+    ).then(() => undefined);
   }
 
   async renew(reservation: Reservation, leaseMs = this.leaseMs): Promise<boolean> {
@@ -349,17 +388,25 @@ export class RedisStore implements Store {
 
   private flushReserves(group: Group, items: PendingReserve[]): void {
     // One "now" per script call: the time the batch's first reservation was asked for.
-    const now = (items[0] as PendingReserve).now;
+    const now = items[0]?.now ?? this.clock.now();
     const header = [now, this.source, this.grace];
+    const { demand, demandSent } = group;
+    group.demand = [];
+    group.demandSent = [];
     const call = encodeReserves(
       items,
       { stats: group.stats, leases: group.leases, header, now },
       this.argsOf,
+      demand,
     );
     this.run(this.scripts.reserve, call.keys, call.argv).then(
-      (reply) => resolveReserves(call, reply as unknown[], now),
+      (reply) => {
+        resolveReserves(call, reply as unknown[], now);
+        for (const sent of demandSent) sent.resolve();
+      },
       (error: unknown) => {
         for (const item of items) item.reject(error);
+        for (const sent of demandSent) sent.reject(error);
       },
     );
   }
@@ -431,6 +478,8 @@ export class RedisStore implements Store {
         tag,
         stats: this.keys.stats(tag),
         leases: this.keys.leases(tag),
+        demand: [],
+        demandSent: [],
         reserves: new TickBatcher(MAX_BATCH, (items) => this.flushReserves(created, items)),
         settles: new TickBatcher(MAX_BATCH, (items) => this.flushSettles(created, items)),
       };

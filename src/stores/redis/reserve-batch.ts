@@ -16,7 +16,7 @@ import { gcraRemaining, gcraTake } from '../../core/buckets/gcra.js';
 import { costOn } from '../../core/cost.js';
 import { type Decision, grant, type RefusalReason, refusal } from '../../core/decision.js';
 import type { BucketSpec } from '../../core/limit.js';
-import type { FirstFit, ReserveChoice } from '../store.js';
+import type { ClusterOrder, FirstFit, Rank, ReserveChoice } from '../store.js';
 import { batchArgv, KeyTable, ShapeTable, units } from './batch.js';
 import type { ScriptArg } from './scripts.js';
 import { pushPeriod, type SpecArgs } from './spec-args.js';
@@ -29,6 +29,19 @@ interface PendingCommon {
   readonly id: string;
   readonly now: number;
   readonly reject: (error: unknown) => void;
+  /** Cluster-wide order: who asks, and the settings (demand-board.ts). */
+  readonly rank: Rank | undefined;
+  readonly order: ClusterOrder | undefined;
+}
+
+/** One demand record riding along with the next reserve call of its group (demand.lua). */
+export interface PendingDemand {
+  readonly demandKey: string;
+  /** `class|instance|tenant`. */
+  readonly field: string;
+  readonly amount: number;
+  readonly weight: number;
+  readonly leaseMs: number;
 }
 
 /**
@@ -69,7 +82,10 @@ export function encodeReserves(
   items: readonly PendingReserve[],
   fixed: { stats: string; leases: string; header: readonly ScriptArg[]; now: number },
   argsOf: (spec: BucketSpec) => SpecArgs,
+  demand: readonly PendingDemand[] = [],
 ): ReserveBatch {
+  // One process, one order: the settings of the first ranked reservation stand for the batch.
+  const order = items.find((item) => item.rank && item.order)?.order;
   const table = new KeyTable(fixed.stats, fixed.leases);
   const entries = new Map<BucketSpec, number>();
   const shapes = new ShapeTable();
@@ -88,6 +104,7 @@ export function encodeReserves(
       entryArgs.push(state, slots, a.kind, a.capacity, a.rate, a.dimension);
       pushPeriod(entryArgs, spec, fixed.now);
       entryArgs.push(a.burst, a.pace);
+      if (order) entryArgs.push(table.indexOf(a.demandKey), table.indexOf(a.servedKey));
       entry = entries.size + 1;
       entries.set(spec, entry);
       entrySpecs[entry] = spec;
@@ -98,6 +115,11 @@ export function encodeReserves(
   };
   for (const item of items) {
     reservationArgs.push(item.id, item.leaseMs);
+    if (order) {
+      const rank = item.rank;
+      if (rank) reservationArgs.push(rank.priority, rank.tenant, rank.weight);
+      else reservationArgs.push(-1, '', 1);
+    }
     const last = item.choices.length - 1;
     for (let c = 0; c <= last; c++) {
       const { buckets, cost } = item.choices[c] as ReserveChoice;
@@ -109,7 +131,20 @@ export function encodeReserves(
       reservationArgs.push(c < last ? -shape : shape, cost.requests, cost.inputTokens, cost.outputTokens);
     }
   }
-  const argv = batchArgv(fixed.header, entries.size, shapes, items.length, entryArgs, reservationArgs);
+  const published: ScriptArg[] = [];
+  for (const record of demand) {
+    published.push(
+      table.indexOf(record.demandKey),
+      record.field,
+      record.amount,
+      record.weight,
+      record.leaseMs,
+    );
+  }
+  const argv = batchArgv(fixed.header, entries.size, shapes, items.length, entryArgs, reservationArgs, {
+    counts: [order?.horizonMs ?? 0, order?.yieldMs ?? 0, demand.length],
+    args: published,
+  });
   return { keys: table.keys, argv, items, entrySpecs, entryState, entrySlots, choiceEntries };
 }
 

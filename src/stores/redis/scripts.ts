@@ -37,25 +37,30 @@ export type ScriptArg = string | number;
 
 let cached: Scripts | undefined;
 
+/** Library files a script needs besides lib.lua, loaded between the two. */
+const PRELUDES: Partial<Record<ScriptName, readonly string[]>> = { reserve: ['demand'] };
+
 /** The scripts, read from disk once per process. */
 export function loadScripts(): Scripts {
-  cached ??= readLuaScripts(new URL('./lua/', import.meta.url), SCRIPT_NAMES);
+  cached ??= readLuaScripts(new URL('./lua/', import.meta.url), SCRIPT_NAMES, PRELUDES);
   return cached;
 }
 
 /**
- * Each of `names` from the folder `dir`: `lib.lua` followed by `<name>.lua`,
- * hashed as EVALSHA names it. (The response cache's scripts load this way
- * too, from their own folder.)
+ * Each of `names` from the folder `dir`: `lib.lua`, the script's `preludes`,
+ * then `<name>.lua`, hashed as EVALSHA names it. (The response cache's
+ * scripts load this way too, from their own folder.)
  */
 export function readLuaScripts<N extends string>(
   dir: URL,
   names: readonly N[],
+  preludes: Partial<Record<N, readonly string[]>> = {},
 ): Readonly<Record<N, LuaScript & { readonly name: N }>> {
   const read = (file: string) => readFileSync(new URL(`${file}.lua`, dir), 'utf8');
   const lib = read('lib');
   const entries = names.map((name) => {
-    const source = `${lib}\n${read(name)}`;
+    const parts = [lib, ...(preludes[name] ?? []).map(read), read(name)];
+    const source = parts.join('\n');
     const sha = createHash('sha1').update(source).digest('hex');
     return [name, Object.freeze({ name, source, sha })] as const;
   });

@@ -11,9 +11,10 @@ import type { BucketSpec } from '../../../src/core/limit.js';
 import { MemoryStore } from '../../../src/stores/memory/memory-store.js';
 import { StoreUnavailableError } from '../../../src/stores/redis/errors.js';
 import type { SharedStore } from '../../../src/stores/redis/fallback-store.js';
-import type { ReserveChoice, ReserveOptions } from '../../../src/stores/store.js';
+import type { DemandUpdate, ReserveChoice, ReserveOptions } from '../../../src/stores/store.js';
 
 export class FlakyStore implements SharedStore {
+  readonly clustered = true;
   inner: MemoryStore;
   down = false;
   calls = 0;
@@ -56,6 +57,10 @@ export class FlakyStore implements SharedStore {
   async reserveFirst(choices: readonly ReserveChoice[], options?: ReserveOptions) {
     this.check();
     return this.inner.reserveFirst(choices, options);
+  }
+  async publishDemand(update: DemandUpdate) {
+    this.check();
+    return this.inner.publishDemand(update);
   }
   async settle(reservation: Reservation, usage?: Usage) {
     this.check();

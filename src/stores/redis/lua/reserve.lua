@@ -26,6 +26,19 @@
 -- before alternatives existed (per-reservation arguments are most of a
 -- batch's, and the client pays for each one).
 --
+-- Cluster-wide order (core/scheduler/demand-board.ts, mirrored here): ARGV[7]
+-- the fair-share horizon in ms (0: no reservation is ranked), ARGV[8] the
+-- longest yield in ms, ARGV[9] the number P of demand records published.
+-- When ranked, each entry carries two more numbers (its demand hash and its
+-- served hash, key indexes) and each reservation three more after its lease:
+-- class (-1: unranked), tenant, weight. The P records follow the shapes, each
+-- of 5: demand hash key index, field (class|instance|tenant), amount (0
+-- withdraws), weight, lease ms. They are applied before any reservation.
+-- A ranked reservation leaves room, on a bucket with demand published, for
+-- the demand of more urgent classes and, when its tenant is over its share
+-- of the bucket, for that of its class's tenants under theirs; it waits
+-- (at most ARGV[8] ms at a time) rather than eat into that room.
+--
 -- Reply: { now, then per entry: its key's level and window as stored before
 -- the batch and its slots held (the client replays grants from there to
 -- report `remaining` without Redis formatting numbers), then per
@@ -37,12 +50,15 @@
 local E = tonumber(ARGV[4])
 local S = tonumber(ARGV[5])
 local R = tonumber(ARGV[6])
+local YIELD = tonumber(ARGV[8])
+local P = tonumber(ARGV[9])
+local ranked = HORIZON > 0
 -- Expired leases are purged (and counted) by settle, renew, peek and stats;
 -- a reservation does not need them gone: slot sets purge their own.
 
 local e_state, e_slots, e_kind, e_cap, e_rate, e_dim = {}, {}, {}, {}, {}, {}
-local e_ws, e_we, e_burst, e_pace = {}, {}, {}, {}
-local a = 6
+local e_ws, e_we, e_burst, e_pace, e_demand, e_served = {}, {}, {}, {}, {}, {}
+local a = 9
 for e = 1, E do
   e_state[e] = tonumber(ARGV[a + 1])
   e_slots[e] = tonumber(ARGV[a + 2])
@@ -55,9 +71,15 @@ for e = 1, E do
   e_burst[e] = tonumber(ARGV[a + 9])
   e_pace[e] = tonumber(ARGV[a + 10])
   a = a + 10
+  if ranked then
+    e_demand[e] = tonumber(ARGV[a + 1])
+    e_served[e] = tonumber(ARGV[a + 2])
+    a = a + 2
+  end
 end
 local shapes
 shapes, a = read_shapes(a, S)
+a = publish_demand(a, P)
 
 -- State by key index, read once per batch and written once at the end.
 local level, win, paused, good_until, raw_level, raw_win, dirty = {}, {}, {}, {}, {}, {}, {}
@@ -105,6 +127,11 @@ for _ = 1, R do
     lease_ms = tonumber(lease_arg)
   end
   a = a + 2
+  local r_class, r_tenant, r_weight = -1, '', 1
+  if ranked then
+    r_class, r_tenant, r_weight = tonumber(ARGV[a + 1]), ARGV[a + 2], tonumber(ARGV[a + 3])
+    a = a + 3
+  end
   local more = true
   while more do
     local shape_no = tonumber(ARGV[a + 1])
@@ -135,7 +162,25 @@ for _ = 1, R do
         if held[s] + 1 <= e_cap[e] then wait = 0 else wait = earliest(s) - now end
         reason = 3
       end
-      if wait == INF then reason = 4 end
+      if wait == INF then
+        reason = 4
+      elseif r_class >= 0 then
+        local list = live_demand(e_demand[e])
+        if #list > 0 then
+          local ahead = ahead_of(list, e_served[e], r_class, r_tenant, r_weight)
+          if ahead > 0 then
+            local need, with = amount + ahead, 0
+            if kind == 'g' then
+              with = gcra_wait(level[k], need, e_cap[e], e_rate[e])
+            elseif kind == 'f' then
+              with = fixed_wait(level[k], win[k], need, e_cap[e], e_ws[e], e_we[e], e_burst[e], e_pace[e])
+            elseif held[e_slots[e]] + need > e_cap[e] then
+              with = INF
+            end
+            wait = math.max(wait, math.min(with, YIELD))
+          end
+        end
+      end
       local p = paused[k]
       if p > now and p - now >= wait and wait ~= INF then
         wait = p - now
@@ -157,21 +202,28 @@ for _ = 1, R do
         local e = shape[i]
         local k = e_state[e]
         local kind = e_kind[e]
+        local left
         if kind == 'g' then
           level[k] = gcra_take(level[k], amounts[e_dim[e]], e_rate[e])
           dirty[k] = kind
+          left = gcra_remaining(level[k], e_cap[e], e_rate[e])
         elseif kind == 'f' then
           level[k] = fixed_used(level[k], win[k], e_ws[e]) + amounts[e_dim[e]]
           win[k] = fixed_window(win[k], e_ws[e])
           dirty[k] = e_we[e] - e_ws[e]
+          left = fixed_remaining(level[k], win[k], e_cap[e], e_ws[e])
         else
           local s = e_slots[e]
           held[s] = held[s] + 1
+          left = e_cap[e] - held[s]
           local list = added[s]
           list[#list + 1] = score
           list[#list + 1] = id
           if expires_at < added_earliest[s] then added_earliest[s] = expires_at end
           if expires_at > added_latest[s] then added_latest[s] = expires_at end
+        end
+        if r_class >= 0 and contended(live_demand(e_demand[e]), r_class, left, e_cap[e]) then
+          served_add(e_served[e], r_class .. '|' .. r_tenant, amounts[e_dim[e]])
         end
       end
       leases[#leases + 1] = score
@@ -188,6 +240,7 @@ for _ = 1, R do
 end
 
 write_dirty(dirty, level, win, paused, good_until)
+write_served()
 for s, list in pairs(added) do
   if #list > 0 then
     redis.call('ZADD', KEYS[s], unpack(list))

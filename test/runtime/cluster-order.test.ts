@@ -1,0 +1,206 @@
+/**
+ * The cluster-wide order at the admission level, deterministic: several
+ * `Admission`s (one per instance) share one store as several processes
+ * would share Redis (a MemoryStore marked `clustered`, which keeps the same
+ * demand rules as reserve.lua; the store contract checks both agree), on a
+ * manual clock.
+ */
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/core/clock.js';
+import { costOf } from '../../src/core/cost.js';
+import { type BucketSpec, defineBucket } from '../../src/core/limit.js';
+import { Admission, type AdmissionRequest, type AdmissionResult } from '../../src/runtime/admission.js';
+import { MemoryStore } from '../../src/stores/memory/memory-store.js';
+
+const CRITICAL = 0;
+const NORMAL = 2;
+const LOW = 3;
+
+function cluster(instances: number, options: { enabled?: boolean } = {}) {
+  const clock = new ManualClock();
+  const store = new MemoryStore({ clock, clustered: true, sweepIntervalMs: 0 });
+  const cluster = options.enabled === false ? undefined : { demandLeaseMs: 3_000, fairHorizonMs: 10_000 };
+  const admissions = Array.from({ length: instances }, () => new Admission({ store, clock, cluster }));
+  return { clock, store, admissions };
+}
+
+interface Outcome {
+  readonly name: string;
+  readonly tenant: string;
+  readonly priority: number;
+  readonly sentAt: number;
+  result?: AdmissionResult;
+  at?: number;
+}
+
+function send(
+  admission: Admission,
+  clock: ManualClock,
+  log: Outcome[],
+  request: Omit<AdmissionRequest, 'deadline'> & { deadline?: number },
+  name: string,
+): Outcome {
+  const outcome: Outcome = { name, tenant: request.tenant, priority: request.priority, sentAt: clock.now() };
+  log.push(outcome);
+  void admission.admit({ deadline: Number.POSITIVE_INFINITY, ...request }).then((result) => {
+    outcome.result = result;
+    outcome.at = clock.now();
+  });
+  return outcome;
+}
+
+const rpm = (limit: number) =>
+  defineBucket('shared-rpm', { dimension: 'requests', limit, per: 'minute', margin: 0 });
+const tpm = (limit: number) =>
+  defineBucket('shared-tpm', { dimension: 'tokens', limit, per: 'minute', margin: 0 });
+
+/** Jain's fairness index of `xs`: 1 when all are equal, 1/n when one takes everything. */
+function jain(xs: readonly number[]): number {
+  const sum = xs.reduce((a, b) => a + b, 0);
+  const squares = xs.reduce((a, b) => a + b * b, 0);
+  return (sum * sum) / (xs.length * squares);
+}
+
+function admittedBetween(log: readonly Outcome[], from: number, to: number): Outcome[] {
+  return log.filter((o) => o.result?.admitted && (o.at as number) > from && (o.at as number) <= to);
+}
+
+describe('cluster-wide order over instances sharing one store', () => {
+  it('a critical request waiting on one instance goes before low work queued on others', async () => {
+    const { clock, admissions } = cluster(3);
+    const [a, b, c] = admissions as [Admission, Admission, Admission];
+    const bucket = rpm(60);
+    const log: Outcome[] = [];
+    // Low floods two instances, far beyond the limit.
+    for (let i = 0; i < 80; i++) {
+      send(
+        i % 2 ? a : b,
+        clock,
+        log,
+        { tenant: 'batch', priority: LOW, buckets: [bucket], cost: costOf(0, 0) },
+        `low${i}`,
+      );
+    }
+    await clock.advanceAsync(5_000);
+    // Critical calls through the third instance, one every 2.5 s.
+    const critical: Outcome[] = [];
+    for (let i = 0; i < 8; i++) {
+      critical.push(
+        send(
+          c,
+          clock,
+          log,
+          { tenant: 'app', priority: CRITICAL, buckets: [bucket], cost: costOf(0, 0) },
+          `crit${i}`,
+        ),
+      );
+      await clock.advanceAsync(2_500);
+    }
+    await clock.advanceAsync(2_000);
+    for (const call of critical) {
+      expect(call.result?.admitted).toBe(true);
+      // The bucket refills one request per second: no critical call waits for more than that.
+      expect((call.at as number) - call.sentAt).toBeLessThanOrEqual(1_000);
+      // No low call took the capacity a waiting critical call needed.
+      const lowMeanwhile = admittedBetween(log, call.sentAt, call.at as number).filter(
+        (o) => o.priority === LOW,
+      );
+      if ((call.at as number) > call.sentAt) expect(lowMeanwhile).toEqual([]);
+    }
+    // Low work still drains in the gaps.
+    expect(log.filter((o) => o.priority === LOW && o.result?.admitted).length).toBeGreaterThan(15);
+    for (const admission of admissions) admission.close();
+  });
+
+  it('without it, low work queued on other instances takes capacity a critical request waits for', async () => {
+    const { clock, admissions } = cluster(3, { enabled: false });
+    const [a, b, c] = admissions as [Admission, Admission, Admission];
+    const bucket = rpm(60);
+    const log: Outcome[] = [];
+    for (let i = 0; i < 80; i++) {
+      send(
+        i % 2 ? a : b,
+        clock,
+        log,
+        { tenant: 'batch', priority: LOW, buckets: [bucket], cost: costOf(0, 0) },
+        `low${i}`,
+      );
+    }
+    await clock.advanceAsync(5_000);
+    const critical: Outcome[] = [];
+    for (let i = 0; i < 8; i++) {
+      critical.push(
+        send(
+          c,
+          clock,
+          log,
+          { tenant: 'app', priority: CRITICAL, buckets: [bucket], cost: costOf(0, 0) },
+          `crit${i}`,
+        ),
+      );
+      await clock.advanceAsync(2_500);
+    }
+    const overtaken = critical.filter(
+      (call) =>
+        admittedBetween(log, call.sentAt, call.at ?? clock.now()).filter((o) => o.priority === LOW).length >
+        0,
+    );
+    expect(overtaken.length).toBeGreaterThan(0);
+    for (const admission of admissions) admission.close();
+  });
+
+  it('light tenants on other instances get their demand served in full beside a heavy tenant', async () => {
+    const { clock, admissions } = cluster(3);
+    const [a, b, c] = admissions as [Admission, Admission, Admission];
+    const bucket = tpm(60_000); // 1,000 tokens a second
+    const log: Outcome[] = [];
+    // The heavy tenant floods one instance with small calls: alone, they would take every 200 tokens freed.
+    const heavy = { tenant: 'heavy', priority: NORMAL, buckets: [bucket], cost: costOf(200, 0) };
+    for (let i = 0; i < 2_000; i++) send(a, clock, log, heavy, `h${i}`);
+    // Two light tenants on the others, each asking 900 tokens every 3 s: under a third of the limit each.
+    const light = (tenant: string) => ({ tenant, priority: NORMAL, buckets: [bucket], cost: costOf(900, 0) });
+    for (let t = 0; t < 60_000; t += 3_000) {
+      send(b, clock, log, light('light-1'), `l1-${t}`);
+      send(c, clock, log, light('light-2'), `l2-${t}`);
+      await clock.advanceAsync(3_000);
+    }
+    await clock.advanceAsync(5_000);
+    const lights = log.filter((o) => o.tenant !== 'heavy');
+    expect(lights.every((o) => o.result?.admitted)).toBe(true);
+    const waits = lights.map((o) => (o.at as number) - o.sentAt).sort((x, y) => x - y);
+    // Each is served within the time its own tokens take to refill, the other light's included.
+    expect(waits[waits.length - 1]).toBeLessThanOrEqual(2_000);
+    // And the heavy tenant used the rest: the bucket stayed busy.
+    const heavyTokens = log.filter((o) => o.tenant === 'heavy' && o.result?.admitted).length * 200;
+    expect(heavyTokens).toBeGreaterThan(60_000);
+    for (const admission of admissions) admission.close();
+  });
+
+  it('equal tenants flooding through different instances share the bucket equally (Jain ≥ 0.98)', async () => {
+    const { clock, admissions } = cluster(3);
+    const bucket = tpm(60_000);
+    const log: Outcome[] = [];
+    // Different depths of flood per instance: 300, 150 and 60 requests of 1,000 tokens.
+    const floods = [300, 150, 60];
+    admissions.forEach((admission, i) => {
+      for (let k = 0; k < (floods[i] as number); k++) {
+        send(
+          admission,
+          clock,
+          log,
+          { tenant: `t${i}`, priority: NORMAL, buckets: [bucket], cost: costOf(1_000, 0) },
+          `t${i}-${k}`,
+        );
+      }
+    });
+    await clock.advanceAsync(20_000);
+    const from = clock.now();
+    await clock.advanceAsync(40_000); // steady window: every tenant still backlogged (60 s of work at most each)
+    const served = [0, 1, 2].map(
+      (i) => admittedBetween(log, from, clock.now()).filter((o) => o.tenant === `t${i}`).length,
+    );
+    expect(served.reduce((x, y) => x + y, 0)).toBeGreaterThanOrEqual(39);
+    expect(jain(served)).toBeGreaterThanOrEqual(0.98);
+    for (const admission of admissions) admission.close();
+  });
+});
