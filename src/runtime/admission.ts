@@ -297,15 +297,10 @@ export class Admission {
     });
   }
 
-  /** Counts a ticket in (1) or out of (-1) the work queued per bucket, here and for the cluster. */
+  /** Counts a ticket in (1) or out of (-1) the work queued per bucket. */
   private count(ticket: Ticket, sign: 1 | -1): void {
-    if (sign > 0) {
-      this.queuedCost.add(ticket.request, ticket.counted);
-      this.cluster?.add(ticket.request, ticket.counted);
-    } else {
-      this.queuedCost.remove(ticket.request, ticket.counted);
-      this.cluster?.remove(ticket.request, ticket.counted);
-    }
+    if (sign > 0) this.queuedCost.add(ticket.request, ticket.counted);
+    else this.queuedCost.remove(ticket.request, ticket.counted);
   }
 
   /** Registers the buckets `ticket` now waits on (none: it left the queue). */
@@ -313,6 +308,7 @@ export class Admission {
     this.waiting.remove(ticket.waitingOn, ticket.priority);
     ticket.waitingOn = keys;
     this.waiting.add(keys, ticket.priority);
+    this.cluster?.waitOn(ticket, ticket.request, ticket.counted, keys);
   }
 
   private async pump(): Promise<void> {

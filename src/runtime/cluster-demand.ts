@@ -12,7 +12,8 @@
  * demand can linger, and the most another instance's view can lag is one
  * tick plus a round trip.
  *
- * A request with several choices counts an equal share on each (as
+ * A waiting request counts on the buckets it waits on (each choice's
+ * binding bucket, as the store last said), an equal share per choice (as
  * queued-cost.ts does): it will take one, nobody knows which yet.
  */
 import { randomBytes } from 'node:crypto';
@@ -35,6 +36,12 @@ interface Record {
   amount: number;
 }
 
+/** A waiting request's share of demand on one bucket. */
+interface Part {
+  readonly bucket: BucketSpec;
+  readonly units: number;
+}
+
 const EPSILON = 1e-9;
 
 export class ClusterDemand {
@@ -43,6 +50,8 @@ export class ClusterDemand {
   readonly instance = randomBytes(6).toString('base64url');
   private readonly leaseMs: number;
   private readonly records = new Map<string, Record>();
+  /** What each waiting request adds, to take it back when it moves on. */
+  private readonly waiting = new Map<object, readonly Part[]>();
   private readonly changed = new Set<Record>();
   private scheduled = false;
   private cancelRefresh: Cancel | undefined;
@@ -63,12 +72,37 @@ export class ClusterDemand {
     return { priority: request.priority, tenant: request.tenant, weight: request.weight ?? 1 };
   }
 
-  add(request: AdmissionRequest, choices: readonly AdmissionChoice[]): void {
-    this.change(request, choices, 1);
-  }
-
-  remove(request: AdmissionRequest, choices: readonly AdmissionChoice[]): void {
-    this.change(request, choices, -1);
+  /**
+   * A queued request now waits on the buckets `keys` (none: it left the
+   * queue). Its demand is published on those only: a request waiting on its
+   * tenant's budget must not keep a deployment idle for it.
+   */
+  waitOn(
+    owner: object,
+    request: AdmissionRequest,
+    choices: readonly AdmissionChoice[],
+    keys: readonly string[],
+  ): void {
+    if (this.closed) return;
+    const before = this.waiting.get(owner);
+    if (before) this.change(request, before, -1);
+    if (keys.length === 0 || choices.length === 0) {
+      this.waiting.delete(owner);
+    } else {
+      const share = 1 / choices.length;
+      const parts: Part[] = [];
+      for (const choice of choices)
+        for (const bucket of choice.buckets) {
+          if (!keys.includes(bucket.key)) continue;
+          // What it holds once running: a reserved output maximum comes back at settlement.
+          const units =
+            bucket.kind === 'concurrency' ? 1 : costOn(choice.keeps ?? choice.cost, bucket.dimension);
+          if (units > 0) parts.push({ bucket, units: share * units });
+        }
+      this.waiting.set(owner, parts);
+      this.change(request, parts, 1);
+    }
+    this.schedule();
   }
 
   /** Withdraws everything this instance published (drain, shutdown). */
@@ -78,35 +112,27 @@ export class ClusterDemand {
     const entries: DemandEntry[] = [];
     for (const record of this.records.values()) entries.push({ ...record, amount: 0 });
     this.records.clear();
+    this.waiting.clear();
     this.changed.clear();
     return this.send(entries);
   }
 
-  private change(request: AdmissionRequest, choices: readonly AdmissionChoice[], sign: 1 | -1): void {
-    if (this.closed || choices.length === 0) return;
-    const share = sign / choices.length;
-    for (const choice of choices) {
-      for (const bucket of choice.buckets) {
-        // What it holds once running: a reserved output maximum comes back at settlement.
-        const units =
-          bucket.kind === 'concurrency' ? 1 : costOn(choice.keeps ?? choice.cost, bucket.dimension);
-        if (units === 0) continue;
-        const key = `${bucket.key}\u0000${request.priority}\u0000${request.tenant}`;
-        let record = this.records.get(key);
-        if (!record) {
-          if (sign < 0) continue;
-          record = { bucket, rank: this.rankOf(request), amount: 0 };
-          this.records.set(key, record);
-        }
-        record.amount += share * units;
-        if (record.amount <= EPSILON) {
-          record.amount = 0;
-          this.records.delete(key);
-        }
-        this.changed.add(record);
+  private change(request: AdmissionRequest, parts: readonly Part[], sign: 1 | -1): void {
+    for (const { bucket, units } of parts) {
+      const key = `${bucket.key}\u0000${request.priority}\u0000${request.tenant}`;
+      let record = this.records.get(key);
+      if (!record) {
+        if (sign < 0) continue;
+        record = { bucket, rank: this.rankOf(request), amount: 0 };
+        this.records.set(key, record);
       }
+      record.amount += sign * units;
+      if (record.amount <= EPSILON) {
+        record.amount = 0;
+        this.records.delete(key);
+      }
+      this.changed.add(record);
     }
-    this.schedule();
   }
 
   private schedule(): void {
