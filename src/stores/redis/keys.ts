@@ -7,7 +7,7 @@
  * | -------------------------------- | ---- | --------------------------------------------------------- |
  * | `<prefix>:{<tag>}:b:<bucket key>` | hash | `l` tat (gcra) or units used (calendar), `w` calendar window start, `p` paused until, `x` TTL good until |
  * | `<prefix>:{<tag>}:c:<bucket key>` | zset | concurrency slots: reservation id → lease expiry           |
- * | `<prefix>:{<tag>}:q:<bucket key>` | hash | waiting demand (cluster-wide order): `class\|instance\|tenant` → "amount weight expiry" |
+ * | `<prefix>:{<tag>}:q:<bucket key>` | hash | waiting demand (cluster-wide order): `class\|instance\|tenant` → amount, weight, expiry (3 packed doubles) |
  * | `<prefix>:{<tag>}:s:<bucket key>` | hash | served while contended: `b` base time, `class\|tenant` → inflated units |
  * | `<prefix>:{<tag>}:leases`         | zset | reservations held: id → lease expiry                      |
  * | `<prefix>:{<tag>}:stats`          | hash | counters `s` settled, `d` duplicate settles, `e` expired leases |

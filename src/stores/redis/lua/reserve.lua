@@ -165,9 +165,9 @@ for _ = 1, R do
       if wait == INF then
         reason = 4
       elseif r_class >= 0 then
-        local list = live_demand(e_demand[e])
-        if #list > 0 then
-          local ahead = ahead_of(list, e_served[e], r_class, r_tenant, r_weight)
+        local d = live_demand(e_demand[e])
+        if #d.classes > 0 then
+          local ahead = ahead_of(d, e_served[e], r_class, r_tenant, r_weight)
           if ahead > 0 then
             local need, with = amount + ahead, 0
             if kind == 'g' then
