@@ -22,33 +22,10 @@ import { RedisStore } from '../../src/stores/redis/redis-store.js';
 import type { ClusterOrder, Rank } from '../../src/stores/store.js';
 import { startRedisServer } from '../../test/stores/redis/redis-server.js';
 import { printTable, type Row, writeResults } from '../lib/report.js';
+import { measureAll } from '../lib/throughput.js';
 
 const DURATION_MS = 700;
 const RUNS = 5;
-
-async function throughput(op: () => Promise<unknown>, inFlight: number): Promise<number> {
-  let done = 0;
-  const until = performance.now() + DURATION_MS;
-  const loop = async () => {
-    while (performance.now() < until) {
-      await op();
-      done++;
-    }
-  };
-  const start = performance.now();
-  await Promise.all(Array.from({ length: inFlight }, loop));
-  return (done * 1_000) / (performance.now() - start);
-}
-
-/** Median decisions/s per case, runs interleaved so background load hits every case alike. */
-async function measureAll(ops: readonly (() => Promise<unknown>)[], inFlight: number): Promise<number[]> {
-  for (const op of ops) await throughput(op, inFlight);
-  const samples = ops.map(() => [] as number[]);
-  for (let run = 0; run < RUNS; run++)
-    for (let i = 0; i < ops.length; i++)
-      samples[i]?.push(await throughput(ops[i] as () => Promise<unknown>, inFlight));
-  return samples.map((values) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)] as number);
-}
 
 async function scriptStats(admin: Redis): Promise<{ calls: number; usec: number }> {
   const info = await admin.info('commandstats');
@@ -149,8 +126,8 @@ export async function run(): Promise<void> {
       ],
     ];
     const ops = cases.map(([, op]) => op);
-    const sequential = await measureAll(ops, 1);
-    const concurrent = await measureAll(ops, 100);
+    const sequential = await measureAll(ops, 1, { durationMs: DURATION_MS, runs: RUNS });
+    const concurrent = await measureAll(ops, 100, { durationMs: DURATION_MS, runs: RUNS });
     const rows: Row[] = [];
     for (let i = 0; i < cases.length; i++) {
       const op = ops[i] as () => Promise<unknown>;

@@ -20,42 +20,12 @@ import { FallbackStore } from '../../src/stores/redis/fallback-store.js';
 import { RedisStore } from '../../src/stores/redis/redis-store.js';
 import { startRedisServer } from '../../test/stores/redis/redis-server.js';
 import { printTable, type Row, writeResults } from '../lib/report.js';
+import { measureAll } from '../lib/throughput.js';
 
 const DURATION_MS = 700;
 const RUNS = 5;
 
 /** Decisions per second with `inFlight` concurrent loops over `op` for `DURATION_MS`. */
-async function throughput(op: () => Promise<unknown>, inFlight: number): Promise<number> {
-  let done = 0;
-  const until = performance.now() + DURATION_MS;
-  const loop = async () => {
-    while (performance.now() < until) {
-      await op();
-      done++;
-    }
-  };
-  const start = performance.now();
-  await Promise.all(Array.from({ length: inFlight }, loop));
-  return (done * 1_000) / (performance.now() - start);
-}
-
-/**
- * Median decisions/s of every case, runs interleaved (case A, B, C, A, B, C…)
- * so that background load on a shared machine hits every case alike.
- */
-async function measureAll(cases: readonly Case[], inFlight: number): Promise<number[]> {
-  for (const c of cases) await throughput(c.op, inFlight); // warm-up: JIT, connections, script cache
-  const samples = cases.map(() => [] as number[]);
-  for (let run = 0; run < RUNS; run++) {
-    for (let i = 0; i < cases.length; i++)
-      samples[i]?.push(await throughput((cases[i] as Case).op, inFlight));
-  }
-  return samples.map((values) => {
-    values.sort((a, b) => a - b);
-    return values[Math.floor(values.length / 2)] as number;
-  });
-}
-
 interface Case {
   readonly name: string;
   readonly op: () => Promise<unknown>;
@@ -159,8 +129,16 @@ export async function run(): Promise<void> {
       },
     ];
 
-    const sequential = await measureAll(cases, 1);
-    const concurrent = await measureAll(cases, 100);
+    const sequential = await measureAll(
+      cases.map((c) => c.op),
+      1,
+      { durationMs: DURATION_MS, runs: RUNS },
+    );
+    const concurrent = await measureAll(
+      cases.map((c) => c.op),
+      100,
+      { durationMs: DURATION_MS, runs: RUNS },
+    );
     const rows: Row[] = cases.map((c, i) => ({
       case: c.name,
       '1 in flight /s': sequential[i] as number,

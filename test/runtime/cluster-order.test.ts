@@ -65,88 +65,48 @@ function admittedBetween(log: readonly Outcome[], from: number, to: number): Out
   return log.filter((o) => o.result?.admitted && (o.at as number) > from && (o.at as number) <= to);
 }
 
+/**
+ * Low work floods two instances far beyond a 60 rpm limit; after 5 s,
+ * critical calls come through the third, one every 2.5 s.
+ */
+async function criticalAmongLow(enabled: boolean) {
+  const { clock, admissions } = cluster(3, { enabled });
+  const [a, b, c] = admissions as [Admission, Admission, Admission];
+  const bucket = rpm(60);
+  const log: Outcome[] = [];
+  const low = { tenant: 'batch', priority: LOW, buckets: [bucket], cost: costOf(0, 0) };
+  for (let i = 0; i < 80; i++) send(i % 2 ? a : b, clock, log, low, `low${i}`);
+  await clock.advanceAsync(5_000);
+  const critical: Outcome[] = [];
+  const urgent = { tenant: 'app', priority: CRITICAL, buckets: [bucket], cost: costOf(0, 0) };
+  for (let i = 0; i < 8; i++) {
+    critical.push(send(c, clock, log, urgent, `crit${i}`));
+    await clock.advanceAsync(2_500);
+  }
+  await clock.advanceAsync(2_000);
+  for (const admission of admissions) admission.close();
+  /** Low calls admitted while `call` waited: they took what it needed. */
+  const overtook = (call: Outcome) =>
+    admittedBetween(log, call.sentAt, call.at ?? clock.now()).filter((o) => o.priority === LOW);
+  return { log, critical, overtook };
+}
+
 describe('cluster-wide order over instances sharing one store', () => {
   it('a critical request waiting on one instance goes before low work queued on others', async () => {
-    const { clock, admissions } = cluster(3);
-    const [a, b, c] = admissions as [Admission, Admission, Admission];
-    const bucket = rpm(60);
-    const log: Outcome[] = [];
-    // Low floods two instances, far beyond the limit.
-    for (let i = 0; i < 80; i++) {
-      send(
-        i % 2 ? a : b,
-        clock,
-        log,
-        { tenant: 'batch', priority: LOW, buckets: [bucket], cost: costOf(0, 0) },
-        `low${i}`,
-      );
-    }
-    await clock.advanceAsync(5_000);
-    // Critical calls through the third instance, one every 2.5 s.
-    const critical: Outcome[] = [];
-    for (let i = 0; i < 8; i++) {
-      critical.push(
-        send(
-          c,
-          clock,
-          log,
-          { tenant: 'app', priority: CRITICAL, buckets: [bucket], cost: costOf(0, 0) },
-          `crit${i}`,
-        ),
-      );
-      await clock.advanceAsync(2_500);
-    }
-    await clock.advanceAsync(2_000);
+    const { log, critical, overtook } = await criticalAmongLow(true);
     for (const call of critical) {
       expect(call.result?.admitted).toBe(true);
       // The bucket refills one request per second: no critical call waits for more than that.
       expect((call.at as number) - call.sentAt).toBeLessThanOrEqual(1_000);
-      // No low call took the capacity a waiting critical call needed.
-      const lowMeanwhile = admittedBetween(log, call.sentAt, call.at as number).filter(
-        (o) => o.priority === LOW,
-      );
-      if ((call.at as number) > call.sentAt) expect(lowMeanwhile).toEqual([]);
+      expect(overtook(call)).toEqual([]);
     }
     // Low work still drains in the gaps.
     expect(log.filter((o) => o.priority === LOW && o.result?.admitted).length).toBeGreaterThan(15);
-    for (const admission of admissions) admission.close();
   });
 
   it('without it, low work queued on other instances takes capacity a critical request waits for', async () => {
-    const { clock, admissions } = cluster(3, { enabled: false });
-    const [a, b, c] = admissions as [Admission, Admission, Admission];
-    const bucket = rpm(60);
-    const log: Outcome[] = [];
-    for (let i = 0; i < 80; i++) {
-      send(
-        i % 2 ? a : b,
-        clock,
-        log,
-        { tenant: 'batch', priority: LOW, buckets: [bucket], cost: costOf(0, 0) },
-        `low${i}`,
-      );
-    }
-    await clock.advanceAsync(5_000);
-    const critical: Outcome[] = [];
-    for (let i = 0; i < 8; i++) {
-      critical.push(
-        send(
-          c,
-          clock,
-          log,
-          { tenant: 'app', priority: CRITICAL, buckets: [bucket], cost: costOf(0, 0) },
-          `crit${i}`,
-        ),
-      );
-      await clock.advanceAsync(2_500);
-    }
-    const overtaken = critical.filter(
-      (call) =>
-        admittedBetween(log, call.sentAt, call.at ?? clock.now()).filter((o) => o.priority === LOW).length >
-        0,
-    );
-    expect(overtaken.length).toBeGreaterThan(0);
-    for (const admission of admissions) admission.close();
+    const { critical, overtook } = await criticalAmongLow(false);
+    expect(critical.filter((call) => overtook(call).length > 0).length).toBeGreaterThan(0);
   });
 
   it('light tenants on other instances get their demand served in full beside a heavy tenant', async () => {
