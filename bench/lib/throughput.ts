@@ -1,4 +1,20 @@
 /** Operations per second of async operations, measured the same way by every section that needs it. */
+import { type BucketSpec, defineBucket } from '../../src/core/limit.js';
+
+/**
+ * A typical decision's buckets (deployment RPM + TPM, tenant RPM + TPM),
+ * limits so large that every decision is a grant and takes the full write
+ * path. `prefix` keeps sets apart.
+ */
+export function fourHugeBuckets(prefix = ''): BucketSpec[] {
+  const huge = { limit: 1e12, per: 'minute' as const, margin: 0 };
+  return [
+    defineBucket(`${prefix}deployment:openai-1:requests:minute`, { dimension: 'requests', ...huge }),
+    defineBucket(`${prefix}deployment:openai-1:tokens:minute`, { dimension: 'tokens', ...huge }),
+    defineBucket(`${prefix}tenant:acme:requests:minute`, { dimension: 'requests', ...huge }),
+    defineBucket(`${prefix}tenant:acme:tokens:minute`, { dimension: 'tokens', ...huge }),
+  ];
+}
 
 export interface ThroughputOptions {
   /** Length of one run (default 700 ms). */

@@ -22,7 +22,7 @@ import { RedisStore } from '../../src/stores/redis/redis-store.js';
 import type { ClusterOrder, Rank } from '../../src/stores/store.js';
 import { startRedisServer } from '../../test/stores/redis/redis-server.js';
 import { printTable, type Row, writeResults } from '../lib/report.js';
-import { measureAll } from '../lib/throughput.js';
+import { fourHugeBuckets, measureAll } from '../lib/throughput.js';
 
 const DURATION_MS = 700;
 const RUNS = 5;
@@ -84,16 +84,8 @@ export async function run(): Promise<void> {
   const server = await startRedisServer();
   const admin = new Redis(server.url);
   try {
-    const huge = { limit: 1e12, per: 'minute' as const, margin: 0 };
-    const buckets: BucketSpec[] = [
-      defineBucket('deployment:openai-1:requests:minute', { dimension: 'requests', ...huge }),
-      defineBucket('deployment:openai-1:tokens:minute', { dimension: 'tokens', ...huge }),
-      defineBucket('tenant:acme:requests:minute', { dimension: 'requests', ...huge }),
-      defineBucket('tenant:acme:tokens:minute', { dimension: 'tokens', ...huge }),
-    ];
-    const contendedBuckets = buckets.map((b) =>
-      defineBucket(`contended:${b.key}`, { dimension: b.dimension, ...huge }),
-    );
+    const buckets = fourHugeBuckets();
+    const contendedBuckets = fourHugeBuckets('contended:');
     const cost = costOf(500, 200);
     const order: ClusterOrder = { horizonMs: 10_000, yieldMs: 1_000 };
     const rank: Rank = { priority: 2, tenant: 'acme', weight: 1 };

@@ -20,7 +20,7 @@ import { FallbackStore } from '../../src/stores/redis/fallback-store.js';
 import { RedisStore } from '../../src/stores/redis/redis-store.js';
 import { startRedisServer } from '../../test/stores/redis/redis-server.js';
 import { printTable, type Row, writeResults } from '../lib/report.js';
-import { measureAll } from '../lib/throughput.js';
+import { fourHugeBuckets, measureAll } from '../lib/throughput.js';
 
 const DURATION_MS = 700;
 const RUNS = 5;
@@ -66,13 +66,7 @@ export async function run(): Promise<void> {
   const server = await startRedisServer();
   const admin = new Redis(server.url);
   try {
-    const huge = { limit: 1e12, per: 'minute' as const, margin: 0 };
-    const buckets: BucketSpec[] = [
-      defineBucket('deployment:openai-1:requests:minute', { dimension: 'requests', ...huge }),
-      defineBucket('deployment:openai-1:tokens:minute', { dimension: 'tokens', ...huge }),
-      defineBucket('tenant:acme:requests:minute', { dimension: 'requests', ...huge }),
-      defineBucket('tenant:acme:tokens:minute', { dimension: 'tokens', ...huge }),
-    ];
+    const buckets = fourHugeBuckets();
     const one = buckets.slice(0, 1);
     const cost = costOf(500, 200);
     const store = new RedisStore({ url: server.url, prefix: 'bench' });
