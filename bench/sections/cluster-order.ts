@@ -16,7 +16,7 @@
 import { Redis } from 'ioredis';
 import { systemClock } from '../../src/core/clock.js';
 import { costOf } from '../../src/core/cost.js';
-import { type BucketSpec, defineBucket } from '../../src/core/limit.js';
+import { defineBucket } from '../../src/core/limit.js';
 import { Admission } from '../../src/runtime/admission.js';
 import { RedisStore } from '../../src/stores/redis/redis-store.js';
 import type { ClusterOrder, Rank } from '../../src/stores/store.js';

@@ -15,7 +15,6 @@
 import { Redis } from 'ioredis';
 import { RateLimiterRedis } from 'rate-limiter-flexible';
 import { costOf } from '../../src/core/cost.js';
-import { type BucketSpec, defineBucket } from '../../src/core/limit.js';
 import { FallbackStore } from '../../src/stores/redis/fallback-store.js';
 import { RedisStore } from '../../src/stores/redis/redis-store.js';
 import { startRedisServer } from '../../test/stores/redis/redis-server.js';
