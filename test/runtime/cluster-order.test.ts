@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import { costOf } from '../../src/core/cost.js';
-import { type BucketSpec, defineBucket } from '../../src/core/limit.js';
+import { defineBucket } from '../../src/core/limit.js';
 import { Admission, type AdmissionRequest, type AdmissionResult } from '../../src/runtime/admission.js';
 import { MemoryStore } from '../../src/stores/memory/memory-store.js';
 
