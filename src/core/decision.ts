@@ -12,8 +12,11 @@ import type { BucketSpec } from './limit.js';
  * - `concurrency`: every slot is held; `retryAfterMs` is an upper bound
  *   (the earliest lease expiry), a settle usually frees a slot sooner.
  * - `too_large`: the cost exceeds the bucket's whole capacity; it never fits.
+ * - `yield`: the bucket has room for it, but waiting demand that goes first
+ *   in the cluster-wide order needs that room (core/scheduler/demand-board.ts);
+ *   `retryAfterMs` is when to ask again, not when it will fit.
  */
-export type RefusalReason = 'rate' | 'paused' | 'concurrency' | 'too_large';
+export type RefusalReason = 'rate' | 'paused' | 'concurrency' | 'too_large' | 'yield';
 
 /** The cost held on buckets between admission and settlement. */
 export interface Reservation {

@@ -374,7 +374,8 @@ export class Admission {
       }
       for (const t of offered.tried) {
         const { decision } = t;
-        if (decision.limitedBy) held.add(decision.limitedBy.key);
+        // A yield leaves the bucket to others: the next candidate may be the very one it yields to.
+        if (decision.limitedBy && decision.reason !== 'yield') held.add(decision.limitedBy.key);
         if (!ticket.placing.inForce(t.index)) continue;
         const retryMs =
           decision.reason === 'concurrency'

@@ -134,9 +134,10 @@ export class Offering {
     if (!offered.whole || (placing.hasSpill && !placing.spilling)) return undefined;
     for (const { index, decision } of offered.tried) {
       if (!placing.inForce(index)) continue;
-      // A concurrency wait is only an upper bound: a settle may free a slot much sooner.
-      if (decision.reason === 'concurrency' || now + decision.retryAfterMs <= request.deadline)
-        return undefined;
+      // A concurrency wait is only an upper bound (a settle may free a slot much sooner), and a
+      // yield says when to ask again, not when it fits: neither proves the deadline lost.
+      const bound = decision.reason === 'concurrency' || decision.reason === 'yield';
+      if (bound || now + decision.retryAfterMs <= request.deadline) return undefined;
     }
     return 'deadline';
   }

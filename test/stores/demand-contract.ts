@@ -42,7 +42,7 @@ export function demandContract(get: () => { clock: ManualClock; store: Store }):
     await publish(store, 'instance-b', rpm, rank(0, 'acme'), 2);
     const low = await store.reserve([rpm], costOf(0, 0), { rank: rank(3, 'acme'), order: ORDER });
     expect(low.granted).toBe(false);
-    expect(low.reason).toBe('rate');
+    expect(low.reason).toBe('yield');
     // It asks again within the yield bound: the demand may go elsewhere.
     expect(low.retryAfterMs).toBeGreaterThan(0);
     expect(low.retryAfterMs).toBeLessThanOrEqual(ORDER.yieldMs);
@@ -92,7 +92,7 @@ export function demandContract(get: () => { clock: ManualClock; store: Store }):
     expect((await store.reserve([slots], costOf(0, 0), options)).granted).toBe(true);
     const second = await store.reserve([slots], costOf(0, 0), options);
     expect(second.granted).toBe(false);
-    expect(second.reason).toBe('concurrency');
+    expect(second.reason).toBe('yield');
     expect(second.retryAfterMs).toBe(ORDER.yieldMs);
   });
 

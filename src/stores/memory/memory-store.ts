@@ -301,7 +301,11 @@ export class MemoryStore implements Store {
       if (wait === Number.POSITIVE_INFINITY) reason = 'too_large';
       else if (rank && order) {
         const board = this.demand.boardFor(spec, rank);
-        if (board) wait = this.yielding(board, state, spec, amount, wait, now, rank, order);
+        const yielding = board ? this.yielding(board, state, spec, amount, wait, now, rank, order) : wait;
+        if (yielding > wait) {
+          wait = yielding;
+          reason = 'yield';
+        }
       }
       if (state.pausedUntil > now && state.pausedUntil - now >= wait && wait !== Number.POSITIVE_INFINITY) {
         wait = state.pausedUntil - now;

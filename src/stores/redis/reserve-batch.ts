@@ -76,6 +76,7 @@ const REASONS: readonly (RefusalReason | undefined)[] = [
   'paused',
   'concurrency',
   'too_large',
+  'yield',
 ];
 
 export function encodeReserves(

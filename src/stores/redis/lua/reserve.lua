@@ -44,7 +44,7 @@
 -- report `remaining` without Redis formatting numbers), then per
 -- reservation, per alternative tried: 0 if granted (the last one tried),
 -- else binding bucket (1-based), wait (enc, ms), reason (1 rate, 2 paused,
--- 3 concurrency, 4 too_large) }. The client knows how many alternatives
+-- 3 concurrency, 4 too_large, 5 yield) }. The client knows how many alternatives
 -- it sent, so it reads refusals until a 0 or until there are that many.
 
 local E = tonumber(ARGV[4])
@@ -177,7 +177,11 @@ for _ = 1, R do
             elseif held[e_slots[e]] + need > e_cap[e] then
               with = INF
             end
-            wait = math.max(wait, math.min(with, YIELD))
+            with = math.min(with, YIELD)
+            if with > wait then
+              wait = with
+              reason = 5
+            end
           end
         end
       end
