@@ -39,12 +39,14 @@ function send(
   log: Outcome[],
   request: Omit<AdmissionRequest, 'deadline'> & { deadline?: number },
   name: string,
+  then?: (result: AdmissionResult) => void,
 ): Outcome {
   const outcome: Outcome = { name, tenant: request.tenant, priority: request.priority, sentAt: clock.now() };
   log.push(outcome);
   void admission.admit({ deadline: Number.POSITIVE_INFINITY, ...request }).then((result) => {
     outcome.result = result;
     outcome.at = clock.now();
+    then?.(result);
   });
   return outcome;
 }
@@ -196,6 +198,63 @@ describe('cluster-wide order over instances sharing one store', () => {
     // The bucket stayed busy (60,000 tokens a minute) and was shared evenly.
     expect(served.reduce((x, y) => x + y, 0)).toBeGreaterThanOrEqual(57_000);
     expect(jain(served)).toBeGreaterThanOrEqual(0.98);
+    for (const admission of admissions) admission.close();
+  });
+
+  it('concurrency slots freed by low work on one instance go to a critical call waiting on another', async () => {
+    const { clock, admissions } = cluster(2);
+    const [a, b] = admissions as [Admission, Admission];
+    const slots = defineBucket('shared-slots', { dimension: 'concurrency', limit: 2, margin: 0 });
+    const log: Outcome[] = [];
+    // Every admitted call runs 1 s, then settles (frees its slot).
+    const run = (admission: Admission, request: Omit<AdmissionRequest, 'deadline'>, name: string) =>
+      send(admission, clock, log, request, name, (result) => {
+        if (result.admitted) clock.schedule(1_000, () => void admission.settle(result));
+      });
+    for (let i = 0; i < 40; i++)
+      run(a, { tenant: 'batch', priority: LOW, buckets: [slots], cost: costOf(0, 0) }, `low${i}`);
+    await clock.advanceAsync(3_500);
+    const critical: Outcome[] = [];
+    for (let i = 0; i < 4; i++) {
+      critical.push(
+        run(b, { tenant: 'app', priority: CRITICAL, buckets: [slots], cost: costOf(0, 0) }, `crit${i}`),
+      );
+      await clock.advanceAsync(3_000);
+    }
+    for (const call of critical) {
+      expect(call.result?.admitted).toBe(true);
+      // A slot frees every half second; the critical call takes the next one (its poll is 250 ms).
+      expect((call.at as number) - call.sentAt).toBeLessThanOrEqual(1_000);
+    }
+    expect(log.filter((o) => o.priority === LOW && o.result?.admitted).length).toBeGreaterThan(10);
+    for (const admission of admissions) admission.close();
+  });
+
+  it('a request that may take either of two deployments waits for the first that frees, beside the cluster order', async () => {
+    const { clock, admissions } = cluster(2);
+    const [a, b] = admissions as [Admission, Admission];
+    const east = defineBucket('east-rpm', { dimension: 'requests', limit: 60, per: 'minute', margin: 0 });
+    const west = defineBucket('west-rpm', { dimension: 'requests', limit: 120, per: 'minute', margin: 0 });
+    const log: Outcome[] = [];
+    const both = (tenant: string, priority: number) => ({
+      tenant,
+      priority,
+      buckets: [east],
+      cost: costOf(0, 0),
+      alternatives: [{ buckets: [west], cost: costOf(0, 0) }],
+    });
+    const start = clock.now();
+    for (let i = 0; i < 300; i++)
+      send(i % 2 ? a : b, clock, log, both(`t${i % 3}`, i % 5 === 0 ? CRITICAL : LOW), `r${i}`);
+    await clock.advanceAsync(60_000);
+    const admitted = log.filter((o) => o.result?.admitted);
+    // Both deployments used in full: their first bursts (60 + 120), then 3 a second.
+    expect(admitted.length).toBe(300);
+    // The 180 first calls fit at once; of the 120 that queue, the 24 critical ones go first, at 3 a second.
+    const lastCritical = Math.max(
+      ...admitted.filter((o) => o.priority === CRITICAL).map((o) => o.at as number),
+    );
+    expect(lastCritical - start).toBeLessThanOrEqual(10_000);
     for (const admission of admissions) admission.close();
   });
 });
