@@ -75,6 +75,23 @@ export function registerStateGauges(
     },
   });
   new Gauge({
+    name: 'sluice_cluster_yields',
+    help: 'Offers that waited for demand waiting on other instances (cluster-wide order), by priority class; cumulative.',
+    labelNames: ['priority'],
+    registers,
+    collect() {
+      for (const y of state.clusterOrder().yields) this.labels(y.priority).set(y.count);
+    },
+  });
+  new Gauge({
+    name: 'sluice_cluster_demand_records',
+    help: 'Demand records this instance publishes for the cluster-wide order (bucket × class × tenant waiting).',
+    registers,
+    collect() {
+      this.set(state.clusterOrder().records);
+    },
+  });
+  new Gauge({
     name: 'sluice_in_flight_requests',
     help: 'Requests the gateway is handling now (queued, upstream or streaming).',
     registers,

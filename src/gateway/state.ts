@@ -155,6 +155,16 @@ export class GatewayState {
     return governor.classes.names.map((priority, i) => ({ priority, depth: queued[i] ?? 0 }));
   }
 
+  /** The cluster-wide order seen from this instance: yields per class, demand records published. */
+  clusterOrder(): { yields: { priority: string; count: number }[]; records: number } {
+    const governor = this.governor;
+    const stats = governor.admission.stats();
+    return {
+      yields: governor.classes.names.map((priority, i) => ({ priority, count: stats.yields[i] ?? 0 })),
+      records: stats.demandRecords,
+    };
+  }
+
   inFlight(): number {
     return this.sources.inFlight();
   }

@@ -108,6 +108,13 @@ export interface AdmissionStats {
   readonly queued: readonly number[];
   readonly admitted: number;
   readonly refused: Readonly<Record<RefusalCause, number>>;
+  /**
+   * Cluster-wide order, per class: offers that waited because demand waiting
+   * elsewhere went first (cumulative), and this instance's published demand
+   * records now. Zeros when the order is local.
+   */
+  readonly yields: readonly number[];
+  readonly demandRecords: number;
 }
 
 /** Every way to serve `request`, its own buckets first. */

@@ -108,6 +108,8 @@ export class Admission {
   /** Buckets queued work waits on: who may skip the queue. */
   private readonly waiting: WaitingOn;
   private readonly offering: Offering;
+  /** Offers that yielded to demand waiting elsewhere, per class. */
+  private readonly yields: number[];
   /** This instance's waiting demand, published for the cluster-wide order (undefined: local order only). */
   private readonly cluster: ClusterDemand | undefined;
   private readonly concurrencyPollMs: number;
@@ -139,7 +141,10 @@ export class Admission {
       options.cluster && this.store.clustered
         ? new ClusterDemand(this.store, this.clock, options.cluster)
         : undefined;
-    this.offering = new Offering(this.store, this.clock, this.queuedCost, this.cluster);
+    this.yields = new Array<number>(this.classes).fill(0);
+    this.offering = new Offering(this.store, this.clock, this.queuedCost, this.cluster, (priority) => {
+      this.yields[priority] = (this.yields[priority] ?? 0) + 1;
+    });
     this.scheduler = new FairScheduler<Ticket>({
       classes: this.classes,
       maxQueuedPerClass: options.maxQueuedPerClass,
@@ -238,6 +243,8 @@ export class Admission {
       queued: Array.from({ length: this.classes }, (_, i) => this.scheduler.sizeOf(i)),
       admitted: this.admittedCount,
       refused: { ...this.refusedCount },
+      yields: [...this.yields],
+      demandRecords: this.cluster?.records ?? 0,
     };
   }
 

@@ -49,7 +49,7 @@ export class ClusterDemand {
   /** Names this instance's records (random: a restarted instance starts afresh). */
   readonly instance = randomBytes(6).toString('base64url');
   private readonly leaseMs: number;
-  private readonly records = new Map<string, Record>();
+  private readonly published = new Map<string, Record>();
   /** What each waiting request adds, to take it back when it moves on. */
   private readonly waiting = new Map<object, readonly Part[]>();
   private readonly changed = new Set<Record>();
@@ -65,6 +65,11 @@ export class ClusterDemand {
     this.leaseMs = options.demandLeaseMs ?? 3_000;
     // Asking again sooner than a refresh could bring news is pointless; later risks idling on stale demand.
     this.order = { horizonMs: options.fairHorizonMs ?? 10_000, yieldMs: Math.max(50, this.leaseMs / 3) };
+  }
+
+  /** Demand records this instance publishes now. */
+  get records(): number {
+    return this.published.size;
   }
 
   /** Who `request` is in the cluster-wide order. */
@@ -110,8 +115,8 @@ export class ClusterDemand {
     this.closed = true;
     this.cancelRefresh?.();
     const entries: DemandEntry[] = [];
-    for (const record of this.records.values()) entries.push({ ...record, amount: 0 });
-    this.records.clear();
+    for (const record of this.published.values()) entries.push({ ...record, amount: 0 });
+    this.published.clear();
     this.waiting.clear();
     this.changed.clear();
     return this.send(entries);
@@ -120,16 +125,16 @@ export class ClusterDemand {
   private change(request: AdmissionRequest, parts: readonly Part[], sign: 1 | -1): void {
     for (const { bucket, units } of parts) {
       const key = `${bucket.key}\u0000${request.priority}\u0000${request.tenant}`;
-      let record = this.records.get(key);
+      let record = this.published.get(key);
       if (!record) {
         if (sign < 0) continue;
         record = { bucket, rank: this.rankOf(request), amount: 0 };
-        this.records.set(key, record);
+        this.published.set(key, record);
       }
       record.amount += sign * units;
       if (record.amount <= EPSILON) {
         record.amount = 0;
-        this.records.delete(key);
+        this.published.delete(key);
       }
       this.changed.add(record);
     }
@@ -154,12 +159,12 @@ export class ClusterDemand {
 
   /** Republishes every record each third of the lease while any is held. */
   private keepFresh(): void {
-    if (this.cancelRefresh || this.records.size === 0 || this.closed) return;
+    if (this.cancelRefresh || this.published.size === 0 || this.closed) return;
     this.cancelRefresh = this.clock.schedule(this.leaseMs / 3, () => {
       this.cancelRefresh = undefined;
-      if (this.records.size === 0 || this.closed) return;
+      if (this.published.size === 0 || this.closed) return;
       void this.send(
-        [...this.records.values()].map((r) => ({ bucket: r.bucket, rank: r.rank, amount: r.amount })),
+        [...this.published.values()].map((r) => ({ bucket: r.bucket, rank: r.rank, amount: r.amount })),
       );
       this.keepFresh();
     });

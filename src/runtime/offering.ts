@@ -27,6 +27,8 @@ export class Offering {
     private readonly clock: Clock,
     private readonly queuedCost: QueuedCost,
     private readonly cluster: ClusterDemand | undefined,
+    /** Counts an offer of class `priority` that yielded to demand waiting elsewhere. */
+    private readonly yielded: (priority: number) => void,
   ) {}
 
   /**
@@ -60,6 +62,7 @@ export class Offering {
         .catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
       placing.settle(offer, fit instanceof Error ? -1 : fit.choice);
       if (fit instanceof Error) return fit;
+      if (fit.choice < 0 && fit.decisions.some((d) => d.reason === 'yield')) this.yielded(request.priority);
       fit.decisions.forEach((decision, k) => {
         const index = offer.order[k] as number;
         tried.push({ index, decision });

@@ -77,7 +77,7 @@ async function criticalAmongLow(enabled: boolean) {
   const bucket = rpm(60);
   const log: Outcome[] = [];
   const low = { tenant: 'batch', priority: LOW, buckets: [bucket], cost: costOf(0, 0) };
-  for (let i = 0; i < 80; i++) send(i % 2 ? a : b, clock, log, low, `low${i}`);
+  for (let i = 0; i < 200; i++) send(i % 2 ? a : b, clock, log, low, `low${i}`);
   await clock.advanceAsync(5_000);
   const critical: Outcome[] = [];
   const urgent = { tenant: 'app', priority: CRITICAL, buckets: [bucket], cost: costOf(0, 0) };
@@ -85,17 +85,22 @@ async function criticalAmongLow(enabled: boolean) {
     critical.push(send(c, clock, log, urgent, `crit${i}`));
     await clock.advanceAsync(2_500);
   }
+  // Low work still waits on A and B: they publish it, and count the offers that yielded.
+  const records = admissions.map((admission) => admission.stats().demandRecords);
   await clock.advanceAsync(2_000);
+  const lowYields = admissions.reduce((n, admission) => n + (admission.stats().yields[LOW] ?? 0), 0);
   for (const admission of admissions) admission.close();
   /** Low calls admitted while `call` waited: they took what it needed. */
   const overtook = (call: Outcome) =>
     admittedBetween(log, call.sentAt, call.at ?? clock.now()).filter((o) => o.priority === LOW);
-  return { log, critical, overtook };
+  return { log, critical, overtook, records, lowYields };
 }
 
 describe('cluster-wide order over instances sharing one store', () => {
   it('a critical request waiting on one instance goes before low work queued on others', async () => {
-    const { log, critical, overtook } = await criticalAmongLow(true);
+    const { log, critical, overtook, records, lowYields } = await criticalAmongLow(true);
+    expect(records).toEqual([1, 1, 0]);
+    expect(lowYields).toBeGreaterThan(0);
     for (const call of critical) {
       expect(call.result?.admitted).toBe(true);
       // The bucket refills one request per second: no critical call waits for more than that.
@@ -107,7 +112,9 @@ describe('cluster-wide order over instances sharing one store', () => {
   });
 
   it('without it, low work queued on other instances takes capacity a critical request waits for', async () => {
-    const { critical, overtook } = await criticalAmongLow(false);
+    const { critical, overtook, records, lowYields } = await criticalAmongLow(false);
+    expect(records).toEqual([0, 0, 0]);
+    expect(lowYields).toBe(0);
     expect(critical.filter((call) => overtook(call).length > 0).length).toBeGreaterThan(0);
   });
 
