@@ -343,7 +343,21 @@ describe('mapping to the governor topology', () => {
       priorities: ['critical', 'normal', 'low'],
       maxQueuedPerClass: 100,
       agingMs: 5000,
+      // The cluster-wide order is on unless turned off (it acts only on a shared store).
+      cluster: {},
     });
+  });
+
+  it('maps queue.cluster: its lease and horizon, or off', () => {
+    const withCluster = (cluster: Record<string, unknown>) =>
+      toGovernorOptions(parseConfig({ ...minimal, queue: { cluster } }));
+    expect(withCluster({ demand_lease_ms: 1_500, fair_horizon_ms: 30_000 }).cluster).toEqual({
+      demandLeaseMs: 1_500,
+      fairHorizonMs: 30_000,
+    });
+    expect(withCluster({}).cluster).toEqual({ demandLeaseMs: 3_000, fairHorizonMs: 10_000 });
+    expect(withCluster({ enabled: false }).cluster).toBeUndefined();
+    expect(() => withCluster({ demand_lease_ms: 10 })).toThrow(/demand_lease_ms/);
   });
 });
 
