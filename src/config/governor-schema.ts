@@ -383,8 +383,6 @@ export const governorFields = {
           enabled: z.boolean().default(true),
           /** A dead instance's waiting demand is forgotten this long after its last refresh. */
           demand_lease_ms: positiveInt.min(100).default(3_000),
-          /** Fair shares compare tokens served over about this long (exponential decay). */
-          fair_horizon_ms: positiveInt.min(1_000).default(10_000),
         })
         .optional(),
     })

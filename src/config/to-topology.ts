@@ -92,7 +92,7 @@ function toClusterOrder(
 ): ClusterOrderOptions | undefined {
   if (!cluster) return {};
   if (!cluster.enabled) return undefined;
-  return { demandLeaseMs: cluster.demand_lease_ms, fairHorizonMs: cluster.fair_horizon_ms };
+  return { demandLeaseMs: cluster.demand_lease_ms };
 }
 
 function toDeployment(d: DeploymentInput): DeploymentConfig {

@@ -26,8 +26,6 @@ import type { AdmissionChoice, AdmissionRequest } from './admission-types.js';
 export interface ClusterOrderOptions {
   /** A record lasts this long after its last publication (default 3 s). */
   readonly demandLeaseMs?: number;
-  /** Fair shares compare tokens served over about this long (default 10 s). */
-  readonly fairHorizonMs?: number;
 }
 
 interface Record {
@@ -64,7 +62,7 @@ export class ClusterDemand {
   ) {
     this.leaseMs = options.demandLeaseMs ?? 3_000;
     // Asking again sooner than a refresh could bring news is pointless; later risks idling on stale demand.
-    this.order = { horizonMs: options.fairHorizonMs ?? 10_000, yieldMs: Math.max(50, this.leaseMs / 3) };
+    this.order = { yieldMs: Math.max(50, this.leaseMs / 3) };
   }
 
   /** Demand records this instance publishes now. */

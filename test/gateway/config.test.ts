@@ -348,14 +348,11 @@ describe('mapping to the governor topology', () => {
     });
   });
 
-  it('maps queue.cluster: its lease and horizon, or off', () => {
+  it('maps queue.cluster: its lease, or off', () => {
     const withCluster = (cluster: Record<string, unknown>) =>
-      toGovernorOptions(parseConfig({ ...minimal, queue: { cluster } }));
-    expect(withCluster({ demand_lease_ms: 1_500, fair_horizon_ms: 30_000 }).cluster).toEqual({
-      demandLeaseMs: 1_500,
-      fairHorizonMs: 30_000,
-    });
-    expect(withCluster({}).cluster).toEqual({ demandLeaseMs: 3_000, fairHorizonMs: 10_000 });
+      toGovernorOptions(parseConfig({ ...minimal, queue: { cluster } }, 'sluice.yaml'));
+    expect(withCluster({ demand_lease_ms: 1_500 }).cluster).toEqual({ demandLeaseMs: 1_500 });
+    expect(withCluster({}).cluster).toEqual({ demandLeaseMs: 3_000 });
     expect(withCluster({ enabled: false }).cluster).toBeUndefined();
     expect(() => withCluster({ demand_lease_ms: 10 })).toThrow(/demand_lease_ms/);
   });

@@ -13,7 +13,7 @@ import type { BucketSpec } from '../../src/core/limit.js';
 import type { ClusterOrder, Rank, Store } from '../../src/stores/store.js';
 import { bucket } from './store-contract.js';
 
-const ORDER: ClusterOrder = { horizonMs: 10_000, yieldMs: 500 };
+const ORDER: ClusterOrder = { yieldMs: 500 };
 const LEASE = 3_000;
 
 const rank = (priority: number, tenant: string, weight = 1): Rank => ({ priority, tenant, weight });
@@ -96,34 +96,39 @@ export function demandContract(get: () => { clock: ManualClock; store: Store }):
     expect(second.retryAfterMs).toBe(ORDER.yieldMs);
   });
 
-  it('a tenant over its share leaves room for the demand of tenants under theirs in its class', async () => {
+  it('fair queuing: a tenant ahead leaves a waiting tenant behind it what that one is owed', async () => {
     const { store } = get();
     const tpm = perMinute('fair', 60_000, 'tokens');
-    // Both wait (the class is contended); heavy has been served 10,000 tokens, light 1,000.
-    await publish(store, 'a', tpm, rank(2, 'heavy'), 20_000);
-    await publish(store, 'b', tpm, rank(2, 'light'), 8_000);
     const heavy = { rank: rank(2, 'heavy'), order: ORDER };
     const light = { rank: rank(2, 'light'), order: ORDER };
+    // Heavy waits and is served 10 × 1,000 tokens: its finish tag is 10,000, the class's virtual time 9,000.
+    await publish(store, 'a', tpm, rank(2, 'heavy'), 20_000);
     for (let i = 0; i < 10; i++)
       expect((await store.reserve([tpm], costOf(1_000, 0), heavy)).granted).toBe(true);
-    expect((await store.reserve([tpm], costOf(1_000, 0), light)).granted).toBe(true);
-    // 49,000 left: heavy, over its share, must leave light's 8,000 waiting tokens; light need not.
-    expect((await store.reserve([tpm], costOf(42_000, 0), heavy)).granted).toBe(false);
-    expect((await store.reserve([tpm], costOf(9_000, 0), heavy)).granted).toBe(true);
-    expect((await store.reserve([tpm], costOf(39_000, 0), light)).granted).toBe(true);
+    // Light starts waiting now, at the virtual time (it banked nothing while it did not wait): 1,000 behind heavy.
+    await publish(store, 'b', tpm, rank(2, 'light'), 8_000);
+    // 50,000 left. Light is behind heavy: heavy leaves it what it waits for.
+    const over = await store.reserve([tpm], costOf(42_500, 0), heavy);
+    expect(over.granted).toBe(false);
+    expect(over.reason).toBe('yield');
+    expect((await store.reserve([tpm], costOf(41_000, 0), heavy)).granted).toBe(true);
+    // Light, behind, is held back by nobody.
+    expect((await store.reserve([tpm], costOf(1_500, 0), light)).granted).toBe(true);
   });
 
-  it('a tenant within its share is not held back by others of its class', async () => {
+  it('fair queuing: a tenant behind takes what it needs, others waiting or not', async () => {
     const { store } = get();
     const tpm = perMinute('within', 60_000, 'tokens');
     await publish(store, 'a', tpm, rank(2, 'light'), 30_000);
-    await publish(store, 'b', tpm, rank(2, 'heavy', 1), 30_000);
+    await publish(store, 'b', tpm, rank(2, 'heavy'), 30_000);
+    const heavy = { rank: rank(2, 'heavy'), order: ORDER };
     const light = { rank: rank(2, 'light'), order: ORDER };
-    // Light has been served nothing: it may take what it needs, others waiting or not.
-    expect((await store.reserve([tpm], costOf(50_000, 0), light)).granted).toBe(true);
+    expect((await store.reserve([tpm], costOf(5_000, 0), heavy)).granted).toBe(true);
+    // Light has been served nothing since both began to wait: it may take the rest.
+    expect((await store.reserve([tpm], costOf(55_000, 0), light)).granted).toBe(true);
   });
 
-  it('weights set the shares: a tenant of weight 3 may take three times as much', async () => {
+  it('weights set the shares: a tenant of weight 3 goes three times as far before it yields', async () => {
     const { store } = get();
     const tpm = perMinute('weights', 100_000, 'tokens');
     await publish(store, 'a', tpm, rank(2, 'big', 3), 50_000);
@@ -131,11 +136,13 @@ export function demandContract(get: () => { clock: ManualClock; store: Store }):
     const big = { rank: rank(2, 'big', 3), order: ORDER };
     const small = { rank: rank(2, 'small', 1), order: ORDER };
     expect((await store.reserve([tpm], costOf(10_000, 0), small)).granted).toBe(true);
+    // 29,000 at weight 3 is a finish of 9,667: still behind small's 10,000.
     expect((await store.reserve([tpm], costOf(29_000, 0), big)).granted).toBe(true);
-    // 29,000 : 10,000 is under 3 : 1, so big is within its share still.
     expect((await store.reserve([tpm], costOf(2_000, 0), big)).granted).toBe(true);
-    // 31,000 : 10,000 is over: big now leaves small's 58,000 waiting tokens of the 59,000 left.
-    expect((await store.reserve([tpm], costOf(2_000, 0), big)).granted).toBe(false);
+    // Now 10,333 against 10,000: big leaves small its 58,000 waiting (59,000 left).
+    expect((await store.reserve([tpm], costOf(1_100, 0), big)).reason).toBe('yield');
+    expect((await store.reserve([tpm], costOf(1_000, 0), big)).granted).toBe(true);
+    expect((await store.reserve([tpm], costOf(58_000, 0), small)).granted).toBe(true);
   });
 
   it('publishing alone (no reservation due) reaches the store', async () => {

@@ -9,16 +9,25 @@
  * that must go before it, wherever it waits:
  *
  * - strict priority: every record of a more urgent class;
- * - fair shares inside a class: when the requesting tenant has been served
- *   more than its weighted share of the bucket (tokens served, decayed over
- *   the horizon, among the tenants waiting in its class and itself), the
- *   records of tenants of its class who are under their share.
+ * - fair shares inside a class: start-time fair queuing over the tenants of
+ *   the class, as fair-scheduler.ts does inside one process, with its tags
+ *   kept beside the bucket. A tenant's start tag `S` is its finish tag `F`,
+ *   raised to the class's virtual time `V` when it starts waiting (its first
+ *   record in the class: no credit banked while idle) or when it asks
+ *   without waiting. A grant made while demand waits in its class charges
+ *   `F = S + units / weight` and moves `V` up to `S`. A tenant whose start is
+ *   ahead of a waiting tenant's leaves that tenant its waiting demand: the
+ *   one behind goes first, and once served past the other's start it
+ *   yields in turn (so shares alternate at the granularity of what waits,
+ *   and a request the size of several of another's is not starved by them).
+ *   Grants made while nobody waits charge nothing (plenty is not shared);
+ *   tags need no decay.
  *
  * A reservation that fits only by eating into that room waits instead, at
  * most `yieldMs` at a time (the demand may be served elsewhere or vanish).
  *
  * Pure data, `now` passed in. The MemoryStore keeps one board per bucket;
- * reserve.lua mirrors these rules for Redis (the same decisions, not
+ * demand.lua mirrors these rules for Redis (the same decisions, not
  * bit-identical arithmetic: yields are not replayed by the client).
  */
 
@@ -33,8 +42,6 @@ export interface Rank {
 
 /** Settings shared by every ranked reservation of one process. */
 export interface ClusterOrder {
-  /** Served tokens decay by e every this many ms: the memory of fair shares. */
-  readonly horizonMs: number;
   /** The longest a reservation waits for others' demand before it asks again. */
   readonly yieldMs: number;
 }
@@ -47,35 +54,37 @@ interface DemandRecord {
   expiresAt: number;
 }
 
-/** Served counters are stored inflated by e^((t - base) / horizon) so they never need decaying one by one. */
-const RESCALE_AFTER = 30;
+/** How long fair-queuing tags outlive the last grant that moved them. */
+export const FAIR_TAGS_TTL_MS = 600_000;
 
 export class DemandBoard {
   /** By `${priority}|${instance}|${tenant}`, as the Redis hash fields are named. */
   private readonly records = new Map<string, DemandRecord>();
-  /** Inflated served units by `${priority}|${tenant}`. */
-  private readonly served = new Map<string, number>();
-  private base = Number.NaN;
-  /** Last publish or serve: a board idle for several horizons holds nothing worth keeping. */
+  /** Finish tags by `${priority}|${tenant}`. */
+  private readonly finish = new Map<string, number>();
+  /** Virtual time by class. */
+  private readonly virtual = new Map<number, number>();
+  /** Last publish or charge: an idle board holds nothing worth keeping after the tags' TTL. */
   touchedAt = Number.NEGATIVE_INFINITY;
 
-  get empty(): boolean {
-    return this.records.size === 0;
-  }
-
-  /** Whether nothing waits and what was served is forgotten (decayed past e^-5). */
-  idle(now: number, horizonMs: number): boolean {
+  /** Whether nothing waits and the tags have expired. */
+  idle(now: number): boolean {
     for (const [field, record] of this.records) if (record.expiresAt <= now) this.records.delete(field);
-    return this.records.size === 0 && now - this.touchedAt > 5 * horizonMs;
+    return this.records.size === 0 && now - this.touchedAt > FAIR_TAGS_TTL_MS;
   }
 
-  /** Sets one instance's demand (0 withdraws it); it lasts until `expiresAt`. */
-  publish(instance: string, rank: Rank, amount: number, expiresAt: number): void {
+  /** Sets one instance's demand (0 withdraws it) at `now`; it lasts until `expiresAt`. */
+  publish(instance: string, rank: Rank, amount: number, now: number, expiresAt: number): void {
     const field = `${rank.priority}|${instance}|${rank.tenant}`;
     this.touchedAt = Math.max(this.touchedAt, expiresAt);
     if (amount <= 0) {
       this.records.delete(field);
       return;
+    }
+    if (!this.waiting(rank.priority, rank.tenant, now)) {
+      // It starts waiting: from the class's virtual time, whatever it was owed or owed others.
+      const key = `${rank.priority}|${rank.tenant}`;
+      this.finish.set(key, Math.max(this.finish.get(key) ?? 0, this.virtual.get(rank.priority) ?? 0));
     }
     this.records.set(field, {
       priority: rank.priority,
@@ -87,7 +96,7 @@ export class DemandBoard {
   }
 
   /** Units `rank` must leave free on this bucket at `now`. */
-  ahead(rank: Rank, now: number, horizonMs: number): number {
+  ahead(rank: Rank, now: number): number {
     let units = 0;
     let others: Map<string, { amount: number; weight: number }> | undefined;
     for (const [field, record] of this.records) {
@@ -96,74 +105,54 @@ export class DemandBoard {
         continue;
       }
       if (record.priority < rank.priority) units += record.amount;
-      else if (record.priority === rank.priority) {
-        if (record.tenant === rank.tenant) continue;
+      else if (record.priority === rank.priority && record.tenant !== rank.tenant) {
         others ??= new Map();
         const other = others.get(record.tenant);
         if (other) other.amount += record.amount;
         else others.set(record.tenant, { amount: record.amount, weight: record.weight });
       }
     }
-    if (others) units += this.underShare(rank, others, now, horizonMs);
+    if (!others) return units;
+    const mine = this.startOf(rank, now);
+    for (const [tenant, other] of others) {
+      const behind = mine - (this.finish.get(`${rank.priority}|${tenant}`) ?? 0);
+      if (behind > 0) units += other.amount;
+    }
     return units;
   }
 
   /**
-   * Whether a grant of `rank` counts towards served shares: demand waits in
-   * its class (any tenant), or the grant left less than half the bucket
-   * (contention is near: shares must already know who took the bucket when
-   * queues form).
+   * Charges a grant of `amount` units to `rank`'s tenant when demand waits
+   * in its class (any tenant): only shared capacity moves the tags.
    */
-  contended(rank: Rank, now: number, left: number, capacity: number): boolean {
-    if (left < capacity / 2) return true;
+  chargeIfContended(rank: Rank, amount: number, now: number): void {
+    if (!this.waiting(rank.priority, undefined, now)) return;
+    this.touchedAt = Math.max(this.touchedAt, now);
+    const start = this.startOf(rank, now);
+    this.virtual.set(rank.priority, Math.max(this.virtual.get(rank.priority) ?? 0, start));
+    this.finish.set(`${rank.priority}|${rank.tenant}`, start + amount / rank.weight);
+  }
+
+  /** Whether demand waits in `priority` (from `tenant`, or from anyone). */
+  private waiting(priority: number, tenant: string | undefined, now: number): boolean {
     for (const record of this.records.values())
-      if (record.priority === rank.priority && record.expiresAt > now) return true;
+      if (
+        record.priority === priority &&
+        record.expiresAt > now &&
+        (tenant === undefined || record.tenant === tenant)
+      )
+        return true;
     return false;
   }
 
-  /** Counts `amount` served to `rank`'s tenant (when `contended`). */
-  serve(rank: Rank, amount: number, now: number, horizonMs: number): void {
-    const field = `${rank.priority}|${rank.tenant}`;
-    this.touchedAt = Math.max(this.touchedAt, now);
-    this.served.set(field, (this.served.get(field) ?? 0) + amount * this.inflation(now, horizonMs));
-  }
-
   /**
-   * The demand of tenants under their share when `rank`'s tenant is over
-   * its own: the room it must leave them (0 when it is within its share).
+   * `rank`'s start tag: its finish tag while it waits (fixed when it began
+   * to), else raised to the class's virtual time.
    */
-  private underShare(
-    rank: Rank,
-    others: Map<string, { amount: number; weight: number }>,
-    now: number,
-    horizonMs: number,
-  ): number {
-    this.inflation(now, horizonMs);
-    const mine = this.served.get(`${rank.priority}|${rank.tenant}`) ?? 0;
-    let weights = rank.weight;
-    let total = mine;
-    for (const [tenant, other] of others) {
-      weights += other.weight;
-      total += this.served.get(`${rank.priority}|${tenant}`) ?? 0;
-    }
-    if (total <= 0 || mine * weights <= rank.weight * total) return 0;
-    let room = 0;
-    for (const [tenant, other] of others) {
-      const theirs = this.served.get(`${rank.priority}|${tenant}`) ?? 0;
-      if (theirs * weights < other.weight * total) room += other.amount;
-    }
-    return room;
-  }
-
-  /** e^((now - base) / horizon), rebasing every counter once the factor grows large. */
-  private inflation(now: number, horizonMs: number): number {
-    if (Number.isNaN(this.base)) this.base = now;
-    const exponent = (now - this.base) / horizonMs;
-    if (exponent <= RESCALE_AFTER) return Math.exp(exponent);
-    const scale = Math.exp(-exponent);
-    for (const [field, value] of this.served) this.served.set(field, value * scale);
-    this.base = now;
-    return 1;
+  private startOf(rank: Rank, now: number): number {
+    const finish = this.finish.get(`${rank.priority}|${rank.tenant}`) ?? 0;
+    if (this.waiting(rank.priority, rank.tenant, now)) return finish;
+    return Math.max(finish, this.virtual.get(rank.priority) ?? 0);
   }
 }
 

@@ -5,14 +5,12 @@
  * primary owns it) ever receives demand; a process alone publishes none, and
  * then every lookup is one `Map.size` check.
  */
-
 import type { BucketSpec } from '../../core/limit.js';
 import { DemandBoard } from '../../core/scheduler/demand-board.js';
-import type { ClusterOrder, DemandUpdate, Rank } from '../store.js';
+import type { DemandUpdate, Rank } from '../store.js';
 
 export class MemoryDemand {
   private readonly boards = new Map<string, DemandBoard>();
-  private horizonMs = 10_000;
 
   publish(update: DemandUpdate, now: number): void {
     const expiresAt = now + update.leaseMs;
@@ -23,31 +21,18 @@ export class MemoryDemand {
         board = new DemandBoard();
         this.boards.set(entry.bucket.key, board);
       }
-      board.publish(update.instance, entry.rank, entry.amount, expiresAt);
+      board.publish(update.instance, entry.rank, entry.amount, now, expiresAt);
     }
   }
 
-  /**
-   * The board of `spec` when a ranked reservation must look at it (demand
-   * or served shares are kept on it; `create`: make one), else undefined.
-   */
-  boardFor(spec: BucketSpec, rank: Rank | undefined, create = false): DemandBoard | undefined {
-    if (!rank || (this.boards.size === 0 && !create)) return undefined;
-    let board = this.boards.get(spec.key);
-    if (!board && create) {
-      board = new DemandBoard();
-      this.boards.set(spec.key, board);
-    }
-    return board;
+  /** The board of `spec` when a ranked reservation must look at it (demand was published on it). */
+  boardFor(spec: BucketSpec, rank: Rank | undefined): DemandBoard | undefined {
+    if (!rank || this.boards.size === 0) return undefined;
+    return this.boards.get(spec.key);
   }
 
-  /** Remembers the horizon in use (for sweeping idle boards). */
-  use(order: ClusterOrder): void {
-    this.horizonMs = order.horizonMs;
-  }
-
-  /** Drops boards with nothing waiting and nothing served worth remembering. */
+  /** Drops boards with nothing waiting and tags past their TTL. */
   sweep(now: number): void {
-    for (const [key, board] of this.boards) if (board.idle(now, this.horizonMs)) this.boards.delete(key);
+    for (const [key, board] of this.boards) if (board.idle(now)) this.boards.delete(key);
   }
 }

@@ -342,7 +342,7 @@ export class MemoryStore implements Store {
         if (!state.leases) state.leases = new Map();
         state.leases.set(reservation, reservation.expiresAt);
       }
-      if (rank && order) this.served(spec, amount, remainingIn(state, spec, now), now, rank, order);
+      if (rank && order) this.demand.boardFor(spec, rank)?.chargeIfContended(rank, amount, now);
     }
     this.leases.push(reservation);
     this.counters.reservations++;
@@ -360,8 +360,7 @@ export class MemoryStore implements Store {
     rank: Rank,
     order: ClusterOrder,
   ): number {
-    this.demand.use(order);
-    const ahead = board.ahead(rank, now, order.horizonMs);
+    const ahead = board.ahead(rank, now);
     if (ahead <= 0) return wait;
     const needed = amount + ahead;
     let withAhead: number;
@@ -370,19 +369,6 @@ export class MemoryStore implements Store {
       withAhead = fixedWaitMs(state.level, state.windowStart, needed, now, spec, spec.fixed);
     else withAhead = state.level + 1 + ahead <= spec.capacity ? 0 : Number.POSITIVE_INFINITY;
     return yieldingWait(wait, withAhead, order.yieldMs);
-  }
-
-  /** Counts a grant towards its tenant's share where its class is contended. */
-  private served(
-    spec: BucketSpec,
-    amount: number,
-    left: number,
-    now: number,
-    rank: Rank,
-    order: ClusterOrder,
-  ): void {
-    const board = this.demand.boardFor(spec, rank, left < spec.capacity / 2);
-    if (board?.contended(rank, now, left, spec.capacity)) board.serve(rank, amount, now, order.horizonMs);
   }
 
   private settleNow(

@@ -8,7 +8,7 @@
  * | `<prefix>:{<tag>}:b:<bucket key>` | hash | `l` tat (gcra) or units used (calendar), `w` calendar window start, `p` paused until, `x` TTL good until |
  * | `<prefix>:{<tag>}:c:<bucket key>` | zset | concurrency slots: reservation id → lease expiry           |
  * | `<prefix>:{<tag>}:q:<bucket key>` | hash | waiting demand (cluster-wide order): `class\|instance\|tenant` → amount, weight, expiry (3 packed doubles) |
- * | `<prefix>:{<tag>}:s:<bucket key>` | hash | served while contended: `b` base time, `class\|tenant` → inflated units |
+ * | `<prefix>:{<tag>}:f:<bucket key>` | hash | fair-queuing tags (cluster-wide order): `v\|class` virtual time, `f\|class\|tenant` finish tag |
  * | `<prefix>:{<tag>}:leases`         | zset | reservations held: id → lease expiry                      |
  * | `<prefix>:{<tag>}:stats`          | hash | counters `s` settled, `d` duplicate settles, `e` expired leases |
  * | `<prefix>:groups`                 | set  | every tag in use (only with a custom `hashTag`)            |
@@ -52,8 +52,8 @@ export class RedisKeys {
     return `${this.prefix}:{${tag}}:q:${bucketKey}`;
   }
 
-  served(tag: string, bucketKey: string): string {
-    return `${this.prefix}:{${tag}}:s:${bucketKey}`;
+  fairTags(tag: string, bucketKey: string): string {
+    return `${this.prefix}:{${tag}}:f:${bucketKey}`;
   }
 
   leases(tag: string): string {

@@ -251,6 +251,7 @@ export class RedisStore implements Store {
       const group = this.group(a.tag);
       group.demand.push({
         demandKey: a.demandKey,
+        fairKey: a.fairKey,
         field: `${entry.rank.priority}|${update.instance}|${entry.rank.tenant}`,
         amount: entry.amount,
         weight: entry.rank.weight,

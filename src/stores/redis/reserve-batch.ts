@@ -37,6 +37,8 @@ interface PendingCommon {
 /** One demand record riding along with the next reserve call of its group (demand.lua). */
 export interface PendingDemand {
   readonly demandKey: string;
+  /** The bucket's fair-queuing tags: a tenant that starts waiting starts at the class's virtual time. */
+  readonly fairKey: string;
   /** `class|instance|tenant`. */
   readonly field: string;
   readonly amount: number;
@@ -105,7 +107,7 @@ export function encodeReserves(
       entryArgs.push(state, slots, a.kind, a.capacity, a.rate, a.dimension);
       pushPeriod(entryArgs, spec, fixed.now);
       entryArgs.push(a.burst, a.pace);
-      if (order) entryArgs.push(table.indexOf(a.demandKey), table.indexOf(a.servedKey));
+      if (order) entryArgs.push(table.indexOf(a.demandKey), table.indexOf(a.fairKey));
       entry = entries.size + 1;
       entries.set(spec, entry);
       entrySpecs[entry] = spec;
@@ -136,6 +138,7 @@ export function encodeReserves(
   for (const record of demand) {
     published.push(
       table.indexOf(record.demandKey),
+      table.indexOf(record.fairKey),
       record.field,
       record.amount,
       record.weight,
@@ -143,7 +146,7 @@ export function encodeReserves(
     );
   }
   const argv = batchArgv(fixed.header, entries.size, shapes, items.length, entryArgs, reservationArgs, {
-    counts: [order?.horizonMs ?? 0, order?.yieldMs ?? 0, demand.length],
+    counts: [order ? 1 : 0, order?.yieldMs ?? 0, demand.length],
     args: published,
   });
   return { keys: table.keys, argv, items, entrySpecs, entryState, entrySlots, choiceEntries };

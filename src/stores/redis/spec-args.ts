@@ -12,9 +12,9 @@ import type { ScriptArg } from './scripts.js';
 export interface SpecArgs {
   readonly tag: string;
   readonly stateKey: string;
-  /** Waiting demand and served shares of the cluster-wide order (demand.lua). */
+  /** Waiting demand and fair-queuing tags of the cluster-wide order (demand.lua). */
   readonly demandKey: string;
-  readonly servedKey: string;
+  readonly fairKey: string;
   /** Concurrency buckets only: the slot set. */
   readonly slotsKey: string | undefined;
   /** g = gcra, f = fixed window, n = concurrency (as the scripts spell it). */
@@ -41,7 +41,7 @@ export function specArgs(spec: BucketSpec, keys: RedisKeys, tag: string): SpecAr
     tag,
     stateKey: keys.state(tag, spec.key),
     demandKey: keys.demand(tag, spec.key),
-    servedKey: keys.served(tag, spec.key),
+    fairKey: keys.fairTags(tag, spec.key),
     slotsKey: spec.kind === 'concurrency' ? keys.slots(tag, spec.key) : undefined,
     kind: spec.kind === 'gcra' ? 'g' : spec.kind === 'fixed' ? 'f' : 'n',
     // String(number) is the shortest exact form: Lua's tonumber reads back the same double.

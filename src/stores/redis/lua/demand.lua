@@ -1,35 +1,19 @@
 -- Cluster-wide order on a bucket: the rules of core/scheduler/demand-board.ts
--- for reserve.lua. ARGV[7] is the fair-share horizon (0: nothing is ranked).
+-- for reserve.lua. ARGV[7] is 1 when reservations are ranked.
 --
 -- Demand hash (keys.ts `q`): field `class|instance|tenant` → amount, weight
 -- and expiry (script time) as three native doubles (struct.pack 'ddd': read
 -- back without parsing text, the hot part of a contended reservation).
 -- Records past their expiry are ignored and deleted.
--- Served hash (keys.ts `s`): field `b` the base time, `class|tenant` → units
--- served while the class was contended, inflated by e^((t - b) / horizon)
--- when counted so that none needs decaying one by one; rebased once the
--- factor passes e^30.
+-- Fair-queuing hash (keys.ts `f`): `v|class` the class's virtual time,
+-- `f|class|tenant` a tenant's finish tag (units / weight).
 
-local RESCALE_AFTER = 30
-local HORIZON = tonumber(ARGV[7])
+local FAIR_TAGS_TTL_MS = 600000
 
--- Applies P published records from ARGV[a + 1]; returns the last index read.
-local function publish_demand(a, count)
-  local until_by_key = {}
-  for _ = 1, count do
-    local qi, field = tonumber(ARGV[a + 1]), ARGV[a + 2]
-    local amount, weight, lease = tonumber(ARGV[a + 3]), ARGV[a + 4], tonumber(ARGV[a + 5])
-    a = a + 5
-    if amount > 0 then
-      local expires = now + lease
-      redis.call('HSET', KEYS[qi], field, struct.pack('ddd', amount, tonumber(weight), expires))
-      if expires > (until_by_key[qi] or 0) then until_by_key[qi] = expires end
-    else
-      redis.call('HDEL', KEYS[qi], field)
-    end
-  end
-  for qi, until_ms in pairs(until_by_key) do extend_to(KEYS[qi], until_ms) end
-  return a
+-- `class|instance|tenant` → class (a number), tenant.
+local function class_and_tenant(field)
+  local bar = string.find(field, '|', 1, true)
+  return tonumber(string.sub(field, 1, bar - 1)), string.sub(field, string.find(field, '|', bar + 1, true) + 1)
 end
 
 -- Live demand of a demand hash, read once per call and summed: per class,
@@ -45,9 +29,7 @@ local function live_demand(qi)
     local field = raw[j]
     local amount, weight, expires = struct.unpack('ddd', raw[j + 1])
     if expires > now then
-      local bar = string.find(field, '|', 1, true)
-      local class = tonumber(string.sub(field, 1, bar - 1))
-      local tenant = string.sub(field, string.find(field, '|', bar + 1, true) + 1)
+      local class, tenant = class_and_tenant(field)
       if d.total[class] then
         d.total[class] = d.total[class] + amount
       else
@@ -67,65 +49,56 @@ local function live_demand(qi)
   return d
 end
 
--- Whether a grant counts towards served shares: demand waits in `class`
--- (any tenant), or the grant left less than half the bucket (contention is
--- near: shares must already know who took the bucket when queues form).
-local function contended(d, class, left, cap)
-  return left < cap / 2 or d.total[class] ~= nil
-end
-
--- Served counters of a served hash, read whole once per call (a few fields:
--- the tenants of each class contended lately), written once at the end.
-local served_cache = {}
-local function served_of(si)
-  local sv = served_cache[si]
-  if sv then return sv end
-  sv = { v = {}, dirty = {}, base = now }
+-- Fair-queuing tags of a hash, read whole once per call (a few fields: the
+-- classes and tenants contended lately), written once at the end.
+local tags_cache = {}
+local function tags_of(si)
+  local tags = tags_cache[si]
+  if tags then return tags end
+  tags = { v = {}, dirty = false }
   local raw = redis.call('HGETALL', KEYS[si])
-  for j = 1, #raw, 2 do
-    if raw[j] == 'b' then sv.base = tonumber(raw[j + 1]) else sv.v[raw[j]] = tonumber(raw[j + 1]) end
-  end
-  local exponent = (now - sv.base) / HORIZON
-  if exponent > RESCALE_AFTER then
-    local scale = math.exp(-exponent)
-    for field, x in pairs(sv.v) do
-      sv.v[field] = x * scale
-      sv.dirty[field] = true
-    end
-    sv.base = now
-    exponent = 0
-  end
-  sv.g = math.exp(exponent)
-  served_cache[si] = sv
-  return sv
+  for j = 1, #raw, 2 do tags.v[raw[j]] = tonumber(raw[j + 1]) end
+  tags_cache[si] = tags
+  return tags
 end
 
-local function served_get(si, field)
-  return served_of(si).v[field] or 0
+-- A tenant's start tag in `class`: its finish tag while it waits (raised to
+-- the virtual time when it began to), else raised to the virtual time now.
+local function start_of(d, tags, class, tenant)
+  local finish = tags.v['f|' .. class .. '|' .. tenant] or 0
+  local waiting = d.tenants[class]
+  if waiting and waiting[tenant] then return finish end
+  return math.max(finish, tags.v['v|' .. class] or 0)
 end
 
-local function served_add(si, field, amount)
-  local sv = served_of(si)
-  sv.v[field] = served_get(si, field) + amount * sv.g
-  sv.dirty[field] = true
+-- Charges a grant to its tenant when demand waits in its class (any tenant).
+local function charge_if_contended(d, si, class, tenant, weight, amount)
+  if d.total[class] == nil then return end
+  local tags = tags_of(si)
+  local start = start_of(d, tags, class, tenant)
+  tags.v['v|' .. class] = math.max(tags.v['v|' .. class] or 0, start)
+  tags.v['f|' .. class .. '|' .. tenant] = start + amount / weight
+  tags.dirty = true
 end
 
-local function write_served()
-  for si, sv in pairs(served_cache) do
-    if next(sv.dirty) then
-      local args = { 'b', num(sv.base) }
-      for field in pairs(sv.dirty) do
+local function write_tags()
+  for si, tags in pairs(tags_cache) do
+    if tags.dirty then
+      local args = {}
+      for field, x in pairs(tags.v) do
         args[#args + 1] = field
-        args[#args + 1] = num(sv.v[field])
+        args[#args + 1] = num(x)
       end
       redis.call('HSET', KEYS[si], unpack(args))
-      redis.call('PEXPIRE', KEYS[si], math.ceil(5 * HORIZON + GRACE_MS))
+      redis.call('PEXPIRE', KEYS[si], FAIR_TAGS_TTL_MS + GRACE_MS)
     end
   end
 end
 
--- Units a ranked reservation must leave free on a bucket with demand `d`.
-local function ahead_of(d, si, class, tenant, weight)
+-- Units a ranked reservation must leave free on a bucket with demand `d`:
+-- every unit a more urgent class waits for, and the demand of each tenant of
+-- its class whose start tag is behind its own (that tenant goes first).
+local function ahead_of(d, si, class, tenant)
   local ahead = 0
   for i = 1, #d.classes do
     local c = d.classes[i]
@@ -133,18 +106,47 @@ local function ahead_of(d, si, class, tenant, weight)
   end
   local tenants = d.tenants[class]
   if not tenants then return ahead end
-  local mine = served_get(si, class .. '|' .. tenant)
-  local weights, total, others = weight, mine, false
+  local tags, mine = nil, nil
   for t, o in pairs(tenants) do
     if t ~= tenant then
-      others = true
-      weights = weights + o[2]
-      total = total + served_get(si, class .. '|' .. t)
+      tags = tags or tags_of(si)
+      mine = mine or start_of(d, tags, class, tenant)
+      local behind = mine - (tags.v['f|' .. class .. '|' .. t] or 0)
+      if behind > 0 then ahead = ahead + o[1] end
     end
   end
-  if not others or total <= 0 or mine * weights <= weight * total then return ahead end
-  for t, o in pairs(tenants) do
-    if t ~= tenant and served_get(si, class .. '|' .. t) * weights < o[2] * total then ahead = ahead + o[1] end
-  end
   return ahead
+end
+
+-- Applies P published records from ARGV[a + 1]; returns the last index read.
+-- A tenant's first record in a class (from any instance) starts it waiting:
+-- its finish tag is raised to the class's virtual time.
+local function publish_demand(a, count)
+  local until_by_key = {}
+  for _ = 1, count do
+    local qi, fi, field = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), ARGV[a + 3]
+    local amount, weight, lease = tonumber(ARGV[a + 4]), tonumber(ARGV[a + 5]), tonumber(ARGV[a + 6])
+    a = a + 6
+    if amount > 0 then
+      local class, tenant = class_and_tenant(field)
+      local waiting = live_demand(qi).tenants[class]
+      if not (waiting and waiting[tenant]) then
+        local tags = tags_of(fi)
+        local key, virtual = 'f|' .. class .. '|' .. tenant, tags.v['v|' .. class] or 0
+        if (tags.v[key] or 0) < virtual then
+          tags.v[key] = virtual
+          tags.dirty = true
+        end
+      end
+      local expires = now + lease
+      redis.call('HSET', KEYS[qi], field, struct.pack('ddd', amount, weight, expires))
+      if expires > (until_by_key[qi] or 0) then until_by_key[qi] = expires end
+    else
+      redis.call('HDEL', KEYS[qi], field)
+    end
+    -- Read again by the reservations that follow.
+    demand_cache[qi] = nil
+  end
+  for qi, until_ms in pairs(until_by_key) do extend_to(KEYS[qi], until_ms) end
+  return a
 end

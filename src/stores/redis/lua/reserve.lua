@@ -27,16 +27,17 @@
 -- batch's, and the client pays for each one).
 --
 -- Cluster-wide order (core/scheduler/demand-board.ts, mirrored here): ARGV[7]
--- the fair-share horizon in ms (0: no reservation is ranked), ARGV[8] the
+-- 1 when reservations are ranked (0: none is), ARGV[8] the
 -- longest yield in ms, ARGV[9] the number P of demand records published.
 -- When ranked, each entry carries two more numbers (its demand hash and its
--- served hash, key indexes) and each reservation three more after its lease:
+-- fair-queuing hash, key indexes) and each reservation three more after its lease:
 -- class (-1: unranked), tenant, weight. The P records follow the shapes, each
--- of 5: demand hash key index, field (class|instance|tenant), amount (0
--- withdraws), weight, lease ms. They are applied before any reservation.
+-- of 6: demand hash and fair-queuing hash key indexes, field
+-- (class|instance|tenant), amount (0 withdraws), weight, lease ms. They are
+-- applied before any reservation.
 -- A ranked reservation leaves room, on a bucket with demand published, for
--- the demand of more urgent classes and, when its tenant is over its share
--- of the bucket, for that of its class's tenants under theirs; it waits
+-- the demand of more urgent classes and for what tenants of its class whose
+-- fair-queuing start is behind its own are served first; it waits
 -- (at most ARGV[8] ms at a time) rather than eat into that room.
 --
 -- Reply: { now, then per entry: its key's level and window as stored before
@@ -52,12 +53,12 @@ local S = tonumber(ARGV[5])
 local R = tonumber(ARGV[6])
 local YIELD = tonumber(ARGV[8])
 local P = tonumber(ARGV[9])
-local ranked = HORIZON > 0
+local ranked = tonumber(ARGV[7]) > 0
 -- Expired leases are purged (and counted) by settle, renew, peek and stats;
 -- a reservation does not need them gone: slot sets purge their own.
 
 local e_state, e_slots, e_kind, e_cap, e_rate, e_dim = {}, {}, {}, {}, {}, {}
-local e_ws, e_we, e_burst, e_pace, e_demand, e_served = {}, {}, {}, {}, {}, {}
+local e_ws, e_we, e_burst, e_pace, e_demand, e_fair = {}, {}, {}, {}, {}, {}
 local a = 9
 for e = 1, E do
   e_state[e] = tonumber(ARGV[a + 1])
@@ -73,7 +74,7 @@ for e = 1, E do
   a = a + 10
   if ranked then
     e_demand[e] = tonumber(ARGV[a + 1])
-    e_served[e] = tonumber(ARGV[a + 2])
+    e_fair[e] = tonumber(ARGV[a + 2])
     a = a + 2
   end
 end
@@ -167,7 +168,7 @@ for _ = 1, R do
       elseif r_class >= 0 then
         local d = live_demand(e_demand[e])
         if #d.classes > 0 then
-          local ahead = ahead_of(d, e_served[e], r_class, r_tenant, r_weight)
+          local ahead = ahead_of(d, e_fair[e], r_class, r_tenant)
           if ahead > 0 then
             local need, with = amount + ahead, 0
             if kind == 'g' then
@@ -206,28 +207,24 @@ for _ = 1, R do
         local e = shape[i]
         local k = e_state[e]
         local kind = e_kind[e]
-        local left
         if kind == 'g' then
           level[k] = gcra_take(level[k], amounts[e_dim[e]], e_rate[e])
           dirty[k] = kind
-          left = gcra_remaining(level[k], e_cap[e], e_rate[e])
         elseif kind == 'f' then
           level[k] = fixed_used(level[k], win[k], e_ws[e]) + amounts[e_dim[e]]
           win[k] = fixed_window(win[k], e_ws[e])
           dirty[k] = e_we[e] - e_ws[e]
-          left = fixed_remaining(level[k], win[k], e_cap[e], e_ws[e])
         else
           local s = e_slots[e]
           held[s] = held[s] + 1
-          left = e_cap[e] - held[s]
           local list = added[s]
           list[#list + 1] = score
           list[#list + 1] = id
           if expires_at < added_earliest[s] then added_earliest[s] = expires_at end
           if expires_at > added_latest[s] then added_latest[s] = expires_at end
         end
-        if r_class >= 0 and contended(live_demand(e_demand[e]), r_class, left, e_cap[e]) then
-          served_add(e_served[e], r_class .. '|' .. r_tenant, amounts[e_dim[e]])
+        if r_class >= 0 then
+          charge_if_contended(live_demand(e_demand[e]), e_fair[e], r_class, r_tenant, r_weight, amounts[e_dim[e]])
         end
       end
       leases[#leases + 1] = score
@@ -244,7 +241,7 @@ for _ = 1, R do
 end
 
 write_dirty(dirty, level, win, paused, good_until)
-write_served()
+write_tags()
 for s, list in pairs(added) do
   if #list > 0 then
     redis.call('ZADD', KEYS[s], unpack(list))
