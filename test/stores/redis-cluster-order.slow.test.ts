@@ -167,49 +167,57 @@ describe('cluster-wide order over three gateways sharing one Redis', () => {
     expect(heavyMeanwhile).toBeGreaterThan(CAPACITY * 0.2);
   });
 
-  it('equal tenants flooding through different gateways with different concurrency share evenly (Jain ≥ 0.98)', {
-    timeout: 120_000,
-  }, async () => {
-    const tenants = ['t1', 't2', 't3'];
-    // Twice the other scenarios' limit, for counts large enough that one call is not 2 % of a share.
-    const rpm = 2 * RPM;
-    const capacity = 2 * CAPACITY;
-    const { gateways, simulator } = await startGateways(
-      tenants.map((id) => ({ id, tier: 'standard' })),
-      rpm,
-    );
-    const start = Date.now();
-    const until = start + 24_000;
-    // Clients wait long enough never to be refused: each tenant always has demand waiting.
-    const concurrency = [2, 5, 12];
-    const calls = (
-      await Promise.all(
-        tenants.map((tenant, g) =>
-          closedLoop(gateways, g, {
-            tenant,
-            priority: 'normal',
-            maxWaitMs: 20_000,
-            clients: concurrency[g] as number,
-            until,
-          }),
-        ),
-      )
-    ).flat();
-    // Steady window: from 8 s (the first bucket is spent within ~2 s; shares need a few seconds of history).
-    const windowS = 16;
-    const served = tenants.map(
-      (tenant) =>
-        servedBetween(calls, until - windowS * 1_000, until).filter((c) => c.tenant === tenant).length,
-    );
-    const index = jain(served);
-    console.log(
-      `equal tenants (clients ${concurrency}): served ${served} over ${windowS} s, Jain ${index.toFixed(4)}, statuses ${JSON.stringify(statuses(calls))}, upstream 429s ${simulator.stats().rejected.rpm}`,
-    );
-    expect(calls.filter((c) => c.status === 0)).toEqual([]);
-    // The bucket was kept busy: fairness is not bought with idle capacity.
-    expect(served.reduce((a, b) => a + b, 0)).toBeGreaterThan(capacity * windowS * 0.8);
-    expect(index).toBeGreaterThanOrEqual(0.98);
-  });
+  it.each([
+    // One tenant per gateway, each with a different number of clients.
+    { gatewayOf: [0, 1, 2], clients: [2, 5, 12] },
+    // Two tenants on one gateway, one on each of the others: per-instance queues give the pair half as much.
+    { gatewayOf: [0, 0, 1, 2], clients: [4, 4, 4, 4] },
+  ])(
+    'equal tenants flooding through gateways $gatewayOf with clients $clients share evenly (Jain ≥ 0.98)',
+    {
+      timeout: 120_000,
+    },
+    async ({ gatewayOf, clients }) => {
+      const tenants = gatewayOf.map((_, i) => `t${i + 1}`);
+      // Twice the other scenarios' limit, for counts large enough that one call is not 2 % of a share.
+      const rpm = 2 * RPM;
+      const capacity = 2 * CAPACITY;
+      const { gateways, simulator } = await startGateways(
+        tenants.map((id) => ({ id, tier: 'standard' })),
+        rpm,
+      );
+      const start = Date.now();
+      const until = start + 24_000;
+      // Clients wait long enough never to be refused: each tenant always has demand waiting.
+      const calls = (
+        await Promise.all(
+          tenants.map((tenant, i) =>
+            closedLoop(gateways, gatewayOf[i] as number, {
+              tenant,
+              priority: 'normal',
+              maxWaitMs: 20_000,
+              clients: clients[i] as number,
+              until,
+            }),
+          ),
+        )
+      ).flat();
+      // Steady window: the last 16 s (the first bucket is spent within ~2 s; shares need a few seconds of history).
+      const windowS = 16;
+      const served = tenants.map(
+        (tenant) =>
+          servedBetween(calls, until - windowS * 1_000, until).filter((c) => c.tenant === tenant).length,
+      );
+      const index = jain(served);
+      console.log(
+        `equal tenants through gateways ${gatewayOf}, clients ${clients}: served ${served} over ${windowS} s, Jain ${index.toFixed(4)}, statuses ${JSON.stringify(statuses(calls))}, upstream 429s ${simulator.stats().rejected.rpm}`,
+      );
+      expect(calls.filter((c) => c.status === 0)).toEqual([]);
+      // The bucket was kept busy: fairness is not bought with idle capacity.
+      expect(served.reduce((x, y) => x + y, 0)).toBeGreaterThan(capacity * windowS * 0.8);
+      expect(index).toBeGreaterThanOrEqual(0.98);
+    },
+  );
 
   it('a gateway killed while its critical demand waits: the others recover the capacity within the lease', {
     timeout: 120_000,
@@ -252,7 +260,7 @@ describe('cluster-wide order over three gateways sharing one Redis', () => {
     for (const g of gateways.slice(1)) expect(g.child.exitCode, g.output()).toBeNull();
     expect(lowCalls.filter((c) => c.status === 0)).toEqual([]);
     // Critical demand held the low work back while gateway 0 lived...
-    expect(before).toBeLessThan(CAPACITY * 0.5);
+    expect(before).toBeLessThan(CAPACITY * 0.25);
     // ...and its records ended with their lease.
     expect(firstAfter - killedAt).toBeLessThan(LEASE_MS + 1_500);
     expect(after).toBeGreaterThan(CAPACITY * 0.8);
