@@ -30,7 +30,14 @@ import { TARGET_NAMES, type TargetName, TargetUnavailableError } from '../src/be
 import { measureProxyCost, type ProxyRow, proxyTable } from './sections/proxy.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const SCENARIOS = ['burst-3x', 'heavy-tenant', 'priorities', 'shared-key', 'multi-key-burst'];
+const SCENARIOS = [
+  'burst-3x',
+  'heavy-tenant',
+  'priorities',
+  'shared-key',
+  'multi-key-burst',
+  'three-instances',
+];
 /** The fallback loop is about several keys: it runs only where a scenario has them. */
 const runsOn = (target: TargetName, scenario: Scenario) =>
   target !== 'fallback' || scenario.provider.keys.length > 1;

@@ -245,6 +245,8 @@ export const scenarioSchema = z.strictObject({
         weight: positive.optional(),
         /** Relative share of the arrivals. */
         share: positive,
+        /** Which of `sluice.instances` its calls go through (0-based); default: spread over all of them. */
+        instance: z.number().int().nonnegative().optional(),
       }),
     )
     .min(1)
@@ -257,6 +259,13 @@ export const scenarioSchema = z.strictObject({
   sluice: z
     .strictObject({
       safety_margin: z.number().min(0).max(0.5).default(0.03),
+      /**
+       * `sluice serve` processes sharing one Redis that the bench starts on a
+       * free port, clients spread over them (1: one process on the memory
+       * store). Only the gateway target runs several; the library and the
+       * peers are one process each.
+       */
+      instances: count.max(16).default(1),
       /** A response cache on the model group; none when unset. */
       cache: cacheSchema.optional(),
     })
@@ -291,6 +300,13 @@ function checkReferences(scenario: Scenario, source: string): void {
     if (t.tier !== undefined && !Object.hasOwn(scenario.tiers, t.tier)) {
       problems.push(
         `  tenants.${i}.tier: unknown tier "${t.tier}"; declared: ${Object.keys(scenario.tiers).join(', ')}`,
+      );
+    }
+  });
+  scenario.tenants.forEach((t, i) => {
+    if (t.instance !== undefined && t.instance >= scenario.sluice.instances) {
+      problems.push(
+        `  tenants.${i}.instance: ${t.instance} is not one of sluice.instances (0 to ${scenario.sluice.instances - 1})`,
       );
     }
   });

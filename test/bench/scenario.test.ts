@@ -94,9 +94,49 @@ describe('scenarios', () => {
   });
 
   it('ship valid scenario files', async () => {
-    for (const name of ['smoke', 'burst-3x', 'heavy-tenant', 'priorities', 'shared-key']) {
+    for (const name of ['smoke', 'burst-3x', 'heavy-tenant', 'priorities', 'shared-key', 'three-instances']) {
       const s = await loadScenarioFile(join('bench', 'scenarios', `${name}.yaml`));
       expect(s.name).toBe(name);
     }
+  });
+
+  it('run one Sluice instance unless told more, and pin tenants only to instances that exist', () => {
+    expect(parseScenario(minimal).sluice.instances).toBe(1);
+    const three = parseScenario({
+      ...minimal,
+      sluice: { instances: 3 },
+      tenants: [
+        { name: 'heavy', share: 3, instance: 0 },
+        { name: 'light', share: 1, instance: 2 },
+        { name: 'anywhere', share: 1 },
+      ],
+    });
+    expect(three.sluice.instances).toBe(3);
+    expect(three.tenants.map((t) => t.instance)).toEqual([0, 2, undefined]);
+    expect(() =>
+      parseScenario({ ...minimal, tenants: [{ name: 'a', share: 1, instance: 1 }] }, 'one.yaml'),
+    ).toThrow(/tenants\.0\.instance: 1 is not one of sluice\.instances \(0 to 0\)/);
+    expect(() => parseScenario({ ...minimal, sluice: { instances: 0 } }, 'zero.yaml')).toThrow(
+      /sluice\.instances/,
+    );
+    expect(() => parseScenario({ ...minimal, sluice: { instances: 1.5 } }, 'half.yaml')).toThrow(
+      /sluice\.instances/,
+    );
+    expect(() => parseScenario({ ...minimal, tenants: [{ name: 'a', share: 1, instance: -1 }] })).toThrow(
+      /tenants\.0\.instance/,
+    );
+  });
+
+  it('read the three-instance scenario as shipped', async () => {
+    const s = await loadScenarioFile(join('bench', 'scenarios', 'three-instances.yaml'));
+    expect(s.sluice.instances).toBe(3);
+    expect(Object.fromEntries(s.tenants.map((t) => [t.name, t.instance]))).toEqual({
+      heavy: 0,
+      'light-1': 1,
+      'light-2': 2,
+      app: undefined,
+    });
+    expect(s.priorities.critical).toBeGreaterThan(0);
+    expect(s.priorities.low).toBeGreaterThan(0);
   });
 });

@@ -17,6 +17,7 @@ import { type Scenario, SINGLE_KEY, tenantWeight } from '../scenario.js';
 import { cacheSideGroups, cacheText, type GroupCacheYaml, groupCache } from './cache-groups.js';
 import { type BenchDeployment, benchDeployments, deploymentsText } from './deployments.js';
 import { type ChildServer, freePort, waitUntilUp } from './process.js';
+import { startRedisProcess } from './redis-process.js';
 import { callSdk, sdkClient } from './sdk-call.js';
 import { startSluice } from './sluice-process.js';
 import { type BenchTarget, type TargetEnv, TargetUnavailableError } from './target.js';
@@ -40,6 +41,8 @@ export interface GatewayProcessOptions {
   readonly cache?: GroupCacheYaml;
   /** Model groups beside it (a semantic cache's embeddings group). */
   readonly sideGroups?: Record<string, { deployments: BenchDeployment[] }>;
+  /** Redis shared with other instances (default: the memory store, one process). */
+  readonly redis?: { readonly url: string; readonly instances: number };
 }
 
 export interface GatewayProcess {
@@ -65,7 +68,14 @@ export function gatewayConfig(options: GatewayProcessOptions, port: number): Rec
   return {
     listen: { host: '127.0.0.1', port },
     metrics: { listen: { host: '127.0.0.1', port: 0 } },
-    store: { kind: 'memory' },
+    store: options.redis
+      ? {
+          kind: 'redis',
+          url: options.redis.url,
+          prefix: 'bench',
+          expected_instances: options.redis.instances,
+        }
+      : { kind: 'memory' },
     safety_margin: options.safetyMargin ?? 0.03,
     model_groups: {
       [options.model]: {
@@ -165,8 +175,10 @@ export function attachLogLines(records: readonly RequestRecord[], lines: readonl
 
 export async function gatewayTarget(env: TargetEnv): Promise<BenchTarget> {
   const scenario: Scenario = env.scenario;
+  const instances = scenario.sluice.instances;
   const lines: LogLine[] = [];
-  const gateway = await startGatewayProcess({
+  const redis = instances > 1 ? await startRedisProcess() : undefined;
+  const options: GatewayProcessOptions = {
     providerBaseUrl: env.providerBaseUrl,
     keys: env.keys,
     model: scenario.model,
@@ -183,35 +195,54 @@ export async function gatewayTarget(env: TargetEnv): Promise<BenchTarget> {
     },
     cache: groupCache(scenario),
     sideGroups: cacheSideGroups(scenario, { baseUrl: env.providerBaseUrl, keys: env.keys }),
-  });
-  const clients = new Map<string, Awaited<ReturnType<typeof sdkClient>>>();
-  for (const [tenant, key] of Object.entries(gateway.keys)) {
-    clients.set(
-      tenant,
-      await sdkClient({
-        baseURL: `${gateway.url}/v1`,
-        apiKey: key,
-        maxRetries: 0,
-        onResponse: (headers, record) => {
-          record.cache = cacheOutcomeOf(headers);
-        },
-      }),
-    );
+    ...(redis && { redis: { url: redis.url, instances } }),
+  };
+  let gateways: GatewayProcess[];
+  try {
+    gateways = await Promise.all(Array.from({ length: instances }, () => startGatewayProcess(options)));
+  } catch (error) {
+    await redis?.server.stop();
+    throw error;
   }
+  /** Per instance, each tenant's SDK client. */
+  const clients: Map<string, Awaited<ReturnType<typeof sdkClient>>>[] = [];
+  for (const gateway of gateways) {
+    const byTenant = new Map<string, Awaited<ReturnType<typeof sdkClient>>>();
+    for (const [tenant, key] of Object.entries(gateway.keys)) {
+      byTenant.set(
+        tenant,
+        await sdkClient({
+          baseURL: `${gateway.url}/v1`,
+          apiKey: key,
+          maxRetries: 0,
+          onResponse: (headers, record) => {
+            record.cache = cacheOutcomeOf(headers);
+          },
+        }),
+      );
+    }
+    clients.push(byTenant);
+  }
+  const pinned = new Map(scenario.tenants.map((t) => [t.name, t.instance]));
+  let next = 0;
   const sent: RequestRecord[] = [];
+  const spread = instances > 1 ? `, ${instances} instances sharing one Redis (clients spread over them)` : '';
   return {
     name: 'gateway',
-    description: `openai SDK (maxRetries 0: the gateway retries) → \`sluice serve\` (own process), one key per tenant; ${deploymentsText(env.keys)}, safety margin ${scenario.sluice.safety_margin}${cacheText(scenario)}`,
+    description: `openai SDK (maxRetries 0: the gateway retries) → \`sluice serve\` (own process${instances > 1 ? 'es' : ''}), one key per tenant; ${deploymentsText(env.keys)}, safety margin ${scenario.sluice.safety_margin}${cacheText(scenario)}${spread}`,
     send: (record, signal) => {
       sent.push(record);
-      const client = clients.get(record.plan.tenant);
+      // A tenant pinned to an instance enters there; the others' calls take turns over all of them.
+      const instance = pinned.get(record.plan.tenant) ?? next++ % instances;
+      const client = clients[instance]?.get(record.plan.tenant);
       if (!client) throw new Error(`no gateway key for tenant ${record.plan.tenant}`);
       return callSdk(client, record, { model: scenario.model, signal, now: env.now });
     },
     async close() {
       // The gateway's logger is buffered: give the last lines a moment.
       await new Promise((r) => setTimeout(r, 500));
-      await gateway.server.stop();
+      await Promise.all(gateways.map((g) => g.server.stop()));
+      await redis?.server.stop();
       attachLogLines(sent, lines);
     },
   };

@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { gatewayConfig } from '../../src/bench/targets/gateway.js';
+
+const base = { providerBaseUrl: 'http://127.0.0.1:1/v1', limits: { rpm: 600 }, model: 'gpt-4o-mini' };
+
+describe('the bench gateway config', () => {
+  it('keeps one instance on the memory store', () => {
+    expect(gatewayConfig(base, 4000).store).toEqual({ kind: 'memory' });
+  });
+
+  it('puts instances sharing a Redis on it, telling each how many share it', () => {
+    const config = gatewayConfig({ ...base, redis: { url: 'redis://127.0.0.1:7000', instances: 3 } }, 4000);
+    expect(config.store).toEqual({
+      kind: 'redis',
+      url: 'redis://127.0.0.1:7000',
+      prefix: 'bench',
+      expected_instances: 3,
+    });
+  });
+});
