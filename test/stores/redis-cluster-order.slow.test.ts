@@ -49,7 +49,7 @@ function gatewayConfig(
 ) {
   return {
     store: { kind: 'redis', url: redisUrl, prefix, expected_instances: 3, command_timeout_ms: 1_000 },
-    queue: { cluster: { enabled: true, demand_lease_ms: LEASE_MS, fair_horizon_ms: 10_000 } },
+    queue: { cluster: { enabled: true, demand_lease_ms: LEASE_MS } },
     model_groups: {
       'gpt-4o-mini': {
         deployments: [
