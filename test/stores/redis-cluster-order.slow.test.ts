@@ -25,7 +25,7 @@ import {
   servedBetween,
   statuses,
 } from './redis/cluster-load.js';
-import { fleetsStoppedAfterEach } from './redis/gateway-fleet.js';
+import { fleetsStoppedAfterEach, simulatorGroup } from './redis/gateway-fleet.js';
 import type { GatewayProcess } from './redis/gateway-processes.js';
 
 const startFleet = fleetsStoppedAfterEach();
@@ -50,20 +50,7 @@ function gatewayConfig(
   return {
     store: { kind: 'redis', url: redisUrl, prefix, expected_instances: 3, command_timeout_ms: 1_000 },
     queue: { cluster: { enabled: true, demand_lease_ms: LEASE_MS } },
-    model_groups: {
-      'gpt-4o-mini': {
-        deployments: [
-          {
-            id: 'sim',
-            provider: 'openai',
-            base_url: `${simUrl}/v1`,
-            api_key: 'sk-sim',
-            model: 'gpt-4o-mini',
-            limits: { rpm },
-          },
-        ],
-      },
-    },
+    model_groups: simulatorGroup(simUrl, rpm),
     // Tiers set the highest class a tenant may ask for; each call names its class.
     tiers: {
       interactive: { priority: 'critical' },

@@ -12,7 +12,7 @@
  * their max wait plus 10 s before they count as hung.
  */
 import { describe, expect, it } from 'vitest';
-import { fleetsStoppedAfterEach } from './redis/gateway-fleet.js';
+import { fleetsStoppedAfterEach, simulatorGroup } from './redis/gateway-fleet.js';
 import type { GatewayProcess } from './redis/gateway-processes.js';
 import { sampleAdmitted, steadyGoodput } from './redis/goodput.js';
 import { watchdog } from './redis/wait-for.js';
@@ -34,20 +34,7 @@ function gatewayConfig(redisUrl: string, prefix: string, simUrl: string, rpm: nu
       probe_interval_ms: 100,
       command_timeout_ms: 1_000,
     },
-    model_groups: {
-      'gpt-4o-mini': {
-        deployments: [
-          {
-            id: 'sim',
-            provider: 'openai',
-            base_url: `${simUrl}/v1`,
-            api_key: 'sk-sim',
-            model: 'gpt-4o-mini',
-            limits: { rpm },
-          },
-        ],
-      },
-    },
+    model_groups: simulatorGroup(simUrl, rpm),
     tenants: [{ id: 'acme', key: TENANT_KEY }],
     log: { level: 'warn', requests: false },
   };

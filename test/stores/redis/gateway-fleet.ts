@@ -43,3 +43,21 @@ export function fleetsStoppedAfterEach(): (options: FleetOptions) => Promise<Fle
     return running;
   };
 }
+
+/** One model group, `gpt-4o-mini`, on the fleet's simulator with an `rpm` limit: what most fleet tests route to. */
+export function simulatorGroup(simUrl: string, rpm: number) {
+  return {
+    'gpt-4o-mini': {
+      deployments: [
+        {
+          id: 'sim',
+          provider: 'openai',
+          base_url: `${simUrl}/v1`,
+          api_key: 'sk-sim',
+          model: 'gpt-4o-mini',
+          limits: { rpm },
+        },
+      ],
+    },
+  };
+}
