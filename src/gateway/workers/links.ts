@@ -1,0 +1,30 @@
+/**
+ * Store channel ends over `node:cluster`'s IPC (`process.send` with
+ * `serialization: 'advanced'`), chosen by measurement over a Unix-domain
+ * socket (bench/README.md, "Workers").
+ */
+import type { Worker } from 'node:cluster';
+import type { StoreLink } from './store-wire.js';
+
+/** In a cluster worker: the channel to the primary. */
+export function primaryLink(): StoreLink {
+  return {
+    send: (message) => {
+      process.send?.(message);
+    },
+    onMessage: (listener) => process.on('message', listener),
+    onClose: (listener) => process.once('disconnect', listener),
+  };
+}
+
+/** In the primary: the channel to one worker. */
+export function workerLink(worker: Worker): StoreLink {
+  return {
+    send: (message) => {
+      // A worker gone between its call and our answer: nobody waits for it.
+      if (worker.isConnected()) worker.send(message);
+    },
+    onMessage: (listener) => worker.on('message', listener),
+    onClose: (listener) => worker.once('exit', listener),
+  };
+}
