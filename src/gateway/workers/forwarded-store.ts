@@ -12,23 +12,22 @@
  * the worker: the primary's store serves the other workers still.
  */
 import { type Store, StoreUnavailableError } from '../../stores/store.js';
-import {
-  fromWireError,
-  isStoreMessage,
-  STORE_CHANNEL,
-  type StoreAnswer,
-  type StoreLink,
-} from './store-wire.js';
+import { fromWireError, isOnChannel, STORE_CHANNEL, type StoreAnswer, type StoreLink } from './store-wire.js';
 
 /** How soon a caller may try again once the primary is gone (the worker is then about to exit). */
 const PRIMARY_GONE_RETRY_MS = 1_000;
 
 export function forwardedStore(link: StoreLink): Store {
+  return forwarded<Store>(link, STORE_CHANNEL);
+}
+
+/** `T`'s methods, each sent on `channel` to the object the primary hosts there (store-host.ts). */
+export function forwarded<T extends object>(link: StoreLink, channel: string): T {
   const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   let nextId = 0;
   let closed = false;
   link.onMessage((message) => {
-    if (!isStoreMessage(message) || 'method' in message) return;
+    if (!isOnChannel(message, channel) || 'method' in message) return;
     const answer = message as StoreAnswer;
     const waiting = pending.get(answer.id);
     if (!waiting) return;
@@ -51,7 +50,7 @@ export function forwardedStore(link: StoreLink): Store {
     return new Promise((resolve, reject) => {
       pending.set(id, { resolve, reject });
       try {
-        link.send({ channel: STORE_CHANNEL, id, method, args });
+        link.send({ channel, id, method, args });
       } catch (error) {
         pending.delete(id);
         reject(
@@ -67,7 +66,7 @@ export function forwardedStore(link: StoreLink): Store {
     closed = true;
   };
   const methods = new Map<string, (...args: unknown[]) => Promise<unknown>>();
-  return new Proxy({ clustered: true } as unknown as Store, {
+  return new Proxy({ clustered: true } as unknown as T, {
     get(target, property) {
       if (property === 'clustered') return true;
       // The primary's store outlives any one worker: a worker closing stops using it, nothing more.

@@ -12,17 +12,22 @@
  */
 import type { Reservation } from '../../core/decision.js';
 import type { Store } from '../../stores/store.js';
-import { isStoreMessage, STORE_CHANNEL, type StoreCall, type StoreLink, toWireError } from './store-wire.js';
+import { isOnChannel, STORE_CHANNEL, type StoreCall, type StoreLink, toWireError } from './store-wire.js';
 
-export function hostStore(store: Store, link: StoreLink): void {
+/**
+ * Answers `link`'s calls on `channel` with `store`'s methods. Any object
+ * with methods can be hosted (the memory response cache is, on its own
+ * channel); `Store` is the one whose reservations need the mapping below.
+ */
+export function hostStore(store: Store | object, link: StoreLink, channel: string = STORE_CHANNEL): void {
   const held = new Map<string, Reservation>();
   const target = store as unknown as Record<string, unknown>;
   link.onMessage((message) => {
-    if (!isStoreMessage(message) || !('method' in message)) return;
+    if (!isOnChannel(message, channel) || !('method' in message)) return;
     const call = message as StoreCall;
     const method = target[call.method];
     if (typeof method !== 'function' || call.method === 'constructor') {
-      answerError(link, call.id, new TypeError(`the store has no method ${call.method}`));
+      answerError(link, channel, call.id, new TypeError(`the store has no method ${call.method}`));
       return;
     }
     const args = call.args.map((arg) => ownReservation(held, arg));
@@ -36,19 +41,19 @@ export function hostStore(store: Store, link: StoreLink): void {
       (value) => {
         // A settled reservation is the worker's no more (a second settle is the store's to count).
         if (call.method === 'settle') held.delete((args[0] as Reservation).id);
-        link.send({ channel: STORE_CHANNEL, id: call.id, value: exported(held, value) });
+        link.send({ channel, id: call.id, value: exported(held, value) });
       },
-      (error: unknown) => answerError(link, call.id, error),
+      (error: unknown) => answerError(link, channel, call.id, error),
     );
   });
   link.onClose(() => {
-    for (const reservation of held.values()) store.settle(reservation).catch(() => undefined);
+    for (const reservation of held.values()) (store as Store).settle(reservation).catch(() => undefined);
     held.clear();
   });
 }
 
-function answerError(link: StoreLink, id: number, error: unknown): void {
-  link.send({ channel: STORE_CHANNEL, id, error: toWireError(error) });
+function answerError(link: StoreLink, channel: string, id: number, error: unknown): void {
+  link.send({ channel, id, error: toWireError(error) });
 }
 
 function isReservation(value: object): value is Reservation {

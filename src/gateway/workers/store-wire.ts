@@ -9,11 +9,13 @@
  */
 import { StoreUnavailableError } from '../../stores/store.js';
 
-/** Every message of the store channel carries this tag; other cluster messages are not ours. */
+/** Every message of a forwarding channel carries its tag; other cluster messages are not ours. */
 export const STORE_CHANNEL = 'sluice:store';
+/** The response cache's entries (memory cache store), forwarded the same way. */
+export const CACHE_CHANNEL = 'sluice:cache';
 
 export interface StoreCall {
-  readonly channel: typeof STORE_CHANNEL;
+  readonly channel: string;
   readonly id: number;
   readonly method: string;
   readonly args: readonly unknown[];
@@ -27,8 +29,8 @@ export interface WireError {
 }
 
 export type StoreAnswer =
-  | { readonly channel: typeof STORE_CHANNEL; readonly id: number; readonly value: unknown }
-  | { readonly channel: typeof STORE_CHANNEL; readonly id: number; readonly error: WireError };
+  | { readonly channel: string; readonly id: number; readonly value: unknown }
+  | { readonly channel: string; readonly id: number; readonly error: WireError };
 
 /** Either end of the channel: a cluster worker's `process`, the primary's `Worker`, or a test's MessagePort. */
 export interface StoreLink {
@@ -38,8 +40,8 @@ export interface StoreLink {
   onClose(listener: () => void): void;
 }
 
-export function isStoreMessage(message: unknown): message is StoreCall | StoreAnswer {
-  return (message as { channel?: unknown } | null)?.channel === STORE_CHANNEL;
+export function isOnChannel(message: unknown, channel: string): message is StoreCall | StoreAnswer {
+  return (message as { channel?: unknown } | null)?.channel === channel;
 }
 
 /** Errors keep their class where the port defines one (the runtime tests `instanceof StoreUnavailableError`). */
