@@ -1,7 +1,8 @@
 /**
  * Store channel ends over `node:cluster`'s IPC (`process.send` with
- * `serialization: 'advanced'`), chosen by measurement over a Unix-domain
- * socket (bench/README.md, "Workers").
+ * `serialization: 'advanced'`): a Unix-domain socket with length + V8
+ * framing measured no faster, and JSON needs a codec for Infinity and
+ * undefined that ate its lead (bench/README.md, "All cores").
  */
 import type { Worker } from 'node:cluster';
 import type { StoreLink } from './store-wire.js';
