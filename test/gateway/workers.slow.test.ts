@@ -9,6 +9,7 @@
  * Real time on purpose (slow suite): OS processes, a wall-clock goodput.
  * Bounds are generous (goodput 95–105 %, as for three gateways on Redis).
  */
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -94,6 +95,17 @@ function call(gateway: GatewayProcess, key: string, maxWaitMs: number): Promise<
   return watchdog(answered, maxWaitMs + 10_000, 'a gateway call').catch(() => 0);
 }
 
+/** The primary's children that are gateways (tsx has an esbuild child of its own). */
+function workersOf(gateway: GatewayProcess): string {
+  try {
+    return execFileSync('pgrep', ['-P', String(gateway.child.pid), '-f', 'serve --config'], {
+      encoding: 'utf8',
+    });
+  } catch {
+    return ''; // pgrep exits 1 when none matches
+  }
+}
+
 function metricsUrl(gateway: GatewayProcess): string {
   const url = /metrics (http:\/\/\S+\/metrics)/.exec(gateway.output())?.[1];
   if (!url) throw new Error(`no metrics URL in ${gateway.output()}`);
@@ -150,7 +162,7 @@ describe('sluice serve --workers 2 on the memory store', () => {
     expect(gateway.child.exitCode).toBeNull();
   });
 
-  it('SIGHUP reloads both workers (a bad file is refused by all); SIGTERM drains both and exits 0', {
+  it('SIGHUP reloads both workers (a bad file is refused by all); a killed worker is replaced; SIGTERM drains both and exits 0', {
     timeout: 90_000,
   }, async () => {
     const { gateway } = await start({ defaults: { rpm: 10_000 }, latency: { ttft_ms: 1_500 } }, 10_000);
@@ -184,12 +196,34 @@ describe('sluice serve --workers 2 on the memory store', () => {
     const after = await Promise.all(Array.from({ length: 8 }, () => call(gateway, BETA, 5_000)));
     expect(statuses(after)).toEqual({ 200: 8 });
 
+    // A worker killed outright is replaced: the primary logs it and the port keeps answering on two workers.
+    const workerPids = workersOf(gateway).split('\n').filter(Boolean).map(Number);
+    expect(workerPids).toHaveLength(2);
+    process.kill(workerPids[0] as number, 'SIGKILL');
+    await waitFor(
+      () => gateway.output().includes('worker died; starting another'),
+      'the restart logged',
+      10_000,
+    );
+    await waitFor(
+      () => gateway.output().includes('replacement worker listening'),
+      'the replacement listening',
+      30_000,
+    );
+    expect(workersOf(gateway).split('\n').filter(Boolean)).toHaveLength(2);
+    // The new worker read the file as it is now: beta is accepted whichever worker answers.
+    const afterRestart = await Promise.all(Array.from({ length: 8 }, () => call(gateway, BETA, 5_000)));
+    expect(statuses(afterRestart)).toEqual({ 200: 8 });
+
     // SIGTERM while calls are upstream (1.5 s to the first token): every one is answered, then exit 0.
     const inFlight = Promise.all(Array.from({ length: 8 }, () => call(gateway, ACME, 5_000)));
     // Both workers' in-flight gauges, summed by the primary, see all eight before the signal.
     const upstream = Date.now() + 10_000;
     while ((await metricSum(gateway, 'sluice_in_flight_requests')) < 8) {
-      if (Date.now() > upstream) throw new Error('the calls never reached the workers');
+      if (Date.now() > upstream)
+        throw new Error(
+          `the calls never reached the workers: in flight ${await metricSum(gateway, 'sluice_in_flight_requests')}, answered ${JSON.stringify(statuses(await inFlight))}`,
+        );
       await new Promise((r) => setTimeout(r, 50));
     }
     const exited = new Promise<number | null>((resolve) =>

@@ -50,6 +50,8 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
   let draining = false;
   let listening = false;
   const live = new Set<Worker>();
+  /** Workers listening: the ones a scrape asks (one still starting would hold it until its timeout). */
+  const serving = new Set<Worker>();
   const startedAt = new Map<Worker, number>();
   const fork = () => {
     const worker = cluster.fork();
@@ -68,13 +70,14 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
 
   const metrics = await startMetricsListener({
     config: config.metrics,
-    metrics: mergedMetrics(() => [...live]),
+    metrics: mergedMetrics(() => [...serving]),
     logger,
   });
 
   const allExited = new Promise<void>((resolveExited) => {
     cluster.on('exit', (worker, code, signal) => {
       live.delete(worker);
+      serving.delete(worker);
       const lived = Date.now() - (startedAt.get(worker) ?? 0);
       startedAt.delete(worker);
       if (draining) {
@@ -103,7 +106,10 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
 
   const listeningAt = new Promise<number>((resolve) => {
     let count = 0;
-    cluster.on('listening', (_worker, address) => {
+    cluster.on('listening', (worker, address) => {
+      serving.add(worker);
+      if (listening)
+        logger.warn({ worker: worker.id, pid: worker.process.pid }, 'replacement worker listening');
       if (++count === options.workers) resolve(address.port);
     });
   });
