@@ -16,6 +16,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { costOf } from '../../src/core/cost.js';
 import type { Reservation } from '../../src/core/decision.js';
+import { batchedLink } from '../../src/gateway/workers/batched-link.js';
 import { forwardedStore } from '../../src/gateway/workers/forwarded-store.js';
 import type { StoreLink } from '../../src/gateway/workers/store-wire.js';
 import { MemoryStore } from '../../src/stores/memory/memory-store.js';
@@ -32,14 +33,15 @@ function startHost(serialization: 'advanced' | 'json', socketPath?: string): Pro
   return new Promise((resolve) => child.once('message', () => resolve(child)));
 }
 
-function childLink(child: ChildProcess): StoreLink {
-  return {
-    send: (message) => {
-      child.send(message);
+function childLink(child: ChildProcess, batched = false): StoreLink {
+  const raw = {
+    send: (message: unknown) => {
+      child.send(message as never);
     },
-    onMessage: (listener) => child.on('message', listener),
-    onClose: (listener) => child.once('exit', listener),
+    listen: (listener: (message: unknown) => void) => child.on('message', listener),
+    onClose: (listener: () => void) => child.once('exit', listener),
   };
+  return batched ? batchedLink(raw) : { ...raw, onMessage: raw.listen };
 }
 
 async function decisionsPerSecond(store: Store, inFlight: number): Promise<number> {
@@ -74,6 +76,12 @@ export async function run(): Promise<void> {
       children.push(child);
       await measure(`cluster IPC, serialization '${serialization}'`, forwardedStore(childLink(child)));
     }
+    const batched = await startHost('advanced', 'batched');
+    children.push(batched);
+    await measure(
+      "cluster IPC 'advanced', batched per turn (--workers)",
+      forwardedStore(childLink(batched, true)),
+    );
     const path = join(tmpdir(), `sluice-ipc-${process.pid}.sock`);
     const child = await startHost('advanced', path);
     children.push(child);
