@@ -58,23 +58,29 @@ async function runServe(flags: ServeFlags): Promise<void> {
   try {
     await serve(flags);
   } catch (error) {
-    // A configuration mistake is the user's to fix: say what and where, without a stack trace.
-    if (error instanceof GatewayConfigError) {
-      console.error(error.message);
-      process.exitCode = 2;
-      return;
-    }
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
-      const { address, port } = error as NodeJS.ErrnoException & { address?: string; port?: number };
-      console.error(
-        `cannot listen on ${address}:${port} (${code}); change listen (or metrics.listen) in the config or pass --port`,
-      );
-      process.exitCode = 2;
-      return;
-    }
-    throw error;
+    reportStartFailure(error);
+    // A worker that cannot start must end: its IPC channel would keep it (and its primary waiting) alive.
+    if (cluster.isWorker) process.exit(process.exitCode ?? 1);
   }
+}
+
+function reportStartFailure(error: unknown): void {
+  // A configuration mistake is the user's to fix: say what and where, without a stack trace.
+  if (error instanceof GatewayConfigError) {
+    console.error(error.message);
+    process.exitCode = 2;
+    return;
+  }
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+    const { address, port } = error as NodeJS.ErrnoException & { address?: string; port?: number };
+    console.error(
+      `cannot listen on ${address}:${port} (${code}); change listen (or metrics.listen) in the config or pass --port`,
+    );
+    process.exitCode = 2;
+    return;
+  }
+  throw error;
 }
 
 async function serve(flags: ServeFlags): Promise<void> {
