@@ -101,6 +101,8 @@ export class AccuracyMetrics {
       help: 'Share of prompt tokens served from the provider prompt cache since start, by deployment.',
       labelNames: ['deployment'],
       registers: [registry],
+      // Over `--workers N`: the workers' mean (each ratio is its own traffic's; close enough for a dashboard).
+      aggregator: 'average',
       collect() {
         this.reset();
         const read = new Map(reads.get().values.map((v) => [String(v.labels.deployment), v.value]));

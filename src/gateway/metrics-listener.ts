@@ -22,9 +22,12 @@ export interface MetricsListener {
   close(): Promise<void>;
 }
 
+/** What a scrape reads: one gateway's registry, or (`--workers N`) every worker's merged by the primary. */
+export type MetricsSource = Pick<GatewayMetrics, 'expose'>;
+
 export interface MetricsListenerOptions {
   config: GatewayConfig['metrics'];
-  metrics: GatewayMetrics;
+  metrics: MetricsSource;
   logger: GatewayLogger;
 }
 
@@ -58,7 +61,7 @@ export async function startMetricsListener(
 function scrape(
   req: IncomingMessage,
   res: ServerResponse,
-  metrics: GatewayMetrics,
+  metrics: MetricsSource,
   token: AdminKey | undefined,
   logger: GatewayLogger,
 ): void {

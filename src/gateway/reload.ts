@@ -34,6 +34,7 @@ const FIXED_AT_START = [
   'server.request_timeout_ms',
   'server.keep_alive_timeout_ms',
   'server.idle_timeout_ms',
+  'server.workers',
   'log.level',
 ] as const;
 

@@ -48,6 +48,10 @@ export interface GatewayOptions {
   storeReadyTimeoutMs?: number;
   /** Where the built dashboard page is (default: the package's `dist/dashboard/`). */
   dashboardAssetsDir?: string;
+  /** Use this store instead of building one from `config.store` (a worker of `--workers N`: the primary's). */
+  store?: ConfiguredStore;
+  /** Serve `metrics.listen` from this process (default true; a worker's metrics are served by its primary). */
+  metricsListener?: boolean;
 }
 
 export interface Gateway {
@@ -82,7 +86,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   // Tokenizer tables load lazily otherwise: the first request would pay ~100 ms.
   preloadTokenizers();
 
-  const gatewayStore: ConfiguredStore = storeFromConfig(config.store, clock, storeLogger(logger));
+  const gatewayStore: ConfiguredStore =
+    options.store ?? storeFromConfig(config.store, clock, storeLogger(logger));
   const pools = new UpstreamPools({
     connectTimeoutMs: config.upstream.connect_timeout_ms,
     headersTimeoutMs: config.upstream.headers_timeout_ms,
@@ -195,7 +200,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const url = urlOf(host, boundPort);
   let metricsListener: MetricsListener | undefined;
   try {
-    metricsListener = await startMetricsListener({ config: config.metrics, metrics, logger });
+    if (options.metricsListener !== false)
+      metricsListener = await startMetricsListener({ config: config.metrics, metrics, logger });
   } catch (error) {
     server.close();
     throw error;

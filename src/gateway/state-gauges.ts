@@ -1,6 +1,15 @@
 /**
  * Gauges that describe state (buckets, queues, circuits, AIMD, store), read
  * when Prometheus scrapes rather than kept up to date per request.
+ *
+ * Each says how the primary of `--workers N` merges it over the workers
+ * (workers/merged-metrics.ts; prom-client sums by default): what every
+ * worker reads from the one shared store (buckets, store stats, cache size)
+ * is not summed but taken once ('first'), or bounded ('max' utilization and
+ * limit, 'min' remaining) where workers may read a moment apart; what each
+ * worker holds itself sums (queues, requests in flight, the default); a
+ * per-worker judgement takes the worst worker (circuit 'max', AIMD factor
+ * 'min', alert level 'max').
  */
 import { Gauge, type Registry } from 'prom-client';
 import type { CacheStats } from '../cache/cache-store.js';
@@ -30,12 +39,18 @@ export function registerStateGauges(
     return reading;
   };
   const bucketLabels = ['bucket', 'scope', 'owner', 'dimension', 'window'] as const;
-  const bucketGauge = (name: string, help: string, value: (b: BucketReading) => number) =>
+  const bucketGauge = (
+    name: string,
+    help: string,
+    value: (b: BucketReading) => number,
+    aggregator: 'max' | 'min',
+  ) =>
     new Gauge({
       name,
       help,
       labelNames: bucketLabels,
       registers,
+      aggregator,
       async collect() {
         const readings = await readBuckets();
         this.reset();
@@ -47,18 +62,26 @@ export function registerStateGauges(
     'sluice_bucket_utilization',
     'Share of a bucket’s usable capacity in use (0–1).',
     (b) => b.utilization,
+    'max',
   );
-  bucketGauge('sluice_bucket_remaining', 'Units (or slots) a bucket can still hand out.', (b) => b.remaining);
+  bucketGauge(
+    'sluice_bucket_remaining',
+    'Units (or slots) a bucket can still hand out.',
+    (b) => b.remaining,
+    'min',
+  );
   bucketGauge(
     'sluice_bucket_limit',
     'The limit in force for a bucket (declared, learned or lowered by AIMD).',
     (b) => b.limit,
+    'max',
   );
   new Gauge({
     name: 'sluice_bucket_alert_state',
     help: 'Utilization alert per bucket: 0 ok, 1 warn, 2 act.',
     labelNames: ['bucket', 'scope', 'owner'],
     registers,
+    aggregator: 'max',
     async collect() {
       const readings = await readBuckets();
       this.reset();
@@ -104,6 +127,7 @@ export function registerStateGauges(
     help: 'Circuit breaker per deployment: 0 closed, 1 half-open, 2 open.',
     labelNames: ['deployment'],
     registers,
+    aggregator: 'max',
     collect() {
       this.reset();
       for (const d of state.deployments()) this.labels(d.id).set(CIRCUIT_VALUE[d.circuit]);
@@ -114,6 +138,7 @@ export function registerStateGauges(
     help: 'AIMD share of a deployment’s declared limits admitted now (1 = all).',
     labelNames: ['deployment'],
     registers,
+    aggregator: 'min',
     collect() {
       this.reset();
       for (const d of state.deployments()) this.labels(d.id).set(d.adaptiveFactor);
@@ -124,6 +149,7 @@ export function registerStateGauges(
     help: 'Where limits are decided: 1 for the current mode (memory, shared, local = fail-open, refusing = fail-closed).',
     labelNames: ['mode'],
     registers,
+    aggregator: 'max',
     collect() {
       const mode = state.store().mode;
       for (const m of ['memory', 'shared', 'local', 'refusing'] as const)
@@ -139,6 +165,7 @@ export function registerStateGauges(
       name,
       help,
       registers,
+      aggregator: 'first',
       async collect() {
         this.set(read(await state.storeStats()));
       },
@@ -160,6 +187,7 @@ export function registerStateGauges(
       name,
       help,
       registers,
+      aggregator: 'first',
       async collect() {
         const stats = await state.governor.cache?.stats().catch(() => undefined);
         this.set(stats ? read(stats) : 0);

@@ -6,7 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { toGovernorOptions, toTopology } from '../../src/config/to-topology.js';
@@ -177,6 +177,26 @@ describe('validation', () => {
     expect(
       problems({ ...minimal, circuit: { dead_key_probe_ms: 60_000, dead_key_probe_max_ms: 1_000 } }),
     ).toContain('circuit.dead_key_probe_ms: dead_key_probe_ms must not be longer than dead_key_probe_max_ms');
+  });
+});
+
+describe('server.workers', () => {
+  it('defaults to one process, takes a count, and resolves auto to one per core', () => {
+    expect(parseConfig(minimal, 'sluice.yaml').server.workers).toBe(1);
+    expect(parseConfig({ ...minimal, server: { workers: 3 } }, 'sluice.yaml').server.workers).toBe(3);
+    expect(parseConfig({ ...minimal, server: { workers: 'auto' } }, 'sluice.yaml').server.workers).toBe(
+      availableParallelism(),
+    );
+  });
+
+  it('refuses anything else, naming the key and what was expected', () => {
+    for (const workers of [0, -1, 1.5, 'many', 257, true]) {
+      const message = problems({ ...minimal, server: { workers } });
+      expect(message).toContain('sluice.yaml');
+      expect(message).toContain('server.workers');
+    }
+    expect(problems({ ...minimal, server: { workers: 'many' } })).toContain('or "auto"');
+    expect(problems({ ...minimal, server: { workers: 0 } })).toMatch(/>=\s*1/);
   });
 });
 

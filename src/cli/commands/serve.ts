@@ -3,22 +3,38 @@
  * for a real deployment, `--demo` for the built-in demo (`npm start`).
  * Signals: SIGHUP reloads the file (a bad file is refused, the old config
  * stays); SIGTERM / SIGINT drain and exit; a second one exits at once.
+ * `--workers N` (or `server.workers`) runs N processes on the port with
+ * shared limits (gateway/workers/cluster-primary.ts), same signals.
  */
+import cluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
 import { type Command, InvalidArgumentError } from 'commander';
 import { GatewayConfigError, loadConfigFile } from '../../gateway/config/load.js';
+import { MAX_WORKERS } from '../../gateway/config/schema.js';
 import { startDemo } from '../../gateway/demo.js';
 import { type Gateway, startGateway } from '../../gateway/server.js';
+import { runPrimary } from '../../gateway/workers/cluster-primary.js';
+import { runWorker } from '../../gateway/workers/cluster-worker.js';
 
 interface ServeFlags {
   config?: string;
   demo?: boolean;
   host?: string;
   port?: number;
+  workers?: number;
 }
 
 function port(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65_535) throw new InvalidArgumentError('expected a port number');
+  return n;
+}
+
+function workers(value: string): number {
+  if (value === 'auto') return availableParallelism();
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_WORKERS)
+    throw new InvalidArgumentError(`expected a number of processes from 1 to ${MAX_WORKERS}, or auto`);
   return n;
 }
 
@@ -30,6 +46,11 @@ export function registerServe(program: Command): void {
     .option('--demo', 'built-in demo configuration: simulator upstream unless provider keys are set')
     .option('--host <host>', 'interface to bind (overrides listen.host)')
     .option('-p, --port <port>', 'port to bind (overrides listen.port)', port)
+    .option(
+      '-w, --workers <n|auto>',
+      'processes serving the port with shared limits (overrides server.workers; auto: one per core)',
+      workers,
+    )
     .action(runServe);
 }
 
@@ -37,23 +58,29 @@ async function runServe(flags: ServeFlags): Promise<void> {
   try {
     await serve(flags);
   } catch (error) {
-    // A configuration mistake is the user's to fix: say what and where, without a stack trace.
-    if (error instanceof GatewayConfigError) {
-      console.error(error.message);
-      process.exitCode = 2;
-      return;
-    }
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
-      const { address, port } = error as NodeJS.ErrnoException & { address?: string; port?: number };
-      console.error(
-        `cannot listen on ${address}:${port} (${code}); change listen (or metrics.listen) in the config or pass --port`,
-      );
-      process.exitCode = 2;
-      return;
-    }
-    throw error;
+    reportStartFailure(error);
+    // A worker that cannot start must end: its IPC channel would keep it (and its primary waiting) alive.
+    if (cluster.isWorker) process.exit(process.exitCode ?? 1);
   }
+}
+
+function reportStartFailure(error: unknown): void {
+  // A configuration mistake is the user's to fix: say what and where, without a stack trace.
+  if (error instanceof GatewayConfigError) {
+    console.error(error.message);
+    process.exitCode = 2;
+    return;
+  }
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+    const { address, port } = error as NodeJS.ErrnoException & { address?: string; port?: number };
+    console.error(
+      `cannot listen on ${address}:${port} (${code}); change listen (or metrics.listen) in the config or pass --port`,
+    );
+    process.exitCode = 2;
+    return;
+  }
+  throw error;
 }
 
 async function serve(flags: ServeFlags): Promise<void> {
@@ -73,6 +100,14 @@ async function serve(flags: ServeFlags): Promise<void> {
     );
   }
   const config = await loadConfigFile(path);
+  const processes = flags.workers ?? config.server.workers;
+  const at = {
+    ...(flags.host !== undefined && { host: flags.host }),
+    ...(flags.port !== undefined && { port: flags.port }),
+  };
+  // One process is today's gateway, no cluster; more: this process forks them and runs none itself.
+  if (cluster.isWorker) return runWorker({ config, configPath: path, ...at });
+  if (processes > 1) return runPrimary({ config, configPath: path, workers: processes, ...at });
   const gateway = await startGateway({
     config,
     ...(flags.host !== undefined && { host: flags.host }),

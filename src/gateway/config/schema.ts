@@ -6,6 +6,7 @@
  * every object is strict, so a typo is an error naming its key.
  */
 import { createHash } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import {
   checkGovernorReferences,
@@ -50,6 +51,15 @@ const adminSchema = z
 
 /** Next to the API's default 8787. */
 export const DEFAULT_METRICS_PORT = 8788;
+/** More processes than this on one port is a typo, not a machine. */
+export const MAX_WORKERS = 256;
+
+/** A count of processes, or `auto`: resolved here so the rest of the program reads a number. */
+const workersSchema = z
+  .union([z.literal('auto'), z.number().int().min(1).max(MAX_WORKERS)], {
+    error: `expected a whole number of processes from 1 to ${MAX_WORKERS}, or "auto" (one per core)`,
+  })
+  .transform((workers) => (workers === 'auto' ? availableParallelism() : workers));
 
 const baseSchema = z.strictObject({
   listen: z
@@ -75,6 +85,11 @@ const baseSchema = z.strictObject({
       drain_timeout_ms: nonNegative.default(30_000),
       /** Name the deployment that served each answer in `x-sluice-deployment` (an internal name: off by default). */
       deployment_header: z.boolean().default(false),
+      /**
+       * Processes serving the one port (`node:cluster`), sharing the limits:
+       * `auto` is one per core (`os.availableParallelism()`); 1 runs no cluster.
+       */
+      workers: workersSchema.default(1),
     })
     .prefault({})
     .refine((server) => server.headers_timeout_ms <= server.request_timeout_ms, {

@@ -14,13 +14,19 @@ const CLI = fileURLToPath(new URL('../../../src/cli/main.ts', import.meta.url));
 
 export interface GatewayProcess {
   readonly url: string;
+  /** The YAML file it was started with (rewrite it, then SIGHUP, to reload). */
+  readonly configFile: string;
   readonly child: ChildProcess;
   readonly output: () => string;
   /** Resolves with the exit code once stopped (SIGTERM: the gateway drains). */
   stop(): Promise<number | null>;
 }
 
-export async function startGatewayProcess(config: Record<string, unknown>): Promise<GatewayProcess> {
+/** `args`: more `sluice serve` flags (e.g. `--workers 2`). */
+export async function startGatewayProcess(
+  config: Record<string, unknown>,
+  args: readonly string[] = [],
+): Promise<GatewayProcess> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'sluice-gateway-'));
   const file = join(dir, 'sluice.yaml');
@@ -29,7 +35,7 @@ export async function startGatewayProcess(config: Record<string, unknown>): Prom
     file,
     JSON.stringify({ ...config, listen: { host: '127.0.0.1', port }, metrics: { listen: { port: 0 } } }),
   );
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--config', file], {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--config', file, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -61,6 +67,7 @@ export async function startGatewayProcess(config: Record<string, unknown>): Prom
   if (!healthy) throw new Error(`gateway exited at start: ${output}`);
   return {
     url,
+    configFile: file,
     child,
     output: () => output,
     async stop() {
