@@ -260,6 +260,8 @@ export const simulatorConfigSchema = z.strictObject({
       queue_tokens_per_model: z.number().int().positive().default(2_000_000),
       /** Anthropic: requests of batches still processing, per key (PROVIDERS.md §3). */
       queue_requests: z.number().int().positive().default(100_000),
+      /** Anthropic: requests per minute per key to the Message Batches endpoints, all of them (Tier 4 default). */
+      anthropic_rpm: z.number().int().positive().default(4_000),
       /** Largest upload to `POST /v1/files`, bytes (OpenAI: 200 MB for batch input). */
       max_file_bytes: z
         .number()

@@ -20,6 +20,7 @@ import { BatchJob, type BatchLine } from './batch-job.js';
 import { BatchQueue } from './batch-queue.js';
 import * as openai from './openai-batches.js';
 import { OpenAIFiles } from './openai-files.js';
+import { RequestWindow } from './request-window.js';
 
 const DAY_MS = 86_400_000;
 const OPENAI_BATCH = /^\/v1\/batches\/([^/]+)(\/cancel)?$/;
@@ -36,6 +37,7 @@ export interface BatchApiDeps {
 export class BatchApi {
   readonly queue: BatchQueue;
   private readonly files: OpenAIFiles;
+  private readonly anthropicRpm: RequestWindow;
   private readonly inputFiles = new Map<string, string>();
   private ordinal = 0;
   private lineOrdinal = 0;
@@ -43,6 +45,7 @@ export class BatchApi {
   constructor(private readonly deps: BatchApiDeps) {
     const { config, clock } = deps;
     this.files = new OpenAIFiles(config.batches.max_file_bytes);
+    this.anthropicRpm = new RequestWindow(config.batches.anthropic_rpm);
     this.queue = new BatchQueue({
       clock,
       paceMsPerLine: config.batches.pace_ms_per_line,
@@ -77,6 +80,7 @@ export class BatchApi {
   reset(): void {
     this.queue.reset();
     this.files.reset();
+    this.anthropicRpm.reset();
     this.inputFiles.clear();
     this.ordinal = 0;
     this.lineOrdinal = 0;
@@ -90,6 +94,18 @@ export class BatchApi {
     const ids = flavour.ids(0, this.deps.clock.now());
     if (auth !== 'none' && (!key || (auth === 'listed' && !Object.hasOwn(keys, key)))) {
       return sendReply(res, flavour.authError(!key, key ?? '', ids));
+    }
+    if (isAnthropic) {
+      const rate = this.anthropicRpm.take(key ?? 'anonymous', this.deps.clock.now());
+      if (!rate.granted) {
+        const retryAfter = String(Math.max(1, Math.ceil(rate.retryAfterMs / 1000)));
+        req.resume();
+        const message = "This request would exceed your account's rate limit. Please try again later.";
+        return sendReply(
+          res,
+          anthropicError(429, 'rate_limit_error', message, { 'retry-after': retryAfter }),
+        );
+      }
     }
     const body =
       req.method === 'POST'

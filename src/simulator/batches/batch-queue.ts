@@ -51,7 +51,8 @@ export class BatchQueue {
 
   add(job: BatchJob): void {
     this.jobs.set(job.id, job);
-    this.later(job, 0);
+    // Validation is immediate; a batch that starts in progress answers its first line one pace later.
+    this.later(job, job.phase === 'validating' ? 0 : this.options.paceMsPerLine);
   }
 
   /** Input tokens, or requests, held by the batches of a scope that have not ended. */

@@ -38,7 +38,7 @@ function jsonl(text: string): Record<string, unknown>[] {
 
 describe('OpenAI Batch API with the official SDK', () => {
   it('runs a batch line by line over simulated time and answers every custom_id once', async () => {
-    const { sim, clock } = await start({ batches: { pace_ms_per_line: 1_000 } });
+    const { sim, clock } = await start({ batches: { pace_ms_per_line: 1_000 }, defaults: { rpm: 2 } });
     const openai = client(sim.url);
     const ids = ['a', 'b', 'c', 'd'];
     const file = await upload(openai, [
@@ -93,6 +93,7 @@ describe('OpenAI Batch API with the official SDK', () => {
     expect(errors[0]).toMatchObject({ custom_id: 'bad-body', response: { status_code: 400 }, error: null });
     expect(sim.stats().batches.queued_tokens).toEqual({});
     // Batch lines are not counted against the synchronous limits.
+    expect(sim.stats().admitted).toBe(0);
     expect(sim.stats().limits).toEqual({});
   });
 
