@@ -52,7 +52,8 @@ export class BatchQueue {
   add(job: BatchJob): void {
     this.jobs.set(job.id, job);
     // Validation is immediate; a batch that starts in progress answers its first line one pace later.
-    this.later(job, job.phase === 'validating' ? 0 : this.options.paceMsPerLine);
+    const first = Math.min(this.options.paceMsPerLine, job.expiresAt - this.options.clock.now());
+    this.later(job, job.phase === 'validating' ? 0 : first);
   }
 
   /** Input tokens, or requests, held by the batches of a scope that have not ended. */
@@ -134,7 +135,7 @@ export class BatchQueue {
         if (job.validationErrors.length > 0) return this.finish(job, 'failed', now);
         job.phase = 'in_progress';
         job.times.inProgress = now;
-        return pace;
+        return Math.min(pace, job.expiresAt - now);
       }
       case 'in_progress': {
         if (now >= job.expiresAt) return this.finish(job, 'expired', now, 'expired');
@@ -145,7 +146,8 @@ export class BatchQueue {
           job.results.push(this.options.answer(job, line));
           this.answered++;
         }
-        if (job.pending > 0) return pace;
+        // The next step comes no later than the deadline, so a batch expires at its `expires_at`.
+        if (job.pending > 0) return Math.min(pace, job.expiresAt - now);
         job.phase = 'finalizing';
         job.times.finalizing = now;
         return pace;

@@ -121,6 +121,29 @@ describe('Anthropic Message Batches with the official SDK', () => {
     );
   });
 
+  it('ends a batch still processing after 24 h with the rest of its requests expired', async () => {
+    const { sim, clock } = await start({ batches: { pace_ms_per_line: 10 * 3_600_000 } });
+    const anthropic = client(sim.url);
+    const batch = await anthropic.messages.batches.create({
+      requests: ['x', 'y', 'z'].map((id) => request(id)),
+    });
+    clock.advance(30 * 3_600_000);
+    const ended = await anthropic.messages.batches.retrieve(batch.id);
+    expect(ended.request_counts).toEqual({
+      processing: 0,
+      succeeded: 2,
+      errored: 0,
+      canceled: 0,
+      expired: 1,
+    });
+    expect(ended.ended_at).toBe(ended.expires_at);
+    expect((await results(anthropic, batch.id)).map((r) => r.result.type)).toEqual([
+      'succeeded',
+      'succeeded',
+      'expired',
+    ]);
+  });
+
   it('refuses a batch that would overflow the queue of requests in processing with 429', async () => {
     const { sim } = await start({ batches: { pace_ms_per_line: 1_000, queue_requests: 3 } });
     const anthropic = client(sim.url);

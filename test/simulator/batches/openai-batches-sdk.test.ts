@@ -143,6 +143,30 @@ describe('OpenAI Batch API with the official SDK', () => {
     expect(errors.every((l) => (l.error as { code: string }).code === 'batch_cancelled')).toBe(true);
   });
 
+  it('expires a batch still running after 24 h: answered lines in the output, the rest batch_expired', async () => {
+    const { sim, clock } = await start({ batches: { pace_ms_per_line: 10 * 3_600_000 } });
+    const openai = client(sim.url);
+    const file = await upload(
+      openai,
+      ['e1', 'e2', 'e3', 'e4'].map((id) => chatLine(id)),
+    );
+    const batch = await openai.batches.create({
+      input_file_id: file.id,
+      endpoint: '/v1/chat/completions',
+      completion_window: '24h',
+    });
+    clock.advance(30 * 3_600_000);
+    const expired = await openai.batches.retrieve(batch.id);
+    expect(expired.status).toBe('expired');
+    expect(expired.expired_at).toBe(expired.created_at + 86_400);
+    expect(expired.request_counts).toEqual({ total: 4, completed: 2, failed: 2 });
+    const errors = jsonl(await (await openai.files.content(expired.error_file_id as string)).text());
+    expect(errors.map((l) => [l.custom_id, (l.error as { code: string }).code])).toEqual([
+      ['e3', 'batch_expired'],
+      ['e4', 'batch_expired'],
+    ]);
+  });
+
   it('fails a batch over the enqueued-token limit with token_limit_exceeded', async () => {
     const { sim, clock } = await start({ batches: { pace_ms_per_line: 1_000, queue_tokens_per_model: 100 } });
     const openai = client(sim.url);
