@@ -75,17 +75,16 @@ export function resultsJsonl(job: BatchJob): string {
         r.kind === 'succeeded'
           ? { type: 'succeeded', message: r.body }
           : r.kind === 'errored'
-            ? { type: 'errored', error: withoutRequestId(r.body) }
+            ? { type: 'errored', error: withRequestId(r.body, r.requestId) }
             : { type: r.kind };
       return `${JSON.stringify({ custom_id: r.customId, result })}\n`;
     })
     .join('');
 }
 
-function withoutRequestId(body: unknown): unknown {
-  if (!isObject(body)) return body;
-  const { request_id: _dropped, ...rest } = body;
-  return rest;
+/** An errored result carries the whole error response, with the id of that request. */
+function withRequestId(body: unknown, requestId: string): unknown {
+  return isObject(body) ? { ...body, request_id: requestId } : body;
 }
 
 /** `GET /v1/messages/batches`: newest first; `after_id` pages to older batches, `before_id` to newer. */

@@ -137,8 +137,38 @@ export function batchObject(job: BatchJob, inputFileId: string) {
       completed: job.count('succeeded'),
       failed: job.count('errored') + job.count('expired'),
     },
+    usage: batchUsage(job),
     metadata: job.metadata,
   };
+}
+
+/** Token usage summed over the answered lines (chat, completions and embeddings report prompt/completion, responses input/output). */
+function batchUsage(job: BatchJob) {
+  let input = 0;
+  let cached = 0;
+  let output = 0;
+  let reasoning = 0;
+  for (const r of job.results) {
+    const usage = isObject(r.body) && isObject(r.body.usage) ? r.body.usage : undefined;
+    if (!usage) continue;
+    input += num(usage.prompt_tokens ?? usage.input_tokens);
+    output += num(usage.completion_tokens ?? usage.output_tokens);
+    const inDetails = usage.prompt_tokens_details ?? usage.input_tokens_details;
+    const outDetails = usage.completion_tokens_details ?? usage.output_tokens_details;
+    cached += isObject(inDetails) ? num(inDetails.cached_tokens) : 0;
+    reasoning += isObject(outDetails) ? num(outDetails.reasoning_tokens) : 0;
+  }
+  return {
+    input_tokens: input,
+    input_tokens_details: { cached_tokens: cached },
+    output_tokens: output,
+    output_tokens_details: { reasoning_tokens: reasoning },
+    total_tokens: input + output,
+  };
+}
+
+function num(v: unknown): number {
+  return typeof v === 'number' ? v : 0;
 }
 
 /** Output and error files of an ended batch: one JSONL line per `custom_id`. */

@@ -77,6 +77,7 @@ describe('Anthropic Message Batches with the official SDK', () => {
       error: {
         type: 'error',
         error: { type: 'invalid_request_error', message: 'max_tokens: Field required' },
+        request_id: expect.stringMatching(/^req_/),
       },
     });
     // Batch requests are not counted against the synchronous limits.

@@ -87,6 +87,13 @@ describe('OpenAI Batch API with the official SDK', () => {
     expect(first.response.status_code).toBe(200);
     expect(first.response.body.object).toBe('chat.completion');
     expect(first.response.body.usage?.prompt_tokens).toBeGreaterThan(0);
+    const lineUsage = output.map(
+      (l) => (l as unknown as { response: { body: OpenAI.ChatCompletion } }).response.body.usage,
+    );
+    expect(done.usage?.input_tokens).toBe(lineUsage.reduce((sum, u) => sum + (u?.prompt_tokens ?? 0), 0));
+    expect(done.usage?.output_tokens).toBe(
+      lineUsage.reduce((sum, u) => sum + (u?.completion_tokens ?? 0), 0),
+    );
 
     const errors = jsonl(await (await openai.files.content(done.error_file_id as string)).text());
     expect(errors).toHaveLength(1);
