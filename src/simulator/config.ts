@@ -251,6 +251,25 @@ export const simulatorConfigSchema = z.strictObject({
   /** Service tiers: answers echo the tier asked for, or the one a downgrade rule serves instead. */
   service_tiers: z.strictObject({ downgrades: z.array(tierDowngradeSchema).default([]) }).prefault({}),
   background: z.union([backgroundSchema, z.array(backgroundSchema)]).optional(),
+  /** OpenAI Batch + Files APIs and Anthropic Message Batches (`src/simulator/batches/`). */
+  batches: z
+    .strictObject({
+      /** Simulated time per answered line; 0 answers a whole batch in one step. */
+      pace_ms_per_line: nonNegative.default(10),
+      /** OpenAI enqueued-token limit per key × model: input tokens of batches not ended (PROVIDERS.md §1.4). */
+      queue_tokens_per_model: z.number().int().positive().default(2_000_000),
+      /** Anthropic: requests of batches still processing, per key (PROVIDERS.md §3). */
+      queue_requests: z.number().int().positive().default(100_000),
+      /** Anthropic: requests per minute per key to the Message Batches endpoints, all of them (Tier 4 default). */
+      anthropic_rpm: z.number().int().positive().default(4_000),
+      /** Largest upload to `POST /v1/files`, bytes (OpenAI: 200 MB for batch input). */
+      max_file_bytes: z
+        .number()
+        .int()
+        .positive()
+        .default(200 * 1024 * 1024),
+    })
+    .prefault({}),
 });
 
 /** What callers write (everything optional). */

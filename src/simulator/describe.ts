@@ -22,7 +22,8 @@ export function describeSimulator(config: SimulatorConfig, url: string): string[
     `  OpenAI     ${url}/v1  POST chat/completions, responses, completions, embeddings; GET models`,
     `  Anthropic  ${url}  POST /v1/messages, /v1/messages/count_tokens`,
     `  Gemini     ${url}  POST /v1beta/models/{model}:generateContent, :streamGenerateContent, :countTokens`,
-    `  Control    GET ${url}/_sim/stats, POST ${url}/_sim/reset`,
+    `  Batches    OpenAI /v1/files, /v1/batches; Anthropic /v1/messages/batches (${config.batches.pace_ms_per_line} ms per line)`,
+    `  Control    GET ${url}/_sim/stats, POST ${url}/_sim/reset, POST ${url}/_sim/batches/complete`,
     'Limits:',
   ];
   if (config.defaults) lines.push(`  every key × model: ${limitText(config.defaults)}`);

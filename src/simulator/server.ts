@@ -8,6 +8,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { type Clock, systemClock } from '../core/clock.js';
 import { preloadTokenizers } from '../providers/estimate/text-counter.js';
+import { BatchApi } from './batches/batch-api.js';
+import type { BatchQueueStats } from './batches/batch-queue.js';
 import {
   type FaultSpec,
   type FaultSpecInput,
@@ -44,6 +46,8 @@ export interface BucketStats {
 export interface SimulatorStats extends StatsSnapshot {
   /** Scope id (`flavour|key|model-or-pool`) → bucket states and calls in flight. */
   readonly limits: Record<string, { in_flight: number; buckets: Record<string, BucketStats> }>;
+  /** Batches by `provider.status`, lines answered, input tokens queued per scope. */
+  readonly batches: BatchQueueStats;
 }
 
 /** New limits of a key × model (the pair's scope, or the pool it belongs to). */
@@ -71,6 +75,8 @@ export interface Simulator {
    * /_sim/faults` does: a key runs out of credit mid-run, or comes back.
    */
   setFaults(faults: readonly FaultSpecInput[]): void;
+  /** Runs every batch to its end now (same as `POST /_sim/batches/complete`); returns how many were running. */
+  completeBatches(): number;
   /** Changes a key's limits for a model now, as a tier upgrade does (same as `POST /_sim/limits`). */
   setLimits(change: KeyLimitChange): void;
   close(): Promise<void>;
@@ -97,6 +103,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   };
   const tiers = new TierDowngrades(config.service_tiers.downgrades);
   const exchange = new Exchange({ config, clock, limiter, faults, tiers, stats, content, onError });
+  const batches = new BatchApi({ config, clock, flavours, content });
 
   const snapshot = (): SimulatorStats => {
     const now = clock.now();
@@ -112,7 +119,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       }
       limits[scope.id] = { in_flight: scope.inFlight, buckets };
     }
-    return { ...stats.snapshot(), limits };
+    return { ...stats.snapshot(), limits, batches: batches.queue.stats() };
   };
   const reset = (opts: ResetOptions = {}) => {
     stats.reset(clock.now());
@@ -120,6 +127,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     tiers.reset();
     exchange.resetOrdinal();
     if (opts.buckets) {
+      batches.reset();
       limiter.reset();
       for (const f of Object.values(flavours)) f.reset?.();
     }
@@ -156,6 +164,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       limiter.setLimits(change.key, change.model, change.limits);
       return sendJson(res, 200, { changed: change });
     }
+    if (url.pathname === '/_sim/batches/complete' && req.method === 'POST') {
+      return sendJson(res, 200, { completed: batches.queue.completeAll() });
+    }
     if (url.pathname === '/_sim/reset' && req.method === 'POST') {
       const raw = await bodyOf(req);
       let buckets = url.searchParams.get('buckets') === 'true';
@@ -176,6 +187,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     const fail = (error: unknown) => onError(res, error);
     if (url.pathname.startsWith('/_sim/')) {
       control(req, res, url).catch(fail);
+      return;
+    }
+    if (batches.handles(url.pathname)) {
+      batches.serve(req, res, url).catch(fail);
       return;
     }
     const route = routeOf(req.method ?? 'GET', url, req.headers, flavours);
@@ -212,6 +227,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     setFaults: (list) => {
       setFaults(list);
     },
+    completeBatches: () => batches.queue.completeAll(),
     setLimits: (change) => limiter.setLimits(change.key, change.model, change.limits),
     close: () =>
       new Promise<void>((resolve, reject) => {

@@ -18,7 +18,8 @@ import { type PromptCache, promptBlocks } from './anthropic-cache.js';
 import { anthropicUnknownTool, messagesToolOffer } from './anthropic-tools.js';
 import { ANTHROPIC_STREAM_ERROR, anthropicError } from './anthropic-wire.js';
 
-function usageObject(usage: UsageReport) {
+/** `serviceTier`: what served the call (`batch` for Message Batches results, PROVIDERS.md §3.5). */
+function usageObject(usage: UsageReport, serviceTier = 'standard') {
   return {
     input_tokens: usage.input.tokens,
     cache_creation_input_tokens: usage.input.cacheCreation,
@@ -28,7 +29,7 @@ function usageObject(usage: UsageReport) {
       ephemeral_1h_input_tokens: usage.input.cacheCreation1h,
     },
     output_tokens: usage.output,
-    service_tier: 'standard',
+    service_tier: serviceTier,
   };
 }
 
@@ -133,7 +134,7 @@ function messagesRenderer(model: string) {
         content: [contentBlock(answer, ids, false)],
         stop_reason: STOP_REASON[answer.finish],
         stop_sequence: null,
-        ...(usage ? { usage: usageObject(usage) } : {}),
+        ...(usage ? { usage: usageObject(usage, ids.serviceTier) } : {}),
       });
     },
     stream(ids: CallIds, answer: Answer): StreamFrames {
