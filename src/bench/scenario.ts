@@ -266,6 +266,12 @@ export const scenarioSchema = z.strictObject({
        * peers are one process each.
        */
       instances: count.max(16).default(1),
+      /**
+       * With several instances: one order over their waiting requests
+       * (`queue.cluster`, README "One order for the whole cluster"); false
+       * runs each instance's queue on its own, for the comparison.
+       */
+      cluster_order: z.boolean().default(true),
       /** A response cache on the model group; none when unset. */
       cache: cacheSchema.optional(),
     })

@@ -16,5 +16,11 @@ describe('the bench gateway config', () => {
       prefix: 'bench',
       expected_instances: 3,
     });
+    expect(config.queue).toEqual({ cluster: { enabled: true } });
+  });
+
+  it('runs the queue of every instance on its own when the scenario turns the cluster order off', () => {
+    const redis = { url: 'redis://127.0.0.1:7000', instances: 3, clusterOrder: false };
+    expect(gatewayConfig({ ...base, redis }, 4000).queue).toEqual({ cluster: { enabled: false } });
   });
 });

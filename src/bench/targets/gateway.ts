@@ -42,7 +42,7 @@ export interface GatewayProcessOptions {
   /** Model groups beside it (a semantic cache's embeddings group). */
   readonly sideGroups?: Record<string, { deployments: BenchDeployment[] }>;
   /** Redis shared with other instances (default: the memory store, one process). */
-  readonly redis?: { readonly url: string; readonly instances: number };
+  readonly redis?: { readonly url: string; readonly instances: number; readonly clusterOrder?: boolean };
 }
 
 export interface GatewayProcess {
@@ -76,6 +76,7 @@ export function gatewayConfig(options: GatewayProcessOptions, port: number): Rec
           expected_instances: options.redis.instances,
         }
       : { kind: 'memory' },
+    ...(options.redis && { queue: { cluster: { enabled: options.redis.clusterOrder ?? true } } }),
     safety_margin: options.safetyMargin ?? 0.03,
     model_groups: {
       [options.model]: {
@@ -195,7 +196,7 @@ export async function gatewayTarget(env: TargetEnv): Promise<BenchTarget> {
     },
     cache: groupCache(scenario),
     sideGroups: cacheSideGroups(scenario, { baseUrl: env.providerBaseUrl, keys: env.keys }),
-    ...(redis && { redis: { url: redis.url, instances } }),
+    ...(redis && { redis: { url: redis.url, instances, clusterOrder: scenario.sluice.cluster_order } }),
   };
   let gateways: GatewayProcess[];
   try {
@@ -226,7 +227,9 @@ export async function gatewayTarget(env: TargetEnv): Promise<BenchTarget> {
   const pinned = new Map(scenario.tenants.map((t) => [t.name, t.instance]));
   let next = 0;
   const sent: RequestRecord[] = [];
-  const spread = instances > 1 ? `, ${instances} instances sharing one Redis (clients spread over them)` : '';
+  const order = scenario.sluice.cluster_order ? 'one cluster-wide order' : 'each queue on its own';
+  const spread =
+    instances > 1 ? `, ${instances} instances sharing one Redis (clients spread over them; ${order})` : '';
   return {
     name: 'gateway',
     description: `openai SDK (maxRetries 0: the gateway retries) → \`sluice serve\` (own process${instances > 1 ? 'es' : ''}), one key per tenant; ${deploymentsText(env.keys)}, safety margin ${scenario.sluice.safety_margin}${cacheText(scenario)}${spread}`,
