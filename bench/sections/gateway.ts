@@ -31,7 +31,7 @@ import { closedLoop, type Endpoint, openLoop } from '../lib/proxy-load.js';
 import { printTable, type Row, writeResults } from '../lib/report.js';
 import { type Child, pinSelf, startChild, startScript } from './gateway/processes.js';
 import { profileGateway } from './gateway/profile.js';
-import { measureRound, median, roundRatio, type Sample } from './gateway/rounds.js';
+import { measureRound, medianColumns, ratioText, type Sample } from './gateway/rounds.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -177,19 +177,11 @@ async function measure(c: Case, seconds: number): Promise<Sample> {
 function row(c: Case, samples: ReadonlyMap<string, readonly Sample[]>): Row {
   const own = samples.get(c.name) ?? [];
   const peer = c.peer === undefined ? undefined : samples.get(c.peer);
-  const ratio = (pick: (s: Sample) => number) => {
-    if (!peer) return '';
-    const r = roundRatio(own, peer, pick);
-    return Number.isFinite(r) ? `${r.toFixed(2)}×` : '';
-  };
   return {
     case: c.name,
-    'req/s': Math.round(median(own.map((s) => s.rps))),
-    'p50 ms': median(own.map((s) => s.p50)),
-    'p99 ms': median(own.map((s) => s.p99)),
-    'CPU µs/req': Math.round(median(own.map((s) => s.cpuUs))),
-    'CPU × bare': ratio((s) => s.cpuUs),
-    'p99 × bare': ratio((s) => s.p99),
+    ...medianColumns(own),
+    'CPU × bare': ratioText(own, peer, (s) => s.cpuUs),
+    'p99 × bare': ratioText(own, peer, (s) => s.p99),
     errors: own.reduce((n, s) => n + s.errors, 0),
   };
 }

@@ -18,7 +18,7 @@ import { startRedisServer } from '../../test/stores/redis/redis-server.js';
 import { closedLoop, cpuMs, type Endpoint } from '../lib/proxy-load.js';
 import { printTable, type Row, writeResults } from '../lib/report.js';
 import { type Child, startChild } from './gateway/processes.js';
-import { median, roundRatio, type Sample } from './gateway/rounds.js';
+import { medianColumns, ratioText, type Sample } from './gateway/rounds.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -70,16 +70,11 @@ export async function run(): Promise<void> {
     const rows: Row[] = cases.map((c) => {
       const own = samples.get(c.name) ?? [];
       const peer = c.peer === undefined ? undefined : samples.get(c.peer);
-      const ratio = (pick: (s: Sample) => number) =>
-        peer ? `${roundRatio(own, peer, pick).toFixed(2)}×` : '';
       return {
         case: c.name,
-        'req/s': Math.round(median(own.map((s) => s.rps))),
-        'p50 ms': median(own.map((s) => s.p50)),
-        'p99 ms': median(own.map((s) => s.p99)),
-        'CPU µs/req': Math.round(median(own.map((s) => s.cpuUs))),
-        'req/s × w1': ratio((s) => s.rps),
-        'CPU × w1': ratio((s) => s.cpuUs),
+        ...medianColumns(own),
+        'req/s × w1': ratioText(own, peer, (s) => s.rps),
+        'CPU × w1': ratioText(own, peer, (s) => s.cpuUs),
         errors: own.reduce((n, s) => n + s.errors, 0),
       };
     });

@@ -20,6 +20,7 @@ import { defaultAssetsDir } from './assets.js';
 import { readCounterTotals } from './counter-totals.js';
 import { limitLines } from './limit-lines.js';
 import { LiveStream, type SnapshotFor } from './live-stream.js';
+import { mergeSnapshots } from './merge-snapshots.js';
 import { TimeSeriesRecorder } from './recorder.js';
 import { mountDashboardRoutes } from './routes.js';
 import { type LastObservations, shapeSnapshot } from './snapshot.js';
@@ -38,6 +39,11 @@ export interface DashboardOptions {
   assetsDir?: string;
   /** How often state is read and pages are updated (default 1 s). */
   tickMs?: number;
+  /**
+   * The other workers' own snapshots (`--workers N`, asked through the
+   * primary): merged into every answer so the page shows the whole gateway.
+   */
+  peers?: () => Promise<readonly DashboardSnapshot[]>;
 }
 
 export class Dashboard {
@@ -104,9 +110,14 @@ export class Dashboard {
     }
   }
 
-  /** The whole picture, the full 15 minutes of series included. */
+  /** The whole picture, the full 15 minutes of series included (every worker's under `--workers N`). */
   async snapshot(): Promise<DashboardSnapshot> {
     return (await this.read())(undefined).snapshot;
+  }
+
+  /** This process's picture alone: what a worker answers its peers. */
+  async localSnapshot(): Promise<DashboardSnapshot> {
+    return (await this.readLocal())(undefined).snapshot;
   }
 
   /** Ends the live streams (gateway drain); the state endpoint keeps answering until the server closes. */
@@ -145,8 +156,19 @@ export class Dashboard {
     else this.stream.broadcast();
   }
 
-  /** Reads everything but the series once; each caller then takes the series from where it is. */
+  /** This process's reading merged with its peers' (when it has any). */
   private async read(): Promise<SnapshotFor> {
+    const peers = this.options.peers;
+    if (!peers) return this.readLocal();
+    const [local, others] = await Promise.all([this.readLocal(), peers().catch(() => [])]);
+    return (from) => {
+      const { snapshot, next } = local(from);
+      return { snapshot: mergeSnapshots(snapshot, others), next };
+    };
+  }
+
+  /** Reads everything but the series once; each caller then takes the series from where it is. */
+  private async readLocal(): Promise<SnapshotFor> {
     const { state, metrics, clock } = this.options;
     const config = this.options.config();
     const [readings, counters, accuracy] = await Promise.all([

@@ -16,6 +16,7 @@ import type { Duplex } from 'node:stream';
 import { toGovernorOptions, toTopology } from '../config/to-topology.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import { Dashboard } from '../dashboard/dashboard.js';
+import type { DashboardSnapshot } from '../dashboard/wire.js';
 import { preloadTokenizers } from '../providers/estimate/text-counter.js';
 import type { GovernorObserver } from '../runtime/events.js';
 import { Governor } from '../runtime/governor.js';
@@ -48,6 +49,8 @@ export interface GatewayOptions {
   storeReadyTimeoutMs?: number;
   /** Where the built dashboard page is (default: the package's `dist/dashboard/`). */
   dashboardAssetsDir?: string;
+  /** The other workers' dashboard snapshots (`--workers N`): the page shows the whole gateway. */
+  dashboardPeers?: () => Promise<readonly DashboardSnapshot[]>;
   /** Use this store instead of building one from `config.store` (a worker of `--workers N`: the primary's). */
   store?: ConfiguredStore;
   /** Serve `metrics.listen` from this process (default true; a worker's metrics are served by its primary). */
@@ -64,6 +67,7 @@ export interface Gateway {
   readonly state: GatewayState;
   readonly context: GatewayContext;
   readonly metrics: GatewayMetrics;
+  readonly dashboard: Dashboard;
   readonly logger: GatewayLogger;
   /** The configuration in force. */
   readonly config: GatewayConfig;
@@ -135,6 +139,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     logger,
     draining: () => context?.draining ?? false,
     ...(options.dashboardAssetsDir !== undefined && { assetsDir: options.dashboardAssetsDir }),
+    ...(options.dashboardPeers && { peers: options.dashboardPeers }),
   });
 
   governor = new Governor({
@@ -246,6 +251,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     state,
     context: ctx,
     metrics,
+    dashboard,
     logger,
     get config() {
       return config;

@@ -13,13 +13,16 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { DashboardSnapshot } from '../../src/dashboard/wire.js';
 import { type Simulator, startSimulator } from '../../src/simulator/index.js';
+import { simulatorGroup } from '../stores/redis/gateway-fleet.js';
 import { type GatewayProcess, startGatewayProcess } from '../stores/redis/gateway-processes.js';
 import { sampleAdmitted, steadyGoodput } from '../stores/redis/goodput.js';
 import { waitFor, watchdog } from '../stores/redis/wait-for.js';
 
 const ACME = 'tenant-key-workers-acme';
 const BETA = 'tenant-key-workers-beta';
+const ADMIN_KEY = 'admin-key-workers-0123456789';
 
 let running: { gateway?: GatewayProcess; simulator?: Simulator } = {};
 afterEach(async () => {
@@ -32,23 +35,33 @@ afterEach(async () => {
 function config(simUrl: string, rpm: number, tenants: { id: string; key: string }[]) {
   return {
     store: { kind: 'memory' },
-    model_groups: {
-      'gpt-4o-mini': {
-        deployments: [
-          {
-            id: 'sim',
-            provider: 'openai',
-            base_url: `${simUrl}/v1`,
-            api_key: 'sk-sim',
-            model: 'gpt-4o-mini',
-            limits: { rpm },
-          },
-        ],
-      },
-    },
+    model_groups: simulatorGroup(simUrl, rpm),
     tenants,
+    admin: { key: ADMIN_KEY },
     log: { level: 'warn', requests: false },
   };
+}
+
+/** The dashboard's snapshot, from whichever worker the connection reaches (`agent: false` deals them in turn). */
+async function dashboardState(gateway: GatewayProcess): Promise<DashboardSnapshot> {
+  const body = await new Promise<string>((resolve, reject) => {
+    const req = request(
+      `${gateway.url}/admin/v1/state`,
+      { agent: false, headers: { authorization: `Bearer ${ADMIN_KEY}` } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          text += chunk;
+        });
+        res.on('end', () => resolve(text));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+  return JSON.parse(body) as DashboardSnapshot;
 }
 
 async function start(simulatorOptions: Parameters<typeof startSimulator>[0], rpm: number) {
@@ -159,6 +172,13 @@ describe('sluice serve --workers 2 on the memory store', () => {
     // The primary's /metrics is the whole gateway: both workers' counters summed.
     expect(await metricSum(gateway, 'sluice_requests_total')).toBe(sent);
     expect(await metricSum(gateway, 'sluice_requests_total', { status: '200' })).toBe(served);
+    // So is the dashboard, whichever worker answers: its totals count both workers' requests.
+    for (let i = 0; i < 4; i++) {
+      const snapshot = await dashboardState(gateway);
+      expect(snapshot.totals.requests).toBe(sent);
+      expect(snapshot.tenants.find((t) => t.id === 'acme')?.requests).toBe(sent);
+      expect(snapshot.deployments.find((d) => d.id === 'sim')?.responses).toBe(served);
+    }
     expect(gateway.child.exitCode).toBeNull();
   });
 

@@ -38,6 +38,27 @@ export function median(values: readonly number[]): number {
   return sorted[Math.floor(sorted.length / 2)] ?? 0;
 }
 
+/** The columns every round-based table shows: medians of rate, latency and CPU over the rounds. */
+export function medianColumns(own: readonly Sample[]): Record<string, number> {
+  return {
+    'req/s': Math.round(median(own.map((s) => s.rps))),
+    'p50 ms': median(own.map((s) => s.p50)),
+    'p99 ms': median(own.map((s) => s.p99)),
+    'CPU µs/req': Math.round(median(own.map((s) => s.cpuUs))),
+  };
+}
+
+/** `own` ÷ `peer` by `roundRatio`, as `1.23×` (empty without a peer or a finite ratio). */
+export function ratioText(
+  own: readonly Sample[],
+  peer: readonly Sample[] | undefined,
+  pick: (s: Sample) => number,
+): string {
+  if (!peer) return '';
+  const r = roundRatio(own, peer, pick);
+  return Number.isFinite(r) ? `${r.toFixed(2)}×` : '';
+}
+
 /**
  * The median of the ratios taken round by round (the case and its peer
  * measured seconds apart), which a burst of other work on the machine moves

@@ -22,6 +22,7 @@ import { createLogger, flushLogger } from '../logging.js';
 import { startMetricsListener } from '../metrics-listener.js';
 import { loadForReload } from '../reload.js';
 import { CONTROL_CHANNEL, type ToWorker } from './control.js';
+import { answerPeers } from './dashboard-peers.js';
 import { workerLink } from './links.js';
 import { mergedMetrics } from './merged-metrics.js';
 import { hostStore } from './store-host.js';
@@ -56,6 +57,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
   const fork = () => {
     const worker = cluster.fork();
     live.add(worker);
+    answerPeers(worker, () => serving);
     startedAt.set(worker, Date.now());
     if (memory) {
       const link = workerLink(worker);

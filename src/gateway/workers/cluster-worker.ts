@@ -16,6 +16,7 @@ import type { ConfiguredStore } from '../../stores/from-config.js';
 import type { GatewayConfig } from '../config/schema.js';
 import { startGateway } from '../server.js';
 import { CONTROL_CHANNEL, type FromWorker, isControl, type ToWorker } from './control.js';
+import { peersThroughPrimary } from './dashboard-peers.js';
 import { forwarded, forwardedStore } from './forwarded-store.js';
 import { primaryLink } from './links.js';
 import { CACHE_CHANNEL, type StoreLink } from './store-wire.js';
@@ -34,6 +35,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     ...(options.host !== undefined && { host: options.host }),
     ...(options.port !== undefined && { port: options.port }),
     metricsListener: false,
+    dashboardPeers: peersThroughPrimary(),
     ...(options.config.store.kind === 'memory' && { store: primaryMemoryStore(link) }),
   });
   let draining = false;
@@ -49,7 +51,12 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     if (!isControl<ToWorker>(message)) return;
     if (message.op === 'drain') drain();
     else if (message.op === 'reload') void gateway.reloadFile(options.configPath);
-    else if (message.op === 'metrics') {
+    else if (message.op === 'dashboard') {
+      gateway.dashboard.localSnapshot().then(
+        (snapshot) => send({ channel: CONTROL_CHANNEL, op: 'dashboard', id: message.id, snapshot }),
+        () => send({ channel: CONTROL_CHANNEL, op: 'dashboard', id: message.id, snapshot: undefined }),
+      );
+    } else if (message.op === 'metrics') {
       gateway.metrics.registry.getMetricsAsJSON().then(
         (metrics) => send({ channel: CONTROL_CHANNEL, op: 'metrics', id: message.id, metrics }),
         () => send({ channel: CONTROL_CHANNEL, op: 'metrics', id: message.id, metrics: undefined }),

@@ -11,33 +11,18 @@
 import type { Worker } from 'node:cluster';
 import { AggregatorRegistry } from 'prom-client';
 import type { MetricsSource } from '../metrics-listener.js';
-import { CONTROL_CHANNEL, type FromWorker, isControl, type RegistryJson } from './control.js';
+import { askWorker } from './ask-worker.js';
+import type { RegistryJson } from './control.js';
 
 /** A worker that does not answer within this long is left out of the scrape rather than holding it. */
 const WORKER_ANSWER_MS = 5_000;
 
 export function mergedMetrics(workers: () => readonly Worker[]): MetricsSource {
-  let nextId = 0;
-  const ask = (worker: Worker): Promise<RegistryJson | undefined> =>
-    new Promise((resolve) => {
-      const id = nextId++;
-      const done = (metrics: RegistryJson | undefined) => {
-        clearTimeout(timer);
-        worker.off('message', listener);
-        resolve(metrics);
-      };
-      const listener = (message: unknown) => {
-        if (isControl<FromWorker>(message) && message.op === 'metrics' && message.id === id)
-          done(message.metrics);
-      };
-      const timer = setTimeout(() => done(undefined), WORKER_ANSWER_MS);
-      worker.on('message', listener);
-      if (worker.isConnected()) worker.send({ channel: CONTROL_CHANNEL, op: 'metrics', id });
-      else done(undefined);
-    });
   return {
     async expose() {
-      const answers = await Promise.all(workers().map(ask));
+      const answers = await Promise.all(
+        workers().map((worker) => askWorker(worker, 'metrics', (m) => m.metrics, WORKER_ANSWER_MS)),
+      );
       const registry = AggregatorRegistry.aggregate(
         answers.filter((a): a is RegistryJson => a !== undefined),
       );

@@ -1,0 +1,225 @@
+/**
+ * The dashboard over `--workers N`: a worker's snapshot merged with the
+ * others'. Counts sum, the shared store's readings stay the answering
+ * worker's, per-deployment judgements take the worst worker, quantiles the
+ * largest (an upper bound), series align on time.
+ */
+import { describe, expect, it } from 'vitest';
+import { mergeSnapshots } from '../../src/dashboard/merge-snapshots.js';
+import type {
+  DashboardSnapshot,
+  DeploymentRow,
+  Series,
+  TenantRow,
+  Totals,
+} from '../../src/dashboard/wire.js';
+
+const T0 = 1_764_800_000_000;
+
+function series(
+  t: number[],
+  requests: (number | null)[],
+  waitP99: (number | null)[],
+  queue: number[],
+): Series {
+  const none = t.map(() => null);
+  return {
+    resolutionMs: 1_000,
+    smoothingMs: 10_000,
+    t,
+    requests,
+    inputTokens: requests.map((r) => (r === null ? null : r * 10)),
+    outputTokens: none,
+    cacheReadTokens: none,
+    limits: { requests: t.map(() => 600), inputTokens: none, outputTokens: none, tokens: none },
+    queue: { critical: queue, low: queue },
+    waitP50Ms: { critical: waitP99, low: none },
+    waitP99Ms: { critical: waitP99, low: none },
+    upstream429: t.map(() => 0),
+    refusals: {},
+  };
+}
+
+function deployment(over: Partial<DeploymentRow>): DeploymentRow {
+  return {
+    id: 'sim',
+    group: 'gpt-4o-mini',
+    provider: 'openai',
+    model: 'gpt-4o-mini',
+    upstream: 'http://127.0.0.1/v1',
+    weight: 1,
+    capacity: 'on_demand',
+    price: null,
+    costUsd: null,
+    circuit: 'closed',
+    adaptiveFactor: 1,
+    limits: [{ dimension: 'requests', window: 'minute', limit: 600 }],
+    admittedLastMinute: 0,
+    responses: 0,
+    rateLimited: 0,
+    failures: 0,
+    lastHeaders: [],
+    lastHeadersAgoMs: null,
+    estimateError: { input: null, output: null },
+    retries: { succeeded: 0, failed: 0 },
+    cacheHitRatio: null,
+    ...over,
+  };
+}
+
+function tenant(requests: number, waitP99Ms: number | null): TenantRow {
+  return {
+    id: 'acme',
+    tier: null,
+    priority: 'normal',
+    requests,
+    inputTokens: requests * 10,
+    outputTokens: requests,
+    refused: 1,
+    waitP50Ms: waitP99Ms,
+    waitP99Ms,
+  };
+}
+
+function totals(requests: number, codes: Record<string, number>): Totals {
+  return {
+    requests,
+    admitted: requests,
+    inputTokens: requests * 10,
+    outputTokens: requests,
+    cacheReadTokens: 0,
+    refused: Object.values(codes).reduce((a, b) => a + b, 0),
+    refusalsByCode: codes,
+    upstreamResponses: requests,
+    upstream429: 0,
+  };
+}
+
+function snapshot(over: Partial<DashboardSnapshot>): DashboardSnapshot {
+  return {
+    version: 1,
+    now: T0 + 5_000,
+    startedAt: T0,
+    windowMs: 900_000,
+    thresholds: { warn: 0.8, act: 0.95 },
+    store: { kind: 'memory', mode: 'memory', available: true },
+    draining: false,
+    inFlight: 0,
+    priorities: ['critical', 'low'],
+    queues: [
+      { priority: 'critical', depth: 0 },
+      { priority: 'low', depth: 0 },
+    ],
+    buckets: [],
+    deployments: [],
+    spillover: [],
+    responseCache: [],
+    tenants: [],
+    requestTokens: [],
+    totals: totals(0, {}),
+    cacheReported: false,
+    seriesMode: 'replace',
+    series: series([T0], [null], [null], [0]),
+    ...over,
+  };
+}
+
+describe('mergeSnapshots', () => {
+  it('sums what each worker counts and keeps the answering worker’s reading of the shared store', () => {
+    const bucket = {
+      key: 'deployment:sim:requests:minute',
+      scope: 'deployment' as const,
+      owner: 'sim',
+      tier: null,
+      dimension: 'requests',
+      window: 'minute',
+      limit: 600,
+      capacity: 540,
+      used: 300,
+      remaining: 240,
+      utilization: 0.55,
+      resetInMs: 0,
+      pausedForMs: 0,
+      alert: 'ok' as const,
+    };
+    const own = snapshot({
+      inFlight: 3,
+      queues: [
+        { priority: 'critical', depth: 1 },
+        { priority: 'low', depth: 5 },
+      ],
+      buckets: [bucket],
+      deployments: [deployment({ responses: 100, admittedLastMinute: 60, lastHeadersAgoMs: 900 })],
+      tenants: [tenant(100, 120)],
+      totals: totals(100, { tenant_rate_limited: 2 }),
+    });
+    const other = snapshot({
+      startedAt: T0 - 2_000,
+      inFlight: 4,
+      queues: [
+        { priority: 'critical', depth: 0 },
+        { priority: 'low', depth: 7 },
+      ],
+      buckets: [{ ...bucket, used: 999 }],
+      deployments: [
+        deployment({
+          responses: 80,
+          admittedLastMinute: 40,
+          circuit: 'half_open',
+          adaptiveFactor: 0.5,
+          lastHeadersAgoMs: 100,
+          lastHeaders: [
+            { dimension: 'requests', window: 'minute', limit: 600, remaining: 10, resetInMs: 1, scope: null },
+          ],
+        }),
+      ],
+      tenants: [tenant(80, 450)],
+      totals: totals(80, { tenant_rate_limited: 1, deadline: 3 }),
+    });
+    const merged = mergeSnapshots(own, [other]);
+    expect(merged.startedAt).toBe(T0 - 2_000);
+    expect(merged.inFlight).toBe(7);
+    expect(merged.queues).toEqual([
+      { priority: 'critical', depth: 1 },
+      { priority: 'low', depth: 12 },
+    ]);
+    expect(merged.buckets).toEqual([bucket]);
+    const sim = merged.deployments[0] as DeploymentRow;
+    expect(sim.responses).toBe(180);
+    expect(sim.admittedLastMinute).toBe(100);
+    expect(sim.circuit).toBe('half_open');
+    expect(sim.adaptiveFactor).toBe(0.5);
+    expect(sim.lastHeadersAgoMs).toBe(100);
+    expect(sim.lastHeaders).toHaveLength(1);
+    const acme = merged.tenants[0] as TenantRow;
+    expect(acme.requests).toBe(180);
+    expect(acme.refused).toBe(2);
+    expect(acme.waitP99Ms).toBe(450);
+    expect(merged.totals.requests).toBe(180);
+    expect(merged.totals.refusalsByCode).toEqual({ tenant_rate_limited: 3, deadline: 3 });
+    expect(merged.totals.refused).toBe(6);
+  });
+
+  it('aligns series on time: rates and queues add, waits take the largest, limits stay the answering worker’s', () => {
+    const own = snapshot({
+      seriesMode: 'append',
+      series: series([T0 + 1_000, T0 + 2_000], [60, null], [100, null], [1, 2]),
+    });
+    const other = snapshot({
+      series: series([T0, T0 + 1_000, T0 + 2_000], [30, 40, 50], [null, 300, 20], [4, 4, 4]),
+    });
+    const merged = mergeSnapshots(own, [other]);
+    expect(merged.seriesMode).toBe('append');
+    expect(merged.series.t).toEqual([T0 + 1_000, T0 + 2_000]);
+    expect(merged.series.requests).toEqual([100, 50]);
+    expect(merged.series.inputTokens).toEqual([1_000, 500]);
+    expect(merged.series.waitP99Ms.critical).toEqual([300, 20]);
+    expect(merged.series.queue.low).toEqual([5, 6]);
+    expect(merged.series.limits.requests).toEqual([600, 600]);
+  });
+
+  it('is the snapshot itself when no other worker answers', () => {
+    const own = snapshot({ inFlight: 2 });
+    expect(mergeSnapshots(own, [])).toBe(own);
+  });
+});
