@@ -279,11 +279,11 @@ export class Admission {
         return;
       }
       this.deadlines.push(ticket);
-      this.count(ticket, 1);
+      this.queuedCost.add(ticket.request, ticket.counted);
       this.waitOn(ticket, last.waitingOn);
       for (const victim of offered.shed) {
         this.deadlines.remove(victim);
-        this.count(victim, -1);
+        this.queuedCost.remove(victim.request, victim.counted);
         this.waitOn(victim, []);
         this.finish(
           victim,
@@ -302,12 +302,6 @@ export class Admission {
       }
       void this.pump();
     });
-  }
-
-  /** Counts a ticket in (1) or out of (-1) the work queued per bucket. */
-  private count(ticket: Ticket, sign: 1 | -1): void {
-    if (sign > 0) this.queuedCost.add(ticket.request, ticket.counted);
-    else this.queuedCost.remove(ticket.request, ticket.counted);
   }
 
   /** Registers the buckets `ticket` now waits on (none: it left the queue). */
@@ -406,7 +400,7 @@ export class Admission {
     while (this.deadlines.peekExpiry() <= now) {
       const ticket = this.deadlines.pop() as Ticket;
       this.scheduler.remove(ticket);
-      this.count(ticket, -1);
+      this.queuedCost.remove(ticket.request, ticket.counted);
       this.waitOn(ticket, []);
       any = true;
       this.finish(
@@ -424,7 +418,7 @@ export class Admission {
   private dequeue(ticket: Ticket, granted = false): void {
     if (granted) this.scheduler.dispatched(ticket);
     else this.scheduler.remove(ticket);
-    if (this.deadlines.remove(ticket)) this.count(ticket, -1);
+    if (this.deadlines.remove(ticket)) this.queuedCost.remove(ticket.request, ticket.counted);
     this.waitOn(ticket, []);
   }
 

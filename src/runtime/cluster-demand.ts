@@ -28,7 +28,8 @@ export interface ClusterOrderOptions {
   readonly demandLeaseMs?: number;
 }
 
-interface Record {
+/** One record this instance publishes: its bucket, class and tenant, and the units waiting. */
+interface Published {
   readonly bucket: BucketSpec;
   readonly rank: Rank;
   amount: number;
@@ -47,10 +48,10 @@ export class ClusterDemand {
   /** Names this instance's records (random: a restarted instance starts afresh). */
   readonly instance = randomBytes(6).toString('base64url');
   private readonly leaseMs: number;
-  private readonly published = new Map<string, Record>();
+  private readonly published = new Map<string, Published>();
   /** What each waiting request adds, to take it back when it moves on. */
   private readonly waiting = new Map<object, readonly Part[]>();
-  private readonly changed = new Set<Record>();
+  private readonly changed = new Set<Published>();
   private scheduled = false;
   private cancelRefresh: Cancel | undefined;
   private closed = false;
@@ -112,8 +113,7 @@ export class ClusterDemand {
   close(): Promise<void> {
     this.closed = true;
     this.cancelRefresh?.();
-    const entries: DemandEntry[] = [];
-    for (const record of this.published.values()) entries.push({ ...record, amount: 0 });
+    const entries = [...this.published.values()].map((record) => ({ ...entryOf(record), amount: 0 }));
     this.published.clear();
     this.waiting.clear();
     this.changed.clear();
@@ -147,9 +147,7 @@ export class ClusterDemand {
   private readonly publishChanged = (): void => {
     this.scheduled = false;
     if (this.changed.size === 0) return;
-    const entries: DemandEntry[] = [];
-    for (const record of this.changed)
-      entries.push({ bucket: record.bucket, rank: record.rank, amount: record.amount });
+    const entries = [...this.changed].map(entryOf);
     this.changed.clear();
     void this.send(entries);
     this.keepFresh();
@@ -161,9 +159,7 @@ export class ClusterDemand {
     this.cancelRefresh = this.clock.schedule(this.leaseMs / 3, () => {
       this.cancelRefresh = undefined;
       if (this.published.size === 0 || this.closed) return;
-      void this.send(
-        [...this.published.values()].map((r) => ({ bucket: r.bucket, rank: r.rank, amount: r.amount })),
-      );
+      void this.send([...this.published.values()].map(entryOf));
       this.keepFresh();
     });
   }
@@ -175,4 +171,9 @@ export class ClusterDemand {
       .publishDemand({ instance: this.instance, leaseMs: this.leaseMs, entries })
       .catch(() => {});
   }
+}
+
+/** What a record says now, copied: the record keeps changing while a store may still hold the entry. */
+function entryOf(record: Published): DemandEntry {
+  return { bucket: record.bucket, rank: record.rank, amount: record.amount };
 }
