@@ -120,9 +120,11 @@ end
 
 -- Applies P published records from ARGV[a + 1]; returns the last index read.
 -- A tenant's first record in a class (from any instance) starts it waiting:
--- its finish tag is raised to the class's virtual time.
+-- its finish tag is raised to the class's virtual time. Whether it waited is
+-- judged on the hash as it was before this call (one instance publishes per
+-- call, one record per bucket, class and tenant), read once per hash.
 local function publish_demand(a, count)
-  local until_by_key = {}
+  local until_by_key, written = {}, {}
   for _ = 1, count do
     local qi, fi, field = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), ARGV[a + 3]
     local amount, weight, lease = tonumber(ARGV[a + 4]), tonumber(ARGV[a + 5]), tonumber(ARGV[a + 6])
@@ -144,9 +146,10 @@ local function publish_demand(a, count)
     else
       redis.call('HDEL', KEYS[qi], field)
     end
-    -- Read again by the reservations that follow.
-    demand_cache[qi] = nil
+    written[qi] = true
   end
   for qi, until_ms in pairs(until_by_key) do extend_to(KEYS[qi], until_ms) end
+  -- Read again, with this call's records, by the reservations that follow.
+  for qi in pairs(written) do demand_cache[qi] = nil end
   return a
 end

@@ -36,9 +36,9 @@
 -- (class|instance|tenant), amount (0 withdraws), weight, lease ms. They are
 -- applied before any reservation.
 -- A ranked reservation leaves room, on a bucket with demand published, for
--- the demand of more urgent classes and for what tenants of its class whose
--- fair-queuing start is behind its own are served first; it waits
--- (at most ARGV[8] ms at a time) rather than eat into that room.
+-- the demand of more urgent classes and of the tenants of its class whose
+-- fair-queuing start tag is behind its own; it waits (at most ARGV[8] ms at
+-- a time) rather than eat into that room.
 --
 -- Reply: { now, then per entry: its key's level and window as stored before
 -- the batch and its slots held (the client replays grants from there to
