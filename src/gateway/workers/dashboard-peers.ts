@@ -5,7 +5,7 @@
  */
 import type { Worker } from 'node:cluster';
 import type { DashboardSnapshot } from '../../dashboard/wire.js';
-import { askWorker } from './ask-worker.js';
+import { askPrimary, askWorker } from './ask-worker.js';
 import { CONTROL_CHANNEL, type FromWorker, isControl, type ToWorker } from './control.js';
 
 /** A worker slower than this is left out of one page update rather than holding it. */
@@ -32,22 +32,5 @@ export function answerPeers(worker: Worker, serving: () => Iterable<Worker>): vo
 
 /** Worker: the other workers' snapshots, through the primary (none if it does not answer in time). */
 export function peersThroughPrimary(): () => Promise<readonly DashboardSnapshot[]> {
-  let nextId = 0;
-  return () =>
-    new Promise((resolve) => {
-      const id = nextId++;
-      const done = (snapshots: readonly DashboardSnapshot[]) => {
-        clearTimeout(timer);
-        process.off('message', listener);
-        resolve(snapshots);
-      };
-      const listener = (message: unknown) => {
-        if (isControl<ToWorker>(message) && message.op === 'peers' && message.id === id)
-          done(message.snapshots);
-      };
-      const timer = setTimeout(() => done([]), 2 * PEER_ANSWER_MS);
-      process.on('message', listener);
-      if (process.connected && process.send) process.send({ channel: CONTROL_CHANNEL, op: 'peers', id });
-      else done([]);
-    });
+  return async () => (await askPrimary('peers', (m) => m.snapshots, 2 * PEER_ANSWER_MS)) ?? [];
 }
