@@ -51,6 +51,11 @@ export interface FileRecord {
   readonly createdAt: number;
   /** Deleted with its content after this (undefined: kept until deleted). */
   readonly expiresAt?: number | undefined;
+  /**
+   * A batch's output or error file: its content is rendered from the batch's
+   * results when read (`src/batches/wire/`), never stored twice.
+   */
+  readonly source?: { readonly batchId: string; readonly part: 'output' | 'error' } | undefined;
 }
 
 /** One request of a batch, as parsed from its input line. */
