@@ -96,6 +96,19 @@ export interface ForwardState {
   readonly providerFileId?: string | undefined;
   /** Input tokens held on the deployment's enqueued-token bucket until the batch ends. */
   readonly enqueuedTokens: number;
+  /**
+   * Set (store first) just before the provider's create is sent: the
+   * batch then holds its tokens, and an instance finding the mark without
+   * a `providerBatchId` looks for the provider's batch before sending
+   * another (`src/batches/forward/forward-runner.ts`).
+   */
+  readonly submittingAt?: number | undefined;
+  /** Why the batch is not at the provider yet (no room in its enqueued-token limit, the provider refused). */
+  readonly waiting?: { readonly code: string; readonly message: string } | undefined;
+  /** The cancel was sent to the provider. */
+  readonly cancelSent?: boolean | undefined;
+  /** The provider's batch ended this way and every result is written: only finalizing is left. */
+  readonly endedAs?: 'completed' | 'expired' | 'cancelled' | 'failed' | undefined;
 }
 
 export interface RequestCounts {

@@ -122,6 +122,7 @@ function toDeployment(d: DeploymentInput): DeploymentConfig {
       ramp: { maxGrowth: d.ramp.max_growth, windowMs: d.ramp.window_s * 1_000, aboveTpm: d.ramp.above_tpm },
     }),
     ...(d.forward_betas !== undefined && { forwardBetas: d.forward_betas }),
+    ...(d.enqueued_tokens !== undefined && { enqueuedTokens: d.enqueued_tokens }),
   };
 }
 

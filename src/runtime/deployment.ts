@@ -99,6 +99,8 @@ export interface DeploymentConfig {
    * which limits apply, so the operator opts in.
    */
   forwardBetas?: ForwardBetas;
+  /** Batch forward mode: input tokens the provider lets queue in batches at once (`src/batches/forward/`). */
+  enqueuedTokens?: number;
 }
 
 export type DeploymentCapacity = 'reserved' | 'on_demand';

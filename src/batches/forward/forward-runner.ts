@@ -1,0 +1,431 @@
+/**
+ * Forward mode of the background lane: batches of a model group with
+ * `batch: { mode: forward }` go to the provider's own Batch API. The lead's
+ * lane calls `tick(now)` every `batches.poll_ms` (and on wake); each tick
+ * moves every active forwarded batch one step:
+ *
+ *   validating, not sent   → sent when its deployment's enqueued-token
+ *                            bucket has room (else it waits, with a reason)
+ *   sent, provider checking → nothing (stays `validating`)
+ *   sent, provider running → `in_progress`
+ *   provider ended         → every result written, then `finalizing`
+ *                            (or left `cancelling`) with `forward.endedAs`,
+ *                            then `onEnded`
+ *   `cancelling`           → the cancel is forwarded once
+ *
+ * The Sluice batch stays `validating` until the provider has accepted it
+ * (OpenAI validates asynchronously and may fail it with
+ * `token_limit_exceeded`): a refused batch goes back to waiting without a
+ * client ever seeing it go from `in_progress` back to `validating`.
+ *
+ * Crash safety. Before the provider's create is sent the batch is marked
+ * in the store (`forward.submittingAt`, a transition only one instance
+ * wins), and the provider's id is written right after. An instance that
+ * finds a mark without an id older than `submitTimeoutMs` (its sender
+ * died, or is hung past every request timeout) looks the batch up at the
+ * provider (OpenAI: `metadata.sluice_batch_id`; Anthropic: the earliest
+ * batch created since the mark with as many requests, held by no other
+ * Sluice batch) and adopts it, or clears the mark so the batch is sent on
+ * the next tick. So a provider batch is created at most once per mark.
+ * Results are written with `complete`, which keeps the first per line, so
+ * a crash between the provider's end and our writes only repeats them.
+ */
+import type { Clock } from '../../core/clock.js';
+import type { Deployment } from '../../runtime/deployment.js';
+import type { BatchRecord, ForwardState, LineResult } from '../batch.js';
+import type { BatchStore } from '../batch-store.js';
+import { batchClientFor } from './batch-client.js';
+import { linesWithoutResult } from './batch-lines.js';
+import { EnqueuedLimits, type EnqueuedReading, enqueuedByDeployment } from './enqueued-tokens.js';
+import { forwardDeploymentOf } from './forward-target.js';
+import type { ProviderBatchClient } from './provider-batch.js';
+import { type FetchLike, ProviderBatchError } from './provider-http.js';
+
+export type ForwardOutcome = NonNullable<ForwardState['endedAs']>;
+
+/** A forwarded batch whose provider batch ended and whose results are all written. */
+export interface ForwardEnd {
+  readonly batchId: string;
+  readonly outcome: ForwardOutcome;
+  /** Why it failed as a whole (empty otherwise). */
+  readonly errors: readonly { readonly code: string; readonly message: string }[];
+}
+
+/** The deployments in force (the governor's topology; it changes on reload). */
+export interface ForwardDeployments {
+  /** The deployments of a model group, in config order (empty when no such group). */
+  group(name: string): readonly Deployment[];
+  byId(id: string): Deployment | undefined;
+}
+
+export interface ForwardRunnerOptions {
+  readonly store: BatchStore;
+  readonly clock: Clock;
+  readonly deployments: ForwardDeployments;
+  /**
+   * Finalizes an ended batch (the lead's finalizer: output files, the final
+   * status). Called at least once per end (again after a crash), so it must
+   * be a `transition` that only one call wins. Default: `finishForwarded`.
+   */
+  readonly onEnded?: ((end: ForwardEnd) => Promise<void>) | undefined;
+  /** Told of a step that failed (the step is tried again next tick). */
+  readonly onError?: ((batchId: string, error: unknown) => void) | undefined;
+  readonly fetch?: FetchLike | undefined;
+  /** Names this instance in line claims. */
+  readonly instance?: string | undefined;
+  /** A submitting mark older than this is someone's crash (longer than any request's timeout). Default 120 s. */
+  readonly submitTimeoutMs?: number | undefined;
+  /** After the provider refuses a batch (queue full, 429, 5xx), wait this long before sending it again. Default 60 s. */
+  readonly refusedRetryMs?: number | undefined;
+}
+
+/** The default `onEnded`: the batch takes its outcome as its status. */
+export function finishForwarded(store: BatchStore, clock: Clock): (end: ForwardEnd) => Promise<void> {
+  return async (end) => {
+    await store.transition(end.batchId, ['validating', 'in_progress', 'finalizing', 'cancelling'], (b) => ({
+      ...b,
+      status: end.outcome,
+      times: { ...b.times, [end.outcome]: clock.now() },
+      ...(end.errors.length > 0 && { errors: end.errors }),
+    }));
+  };
+}
+
+/** Statuses in which a batch not yet at the provider may be sent or found. */
+const UNSENT: readonly ('validating' | 'cancelling')[] = ['validating', 'cancelling'];
+const SENT = ['validating', 'in_progress', 'cancelling'] as const;
+
+export class ForwardRunner {
+  private readonly store: BatchStore;
+  private readonly clock: Clock;
+  private readonly deployments: ForwardDeployments;
+  private readonly onEnded: (end: ForwardEnd) => Promise<void>;
+  private readonly fetchFn: FetchLike;
+  private readonly instance: string;
+  private readonly submitTimeoutMs: number;
+  private readonly refusedRetryMs: number;
+  private readonly limits = new EnqueuedLimits();
+  /** Batches the provider refused lately: not sent again before this time. */
+  private readonly notBefore = new Map<string, number>();
+  private running: Promise<void> | undefined;
+
+  constructor(private readonly options: ForwardRunnerOptions) {
+    this.store = options.store;
+    this.clock = options.clock;
+    this.deployments = options.deployments;
+    this.onEnded = options.onEnded ?? finishForwarded(options.store, options.clock);
+    this.fetchFn = options.fetch ?? fetch;
+    this.instance = options.instance ?? 'forward';
+    this.submitTimeoutMs = options.submitTimeoutMs ?? 120_000;
+    this.refusedRetryMs = options.refusedRetryMs ?? 60_000;
+  }
+
+  /** One step for every active forwarded batch; a tick asked for while one runs joins it. */
+  tick(now: number = this.clock.now()): Promise<void> {
+    this.running ??= this.run(now).finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  /** Each forwarding deployment's enqueued tokens and limit (for /metrics), cluster-wide. */
+  async enqueued(): Promise<EnqueuedReading[]> {
+    const held = enqueuedByDeployment(await this.store.activeBatches());
+    const ids = new Set(held.keys());
+    const readings: EnqueuedReading[] = [];
+    for (const id of ids) {
+      const configured = this.deployments.byId(id)?.config.enqueuedTokens;
+      readings.push({ deployment: id, tokens: held.get(id) ?? 0, limit: this.limits.limit(id, configured) });
+    }
+    return readings.sort((a, b) => a.deployment.localeCompare(b.deployment));
+  }
+
+  /** The enqueued tokens and limit of one deployment (0 held when none of its batches is out). */
+  async enqueuedOn(deployment: Deployment): Promise<EnqueuedReading> {
+    const held = enqueuedByDeployment(await this.store.activeBatches());
+    return {
+      deployment: deployment.id,
+      tokens: held.get(deployment.id) ?? 0,
+      limit: this.limits.limit(deployment.id, deployment.config.enqueuedTokens),
+    };
+  }
+
+  private async run(now: number): Promise<void> {
+    const all = await this.store.activeBatches();
+    const mine = all.filter((b) => b.mode === 'forward').sort((a, b) => a.createdAt - b.createdAt);
+    const held = enqueuedByDeployment(all);
+    const taken = new Set(
+      all.flatMap((b) => (b.forward?.providerBatchId ? [b.forward.providerBatchId] : [])),
+    );
+    for (const batch of mine) {
+      try {
+        await this.step(batch, { now, held, taken });
+      } catch (error) {
+        this.options.onError?.(batch.id, error);
+      }
+    }
+    for (const id of this.notBefore.keys()) if (!mine.some((b) => b.id === id)) this.notBefore.delete(id);
+  }
+
+  private async step(batch: BatchRecord, ctx: TickContext): Promise<void> {
+    const f = batch.forward;
+    if (f?.endedAs)
+      return this.onEnded({ batchId: batch.id, outcome: f.endedAs, errors: batch.errors ?? [] });
+    if (f?.providerBatchId === undefined) {
+      if (f?.submittingAt !== undefined) return this.recover(batch, f, ctx);
+      if (batch.status === 'cancelling') return this.endUnsent(batch, 'cancelled', ctx.now);
+      if (ctx.now >= batch.expiresAt) return this.endUnsent(batch, 'expired', ctx.now);
+      if (batch.status === 'validating') return this.submit(batch, ctx);
+      return;
+    }
+    const deployment = this.deployments.byId(f.deployment);
+    const client = deployment && batchClientFor(deployment, batch.api, this.fetchFn);
+    if (!client) return; // its deployment left the config: wait for it to come back
+    if (batch.status === 'cancelling' && !f.cancelSent) await this.cancel(batch, f, client);
+    await this.poll(batch, f, client, ctx);
+  }
+
+  private async submit(batch: BatchRecord, ctx: TickContext): Promise<void> {
+    if ((this.notBefore.get(batch.id) ?? 0) > ctx.now) return;
+    const known = batch.forward?.deployment;
+    const deployment =
+      (known !== undefined ? this.deployments.byId(known) : undefined) ??
+      forwardDeploymentOf(this.deployments.group(batch.model), batch.api);
+    const client = deployment && batchClientFor(deployment, batch.api, this.fetchFn);
+    if (!deployment || !client) {
+      return this.endUnsent(batch, 'failed', ctx.now, [
+        {
+          code: 'forward_unavailable',
+          message: `No deployment of model group ${batch.model} takes ${batch.api} batches (forward mode needs a deployment of that provider with its own api_key).`,
+        },
+      ]);
+    }
+    const configured = deployment.config.enqueuedTokens;
+    if (configured !== undefined && batch.inputTokens > configured) {
+      return this.endUnsent(batch, 'failed', ctx.now, [
+        {
+          code: 'token_limit_exceeded',
+          message: `The batch's ${batch.inputTokens} input tokens exceed the enqueued-token limit of ${configured} of deployment ${deployment.id}.`,
+        },
+      ]);
+    }
+    const held = ctx.held.get(deployment.id) ?? 0;
+    const limit = this.limits.limit(deployment.id, configured);
+    if (limit !== undefined && held + batch.inputTokens > limit) {
+      return this.wait(batch, deployment.id, {
+        code: 'enqueued_token_limit',
+        message: `Waiting for room at the provider: ${held} of ${limit} enqueued tokens are held on deployment ${deployment.id}; this batch needs ${batch.inputTokens}.`,
+      });
+    }
+    const lines = await linesWithoutResult(this.store, batch, { instance: this.instance, now: ctx.now });
+    if (!lines) return;
+    const marked = await this.store.transition(batch.id, ['validating'], (b) => ({
+      ...b,
+      forward: { deployment: deployment.id, enqueuedTokens: b.inputTokens, submittingAt: ctx.now },
+    }));
+    if (!marked) return; // another instance took it, or it was cancelled meanwhile
+    ctx.held.set(deployment.id, held + batch.inputTokens);
+    let sent: Awaited<ReturnType<ProviderBatchClient['submit']>>;
+    try {
+      sent = await client.submit(marked, lines);
+    } catch (error) {
+      // No answer at all: the create may have reached the provider, so the mark stays and recovery decides.
+      if (error instanceof ProviderBatchError && error.status === 0) throw error;
+      ctx.held.set(deployment.id, held);
+      if (error instanceof ProviderBatchError && !error.retryable) {
+        return this.endUnsent(batch, 'failed', ctx.now, [{ code: error.code, message: error.message }]);
+      }
+      this.notBefore.set(batch.id, ctx.now + this.refusedRetryMs);
+      const reason = error instanceof ProviderBatchError ? error : undefined;
+      await this.store.transition(batch.id, UNSENT, (b) => ({
+        ...b,
+        forward: {
+          deployment: deployment.id,
+          enqueuedTokens: b.inputTokens,
+          waiting: { code: reason?.code ?? 'provider_error', message: reason?.message ?? String(error) },
+        },
+      }));
+      throw error;
+    }
+    ctx.taken.add(sent.providerBatchId);
+    await this.record(batch.id, sent.providerBatchId, sent.providerFileId);
+  }
+
+  /** Writes the provider's id beside the mark (kept: the batch stays held until it ends). */
+  private record(batchId: string, providerBatchId: string, providerFileId?: string): Promise<unknown> {
+    return this.store.transition(batchId, UNSENT, (b) => ({
+      ...b,
+      forward: {
+        ...(b.forward as ForwardState),
+        providerBatchId,
+        ...(providerFileId !== undefined && { providerFileId }),
+        waiting: undefined,
+      },
+    }));
+  }
+
+  /** A mark without a provider id: adopt the batch its sender created, or clear the mark once it is surely stale. */
+  private async recover(batch: BatchRecord, f: ForwardState, ctx: TickContext): Promise<void> {
+    if (ctx.now - (f.submittingAt as number) < this.submitTimeoutMs) return;
+    const deployment = this.deployments.byId(f.deployment);
+    const client = deployment && batchClientFor(deployment, batch.api, this.fetchFn);
+    if (!client) return;
+    const lines = await linesWithoutResult(this.store, batch, { instance: this.instance, now: ctx.now });
+    if (!lines) return;
+    const found = await client.find(batch, lines, { since: f.submittingAt as number, taken: ctx.taken });
+    if (found !== undefined) {
+      ctx.taken.add(found);
+      await this.record(batch.id, found);
+      return;
+    }
+    await this.store.transition(batch.id, UNSENT, (b) =>
+      b.forward?.submittingAt === f.submittingAt && b.forward?.providerBatchId === undefined
+        ? { ...b, forward: { deployment: f.deployment, enqueuedTokens: f.enqueuedTokens } }
+        : b,
+    );
+  }
+
+  private async cancel(batch: BatchRecord, f: ForwardState, client: ProviderBatchClient): Promise<void> {
+    try {
+      await client.cancel(f.providerBatchId as string);
+    } catch (error) {
+      // 409: it ended at the provider already; polling reads how.
+      if (!(error instanceof ProviderBatchError && error.status === 409)) throw error;
+    }
+    await this.store.transition(batch.id, ['cancelling'], (b) => ({
+      ...b,
+      forward: { ...(b.forward as ForwardState), cancelSent: true },
+    }));
+  }
+
+  private async poll(batch: BatchRecord, f: ForwardState, client: ProviderBatchClient, ctx: TickContext) {
+    const providerBatchId = f.providerBatchId as string;
+    const state = await client.state(providerBatchId);
+    if (state.phase === 'validating') return;
+    if (state.phase === 'running') {
+      if (batch.status === 'validating') {
+        await this.store.transition(batch.id, ['validating'], (b) => ({
+          ...b,
+          status: 'in_progress',
+          times: { ...b.times, in_progress: ctx.now },
+        }));
+      }
+      return;
+    }
+    const limitError = state.errors.find((e) => e.code === 'token_limit_exceeded');
+    if (state.outcome === 'failed' && limitError) return this.refused(batch, f, limitError, ctx);
+    if (state.outcome === 'failed') return this.ended(batch, 'failed', ctx.now, state.errors);
+    const lines = await linesWithoutResult(this.store, batch, { instance: this.instance, now: ctx.now });
+    if (!lines) return;
+    const results = await client.results(providerBatchId, lines);
+    const answered = new Set<number>();
+    for (const result of results) {
+      answered.add(result.index);
+      await this.store.complete(batch.id, result);
+    }
+    const missing = lines.filter((l) => !answered.has(l.index));
+    if (state.outcome === 'completed') {
+      for (const line of missing)
+        await this.store.complete(batch.id, missingResult(line.index, line.customId));
+    } else if (missing.length > 0) {
+      await this.store.endRemaining(batch.id, state.outcome === 'expired' ? 'expired' : 'canceled', ctx.now);
+    }
+    await this.ended(batch, state.outcome, ctx.now, []);
+  }
+
+  /** `token_limit_exceeded`: the provider's queue was fuller than we knew; learn its limit and wait. */
+  private async refused(
+    batch: BatchRecord,
+    f: ForwardState,
+    error: { code: string; message: string },
+    ctx: TickContext,
+  ): Promise<void> {
+    const held = ctx.held.get(f.deployment) ?? 0;
+    this.limits.refused(f.deployment, {
+      message: error.message,
+      heldBesides: Math.max(0, held - f.enqueuedTokens),
+      batchTokens: f.enqueuedTokens,
+    });
+    this.notBefore.set(batch.id, ctx.now + this.refusedRetryMs);
+    const back = await this.store.transition(batch.id, ['validating', 'in_progress'], (b) => ({
+      ...b,
+      status: 'validating',
+      forward: { deployment: f.deployment, enqueuedTokens: f.enqueuedTokens, waiting: error },
+    }));
+    if (back) ctx.held.set(f.deployment, Math.max(0, held - f.enqueuedTokens));
+  }
+
+  /** A batch never sent ends here (cancelled or expired while waiting, or it cannot be sent at all). */
+  private async endUnsent(
+    batch: BatchRecord,
+    outcome: ForwardOutcome,
+    now: number,
+    errors: readonly { code: string; message: string }[] = [],
+  ): Promise<void> {
+    if (outcome === 'cancelled' || outcome === 'expired') {
+      await this.store.endRemaining(batch.id, outcome === 'cancelled' ? 'canceled' : 'expired', now);
+    }
+    await this.ended(batch, outcome, now, errors);
+  }
+
+  /** Every result is written: say so in the store (the mark a restart finalizes from), then finalize. */
+  private async ended(
+    batch: BatchRecord,
+    outcome: ForwardOutcome,
+    now: number,
+    errors: readonly { code: string; message: string }[],
+  ): Promise<void> {
+    const marked = await this.store.transition(batch.id, SENT, (b) => ({
+      ...b,
+      status: outcome === 'failed' || b.status === 'cancelling' ? b.status : 'finalizing',
+      times: outcome === 'failed' || b.status === 'cancelling' ? b.times : { ...b.times, finalizing: now },
+      ...(errors.length > 0 && { errors }),
+      forward: {
+        ...(b.forward ?? { deployment: '', enqueuedTokens: 0 }),
+        endedAs: outcome,
+        waiting: undefined,
+      },
+    }));
+    if (!marked) return;
+    this.notBefore.delete(batch.id);
+    await this.onEnded({ batchId: batch.id, outcome, errors });
+  }
+
+  /** A batch with nowhere to go yet: the reason is kept for the API to show (written only when it changes). */
+  private async wait(batch: BatchRecord, deployment: string, reason: { code: string; message: string }) {
+    const now = batch.forward?.waiting;
+    if (
+      now?.code === reason.code &&
+      now.message === reason.message &&
+      batch.forward?.deployment === deployment
+    )
+      return;
+    await this.store.transition(batch.id, ['validating'], (b) => ({
+      ...b,
+      forward: { deployment, enqueuedTokens: b.inputTokens, waiting: reason },
+    }));
+  }
+}
+
+interface TickContext {
+  readonly now: number;
+  /** Enqueued tokens per deployment, kept current through the tick as batches are sent. */
+  readonly held: Map<string, number>;
+  /** Provider batch ids some Sluice batch holds. */
+  readonly taken: Set<string>;
+}
+
+/** A line the provider's ended batch has no result for. */
+function missingResult(index: number, customId: string): LineResult {
+  return {
+    index,
+    customId,
+    outcome: 'errored',
+    status: 0,
+    requestId: '',
+    error: {
+      code: 'missing_result',
+      message: 'The provider ended the batch without a result for this request.',
+    },
+  };
+}
