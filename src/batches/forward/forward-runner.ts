@@ -36,7 +36,7 @@ import type { BatchRecord, ForwardState, LineResult } from '../batch.js';
 import type { BatchStore } from '../batch-store.js';
 import { batchClientFor } from './batch-client.js';
 import { linesWithoutResult } from './batch-lines.js';
-import { EnqueuedLimits, type EnqueuedReading, enqueuedByDeployment } from './enqueued-tokens.js';
+import { EnqueuedLimits, type EnqueuedReading, enqueuedByDeployment, holdsRoom } from './enqueued-tokens.js';
 import { forwardDeploymentOf } from './forward-target.js';
 import type { ProviderBatchClient } from './provider-batch.js';
 import { type FetchLike, ProviderBatchError } from './provider-http.js';
@@ -173,8 +173,8 @@ export class ForwardRunner {
       return this.onEnded({ batchId: batch.id, outcome: f.endedAs, errors: batch.errors ?? [] });
     if (f?.providerBatchId === undefined) {
       if (f?.submittingAt !== undefined) return this.recover(batch, f, ctx);
-      if (batch.status === 'cancelling') return this.endUnsent(batch, 'cancelled', ctx.now);
-      if (ctx.now >= batch.expiresAt) return this.endUnsent(batch, 'expired', ctx.now);
+      if (batch.status === 'cancelling') return this.endUnsent(batch, 'cancelled', ctx);
+      if (ctx.now >= batch.expiresAt) return this.endUnsent(batch, 'expired', ctx);
       if (batch.status === 'validating') return this.submit(batch, ctx);
       return;
     }
@@ -193,7 +193,7 @@ export class ForwardRunner {
       forwardDeploymentOf(this.deployments.group(batch.model), batch.api);
     const client = deployment && batchClientFor(deployment, batch.api, this.fetchFn);
     if (!deployment || !client) {
-      return this.endUnsent(batch, 'failed', ctx.now, [
+      return this.endUnsent(batch, 'failed', ctx, [
         {
           code: 'forward_unavailable',
           message: `No deployment of model group ${batch.model} takes ${batch.api} batches (forward mode needs a deployment of that provider with its own api_key).`,
@@ -202,7 +202,7 @@ export class ForwardRunner {
     }
     const configured = deployment.config.enqueuedTokens;
     if (configured !== undefined && batch.inputTokens > configured) {
-      return this.endUnsent(batch, 'failed', ctx.now, [
+      return this.endUnsent(batch, 'failed', ctx, [
         {
           code: 'token_limit_exceeded',
           message: `The batch's ${batch.inputTokens} input tokens exceed the enqueued-token limit of ${configured} of deployment ${deployment.id}.`,
@@ -233,7 +233,7 @@ export class ForwardRunner {
       if (error instanceof ProviderBatchError && error.status === 0) throw error;
       ctx.held.set(deployment.id, held);
       if (error instanceof ProviderBatchError && !error.retryable) {
-        return this.endUnsent(batch, 'failed', ctx.now, [{ code: error.code, message: error.message }]);
+        return this.endUnsent(batch, 'failed', ctx, [{ code: error.code, message: error.message }]);
       }
       this.notBefore.set(batch.id, ctx.now + this.refusedRetryMs);
       const reason = error instanceof ProviderBatchError ? error : undefined;
@@ -314,7 +314,7 @@ export class ForwardRunner {
     }
     const limitError = state.errors.find((e) => e.code === 'token_limit_exceeded');
     if (state.outcome === 'failed' && limitError) return this.refused(batch, f, limitError, ctx);
-    if (state.outcome === 'failed') return this.ended(batch, 'failed', ctx.now, state.errors);
+    if (state.outcome === 'failed') return this.ended(batch, 'failed', ctx, state.errors);
     const lines = await linesWithoutResult(this.store, batch, { instance: this.instance, now: ctx.now });
     if (!lines) return;
     const results = await client.results(providerBatchId, lines);
@@ -330,7 +330,7 @@ export class ForwardRunner {
     } else if (missing.length > 0) {
       await this.store.endRemaining(batch.id, state.outcome === 'expired' ? 'expired' : 'canceled', ctx.now);
     }
-    await this.ended(batch, state.outcome, ctx.now, []);
+    await this.ended(batch, state.outcome, ctx, []);
   }
 
   /** `token_limit_exceeded`: the provider's queue was fuller than we knew; learn its limit and wait. */
@@ -359,22 +359,23 @@ export class ForwardRunner {
   private async endUnsent(
     batch: BatchRecord,
     outcome: ForwardOutcome,
-    now: number,
+    ctx: TickContext,
     errors: readonly { code: string; message: string }[] = [],
   ): Promise<void> {
     if (outcome === 'cancelled' || outcome === 'expired') {
-      await this.store.endRemaining(batch.id, outcome === 'cancelled' ? 'canceled' : 'expired', now);
+      await this.store.endRemaining(batch.id, outcome === 'cancelled' ? 'canceled' : 'expired', ctx.now);
     }
-    await this.ended(batch, outcome, now, errors);
+    await this.ended(batch, outcome, ctx, errors);
   }
 
   /** Every result is written: say so in the store (the mark a restart finalizes from), then finalize. */
   private async ended(
     batch: BatchRecord,
     outcome: ForwardOutcome,
-    now: number,
+    ctx: TickContext,
     errors: readonly { code: string; message: string }[],
   ): Promise<void> {
+    const now = ctx.now;
     const marked = await this.store.transition(batch.id, SENT, (b) => ({
       ...b,
       status: outcome === 'failed' || b.status === 'cancelling' ? b.status : 'finalizing',
@@ -387,6 +388,11 @@ export class ForwardRunner {
       },
     }));
     if (!marked) return;
+    // Its room is free from now on: a batch waiting behind it may go in this same tick.
+    if (holdsRoom(batch) && batch.forward) {
+      const held = ctx.held.get(batch.forward.deployment) ?? 0;
+      ctx.held.set(batch.forward.deployment, Math.max(0, held - batch.forward.enqueuedTokens));
+    }
     this.notBefore.delete(batch.id);
     await this.onEnded({ batchId: batch.id, outcome, errors });
   }
