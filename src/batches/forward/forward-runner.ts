@@ -379,7 +379,11 @@ export class ForwardRunner {
     const marked = await this.store.transition(batch.id, SENT, (b) => ({
       ...b,
       status: outcome === 'failed' || b.status === 'cancelling' ? b.status : 'finalizing',
-      times: outcome === 'failed' || b.status === 'cancelling' ? b.times : { ...b.times, finalizing: now },
+      // A batch the provider ran between two polls never showed `in_progress` here: it began now too.
+      times:
+        outcome === 'failed' || b.status === 'cancelling'
+          ? b.times
+          : { in_progress: now, ...b.times, finalizing: now },
       ...(errors.length > 0 && { errors }),
       forward: {
         ...(b.forward ?? { deployment: '', enqueuedTokens: 0 }),

@@ -195,4 +195,88 @@ describe('forward mode: OpenAI Batch API', () => {
       ['c', 'canceled'],
     ]);
   });
+  it('fails the batch with the errors of a provider batch that failed validation', async () => {
+    const { sim, clock } = await start();
+    const h = harness(clock, [deploymentFor('openai', sim.url)]);
+    const wrongUrl = { ...chatLine(1, 'b'), url: '/v1/embeddings' };
+    const batch = await createBatch(h.store, clock, { api: 'openai', lines: [chatLine(0, 'a'), wrongUrl] });
+    await h.runner.tick();
+    clock.advance(0);
+    await h.runner.tick();
+    const failed = await h.store.batch(batch.id);
+    expect(failed?.status).toBe('failed');
+    expect(failed?.errors?.[0]?.code).toBe('mismatched_endpoint');
+    expect(h.ended).toEqual([{ batchId: batch.id, outcome: 'failed', errors: failed?.errors }]);
+    expect(await h.runner.enqueued()).toEqual([]);
+  });
+
+  it('ends a batch cancelled or expired before it was sent without asking the provider', async () => {
+    const { sim, clock } = await start();
+    const h = harness(clock, [deploymentFor('openai', sim.url, { enqueuedTokens: 100 })]);
+    const first = await createBatch(h.store, clock, {
+      api: 'openai',
+      lines: [chatLine(0, 'a')],
+      inputTokens: 100,
+    });
+    const cancelled = await createBatch(h.store, clock, {
+      api: 'openai',
+      lines: [chatLine(0, 'b')],
+      inputTokens: 100,
+    });
+    const expiring = await createBatch(h.store, clock, {
+      api: 'openai',
+      lines: [chatLine(0, 'c')],
+      inputTokens: 100,
+    });
+    await h.runner.tick();
+    expect((await h.store.batch(first.id))?.forward?.providerBatchId).toBeDefined();
+    expect((await h.store.batch(cancelled.id))?.forward?.waiting?.code).toBe('enqueued_token_limit');
+    await h.store.transition(cancelled.id, ['validating'], (b) => ({ ...b, status: 'cancelling' }));
+    await h.store.transition(expiring.id, ['validating'], (b) => ({ ...b, expiresAt: clock.now() }));
+    await h.runner.tick();
+    expect((await h.store.batch(cancelled.id))?.status).toBe('cancelled');
+    expect((await h.store.batch(expiring.id))?.status).toBe('expired');
+    expect((await h.store.results(cancelled.id)).map((r) => r.outcome)).toEqual(['canceled']);
+    expect((await h.store.results(expiring.id)).map((r) => r.outcome)).toEqual(['expired']);
+    expect(await providerBatches(sim.url)).toHaveLength(1);
+  });
+  it('writes results exactly once when an instance dies partway through writing them', async () => {
+    const { sim, clock } = await start();
+    const deployments = [deploymentFor('openai', sim.url)];
+    const store = new FakeBatchStore();
+    const batch = await createBatch(store, clock, {
+      api: 'openai',
+      lines: [chatLine(0, 'a'), chatLine(1, 'b'), chatLine(2, 'c')],
+    });
+    let written = 0;
+    const dying: BatchStore = Object.create(store, {
+      complete: {
+        value: async (...args: Parameters<BatchStore['complete']>) => {
+          if (++written === 2) throw new Error('instance died');
+          return store.complete(...args);
+        },
+      },
+    });
+    const first = harness(clock, deployments, { store: dying as FakeBatchStore });
+    await first.runner.tick();
+    clock.advance(0);
+    sim.completeBatches();
+    await first.runner.tick();
+    expect(first.errors).toHaveLength(1);
+    expect((await store.results(batch.id)).map((r) => r.customId)).toEqual(['a']);
+    expect((await store.batch(batch.id))?.status).toBe('validating');
+
+    const restarted = harness(clock, deployments, { store });
+    await restarted.runner.tick();
+    expect((await store.batch(batch.id))?.status).toBe('completed');
+    expect((await store.results(batch.id)).map((r) => [r.customId, r.outcome])).toEqual([
+      ['a', 'succeeded'],
+      ['b', 'succeeded'],
+      ['c', 'succeeded'],
+    ]);
+    expect(restarted.ended).toHaveLength(1);
+    const times = (await store.batch(batch.id))?.times;
+    expect(times?.in_progress).toBe(clock.now());
+    expect(times?.completed).toBe(clock.now());
+  });
 });
