@@ -126,4 +126,42 @@ describe('forward mode: Anthropic Message Batches', () => {
       ['r2', 'canceled'],
     ]);
   });
+  it('waits when the provider queue of requests in processing is full, and sends once it has room', async () => {
+    const { sim, clock } = await start({ batches: { pace_ms_per_line: 1_000, queue_requests: 3 } });
+    const h = harness(clock, [deploymentFor('anthropic', sim.url)], { refusedRetryMs: 30_000 });
+    const foreign = await fetch(`${sim.url}/v1/messages/batches`, {
+      method: 'POST',
+      headers: { 'x-api-key': ANTHROPIC_KEY, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        requests: ['f0', 'f1'].map((id) => ({
+          custom_id: id,
+          params: { ...messageLine(0, id).body, model: 'x' },
+        })),
+      }),
+    });
+    expect(foreign.status).toBe(200);
+    const batch = await createBatch(h.store, clock, {
+      api: 'anthropic',
+      lines: [messageLine(0, 'r0'), messageLine(1, 'r1')],
+    });
+    await h.runner.tick();
+    const waiting = await h.store.batch(batch.id);
+    expect(waiting?.status).toBe('validating');
+    expect(waiting?.forward?.providerBatchId).toBeUndefined();
+    expect(waiting?.forward?.submittingAt).toBeUndefined();
+    expect(waiting?.forward?.waiting?.code).toBe('rate_limit_error');
+    expect(h.errors).toHaveLength(1);
+
+    sim.completeBatches();
+    await h.runner.tick(); // too soon after the refusal
+    expect(await providerBatches(sim.url)).toHaveLength(1);
+    clock.advance(30_000);
+    await h.runner.tick();
+    expect((await h.store.batch(batch.id))?.forward?.providerBatchId).toBeDefined();
+    sim.completeBatches();
+    await h.runner.tick();
+    await h.runner.tick();
+    expect((await h.store.batch(batch.id))?.status).toBe('completed');
+    expect((await h.store.results(batch.id)).map((r) => r.outcome)).toEqual(['succeeded', 'succeeded']);
+  });
 });
