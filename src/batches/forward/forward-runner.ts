@@ -32,13 +32,13 @@
  */
 import type { Clock } from '../../core/clock.js';
 import type { Deployment } from '../../runtime/deployment.js';
-import type { BatchRecord, ForwardState, LineResult } from '../batch.js';
+import type { BatchRecord, BatchStatus, ForwardState, LineResult } from '../batch.js';
 import type { BatchStore } from '../batch-store.js';
 import { batchClientFor } from './batch-client.js';
 import { linesWithoutResult } from './batch-lines.js';
 import { EnqueuedLimits, type EnqueuedReading, enqueuedByDeployment, holdsRoom } from './enqueued-tokens.js';
 import { forwardDeploymentOf } from './forward-target.js';
-import type { ProviderBatchClient } from './provider-batch.js';
+import type { ProviderBatchClient, SubmittedBatch } from './provider-batch.js';
 import { type FetchLike, ProviderBatchError } from './provider-http.js';
 
 export type ForwardOutcome = NonNullable<ForwardState['endedAs']>;
@@ -219,11 +219,11 @@ export class ForwardRunner {
     }
     const lines = await linesWithoutResult(this.store, batch, { instance: this.instance, now: ctx.now });
     if (!lines) return;
-    const marked = await this.store.transition(batch.id, ['validating'], (b) => ({
+    const marked = await this.moveIf(batch.id, ['validating'], unsent, (b) => ({
       ...b,
       forward: { deployment: deployment.id, enqueuedTokens: b.inputTokens, submittingAt: ctx.now },
     }));
-    if (!marked) return; // another instance took it, or it was cancelled meanwhile
+    if (!marked) return; // another instance marked it first, or it was cancelled meanwhile
     ctx.held.set(deployment.id, held + batch.inputTokens);
     let sent: Awaited<ReturnType<ProviderBatchClient['submit']>>;
     try {
@@ -237,7 +237,7 @@ export class ForwardRunner {
       }
       this.notBefore.set(batch.id, ctx.now + this.refusedRetryMs);
       const reason = error instanceof ProviderBatchError ? error : undefined;
-      await this.store.transition(batch.id, UNSENT, (b) => ({
+      await this.moveIf(batch.id, UNSENT, markedAt(ctx.now), (b) => ({
         ...b,
         forward: {
           deployment: deployment.id,
@@ -248,17 +248,17 @@ export class ForwardRunner {
       throw error;
     }
     ctx.taken.add(sent.providerBatchId);
-    await this.record(batch.id, sent.providerBatchId, sent.providerFileId);
+    await this.record(batch.id, ctx.now, sent);
   }
 
-  /** Writes the provider's id beside the mark (kept: the batch stays held until it ends). */
-  private record(batchId: string, providerBatchId: string, providerFileId?: string): Promise<unknown> {
-    return this.store.transition(batchId, UNSENT, (b) => ({
+  /** Writes the provider's id beside the mark it was sent under (kept: the batch stays held until it ends). */
+  private record(batchId: string, mark: number, sent: SubmittedBatch): Promise<unknown> {
+    return this.moveIf(batchId, UNSENT, markedAt(mark), (b) => ({
       ...b,
       forward: {
         ...(b.forward as ForwardState),
-        providerBatchId,
-        ...(providerFileId !== undefined && { providerFileId }),
+        providerBatchId: sent.providerBatchId,
+        ...(sent.providerFileId !== undefined && { providerFileId: sent.providerFileId }),
         waiting: undefined,
       },
     }));
@@ -275,14 +275,13 @@ export class ForwardRunner {
     const found = await client.find(batch, lines, { since: f.submittingAt as number, taken: ctx.taken });
     if (found !== undefined) {
       ctx.taken.add(found);
-      await this.record(batch.id, found);
+      await this.record(batch.id, f.submittingAt as number, { providerBatchId: found });
       return;
     }
-    await this.store.transition(batch.id, UNSENT, (b) =>
-      b.forward?.submittingAt === f.submittingAt && b.forward?.providerBatchId === undefined
-        ? { ...b, forward: { deployment: f.deployment, enqueuedTokens: f.enqueuedTokens } }
-        : b,
-    );
+    await this.moveIf(batch.id, UNSENT, markedAt(f.submittingAt as number), (b) => ({
+      ...b,
+      forward: { deployment: f.deployment, enqueuedTokens: f.enqueuedTokens },
+    }));
   }
 
   private async cancel(batch: BatchRecord, f: ForwardState, client: ProviderBatchClient): Promise<void> {
@@ -347,11 +346,16 @@ export class ForwardRunner {
       batchTokens: f.enqueuedTokens,
     });
     this.notBefore.set(batch.id, ctx.now + this.refusedRetryMs);
-    const back = await this.store.transition(batch.id, ['validating', 'in_progress'], (b) => ({
-      ...b,
-      status: 'validating',
-      forward: { deployment: f.deployment, enqueuedTokens: f.enqueuedTokens, waiting: error },
-    }));
+    const back = await this.moveIf(
+      batch.id,
+      ['validating', 'in_progress'],
+      sentAs(f.providerBatchId),
+      (b) => ({
+        ...b,
+        status: 'validating',
+        forward: { deployment: f.deployment, enqueuedTokens: f.enqueuedTokens, waiting: error },
+      }),
+    );
     if (back) ctx.held.set(f.deployment, Math.max(0, held - f.enqueuedTokens));
   }
 
@@ -376,7 +380,8 @@ export class ForwardRunner {
     errors: readonly { code: string; message: string }[],
   ): Promise<void> {
     const now = ctx.now;
-    const marked = await this.store.transition(batch.id, SENT, (b) => ({
+    const ends = (b: BatchRecord) => !b.forward?.endedAs && sentAs(batch.forward?.providerBatchId)(b);
+    const marked = await this.moveIf(batch.id, SENT, ends, (b) => ({
       ...b,
       status: outcome === 'failed' || b.status === 'cancelling' ? b.status : 'finalizing',
       // A batch the provider ran between two polls never showed `in_progress` here: it began now too.
@@ -401,6 +406,27 @@ export class ForwardRunner {
     await this.onEnded({ batchId: batch.id, outcome, errors });
   }
 
+  /**
+   * A transition applied only while `holds` is true of the batch as stored
+   * (the stores apply `change` to the record they swap, so the check and
+   * the write are one step): two instances acting on the same batch cannot
+   * both mark it, and a step decided on an old read cannot undo a newer one.
+   * Undefined when it did not apply.
+   */
+  private async moveIf(
+    id: string,
+    from: readonly BatchStatus[],
+    holds: (batch: BatchRecord) => boolean,
+    change: (batch: BatchRecord) => BatchRecord,
+  ): Promise<BatchRecord | undefined> {
+    let applied = false;
+    const next = await this.store.transition(id, from, (b) => {
+      applied = holds(b);
+      return applied ? change(b) : b;
+    });
+    return applied ? next : undefined;
+  }
+
   /** A batch with nowhere to go yet: the reason is kept for the API to show (written only when it changes). */
   private async wait(batch: BatchRecord, deployment: string, reason: { code: string; message: string }) {
     const now = batch.forward?.waiting;
@@ -410,7 +436,7 @@ export class ForwardRunner {
       batch.forward?.deployment === deployment
     )
       return;
-    await this.store.transition(batch.id, ['validating'], (b) => ({
+    await this.moveIf(batch.id, ['validating'], unsent, (b) => ({
       ...b,
       forward: { deployment, enqueuedTokens: b.inputTokens, waiting: reason },
     }));
@@ -438,4 +464,21 @@ function missingResult(index: number, customId: string): LineResult {
       message: 'The provider ended the batch without a result for this request.',
     },
   };
+}
+
+/** Not at the provider, not being sent, not ended. */
+function unsent(b: BatchRecord): boolean {
+  return (
+    b.forward?.submittingAt === undefined && b.forward?.providerBatchId === undefined && !b.forward?.endedAs
+  );
+}
+
+/** Still under the submitting mark set at `mark`, with no provider id recorded. */
+function markedAt(mark: number): (b: BatchRecord) => boolean {
+  return (b) => b.forward?.submittingAt === mark && b.forward.providerBatchId === undefined;
+}
+
+/** Still sent as the provider batch `id`. */
+function sentAs(id: string | undefined): (b: BatchRecord) => boolean {
+  return (b) => b.forward?.providerBatchId === id;
 }
