@@ -279,7 +279,7 @@ describe('forward mode: OpenAI Batch API', () => {
     expect(times?.in_progress).toBe(clock.now());
     expect(times?.completed).toBe(clock.now());
   });
-  it('two instances ticking at once send the batch once', async () => {
+  it('an instance acting on a stale read of the batch does not send it a second time', async () => {
     const { sim, clock } = await start();
     const deployments = [deploymentFor('openai', sim.url)];
     const store = new FakeBatchStore();
@@ -287,16 +287,14 @@ describe('forward mode: OpenAI Batch API', () => {
       api: 'openai',
       lines: [chatLine(0, 'a'), chatLine(1, 'b')],
     });
-    const [a, b] = [harness(clock, deployments, { store }), harness(clock, deployments, { store })];
-    // Both read the batch unsent before either marks it.
+    // Both instances read the batch unsent; the second acts on that read after the first sent it.
     const read = await store.activeBatches();
-    const seeing: BatchStore = Object.create(store, { activeBatches: { value: async () => read } });
-    const [x, y] = [a.another({ store: seeing, instance: 'x' }), b.another({ store: seeing, instance: 'y' })];
-    await Promise.all([x.tick(), y.tick()]);
-    await Promise.all([x.tick(), y.tick()]);
-    expect(await providerBatches(sim.url)).toHaveLength(1);
-    expect((await store.batch(batch.id))?.forward?.providerBatchId).toBe(
-      (await providerBatches(sim.url))[0]?.id,
-    );
+    const stale: BatchStore = Object.create(store, { activeBatches: { value: async () => read } });
+    const h = harness(clock, deployments, { store: stale as FakeBatchStore });
+    await h.another({ instance: 'x' }).tick();
+    await h.another({ instance: 'y' }).tick();
+    const providers = await providerBatches(sim.url);
+    expect(providers).toHaveLength(1);
+    expect((await store.batch(batch.id))?.forward?.providerBatchId).toBe(providers[0]?.id);
   });
 });
