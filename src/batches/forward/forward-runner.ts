@@ -32,7 +32,7 @@
  */
 import type { Clock } from '../../core/clock.js';
 import type { Deployment } from '../../runtime/deployment.js';
-import type { BatchRecord, BatchStatus, ForwardState, LineResult } from '../batch.js';
+import type { BatchRecord, BatchStatus, ForwardState } from '../batch.js';
 import type { BatchStore } from '../batch-store.js';
 import { batchClientFor } from './batch-client.js';
 import { linesWithoutResult } from './batch-lines.js';
@@ -40,6 +40,7 @@ import { EnqueuedLimits, type EnqueuedReading, enqueuedByDeployment, holdsRoom }
 import { forwardDeploymentOf } from './forward-target.js';
 import type { ProviderBatchClient, SubmittedBatch } from './provider-batch.js';
 import { type FetchLike, ProviderBatchError } from './provider-http.js';
+import { writeProviderResults } from './provider-results.js';
 
 export type ForwardOutcome = NonNullable<ForwardState['endedAs']>;
 
@@ -128,26 +129,19 @@ export class ForwardRunner {
     return this.running;
   }
 
-  /** Each forwarding deployment's enqueued tokens and limit (for /metrics), cluster-wide. */
-  async enqueued(): Promise<EnqueuedReading[]> {
+  /**
+   * Enqueued tokens and limit (for /metrics), cluster-wide: every deployment
+   * holding some, and each of `include` (e.g. every deployment declaring
+   * `enqueued_tokens`) even when it holds none. Sorted by deployment id.
+   */
+  async enqueued(include: readonly Deployment[] = []): Promise<EnqueuedReading[]> {
     const held = enqueuedByDeployment(await this.store.activeBatches());
-    const ids = new Set(held.keys());
-    const readings: EnqueuedReading[] = [];
-    for (const id of ids) {
-      const configured = this.deployments.byId(id)?.config.enqueuedTokens;
-      readings.push({ deployment: id, tokens: held.get(id) ?? 0, limit: this.limits.limit(id, configured) });
-    }
-    return readings.sort((a, b) => a.deployment.localeCompare(b.deployment));
-  }
-
-  /** The enqueued tokens and limit of one deployment (0 held when none of its batches is out). */
-  async enqueuedOn(deployment: Deployment): Promise<EnqueuedReading> {
-    const held = enqueuedByDeployment(await this.store.activeBatches());
-    return {
-      deployment: deployment.id,
-      tokens: held.get(deployment.id) ?? 0,
-      limit: this.limits.limit(deployment.id, deployment.config.enqueuedTokens),
-    };
+    const ids = new Set([...held.keys(), ...include.map((d) => d.id)]);
+    return [...ids].sort().map((id) => {
+      const configured = (include.find((d) => d.id === id) ?? this.deployments.byId(id))?.config
+        .enqueuedTokens;
+      return { deployment: id, tokens: held.get(id) ?? 0, limit: this.limits.limit(id, configured) };
+    });
   }
 
   private async run(now: number): Promise<void> {
@@ -317,18 +311,12 @@ export class ForwardRunner {
     const lines = await linesWithoutResult(this.store, batch, { instance: this.instance, now: ctx.now });
     if (!lines) return;
     const results = await client.results(providerBatchId, lines);
-    const answered = new Set<number>();
-    for (const result of results) {
-      answered.add(result.index);
-      await this.store.complete(batch.id, result);
-    }
-    const missing = lines.filter((l) => !answered.has(l.index));
-    if (state.outcome === 'completed') {
-      for (const line of missing)
-        await this.store.complete(batch.id, missingResult(line.index, line.customId));
-    } else if (missing.length > 0) {
-      await this.store.endRemaining(batch.id, state.outcome === 'expired' ? 'expired' : 'canceled', ctx.now);
-    }
+    await writeProviderResults(this.store, batch.id, {
+      lines,
+      results,
+      outcome: state.outcome,
+      now: ctx.now,
+    });
     await this.ended(batch, state.outcome, ctx, []);
   }
 
@@ -449,21 +437,6 @@ interface TickContext {
   readonly held: Map<string, number>;
   /** Provider batch ids some Sluice batch holds. */
   readonly taken: Set<string>;
-}
-
-/** A line the provider's ended batch has no result for. */
-function missingResult(index: number, customId: string): LineResult {
-  return {
-    index,
-    customId,
-    outcome: 'errored',
-    status: 0,
-    requestId: '',
-    error: {
-      code: 'missing_result',
-      message: 'The provider ended the batch without a result for this request.',
-    },
-  };
 }
 
 /** Not at the provider, not being sent, not ended. */

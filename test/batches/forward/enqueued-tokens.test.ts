@@ -131,11 +131,9 @@ describe('enqueued-token limit of forwarding deployments', () => {
     expect(refused?.forward?.providerBatchId).toBeUndefined();
     expect(refused?.forward?.waiting?.code).toBe('token_limit_exceeded');
     expect(await h.runner.enqueued()).toEqual([]);
-    expect(await h.runner.enqueuedOn(deploymentFor('openai', sim.url))).toEqual({
-      deployment: 'oa',
-      tokens: 0,
-      limit: 500,
-    });
+    expect(await h.runner.enqueued([deploymentFor('openai', sim.url)])).toEqual([
+      { deployment: 'oa', tokens: 0, limit: 500 },
+    ]);
 
     sim.completeBatches(); // the foreign batch ends
     await h.runner.tick();
