@@ -10,6 +10,9 @@ import { CREDENTIAL_HEADERS } from '../../providers/upstream-url.js';
 import type { Deployment } from '../../runtime/deployment.js';
 import type { BatchApi } from '../batch.js';
 
+/** https://docs.anthropic.com/en/api/versioning: the version every Anthropic request must name. */
+const ANTHROPIC_VERSION = '2023-06-01';
+
 /** The providers whose Batch API Sluice forwards to (the batch's API must be theirs). */
 export type ForwardProvider = 'openai' | 'anthropic';
 
@@ -32,6 +35,10 @@ export function forwardTarget(deployment: Deployment, api: BatchApi): ForwardTar
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(config.headers ?? {})) {
     if (!credentials.has(name.toLowerCase())) headers[name.toLowerCase()] = value;
+  }
+  // Nobody's request carries the API version here (the gateway passes the caller's on): send the one the API requires.
+  if (api === 'anthropic' && headers['anthropic-version'] === undefined) {
+    headers['anthropic-version'] = ANTHROPIC_VERSION;
   }
   Object.assign(headers, deployment.adapter.authHeaders(config.apiKey));
   const query = deployment.baseQuery.toString();
