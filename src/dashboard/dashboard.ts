@@ -6,6 +6,7 @@
  * to the governor, mounts its routes and closes it when it drains.
  */
 import type { Cancel, Clock } from '../core/clock.js';
+import { PriorityClasses } from '../core/scheduler/priority.js';
 import { BucketAlerts } from '../gateway/alerts.js';
 import { DEFAULT_PRIORITIES, type GatewayConfig } from '../gateway/config/schema.js';
 import type { GatewayLogger } from '../gateway/logging.js';
@@ -63,7 +64,8 @@ export class Dashboard {
     // Priority classes are fixed at start (a reload cannot change them).
     this.recorder = new TimeSeriesRecorder({
       clock: options.clock,
-      priorities: config.priorities ?? DEFAULT_PRIORITIES,
+      // The governor's classes: the configured ones, then `background`.
+      priorities: new PriorityClasses(config.priorities ?? DEFAULT_PRIORITIES).names,
     });
     // Its own alert levels, from the same rule as the gateway's: the gateway samples every
     // `alerts.interval_ms`, the page every second, and a bar at 95 % must not sit beside an "ok".
