@@ -232,17 +232,7 @@ export class RedisBatchStore implements BatchStore {
   }
 
   async complete(batchId: string, result: LineResult): Promise<boolean> {
-    const keys = this.keys.batch(batchId);
-    const kept = await runScript(this.redis, this.scripts.complete, 4, [
-      keys.rec,
-      keys.results,
-      keys.pending,
-      keys.counts,
-      result.index,
-      JSON.stringify(result),
-      result.outcome,
-    ]);
-    return kept === 1;
+    return (await this.writeResults(batchId, [result])) === 1;
   }
 
   async endRemaining(batchId: string, outcome: EndOutcome, _now: number): Promise<number> {
@@ -252,12 +242,9 @@ export class RedisBatchStore implements BatchStore {
     for (let start = 0; start < open.length; start += CHUNK_LINES) {
       const chunk = open.slice(start, start + CHUNK_LINES);
       const customIds = await this.redis.hmget(keys.ids, ...chunk);
-      const kept = await Promise.all(
-        chunk.map((index, i) =>
-          this.complete(batchId, endedResult(Number(index), customIds[i] ?? '', outcome)),
-        ),
-      );
-      ended += kept.filter(Boolean).length;
+      // Lines completed meanwhile keep their result: the script writes only where none is.
+      const results = chunk.map((index, i) => endedResult(Number(index), customIds[i] ?? '', outcome));
+      ended += Math.max(0, await this.writeResults(batchId, results));
     }
     return ended;
   }
@@ -290,6 +277,20 @@ export class RedisBatchStore implements BatchStore {
   }
 
   // --- helpers ---
+
+  /** Writes each result whose line has none, in one script call; how many were kept (-1: no such batch). */
+  private async writeResults(batchId: string, results: readonly LineResult[]): Promise<number> {
+    const keys = this.keys.batch(batchId);
+    const args = results.flatMap((r) => [r.index, JSON.stringify(r), r.outcome]);
+    const kept = await runScript(this.redis, this.scripts.complete, 4, [
+      keys.rec,
+      keys.results,
+      keys.pending,
+      keys.counts,
+      ...args,
+    ]);
+    return Number(kept);
+  }
 
   /** Writes `items` to a staged key in chunks, each refreshing the key's staging TTL. */
   private async staged<T>(
