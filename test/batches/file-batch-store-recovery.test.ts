@@ -15,7 +15,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FileBatchStore, InvalidStoreIdError } from '../../src/batches/store/file-batch-store.js';
+import { InvalidStoreIdError } from '../../src/batches/store/errors.js';
+import { FileBatchStore } from '../../src/batches/store/file-batch-store.js';
 import { ManualClock } from '../../src/core/clock.js';
 import { batchLines, batchRecord, fileRecord, succeeded } from './batch-store-contract.js';
 

@@ -40,21 +40,13 @@ import type { BatchStore, ClaimOptions, ListPage } from '../batch-store.js';
 import { BatchLines } from './batch-lines.js';
 import { removeFile, replaceFile, syncDir, TEMP_PREFIX, tempSibling, writeSynced } from './durable-fs.js';
 import { type EndOutcome, endedResult } from './ended-result.js';
-import { newestFirst, pageSlice } from './list-page.js';
-import { openResultsLog, type ResultsLog } from './results-log.js';
+import { DuplicateBatchError, InvalidStoreIdError } from './errors.js';
+import { openResultsLog, parseResults, type ResultsLog } from './results-log.js';
+import { TenantLists } from './tenant-lists.js';
 
 export interface FileBatchStoreOptions {
   /** `data_dir`: created (mkdir -p) on first use. */
   readonly dir: string;
-}
-
-/** An id that cannot be used as a file name (path separators, a leading dot). */
-export class InvalidStoreIdError extends Error {
-  readonly code = 'invalid_store_id';
-}
-
-export class DuplicateBatchError extends Error {
-  readonly code = 'duplicate_batch';
 }
 
 const SAFE_ID = /^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,199}$/;
@@ -85,8 +77,8 @@ interface BatchEntry {
 interface Index {
   readonly files: Map<string, FileRecord>;
   readonly batches: Map<string, BatchEntry>;
-  readonly filesByTenant: Map<string, FileRecord[]>;
-  readonly batchesByTenant: Map<string, BatchRecord[]>;
+  readonly filesByTenant: TenantLists<FileRecord>;
+  readonly batchesByTenant: TenantLists<BatchRecord>;
 }
 
 export class FileBatchStore implements BatchStore {
@@ -113,9 +105,9 @@ export class FileBatchStore implements BatchStore {
     await syncDir(this.filesDir);
     await replaceFile(join(this.filesDir, `${id}.json`), JSON.stringify(file));
     const previous = index.files.get(id);
-    if (previous) remove(index.filesByTenant, previous);
+    if (previous) index.filesByTenant.remove(previous);
     index.files.set(id, file);
-    insert(index.filesByTenant, file);
+    index.filesByTenant.add(file);
   }
 
   async file(id: string): Promise<FileRecord | undefined> {
@@ -137,7 +129,7 @@ export class FileBatchStore implements BatchStore {
     const file = index.files.get(id);
     if (!file) return false;
     index.files.delete(id);
-    remove(index.filesByTenant, file);
+    index.filesByTenant.remove(file);
     // The record first: once it is gone the file is; a crash before the content goes leaves an orphan the next open removes.
     await removeFile(join(this.filesDir, `${id}.json`));
     await removeFile(join(this.filesDir, `${id}.bin`));
@@ -145,7 +137,7 @@ export class FileBatchStore implements BatchStore {
   }
 
   async listFiles(tenant: string, page: ListPage): Promise<FileRecord[]> {
-    return listPage((await this.loaded()).filesByTenant.get(tenant) ?? [], page);
+    return (await this.loaded()).filesByTenant.page(tenant, page);
   }
 
   // --- batches ---
@@ -175,7 +167,7 @@ export class FileBatchStore implements BatchStore {
       }
       await syncDir(this.batchesDir);
       index.batches.set(id, { record: batch, dir, recordWrites: Promise.resolve() });
-      insert(index.batchesByTenant, batch);
+      index.batchesByTenant.add(batch);
     } finally {
       this.creating.delete(id);
     }
@@ -186,7 +178,7 @@ export class FileBatchStore implements BatchStore {
   }
 
   async listBatches(tenant: string, page: ListPage): Promise<BatchRecord[]> {
-    return listPage((await this.loaded()).batchesByTenant.get(tenant) ?? [], page);
+    return (await this.loaded()).batchesByTenant.page(tenant, page);
   }
 
   async activeBatches(): Promise<BatchRecord[]> {
@@ -207,10 +199,15 @@ export class FileBatchStore implements BatchStore {
     // From here to the assignment nothing awaits: the check and the set are one step, so one of two racing moves wins.
     if (!entry || !from.includes(entry.record.status)) return undefined;
     const previous = entry.record;
-    const next = { ...change(previous), id: previous.id, tenant: previous.tenant };
+    // Identity and place in the tenant's list are the creation's, whatever `change` returns.
+    const next = {
+      ...change(previous),
+      id: previous.id,
+      tenant: previous.tenant,
+      createdAt: previous.createdAt,
+    };
     entry.record = next;
-    const list = index.batchesByTenant.get(next.tenant) ?? [];
-    list[list.indexOf(previous)] = next;
+    index.batchesByTenant.replace(next);
     const write = entry.recordWrites.then(() =>
       replaceFile(join(entry.dir, 'batch.json'), JSON.stringify(entry.record)),
     );
@@ -296,7 +293,8 @@ export class FileBatchStore implements BatchStore {
     if (!entry) return [];
     const results = await this.resultsOf(entry);
     await Promise.all(results.inflight.values());
-    const { results: logged } = await readResults(join(entry.dir, 'results.jsonl'));
+    // Read, not kept: a finished batch's results are rendered once, not held in memory.
+    const logged = parseResults(await readFile(join(entry.dir, 'results.jsonl')));
     return firstPerLine(logged).sort((a, b) => a.index - b.index);
   }
 
@@ -323,8 +321,8 @@ export class FileBatchStore implements BatchStore {
     const index: Index = {
       files: new Map(),
       batches: new Map(),
-      filesByTenant: new Map(),
-      batchesByTenant: new Map(),
+      filesByTenant: new TenantLists(),
+      batchesByTenant: new TenantLists(),
     };
     const names = new Set(await readdir(this.filesDir));
     for (const name of names) {
@@ -335,7 +333,7 @@ export class FileBatchStore implements BatchStore {
       else if (name.endsWith('.json')) {
         const file = JSON.parse(await readFile(path, 'utf8')) as FileRecord;
         index.files.set(file.id, file);
-        insert(index.filesByTenant, file);
+        index.filesByTenant.add(file);
       }
     }
     for (const name of await readdir(this.batchesDir)) {
@@ -346,7 +344,7 @@ export class FileBatchStore implements BatchStore {
       }
       const record = JSON.parse(await readFile(join(dir, 'batch.json'), 'utf8')) as BatchRecord;
       index.batches.set(record.id, { record, dir, recordWrites: Promise.resolve() });
-      insert(index.batchesByTenant, record);
+      index.batchesByTenant.add(record);
     }
     await syncDir(this.filesDir);
     await syncDir(this.batchesDir);
@@ -385,21 +383,6 @@ export class FileBatchStore implements BatchStore {
   }
 }
 
-/** Reads a results file without opening it for appends (the log may be open already). */
-async function readResults(path: string): Promise<{ results: LineResult[] }> {
-  const content = await readFile(path, 'utf8');
-  const results: LineResult[] = [];
-  for (const text of content.slice(0, content.lastIndexOf('\n') + 1).split('\n')) {
-    if (!text) continue;
-    try {
-      results.push(JSON.parse(text) as LineResult);
-    } catch {
-      // Damaged on disk (openResultsLog skips it too).
-    }
-  }
-  return { results };
-}
-
 /** The first result of every line index, in the order given. */
 function firstPerLine(results: readonly LineResult[]): LineResult[] {
   const seen = new Set<number>();
@@ -417,39 +400,4 @@ function* jsonLines(records: readonly unknown[]): Iterable<string> {
     }
   }
   if (chunk) yield chunk;
-}
-
-function insert<T extends { readonly tenant: string; readonly createdAt: number; readonly id: string }>(
-  byTenant: Map<string, T[]>,
-  record: T,
-): void {
-  const list = byTenant.get(record.tenant) ?? [];
-  byTenant.set(record.tenant, list);
-  let low = 0;
-  let high = list.length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if (newestFirst(list[mid] as T, record) < 0) low = mid + 1;
-    else high = mid;
-  }
-  list.splice(low, 0, record);
-}
-
-function remove<T extends { readonly tenant: string; readonly id: string }>(
-  byTenant: Map<string, T[]>,
-  record: T,
-): void {
-  const list = byTenant.get(record.tenant);
-  const at = list?.findIndex((r) => r.id === record.id) ?? -1;
-  if (list && at >= 0) list.splice(at, 1);
-}
-
-function listPage<T extends { readonly id: string }>(list: readonly T[], page: ListPage): T[] {
-  const rank = (id: string | undefined) => {
-    if (id === undefined) return undefined;
-    const at = list.findIndex((r) => r.id === id);
-    return at < 0 ? null : at;
-  };
-  const { start, end } = pageSlice(list.length, page, rank(page.after), rank(page.before));
-  return list.slice(start, end);
 }

@@ -33,6 +33,7 @@ import type { BatchStore, ClaimOptions, ListPage } from '../batch-store.js';
 import { BatchRedisKeys } from './batch-redis-keys.js';
 import { type BatchScripts, loadBatchScripts } from './batch-scripts.js';
 import { type EndOutcome, endedResult } from './ended-result.js';
+import { BatchConflictError, DuplicateBatchError } from './errors.js';
 import { pageSlice } from './list-page.js';
 
 export interface RedisBatchStoreOptions {
@@ -40,14 +41,6 @@ export interface RedisBatchStoreOptions {
   readonly redis: RedisClient;
   /** Key prefix, brace-free (e.g. `sluice`; keys are `<prefix>:{b:<id>}:…`). */
   readonly prefix: string;
-}
-
-export class BatchConflictError extends Error {
-  readonly code = 'batch_conflict';
-}
-
-export class DuplicateBatchError extends Error {
-  readonly code = 'duplicate_batch';
 }
 
 /** Fields per HSET/ZADD while creating a batch, and a byte budget per command. */
@@ -178,7 +171,12 @@ export class RedisBatchStore implements BatchStore {
       if (read === null) return undefined;
       const previous = JSON.parse(read) as BatchRecord;
       if (!from.includes(previous.status)) return undefined;
-      const next = { ...change(previous), id: previous.id, tenant: previous.tenant };
+      const next = {
+        ...change(previous),
+        id: previous.id,
+        tenant: previous.tenant,
+        createdAt: previous.createdAt,
+      };
       const swapped = await runScript(this.redis, this.scripts.transition, 1, [
         key,
         read,

@@ -25,7 +25,9 @@ interface Waiting {
 
 export class ResultsLog {
   private waiting: Waiting[] = [];
+  /** Set and cleared synchronously by the write loop, so an append never misses a running loop. */
   private writing = false;
+  private loop: Promise<void> = Promise.resolve();
   private broken: unknown;
 
   constructor(private readonly handle: FileHandle) {}
@@ -35,13 +37,13 @@ export class ResultsLog {
     if (this.broken !== undefined) return Promise.reject(this.broken);
     return new Promise((resolve, reject) => {
       this.waiting.push({ text: `${JSON.stringify(result)}\n`, resolve, reject });
-      if (!this.writing) void this.writeWaiting();
+      if (!this.writing) this.loop = this.writeWaiting();
     });
   }
 
   /** Waits for every append made so far, then closes the file. */
   async close(): Promise<void> {
-    while (this.writing) await new Promise<void>((resolve) => setImmediate(resolve));
+    await this.loop;
     await this.handle.close();
   }
 
@@ -86,18 +88,28 @@ export async function openResultsLog(path: string): Promise<{ log: ResultsLog; r
       await handle.truncate(end);
       await handle.sync();
     }
-    const results: LineResult[] = [];
-    for (const text of content.subarray(0, end).toString('utf8').split('\n')) {
-      if (!text) continue;
-      try {
-        results.push(JSON.parse(text) as LineResult);
-      } catch {
-        // A line damaged on disk: nothing to keep of it.
-      }
-    }
-    return { log: new ResultsLog(handle), results };
+    return { log: new ResultsLog(handle), results: parseResults(content.subarray(0, end)) };
   } catch (error) {
     await handle.close();
     throw error;
   }
+}
+
+/**
+ * The results in a results file's content, in file order. Only whole lines
+ * count (a line being appended is not one yet); a whole line that does not
+ * parse was damaged on disk and is skipped.
+ */
+export function parseResults(content: Buffer): LineResult[] {
+  const results: LineResult[] = [];
+  const end = content.lastIndexOf(NEWLINE) + 1;
+  for (const text of content.subarray(0, end).toString('utf8').split('\n')) {
+    if (!text) continue;
+    try {
+      results.push(JSON.parse(text) as LineResult);
+    } catch {
+      // Nothing to keep of a damaged line.
+    }
+  }
+  return results;
 }
