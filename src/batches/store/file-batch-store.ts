@@ -292,7 +292,7 @@ export class FileBatchStore implements BatchStore {
     const entry = (await this.loaded()).batches.get(batchId);
     if (!entry) return [];
     const results = await this.resultsOf(entry);
-    await Promise.all(results.inflight.values());
+    await Promise.allSettled(results.inflight.values());
     // Read, not kept: a finished batch's results are rendered once, not held in memory.
     const logged = parseResults(await readFile(join(entry.dir, 'results.jsonl')));
     return firstPerLine(logged).sort((a, b) => a.index - b.index);

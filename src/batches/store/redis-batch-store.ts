@@ -112,6 +112,7 @@ export class RedisBatchStore implements BatchStore {
     known: readonly LineResult[],
   ): Promise<void> {
     const keys = this.keys.batch(batch.id);
+    // Ids are random (the gateway makes them): this check catches a caller's mistake, not a race.
     if (await this.redis.exists(keys.rec)) throw new DuplicateBatchError(`batch ${batch.id} exists`);
     const results = new Map<number, LineResult>();
     for (const result of known) if (!results.has(result.index)) results.set(result.index, result);
@@ -119,13 +120,12 @@ export class RedisBatchStore implements BatchStore {
     for (const result of results.values()) counts[result.outcome] = (counts[result.outcome] ?? 0) + 1;
 
     const staged = [keys.lines, keys.ids, keys.pending, keys.results];
-    await this.staged(keys.lines, 'hset', lines, (l) => [String(l.index), JSON.stringify(l)]);
-    await this.staged(keys.ids, 'hset', lines, (l) => [String(l.index), l.customId]);
     const open = lines.filter((l) => !results.has(l.index));
-    await this.staged(keys.pending, 'zadd', open, (l) => ['0', String(l.index)]);
-    await this.staged(keys.results, 'hset', [...results.values()], (r) => [
-      String(r.index),
-      JSON.stringify(r),
+    await Promise.all([
+      this.staged(keys.lines, 'hset', lines, (l) => [String(l.index), JSON.stringify(l)]),
+      this.staged(keys.ids, 'hset', lines, (l) => [String(l.index), l.customId]),
+      this.staged(keys.pending, 'zadd', open, (l) => ['0', String(l.index)]),
+      this.staged(keys.results, 'hset', [...results.values()], (r) => [String(r.index), JSON.stringify(r)]),
     ]);
 
     await this.redis.zadd(this.keys.tenantBatches(batch.tenant), batch.createdAt, batch.id);
