@@ -2,6 +2,8 @@
  * The file store after a crash or a restart: what was acknowledged is there,
  * what a crash left half-written is gone, and nothing is claimed.
  */
+
+import { spawnSync } from 'node:child_process';
 import {
   appendFileSync,
   existsSync,
@@ -15,7 +17,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { InvalidStoreIdError } from '../../src/batches/store/errors.js';
+import { DataDirLockedError, InvalidStoreIdError } from '../../src/batches/store/errors.js';
 import { FileBatchStore } from '../../src/batches/store/file-batch-store.js';
 import { ManualClock } from '../../src/core/clock.js';
 import { batchLines, batchRecord, fileRecord, succeeded } from './batch-store-contract.js';
@@ -135,5 +137,18 @@ describe('FileBatchStore, reopened', () => {
       InvalidStoreIdError,
     );
     expect(await store.file('../escape')).toBeUndefined();
+  });
+
+  it('refuses a directory another live process owns, and takes over one whose owner died', async () => {
+    writeFileSync(join(dir, 'owner.pid'), `${process.ppid}\n`);
+    await expect(open().file('file-a')).rejects.toBeInstanceOf(DataDirLockedError);
+
+    const dead = spawnSync(process.execPath, ['-e', '']).pid;
+    writeFileSync(join(dir, 'owner.pid'), `${dead}\n`);
+    const store = open();
+    expect(await store.file('file-a')).toBeUndefined();
+    expect(readFileSync(join(dir, 'owner.pid'), 'utf8')).toBe(`${process.pid}\n`);
+    await store.close();
+    expect(existsSync(join(dir, 'owner.pid'))).toBe(false);
   });
 });

@@ -14,3 +14,8 @@ export class BatchConflictError extends Error {
 export class InvalidStoreIdError extends Error {
   readonly code = 'invalid_store_id';
 }
+
+/** Another live process owns the file store's `data_dir` (claims live in its memory: two owners would run lines twice). */
+export class DataDirLockedError extends Error {
+  readonly code = 'data_dir_locked';
+}

@@ -1,7 +1,8 @@
 /**
  * The memory store's `BatchStore`: files, batches, lines and results under
  * `data_dir`, owned by one process (claims and leases live in memory, so
- * two processes must not share a directory).
+ * two processes must not share a directory: `owner.pid` guards it, see
+ * data-dir-lock.ts).
  *
  * Layout under `dir`:
  *
@@ -10,6 +11,7 @@
  *   batches/<id>/batch.json      the BatchRecord (replaced whole on every transition)
  *   batches/<id>/lines.jsonl     the lines, one JSON BatchLine a line (written once)
  *   batches/<id>/results.jsonl   results, appended and fsynced (first per line index wins)
+ *   owner.pid                    the owning process (data-dir-lock.ts)
  *   .tmp-*                       anything half-written by a crash; removed when the store opens
  *
  * A batch is created as a `batches/.tmp-<id>-…` directory holding all three
@@ -38,6 +40,7 @@ import {
 } from '../batch.js';
 import type { BatchStore, ClaimOptions, ListPage } from '../batch-store.js';
 import { BatchLines } from './batch-lines.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { removeFile, replaceFile, syncDir, TEMP_PREFIX, tempSibling, writeSynced } from './durable-fs.js';
 import { type EndOutcome, endedResult } from './ended-result.js';
 import { DuplicateBatchError, InvalidStoreIdError } from './errors.js';
@@ -82,13 +85,16 @@ interface Index {
 }
 
 export class FileBatchStore implements BatchStore {
+  private readonly dir: string;
   private readonly filesDir: string;
   private readonly batchesDir: string;
   private index?: Promise<Index>;
+  private unlock: () => Promise<void> = async () => {};
   /** Ids of batches being created: a second create of the same id fails at once. */
   private readonly creating = new Set<string>();
 
   constructor(options: FileBatchStoreOptions) {
+    this.dir = options.dir;
     this.filesDir = join(options.dir, 'files');
     this.batchesDir = join(options.dir, 'batches');
   }
@@ -299,12 +305,14 @@ export class FileBatchStore implements BatchStore {
   }
 
   async close(): Promise<void> {
-    if (!this.index) return;
-    const index = await this.index;
+    // A store that never opened (no directory, or another owner's) holds nothing to close.
+    const index = await this.index?.catch(() => undefined);
+    if (!index) return;
     for (const entry of index.batches.values()) {
       await entry.recordWrites;
       if (entry.results) await (await entry.results).log.close();
     }
+    await this.unlock();
   }
 
   // --- loading ---
@@ -318,6 +326,7 @@ export class FileBatchStore implements BatchStore {
   private async scan(): Promise<Index> {
     await mkdir(this.filesDir, { recursive: true });
     await mkdir(this.batchesDir, { recursive: true });
+    this.unlock = await lockDataDir(this.dir);
     const index: Index = {
       files: new Map(),
       batches: new Map(),
