@@ -1,0 +1,172 @@
+/**
+ * The background lane in `/metrics`: per active batch its lines by state,
+ * pace and expected completion, active batches by mode and status, lines
+ * in flight, read from the lane's snapshot at each scrape (a fake lane with
+ * a fixed snapshot on a real gateway); ended batches drop out; and the
+ * lines counter the drain runner's `onLine` feeds.
+ */
+import { describe, expect, it } from 'vitest';
+import type { BatchRecord, LineResult } from '../../src/batches/batch.js';
+import type { BatchLane } from '../../src/batches/batch-lane.js';
+import type { BatchView, LaneSnapshot } from '../../src/batches/lane-snapshot.js';
+import { sample, scrape, start } from './metrics-rig.js';
+import { json } from './scripted-upstream.js';
+
+const NOW = 1_700_000_000_000;
+
+function view(over: Partial<BatchView> & { id: string }): BatchView {
+  return {
+    tenant: 'acme',
+    api: 'openai',
+    mode: 'drain',
+    model: 'gpt',
+    status: 'in_progress',
+    createdAt: NOW - 600_000,
+    expiresAt: NOW + 86_400_000,
+    total: 100,
+    succeeded: 0,
+    errored: 0,
+    canceled: 0,
+    expired: 0,
+    linesPerMinute: 0,
+    expectedCompletionAt: undefined,
+    ...over,
+  };
+}
+
+/** A lane whose snapshot is whatever the test last set. */
+function fakeLane(initial: LaneSnapshot): { lane: BatchLane; set(s: LaneSnapshot): void } {
+  let current = initial;
+  const lane = { snapshot: async () => current } as unknown as BatchLane;
+  return {
+    lane,
+    set(s) {
+      current = s;
+    },
+  };
+}
+
+async function gatewayWithLane(snapshot: LaneSnapshot | undefined) {
+  const { gateway } = await start(({ res }) => json(res, 500, {}));
+  const fake = snapshot && fakeLane(snapshot);
+  if (fake) gateway.context.lane = fake.lane;
+  return { gateway, fake };
+}
+
+describe('background lane metrics', () => {
+  it('shows each active batch’s lines, pace and expected completion from the lane’s snapshot', async () => {
+    const { gateway } = await gatewayWithLane({
+      at: NOW,
+      batches: [
+        view({
+          id: 'batch_a',
+          succeeded: 40,
+          errored: 3,
+          canceled: 1,
+          expired: 1,
+          linesPerMinute: 30,
+          expectedCompletionAt: NOW + 110_000,
+        }),
+        view({ id: 'batch_b', tenant: 'globex', mode: 'forward', status: 'validating', total: 10 }),
+      ],
+      inFlight: 7,
+    });
+    const text = await scrape(gateway);
+    const lines = (batch: string, state: string) => sample(text, 'sluice_batch_lines', { batch, state });
+    expect(lines('batch_a', 'done')).toBe(40);
+    expect(lines('batch_a', 'failed')).toBe(5);
+    expect(lines('batch_a', 'remaining')).toBe(55);
+    expect(sample(text, 'sluice_batch_lines', { batch: 'batch_a', tenant: 'acme', mode: 'drain' })).toBe(40);
+    expect(lines('batch_b', 'remaining')).toBe(10);
+    expect(sample(text, 'sluice_batch_lines', { batch: 'batch_b', tenant: 'globex', mode: 'forward' })).toBe(
+      0,
+    );
+    expect(sample(text, 'sluice_batch_lines_per_minute', { batch: 'batch_a', tenant: 'acme' })).toBe(30);
+    expect(sample(text, 'sluice_batch_lines_per_minute', { batch: 'batch_b' })).toBe(0);
+    expect(sample(text, 'sluice_batch_expected_completion_seconds', { batch: 'batch_a' })).toBe(110);
+    // Not moving: no expected completion rather than a made-up one.
+    expect(sample(text, 'sluice_batch_expected_completion_seconds', { batch: 'batch_b' })).toBeUndefined();
+    expect(sample(text, 'sluice_batches_active', { mode: 'drain', status: 'in_progress' })).toBe(1);
+    expect(sample(text, 'sluice_batches_active', { mode: 'forward', status: 'validating' })).toBe(1);
+    expect(sample(text, 'sluice_batches_active', { mode: 'forward', status: 'cancelling' })).toBe(0);
+    expect(sample(text, 'sluice_batch_lines_in_flight')).toBe(7);
+  });
+
+  it('drops a batch once it ended, and follows its progress between scrapes', async () => {
+    const running = view({ id: 'batch_a', succeeded: 10, linesPerMinute: 10 });
+    const { gateway, fake } = await gatewayWithLane({
+      at: NOW,
+      batches: [running, view({ id: 'batch_b' })],
+      inFlight: 2,
+    });
+    expect(sample(await scrape(gateway), 'sluice_batch_lines', { batch: 'batch_b' })).toBeDefined();
+    fake?.set({
+      at: NOW + 60_000,
+      batches: [{ ...running, succeeded: 70, linesPerMinute: 60, expectedCompletionAt: NOW + 90_000 }],
+      inFlight: 0,
+    });
+    const text = await scrape(gateway);
+    expect(text).not.toContain('batch="batch_b"');
+    expect(sample(text, 'sluice_batch_lines', { batch: 'batch_a', state: 'done' })).toBe(70);
+    expect(sample(text, 'sluice_batch_lines', { batch: 'batch_a', state: 'remaining' })).toBe(30);
+    expect(sample(text, 'sluice_batch_expected_completion_seconds', { batch: 'batch_a' })).toBe(30);
+    expect(sample(text, 'sluice_batches_active', { mode: 'drain', status: 'in_progress' })).toBe(1);
+    expect(sample(text, 'sluice_batch_lines_in_flight')).toBe(0);
+  });
+
+  it('has no batch series while the lane is off', async () => {
+    const { gateway } = await gatewayWithLane(undefined);
+    const text = await scrape(gateway);
+    for (const name of ['sluice_batch_lines', 'sluice_batches_active', 'sluice_batch_lines_total'])
+      expect(sample(text, name)).toBeUndefined();
+    expect(sample(text, 'sluice_batch_lines_in_flight')).toBe(0);
+  });
+
+  it('counts lines the drain runner answered by tenant, outcome and promotion', async () => {
+    const { gateway } = await gatewayWithLane({ at: NOW, batches: [], inFlight: 0 });
+    // Declared at zero for the configured tenants while the lane is on.
+    let text = await scrape(gateway);
+    expect(
+      sample(text, 'sluice_batch_lines_total', { tenant: 'acme', outcome: 'succeeded', promoted: 'false' }),
+    ).toBe(0);
+    expect(
+      sample(text, 'sluice_batch_lines_total', { tenant: 'acme', outcome: 'errored', promoted: 'false' }),
+    ).toBe(0);
+    const batch = { id: 'batch_a', tenant: 'acme' } as BatchRecord;
+    const line = (outcome: LineResult['outcome']): LineResult => ({
+      index: 0,
+      customId: 'r1',
+      outcome,
+      status: outcome === 'succeeded' ? 200 : 429,
+      requestId: 'req_1',
+    });
+    const metrics = gateway.metrics;
+    metrics.countBatchLine(batch, line('succeeded'), false);
+    metrics.countBatchLine(batch, line('succeeded'), false);
+    metrics.countBatchLine(batch, line('succeeded'), true);
+    metrics.countBatchLine(batch, line('errored'), false);
+    text = await scrape(gateway);
+    const count = (outcome: string, promoted: string) =>
+      sample(text, 'sluice_batch_lines_total', { tenant: 'acme', outcome, promoted });
+    expect(count('succeeded', 'false')).toBe(2);
+    expect(count('succeeded', 'true')).toBe(1);
+    expect(count('errored', 'false')).toBe(1);
+    // An empty lane: no batch series, the active counts at zero.
+    expect(sample(text, 'sluice_batch_lines')).toBeUndefined();
+    expect(sample(text, 'sluice_batches_active', { mode: 'drain', status: 'in_progress' })).toBe(0);
+  });
+
+  it('leaves the batches out of a scrape when the lane cannot be read, and still answers', async () => {
+    const { gateway } = await start(({ res }) => json(res, 500, {}));
+    gateway.context.lane = {
+      snapshot: async () => {
+        throw new Error('store down');
+      },
+    } as unknown as BatchLane;
+    const res = await fetch(gateway.metricsUrl as string);
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(sample(text, 'sluice_batch_lines')).toBeUndefined();
+    expect(sample(text, 'sluice_requests_total', { tenant: 'acme' })).toBe(0);
+  });
+});
