@@ -19,7 +19,8 @@
  *
  * The counter `sluice_batch_lines_total{tenant, outcome, promoted}` counts
  * lines this instance answered (drain mode), `promoted="true"` for those
- * the lane's minimum share sent in the tenant's own class.
+ * the lane's minimum share sent in the tenant's own class. It exists once
+ * the lane is on (zero per configured tenant from the first scrape).
  *
  * `--workers N` (workers/merged-metrics.ts): every worker reads the batches
  * from the one store, so per-batch gauges are taken from one worker
@@ -44,9 +45,13 @@ export function batchLineStates(b: BatchView): { done: number; failed: number; r
 }
 
 export class BatchMetrics {
-  private readonly lines: HotCounter;
+  /** Registered once the lane is on (declared or a line counted): no lane, no series that never move. */
+  private lines: HotCounter | undefined;
 
-  constructor(registry: Registry, laneSnapshot: () => Promise<LaneSnapshot | undefined>) {
+  constructor(
+    private readonly registry: Registry,
+    laneSnapshot: () => Promise<LaneSnapshot | undefined>,
+  ) {
     const registers = [registry];
     // One snapshot per scrape: each gauge's collect awaits the same one (a failed read shows no batches).
     let reading: Promise<LaneSnapshot | undefined> | undefined;
@@ -125,21 +130,26 @@ export class BatchMetrics {
         this.set((await read())?.inFlight ?? 0);
       },
     });
-    this.lines = new HotCounter(
-      'sluice_batch_lines_total',
-      'Batch lines this instance answered, by tenant, outcome and whether the lane’s minimum share promoted the line to its tenant’s own class.',
-      ['tenant', 'outcome', 'promoted'],
-      registry,
-    );
   }
 
-  /** Zero series for the tenants that may send batches. */
+  /** Zero series for the tenants that may send batches (the lane is on). */
   declare(tenants: readonly string[]): void {
+    const lines = this.linesCounter();
     for (const tenant of tenants)
-      for (const outcome of DECLARED_OUTCOMES) this.lines.declare([tenant, outcome, 'false']);
+      for (const outcome of DECLARED_OUTCOMES) lines.declare([tenant, outcome, 'false']);
   }
 
   countLine(batch: BatchRecord, result: LineResult, promoted: boolean): void {
-    this.lines.inc([batch.tenant, result.outcome, promoted ? 'true' : 'false']);
+    this.linesCounter().inc([batch.tenant, result.outcome, promoted ? 'true' : 'false']);
+  }
+
+  private linesCounter(): HotCounter {
+    this.lines ??= new HotCounter(
+      'sluice_batch_lines_total',
+      'Batch lines this instance answered, by tenant, outcome and whether the lane’s minimum share promoted the line to its tenant’s own class.',
+      ['tenant', 'outcome', 'promoted'],
+      this.registry,
+    );
+    return this.lines;
   }
 }

@@ -6,6 +6,8 @@
  */
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { BatchLane } from '../../src/batches/batch-lane.js';
+import type { BatchView, LaneSnapshot } from '../../src/batches/lane-snapshot.js';
 import { ManualClock } from '../../src/core/clock.js';
 import type { DashboardSnapshot } from '../../src/dashboard/wire.js';
 import { parseConfig } from '../../src/gateway/config/load.js';
@@ -160,6 +162,46 @@ describe('admin API', () => {
     expect(deployment?.rateLimited).toBe(1);
     expect(deployment?.lastHeaders.length).toBeGreaterThan(0);
     expect(deployment?.upstream).toBe(`${new URL(r.sim.url).origin}/v1`);
+  });
+
+  it('shows the background lane’s batches as /metrics splits their lines, and none while the lane is off', async () => {
+    const r = await rig();
+    expect((await state(r)).batches).toBeNull();
+    const at = 1_764_800_000_000;
+    const view: BatchView = {
+      id: 'batch_1',
+      tenant: 'pro-co',
+      api: 'anthropic',
+      mode: 'drain',
+      model: 'gpt-4o-mini',
+      status: 'in_progress',
+      createdAt: at - 60_000,
+      expiresAt: at + 86_400_000,
+      total: 50,
+      succeeded: 20,
+      errored: 2,
+      canceled: 0,
+      expired: 0,
+      linesPerMinute: 12,
+      expectedCompletionAt: undefined,
+    };
+    r.gateway.context.lane = {
+      snapshot: async (): Promise<LaneSnapshot> => ({ at, batches: [view], inFlight: 4 }),
+    } as unknown as BatchLane;
+    const [snapshot, metrics] = [await state(r), await r.metrics()];
+    expect(snapshot.batches).toMatchObject({
+      available: true,
+      inFlight: 4,
+      rows: [{ id: 'batch_1', tenant: 'pro-co', done: 20, failed: 2, remaining: 28, linesPerMinute: 12 }],
+    });
+    const row = snapshot.batches?.rows[0];
+    for (const [state, n] of [
+      ['done', row?.done],
+      ['failed', row?.failed],
+      ['remaining', row?.remaining],
+    ] as const)
+      expect(metricSum(metrics, 'sluice_batch_lines', { batch: 'batch_1', state })).toBe(n);
+    expect(metricSum(metrics, 'sluice_batch_lines_in_flight')).toBe(snapshot.batches?.inFlight);
   });
 
   it('never sends keys or prompt text', async () => {

@@ -5,10 +5,12 @@
  * a fixed snapshot on a real gateway); ended batches drop out; and the
  * lines counter the drain runner's `onLine` feeds.
  */
+import { AggregatorRegistry, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import type { BatchRecord, LineResult } from '../../src/batches/batch.js';
 import type { BatchLane } from '../../src/batches/batch-lane.js';
 import type { BatchView, LaneSnapshot } from '../../src/batches/lane-snapshot.js';
+import { BatchMetrics } from '../../src/gateway/batch-metrics.js';
 import { sample, scrape, start } from './metrics-rig.js';
 import { json } from './scripted-upstream.js';
 
@@ -168,5 +170,29 @@ describe('background lane metrics', () => {
     const text = await res.text();
     expect(sample(text, 'sluice_batch_lines')).toBeUndefined();
     expect(sample(text, 'sluice_requests_total', { tenant: 'acme' })).toBe(0);
+  });
+
+  it('merges over --workers N: one worker’s reading of each batch, lines in flight and counts summed', async () => {
+    // Two workers read the one store a moment apart; each runs its own lines.
+    const readings: LaneSnapshot[] = [
+      { at: NOW, batches: [view({ id: 'batch_a', succeeded: 40, errored: 2 })], inFlight: 3 },
+      { at: NOW + 50, batches: [view({ id: 'batch_a', succeeded: 41, errored: 2 })], inFlight: 5 },
+    ];
+    const workers = await Promise.all(
+      readings.map(async (reading, i) => {
+        const registry = new Registry();
+        const metrics = new BatchMetrics(registry, async () => reading);
+        for (let n = 0; n <= i; n++)
+          metrics.countLine({ tenant: 'acme' } as BatchRecord, { outcome: 'succeeded' } as LineResult, false);
+        return registry.getMetricsAsJSON();
+      }),
+    );
+    const text = await AggregatorRegistry.aggregate(workers).metrics();
+    const lines = (state: string) => sample(text, 'sluice_batch_lines', { batch: 'batch_a', state });
+    // Done, failed and remaining come from one reading, so they still add up to the batch's lines.
+    expect([lines('done'), lines('failed'), lines('remaining')]).toEqual([40, 2, 58]);
+    expect(sample(text, 'sluice_batches_active', { mode: 'drain', status: 'in_progress' })).toBe(1);
+    expect(sample(text, 'sluice_batch_lines_in_flight')).toBe(8);
+    expect(sample(text, 'sluice_batch_lines_total', { tenant: 'acme', outcome: 'succeeded' })).toBe(3);
   });
 });
