@@ -6,12 +6,11 @@
  */
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { BatchLane } from '../../src/batches/batch-lane.js';
-import type { BatchView, LaneSnapshot } from '../../src/batches/lane-snapshot.js';
 import { ManualClock } from '../../src/core/clock.js';
 import type { DashboardSnapshot } from '../../src/dashboard/wire.js';
 import { parseConfig } from '../../src/gateway/config/load.js';
 import type { DrainResult } from '../../src/gateway/drain.js';
+import { batchView, fixedLane } from '../batches/lane-views.js';
 import { advanceUntilSettled, waitUntil } from '../gateway/helpers.js';
 import {
   ADMIN_KEY,
@@ -168,26 +167,16 @@ describe('admin API', () => {
     const r = await rig();
     expect((await state(r)).batches).toBeNull();
     const at = 1_764_800_000_000;
-    const view: BatchView = {
+    const view = batchView(at, {
       id: 'batch_1',
       tenant: 'pro-co',
       api: 'anthropic',
-      mode: 'drain',
-      model: 'gpt-4o-mini',
-      status: 'in_progress',
-      createdAt: at - 60_000,
-      expiresAt: at + 86_400_000,
       total: 50,
       succeeded: 20,
       errored: 2,
-      canceled: 0,
-      expired: 0,
       linesPerMinute: 12,
-      expectedCompletionAt: undefined,
-    };
-    r.gateway.context.lane = {
-      snapshot: async (): Promise<LaneSnapshot> => ({ at, batches: [view], inFlight: 4 }),
-    } as unknown as BatchLane;
+    });
+    r.gateway.context.lane = fixedLane(() => ({ at, batches: [view], inFlight: 4 }));
     const [snapshot, metrics] = [await state(r), await r.metrics()];
     expect(snapshot.batches).toMatchObject({
       available: true,

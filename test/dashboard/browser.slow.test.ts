@@ -19,8 +19,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BatchLane } from '../../src/batches/batch-lane.js';
-import type { BatchView, LaneSnapshot } from '../../src/batches/lane-snapshot.js';
+import type { BatchView } from '../../src/batches/lane-snapshot.js';
+import { batchView, fixedLane } from '../batches/lane-views.js';
 import { simOpenAiDeployment } from '../gateway/helpers.js';
 import {
   ADMIN_KEY,
@@ -268,34 +268,17 @@ describe.skipIf(!canRun)('dashboard in Chromium', () => {
     const panel = page.locator('#batches-panel');
     // The rig runs without batches: no panel.
     expect(await panel.isVisible()).toBe(false);
-    const batch = (over: Partial<BatchView> & { id: string }): BatchView => ({
-      tenant: 'pro-co',
-      api: 'openai',
-      mode: 'drain',
-      model: 'gpt-4o-mini',
-      status: 'in_progress',
-      createdAt: Date.now() - 600_000,
-      expiresAt: Date.now() + 86_400_000,
-      total: 100,
-      succeeded: 0,
-      errored: 0,
-      canceled: 0,
-      expired: 0,
-      linesPerMinute: 0,
-      expectedCompletionAt: undefined,
-      ...over,
-    });
+    const batch = (over: Parameters<typeof batchView>[1]) =>
+      batchView(Date.now(), { tenant: 'pro-co', model: 'gpt-4o-mini', ...over });
     let batches: BatchView[] = [];
-    const lane = {
-      snapshot: async (): Promise<LaneSnapshot> => ({
-        at: Date.now(),
-        inFlight: 3,
-        // A pace of 26 lines a minute with 65 left: done in 150 s from whenever it is read.
-        batches: batches.map((b) =>
-          b.linesPerMinute > 0 ? { ...b, expectedCompletionAt: Date.now() + 150_000 } : b,
-        ),
-      }),
-    } as unknown as BatchLane;
+    // A pace of 26 lines a minute with 65 left: done in 150 s from whenever it is read.
+    const lane = fixedLane(() => ({
+      at: Date.now(),
+      inFlight: 3,
+      batches: batches.map((b) =>
+        b.linesPerMinute > 0 ? { ...b, expectedCompletionAt: Date.now() + 150_000 } : b,
+      ),
+    }));
     rig.gateway.context.lane = lane;
     await expect.poll(() => panel.isVisible(), POLL).toBe(true);
     expect(await page.locator('#batches-empty').textContent()).toBe('No batches running.');

@@ -1,6 +1,5 @@
 /** Shaping the gateway's state into the page's JSON: alert names, tiers, totals, and nothing secret. */
 import { describe, expect, it } from 'vitest';
-import type { BatchView } from '../../src/batches/lane-snapshot.js';
 import { ManualClock } from '../../src/core/clock.js';
 import type { AccuracyTotals } from '../../src/dashboard/accuracy-totals.js';
 import type { CounterTotals } from '../../src/dashboard/counter-totals.js';
@@ -9,6 +8,7 @@ import { publicUrl, type SnapshotSources, shapeSnapshot } from '../../src/dashbo
 import type { Series } from '../../src/dashboard/wire.js';
 import type { BucketReading } from '../../src/gateway/state.js';
 import type { GovernorEvents } from '../../src/runtime/events.js';
+import { batchView } from '../batches/lane-views.js';
 import { type CacheEvent, cacheEvent } from '../runtime/events-kit.js';
 
 const NOW = Date.UTC(2026, 0, 1, 12, 0, 0);
@@ -417,25 +417,7 @@ describe('shapeSnapshot', () => {
   });
 });
 
-function batch(over: Partial<BatchView> & { id: string }): BatchView {
-  return {
-    tenant: 'acme',
-    api: 'openai',
-    mode: 'drain',
-    model: 'gpt',
-    status: 'in_progress',
-    createdAt: NOW - 600_000,
-    expiresAt: NOW + 86_400_000,
-    total: 100,
-    succeeded: 0,
-    errored: 0,
-    canceled: 0,
-    expired: 0,
-    linesPerMinute: 0,
-    expectedCompletionAt: undefined,
-    ...over,
-  };
-}
+const batch = (over: Parameters<typeof batchView>[1]) => batchView(NOW, over);
 
 describe('shapeSnapshot: background batches', () => {
   it('has no batches section while the lane is off', () => {

@@ -8,51 +8,27 @@
 import { AggregatorRegistry, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import type { BatchRecord, LineResult } from '../../src/batches/batch.js';
-import type { BatchLane } from '../../src/batches/batch-lane.js';
-import type { BatchView, LaneSnapshot } from '../../src/batches/lane-snapshot.js';
+import type { LaneSnapshot } from '../../src/batches/lane-snapshot.js';
 import { BatchMetrics } from '../../src/gateway/batch-metrics.js';
+import { batchView, fixedLane } from '../batches/lane-views.js';
 import { sample, scrape, start } from './metrics-rig.js';
 import { json } from './scripted-upstream.js';
 
 const NOW = 1_700_000_000_000;
 
-function view(over: Partial<BatchView> & { id: string }): BatchView {
-  return {
-    tenant: 'acme',
-    api: 'openai',
-    mode: 'drain',
-    model: 'gpt',
-    status: 'in_progress',
-    createdAt: NOW - 600_000,
-    expiresAt: NOW + 86_400_000,
-    total: 100,
-    succeeded: 0,
-    errored: 0,
-    canceled: 0,
-    expired: 0,
-    linesPerMinute: 0,
-    expectedCompletionAt: undefined,
-    ...over,
-  };
-}
+const view = (over: Parameters<typeof batchView>[1]) => batchView(NOW, over);
 
-/** A lane whose snapshot is whatever the test last set. */
-function fakeLane(initial: LaneSnapshot): { lane: BatchLane; set(s: LaneSnapshot): void } {
-  let current = initial;
-  const lane = { snapshot: async () => current } as unknown as BatchLane;
+/** A gateway whose lane (when given a first snapshot) answers whatever the test last `set`. */
+async function gatewayWithLane(first: LaneSnapshot | undefined) {
+  const { gateway } = await start(({ res }) => json(res, 500, {}));
+  let current = first;
+  if (first) gateway.context.lane = fixedLane(() => current as LaneSnapshot);
   return {
-    lane,
-    set(s) {
-      current = s;
+    gateway,
+    set(next: LaneSnapshot) {
+      current = next;
     },
   };
-}
-
-async function gatewayWithLane(snapshot: LaneSnapshot | undefined) {
-  const { gateway } = await start(({ res }) => json(res, 500, {}));
-  const fake = snapshot && fakeLane(snapshot);
-  if (fake) gateway.context.lane = fake.lane;
-  return { gateway, fake };
 }
 
 describe('background lane metrics', () => {
@@ -96,13 +72,13 @@ describe('background lane metrics', () => {
 
   it('drops a batch once it ended, and follows its progress between scrapes', async () => {
     const running = view({ id: 'batch_a', succeeded: 10, linesPerMinute: 10 });
-    const { gateway, fake } = await gatewayWithLane({
+    const { gateway, set } = await gatewayWithLane({
       at: NOW,
       batches: [running, view({ id: 'batch_b' })],
       inFlight: 2,
     });
     expect(sample(await scrape(gateway), 'sluice_batch_lines', { batch: 'batch_b' })).toBeDefined();
-    fake?.set({
+    set({
       at: NOW + 60_000,
       batches: [{ ...running, succeeded: 70, linesPerMinute: 60, expectedCompletionAt: NOW + 90_000 }],
       inFlight: 0,
@@ -160,11 +136,9 @@ describe('background lane metrics', () => {
 
   it('leaves the batches out of a scrape when the lane cannot be read, and still answers', async () => {
     const { gateway } = await start(({ res }) => json(res, 500, {}));
-    gateway.context.lane = {
-      snapshot: async () => {
-        throw new Error('store down');
-      },
-    } as unknown as BatchLane;
+    gateway.context.lane = fixedLane(() => {
+      throw new Error('store down');
+    });
     const res = await fetch(gateway.metricsUrl as string);
     expect(res.status).toBe(200);
     const text = await res.text();
