@@ -173,10 +173,13 @@ export class Dashboard {
   private async readLocal(): Promise<SnapshotFor> {
     const { state, metrics, clock } = this.options;
     const config = this.options.config();
-    const [readings, counters, accuracy] = await Promise.all([
+    // A lane that cannot be read (its store down) shows as unavailable; the rest of the page still updates.
+    const laneOn = state.laneOn();
+    const [readings, counters, accuracy, laneSnapshot] = await Promise.all([
       state.buckets(),
       readCounterTotals(metrics.registry),
       readAccuracyTotals(metrics.registry),
+      laneOn ? state.laneSnapshot().catch(() => undefined) : undefined,
     ]);
     this.alerts.setThresholds(config.alerts);
     this.alerts.update(readings);
@@ -207,6 +210,7 @@ export class Dashboard {
       responseCacheLastMinute: recorder.responseCacheLastMinute(),
       tenants: state.tenants(),
       tenantWait: (tenant: string, q: number) => recorder.tenantWait(tenant, q),
+      lane: laneOn ? { on: true as const, snapshot: laneSnapshot } : { on: false as const },
       counters,
       accuracy,
       cacheReadTokens: recorder.cacheReadTokens,
