@@ -25,6 +25,7 @@
  * then). After a restart nothing is claimed: every line without a result
  * can be claimed at once.
  */
+import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -103,7 +104,7 @@ export class FileBatchStore implements BatchStore {
 
   async putFile(file: FileRecord, content: Uint8Array): Promise<void> {
     const id = safeId(file.id);
-    const index = await this.loaded();
+    const index = await this.loaded({ create: true });
     const bin = join(this.filesDir, `${id}.bin`);
     const temp = tempSibling(bin);
     await writeSynced(temp, [content]);
@@ -154,7 +155,7 @@ export class FileBatchStore implements BatchStore {
     known: readonly LineResult[],
   ): Promise<void> {
     const id = safeId(batch.id);
-    const index = await this.loaded();
+    const index = await this.loaded({ create: true });
     if (index.batches.has(id) || this.creating.has(id)) throw new DuplicateBatchError(`batch ${id} exists`);
     this.creating.add(id);
     try {
@@ -317,7 +318,14 @@ export class FileBatchStore implements BatchStore {
 
   // --- loading ---
 
-  private loaded(): Promise<Index> {
+  /**
+   * The index, read once. Until something is written, a `data_dir` that does
+   * not exist stays that way: reading it (the lane polls its active batches)
+   * finds nothing and creates no folder, so a gateway that never takes a
+   * batch leaves no trace on disk.
+   */
+  private async loaded(options: { create: boolean } = { create: false }): Promise<Index> {
+    if (!this.index && !options.create && !existsSync(this.dir)) return emptyIndex();
     this.index ??= this.scan();
     return this.index;
   }
@@ -327,12 +335,7 @@ export class FileBatchStore implements BatchStore {
     await mkdir(this.filesDir, { recursive: true });
     await mkdir(this.batchesDir, { recursive: true });
     this.unlock = await lockDataDir(this.dir);
-    const index: Index = {
-      files: new Map(),
-      batches: new Map(),
-      filesByTenant: new TenantLists(),
-      batchesByTenant: new TenantLists(),
-    };
+    const index = emptyIndex();
     const names = new Set(await readdir(this.filesDir));
     for (const name of names) {
       const path = join(this.filesDir, name);
@@ -409,4 +412,13 @@ function* jsonLines(records: readonly unknown[]): Iterable<string> {
     }
   }
   if (chunk) yield chunk;
+}
+
+function emptyIndex(): Index {
+  return {
+    files: new Map(),
+    batches: new Map(),
+    filesByTenant: new TenantLists(),
+    batchesByTenant: new TenantLists(),
+  };
 }
