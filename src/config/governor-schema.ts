@@ -11,6 +11,7 @@
  * deep inside the runtime.
  */
 import { z } from 'zod';
+import { BACKGROUND_CLASS, classNamesWithBackground } from '../core/scheduler/priority.js';
 import { isTimeZone } from '../core/time-zone.js';
 import { API_FAMILIES, type ApiFamily, familiesOf } from '../providers/api-family.js';
 import { serviceTiersOf } from '../providers/service-tier.js';
@@ -463,7 +464,16 @@ export type Issue = (path: (string | number)[], message: string) => void;
 
 /** Names used in one place must be declared in another. */
 export function checkGovernorReferences(config: GovernorFields, issue: Issue): void {
-  const classes: readonly string[] = config.priorities ?? DEFAULT_PRIORITIES;
+  const configured: readonly string[] = config.priorities ?? DEFAULT_PRIORITIES;
+  // `background` (batch lines) always exists below the configured classes.
+  const withBackground = classNamesWithBackground(configured);
+  if (!withBackground) {
+    issue(
+      ['priorities', configured.indexOf(BACKGROUND_CLASS)],
+      `${BACKGROUND_CLASS} is the class below every other: list it last or not at all`,
+    );
+  }
+  const classes = withBackground ?? configured;
   const groups = Object.keys(config.model_groups);
   const list = (names: readonly string[]) => names.join(', ') || '(none)';
 

@@ -6,6 +6,7 @@
  * to the governor, mounts its routes and closes it when it drains.
  */
 import type { Cancel, Clock } from '../core/clock.js';
+import { PriorityClasses } from '../core/scheduler/priority.js';
 import { BucketAlerts } from '../gateway/alerts.js';
 import { DEFAULT_PRIORITIES, type GatewayConfig } from '../gateway/config/schema.js';
 import type { GatewayLogger } from '../gateway/logging.js';
@@ -63,7 +64,8 @@ export class Dashboard {
     // Priority classes are fixed at start (a reload cannot change them).
     this.recorder = new TimeSeriesRecorder({
       clock: options.clock,
-      priorities: config.priorities ?? DEFAULT_PRIORITIES,
+      // The governor's classes: the configured ones, then `background`.
+      priorities: new PriorityClasses(config.priorities ?? DEFAULT_PRIORITIES).names,
     });
     // Its own alert levels, from the same rule as the gateway's: the gateway samples every
     // `alerts.interval_ms`, the page every second, and a bar at 95 % must not sit beside an "ok".
@@ -171,10 +173,13 @@ export class Dashboard {
   private async readLocal(): Promise<SnapshotFor> {
     const { state, metrics, clock } = this.options;
     const config = this.options.config();
-    const [readings, counters, accuracy] = await Promise.all([
+    // A lane that cannot be read (its store down) shows as unavailable; the rest of the page still updates.
+    const laneOn = state.laneOn();
+    const [readings, counters, accuracy, laneSnapshot] = await Promise.all([
       state.buckets(),
       readCounterTotals(metrics.registry),
       readAccuracyTotals(metrics.registry),
+      laneOn ? state.laneSnapshot().catch(() => undefined) : undefined,
     ]);
     this.alerts.setThresholds(config.alerts);
     this.alerts.update(readings);
@@ -205,6 +210,7 @@ export class Dashboard {
       responseCacheLastMinute: recorder.responseCacheLastMinute(),
       tenants: state.tenants(),
       tenantWait: (tenant: string, q: number) => recorder.tenantWait(tenant, q),
+      lane: laneOn ? { on: true as const, snapshot: laneSnapshot } : { on: false as const },
       counters,
       accuracy,
       cacheReadTokens: recorder.cacheReadTokens,

@@ -9,8 +9,10 @@
  * deployment state each worker judges alone (circuit, AIMD factor) shows the
  * worst worker; the latest rate-limit headers are the freshest. Wait and
  * token quantiles cannot be merged from quantiles: the largest worker's is
- * shown, an upper bound (the page's figures are then "at most").
+ * shown, an upper bound (the page's figures are then "at most"). Batches
+ * merge by id (`batch-rows.ts`).
  */
+import { mergeBatches } from './batch-rows.js';
 import type {
   CacheOutcomeName,
   CircuitName,
@@ -72,6 +74,7 @@ export function mergeSnapshots(
       (r) => `${r.tenant}\u0000${r.group}`,
       mergeRequestTokens,
     ),
+    batches: mergeBatches(all.map((s) => s.batches)),
     totals: mergeTotals(all.map((s) => s.totals)),
     cacheReported: all.some((s) => s.cacheReported),
     series: mergeSeries(

@@ -9,6 +9,7 @@ import type { BucketReading, DeploymentView, StoreView, TenantView } from '../ga
 import type { RateLimitObservation } from '../providers/adapter.js';
 import { shareOf } from '../runtime/spillover.js';
 import type { AccuracyTotals } from './accuracy-totals.js';
+import { batchesSection, type LaneReading } from './batch-rows.js';
 import type { CounterTotals } from './counter-totals.js';
 import type { ResponseCacheMinute } from './recorder.js';
 import type {
@@ -51,6 +52,8 @@ export interface SnapshotSources {
   readonly responseCacheLastMinute: readonly ResponseCacheMinute[];
   readonly tenants: readonly TenantView[];
   readonly tenantWait: (tenant: string, q: number) => number | null;
+  /** The background lane: off, or its snapshot (undefined when it could not be read). */
+  readonly lane: LaneReading;
   readonly counters: CounterTotals;
   readonly accuracy: AccuracyTotals;
   readonly cacheReadTokens: number;
@@ -78,6 +81,7 @@ export function shapeSnapshot(s: SnapshotSources): DashboardSnapshot {
     responseCache: responseCacheRows(s),
     tenants: s.tenants.map((t) => tenantRow(t, s)),
     requestTokens: [...s.accuracy.requestTokens],
+    batches: batchesSection(s.lane, s.now),
     totals: totals(s.counters, s.cacheReadTokens),
     cacheReported: s.cacheReported,
     seriesMode: s.seriesMode,

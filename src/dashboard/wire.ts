@@ -120,6 +120,44 @@ export interface ResponseCacheRow {
   readonly meanSimilarity: number | null;
 }
 
+/**
+ * One active batch of the background lane (as `sluice_batch_lines` and its
+ * siblings): its lines split in three that add up to `total`, its pace, and
+ * when it should be done at that pace.
+ */
+export interface BatchRow {
+  readonly id: string;
+  readonly tenant: string;
+  /** The API it came in by: `openai` or `anthropic`. */
+  readonly api: string;
+  /** `drain` (Sluice runs its lines) or `forward` (the provider's Batch API does). */
+  readonly mode: string;
+  readonly model: string;
+  /** OpenAI's words: validating, in_progress, finalizing, cancelling. */
+  readonly status: string;
+  readonly createdAt: number;
+  readonly total: number;
+  /** Lines answered with success. */
+  readonly done: number;
+  /** Lines errored, cancelled or expired. */
+  readonly failed: number;
+  readonly remaining: number;
+  /** Lines answered over the last minute, every instance's included. */
+  readonly linesPerMinute: number;
+  /** Until the remaining lines should be answered at that pace; null while the batch does not move. */
+  readonly expectedCompletionInMs: number | null;
+}
+
+/** The background lane (batches), when it is on. */
+export interface BatchesSection {
+  /** False when the batches could not be read for this snapshot (`rows` is then empty). */
+  readonly available: boolean;
+  /** Lines the gateway is running now. */
+  readonly inFlight: number;
+  /** Active batches, oldest first; ended ones drop out. */
+  readonly rows: readonly BatchRow[];
+}
+
 export interface TokenQuantiles {
   readonly p50: number;
   readonly p95: number;
@@ -222,6 +260,8 @@ export interface DashboardSnapshot {
   readonly responseCache: readonly ResponseCacheRow[];
   readonly tenants: readonly TenantRow[];
   readonly requestTokens: readonly RequestTokensRow[];
+  /** The background lane's active batches; null when the lane is off (`batches.enabled` false). */
+  readonly batches: BatchesSection | null;
   readonly totals: Totals;
   /** True once any provider reported prompt-cache reads: only then is the cache line worth a chart. */
   readonly cacheReported: boolean;

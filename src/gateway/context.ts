@@ -4,6 +4,7 @@
  * pools, logging and metrics, and the set of requests in flight (for drain
  * and the in-flight gauge).
  */
+import type { BatchLane } from '../batches/batch-lane.js';
 import type { Governor } from '../runtime/governor.js';
 import type { TenantKeys } from './auth.js';
 import type { GatewayConfig } from './config/schema.js';
@@ -41,6 +42,8 @@ export class GatewayContext {
   readonly inFlight = new Set<InFlight>();
   metrics: GatewayMetrics | undefined;
   state: GatewayState | undefined;
+  /** The background lane (batches), when `batches.enabled`. */
+  lane: BatchLane | undefined;
 
   constructor(
     readonly governor: Governor,

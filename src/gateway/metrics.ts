@@ -8,7 +8,8 @@
  * writes the exposition. Beside the `sluice_` metrics: the OpenTelemetry
  * GenAI client metrics (`genai-metrics.ts`), estimate accuracy and retry
  * outcomes (`accuracy-metrics.ts`), reserved versus on-demand traffic and
- * its cost (`capacity-metrics.ts`), the response cache (`cache-metrics.ts`), and Node's process metrics under the
+ * its cost (`capacity-metrics.ts`), the response cache (`cache-metrics.ts`), the background
+ * lane's batches (`batch-metrics.ts`), and Node's process metrics under the
  * names prom-client gives them, so stock dashboards find them.
  *
  * Every `_total` counter exists from start: label-less ones at 0, labelled
@@ -16,12 +17,14 @@
  * (again after a reload).
  */
 import { Counter, collectDefaultMetrics, Registry } from 'prom-client';
+import type { BatchRecord, LineResult } from '../batches/batch.js';
 import { canonicalTiersOf } from '../providers/service-tier.js';
 import type { GovernorObserver } from '../runtime/events.js';
 import { tierOf } from '../runtime/service-tier.js';
 import { termsOf } from '../runtime/spillover.js';
 import { AccuracyMetrics } from './accuracy-metrics.js';
 import type { AlertLevel } from './alerts.js';
+import { BatchMetrics } from './batch-metrics.js';
 import { CacheMetrics } from './cache-metrics.js';
 import { CapacityMetrics } from './capacity-metrics.js';
 import { GenAiMetrics } from './genai-metrics.js';
@@ -61,6 +64,7 @@ export class GatewayMetrics {
   private declared = false;
   private readonly accuracy: AccuracyMetrics;
   private readonly capacity: CapacityMetrics;
+  private readonly batches: BatchMetrics;
   /** Registered with the first group that configures a cache: no cache, no series that never move. */
   private cache: CacheMetrics | undefined;
   /** `sluice_tokens_total` series per tenant, kept so a settle adds without building labels. */
@@ -159,6 +163,7 @@ export class GatewayMetrics {
       registers,
     });
     registerStateGauges(this.registry, state, { sampleBuckets, alertLevel });
+    this.batches = new BatchMetrics(this.registry, () => state.laneSnapshot());
     for (const result of ['ok', 'refused']) this.reloads.labels(result).inc(0);
     for (const outcome of ['wrong_key', 'throttled']) this.adminAuthFailures.labels(outcome).inc(0);
   }
@@ -202,6 +207,7 @@ export class GatewayMetrics {
         if (to !== from) this.tierChanges.declare([d.id, from, to]);
     }
     this.accuracy.declare(deployments);
+    if (state.laneOn()) this.batches.declare(state.tenants().map((t) => t.id));
   }
 
   private tokensOf(tenant: string): { input: { value: number }; output: { value: number } } {
@@ -250,6 +256,11 @@ export class GatewayMetrics {
 
   recordRequest(record: RequestRecord): void {
     this.requests.inc([record.tenant, record.group, statusLabel(record.status)]);
+  }
+
+  /** A batch line this instance answered (the drain runner's `onLine`). */
+  countBatchLine(batch: BatchRecord, result: LineResult, promoted: boolean): void {
+    this.batches.countLine(batch, result, promoted);
   }
 
   recordReload(ok: boolean): void {

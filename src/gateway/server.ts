@@ -107,6 +107,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     pools,
     store: () => gatewayStore.view(),
     inFlight: () => context?.inFlight.size ?? 0,
+    lane: () => context?.lane,
   });
   const alerts = new BucketAlerts(
     { warn: config.alerts.warn, act: config.alerts.act },

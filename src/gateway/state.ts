@@ -6,6 +6,8 @@
  * keys) is ever part of a view.
  */
 
+import type { BatchLane } from '../batches/batch-lane.js';
+import type { LaneSnapshot } from '../batches/lane-snapshot.js';
 import type { BucketSpec, Window } from '../core/limit.js';
 import type { ProviderKind } from '../providers/adapter.js';
 import type { CircuitState } from '../runtime/circuit-breaker.js';
@@ -82,6 +84,8 @@ export interface GatewayStateSources {
   pools: UpstreamPools;
   store: () => StoreView;
   inFlight: () => number;
+  /** The background lane, when batches are on (set after the state is built). */
+  lane?: () => BatchLane | undefined;
 }
 
 export class GatewayState {
@@ -175,6 +179,17 @@ export class GatewayState {
 
   storeStats(): Promise<StoreStats> {
     return this.governor.store.stats();
+  }
+
+  /** Whether the background lane runs (`batches.enabled`). */
+  laneOn(): boolean {
+    return this.sources.lane?.() !== undefined;
+  }
+
+  /** Every active batch's progress; undefined when the lane is off. */
+  laneSnapshot(): Promise<LaneSnapshot | undefined> {
+    const lane = this.sources.lane?.();
+    return lane ? lane.snapshot() : Promise.resolve(undefined);
   }
 
   upstreamConnections(): ReturnType<UpstreamPools['stats']> {

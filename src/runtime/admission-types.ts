@@ -102,6 +102,20 @@ export interface AdmissionOptions {
    * Undefined: each instance orders only its own queue.
    */
   cluster?: ClusterOrderOptions;
+  /**
+   * The class that uses only spare capacity (core/scheduler/priority.ts,
+   * `background`): its reservations leave `headroom` (0..1) of every bucket
+   * free (ReserveOptions.keep), so interactive work arriving a moment later
+   * finds the burst it would have found without it; and it never ages into
+   * the classes above it. Undefined: no class is held back.
+   */
+  background?: BackgroundLane;
+}
+
+/** The background class and the share of every bucket it leaves free. */
+export interface BackgroundLane {
+  readonly priority: number;
+  readonly headroom: number;
 }
 
 export interface AdmissionStats {

@@ -49,6 +49,7 @@ export type {
   AdmissionResult,
   AdmissionStats,
   Admitted,
+  BackgroundLane,
   RefusalCause,
   Refused,
 } from './admission-types.js';
@@ -142,14 +143,24 @@ export class Admission {
         ? new ClusterDemand(this.store, this.clock, options.cluster)
         : undefined;
     this.yields = new Array<number>(this.classes).fill(0);
-    this.offering = new Offering(this.store, this.clock, this.queuedCost, this.cluster, (priority) => {
-      this.yields[priority] = (this.yields[priority] ?? 0) + 1;
+    this.offering = new Offering({
+      store: this.store,
+      clock: this.clock,
+      queuedCost: this.queuedCost,
+      cluster: this.cluster,
+      yielded: (priority) => {
+        this.yields[priority] = (this.yields[priority] ?? 0) + 1;
+      },
+      background: options.background,
     });
     this.scheduler = new FairScheduler<Ticket>({
       classes: this.classes,
       maxQueuedPerClass: options.maxQueuedPerClass,
       maxQueued: options.maxQueued,
       agingMs: options.agingMs,
+      // Background work never climbs: aged, it would go first in its new class and hold the
+      // buckets it waits for against the interactive work behind it in the round.
+      agingStopsAt: options.background?.priority,
     });
   }
 

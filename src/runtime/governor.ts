@@ -51,8 +51,13 @@ export interface GovernorOptions extends GovernorTopology {
   clock?: Clock;
   /** Uniform random in [0, 1), for backoff jitter (injected in tests). */
   random?: () => number;
-  /** Priority classes, most urgent first. Default critical, high, normal, low. */
+  /** Priority classes, most urgent first. Default critical, high, normal, low; `background` always follows. */
   priorities?: string[];
+  /**
+   * Share (0..1) of every bucket that calls of the `background` class leave
+   * free for interactive traffic (config `batches.headroom`). Default 0.2.
+   */
+  backgroundHeadroom?: number;
   agingMs?: number;
   /** One order over every instance's waiting requests when the store is shared (undefined: local order). */
   cluster?: ClusterOrderOptions | undefined;
@@ -72,6 +77,15 @@ export interface GovernorOptions extends GovernorTopology {
 }
 
 const ERROR_BODY_LIMIT = 64 * 1024;
+
+export const DEFAULT_BACKGROUND_HEADROOM = 0.2;
+
+function backgroundHeadroomOf(options: GovernorOptions): number {
+  const headroom = options.backgroundHeadroom ?? DEFAULT_BACKGROUND_HEADROOM;
+  if (!(headroom >= 0 && headroom <= 1))
+    throw new RangeError(`backgroundHeadroom must be between 0 and 1, got ${headroom}`);
+  return headroom;
+}
 
 /** Where an attempt may go: deployments of one group in the order placement offers them. */
 interface Places {
@@ -115,6 +129,7 @@ export class Governor {
       cluster: options.cluster,
       maxQueuedPerClass: options.maxQueuedPerClass,
       maxQueued: options.maxQueued,
+      background: { priority: this.classes.background, headroom: backgroundHeadroomOf(options) },
     });
     this.topology = new ModelGroups(options, this.classes, { emit: this.emit, clock: this.clock });
     this.estimates = new LearnedEstimates(options.estimates);

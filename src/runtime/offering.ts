@@ -7,7 +7,7 @@
 import type { Clock } from '../core/clock.js';
 import type { BucketSpec } from '../core/limit.js';
 import type { Store } from '../stores/store.js';
-import type { AdmissionChoice, AdmissionRequest, RefusalCause } from './admission-types.js';
+import type { AdmissionChoice, AdmissionRequest, BackgroundLane, RefusalCause } from './admission-types.js';
 import type { ClusterDemand } from './cluster-demand.js';
 import type { Placing, Tried } from './placement.js';
 import type { QueuedCost } from './queued-cost.js';
@@ -21,15 +21,33 @@ interface Offered {
   readonly whole: boolean;
 }
 
+export interface OfferingOptions {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly queuedCost: QueuedCost;
+  readonly cluster: ClusterDemand | undefined;
+  /** Counts an offer of class `priority` that yielded to demand waiting elsewhere. */
+  readonly yielded: (priority: number) => void;
+  /** Its reservations leave the lane's headroom free (undefined: none is held back). */
+  readonly background: BackgroundLane | undefined;
+}
+
 export class Offering {
-  constructor(
-    private readonly store: Store,
-    private readonly clock: Clock,
-    private readonly queuedCost: QueuedCost,
-    private readonly cluster: ClusterDemand | undefined,
-    /** Counts an offer of class `priority` that yielded to demand waiting elsewhere. */
-    private readonly yielded: (priority: number) => void,
-  ) {}
+  private readonly store: Store;
+  private readonly clock: Clock;
+  private readonly queuedCost: QueuedCost;
+  private readonly cluster: ClusterDemand | undefined;
+  private readonly yielded: (priority: number) => void;
+  private readonly background: BackgroundLane | undefined;
+
+  constructor(options: OfferingOptions) {
+    this.store = options.store;
+    this.clock = options.clock;
+    this.queuedCost = options.queuedCost;
+    this.cluster = options.cluster;
+    this.yielded = options.yielded;
+    this.background = options.background;
+  }
 
   /**
    * Offers the choices in force to the store, first tier first; the spill
@@ -52,12 +70,15 @@ export class Offering {
       const offer = placing.offer(tier, held);
       if (offer.heldOut) whole = false;
       if (offer.order.length === 0) continue;
+      const keep = this.keepOf(request);
       const fit = await this.store
         .reserveFirst(
           offer.order.map((i) => placing.choices[i] as AdmissionChoice),
-          this.cluster
-            ? { leaseMs: request.leaseMs, rank: this.cluster.rankOf(request), order: this.cluster.order }
-            : { leaseMs: request.leaseMs },
+          {
+            leaseMs: request.leaseMs,
+            ...(keep > 0 && { keep }),
+            ...(this.cluster && { rank: this.cluster.rankOf(request), order: this.cluster.order }),
+          },
         )
         .catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
       placing.settle(offer, fit instanceof Error ? -1 : fit.choice);
@@ -73,6 +94,19 @@ export class Offering {
       }
     }
     return { granted: undefined, tried, whole };
+  }
+
+  /**
+   * The headroom `request`'s reservation leaves free: the background lane's
+   * for its class, none above it. It rides in the reserve call (one round
+   * trip per decision), and a refusal for it is an ordinary lack of room:
+   * the ticket waits behind every interactive ticket, as strict priority has
+   * it anyway, and its demand (published at its own class) never makes a
+   * more urgent class yield.
+   */
+  private keepOf(request: AdmissionRequest): number {
+    const lane = this.background;
+    return lane && request.priority >= lane.priority ? lane.headroom : 0;
   }
 
   /** Whether no first-tier choice can admit `request` before its deadline, work queued ahead included. */

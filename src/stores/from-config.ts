@@ -6,6 +6,9 @@
  * for `/readyz` and the metrics.
  */
 
+import type { BatchStore } from '../batches/batch-store.js';
+import { FileBatchStore } from '../batches/store/file-batch-store.js';
+import { RedisBatchStore } from '../batches/store/redis-batch-store.js';
 import type { CacheStore } from '../cache/cache-store.js';
 import { MemoryCacheStore } from '../cache/memory-cache-store.js';
 import { RedisCacheStore } from '../cache/redis-cache-store.js';
@@ -42,6 +45,13 @@ export interface ConfiguredStore {
   readonly responseCache: CacheStore;
   /** Where semantic cache groups find the nearest stored question: this process, or the same Redis. */
   readonly semanticIndex: SemanticMatcher;
+  /**
+   * Where the background lane keeps batches: files under `dataDir` beside a
+   * memory store (one process owns them), the same Redis beside a Redis
+   * store (any instance works on any batch); undefined where neither can
+   * (a worker of `--workers N` on the primary's memory store).
+   */
+  batches(dataDir: string): BatchStore | undefined;
 }
 
 export function storeFromConfig(config: StoreConfig, clock: Clock, logger?: StoreLogger): ConfiguredStore {
@@ -54,6 +64,7 @@ export function storeFromConfig(config: StoreConfig, clock: Clock, logger?: Stor
       ready: async () => true,
       responseCache: new MemoryCacheStore(),
       semanticIndex: new SemanticIndex(),
+      batches: (dir) => new FileBatchStore({ dir }),
     };
   }
   const shared = new RedisStore({
@@ -88,6 +99,7 @@ export function storeFromConfig(config: StoreConfig, clock: Clock, logger?: Stor
       prefix: `${config.prefix ?? 'sluice'}:cache`,
       clock,
     }),
+    batches: () => new RedisBatchStore({ redis: shared.client, prefix: `${config.prefix ?? 'sluice'}:lane` }),
     view: () => {
       const s = store.status();
       return { kind: 'redis', mode: s.mode, available: s.available, lastError: s.lastError };

@@ -35,6 +35,17 @@ export interface ReserveOptions {
   readonly rank?: Rank;
   /** With `rank`: the cluster order's settings (one object per process). */
   readonly order?: ClusterOrder;
+  /**
+   * Headroom (0..1): the share of each bucket's capacity the reservation
+   * must leave free, for work more urgent than it that may arrive any
+   * moment (the background class, issue 19). Granted only when every rate
+   * bucket still has `keep × capacity` units free after it and every
+   * concurrency bucket `floor(keep × limit)` slots
+   * (core/buckets/headroom.ts); otherwise refused like any lack of room
+   * (`rate` or `concurrency`, `retryAfterMs` when cost and headroom fit),
+   * never `yield`. Charging is unchanged. Default 0.
+   */
+  readonly keep?: number;
 }
 
 /** What one instance's waiting requests need of one bucket, for one class and tenant. */

@@ -10,6 +10,7 @@ import { ManualClock } from '../../src/core/clock.js';
 import type { DashboardSnapshot } from '../../src/dashboard/wire.js';
 import { parseConfig } from '../../src/gateway/config/load.js';
 import type { DrainResult } from '../../src/gateway/drain.js';
+import { batchView, fixedLane } from '../batches/lane-views.js';
 import { advanceUntilSettled, waitUntil } from '../gateway/helpers.js';
 import {
   ADMIN_KEY,
@@ -160,6 +161,36 @@ describe('admin API', () => {
     expect(deployment?.rateLimited).toBe(1);
     expect(deployment?.lastHeaders.length).toBeGreaterThan(0);
     expect(deployment?.upstream).toBe(`${new URL(r.sim.url).origin}/v1`);
+  });
+
+  it('shows the background lane’s batches as /metrics splits their lines, and none while the lane is off', async () => {
+    const r = await rig();
+    expect((await state(r)).batches).toBeNull();
+    const at = 1_764_800_000_000;
+    const view = batchView(at, {
+      id: 'batch_1',
+      tenant: 'pro-co',
+      api: 'anthropic',
+      total: 50,
+      succeeded: 20,
+      errored: 2,
+      linesPerMinute: 12,
+    });
+    r.gateway.context.lane = fixedLane(() => ({ at, batches: [view], inFlight: 4 }));
+    const [snapshot, metrics] = [await state(r), await r.metrics()];
+    expect(snapshot.batches).toMatchObject({
+      available: true,
+      inFlight: 4,
+      rows: [{ id: 'batch_1', tenant: 'pro-co', done: 20, failed: 2, remaining: 28, linesPerMinute: 12 }],
+    });
+    const row = snapshot.batches?.rows[0];
+    for (const [state, n] of [
+      ['done', row?.done],
+      ['failed', row?.failed],
+      ['remaining', row?.remaining],
+    ] as const)
+      expect(metricSum(metrics, 'sluice_batch_lines', { batch: 'batch_1', state })).toBe(n);
+    expect(metricSum(metrics, 'sluice_batch_lines_in_flight')).toBe(snapshot.batches?.inFlight);
   });
 
   it('never sends keys or prompt text', async () => {

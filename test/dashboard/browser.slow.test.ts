@@ -4,7 +4,8 @@
  * and the page must ask for the key, show numbers that match `/metrics`
  * and change as traffic flows, show a bucket over 90 % in its act state,
  * sort its tenants table, list the response cache of the group that has
- * one, and stay readable at 1280×800 and at 400 px.
+ * one, list the background lane's batches (a lane with a fixed snapshot),
+ * and stay readable at 1280×800 and at 400 px.
  * Screenshots go to test-results/ (dashboard.png is the 1280×800 view).
  *
  * In CI (CI=true) this always runs; locally it is skipped only when
@@ -18,6 +19,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BatchView } from '../../src/batches/lane-snapshot.js';
+import { batchView, fixedLane } from '../batches/lane-views.js';
 import { simOpenAiDeployment } from '../gateway/helpers.js';
 import {
   ADMIN_KEY,
@@ -259,6 +262,72 @@ describe.skipIf(!canRun)('dashboard in Chromium', () => {
     // The rig's own group has no cache: not a row.
     expect(await page.locator('#response-cache tbody tr').count()).toBe(1);
     expect(await page.locator('#response-cache-empty').isVisible()).toBe(false);
+  });
+
+  it('lists the background lane’s batches with their progress, pace and expected completion', async () => {
+    const panel = page.locator('#batches-panel');
+    // The rig runs without batches: no panel.
+    expect(await panel.isVisible()).toBe(false);
+    const batch = (over: Parameters<typeof batchView>[1]) =>
+      batchView(Date.now(), { tenant: 'pro-co', model: 'gpt-4o-mini', ...over });
+    let batches: BatchView[] = [];
+    // A pace of 26 lines a minute with 65 left: done in 150 s from whenever it is read.
+    const lane = fixedLane(() => ({
+      at: Date.now(),
+      inFlight: 3,
+      batches: batches.map((b) =>
+        b.linesPerMinute > 0 ? { ...b, expectedCompletionAt: Date.now() + 150_000 } : b,
+      ),
+    }));
+    rig.gateway.context.lane = lane;
+    await expect.poll(() => panel.isVisible(), POLL).toBe(true);
+    expect(await page.locator('#batches-empty').textContent()).toBe('No batches running.');
+    expect(await page.locator('#batches tbody tr').count()).toBe(0);
+
+    batches = [
+      batch({ id: 'batch_new', tenant: 'tiny-co', mode: 'forward', status: 'validating', total: 40 }),
+      batch({
+        id: 'batch_old',
+        createdAt: Date.now() - 3_600_000,
+        succeeded: 30,
+        errored: 4,
+        expired: 1,
+        linesPerMinute: 26,
+      }),
+    ];
+    const rows = page.locator('#batches tbody tr');
+    await expect.poll(() => rows.count(), POLL).toBe(2);
+    expect(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-key')))).toEqual([
+      'batch_old',
+      'batch_new',
+    ]);
+    expect(await page.locator('#batches-empty').isVisible()).toBe(false);
+    expect(await page.locator('#batches-summary').textContent()).toBe('2 active · 3 lines in flight');
+    const old = page.locator('#batches tbody tr[data-key="batch_old"]');
+    const cell = (col: string) => old.locator(`td[data-col="${col}"]`);
+    expect(await cell('tenant').textContent()).toBe('pro-co');
+    expect(await cell('mode').textContent()).toBe('drain');
+    expect(await cell('status').textContent()).toBe('in progress');
+    const progress = cell('progress');
+    expect(await progress.getAttribute('data-done')).toBe('30');
+    expect(await progress.getAttribute('data-failed')).toBe('5');
+    expect(await progress.getAttribute('data-remaining')).toBe('65');
+    expect(await progress.locator('small').textContent()).toBe('30 done · 5 failed · 65 left of 100');
+    expect(await progress.locator('.batch-bar').getAttribute('aria-valuenow')).toBe('35');
+    expect(await cell('lines-per-minute').getAttribute('data-value')).toBe('26');
+    const expectedMs = Number(await cell('expected').getAttribute('data-value'));
+    expect(expectedMs).toBeGreaterThan(140_000);
+    expect(expectedMs).toBeLessThanOrEqual(150_000);
+    expect(await cell('expected').textContent()).toMatch(/^in 2 m \d+ s$/);
+    // Not moving: no expected completion.
+    const fresh = page.locator('#batches tbody tr[data-key="batch_new"]');
+    expect(await fresh.locator('td[data-col="expected"]').textContent()).toBe('—');
+    expect(await fresh.locator('td[data-col="progress"]').getAttribute('data-remaining')).toBe('40');
+    // The same split as /metrics.
+    const metrics = await rig.metrics();
+    expect(metricSum(metrics, 'sluice_batch_lines', { batch: 'batch_old', state: 'done' })).toBe(30);
+    expect(metricSum(metrics, 'sluice_batch_lines', { batch: 'batch_old', state: 'failed' })).toBe(5);
+    // The lane stays seeded: the screenshots below show the panel.
   });
 
   it('renders at 1280×800 and in a 400 px window without errors', async () => {

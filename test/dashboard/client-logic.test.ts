@@ -10,6 +10,7 @@ import {
   compact,
   count,
   duration,
+  fromNow,
   limitName,
   percent,
   usd,
@@ -135,6 +136,9 @@ describe('format', () => {
     expect(duration(4_200)).toBe('4.2 s');
     expect(duration(200_000)).toBe('3 m 20 s');
     expect(duration(7_500_000)).toBe('2 h 5 m');
+    expect(fromNow(null)).toBe('—');
+    expect(fromNow(0)).toBe('now');
+    expect(fromNow(162_500)).toBe('in 2 m 43 s');
     expect(wait(null)).toBe('—');
     expect(wait(0)).toBe('0 ms');
     expect(limitName('input_tokens', 'minute')).toBe('input tokens / min');

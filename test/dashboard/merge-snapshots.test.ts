@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { mergeSnapshots } from '../../src/dashboard/merge-snapshots.js';
 import type {
+  BatchRow,
   DashboardSnapshot,
   DeploymentRow,
   Series,
@@ -116,6 +117,7 @@ function snapshot(over: Partial<DashboardSnapshot>): DashboardSnapshot {
     responseCache: [],
     tenants: [],
     requestTokens: [],
+    batches: null,
     totals: totals(0, {}),
     cacheReported: false,
     seriesMode: 'replace',
@@ -221,5 +223,61 @@ describe('mergeSnapshots', () => {
   it('is the snapshot itself when no other worker answers', () => {
     const own = snapshot({ inFlight: 2 });
     expect(mergeSnapshots(own, [])).toBe(own);
+  });
+});
+
+function batchRow(over: Partial<BatchRow> & { id: string }): BatchRow {
+  return {
+    tenant: 'acme',
+    api: 'openai',
+    mode: 'drain',
+    model: 'gpt-4o-mini',
+    status: 'in_progress',
+    createdAt: T0,
+    total: 100,
+    done: 0,
+    failed: 0,
+    remaining: 100,
+    linesPerMinute: 0,
+    expectedCompletionInMs: null,
+    ...over,
+  };
+}
+
+describe('mergeSnapshots: background batches', () => {
+  it('merges batches by id with the largest counts, the freshest pace, and sums lines in flight', () => {
+    const early = batchRow({ id: 'b1', done: 30, failed: 2, remaining: 68, linesPerMinute: 20 });
+    const late = batchRow({
+      id: 'b1',
+      done: 34,
+      failed: 1,
+      remaining: 65,
+      linesPerMinute: 24,
+      expectedCompletionInMs: 162_500,
+    });
+    const onlyThere = batchRow({ id: 'b0', createdAt: T0 - 1_000, total: 5, remaining: 5 });
+    const merged = mergeSnapshots(snapshot({ batches: { available: true, inFlight: 3, rows: [late] } }), [
+      snapshot({ batches: { available: true, inFlight: 4, rows: [onlyThere, early] } }),
+      snapshot({ batches: { available: false, inFlight: 0, rows: [] } }),
+    ]);
+    expect(merged.batches).toEqual({
+      available: true,
+      inFlight: 7,
+      rows: [
+        onlyThere,
+        {
+          ...late,
+          done: 34,
+          failed: 2,
+          remaining: 64,
+          linesPerMinute: 24,
+          expectedCompletionInMs: 162_500,
+        },
+      ],
+    });
+  });
+
+  it('is off when the lane is off on every worker', () => {
+    expect(mergeSnapshots(snapshot({}), [snapshot({})]).batches).toBeNull();
   });
 });

@@ -8,6 +8,7 @@ import { publicUrl, type SnapshotSources, shapeSnapshot } from '../../src/dashbo
 import type { Series } from '../../src/dashboard/wire.js';
 import type { BucketReading } from '../../src/gateway/state.js';
 import type { GovernorEvents } from '../../src/runtime/events.js';
+import { batchView } from '../batches/lane-views.js';
 import { type CacheEvent, cacheEvent } from '../runtime/events-kit.js';
 
 const NOW = Date.UTC(2026, 0, 1, 12, 0, 0);
@@ -162,6 +163,7 @@ function sources(overrides: Partial<SnapshotSources> = {}): SnapshotSources {
       },
     ],
     tenantWait: (_tenant, q) => (q === 0.5 ? 2 : 80),
+    lane: { on: false },
     counters: COUNTERS,
     accuracy: ACCURACY,
     cacheReadTokens: 0,
@@ -412,6 +414,89 @@ describe('shapeSnapshot', () => {
     const text = JSON.stringify(shapeSnapshot(sources()));
     expect(text).not.toMatch(/s3cret|api-key|abc|hunter2|10\.0\.0\.5/);
     expect(text).toContain('https://example.openai.azure.com/openai');
+  });
+});
+
+const batch = (over: Parameters<typeof batchView>[1]) => batchView(NOW, over);
+
+describe('shapeSnapshot: background batches', () => {
+  it('has no batches section while the lane is off', () => {
+    expect(shapeSnapshot(sources()).batches).toBeNull();
+  });
+
+  it('lists each active batch oldest first, its lines split in three, its pace and when it should be done', () => {
+    const shaped = shapeSnapshot(
+      sources({
+        lane: {
+          on: true,
+          snapshot: {
+            at: NOW,
+            inFlight: 6,
+            batches: [
+              batch({ id: 'batch_new', tenant: 'globex', mode: 'forward', status: 'validating', total: 10 }),
+              batch({
+                id: 'batch_old',
+                api: 'anthropic',
+                createdAt: NOW - 3_600_000,
+                succeeded: 40,
+                errored: 3,
+                canceled: 1,
+                expired: 1,
+                linesPerMinute: 27.345,
+                expectedCompletionAt: NOW + 122_222.4,
+              }),
+            ],
+          },
+        },
+      }),
+    );
+    expect(shaped.batches).toEqual({
+      available: true,
+      inFlight: 6,
+      rows: [
+        {
+          id: 'batch_old',
+          tenant: 'acme',
+          api: 'anthropic',
+          mode: 'drain',
+          model: 'gpt',
+          status: 'in_progress',
+          createdAt: NOW - 3_600_000,
+          total: 100,
+          done: 40,
+          failed: 5,
+          remaining: 55,
+          linesPerMinute: 27.3,
+          expectedCompletionInMs: 122_222,
+        },
+        {
+          id: 'batch_new',
+          tenant: 'globex',
+          api: 'openai',
+          mode: 'forward',
+          model: 'gpt',
+          status: 'validating',
+          createdAt: NOW - 600_000,
+          total: 10,
+          done: 0,
+          failed: 0,
+          remaining: 10,
+          linesPerMinute: 0,
+          expectedCompletionInMs: null,
+        },
+      ],
+    });
+  });
+
+  it('says the batches are unavailable when the lane could not be read, and empty when none run', () => {
+    expect(shapeSnapshot(sources({ lane: { on: true, snapshot: undefined } })).batches).toEqual({
+      available: false,
+      inFlight: 0,
+      rows: [],
+    });
+    expect(
+      shapeSnapshot(sources({ lane: { on: true, snapshot: { at: NOW, inFlight: 0, batches: [] } } })).batches,
+    ).toEqual({ available: true, inFlight: 0, rows: [] });
   });
 });
 

@@ -131,6 +131,21 @@ describe('validation', () => {
     expect(message).toContain('tenants[1].key_sha256: this key is already given to another tenant');
   });
 
+  it('has a background class below the configured ones; listed, it must be last', () => {
+    expect(problems({ ...minimal, priorities: ['high', 'background', 'low'] })).toContain(
+      'priorities[1]: background is the class below every other: list it last or not at all',
+    );
+    expect(() =>
+      parseConfig({ ...minimal, priorities: ['high', 'low', 'background'] }, 'sluice.yaml', {}),
+    ).not.toThrow();
+    // Tiers may name it (their traffic then only uses spare capacity); unknown names still fail.
+    const tiered = { ...minimal, priorities: ['high', 'low'], tiers: { batch: { priority: 'background' } } };
+    expect(() => parseConfig(tiered, 'sluice.yaml', {})).not.toThrow();
+    expect(problems({ ...minimal, tiers: { pro: { priority: 'urgent' } } })).toContain(
+      'expected one of critical, high, normal, low, background',
+    );
+  });
+
   it('accepts groups and fallbacks across API families when the deployments have keys, and names the key when not', () => {
     const claude = { id: 'c', provider: 'anthropic', base_url: 'https://y', model: 'claude-x' } as const;
     const gpt = {

@@ -67,6 +67,18 @@ export function demandContract(get: () => { clock: ManualClock; store: Store }):
     expect(sixth.retryAfterMs).toBeLessThanOrEqual(ORDER.yieldMs);
   });
 
+  it('demand of a less urgent class (background) never makes a more urgent one yield', async () => {
+    const { store } = get();
+    const rpm = perMinute('below', 60);
+    await take(store, rpm, 55);
+    // A batch waits elsewhere for more than the bucket holds, with its headroom.
+    await publish(store, 'instance-b', rpm, rank(4, 'batch'), 40);
+    for (let i = 0; i < 5; i++) {
+      const interactive = await store.reserve([rpm], costOf(0, 0), { rank: rank(2, 'acme'), order: ORDER });
+      expect(interactive.granted).toBe(true);
+    }
+  });
+
   it('demand vanishes when its lease ends or it is withdrawn', async () => {
     const { clock, store } = get();
     const rpm = perMinute('lease', 600);

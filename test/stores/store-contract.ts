@@ -14,6 +14,7 @@ import { type BucketSpec, defineBucket, type LimitDefinition } from '../../src/c
 import type { Store } from '../../src/stores/store.js';
 import { demandContract } from './demand-contract.js';
 import { firstFitContract } from './first-fit-contract.js';
+import { headroomContract } from './headroom-contract.js';
 import { reassignContract } from './reassign-contract.js';
 
 export interface StoreUnderTest {
@@ -55,6 +56,7 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
     reassignContract(() => ({ clock, store }));
     firstFitContract(() => ({ clock, store }));
     demandContract(() => ({ clock, store }));
+    headroomContract(() => ({ clock, store }));
 
     it('grants up to the capacity after the safety margin, then says exactly when the next one fits', async () => {
       const rpm = bucket('rpm', { dimension: 'requests', limit: 60, per: 'minute', margin: 0.1 });

@@ -33,6 +33,12 @@ export interface FairSchedulerOptions {
   maxQueued?: number;
   /** A waiting request climbs one class per `agingMs` (undefined or 0: strict priority). */
   agingMs?: number;
+  /**
+   * Classes from this index on never climb (the background class: work that
+   * uses only spare capacity must not overtake interactive work, however
+   * long it waits). Default: every class may.
+   */
+  agingStopsAt?: number;
 }
 
 export type OfferResult<T> =
@@ -62,6 +68,7 @@ export class FairScheduler<T extends Schedulable> {
   private readonly maxPerClass: readonly number[];
   private readonly maxQueued: number;
   private readonly agingMs: number;
+  private readonly agingStopsAt: number;
   private total = 0;
 
   constructor(options: FairSchedulerOptions) {
@@ -72,6 +79,7 @@ export class FairScheduler<T extends Schedulable> {
     );
     this.maxQueued = options.maxQueued ?? Number.POSITIVE_INFINITY;
     this.agingMs = options.agingMs ?? 0;
+    this.agingStopsAt = options.agingStopsAt ?? Number.POSITIVE_INFINITY;
   }
 
   get size(): number {
@@ -144,7 +152,7 @@ export class FairScheduler<T extends Schedulable> {
 
   /** The effective class of `item` at `now`, after aging. */
   levelOf(item: Schedulable, now: number): number {
-    if (this.agingMs <= 0) return item.priority;
+    if (this.agingMs <= 0 || item.priority >= this.agingStopsAt) return item.priority;
     return Math.max(0, item.priority - Math.floor((now - item.enqueuedAt) / this.agingMs));
   }
 

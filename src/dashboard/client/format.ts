@@ -62,6 +62,13 @@ export function duration(ms: number): string {
   return `${Math.floor(h / 24)} d ${h % 24} h`;
 }
 
+/** Time until something expected: "in 4 m 20 s", "now" when due, "—" when unknown. */
+export function fromNow(ms: number | null): string {
+  if (ms === null) return '—';
+  if (ms <= 0) return 'now';
+  return `in ${duration(ms)}`;
+}
+
 /** A wait quantile: "—" when there were no waits to measure. */
 export function wait(ms: number | null): string {
   if (ms === null) return '—';

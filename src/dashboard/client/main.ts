@@ -8,6 +8,7 @@ import { AdminSession } from './admin-session.js';
 import { byId } from './dom.js';
 import { EventStreamClient } from './event-stream.js';
 import { SeriesBuffer } from './series-buffer.js';
+import { renderBatches } from './views/batches.js';
 import { renderBuckets } from './views/buckets.js';
 import { renderCharts } from './views/charts.js';
 import { renderDeployments } from './views/deployments.js';
@@ -69,6 +70,7 @@ function render(snapshot: DashboardSnapshot): void {
     () => renderRequestTokens(snapshot),
     () => renderSpillover(snapshot),
     () => renderResponseCache(snapshot),
+    () => renderBatches(snapshot),
     () => renderDeployments(snapshot),
   ];
   // One broken view must not blank the others.

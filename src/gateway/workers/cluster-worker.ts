@@ -82,5 +82,7 @@ function primaryMemoryStore(link: StoreLink): ConfiguredStore {
     responseCache: forwarded<CacheStore>(link, CACHE_CHANNEL),
     // The nearest-question index stays per worker: its vectors are large and a miss only costs a call.
     semanticIndex: new SemanticIndex(),
+    // The data_dir is one process's (it is locked): batches need the Redis store with --workers.
+    batches: () => undefined,
   };
 }

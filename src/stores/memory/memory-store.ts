@@ -26,6 +26,7 @@ import {
   gcraUsed,
   gcraWaitMs,
 } from '../../core/buckets/gcra.js';
+import { neededWithHeadroom, slotsKept } from '../../core/buckets/headroom.js';
 import { pauseEnd } from '../../core/buckets/provider-report.js';
 import { type Cancel, type Clock, systemClock } from '../../core/clock.js';
 import { type Cost, costOn, type Usage, usageOn } from '../../core/cost.js';
@@ -271,6 +272,7 @@ export class MemoryStore implements Store {
     const leaseMs = options?.leaseMs ?? this.leaseMs;
     const rank = options?.rank;
     const order = options?.order;
+    const keep = options?.keep ?? 0;
     const now = this.clock.now();
     this.expireLeases(now);
     if (this.createdSinceSweep >= SWEEP_BATCH) {
@@ -298,6 +300,8 @@ export class MemoryStore implements Store {
         wait = state.level + 1 <= spec.capacity ? 0 : earliestLease(state) - now;
         reason = 'concurrency';
       }
+      if (keep > 0 && wait !== Number.POSITIVE_INFINITY)
+        wait = Math.max(wait, keepingWait(state, spec, amount, keep, now));
       if (wait === Number.POSITIVE_INFINITY) reason = 'too_large';
       else if (rank && order) {
         const board = this.demand.boardFor(spec, rank);
@@ -501,6 +505,22 @@ function remainingIn(state: BucketState, spec: BucketSpec, now: number): number 
   if (spec.kind === 'gcra') return gcraRemaining(state.level, now, spec);
   if (spec.fixed) return fixedRemaining(state.level, state.windowStart, now, spec);
   return Math.max(0, spec.capacity - state.level);
+}
+
+/** Ms until `amount` fits on a bucket beside a headroom of `keep` (core/buckets/headroom.ts). */
+function keepingWait(
+  state: BucketState,
+  spec: BucketSpec,
+  amount: number,
+  keep: number,
+  now: number,
+): number {
+  if (spec.kind === 'gcra') return gcraWaitMs(state.level, neededWithHeadroom(amount, keep, spec), now, spec);
+  if (spec.fixed) {
+    const needed = neededWithHeadroom(amount, keep, spec);
+    return fixedWaitMs(state.level, state.windowStart, needed, now, spec, spec.fixed);
+  }
+  return state.level + 1 + slotsKept(keep, spec) <= spec.capacity ? 0 : earliestLease(state) - now;
 }
 
 function earliestLease(state: BucketState): number {

@@ -32,6 +32,8 @@ interface PendingCommon {
   /** Cluster-wide order: who asks, and the settings (demand-board.ts). */
   readonly rank: Rank | undefined;
   readonly order: ClusterOrder | undefined;
+  /** Headroom to leave free (ReserveOptions.keep; 0: none). */
+  readonly keep: number;
 }
 
 /** One demand record riding along with the next reserve call of its group (demand.lua). */
@@ -89,6 +91,8 @@ export function encodeReserves(
 ): ReserveBatch {
   // One process, one order: the settings of the first ranked reservation stand for the batch.
   const order = items.find((item) => item.rank && item.order)?.order;
+  // Reservations carry a headroom only in batches where one asks for it: most batches send none.
+  const kept = items.some((item) => item.keep > 0);
   const table = new KeyTable(fixed.stats, fixed.leases);
   const entries = new Map<BucketSpec, number>();
   const shapes = new ShapeTable();
@@ -118,6 +122,7 @@ export function encodeReserves(
   };
   for (const item of items) {
     reservationArgs.push(item.id, item.leaseMs);
+    if (kept) reservationArgs.push(item.keep);
     if (order) {
       const rank = item.rank;
       if (rank) reservationArgs.push(rank.priority, rank.tenant, rank.weight);
@@ -146,7 +151,7 @@ export function encodeReserves(
     );
   }
   const argv = batchArgv(fixed.header, entries.size, shapes, items.length, entryArgs, reservationArgs, {
-    counts: [order ? 1 : 0, order?.yieldMs ?? 0, demand.length],
+    counts: [order ? 1 : 0, order?.yieldMs ?? 0, demand.length, kept ? 1 : 0],
     args: published,
   });
   return { keys: table.keys, argv, items, entrySpecs, entryState, entrySlots, choiceEntries };

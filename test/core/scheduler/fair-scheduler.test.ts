@@ -85,6 +85,19 @@ describe('FairScheduler', () => {
     expect(s.candidates(30_000)[0]).toBe(low);
   });
 
+  it('never ages the classes from agingStopsAt on (background stays behind interactive work)', () => {
+    const s = new FairScheduler<Item>({ classes: 5, agingMs: 10_000, agingStopsAt: 4 });
+    const background = item('batch', 4, 100, { enqueuedAt: 0 });
+    const low = item('a', 3, 100, { enqueuedAt: 0 });
+    s.offer(background);
+    s.offer(low);
+    const fresh = item('b', 0, 100, { enqueuedAt: 100_000 });
+    s.offer(fresh);
+    expect(s.levelOf(background, 1_000_000)).toBe(4);
+    expect(s.levelOf(low, 1_000_000)).toBe(0);
+    expect(s.candidates(1_000_000)).toEqual([low, fresh, background]);
+  });
+
   it('refuses when a class is at its bound', () => {
     const s = new FairScheduler<Item>({ classes: 2, maxQueuedPerClass: [1, 2] });
     expect(s.offer(item('a', 0)).accepted).toBe(true);
@@ -142,5 +155,15 @@ describe('PriorityClasses', () => {
     expect(classes.lowerOf(1, 3)).toBe(3);
     expect(classes.lowerOf(3, 0)).toBe(3);
     expect(() => new PriorityClasses(['a', 'a'])).toThrow();
+  });
+
+  it('always has background below the configured classes, and a caller may lower to it', () => {
+    const classes = new PriorityClasses();
+    expect(classes.names).toEqual(['critical', 'high', 'normal', 'low', 'background']);
+    expect(classes.background).toBe(4);
+    expect(classes.indexOf('background')).toBe(4);
+    expect(classes.lowerOf(classes.indexOf('critical') as number, classes.background)).toBe(4);
+    expect(new PriorityClasses(['a', 'background']).names).toEqual(['a', 'background']);
+    expect(() => new PriorityClasses(['background', 'a'])).toThrow(/last/);
   });
 });

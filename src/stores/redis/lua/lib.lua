@@ -121,6 +121,17 @@ local function fixed_remaining(used, win, cap, ws)
   return math.max(cap - fixed_used(used, win, ws), 0)
 end
 
+-- Headroom (core/buckets/headroom.ts): units a rate bucket must hold for
+-- `amount` beside a keep of `k` (at most the capacity), and slots a
+-- concurrency bucket keeps free (never all).
+local function needed_with_headroom(amount, k, cap)
+  return math.min(amount + k * cap, cap)
+end
+
+local function slots_kept(k, cap)
+  return math.min(math.floor(k * cap), math.max(cap - 1, 0))
+end
+
 -- Reservations whose lease ran out are settled as "estimate stands": they
 -- leave the lease index and are counted. Returns nothing.
 local function expire_leases(stats_key, leases_key)

@@ -40,6 +40,14 @@
 -- fair-queuing start tag is behind its own; it waits (at most ARGV[8] ms at
 -- a time) rather than eat into that room.
 --
+-- Headroom (ReserveOptions.keep, core/buckets/headroom.ts): ARGV[10] 1 when
+-- reservations carry one (0: none does, and they send nothing for it); then
+-- each reservation carries its keep right after its lease. A reservation with
+-- keep k fits a rate bucket only when cost + k × capacity (at most the
+-- capacity) fits, and a concurrency bucket only when floor(k × capacity)
+-- slots (never all) stay free beside it; refused otherwise as for any lack of
+-- room (reason 1 or 3). It is charged its cost alone.
+--
 -- Reply: { now, then per entry: its key's level and window as stored before
 -- the batch and its slots held (the client replays grants from there to
 -- report `remaining` without Redis formatting numbers), then per
@@ -54,12 +62,13 @@ local R = tonumber(ARGV[6])
 local YIELD = tonumber(ARGV[8])
 local P = tonumber(ARGV[9])
 local ranked = tonumber(ARGV[7]) > 0
+local kept = tonumber(ARGV[10]) > 0
 -- Expired leases are purged (and counted) by settle, renew, peek and stats;
 -- a reservation does not need them gone: slot sets purge their own.
 
 local e_state, e_slots, e_kind, e_cap, e_rate, e_dim = {}, {}, {}, {}, {}, {}
 local e_ws, e_we, e_burst, e_pace, e_demand, e_fair = {}, {}, {}, {}, {}, {}
-local a = 9
+local a = 10
 for e = 1, E do
   e_state[e] = tonumber(ARGV[a + 1])
   e_slots[e] = tonumber(ARGV[a + 2])
@@ -128,6 +137,11 @@ for _ = 1, R do
     lease_ms = tonumber(lease_arg)
   end
   a = a + 2
+  local r_keep = 0
+  if kept then
+    r_keep = tonumber(ARGV[a + 1])
+    a = a + 1
+  end
   local r_class, r_tenant, r_weight = -1, '', 1
   if ranked then
     r_class, r_tenant, r_weight = tonumber(ARGV[a + 1]), ARGV[a + 2], tonumber(ARGV[a + 3])
@@ -162,6 +176,21 @@ for _ = 1, R do
         local s = e_slots[e]
         if held[s] + 1 <= e_cap[e] then wait = 0 else wait = earliest(s) - now end
         reason = 3
+      end
+      if r_keep > 0 and wait ~= INF then
+        local keeping = 0
+        if kind == 'n' then
+          local s = e_slots[e]
+          if held[s] + 1 + slots_kept(r_keep, e_cap[e]) > e_cap[e] then keeping = earliest(s) - now end
+        else
+          local need = needed_with_headroom(amount, r_keep, e_cap[e])
+          if kind == 'g' then
+            keeping = gcra_wait(level[k], need, e_cap[e], e_rate[e])
+          else
+            keeping = fixed_wait(level[k], win[k], need, e_cap[e], e_ws[e], e_we[e], e_burst[e], e_pace[e])
+          end
+        end
+        if keeping > wait then wait = keeping end
       end
       if wait == INF then
         reason = 4

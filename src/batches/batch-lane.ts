@@ -1,0 +1,87 @@
+/**
+ * The background lane of one instance: the store its batches live in, the
+ * drain runner (and the forward runner, for groups that send batches to
+ * the provider), and the view of every active batch's progress. The
+ * gateway's batch APIs wake it when a batch is created or cancelled.
+ */
+import type { Clock } from '../core/clock.js';
+import type { BatchRecord } from './batch.js';
+import type { BatchStore } from './batch-store.js';
+import type { DrainRunner } from './drain/drain-runner.js';
+import type { BatchView, LaneSnapshot } from './lane-snapshot.js';
+import { type BatchPace, ProgressTracker } from './progress-tracker.js';
+
+/** What runs batches of one mode: woken on news, closed on shutdown. */
+export interface BatchRunner {
+  wake(): void;
+  close(): Promise<void>;
+}
+
+export interface BatchLaneOptions {
+  readonly store: BatchStore;
+  readonly clock: Clock;
+  readonly drain: DrainRunner;
+  readonly forward?: BatchRunner | undefined;
+}
+
+export class BatchLane {
+  readonly store: BatchStore;
+  private readonly tracker = new ProgressTracker();
+
+  constructor(private readonly options: BatchLaneOptions) {
+    this.store = options.store;
+  }
+
+  start(): void {
+    this.options.drain.start();
+    this.options.forward?.wake();
+  }
+
+  /** Something changed (a batch created or cancelled): look now rather than at the next poll. */
+  wake(): void {
+    this.options.drain.wake();
+    this.options.forward?.wake();
+  }
+
+  /** A batch's pace as last observed (also observes it now). */
+  async pace(
+    batch: BatchRecord,
+  ): Promise<BatchPace & { progress: Awaited<ReturnType<BatchStore['progress']>> }> {
+    const progress = await this.store.progress(batch.id);
+    return { ...this.tracker.observe(batch.id, progress, this.options.clock.now()), progress };
+  }
+
+  async snapshot(): Promise<LaneSnapshot> {
+    const now = this.options.clock.now();
+    const active = await this.store.activeBatches();
+    const batches: BatchView[] = [];
+    for (const batch of active) {
+      const { progress, linesPerMinute, expectedCompletionAt } = await this.pace(batch);
+      batches.push({
+        id: batch.id,
+        tenant: batch.tenant,
+        api: batch.api,
+        mode: batch.mode,
+        model: batch.model,
+        status: batch.status,
+        createdAt: batch.createdAt,
+        expiresAt: batch.expiresAt,
+        total: progress.total,
+        succeeded: progress.succeeded,
+        errored: progress.errored,
+        canceled: progress.canceled,
+        expired: progress.expired,
+        linesPerMinute,
+        expectedCompletionAt,
+      });
+    }
+    this.tracker.keepOnly(new Set(active.map((b) => b.id)));
+    return { at: now, batches, inFlight: this.options.drain.inFlight };
+  }
+
+  async close(): Promise<void> {
+    await this.options.drain.close();
+    await this.options.forward?.close();
+    await this.store.close();
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * The background lane as the API, `/metrics` and the dashboard show it: per
+ * active batch, where it stands and how fast it moves.
+ */
+import type { BatchApi, BatchMode, BatchStatus } from './batch.js';
+
+export interface BatchView {
+  readonly id: string;
+  readonly tenant: string;
+  readonly api: BatchApi;
+  readonly mode: BatchMode;
+  readonly model: string;
+  readonly status: BatchStatus;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+  readonly total: number;
+  readonly succeeded: number;
+  readonly errored: number;
+  readonly canceled: number;
+  readonly expired: number;
+  /** Lines answered per minute over the last minute, every instance's lines included. */
+  readonly linesPerMinute: number;
+  /** When the remaining lines should be answered at that pace; undefined while the batch does not move. */
+  readonly expectedCompletionAt: number | undefined;
+}
+
+export interface LaneSnapshot {
+  readonly at: number;
+  /** Batches not ended, any tenant. */
+  readonly batches: readonly BatchView[];
+  /** Lines this instance is running now. */
+  readonly inFlight: number;
+}
