@@ -8,8 +8,20 @@
 import { describe, expect, it } from 'vitest';
 import type { BatchStore } from '../../../src/batches/batch-store.js';
 import { simulatorsClosedAfterEach } from '../../simulator/started.js';
-import { FakeBatchStore } from './fake-store.js';
-import { ANTHROPIC_KEY, createBatch, deploymentFor, GROUP, harness, messageLine } from './forward-setup.js';
+import {
+  ANTHROPIC_KEY,
+  createBatch,
+  deploymentFor,
+  GROUP,
+  harness,
+  messageLine,
+  newStore,
+  STORE_KINDS,
+  storesClosedAfterEach,
+  withOverrides,
+} from './forward-setup.js';
+
+storesClosedAfterEach();
 
 const start = simulatorsClosedAfterEach();
 
@@ -20,10 +32,10 @@ async function providerBatches(url: string): Promise<{ id: string; processing_st
   return ((await res.json()) as { data: never[] }).data;
 }
 
-describe('forward mode: Anthropic Message Batches', () => {
+describe.each(STORE_KINDS)('forward mode: Anthropic Message Batches (%s store)', (kind) => {
   it('sends one message batch and writes every custom_id once with errored requests mapped', async () => {
     const { sim, clock } = await start({ batches: { pace_ms_per_line: 1_000 } });
-    const h = harness(clock, [deploymentFor('anthropic', sim.url)]);
+    const h = harness(clock, [deploymentFor('anthropic', sim.url)], { store: newStore(kind) });
     const noMax = {
       ...messageLine(1, 'no-max'),
       body: { model: GROUP, messages: [{ role: 'user', content: 'x' }] },
@@ -62,25 +74,23 @@ describe('forward mode: Anthropic Message Batches', () => {
   it('adopts the message batch a dead sender created instead of creating a second', async () => {
     const { sim, clock } = await start({ batches: { pace_ms_per_line: 1_000 } });
     const deployments = [deploymentFor('anthropic', sim.url)];
-    const store = new FakeBatchStore();
+    const store = newStore(kind);
     const batch = await createBatch(store, clock, { api: 'anthropic', lines: [messageLine(0, 'y0')] });
     // Another Sluice batch of the same size, sent just after ours: the newest candidate, never mistaken for ours.
     const other = await createBatch(store, clock, { api: 'anthropic', lines: [messageLine(0, 'x0')] });
     const live = harness(clock, deployments, { store });
-    const dying: BatchStore = Object.create(store, {
-      transition: {
-        value: async (...args: Parameters<BatchStore['transition']>) => {
-          const [id, from, change] = args;
-          return store.transition(id, from, (b) => {
-            const next = change(b);
-            if (id === batch.id && next.forward?.providerBatchId !== undefined)
-              throw new Error('instance died');
-            return next;
-          });
-        },
+    const dying: BatchStore = withOverrides(store, {
+      transition: async (...args: Parameters<BatchStore['transition']>) => {
+        const [id, from, change] = args;
+        return store.transition(id, from, (b) => {
+          const next = change(b);
+          if (id === batch.id && next.forward?.providerBatchId !== undefined)
+            throw new Error('instance died');
+          return next;
+        });
       },
     });
-    await harness(clock, deployments, { store: dying as FakeBatchStore }).runner.tick();
+    await harness(clock, deployments, { store: dying }).runner.tick();
     const held = (await store.batch(other.id))?.forward?.providerBatchId;
     expect(held).toBeDefined();
     expect((await store.batch(batch.id))?.forward?.providerBatchId).toBeUndefined();
@@ -103,7 +113,7 @@ describe('forward mode: Anthropic Message Batches', () => {
 
   it('forwards a cancel: the requests not run end canceled', async () => {
     const { sim, clock } = await start({ batches: { pace_ms_per_line: 1_000 } });
-    const h = harness(clock, [deploymentFor('anthropic', sim.url)]);
+    const h = harness(clock, [deploymentFor('anthropic', sim.url)], { store: newStore(kind) });
     const batch = await createBatch(h.store, clock, {
       api: 'anthropic',
       lines: [messageLine(0, 'r0'), messageLine(1, 'r1'), messageLine(2, 'r2')],
@@ -128,7 +138,10 @@ describe('forward mode: Anthropic Message Batches', () => {
   });
   it('waits when the provider queue of requests in processing is full, and sends once it has room', async () => {
     const { sim, clock } = await start({ batches: { pace_ms_per_line: 1_000, queue_requests: 3 } });
-    const h = harness(clock, [deploymentFor('anthropic', sim.url)], { refusedRetryMs: 30_000 });
+    const h = harness(clock, [deploymentFor('anthropic', sim.url)], {
+      store: newStore(kind),
+      refusedRetryMs: 30_000,
+    });
     const foreign = await fetch(`${sim.url}/v1/messages/batches`, {
       method: 'POST',
       headers: { 'x-api-key': ANTHROPIC_KEY, 'content-type': 'application/json' },

@@ -7,7 +7,18 @@
 import { describe, expect, it } from 'vitest';
 import { EnqueuedLimits, limitNamedIn } from '../../../src/batches/forward/enqueued-tokens.js';
 import { simulatorsClosedAfterEach } from '../../simulator/started.js';
-import { chatLine, createBatch, deploymentFor, harness, OPENAI_KEY } from './forward-setup.js';
+import {
+  chatLine,
+  createBatch,
+  deploymentFor,
+  harness,
+  newStore,
+  OPENAI_KEY,
+  STORE_KINDS,
+  storesClosedAfterEach,
+} from './forward-setup.js';
+
+storesClosedAfterEach();
 
 const start = simulatorsClosedAfterEach();
 const auth = { authorization: `Bearer ${OPENAI_KEY}` };
@@ -51,10 +62,12 @@ async function providerStatuses(url: string): Promise<string[]> {
   return list.data.map((b) => b.status).reverse();
 }
 
-describe('enqueued-token limit of forwarding deployments', () => {
+describe.each(STORE_KINDS)('enqueued-token limit of forwarding deployments (%s store)', (kind) => {
   it('holds a second batch until the first ends, then sends it', async () => {
     const { sim, clock } = await start({ batches: { pace_ms_per_line: 1_000 } });
-    const h = harness(clock, [deploymentFor('openai', sim.url, { enqueuedTokens: 1_000 })]);
+    const h = harness(clock, [deploymentFor('openai', sim.url, { enqueuedTokens: 1_000 })], {
+      store: newStore(kind),
+    });
     const first = await createBatch(h.store, clock, {
       api: 'openai',
       lines: [chatLine(0, 'a')],
@@ -99,7 +112,9 @@ describe('enqueued-token limit of forwarding deployments', () => {
 
   it('a batch larger than the whole limit fails at once rather than wait forever', async () => {
     const { sim, clock } = await start();
-    const h = harness(clock, [deploymentFor('openai', sim.url, { enqueuedTokens: 500 })]);
+    const h = harness(clock, [deploymentFor('openai', sim.url, { enqueuedTokens: 500 })], {
+      store: newStore(kind),
+    });
     const big = await createBatch(h.store, clock, {
       api: 'openai',
       lines: [chatLine(0, 'a')],
@@ -114,7 +129,10 @@ describe('enqueued-token limit of forwarding deployments', () => {
 
   it('learns the limit from token_limit_exceeded, waits, and sends again later without failing the batch', async () => {
     const { sim, clock } = await start({ batches: { pace_ms_per_line: 1_000, queue_tokens_per_model: 500 } });
-    const h = harness(clock, [deploymentFor('openai', sim.url)], { refusedRetryMs: 60_000 });
+    const h = harness(clock, [deploymentFor('openai', sim.url)], {
+      store: newStore(kind),
+      refusedRetryMs: 60_000,
+    });
     await foreignBatch(sim.url, 400);
     clock.advance(0);
     const batch = await createBatch(h.store, clock, {

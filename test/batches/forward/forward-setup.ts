@@ -1,11 +1,73 @@
-/** A ForwardRunner on a fake store, talking to a simulator on a manual clock. */
+/** A ForwardRunner on a BatchStore (the fake, or the real FileBatchStore), talking to a simulator on a manual clock. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach } from 'vitest';
 import type { BatchApi, BatchLine, BatchRecord, LineResult } from '../../../src/batches/batch.js';
+import type { BatchStore } from '../../../src/batches/batch-store.js';
 import type { ForwardEnd, ForwardRunnerOptions } from '../../../src/batches/forward/forward-runner.js';
 import { ForwardRunner, finishForwarded } from '../../../src/batches/forward/forward-runner.js';
+import { FileBatchStore } from '../../../src/batches/store/file-batch-store.js';
 import type { ManualClock } from '../../../src/core/clock.js';
 import { createAdapter } from '../../../src/providers/registry.js';
 import { Deployment, type DeploymentConfig } from '../../../src/runtime/deployment.js';
 import { FakeBatchStore } from './fake-store.js';
+
+export type StoreKind = 'fake' | 'file';
+/** Every runner test runs on the fake and on the file store (the Redis store shares the file store's contract suite). */
+export const STORE_KINDS: readonly StoreKind[] = ['fake', 'file'];
+
+const opened: { store: BatchStore; dir?: string }[] = [];
+
+/** Call at the top level of a test file: stores made by `newStore` are closed (and their folders removed) after each test. */
+export function storesClosedAfterEach(): void {
+  afterEach(async () => {
+    for (const { store, dir } of opened.splice(0)) {
+      await store.close();
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
+
+export function newStore(kind: StoreKind): BatchStore {
+  if (kind === 'fake') {
+    const store = new FakeBatchStore();
+    opened.push({ store });
+    return store;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-forward-'));
+  const store = new FileBatchStore({ dir });
+  opened.push({ store, dir });
+  return store;
+}
+
+/** The store with some of its operations replaced (a crash injected), every other bound to it. */
+export function withOverrides(store: BatchStore, overrides: Partial<BatchStore>): BatchStore {
+  const bound = {} as Record<string, unknown>;
+  for (const name of [
+    'putFile',
+    'file',
+    'fileContent',
+    'deleteFile',
+    'listFiles',
+    'createBatch',
+    'batch',
+    'listBatches',
+    'activeBatches',
+    'transition',
+    'claim',
+    'renew',
+    'release',
+    'complete',
+    'endRemaining',
+    'progress',
+    'results',
+    'close',
+  ] as const) {
+    bound[name] = (store[name] as (...args: unknown[]) => unknown).bind(store);
+  }
+  return { ...(bound as unknown as BatchStore), ...overrides };
+}
 
 export const GROUP = 'chat';
 export const OPENAI_KEY = 'sk-forward';
@@ -55,7 +117,7 @@ export function messageLine(index: number, customId: string, text = 'Hello there
 let ordinal = 0;
 
 export async function createBatch(
-  store: FakeBatchStore,
+  store: BatchStore,
   clock: ManualClock,
   init: { api: BatchApi; lines: readonly BatchLine[]; inputTokens?: number; known?: readonly LineResult[] },
 ): Promise<BatchRecord> {
@@ -81,7 +143,7 @@ export async function createBatch(
 }
 
 export interface Harness {
-  readonly store: FakeBatchStore;
+  readonly store: BatchStore;
   readonly runner: ForwardRunner;
   readonly ended: ForwardEnd[];
   readonly errors: unknown[];
@@ -92,15 +154,14 @@ export interface Harness {
 export function harness(
   clock: ManualClock,
   deployments: readonly Deployment[],
-  options: Partial<ForwardRunnerOptions> & { store?: FakeBatchStore } = {},
+  options: Partial<ForwardRunnerOptions> & { store: BatchStore },
 ): Harness {
-  const store = options.store ?? new FakeBatchStore();
+  const store = options.store;
   const ended: ForwardEnd[] = [];
   const errors: unknown[] = [];
   const finish = finishForwarded(store, clock);
   const make = (extra: Partial<ForwardRunnerOptions> = {}) =>
     new ForwardRunner({
-      store,
       clock,
       deployments: {
         group: (name) => (name === GROUP ? deployments : []),

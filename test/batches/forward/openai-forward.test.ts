@@ -8,8 +8,20 @@
 import { describe, expect, it } from 'vitest';
 import type { BatchStore } from '../../../src/batches/batch-store.js';
 import { simulatorsClosedAfterEach } from '../../simulator/started.js';
-import { FakeBatchStore } from './fake-store.js';
-import { chatLine, createBatch, deploymentFor, GROUP, harness, OPENAI_KEY } from './forward-setup.js';
+import {
+  chatLine,
+  createBatch,
+  deploymentFor,
+  GROUP,
+  harness,
+  newStore,
+  OPENAI_KEY,
+  STORE_KINDS,
+  storesClosedAfterEach,
+  withOverrides,
+} from './forward-setup.js';
+
+storesClosedAfterEach();
 
 const start = simulatorsClosedAfterEach();
 
@@ -22,10 +34,10 @@ async function providerBatches(url: string): Promise<{ id: string; status: strin
   return ((await providerGet(url, '/v1/batches?limit=100')) as { data: never[] }).data;
 }
 
-describe('forward mode: OpenAI Batch API', () => {
+describe.each(STORE_KINDS)('forward mode: OpenAI Batch API (%s store)', (kind) => {
   it('sends the batch once, rewrites models, and writes every custom_id once with errored lines mapped', async () => {
     const { sim, clock } = await start({ batches: { pace_ms_per_line: 1_000 } });
-    const h = harness(clock, [deploymentFor('openai', sim.url)]);
+    const h = harness(clock, [deploymentFor('openai', sim.url)], { store: newStore(kind) });
     const broken = { ...chatLine(2, 'broken'), body: { model: GROUP, max_tokens: 8 } };
     const malformed = {
       index: 3,
@@ -97,25 +109,23 @@ describe('forward mode: OpenAI Batch API', () => {
   it('recovers a batch its sender created at the provider but died before recording, without a second', async () => {
     const { sim, clock } = await start({ batches: { pace_ms_per_line: 1_000 } });
     const deployments = [deploymentFor('openai', sim.url)];
-    const store = new FakeBatchStore();
+    const store = newStore(kind);
     const batch = await createBatch(store, clock, {
       api: 'openai',
       lines: [chatLine(0, 'a'), chatLine(1, 'b')],
     });
     // The first instance dies right after the provider's create: its write of the provider id never lands.
-    const dying: BatchStore = Object.create(store, {
-      transition: {
-        value: async (...args: Parameters<BatchStore['transition']>) => {
-          const [id, from, change] = args;
-          return store.transition(id, from, (b) => {
-            const next = change(b);
-            if (next.forward?.providerBatchId !== undefined) throw new Error('instance died');
-            return next;
-          });
-        },
+    const dying: BatchStore = withOverrides(store, {
+      transition: async (...args: Parameters<BatchStore['transition']>) => {
+        const [id, from, change] = args;
+        return store.transition(id, from, (b) => {
+          const next = change(b);
+          if (next.forward?.providerBatchId !== undefined) throw new Error('instance died');
+          return next;
+        });
       },
     });
-    const first = harness(clock, deployments, { store: dying as FakeBatchStore });
+    const first = harness(clock, deployments, { store: dying });
     await first.runner.tick();
     expect(first.errors).toHaveLength(1);
     expect(await providerBatches(sim.url)).toHaveLength(1);
@@ -148,7 +158,7 @@ describe('forward mode: OpenAI Batch API', () => {
   it('sends again when the mark is stale and the provider has no batch for it', async () => {
     const { sim, clock } = await start();
     const deployments = [deploymentFor('openai', sim.url)];
-    const h = harness(clock, deployments);
+    const h = harness(clock, deployments, { store: newStore(kind) });
     const batch = await createBatch(h.store, clock, { api: 'openai', lines: [chatLine(0, 'a')] });
     // A sender died between its mark and the provider's create.
     await h.store.transition(batch.id, ['validating'], (b) => ({
@@ -165,7 +175,7 @@ describe('forward mode: OpenAI Batch API', () => {
 
   it('forwards a cancel and ends the lines the provider never ran as canceled', async () => {
     const { sim, clock } = await start({ batches: { pace_ms_per_line: 1_000 } });
-    const h = harness(clock, [deploymentFor('openai', sim.url)]);
+    const h = harness(clock, [deploymentFor('openai', sim.url)], { store: newStore(kind) });
     const batch = await createBatch(h.store, clock, {
       api: 'openai',
       lines: [chatLine(0, 'a'), chatLine(1, 'b'), chatLine(2, 'c')],
@@ -197,7 +207,7 @@ describe('forward mode: OpenAI Batch API', () => {
   });
   it('fails the batch with the errors of a provider batch that failed validation', async () => {
     const { sim, clock } = await start();
-    const h = harness(clock, [deploymentFor('openai', sim.url)]);
+    const h = harness(clock, [deploymentFor('openai', sim.url)], { store: newStore(kind) });
     const wrongUrl = { ...chatLine(1, 'b'), url: '/v1/embeddings' };
     const batch = await createBatch(h.store, clock, { api: 'openai', lines: [chatLine(0, 'a'), wrongUrl] });
     await h.runner.tick();
@@ -212,7 +222,9 @@ describe('forward mode: OpenAI Batch API', () => {
 
   it('ends a batch cancelled or expired before it was sent without asking the provider', async () => {
     const { sim, clock } = await start();
-    const h = harness(clock, [deploymentFor('openai', sim.url, { enqueuedTokens: 100 })]);
+    const h = harness(clock, [deploymentFor('openai', sim.url, { enqueuedTokens: 100 })], {
+      store: newStore(kind),
+    });
     const first = await createBatch(h.store, clock, {
       api: 'openai',
       lines: [chatLine(0, 'a')],
@@ -243,21 +255,19 @@ describe('forward mode: OpenAI Batch API', () => {
   it('writes results exactly once when an instance dies partway through writing them', async () => {
     const { sim, clock } = await start();
     const deployments = [deploymentFor('openai', sim.url)];
-    const store = new FakeBatchStore();
+    const store = newStore(kind);
     const batch = await createBatch(store, clock, {
       api: 'openai',
       lines: [chatLine(0, 'a'), chatLine(1, 'b'), chatLine(2, 'c')],
     });
     let written = 0;
-    const dying: BatchStore = Object.create(store, {
-      complete: {
-        value: async (...args: Parameters<BatchStore['complete']>) => {
-          if (++written === 2) throw new Error('instance died');
-          return store.complete(...args);
-        },
+    const dying: BatchStore = withOverrides(store, {
+      complete: async (...args: Parameters<BatchStore['complete']>) => {
+        if (++written === 2) throw new Error('instance died');
+        return store.complete(...args);
       },
     });
-    const first = harness(clock, deployments, { store: dying as FakeBatchStore });
+    const first = harness(clock, deployments, { store: dying });
     await first.runner.tick();
     clock.advance(0);
     sim.completeBatches();
@@ -282,15 +292,15 @@ describe('forward mode: OpenAI Batch API', () => {
   it('an instance acting on a stale read of the batch does not send it a second time', async () => {
     const { sim, clock } = await start();
     const deployments = [deploymentFor('openai', sim.url)];
-    const store = new FakeBatchStore();
+    const store = newStore(kind);
     const batch = await createBatch(store, clock, {
       api: 'openai',
       lines: [chatLine(0, 'a'), chatLine(1, 'b')],
     });
     // Both instances read the batch unsent; the second acts on that read after the first sent it.
     const read = await store.activeBatches();
-    const stale: BatchStore = Object.create(store, { activeBatches: { value: async () => read } });
-    const h = harness(clock, deployments, { store: stale as FakeBatchStore });
+    const stale: BatchStore = withOverrides(store, { activeBatches: async () => read });
+    const h = harness(clock, deployments, { store: stale });
     await h.another({ instance: 'x' }).tick();
     await h.another({ instance: 'y' }).tick();
     const providers = await providerBatches(sim.url);
