@@ -2,29 +2,41 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { afterEach } from 'vitest';
 import type { BatchApi, BatchLine, BatchRecord, LineResult } from '../../../src/batches/batch.js';
 import type { BatchStore } from '../../../src/batches/batch-store.js';
 import type { ForwardEnd, ForwardRunnerOptions } from '../../../src/batches/forward/forward-runner.js';
 import { ForwardRunner, finishForwarded } from '../../../src/batches/forward/forward-runner.js';
 import { FileBatchStore } from '../../../src/batches/store/file-batch-store.js';
+import { RedisBatchStore } from '../../../src/batches/store/redis-batch-store.js';
 import type { ManualClock } from '../../../src/core/clock.js';
 import { createAdapter } from '../../../src/providers/registry.js';
 import { Deployment, type DeploymentConfig } from '../../../src/runtime/deployment.js';
+import { deleteKeys, type RedisServer, redisForFile, testPrefix } from '../../stores/redis/redis-server.js';
 import { FakeBatchStore } from './fake-store.js';
 
-export type StoreKind = 'fake' | 'file';
-/** Every runner test runs on the fake and on the file store (the Redis store shares the file store's contract suite). */
-export const STORE_KINDS: readonly StoreKind[] = ['fake', 'file'];
+export type StoreKind = 'fake' | 'file' | 'redis';
+/** Every runner test runs on the fake and on both real stores. */
+export const STORE_KINDS: readonly StoreKind[] = ['fake', 'file', 'redis'];
 
-const opened: { store: BatchStore; dir?: string }[] = [];
+const opened: { store: BatchStore; dir?: string; redis?: Redis; prefix?: string }[] = [];
+let redisServer: (() => RedisServer) | undefined;
 
-/** Call at the top level of a test file: stores made by `newStore` are closed (and their folders removed) after each test. */
+/**
+ * Call at the top level of a test file: a Redis server for the file (REDIS_URL's when set), and
+ * stores made by `newStore` closed after each test (folders removed, keys deleted).
+ */
 export function storesClosedAfterEach(): void {
+  redisServer = redisForFile();
   afterEach(async () => {
-    for (const { store, dir } of opened.splice(0)) {
+    for (const { store, dir, redis, prefix } of opened.splice(0)) {
       await store.close();
       if (dir) rmSync(dir, { recursive: true, force: true });
+      if (redis && prefix) {
+        await deleteKeys(redis, prefix);
+        redis.disconnect();
+      }
     }
   });
 }
@@ -33,6 +45,14 @@ export function newStore(kind: StoreKind): BatchStore {
   if (kind === 'fake') {
     const store = new FakeBatchStore();
     opened.push({ store });
+    return store;
+  }
+  if (kind === 'redis') {
+    if (!redisServer) throw new Error('call storesClosedAfterEach() at the top of the test file');
+    const redis = new Redis(redisServer().url);
+    const prefix = testPrefix('forward');
+    const store = new RedisBatchStore({ redis, prefix });
+    opened.push({ store, redis, prefix });
     return store;
   }
   const dir = mkdtempSync(join(tmpdir(), 'sluice-forward-'));
