@@ -94,7 +94,8 @@ export function finishForwarded(store: BatchStore, clock: Clock): (end: ForwardE
 
 /** Statuses in which a batch not yet at the provider may be sent or found. */
 const UNSENT: readonly ('validating' | 'cancelling')[] = ['validating', 'cancelling'];
-const SENT = ['validating', 'in_progress', 'cancelling'] as const;
+/** Statuses from which a forwarded batch ends (its results written). */
+const ENDING: readonly BatchStatus[] = ['validating', 'in_progress', 'cancelling'];
 
 export class ForwardRunner {
   private readonly store: BatchStore;
@@ -369,7 +370,7 @@ export class ForwardRunner {
   ): Promise<void> {
     const now = ctx.now;
     const ends = (b: BatchRecord) => !b.forward?.endedAs && sentAs(batch.forward?.providerBatchId)(b);
-    const marked = await this.moveIf(batch.id, SENT, ends, (b) => ({
+    const marked = await this.moveIf(batch.id, ENDING, ends, (b) => ({
       ...b,
       status: outcome === 'failed' || b.status === 'cancelling' ? b.status : 'finalizing',
       // A batch the provider ran between two polls never showed `in_progress` here: it began now too.
