@@ -278,6 +278,16 @@ describe('OpenAI files and batches through the gateway', () => {
     expect((await failure(owner.files.retrieve(file.id))).status).toBe(404);
   });
 
+  it('refuses an upload far over the cap by its announced length, and serves the client after', async () => {
+    const free = rig.openai(KEYS.free);
+    const error = await failure(
+      free.files.create({ file: await toFile(Buffer.alloc(5_000_000, 'a'), 'big.jsonl'), purpose: 'batch' }),
+    );
+    expect(error.status).toBe(413);
+    expect(error.headers?.get('x-sluice-refusal')).toBe('file_too_large');
+    expect((await free.files.list()).data).toEqual([]);
+  });
+
   it('refuses what is over the caps, in OpenAI format', async () => {
     const free = rig.openai(KEYS.free);
     const big = await failure(upload(free, [chat('a', 'x'.repeat(3_000))]));

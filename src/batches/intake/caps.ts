@@ -33,12 +33,16 @@ export function batchCaps(lane: LaneCaps, tier: TierBatchCaps | undefined): Batc
   };
 }
 
-export function tooLarge(bytes: number, caps: BatchCaps): Refusal | undefined {
-  if (bytes <= caps.maxFileBytes) return undefined;
+/** The refusal of an input over the byte cap (an upload, an Anthropic create, a file uploaded under other caps). */
+export function fileTooLarge(caps: BatchCaps): Refusal {
   return refusal(
     'file_too_large',
-    `File is too large: ${bytes} bytes; batches here take at most ${caps.maxFileBytes} bytes.`,
+    `File is too large: batches here take at most ${caps.maxFileBytes} bytes.`,
   );
+}
+
+export function tooLarge(bytes: number, caps: BatchCaps): Refusal | undefined {
+  return bytes > caps.maxFileBytes ? fileTooLarge(caps) : undefined;
 }
 
 /**

@@ -7,7 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ENDED_STATUSES, type LineResult } from '../../batches/batch.js';
 import { MESSAGES_URL, readAnthropicRequests } from '../../batches/intake/anthropic-requests.js';
-import { tooLarge } from '../../batches/intake/caps.js';
+import { fileTooLarge } from '../../batches/intake/caps.js';
 import { isObject } from '../../batches/intake/intake.js';
 import { lineTokens } from '../../batches/intake/line-tokens.js';
 import { messageBatchObject } from '../../batches/wire/anthropic-objects.js';
@@ -35,10 +35,7 @@ export async function createMessageBatch(
   const call = BatchRequest.open(ctx, req, res, BATCHES);
   if (!call) return;
   const caps = call.caps();
-  const body = await call.jsonBody(
-    caps.maxFileBytes,
-    (bytes) => tooLarge(bytes, caps) ?? refusal('file_too_large', 'Batch too large.'),
-  );
+  const body = await call.jsonBody(caps.maxFileBytes, fileTooLarge(caps));
   if (body === undefined) return;
   const requests = isObject(body) ? body.requests : undefined;
   if (!Array.isArray(requests)) return call.refuse(refusal('invalid_request', 'requests: Field required'));

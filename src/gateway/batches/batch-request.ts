@@ -130,18 +130,16 @@ export class BatchRequest {
    * The JSON body, read within `maxBytes` (then `tooLarge` answers), or
    * undefined after answering.
    */
-  async jsonBody(maxBytes: number, tooLarge: (bytes: number) => Refusal): Promise<unknown> {
+  async jsonBody(maxBytes: number, tooLarge: Refusal): Promise<unknown> {
     const raw = await readBounded(this.req, maxBytes);
     if (raw === undefined) {
       this.res.shouldKeepAlive = false;
-      this.refuse(tooLarge(Number(this.req.headers['content-length']) || maxBytes + 1));
+      this.refuse(tooLarge);
       return undefined;
     }
     const decoded = decodeRequestBody(raw, this.req.headers['content-encoding'], maxBytes);
     if (!decoded.ok) {
-      this.refuse(
-        decoded.code === 'body_too_large' ? tooLarge(maxBytes + 1) : refusal(decoded.code, decoded.message),
-      );
+      this.refuse(decoded.code === 'body_too_large' ? tooLarge : refusal(decoded.code, decoded.message));
       return undefined;
     }
     try {

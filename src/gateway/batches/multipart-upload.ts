@@ -22,10 +22,10 @@ const FRAMING_BYTES = 64 * 1024;
 export function readUpload(
   req: IncomingMessage,
   maxFileBytes: number,
-  tooLarge: (bytes: number) => Refusal,
+  tooLarge: Refusal,
 ): Promise<Upload | Refusal> {
   const announced = Number(req.headers['content-length']);
-  if (announced > maxFileBytes + FRAMING_BYTES) return Promise.resolve(discard(req, tooLarge(announced)));
+  if (announced > maxFileBytes + FRAMING_BYTES) return Promise.resolve(discard(req, tooLarge));
   const encoding = req.headers['content-encoding'];
   if (encoding !== undefined && encoding !== 'identity') {
     return Promise.resolve(
@@ -65,7 +65,7 @@ export function readUpload(
         current.chunks.push(chunk);
         current.bytes += chunk.length;
       });
-      stream.on('limit', () => fail(tooLarge(maxFileBytes + 1)));
+      stream.on('limit', () => fail(tooLarge));
     });
     parser.on('error', () => fail(notMultipart()));
     parser.on('close', () => {

@@ -38,7 +38,8 @@ export async function createOpenAIBatch(
   const call = BatchRequest.open(ctx, req, res, BATCHES);
   if (!call) return;
   const maxBytes = ctx.settings.maxBodyBytes;
-  const body = await call.jsonBody(maxBytes, () =>
+  const body = await call.jsonBody(
+    maxBytes,
     refusal('body_too_large', `Request body too large: the gateway accepts at most ${maxBytes} bytes.`),
   );
   if (body === undefined) return;

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FileRecord } from '../../batches/batch.js';
-import { tooLarge } from '../../batches/intake/caps.js';
+import { fileTooLarge } from '../../batches/intake/caps.js';
 import { openAIFileObject } from '../../batches/wire/openai-objects.js';
 import { renderOpenAIResultFile } from '../../batches/wire/openai-results.js';
 import { refusal } from '../../runtime/refusal.js';
@@ -32,11 +32,7 @@ export async function uploadFile(
   const call = BatchRequest.open(ctx, req, res, FILES);
   if (!call) return;
   const caps = call.caps();
-  const upload = await readUpload(
-    req,
-    caps.maxFileBytes,
-    (bytes) => tooLarge(bytes, caps) ?? refusal('file_too_large', 'File is too large.'),
-  );
+  const upload = await readUpload(req, caps.maxFileBytes, fileTooLarge(caps));
   if ('code' in upload) {
     if (upload.code === 'file_too_large') res.shouldKeepAlive = false;
     return call.refuse(upload);
