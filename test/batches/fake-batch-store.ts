@@ -1,8 +1,8 @@
 /**
- * An in-memory `BatchStore` for tests of the batch API until the real
- * stores land: the port's contract kept faithfully (newest-first listing
+ * An in-memory `BatchStore` for the batch API's tests: the port's contract
+ * kept faithfully (the contract suite runs on it too: newest-first listing
  * with `after`/`before` cursors, conditional transitions, leases, the first
- * result per line wins), nothing kept across processes.
+ * result per line wins), nothing on disk or in Redis.
  */
 import {
   type BatchLine,
@@ -15,10 +15,11 @@ import {
   type LineResult,
 } from '../../src/batches/batch.js';
 import type { BatchStore, ClaimOptions, ListPage } from '../../src/batches/batch-store.js';
+import { endedResult } from '../../src/batches/store/ended-result.js';
+import { newestFirst, pageSlice } from '../../src/batches/store/list-page.js';
 
 interface StoredBatch {
   record: BatchRecord;
-  readonly seq: number;
   readonly lines: readonly BatchLine[];
   readonly results: Map<number, LineResult>;
   /** Line index → end of its claim. */
@@ -26,15 +27,11 @@ interface StoredBatch {
 }
 
 export class FakeBatchStore implements BatchStore {
-  private readonly files = new Map<
-    string,
-    { record: FileRecord; seq: number; content: Uint8Array | undefined }
-  >();
+  private readonly files = new Map<string, { record: FileRecord; content: Uint8Array | undefined }>();
   private readonly batches = new Map<string, StoredBatch>();
-  private seq = 0;
 
   async putFile(file: FileRecord, content: Uint8Array): Promise<void> {
-    this.files.set(file.id, { record: file, seq: ++this.seq, content: new Uint8Array(content) });
+    this.files.set(file.id, { record: file, content: new Uint8Array(content) });
   }
 
   async file(id: string): Promise<FileRecord | undefined> {
@@ -64,7 +61,6 @@ export class FakeBatchStore implements BatchStore {
     for (const r of known) results.set(r.index, r);
     this.batches.set(batch.id, {
       record: batch,
-      seq: ++this.seq,
       lines: [...lines],
       results,
       leases: new Map(),
@@ -147,13 +143,7 @@ export class FakeBatchStore implements BatchStore {
     let ended = 0;
     for (const line of b.lines) {
       if (b.results.has(line.index)) continue;
-      b.results.set(line.index, {
-        index: line.index,
-        customId: line.customId,
-        outcome,
-        status: 0,
-        requestId: '',
-      });
+      b.results.set(line.index, endedResult(line.index, line.customId, outcome));
       b.leases.delete(line.index);
       ended++;
     }
@@ -175,24 +165,17 @@ export class FakeBatchStore implements BatchStore {
   async close(): Promise<void> {}
 }
 
-/**
- * Newest first; `after`: older than that id, `before`: the `limit` just
- * newer than it (still newest first). An unknown cursor gives nothing.
- */
-function pageOf<T extends { seq: number; record: { id: string; createdAt: number } }>(
+/** The real stores' order and cursors (newest first, ties by id), over whatever is stored now. */
+function pageOf<T extends { record: { id: string; tenant: string; createdAt: number } }>(
   items: T[],
   page: ListPage,
 ): T[] {
-  const sorted = items.sort((a, b) => b.record.createdAt - a.record.createdAt || b.seq - a.seq);
-  if (page.before !== undefined) {
-    const at = sorted.findIndex((i) => i.record.id === page.before);
-    if (at < 0) return [];
-    return sorted.slice(Math.max(0, at - page.limit), at);
-  }
-  if (page.after !== undefined) {
-    const at = sorted.findIndex((i) => i.record.id === page.after);
-    if (at < 0) return [];
-    return sorted.slice(at + 1, at + 1 + page.limit);
-  }
-  return sorted.slice(0, page.limit);
+  const sorted = items.sort((a, b) => newestFirst(a.record, b.record));
+  const rank = (id: string | undefined) => {
+    if (id === undefined) return undefined;
+    const at = sorted.findIndex((i) => i.record.id === id);
+    return at < 0 ? null : at;
+  };
+  const { start, end } = pageSlice(sorted.length, page, rank(page.after), rank(page.before));
+  return sorted.slice(start, end);
 }
