@@ -56,6 +56,11 @@ export interface BatchStore {
   batch(id: string): Promise<BatchRecord | undefined>;
   /** A tenant's batches, newest first. */
   listBatches(tenant: string, page: ListPage): Promise<BatchRecord[]>;
+  /**
+   * Removes an ended batch with its lines and results (Anthropic's `DELETE
+   * /v1/messages/batches/{id}`); false when there was none or it has not ended.
+   */
+  deleteBatch(id: string): Promise<boolean>;
   /** Batches not ended yet, any tenant (the runner's, expiry's and forwarding's work list). */
   activeBatches(): Promise<BatchRecord[]>;
   /**

@@ -159,6 +159,8 @@ export const deploymentSchema = z
     service_tier: z.string().min(1).optional(),
     /** USD per million tokens, so the cost of what each deployment served (and of spillover) is visible. */
     price: z.strictObject({ input_per_mtok: nonNegative, output_per_mtok: nonNegative }).optional(),
+    /** Forwarded batches: the provider's batch queue limit for this deployment (input tokens enqueued). */
+    enqueued_tokens: positiveInt.optional(),
     headers: z.record(z.string(), z.string()).optional(),
     learn_limits: z.boolean().optional(),
     /**
@@ -310,6 +312,11 @@ export const modelGroupSchema = z.strictObject({
   fallbacks: z.array(z.string()).optional(),
   downgrade: z.strictObject({ to: z.string(), when_headroom_below: z.number().min(0).max(1) }).optional(),
   cache: groupCacheSchema.optional(),
+  /**
+   * How the group's batches run: `drain` (default) line by line through the
+   * governor, `forward` to the provider's own Batch API.
+   */
+  batch: z.strictObject({ mode: z.enum(['drain', 'forward']).default('drain') }).optional(),
 });
 
 export const tierSchema = z
@@ -323,6 +330,17 @@ export const tierSchema = z
     weight: positive.optional(),
     /** Token counts (Anthropic count_tokens, Gemini countTokens) per minute, a budget of their own (default: the tier's `rpm`). */
     count_tokens_rpm: positive.optional(),
+    /** Caps on the tier's batches, under the gateway-wide `batches` caps. */
+    batches: z
+      .strictObject({
+        /** Lines in one batch. */
+        max_lines: positiveInt.optional(),
+        /** Bytes of one input file (OpenAI upload, Anthropic create body). */
+        max_file_bytes: positiveInt.optional(),
+        /** Estimated input tokens of the tenant's batches not ended yet, this one included. */
+        max_enqueued_tokens: positiveInt.optional(),
+      })
+      .optional(),
   })
   .superRefine(checkWindows);
 

@@ -7,6 +7,7 @@
 import type { BatchLane } from '../batches/batch-lane.js';
 import type { Governor } from '../runtime/governor.js';
 import type { TenantKeys } from './auth.js';
+import type { BatchLaneHandle } from './batches/lane-handle.js';
 import type { GatewayConfig } from './config/schema.js';
 import type { GatewayLogger } from './logging.js';
 import type { GatewayMetrics } from './metrics.js';
@@ -44,6 +45,8 @@ export class GatewayContext {
   state: GatewayState | undefined;
   /** The background lane (batches), when `batches.enabled`. */
   lane: BatchLane | undefined;
+  /** What the batch and file routes use of the lane (`/v1/files`, `/v1/batches`, `/v1/messages/batches`); undefined: they answer 404. */
+  batches: BatchLaneHandle | undefined;
 
   constructor(
     readonly governor: Governor,

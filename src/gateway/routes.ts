@@ -14,6 +14,7 @@ import {
   parseGeminiNativePath,
 } from '../providers/gemini/endpoints.js';
 import { refusal } from '../runtime/refusal.js';
+import { BATCH_ROUTES, batchRoute } from './batches/batch-routes.js';
 import type { GatewayContext } from './context.js';
 import { geminiModelRoute, handleGeminiModels } from './gemini-models.js';
 import { handleModels, modelRoute } from './models.js';
@@ -138,7 +139,7 @@ const badGeminiPath: RouteHandler = (ctx, req, res) =>
 const GEMINI_PATH_FOR_LOG = '/v1beta/models/{model}:{verb}';
 
 /**
- * The built-in routes: the proxied APIs, the model list, health and readiness
+ * The built-in routes: the proxied APIs, the batch and file APIs, the model list, health and readiness
  * (the dashboard mounts its own). Metrics have their own listener
  * (metrics-listener.ts): they name every tenant, so not on this port.
  */
@@ -147,7 +148,12 @@ export function defaultRouter(): Router {
   for (const route of PROXY_ROUTES) {
     router.add('POST', route.path, (ctx, req, res) => handleProxy(ctx, route, req, res));
   }
-  router.otherwise((method, pathname) => modelRoute(method, pathname) ?? geminiRoute(method, pathname));
+  // The batch and file API: its handlers answer 404 while the lane is off (`ctx.batches` undefined).
+  for (const route of BATCH_ROUTES) router.add(route.method, route.path, route.handler);
+  router.otherwise(
+    (method, pathname) =>
+      modelRoute(method, pathname) ?? batchRoute(method, pathname) ?? geminiRoute(method, pathname),
+  );
   router.add('GET', '/v1/models', handleModels);
   router.add('GET', '/v1beta/models', handleGeminiModels);
   router.add('GET', '/healthz', (_ctx, _req, res) => sendJson(res, 200, { status: 'ok' }));

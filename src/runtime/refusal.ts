@@ -51,6 +51,16 @@ export const REFUSALS = Object.freeze({
   invalid_encoding: rule(400, 'invalid_request', true), // a body that does not decode
   unsupported_encoding: rule(415, 'invalid_request', true), // a content-encoding other than gzip, deflate, br
   body_too_large: rule(413, 'request_too_large', true),
+  // The background lane (files and batches)
+  file_too_large: rule(413, 'request_too_large', true), // an upload or batch over the lane's or the tier's byte cap
+  invalid_file: rule(400, 'invalid_request', true), // an upload that is not a batch input, or an input file of another purpose
+  file_not_found: rule(404, 'not_found', true), // no such file of this tenant's
+  batch_not_found: rule(404, 'not_found', true), // no such batch of this tenant's (on this API)
+  batch_too_many_lines: rule(400, 'invalid_request', true), // over the lane's or the tier's lines per batch
+  batch_empty: rule(400, 'invalid_request', true), // not one line of the input can run
+  batch_tokens_exceeded: rule(429, 'rate_limit', true), // the tier's enqueued input tokens: waits for batches to end, not for a retry
+  batch_not_cancellable: rule(409, 'invalid_request', true), // the batch already ended
+  batch_not_ended: rule(400, 'invalid_request', true), // results or deletion of a batch still processing
   // HTTP itself, as Node's parser refused it
   invalid_http: rule(400, 'invalid_request', true), // a malformed request line or header
   headers_too_large: rule(431, 'request_too_large', true),

@@ -137,6 +137,26 @@ export function describeBatchStoreContract(name: string, make: () => Promise<Bat
     );
 
     it(
+      'deletes an ended batch with its lines and results, never one still running',
+      withStore(async ({ store, clock }) => {
+        await store.createBatch(batchRecord('batch-del', 3), batchLines(3), []);
+        await store.createBatch(batchRecord('batch-keep', 1, { createdAt: T0 + 1 }), batchLines(1), []);
+        await store.complete('batch-del', succeeded(0));
+        expect(await store.deleteBatch('batch-del')).toBe(false);
+        expect(await store.deleteBatch('batch-never')).toBe(false);
+        await store.endRemaining('batch-del', 'canceled', clock.now());
+        await store.transition('batch-del', ['in_progress'], (b) => ({ ...b, status: 'cancelled' }));
+        expect(await store.deleteBatch('batch-del')).toBe(true);
+        expect(await store.deleteBatch('batch-del')).toBe(false);
+        expect(await store.batch('batch-del')).toBeUndefined();
+        expect(await store.results('batch-del')).toEqual([]);
+        expect(await store.claim('batch-del', claimer, clock.now())).toEqual([]);
+        expect((await store.listBatches('acme', { limit: 10 })).map((b) => b.id)).toEqual(['batch-keep']);
+        expect((await store.activeBatches()).map((b) => b.id)).toEqual(['batch-keep']);
+      }),
+    );
+
+    it(
       'creates batches, reads them back and lists them newest first',
       withStore(async ({ store }) => {
         for (let i = 0; i < 4; i++) {

@@ -184,6 +184,23 @@ export class FileBatchStore implements BatchStore {
     return (await this.loaded()).batches.get(id)?.record;
   }
 
+  async deleteBatch(id: string): Promise<boolean> {
+    const index = await this.loaded();
+    const entry = index.batches.get(id);
+    // Nothing awaits between the check and the removal: of two racing deletes, one answers true.
+    if (!entry || !ENDED_STATUSES.has(entry.record.status)) return false;
+    index.batches.delete(id);
+    index.batchesByTenant.remove(entry.record);
+    await entry.recordWrites;
+    if (entry.results) await (await entry.results).log.close();
+    // One rename is the commit: a crash after it leaves a temp folder the next open removes.
+    const doomed = tempSibling(entry.dir);
+    await rename(entry.dir, doomed);
+    await syncDir(this.batchesDir);
+    await rm(doomed, { recursive: true, force: true });
+    return true;
+  }
+
   async listBatches(tenant: string, page: ListPage): Promise<BatchRecord[]> {
     return (await this.loaded()).batchesByTenant.page(tenant, page);
   }

@@ -140,6 +140,19 @@ export class RedisBatchStore implements BatchStore {
     return parse<BatchRecord>(await this.redis.get(this.keys.batch(id).rec));
   }
 
+  async deleteBatch(id: string): Promise<boolean> {
+    const keys = this.keys.batch(id);
+    const batch = await this.batch(id);
+    // An ended batch never changes again, so the check holds until the delete.
+    if (!batch || !ENDED_STATUSES.has(batch.status)) return false;
+    // Deleting the record is the commit: of two racing deletes, the one that removed it answers true.
+    const removed = await this.redis.del(keys.rec);
+    await this.redis.del(keys.lines, keys.ids, keys.pending, keys.results, keys.counts);
+    await this.redis.zrem(this.keys.tenantBatches(batch.tenant), id);
+    await this.redis.srem(this.keys.active(), id);
+    return removed === 1;
+  }
+
   async listBatches(tenant: string, page: ListPage): Promise<BatchRecord[]> {
     const ids = await this.pageIds(this.keys.tenantBatches(tenant), page);
     return this.records<BatchRecord>(ids.map((id) => this.keys.batch(id).rec));

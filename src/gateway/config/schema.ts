@@ -61,6 +61,30 @@ const workersSchema = z
   })
   .transform((workers) => (workers === 'auto' ? availableParallelism() : workers));
 
+/**
+ * The background lane (`/v1/files`, `/v1/batches`, `/v1/messages/batches`):
+ * absent or `enabled: false`, those paths answer 404.
+ */
+const batchesSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** 200 MiB: OpenAI's per-file cap for batch input. */
+  max_file_bytes: positiveInt.default(200 * 1024 * 1024),
+  /** Lines per batch (OpenAI's cap). */
+  max_lines: positiveInt.default(50_000),
+  /** A claimed line is taken up again after this (its instance died). */
+  line_lease_ms: positiveInt.default(60_000),
+  /** Lines in flight per instance (drain). */
+  concurrency: positiveInt.default(32),
+  /** Background calls leave this share of every bucket free for interactive traffic. */
+  headroom: z.number().min(0).lt(1).default(0.2),
+  /** … but always get at least this share of the group's request rate. */
+  min_share: z.number().min(0).max(1).default(0.05),
+  /** Forward mode: how often provider batches are polled. */
+  poll_ms: positiveInt.default(10_000),
+});
+
+export type BatchesConfig = z.output<typeof batchesSchema>;
+
 const baseSchema = z.strictObject({
   listen: z
     .strictObject({
@@ -69,6 +93,9 @@ const baseSchema = z.strictObject({
     })
     .prefault({}),
   ...governorFields,
+  /** Where the gateway keeps what outlives a process (batch files); default `sluice-data` beside the config file. */
+  data_dir: z.string().min(1).optional(),
+  batches: batchesSchema.optional(),
   tenants: z.array(tenantSchema).min(1, 'declare at least one tenant'),
   server: z
     .strictObject({

@@ -1,0 +1,86 @@
+/**
+ * Creating a batch, whichever API it came by: the caps (lines, the tier's
+ * enqueued tokens), the record (OpenAI's start `validating`, Anthropic's
+ * `in_progress`; both expire 24 h after creation), its lines and the
+ * results already known, stored at once; then the lane is woken.
+ */
+import { randomBytes } from 'node:crypto';
+import type { BatchApi, BatchProgress, BatchRecord } from '../../batches/batch.js';
+import { intakeRefusal } from '../../batches/intake/caps.js';
+import type { Intake } from '../../batches/intake/intake.js';
+import type { BatchRequest } from './batch-request.js';
+
+/** The only completion window either API offers. */
+export const COMPLETION_WINDOW = '24h';
+const WINDOW_MS = 24 * 3_600_000;
+
+const ID_PREFIX: Readonly<Record<BatchApi, string>> = Object.freeze({
+  openai: 'batch_',
+  anthropic: 'msgbatch_',
+});
+
+export interface NewBatch {
+  readonly api: BatchApi;
+  readonly endpoint: string;
+  readonly intake: Intake;
+  readonly inputFileId?: string | undefined;
+  readonly metadata?: Record<string, string> | null | undefined;
+}
+
+/** The stored batch, or undefined after refusing it. */
+export async function createBatch(call: BatchRequest, init: NewBatch): Promise<BatchRecord | undefined> {
+  const { store, settings } = call.lane;
+  const { intake } = init;
+  const enqueued = await enqueuedTokens(call);
+  const refused = intakeRefusal(intake, call.caps(), enqueued);
+  if (refused) {
+    call.refuse(refused);
+    return undefined;
+  }
+  const now = call.now();
+  const status = init.api === 'openai' ? 'validating' : 'in_progress';
+  const batch: BatchRecord = {
+    id: `${ID_PREFIX[init.api]}${randomBytes(12).toString('hex')}`,
+    tenant: call.tenant.id,
+    api: init.api,
+    mode: settings.modes[intake.model] ?? 'drain',
+    endpoint: init.endpoint,
+    model: intake.model,
+    inputFileId: init.inputFileId,
+    completionWindow: COMPLETION_WINDOW,
+    metadata: init.metadata,
+    createdAt: now,
+    expiresAt: now + WINDOW_MS,
+    status,
+    times: { [status]: now },
+    total: intake.total,
+    inputTokens: intake.inputTokens,
+  };
+  await store.createBatch(batch, intake.lines, intake.known);
+  call.lane.wake();
+  return batch;
+}
+
+/** Estimated input tokens of the tenant's batches not ended yet (the tier's `max_enqueued_tokens` caps it). */
+async function enqueuedTokens(call: BatchRequest): Promise<number> {
+  if (call.caps().maxEnqueuedTokens === undefined) return 0;
+  let sum = 0;
+  for (const b of await call.lane.store.activeBatches())
+    if (b.tenant === call.tenant.id) sum += b.inputTokens;
+  return sum;
+}
+
+export function progressOf(call: BatchRequest, batch: BatchRecord): Promise<BatchProgress> {
+  const lane = call.lane;
+  return lane.progressOf ? lane.progressOf(batch) : lane.store.progress(batch.id);
+}
+
+/** The tenant's batch of `api` with this id, or undefined (then the route answers 404, as for an unknown id). */
+export async function ownBatch(
+  call: BatchRequest,
+  api: BatchApi,
+  id: string,
+): Promise<BatchRecord | undefined> {
+  const batch = await call.lane.store.batch(id);
+  return batch?.tenant === call.tenant.id && batch.api === api ? batch : undefined;
+}
