@@ -173,8 +173,6 @@ export const deploymentSchema = z
     ramp: rampSchema.optional(),
     /** Tenants' betas (`anthropic-beta`, `openai-beta`) passed on: `true` all, a list the named ones; default none. */
     forward_betas: z.union([z.boolean(), z.array(z.string().min(1))]).optional(),
-    /** Batch forward mode: the provider's enqueued-token limit (input tokens of batches queued there). */
-    enqueued_tokens: z.number().int().positive().optional(),
   })
   .superRefine((d, ctx) => {
     if (d.limits) checkWindows(d.limits, ctx, { path: ['limits'], provider: d.provider });

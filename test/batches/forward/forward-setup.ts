@@ -14,7 +14,7 @@ import type { ManualClock } from '../../../src/core/clock.js';
 import { createAdapter } from '../../../src/providers/registry.js';
 import { Deployment, type DeploymentConfig } from '../../../src/runtime/deployment.js';
 import { deleteKeys, type RedisServer, redisForFile, testPrefix } from '../../stores/redis/redis-server.js';
-import { FakeBatchStore } from './fake-store.js';
+import { FakeBatchStore } from '../fake-batch-store.js';
 
 export type StoreKind = 'fake' | 'file' | 'redis';
 /** Every runner test runs on the fake and on both real stores. */
