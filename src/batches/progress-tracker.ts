@@ -55,3 +55,16 @@ export class ProgressTracker {
     for (const id of this.samples.keys()) if (!active.has(id)) this.samples.delete(id);
   }
 }
+
+/** A batch's counts with its pace, when the lane measured one (the API shows both). */
+export type BatchStanding = BatchProgress & Partial<BatchPace>;
+
+/** The pace as an API object carries it (`sluice_progress`): seconds like the rest of the object, null when unknown. */
+export function paceObject(standing: BatchStanding) {
+  const at = standing.expectedCompletionAt;
+  return {
+    lines_per_minute:
+      standing.linesPerMinute === undefined ? null : Math.round(standing.linesPerMinute * 10) / 10,
+    expected_completion_at: at === undefined ? null : Math.ceil(at / 1000),
+  };
+}

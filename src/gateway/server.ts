@@ -11,8 +11,11 @@
  * hold) → `close()` on SIGTERM: stop accepting, let in-flight requests finish
  * up to the drain bound, answer 503 or cut the rest (settling them), close the store.
  */
+
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { resolve } from 'node:path';
 import type { Duplex } from 'node:stream';
+import type { BatchLane } from '../batches/batch-lane.js';
 import { toGovernorOptions, toTopology } from '../config/to-topology.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import { Dashboard } from '../dashboard/dashboard.js';
@@ -23,10 +26,13 @@ import { Governor } from '../runtime/governor.js';
 import { type ConfiguredStore, storeFromConfig } from '../stores/from-config.js';
 import { ALERT_NAMES, BucketAlerts } from './alerts.js';
 import { TenantKeys } from './auth.js';
+import { type BatchLaneHandle, laneSettings } from './batches/lane-handle.js';
 import { answerClientError, answerConnect, answerExpectation, answerMissingHost } from './client-error.js';
+import { DEFAULT_DATA_DIR } from './config/load.js';
 import type { GatewayConfig } from './config/schema.js';
 import { GatewayContext, requestSettings } from './context.js';
 import { type DrainResult, drain } from './drain.js';
+import { startLane } from './lane/start-lane.js';
 import { listen, urlOf } from './listen.js';
 import { createLogger, flushLogger, type GatewayLogger } from './logging.js';
 import { GatewayMetrics } from './metrics.js';
@@ -148,6 +154,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     ...toGovernorOptions(config),
     store: gatewayStore.store,
     clock,
+    backgroundHeadroom: config.batches.headroom,
     observers: [metrics.observer(), logObserver(logger), dashboard.observer()],
     responseCache: { entries: gatewayStore.responseCache, semantic: gatewayStore.semanticIndex },
   });
@@ -161,6 +168,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   context.metrics = metrics;
   context.state = state;
   const ctx = context;
+  const lane = config.batches.enabled ? openLane(config, ctx, gatewayStore, clock, logger) : undefined;
 
   const router = defaultRouter();
   dashboard.mount(router);
@@ -262,6 +270,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       metrics.recordReload(result.ok);
       if (result.ok) {
         config = next;
+        if (lane && ctx.batches) ctx.batches = laneHandle(lane, next);
         alerts.setThresholds({ warn: next.alerts.warn, act: next.alerts.act });
         startSampling(next.alerts.interval_ms);
       }
@@ -279,6 +288,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     close(closeOptions = {}) {
       closing ??= (async () => {
         if (sampling) clearInterval(sampling);
+        // No new line starts; lines running are given back to run again (here after a restart, or elsewhere).
+        await lane
+          ?.close()
+          .catch((error: unknown) => logger.warn({ err: error }, 'closing the batch lane failed'));
         // Open dashboards get a goodbye event rather than a cut connection.
         dashboard.close();
         const result = await drain({
@@ -298,6 +311,45 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     },
   };
   return gateway;
+}
+
+/**
+ * The background lane beside this gateway: its batches where the store
+ * keeps state (`data_dir` with the memory store, the same Redis otherwise).
+ * A worker of `--workers N` on the primary's memory store has no place for
+ * them (the data_dir is one process's): the batch APIs stay off there.
+ */
+function openLane(
+  config: GatewayConfig,
+  ctx: GatewayContext,
+  gatewayStore: ConfiguredStore,
+  clock: Clock,
+  logger: GatewayLogger,
+): BatchLane | undefined {
+  const store = gatewayStore.batches(config.data_dir ?? resolve(DEFAULT_DATA_DIR));
+  if (!store) {
+    logger.warn({}, 'batches need the Redis store with --workers: the batch and file APIs are off');
+    return undefined;
+  }
+  const lane = startLane({ settings: config.batches, context: ctx, store, clock, logger });
+  ctx.lane = lane;
+  ctx.batches = laneHandle(lane, config);
+  return lane;
+}
+
+/** What the batch and file routes use of the lane, under a configuration (replaced on reload). */
+function laneHandle(lane: BatchLane, config: GatewayConfig): BatchLaneHandle | undefined {
+  const settings = laneSettings(config);
+  if (!settings) return undefined;
+  return {
+    store: lane.store,
+    settings,
+    wake: () => lane.wake(),
+    progressOf: async (batch) => {
+      const { progress, ...pace } = await lane.pace(batch);
+      return { ...progress, ...pace };
+    },
+  };
 }
 
 function storeLogger(logger: GatewayLogger) {

@@ -1,7 +1,7 @@
 /**
  * The lane's configuration: the `batches` block with its defaults, strict
- * keys, and what the routes read of it (`laneSettings`): off without the
- * block or with `enabled: false`, the tiers' caps and the groups' modes.
+ * keys, and what the routes read of it (`laneSettings`): on by default,
+ * off with `enabled: false`, the tiers' caps and the groups' modes.
  */
 import { describe, expect, it } from 'vitest';
 import { laneSettings } from '../../src/gateway/batches/lane-handle.js';
@@ -12,8 +12,8 @@ import { baseConfig, simAnthropicDeployment } from '../gateway/helpers.js';
 const parse = (input: GatewayConfigInput) => parseConfig(input, 'test config', {});
 
 describe('batches config', () => {
-  it('is off without a batches block or with enabled: false', () => {
-    expect(laneSettings(parse(baseConfig('http://sim')))).toBeUndefined();
+  it('is on without a batches block, off with enabled: false', () => {
+    expect(laneSettings(parse(baseConfig('http://sim')))?.batches.enabled).toBe(true);
     expect(laneSettings(parse({ ...baseConfig('http://sim'), batches: { enabled: false } }))).toBeUndefined();
   });
 

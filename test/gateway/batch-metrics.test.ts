@@ -22,7 +22,8 @@ const view = (over: Parameters<typeof batchView>[1]) => batchView(NOW, over);
 async function gatewayWithLane(first: LaneSnapshot | undefined) {
   const { gateway } = await start(({ res }) => json(res, 500, {}));
   let current = first;
-  if (first) gateway.context.lane = fixedLane(() => current as LaneSnapshot);
+  // The gateway's own lane is replaced by a fixed one, or taken away (the lane off).
+  gateway.context.lane = first ? fixedLane(() => current as LaneSnapshot) : undefined;
   return {
     gateway,
     set(next: LaneSnapshot) {

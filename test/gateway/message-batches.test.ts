@@ -9,7 +9,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LineResult } from '../../src/batches/batch.js';
 import { type BatchRig, startBatchRig } from '../batches/batch-rig.js';
-import { KEYS, startRig } from './helpers.js';
+import { baseConfig, KEYS, startRig } from './helpers.js';
 
 let rig: BatchRig;
 beforeEach(async () => {
@@ -268,7 +268,7 @@ describe('Anthropic message batches through the gateway', () => {
 
 describe('without the background lane', () => {
   it('answers 404 on /v1/messages/batches, and /v1/messages still proxies', async () => {
-    const plain = await startRig();
+    const plain = await startRig({ config: (url) => ({ ...baseConfig(url), batches: { enabled: false } }) });
     try {
       const client = plain.anthropic(KEYS.pro);
       const error = await failure(client.messages.batches.list());

@@ -9,7 +9,7 @@ import OpenAI, { toFile } from 'openai';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LineResult } from '../../src/batches/batch.js';
 import { type BatchRig, startBatchRig } from '../batches/batch-rig.js';
-import { KEYS, startRig } from './helpers.js';
+import { baseConfig, KEYS, startRig } from './helpers.js';
 
 let rig: BatchRig;
 beforeEach(async () => {
@@ -356,7 +356,7 @@ describe('OpenAI files and batches through the gateway', () => {
 
 describe('without the background lane', () => {
   it('answers 404 on the batch and file paths, as for any unknown path', async () => {
-    const plain = await startRig();
+    const plain = await startRig({ config: (url) => ({ ...baseConfig(url), batches: { enabled: false } }) });
     try {
       const client = plain.openai(KEYS.pro);
       const error = await failure(client.batches.list());

@@ -4,7 +4,9 @@
  * ISO 8601 times, `processing_status` folded from the lane's statuses, and
  * `results_url` once the batch has ended. Pure.
  */
-import { type BatchProgress, type BatchRecord, ENDED_STATUSES, linesDone } from '../batch.js';
+
+import { type BatchRecord, ENDED_STATUSES, linesDone } from '../batch.js';
+import { type BatchStanding, paceObject } from '../progress-tracker.js';
 
 const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
 
@@ -20,7 +22,7 @@ export function endedAt(batch: BatchRecord): number | undefined {
 }
 
 /** `baseUrl`: where the caller reached the gateway (the SDK downloads results from `results_url` as given). */
-export function messageBatchObject(batch: BatchRecord, progress: BatchProgress, baseUrl: string) {
+export function messageBatchObject(batch: BatchRecord, progress: BatchStanding, baseUrl: string) {
   const status = processingStatus(batch);
   const ended = status === 'ended';
   return {
@@ -40,5 +42,7 @@ export function messageBatchObject(batch: BatchRecord, progress: BatchProgress, 
     archived_at: null,
     cancel_initiated_at: iso(batch.times.cancelling),
     results_url: ended ? `${baseUrl}/v1/messages/batches/${encodeURIComponent(batch.id)}/results` : null,
+    // Sluice's own: how fast the batch moves and when it should be done (SDKs keep unknown fields).
+    sluice_progress: paceObject(progress),
   };
 }

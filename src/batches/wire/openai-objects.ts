@@ -4,8 +4,10 @@
  * (platform.openai.com/docs/api-reference/files/object,
  * …/batch/object). Pure: times are Unix seconds, absent ones `null`.
  */
-import type { BatchProgress, BatchRecord, BatchStatus, FileRecord } from '../batch.js';
+
+import type { BatchRecord, BatchStatus, FileRecord } from '../batch.js';
 import { requestCounts } from '../batch.js';
+import { type BatchStanding, paceObject } from '../progress-tracker.js';
 
 const seconds = (ms: number | undefined): number | null => (ms === undefined ? null : Math.floor(ms / 1000));
 
@@ -34,7 +36,7 @@ const TIME_FIELDS: Readonly<Partial<Record<BatchStatus, string>>> = Object.freez
   cancelled: 'cancelled_at',
 });
 
-export function openAIBatchObject(batch: BatchRecord, progress: BatchProgress) {
+export function openAIBatchObject(batch: BatchRecord, progress: BatchStanding) {
   const times: Record<string, number | null> = {};
   for (const [status, field] of Object.entries(TIME_FIELDS)) {
     times[field] = seconds(batch.times[status as BatchStatus]);
@@ -68,5 +70,7 @@ export function openAIBatchObject(batch: BatchRecord, progress: BatchProgress) {
     cancelled_at: times.cancelled_at ?? null,
     request_counts: requestCounts(progress),
     metadata: batch.metadata ?? null,
+    // Sluice's own: how fast the batch moves and when it should be done (SDKs keep unknown fields).
+    sluice_progress: paceObject(progress),
   };
 }

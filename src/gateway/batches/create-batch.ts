@@ -1,13 +1,15 @@
 /**
  * Creating a batch, whichever API it came by: the caps (lines, the tier's
- * enqueued tokens), the record (OpenAI's start `validating`, Anthropic's
- * `in_progress`; both expire 24 h after creation), its lines and the
+ * enqueued tokens), the record (OpenAI's and forwarded ones start
+ * `validating`, drained Anthropic ones `in_progress`; both expire 24 h after creation), its lines and the
  * results already known, stored at once; then the lane is woken.
  */
+
 import { randomBytes } from 'node:crypto';
-import type { BatchApi, BatchProgress, BatchRecord } from '../../batches/batch.js';
+import type { BatchApi, BatchRecord } from '../../batches/batch.js';
 import { intakeRefusal } from '../../batches/intake/caps.js';
 import type { Intake } from '../../batches/intake/intake.js';
+import type { BatchStanding } from '../../batches/progress-tracker.js';
 import type { BatchRequest } from './batch-request.js';
 
 /** The only completion window either API offers. */
@@ -38,12 +40,15 @@ export async function createBatch(call: BatchRequest, init: NewBatch): Promise<B
     return undefined;
   }
   const now = call.now();
-  const status = init.api === 'openai' ? 'validating' : 'in_progress';
+  const mode = settings.modes[intake.model] ?? 'drain';
+  // A forwarded batch stays `validating` until the provider took it (Anthropic's API shows it `in_progress`
+  // all the same); a drained Anthropic batch runs at once.
+  const status = init.api === 'openai' || mode === 'forward' ? 'validating' : 'in_progress';
   const batch: BatchRecord = {
     id: `${ID_PREFIX[init.api]}${randomBytes(12).toString('hex')}`,
     tenant: call.tenant.id,
     api: init.api,
-    mode: settings.modes[intake.model] ?? 'drain',
+    mode,
     endpoint: init.endpoint,
     model: intake.model,
     inputFileId: init.inputFileId,
@@ -70,7 +75,7 @@ async function enqueuedTokens(call: BatchRequest): Promise<number> {
   return sum;
 }
 
-export function progressOf(call: BatchRequest, batch: BatchRecord): Promise<BatchProgress> {
+export function progressOf(call: BatchRequest, batch: BatchRecord): Promise<BatchStanding> {
   const lane = call.lane;
   return lane.progressOf ? lane.progressOf(batch) : lane.store.progress(batch.id);
 }

@@ -4,9 +4,11 @@
  * and these paths then answer 404). The lane (its runner) implements it;
  * the routes only create, read and cancel records in its store and wake it.
  */
-import type { BatchMode, BatchProgress, BatchRecord } from '../../batches/batch.js';
+
+import type { BatchMode, BatchRecord } from '../../batches/batch.js';
 import type { BatchStore } from '../../batches/batch-store.js';
 import type { TierBatchCaps } from '../../batches/intake/caps.js';
+import type { BatchStanding } from '../../batches/progress-tracker.js';
 import type { BatchesConfig, GatewayConfig } from '../config/schema.js';
 
 export interface BatchLaneHandle {
@@ -16,7 +18,7 @@ export interface BatchLaneHandle {
   /** Something changed (a batch created or cancelled): look at the work list now, not at the next poll. */
   wake(): void;
   /** Progress of a batch the store does not count itself (a forwarded one); default `store.progress(id)`. */
-  progressOf?(batch: BatchRecord): Promise<BatchProgress>;
+  progressOf?(batch: BatchRecord): Promise<BatchStanding>;
 }
 
 /** The configuration the routes read: the `batches` block, the tiers' caps, the groups' modes. */

@@ -6,6 +6,7 @@
  * never echoes a value (values may be secrets).
  */
 import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { ConfigError, type Env, parseConfigTextWith, parseConfigWith } from '../../config/load.js';
 import { type GatewayConfig, type GatewayConfigInput, gatewayConfigSchema } from './schema.js';
 
@@ -18,7 +19,14 @@ export class GatewayConfigError extends ConfigError {
   }
 }
 
-/** Reads, interpolates and validates a YAML (or JSON) configuration file. */
+/** Where batches and files live when `data_dir` is not set: beside the config file (or the working directory). */
+export const DEFAULT_DATA_DIR = 'sluice-data';
+
+/**
+ * Reads, interpolates and validates a YAML (or JSON) configuration file.
+ * `data_dir` is resolved against the file's folder (default `sluice-data`
+ * there), so the gateway finds its batches whatever directory it starts in.
+ */
 export async function loadConfigFile(path: string, env: Env = process.env): Promise<GatewayConfig> {
   let text: string;
   try {
@@ -26,7 +34,8 @@ export async function loadConfigFile(path: string, env: Env = process.env): Prom
   } catch (error) {
     throw new GatewayConfigError(`cannot read ${path}: ${(error as Error).message}`, { cause: error });
   }
-  return parseConfigText(text, path, env);
+  const config = parseConfigText(text, path, env);
+  return { ...config, data_dir: resolve(dirname(path), config.data_dir ?? DEFAULT_DATA_DIR) };
 }
 
 export function parseConfigText(text: string, source: string, env: Env = process.env): GatewayConfig {

@@ -95,7 +95,8 @@ const baseSchema = z.strictObject({
   ...governorFields,
   /** Where the gateway keeps what outlives a process (batch files); default `sluice-data` beside the config file. */
   data_dir: z.string().min(1).optional(),
-  batches: batchesSchema.optional(),
+  /** On by default: the batch and file APIs answer unless `enabled: false`. */
+  batches: batchesSchema.prefault({}),
   tenants: z.array(tenantSchema).min(1, 'declare at least one tenant'),
   server: z
     .strictObject({
