@@ -1,9 +1,10 @@
 /**
- * The lines of a batch that have no result yet. The BatchStore port reads
- * lines only by claiming them, so they are claimed and at once given back
- * (`release`): a forwarded batch is never run line by line, the claim only
- * reads. Undefined when another instance holds some of them right now
- * (the caller tries again on its next tick rather than act on a part).
+ * The lines of a batch that have no result yet, read by claiming them and
+ * at once giving them back (`release`): a forwarded batch is never run line
+ * by line, but the claim is what keeps two instances from acting on it at
+ * once (send, recover, write results). Undefined when another instance
+ * holds some of them right now (the caller tries again on its next tick
+ * rather than act on a part).
  */
 import type { BatchLine, BatchRecord } from '../batch.js';
 import { linesDone } from '../batch.js';
