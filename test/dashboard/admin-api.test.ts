@@ -165,6 +165,9 @@ describe('admin API', () => {
 
   it('shows the background lane’s batches as /metrics splits their lines, and none while the lane is off', async () => {
     const r = await rig();
+    // The lane is on by default and idle; taken away, the section is null.
+    expect((await state(r)).batches).toMatchObject({ available: true, rows: [] });
+    r.gateway.context.lane = undefined;
     expect((await state(r)).batches).toBeNull();
     const at = 1_764_800_000_000;
     const view = batchView(at, {
