@@ -16,7 +16,7 @@ import { refusal } from '../../runtime/refusal.js';
 import type { GatewayContext } from '../context.js';
 import { BatchRequest } from './batch-request.js';
 import { cancelBatch } from './cancel-batch.js';
-import { createBatch, ownBatch, progressOf } from './create-batch.js';
+import { createBatch, openOwnBatch, progressOf } from './create-batch.js';
 import { limitParam, ownPage } from './own-page.js';
 
 const BATCHES = { family: 'anthropic', path: '/v1/messages/batches' } as const;
@@ -79,10 +79,9 @@ export async function retrieveMessageBatch(
   res: ServerResponse,
   id: string,
 ): Promise<void> {
-  const call = BatchRequest.open(ctx, req, res, ONE_BATCH);
-  if (!call) return;
-  const batch = await ownBatch(call, 'anthropic', id);
-  if (!batch) return call.refuse(noSuchBatch(id));
+  const found = await openOwnBatch(() => BatchRequest.open(ctx, req, res, ONE_BATCH), 'anthropic', id);
+  if (!found) return;
+  const { call, batch } = found;
   call.json(messageBatchObject(batch, await progressOf(call, batch), call.baseUrl()));
 }
 
@@ -93,11 +92,10 @@ export async function cancelMessageBatch(
   res: ServerResponse,
   id: string,
 ): Promise<void> {
-  const call = BatchRequest.open(ctx, req, res, CANCEL);
-  if (!call) return;
   req.resume();
-  const batch = await ownBatch(call, 'anthropic', id);
-  if (!batch) return call.refuse(noSuchBatch(id));
+  const found = await openOwnBatch(() => BatchRequest.open(ctx, req, res, CANCEL), 'anthropic', id);
+  if (!found) return;
+  const { call, batch } = found;
   const after = await cancelBatch(call, batch);
   call.json(messageBatchObject(after, await progressOf(call, after), call.baseUrl()));
 }
@@ -108,10 +106,9 @@ export async function messageBatchResults(
   res: ServerResponse,
   id: string,
 ): Promise<void> {
-  const call = BatchRequest.open(ctx, req, res, RESULTS);
-  if (!call) return;
-  const batch = await ownBatch(call, 'anthropic', id);
-  if (!batch) return call.refuse(noSuchBatch(id));
+  const found = await openOwnBatch(() => BatchRequest.open(ctx, req, res, RESULTS), 'anthropic', id);
+  if (!found) return;
+  const { call, batch } = found;
   if (!ENDED_STATUSES.has(batch.status)) {
     return call.refuse(
       refusal(
@@ -139,18 +136,13 @@ export async function deleteMessageBatch(
   res: ServerResponse,
   id: string,
 ): Promise<void> {
-  const call = BatchRequest.open(ctx, req, res, ONE_BATCH);
-  if (!call) return;
-  const batch = await ownBatch(call, 'anthropic', id);
-  if (!batch) return call.refuse(noSuchBatch(id));
+  const found = await openOwnBatch(() => BatchRequest.open(ctx, req, res, ONE_BATCH), 'anthropic', id);
+  if (!found) return;
+  const { call, batch } = found;
   if (!ENDED_STATUSES.has(batch.status) || !(await call.lane.store.deleteBatch(id))) {
     return call.refuse(
       refusal('batch_not_ended', `Batch ${id} cannot be deleted while it is processing; cancel it first.`),
     );
   }
   call.json({ id, type: 'message_batch_deleted' });
-}
-
-function noSuchBatch(id: string) {
-  return refusal('batch_not_found', `No batch found with id '${id}'`);
 }

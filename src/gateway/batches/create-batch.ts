@@ -10,6 +10,7 @@ import type { BatchApi, BatchRecord } from '../../batches/batch.js';
 import { intakeRefusal } from '../../batches/intake/caps.js';
 import type { Intake } from '../../batches/intake/intake.js';
 import type { BatchStanding } from '../../batches/progress-tracker.js';
+import { refusal } from '../../runtime/refusal.js';
 import type { BatchRequest } from './batch-request.js';
 
 /** The only completion window either API offers. */
@@ -81,6 +82,25 @@ export function progressOf(call: BatchRequest, batch: BatchRecord): Promise<Batc
 }
 
 /** The tenant's batch of `api` with this id, or undefined (then the route answers 404, as for an unknown id). */
+/**
+ * Opens a request about one batch: the tenant's own batch of `api` with
+ * this id, or the call is answered with a 404 in the API's words (another
+ * tenant's batch is no batch of this one's) and undefined comes back.
+ */
+export async function openOwnBatch(
+  open: () => BatchRequest | undefined,
+  api: BatchApi,
+  id: string,
+): Promise<{ call: BatchRequest; batch: BatchRecord } | undefined> {
+  const call = open();
+  if (!call) return undefined;
+  const batch = await ownBatch(call, api, id);
+  if (batch) return { call, batch };
+  // Anthropic's message ends without a full stop, OpenAI's with one (as each API words it).
+  call.refuse(refusal('batch_not_found', `No batch found with id '${id}'${api === 'openai' ? '.' : ''}`));
+  return undefined;
+}
+
 export async function ownBatch(
   call: BatchRequest,
   api: BatchApi,

@@ -13,7 +13,7 @@ import { refusal } from '../../runtime/refusal.js';
 import type { GatewayContext } from '../context.js';
 import { BatchRequest } from './batch-request.js';
 import { cancelBatch } from './cancel-batch.js';
-import { COMPLETION_WINDOW, createBatch, ownBatch, progressOf } from './create-batch.js';
+import { COMPLETION_WINDOW, createBatch, openOwnBatch, progressOf } from './create-batch.js';
 import { limitParam, ownPage } from './own-page.js';
 
 const BATCHES = { family: 'openai', path: '/v1/batches' } as const;
@@ -135,10 +135,9 @@ export async function retrieveOpenAIBatch(
   res: ServerResponse,
   id: string,
 ): Promise<void> {
-  const call = BatchRequest.open(ctx, req, res, ONE_BATCH);
-  if (!call) return;
-  const batch = await ownBatch(call, 'openai', id);
-  if (!batch) return call.refuse(noSuchBatch(id));
+  const found = await openOwnBatch(() => BatchRequest.open(ctx, req, res, ONE_BATCH), 'openai', id);
+  if (!found) return;
+  const { call, batch } = found;
   call.json(openAIBatchObject(batch, await progressOf(call, batch)));
 }
 
@@ -148,11 +147,10 @@ export async function cancelOpenAIBatch(
   res: ServerResponse,
   id: string,
 ): Promise<void> {
-  const call = BatchRequest.open(ctx, req, res, CANCEL);
-  if (!call) return;
   req.resume();
-  const batch = await ownBatch(call, 'openai', id);
-  if (!batch) return call.refuse(noSuchBatch(id));
+  const found = await openOwnBatch(() => BatchRequest.open(ctx, req, res, CANCEL), 'openai', id);
+  if (!found) return;
+  const { call, batch } = found;
   const after = await cancelBatch(call, batch);
   if (after.status !== 'cancelling') {
     return call.refuse(
@@ -160,8 +158,4 @@ export async function cancelOpenAIBatch(
     );
   }
   call.json(openAIBatchObject(after, await progressOf(call, after)));
-}
-
-function noSuchBatch(id: string) {
-  return refusal('batch_not_found', `No batch found with id '${id}'.`);
 }
