@@ -55,6 +55,8 @@ interface Running {
 
 export class DrainRunner {
   private readonly running = new Map<string, Running>();
+  /** Every line in flight, until its result is written or it is given back. */
+  private readonly pending = new Set<Promise<void>>();
   private readonly failures = new Map<string, number>();
   /** Per batch: not claimed from before this instant (a line of it was given back). */
   private readonly backoffUntil = new Map<string, number>();
@@ -177,10 +179,19 @@ export class DrainRunner {
     const key = lineKey(claim);
     const abort = new AbortController();
     this.running.set(key, { claim, batch, abort });
-    void this.runOne(batch, claim, abort.signal).finally(() => {
-      this.running.delete(key);
-      this.wake();
-    });
+    const done = this.runOne(batch, claim, abort.signal)
+      .catch(() => undefined)
+      .finally(() => {
+        this.running.delete(key);
+        this.pending.delete(done);
+        this.wake();
+      });
+    this.pending.add(done);
+  }
+
+  /** Resolves once every line in flight now has its result written or was given back. */
+  async settled(): Promise<void> {
+    while (this.pending.size > 0) await Promise.all([...this.pending]);
   }
 
   private async runOne(batch: BatchRecord, claim: ClaimedLine, signal: AbortSignal): Promise<void> {
