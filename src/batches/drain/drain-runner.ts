@@ -42,6 +42,8 @@ export interface DrainRunnerOptions extends FinalizeDeps {
 
 /** Failed attempts of a line (upstream errors, not lack of capacity) before its error is its answer. */
 const MAX_LINE_FAILURES = 3;
+/** How long a list of active batches is used again by ticks that only fill slots freed by lines. */
+const ACTIVE_REUSE_MS = 200;
 /** Lines claimed from one batch at a time, so batches share the slots. */
 const CLAIM_CHUNK = 8;
 /** A batch whose line was given back is not claimed from again before this long. */
@@ -66,6 +68,9 @@ export class DrainRunner {
   private again = false;
   private closed = false;
   private turn = 0;
+  private active: { readonly at: number; readonly batches: readonly BatchRecord[] } | undefined;
+  /** The next tick reads the active batches from the store, whatever it read lately. */
+  private refresh = true;
 
   constructor(private readonly options: DrainRunnerOptions) {}
 
@@ -76,20 +81,26 @@ export class DrainRunner {
     this.renewTimer.unref();
   }
 
-  /** Runs a tick soon (a batch was created or cancelled, a line ended); ticks never overlap. */
+  /** Runs a tick soon, reading the active batches afresh (a batch was created or cancelled); ticks never overlap. */
   wake(): void {
+    this.refresh = true;
+    this.fill();
+  }
+
+  /** Runs a tick soon to fill free slots (a line ended, the poll); ticks never overlap. */
+  private fill(): void {
     if (this.closed) return;
     if (this.ticking) {
       this.again = true;
       return;
     }
-    this.ticking = this.tick()
+    this.ticking = this.pass()
       .catch(() => undefined)
       .finally(() => {
         this.ticking = undefined;
         if (this.again) {
           this.again = false;
-          this.wake();
+          this.fill();
         } else this.schedule();
       });
   }
@@ -99,11 +110,17 @@ export class DrainRunner {
     return this.running.size;
   }
 
-  /** One pass: move batches on, then fill free slots. Public for deterministic tests. */
+  /** One pass on a fresh read of the active batches (what `wake` schedules). Public for deterministic tests. */
   async tick(): Promise<void> {
+    this.refresh = true;
+    await this.pass();
+  }
+
+  /** Moves batches on, then fills free slots. */
+  private async pass(): Promise<void> {
     const { store, clock, settings } = this.options;
     const now = clock.now();
-    const active = (await store.activeBatches()).filter((b) => b.mode === 'drain');
+    const active = await this.activeDrained(now);
     const claimable: BatchRecord[] = [];
     for (const batch of active) {
       const moved = await this.advance(batch, now);
@@ -138,6 +155,21 @@ export class DrainRunner {
         for (const claim of claims) this.run(batch, claim);
       }
     }
+  }
+
+  /**
+   * The active batches this runner drains. A line ending wakes the runner
+   * to fill its slot: then a list read moments ago is used again, rather
+   * than one store read per line answered (the next poll or an outside
+   * wake reads it afresh).
+   */
+  private async activeDrained(now: number): Promise<readonly BatchRecord[]> {
+    const cached = this.active;
+    if (cached && !this.refresh && now - cached.at < ACTIVE_REUSE_MS) return cached.batches;
+    this.refresh = false;
+    const batches = (await this.options.store.activeBatches()).filter((b) => b.mode === 'drain');
+    this.active = { at: now, batches };
+    return batches;
   }
 
   /** Moves a batch on as far as its state allows; returns it as it now stands. */
@@ -184,7 +216,7 @@ export class DrainRunner {
       .finally(() => {
         this.running.delete(key);
         this.pending.delete(done);
-        this.wake();
+        this.fill();
       });
     this.pending.add(done);
   }
