@@ -8,6 +8,7 @@ import type { Clock } from '../core/clock.js';
 import type { BatchRecord } from './batch.js';
 import type { BatchStore } from './batch-store.js';
 import type { DrainRunner } from './drain/drain-runner.js';
+import type { EnqueuedReading } from './forward/enqueued-tokens.js';
 import type { BatchView, LaneSnapshot } from './lane-snapshot.js';
 import { type BatchPace, ProgressTracker } from './progress-tracker.js';
 
@@ -22,6 +23,8 @@ export interface BatchLaneOptions {
   readonly clock: Clock;
   readonly drain: DrainRunner;
   readonly forward?: BatchRunner | undefined;
+  /** Forward mode's enqueued tokens per deployment (cluster-wide, from the store). */
+  readonly enqueued?: (() => Promise<readonly EnqueuedReading[]>) | undefined;
 }
 
 export class BatchLane {
@@ -76,7 +79,8 @@ export class BatchLane {
       });
     }
     this.tracker.keepOnly(new Set(active.map((b) => b.id)));
-    return { at: now, batches, inFlight: this.options.drain.inFlight };
+    const enqueued = (await this.options.enqueued?.()) ?? [];
+    return { at: now, batches, inFlight: this.options.drain.inFlight, enqueued };
   }
 
   async close(): Promise<void> {

@@ -3,6 +3,7 @@
  * active batch, where it stands and how fast it moves.
  */
 import type { BatchApi, BatchMode, BatchStatus } from './batch.js';
+import type { EnqueuedReading } from './forward/enqueued-tokens.js';
 
 export interface BatchView {
   readonly id: string;
@@ -30,4 +31,6 @@ export interface LaneSnapshot {
   readonly batches: readonly BatchView[];
   /** Lines this instance is running now. */
   readonly inFlight: number;
+  /** Forward mode: per deployment, input tokens of its batches queued at the provider, and the limit in force. */
+  readonly enqueued?: readonly EnqueuedReading[] | undefined;
 }

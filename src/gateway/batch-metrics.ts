@@ -15,7 +15,11 @@
  *   while a batch does not move;
  * - `sluice_batches_active{mode, status}`: active batches (0 for every pair
  *   while the lane is on);
- * - `sluice_batch_lines_in_flight`: lines this instance runs now.
+ * - `sluice_batch_lines_in_flight`: lines this instance runs now;
+ * - `sluice_batch_enqueued_tokens{deployment}` and
+ *   `sluice_batch_enqueued_tokens_limit{deployment}`: forward mode's
+ *   bucket, input tokens of batches queued at the provider and the limit in
+ *   force (configured, or lower as the provider said).
  *
  * The counter `sluice_batch_lines_total{tenant, outcome, promoted}` counts
  * lines this instance answered (drain mode), `promoted="true"` for those
@@ -128,6 +132,31 @@ export class BatchMetrics {
       registers,
       async collect() {
         this.set((await read())?.inFlight ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'sluice_batch_enqueued_tokens',
+      help: 'Forward mode: input tokens of batches queued at the provider, per deployment (its enqueued-token bucket).',
+      labelNames: ['deployment'],
+      registers,
+      aggregator: 'first',
+      async collect() {
+        const snapshot = await read();
+        this.reset();
+        for (const e of snapshot?.enqueued ?? []) this.labels(e.deployment).set(e.tokens);
+      },
+    });
+    new Gauge({
+      name: 'sluice_batch_enqueued_tokens_limit',
+      help: 'Forward mode: the enqueued-token limit in force per deployment (configured, or lower as the provider said).',
+      labelNames: ['deployment'],
+      registers,
+      aggregator: 'first',
+      async collect() {
+        const snapshot = await read();
+        this.reset();
+        for (const e of snapshot?.enqueued ?? [])
+          if (e.limit !== undefined) this.labels(e.deployment).set(e.limit);
       },
     });
   }

@@ -199,7 +199,10 @@ describe('forward mode through the official SDKs', () => {
       (url) => ({
         model_groups: {
           ...baseConfig(url).model_groups,
-          'gpt-4o-mini': { deployments: [simOpenAiDeployment(url)], batch: { mode: 'forward' } },
+          'gpt-4o-mini': {
+            deployments: [{ ...simOpenAiDeployment(url), enqueued_tokens: 1_000_000 }],
+            batch: { mode: 'forward' },
+          },
         },
       }),
       { batches: { pace_ms_per_line: 1 } },
@@ -225,7 +228,10 @@ describe('forward mode through the official SDKs', () => {
     expect(new Set(output.map((l) => l.custom_id)).size).toBe(20);
     // Not one line ran as an interactive call: the provider's batch queue served them.
     expect(rig.sim.stats().requests).toBe(0);
-    expect(rig.sim.stats().batches).toBeDefined();
+    // The deployment's enqueued-token bucket is on /metrics, empty again once the batch ended.
+    const metrics = await (await fetch(rig.gateway.metricsUrl as string)).text();
+    expect(metrics).toMatch(/sluice_batch_enqueued_tokens\{deployment="[^"]+"\} 0/);
+    expect(metrics).toMatch(/sluice_batch_enqueued_tokens_limit\{deployment="[^"]+"\} 1000000/);
   });
 
   it('anthropic: the message batch goes to the provider and its results come back', {

@@ -71,6 +71,24 @@ describe('background lane metrics', () => {
     expect(sample(text, 'sluice_batch_lines_in_flight')).toBe(7);
   });
 
+  it('shows forward mode’s enqueued tokens and their limit per deployment', async () => {
+    const { gateway } = await gatewayWithLane({
+      at: NOW,
+      batches: [],
+      inFlight: 0,
+      enqueued: [
+        { deployment: 'openai-1', tokens: 1_200_000, limit: 2_000_000 },
+        { deployment: 'anthropic-1', tokens: 0, limit: undefined },
+      ],
+    });
+    const text = await scrape(gateway);
+    expect(sample(text, 'sluice_batch_enqueued_tokens', { deployment: 'openai-1' })).toBe(1_200_000);
+    expect(sample(text, 'sluice_batch_enqueued_tokens_limit', { deployment: 'openai-1' })).toBe(2_000_000);
+    expect(sample(text, 'sluice_batch_enqueued_tokens', { deployment: 'anthropic-1' })).toBe(0);
+    // No limit known: no limit series rather than a made-up one.
+    expect(sample(text, 'sluice_batch_enqueued_tokens_limit', { deployment: 'anthropic-1' })).toBeUndefined();
+  });
+
   it('drops a batch once it ended, and follows its progress between scrapes', async () => {
     const running = view({ id: 'batch_a', succeeded: 10, linesPerMinute: 10 });
     const { gateway, set } = await gatewayWithLane({

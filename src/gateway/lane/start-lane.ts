@@ -63,7 +63,17 @@ export function startLane(deps: LaneDeps): BatchLane {
     onError: (batchId, error) =>
       logger.warn({ batch: batchId, err: error }, 'forwarded batch: a step failed'),
   });
-  const lane = new BatchLane({ store, clock, drain, forward: polled(forward, settings.poll_ms) });
+  const lane = new BatchLane({
+    store,
+    clock,
+    drain,
+    forward: polled(forward, settings.poll_ms),
+    // Every deployment with a configured limit appears (at 0 while nothing is queued there).
+    enqueued: () =>
+      forward.enqueued(
+        context.governor.groups.deployments().filter((d) => d.config.enqueuedTokens !== undefined),
+      ),
+  });
   lane.start();
   return lane;
 }
