@@ -266,8 +266,10 @@ describe.skipIf(!canRun)('dashboard in Chromium', () => {
 
   it('lists the background lane’s batches with their progress, pace and expected completion', async () => {
     const panel = page.locator('#batches-panel');
-    // The rig runs without batches: no panel.
-    expect(await panel.isVisible()).toBe(false);
+    // The lane is on by default: the panel shows; taken away, it hides.
+    await expect.poll(() => panel.isVisible(), POLL).toBe(true);
+    rig.gateway.context.lane = undefined;
+    await expect.poll(() => panel.isVisible(), POLL).toBe(false);
     const batch = (over: Parameters<typeof batchView>[1]) =>
       batchView(Date.now(), { tenant: 'pro-co', model: 'gpt-4o-mini', ...over });
     let batches: BatchView[] = [];
