@@ -295,6 +295,18 @@ export const scenarioSchema = z.strictObject({
       cluster_order: z.boolean().default(true),
       /** A response cache on the model group; none when unset. */
       cache: cacheSchema.optional(),
+      /**
+       * The gateway's background lane (`batches:` of its config) for a
+       * scenario with a `batch`; Sluice's defaults where unset (headroom 0
+       * shows what the headroom buys the interactive calls).
+       */
+      batches: z
+        .strictObject({
+          headroom: z.number().min(0).lt(1).optional(),
+          min_share: share.optional(),
+          concurrency: count.optional(),
+        })
+        .optional(),
     })
     .prefault({}),
 });

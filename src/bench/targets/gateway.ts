@@ -42,6 +42,8 @@ export interface GatewayProcessOptions {
   readonly cache?: GroupCacheYaml;
   /** Model groups beside it (a semantic cache's embeddings group). */
   readonly sideGroups?: Record<string, { deployments: BenchDeployment[] }>;
+  /** The background lane's settings (`batches:`); Sluice's defaults when unset. */
+  readonly batches?: Readonly<Record<string, number>>;
   /** Where the gateway keeps batch files (`data_dir`); default beside its config file. */
   readonly dataDir?: string;
   /** Redis shared with other instances (default: the memory store, one process). */
@@ -82,6 +84,7 @@ export function gatewayConfig(options: GatewayProcessOptions, port: number): Rec
     ...(options.redis && { queue: { cluster: { enabled: options.redis.clusterOrder ?? true } } }),
     safety_margin: options.safetyMargin ?? 0.03,
     ...(options.dataDir && { data_dir: options.dataDir }),
+    ...(options.batches && { batches: options.batches }),
     model_groups: {
       [options.model]: {
         deployments: benchDeployments({
@@ -201,6 +204,7 @@ export async function gatewayTarget(env: TargetEnv): Promise<BenchTarget> {
       ...(batch ? [{ name: batch.tenant, tier: NO_TIER, weight: 1 }] : []),
     ],
     dataDir,
+    batches: scenario.sluice.batches,
     onLogLine(raw) {
       const line = parseLogLine(raw);
       if (line) lines.push(line);
