@@ -127,6 +127,17 @@ describe('the comparison without and with the batch', () => {
     expect(batchWindow(withBatch)).toEqual([21_000, 60_000]);
   });
 
+  it('ends the window with the batch when it ends before the arrivals', () => {
+    const early = progress.map((p) => ({ ...p, completed: Math.min(p.completed, 1_000) }));
+    // 20 lines a second from 21 s: all 1,000 answered at 70 s, after the arrivals; at 50 lines a second, at 41 s.
+    expect(batchWindow({ ...withBatch, progress: early })).toEqual([21_000, 60_000]);
+    const fast = progress.map((p) => ({
+      ...p,
+      completed: Math.min(1_000, Math.max(0, p.t / 1_000 - 20) * 50),
+    }));
+    expect(batchWindow({ ...withBatch, progress: fast })).toEqual([21_000, 40_000]);
+  });
+
   it('gives the waits, their ratio, the lines per minute and the share of the limit', () => {
     const c = compareBatchRuns(scenario, without, withBatch);
     // Only the calls sent in the window (21–60 s): 39 of the 60.

@@ -7,7 +7,8 @@
  * of the provider's limit used by both together (the simulator's own
  * counters). Every figure is taken over one window, the with-run's, in both
  * runs: from the batch's first answered line (before that the lane waits
- * for the bucket to refill above its headroom) to the end of the arrivals;
+ * for the bucket to refill above its headroom) to the end of the arrivals
+ * or of the batch, whichever comes first;
  * the waits are those of the interactive calls sent in it.
  */
 import { waitOf } from '../record.js';
@@ -50,10 +51,16 @@ export interface BatchRun {
   readonly progress?: readonly BatchProgressSample[];
 }
 
-/** The window: from the batch's first answered line to the end of arrivals (the whole run when it never started). */
+/**
+ * The window: from the batch's first answered line to the end of arrivals,
+ * or to its last line when it ended sooner (after that the interactive calls
+ * are alone again); the whole run when it never started.
+ */
 export function batchWindow(withBatch: BatchRun): [number, number] {
-  const to = withBatch.run.arrivalsEndedAt;
+  const arrivalsEnd = withBatch.run.arrivalsEndedAt;
   const first = withBatch.progress?.find((p) => p.completed + p.failed > 0);
+  const done = withBatch.progress?.find((p) => p.total > 0 && p.completed + p.failed >= p.total);
+  const to = done && done.t < arrivalsEnd ? done.t : arrivalsEnd;
   const from = first && first.t < to ? first.t : 0;
   return [from, to];
 }
@@ -182,7 +189,7 @@ export function batchComparisonReport(c: BatchComparison): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)));
   const line = (r: readonly string[]) =>
     r.map((v, i) => (i === 0 ? v.padEnd(widths[i] ?? 0) : v.padStart(widths[i] ?? 0))).join('  ');
-  const window = `window ${(c.windowMs[0] / 1_000).toFixed(1)}–${(c.windowMs[1] / 1_000).toFixed(1)} s (from the batch's first answered line to the end of arrivals)`;
+  const window = `window ${(c.windowMs[0] / 1_000).toFixed(1)}–${(c.windowMs[1] / 1_000).toFixed(1)} s (from the batch's first answered line to the end of arrivals or of the batch)`;
   return [
     `${c.scenario}: interactive traffic without and with a batch; ${window}`,
     line(head),
