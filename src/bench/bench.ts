@@ -1,7 +1,10 @@
 /**
  * One bench run end to end: provider up (the simulator from the scenario, or
  * a real URL), target up, workload planned from the seed, replayed, summed
- * up, written as JSON and SVG beside each other, and torn down.
+ * up, written as JSON and SVG beside each other, and torn down. A scenario
+ * with a batch runs twice, without it and with it, and is compared
+ * (`batch/batch-compare.ts`); the files are the with-run's plus the
+ * comparison.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
