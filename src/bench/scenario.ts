@@ -166,6 +166,26 @@ export type BenchCache = z.output<typeof cacheSchema>;
 /** The embeddings model the bench's semantic cache uses, on the scenario's provider. */
 export const EMBEDDINGS_MODEL = 'text-embedding-3-small';
 
+/**
+ * A batch submitted to the gateway's background lane (`/v1/files` +
+ * `/v1/batches`) at the start of the run, beside the interactive arrivals.
+ * The run is then made twice on fresh providers and gateways, without the
+ * batch and with it, and the two are compared (`batch/batch-compare.ts`).
+ * Gateway target only: the lane is `sluice serve`'s.
+ */
+const batchSchema = z.strictObject({
+  lines: count.max(50_000).default(1_000),
+  /** The tenant the batch belongs to (its own gateway key; not one of `tenants`, which send the interactive calls). */
+  tenant: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-" only')
+    .default('batch'),
+  /** Prompt and answer tokens of every line (fixed, so the lines per minute read as a rate). */
+  prompt_tokens: count.default(200),
+  output_tokens: count.default(50),
+});
+export type BenchBatch = z.output<typeof batchSchema>;
+
 export const scenarioSchema = z.strictObject({
   name: z.string().min(1).optional(),
   description: z.string().default(''),
@@ -255,6 +275,7 @@ export const scenarioSchema = z.strictObject({
   priorities: z.partialRecord(z.enum(PRIORITY_CLASSES), z.number().nonnegative()).default({ normal: 1 }),
   /** Longest queue wait a request of each class accepts (sent as `x-sluice-max-wait-ms`). */
   max_wait: z.partialRecord(z.enum(PRIORITY_CLASSES), duration).default({}),
+  batch: batchSchema.optional(),
   /** How the Sluice targets are configured (beside the provider limits above). */
   sluice: z
     .strictObject({
@@ -274,6 +295,18 @@ export const scenarioSchema = z.strictObject({
       cluster_order: z.boolean().default(true),
       /** A response cache on the model group; none when unset. */
       cache: cacheSchema.optional(),
+      /**
+       * The gateway's background lane (`batches:` of its config) for a
+       * scenario with a `batch`; Sluice's defaults where unset (headroom 0
+       * shows what the headroom buys the interactive calls).
+       */
+      batches: z
+        .strictObject({
+          headroom: z.number().min(0).lt(1).optional(),
+          min_share: share.optional(),
+          concurrency: count.optional(),
+        })
+        .optional(),
     })
     .prefault({}),
 });
@@ -316,6 +349,11 @@ function checkReferences(scenario: Scenario, source: string): void {
       );
     }
   });
+  if (scenario.batch && scenario.tenants.some((t) => t.name === scenario.batch?.tenant)) {
+    problems.push(
+      `  batch.tenant: "${scenario.batch.tenant}" also sends interactive calls; give the batch a tenant of its own`,
+    );
+  }
   const names = scenario.tenants.map((t) => t.name);
   const twice = names.find((n, i) => names.indexOf(n) !== i);
   if (twice) problems.push(`  tenants: "${twice}" is listed twice`);

@@ -94,7 +94,15 @@ describe('scenarios', () => {
   });
 
   it('ship valid scenario files', async () => {
-    for (const name of ['smoke', 'burst-3x', 'heavy-tenant', 'priorities', 'shared-key', 'three-instances']) {
+    for (const name of [
+      'smoke',
+      'burst-3x',
+      'heavy-tenant',
+      'priorities',
+      'shared-key',
+      'three-instances',
+      'batch-beside-interactive',
+    ]) {
       const s = await loadScenarioFile(join('bench', 'scenarios', `${name}.yaml`));
       expect(s.name).toBe(name);
     }

@@ -10,6 +10,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { startBatchLoad } from '../batch/batch-load.js';
 import { PRIMING_TENANT } from '../prime.js';
 import { BENCH_API_KEY, type ProviderKey } from '../provider.js';
 import { cacheOutcomeOf, type RequestRecord } from '../record.js';
@@ -41,6 +42,10 @@ export interface GatewayProcessOptions {
   readonly cache?: GroupCacheYaml;
   /** Model groups beside it (a semantic cache's embeddings group). */
   readonly sideGroups?: Record<string, { deployments: BenchDeployment[] }>;
+  /** The background lane's settings (`batches:`); Sluice's defaults when unset. */
+  readonly batches?: Readonly<Record<string, number>>;
+  /** Where the gateway keeps batch files (`data_dir`); default beside its config file. */
+  readonly dataDir?: string;
   /** Redis shared with other instances (default: the memory store, one process). */
   readonly redis?: { readonly url: string; readonly instances: number; readonly clusterOrder?: boolean };
 }
@@ -78,6 +83,8 @@ export function gatewayConfig(options: GatewayProcessOptions, port: number): Rec
       : { kind: 'memory' },
     ...(options.redis && { queue: { cluster: { enabled: options.redis.clusterOrder ?? true } } }),
     safety_margin: options.safetyMargin ?? 0.03,
+    ...(options.dataDir && { data_dir: options.dataDir }),
+    ...(options.batches && { batches: options.batches }),
     model_groups: {
       [options.model]: {
         deployments: benchDeployments({
@@ -179,17 +186,25 @@ export async function gatewayTarget(env: TargetEnv): Promise<BenchTarget> {
   const instances = scenario.sluice.instances;
   const lines: LogLine[] = [];
   const redis = instances > 1 ? await startRedisProcess() : undefined;
+  const batch = scenario.batch;
+  // The config file's folder is removed once the gateway is up, so batch files live in a folder of their own.
+  const dataDir = batch ? await mkdtemp(join(tmpdir(), 'sluice-bench-data-')) : undefined;
   const options: GatewayProcessOptions = {
     providerBaseUrl: env.providerBaseUrl,
     keys: env.keys,
     model: scenario.model,
     safetyMargin: scenario.sluice.safety_margin,
     tiers: scenario.tiers,
-    tenants: scenario.tenants.map((t) => ({
-      name: t.name,
-      tier: t.tier ?? NO_TIER,
-      weight: tenantWeight(scenario, t),
-    })),
+    tenants: [
+      ...scenario.tenants.map((t) => ({
+        name: t.name,
+        tier: t.tier ?? NO_TIER,
+        weight: tenantWeight(scenario, t),
+      })),
+      ...(batch ? [{ name: batch.tenant, tier: NO_TIER, weight: 1 }] : []),
+    ],
+    dataDir,
+    batches: scenario.sluice.batches,
     onLogLine(raw) {
       const line = parseLogLine(raw);
       if (line) lines.push(line);
@@ -203,6 +218,7 @@ export async function gatewayTarget(env: TargetEnv): Promise<BenchTarget> {
     gateways = await Promise.all(Array.from({ length: instances }, () => startGatewayProcess(options)));
   } catch (error) {
     await redis?.server.stop();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true }).catch(() => undefined);
     throw error;
   }
   /** Per instance, each tenant's SDK client. */
@@ -246,7 +262,18 @@ export async function gatewayTarget(env: TargetEnv): Promise<BenchTarget> {
       await new Promise((r) => setTimeout(r, 500));
       await Promise.all(gateways.map((g) => g.server.stop()));
       await redis?.server.stop();
+      if (dataDir) await rm(dataDir, { recursive: true, force: true }).catch(() => undefined);
       attachLogLines(sent, lines);
     },
+    ...(batch && {
+      startBatch: () =>
+        startBatchLoad({
+          baseURL: `${(gateways[0] as GatewayProcess).url}/v1`,
+          apiKey: tenantKey(batch.tenant),
+          model: scenario.model,
+          batch,
+          now: env.now,
+        }),
+    }),
   };
 }

@@ -4,6 +4,7 @@
  * library, or through a gateway. Every target sends the same requests and
  * fills in the same record.
  */
+import type { BatchLoad } from '../batch/batch-load.js';
 import type { ProviderKey } from '../provider.js';
 import type { RequestRecord } from '../record.js';
 import type { Scenario } from '../scenario.js';
@@ -32,6 +33,8 @@ export interface BenchTarget {
   /** Sends one request and fills `record`; never rejects. */
   send(record: RequestRecord, signal: AbortSignal): Promise<void>;
   close(): Promise<void>;
+  /** Submits the scenario's batch (`batch:`) and follows it; only targets with a background lane (the gateway). */
+  startBatch?(): Promise<BatchLoad>;
 }
 
 /** A target that could not be started says why, in words that go into the report. */

@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { batchComparisonReport } from '../../bench/batch/batch-compare.js';
 import { runBench } from '../../bench/bench.js';
 import { parseDuration } from '../../bench/duration.js';
 import { progressView } from '../../bench/progress.js';
@@ -107,6 +108,7 @@ export function registerBench(program: Command): void {
           });
           view.stop();
           console.log(`\n${runReport(result.summary)}\n`);
+          if (result.batch) console.log(`${batchComparisonReport(result.batch.comparison)}\n`);
           console.log(`wrote ${result.files.join(', ')}`);
         } catch (error) {
           view.stop();
