@@ -143,8 +143,10 @@ describe('a batch beside interactive traffic', () => {
     expect(withStatuses.every((s) => s === 200)).toBe(true);
     expect(withP99, JSON.stringify(figures)).toBeLessThanOrEqual(aloneP99 * 1.1 + FLOOR_MS);
     expect(goodput, JSON.stringify(figures)).toBeGreaterThanOrEqual(0.95);
-    // The batch was still draining through the window (it filled the gaps, not a burst at the start).
-    expect(batch.request_counts?.completed ?? 0).toBeGreaterThan(200);
+    // The batch drained at what interactive traffic left (about 24 lines/s; 634 and 648 in two runs),
+    // and was still draining through the window: it filled the gaps, not a burst at the start.
+    expect(batch.request_counts?.completed ?? 0).toBeGreaterThan(400);
+    expect(batch.request_counts?.completed ?? 0).toBeLessThan(LINES);
     // Nothing reached the provider over its limit.
     expect(Object.values(stats.rejected).reduce((a, b) => a + b, 0)).toBe(0);
   });
