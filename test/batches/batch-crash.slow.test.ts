@@ -14,12 +14,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import OpenAI, { toFile } from 'openai';
+import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../../src/simulator/index.js';
 import { simulatorGroup } from '../stores/redis/gateway-fleet.js';
 import { type GatewayProcess, startGatewayProcess } from '../stores/redis/gateway-processes.js';
 import { type RedisServer, startRedisServer, testPrefix } from '../stores/redis/redis-server.js';
+import { chatLine, submitBatch } from './sdk-batches.js';
 
 const LINES = 300;
 const KEY = 'sk-acme-batch-crash';
@@ -30,17 +31,6 @@ afterEach(async () => {
   cleanup = [];
   for (const step of steps.reverse()) await step().catch(() => undefined);
 });
-
-function inputFile(): string {
-  return Array.from({ length: LINES }, (_, i) =>
-    JSON.stringify({
-      custom_id: `line-${i}`,
-      method: 'POST',
-      url: '/v1/chat/completions',
-      body: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: `question ${i}` }], max_tokens: 8 },
-    }),
-  ).join('\n');
-}
 
 function config(simUrl: string, extra: Record<string, unknown>) {
   return {
@@ -98,16 +88,8 @@ function kill9(g: GatewayProcess): Promise<void> {
 }
 
 async function submit(openai: OpenAI): Promise<string> {
-  const file = await openai.files.create({
-    file: await toFile(Buffer.from(inputFile()), 'in.jsonl'),
-    purpose: 'batch',
-  });
-  const batch = await openai.batches.create({
-    input_file_id: file.id,
-    endpoint: '/v1/chat/completions',
-    completion_window: '24h',
-  });
-  return batch.id;
+  const lines = Array.from({ length: LINES }, (_, i) => chatLine(`line-${i}`, { max_tokens: 8 }));
+  return (await submitBatch(openai, lines)).id;
 }
 
 /** Every custom_id of the output and error files, with how often it appears. */

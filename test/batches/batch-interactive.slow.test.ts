@@ -20,9 +20,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import OpenAI, { toFile } from 'openai';
+import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { baseConfig, KEYS, type Rig, simOpenAiDeployment, startRig } from '../gateway/helpers.js';
+import { chatLine, submitBatch } from './sdk-batches.js';
 
 const RPS = 50;
 const INTERACTIVE_EVERY_MS = 40;
@@ -90,26 +91,11 @@ function p99(values: readonly number[]): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.99) - 1)] ?? 0;
 }
 
-async function submitBatch(rig: Rig): Promise<string> {
+/** The batch tenant's 1,000-line batch. */
+async function submitLines(rig: Rig): Promise<string> {
   const client = new OpenAI({ baseURL: `${rig.gateway.url}/v1`, apiKey: KEYS.enterprise, maxRetries: 0 });
-  const lines = Array.from({ length: LINES }, (_, i) =>
-    JSON.stringify({
-      custom_id: `b-${i}`,
-      method: 'POST',
-      url: '/v1/chat/completions',
-      body: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: `line ${i}` }], max_tokens: 5 },
-    }),
-  );
-  const file = await client.files.create({
-    file: await toFile(Buffer.from(lines.join('\n')), 'in.jsonl'),
-    purpose: 'batch',
-  });
-  const batch = await client.batches.create({
-    input_file_id: file.id,
-    endpoint: '/v1/chat/completions',
-    completion_window: '24h',
-  });
-  return batch.id;
+  const lines = Array.from({ length: LINES }, (_, i) => chatLine(`b-${i}`, { max_tokens: 5 }));
+  return (await submitBatch(client, lines)).id;
 }
 
 describe('a batch beside interactive traffic', () => {
@@ -124,7 +110,7 @@ describe('a batch beside interactive traffic', () => {
 
     // With a 1,000-line batch created first.
     const rig = await start();
-    const batchId = await submitBatch(rig);
+    const batchId = await submitLines(rig);
     const running = interactive(rig, 24_000);
     // The window: from 4 s in (the first second's burst spent, the lane filling its slots) to 22 s.
     await new Promise((r) => setTimeout(r, 4_000));

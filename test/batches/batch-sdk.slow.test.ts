@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
-import OpenAI, { toFile } from 'openai';
+import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { GatewayConfigInput } from '../../src/gateway/config/schema.js';
 import type { SimulatorOptions } from '../../src/simulator/index.js';
@@ -22,6 +22,7 @@ import {
   simOpenAiDeployment,
   startRig,
 } from '../gateway/helpers.js';
+import { chatLine, submitBatch } from './sdk-batches.js';
 
 let rigs: { rig: Rig; dir: string }[] = [];
 afterEach(async () => {
@@ -49,14 +50,6 @@ async function start(
   rigs.push({ rig, dir });
   return rig;
 }
-
-const chatLine = (id: string, extra: Record<string, unknown> = {}) =>
-  JSON.stringify({
-    custom_id: id,
-    method: 'POST',
-    url: '/v1/chat/completions',
-    body: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: `Say ${id}` }], ...extra },
-  });
 
 async function until<T>(
   read: () => Promise<T>,
@@ -93,18 +86,7 @@ describe('drain mode through the official SDKs', () => {
       '{not json',
       JSON.stringify({ custom_id: 'no-body', method: 'POST', url: '/v1/chat/completions' }),
     ];
-    const file = await client.files.create({
-      file: await toFile(
-        Buffer.from([...good.slice(0, 20), ...bad, ...good.slice(20)].join('\n')),
-        'in.jsonl',
-      ),
-      purpose: 'batch',
-    });
-    const created = await client.batches.create({
-      input_file_id: file.id,
-      endpoint: '/v1/chat/completions',
-      completion_window: '24h',
-    });
+    const created = await submitBatch(client, [...good.slice(0, 20), ...bad, ...good.slice(20)]);
     const done = await until(
       () => client.batches.retrieve(created.id),
       (b) => b.status === 'completed',
@@ -158,15 +140,7 @@ describe('drain mode through the official SDKs', () => {
     });
     const client = new OpenAI({ baseURL: `${rig.gateway.url}/v1`, apiKey: KEYS.pro, maxRetries: 0 });
     const lines = Array.from({ length: 200 }, (_, i) => chatLine(`c-${i}`));
-    const file = await client.files.create({
-      file: await toFile(Buffer.from(lines.join('\n')), 'in.jsonl'),
-      purpose: 'batch',
-    });
-    const created = await client.batches.create({
-      input_file_id: file.id,
-      endpoint: '/v1/chat/completions',
-      completion_window: '24h',
-    });
+    const created = await submitBatch(client, lines);
     await until(
       () => client.batches.retrieve(created.id),
       (b) => (b.request_counts?.completed ?? 0) >= 8,
@@ -209,15 +183,7 @@ describe('forward mode through the official SDKs', () => {
     );
     const client = new OpenAI({ baseURL: `${rig.gateway.url}/v1`, apiKey: KEYS.pro, maxRetries: 0 });
     const lines = Array.from({ length: 20 }, (_, i) => chatLine(`f-${i}`));
-    const file = await client.files.create({
-      file: await toFile(Buffer.from(lines.join('\n')), 'in.jsonl'),
-      purpose: 'batch',
-    });
-    const created = await client.batches.create({
-      input_file_id: file.id,
-      endpoint: '/v1/chat/completions',
-      completion_window: '24h',
-    });
+    const created = await submitBatch(client, lines);
     const done = await until(
       () => client.batches.retrieve(created.id),
       (b) => b.status === 'completed',
