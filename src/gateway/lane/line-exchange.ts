@@ -112,7 +112,7 @@ class LineExchange implements InboundRequest, Transport<UpstreamCall> {
         requestId,
         body: parseBody(answer.body),
         refusal,
-        retryAfterMs: retryAfterOf(answer),
+        retryAfterMs: answer.report.retryAfterMs,
         // Whether running the line again could answer otherwise: a refusal says so itself; an upstream error
         // the governor already retried is final unless it is an overload or a server error.
         final: refusal === undefined ? answer.status < 500 && answer.status !== 429 : REFUSALS[refusal].final,
@@ -172,17 +172,6 @@ function parseBody(text: string | undefined): unknown {
   } catch {
     return text;
   }
-}
-
-function retryAfterOf(answer: Answer): number | undefined {
-  const headers = answer.headers;
-  for (let i = 0; i < headers.length; i += 2) {
-    if (headers[i] === 'retry-after') {
-      const seconds = Number(headers[i + 1]);
-      return Number.isFinite(seconds) ? seconds * 1000 : undefined;
-    }
-  }
-  return undefined;
 }
 
 function unsupportedUrl(url: string): { code: string; message: string } {

@@ -50,6 +50,8 @@ export interface AnswerReport {
   readonly upstreamError: string | undefined;
   /** The operator's detail (an upstream address, an internal error): never in the answer itself. */
   readonly detail: string | undefined;
+  /** When to come back, as the refusal or the upstream error said (what `retry-after` was written from). */
+  readonly retryAfterMs?: number | undefined;
   readonly deployment: string | undefined;
   readonly priority: string | undefined;
   readonly waitedMs: number | undefined;
@@ -119,6 +121,7 @@ export function refusalAnswer(why: Refusal, options: AnswerOptions, known: Known
       refusal: why.code,
       upstreamError: known.upstreamError,
       detail: why.detail,
+      retryAfterMs: why.retryAfterMs,
       deployment: known.deployment,
       priority: known.priority,
       waitedMs: known.waitedMs,
@@ -266,6 +269,7 @@ function upstreamErrorAnswer<R extends UpstreamReply>(
       refusal: undefined,
       upstreamError: error.kind,
       detail: error.message,
+      retryAfterMs: error.retryAfterMs,
       deployment: deployment.id,
       priority: outcome.priority,
       waitedMs: outcome.waitedMs,
