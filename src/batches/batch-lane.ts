@@ -5,7 +5,7 @@
  * gateway's batch APIs wake it when a batch is created or cancelled.
  */
 import type { Clock } from '../core/clock.js';
-import type { BatchRecord } from './batch.js';
+import type { BatchProgress, BatchRecord } from './batch.js';
 import type { BatchStore } from './batch-store.js';
 import type { DrainRunner } from './drain/drain-runner.js';
 import type { EnqueuedReading } from './forward/enqueued-tokens.js';
@@ -46,12 +46,10 @@ export class BatchLane {
     this.options.forward?.wake();
   }
 
-  /** A batch's pace as last observed (also observes it now). */
-  async pace(
-    batch: BatchRecord,
-  ): Promise<BatchPace & { progress: Awaited<ReturnType<BatchStore['progress']>> }> {
+  /** Where a batch stands: its counts and its pace (this reading is also a sample of the pace). */
+  async standing(batch: BatchRecord): Promise<BatchProgress & BatchPace> {
     const progress = await this.store.progress(batch.id);
-    return { ...this.tracker.observe(batch.id, progress, this.options.clock.now()), progress };
+    return { ...progress, ...this.tracker.observe(batch.id, progress, this.options.clock.now()) };
   }
 
   async snapshot(): Promise<LaneSnapshot> {
@@ -59,23 +57,17 @@ export class BatchLane {
     const active = await this.store.activeBatches();
     const batches: BatchView[] = [];
     for (const batch of active) {
-      const { progress, linesPerMinute, expectedCompletionAt } = await this.pace(batch);
+      const { id, tenant, api, mode, model, status, createdAt, expiresAt } = batch;
       batches.push({
-        id: batch.id,
-        tenant: batch.tenant,
-        api: batch.api,
-        mode: batch.mode,
-        model: batch.model,
-        status: batch.status,
-        createdAt: batch.createdAt,
-        expiresAt: batch.expiresAt,
-        total: progress.total,
-        succeeded: progress.succeeded,
-        errored: progress.errored,
-        canceled: progress.canceled,
-        expired: progress.expired,
-        linesPerMinute,
-        expectedCompletionAt,
+        id,
+        tenant,
+        api,
+        mode,
+        model,
+        status,
+        createdAt,
+        expiresAt,
+        ...(await this.standing(batch)),
       });
     }
     this.tracker.keepOnly(new Set(active.map((b) => b.id)));

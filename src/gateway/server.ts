@@ -345,10 +345,7 @@ function laneHandle(lane: BatchLane, config: GatewayConfig): BatchLaneHandle | u
     store: lane.store,
     settings,
     wake: () => lane.wake(),
-    progressOf: async (batch) => {
-      const { progress, ...pace } = await lane.pace(batch);
-      return { ...progress, ...pace };
-    },
+    progressOf: (batch) => lane.standing(batch),
   };
 }
 

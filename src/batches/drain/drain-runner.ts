@@ -15,7 +15,7 @@
  * a line whose instance died is taken up by another after its lease.
  */
 import type { Clock } from '../../core/clock.js';
-import type { BatchApi, BatchRecord, ClaimedLine, LineResult } from '../batch.js';
+import { type BatchRecord, type ClaimedLine, type LineResult, linesDone } from '../batch.js';
 import { type BatchEnd, endBatch, type FinalizeDeps } from '../finalize.js';
 import type { LineAnswer, RunLine } from './line-request.js';
 import type { MinShare } from './min-share.js';
@@ -203,8 +203,7 @@ export class DrainRunner {
   private async completeIfDone(batch: BatchRecord, now: number): Promise<void> {
     for (const r of this.running.values()) if (r.batch.id === batch.id) return;
     const progress = await this.options.store.progress(batch.id);
-    const done = progress.succeeded + progress.errored + progress.canceled + progress.expired;
-    if (done >= progress.total) await this.end(batch, 'completed', now);
+    if (linesDone(progress) >= progress.total) await this.end(batch, 'completed', now);
   }
 
   private run(batch: BatchRecord, claim: ClaimedLine): void {
@@ -234,7 +233,8 @@ export class DrainRunner {
     let answer: LineAnswer;
     try {
       answer = await this.options.runLine({
-        family: familyOf(batch.api),
+        // A batch's API is the family its lines are calls of.
+        family: batch.api,
         url: line.url,
         body: line.body,
         tenant: batch.tenant,
@@ -303,10 +303,6 @@ export class DrainRunner {
 
 function lineKey(claim: ClaimedLine): string {
   return `${claim.batchId}#${claim.line.index}`;
-}
-
-function familyOf(api: BatchApi): 'openai' | 'anthropic' {
-  return api;
 }
 
 /** A line's answer as its result: a 2xx succeeded, anything else errored with the answer's body. */
