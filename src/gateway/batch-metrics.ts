@@ -69,94 +69,90 @@ export class BatchMetrics {
         });
       return reading;
     };
-    new Gauge({
-      name: 'sluice_batch_lines',
-      help: 'Lines of each active batch by state: done (succeeded), failed (errored, cancelled, expired), remaining.',
-      labelNames: ['batch', 'tenant', 'mode', 'state'],
-      registers,
-      aggregator: 'first',
-      async collect() {
-        const snapshot = await read();
-        this.reset();
-        for (const b of snapshot?.batches ?? []) {
-          const states = batchLineStates(b);
-          for (const [state, n] of Object.entries(states)) this.labels(b.id, b.tenant, b.mode, state).set(n);
+    /**
+     * A gauge of the shared store's batches, set afresh from the scrape's
+     * snapshot (no series when it could not be read). Every worker reads the
+     * same store: the primary takes one worker's ('first'), never a sum.
+     */
+    const fromSnapshot = (
+      name: string,
+      help: string,
+      labelNames: readonly string[],
+      fill: (gauge: Gauge, snapshot: LaneSnapshot) => void,
+    ) =>
+      new Gauge({
+        name,
+        help,
+        labelNames,
+        registers,
+        aggregator: 'first',
+        async collect() {
+          const snapshot = await read();
+          this.reset();
+          if (snapshot) fill(this, snapshot);
+        },
+      });
+    fromSnapshot(
+      'sluice_batch_lines',
+      'Lines of each active batch by state: done (succeeded), failed (errored, cancelled, expired), remaining.',
+      ['batch', 'tenant', 'mode', 'state'],
+      (gauge, { batches }) => {
+        for (const b of batches) {
+          for (const [state, n] of Object.entries(batchLineStates(b)))
+            gauge.labels(b.id, b.tenant, b.mode, state).set(n);
         }
       },
-    });
-    new Gauge({
-      name: 'sluice_batch_lines_per_minute',
-      help: 'Lines of each active batch answered over the last minute, every instance’s included.',
-      labelNames: ['batch', 'tenant'],
-      registers,
-      aggregator: 'first',
-      async collect() {
-        const snapshot = await read();
-        this.reset();
-        for (const b of snapshot?.batches ?? []) this.labels(b.id, b.tenant).set(b.linesPerMinute);
+    );
+    fromSnapshot(
+      'sluice_batch_lines_per_minute',
+      'Lines of each active batch answered over the last minute, every instance’s included.',
+      ['batch', 'tenant'],
+      (gauge, { batches }) => {
+        for (const b of batches) gauge.labels(b.id, b.tenant).set(b.linesPerMinute);
       },
-    });
-    new Gauge({
-      name: 'sluice_batch_expected_completion_seconds',
-      help: 'Seconds until an active batch’s remaining lines should be answered at its pace over the last minute; absent while it does not move.',
-      labelNames: ['batch', 'tenant'],
-      registers,
-      aggregator: 'first',
-      async collect() {
-        const snapshot = await read();
-        this.reset();
-        if (!snapshot) return;
-        for (const b of snapshot.batches) {
+    );
+    fromSnapshot(
+      'sluice_batch_expected_completion_seconds',
+      'Seconds until an active batch’s remaining lines should be answered at its pace over the last minute; absent while it does not move.',
+      ['batch', 'tenant'],
+      (gauge, { batches, at }) => {
+        for (const b of batches) {
           if (b.expectedCompletionAt === undefined) continue;
-          this.labels(b.id, b.tenant).set(Math.max(0, (b.expectedCompletionAt - snapshot.at) / 1000));
+          gauge.labels(b.id, b.tenant).set(Math.max(0, (b.expectedCompletionAt - at) / 1000));
         }
       },
-    });
-    new Gauge({
-      name: 'sluice_batches_active',
-      help: 'Batches not ended, by mode (drain, forward) and status.',
-      labelNames: ['mode', 'status'],
-      registers,
-      aggregator: 'first',
-      async collect() {
-        const snapshot = await read();
-        this.reset();
-        if (!snapshot) return;
-        for (const mode of MODES) for (const status of ACTIVE_STATUSES) this.labels(mode, status).set(0);
-        for (const b of snapshot.batches) this.labels(b.mode, b.status).inc();
+    );
+    fromSnapshot(
+      'sluice_batches_active',
+      'Batches not ended, by mode (drain, forward) and status.',
+      ['mode', 'status'],
+      (gauge, { batches }) => {
+        for (const mode of MODES) for (const status of ACTIVE_STATUSES) gauge.labels(mode, status).set(0);
+        for (const b of batches) gauge.labels(b.mode, b.status).inc();
       },
-    });
+    );
+    fromSnapshot(
+      'sluice_batch_enqueued_tokens',
+      'Forward mode: input tokens of batches queued at the provider, per deployment (its enqueued-token bucket).',
+      ['deployment'],
+      (gauge, { enqueued }) => {
+        for (const e of enqueued ?? []) gauge.labels(e.deployment).set(e.tokens);
+      },
+    );
+    fromSnapshot(
+      'sluice_batch_enqueued_tokens_limit',
+      'Forward mode: the enqueued-token limit in force per deployment (configured, or lower as the provider said).',
+      ['deployment'],
+      (gauge, { enqueued }) => {
+        for (const e of enqueued ?? []) if (e.limit !== undefined) gauge.labels(e.deployment).set(e.limit);
+      },
+    );
     new Gauge({
       name: 'sluice_batch_lines_in_flight',
       help: 'Batch lines this instance is running now.',
       registers,
       async collect() {
         this.set((await read())?.inFlight ?? 0);
-      },
-    });
-    new Gauge({
-      name: 'sluice_batch_enqueued_tokens',
-      help: 'Forward mode: input tokens of batches queued at the provider, per deployment (its enqueued-token bucket).',
-      labelNames: ['deployment'],
-      registers,
-      aggregator: 'first',
-      async collect() {
-        const snapshot = await read();
-        this.reset();
-        for (const e of snapshot?.enqueued ?? []) this.labels(e.deployment).set(e.tokens);
-      },
-    });
-    new Gauge({
-      name: 'sluice_batch_enqueued_tokens_limit',
-      help: 'Forward mode: the enqueued-token limit in force per deployment (configured, or lower as the provider said).',
-      labelNames: ['deployment'],
-      registers,
-      aggregator: 'first',
-      async collect() {
-        const snapshot = await read();
-        this.reset();
-        for (const e of snapshot?.enqueued ?? [])
-          if (e.limit !== undefined) this.labels(e.deployment).set(e.limit);
       },
     });
   }
