@@ -22,7 +22,7 @@ import {
   simOpenAiDeployment,
   startRig,
 } from '../gateway/helpers.js';
-import { chatLine, submitBatch } from './sdk-batches.js';
+import { chatLine, messageRequests, submitBatch } from './sdk-batches.js';
 
 let rigs: { rig: Rig; dir: string }[] = [];
 afterEach(async () => {
@@ -110,14 +110,7 @@ describe('drain mode through the official SDKs', () => {
   }, async () => {
     const rig = await start();
     const client = new Anthropic({ baseURL: rig.gateway.url, apiKey: KEYS.pro, maxRetries: 0 });
-    const requests = Array.from({ length: 30 }, (_, i) => ({
-      custom_id: `q-${i}`,
-      params: {
-        model: 'claude-haiku',
-        max_tokens: 16,
-        messages: [{ role: 'user' as const, content: `Q ${i}` }],
-      },
-    }));
+    const requests = messageRequests('q', 30);
     const created = await client.messages.batches.create({ requests });
     const ended = await until(
       () => client.messages.batches.retrieve(created.id),
@@ -213,14 +206,7 @@ describe('forward mode through the official SDKs', () => {
       { batches: { pace_ms_per_line: 1 } },
     );
     const client = new Anthropic({ baseURL: rig.gateway.url, apiKey: KEYS.pro, maxRetries: 0 });
-    const requests = Array.from({ length: 12 }, (_, i) => ({
-      custom_id: `a-${i}`,
-      params: {
-        model: 'claude-haiku',
-        max_tokens: 16,
-        messages: [{ role: 'user' as const, content: `Q ${i}` }],
-      },
-    }));
+    const requests = messageRequests('a', 12);
     const created = await client.messages.batches.create({ requests });
     await until(
       () => client.messages.batches.retrieve(created.id),

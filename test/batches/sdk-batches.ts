@@ -1,6 +1,7 @@
 /**
- * What the batch tests do through the openai SDK again and again: a chat
- * line of an input file, and a batch submitted from lines (upload, create).
+ * What the batch tests do through the SDKs again and again: a chat line of
+ * an OpenAI input file, a batch submitted from lines (upload, create), and
+ * the requests of an Anthropic message batch.
  */
 import type OpenAI from 'openai';
 import { toFile } from 'openai';
@@ -26,4 +27,16 @@ export async function submitBatch(client: OpenAI, lines: readonly string[]): Pro
     endpoint: '/v1/chat/completions',
     completion_window: '24h',
   });
+}
+
+/** `count` requests of an Anthropic message batch to `claude-haiku`, custom ids `<prefix>-<i>`. */
+export function messageRequests(prefix: string, count: number) {
+  return Array.from({ length: count }, (_, i) => ({
+    custom_id: `${prefix}-${i}`,
+    params: {
+      model: 'claude-haiku',
+      max_tokens: 16,
+      messages: [{ role: 'user' as const, content: `Q ${i}` }],
+    },
+  }));
 }
