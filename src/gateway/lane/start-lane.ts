@@ -11,7 +11,7 @@ import { BatchLane, type BatchRunner } from '../../batches/batch-lane.js';
 import type { BatchStore } from '../../batches/batch-store.js';
 import { DrainRunner } from '../../batches/drain/drain-runner.js';
 import { MinShare } from '../../batches/drain/min-share.js';
-import { type BatchEnd, endBatch, type FinalizeDeps } from '../../batches/finalize.js';
+import { endBatch, type FinalizeDeps } from '../../batches/finalize.js';
 import { forwardDeploymentsOf } from '../../batches/forward/forward-deployments.js';
 import { type ForwardEnd, ForwardRunner, finishForwarded } from '../../batches/forward/forward-runner.js';
 import { renderOpenAIResultFile } from '../../batches/wire/openai-results.js';
@@ -99,7 +99,7 @@ function endForwarded(finalize: FinalizeDeps, clock: Clock): (end: ForwardEnd) =
   return async (end) => {
     if (end.outcome === 'failed') return failed(end);
     const batch = await finalize.store.batch(end.batchId);
-    if (batch) await endBatch(finalize, batch, end.outcome as BatchEnd, clock.now());
+    if (batch) await endBatch(finalize, batch, end.outcome, clock.now());
   };
 }
 
