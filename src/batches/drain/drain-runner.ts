@@ -53,12 +53,13 @@ interface Running {
   readonly claim: ClaimedLine;
   readonly batch: BatchRecord;
   readonly abort: AbortController;
+  /** Settles once the line's result is written or the line was given back. */
+  done?: Promise<void>;
 }
 
 export class DrainRunner {
+  /** The lines in flight here, until each one's result is written or it is given back. */
   private readonly running = new Map<string, Running>();
-  /** Every line in flight, until its result is written or it is given back. */
-  private readonly pending = new Set<Promise<void>>();
   private readonly failures = new Map<string, number>();
   /** Per batch: not claimed from before this instant (a line of it was given back). */
   private readonly backoffUntil = new Map<string, number>();
@@ -209,20 +210,19 @@ export class DrainRunner {
   private run(batch: BatchRecord, claim: ClaimedLine): void {
     const key = lineKey(claim);
     const abort = new AbortController();
-    this.running.set(key, { claim, batch, abort });
-    const done = this.runOne(batch, claim, abort.signal)
+    const running: Running = { claim, batch, abort };
+    this.running.set(key, running);
+    running.done = this.runOne(batch, claim, abort.signal)
       .catch(() => undefined)
       .finally(() => {
         this.running.delete(key);
-        this.pending.delete(done);
         this.fill();
       });
-    this.pending.add(done);
   }
 
   /** Resolves once every line in flight now has its result written or was given back. */
   async settled(): Promise<void> {
-    while (this.pending.size > 0) await Promise.all([...this.pending]);
+    while (this.running.size > 0) await Promise.all([...this.running.values()].map((r) => r.done));
   }
 
   private async runOne(batch: BatchRecord, claim: ClaimedLine, signal: AbortSignal): Promise<void> {
