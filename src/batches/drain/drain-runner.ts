@@ -170,6 +170,9 @@ export class DrainRunner {
     this.refresh = false;
     const batches = (await this.options.store.activeBatches()).filter((b) => b.mode === 'drain');
     this.active = { at: now, batches };
+    // A batch that ended has no backoff to keep (a long-lived gateway sees batches come and go).
+    for (const id of this.backoffUntil.keys())
+      if (!batches.some((b) => b.id === id)) this.backoffUntil.delete(id);
     return batches;
   }
 
@@ -253,7 +256,7 @@ export class DrainRunner {
     const now = clock.now();
     if (signal.aborted) return;
     const key = lineKey(claim);
-    if (answer.final !== true) {
+    if (!answer.final) {
       const failures = answer.refusal === undefined ? (this.failures.get(key) ?? 0) + 1 : 0;
       if (failures < MAX_LINE_FAILURES) {
         // No capacity yet, or an error that may pass: the line runs again later, here or elsewhere.

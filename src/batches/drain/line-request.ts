@@ -31,7 +31,7 @@ export interface LineAnswer {
    * answer otherwise (no capacity yet, an overload, a cut stream), so the
    * line is given back and runs again later.
    */
-  readonly final: boolean | undefined;
+  readonly final: boolean;
   /** Why the line has no HTTP answer worth keeping (a cut stream, an URL no route serves). */
   readonly error?: { readonly code: string; readonly message: string } | undefined;
   /** Tokens the provider said the call used. */
