@@ -16,6 +16,7 @@ import type { CircuitOptions } from './circuit-breaker.js';
 import { Deployment, type DeploymentConfig } from './deployment.js';
 import type { Emit } from './events.js';
 import { bucketsFor, type LimitsConfig } from './limits.js';
+import type { MitigationConfig } from './load/mitigation-config.js';
 import type { RetryOptions } from './retry-policy.js';
 import { TierSiblings } from './service-tier.js';
 import { mayUse, type Tenant, type TenantConfig, TenantDirectory, type TierConfig } from './tenants.js';
@@ -28,6 +29,8 @@ export interface ModelGroupConfig {
   downgrade?: { to: string; whenHeadroomBelow: number };
   /** The group's response cache (`src/cache/`). */
   cache?: GroupCacheConfig;
+  /** What the group does on its own while its load is `act`. */
+  mitigation?: MitigationConfig;
 }
 
 export interface GroupCacheConfig {
@@ -75,6 +78,7 @@ export class ModelGroup {
     readonly fallbacks: readonly string[],
     readonly downgrade: ModelGroupConfig['downgrade'],
     readonly cache?: GroupCacheConfig | undefined,
+    readonly mitigation?: MitigationConfig | undefined,
   ) {
     this.families = new Set(deployments.flatMap((d) => familiesOf(d.config.provider)));
     this.turnOf = turnsOf(deployments);
@@ -195,7 +199,14 @@ export class ModelGroups {
       });
       this.groups.set(
         name,
-        new ModelGroup(name, deployments, config.fallbacks ?? [], config.downgrade, config.cache),
+        new ModelGroup(
+          name,
+          deployments,
+          config.fallbacks ?? [],
+          config.downgrade,
+          config.cache,
+          config.mitigation,
+        ),
       );
     }
     const serviceTiers = new TierSiblings(this.byId.values(), {
@@ -217,6 +228,11 @@ export class ModelGroups {
       if (group.downgrade && !this.groups.has(group.downgrade.to)) {
         throw new TopologyError(
           `model group ${group.name} downgrades to unknown group ${group.downgrade.to}`,
+        );
+      }
+      if (group.mitigation?.downgradeTiers?.length && !group.downgrade) {
+        throw new TopologyError(
+          `model group ${group.name} mitigates by downgrading but has no downgrade group to send calls to`,
         );
       }
     }

@@ -17,6 +17,7 @@ import type { AnswerCapture } from './answer-keeper.js';
 import { cachedAnswer } from './cached-answer.js';
 import type { Call, Outcome, Transport, UpstreamReply } from './call.js';
 import { crossedAnswer } from './crossed-answer.js';
+import { shapeUnderLoad, signalLoad } from './under-load.js';
 
 /** Refusals that mean no deployment could serve the call: a stale answer is better than none. */
 const STALE_WORTHY: ReadonlySet<RefusalCode> = new Set<RefusalCode>([
@@ -30,6 +31,17 @@ const STALE_WORTHY: ReadonlySet<RefusalCode> = new Set<RefusalCode>([
 ]);
 
 export async function serveCall<R extends UpstreamReply>(
+  governor: Governor,
+  call: Call,
+  transport: Transport<R>,
+  options: AnswerOptions,
+): Promise<Answer> {
+  const shaped = shapeUnderLoad(governor, call);
+  const answer = await serveShaped(governor, shaped.call, transport, options);
+  return signalLoad(answer, governor, shaped);
+}
+
+async function serveShaped<R extends UpstreamReply>(
   governor: Governor,
   call: Call,
   transport: Transport<R>,
