@@ -9,7 +9,8 @@
  *   (downgraded, clamped, paused, charged a tightened budget).
  *
  * The gauges are read from the governor when scraped; over `--workers` the
- * level and the actions take the worst worker, paused calls sum.
+ * level and the actions take the worst worker, paused calls sum. The
+ * counters exist once a group configures mitigation (no series that never move).
  */
 import { Gauge, type Registry } from 'prom-client';
 import type { GovernorEvents } from '../runtime/events.js';
@@ -19,10 +20,12 @@ import { HotCounter } from './hot-metrics.js';
 import type { GatewayState } from './state.js';
 
 export class LoadMetrics {
-  private readonly changes: HotCounter;
-  private readonly mitigated: HotCounter;
+  private counters: { changes: HotCounter; mitigated: HotCounter } | undefined;
 
-  constructor(registry: Registry, state: GatewayState) {
+  constructor(
+    private readonly registry: Registry,
+    state: GatewayState,
+  ) {
     const registers = [registry];
     const groups = () => state.governor.groups.allGroups();
     new Gauge({
@@ -66,37 +69,44 @@ export class LoadMetrics {
             this.labels(g.name).set(state.governor.mitigations.pausedCount(g.name));
       },
     });
-    this.changes = new HotCounter(
-      'sluice_mitigation_changes_total',
-      'Mitigation actions turned on (load reached act) or off (it dropped, after the hold), per model group.',
-      ['group', 'action', 'to'],
-      registry,
-    );
-    this.mitigated = new HotCounter(
-      'sluice_mitigated_calls_total',
-      'Calls a mitigation action changed: downgraded, clamped, paused, or charged a tightened budget.',
-      ['group', 'action'],
-      registry,
-    );
+  }
+
+  private get series(): { changes: HotCounter; mitigated: HotCounter } {
+    this.counters ??= {
+      changes: new HotCounter(
+        'sluice_mitigation_changes_total',
+        'Mitigation actions turned on (load reached act) or off (it dropped, after the hold), per model group.',
+        ['group', 'action', 'to'],
+        this.registry,
+      ),
+      mitigated: new HotCounter(
+        'sluice_mitigated_calls_total',
+        'Calls a mitigation action changed: downgraded, clamped, paused, or charged a tightened budget.',
+        ['group', 'action'],
+        this.registry,
+      ),
+    };
+    return this.counters;
   }
 
   /** Zero series for every action a group's configuration can take. */
   declare(state: GatewayState): void {
     for (const g of state.governor.groups.allGroups()) {
       if (!g.mitigation) continue;
+      const { changes, mitigated } = this.series;
       for (const action of actionsOf(g.mitigation)) {
-        this.mitigated.declare([g.name, action]);
-        this.changes.declare([g.name, action, 'on']);
-        this.changes.declare([g.name, action, 'off']);
+        mitigated.declare([g.name, action]);
+        changes.declare([g.name, action, 'on']);
+        changes.declare([g.name, action, 'off']);
       }
     }
   }
 
   mitigation(e: Parameters<GovernorEvents['mitigation']>[0]): void {
-    this.changes.inc([e.group, e.action, e.engaged ? 'on' : 'off']);
+    this.series.changes.inc([e.group, e.action, e.engaged ? 'on' : 'off']);
   }
 
   mitigatedCall(e: Parameters<GovernorEvents['mitigated']>[0]): void {
-    this.mitigated.inc([e.group, e.action]);
+    this.series.mitigated.inc([e.group, e.action]);
   }
 }
