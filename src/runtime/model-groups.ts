@@ -16,6 +16,7 @@ import type { CircuitOptions } from './circuit-breaker.js';
 import { Deployment, type DeploymentConfig } from './deployment.js';
 import type { Emit } from './events.js';
 import { bucketsFor, type LimitsConfig } from './limits.js';
+import type { PromptBudgetRule } from './pressure/prompt-budget/budget-rule.js';
 import type { RetryOptions } from './retry-policy.js';
 import { TierSiblings } from './service-tier.js';
 import { mayUse, type Tenant, type TenantConfig, TenantDirectory, type TierConfig } from './tenants.js';
@@ -28,6 +29,8 @@ export interface ModelGroupConfig {
   downgrade?: { to: string; whenHeadroomBelow: number };
   /** The group's response cache (`src/cache/`). */
   cache?: GroupCacheConfig;
+  /** Trims prompts of calls to this group to a token budget (`pressure/prompt-budget/`). */
+  promptBudget?: PromptBudgetRule;
 }
 
 export interface GroupCacheConfig {
@@ -75,6 +78,7 @@ export class ModelGroup {
     readonly fallbacks: readonly string[],
     readonly downgrade: ModelGroupConfig['downgrade'],
     readonly cache?: GroupCacheConfig | undefined,
+    readonly promptBudget?: PromptBudgetRule | undefined,
   ) {
     this.families = new Set(deployments.flatMap((d) => familiesOf(d.config.provider)));
     this.turnOf = turnsOf(deployments);
@@ -195,7 +199,14 @@ export class ModelGroups {
       });
       this.groups.set(
         name,
-        new ModelGroup(name, deployments, config.fallbacks ?? [], config.downgrade, config.cache),
+        new ModelGroup(
+          name,
+          deployments,
+          config.fallbacks ?? [],
+          config.downgrade,
+          config.cache,
+          config.promptBudget,
+        ),
       );
     }
     const serviceTiers = new TierSiblings(this.byId.values(), {

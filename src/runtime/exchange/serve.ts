@@ -10,6 +10,7 @@
 import type { CacheMiss, ResponseCache } from '../../cache/response-cache.js';
 import type { NeutralAnswer } from '../../providers/translate/neutral.js';
 import type { Governor } from '../governor.js';
+import { applyPromptBudget, PROMPT_TRIMMED_HEADER } from '../pressure/prompt-budget/apply.js';
 import type { RefusalCode } from '../refusal.js';
 import { mayUse } from '../tenants.js';
 import { type Answer, type AnswerOptions, answerOf, errorAnswer } from './answer.js';
@@ -30,6 +31,31 @@ const STALE_WORTHY: ReadonlySet<RefusalCode> = new Set<RefusalCode>([
 ]);
 
 export async function serveCall<R extends UpstreamReply>(
+  governor: Governor,
+  call: Call,
+  transport: Transport<R>,
+  options: AnswerOptions,
+): Promise<Answer> {
+  // Prompt budget (issue 20): the cache, admission and the upstream all see the trimmed prompt.
+  const budgeted = budgetedCall(governor, call);
+  const answer = await serveThroughCache(governor, budgeted.call, transport, options);
+  if (budgeted.trimmedTokens > 0) answer.headers.push(PROMPT_TRIMMED_HEADER, String(budgeted.trimmedTokens));
+  return answer;
+}
+
+/**
+ * `call` trimmed to the prompt budget its tenant has on its group. The
+ * group's load level is `ok` until the governor reports one, so for now
+ * only `when: always` budgets apply here.
+ */
+function budgetedCall(governor: Governor, call: Call): { call: Call; trimmedTokens: number } {
+  const group = call.model === undefined ? undefined : governor.groups.group(call.model);
+  const tenant = governor.groups.tenants.resolve(call.tenant);
+  if (!group || !tenant || !mayUse(tenant, group.name)) return { call, trimmedTokens: 0 };
+  return applyPromptBudget(call, { group, tenant, level: 'ok' });
+}
+
+async function serveThroughCache<R extends UpstreamReply>(
   governor: Governor,
   call: Call,
   transport: Transport<R>,

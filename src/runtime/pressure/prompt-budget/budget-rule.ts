@@ -1,0 +1,35 @@
+/**
+ * Which prompt budget is in force: a tier and a model group may each set
+ * one, in force always or from a load level on (`warn` covers `act` too);
+ * when both are in force the smaller wins, since each is a ceiling its
+ * owner asked for.
+ */
+
+/** A model group's load (DESIGN.md, "under pressure"): `ok`, then `warn`, then `act`. */
+export type LoadLevel = 'ok' | 'warn' | 'act';
+
+export interface PromptBudgetRule {
+  /** Estimated prompt tokens a request may carry upstream. */
+  readonly tokens: number;
+  /** From which load level on the budget applies; `always`: whatever the load. */
+  readonly when: 'warn' | 'act' | 'always';
+}
+
+const RANK: Readonly<Record<LoadLevel, number>> = Object.freeze({ ok: 0, warn: 1, act: 2 });
+
+export function inForce(rule: PromptBudgetRule, level: LoadLevel): boolean {
+  return rule.when === 'always' || RANK[level] >= RANK[rule.when];
+}
+
+/** The smallest budget of `rules` in force at `level`; undefined: none is, nothing is trimmed. */
+export function promptBudgetAt(
+  rules: readonly (PromptBudgetRule | undefined)[],
+  level: LoadLevel,
+): number | undefined {
+  let budget: number | undefined;
+  for (const rule of rules) {
+    if (rule && inForce(rule, level))
+      budget = budget === undefined ? rule.tokens : Math.min(budget, rule.tokens);
+  }
+  return budget;
+}
