@@ -71,7 +71,8 @@ export function trimConversation<B extends Record<string, unknown>>(
   for (const entry of entries) total += entry.tokens;
   if (total <= budget) return untrimmed(body, total);
   const cut = cutFor(entries, budget - fixedTokens);
-  if (cut.start === 0) return untrimmed(body, total);
+  // Dropping entries that count for nothing would change the body and gain nothing.
+  if (cut.dropped === 0) return untrimmed(body, total);
   const kept = conversation.items.filter((_, i) => i >= cut.start || entries[i]?.pinned === true);
   return {
     body: { ...body, [conversation.field]: kept },
