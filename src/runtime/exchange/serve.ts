@@ -1,6 +1,7 @@
 /**
- * A call from start to answer, the same for every face: the response cache
- * is asked first (a hit touches no bucket), then the governor runs the call
+ * A call from start to answer, the same for every face: its prompt is
+ * trimmed to the budget in force (`pressure/prompt-budget/`), the response
+ * cache is asked first (a hit touches no bucket), then the governor runs the call
  * (admission, routing, attempts, retries, fallbacks), then the outcome
  * becomes an `Answer`. An outcome that carries no tenant budget (a refusal
  * before admission, an upstream error) gets it read from the store, so
@@ -10,7 +11,9 @@
 import type { CacheMiss, ResponseCache } from '../../cache/response-cache.js';
 import type { NeutralAnswer } from '../../providers/translate/neutral.js';
 import type { Governor } from '../governor.js';
+import type { ModelGroup } from '../model-groups.js';
 import { applyPromptBudget, PROMPT_TRIMMED_HEADER } from '../pressure/prompt-budget/apply.js';
+import type { LoadLevel } from '../pressure/prompt-budget/budget-rule.js';
 import type { RefusalCode } from '../refusal.js';
 import { mayUse } from '../tenants.js';
 import { type Answer, type AnswerOptions, answerOf, errorAnswer } from './answer.js';
@@ -43,16 +46,19 @@ export async function serveCall<R extends UpstreamReply>(
   return answer;
 }
 
-/**
- * `call` trimmed to the prompt budget its tenant has on its group. The
- * group's load level is `ok` until the governor reports one, so for now
- * only `when: always` budgets apply here.
- */
-function budgetedCall(governor: Governor, call: Call): { call: Call; trimmedTokens: number } {
+/** Until the governor reports a group's load level, every group is at `ok`: only `when: always` budgets apply. */
+const LEVEL_UNKNOWN = (_group: ModelGroup): LoadLevel => 'ok';
+
+/** `call` trimmed to the prompt budget its tenant has on its group at the group's load level. */
+function budgetedCall(
+  governor: Governor,
+  call: Call,
+  levelOf: (group: ModelGroup) => LoadLevel = LEVEL_UNKNOWN,
+): { call: Call; trimmedTokens: number } {
   const group = call.model === undefined ? undefined : governor.groups.group(call.model);
   const tenant = governor.groups.tenants.resolve(call.tenant);
   if (!group || !tenant || !mayUse(tenant, group.name)) return { call, trimmedTokens: 0 };
-  return applyPromptBudget(call, { group, tenant, level: 'ok' });
+  return applyPromptBudget(call, { group, tenant, level: levelOf(group) });
 }
 
 async function serveThroughCache<R extends UpstreamReply>(
