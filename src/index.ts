@@ -26,6 +26,8 @@ export type { DeploymentConfig } from './runtime/deployment.js';
 export type { GovernorObserver } from './runtime/events.js';
 export { Governor, type GovernorOptions } from './runtime/governor.js';
 export type { LimitsConfig } from './runtime/limits.js';
+export type { GroupLoad, LoadLevelName } from './runtime/load/load-level.js';
+export type { MitigationAction, MitigationConfig } from './runtime/load/mitigation-config.js';
 export type { GovernorTopology, ModelGroupConfig } from './runtime/model-groups.js';
 export type { Refusal, RefusalCode } from './runtime/refusal.js';
 export type { DeploymentServed, GroupSpillover, ServedCounts } from './runtime/spillover.js';

@@ -315,6 +315,53 @@ export const promptBudgetSchema = z.strictObject({
   when: z.enum(['warn', 'act', 'always']).default('act'),
 });
 
+/** What a model group does on its own while its load is `act` (runtime/load/mitigation-config.ts). */
+export const mitigationSchema = z
+  .strictObject({
+    /** Calls of these tiers go to the group's `downgrade.to` whenever it can take them, without the header. */
+    downgrade: z.strictObject({ tiers: z.array(z.string()).min(1) }).optional(),
+    /** Calls of these classes ask for at most `to` output tokens (set when they name none). */
+    clamp_max_tokens: z.strictObject({ classes: z.array(z.string()).min(1), to: positiveInt }).optional(),
+    /** Calls of these classes wait (up to their deadline) until the load drops. */
+    pause: z.strictObject({ classes: z.array(z.string()).min(1) }).optional(),
+    /** These tiers' budgets shrink to `factor` of their limits. */
+    tighten: z.strictObject({ tiers: z.array(z.string()).min(1), factor: z.number().gt(0).lt(1) }).optional(),
+    /** The least time mitigation stays on once engaged. */
+    hold_ms: nonNegative.default(10_000),
+  })
+  .refine((m) => m.downgrade || m.clamp_max_tokens || m.pause || m.tighten, {
+    message: 'name at least one action: downgrade, clamp_max_tokens, pause or tighten',
+  });
+
+/**
+ * Bucket alert thresholds and queue pressure: what sets each bucket's alert
+ * level and each model group's load level (`x-sluice-load`), read every
+ * `interval_ms`.
+ */
+export const alertsFields = {
+  /** Utilization (share of usable capacity) that raises a warning. */
+  warn: z.number().gt(0).max(1).default(0.8),
+  /** Utilization that calls for action (and engages mitigation). */
+  act: z.number().gt(0).max(1).default(0.9),
+  /** Per-day buckets are budgets spent over hours: they warn earlier. */
+  per_day: z
+    .strictObject({ warn: z.number().gt(0).max(1).default(0.7), act: z.number().gt(0).max(1).default(0.9) })
+    .prefault({})
+    .refine((a) => a.act >= a.warn, { message: 'act must be at least warn' }),
+  /** How long a group's longest-waiting request may have waited before the group warns or acts. */
+  queue: z
+    .strictObject({ warn_ms: positiveInt.default(5_000), act_ms: positiveInt.default(15_000) })
+    .prefault({})
+    .refine((q) => q.act_ms >= q.warn_ms, { message: 'act_ms must be at least warn_ms' }),
+  /** How often bucket utilization and queues are read. */
+  interval_ms: positiveInt.default(1_000),
+};
+
+export const alertsSchema = z
+  .strictObject(alertsFields)
+  .prefault({})
+  .refine((a) => a.act >= a.warn, { message: 'act must be at least warn' });
+
 export const modelGroupSchema = z.strictObject({
   deployments: z.array(deploymentSchema).min(1, 'a model group needs at least one deployment'),
   fallbacks: z.array(z.string()).optional(),
@@ -325,6 +372,7 @@ export const modelGroupSchema = z.strictObject({
    * governor, `forward` to the provider's own Batch API.
    */
   batch: z.strictObject({ mode: z.enum(['drain', 'forward']).default('drain') }).optional(),
+  mitigation: mitigationSchema.optional(),
   prompt_budget: promptBudgetSchema.optional(),
 });
 
@@ -424,6 +472,7 @@ export const governorFields = {
     message: 'declare at least one model group',
   }),
   tiers: z.record(name, tierSchema).default({}),
+  alerts: alertsSchema,
   retry: z
     .strictObject({
       max_attempts: positiveInt.optional(),
@@ -536,6 +585,12 @@ export function checkGovernorReferences(config: GovernorFields, issue: Issue): v
     if (g.downgrade && !groups.includes(g.downgrade.to)) {
       issue(['model_groups', group, 'downgrade', 'to'], `unknown model group ${g.downgrade.to}`);
     }
+    checkMitigation(
+      g,
+      ['model_groups', group, 'mitigation'],
+      { tiers: Object.keys(config.tiers), classes },
+      issue,
+    );
     const embeddings = g.cache?.embeddings;
     if (embeddings !== undefined && (!groups.includes(embeddings) || embeddings === group)) {
       issue(
@@ -565,4 +620,30 @@ export function checkGovernorReferences(config: GovernorFields, issue: Issue): v
         issue(['tenants', i, 'model_groups', j], `unknown model group ${g}; expected one of ${list(groups)}`);
     });
   });
+}
+
+/** A group's mitigation names tiers and classes that exist, and downgrades only where it has a group to go to. */
+function checkMitigation(
+  g: z.output<typeof modelGroupSchema>,
+  at: (string | number)[],
+  known: { tiers: readonly string[]; classes: readonly string[] },
+  issue: Issue,
+): void {
+  const m = g.mitigation;
+  if (!m) return;
+  const names = (list: readonly string[]) => list.join(', ') || '(none)';
+  const check = (values: readonly string[], path: string[], allowed: readonly string[], what: string) =>
+    values.forEach((v, i) => {
+      if (!allowed.includes(v))
+        issue([...at, ...path, i], `unknown ${what} ${v}; expected one of ${names(allowed)}`);
+    });
+  if (m.downgrade) {
+    check(m.downgrade.tiers, ['downgrade', 'tiers'], known.tiers, 'tier');
+    if (!g.downgrade)
+      issue([...at, 'downgrade'], "needs the group's `downgrade.to`: the group its calls go to");
+  }
+  if (m.tighten) check(m.tighten.tiers, ['tighten', 'tiers'], known.tiers, 'tier');
+  if (m.clamp_max_tokens)
+    check(m.clamp_max_tokens.classes, ['clamp_max_tokens', 'classes'], known.classes, 'priority');
+  if (m.pause) check(m.pause.classes, ['pause', 'classes'], known.classes, 'priority');
 }

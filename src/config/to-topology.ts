@@ -9,6 +9,8 @@ import type { ClusterOrderOptions } from '../runtime/cluster-demand.js';
 import type { DeploymentConfig } from '../runtime/deployment.js';
 import type { GovernorOptions } from '../runtime/governor.js';
 import type { LimitsConfig } from '../runtime/limits.js';
+import type { LoadOptions } from '../runtime/load/group-loads.js';
+import type { MitigationConfig } from '../runtime/load/mitigation-config.js';
 import type { GovernorTopology, ModelGroupConfig } from '../runtime/model-groups.js';
 import type { RetryOptions } from '../runtime/retry-policy.js';
 import type { TenantConfig, TierConfig } from '../runtime/tenants.js';
@@ -49,6 +51,7 @@ export function toTopology(config: GovernorFields): GovernorTopology {
           ...(group.cache.stale_ttl_s !== undefined && { staleTtlMs: group.cache.stale_ttl_s * 1000 }),
         },
       }),
+      ...(group.mitigation && { mitigation: toMitigation(group.mitigation) }),
       ...(group.prompt_budget && { promptBudget: { ...group.prompt_budget } }),
     };
   }
@@ -83,7 +86,30 @@ export function toGovernorOptions(config: GovernorFields): Omit<GovernorOptions,
     ...(config.queue?.max_total !== undefined && { maxQueued: config.queue.max_total }),
     ...(config.queue?.aging_ms !== undefined && { agingMs: config.queue.aging_ms }),
     cluster: toClusterOrder(config.queue?.cluster),
+    load: toLoadOptions(config.alerts),
     ...(config.estimates && { estimates: { learn: config.estimates.learn } }),
+  };
+}
+
+/** Alert thresholds and queue pressure (a reload applies them with `Governor.setLoadOptions`). */
+export function toLoadOptions(alerts: GovernorFields['alerts']): LoadOptions {
+  return {
+    thresholds: { warn: alerts.warn, act: alerts.act, perDay: { ...alerts.per_day } },
+    queue: { warnMs: alerts.queue.warn_ms, actMs: alerts.queue.act_ms },
+  };
+}
+
+function toMitigation(
+  m: NonNullable<GovernorFields['model_groups'][string]['mitigation']>,
+): MitigationConfig {
+  return {
+    ...(m.downgrade && { downgradeTiers: m.downgrade.tiers }),
+    ...(m.clamp_max_tokens && {
+      clampMaxTokens: { classes: m.clamp_max_tokens.classes, to: m.clamp_max_tokens.to },
+    }),
+    ...(m.pause && { pauseClasses: m.pause.classes }),
+    ...(m.tighten && { tighten: { tiers: m.tighten.tiers, factor: m.tighten.factor } }),
+    holdMs: m.hold_ms,
   };
 }
 

@@ -5,15 +5,17 @@
  * stream, and the page itself. The gateway creates one, hands its observer
  * to the governor, mounts its routes and closes it when it drains.
  */
+
+import { toLoadOptions } from '../config/to-topology.js';
 import type { Cancel, Clock } from '../core/clock.js';
 import { PriorityClasses } from '../core/scheduler/priority.js';
-import { BucketAlerts } from '../gateway/alerts.js';
 import { DEFAULT_PRIORITIES, type GatewayConfig } from '../gateway/config/schema.js';
 import type { GatewayLogger } from '../gateway/logging.js';
 import type { GatewayMetrics } from '../gateway/metrics.js';
 import type { Router } from '../gateway/routes.js';
 import type { GatewayState } from '../gateway/state.js';
 import type { GovernorObserver } from '../runtime/events.js';
+import { BucketAlerts } from '../runtime/load/bucket-levels.js';
 import { readAccuracyTotals } from './accuracy-totals.js';
 import { AdminKey } from './admin-key.js';
 import { AdminAuthThrottle } from './admin-throttle.js';
@@ -69,7 +71,7 @@ export class Dashboard {
     });
     // Its own alert levels, from the same rule as the gateway's: the gateway samples every
     // `alerts.interval_ms`, the page every second, and a bar at 95 % must not sit beside an "ok".
-    this.alerts = new BucketAlerts(config.alerts, () => undefined);
+    this.alerts = new BucketAlerts(toLoadOptions(config.alerts).thresholds, () => undefined);
     this.stream = new LiveStream({
       read: () => this.read(),
       onError: (error) => options.logger.warn({ err: error }, 'dashboard: reading the gateway failed'),
@@ -181,7 +183,7 @@ export class Dashboard {
       readAccuracyTotals(metrics.registry),
       laneOn ? state.laneSnapshot().catch(() => undefined) : undefined,
     ]);
-    this.alerts.setThresholds(config.alerts);
+    this.alerts.setThresholds(toLoadOptions(config.alerts).thresholds);
     this.alerts.update(readings);
     const observations = new Map<string, LastObservations>();
     for (const d of state.governor.groups.deployments()) {

@@ -4,9 +4,9 @@
  * never show: keys, prompts, URL credentials) is tested without a server.
  */
 
-import { ALERT_NAMES, type AlertLevel } from '../gateway/alerts.js';
 import type { BucketReading, DeploymentView, StoreView, TenantView } from '../gateway/state.js';
 import type { RateLimitObservation } from '../providers/adapter.js';
+import { ALERT_NAMES, type AlertLevel } from '../runtime/load/bucket-levels.js';
 import { shareOf } from '../runtime/spillover.js';
 import type { AccuracyTotals } from './accuracy-totals.js';
 import { batchesSection, type LaneReading } from './batch-rows.js';

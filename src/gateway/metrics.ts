@@ -9,7 +9,8 @@
  * GenAI client metrics (`genai-metrics.ts`), estimate accuracy and retry
  * outcomes (`accuracy-metrics.ts`), reserved versus on-demand traffic and
  * its cost (`capacity-metrics.ts`), the response cache (`cache-metrics.ts`), the background
- * lane's batches (`batch-metrics.ts`), and Node's process metrics under the
+ * lane's batches (`batch-metrics.ts`), the load signal and mitigation
+ * (`load-metrics.ts`), and Node's process metrics under the
  * names prom-client gives them, so stock dashboards find them.
  *
  * Every `_total` counter exists from start: label-less ones at 0, labelled
@@ -20,15 +21,16 @@ import { Counter, collectDefaultMetrics, Registry } from 'prom-client';
 import type { BatchRecord, LineResult } from '../batches/batch.js';
 import { canonicalTiersOf } from '../providers/service-tier.js';
 import type { GovernorObserver } from '../runtime/events.js';
+import type { AlertLevel } from '../runtime/load/bucket-levels.js';
 import { tierOf } from '../runtime/service-tier.js';
 import { termsOf } from '../runtime/spillover.js';
 import { AccuracyMetrics } from './accuracy-metrics.js';
-import type { AlertLevel } from './alerts.js';
 import { BatchMetrics } from './batch-metrics.js';
 import { CacheMetrics } from './cache-metrics.js';
 import { CapacityMetrics } from './capacity-metrics.js';
 import { GenAiMetrics } from './genai-metrics.js';
 import { HotCounter, HotHistogram } from './hot-metrics.js';
+import { LoadMetrics } from './load-metrics.js';
 import type { BucketReading, GatewayState } from './state.js';
 import { registerStateGauges } from './state-gauges.js';
 
@@ -65,6 +67,7 @@ export class GatewayMetrics {
   private readonly accuracy: AccuracyMetrics;
   private readonly capacity: CapacityMetrics;
   private readonly batches: BatchMetrics;
+  private readonly load: LoadMetrics;
   /** Registered with the first group that configures a cache: no cache, no series that never move. */
   private cache: CacheMetrics | undefined;
   /** `sluice_tokens_total` series per tenant, kept so a settle adds without building labels. */
@@ -164,6 +167,7 @@ export class GatewayMetrics {
     });
     registerStateGauges(this.registry, state, { sampleBuckets, alertLevel });
     this.batches = new BatchMetrics(this.registry, () => state.laneSnapshot());
+    this.load = new LoadMetrics(this.registry, state);
     for (const result of ['ok', 'refused']) this.reloads.labels(result).inc(0);
     for (const outcome of ['wrong_key', 'throttled']) this.adminAuthFailures.labels(outcome).inc(0);
   }
@@ -207,6 +211,7 @@ export class GatewayMetrics {
         if (to !== from) this.tierChanges.declare([d.id, from, to]);
     }
     this.accuracy.declare(deployments);
+    this.load.declare(state);
     if (state.laneOn()) this.batches.declare(state.tenants().map((t) => t.id));
   }
 
@@ -246,6 +251,8 @@ export class GatewayMetrics {
         this.capacity.settled(e);
       },
       retried: (e) => this.accuracy.retried(e),
+      mitigation: (e) => this.load.mitigation(e),
+      mitigated: (e) => this.load.mitigatedCall(e),
       // Only groups with a cache send these: the first one registers the counters (a scrape may not have yet).
       cache: (e) => {
         this.cache ??= new CacheMetrics(this.registry);

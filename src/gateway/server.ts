@@ -16,15 +16,15 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { resolve } from 'node:path';
 import type { Duplex } from 'node:stream';
 import type { BatchLane } from '../batches/batch-lane.js';
-import { toGovernorOptions, toTopology } from '../config/to-topology.js';
+import { toGovernorOptions, toLoadOptions, toTopology } from '../config/to-topology.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import { Dashboard } from '../dashboard/dashboard.js';
 import type { DashboardSnapshot } from '../dashboard/wire.js';
 import { preloadTokenizers } from '../providers/estimate/text-counter.js';
 import type { GovernorObserver } from '../runtime/events.js';
 import { Governor } from '../runtime/governor.js';
+import { ALERT_NAMES } from '../runtime/load/bucket-levels.js';
 import { type ConfiguredStore, storeFromConfig } from '../stores/from-config.js';
-import { ALERT_NAMES, BucketAlerts } from './alerts.js';
 import { TenantKeys } from './auth.js';
 import { type BatchLaneHandle, laneSettings } from './batches/lane-handle.js';
 import { answerClientError, answerConnect, answerExpectation, answerMissingHost } from './client-error.js';
@@ -115,29 +115,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     inFlight: () => context?.inFlight.size ?? 0,
     lane: () => context?.lane,
   });
-  const alerts = new BucketAlerts(
-    { warn: config.alerts.warn, act: config.alerts.act },
-    ({ bucket, from, to }) => {
-      const fields = {
-        bucket: bucket.key,
-        scope: bucket.scope,
-        owner: bucket.owner,
-        utilization: Math.round(bucket.utilization * 1000) / 1000,
-        from: ALERT_NAMES[from],
-        to: ALERT_NAMES[to],
-      };
-      if (to === 2) logger.error(fields, 'bucket utilization alert: act');
-      else if (to === 1)
-        logger.warn(fields, to > from ? 'bucket utilization alert: warn' : 'bucket utilization down to warn');
-      else logger.info(fields, 'bucket utilization back to normal');
-    },
-  );
-  const sample = async () => {
-    const readings = await state.buckets();
-    alerts.update(readings);
-    return readings;
-  };
-  const metrics = new GatewayMetrics(state, sample, (key) => alerts.levelOf(key));
+  const sample = () => (governor as Governor).sampleLoad();
+  const metrics = new GatewayMetrics(state, sample, (key) => (governor as Governor).alertLevel(key));
   const dashboard = new Dashboard({
     config: () => config,
     state,
@@ -230,14 +209,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   }
   ctx.ready = true;
 
-  let sampling: NodeJS.Timeout | undefined;
-  const startSampling = (everyMs: number) => {
-    if (sampling) clearInterval(sampling);
-    sampling = setInterval(() => {
-      sample().catch((error: unknown) => logger.warn({ err: error }, 'bucket sampling failed'));
-    }, everyMs);
-    sampling.unref();
-  };
+  const startSampling = (everyMs: number) =>
+    (governor as Governor).sampleLoadEvery(everyMs, (error) =>
+      logger.warn({ err: error }, 'bucket sampling failed'),
+    );
   startSampling(config.alerts.interval_ms);
 
   logger.info(
@@ -271,7 +246,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       if (result.ok) {
         config = next;
         if (lane && ctx.batches) ctx.batches = laneHandle(lane, next);
-        alerts.setThresholds({ warn: next.alerts.warn, act: next.alerts.act });
+        ctx.governor.setLoadOptions(toLoadOptions(next.alerts));
         startSampling(next.alerts.interval_ms);
       }
       return result;
@@ -287,7 +262,6 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     },
     close(closeOptions = {}) {
       closing ??= (async () => {
-        if (sampling) clearInterval(sampling);
         // No new line starts; lines running are given back to run again (here after a restart, or elsewhere).
         await lane
           ?.close()
@@ -376,6 +350,37 @@ function logObserver(logger: GatewayLogger): GovernorObserver {
         e.from === undefined
           ? `limit learned: ${e.to} ${e.name}`
           : `limit ${e.to > e.from ? 'raised' : 'lowered'} ${e.from} → ${e.to} ${e.name}`,
+      ),
+    alert: ({ bucket, from, to }) => {
+      const fields = {
+        bucket: bucket.key,
+        scope: bucket.scope,
+        owner: bucket.owner,
+        utilization: Math.round(bucket.utilization * 1000) / 1000,
+        from: ALERT_NAMES[from],
+        to: ALERT_NAMES[to],
+      };
+      if (to === 2) logger.error(fields, 'bucket utilization alert: act');
+      else if (to === 1)
+        logger.warn(fields, to > from ? 'bucket utilization alert: warn' : 'bucket utilization down to warn');
+      else logger.info(fields, 'bucket utilization back to normal');
+    },
+    load: (e) =>
+      logger.warn(
+        {
+          group: e.group,
+          from: e.from,
+          to: e.level,
+          cause: e.cause,
+          queue_wait_ms: Math.round(e.queueWaitMs),
+        },
+        `model group load: ${e.level}`,
+      ),
+    // Logged once per action as it turns on and off; the calls it changes are counted in the metrics.
+    mitigation: (e) =>
+      logger.warn(
+        { group: e.group, action: e.action, engaged: e.engaged },
+        `mitigation ${e.engaged ? 'engaged' : 'released'}: ${e.action}`,
       ),
   };
 }

@@ -13,7 +13,7 @@
  */
 import { Gauge, type Registry } from 'prom-client';
 import type { CacheStats } from '../cache/cache-store.js';
-import type { AlertLevel } from './alerts.js';
+import type { AlertLevel } from '../runtime/load/bucket-levels.js';
 import type { BucketReading, GatewayState } from './state.js';
 
 const CIRCUIT_VALUE = { closed: 0, half_open: 1, open: 2 } as const;

@@ -8,38 +8,16 @@
 
 import type { BatchLane } from '../batches/batch-lane.js';
 import type { LaneSnapshot } from '../batches/lane-snapshot.js';
-import type { BucketSpec, Window } from '../core/limit.js';
 import type { ProviderKind } from '../providers/adapter.js';
 import type { CircuitState } from '../runtime/circuit-breaker.js';
 import type { DeploymentCapacity, DeploymentPrice } from '../runtime/deployment.js';
 import type { Governor } from '../runtime/governor.js';
+import { type BucketReading, type BucketView, readBuckets, viewOf } from '../runtime/load/bucket-reading.js';
 import type { StoreView } from '../stores/from-config.js';
 import type { StoreStats } from '../stores/store.js';
 import type { UpstreamPools } from './transport.js';
 
-export type Scope = 'deployment' | 'pool' | 'tenant';
-
-export interface BucketView {
-  readonly key: string;
-  readonly scope: Scope;
-  /** Deployment id, pool name or tenant id. */
-  readonly owner: string;
-  readonly dimension: BucketSpec['dimension'];
-  readonly window: Window | undefined;
-  /** The limit in force (declared, learned from the provider, or lowered by AIMD). */
-  readonly limit: number;
-  /** What may be handed out: limit × (1 − safety margin). */
-  readonly capacity: number;
-}
-
-export interface BucketReading extends BucketView {
-  readonly remaining: number;
-  readonly used: number;
-  /** used ÷ capacity (may exceed 1 briefly when usage settles above the estimate). */
-  readonly utilization: number;
-  readonly resetMs: number;
-  readonly pausedUntil: number;
-}
+export type { BucketReading, BucketView, Scope } from '../runtime/load/bucket-reading.js';
 
 export interface DeploymentView {
   readonly id: string;
@@ -125,7 +103,7 @@ export class GatewayState {
           buckets: d
             .buckets()
             .filter((b) => b !== d.gate)
-            .map((b) => view(b, 'deployment', d.id)),
+            .map((b) => viewOf(b, 'deployment', d.id)),
         });
       }
     }
@@ -136,7 +114,7 @@ export class GatewayState {
     const groups = this.governor.groups;
     return groups
       .poolNames()
-      .map((name) => ({ name, buckets: groups.poolBucketsByName(name).map((b) => view(b, 'pool', name)) }));
+      .map((name) => ({ name, buckets: groups.poolBucketsByName(name).map((b) => viewOf(b, 'pool', name)) }));
   }
 
   tenants(): TenantView[] {
@@ -148,7 +126,7 @@ export class GatewayState {
       maxWaitMs: t.maxWaitMs,
       weight: t.weight,
       modelGroups: t.modelGroups ? [...t.modelGroups] : undefined,
-      buckets: t.buckets.map((b) => view(b, 'tenant', t.id)),
+      buckets: t.buckets.map((b) => viewOf(b, 'tenant', t.id)),
     }));
   }
 
@@ -197,55 +175,7 @@ export class GatewayState {
   }
 
   /** Every bucket with its current reading, in one `peek` (one round trip on Redis). */
-  async buckets(): Promise<BucketReading[]> {
-    const specs: BucketSpec[] = [];
-    const views: BucketView[] = [];
-    const governor = this.governor;
-    for (const d of governor.groups.deployments()) {
-      // Both size classes' buckets (a long-context class's own ones too).
-      for (const b of d.allBuckets()) {
-        if (b === d.gate) continue;
-        specs.push(b);
-        views.push(view(b, 'deployment', d.id));
-      }
-    }
-    for (const name of governor.groups.poolNames()) {
-      for (const b of governor.groups.poolBucketsByName(name)) {
-        specs.push(b);
-        views.push(view(b, 'pool', name));
-      }
-    }
-    for (const t of governor.groups.tenants.all()) {
-      for (const b of t.buckets) {
-        specs.push(b);
-        views.push(view(b, 'tenant', t.id));
-      }
-    }
-    if (specs.length === 0) return [];
-    const snapshots = await governor.store.peek(specs);
-    return views.map((v, i) => {
-      const s = snapshots[i];
-      const used = s?.used ?? 0;
-      return {
-        ...v,
-        remaining: s?.remaining ?? v.capacity,
-        used,
-        utilization: v.capacity > 0 ? used / v.capacity : 0,
-        resetMs: s?.resetMs ?? 0,
-        pausedUntil: s?.pausedUntil ?? 0,
-      };
-    });
+  buckets(): Promise<BucketReading[]> {
+    return readBuckets(this.governor.groups, this.governor.store);
   }
-}
-
-function view(spec: BucketSpec, scope: Scope, owner: string): BucketView {
-  return {
-    key: spec.key,
-    scope,
-    owner,
-    dimension: spec.dimension,
-    window: spec.per,
-    limit: spec.limit,
-    capacity: spec.capacity,
-  };
 }

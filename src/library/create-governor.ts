@@ -17,6 +17,7 @@ import { systemClock } from '../core/clock.js';
 import type { Usage } from '../core/cost.js';
 import type { GovernorObserver } from '../runtime/events.js';
 import { Governor } from '../runtime/governor.js';
+import type { GroupLoad } from '../runtime/load/load-level.js';
 import { type GroupSpillover, SpilloverTally, termsByDeployment } from '../runtime/spillover.js';
 import { type ConfiguredStore, storeFromConfig } from '../stores/from-config.js';
 import type { StoreLogger } from '../stores/redis/fallback-store.js';
@@ -25,6 +26,7 @@ import { type LibraryConfigInput, libraryConfigSchema } from './config.js';
 import { governedFetch } from './governed-fetch.js';
 import { type ScheduleContext, type ScheduleMeta, schedule } from './schedule.js';
 
+export type { GroupLoad } from '../runtime/load/load-level.js';
 export { GovernorRefusalError, type ScheduleContext, type ScheduleMeta } from './schedule.js';
 export type { LibraryConfigInput };
 
@@ -62,6 +64,13 @@ export interface LibraryGovernor {
     fn: (ctx: ScheduleContext) => Promise<T>,
     usageOf?: (result: T) => Usage | undefined,
   ): Promise<T>;
+  /**
+   * The load of a model group as the last sample saw it: `level` (`ok`,
+   * `warn`, `act`; the `x-sluice-load` header of every answer), what holds
+   * it up, and whether mitigation is engaged. Observers hear each change as
+   * the `load` event.
+   */
+  load(group: string): GroupLoad;
   readonly governor: Governor;
   /**
    * Per model group since start: calls, tokens and cost served by reserved
@@ -115,9 +124,14 @@ export function createGovernor(config: LibraryConfigInput, options: LibraryOptio
     throw error;
   }
   const defaults = { tenant: options.tenant, priority: options.priority };
+  // The load signal (`load()`, the `load` event, `x-sluice-load`) and mitigation follow these samples.
+  governor.sampleLoadEvery(parsed.alerts.interval_ms, (error) =>
+    options.logger?.warn({ err: error }, 'load sampling failed'),
+  );
   return {
     fetch,
     schedule: (meta, fn, usageOf) => schedule(governor, defaults, meta, fn, usageOf),
+    load: (group) => governor.load(group),
     governor,
     spillover: () => tally.report(),
     async close() {

@@ -249,6 +249,24 @@ export class Admission {
     return priority === undefined ? this.scheduler.size : this.scheduler.sizeOf(priority);
   }
 
+  /**
+   * Per lane (a model group, or its long-context class), how long its
+   * longest-waiting request has waited: the queue pressure the load signal
+   * reads. Work of classes at or below `below` (background) waits by design
+   * and does not count, nor does work waiting for its tenant's own budget:
+   * that says the tenant is busy, not the group.
+   */
+  longestWaits(now: number, below: number): Map<string, number> {
+    const waits = new Map<string, number>();
+    for (const ticket of this.scheduler.all()) {
+      if (ticket.priority >= below || ticket.limitedBy?.scope?.kind === 'tenant') continue;
+      const lane = ticket.request.lane ?? '';
+      const waited = now - ticket.enqueuedAt;
+      if (waited > (waits.get(lane) ?? -1)) waits.set(lane, waited);
+    }
+    return waits;
+  }
+
   stats(): AdmissionStats {
     return {
       queued: Array.from({ length: this.classes }, (_, i) => this.scheduler.sizeOf(i)),

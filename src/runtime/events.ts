@@ -13,6 +13,9 @@ import type {
   ResetClamp,
 } from '../providers/adapter.js';
 import type { CircuitState } from './circuit-breaker.js';
+import type { AlertTransition } from './load/bucket-levels.js';
+import type { GroupLoad, LoadLevelName } from './load/load-level.js';
+import type { MitigationAction } from './load/mitigation-config.js';
 import type { LimitRef, RefusalCode } from './refusal.js';
 
 export interface GovernorEvents {
@@ -88,6 +91,14 @@ export interface GovernorEvents {
    */
   serviceTier(e: { deployment: string; sent: string; served: string; chargedTo: string | undefined }): void;
   adaptive(e: { deployment: string; factor: number }): void;
+  /** A bucket's alert level changed (a sample of `governor.sampleLoad()`). */
+  alert(e: AlertTransition): void;
+  /** A model group's load level changed (`x-sluice-load`, `governor.load(group)`). */
+  load(e: GroupLoad & { from: LoadLevelName }): void;
+  /** One of a group's mitigation actions turned on (load reached `act`) or off (it dropped, after the hold). */
+  mitigation(e: { group: string; action: MitigationAction; engaged: boolean }): void;
+  /** A call was changed by a mitigation action (downgraded, clamped, paused, charged a tightened budget). */
+  mitigated(e: { group: string; action: MitigationAction; tenant: string }): void;
   /**
    * The response cache answered for a call (`hit`, `stale`), sent it
    * upstream (`miss`), or could not key it (`bypass`: a parameter the neutral

@@ -10,7 +10,7 @@ import type { CacheStore } from '../cache/cache-store.js';
 import { embedThrough } from '../cache/embed-call.js';
 import { ResponseCache, type SemanticMatcher } from '../cache/response-cache.js';
 import { type Clock, systemClock } from '../core/clock.js';
-import type { BucketSpec } from '../core/limit.js';
+import { type BucketSpec, withLimit } from '../core/limit.js';
 import { PriorityClasses } from '../core/scheduler/priority.js';
 import type { ProviderError } from '../providers/adapter.js';
 import { networkError } from '../providers/errors/provider-error.js';
@@ -33,6 +33,10 @@ import {
 import { Settlement } from './exchange/settlement.js';
 import { applyObservations, applyRateLimited } from './feedback.js';
 import { LeaseKeeper } from './lease-keeper.js';
+import { type BucketReading, readBuckets } from './load/bucket-reading.js';
+import { DEFAULT_QUEUE_PRESSURE, GroupLoads, type LoadOptions } from './load/group-loads.js';
+import type { GroupLoad } from './load/load-level.js';
+import { Mitigations } from './load/mitigations.js';
 import { type GovernorTopology, type ModelGroup, ModelGroups } from './model-groups.js';
 import { asRampSignal } from './ramp.js';
 import { rampFeed } from './ramp-limit.js';
@@ -58,6 +62,8 @@ export interface GovernorOptions extends GovernorTopology {
    * free for interactive traffic (config `batches.headroom`). Default 0.2.
    */
   backgroundHeadroom?: number;
+  /** Alert thresholds and queue pressure that set each group's load level (default `DEFAULT_LOAD`). */
+  load?: LoadOptions;
   agingMs?: number;
   /** One order over every instance's waiting requests when the store is shared (undefined: local order). */
   cluster?: ClusterOrderOptions | undefined;
@@ -79,6 +85,12 @@ export interface GovernorOptions extends GovernorTopology {
 const ERROR_BODY_LIMIT = 64 * 1024;
 
 export const DEFAULT_BACKGROUND_HEADROOM = 0.2;
+
+/** Alert thresholds and queue pressure by default (DESIGN.md idea 10; issue 20). */
+export const DEFAULT_LOAD: LoadOptions = Object.freeze({
+  thresholds: { warn: 0.8, act: 0.9 },
+  queue: DEFAULT_QUEUE_PRESSURE,
+});
 
 function backgroundHeadroomOf(options: GovernorOptions): number {
   const headroom = options.backgroundHeadroom ?? DEFAULT_BACKGROUND_HEADROOM;
@@ -111,6 +123,10 @@ export class Governor {
   private readonly leases: LeaseKeeper;
   private retry: (input: Parameters<ReturnType<typeof retryPolicy>>[0]) => RetryVerdict;
   private maxAttempts: number;
+  /** Mitigation engaged per group while its load is `act`. */
+  readonly mitigations: Mitigations;
+  private readonly loads: GroupLoads;
+  private cancelSampling: (() => void) | undefined;
 
   constructor(options: GovernorOptions) {
     this.clock = options.clock ?? systemClock;
@@ -144,6 +160,68 @@ export class Governor {
       : undefined;
     this.retry = retryPolicy(options.retry);
     this.maxAttempts = options.retry?.maxAttempts ?? 3;
+    this.mitigations = new Mitigations(this.clock, this.emit);
+    this.loads = new GroupLoads(options.load ?? DEFAULT_LOAD, this.mitigations, this.emit);
+  }
+
+  /**
+   * The load level of `group` (`ok`, `warn`, `act`) as the last sample left
+   * it, what holds it up, and whether mitigation is engaged: what
+   * `x-sluice-load` says on every answer.
+   */
+  load(group: string): GroupLoad {
+    return this.loads.of(group);
+  }
+
+  /** Every group's load at the last sample (groups never sampled are `ok` and not listed). */
+  loadOfAll(): GroupLoad[] {
+    return this.loads.all();
+  }
+
+  /** The alert level (0 ok, 1 warn, 2 act) of the bucket `key` at the last sample. */
+  alertLevel(key: string): 0 | 1 | 2 {
+    return this.loads.bucketLevel(key);
+  }
+
+  /**
+   * Reads every bucket (one `peek`) and the admission queue, and updates
+   * the alert levels, the groups' load and their mitigation. Returns the
+   * readings (what `/metrics` and the dashboard show).
+   */
+  async sampleLoad(): Promise<BucketReading[]> {
+    const readings = await readBuckets(this.topology, this.store);
+    const now = this.clock.now();
+    const waits = this.admission.longestWaits(now, this.classes.background);
+    this.loads.update(readings, this.topology, waits, now);
+    return readings;
+  }
+
+  /**
+   * Samples the load every `intervalMs` (on the governor's clock) until
+   * `close()` or the next call; a failed sample (the store away) is retried
+   * at the next tick. `onError` hears why.
+   */
+  sampleLoadEvery(intervalMs: number, onError?: (error: unknown) => void): void {
+    this.cancelSampling?.();
+    let cancel: (() => void) | undefined;
+    let stopped = false;
+    const tick = () => {
+      this.sampleLoad()
+        .catch((error: unknown) => onError?.(error))
+        .finally(() => {
+          if (!stopped) cancel = this.clock.schedule(intervalMs, tick);
+        });
+    };
+    cancel = this.clock.schedule(intervalMs, tick);
+    this.cancelSampling = () => {
+      stopped = true;
+      cancel?.();
+    };
+  }
+
+  /** New alert thresholds and queue pressure (a reload). */
+  setLoadOptions(options: LoadOptions): void {
+    this.loads.setOptions(options);
   }
 
   /** The longest Retry-After a client is told to sleep out on its own (`RetryOptions.maxClientWaitMs`). */
@@ -187,6 +265,7 @@ export class Governor {
 
   /** Stops admitting; queued calls are refused. */
   close(): void {
+    this.cancelSampling?.();
     this.admission.close();
   }
 
@@ -214,12 +293,13 @@ export class Governor {
     plan: CallPlan<R>,
     transport: Transport<R>,
   ): Promise<Outcome<R>> {
+    const paused = await this.waitOutPause(plan);
+    if (paused) return paused;
+    const downgrade = this.downgradeOf(plan);
+    if (plan.governed && this.mitigations.budgetFactor(plan.group.name, plan.tenant) < 1)
+      this.mitigations.applied(plan.group.name, 'tighten', plan.tenant.id);
     for (;;) {
-      const places = await this.places(
-        plan,
-        plan.excludeFailed ? plan.failed : undefined,
-        plan.call.downgrade === true,
-      );
+      const places = await this.places(plan, plan.excludeFailed ? plan.failed : undefined, downgrade);
       if (!places) {
         if (plan.excludeFailed && plan.failed.size > 0 && !plan.lastFailure) {
           plan.excludeFailed = false;
@@ -481,7 +561,7 @@ export class Governor {
     if (ref && ref.scope !== 'tenant' && refused.cause !== 'aborted') {
       for (const d of places.deployments) plan.failed.add(d);
       plan.lastRefusal = { refused, buckets };
-      const alternative = await this.places(plan, plan.failed, false);
+      const alternative = await this.places(plan, plan.failed, 'never');
       if (alternative) {
         this.emit('fallback', {
           from: (places.deployments[refused.choice] ?? places.deployments[0])?.id ?? '',
@@ -511,7 +591,7 @@ export class Governor {
     plan.failed.add(deployment);
     const deployments = plan.chain.reduce((n, g) => n + g.deployments.length, 0);
     if (plan.attempts >= Math.max(this.maxAttempts, deployments)) return stop();
-    const alternative = await this.places(plan, plan.failed, false);
+    const alternative = await this.places(plan, plan.failed, 'never');
     if (alternative) {
       const to = alternative.deployments[0]?.id ?? '';
       this.emit('fallback', { from: deployment.id, to, errorKind: error.kind });
@@ -546,14 +626,16 @@ export class Governor {
   /**
    * Where the next attempt may go: every open deployment (circuit letting
    * calls through, not excluded) of the first group of the chain that has
-   * one, reserved capacity first. With `downgrade`, the cheaper group's
-   * when the group's best headroom is below its threshold and the cheaper
-   * one does better (one peek of both groups' buckets).
+   * one, reserved capacity first. With `downgrade: 'headroom'` (the
+   * caller's opt-in), the cheaper group's when the group's best headroom is
+   * below its threshold and the cheaper one does better; with `'forced'`
+   * (mitigation under load), the cheaper group's whenever it can take the
+   * call as soon (one peek of both groups' buckets).
    */
   private async places<R extends UpstreamReply>(
     plan: CallPlan<R>,
     exclude: ReadonlySet<Deployment> | undefined,
-    downgrade: boolean,
+    downgrade: Downgrade,
   ): Promise<Places | undefined> {
     const now = this.clock.now();
     const primary = plan.group;
@@ -562,13 +644,16 @@ export class Governor {
         (d) => !exclude?.has(d) && plan.reaches(d) && d.circuit.allows(now),
       );
       if (open.length === 0) continue;
-      const cheaper = downgrade && group === primary ? plan.downgradeTo : undefined;
+      const cheaper = downgrade !== 'never' && group === primary ? plan.downgradeTo : undefined;
       if (cheaper && primary.downgrade) {
         const best = (await rankDeployments(open, plan.cost, this.store, now, true))[0];
-        if (best && best.headroom < primary.downgrade.whenHeadroomBelow) {
+        const forced = downgrade === 'forced';
+        if (best && (forced || best.headroom < primary.downgrade.whenHeadroomBelow)) {
           const alt = (await rankDeployments(cheaper.deployments, plan.cost, this.store, now, true))[0];
-          if (alt && alt.waitMs <= best.waitMs && alt.headroom > best.headroom)
+          if (alt && alt.waitMs <= best.waitMs && (forced || alt.headroom > best.headroom)) {
+            if (forced) this.mitigations.applied(primary.name, 'downgrade', plan.tenant.id);
             return { group: cheaper, ...cheaper.arrange([alt.deployment]) };
+          }
         }
       }
       return { group, ...group.arrange(open) };
@@ -589,8 +674,54 @@ export class Governor {
       if (deployment.config.pools?.length)
         for (const bucket of this.topology.poolBuckets(deployment)) out.push(bucket);
     }
-    for (const bucket of plan.tenantBuckets) out.push(bucket);
+    const factor = this.mitigations.budgetFactor(plan.group.name, plan.tenant);
+    if (factor < 1 && plan.governed)
+      for (const bucket of plan.tenantBuckets) out.push(tightened(bucket, factor));
+    else for (const bucket of plan.tenantBuckets) out.push(bucket);
     return out;
+  }
+
+  /** How the call may downgrade: the caller's opt-in, or its tier's while the group mitigates. */
+  private downgradeOf<R extends UpstreamReply>(plan: CallPlan<R>): Downgrade {
+    if (plan.downgradeTo && this.mitigations.downgrades(plan.group.name, plan.tenant)) return 'forced';
+    return plan.call.downgrade === true ? 'headroom' : 'never';
+  }
+
+  /**
+   * A call of a class its group pauses under load waits until the pause
+   * ends; refused when its deadline comes first.
+   */
+  private async waitOutPause<R extends UpstreamReply>(plan: CallPlan<R>): Promise<Outcome<R> | undefined> {
+    const group = plan.group.name;
+    if (!this.mitigations.pauses(group, plan.priorityName)) return undefined;
+    this.mitigations.applied(group, 'pause', plan.tenant.id);
+    const started = this.clock.now();
+    const resumed = await this.mitigations.whilePaused(
+      group,
+      plan.priorityName,
+      plan.deadline,
+      plan.call.signal,
+    );
+    plan.waitedMs += this.clock.now() - started;
+    if (resumed) return undefined;
+    if (plan.call.signal?.aborted)
+      return this.refused(
+        refusal('aborted', 'The caller went away.'),
+        plan.call,
+        plan.tenant,
+        plan.priorityName,
+      );
+    return this.refused(
+      refusal(
+        'paused_under_load',
+        `The model \`${group}\` is under heavy load: ${plan.priorityName} requests are paused until it eases.`,
+        { retryAfterMs: this.mitigations.holdLeftMs(group, this.clock.now()) },
+      ),
+      plan.call,
+      plan.tenant,
+      plan.priorityName,
+      { waitedMs: plan.waitedMs, budget: undefined, attempts: 0 },
+    );
   }
 
   /** No deployment is left to try: the last failure, the last refusal, or every circuit is open. */
@@ -708,6 +839,19 @@ function parseJson(text: string): unknown {
   } catch {
     return text;
   }
+}
+
+/** Whether a call may go to its group's cheaper one: never, on low headroom (opt-in), or whenever it can (mitigation). */
+type Downgrade = 'never' | 'headroom' | 'forced';
+
+/** A tenant bucket charged at `factor` of its limit (cached: the same spec for every call under one factor). */
+const TIGHTENED = new WeakMap<BucketSpec, { factor: number; spec: BucketSpec }>();
+function tightened(bucket: BucketSpec, factor: number): BucketSpec {
+  const known = TIGHTENED.get(bucket);
+  if (known?.factor === factor) return known.spec;
+  const spec = withLimit(bucket, bucket.limit * factor);
+  TIGHTENED.set(bucket, { factor, spec });
+  return spec;
 }
 
 export type { Admitted, Call, Outcome, Transport, UpstreamReply };

@@ -16,6 +16,7 @@ import type { CircuitOptions } from './circuit-breaker.js';
 import { Deployment, type DeploymentConfig } from './deployment.js';
 import type { Emit } from './events.js';
 import { bucketsFor, type LimitsConfig } from './limits.js';
+import type { MitigationConfig } from './load/mitigation-config.js';
 import type { PromptBudgetRule } from './pressure/prompt-budget/budget-rule.js';
 import type { RetryOptions } from './retry-policy.js';
 import { TierSiblings } from './service-tier.js';
@@ -29,6 +30,8 @@ export interface ModelGroupConfig {
   downgrade?: { to: string; whenHeadroomBelow: number };
   /** The group's response cache (`src/cache/`). */
   cache?: GroupCacheConfig;
+  /** What the group does on its own while its load is `act`. */
+  mitigation?: MitigationConfig;
   /** Trims prompts of calls to this group to a token budget (`pressure/prompt-budget/`). */
   promptBudget?: PromptBudgetRule;
 }
@@ -78,6 +81,7 @@ export class ModelGroup {
     readonly fallbacks: readonly string[],
     readonly downgrade: ModelGroupConfig['downgrade'],
     readonly cache?: GroupCacheConfig | undefined,
+    readonly mitigation?: MitigationConfig | undefined,
     readonly promptBudget?: PromptBudgetRule | undefined,
   ) {
     this.families = new Set(deployments.flatMap((d) => familiesOf(d.config.provider)));
@@ -205,6 +209,7 @@ export class ModelGroups {
           config.fallbacks ?? [],
           config.downgrade,
           config.cache,
+          config.mitigation,
           config.promptBudget,
         ),
       );
@@ -228,6 +233,11 @@ export class ModelGroups {
       if (group.downgrade && !this.groups.has(group.downgrade.to)) {
         throw new TopologyError(
           `model group ${group.name} downgrades to unknown group ${group.downgrade.to}`,
+        );
+      }
+      if (group.mitigation?.downgradeTiers?.length && !group.downgrade) {
+        throw new TopologyError(
+          `model group ${group.name} mitigates by downgrading but has no downgrade group to send calls to`,
         );
       }
     }

@@ -33,6 +33,7 @@ export const REFUSALS = Object.freeze({
   store_unavailable: rule(503, 'overloaded', false), // shared state unreachable, policy fail-closed
   shutting_down: rule(503, 'overloaded', false), // the gateway is draining
   drain_timeout: rule(503, 'overloaded', false), // still waiting when the drain bound passed
+  paused_under_load: rule(503, 'overloaded', false), // its class is paused while the group mitigates (load at act)
   // Who and what
   unauthenticated: rule(401, 'authentication', true), // no key or an unknown one
   unknown_tenant: rule(403, 'permission', true), // a tenant the configuration does not declare

@@ -380,7 +380,50 @@ describe('mapping to the governor topology', () => {
       agingMs: 5000,
       // The cluster-wide order is on unless turned off (it acts only on a shared store).
       cluster: {},
+      // Alert thresholds by default: 80/90 %, per-day budgets 70/90 %, queue waits 5/15 s.
+      load: {
+        thresholds: { warn: 0.8, act: 0.9, perDay: { warn: 0.7, act: 0.9 } },
+        queue: { warnMs: 5_000, actMs: 15_000 },
+      },
     });
+  });
+
+  it('maps a group’s mitigation and checks the names it uses', () => {
+    const groups = {
+      main: {
+        deployments: [{ id: 'a', provider: 'openai', base_url: 'http://x/v1', model: 'm' }],
+        downgrade: { to: 'mini', when_headroom_below: 0.2 },
+        mitigation: {
+          downgrade: { tiers: ['free'] },
+          clamp_max_tokens: { classes: ['low'], to: 256 },
+          pause: { classes: ['low', 'background'] },
+          tighten: { tiers: ['free'], factor: 0.5 },
+        },
+      },
+      mini: { deployments: [{ id: 'b', provider: 'openai', base_url: 'http://x/v1', model: 'n' }] },
+    };
+    const config = parseConfig({ ...minimal, model_groups: groups, tiers: { free: {} } }, 'sluice.yaml');
+    expect(toTopology(config).modelGroups.main?.mitigation).toEqual({
+      downgradeTiers: ['free'],
+      clampMaxTokens: { classes: ['low'], to: 256 },
+      pauseClasses: ['low', 'background'],
+      tighten: { tiers: ['free'], factor: 0.5 },
+      holdMs: 10_000,
+    });
+    const bad = {
+      ...groups,
+      main: {
+        ...groups.main,
+        downgrade: undefined,
+        mitigation: { downgrade: { tiers: ['gold'] }, pause: { classes: ['urgent'] } },
+      },
+    };
+    expect(() => parseConfig({ ...minimal, model_groups: bad, tiers: { free: {} } }, 'sluice.yaml')).toThrow(
+      /mitigation\.downgrade\.tiers\[0\]: unknown tier gold[\s\S]*mitigation\.downgrade: needs the group's `downgrade\.to`[\s\S]*mitigation\.pause\.classes\[0\]: unknown priority urgent/,
+    );
+    expect(() =>
+      parseConfig({ ...minimal, model_groups: { ...groups, main: { ...groups.main, mitigation: {} } } }, 'x'),
+    ).toThrow(/name at least one action/);
   });
 
   it('maps queue.cluster: its lease, or off', () => {

@@ -5,11 +5,11 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BucketAlerts } from '../../src/gateway/alerts.js';
 import { presentedKey, sha256Hex, TenantKeys } from '../../src/gateway/auth.js';
 import type { BucketReading } from '../../src/gateway/state.js';
 import { parseDurationMs } from '../../src/providers/parse/go-duration.js';
 import { goDuration } from '../../src/runtime/exchange/budget-headers.js';
+import { BucketAlerts } from '../../src/runtime/load/bucket-levels.js';
 
 describe('tenant keys', () => {
   it('finds tenants by key or by configured SHA-256, and keeps only digests', () => {

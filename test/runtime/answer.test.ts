@@ -75,7 +75,10 @@ describe('answerOf: a success', () => {
       'x-ratelimit-limit-requests': '10',
       'x-ratelimit-remaining-requests': '9',
       'x-ratelimit-reset-requests': '6s',
+      'ratelimit-policy': '"requests";q=10;w=60',
+      ratelimit: '"requests";r=9;t=6',
       'x-sluice-deployment': 'a',
+      'x-sluice-load': 'ok',
     });
     relayAll(answer, rig.transport.replies[0] as never);
     expect(rig.store.expectSettledOnce()).toHaveLength(1);
@@ -98,9 +101,14 @@ describe('answerOf: a success', () => {
     });
     const claude = await rig.serve(call('anthropic', { model: 'claude', stream: true }));
     expect(claude.contentLength).toBeUndefined();
-    expect(Object.keys(headersOf(claude))).toEqual(['x-sluice-request-id', 'content-type', 'request-id']);
+    expect(Object.keys(headersOf(claude))).toEqual([
+      'x-sluice-request-id',
+      'content-type',
+      'request-id',
+      'x-sluice-load',
+    ]);
     const flash = await rig.serve(call('gemini', { model: 'flash' }));
-    expect(Object.keys(headersOf(flash))).toEqual(['x-sluice-request-id', 'content-type']);
+    expect(Object.keys(headersOf(flash))).toEqual(['x-sluice-request-id', 'content-type', 'x-sluice-load']);
     claude.relay?.end();
     flash.relay?.end();
     expect(rig.store.expectSettledOnce()).toHaveLength(2);
@@ -123,6 +131,7 @@ describe('answerOf: an upstream error', () => {
       'content-type': 'application/json',
       'retry-after': '2',
       'x-request-id': 'req_up',
+      'x-sluice-load': 'ok',
     });
     expect(answer.report).toMatchObject({ upstreamError: 'overloaded', refusal: undefined, deployment: 'a' });
     expect(rig.store.expectSettledOnce()).toHaveLength(1);

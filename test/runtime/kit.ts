@@ -435,6 +435,10 @@ const EVENT_NAMES: readonly (keyof GovernorEvents)[] = [
   'circuit',
   'adaptive',
   'serviceTier',
+  'alert',
+  'load',
+  'mitigation',
+  'mitigated',
 ];
 
 /** One OpenAI deployment per id, named as in a test's topology. */

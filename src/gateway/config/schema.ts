@@ -135,17 +135,6 @@ const baseSchema = z.strictObject({
       keep_alive_timeout_ms: positiveInt.default(30_000),
     })
     .prefault({}),
-  alerts: z
-    .strictObject({
-      /** Utilization (share of usable capacity) that raises a warning. */
-      warn: z.number().gt(0).max(1).default(0.8),
-      /** Utilization that calls for action. */
-      act: z.number().gt(0).max(1).default(0.9),
-      /** How often bucket utilization is read. */
-      interval_ms: positiveInt.default(5_000),
-    })
-    .prefault({})
-    .refine((a) => a.act >= a.warn, { message: 'act must be at least warn' }),
   admin: adminSchema.optional(),
   /**
    * Prometheus exposition. Never on the tenant port: it names every tenant

@@ -1,18 +1,44 @@
 /**
- * The tenant's own budget as OpenAI's rate-limit headers (PROVIDERS.md §1.1):
- * `x-ratelimit-limit-requests`, `-remaining-requests`, `-reset-requests` and
- * the same for tokens, with resets as Go-style durations (§1.2). Clients that
- * read these back off before they are refused; the provider's own headers
- * (about the gateway's upstream key, shared by every tenant) never reach a
- * tenant.
+ * The tenant's own budget, twice over:
+ * - as OpenAI's rate-limit headers (PROVIDERS.md §1.1):
+ *   `x-ratelimit-limit-requests`, `-remaining-requests`, `-reset-requests`
+ *   and the same for tokens, with resets as Go-style durations (§1.2), which
+ *   the SDKs and most clients already read;
+ * - as the IETF draft's structured fields (draft-ietf-httpapi-ratelimit-
+ *   headers-10): `RateLimit-Policy: "requests";q=600;w=60, "tokens";q=90000;w=60;qu="tokens"`
+ *   (the policy: quota per window in seconds) and `RateLimit: "requests";r=599;t=1, …`
+ *   (remaining now, seconds until the bucket is full again). Tokens are not a
+ *   registered quota unit: `qu="tokens"` names them so a client that knows
+ *   only requests skips that policy rather than misreading it.
+ * The provider's own headers (about the gateway's upstream key, shared by
+ * every tenant) never reach a tenant.
  */
 import type { BudgetLine, TenantBudget } from '../tenant-budget.js';
 
 /** Appends the budget's headers to a flat `[name, value, …]` list. */
 export function pushBudgetHeaders(out: string[], budget: TenantBudget | undefined): void {
   if (!budget) return;
-  if (budget.requests) pushLine(out, 'requests', budget.requests);
-  if (budget.tokens) pushLine(out, 'tokens', budget.tokens);
+  const { requests, tokens } = budget;
+  if (requests) pushLine(out, 'requests', requests);
+  if (tokens) pushLine(out, 'tokens', tokens);
+  if (!requests && !tokens) return;
+  const policies: string[] = [];
+  const states: string[] = [];
+  if (requests) {
+    policies.push(`"requests";q=${Math.round(requests.limit)};w=60`);
+    states.push(ietfState('requests', requests));
+  }
+  if (tokens) {
+    policies.push(`"tokens";q=${Math.round(tokens.limit)};w=60;qu="tokens"`);
+    states.push(ietfState('tokens', tokens));
+  }
+  out.push('ratelimit-policy', policies.join(', '), 'ratelimit', states.join(', '));
+}
+
+/** One policy's `RateLimit` member: remaining units and whole seconds until the bucket is full. */
+function ietfState(policy: string, line: BudgetLine): string {
+  const reset = line.resetMs > 0 && Number.isFinite(line.resetMs) ? Math.ceil(line.resetMs / 1000) : 0;
+  return `"${policy}";r=${Math.max(0, Math.floor(line.remaining))};t=${reset}`;
 }
 
 function pushLine(out: string[], what: 'requests' | 'tokens', line: BudgetLine): void {

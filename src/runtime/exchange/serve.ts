@@ -11,9 +11,7 @@
 import type { CacheMiss, ResponseCache } from '../../cache/response-cache.js';
 import type { NeutralAnswer } from '../../providers/translate/neutral.js';
 import type { Governor } from '../governor.js';
-import type { ModelGroup } from '../model-groups.js';
 import { applyPromptBudget, PROMPT_TRIMMED_HEADER } from '../pressure/prompt-budget/apply.js';
-import type { LoadLevel } from '../pressure/prompt-budget/budget-rule.js';
 import type { RefusalCode } from '../refusal.js';
 import { mayUse } from '../tenants.js';
 import { type Answer, type AnswerOptions, answerOf, errorAnswer } from './answer.js';
@@ -21,6 +19,7 @@ import type { AnswerCapture } from './answer-keeper.js';
 import { cachedAnswer } from './cached-answer.js';
 import type { Call, Outcome, Transport, UpstreamReply } from './call.js';
 import { crossedAnswer } from './crossed-answer.js';
+import { shapeUnderLoad, signalLoad } from './under-load.js';
 
 /** Refusals that mean no deployment could serve the call: a stale answer is better than none. */
 const STALE_WORTHY: ReadonlySet<RefusalCode> = new Set<RefusalCode>([
@@ -39,29 +38,23 @@ export async function serveCall<R extends UpstreamReply>(
   transport: Transport<R>,
   options: AnswerOptions,
 ): Promise<Answer> {
-  // Prompt budget (issue 20): the cache, admission and the upstream all see the trimmed prompt.
+  // Prompt budget first: mitigation, the cache, admission and the upstream all see the trimmed prompt.
   const budgeted = budgetedCall(governor, call);
-  const answer = await serveThroughCache(governor, budgeted.call, transport, options);
+  const shaped = shapeUnderLoad(governor, budgeted.call);
+  const answer = await serveShaped(governor, shaped.call, transport, options);
   if (budgeted.trimmedTokens > 0) answer.headers.push(PROMPT_TRIMMED_HEADER, String(budgeted.trimmedTokens));
-  return answer;
+  return signalLoad(answer, governor, shaped);
 }
 
-/** Until the governor reports a group's load level, every group is at `ok`: only `when: always` budgets apply. */
-const LEVEL_UNKNOWN = (_group: ModelGroup): LoadLevel => 'ok';
-
-/** `call` trimmed to the prompt budget its tenant has on its group at the group's load level. */
-function budgetedCall(
-  governor: Governor,
-  call: Call,
-  levelOf: (group: ModelGroup) => LoadLevel = LEVEL_UNKNOWN,
-): { call: Call; trimmedTokens: number } {
+/** `call` trimmed to the prompt budget its tenant has on its group at the group's load level now. */
+function budgetedCall(governor: Governor, call: Call): { call: Call; trimmedTokens: number } {
   const group = call.model === undefined ? undefined : governor.groups.group(call.model);
   const tenant = governor.groups.tenants.resolve(call.tenant);
   if (!group || !tenant || !mayUse(tenant, group.name)) return { call, trimmedTokens: 0 };
-  return applyPromptBudget(call, { group, tenant, level: levelOf(group) });
+  return applyPromptBudget(call, { group, tenant, level: governor.load(group.name).level });
 }
 
-async function serveThroughCache<R extends UpstreamReply>(
+async function serveShaped<R extends UpstreamReply>(
   governor: Governor,
   call: Call,
   transport: Transport<R>,

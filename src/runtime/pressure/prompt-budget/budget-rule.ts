@@ -4,9 +4,11 @@
  * when both are in force the smaller wins, since each is a ceiling its
  * owner asked for.
  */
+import { ALERT_NAMES } from '../../load/bucket-levels.js';
+import type { LoadLevelName } from '../../load/load-level.js';
 
-/** A model group's load (DESIGN.md, "under pressure"): `ok`, then `warn`, then `act`. */
-export type LoadLevel = 'ok' | 'warn' | 'act';
+/** A model group's load level (`governor.load(group).level`): `ok`, then `warn`, then `act`. */
+export type LoadLevel = LoadLevelName;
 
 export interface PromptBudgetRule {
   /** Estimated prompt tokens a request may carry upstream. */
@@ -15,10 +17,9 @@ export interface PromptBudgetRule {
   readonly when: 'warn' | 'act' | 'always';
 }
 
-const RANK: Readonly<Record<LoadLevel, number>> = Object.freeze({ ok: 0, warn: 1, act: 2 });
-
 export function inForce(rule: PromptBudgetRule, level: LoadLevel): boolean {
-  return rule.when === 'always' || RANK[level] >= RANK[rule.when];
+  // The alert names run from `ok` up: a level at or past `when` is in force.
+  return rule.when === 'always' || ALERT_NAMES.indexOf(level) >= ALERT_NAMES.indexOf(rule.when);
 }
 
 /** The smallest budget of `rules` in force at `level`; undefined: none is, nothing is trimmed. */
