@@ -305,6 +305,16 @@ export const groupCacheSchema = z
       ctx.addIssue({ code: 'custom', path: ['stale_ttl_s'], message: `must be at least ttl_s (${c.ttl_s})` });
   });
 
+/**
+ * A ceiling on a request's estimated prompt tokens: its conversation loses
+ * its oldest turns until it fits (`runtime/pressure/prompt-budget/`), from
+ * the group's load level `when` on (default `act`), or `always`.
+ */
+export const promptBudgetSchema = z.strictObject({
+  tokens: positiveInt,
+  when: z.enum(['warn', 'act', 'always']).default('act'),
+});
+
 /** What a model group does on its own while its load is `act` (runtime/load/mitigation-config.ts). */
 export const mitigationSchema = z
   .strictObject({
@@ -363,6 +373,7 @@ export const modelGroupSchema = z.strictObject({
    */
   batch: z.strictObject({ mode: z.enum(['drain', 'forward']).default('drain') }).optional(),
   mitigation: mitigationSchema.optional(),
+  prompt_budget: promptBudgetSchema.optional(),
 });
 
 export const tierSchema = z
@@ -376,6 +387,8 @@ export const tierSchema = z
     weight: positive.optional(),
     /** Token counts (Anthropic count_tokens, Gemini countTokens) per minute, a budget of their own (default: the tier's `rpm`). */
     count_tokens_rpm: positive.optional(),
+    /** Its tenants' prompts trimmed to a token budget (the smaller wins where the group has one too). */
+    prompt_budget: promptBudgetSchema.optional(),
     /** Caps on the tier's batches, under the gateway-wide `batches` caps. */
     batches: z
       .strictObject({

@@ -52,6 +52,7 @@ export function toTopology(config: GovernorFields): GovernorTopology {
         },
       }),
       ...(group.mitigation && { mitigation: toMitigation(group.mitigation) }),
+      ...(group.prompt_budget && { promptBudget: { ...group.prompt_budget } }),
     };
   }
   const pools: Record<string, LimitsConfig> = {};
@@ -160,6 +161,7 @@ function toTier(tier: TierInput): TierConfig {
     ...(tier.max_wait_ms !== undefined && { maxWaitMs: tier.max_wait_ms }),
     ...(tier.weight !== undefined && { weight: tier.weight }),
     ...(tier.count_tokens_rpm !== undefined && { countTokensRpm: tier.count_tokens_rpm }),
+    ...(tier.prompt_budget && { promptBudget: { ...tier.prompt_budget } }),
   };
 }
 

@@ -17,6 +17,7 @@ import { Deployment, type DeploymentConfig } from './deployment.js';
 import type { Emit } from './events.js';
 import { bucketsFor, type LimitsConfig } from './limits.js';
 import type { MitigationConfig } from './load/mitigation-config.js';
+import type { PromptBudgetRule } from './pressure/prompt-budget/budget-rule.js';
 import type { RetryOptions } from './retry-policy.js';
 import { TierSiblings } from './service-tier.js';
 import { mayUse, type Tenant, type TenantConfig, TenantDirectory, type TierConfig } from './tenants.js';
@@ -31,6 +32,8 @@ export interface ModelGroupConfig {
   cache?: GroupCacheConfig;
   /** What the group does on its own while its load is `act`. */
   mitigation?: MitigationConfig;
+  /** Trims prompts of calls to this group to a token budget (`pressure/prompt-budget/`). */
+  promptBudget?: PromptBudgetRule;
 }
 
 export interface GroupCacheConfig {
@@ -79,6 +82,7 @@ export class ModelGroup {
     readonly downgrade: ModelGroupConfig['downgrade'],
     readonly cache?: GroupCacheConfig | undefined,
     readonly mitigation?: MitigationConfig | undefined,
+    readonly promptBudget?: PromptBudgetRule | undefined,
   ) {
     this.families = new Set(deployments.flatMap((d) => familiesOf(d.config.provider)));
     this.turnOf = turnsOf(deployments);
@@ -206,6 +210,7 @@ export class ModelGroups {
           config.downgrade,
           config.cache,
           config.mitigation,
+          config.promptBudget,
         ),
       );
     }

@@ -7,6 +7,7 @@
 import type { BucketScope, BucketSpec } from '../core/limit.js';
 import type { PriorityClasses } from '../core/scheduler/priority.js';
 import { bucketsFor, type LimitsConfig } from './limits.js';
+import type { PromptBudgetRule } from './pressure/prompt-budget/budget-rule.js';
 
 export interface TierConfig {
   limits?: LimitsConfig;
@@ -21,6 +22,8 @@ export interface TierConfig {
    * that nothing else draws from. Default: the tier's `rpm`; none without one.
    */
   countTokensRpm?: number;
+  /** Trims the prompts of its tenants' calls to a token budget (`pressure/prompt-budget/`). */
+  promptBudget?: PromptBudgetRule;
 }
 
 export interface TenantConfig {
@@ -42,6 +45,8 @@ export interface Tenant {
   readonly maxWaitMs: number;
   readonly weight: number;
   readonly modelGroups: ReadonlySet<string> | undefined;
+  /** Its tier's prompt budget. */
+  readonly promptBudget: PromptBudgetRule | undefined;
 }
 
 /** Whether `tenant` may call the model group `group` (its allow-list, if it has one). */
@@ -135,6 +140,7 @@ export class TenantDirectory {
       maxWaitMs: tier?.maxWaitMs ?? this.options.defaultMaxWaitMs,
       weight: config.weight ?? tier?.weight ?? 1,
       modelGroups: config.modelGroups ? new Set(config.modelGroups) : undefined,
+      promptBudget: tier?.promptBudget,
     });
   }
 }

@@ -1,7 +1,7 @@
 /**
  * A pass-through in front of an upstream (the simulator) that records each
  * request as the provider would receive it: method, the request target
- * exactly as written on the wire, and the headers. What the gateway sends a
+ * exactly as written on the wire, the headers and the body. What the gateway sends a
  * provider can then be checked against what the caller sent it.
  */
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
@@ -11,6 +11,8 @@ export interface Forwarded {
   readonly method: string;
   readonly url: string;
   readonly headers: IncomingHttpHeaders;
+  /** The body as received so far: whole once the request has ended (before the upstream answers). */
+  readonly body: string;
 }
 
 export interface Relay {
@@ -25,7 +27,16 @@ export async function startRelay(): Promise<Relay> {
   const received: Forwarded[] = [];
   const relay = { url: '', received, target: '', close: async () => undefined } as Relay;
   const server: Server = createServer((req, res) => {
-    received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    received.push({
+      method: req.method ?? '',
+      url: req.url ?? '',
+      headers: req.headers,
+      get body() {
+        return Buffer.concat(chunks).toString('utf8');
+      },
+    });
     const { hostname, port } = new URL(relay.target);
     const out = httpRequest(
       { host: hostname, port, method: req.method, path: req.url, headers: req.headers },

@@ -58,20 +58,7 @@ export function estimateAnthropicRequest(
   const stream = field(body, 'stream') === true;
   if (endpoint !== 'messages') return { endpoint, model, stream, cost: costOf(0, 0) };
   const tally = new PromptTally(charCounter);
-  tallyBlocks(field(body, 'system'), tally, 0);
-  const messages = arrayField(body, 'messages');
-  if (messages) {
-    for (const message of messages) {
-      if (!isRecord(message)) continue;
-      tally.add(TOKENS_PER_MESSAGE);
-      tallyBlocks(field(message, 'content'), tally, 0);
-    }
-  }
-  const tools = arrayField(body, 'tools');
-  if (tools && tools.length > 0) {
-    tally.add(TOOL_SYSTEM_PROMPT_TOKENS);
-    tally.json(tools);
-  }
+  tallyAnthropicPrompt(body, tally);
   const output = maxOutputFor(
     countField(body, 'max_tokens'),
     model,
@@ -83,6 +70,25 @@ export function estimateAnthropicRequest(
     (config.cacheReadsCountFor ?? CACHE_READS_COUNT_FOR).some((p) => model.startsWith(p));
   const cachedPrefix = readsCount ? undefined : cachedPrefixOf(body, PREFIX_COUNTING);
   return { endpoint, model, stream, cost: costOf(tally.total(), output), cachedPrefix };
+}
+
+/** The input tokens of a Messages request: system prompt, messages, tool definitions. */
+export function tallyAnthropicPrompt(body: unknown, tally: PromptTally): void {
+  tallyBlocks(field(body, 'system'), tally, 0);
+  const messages = arrayField(body, 'messages');
+  if (messages) for (const message of messages) tallyAnthropicMessage(message, tally);
+  const tools = arrayField(body, 'tools');
+  if (tools && tools.length > 0) {
+    tally.add(TOOL_SYSTEM_PROMPT_TOKENS);
+    tally.json(tools);
+  }
+}
+
+/** One message with its framing (the unit a prompt budget drops, `runtime/pressure/prompt-budget/`). */
+export function tallyAnthropicMessage(message: unknown, tally: PromptTally): void {
+  if (!isRecord(message)) return;
+  tally.add(TOKENS_PER_MESSAGE);
+  tallyBlocks(field(message, 'content'), tally, 0);
 }
 
 /** A `content` or `system` value: a string or an array of content blocks. */

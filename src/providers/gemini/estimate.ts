@@ -28,6 +28,16 @@ export function estimateGeminiRequest(
 ): RequestEstimate {
   const stream = endpoint === 'stream_generate_content';
   const tally = new PromptTally(charCounter);
+  tallyGeminiPrompt(body, tally);
+  const generation = recordField(body, 'generationConfig') ?? recordField(body, 'generation_config');
+  const requested = countField(generation, 'maxOutputTokens') ?? countField(generation, 'max_output_tokens');
+  const choices = choicesOf(field(generation, 'candidateCount') ?? field(generation, 'candidate_count'));
+  const output = choices * maxOutputFor(requested, model, config.output, options?.defaultMaxOutputTokens);
+  return { endpoint, model, stream, cost: costOf(tally.total(), output) };
+}
+
+/** The input tokens of a request: `contents`, the system instruction, tool definitions, the response schema. */
+export function tallyGeminiPrompt(body: unknown, tally: PromptTally): void {
   const contents = arrayField(body, 'contents');
   if (contents) for (const content of contents) tallyContent(content, tally);
   const system = field(body, 'systemInstruction') ?? field(body, 'system_instruction');
@@ -36,10 +46,6 @@ export function estimateGeminiRequest(
   tally.json(field(body, 'tools'));
   const generation = recordField(body, 'generationConfig') ?? recordField(body, 'generation_config');
   tally.json(field(generation, 'responseSchema') ?? field(generation, 'responseJsonSchema'));
-  const requested = countField(generation, 'maxOutputTokens') ?? countField(generation, 'max_output_tokens');
-  const choices = choicesOf(field(generation, 'candidateCount') ?? field(generation, 'candidate_count'));
-  const output = choices * maxOutputFor(requested, model, config.output, options?.defaultMaxOutputTokens);
-  return { endpoint, model, stream, cost: costOf(tally.total(), output) };
 }
 
 /** One `Content`: `{ role, parts: [...] }`. */

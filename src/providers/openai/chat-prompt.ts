@@ -38,7 +38,8 @@ export function tallyChatRequest(body: unknown, tally: PromptTally, framing: Cha
   if (format) tally.json(field(format, 'json_schema'));
 }
 
-function tallyMessage(message: unknown, tally: PromptTally, framing: ChatFraming): void {
+/** One message with its framing (the unit a prompt budget drops, `runtime/pressure/prompt-budget/`). */
+export function tallyMessage(message: unknown, tally: PromptTally, framing: ChatFraming): void {
   if (!isRecord(message)) return;
   tally.add(framing.perMessage);
   tally.text(stringField(message, 'role'));

@@ -29,7 +29,8 @@ export function tallyResponsesRequest(body: unknown, tally: PromptTally, framing
   tally.json(field(recordField(body, 'text'), 'format'));
 }
 
-function tallyItem(item: unknown, tally: PromptTally, framing: ChatFraming): void {
+/** One `input` item with its framing (the unit a prompt budget drops). */
+export function tallyItem(item: unknown, tally: PromptTally, framing: ChatFraming): void {
   if (typeof item === 'string') {
     tally.add(framing.perMessage);
     tally.text(item);

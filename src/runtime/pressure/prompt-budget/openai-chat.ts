@@ -1,0 +1,59 @@
+/**
+ * Prompt budgeting for OpenAI Chat Completions (`messages`). System and
+ * developer messages are the system prompt: pinned wherever they stand. An
+ * assistant message's `tool_calls` are answered by `tool` messages naming
+ * their `tool_call_id`; the legacy `function_call` by the `function`
+ * message that follows it (it names no id, so it pairs with the latest
+ * call before it). Tokens are the estimator's (`providers/openai/chat-prompt.ts`):
+ * the model's tokenizer and the cookbook's framing.
+ */
+import { encodingForModel } from '../../../providers/estimate/encodings.js';
+import { PromptTally } from '../../../providers/estimate/prompt-tally.js';
+import { tokenizerCounter } from '../../../providers/estimate/text-counter.js';
+import { framingFor, tallyChatRequest, tallyMessage } from '../../../providers/openai/chat-prompt.js';
+import { arrayField, field, stringField } from '../../../providers/parse/json-shape.js';
+import { type Entry, type PromptTrim, tokensOf, trimConversation, untrimmed } from './conversation.js';
+
+export function trimChatMessages(
+  body: Record<string, unknown>,
+  budget: number,
+): PromptTrim<Record<string, unknown>> {
+  const model = stringField(body, 'model');
+  const framing = framingFor(model);
+  const tally = new PromptTally(tokenizerCounter(encodingForModel(model)));
+  const messages = arrayField(body, 'messages');
+  if (!messages)
+    return untrimmed(
+      body,
+      tokensOf(tally, () => tallyChatRequest(body, tally, framing)),
+    );
+  const fixedTokens = tokensOf(tally, () => tallyChatRequest({ ...body, messages: [] }, tally, framing));
+  let functionCall: string | undefined;
+  const entries = messages.map((message, i): Entry => {
+    const tokens = tokensOf(tally, () => tallyMessage(message, tally, framing));
+    switch (stringField(message, 'role')) {
+      case 'system':
+      case 'developer':
+        return { tokens, pinned: true };
+      case 'user':
+        return { tokens, opensTurn: true };
+      case 'assistant': {
+        const calls = (arrayField(message, 'tool_calls') ?? []).flatMap(
+          (call) => stringField(call, 'id') ?? [],
+        );
+        if (field(message, 'function_call') != null) {
+          functionCall = `function_call:${i}`;
+          calls.push(functionCall);
+        }
+        return { tokens, calls };
+      }
+      case 'tool':
+        return { tokens, results: [stringField(message, 'tool_call_id')].filter((id) => id !== undefined) };
+      case 'function':
+        return { tokens, results: functionCall === undefined ? [] : [functionCall] };
+      default:
+        return { tokens };
+    }
+  });
+  return trimConversation(body, { field: 'messages', items: messages, entries, fixedTokens }, budget);
+}
