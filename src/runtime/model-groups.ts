@@ -75,15 +75,24 @@ export class TopologyError extends Error {
 export class ModelGroup {
   /** The APIs some deployment of the group speaks natively (others reach it translated, chat calls only). */
   readonly families: ReadonlySet<ApiFamily>;
+  readonly fallbacks: readonly string[];
+  readonly downgrade: ModelGroupConfig['downgrade'];
+  readonly cache: GroupCacheConfig | undefined;
+  /** What the group does on its own while its load is `act`. */
+  readonly mitigation: MitigationConfig | undefined;
+  /** The prompt budget the group sets (a tier may set a smaller one). */
+  readonly promptBudget: PromptBudgetRule | undefined;
+
   constructor(
     readonly name: string,
     readonly deployments: readonly Deployment[],
-    readonly fallbacks: readonly string[],
-    readonly downgrade: ModelGroupConfig['downgrade'],
-    readonly cache?: GroupCacheConfig | undefined,
-    readonly mitigation?: MitigationConfig | undefined,
-    readonly promptBudget?: PromptBudgetRule | undefined,
+    config: Omit<ModelGroupConfig, 'deployments'> = {},
   ) {
+    this.fallbacks = config.fallbacks ?? [];
+    this.downgrade = config.downgrade;
+    this.cache = config.cache;
+    this.mitigation = config.mitigation;
+    this.promptBudget = config.promptBudget;
     this.families = new Set(deployments.flatMap((d) => familiesOf(d.config.provider)));
     this.turnOf = turnsOf(deployments);
   }
@@ -201,18 +210,7 @@ export class ModelGroups {
         this.byId.set(dc.id, deployment);
         return deployment;
       });
-      this.groups.set(
-        name,
-        new ModelGroup(
-          name,
-          deployments,
-          config.fallbacks ?? [],
-          config.downgrade,
-          config.cache,
-          config.mitigation,
-          config.promptBudget,
-        ),
-      );
+      this.groups.set(name, new ModelGroup(name, deployments, config));
     }
     const serviceTiers = new TierSiblings(this.byId.values(), {
       poolBuckets: (d) => this.poolBuckets(d),

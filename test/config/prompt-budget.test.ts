@@ -10,12 +10,12 @@ import { toTopology } from '../../src/config/to-topology.js';
 import { parseConfig } from '../../src/gateway/config/load.js';
 import { createGovernor } from '../../src/index.js';
 import type { Call } from '../../src/runtime/exchange/call.js';
+import type { LoadLevelName as LoadLevel } from '../../src/runtime/load/load-level.js';
 import {
   applyPromptBudget,
   type PromptBudgetScope,
   promptBudgetFor,
 } from '../../src/runtime/pressure/prompt-budget/apply.js';
-import type { LoadLevel } from '../../src/runtime/pressure/prompt-budget/budget-rule.js';
 import { call } from '../runtime/kit.js';
 
 const DEPLOYMENT = { id: 'd-1', provider: 'openai', base_url: 'https://api.openai.com/v1', model: 'gpt-4o' };

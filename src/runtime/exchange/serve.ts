@@ -1,7 +1,7 @@
 /**
- * A call from start to answer, the same for every face: its prompt is
- * trimmed to the budget in force (`pressure/prompt-budget/`), the response
- * cache is asked first (a hit touches no bucket), then the governor runs the call
+ * A call from start to answer, the same for every face: the group's load
+ * shapes it first (`under-load.ts`: prompt budget, output clamp), the
+ * response cache is asked next (a hit touches no bucket), then the governor runs the call
  * (admission, routing, attempts, retries, fallbacks), then the outcome
  * becomes an `Answer`. An outcome that carries no tenant budget (a refusal
  * before admission, an upstream error) gets it read from the store, so
@@ -11,7 +11,6 @@
 import type { CacheMiss, ResponseCache } from '../../cache/response-cache.js';
 import type { NeutralAnswer } from '../../providers/translate/neutral.js';
 import type { Governor } from '../governor.js';
-import { applyPromptBudget, PROMPT_TRIMMED_HEADER } from '../pressure/prompt-budget/apply.js';
 import type { RefusalCode } from '../refusal.js';
 import { mayUse } from '../tenants.js';
 import { type Answer, type AnswerOptions, answerOf, errorAnswer } from './answer.js';
@@ -38,20 +37,10 @@ export async function serveCall<R extends UpstreamReply>(
   transport: Transport<R>,
   options: AnswerOptions,
 ): Promise<Answer> {
-  // Prompt budget first: mitigation, the cache, admission and the upstream all see the trimmed prompt.
-  const budgeted = budgetedCall(governor, call);
-  const shaped = shapeUnderLoad(governor, budgeted.call);
+  // The cache, admission and the upstream all see the call as the load shaped it (trimmed, clamped).
+  const shaped = shapeUnderLoad(governor, call);
   const answer = await serveShaped(governor, shaped.call, transport, options);
-  if (budgeted.trimmedTokens > 0) answer.headers.push(PROMPT_TRIMMED_HEADER, String(budgeted.trimmedTokens));
   return signalLoad(answer, governor, shaped);
-}
-
-/** `call` trimmed to the prompt budget its tenant has on its group at the group's load level now. */
-function budgetedCall(governor: Governor, call: Call): { call: Call; trimmedTokens: number } {
-  const group = call.model === undefined ? undefined : governor.groups.group(call.model);
-  const tenant = governor.groups.tenants.resolve(call.tenant);
-  if (!group || !tenant || !mayUse(tenant, group.name)) return { call, trimmedTokens: 0 };
-  return applyPromptBudget(call, { group, tenant, level: governor.load(group.name).level });
 }
 
 async function serveShaped<R extends UpstreamReply>(

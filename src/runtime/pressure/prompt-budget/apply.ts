@@ -5,9 +5,10 @@
  * what the cache keys on, admission estimates and the upstream receives.
  */
 import type { Call } from '../../exchange/call.js';
+import type { LoadLevelName } from '../../load/load-level.js';
 import type { ModelGroup } from '../../model-groups.js';
 import type { Tenant } from '../../tenants.js';
-import { type LoadLevel, promptBudgetAt } from './budget-rule.js';
+import { promptBudgetAt } from './budget-rule.js';
 import { trimPrompt } from './trim-prompt.js';
 
 /** The header an answer says how many prompt tokens were dropped in (only when some were). */
@@ -17,7 +18,7 @@ export interface PromptBudgetScope {
   readonly group: ModelGroup;
   readonly tenant: Tenant;
   /** The group's load level now. */
-  readonly level: LoadLevel;
+  readonly level: LoadLevelName;
 }
 
 /** The prompt budget `tenant` has on `group` at `level` (the smaller of tier's and group's in force); undefined: none. */

@@ -7,9 +7,6 @@
 import { ALERT_NAMES } from '../../load/bucket-levels.js';
 import type { LoadLevelName } from '../../load/load-level.js';
 
-/** A model group's load level (`governor.load(group).level`): `ok`, then `warn`, then `act`. */
-export type LoadLevel = LoadLevelName;
-
 export interface PromptBudgetRule {
   /** Estimated prompt tokens a request may carry upstream. */
   readonly tokens: number;
@@ -17,7 +14,7 @@ export interface PromptBudgetRule {
   readonly when: 'warn' | 'act' | 'always';
 }
 
-export function inForce(rule: PromptBudgetRule, level: LoadLevel): boolean {
+export function inForce(rule: PromptBudgetRule, level: LoadLevelName): boolean {
   // The alert names run from `ok` up: a level at or past `when` is in force.
   return rule.when === 'always' || ALERT_NAMES.indexOf(level) >= ALERT_NAMES.indexOf(rule.when);
 }
@@ -25,7 +22,7 @@ export function inForce(rule: PromptBudgetRule, level: LoadLevel): boolean {
 /** The smallest budget of `rules` in force at `level`; undefined: none is, nothing is trimmed. */
 export function promptBudgetAt(
   rules: readonly (PromptBudgetRule | undefined)[],
-  level: LoadLevel,
+  level: LoadLevelName,
 ): number | undefined {
   let budget: number | undefined;
   for (const rule of rules) {
