@@ -307,7 +307,7 @@ export const groupCacheSchema = z
 
 /**
  * A ceiling on a request's estimated prompt tokens: its conversation loses
- * its oldest turns until it fits (`runtime/pressure/prompt-budget/`), from
+ * its oldest turns until it fits (`runtime/load/prompt-budget/`), from
  * the group's load level `when` on (default `act`), or `always`.
  */
 export const promptBudgetSchema = z.strictObject({

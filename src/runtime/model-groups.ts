@@ -17,7 +17,7 @@ import { Deployment, type DeploymentConfig } from './deployment.js';
 import type { Emit } from './events.js';
 import { bucketsFor, type LimitsConfig } from './limits.js';
 import type { MitigationConfig } from './load/mitigation-config.js';
-import type { PromptBudgetRule } from './pressure/prompt-budget/budget-rule.js';
+import type { PromptBudgetRule } from './load/prompt-budget/budget-rule.js';
 import type { RetryOptions } from './retry-policy.js';
 import { TierSiblings } from './service-tier.js';
 import { mayUse, type Tenant, type TenantConfig, TenantDirectory, type TierConfig } from './tenants.js';
@@ -32,7 +32,7 @@ export interface ModelGroupConfig {
   cache?: GroupCacheConfig;
   /** What the group does on its own while its load is `act`. */
   mitigation?: MitigationConfig;
-  /** Trims prompts of calls to this group to a token budget (`pressure/prompt-budget/`). */
+  /** Trims prompts of calls to this group to a token budget (`load/prompt-budget/`). */
   promptBudget?: PromptBudgetRule;
 }
 

@@ -7,7 +7,7 @@
 import type { BucketScope, BucketSpec } from '../core/limit.js';
 import type { PriorityClasses } from '../core/scheduler/priority.js';
 import { bucketsFor, type LimitsConfig } from './limits.js';
-import type { PromptBudgetRule } from './pressure/prompt-budget/budget-rule.js';
+import type { PromptBudgetRule } from './load/prompt-budget/budget-rule.js';
 
 export interface TierConfig {
   limits?: LimitsConfig;
@@ -22,7 +22,7 @@ export interface TierConfig {
    * that nothing else draws from. Default: the tier's `rpm`; none without one.
    */
   countTokensRpm?: number;
-  /** Trims the prompts of its tenants' calls to a token budget (`pressure/prompt-budget/`). */
+  /** Trims the prompts of its tenants' calls to a token budget (`load/prompt-budget/`). */
   promptBudget?: PromptBudgetRule;
 }
 

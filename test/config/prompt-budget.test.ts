@@ -15,7 +15,7 @@ import {
   applyPromptBudget,
   type PromptBudgetScope,
   promptBudgetFor,
-} from '../../src/runtime/pressure/prompt-budget/apply.js';
+} from '../../src/runtime/load/prompt-budget/apply.js';
 import { call } from '../runtime/kit.js';
 
 const DEPLOYMENT = { id: 'd-1', provider: 'openai', base_url: 'https://api.openai.com/v1', model: 'gpt-4o' };

@@ -84,7 +84,7 @@ export function tallyAnthropicPrompt(body: unknown, tally: PromptTally): void {
   }
 }
 
-/** One message with its framing (the unit a prompt budget drops, `runtime/pressure/prompt-budget/`). */
+/** One message with its framing (the unit a prompt budget drops, `runtime/load/prompt-budget/`). */
 export function tallyAnthropicMessage(message: unknown, tally: PromptTally): void {
   if (!isRecord(message)) return;
   tally.add(TOKENS_PER_MESSAGE);

@@ -38,7 +38,7 @@ export function tallyChatRequest(body: unknown, tally: PromptTally, framing: Cha
   if (format) tally.json(field(format, 'json_schema'));
 }
 
-/** One message with its framing (the unit a prompt budget drops, `runtime/pressure/prompt-budget/`). */
+/** One message with its framing (the unit a prompt budget drops, `runtime/load/prompt-budget/`). */
 export function tallyMessage(message: unknown, tally: PromptTally, framing: ChatFraming): void {
   if (!isRecord(message)) return;
   tally.add(framing.perMessage);

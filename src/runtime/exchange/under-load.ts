@@ -3,7 +3,7 @@
  * in one place, before the response cache and the estimate so both see the
  * call as it will be sent:
  * - the prompt budget in force for its tenant on its group at the group's
- *   load level (`pressure/prompt-budget/`): the conversation trimmed;
+ *   load level (`load/prompt-budget/`): the conversation trimmed;
  * - while the group mitigates, the output clamp (`clamp_max_tokens` for
  *   the classes it names).
  * After it is served, the answer says so: `x-sluice-load` (the group's
@@ -12,7 +12,7 @@
  */
 import { capOutput } from '../../providers/output-cap.js';
 import type { Governor } from '../governor.js';
-import { applyPromptBudget, PROMPT_TRIMMED_HEADER } from '../pressure/prompt-budget/apply.js';
+import { applyPromptBudget, PROMPT_TRIMMED_HEADER } from '../load/prompt-budget/apply.js';
 import { mayUse } from '../tenants.js';
 import type { Answer } from './answer.js';
 import type { Call } from './call.js';

@@ -4,7 +4,7 @@
  * turn after it, and the kept contents begin with a user turn.
  */
 import { describe, expect, it } from 'vitest';
-import { trimGeminiContents } from '../../../../src/runtime/pressure/prompt-budget/gemini-contents.js';
+import { trimGeminiContents } from '../../../../src/runtime/load/prompt-budget/gemini-contents.js';
 
 const MAX = Number.MAX_SAFE_INTEGER;
 const text = (tag: string, n: number): string => `${tag}: ${'lorem '.repeat(n)}`;

@@ -5,7 +5,7 @@
  * with the same estimator, so each test names exactly what must stay.
  */
 import { describe, expect, it } from 'vitest';
-import { trimChatMessages } from '../../../../src/runtime/pressure/prompt-budget/openai-chat.js';
+import { trimChatMessages } from '../../../../src/runtime/load/prompt-budget/openai-chat.js';
 
 const MAX = Number.MAX_SAFE_INTEGER;
 /** About `n` tokens of text, distinct by `tag`. */

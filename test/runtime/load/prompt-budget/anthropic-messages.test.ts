@@ -4,7 +4,7 @@
  * still begin with a user message and alternate.
  */
 import { describe, expect, it } from 'vitest';
-import { trimAnthropicMessages } from '../../../../src/runtime/pressure/prompt-budget/anthropic-messages.js';
+import { trimAnthropicMessages } from '../../../../src/runtime/load/prompt-budget/anthropic-messages.js';
 
 const MAX = Number.MAX_SAFE_INTEGER;
 const text = (tag: string, n: number): string => `${tag}: ${'lorem '.repeat(n)}`;

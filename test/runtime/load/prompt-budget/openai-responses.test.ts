@@ -4,7 +4,7 @@
  * (by `call_id`), a string input is never trimmed.
  */
 import { describe, expect, it } from 'vitest';
-import { trimResponsesInput } from '../../../../src/runtime/pressure/prompt-budget/openai-responses.js';
+import { trimResponsesInput } from '../../../../src/runtime/load/prompt-budget/openai-responses.js';
 
 const MAX = Number.MAX_SAFE_INTEGER;
 const text = (tag: string, n: number): string => `${tag}: ${'lorem '.repeat(n)}`;

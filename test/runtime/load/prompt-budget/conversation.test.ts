@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type Entry, trimConversation } from '../../../../src/runtime/pressure/prompt-budget/conversation.js';
+import { type Entry, trimConversation } from '../../../../src/runtime/load/prompt-budget/conversation.js';
 
 const ids = fc.subarray(['a', 'b', 'c', 'd'], { maxLength: 2 });
 const entry: fc.Arbitrary<Entry> = fc.record({
