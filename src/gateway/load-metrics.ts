@@ -6,7 +6,9 @@
  * - `sluice_paused_calls` (gauge): calls waiting out a pause now;
  * - `sluice_mitigation_changes_total{action,to=on|off}`: each engage and release;
  * - `sluice_mitigated_calls_total{action}`: calls an action changed
- *   (downgraded, clamped, paused, charged a tightened budget).
+ *   (downgraded, clamped, paused, charged a tightened budget);
+ * - `sluice_alert_webhook_deliveries_total{webhook,outcome}` (no group): alert
+ *   level changes delivered to, failed at or dropped for each webhook.
  *
  * The gauges are read from the governor when scraped; over `--workers` the
  * level and the actions take the worst worker, paused calls sum. The
@@ -21,6 +23,7 @@ import type { GatewayState } from './state.js';
 
 export class LoadMetrics {
   private counters: { changes: HotCounter; mitigated: HotCounter } | undefined;
+  private webhooks: HotCounter | undefined;
 
   constructor(
     private readonly registry: Registry,
@@ -100,6 +103,26 @@ export class LoadMetrics {
         changes.declare([g.name, action, 'off']);
       }
     }
+  }
+
+  /** Zero series for each webhook in force (`index:host`), once some are configured. */
+  declareWebhooks(labels: readonly string[]): void {
+    for (const label of labels)
+      for (const outcome of ['delivered', 'failed', 'dropped']) this.deliveries.declare([label, outcome]);
+  }
+
+  webhookOutcome(label: string, outcome: 'delivered' | 'failed' | 'dropped'): void {
+    this.deliveries.inc([label, outcome]);
+  }
+
+  private get deliveries(): HotCounter {
+    this.webhooks ??= new HotCounter(
+      'sluice_alert_webhook_deliveries_total',
+      'Alert level changes per webhook: delivered, failed (after its attempts, or refused with a 4xx), or dropped (queue full, reload, stop).',
+      ['webhook', 'outcome'],
+      this.registry,
+    );
+    return this.webhooks;
   }
 
   mitigation(e: Parameters<GovernorEvents['mitigation']>[0]): void {

@@ -67,7 +67,7 @@ export class GatewayMetrics {
   private readonly accuracy: AccuracyMetrics;
   private readonly capacity: CapacityMetrics;
   private readonly batches: BatchMetrics;
-  private readonly load: LoadMetrics;
+  readonly load: LoadMetrics;
   /** Registered with the first group that configures a cache: no cache, no series that never move. */
   private cache: CacheMetrics | undefined;
   /** `sluice_tokens_total` series per tenant, kept so a settle adds without building labels. */

@@ -25,6 +25,7 @@ import type { GovernorObserver } from '../runtime/events.js';
 import { Governor } from '../runtime/governor.js';
 import { ALERT_NAMES } from '../runtime/load/bucket-levels.js';
 import { type ConfiguredStore, storeFromConfig } from '../stores/from-config.js';
+import { type AlertWebhookConfig, AlertWebhooks } from './alerts/alert-webhooks.js';
 import { TenantKeys } from './auth.js';
 import { type BatchLaneHandle, laneSettings } from './batches/lane-handle.js';
 import { answerClientError, answerConnect, answerExpectation, answerMissingHost } from './client-error.js';
@@ -117,6 +118,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
   const sample = () => (governor as Governor).sampleLoad();
   const metrics = new GatewayMetrics(state, sample, (key) => (governor as Governor).alertLevel(key));
+  const webhooks = new AlertWebhooks(toWebhooks(config.alerts.webhooks), {
+    clock,
+    onOutcome: (webhook, outcome, detail) => {
+      metrics.load.webhookOutcome(webhook, outcome);
+      if (outcome !== 'delivered') logger.warn({ webhook, outcome, detail }, 'alert webhook not delivered');
+    },
+  });
+  metrics.load.declareWebhooks(webhooks.labels());
   const dashboard = new Dashboard({
     config: () => config,
     state,
@@ -134,7 +143,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     store: gatewayStore.store,
     clock,
     backgroundHeadroom: config.batches.headroom,
-    observers: [metrics.observer(), logObserver(logger), dashboard.observer()],
+    observers: [
+      metrics.observer(),
+      logObserver(logger),
+      dashboard.observer(),
+      { alert: (transition) => webhooks.notify(transition) },
+    ],
     responseCache: { entries: gatewayStore.responseCache, semantic: gatewayStore.semanticIndex },
   });
   context = new GatewayContext(
@@ -247,6 +261,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         config = next;
         if (lane && ctx.batches) ctx.batches = laneHandle(lane, next);
         ctx.governor.setLoadOptions(toLoadOptions(next.alerts));
+        webhooks.reconfigure(toWebhooks(next.alerts.webhooks));
+        metrics.load.declareWebhooks(webhooks.labels());
         startSampling(next.alerts.interval_ms);
       }
       return result;
@@ -268,6 +284,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           .catch((error: unknown) => logger.warn({ err: error }, 'closing the batch lane failed'));
         // Open dashboards get a goodbye event rather than a cut connection.
         dashboard.close();
+        webhooks.close();
         const result = await drain({
           server,
           context: ctx,
@@ -329,6 +346,16 @@ function storeLogger(logger: GatewayLogger) {
     warn: (fields: Record<string, unknown>, message: string) => child.warn(fields, message),
     info: (fields: Record<string, unknown>, message: string) => child.info(fields, message),
   };
+}
+
+function toWebhooks(webhooks: GatewayConfig['alerts']['webhooks']): AlertWebhookConfig[] {
+  return webhooks.map((w) => ({
+    url: w.url,
+    secret: w.secret,
+    format: w.format,
+    timeoutMs: w.timeout_ms,
+    maxAttempts: w.max_attempts,
+  }));
 }
 
 /** Events an operator wants in the log (one line each); per-request detail is the request line. */

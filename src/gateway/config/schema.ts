@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import {
+  alertsFields,
   checkGovernorReferences,
   governorFields,
   type Issue,
@@ -85,6 +86,22 @@ const batchesSchema = z.strictObject({
 
 export type BatchesConfig = z.output<typeof batchesSchema>;
 
+/** Where alert level changes are POSTed (`gateway/alerts/alert-webhooks.ts`). */
+const webhookSchema = z.strictObject({
+  url: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }),
+  /** Signs each POST: `x-sluice-signature: t=<unix seconds>,v1=<HMAC-SHA256 hex of "t.body">`. */
+  secret: z.string().min(1).optional(),
+  /** `json` (Sluice's event) or `slack` (an incoming-webhook body: `text` and `blocks`). */
+  format: z.enum(['json', 'slack']).default('json'),
+  timeout_ms: positiveInt.default(5_000),
+  max_attempts: positiveInt.max(20).default(5),
+});
+
+const gatewayAlertsSchema = z
+  .strictObject({ ...alertsFields, webhooks: z.array(webhookSchema).default([]) })
+  .prefault({})
+  .refine((a) => a.act >= a.warn, { message: 'act must be at least warn' });
+
 const baseSchema = z.strictObject({
   listen: z
     .strictObject({
@@ -93,6 +110,7 @@ const baseSchema = z.strictObject({
     })
     .prefault({}),
   ...governorFields,
+  alerts: gatewayAlertsSchema,
   /** Where the gateway keeps what outlives a process (batch files); default `sluice-data` beside the config file. */
   data_dir: z.string().min(1).optional(),
   /** On by default: the batch and file APIs answer unless `enabled: false`. */
