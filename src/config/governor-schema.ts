@@ -473,6 +473,20 @@ export const governorFields = {
   }),
   tiers: z.record(name, tierSchema).default({}),
   alerts: alertsSchema,
+  /** Calls with an `Idempotency-Key` header run at most once per tenant and key (`src/idempotency/`). */
+  idempotency: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      /** How long a finished call's answer is replayed. */
+      ttl_ms: positiveInt.default(86_400_000),
+      /** How long a running call holds its key before another may take it (its instance died). */
+      lease_ms: positiveInt.default(600_000),
+      /** Keys remembered by the memory store (the oldest finished ones go first); Redis keeps each for ttl_ms. */
+      max_entries: positiveInt.default(10_000),
+      /** Answers larger than this are not kept (a repeat runs again). */
+      max_answer_bytes: positiveInt.default(4 * 1024 * 1024),
+    })
+    .prefault({}),
   retry: z
     .strictObject({
       max_attempts: positiveInt.optional(),

@@ -4,6 +4,7 @@
  * rule about what a limit or a tier means lives in the runtime.
  */
 
+import type { IdempotencyStore } from '../idempotency/idempotency-store.js';
 import type { CircuitOptions } from '../runtime/circuit-breaker.js';
 import type { ClusterOrderOptions } from '../runtime/cluster-demand.js';
 import type { DeploymentConfig } from '../runtime/deployment.js';
@@ -88,6 +89,22 @@ export function toGovernorOptions(config: GovernorFields): Omit<GovernorOptions,
     cluster: toClusterOrder(config.queue?.cluster),
     load: toLoadOptions(config.alerts),
     ...(config.estimates && { estimates: { learn: config.estimates.learn } }),
+  };
+}
+
+/** Idempotent calls as configured, on `store` (undefined: off). */
+export function toIdempotency(
+  config: GovernorFields['idempotency'],
+  store: (maxEntries: number) => IdempotencyStore,
+  onError?: (error: unknown) => void,
+): GovernorOptions['idempotency'] {
+  if (!config.enabled) return undefined;
+  return {
+    store: store(config.max_entries),
+    ttlMs: config.ttl_ms,
+    leaseMs: config.lease_ms,
+    maxAnswerBytes: config.max_answer_bytes,
+    ...(onError && { onError }),
   };
 }
 

@@ -16,7 +16,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { resolve } from 'node:path';
 import type { Duplex } from 'node:stream';
 import type { BatchLane } from '../batches/batch-lane.js';
-import { toGovernorOptions, toLoadOptions, toTopology } from '../config/to-topology.js';
+import { toGovernorOptions, toIdempotency, toLoadOptions, toTopology } from '../config/to-topology.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import { Dashboard } from '../dashboard/dashboard.js';
 import type { DashboardSnapshot } from '../dashboard/wire.js';
@@ -143,6 +143,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     store: gatewayStore.store,
     clock,
     backgroundHeadroom: config.batches.headroom,
+    idempotency: toIdempotency(
+      config.idempotency,
+      (max) => gatewayStore.idempotency(max),
+      (error) => logger.warn({ err: error }, 'idempotency store failed: the call ran without its key'),
+    ),
     observers: [
       metrics.observer(),
       logObserver(logger),

@@ -11,10 +11,11 @@
 import { MemoryCacheStore } from '../cache/memory-cache-store.js';
 import { SemanticIndex } from '../cache/semantic-index.js';
 import { parseConfigWith } from '../config/load.js';
-import { toGovernorOptions, toTopology } from '../config/to-topology.js';
+import { toGovernorOptions, toIdempotency, toTopology } from '../config/to-topology.js';
 import type { Clock } from '../core/clock.js';
 import { systemClock } from '../core/clock.js';
 import type { Usage } from '../core/cost.js';
+import { MemoryIdempotencyStore } from '../idempotency/memory-idempotency-store.js';
 import type { GovernorObserver } from '../runtime/events.js';
 import { Governor } from '../runtime/governor.js';
 import type { GroupLoad } from '../runtime/load/load-level.js';
@@ -105,6 +106,10 @@ export function createGovernor(config: LibraryConfigInput, options: LibraryOptio
       entries: configured?.responseCache ?? new MemoryCacheStore(),
       semantic: configured?.semanticIndex ?? new SemanticIndex(),
     },
+    // A store handed in brings no idempotency records either: they stay in this process.
+    idempotency: toIdempotency(parsed.idempotency, (max) =>
+      configured ? configured.idempotency(max) : new MemoryIdempotencyStore(max),
+    ),
     clock,
     observers: [tally.observer(), ...(options.observers ?? [])],
     ...(options.random && { random: options.random }),

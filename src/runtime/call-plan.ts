@@ -39,6 +39,8 @@ export interface FailedAttempt<R extends UpstreamReply> {
   readonly budget: TenantBudget | undefined;
   /** What the transport threw, when the attempt got no answer. */
   readonly cause?: unknown;
+  /** The attempt got no answer after it may have reached the provider: it was not sent again. */
+  readonly unconfirmed?: boolean;
 }
 
 export class CallPlan<R extends UpstreamReply> {

@@ -22,8 +22,17 @@ export type ControlHeaders =
       readonly downgrade: boolean;
       /** The caller's `Cache-Control` for the response cache: `no-cache` refreshes, `no-store` skips it. */
       readonly cache: CacheDirective | undefined;
+      /** The caller's `Idempotency-Key`: the call runs at most once per tenant and key. */
+      readonly idempotencyKey: string | undefined;
     }
-  | { readonly ok: false; readonly code: 'invalid_priority' | 'invalid_max_wait'; readonly message: string };
+  | {
+      readonly ok: false;
+      readonly code: 'invalid_priority' | 'invalid_max_wait' | 'invalid_idempotency_key';
+      readonly message: string;
+    };
+
+/** An `Idempotency-Key`: 1–255 visible ASCII characters (a UUID, a hash, `order-123-step-4`). */
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 /** What a caller's `Cache-Control` asks of the response cache (RFC 9111 §5.2.1; other directives do not apply). */
 export type CacheDirective = 'no-cache' | 'no-store';
@@ -64,11 +73,21 @@ export function readControlHeaders(
       message: 'x-sluice-max-wait-ms must be a number of milliseconds, 0 or more.',
     };
   }
+  const key = get('idempotency-key');
+  const idempotencyKey = key === undefined || key === null ? undefined : key.trim();
+  if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+    return {
+      ok: false,
+      code: 'invalid_idempotency_key',
+      message: 'Idempotency-Key must be 1 to 255 visible ASCII characters.',
+    };
+  }
   return {
     ok: true,
     priority,
     maxWaitMs,
     downgrade: get('x-sluice-downgrade') === 'allow',
     cache: cacheDirectiveOf(get('cache-control')),
+    idempotencyKey,
   };
 }

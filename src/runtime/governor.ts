@@ -12,6 +12,7 @@ import { ResponseCache, type SemanticMatcher } from '../cache/response-cache.js'
 import { type Clock, systemClock } from '../core/clock.js';
 import { type BucketSpec, withLimit } from '../core/limit.js';
 import { PriorityClasses } from '../core/scheduler/priority.js';
+import { IdempotentCalls, type IdempotentCallsOptions } from '../idempotency/idempotent-calls.js';
 import type { ProviderError } from '../providers/adapter.js';
 import { networkError } from '../providers/errors/provider-error.js';
 import { MemoryStore } from '../stores/memory/memory-store.js';
@@ -31,6 +32,7 @@ import {
   type UpstreamReply,
 } from './exchange/call.js';
 import { Settlement } from './exchange/settlement.js';
+import { mayResend } from './exchange/unsent.js';
 import { applyObservations, applyRateLimited } from './feedback.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { type BucketReading, readBuckets } from './load/bucket-reading.js';
@@ -64,6 +66,8 @@ export interface GovernorOptions extends GovernorTopology {
   backgroundHeadroom?: number;
   /** Alert thresholds and queue pressure that set each group's load level (default `DEFAULT_LOAD`). */
   load?: LoadOptions;
+  /** Where calls with an `Idempotency-Key` are remembered; undefined: the header is ignored. */
+  idempotency?: Omit<IdempotentCallsOptions, 'clock'>;
   agingMs?: number;
   /** One order over every instance's waiting requests when the store is shared (undefined: local order). */
   cluster?: ClusterOrderOptions | undefined;
@@ -125,6 +129,8 @@ export class Governor {
   private maxAttempts: number;
   /** Mitigation engaged per group while its load is `act`. */
   readonly mitigations: Mitigations;
+  /** Calls with an `Idempotency-Key` (undefined: idempotency is off). */
+  readonly idempotency: IdempotentCalls | undefined;
   private readonly loads: GroupLoads;
   private cancelSampling: (() => void) | undefined;
 
@@ -161,6 +167,9 @@ export class Governor {
     this.retry = retryPolicy(options.retry);
     this.maxAttempts = options.retry?.maxAttempts ?? 3;
     this.mitigations = new Mitigations(this.clock, this.emit);
+    this.idempotency = options.idempotency
+      ? new IdempotentCalls({ ...options.idempotency, clock: this.clock })
+      : undefined;
     this.loads = new GroupLoads(options.load ?? DEFAULT_LOAD, this.mitigations, this.emit);
   }
 
@@ -466,8 +475,11 @@ export class Governor {
         });
       }
       const message = cause instanceof Error ? cause.message : String(cause);
+      // It may have reached the provider: not sent again unless the caller said a repeat is safe (unsent.ts).
+      // A scheduled function says itself whether running it again may help (`AttemptError`).
+      const unconfirmed = !(cause instanceof AttemptError) && !mayResend(call, cause);
       const error =
-        cause instanceof AttemptError && !cause.retryable
+        (cause instanceof AttemptError && !cause.retryable) || unconfirmed
           ? { ...networkError(message), retryable: false }
           : networkError(message);
       deployment.circuit.recordFailure(circuit, this.clock.now());
@@ -485,6 +497,7 @@ export class Governor {
         target,
         budget,
         cause,
+        unconfirmed,
       });
     }
 

@@ -48,6 +48,9 @@ export const REFUSALS = Object.freeze({
   untranslatable: rule(400, 'invalid_request', true), // no deployment of the group can take a parameter in another API
   invalid_priority: rule(400, 'invalid_request', true),
   invalid_max_wait: rule(400, 'invalid_request', true),
+  invalid_idempotency_key: rule(400, 'invalid_request', true),
+  idempotency_key_reused: rule(422, 'invalid_request', true), // the key was first used with another request
+  idempotency_key_in_use: rule(409, 'invalid_request', false), // the key's first call is still running: come back
   invalid_path: rule(400, 'invalid_request', true),
   invalid_encoding: rule(400, 'invalid_request', true), // a body that does not decode
   unsupported_encoding: rule(415, 'invalid_request', true), // a content-encoding other than gzip, deflate, br
@@ -68,7 +71,8 @@ export const REFUSALS = Object.freeze({
   request_timeout: rule(408, 'invalid_request', false), // the request did not arrive in time: a retry may pass
   expectation_failed: rule(417, 'invalid_request', true), // an `Expect` other than 100-continue
   // Upstream, as Sluice answers for it
-  upstream_unreachable: rule(502, 'api_error', false), // connection refused, reset, timed out
+  upstream_unreachable: rule(502, 'api_error', false), // no connection could be made (refused, no route, connect timeout)
+  upstream_unconfirmed: rule(502, 'api_error', true), // no answer after the request may have arrived: not sent again without an Idempotency-Key
   upstream_credentials: rule(502, 'api_error', true), // the provider refused the deployment's own key
   untranslatable_answer: rule(502, 'api_error', true), // the upstream answered with what the caller's API cannot hold
   insufficient_quota: rule(429, 'rate_limit', true), // every deployment's key is out of quota or credit

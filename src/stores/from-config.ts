@@ -17,6 +17,9 @@ import { SemanticIndex } from '../cache/semantic-index.js';
 import { RedisSemanticIndex } from '../cache/semantic-redis.js';
 import type { StoreConfig } from '../config/governor-schema.js';
 import type { Clock } from '../core/clock.js';
+import type { IdempotencyStore } from '../idempotency/idempotency-store.js';
+import { MemoryIdempotencyStore } from '../idempotency/memory-idempotency-store.js';
+import { RedisIdempotencyStore } from '../idempotency/redis-idempotency-store.js';
 import { MemoryStore } from './memory/memory-store.js';
 import { FallbackStore, type StoreLogger } from './redis/fallback-store.js';
 import { RedisStore } from './redis/redis-store.js';
@@ -45,6 +48,8 @@ export interface ConfiguredStore {
   readonly responseCache: CacheStore;
   /** Where semantic cache groups find the nearest stored question: this process, or the same Redis. */
   readonly semanticIndex: SemanticMatcher;
+  /** Where calls with an `Idempotency-Key` are remembered: this process (up to `maxEntries`), or the same Redis. */
+  idempotency(maxEntries: number): IdempotencyStore;
   /**
    * Where the background lane keeps batches: files under `dataDir` beside a
    * memory store (one process owns them), the same Redis beside a Redis
@@ -64,6 +69,7 @@ export function storeFromConfig(config: StoreConfig, clock: Clock, logger?: Stor
       ready: async () => true,
       responseCache: new MemoryCacheStore(),
       semanticIndex: new SemanticIndex(),
+      idempotency: (maxEntries) => new MemoryIdempotencyStore(maxEntries),
       batches: (dir) => new FileBatchStore({ dir }),
     };
   }
@@ -99,6 +105,8 @@ export function storeFromConfig(config: StoreConfig, clock: Clock, logger?: Stor
       prefix: `${config.prefix ?? 'sluice'}:cache`,
       clock,
     }),
+    idempotency: () =>
+      new RedisIdempotencyStore({ client: shared.client, prefix: config.prefix ?? 'sluice' }),
     batches: () => new RedisBatchStore({ redis: shared.client, prefix: `${config.prefix ?? 'sluice'}:lane` }),
     view: () => {
       const s = store.status();

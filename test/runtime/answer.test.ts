@@ -190,7 +190,8 @@ describe('answerOf: an upstream error', () => {
 
   it('answers 502 upstream_unreachable when no answer came, the address kept for the operator', async () => {
     const rig = governorFor(TOPOLOGY);
-    rig.transport.script('a', { throws: new Error('connect ECONNREFUSED 10.0.0.7:443') });
+    const refused = Object.assign(new Error('connect ECONNREFUSED 10.0.0.7:443'), { code: 'ECONNREFUSED' });
+    rig.transport.script('a', { throws: refused }, { throws: refused }, { throws: refused });
     const answer = await rig.serve(call('openai'));
     expect(answer.status).toBe(502);
     expect(answer.report).toMatchObject({

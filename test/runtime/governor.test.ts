@@ -121,13 +121,30 @@ describe('governor: retries', () => {
     rig.transport.expectDone();
   });
 
-  it('retries a network error but never an AttemptError that says a retry cannot help', async () => {
+  it('sends a call again only when its failure proves nothing was sent, or its Idempotency-Key makes a repeat safe', async () => {
     const rig = governorFor(ONE);
-    rig.transport.script('a', { throws: new Error('ECONNRESET') }, OK);
+    const refused = Object.assign(new Error('connect ECONNREFUSED 10.0.0.7:443'), { code: 'ECONNREFUSED' });
+    rig.transport.script('a', { throws: new TypeError('fetch failed', { cause: refused }) }, OK);
     const retried = start(rig);
     await rig.clock.advanceAsync(250);
     finish(rig, await retried.done);
     expect(retried.state.answer?.report.attempts).toBe(2);
+
+    // A reset after the request was written: the provider may be working on it. Not sent again.
+    const reset = Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+    rig.transport.script('a', { throws: reset });
+    const unconfirmed = await rig.serve(call('openai'));
+    expect(unconfirmed.status).toBe(502);
+    expect(unconfirmed.report).toMatchObject({ refusal: 'upstream_unconfirmed', attempts: 1 });
+    expect(headersOf(unconfirmed)['x-should-retry']).toBe('false');
+    expect(JSON.parse(unconfirmed.body ?? '{}').error.message).toContain('Idempotency-Key');
+
+    // The same with a key: a repeat is safe, so it is retried.
+    rig.transport.script('a', { throws: reset }, OK);
+    const keyed = start(rig, { ...call('openai'), idempotencyKey: 'step-4' });
+    await rig.clock.advanceAsync(250);
+    finish(rig, await keyed.done);
+    expect(keyed.state.answer?.report.attempts).toBe(2);
 
     rig.transport.script('a', { throws: new AttemptError('the function threw', { retryable: false }) });
     const final = await rig.serve(call('openai'));
@@ -140,6 +157,9 @@ describe('governor: retries', () => {
     // The estimate stands for an attempt that may have reached the provider.
     const settles = rig.store.expectSettledOnce();
     expect(settles.map((s) => s.usage)).toEqual([
+      undefined,
+      expect.objectContaining({ inputTokens: 7 }),
+      undefined,
       undefined,
       expect.objectContaining({ inputTokens: 7 }),
       undefined,

@@ -15,6 +15,7 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import { MemoryCacheStore } from '../../cache/memory-cache-store.js';
+import { MemoryIdempotencyStore } from '../../idempotency/memory-idempotency-store.js';
 import { MemoryStore } from '../../stores/memory/memory-store.js';
 import type { GatewayConfig } from '../config/schema.js';
 import { urlOf } from '../listen.js';
@@ -26,7 +27,7 @@ import { answerPeers } from './dashboard-peers.js';
 import { workerLink } from './links.js';
 import { mergedMetrics } from './merged-metrics.js';
 import { hostStore } from './store-host.js';
-import { CACHE_CHANNEL } from './store-wire.js';
+import { CACHE_CHANNEL, IDEMPOTENCY_CHANNEL } from './store-wire.js';
 
 export interface PrimaryOptions {
   config: GatewayConfig;
@@ -45,7 +46,11 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
   cluster.setupPrimary({ serialization: 'advanced' });
   const memory =
     config.store.kind === 'memory'
-      ? { store: new MemoryStore({ clustered: true }), cache: new MemoryCacheStore() }
+      ? {
+          store: new MemoryStore({ clustered: true }),
+          cache: new MemoryCacheStore(),
+          idempotency: new MemoryIdempotencyStore(config.idempotency.max_entries),
+        }
       : undefined;
 
   let draining = false;
@@ -63,6 +68,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
       const link = workerLink(worker);
       hostStore(memory.store, link);
       hostStore(memory.cache, link, CACHE_CHANNEL);
+      hostStore(memory.idempotency, link, IDEMPOTENCY_CHANNEL);
     }
     return worker;
   };

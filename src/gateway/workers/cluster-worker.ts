@@ -12,6 +12,7 @@
 
 import type { CacheStore } from '../../cache/cache-store.js';
 import { SemanticIndex } from '../../cache/semantic-index.js';
+import type { IdempotencyStore } from '../../idempotency/idempotency-store.js';
 import type { ConfiguredStore } from '../../stores/from-config.js';
 import type { GatewayConfig } from '../config/schema.js';
 import { startGateway } from '../server.js';
@@ -19,7 +20,7 @@ import { CONTROL_CHANNEL, type FromWorker, isControl, type ToWorker } from './co
 import { peersThroughPrimary } from './dashboard-peers.js';
 import { forwarded, forwardedStore } from './forwarded-store.js';
 import { primaryLink } from './links.js';
-import { CACHE_CHANNEL, type StoreLink } from './store-wire.js';
+import { CACHE_CHANNEL, IDEMPOTENCY_CHANNEL, type StoreLink } from './store-wire.js';
 
 export interface WorkerOptions {
   config: GatewayConfig;
@@ -80,6 +81,7 @@ function primaryMemoryStore(link: StoreLink): ConfiguredStore {
     view: () => ({ kind: 'memory', mode: 'memory', available: true }),
     ready: async () => true,
     responseCache: forwarded<CacheStore>(link, CACHE_CHANNEL),
+    idempotency: () => forwarded<IdempotencyStore>(link, IDEMPOTENCY_CHANNEL),
     // The nearest-question index stays per worker: its vectors are large and a miss only costs a call.
     semanticIndex: new SemanticIndex(),
     // The data_dir is one process's (it is locked): batches need the Redis store with --workers.

@@ -13,6 +13,8 @@ import { StoreUnavailableError } from '../../stores/store.js';
 export const STORE_CHANNEL = 'sluice:store';
 /** The response cache's entries (memory cache store), forwarded the same way. */
 export const CACHE_CHANNEL = 'sluice:cache';
+/** Idempotent calls' records (memory store): one for every worker, so a repeat on another worker is a replay. */
+export const IDEMPOTENCY_CHANNEL = 'sluice:idempotency';
 
 export interface StoreCall {
   readonly channel: string;

@@ -227,9 +227,15 @@ function upstreamErrorAnswer<R extends UpstreamReply>(
   const known: Known = { ...outcome, deployment: deployment.id, upstreamError: error.kind };
   const group = call.model ?? '';
   if (!reply) {
-    const why = refusal('upstream_unreachable', `The upstream of model \`${group}\` could not be reached.`, {
-      detail: error.message,
-    });
+    const why = outcome.unconfirmed
+      ? refusal(
+          'upstream_unconfirmed',
+          `The upstream of model \`${group}\` stopped answering after the request was sent: it may have been processed, so it was not sent again. Repeat it with an Idempotency-Key header to retry it safely.`,
+          { detail: error.message },
+        )
+      : refusal('upstream_unreachable', `The upstream of model \`${group}\` could not be reached.`, {
+          detail: error.message,
+        });
     return refusalAnswer(why, options, known);
   }
   if ((reply.status === 401 || reply.status === 403) && deployment.config.apiKey) {

@@ -45,6 +45,8 @@ export interface Call {
   readonly downgrade?: boolean | undefined;
   /** The caller's `Cache-Control` for the response cache. */
   readonly cacheDirective?: CacheDirective | undefined;
+  /** The caller's `Idempotency-Key`: run at most once per tenant and key; may be sent again after a network error. */
+  readonly idempotencyKey?: string | undefined;
   /** The cost to reserve, when the caller knows it (`schedule`); otherwise the adapter estimates it. */
   readonly cost?: Cost | undefined;
 }
@@ -115,6 +117,8 @@ export interface UpstreamErrorOutcome<R extends UpstreamReply> extends OutcomeBa
   readonly target: UpstreamTarget;
   /** What the transport threw, when the attempt got no answer. */
   readonly cause?: unknown;
+  /** The attempt got no answer after it may have reached the provider: it was not sent again. */
+  readonly unconfirmed?: boolean;
 }
 
 export interface RefusedOutcome extends OutcomeBase {

@@ -127,6 +127,7 @@ export function readCall(inbound: InboundRequest, route: CallRoute, options: Rea
     signal: inbound.signal,
     downgrade: control.downgrade,
     cacheDirective: control.cache,
+    idempotencyKey: control.idempotencyKey,
   };
   return { ok: true, call };
 }

@@ -37,6 +37,13 @@ export const MAX_USAGE_BODY = 8 * 1024 * 1024;
 
 const NOTHING = new Uint8Array(0);
 
+/** Hears what a relay sends its caller: each chunk, then `end` (complete) or `drop` (cut), once. */
+export interface OutputRecorder {
+  push(bytes: Uint8Array): void;
+  end(): void;
+  drop(): void;
+}
+
 export class Relay {
   readonly deployment: Deployment;
   /** Whether the body is a stream (SSE, or Gemini's streamed JSON). */
@@ -57,6 +64,8 @@ export class Relay {
 
   /** Keeps the answer for the response cache (undefined: not cached). */
   private readonly keeper: AnswerKeeper | undefined;
+  /** Hears the bytes the caller is sent (an idempotent call keeps them to replay). */
+  private recorder: OutputRecorder | undefined;
 
   constructor(outcome: SuccessOutcome<UpstreamReply>, streamed: boolean, capture?: AnswerCapture) {
     this.keeper = capture ? keeperOf(outcome, capture, streamed) : undefined;
@@ -83,8 +92,19 @@ export class Relay {
     }
   }
 
+  /** From now on, `recorder` hears every byte the caller is sent, and how the body ended. */
+  record(recorder: OutputRecorder): void {
+    this.recorder = recorder;
+  }
+
   /** The bytes to send on for one upstream chunk (the chunk itself unless something is stripped). */
   push(chunk: Uint8Array): Uint8Array {
+    const out = this.pass(chunk);
+    this.recorder?.push(out);
+    return out;
+  }
+
+  private pass(chunk: Uint8Array): Uint8Array {
     if (!this.started) {
       this.started = true;
       this.settlement.firstChunk();
@@ -110,6 +130,13 @@ export class Relay {
     const rest = this.translation?.end() ?? this.rewriter?.end() ?? NOTHING;
     this.settle(true);
     this.keeper?.end();
+    const recorder = this.recorder;
+    if (recorder) {
+      recorder.push(rest);
+      // An error event inside a 200 stream is not an answer worth replaying.
+      if (this.tap?.error()) recorder.drop();
+      else recorder.end();
+    }
     return rest;
   }
 
@@ -125,6 +152,7 @@ export class Relay {
     this.collected = undefined;
     this.settle(true, body);
     this.keeper?.drop();
+    this.recorder?.drop();
   }
 
   /**
@@ -136,6 +164,7 @@ export class Relay {
   fail(reason = 'the upstream stream was cut'): Uint8Array {
     this.settle(false);
     this.keeper?.drop();
+    this.recorder?.drop();
     return this.translation?.fail(reason) ?? NOTHING;
   }
 
@@ -144,6 +173,7 @@ export class Relay {
     this.reply.abort();
     this.settle(false);
     this.keeper?.drop();
+    this.recorder?.drop();
   }
 
   /** The usage the reservation was settled with (undefined: not settled yet, or the estimate stood). */

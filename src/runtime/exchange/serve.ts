@@ -18,7 +18,7 @@ import type { AnswerCapture } from './answer-keeper.js';
 import { cachedAnswer } from './cached-answer.js';
 import type { Call, Outcome, Transport, UpstreamReply } from './call.js';
 import { crossedAnswer } from './crossed-answer.js';
-import { shapeUnderLoad, signalLoad } from './under-load.js';
+import { shapeUnderLoad, signalLoad, unshaped } from './under-load.js';
 
 /** Refusals that mean no deployment could serve the call: a stale answer is better than none. */
 const STALE_WORTHY: ReadonlySet<RefusalCode> = new Set<RefusalCode>([
@@ -32,6 +32,25 @@ const STALE_WORTHY: ReadonlySet<RefusalCode> = new Set<RefusalCode>([
 ]);
 
 export async function serveCall<R extends UpstreamReply>(
+  governor: Governor,
+  call: Call,
+  transport: Transport<R>,
+  options: AnswerOptions,
+): Promise<Answer> {
+  const idempotency = call.idempotencyKey === undefined ? undefined : governor.idempotency;
+  if (!idempotency) return serveUnderLoad(governor, call, transport, options);
+  // At most once per tenant and key: the first call runs, a repeat gets its answer (with the load as it is now).
+  const waitMs = call.maxWaitMs ?? governor.groups.tenants.resolve(call.tenant)?.maxWaitMs ?? 30_000;
+  return idempotency.serve(
+    call,
+    options,
+    waitMs,
+    () => serveUnderLoad(governor, call, transport, options),
+    (replay) => signalLoad(replay, governor, unshaped(governor, call)),
+  );
+}
+
+async function serveUnderLoad<R extends UpstreamReply>(
   governor: Governor,
   call: Call,
   transport: Transport<R>,

@@ -45,6 +45,12 @@ export function shapeUnderLoad(governor: Governor, call: Call): ShapedCall {
   return { ...shaped, call: { ...shaped.call, body, rawBody: JSON.stringify(body) }, outputCap: cap };
 }
 
+/** A call as it came: what an answer not served now (an idempotent replay) signals the load with. */
+export function unshaped(governor: Governor, call: Call): ShapedCall {
+  const group = call.model === undefined ? undefined : governor.groups.group(call.model)?.name;
+  return { call, group, trimmedTokens: 0, outputCap: undefined };
+}
+
 /** Adds the group's load level (and what the load changed about the call) to the answer's headers. */
 export function signalLoad(answer: Answer, governor: Governor, shaped: ShapedCall): Answer {
   if (shaped.group === undefined) return answer;

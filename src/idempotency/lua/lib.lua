@@ -1,0 +1,4 @@
+-- Idempotency records (idempotency/redis-idempotency-store.ts). One hash per
+-- tenant and key: s (running | done), f (request fingerprint), t (the
+-- running call's token), a (the stored answer, JSON). Its PEXPIRE is the
+-- running call's lease, then the answer's time to live.
