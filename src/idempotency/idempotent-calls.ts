@@ -106,6 +106,8 @@ export class IdempotentCalls {
         case 'done':
           return replayed(replayOf(claim.answer, options));
         case 'running': {
+          // The first call is this process's (it claimed while this one did): wait on it, not the store.
+          if (this.running.has(scope)) continue;
           if (clock.now() >= deadline) return this.stillRunning(options);
           const poll = new Promise<void>((resolve) => clock.schedule(this.pollMs, resolve));
           if (!(await this.waitFor(poll, deadline, call.signal))) return this.stillRunning(options);
