@@ -40,8 +40,9 @@ export interface IdempotentCallsOptions {
 
 export const REPLAY_HEADER = 'x-sluice-idempotent-replay';
 
-/** Headers that describe one answer's moment, not the answer: a replay writes its own. */
-const NOT_KEPT = /^(x-sluice-request-id|x-ratelimit-|ratelimit|x-sluice-load|retry-after|x-should-retry)/;
+/** Headers that describe one answer's moment or its framing, not the answer: a replay writes its own. */
+const NOT_KEPT =
+  /^(x-sluice-request-id|x-ratelimit-|ratelimit|x-sluice-load|retry-after|x-should-retry|content-length$|transfer-encoding$|connection$)/i;
 
 export class IdempotentCalls {
   private readonly running = new Map<string, Promise<void>>();
