@@ -16,6 +16,18 @@ export const OK: ScriptedReply = {
     usage: { prompt_tokens: 7, completion_tokens: 3, total_tokens: 10 },
   },
 };
+/** An Anthropic message, answered whole. */
+export const ANTHROPIC_OK: ScriptedReply = {
+  status: 200,
+  headers: { 'content-type': 'application/json' },
+  body: {
+    id: 'msg',
+    type: 'message',
+    role: 'assistant',
+    content: [],
+    usage: { input_tokens: 1, output_tokens: 1 },
+  },
+};
 export const SERVER_ERROR = (headers: Record<string, string> = {}): ScriptedReply => ({
   status: 500,
   headers: { 'content-type': 'application/json', ...headers },

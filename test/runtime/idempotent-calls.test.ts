@@ -10,7 +10,7 @@ import { MemoryIdempotencyStore } from '../../src/idempotency/memory-idempotency
 import type { Answer } from '../../src/runtime/exchange/answer.js';
 import type { Call } from '../../src/runtime/exchange/call.js';
 import type { GovernorTopology } from '../../src/runtime/model-groups.js';
-import { finish, OK, SERVER_ERROR } from './canned.js';
+import { ANTHROPIC_OK, finish, OK, SERVER_ERROR } from './canned.js';
 import { call, type FakeReply, governorFor, headersOf, openaiDeployment, type Rig, relayAll } from './kit.js';
 
 const TOPOLOGY: GovernorTopology = {
@@ -116,17 +116,7 @@ describe('idempotent calls', () => {
     expect(JSON.parse(other.body ?? '{}').error).toMatchObject({ type: 'invalid_request_error' });
     expect(headersOf(other)['x-should-retry']).toBe('false');
 
-    r.transport.script('c', {
-      status: 200,
-      headers: { 'content-type': 'application/json' },
-      body: {
-        id: 'msg',
-        type: 'message',
-        role: 'assistant',
-        content: [],
-        usage: { input_tokens: 1, output_tokens: 1 },
-      },
-    });
+    r.transport.script('c', ANTHROPIC_OK);
     finish(r, await r.serve(keyed('k3', { model: 'claude' }, 'anthropic')));
     const claude = await r.serve(keyed('k3', { model: 'claude', maxTokens: 99 }, 'anthropic'));
     expect(claude.status).toBe(422);

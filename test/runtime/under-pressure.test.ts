@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { GovernorTopology } from '../../src/runtime/model-groups.js';
-import { finish, OK } from './canned.js';
+import { ANTHROPIC_OK, finish, OK } from './canned.js';
 import { call, governorFor, headersOf, openaiDeployment, type Rig } from './kit.js';
 
 const FREE = { id: 'f', tier: 'free' };
@@ -239,17 +239,7 @@ describe('mitigation at act', () => {
     await use(rig, 'c', 5);
     await use(rig, 'm', 5);
     await rig.governor.sampleLoad();
-    rig.transport.script('c', {
-      status: 200,
-      headers: { 'content-type': 'application/json' },
-      body: {
-        id: 'msg',
-        type: 'message',
-        role: 'assistant',
-        content: [],
-        usage: { input_tokens: 1, output_tokens: 1 },
-      },
-    });
+    rig.transport.script('c', ANTHROPIC_OK);
     rig.transport.script('m', {
       status: 200,
       headers: { 'content-type': 'application/json' },

@@ -10,17 +10,26 @@
 import { encodingForModel } from '../../../providers/estimate/encodings.js';
 import { PromptTally } from '../../../providers/estimate/prompt-tally.js';
 import { tokenizerCounter } from '../../../providers/estimate/text-counter.js';
-import { framingFor, tallyChatRequest, tallyMessage } from '../../../providers/openai/chat-prompt.js';
+import {
+  type ChatFraming,
+  framingFor,
+  tallyChatRequest,
+  tallyMessage,
+} from '../../../providers/openai/chat-prompt.js';
 import { arrayField, field, stringField } from '../../../providers/parse/json-shape.js';
 import { type Entry, type PromptTrim, tokensOf, trimConversation, untrimmed } from './conversation.js';
+
+/** How an OpenAI request's prompt is counted: the model's framing and tokenizer, as admission counts it. */
+export function openAICounting(body: Record<string, unknown>): { framing: ChatFraming; tally: PromptTally } {
+  const model = stringField(body, 'model');
+  return { framing: framingFor(model), tally: new PromptTally(tokenizerCounter(encodingForModel(model))) };
+}
 
 export function trimChatMessages(
   body: Record<string, unknown>,
   budget: number,
 ): PromptTrim<Record<string, unknown>> {
-  const model = stringField(body, 'model');
-  const framing = framingFor(model);
-  const tally = new PromptTally(tokenizerCounter(encodingForModel(model)));
+  const { framing, tally } = openAICounting(body);
   const messages = arrayField(body, 'messages');
   if (!messages)
     return untrimmed(

@@ -8,21 +8,16 @@
  * turn: nothing to drop. Tokens are the estimator's
  * (`providers/openai/responses-input.ts`).
  */
-import { encodingForModel } from '../../../providers/estimate/encodings.js';
-import { PromptTally } from '../../../providers/estimate/prompt-tally.js';
-import { tokenizerCounter } from '../../../providers/estimate/text-counter.js';
-import { framingFor } from '../../../providers/openai/chat-prompt.js';
 import { tallyItem, tallyResponsesRequest } from '../../../providers/openai/responses-input.js';
 import { arrayField, stringField } from '../../../providers/parse/json-shape.js';
 import { type Entry, type PromptTrim, tokensOf, trimConversation, untrimmed } from './conversation.js';
+import { openAICounting } from './openai-chat.js';
 
 export function trimResponsesInput(
   body: Record<string, unknown>,
   budget: number,
 ): PromptTrim<Record<string, unknown>> {
-  const model = stringField(body, 'model');
-  const framing = framingFor(model);
-  const tally = new PromptTally(tokenizerCounter(encodingForModel(model)));
+  const { framing, tally } = openAICounting(body);
   const items = arrayField(body, 'input');
   if (!items)
     return untrimmed(
