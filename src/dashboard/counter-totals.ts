@@ -31,10 +31,12 @@ export interface CounterTotals {
   readonly costByDeployment: ReadonlyMap<string, number>;
   /** `sluice_cost_usd_total` by model group, split by capacity (absent: no priced traffic of that capacity). */
   readonly costByGroup: ReadonlyMap<string, { reserved?: number; onDemand?: number }>;
+  /** `sluice_mitigated_calls_total` by model group and action. */
+  readonly mitigatedByGroup: ReadonlyMap<string, ReadonlyMap<string, number>>;
 }
 
 export async function readCounterTotals(registry: Registry): Promise<CounterTotals> {
-  const [requests, tokens, refusals, upstream, rateLimited, waits, cost] = await Promise.all([
+  const [requests, tokens, refusals, upstream, rateLimited, waits, cost, mitigated] = await Promise.all([
     samples(registry, 'sluice_requests_total'),
     samples(registry, 'sluice_tokens_total'),
     samples(registry, 'sluice_refusals_total'),
@@ -42,7 +44,14 @@ export async function readCounterTotals(registry: Registry): Promise<CounterTota
     samples(registry, 'sluice_upstream_rate_limited_total'),
     samples(registry, 'sluice_admission_wait_seconds'),
     samples(registry, 'sluice_cost_usd_total'),
+    samples(registry, 'sluice_mitigated_calls_total'),
   ]);
+  const mitigatedByGroup = new Map<string, Map<string, number>>();
+  for (const s of mitigated) {
+    const group = mitigatedByGroup.get(label(s, 'group')) ?? new Map<string, number>();
+    group.set(label(s, 'action'), (group.get(label(s, 'action')) ?? 0) + s.value);
+    mitigatedByGroup.set(label(s, 'group'), group);
+  }
   const costByGroup = new Map<string, { reserved?: number; onDemand?: number }>();
   for (const s of cost) {
     const entry = costByGroup.get(label(s, 'group')) ?? {};
@@ -79,6 +88,7 @@ export async function readCounterTotals(registry: Registry): Promise<CounterTota
       .reduce((n, s) => n + s.value, 0),
     costByDeployment: sumBy(cost, 'deployment'),
     costByGroup,
+    mitigatedByGroup,
   };
 }
 

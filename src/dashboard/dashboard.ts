@@ -213,6 +213,12 @@ export class Dashboard {
       tenants: state.tenants(),
       tenantWait: (tenant: string, q: number) => recorder.tenantWait(tenant, q),
       lane: laneOn ? { on: true as const, snapshot: laneSnapshot } : { on: false as const },
+      load: state.governor.groups.allGroups().map((g) => ({
+        load: state.governor.load(g.name),
+        mitigation: g.mitigation,
+        active: state.governor.mitigations.active(g.name),
+        paused: state.governor.mitigations.pausedCount(g.name),
+      })),
       counters,
       accuracy,
       cacheReadTokens: recorder.cacheReadTokens,

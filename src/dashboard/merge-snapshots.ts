@@ -13,6 +13,7 @@
  * merge by id (`batch-rows.ts`).
  */
 import { mergeBatches } from './batch-rows.js';
+import { mergeLoad } from './load-rows.js';
 import type {
   CacheOutcomeName,
   CircuitName,
@@ -75,6 +76,7 @@ export function mergeSnapshots(
       mergeRequestTokens,
     ),
     batches: mergeBatches(all.map((s) => s.batches)),
+    load: mergeLoad(all.map((s) => s.load)),
     totals: mergeTotals(all.map((s) => s.totals)),
     cacheReported: all.some((s) => s.cacheReported),
     series: mergeSeries(

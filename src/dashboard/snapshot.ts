@@ -11,6 +11,7 @@ import { shareOf } from '../runtime/spillover.js';
 import type { AccuracyTotals } from './accuracy-totals.js';
 import { batchesSection, type LaneReading } from './batch-rows.js';
 import type { CounterTotals } from './counter-totals.js';
+import { type GroupLoadSource, loadRows } from './load-rows.js';
 import type { ResponseCacheMinute } from './recorder.js';
 import type {
   BucketRow,
@@ -54,6 +55,8 @@ export interface SnapshotSources {
   readonly tenantWait: (tenant: string, q: number) => number | null;
   /** The background lane: off, or its snapshot (undefined when it could not be read). */
   readonly lane: LaneReading;
+  /** Each model group's load and mitigation, in configuration order (the calls changed come from `counters`). */
+  readonly load: readonly Omit<GroupLoadSource, 'calls'>[];
   readonly counters: CounterTotals;
   readonly accuracy: AccuracyTotals;
   readonly cacheReadTokens: number;
@@ -82,6 +85,9 @@ export function shapeSnapshot(s: SnapshotSources): DashboardSnapshot {
     tenants: s.tenants.map((t) => tenantRow(t, s)),
     requestTokens: [...s.accuracy.requestTokens],
     batches: batchesSection(s.lane, s.now),
+    load: loadRows(
+      s.load.map((g) => ({ ...g, calls: s.counters.mitigatedByGroup.get(g.load.group) ?? new Map() })),
+    ),
     totals: totals(s.counters, s.cacheReadTokens),
     cacheReported: s.cacheReported,
     seriesMode: s.seriesMode,

@@ -148,6 +148,34 @@ export interface BatchRow {
   readonly expectedCompletionInMs: number | null;
 }
 
+/** One mitigation action a group's configuration names. */
+export interface LoadActionRow {
+  /** `downgrade`, `clamp_max_tokens`, `pause` or `tighten`. */
+  readonly action: string;
+  /** Engaged now. */
+  readonly on: boolean;
+  /** Calls it changed since start (`sluice_mitigated_calls_total`). */
+  readonly calls: number;
+}
+
+/** A model group's load level and its mitigation (issue 20). */
+export interface LoadRow {
+  readonly group: string;
+  /** As `x-sluice-load` and `sluice_load_level`. */
+  readonly level: AlertName;
+  /** What holds the level up: a bucket key, `queue`, or null at ok. */
+  readonly cause: string | null;
+  /** The busiest of its deployment and pool buckets (0–1). */
+  readonly utilization: number;
+  /** How long its longest-waiting call has waited. */
+  readonly queueWaitMs: number;
+  readonly mitigating: boolean;
+  /** The actions its `mitigation` names (empty: none configured). */
+  readonly actions: readonly LoadActionRow[];
+  /** Calls waiting out a pause now. */
+  readonly paused: number;
+}
+
 /** The background lane (batches), when it is on. */
 export interface BatchesSection {
   /** False when the batches could not be read for this snapshot (`rows` is then empty). */
@@ -262,6 +290,8 @@ export interface DashboardSnapshot {
   readonly requestTokens: readonly RequestTokensRow[];
   /** The background lane's active batches; null when the lane is off (`batches.enabled` false). */
   readonly batches: BatchesSection | null;
+  /** Each model group's load level and mitigation, in configuration order. */
+  readonly load: readonly LoadRow[];
   readonly totals: Totals;
   /** True once any provider reported prompt-cache reads: only then is the cache line worth a chart. */
   readonly cacheReported: boolean;

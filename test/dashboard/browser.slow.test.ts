@@ -40,6 +40,8 @@ const canRun = existsSync(CHROMIUM) || process.env.CI === 'true';
 const POLL = { timeout: 10_000, interval: 100 };
 /** A second model group, with a response cache; the rig's own group has none (its tests count upstream calls). */
 const CACHED_GROUP = 'faq-mini';
+/** A third group of 10 requests a minute, with mitigation, for the load panel. */
+const BUSY_GROUP = 'busy-mini';
 
 /** Page value vs metric: equal within 1 % (or 1), since both are read a moment apart. */
 function close(page: number, metric: number): boolean {
@@ -67,6 +69,20 @@ describe.skipIf(!canRun)('dashboard in Chromium', () => {
               [CACHED_GROUP]: {
                 deployments: [{ ...deployment, id: 'sim-openai-faq' }],
                 cache: { mode: 'exact', ttl_s: 60 },
+              },
+              // A small group that mitigates: the load panel's subject.
+              [BUSY_GROUP]: {
+                // Its own upstream key, and its declared limit kept (the simulator reports far more).
+                deployments: [
+                  {
+                    ...deployment,
+                    id: 'sim-openai-busy',
+                    api_key: 'sk-upstream-busy',
+                    limits: { rpm: 10 },
+                    adopt_raised_limits: false,
+                  },
+                ],
+                mitigation: { pause: { classes: ['low'] }, clamp_max_tokens: { classes: ['low'], to: 16 } },
               },
             },
           };
@@ -330,6 +346,32 @@ describe.skipIf(!canRun)('dashboard in Chromium', () => {
     expect(metricSum(metrics, 'sluice_batch_lines', { batch: 'batch_old', state: 'done' })).toBe(30);
     expect(metricSum(metrics, 'sluice_batch_lines', { batch: 'batch_old', state: 'failed' })).toBe(5);
     // The lane stays seeded: the screenshots below show the panel.
+  });
+
+  it('shows each group’s load level and its mitigation turning on at act', async () => {
+    const row = page.locator(`#load tbody tr[data-key="${BUSY_GROUP}"]`);
+    await expect.poll(() => row.count(), POLL).toBe(1);
+    expect(await row.getAttribute('data-level')).toBe('ok');
+    expect(await row.locator('[data-col="mitigation"]').textContent()).toBe(
+      'clamp max tokens off · 0 calls, pause off · 0 calls',
+    );
+    // 9 of its 9 usable requests a minute: act, and the group mitigates.
+    for (let i = 0; i < 9; i++) expect(await rig.send(KEYS.pro, `busy ${i}`, BUSY_GROUP)).toBe(200);
+    await rig.gateway.sampleBuckets();
+    await expect.poll(() => row.getAttribute('data-level'), POLL).toBe('act');
+    expect(await row.locator('[data-col="level"]').textContent()).toBe('act');
+    expect(await row.locator('[data-col="cause"]').textContent()).toBe(
+      'deployment:sim-openai-busy:requests:minute',
+    );
+    expect(await row.locator('[data-col="mitigation"]').textContent()).toBe(
+      'clamp max tokens on · 0 calls, pause on · 0 calls',
+    );
+    expect(await page.locator('#load-summary').textContent()).toBe('1 group under load · 1 mitigating');
+    // The other groups stay ok.
+    expect(await page.locator('#load tbody tr[data-key="gpt-4o-mini"]').getAttribute('data-level')).toBe(
+      'ok',
+    );
+    await page.locator('#load-panel').screenshot({ path: `${RESULTS}/dashboard-load.png` });
   });
 
   it('renders at 1280×800 and in a 400 px window without errors', async () => {

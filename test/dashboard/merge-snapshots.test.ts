@@ -118,6 +118,7 @@ function snapshot(over: Partial<DashboardSnapshot>): DashboardSnapshot {
     tenants: [],
     requestTokens: [],
     batches: null,
+    load: [],
     totals: totals(0, {}),
     cacheReported: false,
     seriesMode: 'replace',
@@ -127,6 +128,34 @@ function snapshot(over: Partial<DashboardSnapshot>): DashboardSnapshot {
 }
 
 describe('mergeSnapshots', () => {
+  it('takes each group’s worst load level over the workers, an action on anywhere, and sums the calls', () => {
+    const row = (level: 'ok' | 'act', on: boolean, calls: number, paused: number) => ({
+      group: 'chat',
+      level,
+      cause: level === 'act' ? 'queue' : null,
+      utilization: level === 'act' ? 0.5 : 0.2,
+      queueWaitMs: level === 'act' ? 16_000 : 0,
+      mitigating: on,
+      actions: [{ action: 'pause', on, calls }],
+      paused,
+    });
+    const merged = mergeSnapshots(snapshot({ load: [row('ok', false, 3, 0)] }), [
+      snapshot({ load: [row('act', true, 4, 2)] }),
+    ]);
+    expect(merged.load).toEqual([
+      {
+        group: 'chat',
+        level: 'act',
+        cause: 'queue',
+        utilization: 0.5,
+        queueWaitMs: 16_000,
+        mitigating: true,
+        actions: [{ action: 'pause', on: true, calls: 7 }],
+        paused: 2,
+      },
+    ]);
+  });
+
   it('sums what each worker counts and keeps the answering worker’s reading of the shared store', () => {
     const bucket = {
       key: 'deployment:sim:requests:minute',

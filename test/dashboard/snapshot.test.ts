@@ -62,6 +62,7 @@ const COUNTERS: CounterTotals = {
   admitted: 9,
   costByDeployment: new Map(),
   costByGroup: new Map(),
+  mitigatedByGroup: new Map([['chat', new Map([['downgrade', 12]])]]),
 };
 
 const ACCURACY: AccuracyTotals = {
@@ -164,6 +165,34 @@ function sources(overrides: Partial<SnapshotSources> = {}): SnapshotSources {
     ],
     tenantWait: (_tenant, q) => (q === 0.5 ? 2 : 80),
     lane: { on: false },
+    load: [
+      {
+        load: {
+          group: 'chat',
+          level: 'act',
+          cause: 'deployment:d1:requests:minute',
+          utilization: 0.95432,
+          queueWaitMs: 1234.4,
+          mitigating: true,
+        },
+        mitigation: { downgradeTiers: ['free'], pauseClasses: ['low'] },
+        active: ['downgrade', 'pause'],
+        paused: 2,
+      },
+      {
+        load: {
+          group: 'mini',
+          level: 'ok',
+          cause: undefined,
+          utilization: 0.1,
+          queueWaitMs: 0,
+          mitigating: false,
+        },
+        mitigation: undefined,
+        active: [],
+        paused: 0,
+      },
+    ],
     counters: COUNTERS,
     accuracy: ACCURACY,
     cacheReadTokens: 0,
@@ -175,6 +204,34 @@ function sources(overrides: Partial<SnapshotSources> = {}): SnapshotSources {
 }
 
 describe('shapeSnapshot', () => {
+  it('shows each group’s load level, what holds it up, and its mitigation actions with the calls each changed', () => {
+    expect(shapeSnapshot(sources()).load).toEqual([
+      {
+        group: 'chat',
+        level: 'act',
+        cause: 'deployment:d1:requests:minute',
+        utilization: 0.954,
+        queueWaitMs: 1234,
+        mitigating: true,
+        actions: [
+          { action: 'downgrade', on: true, calls: 12 },
+          { action: 'pause', on: true, calls: 0 },
+        ],
+        paused: 2,
+      },
+      {
+        group: 'mini',
+        level: 'ok',
+        cause: null,
+        utilization: 0.1,
+        queueWaitMs: 0,
+        mitigating: false,
+        actions: [],
+        paused: 0,
+      },
+    ]);
+  });
+
   it('names alert levels, finds tiers, and says how long a pause lasts', () => {
     const snapshot = shapeSnapshot(sources());
     const [deployment, tenant] = snapshot.buckets;

@@ -12,6 +12,7 @@ import { renderBatches } from './views/batches.js';
 import { renderBuckets } from './views/buckets.js';
 import { renderCharts } from './views/charts.js';
 import { renderDeployments } from './views/deployments.js';
+import { renderLoad } from './views/load.js';
 import { renderRequestTokens } from './views/request-tokens.js';
 import { renderResponseCache } from './views/response-cache.js';
 import { renderSpillover } from './views/spillover.js';
@@ -70,6 +71,7 @@ function render(snapshot: DashboardSnapshot): void {
     () => renderRequestTokens(snapshot),
     () => renderSpillover(snapshot),
     () => renderResponseCache(snapshot),
+    () => renderLoad(snapshot),
     () => renderBatches(snapshot),
     () => renderDeployments(snapshot),
   ];
