@@ -2,6 +2,7 @@
 /** `sluice` command line: one subcommand per face, each registered from `commands/`. */
 import { Command } from 'commander';
 import { registerBench } from './commands/bench.js';
+import { registerPlan } from './commands/plan.js';
 import { registerServe } from './commands/serve.js';
 import { registerSimulate } from './commands/simulate.js';
 
@@ -9,5 +10,6 @@ const program = new Command('sluice').description('LLM traffic governor').versio
 registerServe(program);
 registerBench(program);
 registerSimulate(program);
+registerPlan(program);
 
 await program.parseAsync();
