@@ -44,6 +44,8 @@ export interface IdempotencyStore {
   complete(scope: string, token: string, answer: StoredAnswer, ttlMs: number, now: number): Promise<void>;
   /** Frees the key if `token` still holds it. */
   release(scope: string, token: string): Promise<void>;
+  /** Extends a running call's lease to `now + leaseMs` if `token` still holds the key (a long stream). */
+  renew(scope: string, token: string, leaseMs: number, now: number): Promise<void>;
   close?(): Promise<void>;
 }
 

@@ -122,15 +122,28 @@ export class IdempotentCalls {
 
   /** Runs the key's first call and keeps its answer once it has arrived whole. */
   private async lead(scope: string, token: string, run: () => Promise<Answer>): Promise<Answer> {
+    const store = this.options.store;
+    const { clock } = this.options;
+    // The lease is renewed every third of it while the call runs (a long stream), so no repeat takes the key over.
+    let cancelRenewal: () => void = () => {};
+    const renewEvery = () => {
+      cancelRenewal = clock.schedule(this.leaseMs / 3, () => {
+        store
+          .renew(scope, token, this.leaseMs, clock.now())
+          .catch((error: unknown) => this.options.onError?.(error));
+        renewEvery();
+      });
+    };
+    renewEvery();
     let finish = () => {};
     const done = new Promise<void>((resolve) => {
       finish = () => {
+        cancelRenewal();
         if (this.running.get(scope) === done) this.running.delete(scope);
         resolve();
       };
     });
     this.running.set(scope, done);
-    const store = this.options.store;
     const release = () => {
       store
         .release(scope, token)

@@ -52,6 +52,11 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
     if (entry?.state === 'running' && entry.token === token) this.entries.delete(scope);
   }
 
+  async renew(scope: string, token: string, leaseMs: number, now: number): Promise<void> {
+    const entry = this.entries.get(scope);
+    if (entry?.state === 'running' && entry.token === token) entry.until = now + leaseMs;
+  }
+
   /** Over the bound: expired records first, then the oldest finished ones (a running one is never dropped). */
   private evict(now: number): void {
     if (this.entries.size <= this.maxEntries) return;

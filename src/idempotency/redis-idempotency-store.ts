@@ -15,7 +15,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { type LuaScript, type RedisClient, readLuaScripts, runScript } from '../stores/redis/scripts.js';
 import type { Claim, ClaimRequest, IdempotencyStore, StoredAnswer } from './idempotency-store.js';
 
-const NAMES = ['claim', 'complete', 'release'] as const;
+const NAMES = ['claim', 'complete', 'release', 'renew'] as const;
 let scripts: Readonly<Record<(typeof NAMES)[number], LuaScript>> | undefined;
 function load() {
   scripts ??= readLuaScripts(new URL('./lua/', import.meta.url), NAMES);
@@ -65,6 +65,14 @@ export class RedisIdempotencyStore implements IdempotencyStore {
 
   async release(scope: string, token: string): Promise<void> {
     await runScript(this.options.client, this.scripts.release, 1, [this.keyOf(scope), token]);
+  }
+
+  async renew(scope: string, token: string, leaseMs: number): Promise<void> {
+    await runScript(this.options.client, this.scripts.renew, 1, [
+      this.keyOf(scope),
+      token,
+      Math.max(1, Math.ceil(leaseMs)),
+    ]);
   }
 
   private keyOf(scope: string): string {

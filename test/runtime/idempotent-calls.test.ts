@@ -33,8 +33,9 @@ const STREAM = [
 
 function rig(
   store = new MemoryIdempotencyStore(),
+  leaseMs?: number,
 ): Rig & { store: Rig['store']; records: MemoryIdempotencyStore } {
-  const r = governorFor(TOPOLOGY, { idempotency: { store, pollMs: 100 } });
+  const r = governorFor(TOPOLOGY, { idempotency: { store, pollMs: 100, ...(leaseMs && { leaseMs }) } });
   return Object.assign(r, { records: store });
 }
 
@@ -190,6 +191,25 @@ describe('idempotent calls', () => {
     const replay = await repeat;
     expect(replay.body).toBe(body);
     expect(two.transport.sent).toHaveLength(0);
+  });
+
+  it('renews a running call’s lease, so a repeat elsewhere long after does not run it again', async () => {
+    const records = new MemoryIdempotencyStore();
+    const one = rig(records, 60_000);
+    const two = rig(records, 60_000);
+    const held = one.transport.hold('a');
+    const first = one.serve(keyed('long'));
+    await one.flush();
+    // Five leases later, the first call still runs (a long stream): its lease was renewed every 20 s.
+    for (let t = 0; t < 300_000; t += 10_000) await one.clock.advanceAsync(10_000);
+    two.clock.set(one.clock.now());
+    const repeat = two.serve(keyed('long', { maxWaitMs: 1_000 }));
+    await two.flush();
+    await two.clock.advanceAsync(1_000);
+    expect((await repeat).status).toBe(409);
+    expect(two.transport.sent).toHaveLength(0);
+    held.release(OK);
+    finish(one, await first);
   });
 
   it('bounds the memory store, dropping the oldest finished keys first', async () => {
