@@ -188,6 +188,60 @@ describe('alert webhooks', () => {
     webhooks.close();
   });
 
+  it('stops a change in backoff on close: no further POST, counted as dropped', async () => {
+    const { url, received } = await receiver(() => 500);
+    const clock = new ManualClock();
+    const outcomes: string[] = [];
+    const webhooks = new AlertWebhooks([hook(url)], {
+      clock,
+      onOutcome: (_, outcome) => outcomes.push(outcome),
+    });
+    webhooks.notify(TO_ACT);
+    await expect.poll(() => received.length, { interval: 2 }).toBe(1);
+    await expect.poll(() => clock.pending(), { interval: 2 }).toBe(1); // the backoff
+    webhooks.close();
+    await expect.poll(() => outcomes, { interval: 2 }).toEqual(['dropped']);
+    await clock.advanceAsync(600_000);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(received).toHaveLength(1);
+  });
+
+  it('keeps a webhook’s retries across a reconfigure that leaves it unchanged, drops them when it changes', async () => {
+    const { url, received } = await receiver((n) => (n === 0 || n === 2 ? 500 : 200));
+    const clock = new ManualClock();
+    const outcomes: string[] = [];
+    const webhooks = new AlertWebhooks([hook(url)], {
+      clock,
+      random: () => 0,
+      onOutcome: (_, outcome) => outcomes.push(outcome),
+    });
+    webhooks.notify(TO_ACT);
+    await expect.poll(() => received.length, { interval: 2 }).toBe(1);
+    webhooks.reconfigure([hook(url)]);
+    await advanceUntil(clock, () => outcomes.length === 1);
+    expect(outcomes).toEqual(['delivered']);
+    expect(received).toHaveLength(2);
+    webhooks.notify(TO_ACT);
+    await expect.poll(() => received.length, { interval: 2 }).toBe(3);
+    webhooks.reconfigure([hook(url, { maxAttempts: 2 })]);
+    await expect.poll(() => outcomes, { interval: 2 }).toEqual(['delivered', 'dropped']);
+    webhooks.close();
+  });
+
+  it.each([
+    [{ url: 'http://x', format: 'xml' }, /alerts\.webhooks\[0\]\.format/],
+    [{ url: 'http://x', max_attempts: 0 }, /alerts\.webhooks\[0\]\.max_attempts/],
+    [{ url: 'http://x', max_attempts: 21 }, /alerts\.webhooks\[0\]\.max_attempts/],
+    [{ url: 'http://x', timeout_ms: -1 }, /alerts\.webhooks\[0\]\.timeout_ms/],
+    [{ url: 'http://x', secret: '' }, /alerts\.webhooks\[0\]\.secret/],
+    [{ url: 'http://x', headers: {} }, /alerts\.webhooks\[0\].*headers/],
+    [{ url: 'not a url' }, /alerts\.webhooks\[0\]\.url/],
+  ])('refuses the webhook %j', (webhook, error) => {
+    expect(() =>
+      parseConfig({ ...baseConfig('http://sim'), alerts: { webhooks: [webhook] } }, 'sluice.yaml', {}),
+    ).toThrow(error);
+  });
+
   it('refuses a webhook that is not an http(s) URL, naming the key', () => {
     expect(() =>
       parseConfig(
@@ -200,6 +254,27 @@ describe('alert webhooks', () => {
 });
 
 describe('alert webhooks through the gateway', () => {
+  it('takes webhooks added by a config reload', async () => {
+    const { url, received } = await receiver();
+    const config = (simUrl: string, alerts: object) =>
+      baseConfig(simUrl, {
+        model_groups: {
+          'gpt-4o-mini': { deployments: [simOpenAiDeployment(simUrl, { limits: { rpm: 10 } })] },
+        },
+        alerts,
+      });
+    const r = await startRig({ config: (simUrl) => config(simUrl, {}) });
+    expect(
+      r.gateway.reload(parseConfig(config(r.sim.url, { webhooks: [{ url }] }), 'reload', {})),
+    ).toMatchObject({ ok: true });
+    const client = r.openai(KEYS.pro);
+    for (let i = 0; i < 8; i++)
+      await client.chat.completions.create({ model: 'gpt-4o-mini', messages: hello, max_tokens: 5 });
+    await r.gateway.sampleBuckets();
+    await expect.poll(() => received.length, { interval: 5 }).toBe(1);
+    expect(JSON.parse((received[0] as Received).body)).toMatchObject({ level: 'warn', from: 'ok' });
+  });
+
   it('delivers a bucket’s change to warn, caused by traffic, and never holds a request for a hanging receiver', async () => {
     const hanging = await receiver(() => 'hang');
     const { url, received } = await receiver();
