@@ -12,6 +12,7 @@ import {
   type AlertWebhookConfig,
   AlertWebhooks,
   MAX_QUEUED,
+  webhookLabel,
 } from '../../src/gateway/alerts/alert-webhooks.js';
 import { verifySignature } from '../../src/gateway/alerts/webhook-signature.js';
 import { parseConfig } from '../../src/gateway/config/load.js';
@@ -38,7 +39,7 @@ async function receiver(respond: (n: number) => number | 'hang' = () => 200) {
       received.push({ body: Buffer.concat(chunks).toString('utf8'), headers: req.headers });
       const status = respond(n);
       if (status === 'hang') hanging.push(res);
-      else res.writeHead(status, status === 503 ? { 'retry-after': '30' } : {}).end();
+      else res.writeHead(status, status === 503 || status === 429 ? { 'retry-after': '30' } : {}).end();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -125,7 +126,7 @@ describe('alert webhooks', () => {
     webhooks.notify(TO_ACT);
     await expect.poll(() => received.length, { interval: 2 }).toBe(1);
     const start = clock.now();
-    // First backoff: 1 s × (0.5 + 0.5 × 0) = 500 ms.
+    // First backoff: 1 s × (0.5 + 0.5 × 0) = 500 ms, reached on the first 1 s step.
     await advanceUntil(clock, () => received.length === 2);
     expect(clock.now() - start).toBe(1_000);
     // The 503 said 30 s: longer than the 1 s backoff, so 30 s it is.
@@ -152,6 +153,30 @@ describe('alert webhooks', () => {
     expect(bad.received).toHaveLength(1);
     expect(down.received).toHaveLength(3);
     webhooks.close();
+  });
+
+  it('retries a 429 after its Retry-After', async () => {
+    const { url, received } = await receiver((n) => (n === 0 ? 429 : 200));
+    const clock = new ManualClock();
+    const outcomes: string[] = [];
+    const webhooks = new AlertWebhooks([hook(url)], {
+      clock,
+      random: () => 0,
+      onOutcome: (_, outcome) => outcomes.push(outcome),
+    });
+    webhooks.notify(TO_ACT);
+    await expect.poll(() => received.length, { interval: 2 }).toBe(1);
+    const start = clock.now();
+    await advanceUntil(clock, () => received.length === 2);
+    expect(clock.now() - start).toBe(30_000);
+    await expect.poll(() => outcomes, { interval: 2 }).toEqual(['delivered']);
+    webhooks.close();
+  });
+
+  it('names a webhook by position and host, never its credentials, path or query', () => {
+    expect(webhookLabel(hook('https://user:pw@hooks.example.com:8443/T0/B0/secret?token=x'), 3)).toBe(
+      '3:hooks.example.com:8443',
+    );
   });
 
   it('sends a Slack incoming-webhook body with format: slack', async () => {
