@@ -12,6 +12,7 @@ import {
   type AlertWebhookConfig,
   AlertWebhooks,
   MAX_QUEUED,
+  webhookLabel,
 } from '../../src/gateway/alerts/alert-webhooks.js';
 import { verifySignature } from '../../src/gateway/alerts/webhook-signature.js';
 import { parseConfig } from '../../src/gateway/config/load.js';
@@ -38,7 +39,7 @@ async function receiver(respond: (n: number) => number | 'hang' = () => 200) {
       received.push({ body: Buffer.concat(chunks).toString('utf8'), headers: req.headers });
       const status = respond(n);
       if (status === 'hang') hanging.push(res);
-      else res.writeHead(status, status === 503 ? { 'retry-after': '30' } : {}).end();
+      else res.writeHead(status, status === 503 || status === 429 ? { 'retry-after': '30' } : {}).end();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -125,7 +126,7 @@ describe('alert webhooks', () => {
     webhooks.notify(TO_ACT);
     await expect.poll(() => received.length, { interval: 2 }).toBe(1);
     const start = clock.now();
-    // First backoff: 1 s × (0.5 + 0.5 × 0) = 500 ms.
+    // First backoff: 1 s × (0.5 + 0.5 × 0) = 500 ms, reached on the first 1 s step.
     await advanceUntil(clock, () => received.length === 2);
     expect(clock.now() - start).toBe(1_000);
     // The 503 said 30 s: longer than the 1 s backoff, so 30 s it is.
@@ -152,6 +153,30 @@ describe('alert webhooks', () => {
     expect(bad.received).toHaveLength(1);
     expect(down.received).toHaveLength(3);
     webhooks.close();
+  });
+
+  it('retries a 429 after its Retry-After', async () => {
+    const { url, received } = await receiver((n) => (n === 0 ? 429 : 200));
+    const clock = new ManualClock();
+    const outcomes: string[] = [];
+    const webhooks = new AlertWebhooks([hook(url)], {
+      clock,
+      random: () => 0,
+      onOutcome: (_, outcome) => outcomes.push(outcome),
+    });
+    webhooks.notify(TO_ACT);
+    await expect.poll(() => received.length, { interval: 2 }).toBe(1);
+    const start = clock.now();
+    await advanceUntil(clock, () => received.length === 2);
+    expect(clock.now() - start).toBe(30_000);
+    await expect.poll(() => outcomes, { interval: 2 }).toEqual(['delivered']);
+    webhooks.close();
+  });
+
+  it('names a webhook by position and host, never its credentials, path or query', () => {
+    expect(webhookLabel(hook('https://user:pw@hooks.example.com:8443/T0/B0/secret?token=x'), 3)).toBe(
+      '3:hooks.example.com:8443',
+    );
   });
 
   it('sends a Slack incoming-webhook body with format: slack', async () => {
@@ -188,6 +213,60 @@ describe('alert webhooks', () => {
     webhooks.close();
   });
 
+  it('stops a change in backoff on close: no further POST, counted as dropped', async () => {
+    const { url, received } = await receiver(() => 500);
+    const clock = new ManualClock();
+    const outcomes: string[] = [];
+    const webhooks = new AlertWebhooks([hook(url)], {
+      clock,
+      onOutcome: (_, outcome) => outcomes.push(outcome),
+    });
+    webhooks.notify(TO_ACT);
+    await expect.poll(() => received.length, { interval: 2 }).toBe(1);
+    await expect.poll(() => clock.pending(), { interval: 2 }).toBe(1); // the backoff
+    webhooks.close();
+    await expect.poll(() => outcomes, { interval: 2 }).toEqual(['dropped']);
+    await clock.advanceAsync(600_000);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(received).toHaveLength(1);
+  });
+
+  it('keeps a webhook’s retries across a reconfigure that leaves it unchanged, drops them when it changes', async () => {
+    const { url, received } = await receiver((n) => (n === 0 || n === 2 ? 500 : 200));
+    const clock = new ManualClock();
+    const outcomes: string[] = [];
+    const webhooks = new AlertWebhooks([hook(url)], {
+      clock,
+      random: () => 0,
+      onOutcome: (_, outcome) => outcomes.push(outcome),
+    });
+    webhooks.notify(TO_ACT);
+    await expect.poll(() => received.length, { interval: 2 }).toBe(1);
+    webhooks.reconfigure([hook(url)]);
+    await advanceUntil(clock, () => outcomes.length === 1);
+    expect(outcomes).toEqual(['delivered']);
+    expect(received).toHaveLength(2);
+    webhooks.notify(TO_ACT);
+    await expect.poll(() => received.length, { interval: 2 }).toBe(3);
+    webhooks.reconfigure([hook(url, { maxAttempts: 2 })]);
+    await expect.poll(() => outcomes, { interval: 2 }).toEqual(['delivered', 'dropped']);
+    webhooks.close();
+  });
+
+  it.each([
+    [{ url: 'http://x', format: 'xml' }, /alerts\.webhooks\[0\]\.format/],
+    [{ url: 'http://x', max_attempts: 0 }, /alerts\.webhooks\[0\]\.max_attempts/],
+    [{ url: 'http://x', max_attempts: 21 }, /alerts\.webhooks\[0\]\.max_attempts/],
+    [{ url: 'http://x', timeout_ms: -1 }, /alerts\.webhooks\[0\]\.timeout_ms/],
+    [{ url: 'http://x', secret: '' }, /alerts\.webhooks\[0\]\.secret/],
+    [{ url: 'http://x', headers: {} }, /alerts\.webhooks\[0\].*headers/],
+    [{ url: 'not a url' }, /alerts\.webhooks\[0\]\.url/],
+  ])('refuses the webhook %j', (webhook, error) => {
+    expect(() =>
+      parseConfig({ ...baseConfig('http://sim'), alerts: { webhooks: [webhook] } }, 'sluice.yaml', {}),
+    ).toThrow(error);
+  });
+
   it('refuses a webhook that is not an http(s) URL, naming the key', () => {
     expect(() =>
       parseConfig(
@@ -200,6 +279,27 @@ describe('alert webhooks', () => {
 });
 
 describe('alert webhooks through the gateway', () => {
+  it('takes webhooks added by a config reload', async () => {
+    const { url, received } = await receiver();
+    const config = (simUrl: string, alerts: object) =>
+      baseConfig(simUrl, {
+        model_groups: {
+          'gpt-4o-mini': { deployments: [simOpenAiDeployment(simUrl, { limits: { rpm: 10 } })] },
+        },
+        alerts,
+      });
+    const r = await startRig({ config: (simUrl) => config(simUrl, {}) });
+    expect(
+      r.gateway.reload(parseConfig(config(r.sim.url, { webhooks: [{ url }] }), 'reload', {})),
+    ).toMatchObject({ ok: true });
+    const client = r.openai(KEYS.pro);
+    for (let i = 0; i < 8; i++)
+      await client.chat.completions.create({ model: 'gpt-4o-mini', messages: hello, max_tokens: 5 });
+    await r.gateway.sampleBuckets();
+    await expect.poll(() => received.length, { interval: 5 }).toBe(1);
+    expect(JSON.parse((received[0] as Received).body)).toMatchObject({ level: 'warn', from: 'ok' });
+  });
+
   it('delivers a bucket’s change to warn, caused by traffic, and never holds a request for a hanging receiver', async () => {
     const hanging = await receiver(() => 'hang');
     const { url, received } = await receiver();

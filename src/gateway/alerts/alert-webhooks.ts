@@ -66,12 +66,20 @@ export class AlertWebhooks {
     return this.queues.map((q) => q.label);
   }
 
-  /** New webhooks (a reload): changes still queued for the old ones are dropped. */
+  /**
+   * New webhooks (a reload). A webhook unchanged at its position keeps its
+   * queue, so a reload that touches other keys loses no change in flight;
+   * changes still queued for a removed or changed webhook are dropped.
+   */
   reconfigure(webhooks: readonly AlertWebhookConfig[]): void {
-    for (const q of this.queues) q.close();
-    this.queues = webhooks.map(
-      (config, i) => new WebhookQueue(config, webhookLabel(config, i), this.options),
-    );
+    const old = this.queues;
+    this.queues = webhooks.map((config, i) => {
+      const kept = old[i];
+      return kept && sameWebhook(kept.config, config)
+        ? kept
+        : new WebhookQueue(config, webhookLabel(config, i), this.options);
+    });
+    for (const q of old) if (!this.queues.includes(q)) q.close();
   }
 
   /** Queues one level change for every webhook; returns at once. */
@@ -88,6 +96,16 @@ export class AlertWebhooks {
   }
 }
 
+function sameWebhook(a: AlertWebhookConfig, b: AlertWebhookConfig): boolean {
+  return (
+    a.url === b.url &&
+    a.secret === b.secret &&
+    a.format === b.format &&
+    a.timeoutMs === b.timeoutMs &&
+    a.maxAttempts === b.maxAttempts
+  );
+}
+
 type Attempt =
   | { kind: 'done' }
   | { kind: 'final'; detail: string }
@@ -97,7 +115,8 @@ class WebhookQueue {
   private readonly pending: string[] = [];
   private delivering = false;
   private closed = false;
-  private cancelWait: Cancel | undefined;
+  /** Ends the backoff under way early (on close), so the change in flight is counted. */
+  private endWait: (() => void) | undefined;
   private readonly abort = new AbortController();
 
   constructor(
@@ -118,7 +137,7 @@ class WebhookQueue {
 
   close(): void {
     this.closed = true;
-    this.cancelWait?.();
+    this.endWait?.();
     this.abort.abort();
     for (const _ of this.pending) this.options.onOutcome?.(this.label, 'dropped', 'closed');
     this.pending.length = 0;
@@ -152,6 +171,7 @@ class WebhookQueue {
       const backoff = Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** (attempt - 1));
       const jittered = backoff * (0.5 + 0.5 * (this.options.random ?? Math.random)());
       await this.wait(Math.max(jittered, Math.min(result.afterMs ?? 0, MAX_RETRY_AFTER_MS)));
+      if (this.closed) break; // closed during the backoff: no further POST
     }
     return { ok: false, detail: last };
   }
@@ -198,11 +218,15 @@ class WebhookQueue {
 
   private wait(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      this.cancelWait = this.options.clock.schedule(ms, () => {
-        this.cancelWait = undefined;
+      if (this.closed) return resolve();
+      let cancel: Cancel | undefined;
+      const end = () => {
+        cancel?.();
+        this.endWait = undefined;
         resolve();
-      });
-      if (this.closed) resolve();
+      };
+      this.endWait = end;
+      cancel = this.options.clock.schedule(ms, end);
     });
   }
 }
