@@ -59,7 +59,8 @@ export async function startGatewayProcess(
   };
   void poll();
   try {
-    await waitFor(() => healthy || child.exitCode !== null, `gateway on ${port}`, 20_000);
+    // A safety net, not a wait: three gateways compiling under tsx on a busy 2-core machine can take a while.
+    await waitFor(() => healthy || child.exitCode !== null, `gateway on ${port}`, 60_000);
   } catch (error) {
     child.kill('SIGKILL');
     throw error;
