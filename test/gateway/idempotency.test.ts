@@ -66,6 +66,40 @@ describe('idempotent calls through the gateway', () => {
     expect(r.sim.stats().requests).toBe(1);
   });
 
+  it('does not keep a stream the caller cut halfway: the repeat runs again and gets the whole answer', async () => {
+    // Slow tokens, so the caller can leave in the middle of the stream.
+    const r = await startRig({
+      sim: { response: { mode: 'lorem', tokens: 40 }, latency: { per_token_ms: 5 } },
+    });
+    const client = r.openai(KEYS.pro);
+    const stream = await client.chat.completions.create(
+      { ...ask, max_tokens: 40, stream: true },
+      key('cut-1'),
+    );
+    let chunks = 0;
+    for await (const _ of stream) {
+      if (++chunks === 3) break; // leaving the loop aborts the response
+    }
+    await expect.poll(() => r.gateway.context.inFlight.size, { interval: 5 }).toBe(0);
+    const again = await client.chat.completions
+      .create({ ...ask, max_tokens: 40, stream: true }, key('cut-1'))
+      .withResponse();
+    expect(again.response.headers.get('x-sluice-idempotent-replay')).toBeNull();
+    let text = '';
+    for await (const chunk of again.data) text += chunk.choices[0]?.delta.content ?? '';
+    expect(text.split(' ').length).toBeGreaterThan(10);
+    expect(r.sim.stats().requests).toBe(2);
+    // Now it arrived whole: the next repeat is a replay.
+    const third = await client.chat.completions
+      .create({ ...ask, max_tokens: 40, stream: true }, key('cut-1'))
+      .withResponse();
+    expect(third.response.headers.get('x-sluice-idempotent-replay')).toBe('true');
+    for await (const _ of third.data) {
+      // drain
+    }
+    expect(r.sim.stats().requests).toBe(2);
+  });
+
   it('answers ten concurrent repeats from one upstream call', async () => {
     const r = await startRig();
     const client = r.openai(KEYS.pro);
