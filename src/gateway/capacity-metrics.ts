@@ -8,7 +8,9 @@
  * - `sluice_cost_usd_total`: their cost, only for deployments with a price
  *   (registered with the first one: a configuration without prices has no
  *   cost metric rather than one that never moves, and every counter
- *   exposed exists from start, as the gateway's all do).
+ *   exposed exists from start, as the gateway's all do);
+ * - `sluice_tenant_cost_usd_total` (`tenant`, `group`): the same cost by who
+ *   spent it (registered with the first priced answer).
  *
  * The spillover share of a group over the last 5 minutes:
  *
@@ -45,6 +47,8 @@ export class CapacityMetrics {
   private readonly tokens: HotCounter;
   /** Created with the first priced deployment. */
   private cost: HotCounter | undefined;
+  /** Created with the first priced answer. */
+  private tenantCost: HotCounter | undefined;
   private children = new Map<string, Map<string, Children>>();
 
   constructor(
@@ -86,7 +90,16 @@ export class CapacityMetrics {
     c.input.value += delivered.inputTokens;
     c.output.value += delivered.outputTokens;
     const price = c.terms.price;
-    if (c.cost && price) c.cost.value += costUsd(delivered, price);
+    if (!c.cost || !price) return;
+    const usd = costUsd(delivered, price);
+    c.cost.value += usd;
+    this.tenantCost ??= new HotCounter(
+      'sluice_tenant_cost_usd_total',
+      'USD of the tokens delivered at the deployments’ configured prices, by tenant and model group.',
+      ['tenant', 'group'],
+      this.registry,
+    );
+    this.tenantCost.inc([e.tenant, e.group], usd);
   }
 
   private costCounter(): HotCounter {

@@ -85,6 +85,12 @@ describe('capacity metrics from events', () => {
     expect(at('sluice_cost_usd_total', 'paygo', 'on_demand')).toBeCloseTo((3 * 4_500 + 2_500) / 1e6, 12);
     // No price, no cost series.
     expect(at('sluice_cost_usd_total', 'free', 'on_demand')).toBeUndefined();
+    // The same spend by who spent it: every priced answer of the tenant on the group.
+    const tenant = settledEvent({ deployment: 'ptu' }).tenant;
+    expect(sample(text, 'sluice_tenant_cost_usd_total', { tenant, group: 'g' })).toBeCloseTo(
+      (6 * 1_800 + 1_000 + 3 * 4_500 + 2_500) / 1e6,
+      12,
+    );
   });
 
   it('labels by the request’s group and reads terms again after a reload', async () => {
