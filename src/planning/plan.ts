@@ -16,34 +16,14 @@
  *   deployment dimension needs, or the limit each binding dimension needs.
  */
 import type { GovernorFields, LimitsInput } from '../config/governor-schema.js';
+import type { Window } from '../core/limit.js';
+import { LIMIT_NAMES, type LimitName } from '../runtime/limits.js';
 import type { Workload } from './workload.js';
 
-export type PlanDimension =
-  | 'rps'
-  | 'rpm'
-  | 'rpd'
-  | 'tps'
-  | 'tpm'
-  | 'tpd'
-  | 'itpm'
-  | 'otpm'
-  | 'itpd'
-  | 'otpd'
-  | 'concurrency';
+/** A limit's short name (`rpm`, `itpm`, `concurrency` …): what a plan checks. */
+export type PlanDimension = LimitName;
 
-const DIMENSIONS: readonly PlanDimension[] = [
-  'rps',
-  'rpm',
-  'rpd',
-  'tps',
-  'tpm',
-  'tpd',
-  'itpm',
-  'otpm',
-  'itpd',
-  'otpd',
-  'concurrency',
-];
+const DIMENSIONS = Object.keys(LIMIT_NAMES) as PlanDimension[];
 
 export interface PlanRow {
   readonly dimension: PlanDimension;
@@ -187,22 +167,22 @@ function row(
   };
 }
 
-const PER_WINDOW: Readonly<Record<'s' | 'm' | 'd', number>> = { s: 1 / 60, m: 1, d: 1_440 };
+const MINUTES_PER: Readonly<Record<Window, number>> = { second: 1 / 60, minute: 1, hour: 60, day: 1_440 };
 
-/** What the workload needs of `dimension` per its window; NaN where it cannot say (concurrency without a duration). */
-function demand(dimension: PlanDimension, w: Workload, at: 'mean' | 'p95'): number {
-  if (dimension === 'concurrency')
+/** What the workload needs of `name` per its window; NaN where it cannot say (concurrency without a duration). */
+function demand(name: PlanDimension, w: Workload, at: 'mean' | 'p95'): number {
+  const { dimension, per } = LIMIT_NAMES[name];
+  if (dimension === 'concurrency' || per === undefined)
     return w.secondsPerRequest === undefined ? Number.NaN : (w.requestsPerMinute / 60) * w.secondsPerRequest;
-  const window = PER_WINDOW[dimension.endsWith('s') ? 's' : dimension.endsWith('m') ? 'm' : 'd'];
   const perRequest =
-    dimension[0] === 'r'
+    dimension === 'requests'
       ? 1
-      : dimension[0] === 'i'
+      : dimension === 'input_tokens'
         ? w.inputTokens[at]
-        : dimension[0] === 'o'
+        : dimension === 'output_tokens'
           ? w.outputTokens[at]
           : w.inputTokens[at] + w.outputTokens[at];
-  return w.requestsPerMinute * perRequest * window;
+  return w.requestsPerMinute * perRequest * MINUTES_PER[per];
 }
 
 /** 30 days of the workload at the mean price of the group's priced deployments. */

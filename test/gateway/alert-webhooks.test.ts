@@ -76,6 +76,21 @@ function hook(url: string, extra: Partial<AlertWebhookConfig> = {}): AlertWebhoo
   return { url, format: 'json', timeoutMs: 5_000, maxAttempts: 5, ...extra };
 }
 
+/**
+ * Webhooks on a manual clock (jitter pinned to its floor); `outcomes` lists
+ * each change's fate as `outcome`, or `label outcome` with `labelled`.
+ */
+function deliverer(hooks: AlertWebhookConfig[], options: { labelled?: boolean; start?: number } = {}) {
+  const clock = new ManualClock(options.start);
+  const outcomes: string[] = [];
+  const webhooks = new AlertWebhooks(hooks, {
+    clock,
+    random: () => 0,
+    onOutcome: (label, outcome) => outcomes.push(options.labelled ? `${label} ${outcome}` : outcome),
+  });
+  return { clock, outcomes, webhooks };
+}
+
 /** Moves the clock a second at a time until `check` holds (the backoff waits on it; sockets between steps). */
 async function advanceUntil(clock: ManualClock, check: () => boolean, limitMs = 600_000): Promise<void> {
   for (let moved = 0; !check(); moved += 1_000) {
@@ -88,11 +103,9 @@ async function advanceUntil(clock: ManualClock, check: () => boolean, limitMs = 
 describe('alert webhooks', () => {
   it('POSTs each level change as JSON, signed with the secret over the timestamp and the body', async () => {
     const { url, received } = await receiver();
-    const clock = new ManualClock(Date.UTC(2026, 11, 5, 1, 0, 0));
-    const outcomes: string[] = [];
-    const webhooks = new AlertWebhooks([hook(url, { secret: 'whsec_test' })], {
-      clock,
-      onOutcome: (label, outcome) => outcomes.push(`${label} ${outcome}`),
+    const { outcomes, webhooks } = deliverer([hook(url, { secret: 'whsec_test' })], {
+      labelled: true,
+      start: Date.UTC(2026, 11, 5, 1, 0, 0),
     });
     webhooks.notify(TO_ACT);
     await expect.poll(() => outcomes.length, { interval: 2 }).toBe(1);
@@ -116,13 +129,7 @@ describe('alert webhooks', () => {
 
   it('retries a 500 with backoff until the receiver takes it, and honours a 503’s Retry-After', async () => {
     const { url, received } = await receiver((n) => (n === 0 ? 500 : n === 1 ? 503 : 200));
-    const clock = new ManualClock();
-    const outcomes: string[] = [];
-    const webhooks = new AlertWebhooks([hook(url)], {
-      clock,
-      random: () => 0,
-      onOutcome: (_, outcome) => outcomes.push(outcome),
-    });
+    const { clock, outcomes, webhooks } = deliverer([hook(url)]);
     webhooks.notify(TO_ACT);
     await expect.poll(() => received.length, { interval: 2 }).toBe(1);
     const start = clock.now();
@@ -140,16 +147,15 @@ describe('alert webhooks', () => {
   it('does not retry a 400, gives up after max_attempts, and retries a receiver that is not there', async () => {
     const bad = await receiver(() => 400);
     const down = await receiver(() => 502);
-    const clock = new ManualClock();
-    const outcomes: string[] = [];
-    const webhooks = new AlertWebhooks([hook(bad.url), hook(down.url, { maxAttempts: 3 })], {
-      clock,
-      random: () => 0,
-      onOutcome: (label, outcome) => outcomes.push(`${label.split(':')[0]} ${outcome}`),
+    const { clock, outcomes, webhooks } = deliverer([hook(bad.url), hook(down.url, { maxAttempts: 3 })], {
+      labelled: true,
     });
     webhooks.notify(TO_ACT);
     await advanceUntil(clock, () => outcomes.length === 2);
-    expect(outcomes.sort()).toEqual(['0 failed', '1 failed']);
+    expect(outcomes.map((o) => `${o.split(':')[0]} ${o.split(' ')[1]}`).sort()).toEqual([
+      '0 failed',
+      '1 failed',
+    ]);
     expect(bad.received).toHaveLength(1);
     expect(down.received).toHaveLength(3);
     webhooks.close();
@@ -157,13 +163,7 @@ describe('alert webhooks', () => {
 
   it('retries a 429 after its Retry-After', async () => {
     const { url, received } = await receiver((n) => (n === 0 ? 429 : 200));
-    const clock = new ManualClock();
-    const outcomes: string[] = [];
-    const webhooks = new AlertWebhooks([hook(url)], {
-      clock,
-      random: () => 0,
-      onOutcome: (_, outcome) => outcomes.push(outcome),
-    });
+    const { clock, outcomes, webhooks } = deliverer([hook(url)]);
     webhooks.notify(TO_ACT);
     await expect.poll(() => received.length, { interval: 2 }).toBe(1);
     const start = clock.now();
@@ -196,12 +196,7 @@ describe('alert webhooks', () => {
 
   it('keeps at most MAX_QUEUED changes per webhook while one hangs, dropping the oldest, and times the hang out', async () => {
     const { url, received } = await receiver((n) => (n === 0 ? 'hang' : 200));
-    const clock = new ManualClock();
-    const outcomes: string[] = [];
-    const webhooks = new AlertWebhooks([hook(url, { timeoutMs: 2_000, maxAttempts: 1 })], {
-      clock,
-      onOutcome: (_, outcome) => outcomes.push(outcome),
-    });
+    const { clock, outcomes, webhooks } = deliverer([hook(url, { timeoutMs: 2_000, maxAttempts: 1 })]);
     for (let i = 0; i < MAX_QUEUED + 5; i++) webhooks.notify(TO_ACT);
     await expect.poll(() => received.length, { interval: 2 }).toBe(1);
     expect(outcomes.filter((o) => o === 'dropped')).toHaveLength(4); // the one in flight stays at the head
@@ -215,12 +210,7 @@ describe('alert webhooks', () => {
 
   it('stops a change in backoff on close: no further POST, counted as dropped', async () => {
     const { url, received } = await receiver(() => 500);
-    const clock = new ManualClock();
-    const outcomes: string[] = [];
-    const webhooks = new AlertWebhooks([hook(url)], {
-      clock,
-      onOutcome: (_, outcome) => outcomes.push(outcome),
-    });
+    const { clock, outcomes, webhooks } = deliverer([hook(url)]);
     webhooks.notify(TO_ACT);
     await expect.poll(() => received.length, { interval: 2 }).toBe(1);
     await expect.poll(() => clock.pending(), { interval: 2 }).toBe(1); // the backoff
@@ -233,13 +223,7 @@ describe('alert webhooks', () => {
 
   it('keeps a webhook’s retries across a reconfigure that leaves it unchanged, drops them when it changes', async () => {
     const { url, received } = await receiver((n) => (n === 0 || n === 2 ? 500 : 200));
-    const clock = new ManualClock();
-    const outcomes: string[] = [];
-    const webhooks = new AlertWebhooks([hook(url)], {
-      clock,
-      random: () => 0,
-      onOutcome: (_, outcome) => outcomes.push(outcome),
-    });
+    const { clock, outcomes, webhooks } = deliverer([hook(url)]);
     webhooks.notify(TO_ACT);
     await expect.poll(() => received.length, { interval: 2 }).toBe(1);
     webhooks.reconfigure([hook(url)]);
