@@ -6,20 +6,25 @@
  * hold has passed. The governor samples the load every second of the clock.
  */
 import OpenAI from 'openai';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
+import { parseConfig } from '../../src/gateway/config/load.js';
 import type { GatewayConfigInput } from '../../src/gateway/config/schema.js';
+import { type Gateway, startGateway } from '../../src/gateway/server.js';
 import type { GovernorEvents } from '../../src/runtime/events.js';
+import { type Simulator, startSimulator } from '../../src/simulator/index.js';
 import { closeAfterEach, governor, simulator } from '../library/helpers.js';
-import { advanceUntilSettled, hello, KEYS, type Rig, rigsClosedAfterEach } from './helpers.js';
+import { redisForFile, testPrefix } from '../stores/redis/redis-server.js';
+import { advanceUntilSettled, hello, KEYS, memoryLogger, type Rig, rigsClosedAfterEach } from './helpers.js';
 
 const startRig = rigsClosedAfterEach();
 closeAfterEach();
+const redis = redisForFile();
 
 type Mitigation = NonNullable<GatewayConfigInput['model_groups'][string]['mitigation']>;
 
 /** `chat` on `sk-main` (100 rpm, 90 usable), `chat-mini` on `sk-mini`; free tenants are class `low`. */
-function config(
+function configOf(
   simUrl: string,
   mitigation?: Omit<Mitigation, 'hold_ms'>,
   alerts: GatewayConfigInput['alerts'] = {},
@@ -31,6 +36,8 @@ function config(
     api_key: key,
     model,
     limits: { rpm: 100 },
+    // The declared limit is the one under test: the simulator reports far more.
+    adopt_raised_limits: false,
   });
   return {
     listen: { host: '127.0.0.1', port: 0 },
@@ -64,7 +71,7 @@ async function rig(
   const r = await startRig({
     clock,
     sim: { response: { mode: 'lorem', tokens: 8 } },
-    config: (simUrl) => config(simUrl, mitigation, alerts),
+    config: (simUrl) => configOf(simUrl, mitigation, alerts),
   });
   return { r, clock };
 }
@@ -223,6 +230,41 @@ describe('mitigation through the gateway', () => {
     const untouched = await served({ clamp_max_tokens: { classes: ['critical'], to: 1 } });
     // A tenant's budget is its own promise, counted without the upstream safety margin.
     expect([tightened, untouched]).toEqual([10, 20]);
+  });
+});
+
+describe('the load signal across gateways on one Redis', () => {
+  const gateways: Gateway[] = [];
+  let sim: Simulator | undefined;
+  afterEach(async () => {
+    await Promise.all(gateways.splice(0).map((g) => g.close({ timeoutMs: 1_000 })));
+    await sim?.close();
+  });
+
+  it('puts both gateways at act when traffic through both fills the shared bucket, and both mitigate', async () => {
+    sim = await startSimulator({ response: { mode: 'lorem', tokens: 4 } });
+    const simUrl = sim.url;
+    const config = parseConfig(
+      {
+        ...configOf(simUrl, { downgrade: { tiers: ['free'] } }),
+        store: { kind: 'redis', url: redis().url, prefix: testPrefix('load') },
+      },
+      'test config',
+      {},
+    );
+    for (let i = 0; i < 2; i++) gateways.push(await startGateway({ config, logger: memoryLogger([]) }));
+    const client = (g: Gateway, key: string) =>
+      new OpenAI({ apiKey: key, baseURL: `${g.url}/v1`, maxRetries: 0 });
+    const [one, two] = gateways as [Gateway, Gateway];
+    // 86 of the 90 usable requests of sk-main's minute, half through each gateway.
+    const calls = Array.from({ length: 86 }, (_, i) => chat(client(i % 2 ? two : one, KEYS.pro)));
+    expect((await Promise.all(calls)).every((c) => c.status === 200)).toBe(true);
+    await Promise.all(gateways.map((g) => g.sampleBuckets()));
+    for (const g of gateways)
+      expect(g.governor.load('chat')).toMatchObject({ level: 'act', mitigating: true });
+    const free = await chat(client(two, KEYS.free));
+    expect(free.headers.get('x-sluice-load')).toBe('act');
+    expect(free.headers.get('x-sluice-deployment')).toBe('sk-mini');
   });
 });
 
