@@ -157,8 +157,20 @@ export const deploymentSchema = z
      * to the deployment of the same upstream sending that tier.
      */
     service_tier: z.string().min(1).optional(),
-    /** USD per million tokens, so the cost of what each deployment served (and of spillover) is visible. */
-    price: z.strictObject({ input_per_mtok: nonNegative, output_per_mtok: nonNegative }).optional(),
+    /**
+     * USD per million tokens, so the cost of what each deployment served (and
+     * of spillover) is visible. Prompt tokens read from the provider's cache
+     * and written to it cost `cached_input_per_mtok` / `cache_write_per_mtok`
+     * where given (e.g. reads at 10 % of the input price), the input price otherwise.
+     */
+    price: z
+      .strictObject({
+        input_per_mtok: nonNegative,
+        output_per_mtok: nonNegative,
+        cached_input_per_mtok: nonNegative.optional(),
+        cache_write_per_mtok: nonNegative.optional(),
+      })
+      .optional(),
     /** Forwarded batches: the provider's batch queue limit for this deployment (input tokens enqueued). */
     enqueued_tokens: positiveInt.optional(),
     headers: z.record(z.string(), z.string()).optional(),

@@ -156,7 +156,16 @@ function toDeployment(d: DeploymentInput): DeploymentConfig {
     ...(d.capacity !== undefined && { capacity: d.capacity }),
     ...(d.service_tier !== undefined && { serviceTier: d.service_tier }),
     ...(d.price && {
-      price: { inputPerMTok: d.price.input_per_mtok, outputPerMTok: d.price.output_per_mtok },
+      price: {
+        inputPerMTok: d.price.input_per_mtok,
+        outputPerMTok: d.price.output_per_mtok,
+        ...(d.price.cached_input_per_mtok !== undefined && {
+          cachedInputPerMTok: d.price.cached_input_per_mtok,
+        }),
+        ...(d.price.cache_write_per_mtok !== undefined && {
+          cacheWritePerMTok: d.price.cache_write_per_mtok,
+        }),
+      },
     }),
     ...(d.headers && { headers: d.headers }),
     ...(d.learn_limits !== undefined && { learnLimits: d.learn_limits }),

@@ -108,6 +108,10 @@ export type DeploymentCapacity = 'reserved' | 'on_demand';
 export interface DeploymentPrice {
   readonly inputPerMTok: number;
   readonly outputPerMTok: number;
+  /** Prompt tokens read from the provider's cache; absent: the input price. */
+  readonly cachedInputPerMTok?: number | undefined;
+  /** Prompt tokens written to the provider's cache; absent: the input price. */
+  readonly cacheWritePerMTok?: number | undefined;
 }
 
 export interface DeploymentDeps {

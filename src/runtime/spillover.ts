@@ -10,10 +10,11 @@
  *   where the governor sent it, which is what spillover is about;
  * - tokens are what was delivered (`settled.delivered`), never an estimate,
  *   as `sluice_tokens_total` counts them;
- * - cost prices every prompt token the provider read at the input price
- *   (cache reads and writes included: providers discount them, but by rates
- *   a two-number price cannot say, so the figure errs high, never low) and
- *   the output tokens at the output price.
+ * - cost prices the prompt tokens the provider read fresh at the input
+ *   price, those it read from or wrote to its prompt cache at the price's
+ *   cached-input and cache-write rates (the input price where the price
+ *   names none, so the figure errs high, never low), and the output tokens
+ *   (reasoning included, as the providers bill them) at the output price.
  */
 import type { ProviderUsage } from '../providers/adapter.js';
 import type { DeploymentCapacity, DeploymentConfig, DeploymentPrice } from './deployment.js';
@@ -45,7 +46,16 @@ export function termsByDeployment(
 
 /** USD for `usage` at `price` (per million tokens). */
 export function costUsd(usage: ProviderUsage, price: DeploymentPrice): number {
-  return (promptTokensOf(usage) * price.inputPerMTok + usage.outputTokens * price.outputPerMTok) / 1_000_000;
+  const read = usage.cacheReadTokens ?? 0;
+  const written = usage.cacheWriteTokens ?? 0;
+  const fresh = Math.max(0, promptTokensOf(usage) - read - written);
+  return (
+    (fresh * price.inputPerMTok +
+      read * (price.cachedInputPerMTok ?? price.inputPerMTok) +
+      written * (price.cacheWritePerMTok ?? price.inputPerMTok) +
+      usage.outputTokens * price.outputPerMTok) /
+    1_000_000
+  );
 }
 
 /** Calls, tokens and cost of one share of traffic. */

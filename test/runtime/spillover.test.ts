@@ -112,4 +112,25 @@ describe('SpilloverTally', () => {
     expect(shareOf(0, 0)).toBeNull();
     expect(shareOf(3, 1)).toBe(0.25);
   });
+
+  it('prices cache reads and writes at their own rates where the price names them', () => {
+    // Anthropic-like: reads at 10 % of input, writes at 125 %.
+    const price = { inputPerMTok: 3, outputPerMTok: 15, cachedInputPerMTok: 0.3, cacheWritePerMTok: 3.75 };
+    // 1,000 prompt tokens: 800 read from the cache, 100 written to it, 100 fresh; 100 output.
+    const usage = {
+      inputTokens: 100,
+      outputTokens: 100,
+      cacheReadTokens: 800,
+      cacheWriteTokens: 100,
+      promptTokens: 1_000,
+    };
+    expect(costUsd(usage, price)).toBeCloseTo((100 * 3 + 800 * 0.3 + 100 * 3.75 + 100 * 15) / 1e6, 12);
+    // OpenAI-like: cached tokens are part of the prompt count.
+    expect(
+      costUsd(
+        { inputTokens: 1_000, outputTokens: 0, cacheReadTokens: 800 },
+        { ...price, cacheWritePerMTok: undefined },
+      ),
+    ).toBeCloseTo((200 * 3 + 800 * 0.3) / 1e6, 12);
+  });
 });
