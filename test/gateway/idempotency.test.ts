@@ -131,6 +131,20 @@ describe('idempotent calls through the gateway', () => {
     expect(r.sim.stats().requests).toBe(3);
   });
 
+  it('keeps tenants apart: the same key from another tenant is its own call, and may carry its own body', async () => {
+    const r = await startRig();
+    const pro = r.openai(KEYS.pro);
+    const enterprise = r.openai(KEYS.enterprise);
+    await pro.chat.completions.create(ask, key('shared-name'));
+    const other = await enterprise.chat.completions.create(ask, key('shared-name')).withResponse();
+    expect(other.response.headers.get('x-sluice-idempotent-replay')).toBeNull();
+    expect(r.sim.stats().requests).toBe(2);
+    // Another body under the same key is another tenant's business, not a reuse of the first's key.
+    await enterprise.chat.completions.create({ ...ask, max_tokens: 9 }, key('other-name'));
+    await pro.chat.completions.create({ ...ask, max_tokens: 7 }, key('other-name'));
+    expect(r.sim.stats().requests).toBe(4);
+  });
+
   it('refuses a malformed key with a 400', async () => {
     const r = await startRig();
     const bad = await r
