@@ -15,7 +15,7 @@ import { parseConfig } from '../../src/gateway/config/load.js';
 import { type Gateway, startGateway } from '../../src/gateway/server.js';
 import { type Simulator, startSimulator } from '../../src/simulator/index.js';
 import { closeAfterEach, governor, simulator } from '../library/helpers.js';
-import { redisForFile, testPrefix } from '../stores/redis/redis-server.js';
+import { freePort, redisForFile, testPrefix } from '../stores/redis/redis-server.js';
 import {
   baseConfig,
   hello,
@@ -129,6 +129,20 @@ describe('idempotent calls through the gateway', () => {
     const free = r.openai(KEYS.free);
     await free.chat.completions.create({ ...ask, max_tokens: 9 }, key('k'));
     expect(r.sim.stats().requests).toBe(3);
+  });
+
+  it('keeps tenants apart: the same key from another tenant is its own call, and may carry its own body', async () => {
+    const r = await startRig();
+    const pro = r.openai(KEYS.pro);
+    const enterprise = r.openai(KEYS.enterprise);
+    await pro.chat.completions.create(ask, key('shared-name'));
+    const other = await enterprise.chat.completions.create(ask, key('shared-name')).withResponse();
+    expect(other.response.headers.get('x-sluice-idempotent-replay')).toBeNull();
+    expect(r.sim.stats().requests).toBe(2);
+    // Another body under the same key is another tenant's business, not a reuse of the first's key.
+    await enterprise.chat.completions.create({ ...ask, max_tokens: 9 }, key('other-name'));
+    await pro.chat.completions.create({ ...ask, max_tokens: 7 }, key('other-name'));
+    expect(r.sim.stats().requests).toBe(4);
   });
 
   it('refuses a malformed key with a 400', async () => {
@@ -274,5 +288,52 @@ describe('no POST sent twice after a failure that may have reached the provider'
       .withResponse();
     expect(replay.response.headers.get('x-sluice-idempotent-replay')).toBe('true');
     expect(cutting.received()).toBe(2);
+  });
+
+  it('through the gateway: a refused connection proves nothing was sent, so the call goes on without a key', async () => {
+    const refused = await freePort();
+    const r = await startRig({
+      config: (simUrl) =>
+        baseConfig(simUrl, {
+          model_groups: {
+            'gpt-4o-mini': {
+              deployments: [
+                { ...simOpenAiDeployment(simUrl), id: 'nowhere', base_url: `http://127.0.0.1:${refused}/v1` },
+                simOpenAiDeployment(simUrl),
+              ],
+            },
+          },
+        }),
+    });
+    const answer = await r.openai(KEYS.pro, { maxRetries: 0 }).chat.completions.create(ask);
+    expect(answer.choices).toHaveLength(1);
+    expect(r.sim.stats().requests).toBe(1);
+  });
+
+  it('through governor.fetch: a refused connection is retried without a key', async () => {
+    const sim = await simulator({ response: { mode: 'lorem', tokens: 4 } });
+    const counting = await cuttingUpstream(0, sim.url);
+    const refused = await freePort();
+    const deployment = (id: string, baseUrl: string) => ({
+      id,
+      provider: 'openai' as const,
+      base_url: baseUrl,
+      model: 'gpt-4o-mini',
+      api_key: 'sk-upstream',
+    });
+    const g = governor({
+      model_groups: {
+        chat: {
+          deployments: [
+            deployment('nowhere', `http://127.0.0.1:${refused}/v1`),
+            deployment('there', `${counting.url}/v1`),
+          ],
+        },
+      },
+    });
+    const client = new OpenAI({ apiKey: 'sk-x', fetch: g.fetch, maxRetries: 0 });
+    const answer = await client.chat.completions.create({ ...ask, model: 'chat' });
+    expect(answer.choices).toHaveLength(1);
+    expect(counting.received()).toBe(1);
   });
 });
