@@ -48,7 +48,7 @@ export function planText(p: Plan): string {
     ]);
     const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] as string).length)));
     const line = (c: string[]) => `| ${c.map((v, i) => v.padEnd(widths[i] ?? 0)).join(' | ')} |`;
-    lines.push(line(header), `|${widths.map((n) => '-'.repeat(n + 2)).join('|')}|`, ...cells.map(line), '');
+    lines.push(line(header), line(widths.map((n) => '-'.repeat(n))), ...cells.map(line), '');
   }
   if (p.fits) lines.push('Fits: every limit has room for this demand.');
   else {
