@@ -367,6 +367,9 @@ describe.skipIf(!canRun)('dashboard in Chromium', () => {
       'clamp max tokens on · 0 calls, pause on · 0 calls',
     );
     expect(await page.locator('#load-summary').textContent()).toBe('1 group under load · 1 mitigating');
+    // Its bucket says why 9 of a 10 RPM limit are usable.
+    const bucket = page.locator('[data-key="deployment:sim-openai-busy:requests:minute"] .remaining');
+    expect(await bucket.textContent()).toMatch(/ of 9 usable left \(10 % of 10 kept back\)$/);
     // The other groups stay ok.
     expect(await page.locator('#load tbody tr[data-key="gpt-4o-mini"]').getAttribute('data-level')).toBe(
       'ok',

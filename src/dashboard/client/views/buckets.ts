@@ -99,7 +99,14 @@ function updateRow(row: HTMLElement, b: BucketRow, thresholds: DashboardSnapshot
   q<HTMLElement>('.mark-warn').style.left = `${thresholds.warn * 100}%`;
   q<HTMLElement>('.mark-act').style.left = `${thresholds.act * 100}%`;
   setText(q('.util'), percent(b.utilization));
-  setText(q('.remaining'), `${compact(b.remaining)} of ${compact(b.capacity)} left`);
+  // The usable capacity is the limit less the safety margin: say so where both numbers show.
+  const keptBack = b.limit > 0 ? Math.round((1 - b.capacity / b.limit) * 100) : 0;
+  setText(
+    q('.remaining'),
+    keptBack > 0
+      ? `${compact(b.remaining)} of ${compact(b.capacity)} usable left (${keptBack} % of ${compact(b.limit)} kept back)`
+      : `${compact(b.remaining)} of ${compact(b.capacity)} left`,
+  );
   setText(
     q('.reset'),
     b.pausedForMs > 0
