@@ -31,21 +31,25 @@ export interface CounterTotals {
   readonly costByDeployment: ReadonlyMap<string, number>;
   /** `sluice_cost_usd_total` by model group, split by capacity (absent: no priced traffic of that capacity). */
   readonly costByGroup: ReadonlyMap<string, { reserved?: number; onDemand?: number }>;
+  /** `sluice_tenant_cost_usd_total` by tenant, over its groups (absent: nothing priced served it). */
+  readonly spendByTenant: ReadonlyMap<string, number>;
   /** `sluice_mitigated_calls_total` by model group and action. */
   readonly mitigatedByGroup: ReadonlyMap<string, ReadonlyMap<string, number>>;
 }
 
 export async function readCounterTotals(registry: Registry): Promise<CounterTotals> {
-  const [requests, tokens, refusals, upstream, rateLimited, waits, cost, mitigated] = await Promise.all([
-    samples(registry, 'sluice_requests_total'),
-    samples(registry, 'sluice_tokens_total'),
-    samples(registry, 'sluice_refusals_total'),
-    samples(registry, 'sluice_upstream_responses_total'),
-    samples(registry, 'sluice_upstream_rate_limited_total'),
-    samples(registry, 'sluice_admission_wait_seconds'),
-    samples(registry, 'sluice_cost_usd_total'),
-    samples(registry, 'sluice_mitigated_calls_total'),
-  ]);
+  const [requests, tokens, refusals, upstream, rateLimited, waits, cost, mitigated, spend] =
+    await Promise.all([
+      samples(registry, 'sluice_requests_total'),
+      samples(registry, 'sluice_tokens_total'),
+      samples(registry, 'sluice_refusals_total'),
+      samples(registry, 'sluice_upstream_responses_total'),
+      samples(registry, 'sluice_upstream_rate_limited_total'),
+      samples(registry, 'sluice_admission_wait_seconds'),
+      samples(registry, 'sluice_cost_usd_total'),
+      samples(registry, 'sluice_mitigated_calls_total'),
+      samples(registry, 'sluice_tenant_cost_usd_total'),
+    ]);
   const mitigatedByGroup = new Map<string, Map<string, number>>();
   for (const s of mitigated) {
     const group = mitigatedByGroup.get(label(s, 'group')) ?? new Map<string, number>();
@@ -88,6 +92,7 @@ export async function readCounterTotals(registry: Registry): Promise<CounterTota
       .reduce((n, s) => n + s.value, 0),
     costByDeployment: sumBy(cost, 'deployment'),
     costByGroup,
+    spendByTenant: sumBy(spend, 'tenant'),
     mitigatedByGroup,
   };
 }

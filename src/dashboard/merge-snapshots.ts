@@ -174,6 +174,7 @@ function mergeTenants(rows: readonly TenantRow[]): TenantRow {
     inputTokens: sum(rows.map((r) => r.inputTokens)),
     outputTokens: sum(rows.map((r) => r.outputTokens)),
     refused: sum(rows.map((r) => r.refused)),
+    spendUsd: sumOrNull(rows.map((r) => r.spendUsd)),
     waitP50Ms: maxOrNull(rows.map((r) => r.waitP50Ms)),
     waitP99Ms: maxOrNull(rows.map((r) => r.waitP99Ms)),
   };

@@ -225,6 +225,7 @@ function tenantRow(t: TenantView, s: SnapshotSources): TenantRow {
     inputTokens: tokens?.input ?? 0,
     outputTokens: tokens?.output ?? 0,
     refused: s.counters.refusalsByTenant.get(t.id) ?? 0,
+    spendUsd: s.counters.spendByTenant.get(t.id) ?? null,
     waitP50Ms: s.tenantWait(t.id, 0.5),
     waitP99Ms: s.tenantWait(t.id, 0.99),
   };

@@ -212,6 +212,8 @@ export interface TenantRow {
   readonly outputTokens: number;
   /** Refusals since start (as `sluice_refusals_total`). */
   readonly refused: number;
+  /** USD spent since start at the deployments' prices (as `sluice_tenant_cost_usd_total`); null: nothing priced served it. */
+  readonly spendUsd: number | null;
   /** Admission waits since start; null when nothing was admitted yet. */
   readonly waitP50Ms: number | null;
   readonly waitP99Ms: number | null;

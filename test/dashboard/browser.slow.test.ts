@@ -247,6 +247,17 @@ describe.skipIf(!canRun)('dashboard in Chromium', () => {
     await header.locator('button').click();
     expect(await header.getAttribute('aria-sort')).toBe('ascending');
     expect(await ids()).toEqual(['pro-co', 'tiny-co']);
+    // Spend per tenant, as /metrics counts it.
+    expect(await page.locator('#tenants th[data-col="spendUsd"]').textContent()).toBe('Spend');
+    const spend = page.locator('#tenants tbody tr[data-key="pro-co"] td[data-col="spendUsd"]');
+    const metric = metricSum(await rig.metrics(), 'sluice_tenant_cost_usd_total', { tenant: 'pro-co' });
+    expect(metric).toBeGreaterThan(0);
+    await expect
+      .poll(
+        async () => Math.abs(Number(await spend.getAttribute('data-value')) - metric) <= metric * 0.01,
+        POLL,
+      )
+      .toBe(true);
   });
 
   it('lists the response cache of the group that has one, as /metrics counts it', async () => {

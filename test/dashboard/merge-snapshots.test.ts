@@ -77,6 +77,8 @@ function tenant(requests: number, waitP99Ms: number | null): TenantRow {
     inputTokens: requests * 10,
     outputTokens: requests,
     refused: 1,
+    // One worker served it priced (the first snapshot's), the other not.
+    spendUsd: requests === 100 ? 0.25 : null,
     waitP50Ms: waitP99Ms,
     waitP99Ms,
   };
@@ -226,6 +228,7 @@ describe('mergeSnapshots', () => {
     expect(acme.requests).toBe(180);
     expect(acme.refused).toBe(2);
     expect(acme.waitP99Ms).toBe(450);
+    expect(acme.spendUsd).toBe(0.25);
     expect(merged.totals.requests).toBe(180);
     expect(merged.totals.refusalsByCode).toEqual({ tenant_rate_limited: 3, deadline: 3 });
     expect(merged.totals.refused).toBe(6);

@@ -63,6 +63,7 @@ const COUNTERS: CounterTotals = {
   costByDeployment: new Map(),
   costByGroup: new Map(),
   mitigatedByGroup: new Map([['chat', new Map([['downgrade', 12]])]]),
+  spendByTenant: new Map([['acme', 1.5]]),
 };
 
 const ACCURACY: AccuracyTotals = {
@@ -295,6 +296,7 @@ describe('shapeSnapshot', () => {
         inputTokens: 500,
         outputTokens: 120,
         refused: 3,
+        spendUsd: 1.5,
         waitP50Ms: 2,
         waitP99Ms: 80,
       },

@@ -5,7 +5,7 @@
  */
 import type { DashboardSnapshot, TenantRow } from '../../wire.js';
 import { byId, h, setText, syncKeyed } from '../dom.js';
-import { count, wait } from '../format.js';
+import { count, usd, wait } from '../format.js';
 
 interface Column {
   readonly key: keyof TenantRow;
@@ -22,6 +22,12 @@ const COLUMNS: readonly Column[] = [
   { key: 'inputTokens', label: 'Tokens in', numeric: true, show: (t) => count(t.inputTokens) },
   { key: 'outputTokens', label: 'Tokens out', numeric: true, show: (t) => count(t.outputTokens) },
   { key: 'refused', label: 'Refused', numeric: true, show: (t) => count(t.refused) },
+  {
+    key: 'spendUsd',
+    label: 'Spend',
+    numeric: true,
+    show: (t) => (t.spendUsd === null ? '—' : usd(t.spendUsd)),
+  },
   { key: 'waitP50Ms', label: 'Wait p50', numeric: true, show: (t) => wait(t.waitP50Ms) },
   { key: 'waitP99Ms', label: 'Wait p99', numeric: true, show: (t) => wait(t.waitP99Ms) },
 ];
