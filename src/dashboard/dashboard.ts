@@ -6,7 +6,6 @@
  * to the governor, mounts its routes and closes it when it drains.
  */
 
-import { toLoadOptions } from '../config/to-topology.js';
 import type { Cancel, Clock } from '../core/clock.js';
 import { PriorityClasses } from '../core/scheduler/priority.js';
 import { DEFAULT_PRIORITIES, type GatewayConfig } from '../gateway/config/schema.js';
@@ -15,7 +14,6 @@ import type { GatewayMetrics } from '../gateway/metrics.js';
 import type { Router } from '../gateway/routes.js';
 import type { GatewayState } from '../gateway/state.js';
 import type { GovernorObserver } from '../runtime/events.js';
-import { BucketAlerts } from '../runtime/load/bucket-levels.js';
 import { readAccuracyTotals } from './accuracy-totals.js';
 import { AdminKey } from './admin-key.js';
 import { AdminAuthThrottle } from './admin-throttle.js';
@@ -54,7 +52,6 @@ export class Dashboard {
   readonly stream: LiveStream;
   readonly assetsDir: string;
   private readonly adminThrottle = new AdminAuthThrottle();
-  private readonly alerts: BucketAlerts;
   private readonly tickMs: number;
   private nextTickAt: number;
   private cancelTick: Cancel | undefined;
@@ -69,9 +66,6 @@ export class Dashboard {
       // The governor's classes: the configured ones, then `background`.
       priorities: new PriorityClasses(config.priorities ?? DEFAULT_PRIORITIES).names,
     });
-    // Its own alert levels, from the same rule as the gateway's: the gateway samples every
-    // `alerts.interval_ms`, the page every second, and a bar at 95 % must not sit beside an "ok".
-    this.alerts = new BucketAlerts(toLoadOptions(config.alerts).thresholds, () => undefined);
     this.stream = new LiveStream({
       read: () => this.read(),
       onError: (error) => options.logger.warn({ err: error }, 'dashboard: reading the gateway failed'),
@@ -178,13 +172,13 @@ export class Dashboard {
     // A lane that cannot be read (its store down) shows as unavailable; the rest of the page still updates.
     const laneOn = state.laneOn();
     const [readings, counters, accuracy, laneSnapshot] = await Promise.all([
-      state.buckets(),
+      // A sample of the governor's own: the page's alert levels are the ones x-sluice-load and the
+      // metrics use, fresh at each read (a bar at 95 % never sits beside an "ok").
+      state.governor.sampleLoad(),
       readCounterTotals(metrics.registry),
       readAccuracyTotals(metrics.registry),
       laneOn ? state.laneSnapshot().catch(() => undefined) : undefined,
     ]);
-    this.alerts.setThresholds(toLoadOptions(config.alerts).thresholds);
-    this.alerts.update(readings);
     const observations = new Map<string, LastObservations>();
     for (const d of state.governor.groups.deployments()) {
       observations.set(d.id, { at: d.lastObservedAt, observations: d.lastObservations });
@@ -201,7 +195,7 @@ export class Dashboard {
       priorities: recorder.priorities,
       queues: state.queues(),
       readings,
-      alertLevel: (key: string) => this.alerts.levelOf(key),
+      alertLevel: (key: string) => state.governor.alertLevel(key),
       deployments: state.deployments(),
       lastObservations: (id: string) => observations.get(id),
       admittedLastMinute: (id: string) => recorder.admittedLastMinute(id),
