@@ -144,22 +144,18 @@ export class IdempotentCalls {
       };
     });
     this.running.set(scope, done);
-    const release = () => {
-      store
-        .release(scope, token)
-        .catch((error: unknown) => this.options.onError?.(error))
-        .finally(finish);
+    // Waiting repeats are woken once the store says how the key ended, not before.
+    const settle = (ending: Promise<void>) => {
+      ending.catch((error: unknown) => this.options.onError?.(error)).finally(finish);
     };
-    const keep = (answer: Answer, body: Uint8Array) => {
+    const release = () => settle(store.release(scope, token));
+    const keep = (answer: Answer, body: Buffer) => {
       const stored: StoredAnswer = {
         status: answer.status,
         headers: keptHeaders(answer.headers),
-        body: Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('base64'),
+        body: body.toString('base64'),
       };
-      store
-        .complete(scope, token, stored, this.ttlMs, this.options.clock.now())
-        .catch((error: unknown) => this.options.onError?.(error))
-        .finally(finish);
+      settle(store.complete(scope, token, stored, this.ttlMs, clock.now()));
     };
     let answer: Answer;
     try {

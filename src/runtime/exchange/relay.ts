@@ -151,8 +151,7 @@ export class Relay {
     }
     this.collected = undefined;
     this.settle(true, body);
-    this.keeper?.drop();
-    this.recorder?.drop();
+    this.dropKept();
   }
 
   /**
@@ -163,8 +162,7 @@ export class Relay {
    */
   fail(reason = 'the upstream stream was cut'): Uint8Array {
     this.settle(false);
-    this.keeper?.drop();
-    this.recorder?.drop();
+    this.dropKept();
     return this.translation?.fail(reason) ?? NOTHING;
   }
 
@@ -172,6 +170,11 @@ export class Relay {
   cancel(): void {
     this.reply.abort();
     this.settle(false);
+    this.dropKept();
+  }
+
+  /** Neither the response cache nor an idempotent call keeps a body that did not arrive whole. */
+  private dropKept(): void {
     this.keeper?.drop();
     this.recorder?.drop();
   }

@@ -5,13 +5,7 @@
  */
 import type { Emit } from '../events.js';
 import type { ModelGroups } from '../model-groups.js';
-import {
-  type AlertLevel,
-  type AlertThresholds,
-  type AlertTransition,
-  BucketAlerts,
-  nextLevel,
-} from './bucket-levels.js';
+import { type AlertLevel, type AlertThresholds, BucketAlerts, nextLevel } from './bucket-levels.js';
 import type { BucketReading } from './bucket-reading.js';
 import { type GroupLoad, levelName, QUIET } from './load-level.js';
 import type { Mitigations } from './mitigations.js';
@@ -41,7 +35,7 @@ export class GroupLoads {
     private readonly emit: Emit,
   ) {
     this.queue = options.queue;
-    this.buckets = new BucketAlerts(options.thresholds, (t) => this.emitBucket(t));
+    this.buckets = new BucketAlerts(options.thresholds, (t) => this.emit('alert', t));
   }
 
   setOptions(options: LoadOptions): void {
@@ -130,9 +124,5 @@ export class GroupLoads {
     if (to === 0) this.queueLevels.delete(group);
     else this.queueLevels.set(group, to);
     return to;
-  }
-
-  private emitBucket(t: AlertTransition): void {
-    this.emit('alert', t);
   }
 }
