@@ -11,30 +11,29 @@ import { tallyAnthropicMessage, tallyAnthropicPrompt } from '../../../providers/
 import { PromptTally } from '../../../providers/estimate/prompt-tally.js';
 import { charCounter } from '../../../providers/estimate/text-counter.js';
 import { arrayField, stringField } from '../../../providers/parse/json-shape.js';
-import { type Entry, type PromptTrim, tokensOf, trimConversation, untrimmed } from './conversation.js';
+import { type PromptTrim, trimField } from './conversation.js';
 
 export function trimAnthropicMessages(
   body: Record<string, unknown>,
   budget: number,
 ): PromptTrim<Record<string, unknown>> {
   const tally = new PromptTally(charCounter);
-  const messages = arrayField(body, 'messages');
-  if (!messages)
-    return untrimmed(
-      body,
-      tokensOf(tally, () => tallyAnthropicPrompt(body, tally)),
-    );
-  const fixedTokens = tokensOf(tally, () => tallyAnthropicPrompt({ ...body, messages: [] }, tally));
-  const entries = messages.map((message): Entry => {
-    const tokens = tokensOf(tally, () => tallyAnthropicMessage(message, tally));
-    const blocks = arrayField(message, 'content') ?? [];
-    const idsOf = (type: string, key: string): string[] =>
-      blocks.flatMap((block) => (stringField(block, 'type') === type ? (stringField(block, key) ?? []) : []));
-    if (stringField(message, 'role') === 'user') {
-      const results = idsOf('tool_result', 'tool_use_id');
-      return { tokens, results, opensTurn: results.length === 0 };
-    }
-    return { tokens, calls: idsOf('tool_use', 'id') };
+  return trimField(body, budget, {
+    field: 'messages',
+    tally,
+    countRequest: (request) => tallyAnthropicPrompt(request, tally),
+    countItem: (message) => tallyAnthropicMessage(message, tally),
+    describe: (message) => {
+      const blocks = arrayField(message, 'content') ?? [];
+      const idsOf = (type: string, key: string): string[] =>
+        blocks.flatMap((block) =>
+          stringField(block, 'type') === type ? (stringField(block, key) ?? []) : [],
+        );
+      if (stringField(message, 'role') === 'user') {
+        const results = idsOf('tool_result', 'tool_use_id');
+        return { results, opensTurn: results.length === 0 };
+      }
+      return { calls: idsOf('tool_use', 'id') };
+    },
   });
-  return trimConversation(body, { field: 'messages', items: messages, entries, fixedTokens }, budget);
 }

@@ -16,6 +16,7 @@
  * point, a refusal would not be.
  */
 import type { PromptTally } from '../../../providers/estimate/prompt-tally.js';
+import { arrayField } from '../../../providers/parse/json-shape.js';
 
 /** One entry of the conversation, as the trimmer sees it. */
 export interface Entry {
@@ -148,4 +149,40 @@ export function tokensOf(tally: PromptTally, count: () => void): number {
   const before = tally.total();
   count();
   return tally.total() - before;
+}
+
+/** How a family's request holds its conversation, for `trimField`. */
+export interface ConversationField {
+  /** The body field holding the entries: `messages`, `input`, `contents`. */
+  readonly field: string;
+  /** The request's tally (its tokenizer): every count below adds to it. */
+  readonly tally: PromptTally;
+  /** Counts a whole request (with the field emptied: what is always sent). */
+  countRequest(body: Record<string, unknown>): void;
+  countItem(item: unknown): void;
+  /** What an item is to the trimmer besides its tokens; called in order. */
+  describe(item: unknown, index: number): Omit<Entry, 'tokens'>;
+}
+
+/** `body` with its conversation field trimmed to `budget` (untouched when the field is not a list). */
+export function trimField(
+  body: Record<string, unknown>,
+  budget: number,
+  shape: ConversationField,
+): PromptTrim<Record<string, unknown>> {
+  const { field, tally } = shape;
+  const items = arrayField(body, field);
+  if (!items)
+    return untrimmed(
+      body,
+      tokensOf(tally, () => shape.countRequest(body)),
+    );
+  const fixedTokens = tokensOf(tally, () => shape.countRequest({ ...body, [field]: [] }));
+  const entries = items.map(
+    (item, i): Entry => ({
+      tokens: tokensOf(tally, () => shape.countItem(item)),
+      ...shape.describe(item, i),
+    }),
+  );
+  return trimConversation(body, { field, items, entries, fixedTokens }, budget);
 }

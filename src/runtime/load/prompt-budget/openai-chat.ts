@@ -17,7 +17,7 @@ import {
   tallyMessage,
 } from '../../../providers/openai/chat-prompt.js';
 import { arrayField, field, stringField } from '../../../providers/parse/json-shape.js';
-import { type Entry, type PromptTrim, tokensOf, trimConversation, untrimmed } from './conversation.js';
+import { type PromptTrim, trimField } from './conversation.js';
 
 /** How an OpenAI request's prompt is counted: the model's framing and tokenizer, as admission counts it. */
 export function openAICounting(body: Record<string, unknown>): { framing: ChatFraming; tally: PromptTally } {
@@ -30,39 +30,37 @@ export function trimChatMessages(
   budget: number,
 ): PromptTrim<Record<string, unknown>> {
   const { framing, tally } = openAICounting(body);
-  const messages = arrayField(body, 'messages');
-  if (!messages)
-    return untrimmed(
-      body,
-      tokensOf(tally, () => tallyChatRequest(body, tally, framing)),
-    );
-  const fixedTokens = tokensOf(tally, () => tallyChatRequest({ ...body, messages: [] }, tally, framing));
+  // A legacy `function` message answers the latest assistant `function_call`.
   let functionCall: string | undefined;
-  const entries = messages.map((message, i): Entry => {
-    const tokens = tokensOf(tally, () => tallyMessage(message, tally, framing));
-    switch (stringField(message, 'role')) {
-      case 'system':
-      case 'developer':
-        return { tokens, pinned: true };
-      case 'user':
-        return { tokens, opensTurn: true };
-      case 'assistant': {
-        const calls = (arrayField(message, 'tool_calls') ?? []).flatMap(
-          (call) => stringField(call, 'id') ?? [],
-        );
-        if (field(message, 'function_call') != null) {
-          functionCall = `function_call:${i}`;
-          calls.push(functionCall);
+  return trimField(body, budget, {
+    field: 'messages',
+    tally,
+    countRequest: (request) => tallyChatRequest(request, tally, framing),
+    countItem: (message) => tallyMessage(message, tally, framing),
+    describe: (message, i) => {
+      switch (stringField(message, 'role')) {
+        case 'system':
+        case 'developer':
+          return { pinned: true };
+        case 'user':
+          return { opensTurn: true };
+        case 'assistant': {
+          const calls = (arrayField(message, 'tool_calls') ?? []).flatMap(
+            (call) => stringField(call, 'id') ?? [],
+          );
+          if (field(message, 'function_call') != null) {
+            functionCall = `function_call:${i}`;
+            calls.push(functionCall);
+          }
+          return { calls };
         }
-        return { tokens, calls };
+        case 'tool':
+          return { results: [stringField(message, 'tool_call_id')].filter((id) => id !== undefined) };
+        case 'function':
+          return { results: functionCall === undefined ? [] : [functionCall] };
+        default:
+          return {};
       }
-      case 'tool':
-        return { tokens, results: [stringField(message, 'tool_call_id')].filter((id) => id !== undefined) };
-      case 'function':
-        return { tokens, results: functionCall === undefined ? [] : [functionCall] };
-      default:
-        return { tokens };
-    }
+    },
   });
-  return trimConversation(body, { field: 'messages', items: messages, entries, fixedTokens }, budget);
 }

@@ -9,8 +9,8 @@
  * (`providers/openai/responses-input.ts`).
  */
 import { tallyItem, tallyResponsesRequest } from '../../../providers/openai/responses-input.js';
-import { arrayField, stringField } from '../../../providers/parse/json-shape.js';
-import { type Entry, type PromptTrim, tokensOf, trimConversation, untrimmed } from './conversation.js';
+import { stringField } from '../../../providers/parse/json-shape.js';
+import { type PromptTrim, trimField } from './conversation.js';
 import { openAICounting } from './openai-chat.js';
 
 export function trimResponsesInput(
@@ -18,27 +18,24 @@ export function trimResponsesInput(
   budget: number,
 ): PromptTrim<Record<string, unknown>> {
   const { framing, tally } = openAICounting(body);
-  const items = arrayField(body, 'input');
-  if (!items)
-    return untrimmed(
-      body,
-      tokensOf(tally, () => tallyResponsesRequest(body, tally, framing)),
-    );
-  const fixedTokens = tokensOf(tally, () => tallyResponsesRequest({ ...body, input: [] }, tally, framing));
-  const entries = items.map((item): Entry => {
-    const tokens = tokensOf(tally, () => tallyItem(item, tally, framing));
-    const type = stringField(item, 'type');
-    const role = stringField(item, 'role');
-    if (type === undefined || type === 'message') {
-      if (role === 'system' || role === 'developer') return { tokens, pinned: true };
-      return role === 'user' ? { tokens, opensTurn: true } : { tokens };
-    }
-    if (type === 'mcp_approval_request') return { tokens, calls: idOf(item, 'id') };
-    if (type === 'mcp_approval_response') return { tokens, results: idOf(item, 'approval_request_id') };
-    const callId = idOf(item, 'call_id');
-    return type.endsWith('_output') ? { tokens, results: callId } : { tokens, calls: callId };
+  return trimField(body, budget, {
+    field: 'input',
+    tally,
+    countRequest: (request) => tallyResponsesRequest(request, tally, framing),
+    countItem: (item) => tallyItem(item, tally, framing),
+    describe: (item) => {
+      const type = stringField(item, 'type');
+      const role = stringField(item, 'role');
+      if (type === undefined || type === 'message') {
+        if (role === 'system' || role === 'developer') return { pinned: true };
+        return role === 'user' ? { opensTurn: true } : {};
+      }
+      if (type === 'mcp_approval_request') return { calls: idOf(item, 'id') };
+      if (type === 'mcp_approval_response') return { results: idOf(item, 'approval_request_id') };
+      const callId = idOf(item, 'call_id');
+      return type.endsWith('_output') ? { results: callId } : { calls: callId };
+    },
   });
-  return trimConversation(body, { field: 'input', items, entries, fixedTokens }, budget);
 }
 
 function idOf(item: unknown, key: string): string[] {
