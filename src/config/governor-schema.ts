@@ -391,6 +391,15 @@ export const modelGroupSchema = z.strictObject({
 export const tierSchema = z
   .strictObject({
     ...limitFields,
+    /**
+     * Spending budgets in US dollars: each call reserves its estimated price
+     * at the deployment that takes it and settles at what the provider
+     * counted; over budget is a 429 `budget_exceeded` (README, "Spending budgets").
+     */
+    usd_per_day: positive.optional(),
+    usd_per_month: positive.optional(),
+    /** `usd_per_month` resets at the start of each calendar month (default; `time_zone`, default UTC) or is a rolling 30 days. */
+    month: z.enum(['rolling', 'calendar']).optional(),
     /** Highest priority class the tier's requests may use. */
     priority: z.string().optional(),
     /** Longest a request may wait for admission before it is refused. */

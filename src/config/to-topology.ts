@@ -180,7 +180,7 @@ function toDeployment(d: DeploymentInput): DeploymentConfig {
 }
 
 function toTier(tier: TierInput): TierConfig {
-  const limits = toLimits(tier);
+  const limits = withBudgets(toLimits(tier), tier);
   return {
     ...(limits && { limits }),
     ...(tier.priority !== undefined && { priority: tier.priority }),
@@ -188,6 +188,19 @@ function toTier(tier: TierInput): TierConfig {
     ...(tier.weight !== undefined && { weight: tier.weight }),
     ...(tier.count_tokens_rpm !== undefined && { countTokensRpm: tier.count_tokens_rpm }),
     ...(tier.prompt_budget && { promptBudget: { ...tier.prompt_budget } }),
+  };
+}
+
+/** A tier's spending budgets beside its rate limits (limits.ts names them like the rest). */
+function withBudgets(limits: LimitsConfig | undefined, tier: TierInput): LimitsConfig | undefined {
+  if (tier.usd_per_day === undefined && tier.usd_per_month === undefined) return limits;
+  return {
+    ...limits,
+    ...(tier.usd_per_day !== undefined && { usd_per_day: tier.usd_per_day }),
+    ...(tier.usd_per_month !== undefined && { usd_per_month: tier.usd_per_month }),
+    ...(tier.month !== undefined && { month: tier.month }),
+    ...(tier.day !== undefined && { day: tier.day }),
+    ...(tier.time_zone !== undefined && { timeZone: tier.time_zone }),
   };
 }
 

@@ -7,7 +7,8 @@
  */
 import type { Dimension } from './cost.js';
 
-export type Window = 'second' | 'minute' | 'hour' | 'day';
+/** `month` is a spending budget's window: 30 days when rolling, the calendar month when fixed. */
+export type Window = 'second' | 'minute' | 'hour' | 'day' | 'month';
 /** `rolling`: a continuous 24 h bucket. `calendar`: resets at 00:00 UTC (a fixed day; see `WindowRule`). */
 export type DayMode = 'rolling' | 'calendar';
 
@@ -27,6 +28,7 @@ export const WINDOW_MS: Readonly<Record<Window, number>> = Object.freeze({
   minute: 60_000,
   hour: 3_600_000,
   day: 86_400_000,
+  month: 30 * 86_400_000,
 });
 
 export const DEFAULT_SAFETY_MARGIN = 0.1;
@@ -58,6 +60,8 @@ export interface FixedWindowRule {
   readonly burst: number;
   /** Ms after the period's start by which all of its capacity is offered. */
   readonly paceMs: number;
+  /** Periods are calendar months (of 28 to 31 days; `periodMs` is only their nominal 30). */
+  readonly monthly: boolean;
 }
 
 /**
@@ -77,7 +81,7 @@ export interface LimitDefinition {
   limit: number;
   /** Required for every dimension but `concurrency`. */
   per?: Window;
-  /** Only for `per: 'day'`; default `rolling`. `calendar` is `window: 'fixed'` in UTC. */
+  /** Only for `per: 'day'` (default `rolling`) and `'month'` (default `calendar`). `calendar` is `window: 'fixed'`. */
   dayMode?: DayMode;
   /** Default `continuous` (or what `dayMode` says for a day). */
   window?: WindowRule;
@@ -167,9 +171,15 @@ export function defineBucket(key: string, def: LimitDefinition): BucketSpec {
 }
 
 function fixedRuleOf(key: string, def: LimitDefinition, windowMs: number): FixedWindowRule | undefined {
-  const window = def.window ?? (def.per === 'day' && def.dayMode === 'calendar' ? 'fixed' : 'continuous');
-  if (def.window && def.dayMode === 'rolling' && def.per === 'day' && def.window !== 'continuous') {
-    throw new InvalidLimitError(`${key}: a rolling day cannot also be a ${def.window} window`);
+  const calendar =
+    def.per === 'month' ? def.dayMode !== 'rolling' : def.per === 'day' && def.dayMode === 'calendar';
+  const window = def.window ?? (calendar ? 'fixed' : 'continuous');
+  const long = def.per === 'day' || def.per === 'month';
+  if (def.window && def.dayMode === 'rolling' && long && def.window !== 'continuous') {
+    throw new InvalidLimitError(`${key}: a rolling ${def.per} cannot also be a ${def.window} window`);
+  }
+  if (def.per === 'month' && window === 'sliced') {
+    throw new InvalidLimitError(`${key}: a month cannot be sliced`);
   }
   if (def.sliceMs !== undefined && window !== 'sliced') {
     throw new InvalidLimitError(`${key}: a slice only applies to a sliced window`);
@@ -190,7 +200,14 @@ function fixedRuleOf(key: string, def: LimitDefinition, windowMs: number): Fixed
         `${key}: ${def.limit} per minute is less than one per ${sliceMs / 1000} s slice; use a longer slice or a fixed window`,
       );
     }
-    return Object.freeze({ periodMs: sliceMs, timeZone: undefined, periodLimit, burst: 1, paceMs: 0 });
+    return Object.freeze({
+      periodMs: sliceMs,
+      timeZone: undefined,
+      periodLimit,
+      burst: 1,
+      paceMs: 0,
+      monthly: false,
+    });
   }
   const paced = windowMs <= PACED_UP_TO_MS;
   return Object.freeze({
@@ -199,6 +216,7 @@ function fixedRuleOf(key: string, def: LimitDefinition, windowMs: number): Fixed
     periodLimit: def.limit,
     burst: paced ? FIXED_BURST : 1,
     paceMs: paced ? windowMs * PACED_SHARE_OF_PERIOD : 0,
+    monthly: def.per === 'month',
   });
 }
 
@@ -241,4 +259,10 @@ export function windowOf(spec: BucketSpec): Pick<LimitDefinition, 'window' | 'sl
 /** Conventional key layout: `<scope>:<dimension>[:<window>]`. */
 export function bucketKey(scope: string, dimension: Dimension, per?: Window): string {
   return per ? `${scope}:${dimension}:${per}` : `${scope}:${dimension}`;
+}
+
+/** Whether one of `buckets` is a spending budget: its cost must carry dollars (`Cost.usd`). */
+export function spendsMoney(buckets: readonly BucketSpec[]): boolean {
+  for (let i = 0; i < buckets.length; i++) if ((buckets[i] as BucketSpec).dimension === 'usd') return true;
+  return false;
 }

@@ -71,3 +71,21 @@ export function zonePeriod(zone: string, periodMs: number, now: number, out: Flo
   out[0] = instantOfWall(zone, wallStart, now);
   out[1] = instantOfWall(zone, wallStart + periodMs, now + periodMs);
 }
+
+/**
+ * Start and end of the calendar month that contains `now` in `zone`
+ * (undefined: UTC): a spending budget's month, 28 to 31 days long.
+ */
+export function monthPeriod(zone: string | undefined, now: number, out: Float64Array): void {
+  const offset = zone === undefined ? 0 : zoneOffsetMs(zone, now);
+  const wall = new Date(now + offset);
+  const wallStart = Date.UTC(wall.getUTCFullYear(), wall.getUTCMonth(), 1);
+  const wallEnd = Date.UTC(wall.getUTCFullYear(), wall.getUTCMonth() + 1, 1);
+  if (zone === undefined) {
+    out[0] = wallStart;
+    out[1] = wallEnd;
+    return;
+  }
+  out[0] = instantOfWall(zone, wallStart, now);
+  out[1] = instantOfWall(zone, wallEnd, wallEnd - offset);
+}

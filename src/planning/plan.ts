@@ -21,9 +21,12 @@ import { LIMIT_NAMES, type LimitName } from '../runtime/limits.js';
 import type { Workload } from './workload.js';
 
 /** A limit's short name (`rpm`, `itpm`, `concurrency` …): what a plan checks. */
-export type PlanDimension = LimitName;
+/** The limits a provider sets (spending budgets are a tier's, not a deployment's). */
+export type PlanDimension = Exclude<LimitName, 'usd_per_day' | 'usd_per_month'>;
 
-const DIMENSIONS = Object.keys(LIMIT_NAMES) as PlanDimension[];
+const DIMENSIONS = (Object.keys(LIMIT_NAMES) as LimitName[]).filter(
+  (name): name is PlanDimension => LIMIT_NAMES[name].dimension !== 'usd',
+);
 
 export interface PlanRow {
   readonly dimension: PlanDimension;
@@ -167,7 +170,13 @@ function row(
   };
 }
 
-const MINUTES_PER: Readonly<Record<Window, number>> = { second: 1 / 60, minute: 1, hour: 60, day: 1_440 };
+const MINUTES_PER: Readonly<Record<Window, number>> = {
+  second: 1 / 60,
+  minute: 1,
+  hour: 60,
+  day: 1_440,
+  month: 43_200,
+};
 
 /** What the workload needs of `name` per its window; NaN where it cannot say (concurrency without a duration). */
 function demand(name: PlanDimension, w: Workload, at: 'mean' | 'p95'): number {

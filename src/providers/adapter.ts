@@ -186,6 +186,7 @@ export interface CannotServe {
 /** Errors Sluice itself answers with, written in the provider's own format. */
 export type RefusalKind =
   | 'rate_limit' // 429
+  | 'budget' // 429: the tenant's spending budget is spent (a quota, not a rate)
   | 'overloaded' // 503 (Anthropic flavour: 529 is upstream's; Sluice answers 503)
   | 'invalid_request' // 400
   | 'authentication' // 401

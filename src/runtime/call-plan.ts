@@ -5,7 +5,7 @@
  * failure). One object, so the steps of `Governor.execute` take one argument.
  */
 import type { Cost } from '../core/cost.js';
-import type { BucketSpec } from '../core/limit.js';
+import { type BucketSpec, spendsMoney } from '../core/limit.js';
 import type { PriorityClasses } from '../core/scheduler/priority.js';
 import type { Endpoint, ProviderAdapter, ProviderError } from '../providers/adapter.js';
 import { API_FAMILIES, type ApiFamily, familiesOf } from '../providers/api-family.js';
@@ -59,6 +59,7 @@ export class CallPlan<R extends UpstreamReply> {
   excludeFailed = true;
   /** Each deployment's estimate basis: the call as that deployment's API counts it. */
   private readonly bases = new Map<string, EstimateBasis>();
+  private spendsMoney: boolean | undefined;
 
   constructor(
     readonly call: Call,
@@ -84,6 +85,12 @@ export class CallPlan<R extends UpstreamReply> {
     /** The estimate basis of a deployment the call reaches (undefined for ungoverned calls: `basis` serves all). */
     private readonly estimate: ((deployment: Deployment, reach: Reach) => EstimateBasis) | undefined,
   ) {}
+
+  /** The call is charged on a spending budget of its tenant: its cost carries dollars (spend.ts). */
+  get spends(): boolean {
+    this.spendsMoney ??= this.governed && spendsMoney(this.tenantBuckets);
+    return this.spendsMoney;
+  }
 
   /** The call translated for `deployment`, when it speaks another API. */
   crossingTo(deployment: Deployment): Crossing | undefined {

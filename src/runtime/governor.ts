@@ -47,6 +47,7 @@ import { DEFAULT_MAX_CLIENT_WAIT_MS, type RetryVerdict, retryPolicy } from './re
 import { outageOf, outageRefusal, takeOutOfRotation } from './rotation.js';
 import { rankDeployments } from './router.js';
 import type { SizeClass } from './size-class.js';
+import { priced, spent } from './spend.js';
 import { budgetFromSnapshots, budgetOf, type TenantBudget } from './tenant-budget.js';
 import type { Tenant } from './tenants.js';
 import { upstreamIdentity } from './upstream-identity.js';
@@ -334,15 +335,19 @@ export class Governor {
     const { call, tenant, group } = plan;
     // Priced on each attempt and per deployment: its learned corrections, as they stand now.
     const options = places.deployments.map((deployment) => {
-      const cost = this.estimates.price(deployment, plan.basisFor(deployment));
-      const sizeClass = deployment.sizeClassOf(cost.inputTokens);
+      const tokens = this.estimates.price(deployment, plan.basisFor(deployment));
+      const sizeClass = deployment.sizeClassOf(tokens.inputTokens);
+      const kept = this.estimates.kept(tokens, { group: group.name, tenant: tenant.id });
+      // A tenant with a spending budget reserves the call's price at this deployment (spend.ts).
+      const price = plan.spends ? deployment.config.price : undefined;
+      const cost = plan.spends ? priced(tokens, price) : tokens;
       return {
         deployment,
         sizeClass,
         choice: {
           buckets: this.bucketsOf(deployment, plan, sizeClass),
           cost,
-          keeps: this.estimates.kept(cost, { group: group.name, tenant: tenant.id }),
+          keeps: plan.spends ? priced(kept, price) : kept,
           turn: places.group.turn(deployment),
         },
       };
@@ -373,7 +378,8 @@ export class Governor {
     const circuit = deployment.circuit.onSend(this.clock.now());
     if (!circuit) {
       // The circuit opened, or its one probe left, while this call waited for admission: nothing is sent.
-      await this.admission.settle(admitted, { inputTokens: 0, outputTokens: 0 }).catch(() => undefined);
+      const nothing = { inputTokens: 0, outputTokens: 0, ...(plan.spends && { usd: 0 }) };
+      await this.admission.settle(admitted, nothing).catch(() => undefined);
       plan.failed.add(deployment);
       return 'next';
     }
@@ -408,6 +414,8 @@ export class Governor {
       },
       // Settled in the class the usage shows (size-class.ts).
       reassign: plan.governed ? (usage) => deployment.reassign(sizeClass, buckets, usage) : undefined,
+      // Settled at what the usage cost, where a spending budget was charged.
+      price: plan.spends ? (usage) => spent(usage, deployment.config.price) : undefined,
     });
     try {
       return await this.send(plan, deployment, transport, {

@@ -26,8 +26,13 @@ export interface LimitsConfig {
   itpd?: number;
   otpd?: number;
   concurrency?: number;
+  /** Spending budgets in US dollars (tenants' tiers), charged at the serving deployment's price. */
+  usd_per_day?: number;
+  usd_per_month?: number;
   /** How per-day limits reset: a rolling 24 h bucket (default) or at midnight (`timeZone`, default UTC). */
   day?: DayMode;
+  /** How per-month budgets reset: at the start of each calendar month (default, `timeZone`) or a rolling 30 days. */
+  month?: DayMode;
   /** Window rule of the set's limits, or per limit (`window-rules.ts`); default continuous. */
   window?: WindowDeclaration;
   /** Slice of a sliced limit: 1000 or 10000 ms (default). */
@@ -36,7 +41,7 @@ export interface LimitsConfig {
   timeZone?: string;
 }
 
-export type LimitName = Exclude<keyof LimitsConfig, 'day' | 'window' | 'sliceMs' | 'timeZone'>;
+export type LimitName = Exclude<keyof LimitsConfig, 'day' | 'month' | 'window' | 'sliceMs' | 'timeZone'>;
 
 export const LIMIT_NAMES: Readonly<Record<LimitName, { dimension: Dimension; per?: Window }>> = Object.freeze(
   {
@@ -51,6 +56,8 @@ export const LIMIT_NAMES: Readonly<Record<LimitName, { dimension: Dimension; per
     itpd: { dimension: 'input_tokens', per: 'day' },
     otpd: { dimension: 'output_tokens', per: 'day' },
     concurrency: { dimension: 'concurrency' },
+    usd_per_day: { dimension: 'usd', per: 'day' },
+    usd_per_month: { dimension: 'usd', per: 'month' },
   },
 );
 
@@ -94,7 +101,8 @@ export function bucketsFor(
         limit,
         per,
         ...windowFor(name, per, limits),
-        margin,
+        // A budget is the operator's own figure, counted exactly from prices: nothing is kept back.
+        margin: dimension === 'usd' ? 0 : margin,
         scope,
       }),
     );

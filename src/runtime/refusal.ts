@@ -26,6 +26,7 @@ const rule = (status: number, kind: RefusalKind, final: boolean): RefusalRule =>
 export const REFUSALS = Object.freeze({
   // Admission
   tenant_rate_limited: rule(429, 'rate_limit', false), // the tenant's own tier budget binds
+  budget_exceeded: rule(429, 'budget', false), // the tenant's spending budget (usd_per_day, usd_per_month) is spent
   request_too_large: rule(429, 'rate_limit', true), // larger than a whole limit: no wait helps
   capacity_exhausted: rule(503, 'overloaded', false), // upstream capacity cannot serve it before its deadline
   queue_full: rule(503, 'overloaded', false), // no room in the queue, or shed for more urgent work
@@ -125,11 +126,19 @@ export function statusOf(code: RefusalCode): number {
 /** A limit with its owner and number (`tenant acme: 600 requests per minute`): tenants see only their own. */
 export function describeLimit(ref: LimitRef): string {
   const per = ref.per ? ` per ${ref.per}` : '';
+  if (ref.dimension === 'usd') return `${ref.scope} ${ref.owner}: ${usd(ref.limit)}${per}`;
   return `${ref.scope} ${ref.owner}: ${Math.round(ref.limit).toLocaleString('en-US')} ${dimensionWords(ref)}${per}`;
+}
+
+/** Dollars as a budget is written: `$50.00`, `$0.25`, `$0.002`. */
+function usd(amount: number): string {
+  const digits = amount >= 1 ? 2 : 6;
+  return `$${amount.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: digits })}`;
 }
 
 function dimensionWords(ref: LimitRef | undefined): string {
   if (ref === undefined) return 'capacity';
+  if (ref.dimension === 'usd') return 'budget';
   return ref.dimension === 'concurrency' ? 'concurrent requests' : ref.dimension.replace('_', ' ');
 }
 
@@ -185,6 +194,12 @@ export function refusalFromAdmission(
         `The ${context.priority} queue is full; try again in ${inSeconds(retryAfterMs)}.`,
       );
     default:
+      if (own && ref?.dimension === 'usd') {
+        return bound(
+          'budget_exceeded',
+          `Spending budget reached for ${own}. It allows more in ${inHours(retryAfterMs)}.`,
+        );
+      }
       if (own) {
         return bound(
           'tenant_rate_limited',
@@ -202,4 +217,14 @@ export function refusalFromAdmission(
 export function inSeconds(ms: number | undefined): string {
   if (ms === undefined) return 'a while';
   return ms < 1_000 ? `${Math.max(1, Math.ceil(ms))}ms` : `${(ms / 1_000).toFixed(1)}s`;
+}
+
+/** A long wait in words: `42s`, `3h 20m`, `12d 4h` (a budget's window may be a month away). */
+export function inHours(ms: number | undefined): string {
+  if (ms === undefined || ms < 60_000) return inSeconds(ms);
+  const minutes = Math.ceil(ms / 60_000);
+  if (minutes < 60) return `${minutes}m`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return `${hours}h ${minutes % 60}m`;
+  return `${Math.floor(hours / 24)}d ${hours % 24}h`;
 }

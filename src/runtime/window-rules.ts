@@ -96,7 +96,7 @@ function mergeWindows(
 /**
  * The window part of one limit's definition. A blanket `sliced` applies to
  * per-minute limits only (the only ones a slice divides); `day:` keeps
- * deciding day limits when it is set. A time zone or slice is passed only to
+ * deciding day limits when it is set, and `month:` alone decides months. A time zone or slice is passed only to
  * the limits whose rule uses it.
  */
 export function windowFor(
@@ -104,6 +104,10 @@ export function windowFor(
   per: LimitDefinition['per'],
   limits: LimitsConfig,
 ): Pick<LimitDefinition, 'window' | 'dayMode' | 'sliceMs' | 'timeZone'> {
+  if (per === 'month') {
+    if (limits.month === 'rolling') return { dayMode: 'rolling' };
+    return { window: 'fixed', ...(limits.timeZone !== undefined && { timeZone: limits.timeZone }) };
+  }
   const declared = limits.window;
   let rule: WindowRule | undefined = typeof declared === 'object' ? declared[name] : declared;
   if (rule === 'sliced' && typeof declared === 'string' && per !== 'minute') rule = undefined;

@@ -12,6 +12,7 @@ import { createAdapter } from '../../src/providers/registry.js';
 
 const KINDS: readonly RefusalKind[] = [
   'rate_limit',
+  'budget',
   'overloaded',
   'invalid_request',
   'authentication',
@@ -33,6 +34,7 @@ describe('OpenAI envelope', () => {
   const adapter = createAdapter('openai');
   const classes: Record<RefusalKind, unknown> = {
     rate_limit: OpenAI.RateLimitError,
+    budget: OpenAI.RateLimitError,
     overloaded: OpenAI.InternalServerError,
     invalid_request: OpenAI.BadRequestError,
     authentication: OpenAI.AuthenticationError,
@@ -61,6 +63,7 @@ describe('OpenAI envelope', () => {
   it('classifies its own payloads back to the matching kind', () => {
     const expected: Record<RefusalKind, string> = {
       rate_limit: 'rate_limited',
+      budget: 'quota_exhausted',
       overloaded: 'overloaded',
       invalid_request: 'non_retryable',
       authentication: 'non_retryable',
@@ -80,6 +83,7 @@ describe('Anthropic envelope', () => {
   const adapter = createAdapter('anthropic');
   const classes: Record<RefusalKind, unknown> = {
     rate_limit: Anthropic.RateLimitError,
+    budget: Anthropic.RateLimitError,
     overloaded: Anthropic.InternalServerError,
     invalid_request: Anthropic.BadRequestError,
     authentication: Anthropic.AuthenticationError,

@@ -103,7 +103,7 @@ async function replay(ops: readonly Op[]) {
       if (live && o.withUsage) {
         for (const b of h.reservation.buckets) {
           if (b.kind === 'concurrency') continue;
-          const refund = costOn(cost, b.dimension) - usageOn(usage, b.dimension, cost.requests);
+          const refund = costOn(cost, b.dimension) - usageOn(usage, b.dimension, cost);
           if (refund !== 0) events.get(b.key)?.push({ at: clock.now(), amount: -refund });
         }
       }

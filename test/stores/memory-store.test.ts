@@ -3,6 +3,7 @@ import { ManualClock } from '../../src/core/clock.js';
 import { costOf } from '../../src/core/cost.js';
 import { defineBucket } from '../../src/core/limit.js';
 import { MemoryStore } from '../../src/stores/memory/memory-store.js';
+import { describeBudgetContract } from './budget-contract.js';
 import { describeStoreContract, type StoreFactory } from './store-contract.js';
 import { describeWindowContract } from './window-contract.js';
 
@@ -11,6 +12,7 @@ const memoryStore: StoreFactory = async (clock, { leaseMs }) => ({
 });
 describeStoreContract('MemoryStore', memoryStore);
 describeWindowContract('MemoryStore', memoryStore);
+describeBudgetContract('MemoryStore', memoryStore);
 
 describe('MemoryStore memory bound', () => {
   it('evicts idle buckets so a million distinct keys do not stay in memory', async () => {

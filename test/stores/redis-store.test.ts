@@ -1,4 +1,5 @@
 import { createRedisStore } from '../../src/stores/redis/redis-store.js';
+import { describeBudgetContract } from './budget-contract.js';
 import { adminClient, deleteKeys, redisForFile, testPrefix } from './redis/redis-server.js';
 import { describeStoreContract, type StoreFactory } from './store-contract.js';
 import { describeWindowContract } from './window-contract.js';
@@ -24,3 +25,4 @@ const redisStore: StoreFactory = async (clock, { leaseMs }) => {
 };
 describeStoreContract('RedisStore', redisStore);
 describeWindowContract('RedisStore', redisStore);
+describeBudgetContract('RedisStore', redisStore);

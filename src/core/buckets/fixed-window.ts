@@ -19,18 +19,18 @@
  */
 import type { ProviderObservation } from '../decision.js';
 import type { BucketSpec, FixedWindowRule } from '../limit.js';
-import { zonePeriod } from '../time-zone.js';
+import { monthPeriod, zonePeriod } from '../time-zone.js';
 import { reportedRemaining } from './provider-report.js';
 
 /** Float slack so that a cost computed to fit exactly is not refused by rounding (as in gcra.ts). */
 const EPSILON_MS = 1e-6;
 
-/** Last period computed per zoned rule: Intl is slow, and a day's bounds hold for a day. */
+/** Last period computed per zoned or monthly rule: Intl is slow, and a day's bounds hold for a day. */
 const zoned = new WeakMap<FixedWindowRule, Float64Array>();
 
 /** Writes the start and end of the period containing `now` into `out` ([start, end)). */
 export function periodOf(rule: FixedWindowRule, now: number, out: Float64Array): void {
-  if (rule.timeZone === undefined) {
+  if (rule.timeZone === undefined && !rule.monthly) {
     const start = Math.floor(now / rule.periodMs) * rule.periodMs;
     out[0] = start;
     out[1] = start + rule.periodMs;
@@ -41,8 +41,10 @@ export function periodOf(rule: FixedWindowRule, now: number, out: Float64Array):
     cached = new Float64Array([0, 0]);
     zoned.set(rule, cached);
   }
-  if (!(now >= (cached[0] as number) && now < (cached[1] as number)))
-    zonePeriod(rule.timeZone, rule.periodMs, now, cached);
+  if (!(now >= (cached[0] as number) && now < (cached[1] as number))) {
+    if (rule.monthly) monthPeriod(rule.timeZone, now, cached);
+    else zonePeriod(rule.timeZone as string, rule.periodMs, now, cached);
+  }
   out[0] = cached[0] as number;
   out[1] = cached[1] as number;
 }

@@ -9,6 +9,7 @@ import type { ErrorPayload, RefusalKind } from '../adapter.js';
 
 const REFUSALS: Readonly<Record<RefusalKind, readonly [number, string]>> = Object.freeze({
   rate_limit: [429, 'rate_limit_error'],
+  budget: [429, 'rate_limit_error'],
   overloaded: [503, 'overloaded_error'],
   invalid_request: [400, 'invalid_request_error'],
   authentication: [401, 'authentication_error'],

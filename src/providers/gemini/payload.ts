@@ -8,6 +8,7 @@ import type { ErrorPayload, RefusalKind } from '../adapter.js';
 
 const REFUSALS: Readonly<Record<RefusalKind, readonly [number, string]>> = Object.freeze({
   rate_limit: [429, 'RESOURCE_EXHAUSTED'],
+  budget: [429, 'RESOURCE_EXHAUSTED'],
   overloaded: [503, 'UNAVAILABLE'],
   invalid_request: [400, 'INVALID_ARGUMENT'],
   authentication: [401, 'UNAUTHENTICATED'],

@@ -14,6 +14,8 @@ interface OpenAIRefusal {
 
 const REFUSALS: Readonly<Record<RefusalKind, OpenAIRefusal>> = Object.freeze({
   rate_limit: { status: 429, type: 'rate_limit_error', code: 'rate_limit_exceeded' },
+  // As OpenAI answers an account out of credit (type `insufficient_quota`), with the budget's own code.
+  budget: { status: 429, type: 'insufficient_quota', code: 'budget_exceeded' },
   overloaded: { status: 503, type: 'service_unavailable_error', code: 'server_is_overloaded' },
   invalid_request: { status: 400, type: 'invalid_request_error', code: null },
   authentication: { status: 401, type: 'invalid_request_error', code: 'invalid_api_key' },

@@ -8,6 +8,7 @@
  * which observers count.
  */
 import type { Clock } from '../../core/clock.js';
+import type { Usage } from '../../core/cost.js';
 import type { ProviderUsage } from '../../providers/adapter.js';
 import type { Reassignment } from '../../stores/store.js';
 import type { Admission, Admitted } from '../admission.js';
@@ -32,11 +33,15 @@ export interface SettledFacts {
 /** Where usage belongs when it is not on the reserved buckets (a call of another size class), or undefined. */
 export type Reassign = (usage: ProviderUsage) => Reassignment | undefined;
 
+/** `usage` with the dollars it cost (a call charged on a spending budget). */
+export type PriceUsage = (usage: ProviderUsage) => Usage;
+
 export interface SettlementOptions {
   leases: LeaseKeeper;
   clock: Clock;
   onSettled: (facts: SettledFacts) => void;
   reassign?: Reassign | undefined;
+  price?: PriceUsage | undefined;
 }
 
 const NOTHING: ProviderUsage = Object.freeze({ inputTokens: 0, outputTokens: 0 });
@@ -48,6 +53,7 @@ export class Settlement {
   private readonly clock: Clock;
   private readonly onSettled: (facts: SettledFacts) => void;
   private readonly reassign: Reassign | undefined;
+  private readonly price: PriceUsage | undefined;
 
   constructor(
     private readonly admission: Admission,
@@ -58,6 +64,7 @@ export class Settlement {
     this.clock = options.clock;
     this.onSettled = options.onSettled;
     this.reassign = options.reassign;
+    this.price = options.price;
     this.leases.keep(admitted.reservation);
   }
 
@@ -94,7 +101,8 @@ export class Settlement {
       partial: usage ? undefined : known.partial,
     });
     const moved = usage && this.reassign?.(usage);
-    return this.admission.settle(this.admitted, usage, moved ? { reassign: moved } : undefined).then(
+    const charged = usage && this.price ? this.price(usage) : usage;
+    return this.admission.settle(this.admitted, charged, moved ? { reassign: moved } : undefined).then(
       () => undefined,
       () => undefined, // the store's lease expiry settles what it could not
     );

@@ -400,13 +400,13 @@ export class MemoryStore implements Store {
       }
       if (!usage) continue;
       // A released bucket gets back all it was charged, as if the call had never touched it.
-      const used = released?.has(spec.key) ? 0 : usageOn(usage, spec.dimension, cost.requests);
+      const used = released?.has(spec.key) ? 0 : usageOn(usage, spec.dimension, cost);
       this.applyDelta(spec, state, used - costOn(cost, spec.dimension), now);
     }
     if (moved && usage) {
       for (const spec of moved.charge) {
         if (spec.kind === 'concurrency') continue;
-        this.applyDelta(spec, this.states.get(spec.key), usageOn(usage, spec.dimension, cost.requests), now);
+        this.applyDelta(spec, this.states.get(spec.key), usageOn(usage, spec.dimension, cost), now);
       }
     }
     return 'settled';

@@ -15,7 +15,7 @@ import { fixedUsed, fixedWindow, periodStart } from '../../core/buckets/fixed-wi
 import { gcraRemaining, gcraTake } from '../../core/buckets/gcra.js';
 import { costOn } from '../../core/cost.js';
 import { type Decision, grant, type RefusalReason, refusal } from '../../core/decision.js';
-import type { BucketSpec } from '../../core/limit.js';
+import { type BucketSpec, spendsMoney } from '../../core/limit.js';
 import type { ClusterOrder, FirstFit, Rank, ReserveChoice } from '../store.js';
 import { batchArgv, KeyTable, ShapeTable, units } from './batch.js';
 import type { ScriptArg } from './scripts.js';
@@ -93,6 +93,8 @@ export function encodeReserves(
   const order = items.find((item) => item.rank && item.order)?.order;
   // Reservations carry a headroom only in batches where one asks for it: most batches send none.
   const kept = items.some((item) => item.keep > 0);
+  // Alternatives carry dollars only in batches that charge a spending budget (reserve.lua reads its entries).
+  const priced = items.some((item) => item.choices.some((c) => spendsMoney(c.buckets)));
   const table = new KeyTable(fixed.stats, fixed.leases);
   const entries = new Map<BucketSpec, number>();
   const shapes = new ShapeTable();
@@ -137,6 +139,7 @@ export function encodeReserves(
       // Negative: another choice follows (reserve.lua).
       const shape = shapes.indexOf(numbers);
       reservationArgs.push(c < last ? -shape : shape, cost.requests, cost.inputTokens, cost.outputTokens);
+      if (priced) reservationArgs.push(cost.usd ?? 0);
     }
   }
   const published: ScriptArg[] = [];

@@ -1,7 +1,7 @@
 /** Arguments and reply of settle.lua for a batch of settles (see batch.ts). */
 import type { Usage } from '../../core/cost.js';
 import type { Reservation, SettleOutcome } from '../../core/decision.js';
-import type { BucketSpec } from '../../core/limit.js';
+import { type BucketSpec, spendsMoney } from '../../core/limit.js';
 import type { Reassignment } from '../store.js';
 import { batchArgv, KeyTable, ShapeTable } from './batch.js';
 import type { ScriptCall } from './reserve-batch.js';
@@ -42,6 +42,12 @@ export function encodeSettles(
     }
     return entry;
   };
+  // Settles carry dollars only in batches that touch a spending budget (settle.lua reads its entries).
+  const priced = items.some(
+    (item) =>
+      spendsMoney(item.reservation.buckets) ||
+      (item.usage !== undefined && item.reassign !== undefined && spendsMoney(item.reassign.charge)),
+  );
   for (const { reservation, usage, reassign } of items) {
     const { buckets, cost } = reservation;
     const moved = usage ? reassign : undefined;
@@ -58,6 +64,7 @@ export function encodeSettles(
     settleArgs.push(reservation.id, shapes.indexOf(numbers), requests, cost.inputTokens, cost.outputTokens);
     if (usage) settleArgs.push(usage.inputTokens, usage.outputTokens);
     else settleArgs.push('', '');
+    if (priced) settleArgs.push(cost.usd ?? 0, usage?.usd ?? '');
   }
   return {
     keys: table.keys,

@@ -22,7 +22,7 @@ export interface SpecArgs {
   readonly capacity: string;
   readonly rate: string;
   /** The part of a cost the bucket is charged (reserve.lua computes the amount from the cost vector). */
-  readonly dimension: 'r' | 'i' | 'o' | 't' | 'c';
+  readonly dimension: 'r' | 'i' | 'o' | 't' | 'c' | 'u';
   /** Fixed windows: share of a period offered at its start, and ms over which the rest comes ('1', '0' otherwise). */
   readonly burst: string;
   readonly pace: string;
@@ -34,6 +34,7 @@ const DIMENSION_CODES: Readonly<Record<Dimension, SpecArgs['dimension']>> = {
   output_tokens: 'o',
   tokens: 't',
   concurrency: 'c',
+  usd: 'u',
 };
 
 export function specArgs(spec: BucketSpec, keys: RedisKeys, tag: string): SpecArgs {

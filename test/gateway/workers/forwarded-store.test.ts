@@ -16,6 +16,7 @@ import { forwardedStore } from '../../../src/gateway/workers/forwarded-store.js'
 import { hostStore } from '../../../src/gateway/workers/store-host.js';
 import { MemoryStore } from '../../../src/stores/memory/memory-store.js';
 import { type Store, StoreUnavailableError } from '../../../src/stores/store.js';
+import { describeBudgetContract } from '../../stores/budget-contract.js';
 import { describeStoreContract } from '../../stores/store-contract.js';
 import { describeWindowContract } from '../../stores/window-contract.js';
 import { portLink } from './message-port-link.js';
@@ -39,6 +40,7 @@ const forwarded = async (clock: ManualClock, { leaseMs }: { leaseMs: number }) =
 };
 describeStoreContract('forwarded to the primary', forwarded);
 describeWindowContract('forwarded to the primary', forwarded);
+describeBudgetContract('forwarded to the primary', forwarded);
 
 describe('forwarding', () => {
   const rpm = () =>

@@ -21,7 +21,8 @@
 -- ms (lib.lua; 0 0 1 0 otherwise);
 -- S shapes (bucket lists): n, then n entry numbers;
 -- R reservations: id, lease ms, then one or more alternatives of 4: shape,
--- requests, input, output tokens. A negative shape number (-shape) says
+-- requests, input, output tokens (of 5, the dollars last, when an entry is
+-- a spending budget: dimension u). A negative shape number (-shape) says
 -- another alternative follows: a plain reserve sends no more arguments than
 -- before alternatives existed (per-reservation arguments are most of a
 -- batch's, and the client pays for each one).
@@ -86,6 +87,10 @@ for e = 1, E do
     e_fair[e] = tonumber(ARGV[a + 2])
     a = a + 2
   end
+end
+local priced = false
+for e = 1, E do
+  if e_dim[e] == 'u' then priced = true end
 end
 local shapes
 shapes, a = read_shapes(a, S)
@@ -158,6 +163,10 @@ for _ = 1, R do
     local output = tonumber(ARGV[a + 4])
     a = a + 4
     amounts.r, amounts.i, amounts.o, amounts.t, amounts.c = requests, input, output, input + output, 1
+    if priced then
+      amounts.u = tonumber(ARGV[a + 1])
+      a = a + 1
+    end
 
     local worst_wait, worst_index, worst_reason = 0, 0, 0
     for i = 1, #shape do

@@ -16,7 +16,10 @@
 -- S shapes: n, then n entry numbers;
 -- R settles of 7: id, shape, requests ('' unless the settle moves usage),
 -- estimated input and output tokens, used input and output tokens ('' when
--- usage is unknown: the estimate stands, and 'r' and 'c' entries do nothing).
+-- usage is unknown: the estimate stands, and 'r' and 'c' entries do nothing);
+-- when an entry is a spending budget (dimension u), each settle carries two
+-- more: the estimated and the used dollars (the used ones '' when unknown:
+-- the estimate stands). A batch without one sends nothing for money.
 --
 -- Reply: one character per settle, '1' settled or '0' duplicate.
 
@@ -37,6 +40,10 @@ for e = 1, E do
   e_mode[e] = ARGV[a + 7]
   a = a + 7
 end
+local priced = false
+for e = 1, E do
+  if e_dim[e] == 'u' then priced = true end
+end
 local shapes
 shapes, a = read_shapes(a, S)
 
@@ -51,7 +58,7 @@ local function load(k)
 end
 local freed = {}
 -- Per mode, the change of each dimension: s = usage - estimate, r = -estimate, c = usage.
-local deltas = { s = { r = 0, c = 0 }, r = { c = 0 }, c = { c = 0 } }
+local deltas = { s = { r = 0, c = 0, u = 0 }, r = { c = 0, u = 0 }, c = { c = 0, u = 0 } }
 
 local out = {}
 local settled, duplicates = 0, 0
@@ -75,6 +82,14 @@ for r = 1, R do
     end
   end
   a = a + 7
+  if priced then
+    local cost_usd = tonumber(ARGV[a + 1])
+    local used_usd = tonumber(ARGV[a + 2]) or cost_usd
+    deltas.s.u = used_usd - cost_usd
+    deltas.r.u = -cost_usd
+    deltas.c.u = used_usd
+    a = a + 2
+  end
   if redis.call('ZREM', KEYS[2], id) == 0 then
     duplicates = duplicates + 1
     out[r] = '0'
