@@ -54,8 +54,9 @@ describe('spending budgets', () => {
     // While the call runs, its reservation holds the input and the whole reserved output at the price.
     const reserved = await spentOf(rig, 'c', 'day');
     const admitted = rig.events.admitted[0]?.cost;
-    expect(admitted?.usd).toBeCloseTo((admitted!.inputTokens * 2 + 100 * 8) / 1_000_000, 9);
-    expect(reserved).toBeCloseTo(admitted!.usd as number, 9);
+    if (!admitted) throw new Error('the call was not admitted');
+    expect(admitted.usd).toBeCloseTo((admitted.inputTokens * 2 + 100 * 8) / 1_000_000, 9);
+    expect(reserved).toBeCloseTo(admitted.usd as number, 9);
     held.release(OK);
     await pending;
     await rig.flush();
