@@ -71,7 +71,14 @@ describe('spending budgets', () => {
     rig.transport.otherwise(() => OK);
     // 23:00 UTC: the calendar day ends in an hour.
     rig.clock.set(Date.UTC(2026, 0, 1, 23, 0, 0));
-    expect((await serve(rig)).answer.status).toBe(200);
+    const first = await serve(rig);
+    expect(first.answer.status).toBe(200);
+    // What is left once this call's estimate is held.
+    expect(first.headers).toMatchObject({
+      'x-sluice-budget-usd-limit': '0.00085',
+      'x-sluice-budget-usd-remaining': '0.000034',
+      'x-sluice-budget-usd-window': 'day',
+    });
     const refused = await serve(rig);
     expect(refused.answer.status).toBe(429);
     expect(refused.headers['x-sluice-refusal']).toBe('budget_exceeded');
@@ -80,6 +87,7 @@ describe('spending budgets', () => {
     expect(refused.headers['x-should-retry']).toBe('false');
     expect(refused.body.error).toMatchObject({ type: 'insufficient_quota', code: 'budget_exceeded' });
     expect(refused.body.error.message).toContain('$0.00085 per day');
+    expect(refused.headers['x-sluice-budget-usd-remaining']).toBe('0.000812');
     // A tenant without a budget is not touched by it.
     expect((await serve(rig, 'o')).answer.status).toBe(200);
 

@@ -10,6 +10,8 @@
  *   (remaining now, seconds until the bucket is full again). Tokens are not a
  *   registered quota unit: `qu="tokens"` names them so a client that knows
  *   only requests skips that policy rather than misreading it.
+ * - a spending budget as `x-sluice-budget-usd-limit`, `-remaining` and
+ *   `-window` (`day` or `month`): the one with the fewest dollars left.
  * The provider's own headers (about the gateway's upstream key, shared by
  * every tenant) never reach a tenant.
  */
@@ -18,7 +20,16 @@ import type { BudgetLine, TenantBudget } from '../tenant-budget.js';
 /** Appends the budget's headers to a flat `[name, value, …]` list. */
 export function pushBudgetHeaders(out: string[], budget: TenantBudget | undefined): void {
   if (!budget) return;
-  const { requests, tokens } = budget;
+  const { requests, tokens, spend } = budget;
+  if (spend)
+    out.push(
+      'x-sluice-budget-usd-limit',
+      String(spend.limit),
+      'x-sluice-budget-usd-remaining',
+      Math.max(0, spend.remaining).toFixed(6),
+      'x-sluice-budget-usd-window',
+      spend.per,
+    );
   if (requests) pushLine(out, 'requests', requests);
   if (tokens) pushLine(out, 'tokens', tokens);
   if (!requests && !tokens) return;
