@@ -116,6 +116,41 @@ describe('fixed window', () => {
     expect((out[1] as number) - (out[0] as number)).toBe(25 * HOUR);
     expect(out[0]).toBe(Date.UTC(2026, 10, 1, 7));
   });
+
+  it('makes calendar months of 28 to 31 days, from the 1st at midnight in their zone (a spending budget)', () => {
+    const out = new Float64Array(2);
+    for (const zone of [undefined, 'America/New_York']) {
+      const month = defineBucket('usd', {
+        dimension: 'usd',
+        limit: 10,
+        per: 'month',
+        timeZone: zone,
+        margin: 0,
+      });
+      const rule = month.fixed as FixedWindowRule;
+      fc.assert(
+        fc.property(fc.integer({ min: Date.UTC(2025, 0, 1), max: Date.UTC(2028, 0, 1) }), (now) => {
+          periodOf(rule, now, out);
+          const [start, end] = out as unknown as [number, number];
+          expect(start).toBeLessThanOrEqual(now);
+          expect(end).toBeGreaterThan(now);
+          const wall = new Date(start + (zone ? zoneOffsetMs(zone, start) : 0));
+          expect([wall.getUTCDate(), wall.getUTCHours(), wall.getUTCMinutes()]).toEqual([1, 0, 0]);
+          expect(end - start).toBeGreaterThanOrEqual(28 * 24 * HOUR - HOUR);
+          expect(end - start).toBeLessThanOrEqual(31 * 24 * HOUR + HOUR);
+        }),
+      );
+    }
+    const ny = defineBucket('usd', {
+      dimension: 'usd',
+      limit: 10,
+      per: 'month',
+      timeZone: 'America/New_York',
+    });
+    // March 2026 in New York: from EST midnight to EDT midnight, an hour short of 31 days.
+    periodOf(ny.fixed as FixedWindowRule, Date.UTC(2026, 2, 15), out);
+    expect([out[0], out[1]]).toEqual([Date.UTC(2026, 2, 1, 5), Date.UTC(2026, 3, 1, 4)]);
+  });
 });
 
 describe('withLimit on window rules', () => {
