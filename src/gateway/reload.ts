@@ -27,6 +27,7 @@ const FIXED_AT_START = [
   'listen',
   'metrics',
   'store',
+  'history',
   'priorities',
   'queue',
   'upstream',

@@ -20,6 +20,7 @@ import { toGovernorOptions, toIdempotency, toLoadOptions, toTopology } from '../
 import { type Clock, systemClock } from '../core/clock.js';
 import { Dashboard } from '../dashboard/dashboard.js';
 import type { DashboardSnapshot } from '../dashboard/wire.js';
+import { HistoryRecorder } from '../history/history-recorder.js';
 import { preloadTokenizers } from '../providers/estimate/text-counter.js';
 import type { GovernorObserver } from '../runtime/events.js';
 import { Governor } from '../runtime/governor.js';
@@ -137,6 +138,16 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     ...(options.dashboardPeers && { peers: options.dashboardPeers }),
   });
 
+  const dataDir = config.data_dir ?? resolve(DEFAULT_DATA_DIR);
+  const history = config.history.enabled
+    ? new HistoryRecorder({
+        store: gatewayStore.history(dataDir, config.history.retention_days),
+        clock,
+        groups: () => (governor as Governor).groups,
+        onError: (error) => logger.warn({ err: error }, 'history: a minute of records was not written'),
+      })
+    : undefined;
+
   governor = new Governor({
     ...toTopology(config),
     ...toGovernorOptions(config),
@@ -153,6 +164,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       logObserver(logger),
       dashboard.observer(),
       { alert: (transition) => webhooks.notify(transition) },
+      ...(history ? [history.observer] : []),
     ],
     responseCache: { entries: gatewayStore.responseCache, semantic: gatewayStore.semanticIndex },
   });
@@ -297,6 +309,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           clock,
         });
         await pools.close();
+        await history?.close();
         await metricsListener?.close();
         await gatewayStore.store.close().catch(() => undefined);
         logger.info({ ...result }, 'sluice gateway stopped');

@@ -14,6 +14,7 @@ import type {
 } from '../providers/adapter.js';
 import type { CircuitState } from './circuit-breaker.js';
 import type { AlertTransition } from './load/bucket-levels.js';
+import type { BucketReading } from './load/bucket-reading.js';
 import type { GroupLoad, LoadLevelName } from './load/load-level.js';
 import type { MitigationAction } from './load/mitigation-config.js';
 import type { LimitRef, RefusalCode } from './refusal.js';
@@ -95,6 +96,8 @@ export interface GovernorEvents {
   alert(e: AlertTransition): void;
   /** A model group's load level changed (`x-sluice-load`, `governor.load(group)`). */
   load(e: GroupLoad & { from: LoadLevelName }): void;
+  /** Every bucket as one load sample read it (`sampleLoad`): what history keeps the minute's peak of. */
+  sampled(e: { readings: readonly BucketReading[] }): void;
   /** One of a group's mitigation actions turned on (load reached `act`) or off (it dropped, after the hold). */
   mitigation(e: { group: string; action: MitigationAction; engaged: boolean }): void;
   /** A call was changed by a mitigation action (downgraded, clamped, paused, charged a tightened budget). */

@@ -203,6 +203,7 @@ export class Governor {
     const now = this.clock.now();
     const waits = this.admission.longestWaits(now, this.classes.background);
     this.loads.update(readings, this.topology, waits, now);
+    this.emit('sampled', { readings });
     return readings;
   }
 

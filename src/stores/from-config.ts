@@ -6,6 +6,7 @@
  * for `/readyz` and the metrics.
  */
 
+import { join } from 'node:path';
 import type { BatchStore } from '../batches/batch-store.js';
 import { FileBatchStore } from '../batches/store/file-batch-store.js';
 import { RedisBatchStore } from '../batches/store/redis-batch-store.js';
@@ -17,6 +18,9 @@ import { SemanticIndex } from '../cache/semantic-index.js';
 import { RedisSemanticIndex } from '../cache/semantic-redis.js';
 import type { StoreConfig } from '../config/governor-schema.js';
 import type { Clock } from '../core/clock.js';
+import { FileHistoryStore } from '../history/file-history-store.js';
+import type { HistoryStore } from '../history/history-store.js';
+import { RedisHistoryStore } from '../history/redis-history-store.js';
 import type { IdempotencyStore } from '../idempotency/idempotency-store.js';
 import { MemoryIdempotencyStore } from '../idempotency/memory-idempotency-store.js';
 import { RedisIdempotencyStore } from '../idempotency/redis-idempotency-store.js';
@@ -57,6 +61,11 @@ export interface ConfiguredStore {
    * (a worker of `--workers N` on the primary's memory store).
    */
   batches(dataDir: string): BatchStore | undefined;
+  /**
+   * Where the week of history is kept: files under `dataDir/history` (each
+   * process its own, so workers never interleave), or the same Redis.
+   */
+  history(dataDir: string, retentionDays: number): HistoryStore;
 }
 
 export function storeFromConfig(config: StoreConfig, clock: Clock, logger?: StoreLogger): ConfiguredStore {
@@ -71,6 +80,7 @@ export function storeFromConfig(config: StoreConfig, clock: Clock, logger?: Stor
       semanticIndex: new SemanticIndex(),
       idempotency: (maxEntries) => new MemoryIdempotencyStore(maxEntries),
       batches: (dir) => new FileBatchStore({ dir }),
+      history: (dir, retentionDays) => fileHistory(dir, retentionDays),
     };
   }
   const shared = new RedisStore({
@@ -108,6 +118,13 @@ export function storeFromConfig(config: StoreConfig, clock: Clock, logger?: Stor
     idempotency: () =>
       new RedisIdempotencyStore({ client: shared.client, prefix: config.prefix ?? 'sluice' }),
     batches: () => new RedisBatchStore({ redis: shared.client, prefix: `${config.prefix ?? 'sluice'}:lane` }),
+    history: (_dir, retentionDays) =>
+      new RedisHistoryStore({
+        client: shared.client,
+        prefix: config.prefix ?? 'sluice',
+        retentionDays,
+        clock,
+      }),
     view: () => {
       const s = store.status();
       return { kind: 'redis', mode: s.mode, available: s.available, lastError: s.lastError };
@@ -121,4 +138,9 @@ export function storeFromConfig(config: StoreConfig, clock: Clock, logger?: Stor
       }
     },
   };
+}
+
+/** History beside a memory store: this process's files under `dataDir/history`. */
+export function fileHistory(dataDir: string, retentionDays: number): HistoryStore {
+  return new FileHistoryStore({ dir: join(dataDir, 'history'), retentionDays });
 }

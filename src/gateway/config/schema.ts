@@ -115,6 +115,18 @@ const baseSchema = z.strictObject({
   data_dir: z.string().min(1).optional(),
   /** On by default: the batch and file APIs answer unless `enabled: false`. */
   batches: batchesSchema.prefault({}),
+  /**
+   * A week of per-minute history per bucket and tenant (`src/history/`), in
+   * the store's Redis or under `data_dir/history`: what `sluice report`,
+   * `sluice plan --from-history` and the dashboard's long views read.
+   */
+  history: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      /** Days of records kept (default 7: a week to review). */
+      retention_days: z.number().int().min(1).max(31).default(7),
+    })
+    .prefault({}),
   tenants: z.array(tenantSchema).min(1, 'declare at least one tenant'),
   server: z
     .strictObject({

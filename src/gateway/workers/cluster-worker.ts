@@ -14,6 +14,7 @@ import type { CacheStore } from '../../cache/cache-store.js';
 import { SemanticIndex } from '../../cache/semantic-index.js';
 import type { IdempotencyStore } from '../../idempotency/idempotency-store.js';
 import type { ConfiguredStore } from '../../stores/from-config.js';
+import { fileHistory } from '../../stores/from-config.js';
 import type { GatewayConfig } from '../config/schema.js';
 import { startGateway } from '../server.js';
 import { CONTROL_CHANNEL, type FromWorker, isControl, type ToWorker } from './control.js';
@@ -86,5 +87,7 @@ function primaryMemoryStore(link: StoreLink): ConfiguredStore {
     semanticIndex: new SemanticIndex(),
     // The data_dir is one process's (it is locked): batches need the Redis store with --workers.
     batches: () => undefined,
+    // Each worker appends history files of its own (named by its pid); readers merge them.
+    history: (dir, retentionDays) => fileHistory(dir, retentionDays),
   };
 }
