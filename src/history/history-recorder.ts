@@ -98,14 +98,17 @@ export class HistoryRecorder {
   }
 
   /** The governor observer that feeds the recorder. */
-  get observer(): GovernorObserver {
+  readonly observer: GovernorObserver = this.observe();
+
+  private observe(): GovernorObserver {
     return {
       admitted: (e) => {
         const groups = this.options.groups();
         const minute = this.minute();
         const deployment = groups.deployment(e.deployment);
         if (deployment) {
-          for (const b of deployment.buckets()) this.count(minute, b, 'deployment', deployment.id);
+          for (const b of deployment.buckets())
+            if (b !== deployment.gate) this.count(minute, b, 'deployment', deployment.id);
           for (const b of groups.poolBuckets(deployment)) this.count(minute, b, 'pool', b.scope?.owner ?? '');
         }
         const tenant = groups.tenants.resolve(e.tenant);
@@ -215,7 +218,7 @@ export class HistoryRecorder {
   private schedule(): void {
     const now = this.options.clock.now();
     const next = (Math.floor(now / MINUTE_MS) + 1) * MINUTE_MS;
-    this.cancel = this.options.clock.schedule(next - now + 1, () => {
+    this.cancel = this.options.clock.schedule(next - now, () => {
       void this.flush();
       this.schedule();
     });
