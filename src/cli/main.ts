@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { registerBench } from './commands/bench.js';
 import { registerPlan } from './commands/plan.js';
+import { registerReport } from './commands/report.js';
 import { registerServe } from './commands/serve.js';
 import { registerSimulate } from './commands/simulate.js';
 
@@ -11,5 +12,6 @@ registerServe(program);
 registerBench(program);
 registerSimulate(program);
 registerPlan(program);
+registerReport(program);
 
 await program.parseAsync();
