@@ -38,6 +38,7 @@ interface TenantCounts {
   readonly tenant: string;
   readonly group: string;
   requests: number;
+  refused: number;
   inputTokens: number;
   outputTokens: number;
   costUsd: number;
@@ -54,6 +55,16 @@ class Minute {
     if (!counts) {
       counts = { id, admitted: 0, refused: 0, peak: 0, limit };
       this.buckets.set(id.key, counts);
+    }
+    return counts;
+  }
+
+  tenant(tenant: string, group: string): TenantCounts {
+    const key = `${tenant}\u0000${group}`;
+    let counts = this.tenants.get(key);
+    if (!counts) {
+      counts = { tenant, group, requests: 0, refused: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 };
+      this.tenants.set(key, counts);
     }
     return counts;
   }
@@ -115,6 +126,7 @@ export class HistoryRecorder {
         if (tenant) for (const b of tenant.buckets) this.count(minute, b, 'tenant', tenant.id);
       },
       refused: (e) => {
+        this.minute().tenant(e.tenant, e.group).refused++;
         const ref = e.limitedBy;
         if (!ref) return;
         const id = this.identity(ref.key, ref.scope, ref.owner, ref.dimension, ref.per ?? '');
@@ -124,12 +136,7 @@ export class HistoryRecorder {
         const { delivered } = e;
         if (!e.answered && delivered.inputTokens === 0 && delivered.outputTokens === 0) return;
         const minute = this.minute();
-        const key = `${e.tenant}\u0000${e.group}`;
-        let t = minute.tenants.get(key);
-        if (!t) {
-          t = { tenant: e.tenant, group: e.group, requests: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 };
-          minute.tenants.set(key, t);
-        }
+        const t = minute.tenant(e.tenant, e.group);
         t.requests++;
         t.inputTokens += delivered.inputTokens;
         t.outputTokens += delivered.outputTokens;

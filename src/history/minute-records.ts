@@ -2,7 +2,7 @@
  * A week of utilization history (issue 21) is kept as per-minute records,
  * one text line per series and day, appended once a minute by each
  * instance: `minute,admitted,refused,peak‰,limit;` for a bucket and
- * `minute,requests,input,output,µ$;` for a tenant's calls to a model group.
+ * `minute,requests,input,output,µ$,refused;` for a tenant's calls to a model group.
  * Appending (never read-modify-write) is what lets several instances and
  * worker processes write the same series without coordination: a reader
  * sums the counts of a minute written twice and keeps the higher peak.
@@ -27,10 +27,13 @@ export interface BucketMinute {
   readonly limit: number;
 }
 
-/** One tenant's calls to one model group in a minute, as settled. */
+/** One tenant's calls to one model group in a minute: served (as settled) and refused. */
 export interface TenantMinute {
   readonly minute: number;
+  /** Calls served (an attempt that got an answer). */
   readonly requests: number;
+  /** Calls Sluice refused (demand that was not served: `plan --from-history` counts it). */
+  readonly refused: number;
   readonly inputTokens: number;
   readonly outputTokens: number;
   readonly costUsd: number;
@@ -87,22 +90,27 @@ export function encodeBucketMinute(m: BucketMinute): string {
 }
 
 export function encodeTenantMinute(m: TenantMinute): string {
-  return `${m.minute % MINUTES_PER_DAY},${m.requests},${m.inputTokens},${m.outputTokens},${Math.round(m.costUsd * 1_000_000)};`;
+  return `${m.minute % MINUTES_PER_DAY},${m.requests},${m.inputTokens},${m.outputTokens},${Math.round(m.costUsd * 1_000_000)},${m.refused};`;
 }
 
 /** The records of one day's line, in the order written (a minute may appear once per writer). */
-function fieldsOf(day: number, records: string, each: (minute: number, f: number[]) => void): void {
+function fieldsOf(
+  day: number,
+  records: string,
+  size: number,
+  each: (minute: number, f: number[]) => void,
+): void {
   for (const record of records.split(';')) {
     if (!record) continue;
     const f = record.split(',').map(Number);
-    if (f.length !== 5 || f.some((n) => !Number.isFinite(n))) continue; // a torn write: skip the record
+    if (f.length !== size || f.some((n) => !Number.isFinite(n))) continue; // a torn write: skip the record
     each(day * MINUTES_PER_DAY + (f[0] as number), f);
   }
 }
 
 /** A day's bucket records, merged per minute: counts summed, the highest peak and its limit kept. */
 export function decodeBucketMinutes(day: number, records: string, into: Map<number, BucketMinute>): void {
-  fieldsOf(day, records, (minute, [, admitted = 0, refused = 0, peak = 0, limit = 0]) => {
+  fieldsOf(day, records, 5, (minute, [, admitted = 0, refused = 0, peak = 0, limit = 0]) => {
     const seen = into.get(minute);
     const p = peak / 1_000;
     into.set(minute, {
@@ -117,11 +125,12 @@ export function decodeBucketMinutes(day: number, records: string, into: Map<numb
 
 /** A day's tenant records, merged per minute (every count summed). */
 export function decodeTenantMinutes(day: number, records: string, into: Map<number, TenantMinute>): void {
-  fieldsOf(day, records, (minute, [, requests = 0, input = 0, output = 0, micro = 0]) => {
+  fieldsOf(day, records, 6, (minute, [, requests = 0, input = 0, output = 0, micro = 0, refused = 0]) => {
     const seen = into.get(minute);
     into.set(minute, {
       minute,
       requests: (seen?.requests ?? 0) + requests,
+      refused: (seen?.refused ?? 0) + refused,
       inputTokens: (seen?.inputTokens ?? 0) + input,
       outputTokens: (seen?.outputTokens ?? 0) + output,
       costUsd: (seen?.costUsd ?? 0) + micro / 1_000_000,

@@ -68,11 +68,12 @@ export function reportMarkdown(report: WeeklyReport, source: string): string {
     '## Tenants',
     '',
     ...table(
-      ['tenant', 'group', 'calls', 'input tokens', 'output tokens', 'cost'],
+      ['tenant', 'group', 'calls', 'refused', 'input tokens', 'output tokens', 'cost'],
       report.tenants.map((t) => [
         t.tenant,
         t.group,
         NUMBER.format(t.requests),
+        NUMBER.format(t.refused),
         NUMBER.format(t.inputTokens),
         NUMBER.format(t.outputTokens),
         usd(t.costUsd),

@@ -56,6 +56,7 @@ export interface TenantWeek {
   readonly tenant: string;
   readonly group: string;
   readonly requests: number;
+  readonly refused: number;
   readonly inputTokens: number;
   readonly outputTokens: number;
   readonly costUsd: number;
@@ -134,16 +135,26 @@ function bucketWeek(series: BucketSeries): BucketWeek {
 
 function tenantWeek(series: TenantSeries): TenantWeek {
   let requests = 0;
+  let refused = 0;
   let inputTokens = 0;
   let outputTokens = 0;
   let costUsd = 0;
   for (const m of series.minutes) {
     requests += m.requests;
+    refused += m.refused;
     inputTokens += m.inputTokens;
     outputTokens += m.outputTokens;
     costUsd += m.costUsd;
   }
-  return { tenant: series.tenant, group: series.group, requests, inputTokens, outputTokens, costUsd };
+  return {
+    tenant: series.tenant,
+    group: series.group,
+    requests,
+    refused,
+    inputTokens,
+    outputTokens,
+    costUsd,
+  };
 }
 
 const pct = (x: number) => `${Math.round(x * 100)} %`;
@@ -153,7 +164,7 @@ function raises(buckets: readonly BucketWeek[]): Suggestion[] {
   for (const b of buckets) {
     const hot = b.minutesAbove90 >= HOT_MINUTES;
     if (!hot && b.refused === 0) continue;
-    const why = `${b.minutesAbove90} minutes at or above 90 %, peak ${pct(b.peak)}, ${b.refused} refused`;
+    const why = `${fmt(b.minutesAbove90)} minutes at or above 90 %, peak ${pct(b.peak)}, ${fmt(b.refused)} refused`;
     if (b.scope === 'tenant') {
       if (b.refused === 0) continue;
       out.push({
@@ -225,6 +236,7 @@ function batches(buckets: readonly BucketWeek[], groups: GroupDeployments): Sugg
   return out;
 }
 
+/** Counts and limits as people write them: `1,680`, `160,000`, `0.5`. */
 function fmt(n: number): string {
-  return Math.round(n * 1_000_000) / 1_000_000 >= 1_000 ? Math.round(n).toLocaleString('en-US') : String(n);
+  return n >= 1_000 ? Math.round(n).toLocaleString('en-US') : String(n);
 }

@@ -89,6 +89,7 @@ describe('history recorder', () => {
           {
             minute: Math.floor(start / MINUTE_MS),
             requests: 4,
+            refused: 1,
             inputTokens: 28,
             outputTokens: 12,
             costUsd: expect.closeTo((4 * (7 * 2 + 3 * 8)) / 1_000_000, 9),

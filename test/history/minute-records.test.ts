@@ -40,13 +40,14 @@ describe('history records', () => {
     const t: TenantMinute = {
       minute: at(5),
       requests: 2,
+      refused: 1,
       inputTokens: 300,
       outputTokens: 40,
       costUsd: 0.001234,
     };
     const tenants = new Map<number, TenantMinute>();
     decodeTenantMinutes(DAY, encodeTenantMinute(t) + encodeTenantMinute(t), tenants);
-    expect(tenants.get(at(5))).toMatchObject({ requests: 4, inputTokens: 600, outputTokens: 80 });
+    expect(tenants.get(at(5))).toMatchObject({ requests: 4, refused: 2, inputTokens: 600, outputTokens: 80 });
     expect(tenants.get(at(5))?.costUsd).toBeCloseTo(0.002468, 9);
   });
 

@@ -64,6 +64,7 @@ function syntheticWeek(): History {
   const calls: TenantMinute[] = minutes(600, 120, (minute) => ({
     minute,
     requests: 115,
+    refused: 20,
     inputTokens: 115 * 3_000,
     outputTokens: 115 * 500,
     costUsd: 1.5,
@@ -107,6 +108,7 @@ describe('weekly report', () => {
         tenant: 'acme',
         group: 'chat',
         requests: 120 * 115,
+        refused: 120 * 20,
         inputTokens: 120 * 115 * 3_000,
         outputTokens: 120 * 115 * 500,
         costUsd: expect.closeTo(180, 6),
@@ -149,20 +151,21 @@ describe('weekly report', () => {
     expect(text).toContain(
       '| deployment | a | rpm 100 | 95 % | 95 % | 84 % | 150 | 120 | 120 | 12,600 | 15 |',
     );
-    expect(text).toContain('| acme | chat | 13,800 | 41,400,000 | 6,900,000 | $180.00 |');
+    expect(text).toContain('| acme | chat | 13,800 | 2,400 | 41,400,000 | 6,900,000 | $180.00 |');
     expect(text).toContain('- **rebalance**: in group chat');
     expect(weeklyReport({ ...syntheticWeek(), buckets: [], tenants: [] }, GROUPS).buckets).toEqual([]);
   });
 
-  it('derives each group’s workload from the busy minutes', () => {
+  it('derives each group’s workload from the busy minutes, refused calls counted as demand', () => {
     const [chat] = workloadsFromHistory(syntheticWeek());
     expect(chat).toMatchObject({
       group: 'chat',
-      requestsPerMinute: 115,
+      requestsPerMinute: 135,
       inputTokens: { mean: 3_000, p95: 3_000 },
       outputTokens: { mean: 500, p95: 500 },
       busyMinutes: 120,
       requests: 13_800,
+      refused: 2_400,
     });
   });
 });
@@ -209,6 +212,7 @@ describe('sluice report and plan --from-history', () => {
           records: encodeTenantMinute({
             minute,
             requests: 100,
+            refused: 0,
             inputTokens: 300_000,
             outputTokens: 50_000,
             costUsd: 1.65,
@@ -230,7 +234,7 @@ describe('sluice report and plan --from-history', () => {
     expect(markdown.stdout).toContain(
       'deployment a, itpm 160,000: 1,200 calls refused, 30 minutes at or above 90 %.',
     );
-    expect(markdown.stdout).toContain('| acme | claude | 3,000 | 9,000,000 | 1,500,000 | $49.50 |');
+    expect(markdown.stdout).toContain('| acme | claude | 3,000 | 0 | 9,000,000 | 1,500,000 | $49.50 |');
     const json = JSON.parse(run('report', '--week', '--json', '--config', config).stdout);
     expect(json.binding).toMatchObject({ key: 'deployment:a:input_tokens:minute', refused: 1_200 });
 
@@ -240,7 +244,7 @@ describe('sluice report and plan --from-history', () => {
       expect.objectContaining({ fits: false, binding: ['itpm', 'otpm'] }),
     ]);
     const text = run('plan', '--from-history', '--config', config);
-    expect(text.stdout).toContain('3,000 calls in 30 busy minutes');
+    expect(text.stdout).toContain('3,000 calls served and 0 refused in 30 busy minutes');
     expect(text.stdout).toContain('Does not fit: itpm (208 %), otpm (174 %).');
     const neither = run('plan', '--config', config);
     expect(neither.status).toBe(2);

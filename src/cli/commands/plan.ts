@@ -92,12 +92,12 @@ async function plansFromHistory(config: GatewayConfig): Promise<{ plan: Plan; fr
   });
   try {
     const now = Date.now();
-    const history = await readHistory(opened.store, now - WEEK_MS, now);
+    const history = await readHistory(opened.store, now - WEEK_MS + 60_000, now);
     return workloadsFromHistory(history)
       .filter((w) => w.group in config.model_groups)
       .map((w) => ({
         plan: plan(config, w),
-        from: `Recorded over the last 7 days: ${w.requests.toLocaleString('en-US')} calls in ${w.busyMinutes.toLocaleString('en-US')} busy minutes; requests/min is the p95 busy minute.`,
+        from: `Recorded over the last 7 days: ${w.requests.toLocaleString('en-US')} calls served and ${w.refused.toLocaleString('en-US')} refused in ${w.busyMinutes.toLocaleString('en-US')} busy minutes; requests/min is the p95 busy minute, refused calls included.`,
       }));
   } finally {
     await opened.close();

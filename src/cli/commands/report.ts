@@ -43,7 +43,7 @@ async function runReport(flags: ReportFlags): Promise<void> {
     });
     try {
       const now = Date.now();
-      const history = await readHistory(opened.store, now - WEEK_MS, now);
+      const history = await readHistory(opened.store, now - WEEK_MS + 60_000, now);
       const groups = Object.fromEntries(
         Object.entries(config.model_groups).map(([name, g]) => [name, g.deployments.map((d) => d.id)]),
       );
