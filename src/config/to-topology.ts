@@ -5,9 +5,10 @@
  */
 
 import type { IdempotencyStore } from '../idempotency/idempotency-store.js';
+import { listPriceOf } from '../providers/list-prices.js';
 import type { CircuitOptions } from '../runtime/circuit-breaker.js';
 import type { ClusterOrderOptions } from '../runtime/cluster-demand.js';
-import type { DeploymentConfig } from '../runtime/deployment.js';
+import type { DeploymentConfig, DeploymentPrice } from '../runtime/deployment.js';
 import type { GovernorOptions } from '../runtime/governor.js';
 import type { LimitsConfig } from '../runtime/limits.js';
 import type { LoadOptions } from '../runtime/load/group-loads.js';
@@ -140,6 +141,7 @@ function toClusterOrder(
 }
 
 function toDeployment(d: DeploymentInput): DeploymentConfig {
+  const price = priceOf(d);
   const limits = toLimits(d.limits);
   return {
     id: d.id,
@@ -155,18 +157,7 @@ function toDeployment(d: DeploymentInput): DeploymentConfig {
     ...(d.weight !== undefined && { weight: d.weight }),
     ...(d.capacity !== undefined && { capacity: d.capacity }),
     ...(d.service_tier !== undefined && { serviceTier: d.service_tier }),
-    ...(d.price && {
-      price: {
-        inputPerMTok: d.price.input_per_mtok,
-        outputPerMTok: d.price.output_per_mtok,
-        ...(d.price.cached_input_per_mtok !== undefined && {
-          cachedInputPerMTok: d.price.cached_input_per_mtok,
-        }),
-        ...(d.price.cache_write_per_mtok !== undefined && {
-          cacheWritePerMTok: d.price.cache_write_per_mtok,
-        }),
-      },
-    }),
+    ...(price && { price }),
     ...(d.headers && { headers: d.headers }),
     ...(d.learn_limits !== undefined && { learnLimits: d.learn_limits }),
     ...(d.adopt_raised_limits !== undefined && { adoptRaisedLimits: d.adopt_raised_limits }),
@@ -176,6 +167,17 @@ function toDeployment(d: DeploymentInput): DeploymentConfig {
     }),
     ...(d.forward_betas !== undefined && { forwardBetas: d.forward_betas }),
     ...(d.enqueued_tokens !== undefined && { enqueuedTokens: d.enqueued_tokens }),
+  };
+}
+
+/** The deployment's own `price`, else the list price of its model (`providers/list-prices.ts`), else none. */
+export function priceOf(d: Pick<DeploymentInput, 'price' | 'model'>): DeploymentPrice | undefined {
+  if (!d.price) return listPriceOf(d.model);
+  return {
+    inputPerMTok: d.price.input_per_mtok,
+    outputPerMTok: d.price.output_per_mtok,
+    ...(d.price.cached_input_per_mtok !== undefined && { cachedInputPerMTok: d.price.cached_input_per_mtok }),
+    ...(d.price.cache_write_per_mtok !== undefined && { cacheWritePerMTok: d.price.cache_write_per_mtok }),
   };
 }
 

@@ -296,18 +296,23 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     close(closeOptions = {}) {
       closing ??= (async () => {
         // No new line starts; lines running are given back to run again (here after a restart, or elsewhere).
-        await lane
-          ?.close()
-          .catch((error: unknown) => logger.warn({ err: error }, 'closing the batch lane failed'));
         // Open dashboards get a goodbye event rather than a cut connection.
         dashboard.close();
         webhooks.close();
-        const result = await drain({
-          server,
-          context: ctx,
-          timeoutMs: closeOptions.timeoutMs ?? config.server.drain_timeout_ms,
-          clock,
-        });
+        // The drain starts at once (a call arriving now is answered 503, not served), beside the
+        // lane's close: no new line starts, and lines running are given back to run again (here
+        // after a restart, or elsewhere). Neither waits on the other's disk.
+        const [result] = await Promise.all([
+          drain({
+            server,
+            context: ctx,
+            timeoutMs: closeOptions.timeoutMs ?? config.server.drain_timeout_ms,
+            clock,
+          }),
+          lane
+            ?.close()
+            .catch((error: unknown) => logger.warn({ err: error }, 'closing the batch lane failed')),
+        ]);
         await pools.close();
         await history?.close();
         await metricsListener?.close();

@@ -1,4 +1,5 @@
 /** `sluice plan`'s output: a table a person reads, or one JSON object a script reads. */
+import { BATCH_PRICE_SHARE } from '../providers/list-prices.js';
 import type { Plan, PlanRow } from './plan.js';
 
 const NUMBER = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
@@ -73,7 +74,7 @@ export function planText(p: Plan): string {
   lines.push(
     p.monthlyCostUsd === undefined
       ? 'Monthly cost: no deployment of the group has a price.'
-      : `Monthly cost (30 days at the deployments' prices): $${NUMBER.format(p.monthlyCostUsd)}.`,
+      : `Monthly cost (30 days at the deployments' prices): $${NUMBER.format(p.monthlyCostUsd)}; through a batch API (50 % off): $${NUMBER.format(p.monthlyCostUsd * BATCH_PRICE_SHARE)}.`,
   );
   return `${lines.join('\n')}\n`;
 }
@@ -99,5 +100,6 @@ export function planJson(p: Plan): object {
     })),
     unchecked: p.unchecked,
     monthly_cost_usd: p.monthlyCostUsd ?? null,
+    monthly_batch_cost_usd: p.monthlyCostUsd === undefined ? null : p.monthlyCostUsd * BATCH_PRICE_SHARE,
   };
 }

@@ -16,6 +16,7 @@
  *   deployment dimension needs, or the limit each binding dimension needs.
  */
 import type { GovernorFields, LimitsInput } from '../config/governor-schema.js';
+import { priceOf } from '../config/to-topology.js';
 import type { Window } from '../core/limit.js';
 import { LIMIT_NAMES, type LimitName } from '../runtime/limits.js';
 import type { Workload } from './workload.js';
@@ -194,15 +195,18 @@ function demand(name: PlanDimension, w: Workload, at: 'mean' | 'p95'): number {
   return w.requestsPerMinute * perRequest * MINUTES_PER[per];
 }
 
-/** 30 days of the workload at the mean price of the group's priced deployments. */
+/** 30 days of the workload at the mean price of the group's priced deployments (their own, or their model's list price). */
 function monthlyCost(
   deployments: GovernorFields['model_groups'][string]['deployments'],
   w: Workload,
 ): number | undefined {
-  const priced = deployments.flatMap((d) => (d.price ? [d.price] : []));
+  const priced = deployments.flatMap((d) => {
+    const price = priceOf(d);
+    return price ? [price] : [];
+  });
   if (priced.length === 0) return undefined;
-  const input = priced.reduce((s, p) => s + p.input_per_mtok, 0) / priced.length;
-  const output = priced.reduce((s, p) => s + p.output_per_mtok, 0) / priced.length;
+  const input = priced.reduce((s, p) => s + p.inputPerMTok, 0) / priced.length;
+  const output = priced.reduce((s, p) => s + p.outputPerMTok, 0) / priced.length;
   const requests = w.requestsPerMinute * 1_440 * 30;
   return (requests * (w.inputTokens.mean * input + w.outputTokens.mean * output)) / 1_000_000;
 }

@@ -351,6 +351,8 @@ describe('mapping to the governor topology', () => {
           model: 'gpt-4o-mini',
           limits: { rpm: 500, tpm: 200_000, rpd: 10_000, concurrency: 100 },
           pools: ['openai-org'],
+          // No `price` declared: the model's list price (providers/list-prices.ts).
+          price: { inputPerMTok: 0.15, cachedInputPerMTok: 0.075, outputPerMTok: 0.6 },
         },
       ],
       fallbacks: ['backup'],
