@@ -19,7 +19,7 @@ import { AdminKey } from './admin-key.js';
 import { AdminAuthThrottle } from './admin-throttle.js';
 import { defaultAssetsDir } from './assets.js';
 import { readCounterTotals } from './counter-totals.js';
-import { limitLines } from './limit-lines.js';
+import { limitLines, perMinuteLimits } from './limit-lines.js';
 import { LiveStream, type SnapshotFor } from './live-stream.js';
 import { mergeSnapshots } from './merge-snapshots.js';
 import { TimeSeriesRecorder } from './recorder.js';
@@ -146,7 +146,9 @@ export class Dashboard {
     try {
       const state = this.options.state;
       this.recorder.sampleQueues(state.queues());
-      this.recorder.sampleLimits(limitLines(state.deployments()));
+      const deployments = state.deployments();
+      this.recorder.sampleLimits(limitLines(deployments));
+      this.recorder.sampleDeploymentLimits(deployments.map(perMinuteLimits));
     } catch (error) {
       this.options.logger.warn({ err: error }, 'dashboard: sampling the gateway failed');
     }
@@ -217,6 +219,7 @@ export class Dashboard {
       accuracy,
       cacheReadTokens: recorder.cacheReadTokens,
       cacheReported: recorder.cacheReported,
+      limitChanges: recorder.limitChangesInWindow(),
     };
     return (from) => {
       const { series, next } = recorder.series(from);

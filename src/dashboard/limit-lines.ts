@@ -8,6 +8,7 @@
  * rate and are left out.
  */
 import type { BucketView } from '../gateway/state.js';
+import type { DeploymentLimitName } from './recorder.js';
 
 export interface LimitLines {
   requests: number | undefined;
@@ -46,4 +47,26 @@ export function limitLines(deployments: readonly { readonly buckets: readonly Bu
     }
   }
   return lines;
+}
+
+const LIMIT_NAME: Readonly<Record<string, DeploymentLimitName>> = Object.freeze({
+  requests: 'rpm',
+  tokens: 'tpm',
+  input_tokens: 'itpm',
+  output_tokens: 'otpm',
+});
+
+/** One deployment's own per-minute limits (per-second ones × 60, the tighter kept), for its own chart. */
+export function perMinuteLimits(d: { readonly id: string; readonly buckets: readonly BucketView[] }): {
+  id: string;
+  limits: Partial<Record<DeploymentLimitName, number>>;
+} {
+  const limits: Partial<Record<DeploymentLimitName, number>> = {};
+  for (const b of d.buckets) {
+    const scale = b.window === undefined ? undefined : PER_MINUTE[b.window];
+    const name = LIMIT_NAME[b.dimension];
+    if (scale === undefined || name === undefined) continue;
+    limits[name] = Math.min(limits[name] ?? Number.POSITIVE_INFINITY, b.limit * scale);
+  }
+  return { id: d.id, limits };
 }

@@ -19,6 +19,7 @@ import type {
   CircuitName,
   DashboardSnapshot,
   DeploymentRow,
+  LimitChangeRow,
   Line,
   RequestTokensRow,
   ResponseCacheRow,
@@ -27,6 +28,7 @@ import type {
   TenantRow,
   Totals,
 } from './wire.js';
+import { DEPLOYMENT_LIMITS } from './wire.js';
 
 const CIRCUIT_RANK: Readonly<Record<CircuitName, number>> = { closed: 0, half_open: 1, open: 2 };
 
@@ -79,6 +81,8 @@ export function mergeSnapshots(
     load: mergeLoad(all.map((s) => s.load)),
     totals: mergeTotals(all.map((s) => s.totals)),
     cacheReported: all.some((s) => s.cacheReported),
+    // Every worker sees the same provider headers now and then: one marker per deployment, limit and value.
+    limitChanges: distinctChanges(all.flatMap((s) => s.limitChanges)),
     series: mergeSeries(
       own.series,
       others.map((s) => s.series),
@@ -240,11 +244,13 @@ function mergeSeries(own: Series, others: readonly Series[]): Series {
     mine: Readonly<Record<string, Line>>,
     pick: (s: Series) => Readonly<Record<string, Line>>,
     combine: (a: number, b: number) => number,
+    combineFor?: (key: string) => (a: number, b: number) => number,
   ) => {
     const keys = new Set([...Object.keys(mine), ...others.flatMap((s) => Object.keys(pick(s)))]);
     const out: Record<string, Line> = {};
     const empty: Line = own.t.map(() => null);
-    for (const key of keys) out[key] = line(mine[key] ?? empty, (s) => pick(s)[key], combine);
+    for (const key of keys)
+      out[key] = line(mine[key] ?? empty, (s) => pick(s)[key], combineFor?.(key) ?? combine);
     return out;
   };
   return {
@@ -258,6 +264,13 @@ function mergeSeries(own: Series, others: readonly Series[]): Series {
     waitP99Ms: perKey(own.waitP99Ms, (s) => s.waitP99Ms, Math.max),
     upstream429: line(own.upstream429, (s) => s.upstream429, add),
     refusals: perKey(own.refusals, (s) => s.refusals, add),
+    // Traffic adds up over workers; a deployment's limits are shared, so the highest reading stands.
+    deployments: perKey(
+      own.deployments,
+      (s) => s.deployments,
+      add,
+      (key) => (DEPLOYMENT_LIMITS.some((name) => key.endsWith(`/${name}`)) ? Math.max : add),
+    ),
   };
 }
 
@@ -280,4 +293,13 @@ function maxOrNull(values: readonly (number | null)[]): number | null {
 function mean(values: readonly (number | null)[]): number | null {
   const present = values.filter((v): v is number => v !== null);
   return present.length > 0 ? sum(present) / present.length : null;
+}
+
+function distinctChanges(changes: readonly LimitChangeRow[]): LimitChangeRow[] {
+  const seen = new Map<string, LimitChangeRow>();
+  for (const c of [...changes].sort((a, b) => a.at - b.at)) {
+    const key = `${c.deployment}|${c.name}|${c.from}|${c.to}`;
+    if (!seen.has(key)) seen.set(key, c);
+  }
+  return [...seen.values()];
 }

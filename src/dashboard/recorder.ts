@@ -17,9 +17,9 @@
 import type { Clock } from '../core/clock.js';
 import type { GovernorEvents, GovernorObserver } from '../runtime/events.js';
 import type { LimitLines } from './limit-lines.js';
-import { anyIn, type Span, trailingQuantiles, trailingRates } from './trailing.js';
+import { anyIn, type Span, trailingQuantiles, trailingSums } from './trailing.js';
 import { WAIT_BUCKETS, WaitHistogram, waitBucket } from './wait-histogram.js';
-import type { Line, Series } from './wire.js';
+import { DEPLOYMENT_LIMITS, deploymentLineKey, type Line, type Series } from './wire.js';
 
 export interface RecorderOptions {
   clock: Clock;
@@ -29,9 +29,38 @@ export interface RecorderOptions {
   resolutionMs?: number;
   /** Default 15 min. */
   windowMs?: number;
-  /** Rates and wait quantiles are taken over this trailing span (default 10 s): per-second counts are too spiky to read. */
+  /** Wait quantiles are taken over this trailing span (default 10 s): per-second samples are too spiky to read. */
   smoothingMs?: number;
 }
+
+/**
+ * Counts (calls, tokens, 429s, refusals) are drawn as what the trailing 60 s
+ * held: the window a per-minute limit counts, so a line and its limit compare
+ * like for like.
+ */
+export const COUNT_WINDOW_MS = 60_000;
+
+/** A deployment's own rows: what it was sent, and its per-minute limits as sampled. */
+interface DeploymentRows {
+  readonly admitted: Float64Array;
+  readonly inputTokens: Float64Array;
+  readonly outputTokens: Float64Array;
+  /** Per-minute limits by short name (`rpm`, `tpm`, `itpm`, `otpm`), NaN when not declared then. */
+  readonly limits: Record<DeploymentLimitName, Float64Array>;
+}
+
+export type DeploymentLimitName = (typeof DEPLOYMENT_LIMITS)[number];
+
+/** A limit that changed because the provider reported another (the `limit` event). */
+export interface LimitChange {
+  readonly at: number;
+  readonly deployment: string;
+  readonly name: string;
+  readonly from: number | null;
+  readonly to: number;
+}
+/** Changes kept for the window's markers (a flapping limit cannot grow the list). */
+const MAX_LIMIT_CHANGES = 100;
 
 const COUNTERS = ['admitted', 'inputTokens', 'outputTokens', 'cacheReadTokens', 'upstream429'] as const;
 type CounterName = (typeof COUNTERS)[number];
@@ -68,7 +97,8 @@ export class TimeSeriesRecorder {
   private readonly held: Float64Array;
   private readonly counters: Record<CounterName, Float64Array>;
   private readonly refusals = new Map<string, Float64Array>();
-  private readonly byDeployment = new Map<string, Float64Array>();
+  private readonly byDeployment = new Map<string, DeploymentRows>();
+  private readonly limitChanges: LimitChange[] = [];
   /** Attempts per model group and deployment (a fallback group's deployment counts for the group asked for). */
   private readonly byRoute = new Map<string, { group: string; deployment: string; row: Float64Array }>();
   /** Response-cache outcomes per model group (groups seen in a `cache` event since start). */
@@ -121,10 +151,23 @@ export class TimeSeriesRecorder {
         if (e.status === 429) this.add(this.counters.upstream429, 1);
       },
       cache: (e) => this.cached(e),
+      limit: (e) => {
+        this.limitChanges.push({
+          at: this.clock.now(),
+          deployment: e.deployment,
+          name: e.name,
+          from: e.from ?? null,
+          to: e.to,
+        });
+        if (this.limitChanges.length > MAX_LIMIT_CHANGES) this.limitChanges.shift();
+      },
       settled: (e) => {
         const delivered = e.delivered;
         this.add(this.counters.inputTokens, delivered.inputTokens);
         this.add(this.counters.outputTokens, delivered.outputTokens);
+        const rows = this.deploymentRows(e.deployment);
+        this.add(rows.inputTokens, delivered.inputTokens);
+        this.add(rows.outputTokens, delivered.outputTokens);
         const cacheRead = delivered.cacheReadTokens;
         if (cacheRead !== undefined) {
           if (cacheRead > 0) this.cacheSeen = true;
@@ -149,7 +192,7 @@ export class TimeSeriesRecorder {
     const pos = this.touch();
     if (pos < 0) return;
     (this.counters.admitted[pos] as number)++;
-    (this.rowOf(this.byDeployment, e.deployment)[pos] as number)++;
+    (this.deploymentRows(e.deployment).admitted[pos] as number)++;
     (this.routeOf(e.group, e.deployment)[pos] as number)++;
     let histogram = this.tenantWaits.get(e.tenant);
     if (!histogram) {
@@ -197,10 +240,28 @@ export class TimeSeriesRecorder {
     for (const name of LINES) this.limits[name][pos] = lines[name] ?? Number.NaN;
   }
 
+  /** One reading of each deployment's per-minute limits (after AIMD); a slot keeps its latest. */
+  sampleDeploymentLimits(
+    deployments: readonly { id: string; limits: Partial<Record<DeploymentLimitName, number>> }[],
+  ): void {
+    const pos = this.touch();
+    if (pos < 0) return;
+    for (const d of deployments) {
+      const rows = this.deploymentRows(d.id);
+      for (const name of DEPLOYMENT_LIMITS) rows.limits[name][pos] = d.limits[name] ?? Number.NaN;
+    }
+  }
+
+  /** Limits providers changed within the window, oldest first. */
+  limitChangesInWindow(): LimitChange[] {
+    const since = this.clock.now() - this.windowMs;
+    return this.limitChanges.filter((c) => c.at >= since);
+  }
+
   /** Attempts admitted to `deployment` over the last 60 s (the current second included). */
   admittedLastMinute(deployment: string): number {
-    const row = this.byDeployment.get(deployment);
-    return row ? this.lastMinuteOf(row) : 0;
+    const rows = this.byDeployment.get(deployment);
+    return rows ? this.lastMinuteOf(rows.admitted) : 0;
   }
 
   /** Attempts per model group and deployment over the last 60 s, for every pair seen since start. */
@@ -262,9 +323,10 @@ export class TimeSeriesRecorder {
     const indexes: number[] = [];
     for (let i = span.first; i < span.end; i++) indexes.push(i);
     const count = (row: Float64Array) => (i: number) => (this.valid(i) ? (row[this.posOf(i)] as number) : 0);
-    const rate = (row: Float64Array) => trailingRates(span, count(row), this.resolutionMs);
+    const counted: Span = { ...span, width: Math.max(1, Math.round(COUNT_WINDOW_MS / this.resolutionMs)) };
+    const rate = (row: Float64Array) => trailingSums(counted, count(row));
     const refusals: Record<string, Line> = {};
-    for (const [code, row] of this.refusals) if (anyIn(span, count(row))) refusals[code] = rate(row);
+    for (const [code, row] of this.refusals) if (anyIn(counted, count(row))) refusals[code] = rate(row);
     // Readings come from a timer that drifts against slot edges: a slot it skipped shows the one before.
     const sampled = (row: Float64Array) =>
       indexes.map((i) => {
@@ -289,9 +351,21 @@ export class TimeSeriesRecorder {
       waitP50Ms[name] = p50 ?? [];
       waitP99Ms[name] = p99 ?? [];
     });
+    const deployments: Record<string, Line> = {};
+    for (const [id, rows] of this.byDeployment) {
+      deployments[deploymentLineKey(id, 'requests')] = rate(rows.admitted);
+      deployments[deploymentLineKey(id, 'inputTokens')] = rate(rows.inputTokens);
+      deployments[deploymentLineKey(id, 'outputTokens')] = rate(rows.outputTokens);
+      for (const name of DEPLOYMENT_LIMITS) {
+        const line = sampled(rows.limits[name]);
+        if (line.some((v) => v !== null)) deployments[deploymentLineKey(id, name)] = line;
+      }
+    }
     return {
       resolutionMs: this.resolutionMs,
       smoothingMs: this.smoothing * this.resolutionMs,
+      countWindowMs: counted.width * this.resolutionMs,
+      deployments,
       t: indexes.map((i) => i * this.resolutionMs),
       requests: rate(this.counters.admitted),
       inputTokens: rate(this.counters.inputTokens),
@@ -342,7 +416,12 @@ export class TimeSeriesRecorder {
     this.held[pos] = index;
     for (const name of COUNTERS) this.counters[name][pos] = 0;
     for (const row of this.refusals.values()) row[pos] = 0;
-    for (const row of this.byDeployment.values()) row[pos] = 0;
+    for (const rows of this.byDeployment.values()) {
+      rows.admitted[pos] = 0;
+      rows.inputTokens[pos] = 0;
+      rows.outputTokens[pos] = 0;
+      for (const name of DEPLOYMENT_LIMITS) rows.limits[name][pos] = Number.NaN;
+    }
     for (const route of this.byRoute.values()) route.row[pos] = 0;
     for (const rows of this.byCacheGroup.values()) for (const row of Object.values(rows)) row[pos] = 0;
     for (const row of this.queues) row[pos] = Number.NaN;
@@ -352,6 +431,22 @@ export class TimeSeriesRecorder {
     const classes = this.priorities.length;
     this.waitMax.fill(0, pos * classes, (pos + 1) * classes);
     return pos;
+  }
+
+  private deploymentRows(id: string): DeploymentRows {
+    let rows = this.byDeployment.get(id);
+    if (!rows) {
+      const row = () => new Float64Array(this.slots);
+      const unset = () => row().fill(Number.NaN);
+      rows = {
+        admitted: row(),
+        inputTokens: row(),
+        outputTokens: row(),
+        limits: { rpm: unset(), tpm: unset(), itpm: unset(), otpm: unset() },
+      };
+      this.byDeployment.set(id, rows);
+    }
+    return rows;
   }
 
   private add(row: Float64Array, amount: number): void {

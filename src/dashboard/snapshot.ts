@@ -17,6 +17,7 @@ import type {
   BucketRow,
   DashboardSnapshot,
   DeploymentRow,
+  LimitChangeRow,
   ObservationRow,
   ResponseCacheRow,
   Series,
@@ -61,6 +62,7 @@ export interface SnapshotSources {
   readonly accuracy: AccuracyTotals;
   readonly cacheReadTokens: number;
   readonly cacheReported: boolean;
+  readonly limitChanges: readonly LimitChangeRow[];
   readonly seriesMode: 'replace' | 'append';
   readonly series: Series;
 }
@@ -90,6 +92,7 @@ export function shapeSnapshot(s: SnapshotSources): DashboardSnapshot {
     ),
     totals: totals(s.counters, s.cacheReadTokens),
     cacheReported: s.cacheReported,
+    limitChanges: s.limitChanges,
     seriesMode: s.seriesMode,
     series: s.series,
   };

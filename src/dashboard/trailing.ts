@@ -39,6 +39,23 @@ export function trailingRates(span: Span, value: (slot: number) => number, slotM
   return out;
 }
 
+/**
+ * What a counter added up to over each point's window: with a 60 s window,
+ * what a per-minute limit counts (5 refusals read 5, not a 10 s average
+ * scaled to 30 a minute). Right after start, only what exists is summed.
+ */
+export function trailingSums(span: Span, value: (slot: number) => number): number[] {
+  const out: number[] = [];
+  let sum = 0;
+  for (let i = windowStart(span, span.first); i < span.first; i++) sum += value(i);
+  for (let i = span.first; i < span.end; i++) {
+    sum += value(i);
+    if (i > span.first && i - span.width >= span.start) sum -= value(i - span.width);
+    out.push(Math.round(sum * 10) / 10);
+  }
+  return out;
+}
+
 /** Whether a counter has anything in the windows of the span. */
 export function anyIn(span: Span, value: (slot: number) => number): boolean {
   for (let i = windowStart(span, span.first); i < span.end; i++) if (value(i) > 0) return true;

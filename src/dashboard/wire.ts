@@ -244,9 +244,26 @@ export type Line = readonly (number | null)[];
  * averaged over the trailing `smoothingMs`; waits are quantiles over the
  * same trailing span; queue depth is the deepest sample of each point.
  */
+/** What a deployment line is (`deploymentLineKey`): its traffic, or one of its per-minute limits. */
+export const DEPLOYMENT_TRAFFIC = ['requests', 'inputTokens', 'outputTokens'] as const;
+export const DEPLOYMENT_LIMITS = ['rpm', 'tpm', 'itpm', 'otpm'] as const;
+export type DeploymentLine = (typeof DEPLOYMENT_TRAFFIC)[number] | (typeof DEPLOYMENT_LIMITS)[number];
+
+/** `<deployment id>/<line>` (ids never hold a `/`): one flat map merges, appends and trims like the others. */
+export function deploymentLineKey(deployment: string, line: DeploymentLine): string {
+  return `${deployment}/${line}`;
+}
+
 export interface Series {
   readonly resolutionMs: number;
   readonly smoothingMs: number;
+  /** Counts are what the trailing `countWindowMs` held (60 s: what a per-minute limit counts). */
+  readonly countWindowMs: number;
+  /**
+   * Each deployment's own traffic and per-minute limits (`deploymentLineKey`),
+   * never a sum over deployments; a limit is present only while declared or learned.
+   */
+  readonly deployments: Readonly<Record<string, Line>>;
   /** Start of each point, epoch ms. */
   readonly t: readonly number[];
   readonly requests: Line;
@@ -297,12 +314,25 @@ export interface DashboardSnapshot {
   readonly totals: Totals;
   /** True once any provider reported prompt-cache reads: only then is the cache line worth a chart. */
   readonly cacheReported: boolean;
+  /** Limits that providers' headers changed within the window (marked on that deployment's chart), oldest first. */
+  readonly limitChanges: readonly LimitChangeRow[];
   /**
    * `replace`: `series` is the whole window. `append`: only the points
    * completed since the previous event of the same stream.
    */
   readonly seriesMode: 'replace' | 'append';
   readonly series: Series;
+}
+
+export interface LimitChangeRow {
+  /** Epoch ms. */
+  readonly at: number;
+  readonly deployment: string;
+  /** Short name, e.g. `tpm`. */
+  readonly name: string;
+  /** The limit before; null when it was learned (none was declared). */
+  readonly from: number | null;
+  readonly to: number;
 }
 
 /** The body of every admin API error. */

@@ -237,6 +237,32 @@ describe.skipIf(!canRun)('dashboard in Chromium', () => {
       .toBeGreaterThanOrEqual(5);
   });
 
+  it('charts each deployment against its own limits, and marks a limit its provider’s headers taught', async () => {
+    await load(3, 0);
+    for (const id of ['sim-openai', 'sim-openai-faq', 'sim-openai-busy']) {
+      for (const what of ['requests', 'tokens'])
+        await expect
+          .poll(
+            () => page.locator(`figure[data-deployment="${id}"][data-chart="${what}"] canvas`).count(),
+            POLL,
+          )
+          .toBe(1);
+    }
+    // The busy deployment declares 10 rpm: its own limit line, not a sum with the others'.
+    const busy = page.locator('figure[data-deployment="sim-openai-busy"][data-chart="requests"]');
+    await expect.poll(() => busy.locator('.u-legend').innerText(), POLL).toContain('rpm limit');
+    // `sim-openai` declares no limit: the simulator's headers taught its limits, and its charts mark when.
+    const learned = page.locator('figure[data-deployment="sim-openai"]');
+    await expect
+      .poll(async () => {
+        const counts = await learned.evaluateAll((figures) =>
+          figures.map((f) => Number((f as HTMLElement).dataset.markers ?? 0)),
+        );
+        return counts.reduce((a, b) => a + b, 0);
+      }, POLL)
+      .toBeGreaterThanOrEqual(1);
+  });
+
   it('sorts tenants by any column', async () => {
     const ids = () =>
       page.locator('#tenants tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-key')));

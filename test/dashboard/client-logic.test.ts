@@ -86,6 +86,8 @@ function series(t: number[], extra: Partial<Series> = {}): Series {
   return {
     resolutionMs: 1_000,
     smoothingMs: 10_000,
+    countWindowMs: 60_000,
+    deployments: {},
     t,
     requests: line,
     inputTokens: line,

@@ -27,6 +27,8 @@ function series(
   return {
     resolutionMs: 1_000,
     smoothingMs: 10_000,
+    countWindowMs: 60_000,
+    deployments: {},
     t,
     requests,
     inputTokens: requests.map((r) => (r === null ? null : r * 10)),
@@ -104,6 +106,7 @@ function snapshot(over: Partial<DashboardSnapshot>): DashboardSnapshot {
     now: T0 + 5_000,
     startedAt: T0,
     windowMs: 900_000,
+    limitChanges: [],
     thresholds: { warn: 0.8, act: 0.95 },
     store: { kind: 'memory', mode: 'memory', available: true },
     draining: false,

@@ -31,19 +31,76 @@ function setup(options: { windowMs?: number } = {}) {
 }
 
 describe('TimeSeriesRecorder', () => {
-  it('reports requests per minute over the trailing 10 s, without the second in progress', () => {
+  it('reports requests as what the trailing 60 s admitted, without the second in progress', () => {
     const { clock, recorder, admit } = setup();
-    for (let s = 0; s < 20; s++) {
+    for (let s = 0; s < 80; s++) {
       for (let i = 0; i < 5; i++) admit();
       clock.advance(1_000);
     }
     const { series } = recorder.series();
-    expect(series.t).toHaveLength(20);
+    expect(series.t).toHaveLength(80);
     expect(series.t[0]).toBe(Date.UTC(2026, 0, 1, 12, 0, 0));
-    // 5 per second is 300 per minute, right from the first second (the average spans only what exists).
-    expect(series.requests.every((v) => v === 300)).toBe(true);
+    expect(series.countWindowMs).toBe(60_000);
+    // What a per-minute limit counts: 5, 10, … as the first minute fills, then 300 a minute.
+    expect(series.requests.slice(0, 3)).toEqual([5, 10, 15]);
+    expect(series.requests.slice(59).every((v) => v === 300)).toBe(true);
     admit();
-    expect(recorder.series().series.t).toHaveLength(20);
+    expect(recorder.series().series.t).toHaveLength(80);
+  });
+
+  it('reads 5 refusals as 5, not a 10 s average scaled to a minute', () => {
+    const { clock, recorder, observer } = setup();
+    clock.advance(30_000);
+    for (let i = 0; i < 5; i++)
+      observer.refused({
+        tenant: 'acme',
+        priority: 'normal',
+        group: 'g',
+        code: 'queue_full',
+        status: 503,
+        waitedMs: 0,
+        limitedBy: undefined,
+      });
+    clock.advance(1_000);
+    const { series } = recorder.series();
+    expect(Math.max(...(series.refusals.queue_full ?? []).map(Number))).toBe(5);
+  });
+
+  it('keeps each deployment’s traffic against its own limits, and the limits its provider changed', () => {
+    const { clock, recorder, observer } = setup();
+    recorder.sampleDeploymentLimits([
+      { id: 'openai-1', limits: { rpm: 120, tpm: 40_000 } },
+      { id: 'claude-1', limits: { rpm: 50, itpm: 30_000, otpm: 8_000 } },
+    ]);
+    observer.admitted({
+      tenant: 'acme',
+      priority: 'normal',
+      group: 'g',
+      deployment: 'openai-1',
+      waitedMs: 0,
+      cost: costOf(100, 50),
+    });
+    observer.settled(settledEvent({ deployment: 'openai-1', delivered: costOf(100, 50) }));
+    clock.advance(1_000);
+    observer.limit({
+      deployment: 'openai-1',
+      bucket: 'deployment:openai-1:tokens:minute',
+      name: 'tpm',
+      from: 40_000,
+      to: 68_000,
+    });
+    recorder.sampleDeploymentLimits([{ id: 'openai-1', limits: { rpm: 120, tpm: 68_000 } }]);
+    clock.advance(1_000);
+    const { series } = recorder.series();
+    expect(series.deployments['openai-1/requests']).toEqual([1, 1]);
+    expect(series.deployments['openai-1/inputTokens']).toEqual([100, 100]);
+    expect(series.deployments['openai-1/tpm']).toEqual([40_000, 68_000]);
+    expect(series.deployments['claude-1/itpm']).toEqual([30_000, 30_000]);
+    // No sum of the two deployments' limits anywhere: each keeps its own.
+    expect(series.deployments['claude-1/tpm']).toBeUndefined();
+    expect(recorder.limitChangesInWindow()).toEqual([
+      { at: Date.UTC(2026, 0, 1, 12, 0, 1), deployment: 'openai-1', name: 'tpm', from: 40_000, to: 68_000 },
+    ]);
   });
 
   it('appends: each point is sent once, none skipped', () => {
@@ -144,12 +201,12 @@ describe('TimeSeriesRecorder', () => {
     }
     clock.advance(1_000);
     const { series } = recorder.series();
-    // One second's counts as a per-minute rate: × 60.
-    expect(series.inputTokens).toEqual([(100 + 30 + 10) * 60]);
-    expect(series.outputTokens).toEqual([(50 + 20 + 5) * 60]);
-    expect(series.cacheReadTokens).toEqual([600 * 60]);
-    expect(series.upstream429).toEqual([60]);
-    expect(series.refusals).toEqual({ queue_full: [120], tenant_rate_limited: [60] });
+    // What the trailing 60 s held: the counts themselves.
+    expect(series.inputTokens).toEqual([100 + 30 + 10]);
+    expect(series.outputTokens).toEqual([50 + 20 + 5]);
+    expect(series.cacheReadTokens).toEqual([600]);
+    expect(series.upstream429).toEqual([1]);
+    expect(series.refusals).toEqual({ queue_full: [2], tenant_rate_limited: [1] });
     expect(recorder.cacheReported).toBe(true);
     expect(recorder.cacheReadTokens).toBe(600);
   });

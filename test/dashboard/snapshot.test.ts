@@ -33,6 +33,8 @@ function reading(key: string, scope: BucketReading['scope'], owner: string, used
 const EMPTY_SERIES: Series = {
   resolutionMs: 1_000,
   smoothingMs: 10_000,
+  countWindowMs: 60_000,
+  deployments: {},
   t: [],
   requests: [],
   inputTokens: [],
@@ -89,6 +91,7 @@ function sources(overrides: Partial<SnapshotSources> = {}): SnapshotSources {
     now: NOW,
     startedAt: NOW - 60_000,
     windowMs: 900_000,
+    limitChanges: [],
     thresholds: { warn: 0.8, act: 0.9 },
     store: {
       kind: 'redis',

@@ -10,6 +10,7 @@ type Lines = Record<string, (number | null)[]>;
 export interface SeriesData {
   resolutionMs: number;
   smoothingMs: number;
+  countWindowMs: number;
   t: number[];
   requests: (number | null)[];
   inputTokens: (number | null)[];
@@ -26,6 +27,8 @@ export interface SeriesData {
   waitP99Ms: Lines;
   upstream429: (number | null)[];
   refusals: Lines;
+  /** Per deployment and line (`deploymentLineKey`). */
+  deployments: Lines;
 }
 
 export class SeriesBuffer {
@@ -62,6 +65,8 @@ export class SeriesBuffer {
         extend(data.waitP99Ms, series.waitP99Ms, held, keep, null);
         // The server lists a refusal code only when it has counts: absent means none.
         extend(data.refusals, series.refusals, held, keep, 0);
+        // A limit missing from an event is one not declared then: a gap, not a zero.
+        extend(data.deployments, series.deployments, held, keep, null);
       }
     }
     const kept = this.data as SeriesData;
@@ -77,6 +82,7 @@ function copy(series: Series): SeriesData {
   return {
     resolutionMs: series.resolutionMs,
     smoothingMs: series.smoothingMs,
+    countWindowMs: series.countWindowMs,
     t: [...series.t],
     requests: line(series.requests),
     inputTokens: line(series.inputTokens),
@@ -93,6 +99,7 @@ function copy(series: Series): SeriesData {
     waitP99Ms: lines(series.waitP99Ms),
     upstream429: line(series.upstream429),
     refusals: lines(series.refusals),
+    deployments: lines(series.deployments),
   };
 }
 
@@ -127,6 +134,6 @@ function trim(data: SeriesData, oldest: number): void {
   ])
     cut(l);
   for (const l of Object.values(data.limits)) cut(l);
-  for (const group of [data.queue, data.waitP50Ms, data.waitP99Ms, data.refusals])
+  for (const group of [data.queue, data.waitP50Ms, data.waitP99Ms, data.refusals, data.deployments])
     for (const l of Object.values(group)) cut(l);
 }

@@ -16,6 +16,13 @@ export interface LineSpec {
   readonly width?: number;
 }
 
+/** A moment worth a vertical line and a word (a limit the provider's headers changed). */
+export interface Marker {
+  /** Epoch ms. */
+  readonly at: number;
+  readonly label: string;
+}
+
 /** How the y axis reads. */
 export interface AxisStyle {
   readonly label: (value: number) => string;
@@ -29,6 +36,7 @@ const INTEGER_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 
 export class TimeChart {
   private plot: uPlot | undefined;
   private signature = '';
+  private markers: readonly Marker[] = [];
   private readonly host: HTMLElement;
 
   constructor(
@@ -39,7 +47,9 @@ export class TimeChart {
     new ResizeObserver(() => this.resize()).observe(this.host);
   }
 
-  update(times: readonly number[], lines: readonly LineSpec[]): void {
+  update(times: readonly number[], lines: readonly LineSpec[], markers: readonly Marker[] = []): void {
+    this.markers = markers;
+    this.root.dataset.markers = String(markers.length);
     const signature = lines.map((l) => `${l.label}|${l.color}|${l.dashed ?? false}`).join(';');
     const data: uPlot.AlignedData = [times.map((t) => t / 1000), ...lines.map((l) => [...l.values])];
     if (!this.plot || signature !== this.signature) {
@@ -49,6 +59,33 @@ export class TimeChart {
     } else {
       this.plot.setData(data);
     }
+  }
+
+  /** Each marker as a dotted vertical line with its label at the top, inside the plot. */
+  private drawMarkers(u: uPlot): void {
+    if (this.markers.length === 0) return;
+    const ctx = u.ctx;
+    const { left, top, width, height } = u.bbox;
+    ctx.save();
+    ctx.strokeStyle = '#ae3ec9';
+    ctx.fillStyle = '#862e9c';
+    ctx.lineWidth = devicePixelRatio;
+    ctx.setLineDash([2 * devicePixelRatio, 3 * devicePixelRatio]);
+    ctx.font = `${11 * devicePixelRatio}px system-ui, sans-serif`;
+    for (const m of this.markers) {
+      const x = u.valToPos(m.at / 1000, 'x', true);
+      if (x < left || x > left + width) continue;
+      ctx.beginPath();
+      ctx.moveTo(x, top);
+      ctx.lineTo(x, top + height);
+      ctx.stroke();
+      ctx.fillText(
+        m.label,
+        Math.min(x + 4 * devicePixelRatio, left + width - ctx.measureText(m.label).width),
+        top + 12 * devicePixelRatio,
+      );
+    }
+    ctx.restore();
   }
 
   private width(): number {
@@ -66,6 +103,7 @@ export class TimeChart {
       width: this.width(),
       height: HEIGHT,
       legend: { show: true, live: false },
+      hooks: { draw: [(u) => this.drawMarkers(u)] },
       cursor: { drag: { x: false, y: false }, points: { show: false } },
       scales: {
         x: { time: true },
