@@ -255,6 +255,23 @@ describe('mergeSnapshots', () => {
     expect(merged.series.limits.requests).toEqual([600, 600]);
   });
 
+  it('adds each deployment’s traffic over workers, keeps its shared limit once, and one marker per change', () => {
+    const t = [T0 + 1_000, T0 + 2_000];
+    const base = series(t, [1, 1], [null, null], [0, 0]);
+    const change = { at: T0 + 1_500, deployment: 'd1', name: 'tpm', from: 40_000, to: 68_000 };
+    const own = snapshot({
+      series: { ...base, deployments: { 'd1/requests': [3, 4], 'd1/tpm': [40_000, 68_000] } },
+      limitChanges: [change],
+    });
+    const other = snapshot({
+      series: { ...base, deployments: { 'd1/requests': [5, 6], 'd1/tpm': [40_000, 68_000] } },
+      limitChanges: [{ ...change, at: T0 + 1_600 }],
+    });
+    const merged = mergeSnapshots(own, [other]);
+    expect(merged.series.deployments).toEqual({ 'd1/requests': [8, 10], 'd1/tpm': [40_000, 68_000] });
+    expect(merged.limitChanges).toEqual([change]);
+  });
+
   it('is the snapshot itself when no other worker answers', () => {
     const own = snapshot({ inFlight: 2 });
     expect(mergeSnapshots(own, [])).toBe(own);
