@@ -335,6 +335,43 @@ export interface LimitChangeRow {
   readonly to: number;
 }
 
+/** The long views of the recorded history (`GET /admin/v1/history?range=`). */
+export type HistoryRange = '1h' | '24h' | '7d';
+
+export interface HistoryView {
+  readonly range: HistoryRange;
+  /** Width of one point: 1 min (1 h), 15 min (24 h), 1 h (7 d). */
+  readonly stepMs: number;
+  /** Epoch ms, `[from, to)`. */
+  readonly from: number;
+  readonly to: number;
+  /** Start of each point. */
+  readonly t: readonly number[];
+  /** Every bucket recorded in the span (null where nothing was recorded). */
+  readonly buckets: readonly {
+    readonly key: string;
+    readonly scope: 'deployment' | 'pool' | 'tenant';
+    readonly owner: string;
+    /** `rpm`, `tpm`, `usd_per_day` … */
+    readonly limitName: string;
+    /** The limit at its last record. */
+    readonly limit: number;
+    /** Calls admitted through it, and refused by it, per point. */
+    readonly admitted: Line;
+    readonly refused: Line;
+    /** Highest utilization in the point (used ÷ usable capacity, 1 = full). */
+    readonly peak: Line;
+  }[];
+  /** Each tenant's calls to each group: served, refused, and their cost per point. */
+  readonly tenants: readonly {
+    readonly tenant: string;
+    readonly group: string;
+    readonly requests: Line;
+    readonly refused: Line;
+    readonly costUsd: Line;
+  }[];
+}
+
 /** The body of every admin API error. */
 export interface AdminError {
   readonly error: { readonly code: string; readonly message: string };

@@ -256,7 +256,7 @@ describe.skipIf(!canRun)('dashboard in Chromium', () => {
     await expect
       .poll(async () => {
         const counts = await learned.evaluateAll((figures) =>
-          figures.map((f) => Number((f as HTMLElement).dataset.markers ?? 0)),
+          figures.map((f) => Number(f.getAttribute('data-markers') ?? 0)),
         );
         return counts.reduce((a, b) => a + b, 0);
       }, POLL)
