@@ -13,19 +13,22 @@ import type { GatewayLogger } from '../gateway/logging.js';
 import type { GatewayMetrics } from '../gateway/metrics.js';
 import type { Router } from '../gateway/routes.js';
 import type { GatewayState } from '../gateway/state.js';
+import { readHistory } from '../history/history-read.js';
+import type { HistoryStore } from '../history/history-store.js';
 import type { GovernorObserver } from '../runtime/events.js';
 import { readAccuracyTotals } from './accuracy-totals.js';
 import { AdminKey } from './admin-key.js';
 import { AdminAuthThrottle } from './admin-throttle.js';
 import { defaultAssetsDir } from './assets.js';
 import { readCounterTotals } from './counter-totals.js';
+import { historySpan, historyView } from './history-view.js';
 import { limitLines, perMinuteLimits } from './limit-lines.js';
 import { LiveStream, type SnapshotFor } from './live-stream.js';
 import { mergeSnapshots } from './merge-snapshots.js';
 import { TimeSeriesRecorder } from './recorder.js';
 import { mountDashboardRoutes } from './routes.js';
 import { type LastObservations, shapeSnapshot } from './snapshot.js';
-import type { DashboardSnapshot } from './wire.js';
+import type { DashboardSnapshot, HistoryRange, HistoryView } from './wire.js';
 
 export interface DashboardOptions {
   /** The configuration in force (a reload may change the admin key and thresholds). */
@@ -45,6 +48,8 @@ export interface DashboardOptions {
    * primary): merged into every answer so the page shows the whole gateway.
    */
   peers?: () => Promise<readonly DashboardSnapshot[]>;
+  /** The recorded history (`src/history/`) the 1 h / 24 h / 7 d views read; undefined when it is off. */
+  history?: HistoryStore | undefined;
 }
 
 export class Dashboard {
@@ -73,6 +78,15 @@ export class Dashboard {
     this.tickMs = options.tickMs ?? 1_000;
     this.nextTickAt = options.clock.now();
     this.scheduleTick();
+  }
+
+  /** The recorded history over `range`, downsampled; undefined when the gateway records none. */
+  async historyView(range: HistoryRange): Promise<HistoryView | undefined> {
+    const store = this.options.history;
+    if (!store) return undefined;
+    const now = this.options.clock.now();
+    const { from, to } = historySpan(range, now);
+    return historyView(await readHistory(store, from, to - 1), range, now);
   }
 
   /** Feeds the time series; the gateway adds it to the governor's observers. */

@@ -4,7 +4,8 @@
  *   GET /dashboard                 the page (no key needed: it holds no data, it asks for the key)
  *   GET /dashboard/assets/<file>   its bundled script and styles
  *   GET /admin/v1/state            one JSON snapshot          ┐ admin key required:
- *   GET /admin/v1/stream           Server-Sent Events, 1/s    ┘ 401 without, 403 when none is configured
+ *   GET /admin/v1/stream           Server-Sent Events, 1/s    │ 401 without, 403 when none is configured
+ *   GET /admin/v1/history?range=   the recorded 1h | 24h | 7d ┘
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GatewayContext } from '../gateway/context.js';
@@ -14,6 +15,7 @@ import { presentedAdminKey } from './admin-key.js';
 import { sourceOf } from './admin-throttle.js';
 import { ASSET_FILES, type DashboardAssets, loadAssets } from './assets.js';
 import type { Dashboard } from './dashboard.js';
+import { isHistoryRange } from './history-view.js';
 import type { AdminError } from './wire.js';
 
 /** The page loads only its own files and talks only to its own origin. */
@@ -105,6 +107,32 @@ export function mountDashboardRoutes(router: Router, dashboard: Dashboard): void
       (error: unknown) => {
         ctx.logger.error({ err: error }, 'dashboard: snapshot failed');
         sendJson(res, 500, adminError('snapshot_failed', 'Reading the gateway state failed; see the log.'));
+      },
+    );
+  });
+
+  router.add('GET', '/admin/v1/history', (ctx, req, res) => {
+    if (!authorized(dashboard, req, res)) return;
+    const range = new URL(req.url ?? '/', 'http://x').searchParams.get('range');
+    if (!isHistoryRange(range)) {
+      sendJson(res, 400, adminError('invalid_range', 'Ask for range=1h, 24h or 7d.'), [
+        'cache-control',
+        'no-store',
+      ]);
+      return;
+    }
+    dashboard.historyView(range).then(
+      (view) =>
+        view
+          ? sendJson(res, 200, view, ['cache-control', 'no-store', ...COMMON_HEADERS])
+          : sendJson(
+              res,
+              404,
+              adminError('history_disabled', 'This gateway records no history (history.enabled: false).'),
+            ),
+      (error: unknown) => {
+        ctx.logger.error({ err: error }, 'dashboard: reading the history failed');
+        sendJson(res, 503, adminError('history_unavailable', 'Reading the history failed; see the log.'));
       },
     );
   });

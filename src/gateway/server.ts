@@ -127,17 +127,6 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     },
   });
   metrics.load.declareWebhooks(webhooks.labels());
-  const dashboard = new Dashboard({
-    config: () => config,
-    state,
-    metrics,
-    clock,
-    logger,
-    draining: () => context?.draining ?? false,
-    ...(options.dashboardAssetsDir !== undefined && { assetsDir: options.dashboardAssetsDir }),
-    ...(options.dashboardPeers && { peers: options.dashboardPeers }),
-  });
-
   const dataDir = config.data_dir ?? resolve(DEFAULT_DATA_DIR);
   const history = config.history.enabled
     ? new HistoryRecorder({
@@ -147,6 +136,18 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         onError: (error) => logger.warn({ err: error }, 'history: a minute of records was not written'),
       })
     : undefined;
+
+  const dashboard = new Dashboard({
+    config: () => config,
+    state,
+    metrics,
+    clock,
+    logger,
+    draining: () => context?.draining ?? false,
+    ...(options.dashboardAssetsDir !== undefined && { assetsDir: options.dashboardAssetsDir }),
+    ...(options.dashboardPeers && { peers: options.dashboardPeers }),
+    history: history?.store,
+  });
 
   governor = new Governor({
     ...toTopology(config),

@@ -103,6 +103,11 @@ export class HistoryRecorder {
   private flushing: Promise<void> = Promise.resolve();
   private readonly ids = new Map<string, BucketIdentity>();
 
+  /** Where the minutes go (and where the dashboard's long views read them). */
+  get store(): HistoryStore {
+    return this.options.store;
+  }
+
   constructor(private readonly options: HistoryRecorderOptions) {
     this.current = new Minute(this.minuteNow());
     this.schedule();

@@ -16,10 +16,21 @@
  * event a second; the test lets a few seconds of traffic pass so the charts
  * have points to draw. Polls wait up to 10 s (a busy CI machine).
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BatchView } from '../../src/batches/lane-snapshot.js';
+import { FileHistoryStore } from '../../src/history/file-history-store.js';
+import {
+  bucketSeries,
+  dayOf,
+  encodeBucketMinute,
+  encodeTenantMinute,
+  MINUTE_MS,
+  tenantSeries,
+} from '../../src/history/minute-records.js';
 import { batchView, fixedLane } from '../batches/lane-views.js';
 import { simOpenAiDeployment } from '../gateway/helpers.js';
 import {
@@ -40,6 +51,8 @@ const canRun = existsSync(CHROMIUM) || process.env.CI === 'true';
 const POLL = { timeout: 10_000, interval: 100 };
 /** A second model group, with a response cache; the rig's own group has none (its tests count upstream calls). */
 const CACHED_GROUP = 'faq-mini';
+/** Where the gateway keeps its history: seeded with an earlier hour of traffic for the 24 h view. */
+const DATA_DIR = mkdtempSync(join(tmpdir(), 'sluice-browser-'));
 /** A third group of 10 requests a minute, with mitigation, for the load panel. */
 const BUSY_GROUP = 'busy-mini';
 
@@ -56,11 +69,12 @@ describe.skipIf(!canRun)('dashboard in Chromium', () => {
 
   beforeAll(async () => {
     mkdirSync(RESULTS, { recursive: true });
+    await seedHistory();
     [rig, browser] = await Promise.all([
       startDashboardRig({
         sim: { faults: [{ kind: 'rate_limited', at: [3], retry_after_s: 0 }] },
         config: (simUrl) => {
-          const base = rigConfig(simUrl);
+          const base = { ...rigConfig(simUrl), data_dir: DATA_DIR };
           const deployment = simOpenAiDeployment(simUrl, { api_key: UPSTREAM_KEY });
           return {
             ...base,
@@ -104,6 +118,7 @@ describe.skipIf(!canRun)('dashboard in Chromium', () => {
   afterAll(async () => {
     await browser?.close();
     await rig?.close();
+    rmSync(DATA_DIR, { recursive: true, force: true });
   });
 
   /** Numbers the page shows, read from its `data-value` attributes. */
@@ -261,6 +276,24 @@ describe.skipIf(!canRun)('dashboard in Chromium', () => {
         return counts.reduce((a, b) => a + b, 0);
       }, POLL)
       .toBeGreaterThanOrEqual(1);
+  });
+
+  it('switches the trends to the recorded 24 h and back to live', async () => {
+    await page.locator('[data-range="24h"]').click();
+    const history = page.locator('#history-trends');
+    await expect.poll(() => history.getAttribute('data-points'), POLL).toBe('96');
+    await expect
+      .poll(() => page.locator('#history-note').innerText(), POLL)
+      .toContain('one point per 15 min');
+    await expect.poll(() => history.locator('canvas').count(), POLL).toBe(3);
+    expect(await page.locator('#live-trends').isHidden()).toBe(true);
+    await expect
+      .poll(() => page.locator('#history-utilization .u-legend').innerText(), POLL)
+      .toContain('sim-openai rpm');
+    await page.screenshot({ path: `${RESULTS}/dashboard-history.png`, fullPage: false });
+    await page.locator('[data-range="live"]').click();
+    expect(await history.isHidden()).toBe(true);
+    expect(await page.locator('#live-trends').isVisible()).toBe(true);
   });
 
   it('sorts tenants by any column', async () => {
@@ -437,3 +470,44 @@ describe.skipIf(!canRun)('dashboard in Chromium', () => {
     expect(problems).toEqual([]);
   });
 });
+
+/** Two hours ago, for 30 minutes: what an earlier run of this gateway would have recorded. */
+async function seedHistory(): Promise<void> {
+  const store = new FileHistoryStore({ dir: join(DATA_DIR, 'history'), writer: 'seed' });
+  const start = Math.floor(Date.now() / MINUTE_MS) - 120;
+  for (let i = 0; i < 30; i++) {
+    const minute = start + i;
+    const day = dayOf(minute * MINUTE_MS);
+    await store.append([
+      {
+        series: bucketSeries({
+          key: 'deployment:sim-openai:requests:minute',
+          scope: 'deployment',
+          owner: 'sim-openai',
+          dimension: 'requests',
+          per: 'minute',
+        }),
+        day,
+        records: encodeBucketMinute({
+          minute,
+          admitted: 300 + i * 10,
+          refused: 0,
+          peak: 0.5 + i / 100,
+          limit: 600,
+        }),
+      },
+      {
+        series: tenantSeries('pro-co', 'gpt-4o-mini'),
+        day,
+        records: encodeTenantMinute({
+          minute,
+          requests: 300,
+          refused: 0,
+          inputTokens: 9_000,
+          outputTokens: 3_000,
+          costUsd: 0.0031,
+        }),
+      },
+    ]);
+  }
+}

@@ -12,6 +12,7 @@ import { renderBatches } from './views/batches.js';
 import { renderBuckets } from './views/buckets.js';
 import { renderCharts } from './views/charts.js';
 import { renderDeployments } from './views/deployments.js';
+import { setUpHistoryRange } from './views/history-range.js';
 import { renderLoad } from './views/load.js';
 import { renderRequestTokens } from './views/request-tokens.js';
 import { renderResponseCache } from './views/response-cache.js';
@@ -105,6 +106,8 @@ window.setInterval(() => {
   const live = byId('status').dataset.state === 'live';
   if (client && live && Date.now() - lastUpdate > STALE_MS) renderConnection('stale');
 }, 1_000);
+
+setUpHistoryRange(() => session.key);
 
 const saved = session.key;
 if (saved) connect(saved);
