@@ -25,20 +25,6 @@ function windowStart(span: Span, i: number): number {
   return Math.max(i - span.width + 1, span.start);
 }
 
-/** Per-minute rates of a counter over each point's window. */
-export function trailingRates(span: Span, value: (slot: number) => number, slotMs: number): number[] {
-  const out: number[] = [];
-  let sum = 0;
-  for (let i = windowStart(span, span.first); i < span.first; i++) sum += value(i);
-  for (let i = span.first; i < span.end; i++) {
-    sum += value(i);
-    if (i > span.first && i - span.width >= span.start) sum -= value(i - span.width);
-    const slots = i - windowStart(span, i) + 1;
-    out.push(Math.round(((sum * 60_000) / (slots * slotMs)) * 10) / 10);
-  }
-  return out;
-}
-
 /**
  * What a counter added up to over each point's window: with a 60 s window,
  * what a per-minute limit counts (5 refusals read 5, not a 10 s average

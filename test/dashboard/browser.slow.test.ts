@@ -22,17 +22,10 @@ import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BatchView } from '../../src/batches/lane-snapshot.js';
-import { FileHistoryStore } from '../../src/history/file-history-store.js';
-import {
-  bucketSeries,
-  dayOf,
-  encodeBucketMinute,
-  encodeTenantMinute,
-  MINUTE_MS,
-  tenantSeries,
-} from '../../src/history/minute-records.js';
+import { MINUTE_MS } from '../../src/history/minute-records.js';
 import { batchView, fixedLane } from '../batches/lane-views.js';
 import { simOpenAiDeployment } from '../gateway/helpers.js';
+import { seedHistory } from '../history/seed.js';
 import {
   ADMIN_KEY,
   type DashboardRig,
@@ -69,7 +62,7 @@ describe.skipIf(!canRun)('dashboard in Chromium', () => {
 
   beforeAll(async () => {
     mkdirSync(RESULTS, { recursive: true });
-    await seedHistory();
+    await seedEarlierHour();
     [rig, browser] = await Promise.all([
       startDashboardRig({
         sim: { faults: [{ kind: 'rate_limited', at: [3], retry_after_s: 0 }] },
@@ -472,42 +465,19 @@ describe.skipIf(!canRun)('dashboard in Chromium', () => {
 });
 
 /** Two hours ago, for 30 minutes: what an earlier run of this gateway would have recorded. */
-async function seedHistory(): Promise<void> {
-  const store = new FileHistoryStore({ dir: join(DATA_DIR, 'history'), writer: 'seed' });
-  const start = Math.floor(Date.now() / MINUTE_MS) - 120;
-  for (let i = 0; i < 30; i++) {
-    const minute = start + i;
-    const day = dayOf(minute * MINUTE_MS);
-    await store.append([
-      {
-        series: bucketSeries({
-          key: 'deployment:sim-openai:requests:minute',
-          scope: 'deployment',
-          owner: 'sim-openai',
-          dimension: 'requests',
-          per: 'minute',
-        }),
-        day,
-        records: encodeBucketMinute({
-          minute,
-          admitted: 300 + i * 10,
-          refused: 0,
-          peak: 0.5 + i / 100,
-          limit: 600,
-        }),
-      },
-      {
-        series: tenantSeries('pro-co', 'gpt-4o-mini'),
-        day,
-        records: encodeTenantMinute({
-          minute,
-          requests: 300,
-          refused: 0,
-          inputTokens: 9_000,
-          outputTokens: 3_000,
-          costUsd: 0.0031,
-        }),
-      },
-    ]);
-  }
+function seedEarlierHour(): Promise<void> {
+  return seedHistory(join(DATA_DIR, 'history'), Math.floor(Date.now() / MINUTE_MS) - 120, 30, {
+    bucket: {
+      key: 'deployment:sim-openai:requests:minute',
+      scope: 'deployment',
+      owner: 'sim-openai',
+      dimension: 'requests',
+      per: 'minute',
+    },
+    tenant: { tenant: 'pro-co', group: 'gpt-4o-mini' },
+    of: (i) => ({
+      bucket: { admitted: 300 + i * 10, refused: 0, peak: 0.5 + i / 100, limit: 600 },
+      tenant: { requests: 300, refused: 0, inputTokens: 9_000, outputTokens: 3_000, costUsd: 0.0031 },
+    }),
+  });
 }

@@ -10,21 +10,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FileHistoryStore } from '../../src/history/file-history-store.js';
 import type { BucketSeries, History, TenantSeries } from '../../src/history/history-read.js';
-import {
-  type BucketMinute,
-  bucketSeries,
-  dayOf,
-  encodeBucketMinute,
-  encodeTenantMinute,
-  MINUTE_MS,
-  type TenantMinute,
-  tenantSeries,
-} from '../../src/history/minute-records.js';
+import { type BucketMinute, MINUTE_MS, type TenantMinute } from '../../src/history/minute-records.js';
 import { weeklyReport } from '../../src/planning/weekly-report.js';
 import { reportMarkdown } from '../../src/planning/weekly-report-render.js';
 import { workloadsFromHistory } from '../../src/planning/workload-from-history.js';
+import { seedHistory } from '../history/seed.js';
 
 const WEEK = 7 * 1_440;
 const FROM = 29_000_000; // an epoch minute
@@ -189,37 +180,20 @@ describe('sluice report and plan --from-history', () => {
       ].join('\n'),
     );
     // An hour ago, for 30 minutes: seed 004's demand, 100 calls a minute of 3,000 in and 500 out.
-    const store = new FileHistoryStore({ dir: join(dir, 'sluice-data', 'history'), writer: 'gw' });
-    const start = Math.floor(Date.now() / MINUTE_MS) - 60;
-    for (let i = 0; i < 30; i++) {
-      const minute = start + i;
-      const day = dayOf(minute * MINUTE_MS);
-      await store.append([
-        {
-          series: bucketSeries({
-            key: 'deployment:a:input_tokens:minute',
-            scope: 'deployment',
-            owner: 'a',
-            dimension: 'input_tokens',
-            per: 'minute',
-          }),
-          day,
-          records: encodeBucketMinute({ minute, admitted: 100, refused: 40, peak: 1, limit: 160_000 }),
-        },
-        {
-          series: tenantSeries('acme', 'claude'),
-          day,
-          records: encodeTenantMinute({
-            minute,
-            requests: 100,
-            refused: 0,
-            inputTokens: 300_000,
-            outputTokens: 50_000,
-            costUsd: 1.65,
-          }),
-        },
-      ]);
-    }
+    await seedHistory(join(dir, 'sluice-data', 'history'), Math.floor(Date.now() / MINUTE_MS) - 60, 30, {
+      bucket: {
+        key: 'deployment:a:input_tokens:minute',
+        scope: 'deployment',
+        owner: 'a',
+        dimension: 'input_tokens',
+        per: 'minute',
+      },
+      tenant: { tenant: 'acme', group: 'claude' },
+      of: () => ({
+        bucket: { admitted: 100, refused: 40, peak: 1, limit: 160_000 },
+        tenant: { requests: 100, refused: 0, inputTokens: 300_000, outputTokens: 50_000, costUsd: 1.65 },
+      }),
+    });
     const { ANTHROPIC_API_KEY: _, ...env } = process.env;
     const run = (...args: string[]) =>
       spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
