@@ -132,6 +132,14 @@ const rampSchema = z.strictObject({
   above_tpm: positive.default(1_000_000),
 });
 
+/** USD per million tokens (a deployment's `price`, a row of `prices`). */
+export const priceSchema = z.strictObject({
+  input_per_mtok: nonNegative,
+  output_per_mtok: nonNegative,
+  cached_input_per_mtok: nonNegative.optional(),
+  cache_write_per_mtok: nonNegative.optional(),
+});
+
 export const deploymentSchema = z
   .strictObject({
     id: name,
@@ -163,14 +171,7 @@ export const deploymentSchema = z
      * and written to it cost `cached_input_per_mtok` / `cache_write_per_mtok`
      * where given (e.g. reads at 10 % of the input price), the input price otherwise.
      */
-    price: z
-      .strictObject({
-        input_per_mtok: nonNegative,
-        output_per_mtok: nonNegative,
-        cached_input_per_mtok: nonNegative.optional(),
-        cache_write_per_mtok: nonNegative.optional(),
-      })
-      .optional(),
+    price: priceSchema.optional(),
     /** Forwarded batches: the provider's batch queue limit for this deployment (input tokens enqueued). */
     enqueued_tokens: positiveInt.optional(),
     headers: z.record(z.string(), z.string()).optional(),
@@ -493,6 +494,11 @@ export const governorFields = {
     message: 'declare at least one model group',
   }),
   tiers: z.record(name, tierSchema).default({}),
+  /**
+   * Prices by model id, over the built-in list prices (`providers/list-prices.ts`):
+   * a negotiated rate for every deployment of a model. A deployment's own `price` wins.
+   */
+  prices: z.record(z.string().min(1), priceSchema).default({}),
   alerts: alertsSchema,
   /** Calls with an `Idempotency-Key` header run at most once per tenant and key (`src/idempotency/`). */
   idempotency: z

@@ -38,7 +38,7 @@ export function toTopology(config: GovernorFields): GovernorTopology {
   const modelGroups: Record<string, ModelGroupConfig> = {};
   for (const [name, group] of Object.entries(config.model_groups)) {
     modelGroups[name] = {
-      deployments: group.deployments.map(toDeployment),
+      deployments: group.deployments.map((d) => toDeployment(d, config.prices)),
       ...(group.fallbacks && { fallbacks: group.fallbacks }),
       ...(group.downgrade && {
         downgrade: { to: group.downgrade.to, whenHeadroomBelow: group.downgrade.when_headroom_below },
@@ -140,8 +140,8 @@ function toClusterOrder(
   return { demandLeaseMs: cluster.demand_lease_ms };
 }
 
-function toDeployment(d: DeploymentInput): DeploymentConfig {
-  const price = priceOf(d);
+function toDeployment(d: DeploymentInput, prices: GovernorFields['prices']): DeploymentConfig {
+  const price = priceOf(d, prices);
   const limits = toLimits(d.limits);
   return {
     id: d.id,
@@ -170,14 +170,22 @@ function toDeployment(d: DeploymentInput): DeploymentConfig {
   };
 }
 
-/** The deployment's own `price`, else the list price of its model (`providers/list-prices.ts`), else none. */
-export function priceOf(d: Pick<DeploymentInput, 'price' | 'model'>): DeploymentPrice | undefined {
-  if (!d.price) return listPriceOf(d.model);
+/**
+ * What a deployment's tokens cost: its own `price`, else the configuration's
+ * `prices` row for its model, else its model's list price
+ * (`providers/list-prices.ts`), else nothing.
+ */
+export function priceOf(
+  d: Pick<DeploymentInput, 'price' | 'model'>,
+  prices: GovernorFields['prices'] = {},
+): DeploymentPrice | undefined {
+  const own = d.price ?? prices[d.model];
+  if (!own) return listPriceOf(d.model);
   return {
-    inputPerMTok: d.price.input_per_mtok,
-    outputPerMTok: d.price.output_per_mtok,
-    ...(d.price.cached_input_per_mtok !== undefined && { cachedInputPerMTok: d.price.cached_input_per_mtok }),
-    ...(d.price.cache_write_per_mtok !== undefined && { cacheWritePerMTok: d.price.cache_write_per_mtok }),
+    inputPerMTok: own.input_per_mtok,
+    outputPerMTok: own.output_per_mtok,
+    ...(own.cached_input_per_mtok !== undefined && { cachedInputPerMTok: own.cached_input_per_mtok }),
+    ...(own.cache_write_per_mtok !== undefined && { cacheWritePerMTok: own.cache_write_per_mtok }),
   };
 }
 

@@ -17,6 +17,7 @@ import { resolve } from 'node:path';
 import type { Duplex } from 'node:stream';
 import type { BatchLane } from '../batches/batch-lane.js';
 import { toGovernorOptions, toIdempotency, toLoadOptions, toTopology } from '../config/to-topology.js';
+import { unpricedUnderBudgets } from '../config/unpriced.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import { Dashboard } from '../dashboard/dashboard.js';
 import type { DashboardSnapshot } from '../dashboard/wire.js';
@@ -257,6 +258,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     },
     'sluice gateway listening',
   );
+  warnUnpriced(config, logger);
 
   let closing: Promise<DrainResult> | undefined;
   const gateway: Gateway = {
@@ -282,6 +284,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         webhooks.reconfigure(toWebhooks(next.alerts.webhooks));
         metrics.load.declareWebhooks(webhooks.labels());
         startSampling(next.alerts.interval_ms);
+        warnUnpriced(next, logger);
       }
       return result;
     },
@@ -434,4 +437,14 @@ function logObserver(logger: GatewayLogger): GovernorObserver {
         `mitigation ${e.engaged ? 'engaged' : 'released'}: ${e.action}`,
       ),
   };
+}
+
+/** A spending budget counts nothing for a deployment without a price: say which, once per (re)load. */
+function warnUnpriced(config: GatewayConfig, logger: GatewayLogger): void {
+  const unpriced = unpricedUnderBudgets(config);
+  if (unpriced.length > 0)
+    logger.warn(
+      { deployments: unpriced },
+      'spending budgets: these deployments have no price (set price, or prices.<model>): their calls cost nothing against usd_per_day / usd_per_month',
+    );
 }

@@ -144,7 +144,7 @@ export function plan(config: GovernorFields, workload: Workload): Plan {
     binding,
     deploymentsNeeded,
     unchecked,
-    monthlyCostUsd: monthlyCost(deployments, workload),
+    monthlyCostUsd: monthlyCost(deployments, config.prices, workload),
   };
 }
 
@@ -198,10 +198,11 @@ function demand(name: PlanDimension, w: Workload, at: 'mean' | 'p95'): number {
 /** 30 days of the workload at the mean price of the group's priced deployments (their own, or their model's list price). */
 function monthlyCost(
   deployments: GovernorFields['model_groups'][string]['deployments'],
+  prices: GovernorFields['prices'],
   w: Workload,
 ): number | undefined {
   const priced = deployments.flatMap((d) => {
-    const price = priceOf(d);
+    const price = priceOf(d, prices);
     return price ? [price] : [];
   });
   if (priced.length === 0) return undefined;

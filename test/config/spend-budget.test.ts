@@ -5,6 +5,7 @@
  * `day` (rolling by default) and `month` (calendar by default, in `time_zone`).
  */
 import { describe, expect, it } from 'vitest';
+import { unpricedUnderBudgets } from '../../src/config/unpriced.js';
 import { parseConfig } from '../../src/gateway/config/load.js';
 import { createGovernor } from '../../src/index.js';
 
@@ -57,6 +58,28 @@ describe('spending budget config', () => {
     expect(month).toMatchObject({ kind: 'gcra', windowMs: 30 * 86_400_000 });
     const [zoned] = budgetsOf({ usd_per_month: 50, time_zone: 'America/New_York' });
     expect(zoned?.fixed).toMatchObject({ monthly: true, timeZone: 'America/New_York' });
+  });
+
+  it('names the deployments a budget cannot count (no price of their own, in `prices`, or listed)', () => {
+    const unpriced = (extra: Record<string, unknown>, tier: Record<string, unknown> = { usd_per_day: 5 }) =>
+      unpricedUnderBudgets(
+        parseConfig(
+          {
+            ...config(tier),
+            model_groups: {
+              g: { deployments: [DEPLOYMENT, { ...DEPLOYMENT, id: 'ft', model: 'ft:gpt-4o:acme' }] },
+            },
+            ...extra,
+          },
+          'sluice.yaml',
+          {},
+        ),
+      );
+    expect(unpriced({})).toEqual(['ft']);
+    expect(unpriced({ prices: { 'ft:gpt-4o:acme': { input_per_mtok: 3.75, output_per_mtok: 15 } } })).toEqual(
+      [],
+    );
+    expect(unpriced({}, { rpm: 10 })).toEqual([]); // no budget, nothing to warn about
   });
 
   it('refuses budgets that are not positive amounts, and unknown month modes', () => {

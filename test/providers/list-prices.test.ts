@@ -55,4 +55,24 @@ describe('list prices', () => {
     expect(priceOf({ model: 'gpt-4o' })).toMatchObject({ inputPerMTok: 2.5 });
     expect(priceOf({ model: 'my-finetune' })).toBeUndefined();
   });
+
+  it('takes the configuration’s `prices` row of a model over its list price, and under a deployment’s own', () => {
+    const prices = { 'gpt-4o': { input_per_mtok: 2, output_per_mtok: 8, cached_input_per_mtok: 1 } };
+    expect(priceOf({ model: 'gpt-4o' }, prices)).toEqual({
+      inputPerMTok: 2,
+      outputPerMTok: 8,
+      cachedInputPerMTok: 1,
+    });
+    expect(
+      priceOf({ model: 'my-finetune' }, { 'my-finetune': { input_per_mtok: 5, output_per_mtok: 5 } }),
+    ).toEqual({
+      inputPerMTok: 5,
+      outputPerMTok: 5,
+    });
+    expect(
+      priceOf({ model: 'gpt-4o', price: { input_per_mtok: 1, output_per_mtok: 2 } }, prices),
+    ).toMatchObject({
+      inputPerMTok: 1,
+    });
+  });
 });
