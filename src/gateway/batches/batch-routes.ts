@@ -103,21 +103,34 @@ export function batchRoute(method: string, pathname: string): BatchRouteHandler 
   return undefined;
 }
 
-/** Runs an async handler; a store that fails answers 500 in the family's format, never an unhandled rejection. */
+/** How soon a caller may try again after the batch store failed (Redis reconnects within about that long). */
+const STORE_RETRY_AFTER_MS = 1_000;
+
+/**
+ * Runs an async handler; a failure answers in the family's format, never an
+ * unhandled rejection. The handlers check their input themselves, so what
+ * rejects here is the batch store (Redis away or reconnecting, a disk
+ * error): 503 with `Retry-After`, which the SDKs retry on their own. A
+ * programming error is a 500 and says nothing about the store.
+ */
 function run(handler: Handler, family: 'openai' | 'anthropic'): BatchRouteHandler {
   return (ctx, req, res) => {
     handler(ctx, req, res).catch((error: unknown) => {
       ctx.logger.error({ err: error, path: req.url }, 'batch API request failed');
-      writeRefusal(
-        res,
-        family,
-        refusal('internal_error', 'The batch store could not be reached; try again.'),
-        {
-          ctx,
-          method: req.method ?? 'GET',
-          path: req.url ?? '/',
-        },
-      );
+      writeRefusal(res, family, failureRefusal(error), {
+        ctx,
+        method: req.method ?? 'GET',
+        path: req.url ?? '/',
+      });
     });
   };
+}
+
+function failureRefusal(error: unknown) {
+  const bug = error instanceof TypeError || error instanceof RangeError || error instanceof ReferenceError;
+  return bug
+    ? refusal('internal_error', 'The gateway failed on this batch request.')
+    : refusal('store_unavailable', 'The batch store could not be reached; try again shortly.', {
+        retryAfterMs: STORE_RETRY_AFTER_MS,
+      });
 }

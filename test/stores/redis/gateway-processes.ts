@@ -47,25 +47,27 @@ export async function startGatewayProcess(
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = `http://127.0.0.1:${port}`;
-  let healthy = false;
+  let started = false;
   const poll = async () => {
-    while (!healthy && child.exitCode === null) {
-      healthy = await fetch(`${url}/healthz`).then(
-        (r) => r.ok,
+    while (!started && child.exitCode === null) {
+      // Started means the configuration is loaded and the store was waited for (answered, or its
+      // start-up wait ran out): /healthz answers earlier, while a Redis store may still be connecting.
+      started = await fetch(`${url}/readyz`).then(
+        async (r) => ((await r.json()) as { config?: string }).config === 'loaded',
         () => false,
       );
-      if (!healthy) await new Promise((r) => setTimeout(r, 100));
+      if (!started) await new Promise((r) => setTimeout(r, 100));
     }
   };
   void poll();
   try {
     // A safety net, not a wait: three gateways compiling under tsx on a busy 2-core machine can take a while.
-    await waitFor(() => healthy || child.exitCode !== null, `gateway on ${port}`, 60_000);
+    await waitFor(() => started || child.exitCode !== null, `gateway on ${port}`, 60_000);
   } catch (error) {
     child.kill('SIGKILL');
     throw error;
   }
-  if (!healthy) throw new Error(`gateway exited at start: ${output}`);
+  if (!started) throw new Error(`gateway exited at start: ${output}`);
   return {
     url,
     configFile: file,
