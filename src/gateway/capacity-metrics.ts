@@ -12,6 +12,9 @@
  * - `sluice_tenant_cost_usd_total` (`tenant`, `group`): the same cost by who
  *   spent it (registered with the first priced answer).
  *
+ * A forwarded batch counts in all four once it ended (`billed`: its calls,
+ * tokens, and the dollars billed at the batch price).
+ *
  * The spillover share of a group over the last 5 minutes:
  *
  *     sum by (group) (rate(sluice_served_calls_total{capacity="on_demand"}[5m]))
@@ -22,6 +25,7 @@
  * add; terms (capacity, price) are read once and again after a reload.
  */
 import type { Registry } from 'prom-client';
+import type { ProviderUsage } from '../providers/adapter.js';
 import type { GovernorEvents } from '../runtime/events.js';
 import { costUsd, type DeploymentTerms } from '../runtime/spillover.js';
 import { HotCounter } from './hot-metrics.js';
@@ -85,27 +89,40 @@ export class CapacityMetrics {
   }
 
   settled(e: Parameters<GovernorEvents['settled']>[0]): void {
-    const c = this.childrenOf(e.group, e.deployment);
-    const delivered = e.delivered;
+    const c = this.delivered(e.group, e.deployment, e.delivered);
+    const price = c.terms.price;
+    if (c.cost && price) this.spent(c, e.tenant, e.group, costUsd(e.delivered, price));
+  }
+
+  /** A forwarded batch's calls, at the batch price (runtime/batch-billing.ts). */
+  billed(e: Parameters<GovernorEvents['billed']>[0]): void {
+    const c = this.delivered(e.group, e.deployment, e.delivered);
+    c.calls.value += e.calls;
+    if (c.cost && e.usd > 0) this.spent(c, e.tenant, e.group, e.usd);
+  }
+
+  private delivered(group: string, deployment: string, delivered: ProviderUsage): Children {
+    const c = this.childrenOf(group, deployment);
     c.input.value += delivered.inputTokens;
     c.output.value += delivered.outputTokens;
-    const price = c.terms.price;
-    if (!c.cost || !price) return;
-    const usd = costUsd(delivered, price);
-    c.cost.value += usd;
+    return c;
+  }
+
+  private spent(c: Children, tenant: string, group: string, usd: number): void {
+    (c.cost as { value: number }).value += usd;
     this.tenantCost ??= new HotCounter(
       'sluice_tenant_cost_usd_total',
-      'USD of the tokens delivered at the deployments’ configured prices, by tenant and model group.',
+      'USD of the tokens delivered at the deployments’ configured prices (a provider Batch API’s at its batch price), by tenant and model group.',
       ['tenant', 'group'],
       this.registry,
     );
-    this.tenantCost.inc([e.tenant, e.group], usd);
+    this.tenantCost.inc([tenant, group], usd);
   }
 
   private costCounter(): HotCounter {
     this.cost ??= new HotCounter(
       'sluice_cost_usd_total',
-      'USD of the tokens delivered at the deployment’s configured price (prompt tokens, cached ones included, at the input price).',
+      'USD of the tokens delivered at the deployment’s configured price (cache reads and writes at their own rates; a provider Batch API’s at its batch price).',
       ['group', 'deployment', 'capacity'],
       this.registry,
     );

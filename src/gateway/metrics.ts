@@ -250,6 +250,12 @@ export class GatewayMetrics {
         this.accuracy.settled(e);
         this.capacity.settled(e);
       },
+      billed: (e) => {
+        const tokens = this.tokensOf(e.tenant);
+        tokens.input.value += e.delivered.inputTokens;
+        tokens.output.value += e.delivered.outputTokens;
+        this.capacity.billed(e);
+      },
       retried: (e) => this.accuracy.retried(e),
       mitigation: (e) => this.load.mitigation(e),
       mitigated: (e) => this.load.mitigatedCall(e),

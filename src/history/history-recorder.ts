@@ -148,6 +148,13 @@ export class HistoryRecorder {
         const price = this.options.groups().deployment(e.deployment)?.config.price;
         if (price) t.costUsd += costUsd(delivered, price);
       },
+      billed: (e) => {
+        const t = this.minute().tenant(e.tenant, e.group);
+        t.requests += e.calls;
+        t.inputTokens += e.delivered.inputTokens;
+        t.outputTokens += e.delivered.outputTokens;
+        t.costUsd += e.usd;
+      },
       sampled: (e) => this.sample(e.readings),
     };
   }

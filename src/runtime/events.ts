@@ -79,6 +79,19 @@ export interface GovernorEvents {
     firstChunkMs: number | undefined;
     streamed: boolean;
   }): void;
+  /**
+   * Calls a provider's Batch API served (a forwarded batch), billed once when
+   * their batch ended: they never went through admission, so no `settled`
+   * tells of them. `usd` is at the batch price (0 without a price).
+   */
+  billed(e: {
+    tenant: string;
+    group: string;
+    deployment: string;
+    calls: number;
+    delivered: ProviderUsage;
+    usd: number;
+  }): void;
   /** A call that retried at least once ended: did the retries get it served? */
   retried(e: { deployment: string; retries: number; outcome: 'succeeded' | 'failed' }): void;
   observed(e: { deployment: string; observations: readonly RateLimitObservation[] }): void;

@@ -18,6 +18,7 @@ import { networkError } from '../providers/errors/provider-error.js';
 import { MemoryStore } from '../stores/memory/memory-store.js';
 import type { Store } from '../stores/store.js';
 import { Admission, type Admitted, type Refused } from './admission.js';
+import { type BatchBill, billBatch } from './batch-billing.js';
 import { CallPlan, type FailedAttempt, planCall } from './call-plan.js';
 import type { CircuitAttempt } from './circuit-breaker.js';
 import type { ClusterOrderOptions } from './cluster-demand.js';
@@ -272,6 +273,15 @@ export class Governor {
     } catch {
       return undefined; // no budget headers is better than no answer
     }
+  }
+
+  /**
+   * Bills what a provider's Batch API served once its batch ended: at the
+   * batch price, onto the tenant's spending budgets, told as `billed`
+   * (runtime/batch-billing.ts). Resolves with the dollars billed.
+   */
+  billBatch(bill: BatchBill): Promise<number> {
+    return billBatch(bill, { store: this.store, groups: this.topology, emit: this.emit });
   }
 
   /** Stops admitting; queued calls are refused. */

@@ -119,6 +119,13 @@ export class SpilloverTally {
         const price = row.terms.price;
         if (price) row.costUsd += costUsd(delivered, price);
       },
+      billed: (e) => {
+        const row = this.rowOf(e.group, e.deployment);
+        row.calls += e.calls;
+        row.inputTokens += e.delivered.inputTokens;
+        row.outputTokens += e.delivered.outputTokens;
+        if (row.terms.price) row.costUsd += e.usd;
+      },
     };
   }
 

@@ -167,9 +167,19 @@ describe('forward mode through the official SDKs', () => {
         model_groups: {
           ...baseConfig(url).model_groups,
           'gpt-4o-mini': {
-            deployments: [{ ...simOpenAiDeployment(url), enqueued_tokens: 1_000_000 }],
+            deployments: [
+              {
+                ...simOpenAiDeployment(url),
+                enqueued_tokens: 1_000_000,
+                price: { input_per_mtok: 2, output_per_mtok: 8 },
+              },
+            ],
             batch: { mode: 'forward' },
           },
+        },
+        tiers: {
+          ...baseConfig(url).tiers,
+          pro: { ...baseConfig(url).tiers?.pro, usd_per_day: 1 },
         },
       }),
       { batches: { pace_ms_per_line: 1 } },
@@ -191,6 +201,32 @@ describe('forward mode through the official SDKs', () => {
     const metrics = await (await fetch(rig.gateway.metricsUrl as string)).text();
     expect(metrics).toMatch(/sluice_batch_enqueued_tokens\{deployment="[^"]+"\} 0/);
     expect(metrics).toMatch(/sluice_batch_enqueued_tokens_limit\{deployment="[^"]+"\} 1000000/);
+    // What the provider served is billed once, at half the price, to the tenant and its budget.
+    const usages = output.map((l) => {
+      const usage = ((l.response as { body: { usage: Record<string, number> } }).body.usage ?? {}) as Record<
+        string,
+        number
+      >;
+      return { input: usage.prompt_tokens ?? 0, output: usage.completion_tokens ?? 0 };
+    });
+    const input = usages.reduce((n, u) => n + u.input, 0);
+    expect(input).toBeGreaterThan(0);
+    const usd = ((input * 2 + usages.reduce((n, u) => n + u.output, 0) * 8) / 1_000_000) * 0.5;
+    // Billed by the instance whose finalization won, just after the batch read `completed`.
+    const spentNow = async () => {
+      const text = await (await fetch(rig.gateway.metricsUrl as string)).text();
+      return Number(
+        text.match(/sluice_tenant_cost_usd_total\{tenant="pro-co",group="gpt-4o-mini"\} ([\d.e-]+)/)?.[1],
+      );
+    };
+    expect(await until(spentNow, (n) => n > 0, 'the batch to be billed')).toBeCloseTo(usd, 9);
+    const answer = await client.chat.completions
+      .create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], max_tokens: 4 })
+      .withResponse();
+    const left = Number(answer.response.headers.get('x-sluice-budget-usd-remaining'));
+    // The remaining budget is $1 less the batch and this call's reservation (under a cent).
+    expect(left).toBeLessThan(1 - usd + 1e-9);
+    expect(left).toBeGreaterThan(1 - usd - 0.01);
   });
 
   it('anthropic: the message batch goes to the provider and its results come back', {

@@ -93,6 +93,27 @@ describe('capacity metrics from events', () => {
     );
   });
 
+  it('counts a forwarded batch’s calls, tokens and its batch-priced cost once billed', async () => {
+    const registry = new Registry();
+    const metrics = new CapacityMetrics(registry, { termsOf: (d) => TERMS.get(d) });
+    const delivered = { inputTokens: 40_000, outputTokens: 2_000 };
+    metrics.billed({ tenant: 'acme', group: 'g', deployment: 'paygo', calls: 20, delivered, usd: 0.06 });
+    metrics.billed({ tenant: 'acme', group: 'g', deployment: 'free', calls: 5, delivered, usd: 0 });
+    const text = await exposition(registry);
+    const at = (name: string, deployment: string, extra: Record<string, string> = {}) =>
+      sample(text, name, { group: 'g', deployment, capacity: 'on_demand', ...extra });
+    expect(at('sluice_served_calls_total', 'paygo')).toBe(20);
+    expect(at('sluice_served_tokens_total', 'paygo', { direction: 'input' })).toBe(40_000);
+    expect(at('sluice_served_tokens_total', 'free', { direction: 'output' })).toBe(2_000);
+    // The event's dollars as billed (half the list price, runtime/batch-billing.ts), not priced again.
+    expect(at('sluice_cost_usd_total', 'paygo')).toBeCloseTo(0.06, 12);
+    expect(at('sluice_cost_usd_total', 'free')).toBeUndefined();
+    expect(sample(text, 'sluice_tenant_cost_usd_total', { tenant: 'acme', group: 'g' })).toBeCloseTo(
+      0.06,
+      12,
+    );
+  });
+
   it('labels by the request’s group and reads terms again after a reload', async () => {
     const registry = new Registry();
     let terms = TERMS;

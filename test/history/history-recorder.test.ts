@@ -48,6 +48,7 @@ function rigWithHistory(): { rig: Rig; store: CountingHistory; recorder: History
         admitted: (e) => late?.observer.admitted?.(e),
         refused: (e) => late?.observer.refused?.(e),
         settled: (e) => late?.observer.settled?.(e),
+        billed: (e) => late?.observer.billed?.(e),
         sampled: (e) => late?.observer.sampled?.(e),
       },
     ],
@@ -97,6 +98,34 @@ describe('history recorder', () => {
         ],
       },
     ]);
+  });
+
+  it('keeps a forwarded batch’s calls, tokens and batch-priced cost in the minute it was billed', async () => {
+    const { rig, store } = rigWithHistory();
+    const start = rig.clock.now();
+    const usd = await rig.governor.billBatch({
+      tenant: 't',
+      group: 'g',
+      deployment: 'a',
+      calls: 30,
+      usage: { inputTokens: 30_000, outputTokens: 3_000 },
+    });
+    expect(usd).toBeCloseTo(((30_000 * 2 + 3_000 * 8) / 1_000_000) * 0.5, 12);
+    await rig.clock.advanceAsync(MINUTE_MS);
+    await rig.flush();
+    const history = await readHistory(store, start, start + MINUTE_MS);
+    expect(history.tenants[0]?.minutes).toEqual([
+      {
+        minute: Math.floor(start / MINUTE_MS),
+        requests: 30,
+        refused: 0,
+        inputTokens: 30_000,
+        outputTokens: 3_000,
+        costUsd: expect.closeTo(usd, 9),
+      },
+    ]);
+    // Nothing passed the rate buckets: the provider's batch queue served it.
+    expect(history.buckets).toEqual([]);
   });
 
   it('writes nothing for an idle minute, and what is left on close', async () => {

@@ -428,6 +428,7 @@ const EVENT_NAMES: readonly (keyof GovernorEvents)[] = [
   'retry',
   'fallback',
   'settled',
+  'billed',
   'retried',
   'observed',
   'clamped',

@@ -108,6 +108,34 @@ export function describeBudgetContract(name: string, factory: StoreFactory): voi
       expect((await store.peek([usd]))[0]?.remaining).toBeCloseTo(0.05, 9);
     });
 
+    it('charges spend the provider already served (a Batch API’s results) without waiting, over the limit too', async () => {
+      // How runtime/batch-billing.ts charges it: a reservation of nothing, settled with the usage moved onto the budget.
+      const [daily, month] = [
+        day(),
+        bucket('usd-month', { dimension: 'usd', limit: 10, per: 'month', margin: 0 }),
+      ];
+      const charge = async (usd: number) => {
+        const nothing = await store.reserve([], { requests: 0, inputTokens: 0, outputTokens: 0, usd: 0 });
+        await store.settle(
+          held(nothing.reservation),
+          { inputTokens: 1_000, outputTokens: 100, usd },
+          { reassign: { release: [], charge: [daily, month] } },
+        );
+      };
+      await charge(0.4);
+      let [d, m] = await store.peek([daily, month]);
+      expect(d?.remaining).toBeCloseTo(0.6, 9);
+      expect(m?.remaining).toBeCloseTo(9.6, 9);
+      await charge(0.9);
+      [d, m] = await store.peek([daily, month]);
+      expect(d?.remaining).toBe(0);
+      expect(m?.remaining).toBeCloseTo(8.7, 9);
+      // Spent past the limit: the next call waits until the debt has drained, not just until it would fit.
+      const refused = await store.reserve([daily], priced(0.1));
+      expect(refused.granted).toBe(false);
+      expect(refused.retryAfterMs).toBeGreaterThan(((0.3 + 0.1) / 1) * 86_400_000 - 1_000);
+    });
+
     it('keeps a calendar month until the 1st, then starts over', async () => {
       const month = bucket('usd-month', { dimension: 'usd', limit: 10, per: 'month', margin: 0 });
       expect(month.kind).toBe('fixed');

@@ -21,6 +21,7 @@ import type { Governor } from '../../runtime/governor.js';
 import type { BatchesConfig } from '../config/schema.js';
 import type { GatewayContext } from '../context.js';
 import type { GatewayLogger } from '../logging.js';
+import { forwardedBill } from './forwarded-bill.js';
 import { runLine } from './line-exchange.js';
 
 /** How often the drain runner looks for batches other instances created (it is woken for its own). */
@@ -59,7 +60,13 @@ export function startLane(deps: LaneDeps): BatchLane {
     store,
     clock,
     deployments: forwardDeploymentsOf(() => context.governor.groups),
-    onEnded: endForwarded(finalize, clock),
+    onEnded: endForwarded(finalize, clock, async (batch) => {
+      const governor = context.governor;
+      const bill = forwardedBill(batch, await store.results(batch.id), (id) =>
+        governor.groups.deployment(id),
+      );
+      if (bill) await governor.billBatch(bill);
+    }),
     onError: (batchId, error) =>
       logger.warn({ batch: batchId, err: error }, 'forwarded batch: a step failed'),
   });
@@ -91,15 +98,21 @@ function resultFileSize(
 /**
  * A forwarded batch the provider ended: its results are written, the
  * finalizer writes its files and moves it to its end (called again until
- * one call wins, so it may run twice). A batch the provider failed as a
- * whole ends as failed, with the provider's errors.
+ * one call wins, so it may run twice); the call that wins bills what the
+ * provider served. A batch the provider failed as a whole ends as failed,
+ * with the provider's errors.
  */
-function endForwarded(finalize: FinalizeDeps, clock: Clock): (end: ForwardEnd) => Promise<void> {
+function endForwarded(
+  finalize: FinalizeDeps,
+  clock: Clock,
+  bill: (ended: BatchRecord) => Promise<void>,
+): (end: ForwardEnd) => Promise<void> {
   const failed = finishForwarded(finalize.store, clock);
   return async (end) => {
     if (end.outcome === 'failed') return failed(end);
     const batch = await finalize.store.batch(end.batchId);
-    if (batch) await endBatch(finalize, batch, end.outcome, clock.now());
+    const ended = batch ? await endBatch(finalize, batch, end.outcome, clock.now()) : undefined;
+    if (ended) await bill(ended);
   };
 }
 
