@@ -57,6 +57,8 @@ export interface DemoOptions {
   port?: number;
   env?: Readonly<Record<string, string | undefined>>;
   logger?: GatewayLogger;
+  /** Where batches and history are kept (default `sluice-data` in the working directory). */
+  dataDir?: string;
 }
 
 export interface Demo {
@@ -99,6 +101,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   const input: GatewayConfigInput = {
     listen: { host, port: 0 },
     store: { kind: 'memory' },
+    ...(options.dataDir !== undefined && { data_dir: options.dataDir }),
     safety_margin: 0.1,
     model_groups: {
       'gpt-4o-mini': {

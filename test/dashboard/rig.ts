@@ -14,9 +14,10 @@ import { buildDashboardClient } from '../../src/dashboard/build-client.js';
 import type { StreamEvent } from '../../src/dashboard/client/event-stream.js';
 import { parseConfig } from '../../src/gateway/config/load.js';
 import type { GatewayConfigInput } from '../../src/gateway/config/schema.js';
-import { type Gateway, startGateway } from '../../src/gateway/server.js';
+import type { Gateway } from '../../src/gateway/server.js';
 import { type Simulator, type SimulatorOptions, startSimulator } from '../../src/simulator/index.js';
 import { advanceUntilSettled, simOpenAiDeployment } from '../gateway/helpers.js';
+import { startTestGateway } from '../gateway/test-gateway.js';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789';
 export const UPSTREAM_KEY = 'sk-upstream-secret-4242';
@@ -93,7 +94,7 @@ export async function startDashboardRig(
     ...(clock && { clock }),
   });
   const input = options.config ? options.config(sim.url) : rigConfig(sim.url);
-  const gateway = await startGateway({
+  const gateway = await startTestGateway({
     config: parseConfig(input, 'dashboard test config', {}),
     logger: pino({ level: 'silent' }),
     dashboardAssetsDir: await builtAssets(),

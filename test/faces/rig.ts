@@ -15,12 +15,12 @@ import OpenAI from 'openai';
 import { expect } from 'vitest';
 import { parseConfig } from '../../src/gateway/config/load.js';
 import type { GatewayConfigInput } from '../../src/gateway/config/schema.js';
-import { startGateway } from '../../src/gateway/server.js';
 import type { LibraryConfigInput } from '../../src/library/config.js';
 import { createGovernor } from '../../src/library/create-governor.js';
 import type { Governor } from '../../src/runtime/governor.js';
 import { type Simulator, type SimulatorOptions, startSimulator } from '../../src/simulator/index.js';
 import { memoryLogger, simAnthropicDeployment } from '../gateway/helpers.js';
+import { startTestGateway } from '../gateway/test-gateway.js';
 
 export type FaceName = 'gateway' | 'library';
 export const FACES: readonly FaceName[] = ['gateway', 'library'];
@@ -110,7 +110,7 @@ async function gatewayFace(sim: Simulator, shared: SharedConfig, tenants: Tenant
     tenants: tenants.map((t) => ({ ...t, key: keyOf(t.id) })),
   };
   const logs: Record<string, unknown>[] = [];
-  const gateway = await startGateway({
+  const gateway = await startTestGateway({
     config: parseConfig(input, 'parity config', {}),
     logger: memoryLogger(logs),
     storeReadyTimeoutMs: 200,

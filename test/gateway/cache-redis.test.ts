@@ -7,10 +7,11 @@
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/gateway/config/load.js';
-import { type Gateway, startGateway } from '../../src/gateway/server.js';
+import type { Gateway } from '../../src/gateway/server.js';
 import { type Simulator, startSimulator } from '../../src/simulator/index.js';
 import { redisForFile, testPrefix } from '../stores/redis/redis-server.js';
 import { baseConfig, hello, KEYS, memoryLogger, simOpenAiDeployment } from './helpers.js';
+import { startTestGateway } from './test-gateway.js';
 
 const redis = redisForFile();
 let gateways: Gateway[] = [];
@@ -37,7 +38,7 @@ describe('two gateways sharing one Redis response cache', () => {
       'test config',
       {},
     );
-    for (let i = 0; i < 2; i++) gateways.push(await startGateway({ config, logger: memoryLogger([]) }));
+    for (let i = 0; i < 2; i++) gateways.push(await startTestGateway({ config, logger: memoryLogger([]) }));
     const clients = gateways.map(
       (g) => new OpenAI({ apiKey: KEYS.pro, baseURL: `${g.url}/v1`, maxRetries: 0 }),
     );

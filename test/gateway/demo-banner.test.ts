@@ -14,12 +14,13 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Demo, startDemo } from '../../src/gateway/demo.js';
 import { memoryLogger } from './helpers.js';
+import { testDataDir } from './test-gateway.js';
 
 let demo: Demo;
 let folder: string;
 const logs: Record<string, unknown>[] = [];
 beforeAll(async () => {
-  demo = await startDemo({ port: 0, env: {}, logger: memoryLogger(logs) });
+  demo = await startDemo({ port: 0, env: {}, logger: memoryLogger(logs), dataDir: testDataDir() });
   // A user's folder: the packages installed (linked from here), no package.json.
   folder = mkdtempSync(join(tmpdir(), 'sluice-banner-'));
   symlinkSync(resolve('node_modules'), join(folder, 'node_modules'), 'dir');

@@ -11,8 +11,9 @@ import { type Clock, ManualClock } from '../../src/core/clock.js';
 import { parseConfig } from '../../src/gateway/config/load.js';
 import type { GatewayConfig, GatewayConfigInput } from '../../src/gateway/config/schema.js';
 import { createLogger, type GatewayLogger } from '../../src/gateway/logging.js';
-import { type Gateway, startGateway } from '../../src/gateway/server.js';
+import type { Gateway } from '../../src/gateway/server.js';
 import { type Simulator, type SimulatorOptions, startSimulator } from '../../src/simulator/index.js';
+import { startTestGateway } from './test-gateway.js';
 
 export const KEYS = {
   free: 'sk-test-free-0000',
@@ -134,7 +135,7 @@ export async function startRig(
   const input = options.config ? options.config(sim.url) : baseConfig(sim.url);
   const config: GatewayConfig = parseConfig(input, 'test config', {});
   const logs: Record<string, unknown>[] = [];
-  const gateway = await startGateway({ config, logger: memoryLogger(logs), ...(clock && { clock }) });
+  const gateway = await startTestGateway({ config, logger: memoryLogger(logs), ...(clock && { clock }) });
   return {
     sim,
     gateway,

@@ -12,7 +12,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/gateway/config/load.js';
-import { type Gateway, startGateway } from '../../src/gateway/server.js';
+import type { Gateway } from '../../src/gateway/server.js';
 import { type Simulator, startSimulator } from '../../src/simulator/index.js';
 import { closeAfterEach, governor, simulator } from '../library/helpers.js';
 import { freePort, redisForFile, testPrefix } from '../stores/redis/redis-server.js';
@@ -24,6 +24,7 @@ import {
   rigsClosedAfterEach,
   simOpenAiDeployment,
 } from './helpers.js';
+import { startTestGateway } from './test-gateway.js';
 
 const startRig = rigsClosedAfterEach();
 closeAfterEach();
@@ -190,7 +191,7 @@ describe('idempotent calls on one Redis', () => {
       'test config',
       {},
     );
-    for (let i = 0; i < 2; i++) gateways.push(await startGateway({ config, logger: memoryLogger([]) }));
+    for (let i = 0; i < 2; i++) gateways.push(await startTestGateway({ config, logger: memoryLogger([]) }));
     const clients = gateways.map(
       (g) => new OpenAI({ apiKey: KEYS.pro, baseURL: `${g.url}/v1`, maxRetries: 0 }),
     );

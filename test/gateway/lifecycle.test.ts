@@ -18,7 +18,6 @@ import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import { parseConfig } from '../../src/gateway/config/load.js';
-import { startGateway } from '../../src/gateway/server.js';
 import { useRedis } from '../stores/redis/redis-server.js';
 import {
   advanceUntilSettled,
@@ -31,6 +30,7 @@ import {
   rigsClosedAfterEach,
   waitUntil,
 } from './helpers.js';
+import { startTestGateway } from './test-gateway.js';
 
 const startTestRig = rigsClosedAfterEach();
 
@@ -406,7 +406,7 @@ describe('Redis store', () => {
       'test',
       {},
     );
-    const gateway = await startGateway({ config, logger: memoryLogger(logs), storeReadyTimeoutMs: 300 });
+    const gateway = await startTestGateway({ config, logger: memoryLogger(logs), storeReadyTimeoutMs: 300 });
     try {
       const response = await fetch(`${gateway.url}/v1/chat/completions`, {
         method: 'POST',

@@ -5,9 +5,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/gateway/config/load.js';
 import { CLIENT_TEXT_MAX, clientText, createLogger } from '../../src/gateway/logging.js';
-import { type Gateway, startGateway } from '../../src/gateway/server.js';
+import type { Gateway } from '../../src/gateway/server.js';
 import { type Simulator, startSimulator } from '../../src/simulator/index.js';
 import { baseConfig, KEYS } from './helpers.js';
+import { startTestGateway } from './test-gateway.js';
 
 describe('clientText', () => {
   it('leaves ordinary model names alone', () => {
@@ -47,7 +48,7 @@ describe('the request line', () => {
       level: 'info',
       destination: { write: (line: string) => lines.push(line) },
     });
-    gateway = await startGateway({ config: parseConfig(baseConfig(sim.url), 'test', {}), logger });
+    gateway = await startTestGateway({ config: parseConfig(baseConfig(sim.url), 'test', {}), logger });
     const model = `\u202Egpt-4o-mini${'A'.repeat(200_000)}`;
     const res = await fetch(`${gateway.url}/v1/chat/completions`, {
       method: 'POST',

@@ -8,9 +8,10 @@ import { afterEach } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import { parseConfig } from '../../src/gateway/config/load.js';
 import type { GatewayConfigInput } from '../../src/gateway/config/schema.js';
-import { type Gateway, startGateway } from '../../src/gateway/server.js';
+import type { Gateway } from '../../src/gateway/server.js';
 import { advanceUntilSettled, memoryLogger } from './helpers.js';
 import { type ScriptedUpstream, startScriptedUpstream } from './scripted-upstream.js';
+import { startTestGateway } from './test-gateway.js';
 
 export const KEY = 'sk-tenant-acme-0000';
 export const ADMIN_KEY = 'test-admin-key-0123456789';
@@ -72,7 +73,7 @@ export async function start(
 ) {
   upstream = await startScriptedUpstream(answer);
   clock = new ManualClock(1_700_000_000_000);
-  gateway = await startGateway({
+  gateway = await startTestGateway({
     config: parseConfig(config(upstream.url, extra, groups), 'test config', {}),
     logger: memoryLogger([]),
     clock,

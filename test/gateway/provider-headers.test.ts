@@ -12,8 +12,9 @@ import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/gateway/config/load.js';
-import { type Gateway, startGateway } from '../../src/gateway/server.js';
+import type { Gateway } from '../../src/gateway/server.js';
 import { memoryLogger } from './helpers.js';
+import { startTestGateway } from './test-gateway.js';
 
 const TENANT_KEY = 'sk-tenant-headers-000';
 const DECLARED_TPM = 20_000;
@@ -88,7 +89,7 @@ async function gatewayInFrontOf(upstream: Upstream): Promise<{ client: OpenAI; g
     'test config',
     {},
   );
-  const gateway = await startGateway({ config, logger: memoryLogger([]) });
+  const gateway = await startTestGateway({ config, logger: memoryLogger([]) });
   opened.push({
     close: async () => {
       await gateway.close({ timeoutMs: 1_000 });

@@ -10,12 +10,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import { parseConfig } from '../../src/gateway/config/load.js';
 import type { GatewayConfigInput } from '../../src/gateway/config/schema.js';
-import { type Gateway, startGateway } from '../../src/gateway/server.js';
+import type { Gateway } from '../../src/gateway/server.js';
 import type { GovernorEvents } from '../../src/runtime/events.js';
 import { type Simulator, startSimulator } from '../../src/simulator/index.js';
 import { closeAfterEach, governor, simulator } from '../library/helpers.js';
 import { redisForFile, testPrefix } from '../stores/redis/redis-server.js';
 import { advanceUntilSettled, hello, KEYS, memoryLogger, type Rig, rigsClosedAfterEach } from './helpers.js';
+import { startTestGateway } from './test-gateway.js';
 
 const startRig = rigsClosedAfterEach();
 closeAfterEach();
@@ -252,7 +253,7 @@ describe('the load signal across gateways on one Redis', () => {
       'test config',
       {},
     );
-    for (let i = 0; i < 2; i++) gateways.push(await startGateway({ config, logger: memoryLogger([]) }));
+    for (let i = 0; i < 2; i++) gateways.push(await startTestGateway({ config, logger: memoryLogger([]) }));
     const client = (g: Gateway, key: string) =>
       new OpenAI({ apiKey: key, baseURL: `${g.url}/v1`, maxRetries: 0 });
     const [one, two] = gateways as [Gateway, Gateway];

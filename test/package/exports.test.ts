@@ -5,6 +5,7 @@
  * started from them serves a call from the simulator.
  */
 import { describe, expect, it } from 'vitest';
+import { testDataDir } from '../gateway/test-gateway.js';
 
 // Specifiers held in variables: the checker must not need `dist/` to exist.
 const entry = (name: string) => import(name);
@@ -34,7 +35,7 @@ describe('package exports', () => {
       ].join('\n'),
       'test',
     );
-    const gateway = await startGateway({ config });
+    const gateway = await startGateway({ config: { ...config, data_dir: testDataDir() } });
     try {
       const response = await fetch(`${gateway.url}/v1/chat/completions`, {
         method: 'POST',

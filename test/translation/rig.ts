@@ -14,12 +14,12 @@ import type { Clock } from '../../src/core/clock.js';
 import { ManualClock } from '../../src/core/clock.js';
 import { parseConfig } from '../../src/gateway/config/load.js';
 import type { GatewayConfigInput } from '../../src/gateway/config/schema.js';
-import { startGateway } from '../../src/gateway/server.js';
 import type { LibraryConfigInput } from '../../src/library/config.js';
 import { createGovernor } from '../../src/library/create-governor.js';
 import type { Governor } from '../../src/runtime/governor.js';
 import { type Simulator, type SimulatorOptions, startSimulator } from '../../src/simulator/index.js';
 import { advanceUntilSettled, memoryLogger } from '../gateway/helpers.js';
+import { startTestGateway } from '../gateway/test-gateway.js';
 import { type Recorder, startRecorder } from './recorder.js';
 
 export type Family = 'openai' | 'anthropic' | 'gemini';
@@ -144,7 +144,7 @@ export async function startRig(face: FaceName, options: RigOptions = {}): Promis
     ...shared,
     tenants: [{ id: 'acme', key: TENANT_KEY }],
   };
-  const gateway = await startGateway({
+  const gateway = await startTestGateway({
     config: parseConfig(input, 'translation config', {}),
     logger: memoryLogger([]),
     ...(clock && { clock }),
