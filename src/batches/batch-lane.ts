@@ -68,6 +68,7 @@ export class BatchLane {
         createdAt,
         expiresAt,
         ...(await this.standing(batch)),
+        ...(batch.forward?.waiting && { waiting: batch.forward.waiting }),
       });
     }
     this.tracker.keepOnly(new Set(active.map((b) => b.id)));

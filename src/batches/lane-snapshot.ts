@@ -23,6 +23,8 @@ export interface BatchView {
   readonly linesPerMinute: number;
   /** When the remaining lines should be answered at that pace; undefined while the batch does not move. */
   readonly expectedCompletionAt: number | undefined;
+  /** Forward mode: why the batch is not at the provider yet (its enqueued-token limit, its tenant's budget). */
+  readonly waiting?: { readonly code: string; readonly message: string } | undefined;
 }
 
 export interface LaneSnapshot {

@@ -33,6 +33,7 @@ export function batchesSection(lane: LaneReading, now: number): BatchesSection |
       linesPerMinute: Math.round(b.linesPerMinute * 10) / 10,
       expectedCompletionInMs:
         b.expectedCompletionAt === undefined ? null : Math.max(0, Math.round(b.expectedCompletionAt - now)),
+      waiting: b.waiting?.message ?? null,
     };
   });
   return { available: true, inFlight: snapshot.inFlight, rows: rows.sort(oldestFirst) };

@@ -146,6 +146,8 @@ export interface BatchRow {
   readonly linesPerMinute: number;
   /** Until the remaining lines should be answered at that pace; null while the batch does not move. */
   readonly expectedCompletionInMs: number | null;
+  /** Forward mode: why it is not at the provider yet, in words; null when nothing holds it. */
+  readonly waiting: string | null;
 }
 
 /** One mitigation action a group's configuration names. */

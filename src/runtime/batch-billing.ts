@@ -9,6 +9,11 @@
  *   served it). A budget it overruns refuses the tenant's next calls until
  *   the overrun has drained, as if the calls had been admitted one by one;
  * - told to observers as one `billed` event (metrics, history, dashboard).
+ *
+ * Before it is sent, a forwarded batch waits while its tenant's budget
+ * cannot hold its input at the batch price (`budgetHold`): its answers'
+ * length is unknown until they come back, so the input is the floor a
+ * budget must still have room for.
  */
 import type { ProviderUsage } from '../providers/adapter.js';
 import { BATCH_PRICE_SHARE } from '../providers/list-prices.js';
@@ -16,6 +21,7 @@ import type { Store } from '../stores/store.js';
 import type { DeploymentPrice } from './deployment.js';
 import type { Emit } from './events.js';
 import type { ModelGroups } from './model-groups.js';
+import { describeLimit, limitRef } from './refusal.js';
 import { promptTokensOf } from './size-class.js';
 import { costUsd } from './spillover.js';
 
@@ -83,4 +89,28 @@ export async function billBatch(
     usd,
   });
   return usd;
+}
+
+/**
+ * Why a forwarded batch of `inputTokens` may not be sent to `deployment` yet
+ * for its tenant's spending budget: some budget has less left than the
+ * input costs at the batch price. Undefined when it may be sent (no budget,
+ * no price, or room enough).
+ */
+export async function budgetHold(
+  hold: { readonly tenant: string; readonly deployment: string; readonly inputTokens: number },
+  deps: { readonly store: Store; readonly groups: ModelGroups },
+): Promise<{ code: 'budget_exceeded'; message: string } | undefined> {
+  const budgets =
+    deps.groups.tenants.resolve(hold.tenant)?.buckets.filter((b) => b.dimension === 'usd') ?? [];
+  const price = deps.groups.deployment(hold.deployment)?.config.price;
+  if (budgets.length === 0 || !price) return undefined;
+  const floor = batchCostUsd({ inputTokens: hold.inputTokens, outputTokens: 0 }, price);
+  const snapshots = await deps.store.peek(budgets);
+  const short = budgets.find((_, i) => (snapshots[i]?.remaining ?? Number.POSITIVE_INFINITY) < floor);
+  if (!short) return undefined;
+  return {
+    code: 'budget_exceeded',
+    message: `Waiting for the spending budget of ${describeLimit(limitRef(short))}: the batch's input alone costs $${floor.toFixed(4)} at the batch price.`,
+  };
 }

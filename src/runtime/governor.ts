@@ -18,7 +18,7 @@ import { networkError } from '../providers/errors/provider-error.js';
 import { MemoryStore } from '../stores/memory/memory-store.js';
 import type { Store } from '../stores/store.js';
 import { Admission, type Admitted, type Refused } from './admission.js';
-import { type BatchBill, billBatch } from './batch-billing.js';
+import { type BatchBill, billBatch, budgetHold } from './batch-billing.js';
 import { CallPlan, type FailedAttempt, planCall } from './call-plan.js';
 import type { CircuitAttempt } from './circuit-breaker.js';
 import type { ClusterOrderOptions } from './cluster-demand.js';
@@ -282,6 +282,11 @@ export class Governor {
    */
   billBatch(bill: BatchBill): Promise<number> {
     return billBatch(bill, { store: this.store, groups: this.topology, emit: this.emit });
+  }
+
+  /** Why a forwarded batch may not be sent yet for its tenant's spending budget (runtime/batch-billing.ts). */
+  batchBudgetHold(hold: Parameters<typeof budgetHold>[0]): ReturnType<typeof budgetHold> {
+    return budgetHold(hold, { store: this.store, groups: this.topology });
   }
 
   /** Stops admitting; queued calls are refused. */

@@ -343,7 +343,7 @@ describe.skipIf(!canRun)('dashboard in Chromium', () => {
     expect(await page.locator('#response-cache-empty').isVisible()).toBe(false);
   });
 
-  it('lists the background lane’s batches with their progress, pace and expected completion', async () => {
+  it('lists the background lane’s batches with their progress, pace, expected completion and what holds them', async () => {
     const panel = page.locator('#batches-panel');
     // The lane is on by default: the panel shows; taken away, it hides.
     await expect.poll(() => panel.isVisible(), POLL).toBe(true);
@@ -366,7 +366,14 @@ describe.skipIf(!canRun)('dashboard in Chromium', () => {
     expect(await page.locator('#batches tbody tr').count()).toBe(0);
 
     batches = [
-      batch({ id: 'batch_new', tenant: 'tiny-co', mode: 'forward', status: 'validating', total: 40 }),
+      batch({
+        id: 'batch_new',
+        tenant: 'tiny-co',
+        mode: 'forward',
+        status: 'validating',
+        total: 40,
+        waiting: { code: 'budget_exceeded', message: 'Waiting for the spending budget of tenant tiny-co.' },
+      }),
       batch({
         id: 'batch_old',
         createdAt: Date.now() - 3_600_000,
@@ -404,6 +411,10 @@ describe.skipIf(!canRun)('dashboard in Chromium', () => {
     const fresh = page.locator('#batches tbody tr[data-key="batch_new"]');
     expect(await fresh.locator('td[data-col="expected"]').textContent()).toBe('—');
     expect(await fresh.locator('td[data-col="progress"]').getAttribute('data-remaining')).toBe('40');
+    // Held back before the provider: the status says so, and its title why.
+    const held = fresh.locator('td[data-col="status"]');
+    expect(await held.textContent()).toBe('validating · waiting');
+    expect(await held.getAttribute('title')).toBe('Waiting for the spending budget of tenant tiny-co.');
     // The same split as /metrics.
     const metrics = await rig.metrics();
     expect(metricSum(metrics, 'sluice_batch_lines', { batch: 'batch_old', state: 'done' })).toBe(30);

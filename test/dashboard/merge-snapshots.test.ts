@@ -292,6 +292,7 @@ function batchRow(over: Partial<BatchRow> & { id: string }): BatchRow {
     remaining: 100,
     linesPerMinute: 0,
     expectedCompletionInMs: null,
+    waiting: null,
     ...over,
   };
 }

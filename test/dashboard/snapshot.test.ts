@@ -486,7 +486,7 @@ describe('shapeSnapshot: background batches', () => {
     expect(shapeSnapshot(sources()).batches).toBeNull();
   });
 
-  it('lists each active batch oldest first, its lines split in three, its pace and when it should be done', () => {
+  it('lists each active batch oldest first, its lines split in three, its pace, when it should be done, and what holds it', () => {
     const shaped = shapeSnapshot(
       sources({
         lane: {
@@ -495,7 +495,17 @@ describe('shapeSnapshot: background batches', () => {
             at: NOW,
             inFlight: 6,
             batches: [
-              batch({ id: 'batch_new', tenant: 'globex', mode: 'forward', status: 'validating', total: 10 }),
+              batch({
+                id: 'batch_new',
+                tenant: 'globex',
+                mode: 'forward',
+                status: 'validating',
+                total: 10,
+                waiting: {
+                  code: 'budget_exceeded',
+                  message: 'Waiting for the spending budget of tenant globex.',
+                },
+              }),
               batch({
                 id: 'batch_old',
                 api: 'anthropic',
@@ -530,6 +540,7 @@ describe('shapeSnapshot: background batches', () => {
           remaining: 55,
           linesPerMinute: 27.3,
           expectedCompletionInMs: 122_222,
+          waiting: null,
         },
         {
           id: 'batch_new',
@@ -545,6 +556,7 @@ describe('shapeSnapshot: background batches', () => {
           remaining: 10,
           linesPerMinute: 0,
           expectedCompletionInMs: null,
+          waiting: 'Waiting for the spending budget of tenant globex.',
         },
       ],
     });

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ProviderUsage } from '../../src/providers/adapter.js';
-import { batchCostUsd, sumUsage } from '../../src/runtime/batch-billing.js';
+import { batchCostUsd, budgetHold, sumUsage } from '../../src/runtime/batch-billing.js';
 import type { GovernorTopology } from '../../src/runtime/model-groups.js';
 import { finish, OK } from './canned.js';
 import { call, governorFor, headersOf, openaiDeployment, type Rig } from './kit.js';
@@ -119,5 +119,29 @@ describe('billing a forwarded batch', () => {
       ['c', 'free', 3],
       ['o', 'a', 3],
     ]);
+  });
+
+  it('holds a forwarded batch while a budget has less left than its input at the batch price', async () => {
+    const rig = governorFor(topology());
+    const deps = { store: rig.store.inner, groups: rig.governor.groups };
+    // 400,000 input tokens at $2 per million, halved: $0.40 against the $1 day budget.
+    const batch = { tenant: 'c', deployment: 'a', inputTokens: 400_000 };
+    expect(await budgetHold(batch, deps)).toBeUndefined();
+    await rig.governor.billBatch({
+      tenant: 'c',
+      group: 'g',
+      deployment: 'a',
+      calls: 1,
+      usage: usage(700_000, 0),
+    });
+    // $0.70 spent, $0.30 left: short of $0.40.
+    expect(await budgetHold(batch, deps)).toEqual({
+      code: 'budget_exceeded',
+      message:
+        "Waiting for the spending budget of tenant c: $1.00 per day: the batch's input alone costs $0.4000 at the batch price.",
+    });
+    // No budget, or no price: nothing holds it.
+    expect(await budgetHold({ ...batch, tenant: 'o' }, deps)).toBeUndefined();
+    expect(await budgetHold({ ...batch, deployment: 'free' }, deps)).toBeUndefined();
   });
 });

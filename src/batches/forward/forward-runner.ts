@@ -5,7 +5,8 @@
  * moves every active forwarded batch one step:
  *
  *   validating, not sent   → sent when its deployment's enqueued-token
- *                            bucket has room (else it waits, with a reason)
+ *                            bucket has room and its tenant may spend it
+ *                            (`tenantHold`); else it waits, with a reason
  *   sent, provider checking → nothing (stays `validating`)
  *   sent, provider running → `in_progress`
  *   provider ended         → every result written, then `finalizing`
@@ -76,6 +77,14 @@ export interface ForwardRunnerOptions {
   readonly instance?: string | undefined;
   /** A submitting mark older than this is someone's crash (longer than any request's timeout). Default 120 s. */
   readonly submitTimeoutMs?: number | undefined;
+  /**
+   * Why a batch may not be sent to `deployment` yet for its tenant (the
+   * gateway's: a spending budget without room for it); undefined: it may.
+   * Asked on every tick the batch waits; it waits in `validating` with the reason.
+   */
+  readonly tenantHold?:
+    | ((batch: BatchRecord, deployment: Deployment) => Promise<{ code: string; message: string } | undefined>)
+    | undefined;
   /** After the provider refuses a batch (queue full, 429, 5xx), wait this long before sending it again. Default 60 s. */
   readonly refusedRetryMs?: number | undefined;
 }
@@ -212,6 +221,8 @@ export class ForwardRunner {
         message: `Waiting for room at the provider: ${held} of ${limit} enqueued tokens are held on deployment ${deployment.id}; this batch needs ${batch.inputTokens}.`,
       });
     }
+    const hold = await this.options.tenantHold?.(batch, deployment);
+    if (hold) return this.wait(batch, deployment.id, hold);
     const lines = await linesWithoutResult(this.store, batch, { instance: this.instance, now: ctx.now });
     if (!lines) return;
     const marked = await this.moveIf(batch.id, ['validating'], unsent, (b) => ({

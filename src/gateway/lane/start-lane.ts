@@ -60,6 +60,12 @@ export function startLane(deps: LaneDeps): BatchLane {
     store,
     clock,
     deployments: forwardDeploymentsOf(() => context.governor.groups),
+    tenantHold: (batch, deployment) =>
+      context.governor.batchBudgetHold({
+        tenant: batch.tenant,
+        deployment: deployment.id,
+        inputTokens: batch.inputTokens,
+      }),
     onEnded: endForwarded(finalize, clock, async (batch) => {
       const governor = context.governor;
       const bill = forwardedBill(batch, await store.results(batch.id), (id) =>

@@ -252,6 +252,37 @@ describe.each(STORE_KINDS)('forward mode: OpenAI Batch API (%s store)', (kind) =
     expect((await h.store.results(expiring.id)).map((r) => r.outcome)).toEqual(['expired']);
     expect(await providerBatches(sim.url)).toHaveLength(1);
   });
+  it('holds a batch its tenant may not spend yet in validating, with the reason, and sends it once allowed', async () => {
+    const { sim, clock } = await start();
+    let hold: { code: string; message: string } | undefined = {
+      code: 'budget_exceeded',
+      message: 'Waiting for the spending budget of tenant acme: $5.00 per day.',
+    };
+    const asked: string[] = [];
+    const h = harness(clock, [deploymentFor('openai', sim.url)], {
+      store: newStore(kind),
+      tenantHold: async (batch, deployment) => {
+        asked.push(`${batch.tenant}@${deployment.id}`);
+        return hold;
+      },
+    });
+    const batch = await createBatch(h.store, clock, {
+      api: 'openai',
+      lines: [chatLine(0, 'a')],
+      inputTokens: 100,
+    });
+    await h.runner.tick();
+    const waiting = await h.store.batch(batch.id);
+    expect(waiting?.status).toBe('validating');
+    expect(waiting?.forward?.waiting).toEqual(hold);
+    expect(await providerBatches(sim.url)).toHaveLength(0);
+    hold = undefined;
+    await h.runner.tick();
+    expect((await h.store.batch(batch.id))?.forward?.providerBatchId).toBeDefined();
+    expect(await providerBatches(sim.url)).toHaveLength(1);
+    expect(asked).toEqual([`${batch.tenant}@oa`, `${batch.tenant}@oa`]);
+  });
+
   it('writes results exactly once when an instance dies partway through writing them', async () => {
     const { sim, clock } = await start();
     const deployments = [deploymentFor('openai', sim.url)];

@@ -65,7 +65,13 @@ function updateRow(tr: HTMLTableRowElement, r: BatchRow, now: number): void {
   if (id) setText(id.firstElementChild as HTMLElement, r.id);
   if (tenant) setText(tenant, r.tenant);
   if (mode) setText(mode, r.mode);
-  if (status) setText(status, r.status.replace('_', ' '));
+  if (status) {
+    setText(
+      status,
+      r.waiting === null ? r.status.replace('_', ' ') : `${r.status.replace('_', ' ')} · waiting`,
+    );
+    status.title = r.waiting ?? '';
+  }
   if (progress) {
     progress.dataset.total = String(r.total);
     progress.dataset.done = String(r.done);
