@@ -62,7 +62,7 @@ export class CapacityMetrics {
     const labels = ['group', 'deployment', 'capacity'];
     this.calls = new HotCounter(
       'sluice_served_calls_total',
-      'Attempts admitted to a deployment, by the request’s model group and the deployment’s capacity (reserved | on_demand).',
+      'Attempts admitted to a deployment (and a forwarded batch’s lines its Batch API answered), by the request’s model group and the deployment’s capacity (reserved | on_demand).',
       labels,
       registry,
     );
