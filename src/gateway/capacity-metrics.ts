@@ -91,14 +91,14 @@ export class CapacityMetrics {
   settled(e: Parameters<GovernorEvents['settled']>[0]): void {
     const c = this.delivered(e.group, e.deployment, e.delivered);
     const price = c.terms.price;
-    if (c.cost && price) this.spent(c, e.tenant, e.group, costUsd(e.delivered, price));
+    if (c.cost && price) this.spent(c.cost, e.tenant, e.group, costUsd(e.delivered, price));
   }
 
   /** A forwarded batch's calls, at the batch price (runtime/batch-billing.ts). */
   billed(e: Parameters<GovernorEvents['billed']>[0]): void {
     const c = this.delivered(e.group, e.deployment, e.delivered);
     c.calls.value += e.calls;
-    if (c.cost && e.usd > 0) this.spent(c, e.tenant, e.group, e.usd);
+    if (c.cost && e.usd > 0) this.spent(c.cost, e.tenant, e.group, e.usd);
   }
 
   private delivered(group: string, deployment: string, delivered: ProviderUsage): Children {
@@ -108,8 +108,9 @@ export class CapacityMetrics {
     return c;
   }
 
-  private spent(c: Children, tenant: string, group: string, usd: number): void {
-    (c.cost as { value: number }).value += usd;
+  /** Adds `usd` to a deployment's cost series and to the tenant's. */
+  private spent(cost: { value: number }, tenant: string, group: string, usd: number): void {
+    cost.value += usd;
     this.tenantCost ??= new HotCounter(
       'sluice_tenant_cost_usd_total',
       'USD of the tokens delivered at the deployments’ configured prices (a provider Batch API’s at its batch price), by tenant and model group.',

@@ -15,6 +15,7 @@
  * length is unknown until they come back, so the input is the floor a
  * budget must still have room for.
  */
+import type { BucketSpec } from '../core/limit.js';
 import type { ProviderUsage } from '../providers/adapter.js';
 import { BATCH_PRICE_SHARE } from '../providers/list-prices.js';
 import type { Store } from '../stores/store.js';
@@ -67,8 +68,7 @@ export async function billBatch(
   deps: { readonly store: Store; readonly groups: ModelGroups; readonly emit: Emit },
 ): Promise<number> {
   const usd = batchCostUsd(bill.usage, deps.groups.deployment(bill.deployment)?.config.price);
-  const budgets =
-    deps.groups.tenants.resolve(bill.tenant)?.buckets.filter((b) => b.dimension === 'usd') ?? [];
+  const budgets = budgetsOf(deps.groups, bill.tenant);
   if (usd > 0 && budgets.length > 0) {
     // A reservation of nothing, settled with the usage moved onto the budgets: the store's one way to
     // charge what was already served, without waiting for room (the same as a call settled in another class).
@@ -101,8 +101,7 @@ export async function budgetHold(
   hold: { readonly tenant: string; readonly deployment: string; readonly inputTokens: number },
   deps: { readonly store: Store; readonly groups: ModelGroups },
 ): Promise<{ code: 'budget_exceeded'; message: string } | undefined> {
-  const budgets =
-    deps.groups.tenants.resolve(hold.tenant)?.buckets.filter((b) => b.dimension === 'usd') ?? [];
+  const budgets = budgetsOf(deps.groups, hold.tenant);
   const price = deps.groups.deployment(hold.deployment)?.config.price;
   if (budgets.length === 0 || !price) return undefined;
   const floor = batchCostUsd({ inputTokens: hold.inputTokens, outputTokens: 0 }, price);
@@ -113,4 +112,9 @@ export async function budgetHold(
     code: 'budget_exceeded',
     message: `Waiting for the spending budget of ${describeLimit(limitRef(short))}: the batch's input alone costs $${floor.toFixed(4)} at the batch price.`,
   };
+}
+
+/** The tenant's spending budgets (its `usd` buckets); none for an unknown tenant. */
+function budgetsOf(groups: ModelGroups, tenant: string): BucketSpec[] {
+  return groups.tenants.resolve(tenant)?.buckets.filter((b) => b.dimension === 'usd') ?? [];
 }

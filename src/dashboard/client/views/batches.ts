@@ -66,10 +66,8 @@ function updateRow(tr: HTMLTableRowElement, r: BatchRow, now: number): void {
   if (tenant) setText(tenant, r.tenant);
   if (mode) setText(mode, r.mode);
   if (status) {
-    setText(
-      status,
-      r.waiting === null ? r.status.replace('_', ' ') : `${r.status.replace('_', ' ')} · waiting`,
-    );
+    const words = r.status.replace('_', ' ');
+    setText(status, r.waiting === null ? words : `${words} · waiting`);
     status.title = r.waiting ?? '';
   }
   if (progress) {
